@@ -1,0 +1,63 @@
+"""Immutable records that flow between the stages: Source -> Document -> Section -> Passage -> Hit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file found under the sources folder."""
+
+    path: str  # absolute path on disk
+    rel: str  # path relative to the sources folder, with "/" separators: the name users see
+    kind: str  # "html", "text", "markdown" or "jsonl"
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the paragraphs under it; heading is "" before the first heading."""
+
+    heading: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """The cleaned content of one source (or one record of a JSON Lines source)."""
+
+    source: str  # Source.rel, or the record's _id for JSON Lines corpora
+    title: str
+    sections: tuple[Section, ...]
+
+    @property
+    def text(self) -> str:
+        """The cleaned text as `winnow clean` prints it: `# Heading` lines, blank-line paragraphs."""
+        blocks: list[str] = []
+        for section in self.sections:
+            if section.heading:
+                blocks.append("# " + section.heading)
+            blocks.extend(section.paragraphs)
+        return "\n\n".join(blocks)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A few sentences of one section: the unit that is indexed and returned."""
+
+    passage_id: str
+    source: str
+    section: str
+    text: str
+    sources: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked answer to a question."""
+
+    rank: int
+    score: float
+    passage: Passage
