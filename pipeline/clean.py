@@ -1,0 +1,382 @@
+"""HTML, Markdown and plain text -> Document: strip navigation, ads, UI text, spam.
+
+The plain-text path works from line and sentence signals alone (the published line
+rules of C4, Gopher, RefinedWeb and FineWeb, see shared/notes/cleaning-rules.md, plus
+what they miss: head and tail regions of page chrome, spliced and keyword-stuffed
+sentences). The HTML path extracts the main content from the DOM first
+(`pipeline.html`), then runs the same sentence filters over its paragraphs.
+
+    clean_text(text)  1. normalise  2. classify lines  3. filter sentences
+                      4. cut head and tail chrome  5. assemble sections
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from . import noise
+from .analyze import STOPWORDS
+from .records import Document, Section
+from .split import split_sentences
+
+# --- tuning values, each with its reason -------------------------------------------
+
+HEADING_MAX_WORDS = 12  # longer lines are prose or list items, not titles
+HEADING_MAX_CHARS = 100
+FIELD_MAX_WORDS = 14  # "ICD-10: G72.4", "Prevalence: Unknown": short key-value lines
+MIN_SENTENCE_WORDS = 3  # C4 drops lines of fewer than 3 words
+PROSE_MIN_WORDS = 6  # a sentence this long with terminal punctuation anchors the body
+TITLE_CASE_MIN_WORDS = 4  # shorter runs of capitals are names, not teasers
+TITLE_CASE_MAX_RATIO = 0.7  # teasers, link lists and product lines are mostly Capitalised
+UPPER_CASE_MAX_RATIO = 0.5  # RefinedWeb: lines whose letters are mostly upper case
+STUFFED_MIN_WORDS = 20  # only long word runs can be judged by stopword density
+STUFFED_MAX_SEPARATOR_RATIO = 0.2  # more , ; | per word than this: a delimited list, not stuffing
+STUFFED_MAX_STOPWORD_RATIO = 0.08  # English prose has ~40% stopwords; stuffing near none
+# Splices: spun pages re-stitch fragments of their own earlier sentences. Measured on a
+# stuffed page, real sentences had at most 57% of their word bigrams (31% of trigrams)
+# seen earlier on the page; spliced ones at least 67% (and 36% of trigrams).
+SPLICE_MIN_TOKENS = 6  # shorter sentences are judged by exact repetition only
+SPLICE_BIGRAM_COVERAGE = 0.65
+SPLICE_TRIGRAM_COVERAGE = 0.3
+SPLICE_TRIGRAM_ALONE = 0.5  # this much copied in trigrams is a splice whatever the bigrams say
+BOILERPLATE_MAX_WORDS = 40  # a long paragraph that mentions "privacy policy" is content
+MENU_MIN_SEPARATORS = 3  # "A - B - C - D": a menu once three separators join short items
+MENU_MAX_ITEM_WORDS = 4
+
+_BULLET_RE = re.compile(r"^\s*(?:[-*•·▪◦‣●○■□►▸–—]|\d{1,2}[.)]|[a-z][.)])\s+")
+_TERMINAL_RE = re.compile(r"[.!?][\"'”’)\]]*$")
+_TRUNCATED_RE = re.compile(r"(?:\.\.\.|…)\s*[\"'”’)\]]*$")
+_FIELD_RE = re.compile(r"^[\w][\w ()'./&+-]{0,40}?:\s*\S")
+_WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
+_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_ELLIPSIS_BREAK_RE = re.compile(r"(\.\.\.|…)\s+(?=[\"'“(]?[A-Z])")
+_MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+@dataclass
+class _Line:
+    """One line of the source, classified."""
+
+    text: str
+    kind: str  # "blank", "chrome", "heading", "field", "item", "prose"
+    sentences: list[str] = field(default_factory=list)  # kept sentences (prose and items)
+    is_body: bool = False  # holds a sentence that anchors the body of the page
+    heading_hint: bool = False  # marked as a heading by markup (# or [edit])
+
+
+# --- entry points ---------------------------------------------------------------------
+
+
+def clean_text(text: str, source: str = "", markdown: bool = False) -> Document:
+    """Clean already-extracted plain text (or Markdown) into a Document."""
+    lines = _classify_lines(_normalize(text), markdown)  # 1. + 2.
+    _filter_sentences(lines)  # 3.
+    _cut_chrome_regions(lines)  # 4.
+    return _assemble(lines, source)  # 5.
+
+
+def clean_html(html: str, source: str = "") -> Document:
+    """Extract the main content of an HTML page, then filter its sentences."""
+    from .html import html_to_blocks  # bs4/lxml only when a page needs them
+
+    title, blocks = html_to_blocks(html)
+    lines: list[_Line] = []
+    for block in blocks:
+        text = _normalize_line(block.text)
+        if not text:
+            continue
+        if block.kind == "heading":
+            lines.append(_Line(text, "heading", heading_hint=True))
+        else:
+            lines.append(_Line(text, _classify_content_line(text)))
+    _filter_sentences(lines, keep_fragments=True)
+    doc = _assemble(lines, source)
+    if title and not doc.title:
+        doc = Document(source=doc.source, title=_normalize_line(title), sections=doc.sections)
+    return doc
+
+
+# --- 1. normalise ---------------------------------------------------------------------
+
+
+def _normalize_line(line: str) -> str:
+    line = unicodedata.normalize("NFC", line)
+    line = noise.INLINE_MARKERS_RE.sub("", line)
+    return _SPACE_RE.sub(" ", line).strip()
+
+
+def _normalize(text: str) -> list[str]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return [_normalize_line(line) for line in text.split("\n")]
+
+
+# --- 2. classify lines ----------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(text)
+
+
+def _is_chrome_line(text: str) -> bool:
+    """Lines that are page furniture whatever their neighbours: menus, media, labels."""
+    if noise.CHROME_LABELS_RE.match(text):
+        return True
+    if noise.MEDIA_FILE_RE.fullmatch(text.strip(" .")):
+        return True
+    bare = noise.MEDIA_FILE_RE.sub("", text)
+    if not _words(bare):  # only symbols, numbers, file names or URLs
+        return True
+    if len(noise.LANGUAGE_RE.findall(text)) >= 2:
+        return True
+    words = _words(text)
+    if len(words) <= noise.UI_COMMAND_MAX_WORDS and not _TERMINAL_RE.search(text):
+        if noise.UI_COMMAND_RE.match(text) or noise.BOILERPLATE_RE.search(text):
+            return True
+    items = noise.MENU_SEPARATOR_RE.split(text)
+    if len(items) > MENU_MIN_SEPARATORS and all(
+        len(_words(item)) <= MENU_MAX_ITEM_WORDS for item in items
+    ):
+        return True
+    return False
+
+
+def _classify_content_line(text: str) -> str:
+    if _BULLET_RE.match(text):
+        return "item"
+    words = _words(text)
+    if _FIELD_RE.match(text) and len(words) <= FIELD_MAX_WORDS and not _TERMINAL_RE.search(text):
+        return "field"
+    return "prose"
+
+
+def _looks_like_heading(text: str) -> bool:
+    words = _words(text)
+    if not words or len(words) > HEADING_MAX_WORDS or len(text) > HEADING_MAX_CHARS:
+        return False
+    if _TERMINAL_RE.search(text) or text.endswith((",", ";", ":")):
+        return False
+    first = text.lstrip("\"'“(")[:1]
+    return first.isupper() or first.isdigit()
+
+
+def _classify_lines(raw_lines: list[str], markdown: bool) -> list[_Line]:
+    lines: list[_Line] = []
+    in_code = False
+    for raw in raw_lines:
+        text = raw
+        hint = False
+        if markdown:
+            if text.startswith(("```", "~~~")):
+                in_code = not in_code
+                continue
+            if in_code:
+                continue
+            match = _MD_HEADING_RE.match(text)
+            if match:
+                text, hint = match.group(2), True
+            text = _MD_IMAGE_RE.sub("", text)
+            text = _MD_LINK_RE.sub(r"\1", text)
+            text = _MD_EMPHASIS_RE.sub(r"\2", text)
+            text = text.lstrip("> ").strip()
+            if set(text) <= set("|-: "):  # table rules and horizontal rules
+                text = ""
+            elif text.startswith("|"):
+                text = " | ".join(c.strip() for c in text.strip("|").split("|") if c.strip())
+        if not text:
+            lines.append(_Line("", "blank"))
+            continue
+        if _is_chrome_line(text):
+            lines.append(_Line(text, "chrome"))
+        elif not hint and _classify_content_line(text) == "field":
+            lines.append(_Line(text, "field"))
+        elif hint or _looks_like_heading(text):
+            lines.append(_Line(text, "heading", heading_hint=hint or raw != raw.strip()))
+        else:
+            lines.append(_Line(text, _classify_content_line(text)))
+    _confirm_headings(lines, raw_lines)
+    return lines
+
+
+def _confirm_headings(lines: list[_Line], raw_lines: list[str]) -> None:
+    """A short line is a heading only if content follows it, not another short line.
+
+    Taglines, menu entries and link lists are short lines too; what tells a heading
+    apart is that a paragraph, list or field comes right after it (jusText's rule
+    for headings). The first such line of the page is its title whatever follows.
+    """
+    content = [i for i, line in enumerate(lines) if line.kind not in ("blank", "chrome")]
+    first = content[0] if content else -1
+    for pos, i in enumerate(content):
+        line = lines[i]
+        if line.kind != "heading" or line.heading_hint:
+            continue
+        nxt = lines[content[pos + 1]] if pos + 1 < len(content) else None
+        if i == first:
+            line.kind = "title"
+        elif nxt is None or nxt.kind not in ("prose", "item", "field"):
+            # A short line followed by another short line: keep it as a list entry
+            # only if it reads as text (lower-case words); otherwise it is chrome.
+            line.kind = "item" if _is_fragment_item(line.text) else "chrome"
+
+
+def _is_fragment_item(text: str) -> bool:
+    words = _words(text)
+    return len(words) >= MIN_SENTENCE_WORDS and _title_case_ratio(words) < TITLE_CASE_MAX_RATIO
+
+
+# --- 3. filter sentences --------------------------------------------------------------
+
+
+def _title_case_ratio(words: list[str]) -> float:
+    lexical = [w for w in words if w.lower() not in STOPWORDS]
+    if not lexical:
+        return 0.0
+    return sum(1 for w in lexical if w[0].isupper()) / len(lexical)
+
+
+def _strip_contact_details(sentence: str) -> str:
+    for pattern in (noise.ADDRESS_RE, noise.PHONE_RE, noise.EMAIL_RE, noise.URL_RE, noise.TAX_ID_RE):
+        sentence = pattern.sub(" ", sentence)
+    sentence = noise.MEDIA_FILE_RE.sub(" ", sentence)
+    return _SPACE_RE.sub(" ", sentence).strip()
+
+
+def sentence_problem(sentence: str, fragment_ok: bool = False) -> str | None:
+    """Why a sentence is noise (a short reason), or None if it reads as real content.
+
+    fragment_ok admits list entries and table cells that are not full sentences.
+    """
+    words = _words(sentence)
+    if not words:
+        return "no words"
+    if len(words) <= BOILERPLATE_MAX_WORDS and noise.BOILERPLATE_RE.search(sentence):
+        return "boilerplate phrase"
+    if noise.CHROME_LABELS_RE.match(sentence):
+        return "page chrome label"
+    if noise.CITATION_RE.search(sentence):
+        return "bibliographic reference"
+    if _TRUNCATED_RE.search(sentence):
+        return "truncated"
+    if not fragment_ok:
+        if len(words) < MIN_SENTENCE_WORDS:
+            return "too short"
+        first = _BULLET_RE.sub("", sentence).lstrip("\"'“‘([")[:1]
+        if first.islower():
+            return "fragment (starts mid-sentence)"
+        lexical = [w for w in words if w.lower() not in STOPWORDS]
+        if len(lexical) >= 2 and len(words) < TITLE_CASE_MIN_WORDS and all(w[0].isupper() for w in lexical):
+            return "title case"
+    letters = [c for c in sentence if c.isalpha()]
+    if len(words) >= TITLE_CASE_MIN_WORDS:
+        if sum(c.isupper() for c in letters) / len(letters) > UPPER_CASE_MAX_RATIO:
+            return "shouting"
+        if _title_case_ratio(words) >= TITLE_CASE_MAX_RATIO and not fragment_ok:
+            return "title case"
+    if len(words) >= STUFFED_MIN_WORDS:
+        stop = sum(1 for w in words if w.lower() in STOPWORDS) / len(words)
+        separators = sum(sentence.count(c) for c in ",;|")
+        if stop < STUFFED_MAX_STOPWORD_RATIO and separators / len(words) < STUFFED_MAX_SEPARATOR_RATIO:
+            return "keyword stuffing"
+    return None
+
+
+def _coverage(grams: list[tuple[str, ...]], seen: set[tuple[str, ...]]) -> float:
+    return sum(g in seen for g in grams) / len(grams) if grams else 0.0
+
+
+def _is_splice(tokens: list[str], seen: set[tuple[str, ...]]) -> bool:
+    """True when most of the sentence's word n-grams already occurred earlier on the page."""
+    if len(tokens) < SPLICE_MIN_TOKENS:
+        return False
+    bigrams = list(zip(tokens, tokens[1:]))
+    trigrams = list(zip(tokens, tokens[1:], tokens[2:]))
+    c2, c3 = _coverage(bigrams, seen), _coverage(trigrams, seen)
+    return (c2 >= SPLICE_BIGRAM_COVERAGE and c3 >= SPLICE_TRIGRAM_COVERAGE) or c3 > SPLICE_TRIGRAM_ALONE
+
+
+def _filter_sentences(lines: list[_Line], keep_fragments: bool = False) -> None:
+    """Keep the real sentences of prose and list lines; mark the lines that anchor the body.
+
+    A sentence whose word trigrams were mostly seen earlier on the page is a repeat
+    or a splice of earlier fragments (spun and stuffed text re-uses the page's own
+    sentences): the earlier, whole sentence is kept, the later copy dropped.
+    """
+    seen: set[tuple[str, ...]] = set()
+    seen_exact: set[str] = set()
+    for line in lines:
+        if line.kind not in ("prose", "item"):
+            continue
+        body = _BULLET_RE.sub("", line.text) if line.kind == "item" else line.text
+        body = _ELLIPSIS_BREAK_RE.sub(r"\1\n", body)
+        fragment_ok = keep_fragments or line.kind == "item"
+        for raw in (s for part in body.split("\n") for s in split_sentences(part)):
+            sentence = _strip_contact_details(raw)
+            tokens = re.findall(r"[^\W_]+", sentence.lower())
+            key = " ".join(tokens)
+            repeated = key in seen_exact or _is_splice(tokens, seen)
+            seen_exact.add(key)
+            seen.update(zip(tokens, tokens[1:]))
+            seen.update(zip(tokens, tokens[1:], tokens[2:]))
+            if repeated or sentence_problem(sentence, fragment_ok) is not None:
+                continue
+            line.sentences.append(sentence)
+            if len(_words(sentence)) >= PROSE_MIN_WORDS and _TERMINAL_RE.search(sentence):
+                line.is_body = True
+        if not line.sentences:
+            line.kind = "chrome"
+
+
+# --- 4. cut head and tail chrome ----------------------------------------------------------
+
+
+def _cut_chrome_regions(lines: list[_Line]) -> None:
+    """Before the first and after the last body sentence, only headings and fields survive.
+
+    Pages open with search boxes, taglines and menus and close with link lists,
+    credits and ads; what sits between real sentences is kept far more readily.
+    """
+    body = [i for i, line in enumerate(lines) if line.is_body]
+    if not body:
+        return
+    first, last = body[0], body[-1]
+    for i, line in enumerate(lines):
+        if first <= i <= last or line.kind in ("blank", "chrome", "title", "field"):
+            continue
+        if i < first and (line.kind == "heading" or (
+                line.kind == "prose" and sum(len(_words(s)) for s in line.sentences) >= PROSE_MIN_WORDS)):
+            continue
+        line.kind = "chrome"
+
+
+# --- 5. assemble sections -----------------------------------------------------------
+
+
+def _assemble(lines: list[_Line], source: str) -> Document:
+    title = ""
+    sections: list[Section] = []
+    heading = ""
+    paragraphs: list[str] = []
+
+    def flush() -> None:
+        if paragraphs:
+            sections.append(Section(heading=heading, paragraphs=tuple(paragraphs)))
+
+    for line in lines:
+        if line.kind == "title":
+            title = title or line.text
+            if not paragraphs and not sections:
+                heading = line.text
+        elif line.kind == "heading":
+            flush()
+            heading, paragraphs = line.text, []
+        elif line.kind == "field":
+            paragraphs.append(line.text)
+        elif line.kind in ("prose", "item"):
+            paragraphs.append(" ".join(line.sentences))
+    flush()
+    return Document(source=source, title=title, sections=tuple(sections))

@@ -1,0 +1,120 @@
+"""Noise kept as data: the boilerplate vocabulary and patterns the cleaner uses.
+
+Every entry is a generic web phrase or pattern, each group with where it came from.
+None is a sentence of any particular page: the cleaner must work on pages nobody here
+has seen. Order is kept stable (tuples) so that cleaning is deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Phrases that mark a sentence or line as boilerplate wherever they occur (lower-cased,
+# matched on word boundaries). Kept short-listed on purpose: each must be rare in real
+# prose. Sources: C4's policy substrings, RefinedWeb's line corrections, jusText's and
+# trafilatura's boilerplate lists, and the UI strings of common CMSs and search portals.
+BOILERPLATE_PHRASES: tuple[str, ...] = (
+    # policies and legal (C4, jusText)
+    "terms of use", "terms of service", "terms and conditions", "privacy policy",
+    "cookie policy", "uses cookies", "use of cookies", "use cookies", "accept cookies",
+    "all rights reserved", "copyright ©", "javascript", "lorem ipsum",
+    # medical-site disclaimers
+    "substitute for professional medical advice", "not meant to be medical advice",
+    "not intended as medical advice", "not intended to be medical advice",
+    "does not constitute medical advice", "for informational purposes",
+    "for educational purposes", "informational convenience", "does not endorse",
+    "see full disclaimer", "full disclaimer",
+    # credits and attribution lines (wiki mirrors)
+    "images are courtesy", "courtesy of wikimedia", "licensed under cc", "cc by-sa",
+    "cc by sa", "creative commons", "this article is a stub",
+    # account, search and page UI (RefinedWeb "Sign-in", CMS and portal widgets)
+    "sign in to", "sign-in", "sign up", "log in to", "login to", "create an account", "my account",
+    "items in cart", "add to cart", "shopping cart", "email updates", "email alerts",
+    "search results", "search history", "advanced search", "search option",
+    "temporarily unavailable", "unable to load", "due to an error", "page not found",
+    "an error occurred", "try again later", "skip to content", "skip to main content",
+    "back to top", "click here", "read more", "load more", "show more", "print this page",
+    "share this", "share on facebook", "share on twitter", "follow us", "subscribe to our", "sign up for our",
+    "newsletter", "enable javascript", "your browser", "toggle navigation",
+    # ads and promotions
+    "advertise on", "advertise with", "advertisement", "sponsored content",
+    "buy now", "order now", "shop now", "free shipping", "limited time offer",
+    "weight loss program", "you deserve", "call now", "free trial", "promo code",
+    # organisation, fundraising and tax ids
+    "tax-exempt", "tax exempt", "501(c)(3)", "charitable organization",
+    "registered charity", "federal id", "tax id", "donate now", "make a donation",
+    # event announcements
+    "join us", "events calendar", "event calendar", "save the date", "register now",
+    "register for free", "free membership", "eastern time", "pacific time", "webinar",
+    "stay tuned",
+    # book-listing spam (Google Books "Found inside" snippets and blurbs)
+    "found inside", "this book", "the book is", "this volume", "this edition",
+    "the author", "hardcover", "paperback",
+)
+
+# Right boundary: not followed by a lower-case letter or digit, so text glued by a bad
+# scrape ("Found insideThis book") still matches.
+BOILERPLATE_RE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in BOILERPLATE_PHRASES) + r")(?!(?-i:[a-z0-9_-]))",
+    re.IGNORECASE,
+)
+
+# Short UI lines that start with a command word: "Search for a rare disease", "Print".
+UI_COMMAND_RE = re.compile(
+    r"^(?:search|find|browse|filter|sort|view all|see all|show all|login|log in|sign in|"
+    r"register|subscribe|share|print|download|menu|home|contact us|about us|more)\b",
+    re.IGNORECASE,
+)
+UI_COMMAND_MAX_WORDS = 6
+
+# Labels that start a line of page chrome rather than content ("Navigation: A - B - C").
+CHROME_LABELS_RE = re.compile(
+    r"^\s*(?:navigation|menu|breadcrumbs?|you are here|credits?|contributors?|tags?|"
+    r"categories|category|share|related( articles| posts| links)?|see also|"
+    r"advertisement|ad|sponsored|posted (?:by|in|on)|filed under|last (?:updated|modified)|"
+    r"published|photo|image|source|retrieved from|accessed)\s*[:.|]",
+    re.IGNORECASE,
+)
+
+# Wiki and CMS markers stripped from inside lines (C4: "[edit]", "[citation needed]").
+INLINE_MARKERS_RE = re.compile(
+    r"\[\s*(?:edit(?:\s*\|\s*edit source)?|edit source|citation needed|\d{1,3}|"
+    r"update|hide|show|clarification needed|when\?|who\?)\s*\]",
+    re.IGNORECASE,
+)
+
+# Image and media file names, alone or inline ("Doctor showing form.jpg").
+MEDIA_FILE_RE = re.compile(r"\S*\.(?:jpe?g|png|gif|svg|webp|bmp|tiff?|mp4|webm|mp3|pdf)\b", re.I)
+
+# Postal addresses: a house number and a street type ("12 N. Main Street").
+ADDRESS_RE = re.compile(
+    r"\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\.?\s+){1,4}"
+    r"(?:Road|Rd|Street|St|Avenue|Ave|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|"
+    r"Highway|Hwy|Parkway|Pkwy|Place|Pl|Suite|Square|Sq|Terrace|Circle)\b\.?"
+)
+PHONE_RE = re.compile(r"(?:\+?\d{1,3}[\s.-])?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
+EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+# Tax and registration numbers ("EIN 12-3456789", "#47-4570748").
+TAX_ID_RE = re.compile(r"#?\b\d{2}-\d{7}\b")
+
+# Bibliographic references: journal issue/page strings, DOIs, PMIDs, "Epub", author lists.
+CITATION_RE = re.compile(
+    r"\bdoi:\s*10\.|\b10\.\d{4,}/\S+|\bPMID:?\s*\d|\bEpub\b|\bArticle ID\b|"
+    r"\b(?:19|20)\d{2}\s+(?:[A-Z][a-z]{2})?\s*\d{0,2};\s*\d+\s*\(|"  # 2015 Dec;17(12)
+    r"\b(?:19|20)\d{2};\s*\d+|"  # 2018; 15 / 2016;87
+    r"\(\d+(?:-\d+)?\):\s*[e\d]|"  # (7):e16159, (1-2):13
+    r"(?:\b[A-Z][a-z]+\s[A-Z]{1,2},\s){2,}"  # Merlant M, Fite C, ...
+)
+
+# Language-switcher links: two or more language names (endonyms) on one line.
+LANGUAGE_NAMES = (
+    "english", "español", "espanol", "français", "francais", "deutsch", "italiano",
+    "nederlands", "português", "portugues", "polski", "русский", "日本語", "中文",
+    "한국어", "العربية", "svenska", "dansk", "norsk", "suomi", "čeština", "magyar",
+    "türkçe", "ελληνικά", "română", "українська",
+)
+LANGUAGE_RE = re.compile(r"(?<!\w)(?:" + "|".join(LANGUAGE_NAMES) + r")(?!\w)", re.I)
+
+# Menu lines: short items joined by separators ("Home - About - Contact", "A | B | C").
+MENU_SEPARATOR_RE = re.compile(r"\s(?:[-|·•»/>]|::)\s")
