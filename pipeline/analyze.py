@@ -43,15 +43,22 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+# Prefixes split off long words so the stem inside is findable too: "antibodies"
+# finds "autoantibodies", "immune" finds "autoimmune".
+DECOMPOUND_PREFIXES = ("auto",)
+DECOMPOUND_MIN_REST = 5  # the remainder must be a word of its own, not "auto|mobile"-short
+
 SETTINGS = {
     "analyzer_version": ANALYZER_VERSION,
     "stemmer": "porter",
     "lowercase": True,
     "compounds": "whole+parts+joined",
+    "decompound_prefixes": list(DECOMPOUND_PREFIXES),
     "stopwords": len(STOPWORDS),
 }
 
 _stemmer = Stemmer.Stemmer("porter")
+
 
 
 @lru_cache(maxsize=200_000)
@@ -61,7 +68,12 @@ def _analyze_word(word: str) -> tuple[str, ...]:
     if len(parts) == 1:
         if word in STOPWORDS:
             return ()
-        return (_stemmer.stemWord(word),)
+        stem = _stemmer.stemWord(word)
+        for prefix in DECOMPOUND_PREFIXES:
+            rest = word[len(prefix):]
+            if word.startswith(prefix) and len(rest) >= DECOMPOUND_MIN_REST and rest.isalpha():
+                return (stem, _stemmer.stemWord(rest))
+        return (stem,)
     out = [word]  # the compound whole, unstemmed: anti-hmgcr, hla-drb1*11:01
     joined = "".join(parts)
     if joined != word:

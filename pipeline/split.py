@@ -43,25 +43,32 @@ def _word_count(text: str) -> int:
     return len(re.findall(r"\S+", text))
 
 
-def passages_of(document: Document) -> list[tuple[str, str]]:
-    """(section heading, passage text) pairs in document order.
+def pack(sentences: list[str]) -> list[list[int]]:
+    """Group consecutive sentences (by index) into passages of a few sentences each.
 
     Sentences are packed greedily up to PASSAGE_MAX_WORDS / PASSAGE_MAX_SENTENCES;
-    a passage never spans two sections.
+    callers pack one section at a time, so a passage never spans two sections.
     """
-    out: list[tuple[str, str]] = []
+    groups: list[list[int]] = []
+    current: list[int] = []
+    words = 0
+    for i, sentence in enumerate(sentences):
+        n = _word_count(sentence)
+        if current and (words + n > PASSAGE_MAX_WORDS or len(current) >= PASSAGE_MAX_SENTENCES):
+            groups.append(current)
+            current, words = [], 0
+        current.append(i)
+        words += n
+    if current:
+        groups.append(current)
+    return groups
+
+
+def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
+    """(heading, sentences) per section; the page title stands in for a missing heading."""
+    out = []
     for section in document.sections:
-        heading = section.heading or document.title
-        current: list[str] = []
-        words = 0
-        for paragraph in section.paragraphs:
-            for sentence in split_sentences(paragraph):
-                n = _word_count(sentence)
-                if current and (words + n > PASSAGE_MAX_WORDS or len(current) >= PASSAGE_MAX_SENTENCES):
-                    out.append((heading, " ".join(current)))
-                    current, words = [], 0
-                current.append(sentence)
-                words += n
-        if current:
-            out.append((heading, " ".join(current)))
+        sentences = [s for paragraph in section.paragraphs for s in split_sentences(paragraph)]
+        if sentences:
+            out.append((section.heading or document.title, sentences))
     return out

@@ -1,0 +1,326 @@
+"""winnow's command line: parse, call the pipeline, render. Nothing else.
+
+Results go to stdout; logs, warnings, progress and summaries go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from pipeline.errors import WinnowError
+
+SOURCES_HELP = "Folder of source pages (.txt .md .html .htm), searched recursively. [env: WINNOW_SOURCES; default: seeds]"
+INDEX_HELP = "Folder holding the on-disk index. [env: WINNOW_INDEX; default: index]"
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def common_options(func):
+    """--sources and --index, shared by every command."""
+    func = click.option("--index", "index_dir", envvar="WINNOW_INDEX", default="index", show_envvar=False,
+                        type=click.Path(file_okay=False, path_type=Path), help=INDEX_HELP)(func)
+    func = click.option("--sources", "sources_dir", envvar="WINNOW_SOURCES", default="seeds", show_envvar=False,
+                        type=click.Path(path_type=Path), help=SOURCES_HELP)(func)
+    return func
+
+
+def _check_sources(sources_dir: Path) -> None:
+    if not sources_dir.exists():
+        raise click.BadParameter(f"'{sources_dir}' does not exist.", param_hint="'--sources'")
+    if not sources_dir.is_dir():
+        raise click.BadParameter(f"'{sources_dir}' is a file, not a folder.", param_hint="'--sources'")
+
+
+def _progress(sources):
+    return click.progressbar(sources, label="Ingesting sources", file=sys.stderr,
+                             show_pos=True, item_show_func=lambda s: s.rel if s else None)
+
+
+def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None) -> dict:
+    from pipeline.ingest import build_index
+
+    if reason:
+        click.echo(reason, err=True)
+
+    def progress(sources):
+        with _progress(sources) as bar:
+            yield from bar
+
+    report = build_index(sources_dir, index_dir, warn=_warn, progress=progress)
+    click.echo(
+        f"Built index in {index_dir}: {report.sources_read} sources read, {report.sources_skipped} skipped, "
+        f"{report.passages} passages, {report.duplicates_dropped} duplicates dropped, {report.seconds:.2f} s",
+        err=True,
+    )
+    return {"index": str(index_dir), "sources_read": report.sources_read,
+            "sources_skipped": report.sources_skipped, "skipped": report.skipped,
+            "passages": report.passages, "duplicates_dropped": report.duplicates_dropped,
+            "seconds": round(report.seconds, 3)}
+
+
+def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True):
+    """An up-to-date Searcher: build the index if missing, stale or damaged."""
+    from pipeline.ingest import current_generation, settings, stale_sources
+    from pipeline.search import IndexDamaged, Searcher
+
+    generation = current_generation(index_dir)
+    if generation is None:
+        _check_sources(sources_dir)
+        _run_build(sources_dir, index_dir, f"No index in {index_dir} yet; building it from {sources_dir}.")
+        return Searcher(current_generation(index_dir))
+    try:
+        searcher = Searcher(generation)
+    except IndexDamaged as error:
+        _check_sources(sources_dir)
+        _run_build(sources_dir, index_dir, f"{error}; rebuilding it from {sources_dir}.")
+        return Searcher(current_generation(index_dir))
+    if not refresh or not sources_dir.is_dir():
+        return searcher
+    if searcher.manifest.get("settings") != settings():
+        _run_build(sources_dir, index_dir, "Index settings or format changed; rebuilding from scratch.")
+        return Searcher(current_generation(index_dir))
+    changes = stale_sources(sources_dir, searcher.manifest)
+    if any(changes.values()):
+        summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
+        _run_build(sources_dir, index_dir, f"Sources changed since the last build ({summary}); updating the index.")
+        return Searcher(current_generation(index_dir))
+    return searcher
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+def _highlight(text: str, question: str, color: bool) -> str:
+    """Mark the words of the text that match a question term (same analyzer)."""
+    from pipeline.analyze import TOKEN_RE, analyze
+
+    wanted = set(analyze(question))
+    if not wanted:
+        return text
+
+    def mark(match: re.Match) -> str:
+        word = match.group(0)
+        if wanted.isdisjoint(analyze(word)):
+            return word
+        return click.style(word, bold=True, fg="yellow") if color else f"**{word}**"
+
+    return TOKEN_RE.sub(mark, text)
+
+
+def _render_hits(hits, question: str) -> None:
+    color = sys.stdout.isatty()
+    if not hits:
+        click.echo("No passage matches this question.")
+        return
+    for hit in hits:
+        p = hit.passage
+        where = f"{p.source} › {p.section}" if p.section else p.source
+        click.echo(click.style(f"{hit.rank}. ", bold=True) + f"[{hit.score:.3f}] {where}  ({p.passage_id})", color=color)
+        body = textwrap.fill(p.text, width=96, initial_indent="   ", subsequent_indent="   ")
+        click.echo(_highlight(body, question, color), color=color)
+        others = [s for s in p.sources if s != p.source]
+        if others:
+            click.echo(f"   also in: {', '.join(others)}")
+        click.echo("")
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="winnow", message="winnow %(version)s")
+def main():
+    """winnow: turn a folder of noisy web pages into a question-answering index that cites its sources.
+
+    \b
+    Typical use:
+      winnow build                        ingest ./seeds into ./index
+      winnow ask "what antibodies are involved"
+      winnow ask -k 3 --json "how is it treated"
+      winnow clean page.html              see what the cleaner keeps
+      winnow status                       is the index up to date?
+
+    The index follows its sources: `ask`, `passages` and `status` notice added,
+    edited or removed files and update the index before answering.
+    """
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Print the build summary as one JSON object on stdout.")
+def build(sources_dir: Path, index_dir: Path, as_json: bool):
+    """Ingest the sources and write the index.
+
+    Cleans every page (navigation, ads, UI text, disclaimers, spam), splits it into
+    sections and sentence-aligned passages, drops duplicates while remembering every
+    source, and writes a BM25 index. A summary goes to stderr.
+    """
+    _check_sources(sources_dir)
+    summary = _run_build(sources_dir, index_dir)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _validate_question(ctx, param, value: str) -> str:
+    if not value or not value.strip():
+        raise click.BadParameter("the question is empty; ask something, e.g. ask \"what antibodies are involved\"")
+    return value
+
+
+@main.command()
+@common_options
+@click.argument("question", callback=_validate_question)
+@click.option("-k", "--top-k", "top_k", type=click.IntRange(min=1), default=5, show_default=True,
+              help="How many passages to return.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits on stdout.")
+def ask(sources_dir: Path, index_dir: Path, question: str, top_k: int, as_json: bool):
+    """Answer QUESTION with the best-matching passages and their sources.
+
+    Each hit shows its rank, BM25 score, source file, section and passage, with the
+    question's terms highlighted. The index is built or updated first if needed.
+
+    \b
+    Examples:
+      ask "what antibodies are involved"
+      ask -k 10 --json "statin exposure" | jq '.[].source'
+    """
+    from pipeline.search import hit_record
+
+    searcher = _open_index(sources_dir, index_dir)
+    hits = searcher.search(question, top_k)
+    if as_json:
+        click.echo(json.dumps([hit_record(h) for h in hits], ensure_ascii=False, indent=1))
+    else:
+        _render_hits(hits, question)
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line (passage_id, source, sources, section, text).")
+def passages(sources_dir: Path, index_dir: Path, as_json: bool):
+    """List every indexed passage, in passage-id order."""
+    searcher = _open_index(sources_dir, index_dir)
+    for p in searcher.passages():
+        if as_json:
+            record = {"passage_id": p.passage_id, "source": p.source, "sources": list(p.sources),
+                      "section": p.section, "text": p.text}
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(f"{p.passage_id}  [{p.section}]\n   {p.text}\n")
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+def status(sources_dir: Path, index_dir: Path, as_json: bool):
+    """Say where the index is, what it holds, and whether it is up to date."""
+    from pipeline.ingest import current_generation, settings, stale_sources
+    from pipeline.search import IndexDamaged, Searcher
+
+    info: dict = {"index": str(index_dir), "sources_folder": str(sources_dir), "exists": False}
+    generation = current_generation(index_dir)
+    if generation is not None:
+        try:
+            searcher = Searcher(generation)
+            counts = searcher.manifest.get("counts", {})
+            info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
+                        passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
+            if sources_dir.is_dir():
+                changes = stale_sources(sources_dir, searcher.manifest)
+                info.update(changes)
+                info["settings_changed"] = searcher.manifest.get("settings") != settings()
+                info["up_to_date"] = not any(changes.values()) and not info["settings_changed"]
+            else:
+                info["up_to_date"] = False
+        except IndexDamaged as error:
+            info.update(exists=True, damaged=str(error), up_to_date=False)
+    else:
+        info["up_to_date"] = False
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    if not info["exists"]:
+        click.echo(f"No index in {index_dir} yet. Run `winnow build` (or just `winnow ask`).")
+        return
+    if "damaged" in info:
+        click.echo(f"Index in {index_dir} is damaged: {info['damaged']}. The next build or ask rebuilds it.")
+        return
+    click.echo(f"Index: {index_dir} ({info['generation']})")
+    click.echo(f"Sources: {info['sources']} indexed, {info['skipped']} skipped; passages: {info['passages']}")
+    if info["up_to_date"]:
+        click.echo(f"Up to date with {sources_dir}.")
+    else:
+        parts = [f"{len(info.get(k, []))} {k}" for k in ("added", "changed", "removed") if info.get(k)]
+        if info.get("settings_changed"):
+            parts.append("settings changed")
+        click.echo(f"Out of date with {sources_dir}: {', '.join(parts) or 'sources folder missing'}. "
+                   f"The next ask updates it.")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per source per line: source, title, sections (heading, text), text.")
+def clean(files: tuple[Path, ...], as_json: bool):
+    """Print the cleaned text of each FILE exactly as the index will see it.
+
+    Headings are marked as `# Heading` lines and paragraphs separated by a blank
+    line. Use it to check what winnow keeps of a new kind of page.
+    """
+    import os
+
+    from pipeline.ingest import clean_source
+    from pipeline.records import Source
+    from pipeline.sources import KINDS, decode, read_bytes
+
+    for path in files:
+        kind = KINDS.get(path.suffix.lower(), "text")
+        try:
+            stat = path.stat()
+            source = Source(path=str(path.resolve()), rel=str(path), kind=kind, size=stat.st_size,
+                            mtime_ns=stat.st_mtime_ns)
+            documents = clean_source(source, decode(read_bytes(source)))
+        except (OSError, WinnowError) as error:
+            _warn(f"skipped {path}: {getattr(error, 'strerror', None) or error}")
+            continue
+        for doc in documents:
+            if as_json:
+                record = {"source": doc.source, "title": doc.title,
+                          "sections": [{"heading": s.heading, "text": "\n\n".join(s.paragraphs)} for s in doc.sections],
+                          "text": doc.text}
+                click.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                if len(files) > 1:
+                    click.echo(f"==> {doc.source} <==", err=True)
+                click.echo(doc.text + os.linesep)
+
+
+def _run(command) -> None:
+    """Render library errors once, as a clear message with exit status 1."""
+    try:
+        command(standalone_mode=True)
+    except WinnowError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+
+
+def winnow_main() -> None:
+    """The `winnow` console script."""
+    _run(main)
+
+
+def ask_main() -> None:
+    """The `ask` console script: the same as `winnow ask`."""
+    _run(ask)
+
+
+if __name__ == "__main__":
+    winnow_main()
