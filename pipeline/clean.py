@@ -134,6 +134,9 @@ def _is_chrome_line(text: str) -> bool:
     if len(noise.LANGUAGE_RE.findall(text)) >= 2:
         return True
     words = _words(text)
+    if len(words) <= noise.BYLINE_MAX_WORDS and (
+            noise.BYLINE_RE.match(text) or (noise.DATE_RE.search(text) and not _TERMINAL_RE.search(text))):
+        return True
     if len(words) <= noise.UI_COMMAND_MAX_WORDS and not _TERMINAL_RE.search(text):
         if noise.UI_COMMAND_RE.match(text) or noise.BOILERPLATE_RE.search(text):
             return True
@@ -258,6 +261,8 @@ def sentence_problem(sentence: str, fragment_ok: bool = False) -> str | None:
         return "boilerplate phrase"
     if noise.CHROME_LABELS_RE.match(sentence):
         return "page chrome label"
+    if len(words) <= noise.BYLINE_MAX_WORDS and noise.BYLINE_RE.match(sentence):
+        return "byline"
     if noise.CITATION_RE.search(sentence):
         return "bibliographic reference"
     if _TRUNCATED_RE.search(sentence):

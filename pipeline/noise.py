@@ -118,3 +118,13 @@ LANGUAGE_RE = re.compile(r"(?<!\w)(?:" + "|".join(LANGUAGE_NAMES) + r")(?!\w)", 
 
 # Menu lines: short items joined by separators ("Home - About - Contact", "A | B | C").
 MENU_SEPARATOR_RE = re.compile(r"\s(?:[-|·•»/>]|::)\s")
+
+# Bylines and datelines: "By Jane Doe, 12 May 2023", "Posted by admin on March 3, 2024".
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATE_RE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|"
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\b",
+    re.IGNORECASE,
+)
+BYLINE_RE = re.compile(r"^(?:(?:posted|written|published|updated|reviewed)\s+)?by\s+[A-Z]", re.IGNORECASE)
+BYLINE_MAX_WORDS = 12
