@@ -37,7 +37,7 @@ STUFFED_MAX_STOPWORD_RATIO = 0.08  # English prose has ~40% stopwords; stuffing 
 # Splices: spun pages re-stitch fragments of their own earlier sentences. Measured on a
 # stuffed page, real sentences had at most 57% of their word bigrams (31% of trigrams)
 # seen earlier on the page; spliced ones at least 67% (and 36% of trigrams).
-SPLICE_MIN_TOKENS = 6  # shorter sentences are judged by exact repetition only
+SPLICE_MIN_TOKENS = 8  # shorter, formulaic sentences are judged by exact repetition only
 SPLICE_BIGRAM_COVERAGE = 0.65
 SPLICE_TRIGRAM_COVERAGE = 0.3
 SPLICE_TRIGRAM_ALONE = 0.5  # this much copied in trigrams is a splice whatever the bigrams say
@@ -381,7 +381,9 @@ def _assemble(lines: list[_Line], source: str) -> Document:
             heading, paragraphs = line.text, []
         elif line.kind == "field":
             paragraphs.append(line.text)
-        elif line.kind in ("prose", "item"):
+        elif line.kind == "item":  # list entries keep a bullet, so the list survives a re-clean
+            paragraphs.append("- " + " ".join(line.sentences))
+        elif line.kind == "prose":
             paragraphs.append(" ".join(line.sentences))
     flush()
     return Document(source=source, title=title, sections=tuple(sections))

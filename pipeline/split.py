@@ -68,7 +68,8 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
     """(heading, sentences) per section; the page title stands in for a missing heading."""
     out = []
     for section in document.sections:
-        sentences = [s for paragraph in section.paragraphs for s in split_sentences(paragraph)]
+        sentences = [s for paragraph in section.paragraphs
+                     for s in split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph)]
         if sentences:
             out.append((section.heading or document.title, sentences))
     return out

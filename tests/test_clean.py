@@ -1,0 +1,179 @@
+"""The cleaner: with/without snippets on the seeds and on pages of our own making."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.clean import clean_html, clean_text, sentence_problem
+
+from .conftest import PAGES, SEEDS
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _cleaned(name: str) -> str:
+    path = SEEDS / name if (SEEDS / name).exists() else PAGES / name
+    raw = path.read_text(encoding="utf-8")
+    doc = clean_html(raw, name) if name.endswith(".html") else clean_text(raw, name)
+    return _norm(doc.text + " " + doc.title)
+
+
+# Real content every seed must keep, and its noise that must go (trafilatura's evaldata style).
+SEED_CASES = {
+    "000_c69c18c8cd78b24d.txt": {
+        "with": [
+            "Immune-mediated necrotizing myopathy; Anti-HMG-CoA myopathy",
+            "characterized clinically by acute or subacute proximal muscle weakness",
+            "About 300 cases have been reported to date.",
+            "Malignancy may be involved.",
+            "Age of onset ranges from 30 to 70 years of age in reported cases.",
+            "Electromyography (EMG) shows myopathic findings.",
+            "Anti-SRP and anti-HMGCoAR autoantibodies are frequently associated with this condition.",
+            "Currently, seronegative NAM represents 20-30% of the cases.",
+            "Rituximab has also shown beneficial effects.",
+            "Necrotizing autoimmune myopathy is a rare disease.",
+        ],
+        "without": [
+            "[edit", "edit source", "From WikiMD's", "Resources", ".jpg", "Wiki.png", "Navigation:",
+            "Search WikiMD", "Overweight", "Semaglutide", "Advertise on WikiMD",
+            "not a substitute for professional medical advice", "Credits:", "Contributors:",
+            "courtesy of Wikimedia",
+        ],
+    },
+    "001_29c12b9494eedbdc.txt": {
+        "with": [
+            "the introduction of steroid-sparing medications should be considered when appropriate.",
+            "Observational studies show that patients anti-SRP patients usually respond well to treatment with rituximab.",
+            "One in 4 patients was SRP-IgG positive, and 1 in 3 was HMGCR-IgG positive.",
+            "The median creatine kinase level was 5326 U/L.",
+            "Rituximab belongs to a class of drugs called monoclonal antibodies.",
+            "Interstitial lung disease (ILD) may also be present, but it is usually mild.",
+            "Prednisone monotherapy was insufficient to control disease in most patients",
+            "Long-term steroid use may be a major source of morbidity.",
+            "Immune-Mediated Necrotizing Myopathy (IMNM), also referred to as Necrotizing Autoimmune Myopathy (NAM)",
+            "is a rare, thought to be complement-mediated muscle disease.",
+            "Polymyositis (PM) and necrotizing myopathy (NM) are two types of inflammatory myopathy",
+        ],
+        "without": [
+            "9125 N. Old State Road", "Found inside", "this book", "this volume", "The book is aimed",
+            "Register for Free Membership", "501(c)(3)", "tax-exempt", "Federal ID", "#47-4570748",
+            "Clipboard, Search History", "temporarily unavailable", "Unable to load your collection",
+            "Would you like email updates", "join us the last Saturday", "events calendar",
+            "View COVID-19 resources", "stay tuned", "educational/informational convenience",
+            "not meant to be medical advice", "does not endorse", "Get the support you deserve",
+            "accounting for up …", "We report a ...", "doi:", "Epub 2019", "Curr Rheumatol Rep",
+            # the machine-garbled second half of the page
+            "what is necrotizing autoimmune myopathy", "Occur at any age but usually affects adults malignancy",
+            "1215653", "Fite c", "( PCP )", "service close in marketing",
+        ],
+    },
+    "002_55a4466ce43109b8.txt": {
+        "with": [
+            "C5b-9 deposition on non-necrotic myofibers.",
+            "ORPHA:206569", "Anti-SRP myopathy", "Immune myopathy with myocyte necrosis",
+            "ICD-10: G72.4", "UMLS: C3267047", "Prevalence: Unknown",
+            "HLA-DRB1*11:01 allele in adult patients with anti-HMGCR autoantibodies",
+            "In children, the progressive form of the disease may mimic muscular dystrophy.",
+            "Exercise is recommended to improve muscle strength.",
+            "Early age of onset is a poor prognosis factor for muscle strength recovery.",
+        ],
+        "without": [
+            "Search for a rare disease", "Other search option", "is available in Español",
+            "Français (2014)", "SNFMI", "Article for general public", "Clinical practice guidelines",
+            "Deutsch (2014)", "AWMF", "Additional information", "Detailed information",
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_CASES))
+def test_seed_content_is_kept(name):
+    text = _cleaned(name)
+    missing = [s for s in SEED_CASES[name]["with"] if _norm(s) not in text]
+    assert not missing, f"real content lost from {name}: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(SEED_CASES))
+def test_seed_noise_is_gone(name):
+    text = _cleaned(name)
+    left = [s for s in SEED_CASES[name]["without"] if _norm(s) in text]
+    assert not left, f"noise left in {name}: {left}"
+
+
+def test_seed_headings_become_sections():
+    doc = clean_text((SEEDS / "000_c69c18c8cd78b24d.txt").read_text(encoding="utf-8"))
+    headings = [s.heading for s in doc.sections]
+    assert headings[:4] == ["Alternate names", "Definition", "Epidemiology", "Cause"]
+    assert doc.title == "Necrotizing autoimmune myopathy"
+    doc = clean_text((SEEDS / "002_55a4466ce43109b8.txt").read_text(encoding="utf-8"))
+    assert doc.title == "Immune-mediated necrotizing myopathy"
+    assert "Clinical description" in [s.heading for s in doc.sections]
+
+
+OWN_PAGES = {
+    "gardening.txt": {
+        "with": ["Tomatoes grow well in containers", "Mulch the surface with straw to keep the soil cool.",
+                 "Hornworms are best removed by hand in the evening."],
+        "without": ["Skip to main content", "Vegetables | Fruit", "Posted by", "Subscribe", "Share this",
+                    "All rights reserved", "Privacy Policy", "Related posts", "Ten Mistakes"],
+    },
+    "sourdough.html": {
+        "with": ["A sourdough starter is a living culture of wild yeast", "Discard half of the starter",
+                 "Pink or orange streaks mean it has spoiled"],
+        "without": ["tracking", "color:red", "Recipes", "use cookies", "By Tom Baker", "Share on Facebook",
+                    "Popular recipes", "Focaccia", "baking kit", "Free shipping", "All rights reserved",
+                    "Terms of Use"],
+    },
+    "spam_cycling.txt": {
+        "with": ["Regular cycling strengthens the heart", "A well-fitted saddle prevents knee and back pain",
+                 "Interval sessions build speed faster than long steady rides of the same duration."],
+        "without": ["Found inside", "ultimate guide", "Join us every Sunday", "tax-exempt", "you deserve",
+                    "what is the best bike", "sick days saddle prevents knee"],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_PAGES))
+def test_own_pages_with_and_without(name):
+    text = _cleaned(name)
+    missing = [s for s in OWN_PAGES[name]["with"] if _norm(s) not in text]
+    left = [s for s in OWN_PAGES[name]["without"] if _norm(s) in text]
+    assert not missing and not left, f"{name}: lost {missing}, kept {left}"
+
+
+def test_html_headings_kept_as_sections():
+    doc = clean_html((PAGES / "sourdough.html").read_text(encoding="utf-8"))
+    headings = [s.heading for s in doc.sections]
+    assert "Feeding schedule" in headings and "Signs of trouble" in headings
+
+
+def test_clean_is_idempotent_on_its_own_output():
+    for name in ("000_c69c18c8cd78b24d.txt", "002_55a4466ce43109b8.txt"):
+        once = clean_text((SEEDS / name).read_text(encoding="utf-8"))
+        again = clean_text(once.text, markdown=True)
+        assert [p for s in again.sections for p in s.paragraphs] == [p for s in once.sections for p in s.paragraphs]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Electromyography (EMG) shows myopathic findings.", None),
+    ("Rituximab has also shown beneficial effects.", None),
+    ("Click here to read more about our privacy policy.", "boilerplate phrase"),
+    ("The disease affects adults and children alike, accounting for up …", "truncated"),
+    ("Curr Rheumatol Rep.", "title case"),
+    ("and recently with pembrolizumab-associated myopathy.", "fragment (starts mid-sentence)"),
+    ("CLINICAL COURSE AND TREATMENT OF A RARE DISEASE IN ADULTS", "shouting"),
+    ("2015 Dec;17(12):72. doi: 10.1007/s11926-015-0548-6.", "bibliographic reference"),
+])
+def test_sentence_problems(sentence, expected):
+    assert sentence_problem(sentence) == expected
+
+
+def test_markdown_headings_and_links():
+    md = "# Bees\n\nHoney bees live in colonies of up to sixty thousand workers. See [the guide](http://x.y).\n\n## Hives\n\nA hive needs an entrance that faces away from the prevailing wind.\n"
+    doc = clean_text(md, markdown=True)
+    assert [s.heading for s in doc.sections] == ["Bees", "Hives"]
+    assert "See the guide." in doc.text and "http" not in doc.text
