@@ -1,0 +1,43 @@
+"""The one analyzer for passages and questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.analyze import analyze
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("anti-HMGCR", {"anti-hmgcr", "antihmgcr", "anti", "hmgcr"}),
+    ("HLA-DRB1*11:01", {"hla-drb1*11:01", "hla", "drb1"}),
+    ("C5b-9", {"c5b-9", "c5b", "9"}),
+    ("G72.4", {"g72.4", "g72"}),
+    ("IgG", {"igg"}),
+])
+def test_biomedical_names_findable_whole_and_in_parts(name, expected):
+    assert expected <= set(analyze(f"The {name} result."))
+
+
+def test_same_tokens_for_question_and_passage_forms():
+    assert set(analyze("anti HMGCR")) <= set(analyze("anti-HMGCR"))
+    assert set(analyze("antibodies")) & set(analyze("Autoantibodies were found."))
+    assert analyze("Treating") == analyze("treated") == analyze("treat")
+
+
+def test_stopwords_dropped_and_lowercased():
+    assert analyze("What are THE symptoms of it?") == analyze("symptom")
+
+
+def test_unicode_dashes_join_compounds():
+    assert "anti-srp" in analyze("anti\u2013SRP")
+
+
+def test_stemmer_matches_nltk_porter_original():
+    nltk_porter = pytest.importorskip("nltk.stem.porter")
+    import Stemmer
+
+    ours = Stemmer.Stemmer("porter")
+    ref = nltk_porter.PorterStemmer(mode=nltk_porter.PorterStemmer.ORIGINAL_ALGORITHM)
+    words = ["antibodies", "involved", "necrotizing", "myopathies", "generalization", "running",
+             "inflammatory", "weakness", "corticosteroids", "relational", "hopefully", "statins"]
+    assert [ours.stemWord(w) for w in words] == [ref.stem(w) for w in words]

@@ -1,0 +1,157 @@
+"""The command-line contract: names, fields, stdout vs stderr, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+from .conftest import ROOT, SEEDS
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.fixture(scope="module")
+def index_args(tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("cli-index")
+    return ["--sources", str(SEEDS), "--index", str(index_dir)]
+
+
+def test_build_summary_on_stderr(tmp_path):
+    result = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert re.search(r"3 sources read, 0 skipped, \d+ passages, \d+ duplicates dropped", result.stderr)
+
+
+def test_ask_json_contract(index_args):
+    result = run("ask", *index_args, "--json", "what antibodies are involved")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert 1 <= len(hits) <= 5
+    for hit in hits:
+        assert {"rank", "score", "passage_id", "source", "sources", "section", "text"} <= set(hit)
+        assert hit["source"] in hit["sources"]
+        assert (SEEDS / hit["source"]).is_file()
+    assert [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_human_output_names_source_section_and_highlights(index_args):
+    result = run("ask", *index_args, "-k", "3", "how is the disease treated")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("1. [")
+    assert "000_c69c18c8cd78b24d.txt" in result.stdout or "002_55a4466ce43109b8.txt" in result.stdout
+    assert "**treat" in result.stdout.lower()
+    assert len(re.findall(r"^\d+\. \[", result.stdout, flags=re.M)) == 3
+
+
+def test_hit_text_occurs_in_cited_source(index_args):
+    def words(text):
+        return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+    for question in ("what antibodies are involved", "treatment", "statins", "muscle biopsy", "prevalence"):
+        hits = json.loads(run("ask", *index_args, "--json", "-k", "10", question).stdout)
+        for hit in hits:
+            raw = words((SEEDS / hit["source"]).read_text(encoding="utf-8"))
+            for sentence in re.split(r"(?<=[.!?])\s+", hit["text"]):
+                assert words(sentence) in raw, (hit["passage_id"], sentence)
+
+
+@pytest.mark.parametrize("query", ["weight loss program Ozempic", "advertise", "email updates search results",
+                                   "tax-exempt charitable organization", "join us Saturday Eastern Time",
+                                   "Found inside book", "medical advice disclaimer"])
+def test_queries_for_ads_and_ui_find_nothing_of_them(index_args, query):
+    hits = json.loads(run("ask", *index_args, "--json", "-k", "10", query).stdout)
+    noise = re.compile(r"ozempic|advertise|email updates|tax-exempt|join us|found inside|this book|medical advice|"
+                       r"disclaimer|wikimd", re.I)
+    assert not [h["text"] for h in hits if noise.search(h["text"])]
+
+
+def test_passages_json_lines(index_args):
+    result = run("passages", *index_args, "--json")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records and all({"passage_id", "source", "sources", "section", "text"} <= set(r) for r in records)
+    ids = [r["passage_id"] for r in records]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_no_passage_is_a_near_duplicate_of_another(index_args):
+    records = [json.loads(line) for line in run("passages", *index_args, "--json").stdout.splitlines()]
+    sets = [set(re.findall(r"[^\W_]+", r["text"].lower())) for r in records]
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            assert len(sets[i] & sets[j]) / len(sets[i] | sets[j]) < 0.8, (records[i]["text"], records[j]["text"])
+
+
+def test_status_json(index_args):
+    run("build", *index_args)
+    info = json.loads(run("status", *index_args, "--json").stdout)
+    assert info["exists"] and info["up_to_date"] and info["sources"] == 3 and info["passages"] > 10
+
+
+def test_status_without_index(tmp_path):
+    result = run("status", "--sources", str(SEEDS), "--index", str(tmp_path / "none"))
+    assert result.exit_code == 0 and "No index" in result.stdout
+
+
+def test_ask_builds_index_when_missing_and_uses_env(tmp_path):
+    env = {"WINNOW_SOURCES": str(SEEDS), "WINNOW_INDEX": str(tmp_path / "envix")}
+    result = run("ask", "--json", "rituximab", env=env)
+    assert result.exit_code == 0, result.output
+    assert "building" in result.stderr.lower()
+    assert (tmp_path / "envix" / "CURRENT").is_file()
+    assert any("rituximab" in h["text"].lower() for h in json.loads(result.stdout))
+
+
+def test_clean_command_text_and_json(tmp_path):
+    page = SEEDS / "000_c69c18c8cd78b24d.txt"
+    result = run("clean", str(page))
+    assert result.exit_code == 0 and "# Definition" in result.stdout and "WikiMD" not in result.stdout
+    record = json.loads(run("clean", "--json", str(page)).stdout)
+    assert {"source", "title", "sections", "text"} <= set(record)
+    assert record["sections"][1]["heading"] == "Definition"
+
+
+@pytest.mark.parametrize("args", [["ask", ""], ["ask", "   "], ["ask", "-k", "0", "x"], ["ask", "--sources", "/no/such/dir", "x"]])
+def test_bad_arguments_are_usage_errors(tmp_path, args):
+    result = run(*args, "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 2, result.output
+    assert "Error" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["build", "ask", "passages", "status", "clean"])
+def test_every_command_has_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and len(result.stdout) > 200
+
+
+def test_ask_does_not_import_heavy_modules(tmp_path, seed_index):
+    code = ("import sys; sys.argv=['ask','--sources',%r,'--index',%r,'--json','statins'];"
+            "import cli\ntry:\n cli.ask_main()\nexcept SystemExit: pass\n"
+            "heavy=[m for m in ('sklearn','nltk','bs4','scipy','trafilatura') if m in sys.modules];"
+            "sys.stderr.write('HEAVY=%%s' %% heavy)") % (str(SEEDS), str(seed_index))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "HEAVY=[]" in proc.stderr, proc.stderr
+    assert json.loads(proc.stdout)
+
+
+def test_two_builds_give_identical_index_bytes(tmp_path):
+    from pipeline.ingest import build_index, current_generation
+
+    files = []
+    for name in ("one", "two"):
+        build_index(SEEDS, tmp_path / name)
+        gen = current_generation(tmp_path / name)
+        files.append({p.name: p.read_bytes() for p in sorted(gen.iterdir()) if p.name != "manifest.json"})
+    assert files[0] == files[1]
