@@ -37,6 +37,13 @@ MIN_PAGE_CHARS_TO_JUDGE = 1_000
 # small pages). A one-block answer is therefore re-done by the DOM pass, which is kept
 # unless it is this many times longer (then the one block was a real one-paragraph page).
 SINGLE_BLOCK_MAX_GROWTH = 1.5
+# Recall rescue for small, list-ish pages (CleanEval style): trafilatura drops short
+# lines (list items, one-line facts) that a person keeps. On pages under this size the
+# DOM pass also runs (it costs ~2 ms there), and wins when it holds nearly all of
+# trafilatura's words (same region, so no new noise source) and at most this much more.
+RESCUE_MAX_HTML_CHARS = 30_000
+RESCUE_MIN_COVERAGE = 0.9
+RESCUE_MAX_GROWTH = 2.0
 # A noise-named element holding more than this share of the page text is a wrapper
 # ("page has-sidebar"), not noise: keep it.
 MAX_NOISE_SHARE = 0.5
@@ -102,6 +109,8 @@ ROW_TAGS = ("tr", "li", "dt", "dd")
 CELL_TAGS = ("td", "th")
 
 _WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")  # never text; lxml maps NUL to U+FFFD
+_WORD = re.compile(r"\w+")
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
@@ -141,8 +150,23 @@ def html_to_blocks(html: str) -> tuple[str, list[Block]]:
         if flattened or (too_little and dom_chars > kept):
             blocks = dom_blocks
         title = title or dom_title
+    elif len(html) <= RESCUE_MAX_HTML_CHARS:
+        dom_blocks, dom_title = dom_blocks_and_title(html)
+        if _rescues(blocks, dom_blocks):
+            blocks = dom_blocks
     # 4. tidy
     return title, _dedupe(blocks)
+
+
+def _rescues(blocks: list[Block], dom_blocks: list[Block]) -> bool:
+    """True when the DOM pass holds trafilatura's words and modestly more."""
+    # Word sets, not counts: trafilatura sometimes repeats a block or glues words
+    # ("HomeFixtures") across <br>, and neither should decide the comparison.
+    words = {w for b in blocks for w in _WORD.findall(b.text.lower())}
+    dom_words = {w for b in dom_blocks for w in _WORD.findall(b.text.lower())}
+    if not words or len(dom_words) <= len(words) or len(dom_words) > RESCUE_MAX_GROWTH * len(words):
+        return False
+    return len(words & dom_words) >= RESCUE_MIN_COVERAGE * len(words)
 
 
 def _kept_too_little(tree, html: str, kept: int) -> bool:
@@ -247,10 +271,15 @@ def _own_text(el) -> str:
     """Text of `el` not inside a child leaf element."""
     parts = [el.text or ""]
     for child in el:
-        if not (isinstance(child.tag, str) and child.tag in _XML_LEAVES + ("list", "table")):
+        # Skip any child that is or holds a leaf: those leaves yield their own blocks.
+        if not _holds_leaf(child):
             parts.append(child.xpath("string()"))
         parts.append(child.tail or "")
     return " ".join(parts)
+
+
+def _holds_leaf(el) -> bool:
+    return any(isinstance(d.tag, str) and d.tag in _XML_LEAVES for d in el.iter())
 
 
 def _xml_heading_level(el) -> int:
@@ -427,7 +456,7 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
 
 
 def _norm(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def _dedupe(blocks: list[Block]) -> list[Block]:
