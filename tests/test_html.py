@@ -1,0 +1,195 @@
+"""pipeline/html.py: with / without snippets per page, robustness, and the ScrapingHub gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.html import Block, html_to_blocks, html_to_text
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+BASELINE = Path(__file__).resolve().parent / "clean_baseline.json"
+
+PROSE = (
+    "The valley floor floods each spring when the snow melts on the northern ridge, "
+    "and farmers have learned to plant only after the water has drained away. "
+)
+
+
+def _page(title: str, main: str, chrome: str = "") -> str:
+    return f"<html><head><title>{title}</title></head><body>{chrome}{main}</body></html>"
+
+
+CHROME = """
+<header class="site-header"><a href="/">Home</a> <a href="/about">About us</a> <a href="/shop">Shop</a></header>
+<nav class="main-menu"><ul><li><a href="/news">News desk</a></li><li><a href="/sport">Sport pages</a></li></ul></nav>
+<div id="cookie-consent">This website uses cookies to give you the best experience. <button>Accept all</button></div>
+<aside class="sidebar"><h3>Most read</h3><ul><li><a href="/p1">Ten reasons to visit Oslo</a></li></ul></aside>
+<div class="social-share"><a href="#">Share on Facebook</a> <a href="#">Tweet this story</a></div>
+<div class="related-posts"><h3>Related articles</h3><a href="/r1">Why bees matter to orchards</a></div>
+<section id="comments"><h3>3 comments</h3><p>Great post, thanks a lot for writing it up!</p></section>
+<div class="ad-slot">Buy cheap insurance now, limited offer</div>
+<form action="/subscribe"><label>Email</label><input name="e"><button>Subscribe to newsletter</button></form>
+<script>var tracking = "analytics-snippet-xyz";</script>
+<style>.x { color: red }</style>
+<footer>© 2024 Example Media Group. All rights reserved. <a href="/privacy">Privacy policy</a></footer>
+"""
+
+PAGES = [
+    {  # an article about hydrology, headings and a list
+        "html": _page(
+            "River floods",
+            "<main><article><h1>Why the river floods</h1>"
+            f"<p>{PROSE * 2}</p><h2>Measuring the water</h2>"
+            f"<p>{PROSE}Gauges along the bank report hourly readings to the county office.</p>"
+            "<ul><li>Gauge A sits below the old mill bridge.</li><li>Gauge B sits at the harbour mouth.</li></ul>"
+            "</article></main>",
+            CHROME,
+        ),
+        "with": ["Why the river floods", "Gauges along the bank report hourly", "Gauge A sits below the old mill bridge",
+                 "Gauge B sits at the harbour mouth"],
+        "without": ["News desk", "uses cookies", "Most read", "Share on Facebook", "Related articles",
+                    "Great post", "cheap insurance", "Subscribe to newsletter", "analytics-snippet", "color: red",
+                    "All rights reserved", "About us"],
+        "headings": ["Why the river floods", "Measuring the water"],
+    },
+    {  # a recipe with a table; "cookie" as food must survive
+        "html": _page(
+            "Oat cookies",
+            "<div id='content'><h1>Oat cookies for a crowd</h1>"
+            "<p>These oat cookies keep for a week in a tin, and the dough freezes well for up to three months. "
+            "Bake them on the middle shelf so the edges brown before the centre sets.</p>"
+            "<h2>Ingredients</h2><table><tr><th>Ingredient</th><th>Amount</th></tr>"
+            "<tr><td>Rolled oats</td><td>250 g</td></tr><tr><td>Soft brown sugar</td><td>120 g</td></tr></table>"
+            "<h2>Method</h2><ol><li>Cream the butter and the sugar until pale.</li><li>Fold in the oats by hand.</li></ol>"
+            f"<p>{PROSE}</p></div>",
+            CHROME,
+        ),
+        "with": ["These oat cookies keep for a week", "Rolled oats 250 g", "Soft brown sugar 120 g",
+                 "Cream the butter and the sugar until pale.", "Fold in the oats by hand."],
+        "without": ["News desk", "uses cookies", "Tweet this story", "Why bees matter", "limited offer",
+                    "Example Media Group"],
+        "headings": ["Ingredients", "Method"],
+    },
+    {  # an old-style, list-ish page with layout tables and short lines (CleanEval-like)
+        "html": _page(
+            "Chess club",
+            "<table width='100%'><tr><td class='menu'><a href='/'>Home</a><br><a href='/fixtures'>Fixtures</a></td>"
+            "<td><h2>Riverside Chess Club</h2><p>We meet on Tuesdays.</p>"
+            "<p>Juniors play from 6 pm, seniors from 7.30 pm.</p>"
+            "<h3>Officers</h3><ul><li>Chair: Ann Smith</li><li>Treasurer: Bob Jones</li><li>Coach: Cara Lee</li></ul>"
+            "<p>Annual fee: 40 pounds, juniors free.</p></td></tr></table>",
+        ),
+        "with": ["We meet on Tuesdays.", "Juniors play from 6 pm", "Chair: Ann Smith", "Treasurer: Bob Jones",
+                 "Coach: Cara Lee", "Annual fee: 40 pounds"],
+        "without": ["Fixtures"],
+        "headings": ["Riverside Chess Club", "Officers"],
+    },
+]
+
+
+@pytest.mark.parametrize("case", PAGES, ids=["article", "recipe", "old-list-page"])
+def test_with_and_without(case):
+    text = html_to_text(case["html"])
+    for snippet in case["with"]:
+        assert snippet in text, f"lost {snippet!r}:\n{text}"
+    for snippet in case["without"]:
+        assert snippet not in text, f"kept {snippet!r}:\n{text}"
+
+
+@pytest.mark.parametrize("case", PAGES, ids=["article", "recipe", "old-list-page"])
+def test_headings_are_heading_blocks(case):
+    _, blocks = html_to_blocks(case["html"])
+    headings = [b.text for b in blocks if b.kind == "heading"]
+    for heading in case["headings"]:
+        assert heading in headings, f"{heading!r} not a heading in {blocks}"
+    assert all(1 <= b.level <= 6 for b in blocks if b.kind == "heading")
+    assert all(b.level == 0 for b in blocks if b.kind == "paragraph")
+
+
+def test_list_items_and_table_rows_are_separate_blocks():
+    _, blocks = html_to_blocks(PAGES[1]["html"])
+    texts = [b.text for b in blocks]
+    assert "Cream the butter and the sugar until pale." in texts
+    assert "Fold in the oats by hand." in texts
+    assert any("Rolled oats" in t and "250 g" in t and "sugar" not in t for t in texts)
+
+
+def test_title_comes_from_title_tag():
+    title, _ = html_to_blocks(PAGES[0]["html"])
+    assert title == "River floods"
+
+
+def test_text_format_marks_headings_and_separates_paragraphs():
+    html = _page("t", f"<article><h2>Planting</h2><p>{PROSE}</p><p>{PROSE}Second one.</p></article>")
+    text = html_to_text(html)
+    assert text.startswith("# Planting\n\n")
+    assert "\n\n" in text.split("# Planting\n\n", 1)[1]
+
+
+def test_blocks_are_whitespace_normalised():
+    html = _page("t", f"<article><p>  spaced\n\n   out\t{PROSE}  </p></article>")
+    _, blocks = html_to_blocks(html)
+    assert blocks and all(b.text == " ".join(b.text.split()) for b in blocks)
+
+
+@pytest.mark.parametrize("html", ["", "   \n ", "<html></html>", "<html><head><title>x</title></head><body></body></html>",
+                                  "<!-- nothing -->", "<p></p>", "<script>var a = 1;</script>"])
+def test_empty_pages_give_no_blocks(html):
+    assert html_to_blocks(html)[1] == []
+
+
+def test_deeply_nested_page_does_not_crash():
+    depth = 50_000
+    html = ("<html><body>" + "<div>" * depth + f"<p>{PROSE}</p>" + "</div>" * depth
+            + "<p>After the nest comes more prose about the valley.</p></body></html>")
+    _, blocks = html_to_blocks(html)
+    text = " ".join(b.text for b in blocks)
+    assert "valley floor floods" in text
+
+
+def test_deep_unclosed_inline_tags_do_not_crash():
+    html = "<html><body><article><h1>Deep</h1>" + "<span><b>" * 20_000 + PROSE * 3 + "</article>"
+    assert "valley floor floods" in html_to_text(html)
+
+
+@pytest.mark.parametrize("html", [
+    "<html><body><p>unclosed <b>bold <i>italic</p></div></div><table><tr><td>cell text",
+    "<<<>>> <p <div>>",
+    "\x00\x01 garbage \xff bytes",
+    "<html><body><p>Caf\u00e9 na\u00efve \u4e2d\u6587 text</p>",
+    "<table><tr><td><table><tr><td>nested</td></tr></table></td></tr></table>",
+])
+def test_broken_markup_does_not_crash(html):
+    title, blocks = html_to_blocks(html)
+    assert isinstance(title, str)
+    assert all(isinstance(b, Block) and b.text for b in blocks)
+    assert all("\x00" not in b.text and "\x01" not in b.text for b in blocks)
+
+
+def test_broken_markup_keeps_its_text():
+    _, blocks = html_to_blocks("<html><body><p>unclosed <b>bold <i>italic</p></div><table><tr><td>cell text")
+    text = " ".join(b.text for b in blocks)
+    assert "unclosed bold italic" in text and "cell text" in text
+
+
+def test_extraction_is_deterministic():
+    assert html_to_blocks(PAGES[0]["html"]) == html_to_blocks(PAGES[0]["html"])
+
+
+def test_scrapinghub_f1_gate():
+    """Quality gate: ScrapingHub F1 must not drop below the pinned floor."""
+    if not (DATA / "cleaning" / "scrapinghub" / "ground-truth.json").exists():
+        pytest.skip(f"benchmark data not found under {DATA}")
+    from bench.bench_clean import load_pages, score, strip_heading_markers
+
+    floor = json.loads(BASELINE.read_text(encoding="utf-8"))["scrapinghub"]
+    pages = load_pages(DATA)
+    pairs = [(gold, strip_heading_markers(html_to_text(html))) for _, html, gold in pages]
+    f1, precision, recall = score(pairs)
+    assert len(pages) == floor["pages"]
+    assert f1 >= floor["f1"], f"F1 {f1:.4f} < floor {floor['f1']}"
+    assert precision >= floor["precision"], f"precision {precision:.4f} < floor {floor['precision']}"
+    assert recall >= floor["recall"], f"recall {recall:.4f} < floor {floor['recall']}"
