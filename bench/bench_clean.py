@@ -103,6 +103,18 @@ def winnow(html: str) -> str:
     return strip_heading_markers(html_to_text(html))
 
 
+def winnow_indexed(html: str) -> str:
+    """What the index sees: main content, then winnow's sentence filters (clean_html)."""
+    from pipeline.clean import clean_html
+
+    return _unbulleted(strip_heading_markers(clean_html(html).text))
+
+
+def _unbulleted(text: str) -> str:
+    """Drop the "- " winnow keeps before list entries, so markers never count as words."""
+    return "\n".join(line[2:] if line.startswith("- ") else line for line in text.split("\n"))
+
+
 def trafilatura_default(html: str) -> str:
     import trafilatura
 
@@ -149,11 +161,12 @@ def raw_dump_cleaned(html: str) -> str | None:
         from pipeline.clean import clean_text
     except ImportError:
         return None
-    return clean_text(raw_dump(html)).text
+    return _unbulleted(strip_heading_markers(clean_text(raw_dump(html)).text))
 
 
 EXTRACTORS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
     ("winnow", winnow),
+    ("winnow indexed", winnow_indexed),
     ("trafilatura", trafilatura_default),
     ("readability-lxml", readability_lxml),
     ("resiliparse", resiliparse_main),
