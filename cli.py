@@ -303,6 +303,102 @@ def clean(files: tuple[Path, ...], as_json: bool):
                 click.echo(doc.text + os.linesep)
 
 
+def _eval_index_dir(index_dir: Path, beir_dir: Path) -> Path:
+    """Where a BEIR corpus is indexed: a folder of its own under the index folder.
+
+    Named for the BEIR folder and a hash of its absolute path, so two corpora never
+    share an index and the seed index beside it is left alone.
+    """
+    import hashlib
+
+    resolved = beir_dir.resolve()
+    digest = hashlib.sha256(str(resolved).encode("utf-8")).hexdigest()[:8]
+    return index_dir / "eval" / f"{resolved.name}-{digest}"
+
+
+def _open_beir_index(corpus: Path, index_dir: Path):
+    """An up-to-date Searcher over one BEIR corpus.jsonl, built or refreshed as `ask` does."""
+    sources = index_dir / "sources"
+    link = sources / "corpus.jsonl"
+    sources.mkdir(parents=True, exist_ok=True)
+    if not (link.is_symlink() and Path(link.readlink()) == corpus.resolve()):
+        link.unlink(missing_ok=True)
+        link.symlink_to(corpus.resolve())  # the index follows the corpus file itself
+    return _open_index(sources, index_dir / "index")
+
+
+def _render_eval(report, per_question: bool) -> None:
+    unit = "passages" if report.unit == "passage" else "documents (by best passage)"
+    click.echo(f"{report.judged} questions, {report.kind} question set, ranking {unit}, depth {report.depth}")
+    width = max(len(name) for name in report.metrics)
+    for name, value in report.metrics.items():
+        click.echo(f"  {name:<{width}}  {value:.4f}")
+    if report.noise_probes:
+        click.echo(f"  {'NoiseFree':<{width}}  {report.noise_free:.4f}  "
+                   f"({report.noise_probes} noise probes: no hit may contain ads or UI text)")
+    if report.unanswerable:
+        click.echo(f"  no passage holds the answers of: {', '.join(report.unanswerable)} (scored 0)")
+    if per_question:
+        click.echo("")
+        click.echo("first relevant rank per question (- = none in the ranking; noise probes list offending hits)")
+        for r in report.per_question:
+            if r.noise_hits or not r.measures:
+                where = ", ".join(r.noise_hits) if r.noise_hits else "clean"
+                click.echo(f"  {r.qid:>8}  noise  {where}  {r.question}")
+            else:
+                rank = "-" if r.first_relevant is None else str(r.first_relevant)
+                click.echo(f"  {r.qid:>8}  {rank:>5}  {r.question}")
+
+
+@main.command("eval")
+@common_options
+@click.argument("questions", type=click.Path(exists=True, path_type=Path))
+@click.option("-k", "--depth", "depth", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Hits retrieved per question (metrics cut off at 10 and 100; the run file keeps all).")
+@click.option("--split", default="test", show_default=True, help="BEIR qrels split: qrels/SPLIT.tsv.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document with the metrics on stdout.")
+@click.option("--per-question", is_flag=True, help="Also give the rank of the first relevant hit of each question.")
+@click.option("--run", "run_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the ranking as a TREC run file (qid Q0 docid rank score winnow).")
+def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int, split: str, as_json: bool,
+                 per_question: bool, run_file: Path | None):
+    """Measure retrieval on the question set QUESTIONS: nDCG@10, RR@10, Success@k, Recall@k, MAP.
+
+    \b
+    QUESTIONS is either
+      a JSON Lines file, one question per line, for your own corpus:
+        {"id": "q1", "question": "...", "answers": ["text", "/regex/"], "sources": ["page.html"]}
+      Every passage that contains an answer (from one of `sources`, if given) is
+      relevant; passages are ranked exactly as `ask` ranks them. A line with
+      "absent": [...] instead is a noise probe: no hit may contain those strings.
+    \b
+      or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv). Its corpus is
+      indexed in INDEX/eval/<folder name>-<hash>/ (built on first use, refreshed
+      when corpus.jsonl changes); documents are ranked by their best passage and
+      judged by their `_id`.
+
+    \b
+    Examples:
+      winnow eval questions/seeds.jsonl --per-question
+      winnow eval ../shared/data/beir/scifact --json --run scifact.run
+    """
+    from pipeline.evaluate import evaluate, load_question_set, write_trec_run
+
+    question_set = load_question_set(questions, split=split)
+    if question_set.kind == "beir":
+        searcher = _open_beir_index(question_set.corpus, _eval_index_dir(index_dir, questions))
+    else:
+        searcher = _open_index(sources_dir, index_dir)
+    report = evaluate(searcher, question_set, depth=depth)
+    if run_file:
+        write_trec_run(report, run_file)
+        click.echo(f"Wrote the run to {run_file}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(per_question=per_question), ensure_ascii=False, indent=1))
+    else:
+        _render_eval(report, per_question)
+
+
 def _run(command) -> None:
     """Render library errors once, as a clear message with exit status 1."""
     try:

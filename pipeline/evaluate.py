@@ -1,0 +1,355 @@
+"""Question set -> metrics: how well the index answers the questions people ask.
+
+Two kinds of question set, told apart by their content:
+
+  answers   a JSON Lines file, one question per line, with the answers a relevant
+            passage contains (plain strings, or /regular expressions/) and optionally
+            the sources that hold them. Every passage that contains an answer is
+            relevant, so no relevance ids are needed. A line with `absent` instead
+            of answers is a noise probe: no hit may contain any of those strings
+            (ads and UI text must not be findable).
+  beir      a folder in BEIR layout: queries.jsonl, qrels/<split>.tsv and the
+            corpus.jsonl the index is built from. Passages are ranked per document
+            by their best passage (MaxP), and documents are judged.
+
+    evaluate(searcher, question_set)
+      1. run every question through the index (the search `ask` uses)
+      2. rank passages, or documents by their best passage
+      3. score the ranking per question with the TREC measures, then average
+
+The measures follow trec_eval exactly (tests/test_evaluate.py checks them against
+pytrec_eval): ties are broken by document id in reverse order, relevance is a
+judgment > 0, and a judged question with no hits scores 0 on everything.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .analyze import analyze
+from .errors import WinnowError
+
+# The table, in the order it is printed, with TREC names (ir_measures spelling).
+MEASURES = ("nDCG@10", "RR@10", "Success@1", "Success@5", "Success@10", "Recall@10", "Recall@100", "MAP")
+RR_CUTOFF = 10  # RR@10 is MRR over the top 10: a first relevant hit below it counts 0
+DEFAULT_DEPTH = 100  # hits per question: enough for Recall@100
+RUN_TAG = "winnow"
+
+
+class QuestionSetError(WinnowError):
+    """The question set cannot be read; the message says what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question and what makes a hit relevant to it."""
+
+    qid: str
+    text: str
+    answers: tuple[str, ...] = ()  # answers-kind: a relevant passage contains one of these
+    sources: tuple[str, ...] = ()  # answers-kind: ...and comes from one of these (if any given)
+    absent: tuple[str, ...] = ()  # noise probe: no hit may contain any of these
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    kind: str  # "answers" or "beir"
+    questions: tuple[Question, ...]
+    qrels: dict[str, dict[str, int]] = field(default_factory=dict)  # beir: qid -> doc id -> grade
+    corpus: Path | None = None  # beir: the corpus.jsonl to build the index from
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    qid: str
+    question: str
+    first_relevant: int | None  # rank of the first relevant hit, None if none was found
+    measures: dict[str, float]
+    noise_hits: tuple[str, ...] = ()  # noise probe: ids of hits that contain a forbidden string
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    kind: str
+    unit: str  # "passage" or "document"
+    depth: int
+    judged: int  # questions that have at least one relevant passage or document
+    metrics: dict[str, float]
+    per_question: tuple[QuestionResult, ...]
+    noise_probes: int = 0
+    noise_free: float | None = None  # share of noise probes with no forbidden hit
+    unanswerable: tuple[str, ...] = ()  # answers-kind questions no passage answers
+    run: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False)
+
+    def as_dict(self, per_question: bool = False) -> dict:
+        out = {"kind": self.kind, "unit": self.unit, "depth": self.depth, "questions": self.judged,
+               "metrics": {name: round(value, 4) for name, value in self.metrics.items()}}
+        if self.noise_probes:
+            out["noise_probes"] = self.noise_probes
+            out["noise_free"] = round(self.noise_free, 4)
+        if self.unanswerable:
+            out["unanswerable"] = list(self.unanswerable)
+        if per_question:
+            out["per_question"] = [
+                {"qid": r.qid, "question": r.question, "first_relevant": r.first_relevant,
+                 **({"noise_hits": list(r.noise_hits)} if r.noise_hits else {}),
+                 **({"measures": {k: round(v, 4) for k, v in r.measures.items()}} if r.measures else {})}
+                for r in self.per_question]
+        return out
+
+
+# --- reading question sets ---------------------------------------------------------------
+
+
+def load_question_set(path: str | Path, split: str = "test") -> QuestionSet:
+    """Read a question set: a BEIR folder, or a JSON Lines file of questions with answers."""
+    path = Path(path)
+    if path.is_dir():
+        return _load_beir(path, split)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise QuestionSetError(f"cannot read question set {path}: {error}") from None
+    questions = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise QuestionSetError(f"{path}:{number}: not JSON ({error})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+            raise QuestionSetError(f'{path}:{number}: each line needs "question" and "answers" '
+                                   f'(or "absent" for a noise probe)')
+        answers, absent = _strings(record.get("answers")), _strings(record.get("absent"))
+        if not answers and not absent:
+            raise QuestionSetError(f'{path}:{number}: no "answers" (or "absent" strings for a noise probe)')
+        for pattern in answers + absent:
+            _compile(pattern, f"{path}:{number}")
+        questions.append(Question(qid=str(record.get("id", number)), text=record["question"], answers=answers,
+                                  sources=_strings(record.get("sources")), absent=absent))
+    if not questions:
+        raise QuestionSetError(f"{path} holds no questions")
+    return QuestionSet(kind="answers", questions=tuple(questions))
+
+
+def _strings(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _load_beir(folder: Path, split: str) -> QuestionSet:
+    queries_file, qrels_file, corpus = folder / "queries.jsonl", folder / "qrels" / f"{split}.tsv", folder / "corpus.jsonl"
+    for needed in (queries_file, qrels_file, corpus):
+        if not needed.is_file():
+            raise QuestionSetError(f"{folder} is not a BEIR folder: {needed.relative_to(folder)} is missing "
+                                   f"(it needs corpus.jsonl, queries.jsonl and qrels/{split}.tsv)")
+    qrels: dict[str, dict[str, int]] = {}
+    with open(qrels_file, encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t"):
+            if len(row) < 3 or row[0] == "query-id":
+                continue
+            try:
+                qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+            except ValueError:
+                raise QuestionSetError(f"{qrels_file}: bad judgment {row!r}") from None
+    texts: dict[str, str] = {}
+    with open(queries_file, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                record = json.loads(line)
+                texts[str(record["_id"])] = record.get("text", "")
+    missing = [qid for qid in qrels if qid not in texts]
+    if missing:
+        raise QuestionSetError(f"{qrels_file} judges queries missing from queries.jsonl: {', '.join(missing[:5])}")
+    questions = tuple(Question(qid=qid, text=texts[qid]) for qid in qrels)
+    return QuestionSet(kind="beir", questions=questions, qrels=qrels, corpus=corpus)
+
+
+def _compile(pattern: str, where: str = "") -> re.Pattern:
+    """An answer: /regex/ as written, anything else a literal; case-insensitive, spacing-tolerant."""
+    try:
+        if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
+            return re.compile(pattern[1:-1], re.IGNORECASE)
+        return re.compile(r"\s+".join(re.escape(w) for w in pattern.split()), re.IGNORECASE)
+    except re.error as error:
+        raise QuestionSetError(f"{where}: bad regular expression {pattern!r} ({error})") from None
+
+
+# --- trec_eval measures -------------------------------------------------------------------------
+
+
+def trec_order(scored: dict[str, float]) -> list[str]:
+    """Ids ranked the trec_eval way: score descending, ties by id descending."""
+    return [doc for doc, _ in sorted(scored.items(), key=lambda item: (item[1], item[0]), reverse=True)]
+
+
+def measure_query(judgments: dict[str, int], scored: dict[str, float]) -> dict[str, float]:
+    """The MEASURES of one ranking, exactly as trec_eval computes them (relevant: grade > 0)."""
+    ranking = trec_order(scored)
+    relevant = {doc for doc, grade in judgments.items() if grade > 0}
+    n_rel = len(relevant)
+    if not n_rel:
+        return dict.fromkeys(MEASURES, 0.0)
+    hits = [doc in relevant for doc in ranking]
+    first = next((i + 1 for i, hit in enumerate(hits) if hit), None)
+    dcg = sum(judgments[doc] / math.log2(i + 2) for i, doc in enumerate(ranking[:10]) if doc in relevant)
+    ideal = sorted((g for g in judgments.values() if g > 0), reverse=True)[:10]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    found, precisions = 0, 0.0
+    for i, hit in enumerate(hits):
+        if hit:
+            found += 1
+            precisions += found / (i + 1)
+    return {
+        "nDCG@10": dcg / idcg,
+        "RR@10": 1.0 / first if first is not None and first <= RR_CUTOFF else 0.0,
+        "Success@1": float(any(hits[:1])),
+        "Success@5": float(any(hits[:5])),
+        "Success@10": float(any(hits[:10])),
+        "Recall@10": sum(hits[:10]) / n_rel,
+        "Recall@100": sum(hits[:100]) / n_rel,
+        "MAP": precisions / n_rel,
+    }
+
+
+def first_relevant(judgments: dict[str, int], scored: dict[str, float]) -> int | None:
+    """Rank (1-based, trec_eval order) of the first relevant id, or None."""
+    for rank, doc in enumerate(trec_order(scored), 1):
+        if judgments.get(doc, 0) > 0:
+            return rank
+    return None
+
+
+def mean_measures(per_query: list[dict[str, float]]) -> dict[str, float]:
+    if not per_query:
+        return dict.fromkeys(MEASURES, 0.0)
+    return {name: sum(q[name] for q in per_query) / len(per_query) for name in MEASURES}
+
+
+# --- running the questions -------------------------------------------------------------------
+
+
+class PassageTable:
+    """Every passage of an open index, held for a whole evaluation.
+
+    State is real: an evaluation asks hundreds of questions, and reading each hit
+    from disk as `ask` does would cost one file open per hit.
+    """
+
+    def __init__(self, searcher) -> None:
+        passages = list(searcher.passages())
+        self.ids = [p.passage_id for p in passages]
+        self.texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
+        self.sources = [p.sources or (p.source,) for p in passages]
+        self.doc_ids = sorted({s for sources in self.sources for s in sources})
+        number = {doc: i for i, doc in enumerate(self.doc_ids)}
+        pairs = [(i, number[s]) for i, sources in enumerate(self.sources) for s in sources]
+        self.pair_passage = np.array([p for p, _ in pairs], dtype=np.int64)
+        self.pair_doc = np.array([d for _, d in pairs], dtype=np.int64)
+
+
+def rank_passages(searcher, question: str, depth: int) -> list[tuple[int, float]]:
+    """(passage number, score) of the top passages: exactly what `ask` returns."""
+    docs, scores = searcher.index.search(analyze(question), depth)
+    return [(int(d), float(s)) for d, s in zip(docs, scores)]
+
+
+def rank_documents(searcher, table: PassageTable, question: str, depth: int) -> list[tuple[str, float]]:
+    """(document id, score) by each document's best passage (MaxP), top `depth`.
+
+    A passage kept once for several sources (deduplication) counts for each of them.
+    Ties are broken by document id, like `ask` breaks them by passage id.
+    """
+    scores = np.asarray(searcher.index.scores(analyze(question)), dtype=np.float64)
+    best = np.zeros(len(table.doc_ids), dtype=np.float64)
+    np.maximum.at(best, table.pair_doc, scores[table.pair_passage])
+    hit = np.flatnonzero(best > 0)  # a document that matches no query term is not a hit
+    order = np.lexsort((hit, -best[hit]))[:depth]
+    return [(table.doc_ids[int(d)], float(best[d])) for d in hit[order]]
+
+
+def evaluate(searcher, question_set: QuestionSet, depth: int = DEFAULT_DEPTH) -> EvalReport:
+    """Run every question of the set and measure the rankings."""
+    table = PassageTable(searcher)
+    if question_set.kind == "beir":
+        return _evaluate_beir(searcher, table, question_set, depth)
+    return _evaluate_answers(searcher, table, question_set, depth)
+
+
+def _evaluate_beir(searcher, table: PassageTable, qs: QuestionSet, depth: int) -> EvalReport:
+    results, run, per_query = [], {}, []
+    for q in qs.questions:  # 1. + 2.
+        ranked = rank_documents(searcher, table, q.text, depth)
+        run[q.qid] = ranked
+        scored = dict(ranked)
+        measures = measure_query(qs.qrels[q.qid], scored)  # 3.
+        if any(g > 0 for g in qs.qrels[q.qid].values()):
+            per_query.append(measures)
+        results.append(QuestionResult(q.qid, q.text, first_relevant(qs.qrels[q.qid], scored), measures))
+    return EvalReport(kind="beir", unit="document", depth=depth, judged=len(per_query),
+                      metrics=mean_measures(per_query), per_question=tuple(results), run=run)
+
+
+def _evaluate_answers(searcher, table: PassageTable, qs: QuestionSet, depth: int) -> EvalReport:
+    results, run, per_query, unanswerable = [], {}, [], []
+    probes = clean_probes = 0
+    for q in qs.questions:
+        ranked = rank_passages(searcher, q.text, depth)  # 1. + 2.
+        scored = {table.ids[d]: s for d, s in ranked}
+        run[q.qid] = [(table.ids[d], s) for d, s in ranked]
+        if q.absent:
+            forbidden = [_compile(p) for p in q.absent]
+            noisy = tuple(table.ids[d] for d, _ in ranked if any(f.search(table.texts[d]) for f in forbidden))
+            probes += 1
+            clean_probes += not noisy
+            results.append(QuestionResult(q.qid, q.text, None, {}, noisy))
+            if not q.answers:
+                continue
+        judgments = _answer_judgments(table, q)
+        if not judgments:
+            unanswerable.append(q.qid)  # counts 0: the question set promises an answer
+        measures = measure_query(judgments, scored) if judgments else dict.fromkeys(MEASURES, 0.0)  # 3.
+        per_query.append(measures)
+        results.append(QuestionResult(q.qid, q.text, first_relevant(judgments, scored), measures))
+    return EvalReport(kind="answers", unit="passage", depth=depth, judged=len(per_query),
+                      metrics=mean_measures(per_query), per_question=tuple(results),
+                      noise_probes=probes, noise_free=clean_probes / probes if probes else None,
+                      unanswerable=tuple(unanswerable), run=run)
+
+
+def _answer_judgments(table: PassageTable, q: Question) -> dict[str, int]:
+    """Every passage that holds an answer (from one of the named sources, if any): grade 1."""
+    patterns = [_compile(a) for a in q.answers]
+    out = {}
+    for i, text in enumerate(table.texts):
+        if q.sources and not any(_source_matches(s, want) for s in table.sources[i] for want in q.sources):
+            continue
+        if any(p.search(text) for p in patterns):
+            out[table.ids[i]] = 1
+    return out
+
+
+def _source_matches(source: str, wanted: str) -> bool:
+    return source == wanted or source.startswith(wanted) or Path(source).name == wanted
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def write_trec_run(report: EvalReport, path: str | Path, tag: str = RUN_TAG) -> None:
+    """The run in TREC format: `qid Q0 docid rank score tag`, ranks 1..n per question."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for qid, ranked in report.run.items():
+            for rank, (doc, score) in enumerate(ranked, 1):
+                handle.write(f"{qid} Q0 {doc} {rank} {score:.9g} {tag}\n")
