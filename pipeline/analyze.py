@@ -101,3 +101,23 @@ def analyze(text: str) -> list[str]:
 def query_terms(text: str) -> list[str]:
     """The words of a question as a person wrote them, for highlighting hits."""
     return [w for w in TOKEN_RE.findall(normalize(text)) if w not in STOPWORDS]
+
+
+@lru_cache(maxsize=1)
+def _expansions() -> list[tuple[tuple[str, ...], list[str]]]:
+    """The thesaurus analyzed once: (lay words, clinical tokens) pairs."""
+    from .thesaurus import LAY_TO_CLINICAL
+
+    return [(tuple(TOKEN_RE.findall(normalize(lay))), analyze(clinical)) for lay, clinical in LAY_TO_CLINICAL]
+
+
+def question_tokens(question: str) -> list[str]:
+    """Tokens for a question: its own words, plus clinical terms for the lay words in it."""
+    tokens = analyze(question)
+    words = TOKEN_RE.findall(normalize(question))
+    extra: list[str] = []
+    for lay, clinical in _expansions():
+        n = len(lay)
+        if any(tuple(words[i:i + n]) == lay for i in range(len(words) - n + 1)):
+            extra.extend(t for t in clinical if t not in tokens and t not in extra)
+    return tokens + extra

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analyze import analyze
+from .analyze import analyze, question_tokens
 from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
 from .records import Hit, Passage
@@ -56,7 +56,7 @@ class Searcher:
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""
-        docs, scores = self.index.search(analyze(question), k)
+        docs, scores = self.index.search(question_tokens(question), k)
         return [Hit(rank=i + 1, score=float(score), passage=self.passage(int(doc)))
                 for i, (doc, score) in enumerate(zip(docs, scores))]
 
