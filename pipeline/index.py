@@ -40,12 +40,17 @@ FORMAT_VERSION = 1
 META_NAME = "meta.json"
 
 # Seed documents kept per term (its highest impacts): enough to fill a top-10 with
-# real scores, so the first threshold is good, while adding ~1 int32 per 10 postings.
-SEEDS_PER_TERM = 16
-# A posting counts as "high impact" for the seeds if it is at least this share of
-# the term's maximum; the first SEEDS_PER_TERM such postings (doc order) are kept.
-# Any real documents give a valid threshold, so this only affects speed.
-SEED_IMPACT_SHARE = 0.9
+# real scores, and to catch some that hold other query terms too, while adding
+# ~1 int32 per 8 postings.
+SEEDS_PER_TERM = 32
+# Seeds are the top impacts up to this many quantisation levels of the term's maximum:
+# exact enough (any real documents give a valid threshold, so this only affects speed)
+# and found with one bincount instead of sorting every posting list.
+SEED_LEVELS = 64
+
+# Terms in at least this share of the documents are also stored as a dense float32
+# column (4 bytes per document, against 8 per posting: at most 2x their postings).
+DENSE_TERM_SHARE = 0.25
 
 # Below this many postings in total a query is cheaper to score exhaustively
 # (concatenate, np.unique, bincount) than to prune: pruning costs a dozen numpy calls.
@@ -53,6 +58,11 @@ SMALL_QUERY_POSTINGS = 6_000
 # Above this many essential postings, accumulate into a dense array (np.add.at)
 # instead of sorting the concatenated postings (np.unique): measured crossover.
 DENSE_ACCUMULATE_POSTINGS = 40_000
+
+# Docs with the best partial scores re-scored exactly to raise the threshold: the k-th
+# best of 8k such docs is close to the final k-th score (the minor terms add little),
+# and scoring 80 docs costs about as much as 10 (numpy call overhead).
+REFINE_FACTOR = 8
 
 # Relative slack on score bounds: bounds are sums of float64 numbers, real scores are
 # the same numbers summed in another order; 1e-9 dwarfs that rounding (~1e-15).
@@ -71,6 +81,8 @@ _ARRAYS = {
     "seed_offsets": np.int64,  # n_terms + 1
     "seed_docs": np.int32,  # n_seeds, ascending within each term
     "doc_lengths": np.int32,  # n_docs
+    "dense_terms": np.int32,  # n_dense: terms also stored as a dense column, ascending
+    "dense_impacts": np.float32,  # n_dense x n_docs: impact, 0 where the term is absent
 }
 
 
@@ -138,6 +150,7 @@ class BM25Index:
         for name, value in arrays.items():
             setattr(self, "_" + name, value.view(np.ndarray))
         self._mask = len(self._term_table) - 1
+        self._dense_rows = {int(t): row for row, t in enumerate(self._dense_terms)}
 
     # ---------------------------------------------------------------- build
 
@@ -211,19 +224,16 @@ class BM25Index:
         if len(post_impacts):
             np.maximum.at(term_max, post_terms, post_impacts)
 
-        # Seeds: the first SEEDS_PER_TERM postings (doc order) of each term whose impact
-        # is near the term's maximum. Rank within the term by a cumulative count.
-        high = post_impacts >= term_max[post_terms] * np.float32(SEED_IMPACT_SHARE)
-        high_idx = np.flatnonzero(high)
-        del high
-        high_terms = post_terms[high_idx]
-        group_start = np.searchsorted(high_terms, np.arange(n_terms), side="left")
-        rank = np.arange(len(high_idx)) - group_start[high_terms]
-        keep = high_idx[rank < SEEDS_PER_TERM]
-        seed_docs = post_docs[keep]
-        seed_offsets = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.bincount(post_terms[keep], minlength=n_terms), out=seed_offsets[1:])
-        del post_terms, high_idx, high_terms, rank, keep
+        seed_docs, seed_offsets = _seeds(post_terms, post_docs, post_impacts, term_max, n_terms)
+
+        # Dense columns for the most frequent terms: a survivor's impact is then one
+        # gather instead of a binary search in a list of ~N postings.
+        dense_terms = np.flatnonzero(df >= max(1, n_docs) * DENSE_TERM_SHARE).astype(np.int32)
+        dense_impacts = np.zeros((len(dense_terms), n_docs), dtype=np.float32)
+        for row, term_no in enumerate(dense_terms.tolist()):
+            start, end = post_offsets[term_no], post_offsets[term_no + 1]
+            dense_impacts[row, post_docs[start:end]] = post_impacts[start:end]
+        del post_terms
 
         encoded = [t.encode("utf-8") for t in vocab_list]
         term_offsets = np.zeros(n_terms + 1, dtype=np.int64)
@@ -249,6 +259,8 @@ class BM25Index:
             "term_max": term_max,
             "seed_offsets": seed_offsets,
             "seed_docs": seed_docs.astype(np.int32, copy=False),
+            "dense_terms": dense_terms,
+            "dense_impacts": dense_impacts,
             "doc_lengths": lengths.astype(np.int32),
         }
         return cls(arrays, params, n_docs, float(avgdl))
@@ -264,6 +276,7 @@ class BM25Index:
             "n_seeds": len(self._seed_docs),
             "n_term_bytes": len(self._term_bytes),
             "table_size": len(self._term_table),
+            "n_dense": len(self._dense_terms),
         }
 
     @staticmethod
@@ -282,6 +295,8 @@ class BM25Index:
             "seed_offsets": (v + 1,),
             "seed_docs": (s["n_seeds"],),
             "doc_lengths": (s["n_docs"],),
+            "dense_terms": (s["n_dense"],),
+            "dense_impacts": (s["n_dense"], s["n_docs"]),
         }
 
     def save(self, directory: str | Path) -> None:
@@ -330,7 +345,7 @@ class BM25Index:
             params = BM25Params(**meta["params"])
             avgdl = float(meta["avgdl"])
             sizes = {key: int(meta["sizes"][key]) for key in (
-                "n_docs", "n_terms", "n_postings", "n_seeds", "n_term_bytes", "table_size")}
+                "n_docs", "n_terms", "n_postings", "n_seeds", "n_term_bytes", "table_size", "n_dense")}
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexFormatError(f"{meta_path} is missing or has bad fields ({exc}); rebuild the index") from None
 
@@ -378,47 +393,74 @@ class BM25Index:
             contrib *= count  # exact: a float32 times a small integer fits in a float64
         return self._post_docs[start:end], contrib
 
+    def _add_dense(self, acc: np.ndarray, term_no: int, count: int) -> None:
+        """acc += count * impact of term_no for every doc, from its dense column or postings.
+
+        Either way each doc receives the same float64 number (0.0 where absent), so
+        the sums are the same bit for bit.
+        """
+        row = self._dense_rows.get(term_no)
+        if row is None:
+            docs, contrib = self._postings(term_no, count)
+            np.add.at(acc, docs, contrib)
+        elif count == 1:
+            acc += self._dense_impacts[row]
+        else:
+            acc += self._dense_impacts[row].astype(np.float64) * count
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """Exhaustive BM25 score of every document (float64; 0 where nothing matches)."""
         out = np.zeros(self.n_docs, dtype=np.float64)
         terms, counts = self._query_terms(query_tokens)
         for term_no, count in zip(terms, counts):
-            docs, contrib = self._postings(term_no, count)
-            np.add.at(out, docs, contrib)
+            self._add_dense(out, term_no, count)
         return out
 
     def _score_docs(self, docs: np.ndarray, terms: list[int], counts: list[int]) -> np.ndarray:
-        """Exact scores of a few given (sorted, unique) docs, by binary search per term."""
+        """Exact scores of given (sorted, unique) docs: a gather per dense term, else a binary search."""
         acc = np.zeros(len(docs), dtype=np.float64)
         for term_no, count in zip(terms, counts):
-            start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
-            if start == end:
-                continue
-            plist = self._post_docs[start:end]
-            pos = np.searchsorted(plist, docs)
-            np.minimum(pos, end - start - 1, out=pos)
-            hit = plist[pos] == docs
-            contrib = np.zeros(len(docs), dtype=np.float64)
-            contrib[hit] = self._post_impacts[start:end][pos[hit]]
+            row = self._dense_rows.get(term_no)
+            if row is not None:
+                contrib = self._dense_impacts[row][docs].astype(np.float64)
+            else:
+                start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
+                if start == end:
+                    continue
+                plist = self._post_docs[start:end]
+                pos = np.searchsorted(plist, docs)
+                np.minimum(pos, end - start - 1, out=pos)
+                hit = plist[pos] == docs
+                contrib = np.zeros(len(docs), dtype=np.float64)
+                contrib[hit] = self._post_impacts[start:end][pos[hit]]
             if count != 1:
                 contrib *= count
             acc += contrib  # same order and operands as scores(): bit-identical
         return acc
 
-    def _exhaustive_candidates(self, terms: list[int], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Every matching doc with its exact score, without a threshold."""
-        lists = [self._postings(t, c) for t, c in zip(terms, counts)]
-        if len(lists) == 1:
-            return lists[0][0].astype(np.int64), lists[0][1]
-        total = sum(len(d) for d, _ in lists)
-        if total > DENSE_ACCUMULATE_POSTINGS:
+    def _candidates(self, terms: list[int], counts: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Docs matching any of the terms, with their exact sums over these terms.
+
+        Docs whose sum is 0 (terms with idf 0) may be left out when at least k docs
+        have a positive sum: they can then never reach the top k.
+        """
+        if len(terms) == 1 and terms[0] not in self._dense_rows:
+            docs, contrib = self._postings(terms[0], counts[0])
+            return docs.astype(np.int64), contrib
+        offsets = self._post_offsets
+        total = sum(int(offsets[t + 1] - offsets[t]) for t in terms)
+        if total > DENSE_ACCUMULATE_POSTINGS or any(t in self._dense_rows for t in terms):
             acc = np.zeros(self.n_docs, dtype=np.float64)
-            touched = np.zeros(self.n_docs, dtype=bool)
-            for docs, contrib in lists:
-                np.add.at(acc, docs, contrib)
-                touched[docs] = True
-            cand = np.flatnonzero(touched)
+            for term_no, count in zip(terms, counts):
+                self._add_dense(acc, term_no, count)
+            cand = np.flatnonzero(acc > 0)
+            if len(cand) < k:  # rare: zero-score matches may be needed to fill the top k
+                touched = np.zeros(self.n_docs, dtype=bool)
+                for term_no in terms:
+                    touched[self._post_docs[offsets[term_no]:offsets[term_no + 1]]] = True
+                cand = np.flatnonzero(touched)
             return cand, acc[cand]
+        lists = [self._postings(t, c) for t, c in zip(terms, counts)]
         all_docs = np.concatenate([d for d, _ in lists])
         cand, inverse = np.unique(all_docs, return_inverse=True)
         # bincount adds the weights in input order, i.e. term order: same sums as scores().
@@ -433,9 +475,9 @@ class BM25Index:
         if not terms:
             return empty
         offsets = self._post_offsets
-        dfs = [int(offsets[t + 1] - offsets[t]) for t in terms]
-        if sum(dfs) <= SMALL_QUERY_POSTINGS or len(terms) == 1:
-            return _top_k(*self._exhaustive_candidates(terms, counts), k)
+        total = sum(int(offsets[t + 1] - offsets[t]) for t in terms)
+        if total <= SMALL_QUERY_POSTINGS or len(terms) == 1:
+            return _top_k(*self._candidates(terms, counts, k), k)
 
         # 1. A threshold: the k-th best exact score among the terms' seed documents.
         seeds = np.unique(np.concatenate(
@@ -448,7 +490,7 @@ class BM25Index:
         # 2. MaxScore split: the terms with the smallest upper bounds whose bounds sum
         #    below theta cannot put a document in the top k on their own.
         bounds = [float(self._term_max[t]) * c for t, c in zip(terms, counts)]
-        slack = BOUND_SLACK * (theta + sum(bounds))
+        slack = BOUND_SLACK * sum(bounds)  # theta <= sum(bounds): covers both
         order = sorted(range(len(terms)), key=lambda i: (bounds[i], terms[i]))
         rest_bound = 0.0
         n_minor = 0
@@ -459,15 +501,18 @@ class BM25Index:
             else:
                 break
         if theta <= 0.0 or n_minor == 0:
-            return _top_k(*self._exhaustive_candidates(terms, counts), k)
+            return _top_k(*self._candidates(terms, counts, k), k)
         essential = sorted(order[n_minor:])
 
-        # 3. Candidates: docs of the essential terms whose partial score plus the minor
-        #    terms' bound can still reach theta.
-        cutoff = theta - rest_bound - slack
-        cand, partial = self._exhaustive_candidates(
-            [terms[i] for i in essential], [counts[i] for i in essential])
-        survivors = cand[partial >= cutoff]
+        # 3. Candidates: docs of the essential terms. Their best partial sums are
+        #    likely winners: score those exactly to raise theta before filtering.
+        cand, partial = self._candidates([terms[i] for i in essential], [counts[i] for i in essential], k)
+        n_best = min(len(cand), REFINE_FACTOR * k)
+        if n_best >= k:
+            best = np.sort(cand[np.argpartition(-partial, n_best - 1)[:n_best]])
+            best_scores = self._score_docs(best, terms, counts)
+            theta = max(theta, float(np.partition(best_scores, n_best - k)[n_best - k]))
+        survivors = cand[partial >= theta - rest_bound - slack]
 
         # 4. Exact scores for the survivors only, then the top k.
         return _top_k(survivors, self._score_docs(survivors, terms, counts), k)
@@ -483,6 +528,40 @@ def _top_k(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np
         docs, scores = docs[keep], scores[keep]
     order = np.lexsort((docs, -scores))[:k]
     return docs[order].astype(np.int64, copy=False), scores[order]
+
+
+def _seeds(post_terms: np.ndarray, post_docs: np.ndarray, impacts: np.ndarray,
+           term_max: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per term, SEEDS_PER_TERM docs with its highest impacts (to quantisation), docs ascending.
+
+    Impacts are bucketed into SEED_LEVELS levels of the term's maximum; a term keeps
+    every posting above its cut level and fills up, in doc order, from the cut level.
+    """
+    if len(impacts) == 0:
+        return np.zeros(0, dtype=np.int32), np.zeros(n_terms + 1, dtype=np.int64)
+    top = term_max[post_terms]
+    ratio = np.divide(impacts, top, out=np.zeros(len(impacts), dtype=np.float32), where=top > 0)
+    del top
+    level = (ratio * np.float32(SEED_LEVELS - 1)).astype(np.int64)  # ratio <= 1: 0..SEED_LEVELS-1
+    del ratio
+    hist = np.bincount(post_terms.astype(np.int64) * SEED_LEVELS + level,
+                       minlength=n_terms * SEED_LEVELS).reshape(n_terms, SEED_LEVELS)
+    at_or_above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # postings at level >= L
+    # Cut level: the highest level with at least SEEDS_PER_TERM postings at or above it.
+    enough = at_or_above >= SEEDS_PER_TERM
+    cut = np.where(enough.any(axis=1), SEED_LEVELS - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
+    above_cut = np.where(cut + 1 < SEED_LEVELS,
+                         at_or_above[np.arange(n_terms), np.minimum(cut + 1, SEED_LEVELS - 1)], 0)
+    term_cut = cut[post_terms]
+    keep = level > term_cut
+    at_cut = np.flatnonzero(level == term_cut)
+    cut_terms = post_terms[at_cut]
+    rank = np.arange(len(at_cut)) - np.searchsorted(cut_terms, cut_terms, side="left")
+    keep[at_cut[rank < SEEDS_PER_TERM - above_cut[cut_terms]]] = True
+    kept = np.flatnonzero(keep)  # postings are grouped by term, docs ascending
+    offsets = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(np.bincount(post_terms[kept], minlength=n_terms), out=offsets[1:])
+    return post_docs[kept], offsets
 
 
 def _open_array(path: Path, dtype: np.dtype, shape: tuple[int]) -> np.ndarray:
