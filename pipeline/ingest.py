@@ -36,9 +36,9 @@ from .records import Document, Passage, Source
 from .sources import decode, discover, file_fingerprint, read_bytes
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .store import (GenerationDamaged, IndexLock, SourceCache, commit_generation, current_generation,
-                    new_generation_dir, tidy, verify_generation)
+                    new_generation_dir, read_stats, tidy, verify_generation, write_stats)
 
-INDEX_FORMAT_VERSION = 2  # 2: checksummed content-named generations, fingerprints of skipped sources
+INDEX_FORMAT_VERSION = 2  # 2: checksummed content-named generations, content hashes of skipped sources
 DEFAULT_PARAMS = BM25Params()
 
 # The modules whose code decides what a source becomes; a change to any of them
@@ -246,11 +246,11 @@ def passage_tokens(passage: Passage) -> list[str]:
 
 @dataclass(frozen=True)
 class _Previous:
-    """The last good build: its manifest, its generation folder, its fingerprints by name."""
+    """The last good build: its generation folder, its manifest, its sources by name."""
 
     generation: Path
     manifest: dict
-    known: dict
+    known: dict  # source name -> {"sha256", and "reason" if it was skipped}
 
 
 def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | None = None,
@@ -274,25 +274,28 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
         known = previous.known if previous else {}
 
         sources = discover(sources_dir, warn)  # 2.
-        plan = [(source, _current_sha(source, known.get(source.rel))) for source in sources]
+        stats, stats_ns = read_stats(index_dir)
+        plan = [(source, _current_sha(source, stats.get(source.rel), stats_ns)) for source in sources]
+        new_stats = {s.rel: {"size": s.size, "mtime_ns": s.mtime_ns, "sha256": sha} for s, sha in plan}
         names = {source.rel for source in sources}
         report.removed = sum(1 for rel in known if rel not in names)
         for source, sha in plan:
             old = known.get(source.rel)
             if old is None:
                 report.added += 1
-            elif not _same_stat(source, old) and (sha is None or sha != old["sha256"]):
+            elif sha is None or sha != old["sha256"]:
                 report.changed += 1
         if not report.full and not (report.added or report.changed or report.removed):
+            if new_stats != stats:
+                write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
             return _unchanged(report, previous, started, warn)
 
         units: list[tuple[str, list[dict]]] = []  # 3.
         fingerprints: list[dict] = []
         for source, sha in (progress(plan) if progress else plan):
             old = known.get(source.rel)
-            skipped_before = old is not None and "reason" in old and sha is not None and sha == old["sha256"]
             entry = None
-            if not report.full and skipped_before:
+            if not report.full and old is not None and "reason" in old and sha is not None and sha == old["sha256"]:
                 entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
             elif not report.full and sha is not None:
                 entry = cache.get(source.kind, sha)
@@ -300,12 +303,12 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
             if entry is None:
                 entry = _process(source, cache)
                 sha = entry.pop("sha256", sha)
-            fingerprint = {"source": source.rel, "size": source.size, "mtime_ns": source.mtime_ns, "sha256": sha}
+                new_stats[source.rel]["sha256"] = sha
             if "skip" in entry:
                 warn(f"skipped {source.rel}: {entry['skip']}")
-                report.skipped.append({**fingerprint, "reason": entry["skip"]})
+                report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
                 continue
-            fingerprints.append(fingerprint)
+            fingerprints.append({"source": source.rel, "sha256": sha})
             units.append((source.rel, entry["documents"]))
 
         passages, tokens, report.duplicates_dropped = assemble(units)  # 4.
@@ -318,6 +321,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                        "duplicates_dropped": report.duplicates_dropped},
         }
         final = write_generation(index_dir, manifest, passages, index)  # 6.
+        write_stats(index_dir, new_stats)
         # The previous generation stays one build longer: an `ask` may be reading it.
         tidy(index_dir, keep={final.name} | ({previous.generation.name} if previous else set()))
         cache.prune()
@@ -337,9 +341,8 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
     try:
         verify_generation(generation)
         manifest = read_manifest(generation)
-        entries = list(manifest["sources"]) + list(manifest["skipped"])
-        known = {e["source"]: e for e in entries}
-    except (GenerationDamaged, OSError, ValueError, KeyError, TypeError) as error:
+        known = _known_sources(manifest)
+    except (GenerationDamaged, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         notify(f"The index at {generation} is damaged ({error}); rebuilding it from the sources.")
         return None
     if manifest.get("settings") != settings(params):
@@ -348,14 +351,20 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
     return _Previous(generation, manifest, known)
 
 
-def _same_stat(source: Source, old: dict) -> bool:
-    return old.get("size") == source.size and old.get("mtime_ns") == source.mtime_ns
+def _known_sources(manifest: dict) -> dict:
+    return {e["source"]: e for e in list(manifest["sources"]) + list(manifest["skipped"])}
 
 
-def _current_sha(source: Source, old: dict | None) -> str | None:
-    """The source's content hash: the recorded one if size and mtime are unchanged, else read."""
-    if old is not None and _same_stat(source, old):
-        return old["sha256"]
+def _current_sha(source: Source, stat: dict | None, stats_ns: int | None) -> str | None:
+    """The source's content hash: the recorded one if size and mtime prove it unchanged, else read.
+
+    Size and mtime prove nothing for a file whose mtime is not strictly older than
+    the record: file systems stamp times in coarse ticks, so an edit in the same
+    tick can keep the mtime. Such "racily clean" files are hashed (as git does).
+    """
+    if (stat is not None and stats_ns is not None and stat.get("size") == source.size
+            and stat.get("mtime_ns") == source.mtime_ns and source.mtime_ns < stats_ns):
+        return stat.get("sha256")
     try:
         return file_fingerprint(source)
     except SkipSource:
@@ -424,23 +433,24 @@ def read_manifest(generation: Path) -> dict:
     return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
 
 
-def stale_sources(sources_dir: str | Path, manifest: dict) -> dict:
+def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
-    Size and modification time first; a content hash confirms a change, so a file
-    touched or edited back to what it was counts as unchanged.
+    Size and modification time first (from the index's stats.json); a content hash
+    confirms a change, so a file touched or edited back to what it was is unchanged.
     """
-    known = {e["source"]: e for e in list(manifest.get("sources", [])) + list(manifest.get("skipped", []))}
+    known = _known_sources({"sources": manifest.get("sources", []), "skipped": manifest.get("skipped", [])})
+    stats, stats_ns = read_stats(Path(index_dir)) if index_dir is not None else ({}, None)
     current = discover(sources_dir)
     added, changed = [], []
     for source in current:
         old = known.get(source.rel)
         if old is None:
             added.append(source.rel)
-        elif not _same_stat(source, old):
-            sha = _current_sha(source, None)
-            if sha is None or sha != old.get("sha256"):
-                changed.append(source.rel)
+            continue
+        sha = _current_sha(source, stats.get(source.rel), stats_ns)
+        if sha is None or sha != old.get("sha256"):
+            changed.append(source.rel)
     names = {s.rel for s in current}
     removed = sorted(rel for rel in known if rel not in names)
     return {"added": added, "changed": changed, "removed": removed}

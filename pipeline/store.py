@@ -6,6 +6,9 @@
                          so two builds of the same sources give the same name and bytes
       cache/<key>.json   what processing one source produced, keyed by its content hash
                          and the build settings: an unchanged source is never re-cleaned
+      stats.json         size, mtime and content hash of each source when last hashed:
+                         the cheap freshness check (kept outside the generations, so a
+                         generation depends only on the sources' names and bytes)
       .lock              held (flock) by the one process writing; holds its pid
 
 Every write goes to a temporary name first and is moved into place with os.replace
@@ -147,7 +150,7 @@ def tidy(index_dir: Path, keep: set[str]) -> None:
         name = path.name
         if name.startswith((".tmp-", ".old-")) or (name.startswith("gen-") and name not in keep):
             shutil.rmtree(path, ignore_errors=True)
-        elif name.startswith(".CURRENT-"):
+        elif name.startswith((".CURRENT-", ".stats-")):
             path.unlink(missing_ok=True)
 
 
@@ -157,6 +160,28 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- size and mtime of the sources ------------------------------------------------------------
+
+
+def read_stats(index_dir: Path) -> tuple[dict, int | None]:
+    """({source name: {size, mtime_ns, sha256}}, when written) from stats.json; empty if unusable."""
+    path = Path(index_dir) / "stats.json"
+    try:
+        written_ns = path.stat().st_mtime_ns
+        stats = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(stats, dict):
+            return stats, written_ns
+    except (OSError, ValueError):
+        pass
+    return {}, None
+
+
+def write_stats(index_dir: Path, stats: dict) -> None:
+    tmp = Path(index_dir) / f".stats-{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, Path(index_dir) / "stats.json")
 
 
 # --- the per-source cache ------------------------------------------------------------------
