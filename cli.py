@@ -39,31 +39,41 @@ def _check_sources(sources_dir: Path) -> None:
         raise click.BadParameter(f"'{sources_dir}' is a file, not a folder.", param_hint="'--sources'")
 
 
-def _progress(sources):
-    return click.progressbar(sources, label="Ingesting sources", file=sys.stderr,
-                             show_pos=True, item_show_func=lambda s: s.rel if s else None)
-
-
-def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None) -> dict:
+def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, full: bool = False) -> dict:
     from pipeline.ingest import build_index
 
     if reason:
         click.echo(reason, err=True)
 
-    def progress(sources):
-        with _progress(sources) as bar:
+    def progress(plan):
+        with click.progressbar(plan, label="Ingesting sources", file=sys.stderr, show_pos=True,
+                               item_show_func=lambda item: item[0].rel if item else None) as bar:
             yield from bar
 
-    report = build_index(sources_dir, index_dir, warn=_warn, progress=progress)
+    def notify(message: str) -> None:
+        click.echo(message, err=True)
+
+    report = build_index(sources_dir, index_dir, warn=_warn, progress=progress, full=full, notify=notify)
+    how = "Rebuilt index from scratch" if report.full else "Updated index" if report.written else "Index is up to date"
     click.echo(
-        f"Built index in {index_dir}: {report.sources_read} sources read, {report.sources_skipped} skipped, "
+        f"{how} in {index_dir}: {report.added} sources added, {report.changed} changed, {report.removed} removed, "
+        f"{report.reused} reused; {report.sources_read} indexed, {report.sources_skipped} skipped, "
         f"{report.passages} passages, {report.duplicates_dropped} duplicates dropped, {report.seconds:.2f} s",
         err=True,
     )
     return {"index": str(index_dir), "sources_read": report.sources_read,
             "sources_skipped": report.sources_skipped, "skipped": report.skipped,
+            "added": report.added, "changed": report.changed, "removed": report.removed,
+            "reused": report.reused, "full": report.full, "written": report.written,
             "passages": report.passages, "duplicates_dropped": report.duplicates_dropped,
             "seconds": round(report.seconds, 3)}
+
+
+def _sources_given(ctx: click.Context | None) -> bool:
+    """Did the user name the sources folder (option or environment), rather than take the default?"""
+    from click.core import ParameterSource
+
+    return ctx is not None and ctx.get_parameter_source("sources_dir") not in (None, ParameterSource.DEFAULT)
 
 
 def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True):
@@ -71,23 +81,26 @@ def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True):
     from pipeline.ingest import current_generation, settings, stale_sources
     from pipeline.search import IndexDamaged, Searcher
 
+    if _sources_given(click.get_current_context(silent=True)):
+        _check_sources(sources_dir)
     generation = current_generation(index_dir)
-    if generation is None:
+    searcher, reason = None, f"No index in {index_dir} yet; building it from {sources_dir}."
+    if generation is not None:
+        try:
+            searcher = Searcher(generation)
+        except IndexDamaged as error:
+            reason = f"The {error}; rebuilding it from {sources_dir}."
+    if searcher is None:
         _check_sources(sources_dir)
-        _run_build(sources_dir, index_dir, f"No index in {index_dir} yet; building it from {sources_dir}.")
-        return Searcher(current_generation(index_dir))
-    try:
-        searcher = Searcher(generation)
-    except IndexDamaged as error:
-        _check_sources(sources_dir)
-        _run_build(sources_dir, index_dir, f"{error}; rebuilding it from {sources_dir}.")
+        _run_build(sources_dir, index_dir, reason, full=True)
         return Searcher(current_generation(index_dir))
     if not refresh or not sources_dir.is_dir():
         return searcher
     if searcher.manifest.get("settings") != settings():
-        _run_build(sources_dir, index_dir, "Index settings or format changed; rebuilding from scratch.")
+        # build_index says why on stderr and rebuilds from scratch.
+        _run_build(sources_dir, index_dir)
         return Searcher(current_generation(index_dir))
-    changes = stale_sources(sources_dir, searcher.manifest)
+    changes = stale_sources(sources_dir, searcher.manifest, index_dir)
     if any(changes.values()):
         summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
         _run_build(sources_dir, index_dir, f"Sources changed since the last build ({summary}); updating the index.")
@@ -155,33 +168,55 @@ def main():
 
 @main.command()
 @common_options
+@click.option("--full", is_flag=True, help="Rebuild from scratch: ignore the previous build and the per-source cache.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build summary as one JSON object on stdout.")
-def build(sources_dir: Path, index_dir: Path, as_json: bool):
-    """Ingest the sources and write the index.
+def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool):
+    """Ingest the sources and write the index, re-processing only what changed.
 
     Cleans every page (navigation, ads, UI text, disclaimers, spam), splits it into
     sections and sentence-aligned passages, drops duplicates while remembering every
-    source, and writes a BM25 index. A summary goes to stderr.
+    source, and writes a BM25 index. Sources unchanged since the last build come from
+    a cache; the result is the same as a build from scratch (--full). A summary with
+    how many sources were added, changed, removed and reused goes to stderr.
     """
     _check_sources(sources_dir)
-    summary = _run_build(sources_dir, index_dir)
+    summary = _run_build(sources_dir, index_dir, full=full)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
 
 
-def _validate_question(ctx, param, value: str) -> str:
-    if not value or not value.strip():
-        raise click.BadParameter("the question is empty; ask something, e.g. ask \"what antibodies are involved\"")
-    return value
+def _read_question(question: str | None, question_file) -> str:
+    """The question from the argument or from --file, exactly one of them; usage errors otherwise."""
+    if question is not None and question_file is not None:
+        raise click.UsageError("give the question either as an argument or with --file, not both")
+    if question_file is not None:
+        try:
+            question = question_file.read()
+        except UnicodeDecodeError:
+            raise click.BadParameter(f"'{question_file.name}' is not UTF-8 text.", param_hint="'--file'") from None
+        except OSError as error:
+            raise click.BadParameter(f"cannot read '{question_file.name}': {error.strerror or error}",
+                                     param_hint="'--file'") from None
+        if not question.strip():
+            raise click.BadParameter(f"'{question_file.name}' holds no question.", param_hint="'--file'")
+        return question.strip()
+    if question is None:
+        raise click.UsageError('missing the question; ask something, e.g. ask "what antibodies are involved"')
+    if not question.strip():
+        raise click.BadParameter("the question is empty; ask something, e.g. ask \"what antibodies are involved\"",
+                                 param_hint="'QUESTION'")
+    return question
 
 
 @main.command()
 @common_options
-@click.argument("question", callback=_validate_question)
+@click.argument("question", required=False)
+@click.option("-f", "--file", "question_file", type=click.File("r", encoding="utf-8"),
+              help="Read the question from FILE ('-' for stdin) instead of the argument.")
 @click.option("-k", "--top-k", "top_k", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many passages to return.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits on stdout.")
-def ask(sources_dir: Path, index_dir: Path, question: str, top_k: int, as_json: bool):
+def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file, top_k: int, as_json: bool):
     """Answer QUESTION with the best-matching passages and their sources.
 
     Each hit shows its rank, BM25 score, source file, section and passage, with the
@@ -191,9 +226,11 @@ def ask(sources_dir: Path, index_dir: Path, question: str, top_k: int, as_json: 
     Examples:
       ask "what antibodies are involved"
       ask -k 10 --json "statin exposure" | jq '.[].source'
+      ask --file question.txt
     """
     from pipeline.search import hit_record
 
+    question = _read_question(question, question_file)
     searcher = _open_index(sources_dir, index_dir)
     hits = searcher.search(question, top_k)
     if as_json:
@@ -217,11 +254,7 @@ def passages(sources_dir: Path, index_dir: Path, as_json: bool):
             click.echo(f"{p.passage_id}  [{p.section}]\n   {p.text}\n")
 
 
-@main.command()
-@common_options
-@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
-def status(sources_dir: Path, index_dir: Path, as_json: bool):
-    """Say where the index is, what it holds, and whether it is up to date."""
+def _status_info(sources_dir: Path, index_dir: Path) -> dict:
     from pipeline.ingest import current_generation, settings, stale_sources
     from pipeline.search import IndexDamaged, Searcher
 
@@ -234,7 +267,7 @@ def status(sources_dir: Path, index_dir: Path, as_json: bool):
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
             if sources_dir.is_dir():
-                changes = stale_sources(sources_dir, searcher.manifest)
+                changes = stale_sources(sources_dir, searcher.manifest, index_dir)
                 info.update(changes)
                 info["settings_changed"] = searcher.manifest.get("settings") != settings()
                 info["up_to_date"] = not any(changes.values()) and not info["settings_changed"]
@@ -244,6 +277,26 @@ def status(sources_dir: Path, index_dir: Path, as_json: bool):
             info.update(exists=True, damaged=str(error), up_to_date=False)
     else:
         info["up_to_date"] = False
+    return info
+
+
+@main.command()
+@common_options
+@click.option("--check", is_flag=True, help="Only report whether the index is up to date; do not update it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
+    """Say where the index is, what it holds, and bring it up to date (unless --check).
+
+    What was out of date (added, changed, removed sources, settings) is reported,
+    then the index is updated like `ask` does before answering.
+    """
+    if _sources_given(click.get_current_context()):
+        _check_sources(sources_dir)
+    info = _status_info(sources_dir, index_dir)
+    if not check and not info["up_to_date"] and sources_dir.is_dir():
+        found = {k: info.get(k, []) for k in ("added", "changed", "removed")}
+        _open_index(sources_dir, index_dir)
+        info = {**_status_info(sources_dir, index_dir), **found, "updated": True}
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))
         return

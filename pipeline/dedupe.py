@@ -73,6 +73,18 @@ class SentenceDeduper:
         return self._kept[sid].sources
 
 
+def link_keys(sentence: str) -> list[str]:
+    """Every key through which SentenceDeduper can tie this sentence to another one.
+
+    Two sentences can only be found duplicates of each other if they share one of
+    these keys (the exact form, or a shingle), so a sentence sharing none with any
+    other sentence is kept without consulting the deduper: the incremental build
+    uses this to run the sequential deduper over the few linked sentences only.
+    """
+    tokens = normalized_tokens(sentence)
+    return ["k:" + " ".join(tokens)] + sorted("s:" + " ".join(s) for s in _shingles(tokens))
+
+
 def _shingles(tokens: list[str]) -> set[tuple[str, ...]]:
     if len(tokens) < SHINGLE:
         return {tuple(tokens)}

@@ -1,20 +1,25 @@
-"""The pipeline in one readable function: sources -> clean -> split -> dedupe -> index.
+"""The pipeline in one readable function, incremental: sources -> clean -> split -> dedupe -> index.
 
     build_index(sources_dir, index_dir)
-      1. discover the sources          (sources.discover)
-      2. read, decode, clean each one   (sources.decode, clean.clean_*)
-      3. split into sentences, drop duplicates across sources, pack passages
-      4. analyze and index the passages (analyze.analyze, index.BM25Index)
-      5. write a new index generation, then switch to it atomically
+      1. take the lock, open the previous build (if valid and built with the same settings)
+      2. discover the sources and compare them with the previous build
+         (size and mtime first, a content hash to confirm)
+      3. read, decode, clean and split each new or changed source; every other one
+         comes from the per-source cache (store.SourceCache)
+      4. drop duplicate sentences across sources, pack passages (global, from the cache)
+      5. index the passages (index.BM25Index)
+      6. write a new generation, switch to it atomically, tidy up
 
-An index folder holds generations `gen-<id>/` and a file `CURRENT` naming the live
-one. A build writes a whole new generation under a temporary name, renames it, and
-only then replaces CURRENT with os.replace: a crash at any moment leaves the previous
-index intact.
+Only step 3 is per source and slow (cleaning and sentence splitting); steps 4-6 are
+global because BM25 statistics and cross-source dedupe are, and are made cheap by
+caching each sentence's word count, tokens and dedupe keys. Whatever was cached,
+the index written is byte for byte the one a fresh build of the same sources writes.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -29,14 +34,16 @@ from typing import Callable
 import numpy as np
 
 from . import analyze as analyzer
-from .dedupe import SentenceDeduper
+from .dedupe import SentenceDeduper, link_keys
 from .errors import SkipSource
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params
 from .records import Document, Passage, Section, Source
-from .sources import decode, discover, fingerprint, read_bytes
-from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack, section_sentences
+from .sources import decode, discover, file_fingerprint, fingerprint, read_bytes
+from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack, pack_counts, section_sentences, word_count
+from .store import (GenerationDamaged, IndexLock, SourceCache, commit_generation, current_generation,
+                    new_generation_dir, read_stats, tidy, verify_generation, write_stats)
 
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 2  # 2: checksummed content-named generations, content hashes of skipped sources
 # Pyserini's BEIR values (k1 0.9, b 0.4, Lucene idf). `bench/bench_scifact.py --grid` found
 # SciFact flat around them (nDCG@10 0.676-0.685 for k1 0.6-1.2, b 0.3-0.75), and the seed
 # questions flat too, so nothing better is known without overfitting one set.
@@ -44,6 +51,10 @@ DEFAULT_PARAMS = BM25Params(k1=0.9, b=0.4, idf="lucene")
 # The title/heading counts once, like Pyserini's flat (title + text) BEIR index; 2 and 3
 # did not help on the seed questions or on SciFact (bench --grid).
 HEADING_WEIGHT = 1
+
+# The modules whose code decides what a source becomes; a change to any of them
+# changes the cache key and the settings, so cached sources are never reused across it.
+PROCESSING_MODULES = ("clean", "html", "noise", "split", "dedupe", "analyze", "sources")
 
 Warn = Callable[[str], None]
 
@@ -58,6 +69,12 @@ class BuildReport:
     duplicates_dropped: int = 0
     seconds: float = 0.0
     skipped: list[dict] = field(default_factory=list)
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    reused: int = 0  # sources taken from the cache instead of being cleaned again
+    full: bool = True  # built from scratch (no previous build, --full, settings changed, damage)
+    written: bool = True  # False when the index was already up to date
 
 
 def settings(params: BM25Params = DEFAULT_PARAMS) -> dict:
@@ -69,10 +86,23 @@ def settings(params: BM25Params = DEFAULT_PARAMS) -> dict:
         "bm25": params.as_dict(),
         "passages": {"max_words": PASSAGE_MAX_WORDS, "max_sentences": PASSAGE_MAX_SENTENCES},
         "heading_weight": HEADING_WEIGHT,
+        "code": _processing_code_hash(),
     }
 
 
-# --- 2. one source -> documents --------------------------------------------------------
+def _processing_code_hash() -> str:
+    digest = hashlib.sha256()
+    for name in PROCESSING_MODULES:
+        path = Path(__file__).with_name(f"{name}.py")
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _settings_key(params: BM25Params) -> str:
+    return hashlib.sha256(json.dumps(settings(params), sort_keys=True).encode()).hexdigest()
+
+
+# --- 3. one source -> documents -> cached sentences --------------------------------------------
 
 
 def clean_source(source: Source, text: str) -> list[Document]:
@@ -132,48 +162,130 @@ def _light_normalize(text: str) -> str:
 def process_source(source: Source) -> tuple[str, list[Document]]:
     """(content hash, documents) of one source; raises SkipSource with the reason."""
     data = read_bytes(source)
-    digest = fingerprint(data)
-    documents = clean_source(source, decode(data))
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        documents = clean_source(source, decode(data))
+    except SkipSource:
+        raise
+    except (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError) as error:
+        # A parser choking on one pathological page (nesting, encoding declarations,
+        # sheer size) must cost that page only, never the build.
+        raise SkipSource(f"could not be cleaned ({type(error).__name__}: {str(error)[:120]})") from None
     return digest, documents
 
 
-# --- 3. documents -> passages ----------------------------------------------------------
+def split_documents(documents: list[Document], rel: str) -> list[dict]:
+    """The cache form of a source's documents: sections of sentences with what step 4 needs.
 
-
-def assemble_passages(documents: list[Document]) -> tuple[list[Passage], int]:
-    """Deduplicated passages of all documents in order, and how many sentences were dropped.
-
-    The first occurrence of a sentence is kept; later sources that repeat it are
-    added to the `sources` of the passage that keeps it.
+    Per sentence: its word count (packing), its tokens (BM25) and the hashes of its
+    dedupe keys (to find the few sentences that can be duplicates at all).
     """
-    deduper = SentenceDeduper()
-    drafts: list[tuple[str, str, list[str], list[int]]] = []  # source, section, sentences, ids
-    dropped = 0
+    out = []
     for document in documents:
+        sections = []
         for heading, sentences in section_sentences(document):
-            kept: list[tuple[str, int]] = []
+            hashes, counts = [], []
             for sentence in sentences:
+                keys = link_keys(sentence)
+                hashes.extend(_key_hash(k) for k in keys)
+                counts.append(len(keys))
+            words = [word_count(s) for s in sentences]
+            sections.append({
+                # Tokens are stored space-joined (no token contains whitespace): one JSON
+                # string per sentence parses several times faster than a list of strings.
+                "heading": heading, "heading_tokens": " ".join(analyzer.analyze(heading)),
+                "sentences": sentences, "words": words, "packs": pack_counts(words),
+                "tokens": [" ".join(analyzer.analyze(s)) for s in sentences],
+                "key_hashes": base64.b64encode(np.asarray(hashes, dtype="<u8").tobytes()).decode("ascii"),
+                "key_counts": counts,
+            })
+        out.append({"source": None if document.source == rel else document.source, "sections": sections})
+    return out
+
+
+def _key_hash(key: str) -> int:
+    data = key.encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+# --- 4. cached sentences -> passages and their tokens -------------------------------------------
+
+
+def assemble(units: list[tuple[str, list[dict]]]) -> tuple[list[Passage], list[list[str]], int]:
+    """Deduplicated passages, their tokens, and how many sentences were dropped.
+
+    `units` are (source name, cached documents) in source order. The first occurrence
+    of a sentence is kept; later sources that repeat it are added to the `sources`
+    of the passage that keeps it. Only sentences sharing a dedupe key hash with some
+    other sentence go through the (sequential, slower) deduper: any other sentence
+    cannot match or be matched, so it is kept as is. A hash collision only sends an
+    extra sentence through the deduper, so the result is exactly the plain algorithm's.
+    """
+    sections = [(doc["source"] or rel, section) for rel, docs in units for doc in docs for section in doc["sections"]]
+    linked = _linked_sentences([section for _, section in sections])
+    deduper = SentenceDeduper()
+    drafts: list[tuple[str, dict, list[int], list[int | None]]] = []  # source, section, kept, sentence ids
+    dropped = 0
+    position = 0
+    for source, section in sections:
+        n_sentences = len(section["sentences"])
+        if not linked[position:position + n_sentences].any():
+            # The common case: nothing here can be a duplicate; the cached packing holds.
+            position += n_sentences
+            for group in section["packs"]:
+                drafts.append((source, section, group, [None] * len(group)))
+            continue
+        kept, sids = [], []
+        for i, sentence in enumerate(section["sentences"]):
+            if linked[position + i]:
                 sid = deduper.find(sentence)
-                if sid is None:
-                    kept.append((sentence, deduper.add(sentence, document.source)))
-                else:
-                    deduper.note_source(sid, document.source)
+                if sid is not None:
+                    deduper.note_source(sid, source)
                     dropped += 1
-            texts = [s for s, _ in kept]
-            for group in pack(texts):
-                drafts.append((document.source, heading, [texts[i] for i in group],
-                               [kept[i][1] for i in group]))
-    passages: list[Passage] = []
+                    continue
+                sid = deduper.add(sentence, source)
+            else:
+                sid = None
+            kept.append(i)
+            sids.append(sid)
+        position += n_sentences
+        for group in pack_counts([section["words"][i] for i in kept]):
+            drafts.append((source, section, [kept[j] for j in group], [sids[j] for j in group]))
+    records: list[tuple[Passage, list[str]]] = []
     ordinal: dict[str, int] = {}
-    for source, heading, texts, sids in drafts:
+    for source, section, indices, sids in drafts:
         n = ordinal.get(source, 0)
         ordinal[source] = n + 1
         sources = [source]
         for sid in sids:
-            sources.extend(s for s in deduper.sources(sid) if s not in sources)
-        passages.append(Passage(passage_id=f"{source}#{n:04d}", source=source, section=heading,
-                                text=" ".join(texts), sources=tuple(sources)))
-    passages.sort(key=lambda p: p.passage_id)  # doc number order == passage id order: ties break by id
+            if sid is not None and len(deduper.sources(sid)) > 1:
+                sources.extend(s for s in deduper.sources(sid) if s not in sources)
+        tokens = " ".join([section["heading_tokens"]] + [section["tokens"][i] for i in indices]).split()
+        passage = Passage(passage_id=f"{source}#{n:04d}", source=source, section=section["heading"],
+                          text=" ".join(section["sentences"][i] for i in indices), sources=tuple(sources))
+        records.append((passage, tokens))
+    records.sort(key=lambda r: r[0].passage_id)  # doc number order == passage id order: ties break by id
+    return [p for p, _ in records], [t for _, t in records], dropped
+
+
+def _linked_sentences(sections: list[dict]) -> np.ndarray:
+    """Per sentence (in order): does one of its dedupe keys hash like another sentence's?"""
+    chunks = [np.frombuffer(base64.b64decode(s["key_hashes"]), dtype="<u8") for s in sections]
+    counts = [c for s in sections for c in s["key_counts"]]
+    if not counts:
+        return np.zeros(0, dtype=bool)
+    hashes = np.concatenate(chunks) if chunks else np.zeros(0, dtype="<u8")
+    owner = np.repeat(np.arange(len(counts)), counts)
+    _, inverse, occurrences = np.unique(hashes, return_inverse=True, return_counts=True)
+    linked = np.zeros(len(counts), dtype=bool)
+    linked[owner[occurrences[inverse.ravel()] > 1]] = True
+    return linked
+
+
+def assemble_passages(documents: list[Document]) -> tuple[list[Passage], int]:
+    """Deduplicated passages of all documents in order, and how many sentences were dropped."""
+    units = [(d.source, split_documents([d], d.source)) for d in documents]
+    passages, _, dropped = assemble(units)
     return passages, dropped
 
 
@@ -187,40 +299,90 @@ def passage_tokens(passage: Passage) -> list[str]:
     return heading * HEADING_WEIGHT + analyzer.analyze(passage.text)
 
 
-# --- the whole build --------------------------------------------------------------------
+# --- the whole build --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """The last good build: its generation folder, its manifest, its sources by name."""
+
+    generation: Path
+    manifest: dict
+    known: dict  # source name -> {"sha256", and "reason" if it was skipped}
 
 
 def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | None = None,
                 progress: Callable[[list[Source]], object] | None = None,
-                params: BM25Params = DEFAULT_PARAMS) -> BuildReport:
-    """Ingest every source under sources_dir and write a new index generation."""
-    warn = warn or (lambda message: None)
-    started = time.perf_counter()
-    report = BuildReport()
+                params: BM25Params = DEFAULT_PARAMS, full: bool = False,
+                notify: Warn | None = None) -> BuildReport:
+    """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
-    sources = discover(sources_dir, warn)  # 1.
-    documents: list[Document] = []
-    fingerprints: list[dict] = []
-    for source in (progress(sources) if progress else sources):  # 2.
-        try:
-            digest, docs = process_source(source)
-        except SkipSource as reason:
-            warn(f"skipped {source.rel}: {reason}")
-            report.skipped.append({"source": source.rel, "reason": str(reason)})
-            continue
-        documents.extend(docs)
-        fingerprints.append({"source": source.rel, "size": source.size,
-                             "mtime_ns": source.mtime_ns, "sha256": digest})
-    passages, report.duplicates_dropped = assemble_passages(documents)  # 3.
-    index = BM25Index.build([passage_tokens(p) for p in passages], params)  # 4.
-    manifest = {
-        "settings": settings(params),
-        "sources": fingerprints,
-        "skipped": report.skipped,
-        "counts": {"sources": len(fingerprints), "passages": len(passages),
-                   "duplicates_dropped": report.duplicates_dropped},
-    }
-    write_generation(Path(index_dir), manifest, passages, index)  # 5.
+    full=True ignores the previous build and the cache. `warn` gets one line per
+    skipped source, `notify` the lines that say why the build does what it does.
+    """
+    warn = warn or (lambda message: None)
+    notify = notify or (lambda message: None)
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    report = BuildReport()
+    with IndexLock(index_dir, notify):  # 1.
+        previous = _open_previous(index_dir, params, notify)
+        report.full = full or previous is None
+        cache = SourceCache(index_dir, _settings_key(params))
+        known = previous.known if previous else {}
+
+        sources = discover(sources_dir, warn)  # 2.
+        stats, stats_ns = read_stats(index_dir)
+        plan = [(source, _current_sha(source, stats.get(source.rel), stats_ns)) for source in sources]
+        new_stats = {s.rel: {"size": s.size, "mtime_ns": s.mtime_ns, "sha256": sha} for s, sha in plan}
+        names = {source.rel for source in sources}
+        report.removed = sum(1 for rel in known if rel not in names)
+        for source, sha in plan:
+            old = known.get(source.rel)
+            if old is None:
+                report.added += 1
+            elif sha is None or sha != old["sha256"]:
+                report.changed += 1
+        if not report.full and not (report.added or report.changed or report.removed):
+            if new_stats != stats:
+                write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
+            return _unchanged(report, previous, started, warn)
+
+        units: list[tuple[str, list[dict]]] = []  # 3.
+        fingerprints: list[dict] = []
+        for source, sha in (progress(plan) if progress else plan):
+            old = known.get(source.rel)
+            entry = None
+            if not report.full and old is not None and "reason" in old and sha is not None and sha == old["sha256"]:
+                entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
+            elif not report.full and sha is not None:
+                entry = cache.get(source.kind, sha)
+                report.reused += entry is not None
+            if entry is None:
+                entry = _process(source, cache)
+                sha = entry.pop("sha256", sha)
+                new_stats[source.rel]["sha256"] = sha
+            if "skip" in entry:
+                warn(f"skipped {source.rel}: {entry['skip']}")
+                report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
+                continue
+            fingerprints.append({"source": source.rel, "sha256": sha})
+            units.append((source.rel, entry["documents"]))
+
+        passages, tokens, report.duplicates_dropped = assemble(units)  # 4.
+        index = BM25Index.build(tokens, params)  # 5.
+        manifest = {
+            "settings": settings(params),
+            "sources": fingerprints,
+            "skipped": report.skipped,
+            "counts": {"sources": len(fingerprints), "passages": len(passages),
+                       "duplicates_dropped": report.duplicates_dropped},
+        }
+        final = write_generation(index_dir, manifest, passages, index)  # 6.
+        write_stats(index_dir, new_stats)
+        # The previous generation stays one build longer: an `ask` may be reading it.
+        tidy(index_dir, keep={final.name} | ({previous.generation.name} if previous else set()))
+        cache.prune()
 
     report.sources_read = len(fingerprints)
     report.sources_skipped = len(report.skipped)
@@ -229,38 +391,95 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     return report
 
 
-# --- 5. on-disk generations ------------------------------------------------------------------
+def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previous | None:
+    """The last build if it is intact and was made with the same settings; say why not otherwise."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    try:
+        verify_generation(generation)
+        manifest = read_manifest(generation)
+        known = _known_sources(manifest)
+    except (GenerationDamaged, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        notify(f"The index at {generation} is damaged ({error}); rebuilding it from the sources.")
+        return None
+    if manifest.get("settings") != settings(params):
+        notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
+        return None
+    return _Previous(generation, manifest, known)
+
+
+def _known_sources(manifest: dict) -> dict:
+    return {e["source"]: e for e in list(manifest["sources"]) + list(manifest["skipped"])}
+
+
+def _current_sha(source: Source, stat: dict | None, stats_ns: int | None) -> str | None:
+    """The source's content hash: the recorded one if size and mtime prove it unchanged, else read.
+
+    Size and mtime prove nothing for a file whose mtime is not strictly older than
+    the record: file systems stamp times in coarse ticks, so an edit in the same
+    tick can keep the mtime. Such "racily clean" files are hashed (as git does).
+    """
+    if (stat is not None and stats_ns is not None and stat.get("size") == source.size
+            and stat.get("mtime_ns") == source.mtime_ns and source.mtime_ns < stats_ns):
+        return stat.get("sha256")
+    try:
+        return file_fingerprint(source)
+    except SkipSource:
+        return None
+
+
+def _process(source: Source, cache: SourceCache) -> dict:
+    """Read, clean and split one source into a cache entry (cached), or {"skip": reason}."""
+    try:
+        sha, documents = process_source(source)
+        entry = {"documents": split_documents(documents, source.rel)}
+    except SkipSource as reason:
+        return {"skip": str(reason)}
+    except (RecursionError, MemoryError, ValueError) as error:
+        return {"skip": f"could not be split ({type(error).__name__}: {str(error)[:120]})"}
+    cache.put(source.kind, sha, entry)
+    return {**entry, "sha256": sha}
+
+
+def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: Warn) -> BuildReport:
+    """The report of a build that found nothing to do: the live index is already this build's."""
+    counts = previous.manifest.get("counts", {})
+    report.written = False
+    report.skipped = list(previous.manifest.get("skipped", []))
+    for skipped in report.skipped:
+        warn(f"skipped {skipped['source']}: {skipped['reason']}")
+    report.sources_read = counts.get("sources", 0)
+    report.sources_skipped = len(report.skipped)
+    report.reused = report.sources_read
+    report.passages = counts.get("passages", 0)
+    report.duplicates_dropped = counts.get("duplicates_dropped", 0)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- 6. on-disk generations --------------------------------------------------------------------
 
 
 def write_generation(index_dir: Path, manifest: dict, passages: list[Passage], index: BM25Index) -> Path:
     """Write a complete generation, then atomically make it the live one."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    import shutil
+
+    tmp = new_generation_dir(Path(index_dir))
     try:
         index.save(tmp)
         offsets = [0]
         with open(tmp / "passages.jsonl", "wb") as handle:
             for passage in passages:
                 line = json.dumps(_passage_record(passage), ensure_ascii=False, sort_keys=True)
-                handle.write(line.encode("utf-8") + b"\n")
+                handle.write(line.encode("utf-8", "surrogateescape") + b"\n")
                 offsets.append(handle.tell())
         np.save(tmp / "passages.offsets.npy", np.asarray(offsets, dtype=np.int64), allow_pickle=False)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
-        for path in tmp.iterdir():
-            _fsync(path)
-        final = index_dir / f"gen-{uuid.uuid4().hex[:12]}"
-        os.rename(tmp, final)
-        pointer = index_dir / f".CURRENT-{os.getpid()}"
-        pointer.write_text(final.name + "\n", encoding="utf-8")
-        _fsync(pointer)
-        os.replace(pointer, index_dir / "CURRENT")
-        _fsync(index_dir)
+        return commit_generation(Path(index_dir), tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _remove_old_generations(index_dir, keep=final.name)
-    return final
 
 
 def _passage_record(passage: Passage) -> dict:
@@ -268,59 +487,27 @@ def _passage_record(passage: Passage) -> dict:
             "sources": list(passage.sources), "section": passage.section, "text": passage.text}
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_old_generations(index_dir: Path, keep: str) -> None:
-    for path in index_dir.iterdir():
-        if path.is_dir() and path.name.startswith("gen-") and path.name != keep:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def current_generation(index_dir: str | Path) -> Path | None:
-    """The live generation folder, or None if there is no index yet."""
-    pointer = Path(index_dir) / "CURRENT"
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    path = Path(index_dir) / name
-    return path if name.startswith("gen-") and path.is_dir() else None
-
-
 def read_manifest(generation: Path) -> dict:
     return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
 
 
-def stale_sources(sources_dir: str | Path, manifest: dict) -> dict:
+def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
-    Size and modification time first; a content hash confirms a change, so a file
-    touched or edited back to what it was counts as unchanged.
+    Size and modification time first (from the index's stats.json); a content hash
+    confirms a change, so a file touched or edited back to what it was is unchanged.
     """
-    known = {f["source"]: f for f in manifest.get("sources", [])}
-    skipped = {s["source"] for s in manifest.get("skipped", [])}
+    known = _known_sources({"sources": manifest.get("sources", []), "skipped": manifest.get("skipped", [])})
+    stats, stats_ns = read_stats(Path(index_dir)) if index_dir is not None else ({}, None)
     current = discover(sources_dir)
     added, changed = [], []
     for source in current:
         old = known.get(source.rel)
         if old is None:
-            if source.rel not in skipped:
-                added.append(source.rel)
+            added.append(source.rel)
             continue
-        if old["size"] == source.size and old["mtime_ns"] == source.mtime_ns:
-            continue
-        try:
-            digest = fingerprint(read_bytes(source))
-        except SkipSource:
-            changed.append(source.rel)
-            continue
-        if digest != old["sha256"]:
+        sha = _current_sha(source, stats.get(source.rel), stats_ns)
+        if sha is None or sha != old.get("sha256"):
             changed.append(source.rel)
     names = {s.rel for s in current}
     removed = sorted(rel for rel in known if rel not in names)

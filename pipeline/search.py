@@ -15,6 +15,7 @@ from .analyze import analyze, question_tokens
 from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
 from .records import Hit, Passage
+from .store import GenerationDamaged, verify_generation
 
 
 class IndexDamaged(WinnowError):
@@ -27,13 +28,16 @@ class Searcher:
     def __init__(self, generation: Path) -> None:
         self.generation = generation
         try:
+            # Checksums catch what a structural check cannot (a garbled byte in a
+            # passage); hashing a generation costs milliseconds next to loading it.
+            verify_generation(generation)
             self.manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
             self.index = BM25Index.load(generation)
             self.offsets = np.load(generation / "passages.offsets.npy", mmap_mode="r", allow_pickle=False)
             size = (generation / "passages.jsonl").stat().st_size
-        except (OSError, ValueError, KeyError, IndexFormatError) as error:
+        except (OSError, ValueError, KeyError, IndexFormatError, GenerationDamaged) as error:
             raise IndexDamaged(f"index at {generation} is damaged ({error})") from None
-        if len(self.offsets) != self.index.n_docs + 1 or int(self.offsets[-1]) != size:
+        if not isinstance(self.manifest, dict) or len(self.offsets) != self.index.n_docs + 1 or int(self.offsets[-1]) != size:
             raise IndexDamaged(f"index at {generation} is damaged (passage table does not match)")
 
     @property
@@ -43,10 +47,12 @@ class Searcher:
     def passage(self, doc: int) -> Passage:
         """Read one passage record by its document number."""
         start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
-        with open(self.generation / "passages.jsonl", "rb") as handle:
-            handle.seek(start)
-            record = json.loads(handle.read(end - start))
-        return _passage(record)
+        try:
+            with open(self.generation / "passages.jsonl", "rb") as handle:
+                handle.seek(start)
+                return _passage(json.loads(handle.read(end - start)))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise IndexDamaged(f"index at {self.generation} is damaged ({error})") from None
 
     def passages(self):
         """Every passage in id order."""

@@ -39,7 +39,7 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _punkt().tokenize(text) if s.strip()]
 
 
-def _word_count(text: str) -> int:
+def word_count(text: str) -> int:
     return len(re.findall(r"\S+", text))
 
 
@@ -49,11 +49,15 @@ def pack(sentences: list[str]) -> list[list[int]]:
     Sentences are packed greedily up to PASSAGE_MAX_WORDS / PASSAGE_MAX_SENTENCES;
     callers pack one section at a time, so a passage never spans two sections.
     """
+    return pack_counts([word_count(s) for s in sentences])
+
+
+def pack_counts(counts: list[int]) -> list[list[int]]:
+    """`pack` given each sentence's word count (the incremental build caches the counts)."""
     groups: list[list[int]] = []
     current: list[int] = []
     words = 0
-    for i, sentence in enumerate(sentences):
-        n = _word_count(sentence)
+    for i, n in enumerate(counts):
         if current and (words + n > PASSAGE_MAX_WORDS or len(current) >= PASSAGE_MAX_SENTENCES):
             groups.append(current)
             current, words = [], 0

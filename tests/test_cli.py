@@ -29,7 +29,8 @@ def test_build_summary_on_stderr(tmp_path):
     result = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "ix"))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert re.search(r"3 sources read, 0 skipped, \d+ passages, \d+ duplicates dropped", result.stderr)
+    assert re.search(r"3 sources added, 0 changed, 0 removed, 0 reused; 3 indexed, 0 skipped, \d+ passages, "
+                     r"\d+ duplicates dropped", result.stderr), result.stderr
 
 
 def test_ask_json_contract(index_args):
@@ -100,9 +101,9 @@ def test_status_json(index_args):
     assert info["exists"] and info["up_to_date"] and info["sources"] == 3 and info["passages"] > 10
 
 
-def test_status_without_index(tmp_path):
+def test_status_without_index_builds_it(tmp_path):
     result = run("status", "--sources", str(SEEDS), "--index", str(tmp_path / "none"))
-    assert result.exit_code == 0 and "No index" in result.stdout
+    assert result.exit_code == 0 and "Up to date" in result.stdout, result.output
 
 
 def test_ask_builds_index_when_missing_and_uses_env(tmp_path):

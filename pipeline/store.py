@@ -1,0 +1,231 @@
+"""The index folder on disk: generations, the lock, and the per-source cache.
+
+    index/
+      CURRENT            names the live generation (replaced atomically)
+      gen-<hash>/        one complete, immutable index; <hash> is a hash of its files,
+                         so two builds of the same sources give the same name and bytes
+      cache/<key>.json   what processing one source produced, keyed by its content hash
+                         and the build settings: an unchanged source is never re-cleaned
+      stats.json         size, mtime and content hash of each source when last hashed:
+                         the cheap freshness check (kept outside the generations, so a
+                         generation depends only on the sources' names and bytes)
+      .lock              held (flock) by the one process writing; holds its pid
+
+Every write goes to a temporary name first and is moved into place with os.replace
+or os.rename, so a build killed at any moment leaves the previous index usable; the
+next build finds the cache entries the killed one wrote and finishes the job.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+CHECKSUMS = "checksums.json"  # {file name: [size, sha256]} of every file in a generation
+LOCK_POLL_SECONDS = 0.1  # how often a waiting process retries the lock
+HASH_CHUNK = 1 << 20  # files are hashed in chunks: never the whole file in memory
+
+
+class GenerationDamaged(Exception):
+    """A generation's files do not match its checksums."""
+
+
+# --- the lock ---------------------------------------------------------------------------
+
+
+class IndexLock:
+    """An exclusive flock on index/.lock, with the holder's pid written in.
+
+    A class because the state is real: the open file descriptor *is* the lock. The
+    kernel releases a flock when its holder dies, so a lock file left by a killed
+    process is simply taken over; the pid is only there to say whom we wait for.
+    """
+
+    def __init__(self, index_dir: Path, notify: Callable[[str], None] | None = None) -> None:
+        self.path = Path(index_dir) / ".lock"
+        self.notify = notify or (lambda message: None)
+        self.fd: int | None = None
+
+    def __enter__(self) -> "IndexLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
+            self.notify(f"Waiting for the index lock held by pid {holder} ({self.path}).")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+# --- generations ------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def new_generation_dir(index_dir: Path) -> Path:
+    """A fresh temporary folder to write a generation into."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    return tmp
+
+
+def commit_generation(index_dir: Path, tmp: Path) -> Path:
+    """Seal a written generation (checksums, fsync), move it into place, switch CURRENT to it."""
+    checksums = {}
+    for path in sorted(tmp.iterdir()):
+        checksums[path.name] = [path.stat().st_size, file_sha256(path)]
+        _fsync(path)
+    body = json.dumps(checksums, indent=1, sort_keys=True).encode("utf-8")
+    (tmp / CHECKSUMS).write_bytes(body)
+    _fsync(tmp / CHECKSUMS)
+    final = index_dir / f"gen-{hashlib.sha256(body).hexdigest()[:16]}"
+    if final.exists():
+        # The same sources were built before; the old copy may be the damaged one we
+        # are replacing, so move it aside rather than trust it.
+        trash = index_dir / f".old-{uuid.uuid4().hex[:8]}"
+        os.rename(final, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+    os.rename(tmp, final)
+    pointer = index_dir / f".CURRENT-{os.getpid()}"
+    pointer.write_text(final.name + "\n", encoding="utf-8")
+    _fsync(pointer)
+    os.replace(pointer, index_dir / "CURRENT")
+    _fsync(index_dir)
+    return final
+
+
+def verify_generation(generation: Path) -> None:
+    """Raise GenerationDamaged unless every file matches its recorded size and hash."""
+    try:
+        checksums = json.loads((generation / CHECKSUMS).read_text(encoding="utf-8"))
+        for name, (size, digest) in checksums.items():
+            path = generation / name
+            if path.stat().st_size != size or file_sha256(path) != digest:
+                raise GenerationDamaged(f"{name} does not match its checksum")
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        raise GenerationDamaged(f"cannot check its files: {error}") from None
+
+
+def current_generation(index_dir: str | Path) -> Path | None:
+    """The live generation folder, or None if there is no index yet."""
+    pointer = Path(index_dir) / "CURRENT"
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    path = Path(index_dir) / name
+    return path if name.startswith("gen-") and "/" not in name and path.is_dir() else None
+
+
+def tidy(index_dir: Path, keep: set[str]) -> None:
+    """Remove leftovers of killed builds and generations other than `keep` (call under the lock)."""
+    if not index_dir.is_dir():
+        return
+    for path in index_dir.iterdir():
+        name = path.name
+        if name.startswith((".tmp-", ".old-")) or (name.startswith("gen-") and name not in keep):
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith((".CURRENT-", ".stats-")):
+            path.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- size and mtime of the sources ------------------------------------------------------------
+
+
+def read_stats(index_dir: Path) -> tuple[dict, int | None]:
+    """({source name: {size, mtime_ns, sha256}}, when written) from stats.json; empty if unusable."""
+    path = Path(index_dir) / "stats.json"
+    try:
+        written_ns = path.stat().st_mtime_ns
+        stats = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(stats, dict):
+            return stats, written_ns
+    except (OSError, ValueError):
+        pass
+    return {}, None
+
+
+def write_stats(index_dir: Path, stats: dict) -> None:
+    tmp = Path(index_dir) / f".stats-{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, Path(index_dir) / "stats.json")
+
+
+# --- the per-source cache ------------------------------------------------------------------
+
+
+class SourceCache:
+    """Processed sources as plain JSON files named by a hash of (settings, kind, content).
+
+    A class because it owns a folder and remembers which entries the current build used,
+    so that the others can be removed afterwards.
+    """
+
+    def __init__(self, index_dir: Path, settings_key: str) -> None:
+        self.folder = Path(index_dir) / "cache"
+        self.settings_key = settings_key
+        self.used: set[str] = set()
+
+    def key(self, kind: str, sha256: str) -> str:
+        return hashlib.sha256(f"{self.settings_key}\n{kind}\n{sha256}".encode()).hexdigest()
+
+    def get(self, kind: str, sha256: str) -> dict | None:
+        """The cached entry, or None if missing or unreadable (it is then rebuilt)."""
+        key = self.key(kind, sha256)
+        try:
+            entry = json.loads((self.folder / f"{key}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        self.used.add(key)
+        return entry
+
+    def put(self, kind: str, sha256: str, entry: dict) -> None:
+        key = self.key(kind, sha256)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({**entry, "key": key}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.folder / f"{key}.json")
+        self.used.add(key)
+
+    def prune(self) -> None:
+        """Drop entries the last build did not use (call under the lock, after a commit)."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.stem not in self.used or path.name.startswith("."):
+                path.unlink(missing_ok=True)
