@@ -14,6 +14,7 @@ sentences). The HTML path extracts the main content from the DOM first
 from __future__ import annotations
 
 import re
+from collections import Counter
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -49,6 +50,7 @@ MENU_MAX_ITEM_WORDS = 4
 # when it is a kept fragment, and a fixed penalty when it is chrome; the densest run
 # is the maximum-sum stretch (jusText's context idea as one pass). Comments, teasers
 # and footers are prose islands separated from it by runs of names, dates and links.
+REPEATED_LINE_MIN_COUNT = 2  # Gopher counts duplicate lines as repetition; prose lines never recur
 BLOCK_CHROME_PENALTY = 15.0  # a chrome line costs about one short paragraph (swept 4-40)
 BLOCK_FRAGMENT_WEIGHT = 0.0  # headings, fields and list entries are neutral: kept inside, never pull
 
@@ -84,6 +86,7 @@ def clean_text(text: str, source: str = "", markdown: bool = False) -> Document:
     lines = _classify_lines(_normalize(text), markdown)  # 1. + 2.
     _filter_sentences(lines)  # 3.
     _cut_chrome_regions(lines)  # 4.
+    _cut_comments(lines)  # 4b.
     _keep_main_block(lines)  # 5.
     return _assemble(lines, source)  # 6.
 
@@ -209,8 +212,18 @@ def _classify_lines(raw_lines: list[str], markdown: bool) -> list[_Line]:
             lines.append(_Line(text, "heading", heading_hint=hint or raw != raw.strip()))
         else:
             lines.append(_Line(text, _classify_content_line(text)))
+    _mark_repeated_lines(lines)
     _confirm_headings(lines, raw_lines)
     return lines
+
+
+def _mark_repeated_lines(lines: list[_Line]) -> None:
+    """A line that occurs twice on a page is chrome: menus, teasers and widgets repeat, prose does not."""
+    keys = [" ".join(_words(line.text.lower())) for line in lines]
+    counts = Counter(k for k, line in zip(keys, lines) if line.kind != "blank")
+    for key, line in zip(keys, lines):
+        if line.kind != "blank" and key and counts[key] >= REPEATED_LINE_MIN_COUNT:
+            line.kind = "chrome"
 
 
 def _confirm_headings(lines: list[_Line], raw_lines: list[str]) -> None:
@@ -364,6 +377,18 @@ def _cut_chrome_regions(lines: list[_Line]) -> None:
                 line.kind == "prose" and sum(len(_words(s)) for s in line.sentences) >= PROSE_MIN_WORDS)):
             continue
         line.kind = "chrome"
+
+
+def _cut_comments(lines: list[_Line]) -> None:
+    """Once the body has started, a line that opens the comment section ends the article."""
+    started = False
+    for i, line in enumerate(lines):
+        started = started or line.is_body
+        if started and len(_words(line.text)) <= noise.COMMENTS_MAX_WORDS and noise.COMMENTS_START_RE.search(line.text):
+            for rest in lines[i:]:
+                if rest.kind != "blank":
+                    rest.kind = "chrome"
+            return
 
 
 # --- 5. keep the main block --------------------------------------------------------
