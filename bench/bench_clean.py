@@ -230,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ScrapingHub article extraction: {len(pages)} pages from {args.data.resolve()}", file=sys.stderr)
     chosen = [(n, f) for n, f in EXTRACTORS if not args.only or n in args.only]
     print_table("HTML main-content extraction", [(n, run(n, f, pages)) for n, f in chosen])
-    if not args.only:
-        print_table("Plain-text mode (no boilerplate removal)", [(n, run(n, f, pages)) for n, f in PLAIN_TEXT_MODES])
+    plain = [(n, f) for n, f in PLAIN_TEXT_MODES if not args.only or n in args.only]
+    if plain:  # --only may name a plain-text mode too
+        print_table("Plain-text mode (no boilerplate removal)", [(n, run(n, f, pages)) for n, f in plain])
     return 0
 
 

@@ -7,12 +7,14 @@ sentences). The HTML path extracts the main content from the DOM first
 (`pipeline.html`), then runs the same sentence filters over its paragraphs.
 
     clean_text(text)  1. normalise  2. classify lines  3. filter sentences
-                      4. cut head and tail chrome  5. assemble sections
+                      4. cut head and tail chrome  5. keep the main block
+                      6. assemble sections
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -44,6 +46,13 @@ SPLICE_TRIGRAM_ALONE = 0.5  # this much copied in trigrams is a splice whatever 
 BOILERPLATE_MAX_WORDS = 40  # a long paragraph that mentions "privacy policy" is content
 MENU_MIN_SEPARATORS = 3  # "A - B - C - D": a menu once three separators join short items
 MENU_MAX_ITEM_WORDS = 4
+# Main block (step 5): a line scores its word count when it anchors the body, less
+# when it is a kept fragment, and a fixed penalty when it is chrome; the densest run
+# is the maximum-sum stretch (jusText's context idea as one pass). Comments, teasers
+# and footers are prose islands separated from it by runs of names, dates and links.
+REPEATED_LINE_MIN_COUNT = 2  # Gopher counts duplicate lines as repetition; prose lines never recur
+BLOCK_CHROME_PENALTY = 15.0  # a chrome line costs about one short paragraph (swept 4-40)
+BLOCK_FRAGMENT_WEIGHT = 0.0  # headings, fields and list entries are neutral: kept inside, never pull
 
 _BULLET_RE = re.compile(r"^\s*(?:[-*•·▪◦‣●○■□►▸–—]|\d{1,2}[.)]|[a-z][.)])\s+")
 _TERMINAL_RE = re.compile(r"[.!?][\"'”’)\]]*$")
@@ -77,7 +86,9 @@ def clean_text(text: str, source: str = "", markdown: bool = False) -> Document:
     lines = _classify_lines(_normalize(text), markdown)  # 1. + 2.
     _filter_sentences(lines)  # 3.
     _cut_chrome_regions(lines)  # 4.
-    return _assemble(lines, source)  # 5.
+    _cut_comments(lines)  # 4b.
+    _keep_main_block(lines)  # 5.
+    return _assemble(lines, source)  # 6.
 
 
 def clean_html(html: str, source: str = "") -> Document:
@@ -201,8 +212,18 @@ def _classify_lines(raw_lines: list[str], markdown: bool) -> list[_Line]:
             lines.append(_Line(text, "heading", heading_hint=hint or raw != raw.strip()))
         else:
             lines.append(_Line(text, _classify_content_line(text)))
+    _mark_repeated_lines(lines)
     _confirm_headings(lines, raw_lines)
     return lines
+
+
+def _mark_repeated_lines(lines: list[_Line]) -> None:
+    """A line that occurs twice on a page is chrome: menus, teasers and widgets repeat, prose does not."""
+    keys = [" ".join(_words(line.text.lower())) for line in lines]
+    counts = Counter(k for k, line in zip(keys, lines) if line.kind != "blank")
+    for key, line in zip(keys, lines):
+        if line.kind != "blank" and key and counts[key] >= REPEATED_LINE_MIN_COUNT:
+            line.kind = "chrome"
 
 
 def _confirm_headings(lines: list[_Line], raw_lines: list[str]) -> None:
@@ -358,7 +379,50 @@ def _cut_chrome_regions(lines: list[_Line]) -> None:
         line.kind = "chrome"
 
 
-# --- 5. assemble sections -----------------------------------------------------------
+def _cut_comments(lines: list[_Line]) -> None:
+    """Once the body has started, a line that opens the comment section ends the article."""
+    started = False
+    for i, line in enumerate(lines):
+        started = started or line.is_body
+        if started and len(_words(line.text)) <= noise.COMMENTS_MAX_WORDS and noise.COMMENTS_START_RE.search(line.text):
+            for rest in lines[i:]:
+                if rest.kind != "blank":
+                    rest.kind = "chrome"
+            return
+
+
+# --- 5. keep the main block --------------------------------------------------------
+
+
+def _line_score(line: _Line) -> float:
+    if line.kind == "blank":
+        return 0.0
+    if line.kind == "chrome":
+        return -BLOCK_CHROME_PENALTY
+    words = sum(len(_words(s)) for s in line.sentences) or len(_words(line.text))
+    return float(words) if line.is_body else BLOCK_FRAGMENT_WEIGHT * words
+
+
+def _keep_main_block(lines: list[_Line]) -> None:
+    """Keep only the densest contiguous run of content; the title survives anyway."""
+    best, best_span, total, start = 0.0, None, 0.0, 0
+    for i, line in enumerate(lines):
+        if total < 0:  # not <= 0: a heading or list just before the run belongs to it
+            total, start = 0.0, i
+        total += _line_score(line)
+        if total > best:
+            best, best_span = total, (start, i)
+    if best_span is None:
+        return
+    first, last = best_span
+    while last + 1 < len(lines) and _line_score(lines[last + 1]) >= 0:  # a closing list or note
+        last += 1
+    for i, line in enumerate(lines):
+        if (i < first or i > last) and line.kind not in ("blank", "chrome", "title"):
+            line.kind = "chrome"
+
+
+# --- 6. assemble sections -----------------------------------------------------------
 
 
 def _assemble(lines: list[_Line], source: str) -> Document:

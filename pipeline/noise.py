@@ -128,3 +128,22 @@ DATE_RE = re.compile(
 )
 BYLINE_RE = re.compile(r"^(?:(?:posted|written|published|updated|reviewed)\s+)?by\s+[A-Z]", re.IGNORECASE)
 BYLINE_MAX_WORDS = 12
+
+# Where the reader comments start: a short line that opens the comment section (blog and
+# news CMS widgets: WordPress "Leave a Reply", "N Responses to", Disqus, "Comments are
+# closed"), in the languages of the common CMS translations. Everything after it is
+# discussion, not the article.
+COMMENTS_MAX_WORDS = 8  # "34 responses to “Title”" is longer than a label; a sentence is longer still
+COMMENT_WORDS = (  # plural only: a lone "Comment" or "Reply" is a share or reply button
+    "comments", "responses", "replies", "reactions", "commentaires", "commenti",
+    "kommentare", "comentarios", "comentários", "reacties", "kommentarer", "komentarze",
+    "комментарии",
+)
+_COMMENT_WORD = "(?:" + "|".join(COMMENT_WORDS) + ")"
+COMMENTS_START_RE = re.compile(
+    rf"^\W*(?:[1-9]\d*\s+|top rated\s+|read all\s+|show\s+|view\s+)?{_COMMENT_WORD}\W*$|"  # the whole line: "[ 167 comments ]"
+    r"\b(?:leave|post|add|write)\s+an?\s+(?:reply|comment)\b|\bcomments are closed\b|"
+    r"\bjoin the (?:conversation|discussion)\b|\b[1-9]\d*\s+(?:comments|responses|replies)\b|"  # "0 Comments": none follow
+    r"\b(?:lascia un commento|deja un comentario|laisser un commentaire|kommentar schreiben)\b",
+    re.IGNORECASE,
+)
