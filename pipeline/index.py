@@ -64,6 +64,10 @@ DENSE_ACCUMULATE_POSTINGS = 40_000
 # and scoring 80 docs costs about as much as 10 (numpy call overhead).
 REFINE_FACTOR = 8
 
+# Below this many survivors, scoring them outright beats filtering them further
+# (each filtering step is a few numpy calls).
+FILTER_MIN_SURVIVORS = 200
+
 # Relative slack on score bounds: bounds are sums of float64 numbers, real scores are
 # the same numbers summed in another order; 1e-9 dwarfs that rounding (~1e-15).
 BOUND_SLACK = 1e-9
@@ -176,12 +180,16 @@ class BM25Index:
         if n_tokens:
             import scipy.sparse
 
-            indptr = np.zeros(n_docs + 1, dtype=np.int64)
+            # int32 index arrays and int8 data when they fit: scipy would otherwise
+            # upcast every per-token array to int64 and double the peak memory.
+            index_dtype = np.int32 if n_tokens < 2**31 - 1 else np.int64
+            indptr = np.zeros(n_docs + 1, dtype=index_dtype)
             np.cumsum(lengths, out=indptr[1:])
             csr = scipy.sparse.csr_matrix(
-                (np.ones(n_tokens, dtype=np.int32), token_terms, indptr), shape=(n_docs, n_terms)
+                (np.ones(n_tokens, dtype=np.int8), token_terms.astype(index_dtype, copy=False), indptr),
+                shape=(n_docs, n_terms),
             )
-            del token_terms
+            del token_terms, indptr
             csc = csr.tocsc()  # keeps duplicates: one entry per token
             del csr
             tok_docs = csc.indices.astype(np.int32, copy=False)
@@ -214,8 +222,14 @@ class BM25Index:
             norm = k1 * (1.0 - b + b * (lengths / avgdl))
         else:
             norm = np.full(n_docs, k1 * (1.0 - b))
-        impacts = tf * (k1 + 1.0)
-        impacts /= tf + norm[post_docs]
+        # In place, in float64 (rounded once to float32): per-posting temporaries are the
+        # build's peak memory.
+        denominator = norm[post_docs]
+        denominator += tf
+        impacts = tf
+        impacts *= k1 + 1.0
+        impacts /= denominator
+        del denominator
         impacts *= idf[post_terms]
         post_impacts = impacts.astype(np.float32)
         del impacts, tf, norm
@@ -240,13 +254,15 @@ class BM25Index:
         np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n_terms), out=term_offsets[1:])
         term_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
         term_hashes = np.fromiter(map(_hash, encoded), dtype=np.uint32, count=n_terms)
-        term_table = np.full(_table_size(n_terms), -1, dtype=np.int32)
-        mask = len(term_table) - 1
+        table = [-1] * _table_size(n_terms)  # a list: Python-loop reads 5x faster than numpy scalars
+        mask = len(table) - 1
         for term_no, h in enumerate(term_hashes.tolist()):  # term order: deterministic slots
             slot = h & mask
-            while term_table[slot] >= 0:
+            while table[slot] >= 0:
                 slot = (slot + 1) & mask
-            term_table[slot] = term_no
+            table[slot] = term_no
+        term_table = np.array(table, dtype=np.int32)
+        del table
 
         arrays = {
             "term_bytes": term_bytes,
@@ -416,26 +432,32 @@ class BM25Index:
             self._add_dense(out, term_no, count)
         return out
 
-    def _score_docs(self, docs: np.ndarray, terms: list[int], counts: list[int]) -> np.ndarray:
-        """Exact scores of given (sorted, unique) docs: a gather per dense term, else a binary search."""
-        acc = np.zeros(len(docs), dtype=np.float64)
-        for term_no, count in zip(terms, counts):
-            row = self._dense_rows.get(term_no)
-            if row is not None:
-                contrib = self._dense_impacts[row][docs].astype(np.float64)
-            else:
-                start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
-                if start == end:
-                    continue
+    def _lookup(self, term_no: int, count: int, docs: np.ndarray) -> np.ndarray:
+        """count * impact of term_no for each given doc (0.0 where absent), float64.
+
+        A gather for a dense term, else a binary search of the docs in its postings.
+        """
+        row = self._dense_rows.get(term_no)
+        if row is not None:
+            contrib = self._dense_impacts[row][docs].astype(np.float64)
+        else:
+            start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
+            contrib = np.zeros(len(docs), dtype=np.float64)
+            if start < end:
                 plist = self._post_docs[start:end]
                 pos = np.searchsorted(plist, docs)
                 np.minimum(pos, end - start - 1, out=pos)
                 hit = plist[pos] == docs
-                contrib = np.zeros(len(docs), dtype=np.float64)
                 contrib[hit] = self._post_impacts[start:end][pos[hit]]
-            if count != 1:
-                contrib *= count
-            acc += contrib  # same order and operands as scores(): bit-identical
+        if count != 1:
+            contrib *= count
+        return contrib
+
+    def _score_docs(self, docs: np.ndarray, terms: list[int], counts: list[int]) -> np.ndarray:
+        """Exact scores of the given unique docs."""
+        acc = np.zeros(len(docs), dtype=np.float64)
+        for term_no, count in zip(terms, counts):
+            acc += self._lookup(term_no, count, docs)  # same order and operands as scores()
         return acc
 
     def _candidates(self, terms: list[int], counts: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -512,9 +534,21 @@ class BM25Index:
             best = np.sort(cand[np.argpartition(-partial, n_best - 1)[:n_best]])
             best_scores = self._score_docs(best, terms, counts)
             theta = max(theta, float(np.partition(best_scores, n_best - k)[n_best - k]))
-        survivors = cand[partial >= theta - rest_bound - slack]
+        keep = partial >= theta - rest_bound - slack
+        survivors, partial = cand[keep], partial[keep]
 
-        # 4. Exact scores for the survivors only, then the top k.
+        # 4. MaxScore per document: add the minor terms one by one, largest bound
+        #    first, dropping docs that can no longer reach theta. These running sums
+        #    only filter; the final scores are recomputed in term order.
+        for i in reversed(order[:n_minor]):
+            if len(survivors) <= FILTER_MIN_SURVIVORS:
+                break
+            partial = partial + self._lookup(terms[i], counts[i], survivors)
+            rest_bound -= bounds[i]
+            keep = partial >= theta - rest_bound - slack
+            survivors, partial = survivors[keep], partial[keep]
+
+        # 5. Exact scores for the survivors only, then the top k.
         return _top_k(survivors, self._score_docs(survivors, terms, counts), k)
 
 
@@ -542,10 +576,13 @@ def _seeds(post_terms: np.ndarray, post_docs: np.ndarray, impacts: np.ndarray,
     top = term_max[post_terms]
     ratio = np.divide(impacts, top, out=np.zeros(len(impacts), dtype=np.float32), where=top > 0)
     del top
-    level = (ratio * np.float32(SEED_LEVELS - 1)).astype(np.int64)  # ratio <= 1: 0..SEED_LEVELS-1
+    level = (ratio * np.float32(SEED_LEVELS - 1)).astype(np.int32)  # ratio <= 1: 0..SEED_LEVELS-1
     del ratio
-    hist = np.bincount(post_terms.astype(np.int64) * SEED_LEVELS + level,
-                       minlength=n_terms * SEED_LEVELS).reshape(n_terms, SEED_LEVELS)
+    key_dtype = np.int32 if n_terms * SEED_LEVELS < 2**31 else np.int64
+    key = post_terms.astype(key_dtype) * SEED_LEVELS
+    key += level
+    hist = np.bincount(key, minlength=n_terms * SEED_LEVELS).reshape(n_terms, SEED_LEVELS)
+    del key
     at_or_above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # postings at level >= L
     # Cut level: the highest level with at least SEEDS_PER_TERM postings at or above it.
     enough = at_or_above >= SEEDS_PER_TERM

@@ -72,6 +72,7 @@ def force_pruning(monkeypatch):
     monkeypatch.setattr(index_module, "DENSE_ACCUMULATE_POSTINGS", 50)
     monkeypatch.setattr(index_module, "DENSE_TERM_SHARE", 0.3)
     monkeypatch.setattr(index_module, "SEEDS_PER_TERM", 3)
+    monkeypatch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
 
 
 # ---------------------------------------------------------------- scores
@@ -171,6 +172,7 @@ def test_search_property_pruned_equals_exhaustive(docs, query, k, idf):
         patch.setattr(index_module, "DENSE_ACCUMULATE_POSTINGS", 8)
         patch.setattr(index_module, "DENSE_TERM_SHARE", 0.5)
         patch.setattr(index_module, "SEEDS_PER_TERM", 2)
+        patch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
         index = BM25Index.build(docs, BM25Params(idf=idf))
         assert_same_top_k(docs, index, query, k)
 
