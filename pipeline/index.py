@@ -11,15 +11,24 @@ that `ask` starts answering in milliseconds.
   whole BM25 contribution idf * tf * (k1+1) / (tf + k1 * (1 - b + b * dl/avgdl)),
   computed at build time so a query only adds numbers.
 - per term, its maximum impact (the MaxScore upper bound) and a few "seed" documents
-  with high impact, used to guess a score threshold before touching long lists.
+  with its highest impacts, used to guess a score threshold before touching long lists.
+- the most frequent terms also as dense float32 columns, so looking up a document's
+  impact for them is one gather instead of a binary search in a list of ~N postings.
 
-Search is exact. Query terms whose summed upper bounds cannot reach the threshold
-(MaxScore's "non-essential" terms, in practice the frequent words) only score the
-few surviving candidates, by binary search in their posting lists; the top k is
-chosen with `argpartition` over those candidates, never over all documents.
+Search is exact (MaxScore, vectorised):
+1. a threshold theta: the k-th best exact score among the terms' seed documents;
+2. the terms with the smallest upper bounds whose bounds sum below theta are
+   "minor" (in practice the frequent words): no document reaches the top k on them
+   alone, so candidates come from the other, "essential", terms only;
+3. candidates with the best partial sums are scored exactly, raising theta;
+4. the minor terms are looked up for the surviving candidates one by one, largest
+   bound first, dropping those that can no longer reach theta;
+5. the few survivors are scored exactly and the top k chosen with `argpartition`
+   over them, never over all documents.
+Queries whose posting lists are short are scored exhaustively over the touched docs.
 Every path adds a document's term contributions in the same order (term number
-ascending) in float64, so pruned and exhaustive scores are bit-identical and
-ties are broken by doc number.
+ascending) in float64, so pruned and exhaustive scores are bit-identical and ties
+are broken by doc number.
 """
 
 from __future__ import annotations
@@ -249,7 +258,7 @@ class BM25Index:
             dense_impacts[row, post_docs[start:end]] = post_impacts[start:end]
         del post_terms
 
-        encoded = [t.encode("utf-8") for t in vocab_list]
+        encoded = [t.encode("utf-8", "surrogatepass") for t in vocab_list]
         term_offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n_terms), out=term_offsets[1:])
         term_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
@@ -318,9 +327,9 @@ class BM25Index:
     def save(self, directory: str | Path) -> None:
         """Write the index into an existing directory; same index, same bytes.
 
-        Each file goes to a temporary name and is renamed into place; meta.json is
-        written last, so a crash leaves either the old meta (whose sizes then do not
-        match, and load refuses) or a complete index.
+        Each file goes to a temporary name and is renamed into place, meta.json last,
+        so no file is ever half-written. Replacing a whole index atomically is the
+        caller's job: save into a fresh directory, then rename the directory.
         """
         directory = Path(directory)
         if not directory.is_dir():
@@ -428,8 +437,11 @@ class BM25Index:
         """Exhaustive BM25 score of every document (float64; 0 where nothing matches)."""
         out = np.zeros(self.n_docs, dtype=np.float64)
         terms, counts = self._query_terms(query_tokens)
-        for term_no, count in zip(terms, counts):
-            self._add_dense(out, term_no, count)
+        try:
+            for term_no, count in zip(terms, counts):
+                self._add_dense(out, term_no, count)
+        except IndexError as exc:  # an out-of-range doc number: see search()
+            raise IndexFormatError(f"index data is damaged ({exc}); rebuild the index") from None
         return out
 
     def _lookup(self, term_no: int, count: int, docs: np.ndarray) -> np.ndarray:
@@ -468,7 +480,7 @@ class BM25Index:
         """
         if len(terms) == 1 and terms[0] not in self._dense_rows:
             docs, contrib = self._postings(terms[0], counts[0])
-            return docs.astype(np.int64), contrib
+            return self._in_range(docs.astype(np.int64)), contrib
         offsets = self._post_offsets
         total = sum(int(offsets[t + 1] - offsets[t]) for t in terms)
         if total > DENSE_ACCUMULATE_POSTINGS or any(t in self._dense_rows for t in terms):
@@ -486,10 +498,25 @@ class BM25Index:
         all_docs = np.concatenate([d for d, _ in lists])
         cand, inverse = np.unique(all_docs, return_inverse=True)
         # bincount adds the weights in input order, i.e. term order: same sums as scores().
-        return cand.astype(np.int64), np.bincount(inverse, weights=np.concatenate([c for _, c in lists]))
+        return self._in_range(cand.astype(np.int64)), np.bincount(inverse, weights=np.concatenate([c for _, c in lists]))
+
+    def _in_range(self, sorted_docs: np.ndarray) -> np.ndarray:
+        """The docs, after checking the ends are real doc numbers (else the index is damaged)."""
+        if len(sorted_docs) and (sorted_docs[0] < 0 or sorted_docs[-1] >= self.n_docs):
+            raise IndexError(f"doc number out of range 0..{self.n_docs - 1}")
+        return sorted_docs
 
     def search(self, query_tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top k (doc numbers, scores) among docs matching any query term, by (-score, doc)."""
+        try:
+            return self._search(query_tokens, k)
+        except IndexError as exc:
+            # load checks sizes and offsets, not every doc number (that would read the
+            # whole index at open): an out-of-range one surfaces here.
+            raise IndexFormatError(f"index data is damaged ({exc}); rebuild the index") from None
+
+    def _search(self, query_tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """search() without the damage guard."""
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
         if k <= 0:
             return empty

@@ -352,6 +352,18 @@ def test_damaged_index_raises_index_format_error(tmp_path, damage, message):
     assert "build the index" in str(info.value)  # says what to do next
 
 
+@pytest.mark.parametrize("query", [["t0"], ["t0", "t1", "t2"], ["t40"]])
+def test_out_of_range_doc_numbers_raise_index_format_error_on_search(tmp_path, query):
+    build_small()[1].save(tmp_path)
+    docs = np.load(tmp_path / "post_docs.npy")
+    np.save(tmp_path / "post_docs.npy", docs + 10_000)  # same size: load cannot tell
+    index = BM25Index.load(tmp_path)
+    with pytest.raises(IndexFormatError, match="damaged"):
+        index.search(query, 10)
+    with pytest.raises(IndexFormatError, match="damaged"):
+        index.scores(query)
+
+
 def test_load_of_empty_directory_says_what_is_missing(tmp_path):
     with pytest.raises(IndexFormatError, match="meta.json is missing"):
         BM25Index.load(tmp_path)
