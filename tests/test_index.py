@@ -352,7 +352,7 @@ def test_damaged_index_raises_index_format_error(tmp_path, damage, message):
     assert "build the index" in str(info.value)  # says what to do next
 
 
-@pytest.mark.parametrize("query", [["t0"], ["t0", "t1", "t2"], ["t40"]])
+@pytest.mark.parametrize("query", [["t40"], ["t30", "t50", "t60"]])  # not dense columns
 def test_out_of_range_doc_numbers_raise_index_format_error_on_search(tmp_path, query):
     build_small()[1].save(tmp_path)
     docs = np.load(tmp_path / "post_docs.npy")
