@@ -50,7 +50,7 @@ META_NAME = "meta.json"
 
 # Seed documents kept per term (its highest impacts): enough to fill a top-10 with
 # real scores, and to catch some that hold other query terms too, while adding
-# ~1 int32 per 8 postings.
+# one int32 per ~7 postings (6% of the benchmark index).
 SEEDS_PER_TERM = 32
 # Seeds are the top impacts up to this many quantisation levels of the term's maximum:
 # exact enough (any real documents give a valid threshold, so this only affects speed)
@@ -58,15 +58,20 @@ SEEDS_PER_TERM = 32
 SEED_LEVELS = 64
 
 # Terms in at least this share of the documents are also stored as a dense float32
-# column (4 bytes per document, against 8 per posting: at most 2x their postings).
+# column (4 bytes per document, against 8 per posting: at most 2x their postings;
+# 18 terms, 14% of the benchmark index).
 DENSE_TERM_SHARE = 0.25
 
-# Below this many postings in total a query is cheaper to score exhaustively
-# (concatenate, np.unique, bincount) than to prune: pruning costs a dozen numpy calls.
+# Below this many postings in total a query is scored exhaustively over the touched
+# docs (concatenate, np.unique, bincount): pruning costs a dozen numpy calls, which
+# short lists do not repay. On the 200k-passage benchmark any value from 3k to 12k
+# gives the same medians (bench/bench_speed.py, rare queries ~0.05 ms).
 SMALL_QUERY_POSTINGS = 6_000
-# Above this many essential postings, accumulate into a dense array (np.add.at)
-# instead of sorting the concatenated postings (np.unique): measured crossover.
-DENSE_ACCUMULATE_POSTINGS = 40_000
+# When a query's postings outnumber this share of the docs, accumulate into a dense array
+# of all docs (np.zeros, np.add.at, np.flatnonzero: O(n_docs)) instead of sorting the
+# concatenated postings (np.unique: O(P log P)). Measured crossover at 200k docs, numpy 2.4:
+# between 20k and 40k postings (0.27 vs 0.41 ms at 20k, 0.57 vs 0.18 ms at 40k).
+DENSE_ACCUMULATE_SHARE = 1 / 6
 
 # Docs with the best partial scores re-scored exactly to raise the threshold: the k-th
 # best of 8k such docs is close to the final k-th score (the minor terms add little),
@@ -483,7 +488,7 @@ class BM25Index:
             return self._in_range(docs.astype(np.int64)), contrib
         offsets = self._post_offsets
         total = sum(int(offsets[t + 1] - offsets[t]) for t in terms)
-        if total > DENSE_ACCUMULATE_POSTINGS or any(t in self._dense_rows for t in terms):
+        if total > self.n_docs * DENSE_ACCUMULATE_SHARE or any(t in self._dense_rows for t in terms):
             acc = np.zeros(self.n_docs, dtype=np.float64)
             for term_no, count in zip(terms, counts):
                 self._add_dense(acc, term_no, count)

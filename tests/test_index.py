@@ -69,7 +69,7 @@ def assert_same_top_k(docs, index, query, k):
 def force_pruning(monkeypatch):
     """Make tiny corpora take the pruning and dense paths that large ones take."""
     monkeypatch.setattr(index_module, "SMALL_QUERY_POSTINGS", 0)
-    monkeypatch.setattr(index_module, "DENSE_ACCUMULATE_POSTINGS", 50)
+    monkeypatch.setattr(index_module, "DENSE_ACCUMULATE_SHARE", 0.2)
     monkeypatch.setattr(index_module, "DENSE_TERM_SHARE", 0.3)
     monkeypatch.setattr(index_module, "SEEDS_PER_TERM", 3)
     monkeypatch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
@@ -169,7 +169,7 @@ def test_ties_are_broken_by_doc_number():
 def test_search_property_pruned_equals_exhaustive(docs, query, k, idf):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(index_module, "SMALL_QUERY_POSTINGS", 0)
-        patch.setattr(index_module, "DENSE_ACCUMULATE_POSTINGS", 8)
+        patch.setattr(index_module, "DENSE_ACCUMULATE_SHARE", 0.2)
         patch.setattr(index_module, "DENSE_TERM_SHARE", 0.5)
         patch.setattr(index_module, "SEEDS_PER_TERM", 2)
         patch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
