@@ -11,15 +11,24 @@ that `ask` starts answering in milliseconds.
   whole BM25 contribution idf * tf * (k1+1) / (tf + k1 * (1 - b + b * dl/avgdl)),
   computed at build time so a query only adds numbers.
 - per term, its maximum impact (the MaxScore upper bound) and a few "seed" documents
-  with high impact, used to guess a score threshold before touching long lists.
+  with its highest impacts, used to guess a score threshold before touching long lists.
+- the most frequent terms also as dense float32 columns, so looking up a document's
+  impact for them is one gather instead of a binary search in a list of ~N postings.
 
-Search is exact. Query terms whose summed upper bounds cannot reach the threshold
-(MaxScore's "non-essential" terms, in practice the frequent words) only score the
-few surviving candidates, by binary search in their posting lists; the top k is
-chosen with `argpartition` over those candidates, never over all documents.
+Search is exact (MaxScore, vectorised):
+1. a threshold theta: the k-th best exact score among the terms' seed documents;
+2. the terms with the smallest upper bounds whose bounds sum below theta are
+   "minor" (in practice the frequent words): no document reaches the top k on them
+   alone, so candidates come from the other, "essential", terms only;
+3. candidates with the best partial sums are scored exactly, raising theta;
+4. the minor terms are looked up for the surviving candidates one by one, largest
+   bound first, dropping those that can no longer reach theta;
+5. the few survivors are scored exactly and the top k chosen with `argpartition`
+   over them, never over all documents.
+Queries whose posting lists are short are scored exhaustively over the touched docs.
 Every path adds a document's term contributions in the same order (term number
-ascending) in float64, so pruned and exhaustive scores are bit-identical and
-ties are broken by doc number.
+ascending) in float64, so pruned and exhaustive scores are bit-identical and ties
+are broken by doc number.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ META_NAME = "meta.json"
 
 # Seed documents kept per term (its highest impacts): enough to fill a top-10 with
 # real scores, and to catch some that hold other query terms too, while adding
-# ~1 int32 per 8 postings.
+# one int32 per ~7 postings (6% of the benchmark index).
 SEEDS_PER_TERM = 32
 # Seeds are the top impacts up to this many quantisation levels of the term's maximum:
 # exact enough (any real documents give a valid threshold, so this only affects speed)
@@ -49,20 +58,29 @@ SEEDS_PER_TERM = 32
 SEED_LEVELS = 64
 
 # Terms in at least this share of the documents are also stored as a dense float32
-# column (4 bytes per document, against 8 per posting: at most 2x their postings).
+# column (4 bytes per document, against 8 per posting: at most 2x their postings;
+# 18 terms, 14% of the benchmark index).
 DENSE_TERM_SHARE = 0.25
 
-# Below this many postings in total a query is cheaper to score exhaustively
-# (concatenate, np.unique, bincount) than to prune: pruning costs a dozen numpy calls.
+# Below this many postings in total a query is scored exhaustively over the touched
+# docs (concatenate, np.unique, bincount): pruning costs a dozen numpy calls, which
+# short lists do not repay. On the 200k-passage benchmark any value from 3k to 12k
+# gives the same medians (bench/bench_speed.py, rare queries ~0.05 ms).
 SMALL_QUERY_POSTINGS = 6_000
-# Above this many essential postings, accumulate into a dense array (np.add.at)
-# instead of sorting the concatenated postings (np.unique): measured crossover.
-DENSE_ACCUMULATE_POSTINGS = 40_000
+# When a query's postings outnumber this share of the docs, accumulate into a dense array
+# of all docs (np.zeros, np.add.at, np.flatnonzero: O(n_docs)) instead of sorting the
+# concatenated postings (np.unique: O(P log P)). Measured crossover at 200k docs, numpy 2.4:
+# between 20k and 40k postings (0.27 vs 0.41 ms at 20k, 0.57 vs 0.18 ms at 40k).
+DENSE_ACCUMULATE_SHARE = 1 / 6
 
 # Docs with the best partial scores re-scored exactly to raise the threshold: the k-th
 # best of 8k such docs is close to the final k-th score (the minor terms add little),
 # and scoring 80 docs costs about as much as 10 (numpy call overhead).
 REFINE_FACTOR = 8
+
+# Below this many survivors, scoring them outright beats filtering them further
+# (each filtering step is a few numpy calls).
+FILTER_MIN_SURVIVORS = 200
 
 # Relative slack on score bounds: bounds are sums of float64 numbers, real scores are
 # the same numbers summed in another order; 1e-9 dwarfs that rounding (~1e-15).
@@ -176,12 +194,16 @@ class BM25Index:
         if n_tokens:
             import scipy.sparse
 
-            indptr = np.zeros(n_docs + 1, dtype=np.int64)
+            # int32 index arrays and int8 data when they fit: scipy would otherwise
+            # upcast every per-token array to int64 and double the peak memory.
+            index_dtype = np.int32 if n_tokens < 2**31 - 1 else np.int64
+            indptr = np.zeros(n_docs + 1, dtype=index_dtype)
             np.cumsum(lengths, out=indptr[1:])
             csr = scipy.sparse.csr_matrix(
-                (np.ones(n_tokens, dtype=np.int32), token_terms, indptr), shape=(n_docs, n_terms)
+                (np.ones(n_tokens, dtype=np.int8), token_terms.astype(index_dtype, copy=False), indptr),
+                shape=(n_docs, n_terms),
             )
-            del token_terms
+            del token_terms, indptr
             csc = csr.tocsc()  # keeps duplicates: one entry per token
             del csr
             tok_docs = csc.indices.astype(np.int32, copy=False)
@@ -214,8 +236,14 @@ class BM25Index:
             norm = k1 * (1.0 - b + b * (lengths / avgdl))
         else:
             norm = np.full(n_docs, k1 * (1.0 - b))
-        impacts = tf * (k1 + 1.0)
-        impacts /= tf + norm[post_docs]
+        # In place, in float64 (rounded once to float32): per-posting temporaries are the
+        # build's peak memory.
+        denominator = norm[post_docs]
+        denominator += tf
+        impacts = tf
+        impacts *= k1 + 1.0
+        impacts /= denominator
+        del denominator
         impacts *= idf[post_terms]
         post_impacts = impacts.astype(np.float32)
         del impacts, tf, norm
@@ -235,18 +263,20 @@ class BM25Index:
             dense_impacts[row, post_docs[start:end]] = post_impacts[start:end]
         del post_terms
 
-        encoded = [t.encode("utf-8") for t in vocab_list]
+        encoded = [t.encode("utf-8", "surrogatepass") for t in vocab_list]
         term_offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n_terms), out=term_offsets[1:])
         term_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
         term_hashes = np.fromiter(map(_hash, encoded), dtype=np.uint32, count=n_terms)
-        term_table = np.full(_table_size(n_terms), -1, dtype=np.int32)
-        mask = len(term_table) - 1
+        table = [-1] * _table_size(n_terms)  # a list: Python-loop reads 5x faster than numpy scalars
+        mask = len(table) - 1
         for term_no, h in enumerate(term_hashes.tolist()):  # term order: deterministic slots
             slot = h & mask
-            while term_table[slot] >= 0:
+            while table[slot] >= 0:
                 slot = (slot + 1) & mask
-            term_table[slot] = term_no
+            table[slot] = term_no
+        term_table = np.array(table, dtype=np.int32)
+        del table
 
         arrays = {
             "term_bytes": term_bytes,
@@ -302,9 +332,9 @@ class BM25Index:
     def save(self, directory: str | Path) -> None:
         """Write the index into an existing directory; same index, same bytes.
 
-        Each file goes to a temporary name and is renamed into place; meta.json is
-        written last, so a crash leaves either the old meta (whose sizes then do not
-        match, and load refuses) or a complete index.
+        Each file goes to a temporary name and is renamed into place, meta.json last,
+        so no file is ever half-written. Replacing a whole index atomically is the
+        caller's job: save into a fresh directory, then rename the directory.
         """
         directory = Path(directory)
         if not directory.is_dir():
@@ -412,30 +442,39 @@ class BM25Index:
         """Exhaustive BM25 score of every document (float64; 0 where nothing matches)."""
         out = np.zeros(self.n_docs, dtype=np.float64)
         terms, counts = self._query_terms(query_tokens)
-        for term_no, count in zip(terms, counts):
-            self._add_dense(out, term_no, count)
+        try:
+            for term_no, count in zip(terms, counts):
+                self._add_dense(out, term_no, count)
+        except IndexError as exc:  # an out-of-range doc number: see search()
+            raise IndexFormatError(f"index data is damaged ({exc}); rebuild the index") from None
         return out
 
-    def _score_docs(self, docs: np.ndarray, terms: list[int], counts: list[int]) -> np.ndarray:
-        """Exact scores of given (sorted, unique) docs: a gather per dense term, else a binary search."""
-        acc = np.zeros(len(docs), dtype=np.float64)
-        for term_no, count in zip(terms, counts):
-            row = self._dense_rows.get(term_no)
-            if row is not None:
-                contrib = self._dense_impacts[row][docs].astype(np.float64)
-            else:
-                start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
-                if start == end:
-                    continue
+    def _lookup(self, term_no: int, count: int, docs: np.ndarray) -> np.ndarray:
+        """count * impact of term_no for each given doc (0.0 where absent), float64.
+
+        A gather for a dense term, else a binary search of the docs in its postings.
+        """
+        row = self._dense_rows.get(term_no)
+        if row is not None:
+            contrib = self._dense_impacts[row][docs].astype(np.float64)
+        else:
+            start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
+            contrib = np.zeros(len(docs), dtype=np.float64)
+            if start < end:
                 plist = self._post_docs[start:end]
                 pos = np.searchsorted(plist, docs)
                 np.minimum(pos, end - start - 1, out=pos)
                 hit = plist[pos] == docs
-                contrib = np.zeros(len(docs), dtype=np.float64)
                 contrib[hit] = self._post_impacts[start:end][pos[hit]]
-            if count != 1:
-                contrib *= count
-            acc += contrib  # same order and operands as scores(): bit-identical
+        if count != 1:
+            contrib *= count
+        return contrib
+
+    def _score_docs(self, docs: np.ndarray, terms: list[int], counts: list[int]) -> np.ndarray:
+        """Exact scores of the given unique docs."""
+        acc = np.zeros(len(docs), dtype=np.float64)
+        for term_no, count in zip(terms, counts):
+            acc += self._lookup(term_no, count, docs)  # same order and operands as scores()
         return acc
 
     def _candidates(self, terms: list[int], counts: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -446,10 +485,10 @@ class BM25Index:
         """
         if len(terms) == 1 and terms[0] not in self._dense_rows:
             docs, contrib = self._postings(terms[0], counts[0])
-            return docs.astype(np.int64), contrib
+            return self._in_range(docs.astype(np.int64)), contrib
         offsets = self._post_offsets
         total = sum(int(offsets[t + 1] - offsets[t]) for t in terms)
-        if total > DENSE_ACCUMULATE_POSTINGS or any(t in self._dense_rows for t in terms):
+        if total > self.n_docs * DENSE_ACCUMULATE_SHARE or any(t in self._dense_rows for t in terms):
             acc = np.zeros(self.n_docs, dtype=np.float64)
             for term_no, count in zip(terms, counts):
                 self._add_dense(acc, term_no, count)
@@ -464,10 +503,25 @@ class BM25Index:
         all_docs = np.concatenate([d for d, _ in lists])
         cand, inverse = np.unique(all_docs, return_inverse=True)
         # bincount adds the weights in input order, i.e. term order: same sums as scores().
-        return cand.astype(np.int64), np.bincount(inverse, weights=np.concatenate([c for _, c in lists]))
+        return self._in_range(cand.astype(np.int64)), np.bincount(inverse, weights=np.concatenate([c for _, c in lists]))
+
+    def _in_range(self, sorted_docs: np.ndarray) -> np.ndarray:
+        """The docs, after checking the ends are real doc numbers (else the index is damaged)."""
+        if len(sorted_docs) and (sorted_docs[0] < 0 or sorted_docs[-1] >= self.n_docs):
+            raise IndexError(f"doc number out of range 0..{self.n_docs - 1}")
+        return sorted_docs
 
     def search(self, query_tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top k (doc numbers, scores) among docs matching any query term, by (-score, doc)."""
+        try:
+            return self._search(query_tokens, k)
+        except IndexError as exc:
+            # load checks sizes and offsets, not every doc number (that would read the
+            # whole index at open): an out-of-range one surfaces here.
+            raise IndexFormatError(f"index data is damaged ({exc}); rebuild the index") from None
+
+    def _search(self, query_tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """search() without the damage guard."""
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
         if k <= 0:
             return empty
@@ -512,9 +566,21 @@ class BM25Index:
             best = np.sort(cand[np.argpartition(-partial, n_best - 1)[:n_best]])
             best_scores = self._score_docs(best, terms, counts)
             theta = max(theta, float(np.partition(best_scores, n_best - k)[n_best - k]))
-        survivors = cand[partial >= theta - rest_bound - slack]
+        keep = partial >= theta - rest_bound - slack
+        survivors, partial = cand[keep], partial[keep]
 
-        # 4. Exact scores for the survivors only, then the top k.
+        # 4. MaxScore per document: add the minor terms one by one, largest bound
+        #    first, dropping docs that can no longer reach theta. These running sums
+        #    only filter; the final scores are recomputed in term order.
+        for i in reversed(order[:n_minor]):
+            if len(survivors) <= FILTER_MIN_SURVIVORS:
+                break
+            partial = partial + self._lookup(terms[i], counts[i], survivors)
+            rest_bound -= bounds[i]
+            keep = partial >= theta - rest_bound - slack
+            survivors, partial = survivors[keep], partial[keep]
+
+        # 5. Exact scores for the survivors only, then the top k.
         return _top_k(survivors, self._score_docs(survivors, terms, counts), k)
 
 
@@ -542,10 +608,13 @@ def _seeds(post_terms: np.ndarray, post_docs: np.ndarray, impacts: np.ndarray,
     top = term_max[post_terms]
     ratio = np.divide(impacts, top, out=np.zeros(len(impacts), dtype=np.float32), where=top > 0)
     del top
-    level = (ratio * np.float32(SEED_LEVELS - 1)).astype(np.int64)  # ratio <= 1: 0..SEED_LEVELS-1
+    level = (ratio * np.float32(SEED_LEVELS - 1)).astype(np.int32)  # ratio <= 1: 0..SEED_LEVELS-1
     del ratio
-    hist = np.bincount(post_terms.astype(np.int64) * SEED_LEVELS + level,
-                       minlength=n_terms * SEED_LEVELS).reshape(n_terms, SEED_LEVELS)
+    key_dtype = np.int32 if n_terms * SEED_LEVELS < 2**31 else np.int64
+    key = post_terms.astype(key_dtype) * SEED_LEVELS
+    key += level
+    hist = np.bincount(key, minlength=n_terms * SEED_LEVELS).reshape(n_terms, SEED_LEVELS)
+    del key
     at_or_above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # postings at level >= L
     # Cut level: the highest level with at least SEEDS_PER_TERM postings at or above it.
     enough = at_or_above >= SEEDS_PER_TERM

@@ -69,9 +69,10 @@ def assert_same_top_k(docs, index, query, k):
 def force_pruning(monkeypatch):
     """Make tiny corpora take the pruning and dense paths that large ones take."""
     monkeypatch.setattr(index_module, "SMALL_QUERY_POSTINGS", 0)
-    monkeypatch.setattr(index_module, "DENSE_ACCUMULATE_POSTINGS", 50)
+    monkeypatch.setattr(index_module, "DENSE_ACCUMULATE_SHARE", 0.2)
     monkeypatch.setattr(index_module, "DENSE_TERM_SHARE", 0.3)
     monkeypatch.setattr(index_module, "SEEDS_PER_TERM", 3)
+    monkeypatch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
 
 
 # ---------------------------------------------------------------- scores
@@ -168,9 +169,10 @@ def test_ties_are_broken_by_doc_number():
 def test_search_property_pruned_equals_exhaustive(docs, query, k, idf):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(index_module, "SMALL_QUERY_POSTINGS", 0)
-        patch.setattr(index_module, "DENSE_ACCUMULATE_POSTINGS", 8)
+        patch.setattr(index_module, "DENSE_ACCUMULATE_SHARE", 0.2)
         patch.setattr(index_module, "DENSE_TERM_SHARE", 0.5)
         patch.setattr(index_module, "SEEDS_PER_TERM", 2)
+        patch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
         index = BM25Index.build(docs, BM25Params(idf=idf))
         assert_same_top_k(docs, index, query, k)
 
@@ -348,6 +350,18 @@ def test_damaged_index_raises_index_format_error(tmp_path, damage, message):
     with pytest.raises(IndexFormatError, match=message) as info:
         BM25Index.load(tmp_path)
     assert "build the index" in str(info.value)  # says what to do next
+
+
+@pytest.mark.parametrize("query", [["t40"], ["t30", "t50", "t60"]])  # not dense columns
+def test_out_of_range_doc_numbers_raise_index_format_error_on_search(tmp_path, query):
+    build_small()[1].save(tmp_path)
+    docs = np.load(tmp_path / "post_docs.npy")
+    np.save(tmp_path / "post_docs.npy", docs + 10_000)  # same size: load cannot tell
+    index = BM25Index.load(tmp_path)
+    with pytest.raises(IndexFormatError, match="damaged"):
+        index.search(query, 10)
+    with pytest.raises(IndexFormatError, match="damaged"):
+        index.scores(query)
 
 
 def test_load_of_empty_directory_says_what_is_missing(tmp_path):
