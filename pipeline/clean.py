@@ -65,7 +65,10 @@ _BULLET_RE = re.compile(r"^\s*(?:[-*•·▪◦‣●○■□►▸–—]|\d{1
 _TERMINAL_RE = re.compile(r"[.!?。！？][\"'”’)\]」』]*$")  # with CJK full stops
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…)\s*[\"'”’)\]]*$")
 _FIELD_RE = re.compile(r"^[\w][\w ()'./&+-]{0,40}?:\s*\S")
-_WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
+# Chinese and Japanese are written without spaces: every two ideographs or kana count as
+# a word (the mean length of a Japanese or Chinese word), so length rules apply to them.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD_RE = re.compile(rf"[{_CJK}]{{1,2}}|[^\W\d_{_CJK}][^\W_{_CJK}]*(?:['’-][^\W_{_CJK}]+)*")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ELLIPSIS_BREAK_RE = re.compile(r"(\.\.\.|…)\s+(?=[\"'“(]?[A-Z])")
 _MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
