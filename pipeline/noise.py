@@ -72,7 +72,8 @@ CHROME_LABELS_RE = re.compile(
     r"^\s*(?:navigation|menu|breadcrumbs?|you are here|credits?|contributors?|tags?|"
     r"categories|category|share|related( articles| posts| links)?|see also|"
     r"advertisement|ad|sponsored|posted (?:by|in|on)|filed under|last (?:updated|modified)|"
-    r"published|photo|image|source|retrieved from|accessed)\s*[:.|]",
+    r"published|photo|image|source|retrieved from|accessed)\s*[:.|]|"
+    r"^\s*(?:(?:read|see|watch|listen)(?: more| also| next)?|also (?:read|see|watch))\s*:",  # "READ MORE: <headline>"
     re.IGNORECASE,
 )
 
