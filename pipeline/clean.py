@@ -7,15 +7,15 @@ sentences). The HTML path extracts the main content from the DOM first
 (`pipeline.html`), then runs the same sentence filters over its paragraphs.
 
     clean_text(text)  1. normalise  2. classify lines  3. filter sentences
-                      4. cut head and tail chrome  5. keep the main block
-                      6. assemble sections
+                      4. cut head and tail chrome, and the comment section
+                      5. keep the main block  6. assemble sections
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import noise
@@ -50,12 +50,13 @@ SPLICE_TRIGRAM_ALONE = 0.5  # this much copied in trigrams is a splice whatever 
 BOILERPLATE_MAX_WORDS = 40  # a long paragraph that mentions "privacy policy" is content
 MENU_MIN_SEPARATORS = 3  # "A - B - C - D": a menu once three separators join short items
 MENU_MAX_ITEM_WORDS = 4
-# Main block (step 5): a line scores its word count when it anchors the body, less
-# when it is a kept fragment, and a fixed penalty when it is chrome; the densest run
-# is the maximum-sum stretch (jusText's context idea as one pass). Comments, teasers
-# and footers are prose islands separated from it by runs of names, dates and links.
-COMMENTS_MIN_BODY_WORDS = 50  # a comment count beside the lead or byline is not the end of the article
 REPEATED_LINE_MIN_COUNT = 2  # Gopher counts duplicate lines as repetition; prose lines never recur
+COMMENTS_MIN_BODY_WORDS = 50  # a comment count beside the lead or byline is not the end of the article
+# Main block (step 5): a line scores its word count when it anchors the body, nothing
+# when it is a kept fragment, and a fixed penalty when it is chrome; the main block is
+# the maximum-sum stretch (jusText's context idea in one pass). Comments, teasers and
+# footers are prose islands cut off from it by runs of names, dates and links.
+# Swept on the ScrapingHub raw dumps; each value below is the best of its sweep.
 BLOCK_CHROME_PENALTY = 15.0  # a chrome line costs about one short paragraph (swept 4-40)
 CHROME_RUN_CAP = 30.0  # a run of chrome costs at most two lines: an ad or table splitting the article is one gap
 ISOLATED_WEIGHT = 0.5  # a body line with no body neighbour (teaser summary, caption) pulls half as hard
@@ -228,7 +229,7 @@ def _classify_lines(raw_lines: list[str], markdown: bool) -> list[_Line]:
 
 
 def _mark_repeated_lines(lines: list[_Line]) -> None:
-    """A line that occurs twice on a page is chrome: menus, teasers and widgets repeat, prose does not."""
+    """Mark lines that occur twice on a page as chrome: menus, teasers and widgets repeat, prose does not."""
     keys = [" ".join(_words(line.text.lower())) for line in lines]
     counts = Counter(k for k, line in zip(keys, lines) if line.kind != "blank")
     for key, line in zip(keys, lines):
@@ -421,6 +422,7 @@ def _cut_comments(lines: list[_Line]) -> None:
 
 
 def _line_score(line: _Line) -> float:
+    """How much a line pulls the main block towards itself (negative: pushes it away)."""
     if line.kind == "blank":
         return 0.0
     if line.kind == "chrome":
