@@ -60,6 +60,9 @@ COMMENTS_MIN_BODY_WORDS = 50  # a comment count beside the lead or byline is not
 BLOCK_CHROME_PENALTY = 15.0  # a chrome line costs about one short paragraph (swept 4-40)
 CHROME_RUN_CAP = 30.0  # a run of chrome costs at most two lines: an ad or table splitting the article is one gap
 ISOLATED_WEIGHT = 0.5  # a body line with no body neighbour (teaser summary, caption) pulls half as hard
+# Below about two sentences of body there is no main block to find (short notes, lists,
+# tables): the line rules alone decide, as the short-text pages of CleanEval need.
+MAIN_BLOCK_MIN_SCORE = 30.0  # swept 0-100: 30 is best, and safest for short pages
 BLOCK_FRAGMENT_WEIGHT = 0.0  # headings, fields and list entries are neutral: kept inside, never pull
 
 _BULLET_RE = re.compile(r"^\s*(?:[-*•·▪◦‣●○■□►▸–—]|\d{1,2}[.)]|[a-z][.)])\s+")
@@ -460,7 +463,7 @@ def _keep_main_block(lines: list[_Line]) -> None:
         total += _line_score(line) * (ISOLATED_WEIGHT if i in isolated else 1.0)
         if total > best:
             best, best_span = total, (start, i)
-    if best_span is None:
+    if best_span is None or best < MAIN_BLOCK_MIN_SCORE:
         return
     first, last = best_span
     while last + 1 < len(lines) and _line_score(lines[last + 1]) >= 0:  # a closing list or note
