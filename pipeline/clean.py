@@ -7,15 +7,15 @@ sentences). The HTML path extracts the main content from the DOM first
 (`pipeline.html`), then runs the same sentence filters over its paragraphs.
 
     clean_text(text)  1. normalise  2. classify lines  3. filter sentences
-                      4. cut head and tail chrome  5. keep the main block
-                      6. assemble sections
+                      4. cut head and tail chrome, and the comment section
+                      5. keep the main block  6. assemble sections
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import noise
@@ -36,6 +36,10 @@ UPPER_CASE_MAX_RATIO = 0.5  # RefinedWeb: lines whose letters are mostly upper c
 STUFFED_MIN_WORDS = 20  # only long word runs can be judged by stopword density
 STUFFED_MAX_SEPARATOR_RATIO = 0.2  # more , ; | per word than this: a delimited list, not stuffing
 STUFFED_MAX_STOPWORD_RATIO = 0.08  # English prose has ~40% stopwords; stuffing near none
+# The stopword list is English: on other pages every sentence looks stuffed. Pages whose
+# lines of 6+ words have fewer English stopwords than this are not judged by stopwords
+# (ScrapingHub: English pages >= 0.17, German, Italian, Portuguese, Russian <= 0.11).
+ENGLISH_PAGE_MIN_STOPWORDS = 0.15
 # Splices: spun pages re-stitch fragments of their own earlier sentences. Measured on a
 # stuffed page, real sentences had at most 57% of their word bigrams (31% of trigrams)
 # seen earlier on the page; spliced ones at least 67% (and 36% of trigrams).
@@ -46,19 +50,29 @@ SPLICE_TRIGRAM_ALONE = 0.5  # this much copied in trigrams is a splice whatever 
 BOILERPLATE_MAX_WORDS = 40  # a long paragraph that mentions "privacy policy" is content
 MENU_MIN_SEPARATORS = 3  # "A - B - C - D": a menu once three separators join short items
 MENU_MAX_ITEM_WORDS = 4
-# Main block (step 5): a line scores its word count when it anchors the body, less
-# when it is a kept fragment, and a fixed penalty when it is chrome; the densest run
-# is the maximum-sum stretch (jusText's context idea as one pass). Comments, teasers
-# and footers are prose islands separated from it by runs of names, dates and links.
 REPEATED_LINE_MIN_COUNT = 2  # Gopher counts duplicate lines as repetition; prose lines never recur
+COMMENTS_MIN_BODY_WORDS = 50  # a comment count beside the lead or byline is not the end of the article
+# Main block (step 5): a line scores its word count when it anchors the body, nothing
+# when it is a kept fragment, and a fixed penalty when it is chrome; the main block is
+# the maximum-sum stretch (jusText's context idea in one pass). Comments, teasers and
+# footers are prose islands cut off from it by runs of names, dates and links.
+# Swept on the ScrapingHub raw dumps; each value below is the best of its sweep.
 BLOCK_CHROME_PENALTY = 15.0  # a chrome line costs about one short paragraph (swept 4-40)
+CHROME_RUN_CAP = 30.0  # a run of chrome costs at most two lines: an ad or table splitting the article is one gap
+ISOLATED_WEIGHT = 0.5  # a body line with no body neighbour (teaser summary, caption) pulls half as hard
+# Below about two sentences of body there is no main block to find (short notes, lists,
+# tables): the line rules alone decide, as the short-text pages of CleanEval need.
+MAIN_BLOCK_MIN_SCORE = 30.0  # swept 0-100: 30 is best, and safest for short pages
 BLOCK_FRAGMENT_WEIGHT = 0.0  # headings, fields and list entries are neutral: kept inside, never pull
 
 _BULLET_RE = re.compile(r"^\s*(?:[-*•·▪◦‣●○■□►▸–—]|\d{1,2}[.)]|[a-z][.)])\s+")
-_TERMINAL_RE = re.compile(r"[.!?][\"'”’)\]]*$")
+_TERMINAL_RE = re.compile(r"[.!?。！？][\"'”’)\]」』]*$")  # with CJK full stops
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…)\s*[\"'”’)\]]*$")
 _FIELD_RE = re.compile(r"^[\w][\w ()'./&+-]{0,40}?:\s*\S")
-_WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
+# Chinese and Japanese are written without spaces: every two ideographs or kana count as
+# a word (the mean length of a Japanese or Chinese word), so length rules apply to them.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD_RE = re.compile(rf"[{_CJK}]{{1,2}}|[^\W\d_{_CJK}][^\W_{_CJK}]*(?:['’-][^\W_{_CJK}]+)*")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ELLIPSIS_BREAK_RE = re.compile(r"(\.\.\.|…)\s+(?=[\"'“(]?[A-Z])")
 _MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -218,7 +232,7 @@ def _classify_lines(raw_lines: list[str], markdown: bool) -> list[_Line]:
 
 
 def _mark_repeated_lines(lines: list[_Line]) -> None:
-    """A line that occurs twice on a page is chrome: menus, teasers and widgets repeat, prose does not."""
+    """Mark lines that occur twice on a page as chrome: menus, teasers and widgets repeat, prose does not."""
     keys = [" ".join(_words(line.text.lower())) for line in lines]
     counts = Counter(k for k, line in zip(keys, lines) if line.kind != "blank")
     for key, line in zip(keys, lines):
@@ -270,10 +284,11 @@ def _strip_contact_details(sentence: str) -> str:
     return _SPACE_RE.sub(" ", sentence).strip()
 
 
-def sentence_problem(sentence: str, fragment_ok: bool = False) -> str | None:
+def sentence_problem(sentence: str, fragment_ok: bool = False, english: bool = True) -> str | None:
     """Why a sentence is noise (a short reason), or None if it reads as real content.
 
-    fragment_ok admits list entries and table cells that are not full sentences.
+    fragment_ok admits list entries and table cells that are not full sentences;
+    english=False skips the tests that need English stopwords.
     """
     words = _words(sentence)
     if not words:
@@ -303,7 +318,7 @@ def sentence_problem(sentence: str, fragment_ok: bool = False) -> str | None:
             return "shouting"
         if _title_case_ratio(words) >= TITLE_CASE_MAX_RATIO and not fragment_ok:
             return "title case"
-    if len(words) >= STUFFED_MIN_WORDS:
+    if english and len(words) >= STUFFED_MIN_WORDS:
         stop = sum(1 for w in words if w.lower() in STOPWORDS) / len(words)
         separators = sum(sentence.count(c) for c in ",;|")
         if stop < STUFFED_MAX_STOPWORD_RATIO and separators / len(words) < STUFFED_MAX_SEPARATOR_RATIO:
@@ -325,6 +340,18 @@ def _is_splice(tokens: list[str], seen: set[tuple[str, ...]]) -> bool:
     return (c2 >= SPLICE_BIGRAM_COVERAGE and c3 >= SPLICE_TRIGRAM_COVERAGE) or c3 > SPLICE_TRIGRAM_ALONE
 
 
+def _is_english(lines: list[_Line]) -> bool:
+    """True when the page's longer lines use English stopwords at an English rate."""
+    words: list[str] = []
+    for line in lines:
+        line_words = _words(line.text)
+        if len(line_words) >= PROSE_MIN_WORDS:  # menus and labels say nothing about the language
+            words.extend(w.lower() for w in line_words)
+    if not words:
+        return True
+    return sum(w in STOPWORDS for w in words) / len(words) >= ENGLISH_PAGE_MIN_STOPWORDS
+
+
 def _filter_sentences(lines: list[_Line], keep_fragments: bool = False) -> None:
     """Keep the real sentences of prose and list lines; mark the lines that anchor the body.
 
@@ -334,6 +361,7 @@ def _filter_sentences(lines: list[_Line], keep_fragments: bool = False) -> None:
     """
     seen: set[tuple[str, ...]] = set()
     seen_exact: set[str] = set()
+    english = _is_english(lines)
     for line in lines:
         if line.kind not in ("prose", "item"):
             continue
@@ -348,7 +376,7 @@ def _filter_sentences(lines: list[_Line], keep_fragments: bool = False) -> None:
             seen_exact.add(key)
             seen.update(zip(tokens, tokens[1:]))
             seen.update(zip(tokens, tokens[1:], tokens[2:]))
-            if repeated or sentence_problem(sentence, fragment_ok) is not None:
+            if repeated or sentence_problem(sentence, fragment_ok, english) is not None:
                 continue
             line.sentences.append(sentence)
             if len(_words(sentence)) >= PROSE_MIN_WORDS and _TERMINAL_RE.search(sentence):
@@ -380,11 +408,13 @@ def _cut_chrome_regions(lines: list[_Line]) -> None:
 
 
 def _cut_comments(lines: list[_Line]) -> None:
-    """Once the body has started, a line that opens the comment section ends the article."""
-    started = False
+    """Once the body is under way, a line that opens the comment section ends the article."""
+    body_words = 0
     for i, line in enumerate(lines):
-        started = started or line.is_body
-        if started and len(_words(line.text)) <= noise.COMMENTS_MAX_WORDS and noise.COMMENTS_START_RE.search(line.text):
+        if line.is_body:
+            body_words += sum(len(_words(s)) for s in line.sentences)
+        if (body_words >= COMMENTS_MIN_BODY_WORDS and not _BULLET_RE.match(line.text)  # bullets: a share bar
+                and len(_words(line.text)) <= noise.COMMENTS_MAX_WORDS and noise.COMMENTS_START_RE.search(line.text)):
             for rest in lines[i:]:
                 if rest.kind != "blank":
                     rest.kind = "chrome"
@@ -395,6 +425,7 @@ def _cut_comments(lines: list[_Line]) -> None:
 
 
 def _line_score(line: _Line) -> float:
+    """How much a line pulls the main block towards itself (negative: pushes it away)."""
     if line.kind == "blank":
         return 0.0
     if line.kind == "chrome":
@@ -403,16 +434,36 @@ def _line_score(line: _Line) -> float:
     return float(words) if line.is_body else BLOCK_FRAGMENT_WEIGHT * words
 
 
+def _isolated_body(lines: list[_Line]) -> set[int]:
+    """Body lines with no body line right before or after: teaser summaries, captions."""
+    content = [i for i, line in enumerate(lines) if line.kind != "blank"]
+    isolated = set()
+    for pos, i in enumerate(content):
+        before = pos > 0 and lines[content[pos - 1]].is_body
+        after = pos + 1 < len(content) and lines[content[pos + 1]].is_body
+        if lines[i].is_body and not before and not after:
+            isolated.add(i)
+    return isolated
+
+
 def _keep_main_block(lines: list[_Line]) -> None:
     """Keep only the densest contiguous run of content; the title survives anyway."""
+    isolated = _isolated_body(lines)
     best, best_span, total, start = 0.0, None, 0.0, 0
+    run_cost = 0.0
     for i, line in enumerate(lines):
         if total < 0:  # not <= 0: a heading or list just before the run belongs to it
             total, start = 0.0, i
-        total += _line_score(line)
+        if line.kind == "chrome":
+            run_cost += BLOCK_CHROME_PENALTY
+            if run_cost > CHROME_RUN_CAP:
+                continue
+        elif line.kind != "blank":
+            run_cost = 0.0
+        total += _line_score(line) * (ISOLATED_WEIGHT if i in isolated else 1.0)
         if total > best:
             best, best_span = total, (start, i)
-    if best_span is None:
+    if best_span is None or best < MAIN_BLOCK_MIN_SCORE:
         return
     first, last = best_span
     while last + 1 < len(lines) and _line_score(lines[last + 1]) >= 0:  # a closing list or note

@@ -72,7 +72,8 @@ CHROME_LABELS_RE = re.compile(
     r"^\s*(?:navigation|menu|breadcrumbs?|you are here|credits?|contributors?|tags?|"
     r"categories|category|share|related( articles| posts| links)?|see also|"
     r"advertisement|ad|sponsored|posted (?:by|in|on)|filed under|last (?:updated|modified)|"
-    r"published|photo|image|source|retrieved from|accessed)\s*[:.|]",
+    r"published|photo|image|source|retrieved from|accessed)\s*[:.|]|"
+    r"^\s*(?:(?:read|see|watch|listen)(?: more| also| next)?|also (?:read|see|watch))\s*:",  # "READ MORE: <headline>"
     re.IGNORECASE,
 )
 
@@ -141,9 +142,11 @@ COMMENT_WORDS = (  # plural only: a lone "Comment" or "Reply" is a share or repl
 )
 _COMMENT_WORD = "(?:" + "|".join(COMMENT_WORDS) + ")"
 COMMENTS_START_RE = re.compile(
-    rf"^\W*(?:[1-9]\d*\s+|top rated\s+|read all\s+|show\s+|view\s+)?{_COMMENT_WORD}\W*$|"  # the whole line: "[ 167 comments ]"
+    # the whole line is the label: "[ 167 comments ]", "Top Rated Comments"
+    rf"^\W*(?:[1-9]\d*\s+|top rated\s+|read all\s+|show\s+|view\s+)?{_COMMENT_WORD}\W*$|"
     r"\b(?:leave|post|add|write)\s+an?\s+(?:reply|comment)\b|\bcomments are closed\b|"
-    r"\bjoin the (?:conversation|discussion)\b|\b[1-9]\d*\s+(?:comments|responses|replies)\b|"  # "0 Comments": none follow
+    # a count of at least one: "0 Comments" beside a byline means none follow
+    r"\bjoin the (?:conversation|discussion)\b|\b[1-9]\d*\s+(?:comments|responses|replies)\b|"
     r"\b(?:lascia un commento|deja un comentario|laisser un commentaire|kommentar schreiben)\b",
     re.IGNORECASE,
 )
