@@ -110,9 +110,10 @@ def process_source(source: Source) -> tuple[str, list[Document]]:
         documents = clean_source(source, decode(data))
     except SkipSource:
         raise
-    except (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError) as error:
-        # A parser choking on one pathological page (nesting, encoding declarations,
-        # sheer size) must cost that page only, never the build.
+    except Exception as error:  # noqa: BLE001
+        # A parser choking on one pathological page (RecursionError on nesting,
+        # ValueError or LookupError on odd encodings, MemoryError on sheer size)
+        # must cost that page only, never the build; the warning names the error.
         raise SkipSource(f"could not be cleaned ({type(error).__name__}: {str(error)[:120]})") from None
     return digest, documents
 
@@ -378,7 +379,7 @@ def _process(source: Source, cache: SourceCache) -> dict:
         entry = {"documents": split_documents(documents, source.rel)}
     except SkipSource as reason:
         return {"skip": str(reason)}
-    except (RecursionError, MemoryError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001  (same reason as in process_source)
         return {"skip": f"could not be split ({type(error).__name__}: {str(error)[:120]})"}
     cache.put(source.kind, sha, entry)
     return {**entry, "sha256": sha}
