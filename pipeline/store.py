@@ -9,6 +9,7 @@
       stats.json         size, mtime and content hash of each source when last hashed:
                          the cheap freshness check (kept outside the generations, so a
                          generation depends only on the sources' names and bytes)
+      dedupe.json        the deduper's verdicts per group of linked sentences (ingest.assemble)
       .lock              held (flock) by the one process writing; holds its pid
 
 Every write goes to a temporary name first and is moved into place with os.replace
@@ -150,7 +151,7 @@ def tidy(index_dir: Path, keep: set[str]) -> None:
         name = path.name
         if name.startswith((".tmp-", ".old-")) or (name.startswith("gen-") and name not in keep):
             shutil.rmtree(path, ignore_errors=True)
-        elif name.startswith((".CURRENT-", ".stats-")):
+        elif name.startswith((".CURRENT-", ".stats-", ".dedupe-")):
             path.unlink(missing_ok=True)
 
 
@@ -182,6 +183,23 @@ def write_stats(index_dir: Path, stats: dict) -> None:
     tmp = Path(index_dir) / f".stats-{os.getpid()}.tmp"
     tmp.write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
     os.replace(tmp, Path(index_dir) / "stats.json")
+
+
+def read_dedupe_cache(index_dir: Path, settings_key: str) -> dict:
+    """{group signature: verdicts} of the last build with these settings; empty if unusable."""
+    try:
+        cached = json.loads((Path(index_dir) / "dedupe.json").read_text(encoding="utf-8"))
+        if isinstance(cached, dict) and cached.get("key") == settings_key and isinstance(cached.get("groups"), dict):
+            return cached["groups"]
+    except (OSError, ValueError):
+        pass
+    return {}
+
+
+def write_dedupe_cache(index_dir: Path, settings_key: str, groups: dict) -> None:
+    tmp = Path(index_dir) / f".dedupe-{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"key": settings_key, "groups": groups}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, Path(index_dir) / "dedupe.json")
 
 
 # --- the per-source cache ------------------------------------------------------------------

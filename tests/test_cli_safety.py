@@ -104,6 +104,8 @@ def test_odd_file_names_nested_folders_and_symlink_loops(folders):
     deep.mkdir(parents=True)
     (deep / "nested.txt").write_text("Nested folders hold pages about muscle biopsy findings too.\n")
     os.symlink(sources, sources / "a" / "loop")
+    with open(os.path.join(os.fsencode(sources), b"latin1-\xe9.txt"), "w") as handle:
+        handle.write("A page whose name is not UTF-8 about statins.\n")
     os.symlink("self-link.txt", sources / "self-link.txt")
     result = run("build", "--sources", str(sources), "--index", str(index))
     assert result.exit_code == 0, result.output
@@ -111,6 +113,7 @@ def test_odd_file_names_nested_folders_and_symlink_loops(folders):
     assert set(names) | {"a/b/c/nested.txt", "good.txt"} <= indexed
     assert "symlink loop" in result.stderr
     assert "skipped self-link.txt" in result.stderr
+    assert "skipped latin1-\ufffd.txt: file name is not valid UTF-8" in result.stderr
     assert ask(folders, "nested biopsy").exit_code == 0
 
 
