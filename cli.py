@@ -85,6 +85,8 @@ def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True):
         _check_sources(sources_dir)
     generation = current_generation(index_dir)
     searcher, reason = None, f"No index in {index_dir} yet; building it from {sources_dir}."
+    if generation is None and (index_dir / "CURRENT").exists():
+        reason = f"The index at {index_dir} is damaged (CURRENT names no generation); rebuilding it from {sources_dir}."
     if generation is not None:
         try:
             searcher = Searcher(generation)

@@ -324,7 +324,9 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     index_dir = Path(index_dir)
     report = BuildReport()
     with IndexLock(index_dir, notify):  # 1.
-        previous = _open_previous(index_dir, params, notify)
+        # With full=True the caller asked for (and said why of) a rebuild from scratch;
+        # the previous build only serves to count what was added, changed and removed.
+        previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
         report.full = full or previous is None
         cache = SourceCache(index_dir, _settings_key(params))
         known = previous.known if previous else {}
