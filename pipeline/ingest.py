@@ -19,7 +19,9 @@ the index written is byte for byte the one a fresh build of the same sources wri
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -42,9 +44,10 @@ from .store import (GenerationDamaged, IndexLock, SourceCache, commit_generation
 INDEX_FORMAT_VERSION = 2  # 2: checksummed content-named generations, content hashes of skipped sources
 DEFAULT_PARAMS = BM25Params()
 
-# The modules whose code decides what a source becomes; a change to any of them
-# changes the cache key and the settings, so cached sources are never reused across it.
-PROCESSING_MODULES = ("clean", "html", "noise", "split", "dedupe", "analyze", "sources")
+# The modules whose code decides what a source becomes and how the cache is laid out;
+# a change to any of them changes the cache key and the settings (so the next build
+# is a full one, said on stderr), and cached sources are never reused across it.
+PROCESSING_MODULES = ("clean", "html", "noise", "split", "dedupe", "analyze", "sources", "ingest", "store")
 
 Warn = Callable[[str], None]
 
@@ -168,12 +171,14 @@ def assemble(units: list[tuple[str, list[dict]]], dedupe_cache: dict | None = No
     """
     sections = [(doc["source"] or rel, section) for rel, docs in units for doc in docs for section in doc["sections"]]
     verdicts, used = _dedupe_linked(sections, dedupe_cache or {})
+    starts = list(itertools.accumulate((len(section["sentences"]) for _, section in sections), initial=0))
+    touched = {bisect.bisect_right(starts, p) - 1 for p in verdicts}  # sections holding a linked sentence
     drafts: list[tuple[str, dict, list[int], list[list[str] | None]]] = []  # source, section, kept, sources
     dropped = 0
     position = 0
-    for source, section in sections:
+    for number, (source, section) in enumerate(sections):
         n_sentences = len(section["sentences"])
-        if not any(p in verdicts for p in range(position, position + n_sentences)):
+        if number not in touched:
             # The common case: nothing here can be a duplicate; the cached packing holds.
             position += n_sentences
             for group in section["packs"]:

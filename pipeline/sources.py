@@ -62,7 +62,7 @@ def discover(root: str | Path, warn=None) -> list[Source]:
             if name.startswith("."):
                 continue
             path = os.path.join(dirpath, name)
-            rel = Path(os.path.relpath(path, root_path)).as_posix()
+            rel = os.path.relpath(path, root_path).replace(os.sep, "/")
             try:
                 rel.encode("utf-8")
             except UnicodeEncodeError:

@@ -214,6 +214,7 @@ class SourceCache:
 
     def __init__(self, index_dir: Path, settings_key: str) -> None:
         self.folder = Path(index_dir) / "cache"
+        self.folder_name = str(self.folder)
         self.settings_key = settings_key
         self.used: set[str] = set()
 
@@ -224,7 +225,8 @@ class SourceCache:
         """The cached entry, or None if missing or unreadable (it is then rebuilt)."""
         key = self.key(kind, sha256)
         try:
-            entry = json.loads((self.folder / f"{key}.json").read_bytes())
+            with open(os.path.join(self.folder_name, key + ".json"), "rb") as handle:  # no Path: hot loop
+                entry = json.loads(handle.read())
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != key:
