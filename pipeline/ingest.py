@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import base64
 import bisect
+import contextlib
+import gc
 import hashlib
 import itertools
 import json
@@ -328,7 +330,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport()
-    with IndexLock(index_dir, notify):  # 1.
+    with IndexLock(index_dir, notify), _without_cyclic_gc():  # 1.
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
         previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
@@ -396,6 +398,23 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     report.passages = len(passages)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _without_cyclic_gc():
+    """Pause the cyclic garbage collector for the build.
+
+    A build allocates hundreds of thousands of small acyclic objects (token lists,
+    strings, dicts), which refcounting frees; the collector keeps scanning them
+    anyway and cost a third of an incremental refresh at 2,000 sources (measured).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previous | None:

@@ -421,3 +421,14 @@ def test_a_cleaner_crash_costs_only_that_source(folders, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "warning: skipped crash.html: could not be cleaned (RecursionError" in result.stderr
     assert indexed_sources(index) == {"good.txt"}
+
+
+def test_status_check_reports_without_updating(folders):
+    sources, index = folders
+    run("build", "--sources", str(sources), "--index", str(index))
+    (sources / "later.txt").write_text("A later page on creatine kinase in serum.\n")
+    result = run("status", "--check", "--json", "--sources", str(sources), "--index", str(index))
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["added"] == ["later.txt"] and not info["up_to_date"] and "updated" not in info
+    assert "later.txt" not in indexed_sources(index)
