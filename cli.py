@@ -54,7 +54,7 @@ def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, fu
         click.echo(message, err=True)
 
     report = build_index(sources_dir, index_dir, warn=_warn, progress=progress, full=full, notify=notify)
-    how = "Rebuilt index from scratch" if report.full else "Updated index" if report.written else "Index is up to date"
+    how = "Built index from scratch" if report.full else "Updated index" if report.written else "Index is up to date"
     click.echo(
         f"{how} in {index_dir}: {report.added} sources added, {report.changed} changed, {report.removed} removed, "
         f"{report.reused} reused; {report.sources_read} indexed, {report.sources_skipped} skipped, "
@@ -85,6 +85,8 @@ def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True):
         _check_sources(sources_dir)
     generation = current_generation(index_dir)
     searcher, reason = None, f"No index in {index_dir} yet; building it from {sources_dir}."
+    if generation is None and (index_dir / "CURRENT").exists():
+        reason = f"The index at {index_dir} is damaged (CURRENT names no generation); rebuilding it from {sources_dir}."
     if generation is not None:
         try:
             searcher = Searcher(generation)

@@ -36,10 +36,21 @@ class SentenceDeduper:
         self._kept: list[_Kept] = []
         self._exact: dict[str, int] = {}
         self._shingles: dict[tuple[str, ...], list[int]] = {}
+        # find() then add() on the same sentence is the usual sequence: remember the
+        # analysis of the last sentence looked at instead of doing it twice.
+        self._last: tuple[str, list[str], set[tuple[str, ...]] | None] = ("", [], None)
+
+    def _analysis(self, sentence: str) -> tuple[list[str], set[tuple[str, ...]]]:
+        text, tokens, shingles = self._last
+        if text != sentence or shingles is None:
+            tokens = normalized_tokens(sentence)
+            shingles = _shingles(tokens)
+            self._last = (sentence, tokens, shingles)
+        return tokens, shingles
 
     def find(self, sentence: str) -> int | None:
         """Id of an earlier sentence this one duplicates, or None."""
-        tokens = normalized_tokens(sentence)
+        tokens, shingles = self._analysis(sentence)
         key = " ".join(tokens)
         if key in self._exact:
             return self._exact[key]
@@ -47,7 +58,7 @@ class SentenceDeduper:
             return None
         token_set = frozenset(tokens)
         candidates: set[int] = set()
-        for shingle in _shingles(tokens):
+        for shingle in shingles:
             candidates.update(self._shingles.get(shingle, ())[:MAX_CANDIDATES])
         for cid in sorted(candidates):
             other = self._kept[cid].tokens
@@ -57,11 +68,11 @@ class SentenceDeduper:
 
     def add(self, sentence: str, source: str) -> int:
         """Keep a new sentence; returns its id."""
-        tokens = normalized_tokens(sentence)
+        tokens, shingles = self._analysis(sentence)
         sid = len(self._kept)
         self._kept.append(_Kept(frozenset(tokens), [source]))
         self._exact.setdefault(" ".join(tokens), sid)
-        for shingle in _shingles(tokens):
+        for shingle in shingles:
             self._shingles.setdefault(shingle, []).append(sid)
         return sid
 

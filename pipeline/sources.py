@@ -62,7 +62,14 @@ def discover(root: str | Path, warn=None) -> list[Source]:
             if name.startswith("."):
                 continue
             path = os.path.join(dirpath, name)
-            rel = Path(os.path.relpath(path, root_path)).as_posix()
+            rel = os.path.relpath(path, root_path).replace(os.sep, "/")
+            try:
+                rel.encode("utf-8")
+            except UnicodeEncodeError:
+                # Names are stored and shown as UTF-8 text; bytes that are not cannot be cited.
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                warn(f"skipped {shown}: file name is not valid UTF-8; rename the file")
+                continue
             kind = KINDS.get(os.path.splitext(name)[1].lower())
             if kind is None:
                 warn(f"skipped {rel}: unknown file type (winnow reads {', '.join(sorted(KINDS))})")

@@ -9,6 +9,7 @@
       stats.json         size, mtime and content hash of each source when last hashed:
                          the cheap freshness check (kept outside the generations, so a
                          generation depends only on the sources' names and bytes)
+      dedupe.json        the deduper's verdicts per group of linked sentences (ingest.assemble)
       .lock              held (flock) by the one process writing; holds its pid
 
 Every write goes to a temporary name first and is moved into place with os.replace
@@ -150,7 +151,7 @@ def tidy(index_dir: Path, keep: set[str]) -> None:
         name = path.name
         if name.startswith((".tmp-", ".old-")) or (name.startswith("gen-") and name not in keep):
             shutil.rmtree(path, ignore_errors=True)
-        elif name.startswith((".CURRENT-", ".stats-")):
+        elif name.startswith((".CURRENT-", ".stats-", ".dedupe-")):
             path.unlink(missing_ok=True)
 
 
@@ -184,6 +185,23 @@ def write_stats(index_dir: Path, stats: dict) -> None:
     os.replace(tmp, Path(index_dir) / "stats.json")
 
 
+def read_dedupe_cache(index_dir: Path, settings_key: str) -> dict:
+    """{group signature: verdicts} of the last build with these settings; empty if unusable."""
+    try:
+        cached = json.loads((Path(index_dir) / "dedupe.json").read_text(encoding="utf-8"))
+        if isinstance(cached, dict) and cached.get("key") == settings_key and isinstance(cached.get("groups"), dict):
+            return cached["groups"]
+    except (OSError, ValueError):
+        pass
+    return {}
+
+
+def write_dedupe_cache(index_dir: Path, settings_key: str, groups: dict) -> None:
+    tmp = Path(index_dir) / f".dedupe-{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"key": settings_key, "groups": groups}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, Path(index_dir) / "dedupe.json")
+
+
 # --- the per-source cache ------------------------------------------------------------------
 
 
@@ -196,6 +214,7 @@ class SourceCache:
 
     def __init__(self, index_dir: Path, settings_key: str) -> None:
         self.folder = Path(index_dir) / "cache"
+        self.folder_name = str(self.folder)
         self.settings_key = settings_key
         self.used: set[str] = set()
 
@@ -206,7 +225,8 @@ class SourceCache:
         """The cached entry, or None if missing or unreadable (it is then rebuilt)."""
         key = self.key(kind, sha256)
         try:
-            entry = json.loads((self.folder / f"{key}.json").read_bytes())
+            with open(os.path.join(self.folder_name, key + ".json"), "rb") as handle:  # no Path: hot loop
+                entry = json.loads(handle.read())
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != key:

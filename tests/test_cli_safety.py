@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -103,6 +104,8 @@ def test_odd_file_names_nested_folders_and_symlink_loops(folders):
     deep.mkdir(parents=True)
     (deep / "nested.txt").write_text("Nested folders hold pages about muscle biopsy findings too.\n")
     os.symlink(sources, sources / "a" / "loop")
+    with open(os.path.join(os.fsencode(sources), b"latin1-\xe9.txt"), "w") as handle:
+        handle.write("A page whose name is not UTF-8 about statins.\n")
     os.symlink("self-link.txt", sources / "self-link.txt")
     result = run("build", "--sources", str(sources), "--index", str(index))
     assert result.exit_code == 0, result.output
@@ -110,6 +113,7 @@ def test_odd_file_names_nested_folders_and_symlink_loops(folders):
     assert set(names) | {"a/b/c/nested.txt", "good.txt"} <= indexed
     assert "symlink loop" in result.stderr
     assert "skipped self-link.txt" in result.stderr
+    assert "skipped latin1-\ufffd.txt: file name is not valid UTF-8" in result.stderr
     assert ask(folders, "nested biopsy").exit_code == 0
 
 
@@ -353,6 +357,19 @@ def test_concurrent_builds_and_asks_never_corrupt_the_index(folders):
 # --- a build killed at any moment leaves the old index usable; the next one completes -----------------
 
 
+def _kill_when(process: subprocess.Popen, ready, timeout: float = 60.0) -> bool:
+    """SIGKILL the process as soon as ready() holds; False if it ended first."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        if ready():
+            process.send_signal(signal.SIGKILL)
+            process.communicate()
+            return True
+        time.sleep(0.002)
+    process.communicate()
+    return False
+
+
 def test_killed_build_leaves_the_old_index_and_the_next_build_completes(folders):
     sys.path.insert(0, str(ROOT / "bench"))
     from pages_corpus import write_corpus
@@ -362,18 +379,56 @@ def test_killed_build_leaves_the_old_index_and_the_next_build_completes(folders)
     old = current_generation(index)
     old_passages = Searcher(old).n_passages
     write_corpus(sources / "bulk", 150)
-    for delay in (0.5, 1.5, 3.0):
-        build = _cli("build", "--sources", str(sources), "--index", str(index))
-        time.sleep(delay)
-        build.send_signal(signal.SIGKILL)
-        build.communicate()
-        live = current_generation(index)
-        searcher = Searcher(live)  # intact whatever the moment of the kill
-        assert searcher.n_passages == old_passages or live != old
+
+    # Killed while cleaning sources: some cache entries are written, the index is not.
+    build = _cli("build", "--sources", str(sources), "--index", str(index))
+    assert _kill_when(build, lambda: len(list((index / "cache").glob("*.json"))) > 20)
+    assert current_generation(index) == old
+    assert Searcher(old).n_passages == old_passages
+    answer = run("passages", "--sources", str(sources), "--index", str(index), "--json")  # refreshes
+    assert answer.exit_code == 0 and "Traceback" not in answer.output
+    assert int(re.search(r"(\d+) reused", answer.stderr).group(1)) > 20  # the killed build's work is kept
+
+    # Killed while writing the new generation (if we catch it there): the live one still opens.
+    (sources / "bulk" / "late.txt").write_text("A late page about serum kinase levels in adults.\n")
+    build = _cli("build", "--sources", str(sources), "--index", str(index))
+    _kill_when(build, lambda: any(index.glob(".tmp-*")))
+    Searcher(current_generation(index))
+
     result = run("build", "--sources", str(sources), "--index", str(index), "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["sources_read"] == 151
+    assert summary["sources_read"] == 152
     assert not list(index.glob(".tmp-*"))
     answer = ask(folders, "--json", "HMGCR")
     assert answer.stderr == "" and json.loads(answer.stdout)[0]["source"] == "good.txt"
+
+
+def test_a_cleaner_crash_costs_only_that_source(folders, monkeypatch):
+    import pipeline.ingest as ingest
+
+    sources, index = folders
+    (sources / "crash.html").write_text("<p>This page makes the cleaner fail badly.</p>")
+    original = ingest.clean_source
+
+    def cleaner(source, text):
+        if source.rel == "crash.html":
+            raise RecursionError("maximum recursion depth exceeded")
+        return original(source, text)
+
+    monkeypatch.setattr(ingest, "clean_source", cleaner)
+    result = run("build", "--sources", str(sources), "--index", str(index))
+    assert result.exit_code == 0, result.output
+    assert "warning: skipped crash.html: could not be cleaned (RecursionError" in result.stderr
+    assert indexed_sources(index) == {"good.txt"}
+
+
+def test_status_check_reports_without_updating(folders):
+    sources, index = folders
+    run("build", "--sources", str(sources), "--index", str(index))
+    (sources / "later.txt").write_text("A later page on creatine kinase in serum.\n")
+    result = run("status", "--check", "--json", "--sources", str(sources), "--index", str(index))
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["added"] == ["later.txt"] and not info["up_to_date"] and "updated" not in info
+    assert "later.txt" not in indexed_sources(index)
