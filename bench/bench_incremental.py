@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from corpus import page, write_corpus  # noqa: E402
+from pages_corpus import page, write_corpus  # noqa: E402
 from pipeline.ingest import build_index, stale_sources  # noqa: E402
 from pipeline.search import Searcher  # noqa: E402
 from pipeline.store import current_generation  # noqa: E402
