@@ -249,9 +249,7 @@ def passages(sources_dir: Path, index_dir: Path, as_json: bool):
     searcher = _open_index(sources_dir, index_dir)
     for p in searcher.passages():
         if as_json:
-            record = {"passage_id": p.passage_id, "source": p.source, "sources": list(p.sources),
-                      "section": p.section, "text": p.text}
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(json.dumps(p.as_dict(), ensure_ascii=False))
         else:
             click.echo(f"{p.passage_id}  [{p.section}]\n   {p.text}\n")
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analyze import analyze, question_tokens
+from .analyze import question_tokens
 from .errors import WinnowError
 
 # The table, in the order it is printed, with TREC names (ir_measures spelling).

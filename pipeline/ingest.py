@@ -25,12 +25,10 @@ import gc
 import hashlib
 import itertools
 import json
-import os
 import re
 import shutil
 import time
 import unicodedata
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -42,8 +40,8 @@ from .dedupe import SentenceDeduper, link_keys
 from .errors import SkipSource
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params
 from .records import Document, Passage, Section, Source
-from .sources import decode, discover, file_fingerprint, fingerprint, read_bytes
-from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack, pack_counts, section_sentences, word_count
+from .sources import decode, discover, file_fingerprint, read_bytes
+from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .store import (GenerationDamaged, IndexLock, SourceCache, commit_generation, current_generation,
                     new_generation_dir, read_dedupe_cache, read_stats, tidy, verify_generation,
                     write_dedupe_cache, write_stats)
@@ -547,7 +545,6 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
 
 def write_generation(index_dir: Path, manifest: dict, passages: list[Passage], index: BM25Index) -> Path:
     """Write a complete generation, then atomically make it the live one."""
-    import shutil
 
     tmp = new_generation_dir(Path(index_dir))
     try:
@@ -555,7 +552,7 @@ def write_generation(index_dir: Path, manifest: dict, passages: list[Passage], i
         offsets = [0]
         with open(tmp / "passages.jsonl", "wb") as handle:
             for passage in passages:
-                line = json.dumps(_passage_record(passage), ensure_ascii=False, sort_keys=True)
+                line = json.dumps(passage.as_dict(), ensure_ascii=False, sort_keys=True)
                 handle.write(line.encode("utf-8", "surrogateescape") + b"\n")
                 offsets.append(handle.tell())
         np.save(tmp / "passages.offsets.npy", np.asarray(offsets, dtype=np.int64), allow_pickle=False)
@@ -564,11 +561,6 @@ def write_generation(index_dir: Path, manifest: dict, passages: list[Passage], i
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _passage_record(passage: Passage) -> dict:
-    return {"passage_id": passage.passage_id, "source": passage.source,
-            "sources": list(passage.sources), "section": passage.section, "text": passage.text}
 
 
 def read_manifest(generation: Path) -> dict:

@@ -53,6 +53,11 @@ class Passage:
     text: str
     sources: tuple[str, ...] = field(default=())
 
+    def as_dict(self) -> dict:
+        """The JSON form of a passage (the `passages --json` contract)."""
+        return {"passage_id": self.passage_id, "source": self.source, "sources": list(self.sources),
+                "section": self.section, "text": self.text}
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analyze import analyze, question_tokens
+from .analyze import question_tokens
 from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
 from .records import Hit, Passage
@@ -74,6 +74,4 @@ def _passage(record: dict) -> Passage:
 
 def hit_record(hit: Hit) -> dict:
     """The JSON form of a hit (the `ask --json` contract)."""
-    p = hit.passage
-    return {"rank": hit.rank, "score": round(hit.score, 6), "passage_id": p.passage_id,
-            "source": p.source, "sources": list(p.sources), "section": p.section, "text": p.text}
+    return {"rank": hit.rank, "score": round(hit.score, 6), **hit.passage.as_dict()}
