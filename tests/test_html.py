@@ -193,3 +193,28 @@ def test_scrapinghub_f1_gate():
     assert f1 >= floor["f1"], f"F1 {f1:.4f} < floor {floor['f1']}"
     assert precision >= floor["precision"], f"precision {precision:.4f} < floor {floor['precision']}"
     assert recall >= floor["recall"], f"recall {recall:.4f} < floor {floor['recall']}"
+
+
+def test_trafilatura_is_installed_and_used():
+    """The install carries trafilatura's whole import chain (CI once lacked lxml_html_clean,
+    and every page silently went through the weaker DOM pass)."""
+    import pipeline.html as html_module
+
+    html_module._bare_extraction.cache_clear()
+    assert html_module._bare_extraction() is not None
+
+
+def test_missing_trafilatura_warns_and_falls_back(monkeypatch):
+    import sys
+
+    import pipeline.html as html_module
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # makes the import fail
+    html_module._bare_extraction.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="trafilatura cannot be imported"):
+            text = html_to_text(_page("Valley", f"<main><p>{PROSE * 3}</p></main>", CHROME))
+    finally:
+        html_module._bare_extraction.cache_clear()
+    assert "snow melts on the northern ridge" in text
+    assert "Accept all" not in text
