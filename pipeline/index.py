@@ -40,11 +40,14 @@ import zlib
 from dataclasses import asdict, dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, Union
 
 import numpy as np
 
 FORMAT_VERSION = 1
+# A query token: a term (weight 1) or a (term, weight) pair, e.g. a thesaurus expansion
+# that should count less than the words the person typed.
+QueryToken = Union[str, tuple[str, float]]
 
 META_NAME = "meta.json"
 
@@ -405,25 +408,37 @@ class BM25Index:
                     return term_no
             slot = (slot + 1) & self._mask
 
-    def _query_terms(self, query_tokens: Sequence[str]) -> tuple[list[int], list[int]]:
-        """Known query terms in term-number order, with how often each was asked."""
-        counts: dict[int, int] = {}
+    def df(self, term: str) -> int:
+        """How many documents hold the term (0 when the index has never seen it)."""
+        term_no = self._term_number(term)
+        return 0 if term_no < 0 else int(self._post_offsets[term_no + 1] - self._post_offsets[term_no])
+
+    def _query_terms(self, query_tokens: Sequence[QueryToken]) -> tuple[list[int], list[float]]:
+        """Known query terms in term-number order, with their summed query weights.
+
+        A token is a term (weight 1) or a (term, weight) pair; a term asked twice
+        counts twice, as in BM25 with query term frequency.
+        """
+        counts: dict[int, float] = {}
         for token in query_tokens:
-            term_no = self._term_number(token)
-            if term_no >= 0:
-                counts[term_no] = counts.get(term_no, 0) + 1
+            term, weight = (token, 1.0) if isinstance(token, str) else token
+            term_no = self._term_number(term)
+            if term_no >= 0 and weight > 0:
+                counts[term_no] = counts.get(term_no, 0.0) + float(weight)
         terms = sorted(counts)
         return terms, [counts[t] for t in terms]
 
-    def _postings(self, term_no: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    def _postings(self, term_no: int, count: float) -> tuple[np.ndarray, np.ndarray]:
         """Doc numbers and float64 contributions (count * impact, exact) of one term."""
         start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
         contrib = self._post_impacts[start:end].astype(np.float64)
         if count != 1:
-            contrib *= count  # exact: a float32 times a small integer fits in a float64
+            # Exact for small integer counts; for any weight the same product as in
+            # _lookup and _add_dense, so pruned and exhaustive scores stay equal.
+            contrib *= count
         return self._post_docs[start:end], contrib
 
-    def _add_dense(self, acc: np.ndarray, term_no: int, count: int) -> None:
+    def _add_dense(self, acc: np.ndarray, term_no: int, count: float) -> None:
         """acc += count * impact of term_no for every doc, from its dense column or postings.
 
         Either way each doc receives the same float64 number (0.0 where absent), so
@@ -438,7 +453,7 @@ class BM25Index:
         else:
             acc += self._dense_impacts[row].astype(np.float64) * count
 
-    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+    def scores(self, query_tokens: Sequence[QueryToken]) -> np.ndarray:
         """Exhaustive BM25 score of every document (float64; 0 where nothing matches)."""
         out = np.zeros(self.n_docs, dtype=np.float64)
         terms, counts = self._query_terms(query_tokens)
@@ -449,7 +464,7 @@ class BM25Index:
             raise IndexFormatError(f"index data is damaged ({exc}); rebuild the index") from None
         return out
 
-    def _lookup(self, term_no: int, count: int, docs: np.ndarray) -> np.ndarray:
+    def _lookup(self, term_no: int, count: float, docs: np.ndarray) -> np.ndarray:
         """count * impact of term_no for each given doc (0.0 where absent), float64.
 
         A gather for a dense term, else a binary search of the docs in its postings.
@@ -470,14 +485,14 @@ class BM25Index:
             contrib *= count
         return contrib
 
-    def _score_docs(self, docs: np.ndarray, terms: list[int], counts: list[int]) -> np.ndarray:
+    def _score_docs(self, docs: np.ndarray, terms: list[int], counts: list[float]) -> np.ndarray:
         """Exact scores of the given unique docs."""
         acc = np.zeros(len(docs), dtype=np.float64)
         for term_no, count in zip(terms, counts):
             acc += self._lookup(term_no, count, docs)  # same order and operands as scores()
         return acc
 
-    def _candidates(self, terms: list[int], counts: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _candidates(self, terms: list[int], counts: list[float], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Docs matching any of the terms, with their exact sums over these terms.
 
         Docs whose sum is 0 (terms with idf 0) may be left out when at least k docs
@@ -511,7 +526,7 @@ class BM25Index:
             raise IndexError(f"doc number out of range 0..{self.n_docs - 1}")
         return sorted_docs
 
-    def search(self, query_tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query_tokens: Sequence[QueryToken], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top k (doc numbers, scores) among docs matching any query term, by (-score, doc)."""
         try:
             return self._search(query_tokens, k)
@@ -520,7 +535,7 @@ class BM25Index:
             # whole index at open): an out-of-range one surfaces here.
             raise IndexFormatError(f"index data is damaged ({exc}); rebuild the index") from None
 
-    def _search(self, query_tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _search(self, query_tokens: Sequence[QueryToken], k: int) -> tuple[np.ndarray, np.ndarray]:
         """search() without the damage guard."""
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
         if k <= 0:

@@ -62,7 +62,7 @@ class Searcher:
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""
-        docs, scores = self.index.search(question_tokens(question), k)
+        docs, scores = self.index.search(question_tokens(question, self.index.df), k)
         return [Hit(rank=i + 1, score=float(score), passage=self.passage(int(doc)))
                 for i, (doc, score) in enumerate(zip(docs, scores))]
 
