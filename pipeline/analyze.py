@@ -19,7 +19,7 @@ from typing import Callable
 
 import Stemmer
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2  # 2: "%" is also "percent"
 
 # A word: letters and digits, possibly joined into a compound by - * : . / +
 # (C5b-9, HLA-DRB1*11:01, G72.4, U/L). Underscore is not a word character here.
@@ -95,6 +95,8 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     # The many Unicode hyphens and dashes join compounds like the ASCII one.
     text = re.sub("[\u2010\u2011\u2012\u2013\u2212]", "-", text)
+    # Symbols that stand for words: "20-30%" is also found by "percent".
+    text = text.replace("%", " percent ")
     return text.lower()
 
 

@@ -306,8 +306,10 @@ def sentence_problem(sentence: str, fragment_ok: bool = False, english: bool = T
     if not fragment_ok:
         if len(words) < MIN_SENTENCE_WORDS:
             return "too short"
-        first = _BULLET_RE.sub("", sentence).lstrip("\"'“‘([")[:1]
-        if first.islower():
+        first_word = _BULLET_RE.sub("", sentence).lstrip("\"'“‘([").split(" ", 1)[0]
+        # A lower-case start marks a cut sentence, unless the first word is a name
+        # written in mixed case or with digits: anti-HMGCR, mRNA, eGFR, p53.
+        if first_word[:1].islower() and first_word == first_word.lower() and not any(c.isdigit() for c in first_word):
             return "fragment (starts mid-sentence)"
         lexical = [w for w in words if w.lower() not in STOPWORDS]
         if len(lexical) >= 2 and len(words) < TITLE_CASE_MIN_WORDS and all(w[0].isupper() for w in lexical):

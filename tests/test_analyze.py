@@ -41,3 +41,33 @@ def test_stemmer_matches_nltk_porter_original():
     words = ["antibodies", "involved", "necrotizing", "myopathies", "generalization", "running",
              "inflammatory", "weakness", "corticosteroids", "relational", "hopefully", "statins"]
     assert [ours.stemWord(w) for w in words] == [ref.stem(w) for w in words]
+
+
+def test_percent_sign_is_the_word_percent():
+    assert "percent" in analyze("Seronegative cases are 20-30% of the total.")
+    assert "percent" in analyze("What percent of patients?")
+
+
+def test_lay_words_expand_to_clinical_terms_without_corpus():
+    from pipeline.analyze import question_tokens
+
+    tokens = question_tokens("Can kids get this?")
+    assert "kid" in tokens  # the person's own word stays, weight 1
+    assert ("pediatr", 1.0) in tokens
+
+
+def test_expansion_weight_follows_the_corpus():
+    """A corpus that says "cancer" itself needs little of "malignancy"; one that never
+    says "kids" needs all of "pediatric"; a term the corpus lacks is not added."""
+    from pipeline.analyze import question_tokens
+
+    def weight(tokens, term):
+        return next(w for t, w in (x for x in tokens if not isinstance(x, str)) if t == term)
+
+    rare_lay = {"cancer": 1, "malign": 9}
+    common_lay = {"cancer": 90, "malign": 1}
+    low = weight(question_tokens("Is it linked to cancer?", lambda t: common_lay.get(t, 0)), "malign")
+    high = weight(question_tokens("Is it linked to cancer?", lambda t: rare_lay.get(t, 0)), "malign")
+    assert 0 < low < high <= 1
+    absent = question_tokens("Is it linked to cancer?", lambda t: {"cancer": 5}.get(t, 0))
+    assert all(isinstance(x, str) for x in absent)  # df(malignancy) = 0: nothing to find

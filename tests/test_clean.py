@@ -165,6 +165,9 @@ def test_clean_is_idempotent_on_its_own_output():
     ("The disease affects adults and children alike, accounting for up …", "truncated"),
     ("Curr Rheumatol Rep.", "title case"),
     ("and recently with pembrolizumab-associated myopathy.", "fragment (starts mid-sentence)"),
+    ("(anti-HMGCR is not included in the full myositis panel).", None),  # a name in mixed case
+    ("mRNA vaccines were given to every patient in the trial.", None),
+    ("p53 mutations were found in half of the tumours.", None),
     ("CLINICAL COURSE AND TREATMENT OF A RARE DISEASE IN ADULTS", "shouting"),
     ("2015 Dec;17(12):72. doi: 10.1007/s11926-015-0548-6.", "bibliographic reference"),
 ])

@@ -16,6 +16,7 @@ from pipeline import evaluate as ev
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTIONS = ROOT / "questions" / "seeds.jsonl"
+LAY_QUESTIONS = ROOT / "questions" / "seeds-lay.jsonl"  # written by someone who saw only the seed pages
 FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text(encoding="utf-8"))
 
 
@@ -168,8 +169,8 @@ def seed_index(tmp_path_factory):
     return tmp_path_factory.mktemp("seed-index")
 
 
-def _eval_seeds(seed_index, *extra):
-    result = CliRunner().invoke(cli.main, ["eval", str(SEED_QUESTIONS), "--sources", str(ROOT / "seeds"),
+def _eval_seeds(seed_index, *extra, questions=SEED_QUESTIONS):
+    result = CliRunner().invoke(cli.main, ["eval", str(questions), "--sources", str(ROOT / "seeds"),
                                            "--index", str(seed_index), *extra])
     assert result.exit_code == 0, result.output
     return result
@@ -188,6 +189,14 @@ def test_eval_gate_on_the_seed_questions(seed_index):
     for name, floor in FLOORS["seeds"].items():
         value = report["noise_free"] if name == "NoiseFree" else report["metrics"][name]
         assert value >= floor, f"{name} fell to {value:.4f}, below its floor {floor}"
+
+
+def test_eval_gate_on_the_lay_questions(seed_index):
+    """The second, independently written question set has floors of its own."""
+    report = json.loads(_eval_seeds(seed_index, "--json", questions=LAY_QUESTIONS).stdout)
+    assert report["questions"] == 45
+    for name, floor in FLOORS["seeds-lay"].items():
+        assert report["metrics"][name] >= floor, f"{name} fell to {report['metrics'][name]:.4f}, below its floor {floor}"
 
 
 def test_eval_has_help():

@@ -52,7 +52,7 @@ def random_corpus(rng: random.Random, n_docs: int, vocab: int, max_len: int) -> 
 def exhaustive_top_k(docs: list[list[str]], index: BM25Index, query: list[str], k: int):
     """Reference top k: exhaustive scores, docs matching any term (found from the tokens), by (-score, doc)."""
     scores = index.scores(query)
-    terms = set(query)
+    terms = {t if isinstance(t, str) else t[0] for t in query}  # a term or (term, weight)
     matching = [d for d, tokens in enumerate(docs) if terms.intersection(tokens)]
     ranked = sorted(matching, key=lambda d: (-scores[d], d))[:k]
     return np.array(ranked, dtype=np.int64), scores[ranked]
@@ -125,6 +125,20 @@ def test_repeated_query_token_counts_twice():
     np.testing.assert_allclose(twice, reference.get_scores(["weak", "weak"]), rtol=1e-5)
 
 
+def test_weighted_query_terms_scale_their_contribution():
+    docs = [analyze(p) for p in PASSAGES]
+    index = BM25Index.build(docs, BM25Params())
+    plain = index.scores(["weak"]) + index.scores(["statin"])
+    weighted = index.scores(["weak", ("statin", 0.25)])
+    np.testing.assert_allclose(weighted, index.scores(["weak"]) + 0.25 * index.scores(["statin"]))
+    assert not np.allclose(weighted, plain)
+    # weight 0 (or below) drops the term; (term, 1.0) is the plain term
+    assert index.scores([("statin", 0.0)]).max() == 0.0
+    assert index.scores([("statin", 1.0)]).tolist() == index.scores(["statin"]).tolist()
+    for term in ("statin", "weak", "nosuchterm"):
+        assert index.df(term) == sum(term in d for d in docs)
+
+
 def test_bad_params_are_rejected():
     with pytest.raises(ValueError, match="idf"):
         BM25Params(idf="bm25+")
@@ -174,6 +188,23 @@ def test_search_property_pruned_equals_exhaustive(docs, query, k, idf):
         patch.setattr(index_module, "SEEDS_PER_TERM", 2)
         patch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
         index = BM25Index.build(docs, BM25Params(idf=idf))
+        assert_same_top_k(docs, index, query, k)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    docs=st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=12), max_size=40),
+    query=st.lists(st.tuples(st.sampled_from("abcdefghij"), st.sampled_from([0.3, 0.5, 1.0, 1.7])), max_size=5),
+    k=st.integers(1, 12),
+)
+def test_search_property_pruned_equals_exhaustive_with_weights(docs, query, k):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_module, "SMALL_QUERY_POSTINGS", 0)
+        patch.setattr(index_module, "DENSE_ACCUMULATE_SHARE", 0.2)
+        patch.setattr(index_module, "DENSE_TERM_SHARE", 0.5)
+        patch.setattr(index_module, "SEEDS_PER_TERM", 2)
+        patch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
+        index = BM25Index.build(docs, BM25Params())
         assert_same_top_k(docs, index, query, k)
 
 
