@@ -264,11 +264,16 @@ def _trafilatura_blocks(tree) -> list[Block]:
 
 
 _XML_HEAD = "head"
+_XML_LINE_BREAK = "lb"
 _XML_LEAVES = ("p", "item", "row", "code", "quote", "head")
 
 
 def _xml_to_blocks(body) -> list[Block]:
     """trafilatura's XML body -> Blocks. Iterative: lists and quotes may nest."""
+    # <lb/> is a <br>: the text on either side are separate lines, not one word
+    # ("dates:<lb/>June 9" must not become "dates:June"). The body is our own copy.
+    for lb in body.iter(_XML_LINE_BREAK):
+        lb.tail = " " + (lb.tail or "")
     blocks: list[Block] = []
     for el in body.iter():
         tag = el.tag if isinstance(el.tag, str) else ""

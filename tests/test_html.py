@@ -129,6 +129,16 @@ def test_text_format_marks_headings_and_separates_paragraphs():
     assert "\n\n" in text.split("# Planting\n\n", 1)[1]
 
 
+def test_line_breaks_separate_words():
+    """A <br> inside a kept paragraph ends a line: the words on either side stay apart."""
+    html = _page("Tour", f"<article><h1>The tour</h1><p>{PROSE * 2}</p>"
+                 "<p><b>Tour dates:</b><br>June 9 Coral Hall, Leeds<br>June 10 City Arena, York</p>"
+                 f"<p>{PROSE}</p></article>", CHROME)
+    text = html_to_text(html)
+    assert "dates: June 9 Coral Hall, Leeds June 10 City Arena" in text, text
+    assert "dates:June" not in text and "LeedsJune" not in text
+
+
 def test_blocks_are_whitespace_normalised():
     html = _page("t", f"<article><p>  spaced\n\n   out\t{PROSE}  </p></article>")
     _, blocks = html_to_blocks(html)
