@@ -176,6 +176,32 @@ def test_same_shaped_author_box_is_not_a_continuation():
     assert "Mara Olsen writes about climate" not in text, text
 
 
+def test_teasers_after_the_article_in_another_region_are_dropped():
+    """Short teaser lines trafilatura sweeps in from a widget inside the <article> are dropped."""
+    teasers = "".join(
+        f"<li class='col'><div class='headlines'><h3 class='title'><a href='/s{i}'>{title}</a></h3>"
+        f"<h4 class='subline'>{sub}</h4></div></li>"
+        for i, (title, sub) in enumerate([
+            ("Harbour fees to rise in spring", "Ferry operators say prices will follow"),
+            ("New bridge opens to cyclists", "The crossing took four years to build"),
+            ("Council votes on bus lanes", "A decision is expected next week"),
+        ])
+    )
+    paragraphs = "".join(f"<p>{PROSE}Paragraph {i} adds a detail about the harvest.</p>" for i in range(4))
+    html = _page(
+        "Floods",
+        "<script>var config = {" + "'slot': 'x'," * 3000 + "};</script>"
+        f"<div class='article-content'><article><div class='row'><div class='row'>{paragraphs}</div></div>"
+        f"<div class='row'><div class='row'><div class='box'><ul class='box-row'>{teasers}</ul></div></div></div>"
+        "</article></div>",
+        CHROME,
+    )
+    text = html_to_text(html)
+    assert "Paragraph 3 adds a detail" in text
+    for snippet in ("Harbour fees to rise", "Ferry operators say", "A decision is expected next week"):
+        assert snippet not in text, f"kept {snippet!r}:\n{text}"
+
+
 def test_line_breaks_separate_words():
     """A <br> inside a kept paragraph ends a line: the words on either side stay apart."""
     html = _page("Tour", f"<article><h1>The tour</h1><p>{PROSE * 2}</p>"
