@@ -6,9 +6,10 @@ The cascade, in `html_to_blocks`:
 2. run trafilatura (fast mode, tables and headings kept) for the article body;
 3. if trafilatura found nothing, or little next to the page's own text, run winnow's
    recall-oriented DOM pass instead (beautifulsoup4 + lxml, iterative, so any depth);
-   when trafilatura's answer stands, add the article's continuation from sibling regions
-   of the same shape (an article body cut into chunks around an ad: trafilatura keeps
-   the first chunk only);
+   when trafilatura's answer stands, locate its paragraphs in the page, drop short
+   blocks it swept in after the article from another region (teasers, newsletter
+   prompts), and add the article's continuation from sibling regions of the same shape
+   (an article body cut into chunks around an ad: trafilatura keeps the first only);
 4. normalise whitespace and drop empty and repeated blocks.
 
 trafilatura leads on article pages (ScrapingHub F1 0.96) but prunes list-ish,
@@ -514,7 +515,7 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
 
 
 def _continue_siblings(tree, blocks: list[Block]) -> list[Block]:
-    """trafilatura's blocks plus the rest of the article from same-shaped sibling regions.
+    """trafilatura's blocks, stray tail dropped, plus the article's same-shaped sibling chunks.
 
     trafilatura's paragraphs are found in the page; walking up from the element that holds
     most of them, a sibling with the same tag and class (the next chunk of a chunked
