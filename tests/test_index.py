@@ -173,6 +173,17 @@ def test_ties_are_broken_by_doc_number():
     assert got_scores[0] == got_scores[1]
 
 
+def _assert_same_top_k_when_pruning(docs, query, k, params):
+    """assert_same_top_k with the pruning paths forced (hypothesis tests cannot take fixtures)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_module, "SMALL_QUERY_POSTINGS", 0)
+        patch.setattr(index_module, "DENSE_ACCUMULATE_SHARE", 0.2)
+        patch.setattr(index_module, "DENSE_TERM_SHARE", 0.5)
+        patch.setattr(index_module, "SEEDS_PER_TERM", 2)
+        patch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
+        assert_same_top_k(docs, BM25Index.build(docs, params), query, k)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     docs=st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=12), max_size=40),
@@ -181,14 +192,7 @@ def test_ties_are_broken_by_doc_number():
     idf=st.sampled_from(["lucene", "robertson"]),
 )
 def test_search_property_pruned_equals_exhaustive(docs, query, k, idf):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(index_module, "SMALL_QUERY_POSTINGS", 0)
-        patch.setattr(index_module, "DENSE_ACCUMULATE_SHARE", 0.2)
-        patch.setattr(index_module, "DENSE_TERM_SHARE", 0.5)
-        patch.setattr(index_module, "SEEDS_PER_TERM", 2)
-        patch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
-        index = BM25Index.build(docs, BM25Params(idf=idf))
-        assert_same_top_k(docs, index, query, k)
+    _assert_same_top_k_when_pruning(docs, query, k, BM25Params(idf=idf))
 
 
 @settings(max_examples=60, deadline=None)
@@ -198,14 +202,7 @@ def test_search_property_pruned_equals_exhaustive(docs, query, k, idf):
     k=st.integers(1, 12),
 )
 def test_search_property_pruned_equals_exhaustive_with_weights(docs, query, k):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(index_module, "SMALL_QUERY_POSTINGS", 0)
-        patch.setattr(index_module, "DENSE_ACCUMULATE_SHARE", 0.2)
-        patch.setattr(index_module, "DENSE_TERM_SHARE", 0.5)
-        patch.setattr(index_module, "SEEDS_PER_TERM", 2)
-        patch.setattr(index_module, "FILTER_MIN_SURVIVORS", 0)
-        index = BM25Index.build(docs, BM25Params())
-        assert_same_top_k(docs, index, query, k)
+    _assert_same_top_k_when_pruning(docs, query, k, BM25Params())
 
 
 def test_search_on_the_synthetic_zipf_corpus_takes_every_path():
