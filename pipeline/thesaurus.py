@@ -48,6 +48,9 @@ LAY_TO_CLINICAL: tuple[tuple[str, str], ...] = (
     ("trouble", "difficulty"),
     ("fever", "febrile"),
     ("muscle damage", "necrosis necrotizing"),
+    ("symptoms", "features manifestations signs"),
+    ("come on", "develop onset"),
+    ("comes on", "develop onset"),
     # course and outlook
     ("come back", "relapse relapses recurrence"),
     ("comes back", "relapse relapses recurrence"),
@@ -108,6 +111,7 @@ LAY_TO_CLINICAL: tuple[tuple[str, str], ...] = (
     ("side effects", "adverse toxicity"),
     ("downsides", "adverse toxicity"),
     ("first treatment", "first-line initial"),
+    ("first diagnosed", "initial first-line"),
     ("usual treatment", "standard first-line"),
     ("immune drugs", "immunosuppressive immunosuppressants"),
     ("immune system drugs", "immunosuppressive immunosuppressants"),
