@@ -10,7 +10,8 @@ defaults must also hold on the seeds and on held-out BEIR sets. --whole-docs ind
 each abstract as one passage (what Pyserini's flat index does), for comparison.
 
 Measured 2026-11-21 (test split, 300 queries), nDCG@10 / Recall@100:
-  winnow, best passage (MaxP), k1 0.9 b 0.4       0.6841 / 0.9102
+  winnow, best passage (MaxP), k1 0.9 b 0.4       0.6815 / 0.9136  (corpus-weighted expansion, "%" = percent)
+  the same before question expansion              0.6841 / 0.9102
   winnow, whole abstracts, k1 0.9 b 0.4          0.6806 / 0.9276
   winnow, whole abstracts, k1 1.2 b 0.75         0.6864 / 0.9242
   winnow, MaxP, Robertson idf                    0.6854 / 0.9136
