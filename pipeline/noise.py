@@ -105,7 +105,10 @@ CITATION_RE = re.compile(
     r"\b(?:19|20)\d{2}\s+(?:[A-Z][a-z]{2})?\s*\d{0,2};\s*\d+\s*\(|"  # 2015 Dec;17(12)
     r"\b(?:19|20)\d{2};\s*\d+|"  # 2018; 15 / 2016;87
     r"\(\d+(?:-\d+)?\):\s*[e\d]|"  # (7):e16159, (1-2):13
-    r"(?:\b[A-Z][a-z]+\s[A-Z]{1,2},\s){2,}"  # Merlant M, Fite C, ...
+    r"(?:\b[A-Z][a-z]+\s[A-Z]{1,2},\s){2,}|"  # Merlant M, Fite C, ...
+    # A whole sentence in square brackets: the translated title of a cited article
+    # (MEDLINE's convention for non-English papers), or an editor's note.
+    r"^\[[^\[\]]{20,}\]\.?$"
 )
 
 # Language-switcher links: two or more language names (endonyms) on one line.

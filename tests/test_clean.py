@@ -170,6 +170,8 @@ def test_clean_is_idempotent_on_its_own_output():
     ("p53 mutations were found in half of the tumours.", None),
     ("CLINICAL COURSE AND TREATMENT OF A RARE DISEASE IN ADULTS", "shouting"),
     ("2015 Dec;17(12):72. doi: 10.1007/s11926-015-0548-6.", "bibliographic reference"),
+    ("[Myosite nécrosante révélée par une statine chez un patient âgé de soixante ans].", "bibliographic reference"),
+    ("Statins [HMG-CoA reductase inhibitors] lower cholesterol in most patients.", None),
 ])
 def test_sentence_problems(sentence, expected):
     assert sentence_problem(sentence) == expected
