@@ -14,9 +14,18 @@ Query CPU is time.process_time around one call that returns the top 10 (query pa
 included), after one untimed pass over the same queries so that memory-mapped pages
 are resident (steady state; rank-bm25 and numpy keep everything in RAM anyway).
 
-    PYTHONPATH=. python bench/bench_speed.py [--docs 200000] [--queries 1000] [--skip-rank-bm25]
+    PYTHONPATH=. python bench/bench_speed.py [--docs 200000] [--queries 1000] [--skip-rank-bm25] [--ask-corpus]
 
 bm25s, tantivy and rank-bm25 are benchmark-only extras, imported only in their workers.
+
+--ask-corpus also measures what the issue asks for: the wall time of a whole `ask`
+process on that index. The same passages are written as plain-text source files
+(ASK_PASSAGES_PER_FILE per file, one paragraph each), indexed by winnow's real
+pipeline (`winnow build`: cleaning, sentence splitting, dedupe, BM25; its wall time
+is reported, ~2 minutes at 200k passages on 2 cores), then the `ask` console script
+is run ASK_RUNS times after one warm-up. Each `ask` checks its index against the
+sources folder (2,000 stats) before searching, as a user's would; a run that finds
+the index stale, or prints anything on stderr, fails the measurement.
 """
 
 from __future__ import annotations
@@ -48,6 +57,11 @@ TANTIVY_HEAP = 200_000_000
 ENGINES = ("winnow", "numpy-sparse", "bm25s", "tantivy", "rank-bm25")
 # A query for the fresh-process measurement: two mid-frequency words of the corpus.
 FRESH_QUERY = "w00120 w03000"
+# The `ask` measurement: a 4-word question (the issue's 3-6 words) of mid- and low-frequency words.
+ASK_QUERY = "w00120 w03000 w00450 w12000"
+# 100 passages per file gives 2,000 files at 200k passages: a folder of pages, not one huge file.
+ASK_PASSAGES_PER_FILE = 100
+ASK_RUNS = 5  # timed runs after one warm-up; the median is reported
 
 
 def _status_mb(field: str) -> float:
@@ -260,6 +274,49 @@ def _fresh_process(code: str) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
+def _ask_command() -> tuple[list[str], str]:
+    """The installed `ask` console script (it imports cli from PYTHONPATH first), else `python cli.py ask`."""
+    script = Path(sys.executable).parent / "ask"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)], "ask (console script)"
+    return [sys.executable, str(ROOT / "cli.py"), "ask"], "python cli.py ask"
+
+
+def ask_process(texts: list[str], base: Path) -> dict:
+    """Build a real index from source files of the passages, then time whole `ask` processes."""
+    sources, index = base / "ask-sources", base / "ask-index"
+    sources.mkdir()
+    n_files = 0
+    for n_files, start in enumerate(range(0, len(texts), ASK_PASSAGES_PER_FILE), 1):
+        # One passage per paragraph: two synthetic passages (45+ words each) exceed
+        # PASSAGE_MAX_WORDS together, so the splitter keeps every one on its own.
+        chunk = texts[start:start + ASK_PASSAGES_PER_FILE]
+        (sources / f"page{n_files:05d}.txt").write_text("\n\n".join(chunk) + "\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    print(f"building the `ask` index from {n_files:,} source files ...", file=sys.stderr)
+    start = time.perf_counter()
+    build = subprocess.run([sys.executable, str(ROOT / "cli.py"), "build", "--sources", str(sources),
+                            "--index", str(index), "--json"],
+                           env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    build_wall = time.perf_counter() - start
+    summary = json.loads(build.stdout)
+    command, name = _ask_command()
+    argv = command + ["--sources", str(sources), "--index", str(index), ASK_QUERY]
+    times = []
+    for run in range(ASK_RUNS + 1):  # the first run warms the page cache and is not timed
+        start = time.perf_counter()
+        proc = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0 or proc.stderr.strip() or not proc.stdout.startswith("1. "):
+            raise RuntimeError(f"`{name}` did not answer from an up-to-date index: {proc.stderr.strip()[-300:]}")
+        if run:
+            times.append(elapsed)
+    return {"ask_ms": float(np.median(times)) * 1e3, "ask_ms_all": [t * 1e3 for t in times],
+            "ask_command": name, "ask_files": n_files, "ask_passages": summary["passages"],
+            "ask_duplicates": summary["duplicates_dropped"], "ask_build_wall": build_wall,
+            "ask_build_seconds": summary["seconds"]}
+
+
 def worker(engine: str, workdir: Path) -> None:
     """Tokenize the corpus written by the parent, run one engine, print its figures as JSON."""
     from pipeline.analyze import analyze
@@ -302,6 +359,7 @@ def table(results: dict[str, dict], n_docs: int, n_queries: int) -> str:
         ("index on disk MB", lambda r: r.get("size_mb")),
         ("open index ms", lambda r: r.get("open_ms")),
         ("fresh `python -c` open+1 query, wall ms", lambda r: r.get("fresh_ms")),
+        (f"whole `ask` process on the {n_docs / 1000:g}k index, wall ms", lambda r: r.get("ask_ms")),
     ]
     engines = [e for e in ENGINES if e in results]
     header = ["figure"] + engines
@@ -324,8 +382,17 @@ def table(results: dict[str, dict], n_docs: int, n_queries: int) -> str:
            "(ratio = engine / winnow)", fmt(header), fmt(["-" * w for w in widths])]
     out += [fmt(row) for row in lines]
     notes = []
-    if "winnow" in results:
-        notes.append(f"winnow top-{K} identical to exhaustive scoring: {results['winnow'].get('exact')}")
+    if "exact" in results.get("winnow", {}):
+        notes.append(f"winnow top-{K} identical to exhaustive scoring: {results['winnow']['exact']}")
+    ask = results.get("winnow", {})
+    if "ask_ms" in ask:
+        runs = ", ".join(f"{t:.0f}" for t in ask["ask_ms_all"])
+        notes.append(f"`ask`: {ask['ask_command']} {ASK_QUERY!r} --sources/--index, median of {ASK_RUNS} runs "
+                     f"after a warm-up ({runs} ms); index built by `winnow build` from {ask['ask_files']:,} .txt "
+                     f"files: {ask['ask_passages']:,} passages ({ask['ask_duplicates']} duplicates dropped), "
+                     f"{ask['ask_build_wall']:.0f} s wall (build's own timer {ask['ask_build_seconds']:.0f} s)")
+    if "ask_error" in ask:
+        notes.append(f"`ask` measurement failed: {ask['ask_error']}")
     if "rank-bm25" in results:
         notes.append(f"rank-bm25 query CPU over the first {RANK_BM25_QUERIES} queries of each set only")
     notes.append("tantivy: k1=1.2, b=0.75 (fixed by tantivy), 1-byte fieldnorms; others k1=0.9, b=0.4, Lucene idf "
@@ -341,7 +408,10 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=200_000, help="passages in the corpus (default 200000)")
     parser.add_argument("--queries", type=int, default=1_000, help="queries per set (default 1000)")
     parser.add_argument("--skip-rank-bm25", action="store_true", help="leave out rank-bm25 (slow)")
-    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset of engines")
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help="comma-separated subset of engines ('' for none, e.g. with --ask-corpus)")
+    parser.add_argument("--ask-corpus", action="store_true",
+                        help="also build a real index from source files and time whole `ask` processes (~2 min)")
     parser.add_argument("--worker", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -355,7 +425,8 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="winnow-bench-"))
     try:
         print(f"generating {args.docs:,} passages ...", file=sys.stderr)
-        (base / "passages.txt").write_text("\n".join(passages(args.docs)), encoding="utf-8")
+        texts = passages(args.docs)
+        (base / "passages.txt").write_text("\n".join(texts), encoding="utf-8")
         query_sets = {"common": queries(args.queries, rare=False), "rare": queries(args.queries, rare=True)}
         (base / "queries.json").write_text(json.dumps(query_sets), encoding="utf-8")
         results = {}
@@ -375,6 +446,16 @@ def main() -> None:
                 results[engine] = json.loads(proc.stdout.strip().splitlines()[-1])
             print(f"  {engine}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
             shutil.rmtree(workdir)
+        if args.ask_corpus:
+            try:
+                results.setdefault("winnow", {}).update(ask_process(texts, base))
+            except (RuntimeError, subprocess.CalledProcessError) as error:
+                detail = getattr(error, "stderr", None) or str(error)
+                results.setdefault("winnow", {})["ask_error"] = detail.strip().splitlines()[-1]
+            finally:
+                shutil.rmtree(base / "ask-sources", ignore_errors=True)
+                shutil.rmtree(base / "ask-index", ignore_errors=True)
+        del texts
         print(table(results, args.docs, args.queries))
     finally:
         shutil.rmtree(base, ignore_errors=True)
