@@ -603,7 +603,7 @@ def _same_shaped_siblings(parent, node, below) -> tuple[list, list]:
         if sibling is node:
             seen_node = True
             continue
-        if sibling.tag != node.tag or sibling.get("class") != node.get("class"):
+        if not _same_shape(sibling, node):
             continue
         if below is not None and not any(_same_shape(child, below) for child in sibling):
             continue
