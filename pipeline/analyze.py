@@ -19,7 +19,7 @@ from typing import Callable
 
 import Stemmer
 
-ANALYZER_VERSION = 2  # 2: "%" is also "percent"
+ANALYZER_VERSION = 3  # 2: "%" is also "percent"; 3: prefix tokens
 
 # A word: letters and digits, possibly joined into a compound by - * : . / +
 # (C5b-9, HLA-DRB1*11:01, G72.4, U/L). Underscore is not a word character here.
@@ -49,6 +49,29 @@ STOPWORDS = frozenset(
 DECOMPOUND_PREFIXES = ("auto",)
 DECOMPOUND_MIN_REST = 5  # the remainder must be a word of its own, not "auto|mobile"-short
 
+# Porter conflates inflections (treated, treating -> treat) but not derivations:
+# diagnosis/diagnosed/diagnostic, treatment/treated, inflammation/inflammatory,
+# recovery/recover, necrosis/necrotic all keep apart. Each word of at least
+# PREFIX_LENGTH letters therefore also yields a prefix token ("~diagn"), which joins
+# the family (truncation stemming; five letters is the length McNamee & Mayfield
+# found best for English). A question's prefix tokens count PREFIX_WEIGHT, so a word
+# matched exactly (stem and prefix) still outranks a relative matched by prefix alone.
+PREFIX_LENGTH = 5
+PREFIX_WEIGHT = 0.5
+PREFIX_MARK = "~"  # no word token contains it
+
+# Nouns a question uses to point at its topic rather than to ask about something:
+# "how is the disease treated", "is this condition inherited". Every page about the
+# topic calls it a disease, so these words would rank passages by how often they say
+# "disease", not by the answer. They still count, at GENERIC_WEIGHT.
+GENERIC_NOUNS = frozenset(
+    """
+    disease diseases condition conditions disorder disorders illness illnesses sickness
+    problem problems syndrome syndromes thing things issue issues
+    """.split()
+)
+GENERIC_WEIGHT = 0.3
+
 # How an expansion's corpus share s = df(clinical) / (df(clinical) + df(lay)) becomes its
 # query weight: max(FLOOR, s) ** POWER. The square root and the floor soften the
 # share where counts are small (a three-page corpus); measured on the seed questions
@@ -63,10 +86,20 @@ SETTINGS = {
     "compounds": "whole+parts+joined",
     "decompound_prefixes": list(DECOMPOUND_PREFIXES),
     "stopwords": len(STOPWORDS),
+    "prefix_length": PREFIX_LENGTH,
 }
 
 _stemmer = Stemmer.Stemmer("porter")
 
+
+
+def _stem(word: str) -> str:
+    """Porter, except that a Greek "-sis" noun stems like its "-ses" plural: Porter
+    takes "diagnosis" for a plural of "diagnosi", apart from "diagnoses" and
+    "diagnosed" (diagnos); likewise prognosis, necrosis, analysis, hypothesis."""
+    if word.endswith("sis") and len(word) > 6:
+        word = word[:-2] + "es"
+    return _stemmer.stemWord(word)
 
 
 @lru_cache(maxsize=200_000)
@@ -76,17 +109,24 @@ def _analyze_word(word: str) -> tuple[str, ...]:
     if len(parts) == 1:
         if word in STOPWORDS:
             return ()
-        stem = _stemmer.stemWord(word)
+        out = [_stem(word)]
         for prefix in DECOMPOUND_PREFIXES:
             rest = word[len(prefix):]
             if word.startswith(prefix) and len(rest) >= DECOMPOUND_MIN_REST and rest.isalpha():
-                return (stem, _stemmer.stemWord(rest))
-        return (stem,)
-    out = [word]  # the compound whole, unstemmed: anti-hmgcr, hla-drb1*11:01
-    joined = "".join(parts)
-    if joined != word:
-        out.append(joined)  # antihmgcr matches "anti-HMGCR" and "antiHMGCR"
-    out.extend(_stemmer.stemWord(p) for p in parts if p not in STOPWORDS)
+                out.append(_stem(rest))
+                parts = [word, rest]
+                break
+    else:
+        out = [word]  # the compound whole, unstemmed: anti-hmgcr, hla-drb1*11:01
+        joined = "".join(parts)
+        if joined != word:
+            out.append(joined)  # antihmgcr matches "anti-HMGCR" and "antiHMGCR"
+        out.extend(_stem(p) for p in parts if p not in STOPWORDS)
+    for part in parts:
+        if len(part) >= PREFIX_LENGTH and part.isalpha() and part not in STOPWORDS:
+            token = PREFIX_MARK + part[:PREFIX_LENGTH]
+            if token not in out:
+                out.append(token)
     return tuple(out)
 
 
@@ -118,8 +158,21 @@ def _expansions() -> list[tuple[tuple[str, ...], tuple[str, ...], list[str]]]:
     """The thesaurus analyzed once: (lay words, lay tokens, clinical tokens) triples."""
     from .thesaurus import LAY_TO_CLINICAL
 
-    return [(tuple(TOKEN_RE.findall(normalize(lay))), tuple(analyze(lay)), analyze(clinical))
+    return [(tuple(TOKEN_RE.findall(normalize(lay))), tuple(analyze(lay)), _expansion_tokens(clinical))
             for lay, clinical in LAY_TO_CLINICAL]
+
+
+def _expansion_tokens(clinical: str) -> list[str]:
+    """Tokens an expansion adds: a compound only as itself ("immune-mediated"), not its
+    parts, which would weigh the one word several times and match every page that
+    merely names "immune" things."""
+    out: list[str] = []
+    for word in TOKEN_RE.findall(normalize(clinical)):
+        tokens = _analyze_word(word)
+        if len(PART_RE.findall(word)) > 1:
+            tokens = tokens[:1]
+        out.extend(t for t in tokens if t not in out)
+    return out
 
 
 def question_tokens(question: str, df: Callable[[str], int] | None = None) -> list:
@@ -132,7 +185,8 @@ def question_tokens(question: str, df: Callable[[str], int] | None = None) -> li
     "pediatric" weight 1; one that says "cancer" as often as "malignancy" halves it,
     and one that mostly says "cancer" nearly drops it: there the person's own word
     already finds the passages, and the expansion would only add noise.
-    Without `df` every expansion has weight 1.
+    Without `df` every expansion has weight 1. Prefix tokens (see PREFIX_LENGTH) count
+    PREFIX_WEIGHT times what their word counts.
     """
     tokens = analyze(question)
     words = TOKEN_RE.findall(normalize(question))
@@ -142,12 +196,28 @@ def question_tokens(question: str, df: Callable[[str], int] | None = None) -> li
         if not any(tuple(words[i:i + n]) == lay_words for i in range(len(words) - n + 1)):
             continue
         # A phrase occurs in at most as many documents as its rarest word.
-        lay_df = min((df(t) for t in lay_tokens), default=0) if df else 0
+        lay_df = min((df(t) for t in lay_tokens if not _is_prefix(t)), default=0) if df else 0
         for term in clinical:
             if term in tokens:
                 continue
             clinical_df = df(term) if df else 1
             if clinical_df > 0:
                 weight = max(EXPANSION_FLOOR, clinical_df / (clinical_df + lay_df)) ** EXPANSION_POWER
+                if _is_prefix(term):
+                    weight *= PREFIX_WEIGHT
                 weights[term] = max(weights.get(term, 0.0), weight)
-    return tokens + [(term, weight) for term, weight in weights.items()]
+    generic = _generic_tokens()
+    own: list = []
+    for t in tokens:
+        weight = (PREFIX_WEIGHT if _is_prefix(t) else 1.0) * (GENERIC_WEIGHT if t in generic else 1.0)
+        own.append(t if weight == 1.0 else (t, weight))
+    return own + [(term, weight) for term, weight in weights.items()]
+
+
+@lru_cache(maxsize=1)
+def _generic_tokens() -> frozenset[str]:
+    return frozenset(t for noun in GENERIC_NOUNS for t in _analyze_word(noun))
+
+
+def _is_prefix(token: str) -> bool:
+    return token.startswith(PREFIX_MARK)

@@ -261,7 +261,7 @@ def assemble(units: list[tuple[str, list[dict]]], dedupe_cache: dict | None = No
         for more in also:
             if more:
                 sources.extend(s for s in more if s not in sources)
-        tokens = " ".join([section["heading_tokens"]] + [section["tokens"][i] for i in indices]).split()
+        tokens = " ".join([section["heading_tokens"]] * HEADING_WEIGHT + [section["tokens"][i] for i in indices]).split()
         passage = Passage(passage_id=f"{source}#{n:04d}", source=source, section=section["heading"],
                           text=" ".join(section["sentences"][i] for i in indices), sources=tuple(sources))
         records.append((passage, tokens))

@@ -70,4 +70,23 @@ def test_expansion_weight_follows_the_corpus():
     high = weight(question_tokens("Is it linked to cancer?", lambda t: rare_lay.get(t, 0)), "malign")
     assert 0 < low < high <= 1
     absent = question_tokens("Is it linked to cancer?", lambda t: {"cancer": 5}.get(t, 0))
-    assert all(isinstance(x, str) for x in absent)  # df(malignancy) = 0: nothing to find
+    terms = {x if isinstance(x, str) else x[0] for x in absent}
+    assert not terms & {"malign", "~malig"}  # df(malignancy) = 0: nothing to find
+
+
+def test_derived_words_share_a_prefix_token():
+    """Porter keeps derivations apart; the prefix token joins the family."""
+    families = [("diagnosis", "diagnosed", "diagnostic"), ("treatment", "treated", "treat"),
+                ("inflammation", "inflammatory", "inflamed"), ("recovery", "recover", "recovered")]
+    for family in families:
+        shared = set.intersection(*(set(analyze(word)) for word in family))
+        assert any(t.startswith("~") for t in shared), family
+    assert not set(analyze("diagnosis")) & set(analyze("diet"))  # short words stay apart
+
+
+def test_prefix_tokens_count_less_than_the_words_typed():
+    from pipeline.analyze import PREFIX_WEIGHT, question_tokens
+
+    tokens = question_tokens("How is it diagnosed?")
+    assert "diagnos" in tokens
+    assert ("~diagn", PREFIX_WEIGHT) in tokens and 0 < PREFIX_WEIGHT < 1

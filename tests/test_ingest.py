@@ -76,6 +76,19 @@ def test_tokens_per_sentence_are_the_passage_tokens(tmp_path):
             assert doc in _docs_with(searcher, token), (passage.passage_id, token)
 
 
+def test_heading_counts_heading_weight_times(tmp_path, monkeypatch):
+    """The build indexes exactly passage_tokens(passage), heading repeats included."""
+    from pipeline import ingest
+
+    monkeypatch.setattr(ingest, "HEADING_WEIGHT", 3)
+    build_index("seeds", tmp_path / "index")
+    searcher = Searcher(current_generation(tmp_path / "index"))
+    lengths = searcher.index._doc_lengths
+    assert any(searcher.passage(doc).section for doc in range(searcher.n_passages))
+    for doc in range(searcher.n_passages):
+        assert lengths[doc] == len(passage_tokens(searcher.passage(doc))), doc
+
+
 def _docs_with(searcher: Searcher, token: str) -> set[int]:
     scores = searcher.index.scores([token])
     return set(int(d) for d in scores.nonzero()[0])
