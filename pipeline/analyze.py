@@ -5,7 +5,8 @@ names findable both whole and in parts (anti-HMGCR, HLA-DRB1*11:01, C5b-9, G72.4
 drop English stopwords (our own list: nothing is downloaded), and stem with the
 original Porter algorithm (PyStemmer, the same algorithm as Lucene's PorterStemFilter
 and nltk's ORIGINAL_ALGORITHM mode; it imports in ~1 ms where `import nltk` costs
-~0.9 s, which `ask` cannot afford).
+~0.9 s, which `ask` cannot afford). Porter keeps derivations apart, so every word also
+yields a five-letter prefix token that joins its family (see PREFIX_LENGTH).
 
 The settings below are saved with the index: changing any of them forces a rebuild.
 """
