@@ -73,6 +73,13 @@ GENERIC_NOUNS = frozenset(
 )
 GENERIC_WEIGHT = 0.3
 
+# A name the question spells as one (MRI, IgG, C5b-9, IL-6) is what it asks about, more
+# than the words around it ("MRI findings", "IL-6 levels"), as long as the corpus rarely
+# has it: a name on every page (the topic's own acronym) says nothing about which
+# passage answers. SciFact nDCG@10 0.6855 -> 0.6933; the seed question sets unchanged.
+ENTITY_WEIGHT = 1.5
+ENTITY_MAX_SHARE = 0.1
+
 # How an expansion's corpus share s = df(clinical) / (df(clinical) + df(lay)) becomes its
 # query weight: max(FLOOR, s) ** POWER. The square root and the floor soften the
 # share where counts are small (a three-page corpus); measured on the seed questions
@@ -176,7 +183,7 @@ def _expansion_tokens(clinical: str) -> list[str]:
     return out
 
 
-def question_tokens(question: str, df: Callable[[str], int] | None = None) -> list:
+def question_tokens(question: str, df: Callable[[str], int] | None = None, n_docs: int = 0) -> list:
     """Query tokens for a question: its own words, then clinical terms for its lay words.
 
     The question's words are plain terms (weight 1). Each expansion is a (term, weight)
@@ -187,7 +194,8 @@ def question_tokens(question: str, df: Callable[[str], int] | None = None) -> li
     and one that mostly says "cancer" nearly drops it: there the person's own word
     already finds the passages, and the expansion would only add noise.
     Without `df` every expansion has weight 1. Prefix tokens (see PREFIX_LENGTH) count
-    PREFIX_WEIGHT times what their word counts.
+    PREFIX_WEIGHT times what their word counts, generic nouns GENERIC_WEIGHT, and
+    with `n_docs` (the corpus size) names rare in the corpus ENTITY_WEIGHT.
     """
     tokens = analyze(question)
     words = TOKEN_RE.findall(normalize(question))
@@ -208,11 +216,24 @@ def question_tokens(question: str, df: Callable[[str], int] | None = None) -> li
                     weight *= PREFIX_WEIGHT
                 weights[term] = max(weights.get(term, 0.0), weight)
     generic = _generic_tokens()
+    names = _name_tokens(question) if df and n_docs else set()
     own: list = []
     for t in tokens:
         weight = (PREFIX_WEIGHT if _is_prefix(t) else 1.0) * (GENERIC_WEIGHT if t in generic else 1.0)
+        if t in names and df(t) < ENTITY_MAX_SHARE * n_docs:
+            weight *= ENTITY_WEIGHT
         own.append(t if weight == 1.0 else (t, weight))
     return own + [(term, weight) for term, weight in weights.items()]
+
+
+def _name_tokens(question: str) -> set[str]:
+    """Tokens of the names a question spells as names: two or more capitals (MRI, IgG,
+    anti-HMGCR) or letters with digits (C5b-9, IL-6, G72.4)."""
+    out: set[str] = set()
+    for word in TOKEN_RE.findall(unicodedata.normalize("NFKC", question)):
+        if sum(c.isupper() for c in word) >= 2 or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word)):
+            out.update(t for t in _analyze_word(word.lower()) if not _is_prefix(t))
+    return out
 
 
 @lru_cache(maxsize=1)

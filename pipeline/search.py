@@ -62,9 +62,14 @@ class Searcher:
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""
-        docs, scores = self.index.search(question_tokens(question, self.index.df), k)
+        docs, scores = self.index.search(query_tokens(self.index, question), k)
         return [Hit(rank=i + 1, score=float(score), passage=self.passage(int(doc)))
                 for i, (doc, score) in enumerate(zip(docs, scores))]
+
+
+def query_tokens(index: BM25Index, question: str) -> list:
+    """The weighted query for a question, as this index's corpus weighs its words."""
+    return question_tokens(question, index.df, index.n_docs)
 
 
 def _passage(record: dict) -> Passage:

@@ -90,3 +90,18 @@ def test_prefix_tokens_count_less_than_the_words_typed():
     tokens = question_tokens("How is it diagnosed?")
     assert "diagnos" in tokens
     assert ("~diagn", PREFIX_WEIGHT) in tokens and 0 < PREFIX_WEIGHT < 1
+
+
+def test_names_rare_in_the_corpus_count_more():
+    """ "MRI findings": the name is what is asked about, unless every page has it."""
+    from pipeline.analyze import ENTITY_WEIGHT, question_tokens
+
+    def weights(question, df, n_docs):
+        return {t: w for t, w in (x if isinstance(x, tuple) else (x, 1.0) for x in question_tokens(question, df, n_docs))}
+
+    rare = weights("MRI findings", lambda t: 2, 100)
+    assert rare["mri"] == ENTITY_WEIGHT > 1 and rare["find"] == 1.0
+    assert weights("mri findings", lambda t: 2, 100)["mri"] == 1.0  # not spelled as a name
+    assert weights("What does C5b-9 do?", lambda t: 2, 100)["c5b-9"] == ENTITY_WEIGHT
+    assert weights("MRI findings", lambda t: 30, 100)["mri"] == 1.0  # the topic's own acronym
+    assert weights("MRI findings", None, 0)["mri"] == 1.0
