@@ -28,10 +28,14 @@ from .split import split_sentences
 HEADING_MAX_WORDS = 12  # longer lines are prose or list items, not titles
 HEADING_MAX_CHARS = 100
 FIELD_MAX_WORDS = 14  # "ICD-10: G72.4", "Prevalence: Unknown": short key-value lines
+CTA_MAX_WORDS = 30  # calls to action are short; a long sentence that starts "See ..." is prose
+LEAD_IN_MAX_WORDS = 4
+TABLE_MIN_ROWS = 3  # a header and two rows: two aligned lines can be chance  # "Synonym(s):", "Key facts:" above a list label it
 MIN_SENTENCE_WORDS = 3  # C4 drops lines of fewer than 3 words
 PROSE_MIN_WORDS = 6  # a sentence this long with terminal punctuation anchors the body
 TITLE_CASE_MIN_WORDS = 4  # shorter runs of capitals are names, not teasers
 TITLE_CASE_MAX_RATIO = 0.7  # teasers, link lists and product lines are mostly Capitalised
+PROSE_MIN_STOPWORDS = 0.25  # ...unless a full stop and this share of function words make it a sentence
 UPPER_CASE_MAX_RATIO = 0.5  # RefinedWeb: lines whose letters are mostly upper case
 STUFFED_MIN_WORDS = 20  # only long word runs can be judged by stopword density
 STUFFED_MAX_SEPARATOR_RATIO = 0.2  # more , ; | per word than this: a delimited list, not stuffing
@@ -78,6 +82,10 @@ _ELLIPSIS_BREAK_RE = re.compile(r"(\.\.\.|…)\s+(?=[\"'“(]?[A-Z])")
 _MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_COLUMN_GAP_RE = re.compile(r"(?<=\S)(?: {2,}|\t+)(?=\S)")
+_CARET_REFERENCE_RE = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?\^\s")
+_QUESTION_HEADING_RE = re.compile(
+    r"^(?:What|How|Why|When|Who|Which|Where|Is|Are|Can|Could|Does|Do|Should|Will|Would)\b")
 _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
@@ -98,6 +106,8 @@ class _Line:
 def clean_text(text: str, source: str = "", markdown: bool = False) -> Document:
     """Clean already-extracted plain text (or Markdown) into a Document."""
     lines = _classify_lines(_normalize(text), markdown)  # 1. + 2.
+    if not markdown:  # Markdown tables have pipes, handled in _classify_lines
+        _mark_tables(lines, text)
     _filter_sentences(lines)  # 3.
     _cut_chrome_regions(lines)  # 4.
     _cut_comments(lines)  # 4b.
@@ -149,7 +159,9 @@ def _words(text: str) -> list[str]:
 
 def _is_chrome_line(text: str) -> bool:
     """Lines that are page furniture whatever their neighbours: menus, media, labels."""
-    if noise.CHROME_LABELS_RE.match(text):
+    if noise.CHROME_LABELS_RE.match(text) or noise.RELATED_LABEL_RE.match(text):
+        return True
+    if _CARET_REFERENCE_RE.match(text):  # "2. ^ Harris, M. P. (2011). The Puffin.": a wiki reference
         return True
     if noise.MEDIA_FILE_RE.fullmatch(text.strip(" .")):
         return True
@@ -186,6 +198,8 @@ def _looks_like_heading(text: str) -> bool:
     words = _words(text)
     if not words or len(words) > HEADING_MAX_WORDS or len(text) > HEADING_MAX_CHARS:
         return False
+    if text.endswith("?") and _QUESTION_HEADING_RE.match(text):
+        return True  # "What is a cataract?", "How is it spread?": confirmed by the answer below it
     if _TERMINAL_RE.search(text) or text.endswith((",", ";", ":")):
         return False
     first = text.lstrip("\"'“(")[:1]
@@ -228,7 +242,39 @@ def _classify_lines(raw_lines: list[str], markdown: bool) -> list[_Line]:
             lines.append(_Line(text, _classify_content_line(text)))
     _mark_repeated_lines(lines)
     _confirm_headings(lines, raw_lines)
+    _mark_lead_ins(lines)
     return lines
+
+
+def _mark_tables(lines: list[_Line], text: str) -> None:
+    """Rows of a table laid out with spaces (a plain-text dump of an HTML table) are data.
+
+    A run of TABLE_MIN_ROWS or more lines with the same number of column gaps (two or
+    more spaces, or a tab, between words) is a table: its rows are kept as fields, not
+    judged as sentences or headings.
+    """
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    gaps = [len(_COLUMN_GAP_RE.findall(line.strip())) for line in raw]
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and gaps[j] > 0 and gaps[j] == gaps[i] and lines[j].kind != "blank":
+            j += 1
+        if j - i >= TABLE_MIN_ROWS:
+            for line in lines[i:j]:
+                if not _is_chrome_line(line.text):
+                    line.kind = "field"
+        i = max(j, i + 1)
+
+
+def _mark_lead_ins(lines: list[_Line]) -> None:
+    """A short label ending in a colon right above a list ("Synonym(s):") is a field."""
+    content = [i for i, line in enumerate(lines) if line.kind != "blank"]
+    for pos, i in enumerate(content[:-1]):
+        line = lines[i]
+        if (line.kind == "prose" and line.text.endswith(":") and len(_words(line.text)) <= LEAD_IN_MAX_WORDS
+                and lines[content[pos + 1]].kind == "item"):
+            line.kind = "field"
 
 
 def _mark_repeated_lines(lines: list[_Line]) -> None:
@@ -254,6 +300,11 @@ def _confirm_headings(lines: list[_Line], raw_lines: list[str]) -> None:
         if line.kind != "heading" or line.heading_hint:
             continue
         nxt = lines[content[pos + 1]] if pos + 1 < len(content) else None
+        if line.text.endswith("?"):
+            # A question is a heading only when an answer follows; otherwise it is prose.
+            if nxt is None or nxt.kind not in ("prose", "item", "field"):
+                line.kind = "prose"
+            continue
         if i == first:
             line.kind = "title"
         elif nxt is None or nxt.kind not in ("prose", "item", "field"):
@@ -303,6 +354,10 @@ def sentence_problem(sentence: str, fragment_ok: bool = False, english: bool = T
         return "bibliographic reference"
     if _TRUNCATED_RE.search(sentence):
         return "truncated"
+    if _symbol_led(sentence):
+        return "symbol-led (widget, rating, teaser or promotion)"
+    if len(words) <= CTA_MAX_WORDS and _is_call_to_action(sentence):
+        return "call to action"
     if not fragment_ok:
         if len(words) < MIN_SENTENCE_WORDS:
             return "too short"
@@ -318,7 +373,7 @@ def sentence_problem(sentence: str, fragment_ok: bool = False, english: bool = T
     if len(words) >= TITLE_CASE_MIN_WORDS:
         if sum(c.isupper() for c in letters) / len(letters) > UPPER_CASE_MAX_RATIO:
             return "shouting"
-        if _title_case_ratio(words) >= TITLE_CASE_MAX_RATIO and not fragment_ok:
+        if _title_case_ratio(words) >= TITLE_CASE_MAX_RATIO and not fragment_ok and not _reads_as_prose(sentence, words):
             return "title case"
     if english and len(words) >= STUFFED_MIN_WORDS:
         stop = sum(1 for w in words if w.lower() in STOPWORDS) / len(words)
@@ -326,6 +381,27 @@ def sentence_problem(sentence: str, fragment_ok: bool = False, english: bool = T
         if stop < STUFFED_MAX_STOPWORD_RATIO and separators / len(words) < STUFFED_MAX_SEPARATOR_RATIO:
             return "keyword stuffing"
     return None
+
+
+def _is_call_to_action(text: str) -> bool:
+    verb = noise.CTA_VERB_RE.match(text)
+    return bool(verb) and bool(noise.CTA_CUE_RE.search(text) or (verb["sell"] and noise.CTA_SELL_CUE_RE.search(text)))
+
+
+def _symbol_led(sentence: str) -> bool:
+    """Pictographs, stars and arrows open widgets, ratings, teasers and promotions
+    ("📱 Get the app", "★★★★★ 4.5/5", "→ Read: ..."), never a sentence of prose."""
+    first = sentence.lstrip()[:1]
+    return bool(first) and (unicodedata.category(first) == "So" or first in "→⇒➔➜▸►»›>")
+
+
+def _reads_as_prose(sentence: str, words: list[str]) -> bool:
+    """A full sentence full of names ("It breeds from Maine and Newfoundland to Iceland,
+    Norway and the British Isles.") still ends like one and is held together by function
+    words; headlines and link text are neither."""
+    stop = sum(1 for w in words if w.lower() in STOPWORDS) / len(words)
+    return (len(words) >= PROSE_MIN_WORDS and stop >= PROSE_MIN_STOPWORDS
+            and bool(_TERMINAL_RE.search(sentence)) and not sentence.rstrip().endswith("?"))
 
 
 def _coverage(grams: list[tuple[str, ...]], seen: set[tuple[str, ...]]) -> float:
@@ -406,6 +482,8 @@ def _cut_chrome_regions(lines: list[_Line]) -> None:
         if i < first and (line.kind == "heading" or (
                 line.kind == "prose" and sum(len(_words(s)) for s in line.sentences) >= PROSE_MIN_WORDS)):
             continue
+        if line.kind == "item" and _classify_content_line(_BULLET_RE.sub("", line.text)) == "field":
+            continue  # "- Generic name: metformin": a fact sheet in bullets
         line.kind = "chrome"
 
 
@@ -443,6 +521,10 @@ def _isolated_body(lines: list[_Line]) -> set[int]:
     for pos, i in enumerate(content):
         before = pos > 0 and lines[content[pos - 1]].is_body
         after = pos + 1 < len(content) and lines[content[pos + 1]].is_body
+        # A paragraph that opens a section and goes on into its facts or list is the
+        # section's text, not a stray teaser or caption (those stand between headings).
+        if pos > 0 and pos + 1 < len(content) and lines[content[pos - 1]].kind == "heading":
+            before = before or lines[content[pos + 1]].kind in ("field", "item")
         if lines[i].is_body and not before and not after:
             isolated.add(i)
     return isolated

@@ -27,6 +27,14 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
     # credits and attribution lines (wiki mirrors)
     "images are courtesy", "courtesy of wikimedia", "licensed under cc", "cc by-sa",
     "cc by sa", "creative commons", "this article is a stub",
+    # wiki hatnotes: "(Redirected from X)", "For other uses, see X (disambiguation)."
+    "redirected from", "disambiguation", "for other uses",
+    # feedback widgets (and the patterns in FEEDBACK_RE)
+    "rate this page", "rate this article",
+    # affiliate and editorial disclosures
+    "affiliate links", "affiliate link", "amazon associate", "qualifying purchases",
+    "general guidance only", "general information only", "does not replace a consultation",
+    "not a substitute for",
     # account, search and page UI (RefinedWeb "Sign-in", CMS and portal widgets)
     "sign in to", "sign-in", "sign up", "log in to", "login to", "create an account", "my account",
     "items in cart", "add to cart", "shopping cart", "email updates", "email alerts",
@@ -55,14 +63,17 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
 # Right boundary: not followed by a lower-case letter or digit, so text glued by a bad
 # scrape ("Found insideThis book") still matches.
 BOILERPLATE_RE = re.compile(
-    r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in BOILERPLATE_PHRASES) + r")(?!(?-i:[a-z0-9_-]))",
+    r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in BOILERPLATE_PHRASES) + r")(?!(?-i:[a-z0-9_-]))|"
+    # feedback widgets: "Was this answer helpful?", "Did you find this page useful?"
+    r"\b(?:was|is) this (?:\w+ )?(?:helpful|useful)\b|\bdid you find this (?:\w+ )?(?:helpful|useful)\b",
     re.IGNORECASE,
 )
 
 # Short UI lines that start with a command word: "Search for a rare disease", "Print".
 UI_COMMAND_RE = re.compile(
     r"^(?:search|find|browse|filter|sort|view all|see all|show all|login|log in|sign in|"
-    r"register|subscribe|share|print|download|menu|home|contact us|about us|more)\b",
+    r"register|subscribe|share|print|download|menu|home|contact us|about us|more|"
+    r"create (?:an? |free |your )?account|sign up|log out|sign out|reply|report)\b",
     re.IGNORECASE,
 )
 UI_COMMAND_MAX_WORDS = 6
@@ -71,8 +82,9 @@ UI_COMMAND_MAX_WORDS = 6
 CHROME_LABELS_RE = re.compile(
     r"^\s*(?:navigation|menu|breadcrumbs?|you are here|credits?|contributors?|tags?|"
     r"categories|category|share|related( articles| posts| links)?|see also|"
-    r"advertisement|ad|sponsored|posted (?:by|in|on)|filed under|last (?:updated|modified)|"
-    r"published|photo|image|source|retrieved from|accessed)\s*[:.|]|"
+    r"advertisement|ad|sponsored|promoted|posted (?:by|in|on)|filed under|last (?:updated|modified)|"
+    r"published|photo|image|source|retrieved from|accessed|jump to|skip to|on this page|in this article|"
+    r"contents|table of contents)\s*[:.|·•–—]|"
     r"^\s*(?:(?:read|see|watch|listen)(?: more| also| next)?|also (?:read|see|watch))\s*:",  # "READ MORE: <headline>"
     re.IGNORECASE,
 )
@@ -146,10 +158,39 @@ COMMENT_WORDS = (  # plural only: a lone "Comment" or "Reply" is a share or repl
 _COMMENT_WORD = "(?:" + "|".join(COMMENT_WORDS) + ")"
 COMMENTS_START_RE = re.compile(
     # the whole line is the label: "[ 167 comments ]", "Top Rated Comments"
-    rf"^\W*(?:[1-9]\d*\s+|top rated\s+|read all\s+|show\s+|view\s+)?{_COMMENT_WORD}\W*$|"
+    rf"^\W*(?:[1-9]\d*\s+|top rated\s+|read all\s+|show\s+|view\s+)?{_COMMENT_WORD}(?:\s*\(\d+\))?\W*$|"
     r"\b(?:leave|post|add|write)\s+an?\s+(?:reply|comment)\b|\bcomments are closed\b|"
     # a count of at least one: "0 Comments" beside a byline means none follow
     r"\bjoin the (?:conversation|discussion)\b|\b[1-9]\d*\s+(?:comments|responses|replies)\b|"
     r"\b(?:lascia un commento|deja un comentario|laisser un commentaire|kommentar schreiben)\b",
     re.IGNORECASE,
 )
+
+# A line that is only the label of a block of links to other pages: teasers follow it.
+RELATED_LABEL_RE = re.compile(
+    r"^\W*(?:you (?:may|might) also (?:like|enjoy)|(?:\w+ ){0,2}also (?:read|viewed|liked|bought)|"
+    r"related (?:articles|posts|stories|content|reading|links|pages|topics|questions|searches|videos|products)|"
+    r"more (?:stories|articles|news)|"
+    r"popular (?:now|posts|articles|stories)|most (?:read|popular|viewed|shared)|recommended(?: for you| reading)?|"
+    r"read next|up next|trending(?: now)?|don'?t miss|editor'?s picks?)\W*$",
+    re.IGNORECASE,
+)
+
+# Calls to action: a sentence that opens with an imperative of selling or signing up
+# and speaks as the site ("our", "us") or sells ("free", "online", an app, a price,
+# a discount, "here"). Medical advice ("Call your doctor if...", "Ask your doctor
+# about...") has the imperative but none of the selling.
+CTA_VERB_RE = re.compile(
+    r"^\W*(?:(?P<sell>buy|book|order|shop|download|subscribe|sign up|register|join|install|claim|grab|"
+    r"upgrade|donate|reserve|enrol|enroll)|try|call|contact|visit|see|discover|learn|save|compare|get|ask|"
+    r"keep reading|never miss|don'?t miss|find out|check out|explore|start|request|schedule)\b",
+    re.IGNORECASE,
+)
+CTA_CUE_RE = re.compile(
+    r"\b(?:our|us|free|online|app|offer|deal|discount|quote|here|today only)\b|[$€£]\s?\d|\d\s?%|>>|[↓→]",
+    re.IGNORECASE,
+)
+# Right after a verb of selling, the reader's own "your" is a cue as well ("Book your
+# appointment"); after "ask", "call" or "see" it is advice ("Ask your doctor"), and
+# further on it is instruction ("Buy bulbs from a supplier suited to your climate").
+CTA_SELL_CUE_RE = re.compile(r"^\W*\w+(?: up)?\s+(?:your|now)\b", re.IGNORECASE)
