@@ -30,6 +30,10 @@ HEADING_MAX_CHARS = 100
 FIELD_MAX_WORDS = 14  # "ICD-10: G72.4", "Prevalence: Unknown": short key-value lines
 CTA_MAX_WORDS = 30  # calls to action are short; a long sentence that starts "See ..." is prose
 LEAD_IN_MAX_WORDS = 4
+TITLE_LOOKBACK_LINES = 6  # a headline sits at most a byline, a date and a share row above the text
+TITLE_MAX_LINES = 2  # a headline and its standfirst
+HEADLINE_MIN_WORDS = 4  # shorter unmarked lines are names, sections and labels ("Eric Song", "Opinions")
+HEADLINE_MAX_WORDS = 30
 TABLE_MIN_ROWS = 3  # a header and two rows: two aligned lines can be chance  # "Synonym(s):", "Key facts:" above a list label it
 MIN_SENTENCE_WORDS = 3  # C4 drops lines of fewer than 3 words
 PROSE_MIN_WORDS = 6  # a sentence this long with terminal punctuation anchors the body
@@ -98,6 +102,7 @@ class _Line:
     sentences: list[str] = field(default_factory=list)  # kept sentences (prose and items)
     is_body: bool = False  # holds a sentence that anchors the body of the page
     heading_hint: bool = False  # marked as a heading by markup (# or [edit])
+    after_lead_in: bool = False  # a list entry under a label such as "Synonym(s):"
 
 
 # --- entry points ---------------------------------------------------------------------
@@ -108,10 +113,12 @@ def clean_text(text: str, source: str = "", markdown: bool = False) -> Document:
     lines = _classify_lines(_normalize(text), markdown)  # 1. + 2.
     if not markdown:  # Markdown tables have pipes, handled in _classify_lines
         _mark_tables(lines, text)
+    classified = [line.kind for line in lines]
     _filter_sentences(lines)  # 3.
     _cut_chrome_regions(lines)  # 4.
     _cut_comments(lines)  # 4b.
     _keep_main_block(lines)  # 5.
+    _find_title(lines, classified)  # 5b.
     return _assemble(lines, source)  # 6.
 
 
@@ -261,8 +268,8 @@ def _mark_tables(lines: list[_Line], text: str) -> None:
         while j < len(lines) and gaps[j] > 0 and gaps[j] == gaps[i] and lines[j].kind != "blank":
             j += 1
         if j - i >= TABLE_MIN_ROWS:
-            for line in lines[i:j]:
-                if not _is_chrome_line(line.text):
+            for line in lines[i:j]:  # rows of numbers are data here, not stray symbols
+                if not (noise.BOILERPLATE_RE.search(line.text) or noise.CHROME_LABELS_RE.match(line.text)):
                     line.kind = "field"
         i = max(j, i + 1)
 
@@ -275,6 +282,10 @@ def _mark_lead_ins(lines: list[_Line]) -> None:
         if (line.kind == "prose" and line.text.endswith(":") and len(_words(line.text)) <= LEAD_IN_MAX_WORDS
                 and lines[content[pos + 1]].kind == "item"):
             line.kind = "field"
+            for j in content[pos + 1:]:
+                if lines[j].kind != "item":
+                    break
+                lines[j].after_lead_in = True
 
 
 def _mark_repeated_lines(lines: list[_Line]) -> None:
@@ -482,8 +493,8 @@ def _cut_chrome_regions(lines: list[_Line]) -> None:
         if i < first and (line.kind == "heading" or (
                 line.kind == "prose" and sum(len(_words(s)) for s in line.sentences) >= PROSE_MIN_WORDS)):
             continue
-        if line.kind == "item" and _classify_content_line(_BULLET_RE.sub("", line.text)) == "field":
-            continue  # "- Generic name: metformin": a fact sheet in bullets
+        if line.kind == "item" and (line.after_lead_in or _classify_content_line(_BULLET_RE.sub("", line.text)) == "field"):
+            continue  # "- Generic name: metformin": a fact sheet in bullets; the list under "Synonym(s):"
         line.kind = "chrome"
 
 
@@ -555,6 +566,51 @@ def _keep_main_block(lines: list[_Line]) -> None:
     for i, line in enumerate(lines):
         if (i < first or i > last) and line.kind not in ("blank", "chrome", "title"):
             line.kind = "chrome"
+
+
+def _find_title(lines: list[_Line], classified: list[str]) -> None:
+    """The page's title is the headline just above its text, not the site's banner.
+
+    Saved pages open with the site's name, its menus and search box; the article's
+    own headline (and a standfirst under it) comes last before the text, separated
+    from it at most by a byline, a date or a share row. Walking back from the first
+    kept line over such chrome, the headline-shaped lines met are the title and its
+    subtitle; a different first line above them was the site's banner.
+    """
+    start = next((i for i, line in enumerate(lines) if line.kind not in ("blank", "chrome", "title")), None)
+    if start is None:
+        return
+    found: list[int] = []
+    looked = 0
+    for i in range(start - 1, -1, -1):
+        if classified[i] == "blank":
+            continue
+        looked += 1
+        if looked > TITLE_LOOKBACK_LINES or len(found) == TITLE_MAX_LINES:
+            break
+        if classified[i] in ("title", "heading", "field", "prose") and _is_headline(lines[i]):
+            found.append(i)
+        elif found:
+            break  # the headline block has ended: above it is the page's header
+    if not found:
+        return
+    top = found[-1]
+    for i, line in enumerate(lines[:top]):
+        if line.kind == "title":
+            line.kind = "chrome"  # the banner above the headline
+    lines[top].kind = "title"
+    for i in found[:-1]:
+        lines[i].kind = "field"  # the standfirst: kept as written
+
+
+def _is_headline(line: _Line) -> bool:
+    text = line.text
+    words = _words(text)
+    short_enough = (1 if line.heading_hint else HEADLINE_MIN_WORDS) <= len(words) <= HEADLINE_MAX_WORDS
+    return (short_enough and text[:1].isupper() and not _is_chrome_line(text)
+            and not (_TERMINAL_RE.search(text) and not text.endswith("?"))
+            and not noise.BOILERPLATE_RE.search(text) and not _is_call_to_action(text)
+            and not _symbol_led(text))
 
 
 # --- 6. assemble sections -----------------------------------------------------------

@@ -134,6 +134,21 @@ OWN_PAGES = {
         "without": ["Found inside", "ultimate guide", "Join us every Sunday", "tax-exempt", "you deserve",
                     "what is the best bike", "sick days saddle prevents knee"],
     },
+    # a heritage site's page: banner, hatnotes, a fact sheet in bullets, question headings,
+    # an ad block, an app prompt, a table laid out with spaces, a call to action, a
+    # feedback widget, teasers, caret references and a comment section
+    "lighthouse.txt": {
+        "with": ["Greyhaven Lighthouse: a guide to the tower and its keepers", "Built: 1836 to 1839",
+                 "Status: automated since 1998", "Synonym(s):", "Greyhaven Light", "The Needle",
+                 "What is Greyhaven Lighthouse?", "How was it built?",
+                 "Greyhaven Lighthouse is a granite tower on a reef off the west coast of Norland",
+                 "Ask your doctor before climbing the tower",  # advice, not a sales pitch
+                 "Decade Visitors Tours", "1980s 19,500 260"],
+        "without": ["Coastwise Heritage Network", "Create account", "Redirected from", "disambiguation",
+                    "Morag Innes", "Never miss an event", "free quote", "book your guided tour",
+                    "Did you find this page useful", "You may also like", "The wreck of the Margit",
+                    "An Account of the Greyhaven Light", "Keepers of the Needle", "Loved the tour", "Reply"],
+    },
 }
 
 
@@ -172,6 +187,18 @@ def test_clean_is_idempotent_on_its_own_output():
     ("2015 Dec;17(12):72. doi: 10.1007/s11926-015-0548-6.", "bibliographic reference"),
     ("[Myosite nécrosante révélée par une statine chez un patient âgé de soixante ans].", "bibliographic reference"),
     ("Statins [HMG-CoA reductase inhibitors] lower cholesterol in most patients.", None),
+    # names everywhere, but a sentence: a full stop and its function words
+    ("It breeds on the coasts of the North Atlantic, from Maine and Newfoundland to Iceland, Norway and the British Isles.", None),
+    ("Best Tech Gadgets Of The Year From Apple, Samsung And Sony", "title case"),
+    ("Download our free checklist before your visit.", "call to action"),
+    ("Book your vaccination now.", "call to action"),
+    ("Buy seed potatoes from a supplier rather than using ones from the shop, which may suit another climate.", None),
+    ("Ask your doctor about nutrition and a referral to a dietician.", None),
+    ("Call your doctor at once if the swelling spreads to your face.", None),
+    ("📱 Get the app for reminders.", "symbol-led (widget, rating, teaser or promotion)"),
+    ("★★★★★ 4.8 from 312 votes", "symbol-led (widget, rating, teaser or promotion)"),
+    ("Was this answer helpful?", "boilerplate phrase"),
+    ("For other uses, see Mercury (disambiguation).", "boilerplate phrase"),
 ])
 def test_sentence_problems(sentence, expected):
     assert sentence_problem(sentence) == expected
