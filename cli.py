@@ -304,7 +304,7 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
         click.echo(f"No index in {index_dir} yet. Run `winnow build` (or just `winnow ask`).")
         return
     if "damaged" in info:
-        click.echo(f"Index in {index_dir} is damaged: {info['damaged']}. The next build or ask rebuilds it.")
+        click.echo(f"Index in {index_dir} cannot be used: {info['damaged']}. The next build or ask rebuilds it.")
         return
     click.echo(f"Index: {index_dir} ({info['generation']})")
     click.echo(f"Sources: {info['sources']} indexed, {info['skipped']} skipped; passages: {info['passages']}")

@@ -42,11 +42,13 @@ from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params
 from .records import Document, Passage, Section, Source
 from .sources import decode, discover, file_fingerprint, read_bytes
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
-from .store import (GenerationDamaged, IndexLock, SourceCache, commit_generation, current_generation,
-                    new_generation_dir, read_dedupe_cache, read_stats, tidy, verify_generation,
-                    write_dedupe_cache, write_stats)
+from .store import (GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
+                    current_generation, new_generation_dir, read_dedupe_cache, read_stats, tidy,
+                    verify_generation, write_dedupe_cache, write_stats)
 
-INDEX_FORMAT_VERSION = 2  # 2: checksummed content-named generations, content hashes of skipped sources
+# 2: checksummed content-named generations, content hashes of skipped sources;
+# 3: CRC-32s checked on open (store.CHECKSUMS_FORMAT 2), sha256s only name the generation
+INDEX_FORMAT_VERSION = 3
 # Pyserini's BEIR values (k1 0.9, b 0.4, Lucene idf). `bench/bench_scifact.py --grid` found
 # SciFact flat around them (nDCG@10 0.676-0.685 for k1 0.6-1.2, b 0.3-0.75), and the seed
 # questions flat too, so nothing better is known without overfitting one set.
@@ -482,6 +484,9 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
         verify_generation(generation)
         manifest = read_manifest(generation)
         known = _known_sources(manifest)
+    except GenerationFormatChanged:
+        notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
+        return None
     except (GenerationDamaged, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         notify(f"The index at {generation} is damaged ({error}); rebuilding it from the sources.")
         return None

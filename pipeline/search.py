@@ -15,11 +15,11 @@ from .analyze import question_tokens
 from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
 from .records import Hit, Passage
-from .store import GenerationDamaged, verify_generation
+from .store import GenerationDamaged, GenerationFormatChanged, verify_generation
 
 
 class IndexDamaged(WinnowError):
-    """The index on disk is unreadable; rebuilding it from the sources fixes it."""
+    """The index on disk is unreadable or from another version; rebuilding it from the sources fixes it."""
 
 
 class Searcher:
@@ -29,12 +29,15 @@ class Searcher:
         self.generation = generation
         try:
             # Checksums catch what a structural check cannot (a garbled byte in a
-            # passage); hashing a generation costs milliseconds next to loading it.
+            # passage). They are CRC-32s: 42 ms for the 213 MB generation of 200k
+            # passages, where sha256 took 116 ms of a ~300 ms `ask`.
             verify_generation(generation)
             self.manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
             self.index = BM25Index.load(generation)
             self.offsets = np.load(generation / "passages.offsets.npy", mmap_mode="r", allow_pickle=False)
             size = (generation / "passages.jsonl").stat().st_size
+        except GenerationFormatChanged as error:
+            raise IndexDamaged(f"index at {generation} is from another version of winnow ({error})") from None
         except (OSError, ValueError, KeyError, IndexFormatError, GenerationDamaged) as error:
             raise IndexDamaged(f"index at {generation} is damaged ({error})") from None
         if not isinstance(self.manifest, dict) or len(self.offsets) != self.index.n_docs + 1 or int(self.offsets[-1]) != size:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -279,6 +280,29 @@ def test_damaged_index_is_rebuilt(folders, damage):
         assert "Traceback" not in result.output
     result = ask(folders, "--json", "HMGCR")
     assert json.loads(result.stdout)[0]["source"] == "good.txt"
+
+
+def _to_old_checksums_format(generation: Path) -> None:
+    """Make the generation what winnow wrote before checksums format 2 ({name: [size, sha256]})."""
+    files = json.loads((generation / "checksums.json").read_bytes())["files"]
+    body = json.dumps({name: [f["size"], f["sha256"]] for name, f in files.items()}, indent=1, sort_keys=True)
+    (generation / "checksums.json").write_text(body)
+    renamed = generation.rename(generation.parent / f"gen-{hashlib.sha256(body.encode()).hexdigest()[:16]}")
+    (generation.parent / "CURRENT").write_text(renamed.name + "\n")
+
+
+@pytest.mark.parametrize("command", ["ask", "build", "status"])
+def test_an_index_in_the_old_checksums_format_is_rebuilt(folders, command):
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    _to_old_checksums_format(current_generation(index))
+    args = ["HMGCR"] if command == "ask" else []
+    result = run(command, "--sources", str(sources), "--index", str(index), *args)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "damaged" not in result.stderr
+    said = "from another version of winnow" if command != "build" else "index format changed"
+    assert said in result.stderr and "rebuilding" in result.stderr
+    assert json.loads((current_generation(index) / "checksums.json").read_bytes())["format"] == 2
 
 
 def test_damage_is_said_on_stderr(folders):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 import time
+import zlib
 
 import pytest
 
-from pipeline.store import (GenerationDamaged, IndexLock, SourceCache, commit_generation, current_generation,
-                            new_generation_dir, tidy, verify_generation)
+from pipeline.store import (CHECKSUMS, HASH_CHUNK, GenerationDamaged, GenerationFormatChanged, IndexLock,
+                            SourceCache, commit_generation, current_generation, new_generation_dir, tidy,
+                            verify_generation)
 
 
 def _generation(index_dir, text: str):
@@ -43,6 +47,54 @@ def test_verify_catches_a_flipped_byte_and_a_missing_file(tmp_path):
     (generation / "data.txt").unlink()
     with pytest.raises(GenerationDamaged):
         verify_generation(generation)
+
+
+def _flip(path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "chunk-boundary", "last"])
+def test_verify_catches_one_flipped_bit_in_a_big_file(tmp_path, where):
+    size = 3 * HASH_CHUNK + 123  # several read chunks
+    tmp = new_generation_dir(tmp_path)
+    (tmp / "big.bin").write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    (tmp / "small.txt").write_text("small")
+    generation = commit_generation(tmp_path, tmp)
+    verify_generation(generation)
+    offset = {"first": 0, "middle": size // 2, "chunk-boundary": 2 * HASH_CHUNK, "last": size - 1}[where]
+    _flip(generation / "big.bin", offset)
+    with pytest.raises(GenerationDamaged, match="big.bin does not match"):
+        verify_generation(generation)
+
+
+def test_verify_catches_a_garbled_checksums_file(tmp_path):
+    generation = _generation(tmp_path, "abcdef")
+    body = (generation / CHECKSUMS).read_bytes()
+    # Same JSON, one byte different: the checksums still describe the files.
+    (generation / CHECKSUMS).write_bytes(body.replace(b"\n ", b"\n\t", 1))
+    assert json.loads((generation / CHECKSUMS).read_bytes()) == json.loads(body)
+    with pytest.raises(GenerationDamaged, match="name"):
+        verify_generation(generation)
+
+
+def test_checksums_hold_size_crc32_and_sha256_and_name_the_generation(tmp_path):
+    generation = _generation(tmp_path, "abcdef")
+    body = (generation / CHECKSUMS).read_bytes()
+    assert json.loads(body) == {"format": 2, "files": {"data.txt": {
+        "size": 6, "crc32": zlib.crc32(b"abcdef"), "sha256": hashlib.sha256(b"abcdef").hexdigest()}}}
+    assert generation.name == f"gen-{hashlib.sha256(body).hexdigest()[:16]}"
+
+
+def test_a_generation_with_old_checksums_is_a_format_change(tmp_path):
+    # What winnow wrote before checksums format 2: {name: [size, sha256]}, no "format" key.
+    generation = _generation(tmp_path, "abcdef")
+    old = json.dumps({"data.txt": [6, hashlib.sha256(b"abcdef").hexdigest()]}, indent=1, sort_keys=True).encode()
+    (generation / CHECKSUMS).write_bytes(old)
+    old_generation = generation.rename(tmp_path / f"gen-{hashlib.sha256(old).hexdigest()[:16]}")
+    with pytest.raises(GenerationFormatChanged, match="format 1"):
+        verify_generation(old_generation)
 
 
 def test_tidy_removes_leftovers_and_old_generations(tmp_path):
