@@ -209,3 +209,16 @@ def test_markdown_headings_and_links():
     doc = clean_text(md, markdown=True)
     assert [s.heading for s in doc.sections] == ["Bees", "Hives"]
     assert "See the guide." in doc.text and "http" not in doc.text
+
+
+@pytest.mark.parametrize("name", ["a", "b", "c"])
+def test_labeled_pages_gate(name):
+    """Labelled pages by authors who never saw the cleaner: content kept, noise removed."""
+    import json
+
+    from bench.bench_labeled import LABELED, measure_set
+
+    floors = json.loads((PAGES.parent / "clean_baseline.json").read_text(encoding="utf-8"))["labeled"][name]
+    m = measure_set(LABELED / name)
+    assert m["content_kept"] >= floors["content_kept"], (m["content_kept"], [r["lost"] for r in m["pages"].values()])
+    assert m["noise_removed"] >= floors["noise_removed"], (m["noise_removed"], [r["left"] for r in m["pages"].values()])
