@@ -254,24 +254,32 @@ def _classify_lines(raw_lines: list[str], markdown: bool) -> list[_Line]:
 
 
 def _mark_tables(lines: list[_Line], text: str) -> None:
-    """Rows of a table laid out with spaces (a plain-text dump of an HTML table) are data.
+    """Rows of a table in a plain-text dump are data, not sentences, headings or menus.
 
     A run of TABLE_MIN_ROWS or more lines with the same number of column gaps (two or
-    more spaces, or a tab, between words) is a table: its rows are kept as fields, not
-    judged as sentences or headings.
+    more spaces, or a tab, between words) is a table laid out with spaces. A run with
+    the same number of " | " separators is one too if at least two of its rows hold
+    numbers: a menu of links has the pipes but not the figures. Rows are kept as fields.
     """
     raw = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
-    gaps = [len(_COLUMN_GAP_RE.findall(line.strip())) for line in raw]
-    i = 0
-    while i < len(lines):
-        j = i
-        while j < len(lines) and gaps[j] > 0 and gaps[j] == gaps[i] and lines[j].kind != "blank":
-            j += 1
-        if j - i >= TABLE_MIN_ROWS:
-            for line in lines[i:j]:  # rows of numbers are data here, not stray symbols
-                if not (noise.BOILERPLATE_RE.search(line.text) or noise.CHROME_LABELS_RE.match(line.text)):
-                    line.kind = "field"
-        i = max(j, i + 1)
+    for count, needs_digits in ((lambda line: len(_COLUMN_GAP_RE.findall(line.strip())), False),
+                                (lambda line: line.count(" | ") + line.count(" || "), True)):
+        gaps = [count(line) for line in raw]
+        i = 0
+        while i < len(lines):
+            j = i
+            while j < len(lines) and gaps[j] > 0 and gaps[j] == gaps[i] and lines[j].kind != "blank":
+                j += 1
+            rows = lines[i:j]
+            if len(rows) >= TABLE_MIN_ROWS and (not needs_digits or sum(_has_digit(r.text) for r in rows) >= 2):
+                for line in rows:  # rows of numbers are data here, not stray symbols
+                    if not noise.BOILERPLATE_RE.search(line.text):
+                        line.kind = "field"
+            i = max(j, i + 1)
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
 
 
 def _mark_lead_ins(lines: list[_Line]) -> None:
@@ -337,6 +345,16 @@ def _title_case_ratio(words: list[str]) -> float:
     if not lexical:
         return 0.0
     return sum(1 for w in lexical if w[0].isupper()) / len(lexical)
+
+
+def _strip_abstract_label(sentence: str) -> str:
+    """ "Conclusions and relevance: However, ..." -> "However, ..."; a field such as
+    "Participants: 47,471 adults" keeps its key."""
+    label = noise.ABSTRACT_LABEL_RE.match(sentence)
+    rest = sentence[label.end():] if label else ""
+    if label and rest[:1].isupper() and len(_words(rest)) >= PROSE_MIN_WORDS:
+        return rest
+    return sentence
 
 
 def _strip_contact_details(sentence: str) -> str:
@@ -458,7 +476,7 @@ def _filter_sentences(lines: list[_Line], keep_fragments: bool = False) -> None:
         body = _ELLIPSIS_BREAK_RE.sub(r"\1\n", body)
         fragment_ok = keep_fragments or line.kind == "item"
         for raw in (s for part in body.split("\n") for s in split_sentences(part)):
-            sentence = _strip_contact_details(raw)
+            sentence = _strip_abstract_label(_strip_contact_details(raw))
             tokens = re.findall(r"[^\W_]+", sentence.lower())
             key = " ".join(tokens)
             repeated = key in seen_exact or _is_splice(tokens, seen)

@@ -194,3 +194,14 @@ CTA_CUE_RE = re.compile(
 # appointment"); after "ask", "call" or "see" it is advice ("Ask your doctor"), and
 # further on it is instruction ("Buy bulbs from a supplier suited to your climate").
 CTA_SELL_CUE_RE = re.compile(r"^\W*\w+(?: up)?\s+(?:your|now)\b", re.IGNORECASE)
+
+# Section labels of structured abstracts (PubMed, JAMA, Current Opinion), glued to the
+# sentence they introduce when a page quotes an abstract: "Conclusions and relevance:
+# However, ...". The label is structure, not content; the sentence after it stays.
+ABSTRACT_LABEL_RE = re.compile(
+    r"^(?:background|objectives?|aims?|purpose|importance|design|setting|participants|interventions?|"
+    r"exposures?|methods?|observations|results?|findings|recent findings|main outcomes? and measures?|"
+    r"outcome measures|conclusions?(?: and relevance)?|summary|evidence review|case (?:report|presentation)|"
+    r"design, setting,? and participants)\s*:\s+(?=\S)",
+    re.IGNORECASE,
+)

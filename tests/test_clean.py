@@ -211,7 +211,7 @@ def test_markdown_headings_and_links():
     assert "See the guide." in doc.text and "http" not in doc.text
 
 
-@pytest.mark.parametrize("name", ["a", "b", "c"])
+@pytest.mark.parametrize("name", ["a", "b", "c", "seeds"])
 def test_labeled_pages_gate(name):
     """Labelled pages by authors who never saw the cleaner: content kept, noise removed."""
     import json
@@ -222,3 +222,21 @@ def test_labeled_pages_gate(name):
     m = measure_set(LABELED / name)
     assert m["content_kept"] >= floors["content_kept"], (m["content_kept"], [r["lost"] for r in m["pages"].values()])
     assert m["noise_removed"] >= floors["noise_removed"], (m["noise_removed"], [r["left"] for r in m["pages"].values()])
+
+
+def test_structured_abstract_labels_are_stripped_not_fields():
+    page = ("Walking and health\n\nConclusions and relevance: However, walking more than six thousand steps a day "
+            "brought no further benefit in older adults.\n- Participants: 47,471 adults\n- Design: a meta-analysis of 15 studies\n")
+    text = clean_text(page).text
+    assert "However, walking more than six thousand steps" in text and "Conclusions and relevance" not in text
+    assert "Participants: 47,471 adults" in text  # a field keeps its key
+
+
+def test_pipe_tables_with_figures_are_data_but_pipe_menus_are_not():
+    page = ("Blood pressure\n\nA reading has two numbers, the pressure when the heart beats and when it rests.\n"
+            "Category | Systolic | Diastolic\nNormal | less than 120 | less than 80\nStage 1 | 130 to 139 | 80 to 89\n"
+            "Stage 2 | 140 or higher | 90 or higher\n\nBoth numbers matter, and a single high reading is not a diagnosis.\n"
+            "About | Careers | Press\nHelp | Contact | Sitemap\nBlog | Shop | Events\n")
+    text = clean_text(page).text
+    assert "Stage 1 | 130 to 139 | 80 to 89" in text and "Category | Systolic | Diastolic" in text
+    assert "Careers" not in text and "Sitemap" not in text
