@@ -18,8 +18,8 @@ LAY_TO_CLINICAL: tuple[tuple[str, str], ...] = (
     ("children", "pediatric childhood"),
     ("elderly", "older age"),
     ("old people", "older elderly age"),
-    ("what age", "onset age"),
-    ("how old", "onset age"),
+    ("what age", "onset age years"),
+    ("how old", "onset age years"),
     ("pregnant", "pregnancy"),
     # body parts and systems
     ("heart", "cardiac cardiovascular"),
@@ -58,8 +58,8 @@ LAY_TO_CLINICAL: tuple[tuple[str, str], ...] = (
     ("outlook", "prognosis outcome"),
     ("long-term", "prognosis outcome"),
     ("recover", "recovery remission"),
-    ("how common", "prevalence incidence"),
-    ("how many people", "prevalence incidence"),
+    ("how common", "prevalence incidence cases"),
+    ("how many people", "prevalence incidence cases"),
     ("how rare", "prevalence incidence rare"),
     ("how likely", "risk incidence"),
     ("chance", "risk incidence"),
@@ -67,6 +67,8 @@ LAY_TO_CLINICAL: tuple[tuple[str, str], ...] = (
     ("share", "percent proportion"),
     ("proportion", "percent"),
     ("how fast", "progression onset"),
+    ("how soon", "weeks days months"),
+    ("how often", "frequency percent"),
     ("how quickly", "progression onset"),
     ("get better", "improvement recovery"),
     ("start working", "improvement response"),
@@ -76,7 +78,7 @@ LAY_TO_CLINICAL: tuple[tuple[str, str], ...] = (
     ("also called", "synonym known"),
     # how an illness goes: duration, resolution, worsening, recurrence (written for any
     # condition by an author who never saw the seed pages; measured as one group)
-    ("how long", "duration"),
+    ("how long", "duration weeks months years"),  # answers to "how long" are durations
     ("does it last", "duration chronic"),
     ("go away", "resolution remission"),
     ("goes away", "resolution remission"),
