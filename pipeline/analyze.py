@@ -80,6 +80,15 @@ GENERIC_WEIGHT = 0.3
 ENTITY_WEIGHT = 1.5
 ENTITY_MAX_SHARE = 0.1
 
+# A word that a quarter of all passages contain is what the corpus is about ("myopathy"
+# in a folder of pages on one myopathy): every passage can match it, so it says little
+# about which one answers. BM25's idf lowers it, but a question that names the topic in
+# three or four words ("does IVIG work for necrotizing autoimmune myopathy") still lets
+# the passages that repeat the name outrank the one about IVIG. Such words count
+# TOPIC_WEIGHT. A question of topic words only is ranked as before (all scaled alike).
+TOPIC_MIN_SHARE = 0.25
+TOPIC_WEIGHT = 0.3
+
 # How an expansion's corpus share s = df(clinical) / (df(clinical) + df(lay)) becomes its
 # query weight: max(FLOOR, s) ** POWER. The square root and the floor soften the
 # share where counts are small (a three-page corpus); measured on the seed questions
@@ -195,7 +204,8 @@ def question_tokens(question: str, df: Callable[[str], int] | None = None, n_doc
     already finds the passages, and the expansion would only add noise.
     Without `df` every expansion has weight 1. Prefix tokens (see PREFIX_LENGTH) count
     PREFIX_WEIGHT times what their word counts, generic nouns GENERIC_WEIGHT, and
-    with `n_docs` (the corpus size) names rare in the corpus ENTITY_WEIGHT.
+    with `n_docs` (the corpus size) names rare in the corpus ENTITY_WEIGHT and the
+    corpus's topic words TOPIC_WEIGHT.
     """
     tokens = analyze(question)
     words = TOKEN_RE.findall(normalize(question))
@@ -223,7 +233,18 @@ def question_tokens(question: str, df: Callable[[str], int] | None = None, n_doc
         if t in names and df(t) < ENTITY_MAX_SHARE * n_docs:
             weight *= ENTITY_WEIGHT
         own.append(t if weight == 1.0 else (t, weight))
-    return own + [(term, weight) for term, weight in weights.items()]
+    out = own + [(term, weight) for term, weight in weights.items()]
+    if df and n_docs:
+        out = [_damp_topic(t, df, n_docs) for t in out]
+    return out
+
+
+def _damp_topic(token, df: Callable[[str], int], n_docs: int):
+    """A term that TOPIC_MIN_SHARE of all passages contain is the corpus's topic."""
+    term, weight = (token, 1.0) if isinstance(token, str) else token
+    if df(term) < TOPIC_MIN_SHARE * n_docs:
+        return token
+    return (term, weight * TOPIC_WEIGHT)
 
 
 def _name_tokens(question: str) -> set[str]:

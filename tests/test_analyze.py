@@ -103,5 +103,19 @@ def test_names_rare_in_the_corpus_count_more():
     assert rare["mri"] == ENTITY_WEIGHT > 1 and rare["find"] == 1.0
     assert weights("mri findings", lambda t: 2, 100)["mri"] == 1.0  # not spelled as a name
     assert weights("What does C5b-9 do?", lambda t: 2, 100)["c5b-9"] == ENTITY_WEIGHT
-    assert weights("MRI findings", lambda t: 30, 100)["mri"] == 1.0  # the topic's own acronym
+    assert weights("MRI findings", lambda t: 15, 100)["mri"] == 1.0  # common: not boosted
+    from pipeline.analyze import TOPIC_WEIGHT
+    assert weights("MRI findings", lambda t: 30, 100)["mri"] == TOPIC_WEIGHT  # the topic's own acronym
     assert weights("MRI findings", None, 0)["mri"] == 1.0
+
+
+def test_topic_words_count_less_than_the_question_focus():
+    """In a folder about one disease its name is in every other passage: it counts TOPIC_WEIGHT."""
+    from pipeline.analyze import TOPIC_WEIGHT, question_tokens
+
+    df = {"myopathi": 40, "~myopa": 40, "ivig": 2, "work": 3}.get
+    weights = {t: w for t, w in (x if isinstance(x, tuple) else (x, 1.0)
+                                 for x in question_tokens("Does IVIg work for myopathy?", lambda t: df(t, 0), 100))}
+    assert weights["myopathi"] == TOPIC_WEIGHT < 1
+    assert weights["work"] == 1.0 and weights["ivig"] > 1.0  # a rare name counts more, not less
+    assert question_tokens("Does IVIg work for myopathy?", lambda t: df(t, 0))[-1] != ("myopathi", TOPIC_WEIGHT)
