@@ -67,7 +67,8 @@ COMMENTS_MIN_BODY_WORDS = 50  # a comment count beside the lead or byline is not
 # Swept on the ScrapingHub raw dumps; each value below is the best of its sweep.
 BLOCK_CHROME_PENALTY = 15.0  # a chrome line costs about one short paragraph (swept 4-40)
 CHROME_RUN_CAP = 30.0  # a run of chrome costs at most two lines: an ad or table splitting the article is one gap
-ISOLATED_WEIGHT = 0.5  # a body line with no body neighbour (teaser summary, caption) pulls half as hard
+ISOLATED_WEIGHT = 0.5
+LEAD_MIN_SENTENCES = 3  # a lead paragraph; teasers and captions are one or two sentences  # a body line with no body neighbour (teaser summary, caption) pulls half as hard
 # Below about two sentences of body there is no main block to find (short notes, lists,
 # tables): the line rules alone decide, as the short-text pages of CleanEval need.
 MAIN_BLOCK_MIN_SCORE = 30.0  # swept 0-100: 30 is best, and safest for short pages
@@ -581,9 +582,28 @@ def _keep_main_block(lines: list[_Line]) -> None:
     first, last = best_span
     while last + 1 < len(lines) and _line_score(lines[last + 1]) >= 0:  # a closing list or note
         last += 1
+    first = _extend_to_lead(lines, first)
     for i, line in enumerate(lines):
         if (i < first or i > last) and line.kind not in ("blank", "chrome", "title"):
             line.kind = "chrome"
+
+
+def _extend_to_lead(lines: list[_Line], first: int) -> int:
+    """Move the block's start back over a lead paragraph that a box or ad cut off.
+
+    Encyclopedia and registry pages open with a paragraph of several sentences, then
+    an infobox, a figure or a table of contents, then the sections: the gap costs more
+    than one paragraph earns, so the main block starts after it. A paragraph of
+    LEAD_MIN_SENTENCES or more sentences above the block is such a lead, not a teaser.
+    """
+    start = first
+    for i in range(first - 1, -1, -1):
+        line = lines[i]
+        if line.kind == "title":
+            break
+        if line.is_body and line.kind == "prose" and len(line.sentences) >= LEAD_MIN_SENTENCES:
+            start = i
+    return start
 
 
 def _find_title(lines: list[_Line], classified: list[str]) -> None:
