@@ -186,9 +186,8 @@ def _is_chrome_line(text: str) -> bool:
         if noise.UI_COMMAND_RE.match(text) or noise.BOILERPLATE_RE.search(text):
             return True
     items = noise.MENU_SEPARATOR_RE.split(text)
-    if len(items) > MENU_MIN_SEPARATORS and all(
-        len(_words(item)) <= MENU_MAX_ITEM_WORDS for item in items
-    ):
+    # One long item may be a call to action or a tagline at the end of the menu.
+    if len(items) > MENU_MIN_SEPARATORS and sum(len(_words(item)) > MENU_MAX_ITEM_WORDS for item in items) <= 1:
         return True
     return False
 

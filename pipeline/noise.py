@@ -73,7 +73,7 @@ BOILERPLATE_RE = re.compile(
 UI_COMMAND_RE = re.compile(
     r"^(?:search|find|browse|filter|sort|view all|see all|show all|login|log in|sign in|"
     r"register|subscribe|share|print|download|menu|home|contact us|about us|more|"
-    r"create (?:an? |free |your )?account|sign up|log out|sign out|reply|report)\b",
+    r"create (?:an? |free |your )?account|sign up|log out|sign out|reply|report|jump to|skip to)\b",
     re.IGNORECASE,
 )
 UI_COMMAND_MAX_WORDS = 6
@@ -85,7 +85,8 @@ CHROME_LABELS_RE = re.compile(
     r"advertisement|ad|sponsored|promoted|posted (?:by|in|on)|filed under|last (?:updated|modified)|"
     r"published|photo|image|source|retrieved from|accessed|jump to|skip to|on this page|in this article|"
     r"contents|table of contents)\s*[:.|·•–—]|"
-    r"^\s*(?:(?:read|see|watch|listen)(?: more| also| next)?|also (?:read|see|watch))\s*:",  # "READ MORE: <headline>"
+    r"^\s*(?:(?:read|see|watch|listen)(?: more| also| next)?|also (?:read|see|watch))\s*:|"  # "READ MORE: <headline>"
+    r"^\s*from [^,]{2,40}, the (?:free|open)\b",  # a wiki's tagline: "From Wikipedia, the free encyclopedia"
     re.IGNORECASE,
 )
 

@@ -243,15 +243,10 @@ def test_pipe_tables_with_figures_are_data_but_pipe_menus_are_not():
 
 
 def test_a_lead_paragraph_cut_off_by_an_infobox_and_contents_is_kept():
-    page = ("Skip to content\nMain page | Random article | Donate\n\nHarbour seal\n"
-            "The harbour seal is a true seal found along temperate and Arctic coasts of the Northern Hemisphere. "
-            "It is the most widely distributed of the pinnipeds. Adults weigh up to 130 kilograms.\n"
-            "Harbour_seal_on_rocks.jpg\nConservation status: Least concern\nOrder: Carnivora\n"
-            "Contents\n1 Description\n2 Behaviour\n3 Distribution\n4 References\n5 External links\n\n"
-            "Description\nHarbour seals are brown, silvery white, tan or grey, with distinctive V-shaped nostrils. "
-            "An adult can attain a length of 1.85 metres and a mass of 130 kilograms, and females outlive males.\n"
-            "Behaviour\nHarbour seals prefer to frequent familiar resting sites such as rocky areas and sandy beaches. "
-            "They may spend several days at sea and travel up to 50 kilometres in search of feeding grounds.\n")
-    text = clean_text(page).text
+    """A wiki mirror: lead paragraph, figure, infobox fields and a contents box, then sections."""
+    doc = clean_text((PAGES / "harbour_seal.txt").read_text(encoding="utf-8"))
+    text = doc.text + " " + doc.title
     assert "The harbour seal is a true seal" in text and "Conservation status: Least concern" in text
-    assert "Skip to content" not in text and "Random article" not in text
+    assert "Harbour seals prefer to frequent familiar resting sites" in text
+    assert "Random article" not in text and "Create account" not in text and "Redirected" not in text
+    assert "From SeaPedia" not in text and doc.title == "Harbour seal"  # not the tagline, not "Jump to"
