@@ -30,6 +30,7 @@ HEADING_MAX_CHARS = 100
 FIELD_MAX_WORDS = 14  # "ICD-10: G72.4", "Prevalence: Unknown": short key-value lines
 CTA_MAX_WORDS = 30  # calls to action are short; a long sentence that starts "See ..." is prose
 LEAD_IN_MAX_WORDS = 4
+CHROME_PHRASE_MAX_WORDS = 15  # a boilerplate phrase in a longer line without a full stop may be prose
 TITLE_LOOKBACK_LINES = 6  # a headline sits at most a byline, a date and a share row above the text
 TITLE_MAX_LINES = 2  # a headline and its standfirst
 HEADLINE_MIN_WORDS = 4  # shorter unmarked lines are names, sections and labels ("Eric Song", "Opinions")
@@ -182,8 +183,13 @@ def _is_chrome_line(text: str) -> bool:
     if len(words) <= noise.BYLINE_MAX_WORDS and (
             noise.BYLINE_RE.match(text) or (noise.DATE_RE.search(text) and not _TERMINAL_RE.search(text))):
         return True
-    if len(words) <= noise.UI_COMMAND_MAX_WORDS and not _TERMINAL_RE.search(text):
-        if noise.UI_COMMAND_RE.match(text) or noise.BOILERPLATE_RE.search(text):
+    if not _TERMINAL_RE.search(text):
+        if len(words) <= noise.UI_COMMAND_MAX_WORDS and noise.UI_COMMAND_RE.match(text):
+            return True
+        # Headings and fields are not judged sentence by sentence: a short line without
+        # a full stop that carries a boilerplate phrase is furniture ("Look inside ›
+        # Paperback $24.99", "Results per page: 10 | 25 | 50").
+        if len(words) <= CHROME_PHRASE_MAX_WORDS and noise.BOILERPLATE_RE.search(text):
             return True
     items = noise.MENU_SEPARATOR_RE.split(text)
     # One long item may be a call to action or a tagline at the end of the menu.

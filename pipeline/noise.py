@@ -38,7 +38,8 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
     # account, search and page UI (RefinedWeb "Sign-in", CMS and portal widgets)
     "sign in to", "sign-in", "sign up", "log in to", "login to", "create an account", "my account",
     "items in cart", "add to cart", "shopping cart", "email updates", "email alerts",
-    "search results", "search history", "advanced search", "search option",
+    "search results", "search history", "advanced search", "search option", "results per page",
+    "you are offline", "you're offline",
     "temporarily unavailable", "unable to load", "due to an error", "page not found",
     "an error occurred", "try again later", "skip to content", "skip to main content",
     "back to top", "click here", "read more", "load more", "show more", "print this page",
@@ -81,8 +82,9 @@ UI_COMMAND_MAX_WORDS = 6
 # Labels that start a line of page chrome rather than content ("Navigation: A - B - C").
 CHROME_LABELS_RE = re.compile(
     r"^\s*(?:navigation|menu|breadcrumbs?|you are here|credits?|contributors?|tags?|"
-    r"categories|category|share|related( articles| posts| links)?|see also|"
-    r"advertisement|ad|sponsored|promoted|posted (?:by|in|on)|filed under|last (?:updated|modified)|"
+    r"categories|category|share|related(?: articles| posts| links| searches| questions| topics| videos)?|see also|"
+    r"main article|further information|advertisement|ad|sponsored(?: links| content| results)?|promoted|"
+    r"posted (?:by|in|on)|filed under|last (?:updated|modified)|"
     r"published|photo|image|source|retrieved from|accessed|jump to|skip to|on this page|in this article|"
     r"contents|table of contents)\s*[:.|·•–—]|"
     r"^\s*(?:(?:read|see|watch|listen)(?: more| also| next)?|also (?:read|see|watch))\s*:|"  # "READ MORE: <headline>"
