@@ -29,7 +29,7 @@ HEADING_MAX_WORDS = 12  # longer lines are prose or list items, not titles
 HEADING_MAX_CHARS = 100
 FIELD_MAX_WORDS = 14  # "ICD-10: G72.4", "Prevalence: Unknown": short key-value lines
 CTA_MAX_WORDS = 30  # calls to action are short; a long sentence that starts "See ..." is prose
-LEAD_IN_MAX_WORDS = 4
+LEAD_IN_MAX_WORDS = 12  # "Synonym(s):", "Uncommon (may affect up to 1 in 100 people):" above a list label it
 CHROME_PHRASE_MAX_WORDS = 15  # a boilerplate phrase in a longer line without a full stop may be prose
 TITLE_LOOKBACK_LINES = 6  # a headline sits at most a byline, a date and a share row above the text
 TITLE_MAX_LINES = 2  # a headline and its standfirst
@@ -88,6 +88,7 @@ _ELLIPSIS_BREAK_RE = re.compile(r"(\.\.\.|…)\s+(?=[\"'“(]?[A-Z])")
 _MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_NUMBERED_RE = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 _COLUMN_GAP_RE = re.compile(r"(?<=\S)(?: {2,}|\t+)(?=\S)")
 _CARET_REFERENCE_RE = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?\^\s")
 _QUESTION_HEADING_RE = re.compile(
@@ -335,7 +336,8 @@ def _confirm_headings(lines: list[_Line], raw_lines: list[str]) -> None:
         elif nxt is None or nxt.kind not in ("prose", "item", "field"):
             # A short line followed by another short line: keep it as a list entry
             # only if it reads as text (lower-case words); otherwise it is chrome.
-            line.kind = "item" if _is_fragment_item(line.text) else "chrome"
+            # A numbered entry ("1. Azathioprine") is a list item whatever its length.
+            line.kind = "item" if _is_fragment_item(line.text) or _NUMBERED_RE.match(line.text) else "chrome"
 
 
 def _is_fragment_item(text: str) -> bool:

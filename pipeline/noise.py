@@ -37,7 +37,8 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
     "not a substitute for",
     # account, search and page UI (RefinedWeb "Sign-in", CMS and portal widgets)
     "sign in to", "sign-in", "sign up", "log in to", "login to", "create an account", "my account",
-    "items in cart", "add to cart", "shopping cart", "email updates", "email alerts",
+    "items in cart", "add to cart", "add to basket", "add to bag", "add to trolley", "shopping cart",
+    "shopping basket", "email updates", "email alerts",
     "search results", "search history", "advanced search", "search option", "results per page",
     "you are offline", "you're offline",
     "temporarily unavailable", "unable to load", "due to an error", "page not found",

@@ -250,3 +250,16 @@ def test_a_lead_paragraph_cut_off_by_an_infobox_and_contents_is_kept():
     assert "Harbour seals prefer to frequent familiar resting sites" in text
     assert "Random article" not in text and "Create account" not in text and "Redirected" not in text
     assert "From SeaPedia" not in text and doc.title == "Harbour seal"  # not the tagline, not "Jump to"
+
+
+def test_numbered_and_labelled_lists_are_kept():
+    page = ("Pemphigus\n\nTreatment\nMost people start with steroid tablets to bring the blisters under control, "
+            "then add a second medicine so that the steroid dose can be lowered over several months.\n"
+            "Other medicines that may be used include:\n1. Mycophenolate mofetil\n2. Azathioprine\n3. Rituximab infusions\n\n"
+            "Side effects\nLike all medicines, these can cause side effects, although not everybody gets them.\n"
+            "Common (may affect up to 1 in 10 people):\n* raised blood sugar\n* mood changes\n"
+            "Uncommon (may affect up to 1 in 100 people):\n* thinning of the bones\n* cataracts\n")
+    text = clean_text(page).text
+    for item in ("Mycophenolate mofetil", "Azathioprine", "Common (may affect up to 1 in 10 people):",
+                 "Uncommon (may affect up to 1 in 100 people):", "thinning of the bones"):
+        assert item in text, item
