@@ -57,6 +57,9 @@ DEFAULT_PARAMS = BM25Params(k1=0.9, b=0.4, idf="lucene")
 # did not help on the seed questions or on SciFact (bench --grid).
 HEADING_WEIGHT = 1
 
+# A term in half of the documents' titles is the corpus's topic (see topic_terms).
+TOPIC_TITLE_SHARE = 0.5
+
 # The modules whose code decides what a source becomes and how the cache is laid out;
 # a change to any of them changes the cache key and the settings (so the next build
 # is a full one, said on stderr), and cached sources are never reused across it.
@@ -206,8 +209,29 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
                 "key_hashes": base64.b64encode(np.asarray(hashes, dtype="<u8").tobytes()).decode("ascii"),
                 "key_counts": counts,
             })
-        out.append({"source": None if document.source == rel else document.source, "sections": sections})
+        out.append({"source": None if document.source == rel else document.source,
+                    "title_tokens": " ".join(analyzer.analyze(document.title)), "sections": sections})
     return out
+
+
+def topic_terms(units: list[tuple[str, list[dict]]]) -> list[str]:
+    """The corpus's topic: terms in at least TOPIC_TITLE_SHARE of its documents' titles.
+
+    A folder of pages about one disease names it in most page titles ("Necrotizing
+    autoimmune myopathy", "Immune-mediated necrotizing myopathy"); questions name it
+    too, but it is what every passage is about, not what the question asks
+    (analyze.question_tokens counts these terms less). A corpus of unrelated documents
+    (SciFact's abstracts) has no term in half of its titles, so no topic.
+    """
+    counts: dict[str, int] = {}
+    titled = 0
+    for _, documents in units:
+        for document in documents:
+            terms = set(document.get("title_tokens", "").split())
+            titled += bool(terms)
+            for term in terms:
+                counts[term] = counts.get(term, 0) + 1
+    return sorted(t for t, n in counts.items() if titled and n >= TOPIC_TITLE_SHARE * titled)
 
 
 def _key_hash(key: str) -> int:
@@ -443,6 +467,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
             "skipped": report.skipped,
             "counts": {"sources": len(fingerprints), "passages": len(passages),
                        "duplicates_dropped": report.duplicates_dropped},
+            "topic_terms": topic_terms(units),
         }
         final = write_generation(index_dir, manifest, passages, index)  # 6.
         write_stats(index_dir, new_stats)

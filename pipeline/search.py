@@ -42,6 +42,7 @@ class Searcher:
             raise IndexDamaged(f"index at {generation} is damaged ({error})") from None
         if not isinstance(self.manifest, dict) or len(self.offsets) != self.index.n_docs + 1 or int(self.offsets[-1]) != size:
             raise IndexDamaged(f"index at {generation} is damaged (passage table does not match)")
+        self.topic = frozenset(self.manifest.get("topic_terms", ()))
 
     @property
     def n_passages(self) -> int:
@@ -65,14 +66,14 @@ class Searcher:
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""
-        docs, scores = self.index.search(query_tokens(self.index, question), k)
+        docs, scores = self.index.search(query_tokens(self.index, question, self.topic), k)
         return [Hit(rank=i + 1, score=float(score), passage=self.passage(int(doc)))
                 for i, (doc, score) in enumerate(zip(docs, scores))]
 
 
-def query_tokens(index: BM25Index, question: str) -> list:
-    """The weighted query for a question, as this index's corpus weighs its words."""
-    return question_tokens(question, index.df, index.n_docs)
+def query_tokens(index: BM25Index, question: str, topic: frozenset[str] = frozenset()) -> list:
+    """The weighted query for a question, as this index's corpus (and its topic) weighs its words."""
+    return question_tokens(question, index.df, index.n_docs, topic)
 
 
 def _passage(record: dict) -> Passage:

@@ -85,11 +85,16 @@ def test_derived_words_share_a_prefix_token():
 
 
 def test_prefix_tokens_count_less_than_the_words_typed():
-    from pipeline.analyze import PREFIX_WEIGHT, question_tokens
+    from pipeline.analyze import PREFIX_WEIGHT, STEM_WEIGHT, analyze, question_tokens
+    from pipeline.index import BM25Index, BM25Params
 
     tokens = question_tokens("How is it diagnosed?")
-    assert "diagnos" in tokens
-    assert ("~diagn", PREFIX_WEIGHT) in tokens and 0 < PREFIX_WEIGHT < 1
+    assert ("diagnos", STEM_WEIGHT) in tokens and ("~diagn", PREFIX_WEIGHT) in tokens
+    docs = ["Most patients recovered within weeks.", "Recovery takes months of rehabilitation.",
+            "The weather was mild all year."]
+    index = BM25Index.build([analyze(d) for d in docs], BM25Params())
+    ranked, scores = index.search(question_tokens("Has anyone recovered?"), 3)
+    assert list(ranked[:2]) == [0, 1] and scores[1] > 0  # the form typed first, its relative found too
 
 
 def test_names_rare_in_the_corpus_count_more():
@@ -99,23 +104,28 @@ def test_names_rare_in_the_corpus_count_more():
     def weights(question, df, n_docs):
         return {t: w for t, w in (x if isinstance(x, tuple) else (x, 1.0) for x in question_tokens(question, df, n_docs))}
 
+    from pipeline.analyze import STEM_WEIGHT
     rare = weights("MRI findings", lambda t: 2, 100)
-    assert rare["mri"] == ENTITY_WEIGHT > 1 and rare["find"] == 1.0
+    assert rare["mri"] == ENTITY_WEIGHT > 1 and rare["find"] == STEM_WEIGHT  # "findings" also has ~findi
     assert weights("mri findings", lambda t: 2, 100)["mri"] == 1.0  # not spelled as a name
     assert weights("What does C5b-9 do?", lambda t: 2, 100)["c5b-9"] == ENTITY_WEIGHT
     assert weights("MRI findings", lambda t: 15, 100)["mri"] == 1.0  # common: not boosted
-    from pipeline.analyze import TOPIC_WEIGHT
-    assert weights("MRI findings", lambda t: 30, 100)["mri"] == TOPIC_WEIGHT  # the topic's own acronym
     assert weights("MRI findings", None, 0)["mri"] == 1.0
 
 
 def test_topic_words_count_less_than_the_question_focus():
-    """In a folder about one disease its name is in every other passage: it counts TOPIC_WEIGHT."""
-    from pipeline.analyze import TOPIC_WEIGHT, question_tokens
+    """In a folder about one disease its name is in the titles and in many passages: it counts TOPIC_WEIGHT."""
+    from pipeline.analyze import STEM_WEIGHT, TOPIC_WEIGHT, question_tokens
 
-    df = {"myopathi": 40, "~myopa": 40, "ivig": 2, "work": 3}.get
-    weights = {t: w for t, w in (x if isinstance(x, tuple) else (x, 1.0)
-                                 for x in question_tokens("Does IVIg work for myopathy?", lambda t: df(t, 0), 100))}
-    assert weights["myopathi"] == TOPIC_WEIGHT < 1
-    assert weights["work"] == 1.0 and weights["ivig"] > 1.0  # a rare name counts more, not less
-    assert question_tokens("Does IVIg work for myopathy?", lambda t: df(t, 0))[-1] != ("myopathi", TOPIC_WEIGHT)
+    df = {"myopathi": 40, "~myopa": 40, "antibodi": 40, "~antib": 40, "ivig": 2, "work": 3}.get
+    topic = frozenset({"myopathi", "~myopa"})
+
+    def weights(question, topic):
+        return {t: w for t, w in (x if isinstance(x, tuple) else (x, 1.0)
+                                  for x in question_tokens(question, lambda t: df(t, 0), 100, topic))}
+
+    w = weights("Does IVIg work for myopathy?", topic)
+    assert w["myopathi"] == pytest.approx(STEM_WEIGHT * TOPIC_WEIGHT)
+    assert w["work"] == 1.0 and w["ivig"] > 1.0  # a rare name counts more, not less
+    assert weights("Which antibodies cause myopathy?", topic)["antibodi"] == STEM_WEIGHT  # common, not the topic
+    assert weights("Does IVIg work for myopathy?", frozenset())["myopathi"] == STEM_WEIGHT

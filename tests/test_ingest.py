@@ -179,3 +179,16 @@ def test_settings_change_rebuilds_from_scratch(tmp_path, monkeypatch):
     report = build_index("seeds", tmp_path / "index", notify=said.append)
     assert report.full and report.reused == 0
     assert any("from scratch" in line for line in said)
+
+
+def test_topic_terms_are_the_words_of_most_titles(tmp_path):
+    from pipeline.ingest import topic_terms
+
+    def unit(*titles):
+        return ("s", [{"title_tokens": " ".join(t), "sections": []} for t in titles])
+
+    units = [unit(["necrot", "myopathi"]), unit(["immun", "necrot", "myopathi"]), unit([]), unit(["statin"])]
+    assert topic_terms(units) == ["myopathi", "necrot"]  # in 2 of the 3 titled documents
+    assert topic_terms([unit(["a"]), unit(["b"]), unit(["c"])]) == []  # unrelated documents: no topic
+    build_index("seeds", tmp_path / "index")
+    assert {"myopathi", "necrot"} <= set(Searcher(current_generation(tmp_path / "index")).topic)
