@@ -231,7 +231,32 @@ def topic_terms(units: list[tuple[str, list[dict]]]) -> list[str]:
             titled += bool(terms)
             for term in terms:
                 counts[term] = counts.get(term, 0) + 1
-    return sorted(t for t, n in counts.items() if titled and n >= TOPIC_TITLE_SHARE * titled)
+    topic = {t for t, n in counts.items() if titled and n >= TOPIC_TITLE_SHARE * titled}
+    # The topic's acronyms are the topic too: "Immune-Mediated Necrotizing Myopathy (IMNM)".
+    for _, documents in units:
+        for document in documents:
+            for section in document["sections"]:
+                for sentence in section["sentences"]:
+                    for long_form, acronym in _acronyms(sentence):
+                        terms = [t for t in analyzer.analyze(long_form) if not t.startswith("~")]
+                        if terms and sum(t in topic for t in terms) >= TOPIC_TITLE_SHARE * len(terms):
+                            topic.update(analyzer.analyze(acronym))
+    return sorted(topic)
+
+
+_ACRONYM_RE = re.compile(r"((?:[\w-]+\s+){1,6}[\w-]+)\s+\(([A-Z][A-Za-z]{1,7})\)")
+
+
+def _acronyms(sentence: str) -> list[tuple[str, str]]:
+    """(long form, acronym) pairs a sentence defines: the acronym's letters are the
+    initials of the words (or hyphenated parts) just before it."""
+    out = []
+    for match in _ACRONYM_RE.finditer(sentence):
+        words, acronym = re.split(r"[\s-]+", match.group(1)), match.group(2)
+        n = len(acronym)
+        if len(words) >= n and "".join(w[:1] for w in words[-n:]).lower() == acronym.lower():
+            out.append((" ".join(words[-n:]), acronym))
+    return out
 
 
 def _key_hash(key: str) -> int:

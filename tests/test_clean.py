@@ -211,7 +211,7 @@ def test_markdown_headings_and_links():
     assert "See the guide." in doc.text and "http" not in doc.text
 
 
-@pytest.mark.parametrize("name", ["a", "b", "c", "d", "seeds"])
+@pytest.mark.parametrize("name", ["a", "b", "c", "d", "e", "seeds"])
 def test_labeled_pages_gate(name):
     """Labelled pages by authors who never saw the cleaner: content kept, noise removed."""
     import json

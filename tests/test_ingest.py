@@ -191,4 +191,16 @@ def test_topic_terms_are_the_words_of_most_titles(tmp_path):
     assert topic_terms(units) == ["myopathi", "necrot"]  # in 2 of the 3 titled documents
     assert topic_terms([unit(["a"]), unit(["b"]), unit(["c"])]) == []  # unrelated documents: no topic
     build_index("seeds", tmp_path / "index")
-    assert {"myopathi", "necrot"} <= set(Searcher(current_generation(tmp_path / "index")).topic)
+    topic = set(Searcher(current_generation(tmp_path / "index")).topic)
+    assert {"myopathi", "necrot", "imnm", "nam"} <= topic  # acronyms defined for the title's phrase
+    assert not {"mri", "ck", "statin", "antibodi"} & topic
+
+
+def test_acronyms_are_the_initials_of_the_words_before_them():
+    from pipeline.ingest import _acronyms
+
+    assert _acronyms("Immune-Mediated Necrotizing Myopathy (IMNM), also called Necrotizing Autoimmune "
+                     "Myopathy (NAM), is rare.") == [("Immune Mediated Necrotizing Myopathy", "IMNM"),
+                                                     ("Necrotizing Autoimmune Myopathy", "NAM")]
+    assert _acronyms("Magnetic resonance imaging (MRI) may show edema.") == [("Magnetic resonance imaging", "MRI")]
+    assert _acronyms("It was given with food (Table 2) and water (see below).") == []
