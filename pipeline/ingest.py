@@ -244,18 +244,21 @@ def topic_terms(units: list[tuple[str, list[dict]]]) -> list[str]:
     return sorted(topic)
 
 
-_ACRONYM_RE = re.compile(r"((?:[\w-]+\s+){1,6}[\w-]+)\s+\(([A-Z][A-Za-z]{1,7})\)")
+_ACRONYM_RE = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
 
 
 def _acronyms(sentence: str) -> list[tuple[str, str]]:
     """(long form, acronym) pairs a sentence defines: the acronym's letters are the
     initials of the words (or hyphenated parts) just before it."""
     out = []
+    if "(" not in sentence:  # the common case, and the scan runs over every sentence
+        return out
     for match in _ACRONYM_RE.finditer(sentence):
-        words, acronym = re.split(r"[\s-]+", match.group(1)), match.group(2)
+        acronym = match.group(1)
         n = len(acronym)
-        if len(words) >= n and "".join(w[:1] for w in words[-n:]).lower() == acronym.lower():
-            out.append((" ".join(words[-n:]), acronym))
+        words = re.split(r"[\s-]+", sentence[max(0, match.start() - 40 * n):match.start()].strip())[-n:]
+        if len(words) == n and all(words) and "".join(w[0] for w in words).lower() == acronym.lower():
+            out.append((" ".join(words), acronym))
     return out
 
 
