@@ -6,9 +6,10 @@ what they miss: head and tail regions of page chrome, spliced and keyword-stuffe
 sentences). The HTML path extracts the main content from the DOM first
 (`pipeline.html`), then runs the same sentence filters over its paragraphs.
 
-    clean_text(text)  1. normalise  2. classify lines  3. filter sentences
-                      4. cut head and tail chrome, and the comment section
-                      5. keep the main block  6. assemble sections
+    clean_text(text)  1. normalise  2. classify lines (and mark plain-text tables)
+                      3. filter sentences  4. cut head and tail chrome, and the comment
+                      section  5. keep the main block (with a lead paragraph cut off
+                      above it), find the title above it  6. assemble sections
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def clean_text(text: str, source: str = "", markdown: bool = False) -> Document:
     """Clean already-extracted plain text (or Markdown) into a Document."""
     lines = _classify_lines(_normalize(text), markdown)  # 1. + 2.
     if not markdown:  # Markdown tables have pipes, handled in _classify_lines
-        _mark_tables(lines, text)
+        _mark_tables(lines, text)  # 2b.
     classified = [line.kind for line in lines]
     _filter_sentences(lines)  # 3.
     _cut_chrome_regions(lines)  # 4.

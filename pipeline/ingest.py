@@ -7,7 +7,7 @@
       3. read, decode, clean and split each new or changed source; every other one
          comes from the per-source cache (store.SourceCache)
       4. drop duplicate sentences across sources, pack passages (global, from the cache)
-      5. index the passages (index.BM25Index)
+      5. index the passages (index.BM25Index); note the corpus's topic (topic_terms)
       6. write a new generation, switch to it atomically, tidy up
 
 Only step 3 is per source and slow (cleaning and sentence splitting); steps 4-6 are
