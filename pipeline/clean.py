@@ -60,6 +60,7 @@ SPLICE_TRIGRAM_ALONE = 0.5  # this much copied in trigrams is a splice whatever 
 BOILERPLATE_MAX_WORDS = 40  # a long paragraph that mentions "privacy policy" is content
 MENU_MIN_SEPARATORS = 3  # "A - B - C - D": a menu once three separators join short items
 MENU_MAX_ITEM_WORDS = 4
+SECTION_OPENING_MIN_WORDS = 15  # a paragraph this long after a repeated heading makes it a section's
 REPEATED_LINE_MIN_COUNT = 2  # Gopher counts duplicate lines as repetition; prose lines never recur
 COMMENTS_MIN_BODY_WORDS = 50  # a comment count beside the lead or byline is not the end of the article
 # Main block (step 5): a line scores its word count when it anchors the body, nothing
@@ -89,6 +90,7 @@ _ELLIPSIS_BREAK_RE = re.compile(r"(\.\.\.|…)\s+(?=[\"'“(]?[A-Z])")
 _MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_CONTENTS_ENTRY_RE = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\.?\s+\S")  # "2 Cause", "3.1 Tests"
 _NUMBERED_RE = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 _COLUMN_GAP_RE = re.compile(r"(?<=\S)(?: {2,}|\t+)(?=\S)")
 _CARET_REFERENCE_RE = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?\^\s")
@@ -265,7 +267,8 @@ def _mark_tables(lines: list[_Line], text: str) -> None:
     """Rows of a table in a plain-text dump are data, not sentences, headings or menus.
 
     A run of TABLE_MIN_ROWS or more lines with the same number of column gaps (two or
-    more spaces, or a tab, between words) is a table laid out with spaces. A run with
+    more spaces, or a tab, between words) is a table laid out with spaces; a shorter
+    run of lines of short items spaced apart is a menu ("Home   About   Contact"). A run with
     the same number of " | " separators is one too if at least two of its rows hold
     numbers: a menu of links has the pipes but not the figures. Rows are kept as fields.
     """
@@ -283,6 +286,11 @@ def _mark_tables(lines: list[_Line], text: str) -> None:
                 for line in rows:  # rows of numbers are data here, not stray symbols
                     if not noise.BOILERPLATE_RE.search(line.text):
                         line.kind = "field"
+            elif not needs_digits:
+                for k in range(i, j):  # a lone line of short items spaced apart is a menu
+                    cells = _COLUMN_GAP_RE.split(raw[k].strip())
+                    if len(cells) > MENU_MIN_SEPARATORS and all(len(_words(c)) <= MENU_MAX_ITEM_WORDS for c in cells):
+                        lines[k].kind = "chrome"
             i = max(j, i + 1)
 
 
@@ -308,9 +316,22 @@ def _mark_repeated_lines(lines: list[_Line]) -> None:
     """Mark lines that occur twice on a page as chrome: menus, teasers and widgets repeat, prose does not."""
     keys = [" ".join(_words(line.text.lower())) for line in lines]
     counts = Counter(k for k, line in zip(keys, lines) if line.kind != "blank")
-    for key, line in zip(keys, lines):
+    in_contents = {k for k, line in zip(keys, lines) if _CONTENTS_ENTRY_RE.match(line.text)}
+    content = [i for i, line in enumerate(lines) if line.kind != "blank"]
+    following = {i: lines[j] for i, j in zip(content, content[1:])}
+    for i, (key, line) in enumerate(zip(keys, lines)):
         if line.kind != "blank" and key and counts[key] >= REPEATED_LINE_MIN_COUNT:
+            # A section heading is repeated by the page's table of contents ("2 Cause");
+            # the copy that a paragraph follows is the heading itself.
+            if (key in in_contents and line.kind == "heading" and not _CONTENTS_ENTRY_RE.match(line.text)
+                    and i in following and _opens_prose(following[i])):
+                continue
             line.kind = "chrome"
+
+
+def _opens_prose(line: _Line) -> bool:
+    return (line.kind == "prose" and len(_words(line.text)) >= SECTION_OPENING_MIN_WORDS
+            and bool(_TERMINAL_RE.search(line.text)))
 
 
 def _confirm_headings(lines: list[_Line], raw_lines: list[str]) -> None:
@@ -611,6 +632,8 @@ def _extend_to_lead(lines: list[_Line], first: int) -> int:
             break
         if line.is_body and line.kind == "prose" and len(line.sentences) >= LEAD_MIN_SENTENCES:
             start = i
+    while start < first and start > 0 and lines[start - 1].kind in ("field", "blank"):
+        start -= 1  # the infobox just above the lead ("Other names: ...", "Specialty: ...")
     return start
 
 
@@ -634,7 +657,8 @@ def _find_title(lines: list[_Line], classified: list[str]) -> None:
         looked += 1
         if looked > TITLE_LOOKBACK_LINES or len(found) == TITLE_MAX_LINES:
             break
-        if classified[i] in ("title", "heading", "field", "prose") and _is_headline(lines[i]):
+        in_fields = classified[i] == "field" and "field" in (classified[i - 1] if i else "", _next(classified, i))
+        if classified[i] in ("title", "heading", "field", "prose") and not in_fields and _is_headline(lines[i]):
             found.append(i)
         elif found:
             break  # the headline block has ended: above it is the page's header
@@ -647,6 +671,11 @@ def _find_title(lines: list[_Line], classified: list[str]) -> None:
     lines[top].kind = "title"
     for i in found[:-1]:
         lines[i].kind = "field"  # the standfirst: kept as written
+
+
+def _next(kinds: list[str], i: int) -> str:
+    """The kind of the next non-blank line after i, or ""."""
+    return next((k for k in kinds[i + 1:] if k != "blank"), "")
 
 
 def _is_headline(line: _Line) -> bool:

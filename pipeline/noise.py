@@ -75,7 +75,7 @@ BOILERPLATE_RE = re.compile(
 UI_COMMAND_RE = re.compile(
     r"^(?:search|find|browse|filter|sort|view all|see all|show all|login|log in|sign in|"
     r"register|subscribe|share|print|download|menu|home|contact us|about us|more|"
-    r"create (?:an? |free |your )?account|sign up|log out|sign out|reply|report|jump to|skip to)\b",
+    r"create (?:an? |free |your )?account|sign up|log out|sign out|not logged in|reply|report|jump to|skip to)\b",
     re.IGNORECASE,
 )
 UI_COMMAND_MAX_WORDS = 6

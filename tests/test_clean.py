@@ -263,3 +263,23 @@ def test_numbered_and_labelled_lists_are_kept():
     for item in ("Mycophenolate mofetil", "Azathioprine", "Common (may affect up to 1 in 10 people):",
                  "Uncommon (may affect up to 1 in 100 people):", "thinning of the bones"):
         assert item in text, item
+
+
+def test_wiki_mirror_headings_listed_in_contents_infobox_and_spaced_menu():
+    page = ("Not logged in   Talk   Contributions   Create account   Log in\n"
+            "Kakapo\nFrom BirdPedia, the free bird encyclopedia\n"
+            "Other names: owl parrot, night parrot\nFamily: Strigopidae\nStatus: Critically endangered\n"
+            "The kakapo is a large, flightless, nocturnal parrot endemic to New Zealand. It is the heaviest "
+            "parrot in the world and may live for up to 90 years. Fewer than 250 birds are alive today.\n"
+            "Contents\n1 Description\n2 Breeding\n3 Conservation\n\n"
+            "Description\nThe kakapo has finely blotched yellow and green plumage, a distinct facial disc of "
+            "sensory feathers and a large grey beak, and it climbs trees instead of flying.\n"
+            "Breeding\nKakapo breed only in years when rimu trees fruit heavily, which happens every two to four "
+            "years, and the males gather to call from shallow bowls dug in the ground.\n"
+            "Conservation\nEvery known kakapo lives on predator-free islands, where rangers monitor each bird "
+            "and supplement its food during the breeding season.\n")
+    doc = clean_text(page)
+    assert [s.heading for s in doc.sections][-3:] == ["Description", "Breeding", "Conservation"]
+    text = doc.text + " " + doc.title
+    assert "Other names: owl parrot, night parrot" in text and "Status: Critically endangered" in text
+    assert "Contributions" not in text and "1 Description" not in text
