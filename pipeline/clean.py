@@ -174,6 +174,8 @@ def _is_chrome_line(text: str) -> bool:
     """Lines that are page furniture whatever their neighbours: menus, media, labels."""
     if noise.CHROME_LABELS_RE.match(text) or noise.RELATED_LABEL_RE.match(text):
         return True
+    if noise.BREADCRUMB_RE.match(text) or noise.PAGINATION_RE.match(text):
+        return True
     if _CARET_REFERENCE_RE.match(text):  # "2. ^ Harris, M. P. (2011). The Puffin.": a wiki reference
         return True
     if noise.MEDIA_FILE_RE.fullmatch(text.strip(" .")):

@@ -40,7 +40,7 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
     "items in cart", "add to cart", "add to basket", "add to bag", "add to trolley", "shopping cart",
     "shopping basket", "email updates", "email alerts",
     "search results", "search history", "advanced search", "search option", "results per page",
-    "you are offline", "you're offline",
+    "you are offline", "you're offline", "not available in your country", "not available in your region",
     "temporarily unavailable", "unable to load", "due to an error", "page not found",
     "an error occurred", "try again later", "skip to content", "skip to main content",
     "back to top", "click here", "read more", "load more", "show more", "print this page",
@@ -137,7 +137,11 @@ LANGUAGE_NAMES = (
 LANGUAGE_RE = re.compile(r"(?<!\w)(?:" + "|".join(LANGUAGE_NAMES) + r")(?!\w)", re.I)
 
 # Menu lines: short items joined by separators ("Home - About - Contact", "A | B | C").
-MENU_SEPARATOR_RE = re.compile(r"\s(?:[-|·•»/>]|::)\s")
+MENU_SEPARATOR_RE = re.compile(r"\s(?:[-|·•»›/>]|::)\s")
+# Breadcrumbs start at the home page ("Home › Living with X › What is X?"); pagination
+# is numbers and a next/previous link ("1 2 3 … 17 Next »").
+BREADCRUMB_RE = re.compile(r"^\s*home\s*[›»>/|:]\s*\S", re.IGNORECASE)
+PAGINATION_RE = re.compile(r"^\W*(?:(?:\d{1,4}|…|\.\.\.)\s+){2,}.*\b(?:next|previous|prev|older|newer)\b", re.IGNORECASE)
 
 # Bylines and datelines: "By Jane Doe, 12 May 2023", "Posted by admin on March 3, 2024".
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -187,11 +191,11 @@ RELATED_LABEL_RE = re.compile(
 CTA_VERB_RE = re.compile(
     r"^\W*(?:(?P<sell>buy|book|order|shop|download|subscribe|sign up|register|join|install|claim|grab|"
     r"upgrade|donate|reserve|enrol|enroll)|try|call|contact|visit|see|discover|learn|save|compare|get|ask|"
-    r"keep reading|never miss|don'?t miss|find out|check out|explore|start|request|schedule)\b",
+    r"keep reading|never miss|don'?t miss|find out|check out|explore|start|request|schedule|listen|watch|read)\b",
     re.IGNORECASE,
 )
 CTA_CUE_RE = re.compile(
-    r"\b(?:our|us|free|online|app|offer|deal|discount|quote|here|today only)\b|[$€£]\s?\d|\d\s?%|>>|[↓→]",
+    r"\b(?:our|us|free|online|app|offers?|deals?|discounts?|quotes?|here|today only)\b|[$€£]\s?\d|\d\s?%|>>|[↓→]",
     re.IGNORECASE,
 )
 # Right after a verb of selling, the reader's own "your" is a cue as well ("Book your

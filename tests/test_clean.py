@@ -283,3 +283,18 @@ def test_wiki_mirror_headings_listed_in_contents_infobox_and_spaced_menu():
     text = doc.text + " " + doc.title
     assert "Other names: owl parrot, night parrot" in text and "Status: Critically endangered" in text
     assert "Contributions" not in text and "1 Description" not in text
+
+
+@pytest.mark.parametrize("line", [
+    "Home › Living with cystinosis › What is cystinosis?",
+    "1 2 3 4 … 17 Next »",
+    "This content is not available in your country.",
+    "(Listen to our podcast episode on diagnostic delays here.)",
+    "Compare Disability Insurance Quotes in 60 Seconds - No Medical Exam",
+])
+def test_breadcrumbs_pagination_and_promotions_are_noise(line):
+    page = ("Cystinosis\n\nCystinosis is a rare inherited disease in which the amino acid cystine builds up "
+            "inside cells and forms crystals that damage the kidneys and eyes.\n" + line + "\n"
+            "Treatment with cysteamine lowers the cystine level in cells and slows the damage to the kidneys.\n")
+    text = clean_text(page).text
+    assert "cysteamine lowers the cystine level" in text and _norm(line)[:30] not in _norm(text)
