@@ -195,7 +195,7 @@ def _is_chrome_line(text: str) -> bool:
         # Headings and fields are not judged sentence by sentence: a short line without
         # a full stop that carries a boilerplate phrase is furniture ("Look inside ›
         # Paperback $24.99", "Results per page: 10 | 25 | 50").
-        if len(words) <= CHROME_PHRASE_MAX_WORDS and noise.BOILERPLATE_RE.search(text):
+        if len(words) <= CHROME_PHRASE_MAX_WORDS and (noise.BOILERPLATE_RE.search(text) or _is_call_to_action(text)):
             return True
     items = noise.MENU_SEPARATOR_RE.split(text)
     # One long item may be a call to action or a tagline at the end of the menu.
