@@ -34,7 +34,9 @@ BOILERPLATE_PHRASES: tuple[str, ...] = (
     # affiliate and editorial disclosures
     "affiliate links", "affiliate link", "amazon associate", "qualifying purchases",
     "general guidance only", "general information only", "does not replace a consultation",
-    "not a substitute for",
+    "not a substitute for", "not an exhaustive list", "not a complete list",
+    # an abstract's own framing, pasted into another page ("We will review the clinical...")
+    "we will review", "in this review", "this review summarizes", "this review summarises",
     # account, search and page UI (RefinedWeb "Sign-in", CMS and portal widgets)
     "sign in to", "sign-in", "sign up", "log in to", "login to", "create an account", "my account",
     "items in cart", "add to cart", "add to basket", "add to bag", "add to trolley", "shopping cart",

@@ -45,12 +45,17 @@ def _punkt():
     return PunktSentenceTokenizer(params)
 
 
+# A footnote number glued to a full stop ("treated with statins.1 We will...") hides the
+# sentence boundary from Punkt: the number is kept with its sentence, the break restored.
+_FOOTNOTE_BREAK_RE = re.compile(r"(?<=[a-z]\.\d)(?=\s+[A-Z])|(?<=[a-z]\.\d\d)(?=\s+[A-Z])")
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of one paragraph, whitespace-trimmed."""
     text = text.strip()
     if not text:
         return []
-    return [s.strip() for s in _punkt().tokenize(text) if s.strip()]
+    return [s.strip() for part in _FOOTNOTE_BREAK_RE.split(text) for s in _punkt().tokenize(part) if s.strip()]
 
 
 def word_count(text: str) -> int:

@@ -20,3 +20,11 @@ def test_punkt_loads_without_scipy_stats_and_leaves_it_importable():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_footnote_number_after_a_full_stop_still_ends_the_sentence():
+    from pipeline.split import split_sentences
+
+    assert split_sentences("It occurs in 2 of every 100 000 patients treated with statins.1 We will review it.") == [
+        "It occurs in 2 of every 100 000 patients treated with statins.1", "We will review it."]
+    assert split_sentences("Version 2.1 The end.") == ["Version 2.1 The end."]
