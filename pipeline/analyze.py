@@ -93,6 +93,13 @@ ENTITY_MAX_SHARE = 0.1
 TOPIC_WEIGHT = 0.3
 TITLE_TOPIC_MIN_SHARE = 0.1
 
+# Definition questions: "what is X", X a name of up to five words.
+DEFINITION_RE = re.compile(
+    r"^\s*what(?:'s| is| are) (?:an? )?((?!(?:the|this|that|these|those|it|my|your)\b)[^\s?,;]+(?: [^\s?,;]+){0,4})\s*\??\s*$"
+)
+_NOT_IN_TERM = frozenset("for of in on with when to from by about after before do does can is are was my your".split())
+DEFINITION_WEIGHT = 1.0
+
 # How an expansion's corpus share s = df(clinical) / (df(clinical) + df(lay)) becomes its
 # query weight: max(FLOOR, s) ** POWER. The square root and the floor soften the
 # share where counts are small (a three-page corpus); measured on the seed questions
@@ -243,6 +250,11 @@ def question_tokens(question: str, df: Callable[[str], int] | None = None, n_doc
             weight *= ENTITY_WEIGHT
         own.append(t if weight == 1.0 else (t, weight))
     out = own + [(term, weight) for term, weight in weights.items()]
+    if _asks_what_it_is(question):
+        # "What is X?" asks for a definition: the passage that defines X, often under a
+        # heading that says so, rather than any passage that names X.
+        out += [(t, DEFINITION_WEIGHT * (PREFIX_WEIGHT if _is_prefix(t) else 1.0))
+                for t in analyze("definition") if t not in tokens]
     if df and n_docs and topic:
         out = [_damp_topic(t, df, n_docs, topic) for t in out]
     return out
@@ -254,6 +266,13 @@ def _damp_topic(token, df: Callable[[str], int], n_docs: int, topic: frozenset[s
     if term in topic and df(term) >= TITLE_TOPIC_MIN_SHARE * n_docs:
         return (term, weight * TOPIC_WEIGHT)
     return token
+
+
+def _asks_what_it_is(question: str) -> bool:
+    """ "What is X?" / "What are X?" where X is a name of up to five words, not a clause
+    ("what is the usual treatment for it" asks about something else)."""
+    match = DEFINITION_RE.match(normalize(question))
+    return bool(match) and not _NOT_IN_TERM.intersection(match.group(1).split())
 
 
 def _name_tokens(question: str) -> set[str]:

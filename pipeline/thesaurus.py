@@ -45,6 +45,7 @@ LAY_TO_CLINICAL: tuple[tuple[str, str], ...] = (
     ("everyday", "daily activities"),
     ("daily life", "daily activities"),
     ("hard to", "difficulty"),
+    ("hard", "difficulty difficult"),
     ("trouble", "difficulty"),
     ("fever", "febrile"),
     ("muscle damage", "necrosis necrotizing"),

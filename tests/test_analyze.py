@@ -129,3 +129,19 @@ def test_topic_words_count_less_than_the_question_focus():
     assert w["work"] == 1.0 and w["ivig"] > 1.0  # a rare name counts more, not less
     assert weights("Which antibodies cause myopathy?", topic)["antibodi"] == STEM_WEIGHT  # common, not the topic
     assert weights("Does IVIg work for myopathy?", frozenset())["myopathi"] == STEM_WEIGHT
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("What is immune-mediated necrotizing myopathy?", True),
+    ("what is IMNM", True),
+    ("What is a cataract?", True),
+    ("What is the usual treatment when you are first diagnosed?", False),
+    ("What is the ICD-10 code for IMNM?", False),
+    ("what are the symptoms", False),
+    ("what is it", False),
+])
+def test_what_is_questions_ask_for_a_definition(question, asks):
+    from pipeline.analyze import question_tokens
+
+    terms = {t if isinstance(t, str) else t[0] for t in question_tokens(question)}
+    assert ("definit" in terms) == asks
