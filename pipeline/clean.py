@@ -36,7 +36,7 @@ TITLE_LOOKBACK_LINES = 6  # a headline sits at most a byline, a date and a share
 TITLE_MAX_LINES = 2  # a headline and its standfirst
 HEADLINE_MIN_WORDS = 4  # shorter unmarked lines are names, sections and labels ("Eric Song", "Opinions")
 HEADLINE_MAX_WORDS = 30
-TABLE_MIN_ROWS = 3  # a header and two rows: two aligned lines can be chance  # "Synonym(s):", "Key facts:" above a list label it
+TABLE_MIN_ROWS = 3  # a header and two rows: two aligned lines can be chance
 MIN_SENTENCE_WORDS = 3  # C4 drops lines of fewer than 3 words
 PROSE_MIN_WORDS = 6  # a sentence this long with terminal punctuation anchors the body
 TITLE_CASE_MIN_WORDS = 4  # shorter runs of capitals are names, not teasers
@@ -70,8 +70,8 @@ COMMENTS_MIN_BODY_WORDS = 50  # a comment count beside the lead or byline is not
 # Swept on the ScrapingHub raw dumps; each value below is the best of its sweep.
 BLOCK_CHROME_PENALTY = 15.0  # a chrome line costs about one short paragraph (swept 4-40)
 CHROME_RUN_CAP = 30.0  # a run of chrome costs at most two lines: an ad or table splitting the article is one gap
-ISOLATED_WEIGHT = 0.5
-LEAD_MIN_SENTENCES = 3  # a lead paragraph; teasers and captions are one or two sentences  # a body line with no body neighbour (teaser summary, caption) pulls half as hard
+ISOLATED_WEIGHT = 0.5  # a body line with no body neighbour (teaser summary, caption) pulls half as hard
+LEAD_MIN_SENTENCES = 3  # a lead paragraph; teasers and captions are one or two sentences
 # Below about two sentences of body there is no main block to find (short notes, lists,
 # tables): the line rules alone decide, as the short-text pages of CleanEval need.
 MAIN_BLOCK_MIN_SCORE = 30.0  # swept 0-100: 30 is best, and safest for short pages
@@ -158,9 +158,13 @@ def _normalize_line(line: str) -> str:
     return _SPACE_RE.sub(" ", line).strip()
 
 
+def _raw_lines(text: str) -> list[str]:
+    """The page's lines as written (any line ending, form feeds as breaks)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+
+
 def _normalize(text: str) -> list[str]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    return [_normalize_line(line) for line in text.split("\n")]
+    return [_normalize_line(line) for line in _raw_lines(text)]
 
 
 # --- 2. classify lines ----------------------------------------------------------------
@@ -274,7 +278,7 @@ def _mark_tables(lines: list[_Line], text: str) -> None:
     the same number of " | " separators is one too if at least two of its rows hold
     numbers: a menu of links has the pipes but not the figures. Rows are kept as fields.
     """
-    raw = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    raw = _raw_lines(text)  # one per line of _normalize(text): column gaps are still there
     for count, needs_digits in ((lambda line: len(_COLUMN_GAP_RE.findall(line.strip())), False),
                                 (lambda line: line.count(" | ") + line.count(" || "), True)):
         gaps = [count(line) for line in raw]

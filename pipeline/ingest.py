@@ -238,7 +238,7 @@ def topic_terms(units: list[tuple[str, list[dict]]]) -> list[str]:
             for section in document["sections"]:
                 for sentence in section["sentences"]:
                     for long_form, acronym in _acronyms(sentence):
-                        terms = [t for t in analyzer.analyze(long_form) if not t.startswith("~")]
+                        terms = [t for t in analyzer.analyze(long_form) if not t.startswith(analyzer.PREFIX_MARK)]
                         if terms and sum(t in topic for t in terms) >= TOPIC_TITLE_SHARE * len(terms):
                             topic.update(analyzer.analyze(acronym))
     return sorted(topic)

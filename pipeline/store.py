@@ -96,20 +96,25 @@ def file_crc32(path: Path) -> int:
     did a sha256 stored next to the files it vouches for.
     """
     crc = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            crc = zlib.crc32(chunk, crc)
+    for chunk in _chunks(path):
+        crc = zlib.crc32(chunk, crc)
     return crc
 
 
 def _file_digests(path: Path) -> dict:
     """Size, CRC-32 and sha256 of a file, read once."""
     crc, sha = 0, hashlib.sha256()
+    for chunk in _chunks(path):
+        crc = zlib.crc32(chunk, crc)
+        sha.update(chunk)
+    return {"size": path.stat().st_size, "crc32": crc, "sha256": sha.hexdigest()}
+
+
+def _chunks(path: Path):
+    """The file's bytes in HASH_CHUNK pieces: never the whole file in memory."""
     with open(path, "rb") as handle:
         while chunk := handle.read(HASH_CHUNK):
-            crc = zlib.crc32(chunk, crc)
-            sha.update(chunk)
-    return {"size": path.stat().st_size, "crc32": crc, "sha256": sha.hexdigest()}
+            yield chunk
 
 
 def new_generation_dir(index_dir: Path) -> Path:
