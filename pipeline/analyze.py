@@ -160,12 +160,16 @@ def _analyze_word(word: str) -> tuple[str, ...]:
 
 def normalize(text: str) -> str:
     """NFKC-normalise and lower-case (full-width letters, ligatures, odd dashes)."""
+    return _unify(text).lower()
+
+
+def _unify(text: str) -> str:
+    """`normalize` without the lower-casing, for what reads case (names in questions)."""
     text = unicodedata.normalize("NFKC", text)
     # The many Unicode hyphens and dashes join compounds like the ASCII one.
     text = re.sub("[\u2010\u2011\u2012\u2013\u2212]", "-", text)
     # Symbols that stand for words: "20-30%" is also found by "percent".
-    text = text.replace("%", " percent ")
-    return text.lower()
+    return text.replace("%", " percent ")
 
 
 def analyze(text: str) -> list[str]:
@@ -279,7 +283,7 @@ def _name_tokens(question: str) -> set[str]:
     """Tokens of the names a question spells as names: two or more capitals (MRI, IgG,
     anti-HMGCR) or letters with digits (C5b-9, IL-6, G72.4)."""
     out: set[str] = set()
-    for word in TOKEN_RE.findall(unicodedata.normalize("NFKC", question)):
+    for word in TOKEN_RE.findall(_unify(question)):
         if sum(c.isupper() for c in word) >= 2 or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word)):
             out.update(t for t in _analyze_word(word.lower()) if not _is_prefix(t))
     return out

@@ -145,3 +145,13 @@ def test_what_is_questions_ask_for_a_definition(question, asks):
 
     terms = {t if isinstance(t, str) else t[0] for t in question_tokens(question)}
     assert ("definit" in terms) == asks
+
+
+def test_a_name_written_with_a_unicode_dash_counts_as_the_same_name():
+    from pipeline.analyze import question_tokens
+
+    def weights(question):
+        return {t: w for t, w in (x if isinstance(x, tuple) else (x, 1.0)
+                                  for x in question_tokens(question, lambda t: 2, 100))}
+
+    assert weights("Is anti\u2013HMGCR the cause?") == weights("Is anti-HMGCR the cause?")
