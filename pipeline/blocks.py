@@ -1,0 +1,47 @@
+"""Typed blocks: what every reader produces and every cleaning pass judges.
+
+A reader turns one format into a flat list of blocks in document order (headings,
+paragraphs, list items, table rows, code); the cleaner gives each block a verdict
+with its reason; `assemble` turns the kept blocks back into a Document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """What a block is on the page (from markup, or from the shape of plain text)."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    ITEM = "item"  # a list entry
+    ROW = "row"  # a table row, cells joined with " | "
+    CODE = "code"  # a code block: kept as written, never judged
+    SENTENCE = "sentence"  # one sentence of a run-together paragraph, judged on its own
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of a page, as a reader found it."""
+
+    kind: Kind
+    text: str
+    level: int = 0  # 1..6 for headings
+    link_share: float = 0.0  # share of the text inside links (HTML only)
+    run: int = -1  # for SENTENCE blocks: the index of the paragraph they came from
+    comments: bool = False  # the page's comment section (HTML: trafilatura's comments)
+
+    def with_text(self, text: str) -> "Block":
+        return replace(self, text=text)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A cleaning decision and why: the pass that decided, and its reason in words."""
+
+    keep: bool
+    by: str  # the pass: "reader", "empty", "model", "vocabulary", "trusted", ...
+    reason: str
+    score: float | None = None  # the model's probability of content, where it judged

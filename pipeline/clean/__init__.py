@@ -1,0 +1,239 @@
+"""Blocks -> verdicts -> Document: named passes, each verdict with its reason.
+
+    clean_blocks(blocks)   1. normalise    tidy spaces, strip control characters and wiki markers
+                           2. split_runs   a paragraph that is a long run of sentences is
+                                           judged sentence by sentence (spun and dumped pages)
+                           3. judge        code is kept as written; a block with no words is
+                                           dropped; every other block is scored by the learned
+                                           model (model.json, trained by train.py) on its shape,
+                                           statistics, position and repetition
+                           4. tidy         a heading with nothing kept under it goes
+    assemble(...)          the kept blocks as a Document: sections under headings
+
+`clean_text`, `clean_markdown` and `clean_html` read a format (pipeline.readers) and run
+the same passes; `explain_*` return every block with its verdict for `winnow clean
+--explain`. Sources a user trusts (CleanOptions(trusted=True)) keep every block.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..blocks import Block, Kind, Verdict
+from ..records import Document, Section
+from . import model as scorer
+from .features import FEATURES, page_features
+
+# A paragraph of this many sentences or more is a run (a dump, a spun page), not a
+# paragraph a writer made: each of its sentences is judged alone. Prose paragraphs
+# rarely pass eight sentences; spun pages are one run of hundreds.
+RUN_MIN_SENTENCES = 10
+RUN_MIN_CHARS = 1200  # cheaper pre-check before splitting into sentences
+# A reason names the features that pulled the score down most.
+REASON_FEATURES = 3
+
+_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# C0 and C1 control characters (tab and newline are spaces by then) and escape sequences
+# never reach the index or a terminal.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
+# Wiki and CMS markers inside a line (C4 strips "[edit]" and "[citation needed]").
+_INLINE_MARKER_RE = re.compile(
+    r"\[\s{0,3}(?:edit(?:\s{0,3}\|\s{0,3}edit source)?|edit source|citation needed|\d{1,3}|"
+    r"update|hide|show|clarification needed)\s{0,3}\]", re.IGNORECASE)
+_HAS_WORD_RE = re.compile(r"[^\W_]")
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """How a source is cleaned (saved with the index settings when it matters)."""
+
+    trusted: bool = False  # index as written: every block is kept
+    threshold: float | None = None  # the model's keep threshold; None: the trained one
+
+
+DEFAULT_OPTIONS = CleanOptions()
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One block and the verdict on it."""
+
+    block: Block
+    verdict: Verdict
+
+
+# --- entry points ---------------------------------------------------------------------
+
+
+def clean_text(text: str, source: str = "", markdown: bool = False,
+               options: CleanOptions = DEFAULT_OPTIONS) -> Document:
+    """Plain text (or Markdown) -> Document."""
+    if markdown:
+        return clean_markdown(text, source, options)
+    return assemble(explain_text(text, options), source)
+
+
+def clean_markdown(text: str, source: str = "", options: CleanOptions = DEFAULT_OPTIONS) -> Document:
+    from ..readers import markdown
+
+    meta, blocks = markdown.read(text)
+    return assemble(clean_blocks(blocks, options), source, title=_normalize(meta.get("title", "")))
+
+
+def clean_html(html: str, source: str = "", options: CleanOptions = DEFAULT_OPTIONS) -> Document:
+    """An HTML page -> Document: its main content, then the same passes."""
+    from ..readers import html as html_reader
+
+    title, blocks = html_reader.read(html)
+    return assemble(clean_blocks(blocks, options), source, title=_normalize(title))
+
+
+def explain_text(text: str, options: CleanOptions = DEFAULT_OPTIONS) -> list[Judged]:
+    from ..readers import text as text_reader
+
+    return clean_blocks(text_reader.read(text), options)
+
+
+def explain(text: str, kind: str, options: CleanOptions = DEFAULT_OPTIONS) -> list[Judged]:
+    """Every block of a decoded source ("text", "markdown", "html") with its verdict."""
+    if kind == "html":
+        from ..readers import html as html_reader
+
+        return clean_blocks(html_reader.read(text)[1], options)
+    if kind == "markdown":
+        from ..readers import markdown
+
+        return clean_blocks(markdown.read(text)[1], options)
+    return explain_text(text, options)
+
+
+# --- the passes -------------------------------------------------------------------------
+
+
+def clean_blocks(blocks: list[Block], options: CleanOptions = DEFAULT_OPTIONS) -> list[Judged]:
+    """Every block (runs split into sentences) with its verdict, in order."""
+    blocks = normalize(blocks)  # 1.
+    blocks = split_runs(blocks)  # 2.
+    judged = judge(blocks, options)  # 3.
+    return drop_empty_sections(judged)  # 4.
+
+
+def _normalize(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL_RE.sub("", text)
+    text = _INLINE_MARKER_RE.sub("", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def normalize(blocks: list[Block]) -> list[Block]:
+    """1. Blocks with tidy text; code keeps its lines; blocks left empty go."""
+    out = []
+    for block in blocks:
+        if block.kind is Kind.CODE:
+            text = "\n".join(_CONTROL_RE.sub("", line).rstrip() for line in block.text.split("\n")).strip("\n")
+        else:
+            text = _normalize(block.text.replace("\n", " "))
+        if text:
+            out.append(block.with_text(text))
+    return out
+
+
+def split_runs(blocks: list[Block]) -> list[Block]:
+    """2. A paragraph of RUN_MIN_SENTENCES sentences or more becomes one block per sentence."""
+    out = []
+    for i, block in enumerate(blocks):
+        if block.kind is Kind.PARAGRAPH and len(block.text) >= RUN_MIN_CHARS:
+            from ..split import split_sentences  # nltk only for pages that need it
+
+            sentences = split_sentences(block.text)
+            if len(sentences) >= RUN_MIN_SENTENCES:
+                out.extend(Block(Kind.SENTENCE, s, run=i, link_share=block.link_share, comments=block.comments)
+                           for s in sentences)
+                continue
+        out.append(block)
+    return out
+
+
+def judge(blocks: list[Block], options: CleanOptions) -> list[Judged]:
+    """3. A verdict for every block: code and trusted text kept, wordless text dropped, the rest scored."""
+    if options.trusted:
+        return [Judged(b, Verdict(True, "trusted", "a trusted source: indexed as written")) for b in blocks]
+    model = scorer.load()
+    threshold = model.threshold_keep if options.threshold is None else options.threshold
+    rows = page_features(blocks)
+    probabilities = model.probabilities(rows)
+    judged = []
+    for block, row, p in zip(blocks, rows, probabilities):
+        if block.kind is Kind.CODE:
+            verdict = Verdict(True, "reader", "a code block: kept as written")
+        elif not _HAS_WORD_RE.search(block.text):
+            verdict = Verdict(False, "empty", "no words: only symbols, numbers or punctuation")
+        elif p >= threshold:
+            verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f}", float(p))
+        else:
+            verdict = Verdict(False, "model", f"content score {p:.2f} < {threshold:.2f}: "
+                              + _why(model, row), float(p))
+        judged.append(Judged(block, verdict))
+    return judged
+
+
+def _why(model: scorer.Model, row: list[float]) -> str:
+    """The features that pulled a block's score down most, with their values."""
+    against = [(name, value) for name, value in model.contributions(row) if value < 0][:REASON_FEATURES]
+    index = {name: i for i, name in enumerate(FEATURES)}
+    return ", ".join(f"{name}={row[index[name]]:.2g}" for name, _ in against) or "low prior"
+
+
+def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
+    """4. A kept heading with no kept block before the next heading of its level or above goes."""
+    out = list(judged)
+    for i, item in enumerate(judged):
+        if item.block.kind is not Kind.HEADING or not item.verdict.keep:
+            continue
+        has_content = False
+        for later in judged[i + 1:]:
+            if later.block.kind is Kind.HEADING and (later.block.level or 9) <= (item.block.level or 9):
+                break
+            if later.verdict.keep and later.block.kind is not Kind.HEADING:
+                has_content = True
+                break
+        if not has_content:
+            out[i] = Judged(item.block, Verdict(False, "tidy", "a heading with nothing kept under it",
+                                                item.verdict.score))
+    return out
+
+
+# --- assembly ---------------------------------------------------------------------------
+
+
+def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
+    """The kept blocks as a Document: a section per kept heading, paragraphs in order.
+
+    List entries are written "- entry"; the kept sentences of one run join into one
+    paragraph. The title is the given one (HTML <title>, front matter), else the first
+    kept block when it is a heading.
+    """
+    kept = [j.block for j in judged if j.verdict.keep]
+    if not title and kept and kept[0].kind is Kind.HEADING:
+        title = kept[0].text
+    sections: list[Section] = []
+    heading = ""
+    paragraphs: list[str] = []
+    run = -1
+    for block in kept:
+        if block.kind is Kind.HEADING:
+            if paragraphs or heading:
+                sections.append(Section(heading, tuple(paragraphs)))
+            heading, paragraphs, run = block.text, [], -1
+            continue
+        if block.kind is Kind.SENTENCE and block.run == run and paragraphs:
+            paragraphs[-1] += " " + block.text
+        else:
+            paragraphs.append("- " + block.text if block.kind is Kind.ITEM else block.text)
+        run = block.run if block.kind is Kind.SENTENCE else -1
+    if paragraphs or heading:
+        sections.append(Section(heading, tuple(paragraphs)))
+    sections = [s for s in sections if s.paragraphs]
+    return Document(source=source, title=title, sections=tuple(sections))

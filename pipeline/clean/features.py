@@ -1,0 +1,129 @@
+"""Per-block features for the learned scorer: shape, statistics, position, repetition.
+
+Every feature is a reason a reader could give ("a short line without a full stop",
+"repeated on the page", "far from the main text", "mostly function words"), computed
+from the block, its neighbours and the page, in time linear in the page's length.
+FEATURES names them in order; the model file stores the same list and is refused
+when they differ.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from ..analyze import STOPWORDS
+from ..blocks import Block, Kind
+from .vocabulary import MAX_PHRASE_WORDS, UI_PHRASES, UI_WORDS
+
+PROSE_MIN_WORDS = 8  # a sentence-shaped block this long anchors the main text
+PROSE_MIN_STOPWORDS = 0.2  # English prose is ~40% function words; lists of names are not
+DISTANCE_CAP = 20  # blocks; farther than this from prose is simply "far"
+REPEAT_CAP = 3
+
+FEATURES: tuple[str, ...] = (
+    "kind_heading", "kind_item", "kind_row", "kind_sentence",
+    "log_words", "log_chars", "terminal", "ends_colon", "ends_ellipsis",
+    "stopword_share", "capitalised_share", "upper_share", "digit_share", "symbol_share",
+    "mean_word_length", "starts_lower", "comma_share", "separators",
+    "ui_words", "ui_share", "url_or_email",
+    "repeats", "splice_share", "anomalies",
+    "position", "prose_before_share", "is_prose", "prev_prose", "next_prose", "prose_distance",
+    "page_prose_share", "page_log_blocks", "page_mean_log_words",
+    "link_share", "comments",
+)
+
+_WORD_RE = re.compile(r"\w+")
+_URL_OR_EMAIL_RE = re.compile(r"https?://|www\.|\w@\w")
+_SEPARATORS = (" | ", " · ", " • ", " » ", " › ", " / ", " - ", " :: ")
+# Punctuation no writer types but spinners and splicers leave: a space before a comma
+# or stop, a stop glued to a comma, a mid-sentence "!" before a lower-case word.
+_ANOMALY_RE = re.compile(r" [,.;:!?](?=\s|$)|[.!?][,;]|,[.!?]|[!?] (?=[a-z])|\( \)|\(\s*[,;]")
+_TERMINAL = ".!?。！？"
+_CLOSERS = "\"'”’)]»"
+
+
+def _terminal(text: str) -> bool:
+    stripped = text.rstrip(_CLOSERS + " ")
+    return bool(stripped) and stripped[-1] in _TERMINAL and not stripped.endswith("...")
+
+
+def _ui_hits(lower_words: list[str]) -> int:
+    hits = sum(1 for w in lower_words if w in UI_WORDS)
+    for n in range(2, MAX_PHRASE_WORDS + 1):
+        hits += sum(1 for i in range(len(lower_words) - n + 1) if tuple(lower_words[i:i + n]) in UI_PHRASES)
+    return hits
+
+
+def _trigrams(words: list[str]) -> list[tuple[str, str, str]]:
+    return [(words[i], words[i + 1], words[i + 2]) for i in range(len(words) - 2)]
+
+
+def page_features(blocks: list[Block]) -> list[list[float]]:
+    """One feature row per block, in FEATURES order."""
+    n = len(blocks)
+    words = [_WORD_RE.findall(b.text) for b in blocks]
+    lower = [[w.lower() for w in ws] for ws in words]
+    keys = [" ".join(ws) for ws in lower]
+    key_counts = Counter(k for k in keys if k)
+    grams = [_trigrams(ws) for ws in lower]
+    gram_counts: Counter = Counter(g for gs in grams for g in set(gs))
+    stop = [sum(1 for w in ws if w in STOPWORDS) / len(ws) if ws else 0.0 for ws in lower]
+    prose = [b.kind is not Kind.HEADING and len(ws) >= PROSE_MIN_WORDS and _terminal(b.text)
+             and s >= PROSE_MIN_STOPWORDS for b, ws, s in zip(blocks, words, stop)]
+    total_words = sum(len(ws) for ws in words) or 1
+    prose_words = sum(len(ws) for ws, p in zip(words, prose) if p)
+    distance = _distances(prose)
+    page_prose_share = prose_words / total_words
+    page_log_blocks = math.log1p(n)
+    page_mean_log_words = sum(math.log1p(len(ws)) for ws in words) / n if n else 0.0
+    rows = []
+    prose_before = 0
+    for i, (block, ws, lw) in enumerate(zip(blocks, words, lower)):
+        text = block.text
+        nw = len(ws)
+        chars = len(text) or 1
+        letters = sum(1 for c in text if c.isalpha()) or 1
+        stripped = text.rstrip()
+        gs = grams[i]
+        # Trigrams this block shares with the rest of the page (its own count removed).
+        shared = sum(1 for g in set(gs) if gram_counts[g] > 1) / len(set(gs)) if gs else 0.0
+        rows.append([
+            float(block.kind is Kind.HEADING), float(block.kind is Kind.ITEM), float(block.kind is Kind.ROW),
+            float(block.kind is Kind.SENTENCE),
+            math.log1p(nw), math.log1p(len(text)), float(_terminal(text)), float(stripped.endswith(":")),
+            float(stripped.endswith("...") or stripped.endswith("…")),
+            stop[i], sum(1 for w in ws if w[0].isupper()) / nw if nw else 0.0,
+            sum(1 for c in text if c.isupper()) / letters, sum(1 for c in text if c.isdigit()) / chars,
+            sum(1 for c in text if not c.isalnum() and not c.isspace()) / chars,
+            sum(len(w) for w in ws) / nw if nw else 0.0, float(bool(stripped) and stripped[0].islower()),
+            text.count(",") / nw if nw else 0.0, float(sum(text.count(s) for s in _SEPARATORS)),
+            float(_ui_hits(lw)), _ui_hits(lw) / nw if nw else 0.0, float(bool(_URL_OR_EMAIL_RE.search(text))),
+            float(min(REPEAT_CAP, key_counts[keys[i]] - 1)) if keys[i] else 0.0, shared,
+            len(_ANOMALY_RE.findall(text)) / nw if nw else 0.0,
+            i / (n - 1) if n > 1 else 0.0, prose_before / (prose_words or 1), float(prose[i]),
+            float(i > 0 and prose[i - 1]), float(i + 1 < n and prose[i + 1]),
+            math.log1p(distance[i]), page_prose_share, page_log_blocks, page_mean_log_words,
+            block.link_share, float(block.comments),
+        ])
+        if prose[i]:
+            prose_before += nw
+    return rows
+
+
+def _distances(prose: list[bool]) -> list[int]:
+    """Blocks to the nearest prose block (0 for prose itself), capped."""
+    n = len(prose)
+    out = [DISTANCE_CAP] * n
+    last = -DISTANCE_CAP - 1
+    for i in range(n):
+        if prose[i]:
+            last = i
+        out[i] = min(out[i], i - last)
+    last = n + DISTANCE_CAP + 1
+    for i in range(n - 1, -1, -1):
+        if prose[i]:
+            last = i
+        out[i] = min(out[i], last - i, DISTANCE_CAP)
+    return out

@@ -1,0 +1,15 @@
+"""HTML -> (title, blocks): the page's main content, found by trafilatura and pipeline.html."""
+
+from __future__ import annotations
+
+from ..blocks import Block, Kind
+
+
+def read(html: str) -> tuple[str, list[Block]]:
+    """(page title, main-content blocks in order). Never raises on bad HTML."""
+    from ..html import html_to_blocks  # lxml and trafilatura only when a page needs them
+
+    title, found = html_to_blocks(html)
+    blocks = [Block(Kind.HEADING if b.kind == "heading" else Kind.PARAGRAPH, b.text, level=b.level)
+              for b in found]
+    return title, blocks

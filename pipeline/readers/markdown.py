@@ -1,0 +1,103 @@
+"""Markdown -> (front matter, blocks), parsed by a CommonMark parser (markdown-it-py).
+
+Headings, paragraphs, list items, table rows and code blocks come from the parse
+tree, so wrapped lines, emphasis, links and images read as the text a person sees.
+YAML front matter (between `---` lines at the top) gives the title and metadata; its
+lines are never passages. Raw HTML blocks keep their text without the tags.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..blocks import Block, Kind
+
+FRONT_MATTER_MAX_LINES = 200  # a longer "front matter" is a document that starts with a rule
+_FRONT_KEY_RE = re.compile(r"([A-Za-z_][\w-]{0,40})\s*:\s*(.*)")
+_TAG_RE = re.compile(r"<[^<>]{0,2000}>")
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """(metadata, body): `key: value` pairs of a leading `---` block, and the text after it."""
+    if not text.startswith("---"):
+        return {}, text
+    lines = text.split("\n", FRONT_MATTER_MAX_LINES + 1)
+    if lines[0].strip() != "---":
+        return {}, text
+    for end in range(1, min(len(lines), FRONT_MATTER_MAX_LINES + 1)):
+        if lines[end].strip() in ("---", "..."):
+            meta = {}
+            for line in lines[1:end]:
+                match = _FRONT_KEY_RE.fullmatch(line.strip())
+                if match and match.group(2):
+                    meta[match.group(1).lower()] = match.group(2).strip().strip("'\"")
+            rest = "\n".join(lines[end + 1:]) if end + 1 < len(lines) else ""
+            return meta, rest
+    return {}, text
+
+
+def read(text: str) -> tuple[dict[str, str], list[Block]]:
+    """(front matter, blocks in order) of a Markdown file."""
+    meta, body = front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
+    tokens = _parser().parse(body)
+    blocks: list[Block] = []
+    in_item = 0
+    row: list[str] = []
+    heading_level = 0
+    in_cell = False
+    for token in tokens:
+        kind = token.type
+        if kind == "list_item_open":
+            in_item += 1
+        elif kind == "list_item_close":
+            in_item -= 1
+        elif kind == "heading_open":
+            heading_level = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
+        elif kind == "heading_close":
+            heading_level = 0
+        elif kind in ("th_open", "td_open", "th_close", "td_close"):
+            in_cell = kind.endswith("open")
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            if any(row):
+                blocks.append(Block(Kind.ROW, " | ".join(row)))
+        elif kind == "inline":
+            text_ = _inline_text(token)
+            if in_cell:
+                row.append(text_)
+            elif heading_level:
+                if text_:
+                    blocks.append(Block(Kind.HEADING, text_, level=heading_level))
+            elif text_:
+                blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_))
+        elif kind in ("fence", "code_block"):
+            code = token.content.strip("\n")
+            if code.strip():
+                blocks.append(Block(Kind.CODE, code))
+        elif kind == "html_block":
+            stripped = " ".join(_TAG_RE.sub(" ", token.content).split())
+            if stripped:
+                blocks.append(Block(Kind.PARAGRAPH, stripped))
+    return meta, blocks
+
+
+def _inline_text(token) -> str:
+    """The visible text of an inline token: emphasis and link markup dropped, images too."""
+    parts: list[str] = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "html_inline":
+            continue
+    return " ".join("".join(parts).split())

@@ -1,0 +1,142 @@
+"""Plain text -> blocks, read as paragraphs.
+
+Lines are grouped into blocks at blank lines. Inside a block, a line that was broken
+only because it reached the wrap width is joined to the next one, so hard-wrapped text
+reads like the same text unwrapped; list items, table rows and headings stay lines of
+their own. A line is a wrap when the next line's first word would not have fitted on
+it: len(line) + 1 + len(next word) > width, the width being the file's own (the 95th
+percentile of its line lengths). Files whose lines are paragraphs (one per line) have
+no such width and are never joined.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..blocks import Block, Kind
+
+# A file is hard-wrapped when most lines that are followed by another line in the
+# same block come close to one width. Editors wrap at 60-100 columns; a width above
+# this is a file of one paragraph per line.
+MAX_WRAP_WIDTH = 160
+WRAP_FULL_SHARE = 0.5  # of non-final lines within WRAP_SLACK_SHARE of the width
+WRAP_SLACK_SHARE = 0.25  # textwrap leaves up to a long word's length free at the end of a line
+WIDTH_PERCENTILE = 0.95  # a few long lines (URLs, tables) do not set the width
+HEADING_MAX_WORDS = 12
+
+# Bullets and numbers that open a list entry: "- ", "* ", "• ", "1. ", "2) ", "a) ".
+_BULLET_RE = re.compile(r"[-*+•·▪◦‣●○■□►▸–—](?=\s)|\d{1,3}[.)](?=\s)|[a-zA-Z][.)](?=\s)")
+_BULLET_SYMBOLS = "-*+•·▪◦‣●○■□►▸–—"
+_ATX_HEADING_RE = re.compile(r"(#{1,6})\s+(\S.*)")
+_SETEXT_RE = re.compile(r"(?:=+|-+)")
+_COLUMN_GAP = "  "  # two spaces between cells of a table laid out with spaces
+_TERMINAL = ".!?:;。！？"
+
+
+def read(text: str) -> list[Block]:
+    """The blocks of a plain-text file in order."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")]
+    width = _wrap_width(lines)
+    blocks: list[Block] = []
+    group: list[str] = []
+    for line in lines + [""]:
+        if line.strip():
+            group.append(line)
+        elif group:
+            blocks.extend(_group_blocks(group, width))
+            group = []
+    return _mark_headings(blocks)
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The column the file is wrapped at, or 0 when it is not hard-wrapped."""
+    inner = [len(a.strip()) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    if len(inner) < 2 or not lengths:
+        return 0
+    width = lengths[min(len(lengths) - 1, int(WIDTH_PERCENTILE * len(lengths)))]
+    if width > MAX_WRAP_WIDTH:
+        return 0
+    full = sum(1 for n in inner if n >= (1 - WRAP_SLACK_SHARE) * width)
+    return width if full >= WRAP_FULL_SHARE * len(inner) else 0
+
+
+def _kind_of(line: str) -> Kind:
+    stripped = line.strip()
+    if _BULLET_RE.match(stripped):
+        return Kind.ITEM
+    if _is_row(stripped):
+        return Kind.ROW
+    return Kind.PARAGRAPH
+
+
+def _is_row(line: str) -> bool:
+    """A table row: cells split by pipes or by wide gaps of spaces or tabs."""
+    if line.count("|") >= 2 or (line.startswith("|") and line.endswith("|")):
+        return True
+    return "\t" in line or line.count(_COLUMN_GAP) >= 2 and len(line.split()) >= 3 and _gapped_cells(line) >= 3
+
+
+def _gapped_cells(line: str) -> int:
+    return sum(1 for cell in line.split(_COLUMN_GAP) if cell.strip())
+
+
+def _first_word(line: str) -> str:
+    parts = line.split(None, 1)
+    return parts[0] if parts else ""
+
+
+def _group_blocks(group: list[str], width: int) -> list[Block]:
+    """The blocks of one run of non-blank lines."""
+    if len(group) == 2 and _SETEXT_RE.fullmatch(group[1].strip()) and len(group[0].split()) <= HEADING_MAX_WORDS:
+        return [Block(Kind.HEADING, group[0].strip(), level=1 if group[1].strip()[0] == "=" else 2)]
+    out: list[Block] = []
+    current: list[str] = []
+    kind = Kind.PARAGRAPH
+
+    def flush() -> None:
+        if current:
+            text = " ".join(part.strip() for part in current)
+            out.append(Block(kind, _unbullet(text) if kind is Kind.ITEM else text))
+            current.clear()
+
+    previous = ""
+    for line in group:
+        heading = _ATX_HEADING_RE.fullmatch(line.strip())
+        if heading:
+            flush()
+            out.append(Block(Kind.HEADING, heading.group(2).rstrip("#").strip(), level=len(heading.group(1))))
+            previous = ""
+            continue
+        line_kind = _kind_of(line)
+        wrapped = bool(current) and kind is not Kind.ROW and line_kind is Kind.PARAGRAPH and width > 0 and (
+            len(previous.strip()) + 1 + len(_first_word(line)) > width)
+        if not wrapped:
+            flush()
+            kind = line_kind
+        current.append(line)
+        previous = line
+    flush()
+    return out
+
+
+def _unbullet(text: str) -> str:
+    """A list entry without its bullet symbol (numbers and letters stay: they count)."""
+    return text[1:].lstrip() if text and text[0] in _BULLET_SYMBOLS else text
+
+
+def _mark_headings(blocks: list[Block]) -> list[Block]:
+    """A short line without a final stop is a heading when a paragraph follows it."""
+    out = list(blocks)
+    for i, block in enumerate(blocks[:-1]):
+        after = blocks[i + 1]
+        if (block.kind is Kind.PARAGRAPH and _is_heading_like(block.text)
+                and after.kind in (Kind.PARAGRAPH, Kind.ITEM, Kind.ROW)
+                and len(after.text.split()) > len(block.text.split())):
+            out[i] = Block(Kind.HEADING, block.text, level=2)
+    return out
+
+
+def _is_heading_like(text: str) -> bool:
+    """A short line alone between blank lines, without a sentence's final stop."""
+    return 0 < len(text.split()) <= HEADING_MAX_WORDS and text[-1] not in _TERMINAL and not text.endswith(",")
