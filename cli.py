@@ -39,7 +39,8 @@ def _check_sources(sources_dir: Path) -> None:
         raise click.BadParameter(f"'{sources_dir}' is a file, not a folder.", param_hint="'--sources'")
 
 
-def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, full: bool = False) -> dict:
+def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, full: bool = False,
+               trusted: tuple[str, ...] | None = None) -> dict:
     from pipeline.ingest import build_index
 
     if reason:
@@ -53,12 +54,15 @@ def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, fu
     def notify(message: str) -> None:
         click.echo(message, err=True)
 
-    report = build_index(sources_dir, index_dir, warn=_warn, progress=progress, full=full, notify=notify)
+    report = build_index(sources_dir, index_dir, warn=_warn, progress=progress, full=full, notify=notify,
+                         trusted=trusted)
     how = "Built index from scratch" if report.full else "Updated index" if report.written else "Index is up to date"
+    words = sum(k["words"] for k in report.kept)
+    kept = f"; the cleaner kept {sum(k['kept_words'] for k in report.kept)} of {words} words" if words else ""
     click.echo(
         f"{how} in {index_dir}: {report.added} sources added, {report.changed} changed, {report.removed} removed, "
         f"{report.reused} reused; {report.sources_read} indexed, {report.sources_skipped} skipped, "
-        f"{report.passages} passages, {report.duplicates_dropped} duplicates dropped, {report.seconds:.2f} s",
+        f"{report.passages} passages, {report.duplicates_dropped} duplicates dropped{kept}, {report.seconds:.2f} s",
         err=True,
     )
     return {"index": str(index_dir), "sources_read": report.sources_read,
@@ -66,7 +70,7 @@ def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, fu
             "added": report.added, "changed": report.changed, "removed": report.removed,
             "reused": report.reused, "full": report.full, "written": report.written,
             "passages": report.passages, "duplicates_dropped": report.duplicates_dropped,
-            "seconds": round(report.seconds, 3)}
+            "kept": report.kept, "seconds": round(report.seconds, 3)}
 
 
 def _sources_given(ctx: click.Context | None) -> bool:
@@ -172,19 +176,44 @@ def main():
 @common_options
 @click.option("--full", is_flag=True, help="Rebuild from scratch: ignore the previous build and the per-source cache.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build summary as one JSON object on stdout.")
-def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool):
+@click.option("--trust", "trust", multiple=True, metavar="PATH",
+              help="A file or folder under the sources folder to index as written, without cleaning "
+                   "(repeatable). Kept with the index: later builds and refreshes use the same list.")
+@click.option("--no-trust", is_flag=True, help="Forget the trusted files and folders: clean every source.")
+def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: tuple[str, ...], no_trust: bool):
     """Ingest the sources and write the index, re-processing only what changed.
 
     Cleans every page (navigation, ads, UI text, disclaimers, spam), splits it into
     sections and sentence-aligned passages, drops duplicates while remembering every
     source, and writes a BM25 index. Sources unchanged since the last build come from
     a cache; the result is the same as a build from scratch (--full). A summary with
-    how many sources were added, changed, removed and reused goes to stderr.
+    how many sources were added, changed, removed and reused goes to stderr, with
+    how many words the cleaner kept (a warning names any page that kept under half;
+    `winnow clean --explain PAGE` says why, and `--trust PAGE` indexes it as written).
     """
     _check_sources(sources_dir)
-    summary = _run_build(sources_dir, index_dir, full=full)
+    trusted = _trusted_paths(sources_dir, trust) if trust else () if no_trust else None
+    summary = _run_build(sources_dir, index_dir, full=full, trusted=trusted)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _trusted_paths(sources_dir: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
+    """--trust values as names under the sources folder (given relative to it or to the working folder)."""
+    root = sources_dir.resolve()
+    out = []
+    for value in paths:
+        for candidate in (Path(value), sources_dir / value):
+            try:
+                rel = candidate.resolve().relative_to(root)
+            except ValueError:
+                continue
+            if candidate.exists():
+                out.append(rel.as_posix())
+                break
+        else:
+            raise click.BadParameter(f"'{value}' is not a file or folder under {sources_dir}.", param_hint="'--trust'")
+    return tuple(out)
 
 
 def _read_question(question: str | None, question_file) -> str:
@@ -321,26 +350,40 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per source per line: source, title, sections (heading, text), text.")
-def clean(files: tuple[Path, ...], as_json: bool):
+              help="One JSON object per source per line: source, title, sections (heading, text), text "
+                   "(with --explain: every block with kind, text, keep, by, reason, score).")
+@click.option("--explain", is_flag=True,
+              help="Print every dropped block with the reason (the rule, or the model's score and the "
+                   "features that pulled it down) instead of the cleaned text.")
+@click.option("--all", "show_all", is_flag=True, help="With --explain: list kept blocks too.")
+@click.option("--trust", is_flag=True, help="Clean as a trusted source: keep every block as written.")
+def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool, trust: bool):
     """Print the cleaned text of each FILE exactly as the index will see it.
 
     Headings are marked as `# Heading` lines and paragraphs separated by a blank
-    line. Use it to check what winnow keeps of a new kind of page.
+    line. Use it to check what winnow keeps of a new kind of page, and --explain to
+    see what it drops and why. Sources you trust can be indexed as written:
+    `winnow build --trust PATH` (a file or folder under the sources folder).
     """
     import os
 
+    from pipeline.clean import CleanOptions, explain as explain_blocks
     from pipeline.ingest import clean_source
     from pipeline.records import Source
     from pipeline.sources import KINDS, decode, read_bytes
 
+    options = CleanOptions(trusted=trust)
     for path in files:
         kind = KINDS.get(path.suffix.lower(), "text")
         try:
             stat = path.stat()
             source = Source(path=str(path.resolve()), rel=str(path), kind=kind, size=stat.st_size,
                             mtime_ns=stat.st_mtime_ns)
-            documents = clean_source(source, decode(read_bytes(source)))
+            text = decode(read_bytes(source))
+            if explain and kind != "jsonl":
+                _render_explain(path, explain_blocks(text, kind, options), as_json, show_all)
+                continue
+            documents = clean_source(source, text, options)
         except (OSError, WinnowError) as error:
             _warn(f"skipped {path}: {getattr(error, 'strerror', None) or error}")
             continue
@@ -354,6 +397,27 @@ def clean(files: tuple[Path, ...], as_json: bool):
                 if len(files) > 1:
                     click.echo(f"==> {doc.source} <==", err=True)
                 click.echo(doc.text + os.linesep)
+
+
+def _render_explain(path: Path, judged, as_json: bool, show_all: bool) -> None:
+    """Each dropped block (every block with --all) with its verdict and reason."""
+    if as_json:
+        for item in judged:
+            click.echo(json.dumps({"source": str(path), "kind": item.block.kind.value, "text": item.block.text,
+                                   "keep": item.verdict.keep, "by": item.verdict.by, "reason": item.verdict.reason,
+                                   "score": item.verdict.score}, ensure_ascii=False))
+        return
+    words = sum(len(j.block.text.split()) for j in judged)
+    kept = sum(len(j.block.text.split()) for j in judged if j.verdict.keep)
+    dropped = [j for j in judged if not j.verdict.keep]
+    click.echo(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped; {kept} of {words} words kept <==")
+    for item in judged:
+        if item.verdict.keep and not show_all:
+            continue
+        mark = "keep" if item.verdict.keep else "DROP"
+        text = item.block.text if len(item.block.text) <= 160 else item.block.text[:157] + "..."
+        click.echo(f"{mark} {item.block.kind.value:<9} {text}")
+        click.echo(f"     {item.verdict.by}: {item.verdict.reason}")
 
 
 def _eval_index_dir(index_dir: Path, beir_dir: Path) -> Path:

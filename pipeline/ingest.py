@@ -38,6 +38,7 @@ import numpy as np
 from . import analyze as analyzer
 from .dedupe import SentenceDeduper, link_keys
 from .errors import SkipSource
+from .clean import DEFAULT_OPTIONS, CleanOptions
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params
 from .records import Document, Passage, Section, Source
 from .sources import decode, discover, file_fingerprint, read_bytes
@@ -57,13 +58,21 @@ DEFAULT_PARAMS = BM25Params(k1=0.9, b=0.4, idf="lucene")
 # did not help on the seed questions or on SciFact (bench --grid).
 HEADING_WEIGHT = 1
 
+TRUSTED_OPTIONS = CleanOptions(trusted=True)  # sources the user named with --trust: indexed as written
+
+# A page that keeps under half of its words is worth a look (a warning names it); very
+# short pages (a title and a line) are not.
+LOW_KEPT_SHARE = 0.5
+LOW_KEPT_MIN_WORDS = 40
+
 # A term in half of the documents' titles is the corpus's topic (see topic_terms).
 TOPIC_TITLE_SHARE = 0.5
 
 # The modules whose code decides what a source becomes and how the cache is laid out;
 # a change to any of them changes the cache key and the settings (so the next build
 # is a full one, said on stderr), and cached sources are never reused across it.
-PROCESSING_MODULES = ("clean", "html", "noise", "split", "dedupe", "analyze", "sources", "ingest", "store")
+PROCESSING_MODULES = ("blocks", "readers", "clean", "html", "split", "dedupe", "analyze", "sources", "ingest",
+                      "store")
 
 Warn = Callable[[str], None]
 
@@ -78,6 +87,7 @@ class BuildReport:
     duplicates_dropped: int = 0
     seconds: float = 0.0
     skipped: list[dict] = field(default_factory=list)
+    kept: list[dict] = field(default_factory=list)  # per source: words the cleaner was given and kept
     added: int = 0
     changed: int = 0
     removed: int = 0
@@ -102,8 +112,12 @@ def settings(params: BM25Params = DEFAULT_PARAMS) -> dict:
 def _processing_code_hash() -> str:
     digest = hashlib.sha256()
     for name in PROCESSING_MODULES:
-        path = Path(__file__).with_name(f"{name}.py")
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
+        package = Path(__file__).with_name(name)
+        # A package counts with its code and its data (the cleaner's model.json).
+        paths = sorted(p for p in package.iterdir() if p.suffix in (".py", ".json")) if package.is_dir() \
+            else [package.with_suffix(".py")]
+        for path in paths:
+            digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -114,15 +128,17 @@ def _settings_key(params: BM25Params) -> str:
 # --- 3. one source -> documents -> cached sentences --------------------------------------------
 
 
-def clean_source(source: Source, text: str) -> list[Document]:
+def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTIONS) -> list[Document]:
     """The cleaned documents of one decoded source (one per source for pages)."""
-    from .clean import clean_html, clean_text
+    from .clean import clean_html, clean_markdown, clean_text
 
     if source.kind == "html":
-        return [clean_html(text, source.rel)]
+        return [clean_html(text, source.rel, options)]
     if source.kind == "jsonl":
         return corpus_documents(text, source.rel)
-    return [clean_text(text, source.rel, markdown=source.kind == "markdown")]
+    if source.kind == "markdown":
+        return [clean_markdown(text, source.rel, options)]
+    return [clean_text(text, source.rel, options=options)]
 
 
 _JSONL_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -168,12 +184,12 @@ def _light_normalize(text: str) -> str:
     return _JSONL_SPACE_RE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def process_source(source: Source) -> tuple[str, list[Document]]:
+def process_source(source: Source, options: CleanOptions = DEFAULT_OPTIONS) -> tuple[str, list[Document]]:
     """(content hash, documents) of one source; raises SkipSource with the reason."""
     data = read_bytes(source)
     digest = hashlib.sha256(data).hexdigest()
     try:
-        documents = clean_source(source, decode(data))
+        documents = clean_source(source, decode(data), options)
     except SkipSource:
         raise
     except Exception as error:  # noqa: BLE001
@@ -429,11 +445,13 @@ class _Previous:
 def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | None = None,
                 progress: Callable[[list[Source]], object] | None = None,
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
-                notify: Warn | None = None) -> BuildReport:
+                notify: Warn | None = None, trusted: list[str] | tuple[str, ...] | None = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
     skipped source, `notify` the lines that say why the build does what it does.
+    `trusted` names files and folders (relative to sources_dir) indexed as written,
+    without cleaning; it is kept with the index, and None means "as last time".
     """
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
@@ -447,6 +465,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
         report.full = full or previous is None
         cache = SourceCache(index_dir, _settings_key(params))
         known = previous.known if previous else {}
+        old_trust = tuple(previous.manifest.get("trusted") or ()) if previous else ()
+        trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
         sources = discover(sources_dir, warn)  # 2.
         stats, stats_ns = read_stats(index_dir)
@@ -458,7 +478,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
             old = known.get(source.rel)
             if old is None:
                 report.added += 1
-            elif sha is None or sha != old["sha256"]:
+            elif sha is None or sha != old["sha256"] or is_trusted(source.rel, trust) != is_trusted(source.rel, old_trust):
                 report.changed += 1
         if not report.full and not (report.added or report.changed or report.removed):
             if new_stats != stats:
@@ -470,13 +490,16 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
         for source, sha in (progress(plan) if progress else plan):
             old = known.get(source.rel)
             entry = None
+            options = TRUSTED_OPTIONS if is_trusted(source.rel, trust) else DEFAULT_OPTIONS
+            cache_kind = source.kind + (":trusted" if options.trusted else "")
             if not report.full and old is not None and "reason" in old and sha is not None and sha == old["sha256"]:
                 entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
             elif not report.full and sha is not None:
-                entry = cache.get(source.kind, sha)
+                entry = cache.get(cache_kind, sha)
                 report.reused += entry is not None
-            if entry is None:
-                entry = _process(source, cache)
+            fresh = entry is None
+            if fresh:
+                entry = _process(source, cache, options, cache_kind)
                 sha = entry.pop("sha256", sha)
                 new_stats[source.rel]["sha256"] = sha
             if "skip" in entry:
@@ -485,6 +508,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 continue
             fingerprints.append({"source": source.rel, "sha256": sha})
             units.append((source.rel, entry["documents"]))
+            _note_kept(report, source.rel, entry.get("kept"), warn if fresh else None)
 
         dedupe_cache = read_dedupe_cache(index_dir, cache.settings_key) if not report.full else {}
         passages, tokens, report.duplicates_dropped, dedupe_used = assemble(units, dedupe_cache)  # 4.
@@ -496,6 +520,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
             "counts": {"sources": len(fingerprints), "passages": len(passages),
                        "duplicates_dropped": report.duplicates_dropped},
             "topic_terms": topic_terms(units),
+            "trusted": list(trust),
         }
         final = write_generation(index_dir, manifest, passages, index)  # 6.
         write_stats(index_dir, new_stats)
@@ -569,17 +594,46 @@ def _current_sha(source: Source, stat: dict | None, stats_ns: int | None) -> str
         return None
 
 
-def _process(source: Source, cache: SourceCache) -> dict:
+def normalize_trusted(paths) -> tuple[str, ...]:
+    """Trusted files and folders as sorted source names ("notes", "a/b.md"): "/" separators, no "./"."""
+    out = set()
+    for path in paths:
+        name = str(path).replace("\\", "/").strip()
+        while name.startswith("./"):
+            name = name[2:]
+        name = name.strip("/")
+        out.add(name or ".")
+    return tuple(sorted(out))
+
+
+def is_trusted(rel: str, trusted: tuple[str, ...]) -> bool:
+    """Whether the source named rel is, or lies under, a trusted file or folder."""
+    return any(t == "." or rel == t or rel.startswith(t + "/") for t in trusted)
+
+
+def _process(source: Source, cache: SourceCache, options: CleanOptions = DEFAULT_OPTIONS,
+             cache_kind: str | None = None) -> dict:
     """Read, clean and split one source into a cache entry (cached), or {"skip": reason}."""
     try:
-        sha, documents = process_source(source)
-        entry = {"documents": split_documents(documents, source.rel)}
+        sha, documents = process_source(source, options)
+        entry = {"documents": split_documents(documents, source.rel),
+                 "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)]}
     except SkipSource as reason:
         return {"skip": str(reason)}
     except Exception as error:  # noqa: BLE001  (same reason as in process_source)
         return {"skip": f"could not be split ({type(error).__name__}: {str(error)[:120]})"}
-    cache.put(source.kind, sha, entry)
+    cache.put(cache_kind or source.kind, sha, entry)
     return {**entry, "sha256": sha}
+
+
+def _note_kept(report: BuildReport, rel: str, kept: list | None, warn: Warn | None) -> None:
+    """Record how much of a source the cleaner kept; warn when a page lost most of its words."""
+    if not kept or not kept[1]:
+        return
+    report.kept.append({"source": rel, "kept_words": kept[0], "words": kept[1]})
+    if warn and kept[1] >= LOW_KEPT_MIN_WORDS and kept[0] < LOW_KEPT_SHARE * kept[1]:
+        warn(f"{rel}: kept {kept[0]} of {kept[1]} words; `winnow clean --explain {rel}` shows what was "
+             f"dropped and why (`winnow build --trust {rel}` indexes it as written)")
 
 
 def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: Warn) -> BuildReport:

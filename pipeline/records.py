@@ -31,6 +31,8 @@ class Document:
     source: str  # Source.rel, or the record's _id for JSON Lines corpora
     title: str
     sections: tuple[Section, ...]
+    words: int = 0  # words the cleaner was given (0: not counted, e.g. JSON Lines records)
+    kept_words: int = 0  # of those, words it kept
 
     @property
     def text(self) -> str:

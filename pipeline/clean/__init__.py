@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
-from .features import FEATURES, page_features
+from .features import FEATURES, PAGE_FEATURES, page_features, page_summary
 
 # A paragraph of this many sentences or more is a run (a dump, a spun page), not a
 # paragraph a writer made: each of its sentences is judged alone. Prose paragraphs
@@ -162,14 +162,21 @@ def judge(blocks: list[Block], options: CleanOptions) -> list[Judged]:
         return [Judged(b, Verdict(True, "trusted", "a trusted source: indexed as written")) for b in blocks]
     model = scorer.load()
     threshold = model.threshold_keep if options.threshold is None else options.threshold
-    rows = page_features(blocks)
-    probabilities = model.probabilities(rows)
+    judged_blocks = [b for b in blocks if b.kind is not Kind.CODE]
+    rows = page_features(judged_blocks)
+    summary = page_summary(judged_blocks, rows)
+    clean_page = model.page.probability(summary)
+    by_block = dict(zip(map(id, judged_blocks), zip(rows, model.probabilities(rows))))
     judged = []
-    for block, row, p in zip(blocks, rows, probabilities):
+    for block in blocks:
+        row, p = by_block.get(id(block), (None, 1.0))
         if block.kind is Kind.CODE:
             verdict = Verdict(True, "reader", "a code block: kept as written")
         elif not _HAS_WORD_RE.search(block.text):
             verdict = Verdict(False, "empty", "no words: only symbols, numbers or punctuation")
+        elif clean_page >= model.page.threshold:
+            verdict = Verdict(True, "page", f"the page reads as clean text (score {clean_page:.2f} >= "
+                              f"{model.page.threshold:.2f}): every block kept", float(p))
         elif p >= threshold:
             verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f}", float(p))
         else:
@@ -177,6 +184,17 @@ def judge(blocks: list[Block], options: CleanOptions) -> list[Judged]:
                               + _why(model, row), float(p))
         judged.append(Judged(block, verdict))
     return judged
+
+
+def page_reason(blocks: list[Block]) -> str:
+    """Why the page gate judged a page as it did: its score and the strongest page features."""
+    model = scorer.load()
+    judged_blocks = [b for b in normalize(split_runs(blocks)) if b.kind is not Kind.CODE]
+    summary = page_summary(judged_blocks, page_features(judged_blocks))
+    p = model.page.probability(summary)
+    terms = ", ".join(f"{name} {value:+.1f}" for name, value in model.page.contributions(summary)[:REASON_FEATURES])
+    verdict = "clean text: every block kept" if p >= model.page.threshold else "a noisy page: judged block by block"
+    return f"page score {p:.2f} (threshold {model.page.threshold:.2f}), {verdict}; strongest: {terms}"
 
 
 def _why(model: scorer.Model, row: list[float]) -> str:
@@ -187,19 +205,17 @@ def _why(model: scorer.Model, row: list[float]) -> str:
 
 
 def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
-    """4. A kept heading with no kept block before the next heading of its level or above goes."""
+    """4. A kept heading whose blocks (up to the next heading) were all dropped goes with them."""
     out = list(judged)
     for i, item in enumerate(judged):
         if item.block.kind is not Kind.HEADING or not item.verdict.keep:
             continue
-        has_content = False
+        under = []
         for later in judged[i + 1:]:
-            if later.block.kind is Kind.HEADING and (later.block.level or 9) <= (item.block.level or 9):
+            if later.block.kind is Kind.HEADING:
                 break
-            if later.verdict.keep and later.block.kind is not Kind.HEADING:
-                has_content = True
-                break
-        if not has_content:
+            under.append(later)
+        if under and not any(j.verdict.keep for j in under):
             out[i] = Judged(item.block, Verdict(False, "tidy", "a heading with nothing kept under it",
                                                 item.verdict.score))
     return out
@@ -225,7 +241,8 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     for block in kept:
         if block.kind is Kind.HEADING:
             if paragraphs or heading:
-                sections.append(Section(heading, tuple(paragraphs)))
+                # A heading with nothing under it (a name over a comment, a label) stays as text.
+                sections.append(Section(heading, tuple(paragraphs or ([heading] if heading != title else []))))
             heading, paragraphs, run = block.text, [], -1
             continue
         if block.kind is Kind.SENTENCE and block.run == run and paragraphs:
@@ -234,6 +251,8 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
             paragraphs.append("- " + block.text if block.kind is Kind.ITEM else block.text)
         run = block.run if block.kind is Kind.SENTENCE else -1
     if paragraphs or heading:
-        sections.append(Section(heading, tuple(paragraphs)))
+        sections.append(Section(heading, tuple(paragraphs or ([heading] if heading != title else []))))
     sections = [s for s in sections if s.paragraphs]
-    return Document(source=source, title=title, sections=tuple(sections))
+    words = sum(len(j.block.text.split()) for j in judged)
+    kept_words = sum(len(j.block.text.split()) for j in judged if j.verdict.keep)
+    return Document(source=source, title=title, sections=tuple(sections), words=words, kept_words=kept_words)

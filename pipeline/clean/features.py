@@ -28,7 +28,7 @@ FEATURES: tuple[str, ...] = (
     "stopword_share", "capitalised_share", "upper_share", "digit_share", "symbol_share",
     "mean_word_length", "starts_lower", "comma_share", "separators",
     "ui_words", "ui_share", "url_or_email",
-    "repeats", "splice_share", "anomalies",
+    "repeats", "splice_share", "seen_before_share", "anomalies",
     "position", "prose_before_share", "is_prose", "prev_prose", "next_prose", "prose_distance",
     "page_prose_share", "page_log_blocks", "page_mean_log_words",
     "link_share", "comments",
@@ -80,6 +80,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     page_mean_log_words = sum(math.log1p(len(ws)) for ws in words) / n if n else 0.0
     rows = []
     prose_before = 0
+    seen: set[tuple[str, str, str]] = set()  # trigrams of the blocks above: spliced copies come later
     for i, (block, ws, lw) in enumerate(zip(blocks, words, lower)):
         text = block.text
         nw = len(ws)
@@ -87,8 +88,11 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
         letters = sum(1 for c in text if c.isalpha()) or 1
         stripped = text.rstrip()
         gs = grams[i]
-        # Trigrams this block shares with the rest of the page (its own count removed).
-        shared = sum(1 for g in set(gs) if gram_counts[g] > 1) / len(set(gs)) if gs else 0.0
+        # Trigrams this block shares with the rest of the page, and with the part above it.
+        own = set(gs)
+        shared = sum(1 for g in own if gram_counts[g] > 1) / len(own) if own else 0.0
+        seen_before = sum(1 for g in own if g in seen) / len(own) if own else 0.0
+        seen.update(own)
         rows.append([
             float(block.kind is Kind.HEADING), float(block.kind is Kind.ITEM), float(block.kind is Kind.ROW),
             float(block.kind is Kind.SENTENCE),
@@ -100,7 +104,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
             sum(len(w) for w in ws) / nw if nw else 0.0, float(bool(stripped) and stripped[0].islower()),
             text.count(",") / nw if nw else 0.0, float(sum(text.count(s) for s in _SEPARATORS)),
             float(_ui_hits(lw)), _ui_hits(lw) / nw if nw else 0.0, float(bool(_URL_OR_EMAIL_RE.search(text))),
-            float(min(REPEAT_CAP, key_counts[keys[i]] - 1)) if keys[i] else 0.0, shared,
+            float(min(REPEAT_CAP, key_counts[keys[i]] - 1)) if keys[i] else 0.0, shared, seen_before,
             len(_ANOMALY_RE.findall(text)) / nw if nw else 0.0,
             i / (n - 1) if n > 1 else 0.0, prose_before / (prose_words or 1), float(prose[i]),
             float(i > 0 and prose[i - 1]), float(i + 1 < n and prose[i + 1]),
@@ -110,6 +114,41 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
         if prose[i]:
             prose_before += nw
     return rows
+
+
+PAGE_FEATURES: tuple[str, ...] = (
+    "ui_block_share", "ui_word_share", "short_block_share", "repeated_block_share", "prose_share",
+    "mean_log_words", "url_block_share", "separator_block_share", "anomaly_block_share",
+    "mean_seen_before", "log_blocks", "sentence_block_share", "heading_block_share", "terminal_block_share",
+)
+SHORT_MAX_WORDS = 3
+
+
+def page_summary(blocks: list[Block], rows: list[list[float]]) -> list[float]:
+    """What a page as a whole looks like: how much of it is furniture-shaped (PAGE_FEATURES order)."""
+    if not rows:
+        return [0.0] * len(PAGE_FEATURES)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    n = len(rows)
+    words = [math.expm1(r[col["log_words"]]) for r in rows]
+    total = sum(words) or 1.0
+    ui = [r[col["ui_words"]] > 0 for r in rows]
+    long_rows = [r for r, w in zip(rows, words) if w >= 3]
+
+    def share(flags) -> float:
+        return sum(1 for f in flags if f) / n
+
+    return [
+        share(ui), sum(w for w, u in zip(words, ui) if u) / total,
+        share(w <= SHORT_MAX_WORDS and not r[col["terminal"]] and not r[col["kind_heading"]]
+              for w, r in zip(words, rows)),
+        share(r[col["repeats"]] > 0 for r in rows), rows[0][col["page_prose_share"]],
+        rows[0][col["page_mean_log_words"]], share(r[col["url_or_email"]] > 0 for r in rows),
+        share(r[col["separators"]] > 0 for r in rows), share(r[col["anomalies"]] > 0 for r in rows),
+        sum(r[col["seen_before_share"]] for r in long_rows) / len(long_rows) if long_rows else 0.0,
+        rows[0][col["page_log_blocks"]], share(b.kind is Kind.SENTENCE for b in blocks),
+        share(b.kind is Kind.HEADING for b in blocks), share(r[col["terminal"]] > 0 for r in rows),
+    ]
 
 
 def _distances(prose: list[bool]) -> list[int]:

@@ -18,13 +18,33 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FEATURES
+from .features import FEATURES, PAGE_FEATURES
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 
 
 class ModelMismatch(RuntimeError):
     """model.json was trained on other features than this code computes."""
+
+
+@dataclass(frozen=True)
+class PageGate:
+    """Logistic regression on a page's summary: the probability that it is already clean text."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+    def probability(self, summary: list[float]) -> float:
+        z = float(((np.asarray(summary) - self.mean) / self.scale) @ self.coef + self.intercept)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def contributions(self, summary: list[float]) -> list[tuple[str, float]]:
+        """Each page feature's term of the log-odds, largest magnitude first."""
+        terms = (np.asarray(summary) - self.mean) / self.scale * self.coef
+        return sorted(zip(PAGE_FEATURES, terms.tolist()), key=lambda p: -abs(p[1]))
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,7 @@ class Model:
     learning_rate: float
     prior: float  # log-odds before the first tree
     threshold_keep: float  # a block is content when its probability reaches this
+    page: PageGate
     meta: dict
 
     def log_odds(self, rows: list[list[float]]) -> np.ndarray:
@@ -77,7 +98,7 @@ class Model:
 
 def from_dict(data: dict) -> Model:
     """A Model from the JSON form written by train.py."""
-    if tuple(data["features"]) != FEATURES:
+    if tuple(data["features"]) != FEATURES or tuple(data["page"]["features"]) != PAGE_FEATURES:
         raise ModelMismatch("model.json was trained on other features; run python -m pipeline.clean.train")
     trees = data["trees"]
     size = max(len(t["feature"]) for t in trees)
@@ -89,7 +110,13 @@ def from_dict(data: dict) -> Model:
                  left=pad("left", -1, np.int32), right=pad("right", -1, np.int32),
                  value=pad("value", 0.0, np.float64), depth=int(data["max_depth"]),
                  learning_rate=float(data["learning_rate"]), prior=float(data["prior"]),
-                 threshold_keep=float(data["threshold"]), meta=data.get("meta", {}))
+                 threshold_keep=float(data["threshold"]), page=_page_gate(data["page"]), meta=data.get("meta", {}))
+
+
+def _page_gate(data: dict) -> PageGate:
+    return PageGate(mean=np.asarray(data["mean"], dtype=np.float64), scale=np.asarray(data["scale"], dtype=np.float64),
+                    coef=np.asarray(data["coef"], dtype=np.float64), intercept=float(data["intercept"]),
+                    threshold=float(data["threshold"]))
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,8 @@ from ..blocks import Block, Kind
 # same block come close to one width. Editors wrap at 60-100 columns; a width above
 # this is a file of one paragraph per line.
 MAX_WRAP_WIDTH = 160
+MIN_WRAP_WIDTH = 40  # nobody wraps prose narrower; short lines are a note's or a list's own lines
+MIN_WRAPPED_LINES = 3  # fewer inner lines are no evidence of a wrap width
 WRAP_FULL_SHARE = 0.5  # of non-final lines within WRAP_SLACK_SHARE of the width
 WRAP_SLACK_SHARE = 0.25  # textwrap leaves up to a long word's length free at the end of a line
 WIDTH_PERCENTILE = 0.95  # a few long lines (URLs, tables) do not set the width
@@ -52,10 +54,10 @@ def _wrap_width(lines: list[str]) -> int:
     """The column the file is wrapped at, or 0 when it is not hard-wrapped."""
     inner = [len(a.strip()) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
     lengths = sorted(len(line.strip()) for line in lines if line.strip())
-    if len(inner) < 2 or not lengths:
+    if len(inner) < MIN_WRAPPED_LINES or not lengths:
         return 0
     width = lengths[min(len(lengths) - 1, int(WIDTH_PERCENTILE * len(lengths)))]
-    if width > MAX_WRAP_WIDTH:
+    if not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
         return 0
     full = sum(1 for n in inner if n >= (1 - WRAP_SLACK_SHARE) * width)
     return width if full >= WRAP_FULL_SHARE * len(inner) else 0
@@ -109,8 +111,10 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
             previous = ""
             continue
         line_kind = _kind_of(line)
-        wrapped = bool(current) and kind is not Kind.ROW and line_kind is Kind.PARAGRAPH and width > 0 and (
-            len(previous.strip()) + 1 + len(_first_word(line)) > width)
+        # An indented line under a list entry continues it, as in Markdown.
+        continues_item = kind is Kind.ITEM and line[:1] in (" ", "\t") and line_kind is Kind.PARAGRAPH
+        wrapped = bool(current) and kind is not Kind.ROW and line_kind is Kind.PARAGRAPH and (continues_item or (
+            width > 0 and len(previous.strip()) + 1 + len(_first_word(line)) > width))
         if not wrapped:
             flush()
             kind = line_kind

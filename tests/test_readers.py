@@ -1,0 +1,72 @@
+"""Readers: plain text and Markdown -> typed blocks, hard wraps joined, structure kept."""
+
+from __future__ import annotations
+
+import textwrap
+
+from pipeline.blocks import Kind
+from pipeline.readers import markdown, text
+
+PARAGRAPH = ("Immune-mediated necrotizing myopathy is a rare disease of the muscles. It causes weakness of "
+             "the hips and shoulders, and a very high creatine kinase in the blood. Most patients respond to "
+             "steroids and a second drug, but some need immunoglobulin for years.")
+
+
+def _kinds(blocks):
+    return [(b.kind, b.text) for b in blocks]
+
+
+def test_hard_wrapped_text_reads_like_the_same_text_unwrapped():
+    wrapped = "\n\n".join(textwrap.fill(PARAGRAPH, width) for width in (72,)) + "\n\n" + textwrap.fill(PARAGRAPH, 72)
+    unwrapped = PARAGRAPH + "\n\n" + PARAGRAPH
+    assert _kinds(text.read(wrapped)) == _kinds(text.read(unwrapped)) == [(Kind.PARAGRAPH, PARAGRAPH)] * 2
+
+
+def test_one_paragraph_per_line_is_never_joined():
+    lines = ["Short first line.", PARAGRAPH, "Another short line here.", PARAGRAPH]
+    assert [b.text for b in text.read("\n".join(lines))] == lines
+
+
+def test_lines_of_a_note_stay_apart():
+    note = "Team meeting\nAttendees: Maria Lopez, Tom Reed.\nNext meeting: 21 March, room 3B.\n"
+    blocks = text.read(note)
+    assert [b.text for b in blocks] == ["Team meeting", "Attendees: Maria Lopez, Tom Reed.",
+                                        "Next meeting: 21 March, room 3B."]
+
+
+def test_list_items_and_wrapped_items():
+    body = textwrap.fill(PARAGRAPH, 60) + "\n\n- first item\n- second item that is long enough to wrap over\n  two lines\n* third"
+    blocks = text.read(body)
+    assert [b.kind for b in blocks] == [Kind.PARAGRAPH, Kind.ITEM, Kind.ITEM, Kind.ITEM]
+    assert blocks[2].text == "second item that is long enough to wrap over two lines"
+    assert blocks[3].text == "third"
+
+
+def test_tables_and_headings_in_text():
+    page = "Results\n\nDecade | Visitors | Tours\n1980s | 19,500 | 260\n1990s | 22,000 | 310\n\n# Notes\n\n" + PARAGRAPH
+    blocks = text.read(page)
+    assert _kinds(blocks)[:4] == [(Kind.HEADING, "Results"), (Kind.ROW, "Decade | Visitors | Tours"),
+                                  (Kind.ROW, "1980s | 19,500 | 260"), (Kind.ROW, "1990s | 22,000 | 310")]
+    assert blocks[4].kind is Kind.HEADING and blocks[4].text == "Notes"
+
+
+def test_markdown_structure_from_a_commonmark_parse():
+    page = ("---\ntitle: Living with IMNM\nauthor: A. Writer\n---\n\n# Treatment\n\n"
+            + textwrap.fill("Most patients take **steroids** and [methotrexate](http://x.org) for *months*.", 30)
+            + "\n\n- IVIG\n- rituximab\n\n| Drug | Dose |\n|---|---|\n| IVIG | 2 g/kg |\n\n```\ncode here\n```\n")
+    meta, blocks = markdown.read(page)
+    assert meta["title"] == "Living with IMNM" and meta["author"] == "A. Writer"
+    assert _kinds(blocks) == [
+        (Kind.HEADING, "Treatment"),
+        (Kind.PARAGRAPH, "Most patients take steroids and methotrexate for months."),
+        (Kind.ITEM, "IVIG"), (Kind.ITEM, "rituximab"),
+        (Kind.ROW, "Drug | Dose"), (Kind.ROW, "IVIG | 2 g/kg"),
+        (Kind.CODE, "code here"),
+    ]
+
+
+def test_front_matter_is_not_text_and_a_rule_is_not_front_matter():
+    meta, blocks = markdown.read("---\ntitle: T\n---\nBody text here.")
+    assert meta == {"title": "T"} and [b.text for b in blocks] == ["Body text here."]
+    meta, blocks = markdown.read("---\n\nNot front matter, a rule then text.")
+    assert meta == {} and "Not front matter, a rule then text." in [b.text for b in blocks]
