@@ -42,7 +42,6 @@ from bench.cleaning_data import (  # noqa: E402
     DEFAULT_DATA,
     SETS,
     clean_controls,
-    load_pages,
     missing_sentences,
     noise_left,
     page_precision_recall,
@@ -52,8 +51,9 @@ from bench.cleaning_data import (  # noqa: E402
     split_of,
     spam_pages,
 )
+from bench.cleaning_data import load_pages as cleaning_load_pages  # noqa: E402
 
-__all__ = ["page_precision_recall", "score", "shingles", "strip_heading_markers", "unbulleted", "main"]
+__all__ = ["load_pages", "page_precision_recall", "score", "shingles", "strip_heading_markers", "unbulleted", "main"]
 
 score = shingle_f1  # the old name
 SECTIONS = ("html", "text", "controls", "spam", "labeled")
@@ -118,6 +118,12 @@ def bs4_text(html: str) -> str:
 
 
 raw_dump = plain_dump  # the old name
+
+
+def load_pages(data: Path = DEFAULT_DATA, limit: int | None = None) -> list[tuple[str, str, str]]:
+    """(id, html, gold text) for each ScrapingHub page, sorted by id (the old interface,
+    used by tests/test_html.py's gate; new code uses bench.cleaning_data.load_pages)."""
+    return [(p.id, p.html, p.gold) for p in cleaning_load_pages("scrapinghub", data)][:limit]
 
 MAIN_EXTRACTORS: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("winnow clean_html", winnow_html),
@@ -212,7 +218,7 @@ def run_pages(args, report: dict) -> None:
     want_html, want_text = "html" in args.sections, "text" in args.sections
     html_rows, text_rows = [], []
     for set_name in args.sets:
-        pages = [p for p in load_pages(set_name, args.data) if args.split == "all" or split_of(p) == args.split][: args.limit]
+        pages = [p for p in cleaning_load_pages(set_name, args.data) if args.split == "all" or split_of(p) == args.split][: args.limit]
         if not pages:
             continue
         start = time.perf_counter()
@@ -307,7 +313,7 @@ def run_controls(args, report: dict) -> None:
     errors = [d.name for d, k in zip(docs, range(len(docs))) if outputs[k][2]]
     if errors:
         print(f"  errors: {len(errors)} ({', '.join(errors[:5])})")
-    worst.sort(key=lambda w: (w[0], w[1].name, w[1].layout))
+    worst.sort(key=lambda w: (w[0], -len(w[2]), w[1].name, w[1].layout))
     print("worst documents:")
     for share, d, miss in worst[:5]:
         print(f"  {share:5.2f}  {d.name} [{d.layout}]  {len(miss)}/{len(d.sentences)} lost, e.g. {miss[0][:90]!r}")
