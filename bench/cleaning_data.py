@@ -515,6 +515,7 @@ _LICENCE_FAMILIES = (  # (family, a phrase of its text); first match wins (PSF a
     ("LGPL", "gnu lesser general public license"),
     ("GPL", "gnu general public license"),
 )
+_TITLED = {"LGPL", "GPL"}  # known by their title (the GPL's text cites the LGPL)
 LICENCE_COUNT = 12
 README_COUNT = 15
 
@@ -533,7 +534,7 @@ def licence_files() -> list[tuple[str, str, Path]]:
                     continue
                 text = path.read_text(encoding="utf-8", errors="replace")
                 low = normalize(text)
-                family = next((f for f, phrase in _LICENCE_FAMILIES if phrase in low), None)
+                family = next((f for f, phrase in _LICENCE_FAMILIES if phrase in (low[:300] if f in _TITLED else low)), None)
                 key = re.sub(r"copyright.{0,200}?\n", "", low)[:2000]
                 if family is None or key in seen_texts:
                     continue
@@ -943,7 +944,7 @@ def spam_pages(n: int = 60, seed: int = SPAM_SEED, data_dir: Path | str = DEFAUL
 
 
 def describe(data_dir: Path | str = DEFAULT_DATA, out=sys.stdout) -> None:
-    """Print pages, sites and the split per set."""
+    """Print pages, sites and the split per set, the controls per kind and the spam pages."""
     print(f"{'set':<12} {'pages':>6} {'real site':>9} {'sites':>6} {'train p/s':>11} {'test p/s':>10}  site from", file=out)
     for name in SETS:
         pages = load_pages(name, data_dir)
@@ -954,6 +955,21 @@ def describe(data_dir: Path | str = DEFAULT_DATA, out=sys.stdout) -> None:
         how = ", ".join(f"{k} {v}" for k, v in site_sources(name, data_dir).most_common())
         print(f"{name:<12} {len(pages):>6} {len(real):>9} {len(sites):>6} "
               f"{len(train):>5}/{len({p.site for p in train}):<5} {len(test):>4}/{len({p.site for p in test}):<5}  {how}", file=out)
+    controls = clean_controls(data_dir)
+    print("\ncontrols (kind, layout: documents train/test, sentences)", file=out)
+    groups: dict[tuple[str, str], list[ControlDoc]] = {}
+    for d in controls:
+        groups.setdefault((d.kind, d.layout), []).append(d)
+    for (kind, layout), docs in groups.items():
+        train = sum(d.split == "train" for d in docs)
+        print(f"  {kind:<8} {layout:<9} {len(docs):>5} ({train}/{len(docs) - train})  {sum(len(d.sentences) for d in docs):>7}", file=out)
+    for kind in ("licence", "readme", "note"):
+        print(f"  {kind}s: " + ", ".join(d.name.split(":", 1)[1] for d in controls if d.kind == kind), file=out)
+    spam = spam_pages(data_dir=data_dir)
+    for split in ("train", "test"):
+        pages = [p for p in spam if p.split == split]
+        print(f"spam pages {split}: {len(pages)} pages, {len({p.site for p in pages})} sites, "
+              f"{sum(len(p.real_sentences) for p in pages)} real sentences, {sum(len(p.noise_items) for p in pages)} noise items", file=out)
 
 
 if __name__ == "__main__":
