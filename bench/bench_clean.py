@@ -359,7 +359,7 @@ def run_labeled(args, report: dict) -> None:
         return
     if not LABELED.is_dir():
         return
-    print("\nLabelled dumps (tests/pages/labeled; a and seeds read while tuning, b and c read after a blind run)")
+    print("\nLabelled dumps (tests/pages/labeled, bench/bench_labeled.py: content items kept, noise items removed)")
     print(f"{'set':<6} {'pages':>5} {'content':>8} {'kept':>7} {'noise':>6} {'removed':>8}")
     report["labeled"] = {}
     for folder in sorted(p for p in LABELED.iterdir() if p.is_dir()):
