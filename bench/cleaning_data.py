@@ -357,13 +357,19 @@ def sentences_kept(doc_text: str, sentences: list[str]) -> float:
     if not sentences:
         return 1.0
     out = normalize_output(doc_text)
-    return sum(normalize(s) in out for s in sentences) / len(sentences)
+    return sum(_expected(s) in out for s in sentences) / len(sentences)
 
 
 def missing_sentences(doc_text: str, sentences: list[str]) -> list[str]:
     """The expected sentences not found in the output."""
     out = normalize_output(doc_text)
-    return [s for s in sentences if normalize(s) not in out]
+    return [s for s in sentences if _expected(s) not in out]
+
+
+def _expected(sentence: str) -> str:
+    """An expected sentence as it is looked for: normalised, a leading marker dropped (as
+    in the output, so a gold line "- item" matches a kept list item)."""
+    return normalize(_MARKER.sub("", sentence))
 
 
 _EDGE_PUNCT = re.compile(r"^\W+|\W+$")
@@ -509,6 +515,7 @@ _LICENCE_FAMILIES = (  # (family, a phrase of its text); first match wins (PSF a
     ("LGPL", "gnu lesser general public license"),
     ("GPL", "gnu general public license"),
 )
+_TITLED = {"LGPL", "GPL"}  # known by their title (the GPL's text cites the LGPL)
 LICENCE_COUNT = 12
 README_COUNT = 15
 
@@ -527,7 +534,7 @@ def licence_files() -> list[tuple[str, str, Path]]:
                     continue
                 text = path.read_text(encoding="utf-8", errors="replace")
                 low = normalize(text)
-                family = next((f for f, phrase in _LICENCE_FAMILIES if phrase in low), None)
+                family = next((f for f, phrase in _LICENCE_FAMILIES if phrase in (low[:300] if f in _TITLED else low)), None)
                 key = re.sub(r"copyright.{0,200}?\n", "", low)[:2000]
                 if family is None or key in seen_texts:
                     continue
@@ -778,6 +785,27 @@ class SpamPage:
     split: str  # split_of(site)
 
 
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "the and of to a in is that for it was on with as be this are by at i you he we have not but or from".split())
+
+
+def is_english(text: str) -> bool:
+    """English prose by its function words (a tenth of the words or more; dragnet's lowest
+    English page has 0.09, French and Chinese pages 0.00-0.03)."""
+    tokens = words(text)
+    return bool(tokens) and sum(t in _ENGLISH_FUNCTION_WORDS for t in tokens) / len(tokens) >= 0.08
+
+
+def _sentence_shaped(s: str) -> bool:
+    """Starts with a capital or digit (after an opening quote), has a lower-case letter,
+    ends with . ! or ? (before closing quotes)."""
+    head = s.lstrip("\"“‘(")
+    tail = s.rstrip("\"'”’)")
+    return bool(head) and (head[0].isupper() or head[0].isdigit()) and any(c.islower() for c in s) \
+        and tail.endswith((".", "!", "?"))
+
+
+
 @lru_cache(maxsize=4)
 def _noise_pool(data_dir: str) -> dict[str, tuple[tuple[str, str], ...]]:
     """Per split, (page key, line) pairs: lines of 2-15 words of a page's plain dump that
@@ -810,7 +838,7 @@ def _spin(rng, own: list[list[str]], other: list[list[str]]) -> str:
     parts = []
     for _ in range(rng.randint(2, 4)):
         toks = rng.choice(own if rng.random() < 0.7 or not other else other)
-        size = min(len(toks), rng.randint(3, 8))
+        size = min(len(toks) - 1, rng.randint(3, 8))  # a fragment, never a whole sentence
         start = rng.randint(0, len(toks) - size)
         fragment = " ".join(toks[start : start + size]).strip(" .,;:!?")
         if rng.random() < 0.3:
@@ -829,7 +857,8 @@ def _spin(rng, own: list[list[str]], other: list[list[str]]) -> str:
 
 def _spam_page(rng, index: int, page: Page, pool: tuple[tuple[str, str], ...], others: list[Page]) -> SpamPage | None:
     key = f"{page.set}/{page.id}"
-    real = [s for p in gold_paragraphs(page.gold) for s in split_sentences(p) if len(s.split()) >= 4]
+    real = [s for p in gold_paragraphs(page.gold) for s in split_sentences(p)
+            if len(s.split()) >= 4 and _sentence_shaped(s) and not _MARKER.match(s)]
     real = list(dict.fromkeys(real))[:60]
     if len(real) < 6:
         return None
@@ -856,7 +885,8 @@ def _spam_page(rng, index: int, page: Page, pool: tuple[tuple[str, str], ...], o
     garbled: list[str] = []
     for _ in range(max(4, len(real) // 2)):
         g = _spin(rng, own, other_sentences)
-        if not any(normalize(g).rstrip(".!?,… ") in r for r in real_norm) and g not in garbled:
+        ng = normalize(g)
+        if not any(ng.rstrip(".!?,… ") in r or r in ng for r in real_norm) and g not in garbled:
             garbled.append(g)
     text = " ".join(run) + " " + " ".join(garbled)
     if rng.random() < 0.5:  # a stray footer line, as in the seed
@@ -876,7 +906,8 @@ def _spam(n: int, seed: int, data_dir: str) -> tuple[SpamPage, ...]:
     candidates = {"train": [], "test": []}
     for set_name in SPAM_SETS:
         for page in load_pages(set_name, data_dir):
-            candidates[split_of(page)].append(page)
+            if not page.site.startswith("unknown-") and is_english(page.gold):  # like the seeds
+                candidates[split_of(page)].append(page)
     out: list[SpamPage] = []
     wanted = {"test": (n + 1) // 2, "train": n // 2}
     for split in ("test", "train"):
@@ -898,8 +929,9 @@ def _spam(n: int, seed: int, data_dir: str) -> tuple[SpamPage, ...]:
 
 
 def spam_pages(n: int = 60, seed: int = SPAM_SEED, data_dir: Path | str = DEFAULT_DATA) -> list[SpamPage]:
-    """Seed-style spam pages on other topics (dragnet and readability gold texts), modelled
-    on seeds/001: a page's real sentences (4+ words) shuffled into one long line with about
+    """Seed-style spam pages on other topics (dragnet and readability gold texts of English
+    pages with a known site), modelled on seeds/001: a page's real sentences (4+ words, a capital
+    or digit first, a lower-case letter, a full stop, ! or ? last) shuffled into one long line with about
     one noise line per three sentences (2-15-word lines of other pages' plain dumps that
     align to nothing in their gold), then a garbled half of spun fragments glued with stray
     punctuation, sometimes a footer line. Half the pages (rounded up) come from test sites,
@@ -912,7 +944,7 @@ def spam_pages(n: int = 60, seed: int = SPAM_SEED, data_dir: Path | str = DEFAUL
 
 
 def describe(data_dir: Path | str = DEFAULT_DATA, out=sys.stdout) -> None:
-    """Print pages, sites and the split per set."""
+    """Print pages, sites and the split per set, the controls per kind and the spam pages."""
     print(f"{'set':<12} {'pages':>6} {'real site':>9} {'sites':>6} {'train p/s':>11} {'test p/s':>10}  site from", file=out)
     for name in SETS:
         pages = load_pages(name, data_dir)
@@ -923,6 +955,21 @@ def describe(data_dir: Path | str = DEFAULT_DATA, out=sys.stdout) -> None:
         how = ", ".join(f"{k} {v}" for k, v in site_sources(name, data_dir).most_common())
         print(f"{name:<12} {len(pages):>6} {len(real):>9} {len(sites):>6} "
               f"{len(train):>5}/{len({p.site for p in train}):<5} {len(test):>4}/{len({p.site for p in test}):<5}  {how}", file=out)
+    controls = clean_controls(data_dir)
+    print("\ncontrols (kind, layout: documents train/test, sentences)", file=out)
+    groups: dict[tuple[str, str], list[ControlDoc]] = {}
+    for d in controls:
+        groups.setdefault((d.kind, d.layout), []).append(d)
+    for (kind, layout), docs in groups.items():
+        train = sum(d.split == "train" for d in docs)
+        print(f"  {kind:<8} {layout:<9} {len(docs):>5} ({train}/{len(docs) - train})  {sum(len(d.sentences) for d in docs):>7}", file=out)
+    for kind in ("licence", "readme", "note"):
+        print(f"  {kind}s: " + ", ".join(d.name.split(":", 1)[1] for d in controls if d.kind == kind), file=out)
+    spam = spam_pages(data_dir=data_dir)
+    for split in ("train", "test"):
+        pages = [p for p in spam if p.split == split]
+        print(f"spam pages {split}: {len(pages)} pages, {len({p.site for p in pages})} sites, "
+              f"{sum(len(p.real_sentences) for p in pages)} real sentences, {sum(len(p.noise_items) for p in pages)} noise items", file=out)
 
 
 if __name__ == "__main__":

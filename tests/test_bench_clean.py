@@ -1,10 +1,33 @@
-"""bench/bench_clean.py: the ScrapingHub shingle metric on examples checkable by hand."""
+"""bench/bench_clean.py and bench/cleaning_data.py: the metrics, the alignment that makes
+training labels, the layouts and the split, on inputs small enough to check by hand. None
+of this depends on how well the cleaner does."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench.bench_clean import page_precision_recall, score, shingles, strip_heading_markers
+from bench.bench_clean import page_precision_recall, score, shingles, strip_heading_markers, unbulleted
+from bench.cleaning_data import (
+    DEFAULT_DATA,
+    align,
+    decode_html,
+    expected_sentences,
+    layout_markdown,
+    layout_oneline,
+    layout_wrapped,
+    markdown_units,
+    missing_sentences,
+    noise_left,
+    noise_removed,
+    registrable_domain,
+    sentences_kept,
+    shingle_f1,
+    site_of_html,
+    split_of,
+    split_sentences,
+)
+
+# -- the ScrapingHub shingle metric ---------------------------------------------------------
 
 
 def test_shingles_are_lowercased_whitespace_word_4grams():
@@ -34,16 +57,174 @@ def test_empty_prediction_counts_for_recall_only():
     assert page_precision_recall("", "") == (1.0, 1.0)
 
 
-def test_score_averages_pages_then_takes_f1_of_means():
+def test_shingle_f1_averages_pages_then_takes_f1_of_means():
     pairs = [
         ("one two three four five six", "two three four five six seven eight"),  # P 0.5, R 2/3
         ("a b c d", "a b c d"),  # P 1, R 1
+        ("a b c d", ""),  # P undefined, R 0
     ]
-    f1, precision, recall = score(pairs)
+    f1, precision, recall = shingle_f1(pairs)
     assert precision == pytest.approx(0.75)
-    assert recall == pytest.approx(5 / 6)
-    assert f1 == pytest.approx(2 * 0.75 * (5 / 6) / (0.75 + 5 / 6))
+    assert recall == pytest.approx(5 / 9)
+    assert f1 == pytest.approx(2 * 0.75 * (5 / 9) / (0.75 + 5 / 9))
+    assert score(pairs) == (f1, precision, recall)  # the old name
 
 
-def test_heading_markers_are_stripped():
+def test_heading_markers_and_bullets_are_stripped_before_scoring():
     assert strip_heading_markers("# Title\n\nbody # not a heading\n## Sub") == "Title\n\nbody # not a heading\nSub"
+    assert unbulleted("- one\nnot - a bullet\n- two") == "one\nnot - a bullet\ntwo"
+
+
+# -- align(): labels for blocks ----------------------------------------------------------------
+
+
+def test_align_long_block_counts_words_covered_by_gold_trigrams():
+    gold = "The cat sat on the mat today."
+    assert align(["The cat sat here now"], gold) == [pytest.approx(3 / 5)]  # (the cat sat) in gold
+    assert align(["the cat sat on the mat"], gold) == [1.0]
+    assert align(["dogs run far away"], gold) == [0.0]
+    assert align(["mat the on sat cat"], gold) == [0.0]  # the words, not in gold's order
+
+
+def test_align_overlapping_trigrams_cover_each_word_once():
+    assert align(["a b c d x"], "a b c d") == [pytest.approx(4 / 5)]  # abc, bcd in gold; x not
+
+
+def test_align_short_blocks_are_whole_word_substrings_of_gold():
+    gold = "Subscribe now to our news, Maria Lopez said."
+    assert align(["Maria Lopez", "lopez", "Menu", "scribe", "", "--"], gold) == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    assert align(["MARIA   lopez!"], gold) == [1.0]  # case, spacing and punctuation folded
+
+
+def test_align_keeps_order_and_length():
+    assert align([], "anything") == []
+    assert len(align(["x"] * 7, "x y z")) == 7
+
+
+# -- split, site, decoding --------------------------------------------------------------------
+
+
+def test_split_is_by_site_and_deterministic():
+    assert split_of("nytimes.com") == split_of("nytimes.com")
+    assert {split_of(f"site{i}.com") for i in range(50)} == {"train", "test"}
+    share = sum(split_of(f"site{i}.example") == "train" for i in range(2000)) / 2000
+    assert 0.65 < share < 0.75
+
+
+def test_registrable_domain_drops_www_and_keeps_public_suffixes():
+    assert registrable_domain("https://www.bbc.co.uk/news/1") == "bbc.co.uk"
+    assert registrable_domain("http://blog.example.com/x") == "example.com"
+    assert registrable_domain("http://localhost/x") is None
+    assert registrable_domain("not a url") is None
+
+
+def test_site_of_html_prefers_canonical_then_og_then_links():
+    html = ('<link href="https://www.a.com/p" rel="canonical"><meta property="og:url" content="https://b.com/">'
+            '<a href="https://c.com/1"></a>')
+    assert site_of_html(html) == ("a.com", "canonical")
+    assert site_of_html(html.split(">", 1)[1]) == ("b.com", "og:url")
+    assert site_of_html('<a href="http://c.com/1"><a href="http://c.com/2"><a href="http://d.com/">')[0] == "c.com"
+    assert site_of_html('<a href="https://twitter.com/x">')[0] is None
+
+
+def test_decode_html_by_bom_meta_utf8_then_cp1252():
+    assert decode_html("\ufeffcafé".encode("utf-8")) == "café"
+    assert decode_html('<meta charset="iso-8859-1">café'.encode("latin-1")).endswith("café")
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'.encode()
+    assert decode_html(meta + b"\x93q\x94").endswith("“q”")
+    assert decode_html("naïve".encode("utf-8")) == "naïve"
+    assert decode_html("naïve".encode("cp1252")) == "naïve"
+
+
+# -- sentences and layouts ----------------------------------------------------------------
+
+
+def test_split_sentences_on_end_punctuation_before_a_capital():
+    assert split_sentences('He said "Go." Then he left. It cost 3.5 euros. e.g. this! (Yes.) And no?') == [
+        'He said "Go."', "Then he left.", "It cost 3.5 euros. e.g. this!", "(Yes.)", "And no?"]
+
+
+def test_expected_sentences_join_wrapped_lines_and_split_list_items():
+    text = "Attendees: Maria Lopez, Tom Reed.\nNext meeting:\n21 March, room 3B.\n\n- milk\n- eggs\n1. Stir. Serve."
+    assert expected_sentences(text) == ["Attendees: Maria Lopez, Tom Reed.", "Next meeting: 21 March, room 3B.",
+                                        "milk", "eggs", "Stir.", "Serve."]
+
+
+def test_layouts():
+    paragraphs = ["Title line", "A long paragraph " + "of many words " * 10 + "ends here.", "one", "two"]
+    assert layout_oneline(paragraphs) == "\n".join(paragraphs) + "\n"
+    wrapped = layout_wrapped(paragraphs)
+    assert max(len(line) for line in wrapped.splitlines()) <= 72 and "\n\n" in wrapped
+    md = layout_markdown(paragraphs)
+    assert md.startswith("## Title line\n\nA long paragraph") and md.endswith("\n\n- one\n- two\n")
+    assert max(len(line) for line in md.splitlines()) <= 80
+
+
+def test_wrapping_never_starts_a_line_with_a_marker():
+    text = layout_wrapped(["word " * 13 + "- dash " + "word " * 20 + "1. x"], width=72)
+    assert not any(line.startswith(("-", "1.")) for line in text.splitlines())
+
+
+def test_markdown_units_render_inline_markup_and_skip_code_html_tables():
+    md = ("# Title\n\n<p align=center><img src=x></p>\n\nSee [the docs](http://x) and **bold** `code`.\n\n"
+          "```python\nx = 1\n```\n\n    indented code\n\n| a | b |\n|---|---|\n\n- item one\n- item *two*\n\nSetext\n======\n")
+    units, code_share = markdown_units(md)
+    assert units == ["Title", "See the docs and bold code.", "item one", "item two", "Setext"]
+    assert 0 < code_share < 0.5
+
+
+# -- kept and removed --------------------------------------------------------------------------
+
+
+def test_sentences_kept_folds_case_space_bullets_and_heading_markers():
+    out = "# Next meeting:\n21 march,   room 3B.\n- Attendees: Maria Lopez, Tom Reed."
+    sentences = ["Next meeting: 21 March, room 3B.", "Attendees: Maria Lopez, Tom Reed.", "Lost one."]
+    assert sentences_kept(out, sentences) == pytest.approx(2 / 3)
+    assert missing_sentences(out, sentences) == ["Lost one."]
+    assert sentences_kept("", []) == 1.0
+    assert sentences_kept("- milk", ["- milk"]) == 1.0  # a gold line "- milk" kept as a list item
+
+
+def test_noise_removed_on_word_boundaries_with_real_sentences_masked():
+    out = "Subscribe to the newsletter of the club. Menu\nThe club meets on Fridays."
+    noise = ["Menu", "• Subscribe", "Cookie settings", "club meets"]
+    # "Menu" left; "Subscribe" and "club meets" only inside kept real sentences; cookies gone
+    real = ["Subscribe to the newsletter of the club.", "The club meets on Fridays."]
+    assert noise_left(out, noise, keep=real) == ["Menu"]
+    assert noise_removed(out, noise, keep=real) == pytest.approx(3 / 4)
+    assert noise_removed(out, noise) == pytest.approx(1 / 4)  # unmasked, the real text matches too
+    assert noise_removed("Menus and more", ["Menu"]) == 1.0
+    assert noise_removed("anything", []) == 1.0
+
+
+# -- the real data (skipped without ../shared/data) ----------------------------------------------
+
+needs_data = pytest.mark.skipif(not (DEFAULT_DATA / "cleaning" / "dragnet").is_dir(), reason="no ../shared/data")
+
+
+@needs_data
+def test_pages_have_sites_and_no_site_is_on_both_sides():
+    from bench.cleaning_data import SETS, load_pages
+
+    pages = [p for s in SETS for p in load_pages(s)]
+    assert len(pages) == 181 + 1362 + 113
+    sides: dict[str, set[str]] = {}
+    for p in pages:
+        sides.setdefault(p.site, set()).add(split_of(p))
+        assert p.gold and p.html and p.site
+    assert all(len(s) == 1 for s in sides.values())
+    assert sum(p.split == "test" for p in pages) / len(pages) > 0.2
+
+
+@needs_data
+def test_spam_pages_are_deterministic_and_split_by_site():
+    pytest.importorskip("resiliparse")  # a bench extra: plain dumps give the noise lines
+    from bench.cleaning_data import spam_pages
+
+    a, b = spam_pages(n=4, seed=7), spam_pages(n=4, seed=7)
+    assert a == b and len(a) == 4
+    assert {p.split for p in a} == {"train", "test"}
+    for page in a:
+        assert split_of(page.site) == page.split
+        assert sentences_kept(page.text, list(page.real_sentences)) == 1.0
+        assert noise_removed(page.text, list(page.noise_items), keep=list(page.real_sentences)) == 0.0
