@@ -90,7 +90,7 @@ def winnow_text(dump: str) -> str:
 def trafilatura_default(html: str) -> str:
     import trafilatura
 
-    return trafilatura.extract(html, include_comments=False) or ""
+    return trafilatura.extract(html) or ""  # its defaults, comments included: "trafilatura alone"
 
 
 def readability_lxml(html: str) -> str:

@@ -7,7 +7,7 @@ with its reason; `assemble` turns the kept blocks back into a Document.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -34,7 +34,7 @@ class Block:
     comments: bool = False  # the page's comment section (HTML: trafilatura's comments)
 
     def with_text(self, text: str) -> "Block":
-        return replace(self, text=text)
+        return Block(self.kind, text, self.level, self.link_share, self.run, self.comments)
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def clean_text(text: str, source: str = "", markdown: bool = False,
     """Plain text (or Markdown) -> Document."""
     if markdown:
         return clean_markdown(text, source, options)
-    return assemble(explain_text(text, options), source)
+    return assemble(explain_text(text, options, explain=False), source)
 
 
 def clean_markdown(text: str, source: str = "", options: CleanOptions = DEFAULT_OPTIONS) -> Document:
@@ -90,10 +90,10 @@ def clean_html(html: str, source: str = "", options: CleanOptions = DEFAULT_OPTI
     return assemble(clean_blocks(blocks, options), source, title=_normalize(title))
 
 
-def explain_text(text: str, options: CleanOptions = DEFAULT_OPTIONS) -> list[Judged]:
+def explain_text(text: str, options: CleanOptions = DEFAULT_OPTIONS, explain: bool = True) -> list[Judged]:
     from ..readers import text as text_reader
 
-    return clean_blocks(text_reader.read(text), options)
+    return clean_blocks(text_reader.read(text), options, explain)
 
 
 def explain(text: str, kind: str, options: CleanOptions = DEFAULT_OPTIONS) -> list[Judged]:
@@ -101,22 +101,27 @@ def explain(text: str, kind: str, options: CleanOptions = DEFAULT_OPTIONS) -> li
     if kind == "html":
         from ..readers import html as html_reader
 
-        return clean_blocks(html_reader.read(text)[1], options)
+        return clean_blocks(html_reader.read(text)[1], options, explain=True)
     if kind == "markdown":
         from ..readers import markdown
 
-        return clean_blocks(markdown.read(text)[1], options)
+        return clean_blocks(markdown.read(text)[1], options, explain=True)
     return explain_text(text, options)
 
 
 # --- the passes -------------------------------------------------------------------------
 
 
-def clean_blocks(blocks: list[Block], options: CleanOptions = DEFAULT_OPTIONS) -> list[Judged]:
-    """Every block (runs split into sentences) with its verdict, in order."""
+def clean_blocks(blocks: list[Block], options: CleanOptions = DEFAULT_OPTIONS,
+                 explain: bool = False) -> list[Judged]:
+    """Every block (runs split into sentences) with its verdict, in order.
+
+    explain=True also names, for each block the model drops, the features that pulled
+    its score down (slower: it walks every tree in Python).
+    """
     blocks = normalize(blocks)  # 1.
     blocks = split_runs(blocks)  # 2.
-    judged = judge(blocks, options)  # 3.
+    judged = judge(blocks, options, explain)  # 3.
     return drop_empty_sections(judged)  # 4.
 
 
@@ -156,7 +161,7 @@ def split_runs(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def judge(blocks: list[Block], options: CleanOptions) -> list[Judged]:
+def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> list[Judged]:
     """3. A verdict for every block: code and trusted text kept, wordless text dropped, the rest scored."""
     if options.trusted:
         return [Judged(b, Verdict(True, "trusted", "a trusted source: indexed as written")) for b in blocks]
@@ -180,8 +185,8 @@ def judge(blocks: list[Block], options: CleanOptions) -> list[Judged]:
         elif p >= threshold:
             verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f}", float(p))
         else:
-            verdict = Verdict(False, "model", f"content score {p:.2f} < {threshold:.2f}: "
-                              + _why(model, row), float(p))
+            why = ": " + _why(model, row) if explain else ""
+            verdict = Verdict(False, "model", f"content score {p:.2f} < {threshold:.2f}{why}", float(p))
         judged.append(Judged(block, verdict))
     return judged
 

@@ -15,7 +15,7 @@ from collections import Counter
 
 from ..analyze import STOPWORDS
 from ..blocks import Block, Kind
-from .vocabulary import MAX_PHRASE_WORDS, UI_PHRASES, UI_WORDS
+from .vocabulary import UI_PHRASES, UI_WORDS
 
 PROSE_MIN_WORDS = 8  # a sentence-shaped block this long anchors the main text
 PROSE_MIN_STOPWORDS = 0.2  # English prose is ~40% function words; lists of names are not
@@ -49,30 +49,38 @@ def _terminal(text: str) -> bool:
     return bool(stripped) and stripped[-1] in _TERMINAL and not stripped.endswith("...")
 
 
+_PHRASES_2 = frozenset(p for p in UI_PHRASES if len(p) == 2)
+_PHRASES_3 = frozenset(p for p in UI_PHRASES if len(p) == 3)
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_UPPER_LETTER_RE = re.compile(r"[A-ZÀ-ÖØ-ÞΑ-ΩА-Я]")
+_DIGIT_RE = re.compile(r"\d")
+_SYMBOL_RE = re.compile(r"[^\w\s]|_")
+_CAPITALISED_RE = re.compile(r"\b[A-ZÀ-ÖØ-ÞΑ-ΩА-Я]")
+
+
 def _ui_hits(lower_words: list[str]) -> int:
-    hits = sum(1 for w in lower_words if w in UI_WORDS)
-    for n in range(2, MAX_PHRASE_WORDS + 1):
-        hits += sum(1 for i in range(len(lower_words) - n + 1) if tuple(lower_words[i:i + n]) in UI_PHRASES)
+    hits = sum(map(UI_WORDS.__contains__, lower_words))
+    if len(lower_words) > 1:
+        hits += sum(map(_PHRASES_2.__contains__, zip(lower_words, lower_words[1:])))
+        hits += sum(map(_PHRASES_3.__contains__, zip(lower_words, lower_words[1:], lower_words[2:])))
     return hits
-
-
-def _trigrams(words: list[str]) -> list[tuple[str, str, str]]:
-    return [(words[i], words[i + 1], words[i + 2]) for i in range(len(words) - 2)]
 
 
 def page_features(blocks: list[Block]) -> list[list[float]]:
     """One feature row per block, in FEATURES order."""
     n = len(blocks)
-    words = [_WORD_RE.findall(b.text) for b in blocks]
-    lower = [[w.lower() for w in ws] for ws in words]
+    texts = [b.text for b in blocks]
+    words = [_WORD_RE.findall(t) for t in texts]
+    lower = [_WORD_RE.findall(t.lower()) for t in texts]
     keys = [" ".join(ws) for ws in lower]
     key_counts = Counter(k for k in keys if k)
-    grams = [_trigrams(ws) for ws in lower]
-    gram_counts: Counter = Counter(g for gs in grams for g in set(gs))
-    stop = [sum(1 for w in ws if w in STOPWORDS) / len(ws) if ws else 0.0 for ws in lower]
-    prose = [b.kind is not Kind.HEADING and len(ws) >= PROSE_MIN_WORDS and _terminal(b.text)
-             and s >= PROSE_MIN_STOPWORDS for b, ws, s in zip(blocks, words, stop)]
-    total_words = sum(len(ws) for ws in words) or 1
+    grams = [set(zip(ws, ws[1:], ws[2:])) for ws in lower]
+    gram_counts: Counter = Counter(g for gs in grams for g in gs)
+    stop = [sum(map(STOPWORDS.__contains__, ws)) / len(ws) if ws else 0.0 for ws in lower]
+    terminal = [_terminal(t) for t in texts]
+    prose = [b.kind is not Kind.HEADING and len(ws) >= PROSE_MIN_WORDS and term and st >= PROSE_MIN_STOPWORDS
+             for b, ws, term, st in zip(blocks, words, terminal, stop)]
+    total_words = sum(map(len, words)) or 1
     prose_words = sum(len(ws) for ws, p in zip(words, prose) if p)
     distance = _distances(prose)
     page_prose_share = prose_words / total_words
@@ -81,38 +89,37 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     rows = []
     prose_before = 0
     seen: set[tuple[str, str, str]] = set()  # trigrams of the blocks above: spliced copies come later
-    for i, (block, ws, lw) in enumerate(zip(blocks, words, lower)):
-        text = block.text
-        nw = len(ws)
+    for i, block in enumerate(blocks):
+        text, ws, lw, own = texts[i], words[i], lower[i], grams[i]
+        nw = len(ws) or 1
         chars = len(text) or 1
-        letters = sum(1 for c in text if c.isalpha()) or 1
+        letters = len(_LETTER_RE.findall(text)) or 1
         stripped = text.rstrip()
-        gs = grams[i]
         # Trigrams this block shares with the rest of the page, and with the part above it.
-        own = set(gs)
         shared = sum(1 for g in own if gram_counts[g] > 1) / len(own) if own else 0.0
-        seen_before = sum(1 for g in own if g in seen) / len(own) if own else 0.0
-        seen.update(own)
+        seen_before = len(own & seen) / len(own) if own else 0.0
+        seen |= own
+        ui = _ui_hits(lw)
+        kind = block.kind
         rows.append([
-            float(block.kind is Kind.HEADING), float(block.kind is Kind.ITEM), float(block.kind is Kind.ROW),
-            float(block.kind is Kind.SENTENCE),
-            math.log1p(nw), math.log1p(len(text)), float(_terminal(text)), float(stripped.endswith(":")),
+            float(kind is Kind.HEADING), float(kind is Kind.ITEM), float(kind is Kind.ROW), float(kind is Kind.SENTENCE),
+            math.log1p(len(ws)), math.log1p(len(text)), float(terminal[i]), float(stripped.endswith(":")),
             float(stripped.endswith("...") or stripped.endswith("…")),
-            stop[i], sum(1 for w in ws if w[0].isupper()) / nw if nw else 0.0,
-            sum(1 for c in text if c.isupper()) / letters, sum(1 for c in text if c.isdigit()) / chars,
-            sum(1 for c in text if not c.isalnum() and not c.isspace()) / chars,
-            sum(len(w) for w in ws) / nw if nw else 0.0, float(bool(stripped) and stripped[0].islower()),
-            text.count(",") / nw if nw else 0.0, float(sum(text.count(s) for s in _SEPARATORS)),
-            float(_ui_hits(lw)), _ui_hits(lw) / nw if nw else 0.0, float(bool(_URL_OR_EMAIL_RE.search(text))),
+            stop[i], len(_CAPITALISED_RE.findall(text)) / nw,
+            len(_UPPER_LETTER_RE.findall(text)) / letters, len(_DIGIT_RE.findall(text)) / chars,
+            len(_SYMBOL_RE.findall(text)) / chars,
+            sum(map(len, ws)) / nw, float(stripped[:1].islower()),
+            text.count(",") / nw, float(sum(map(text.count, _SEPARATORS))),
+            float(ui), ui / nw, float(bool(_URL_OR_EMAIL_RE.search(text))),
             float(min(REPEAT_CAP, key_counts[keys[i]] - 1)) if keys[i] else 0.0, shared, seen_before,
-            len(_ANOMALY_RE.findall(text)) / nw if nw else 0.0,
+            len(_ANOMALY_RE.findall(text)) / nw,
             i / (n - 1) if n > 1 else 0.0, prose_before / (prose_words or 1), float(prose[i]),
             float(i > 0 and prose[i - 1]), float(i + 1 < n and prose[i + 1]),
             math.log1p(distance[i]), page_prose_share, page_log_blocks, page_mean_log_words,
             block.link_share, float(block.comments),
         ])
         if prose[i]:
-            prose_before += nw
+            prose_before += len(ws)
     return rows
 
 

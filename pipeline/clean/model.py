@@ -68,17 +68,33 @@ class Model:
         if not rows:
             return np.zeros(0)
         x = np.asarray(rows, dtype=np.float64)
-        n, trees = len(rows), self.feature.shape[0]
-        node = np.zeros((n, trees), dtype=np.int32)
-        tree_index = np.broadcast_to(np.arange(trees), (n, trees))
-        row_index = np.arange(n)[:, None]
+        n, (trees, size) = len(rows), self.feature.shape
+        # Nodes are numbered across all trees (tree * size + node), so one gather per level
+        # walks every tree for every row; leaves point at themselves.
+        feature, threshold, left, right, value = self._flat()
+        node = np.broadcast_to(np.arange(trees, dtype=np.int64) * size, (n, trees)).copy()
+        offsets = np.arange(n, dtype=np.int64)[:, None] * x.shape[1]
+        flat_x = x.ravel()
         for _ in range(self.depth):
-            feat = self.feature[tree_index, node]
-            leaf = feat < 0
-            go_left = x[row_index, np.where(leaf, 0, feat)] <= self.threshold[tree_index, node]
-            step = np.where(go_left, self.left[tree_index, node], self.right[tree_index, node])
-            node = np.where(leaf, node, step)
-        return self.prior + self.learning_rate * self.value[tree_index, node].sum(axis=1)
+            go_left = flat_x[offsets + feature[node]] <= threshold[node]
+            node = np.where(go_left, left[node], right[node])
+        return self.prior + self.learning_rate * value[node].sum(axis=1)
+
+    def _flat(self):
+        """(feature, threshold, left, right, value) over global node numbers; leaves loop to themselves."""
+        cached = self.__dict__.get("_flat_cache")
+        if cached is None:
+            trees, size = self.feature.shape
+            base = (np.arange(trees, dtype=np.int64) * size)[:, None]
+            ids = base + np.arange(size)[None, :]
+            leaf = self.feature < 0
+            left = np.where(leaf, ids, base + self.left).ravel()
+            right = np.where(leaf, ids, base + self.right).ravel()
+            feature = np.where(leaf, 0, self.feature).ravel().astype(np.int64)
+            threshold = np.where(leaf, np.inf, self.threshold).ravel()
+            cached = (feature, threshold, left, right, self.value.ravel())
+            object.__setattr__(self, "_flat_cache", cached)
+        return cached
 
     def probabilities(self, rows: list[list[float]]) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.log_odds(rows)))
