@@ -1,0 +1,106 @@
+"""Question -> weighted query: each rule of QuerySettings, on queries small enough to check by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.analyze import analyze
+from pipeline.index import BM25Index, BM25Params
+from pipeline.query import CorpusStats, QuerySettings, build_query
+
+DEFAULTS = QuerySettings()
+STEM_WEIGHT, PREFIX_WEIGHT = DEFAULTS.stem_weight, DEFAULTS.prefix_weight
+ENTITY_WEIGHT, TOPIC_WEIGHT = DEFAULTS.entity_weight, DEFAULTS.topic_weight
+
+
+def question_tokens(question, df=None, n_docs=0, topic=frozenset(), settings=DEFAULTS):
+    """(term, weight) pairs of the query for a question."""
+    return build_query(question, stats=CorpusStats(df, n_docs, topic), settings=settings).tokens()
+
+
+def test_lay_words_expand_to_clinical_terms_without_corpus():
+
+    tokens = question_tokens("Can kids get this?")
+    assert ("kid", 1.0) in tokens  # the person's own word stays, weight 1
+    assert ("pediatr", 1.0) in tokens
+
+
+def test_expansion_weight_follows_the_corpus():
+    """A corpus that says "cancer" itself needs little of "malignancy"; one that never
+    says "kids" needs all of "pediatric"; a term the corpus lacks is not added."""
+
+    def weight(tokens, term):
+        return next(w for t, w in tokens if t == term)
+
+    rare_lay = {"cancer": 1, "malign": 9}
+    common_lay = {"cancer": 90, "malign": 1}
+    low = weight(question_tokens("Is it linked to cancer?", lambda t: common_lay.get(t, 0)), "malign")
+    high = weight(question_tokens("Is it linked to cancer?", lambda t: rare_lay.get(t, 0)), "malign")
+    assert 0 < low < high <= 1
+    absent = question_tokens("Is it linked to cancer?", lambda t: {"cancer": 5}.get(t, 0))
+    terms = {t for t, _ in absent}
+    assert not terms & {"malign", "~malig"}  # df(malignancy) = 0: nothing to find
+
+
+def test_prefix_tokens_count_less_than_the_words_typed():
+
+    tokens = question_tokens("How is it diagnosed?")
+    assert ("diagnos", STEM_WEIGHT) in tokens and ("~diagn", PREFIX_WEIGHT) in tokens
+    docs = ["Most patients recovered within weeks.", "Recovery takes months of rehabilitation.",
+            "The weather was mild all year."]
+    index = BM25Index.build([analyze(d) for d in docs], BM25Params())
+    ranked, scores = index.search(question_tokens("Has anyone recovered?"), 3)
+    assert list(ranked[:2]) == [0, 1] and scores[1] > 0  # the form typed first, its relative found too
+
+
+def test_names_rare_in_the_corpus_count_more():
+    """ "MRI findings": the name is what is asked about, unless every page has it."""
+
+    def weights(question, df, n_docs):
+        return dict(question_tokens(question, df, n_docs))
+
+    rare = weights("MRI findings", lambda t: 2, 100)
+    assert rare["mri"] == ENTITY_WEIGHT > 1 and rare["find"] == STEM_WEIGHT  # "findings" also has ~findi
+    assert weights("mri findings", lambda t: 2, 100)["mri"] == 1.0  # not spelled as a name
+    assert weights("What does C5b-9 do?", lambda t: 2, 100)["c5b-9"] == ENTITY_WEIGHT
+    assert weights("MRI findings", lambda t: 15, 100)["mri"] == 1.0  # common: not boosted
+    assert weights("MRI findings", None, 0)["mri"] == 1.0
+
+
+def test_topic_words_count_less_than_the_question_focus():
+    """In a folder about one disease its name is in the titles and in many passages: it counts TOPIC_WEIGHT."""
+
+    df = {"myopathi": 40, "~myopa": 40, "antibodi": 40, "~antib": 40, "ivig": 2, "work": 3}.get
+    topic = frozenset({"myopathi", "~myopa"})
+
+    def weights(question, topic):
+        return dict(question_tokens(question, lambda t: df(t, 0), 100, topic))
+
+    w = weights("Does IVIg work for myopathy?", topic)
+    assert w["myopathi"] == pytest.approx(STEM_WEIGHT * TOPIC_WEIGHT)
+    assert w["work"] == 1.0 and w["ivig"] > 1.0  # a rare name counts more, not less
+    assert weights("Which antibodies cause myopathy?", topic)["antibodi"] == STEM_WEIGHT  # common, not the topic
+    assert weights("Does IVIg work for myopathy?", frozenset())["myopathi"] == STEM_WEIGHT
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("What is immune-mediated necrotizing myopathy?", True),
+    ("what is IMNM", True),
+    ("What is a cataract?", True),
+    ("What is the usual treatment when you are first diagnosed?", False),
+    ("What is the ICD-10 code for IMNM?", False),
+    ("what are the symptoms", False),
+    ("what is it", False),
+])
+def test_what_is_questions_ask_for_a_definition(question, asks):
+
+    terms = {t for t, _ in question_tokens(question)}
+    assert ("definit" in terms) == asks
+
+
+def test_a_name_written_with_a_unicode_dash_counts_as_the_same_name():
+
+    def weights(question):
+        return dict(question_tokens(question, lambda t: 2, 100))
+
+    assert weights("Is anti\u2013HMGCR the cause?") == weights("Is anti-HMGCR the cause?")
