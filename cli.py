@@ -218,7 +218,10 @@ def _read_question(question: str | None, question_file) -> str:
 @click.option("-k", "--top-k", "top_k", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many passages to return.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits on stdout.")
-def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file, top_k: int, as_json: bool):
+@click.option("--explain", is_flag=True,
+              help="First print the weighted query: each term, its weight and why (with --json: {query, hits}).")
+def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file, top_k: int, as_json: bool,
+        explain: bool):
     """Answer QUESTION with the best-matching passages and their sources.
 
     Each hit shows its rank, BM25 score, source file, section and passage, with the
@@ -229,12 +232,23 @@ def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file,
       ask "what antibodies are involved"
       ask -k 10 --json "statin exposure" | jq '.[].source'
       ask --file question.txt
+      ask --explain "is it inherited"
     """
     from pipeline.search import hit_record
 
     question = _read_question(question, question_file)
     searcher = _open_index(sources_dir, index_dir)
     hits = searcher.search(question, top_k)
+    if explain:
+        query = searcher.query(question)
+        if as_json:
+            terms = [{"term": t.term, "weight": round(t.weight, 6), "why": list(t.why)} for t in query.terms]
+            click.echo(json.dumps({"query": terms, "hits": [hit_record(h) for h in hits]}, ensure_ascii=False, indent=1))
+            return
+        click.echo("query (weight, term, why):")
+        for line in query.explain():
+            click.echo("  " + line)
+        click.echo("")
     if as_json:
         click.echo(json.dumps([hit_record(h) for h in hits], ensure_ascii=False, indent=1))
     else:

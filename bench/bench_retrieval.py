@@ -52,6 +52,7 @@ class Variant:
     query: QuerySettings = QuerySettings()
     params: BM25Params = ingest.DEFAULT_PARAMS
     heading_weight: int = ingest.HEADING_WEIGHT
+    whole_docs: bool = False  # BEIR: one passage per document (its passages joined), not MaxP
 
 
 def variants() -> list[Variant]:
@@ -61,20 +62,21 @@ def variants() -> list[Variant]:
     from dataclasses import replace
     return [
         base,
-        Variant("- generic-noun weight", query=q.but(generic_weight=1.0)),
         Variant("- topic damping", query=q.but(topic_weight=1.0)),
         Variant("- rare-name boost", query=q.but(entity_weight=1.0)),
-        Variant("- definition intent", query=q.but(definition=False)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
+        Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
         Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
         Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),
-        Variant("- -sis rule", analyzer=replace(a, sis_rule=False)),
-        Variant("k1 1.2 b 0.75", params=BM25Params(k1=1.2, b=0.75, idf=base.params.idf)),
+        Variant("- compound wholes indexed", analyzer=replace(a, compound_wholes=False)),
+        Variant("k1 0.9 b 0.4 (Pyserini)", params=BM25Params(k1=0.9, b=0.4, idf=base.params.idf)),
+        Variant("k1 1.2 b 0.75 (bm25s)", params=BM25Params(k1=1.2, b=0.75, idf=base.params.idf)),
         Variant("heading weight 2", heading_weight=2),
         Variant("+ snowball stemmer", analyzer=replace(a, stemmer="english")),
         Variant("+ rm3 (10 docs, 10 terms, 0.5)", query=q.but(rm3=True)),
-        Variant("- all query rules", query=q.but(generic_weight=1.0, topic_weight=1.0, entity_weight=1.0,
-                                                 definition=False, thesaurus=False)),
+        Variant("+ whole documents (BEIR)", whole_docs=True),
+        Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False,
+                                                 compound_weight=1.0, stem_weight=1.0, prefix_weight=1.0)),
     ]
 
 
@@ -131,6 +133,18 @@ def load_collection(name: str) -> Collection:
     return collection
 
 
+def _whole_documents(passages):
+    """One passage per BEIR document: its passages' text joined under its title."""
+    from pipeline.records import Passage
+
+    out: dict[str, list] = {}
+    for p in passages:
+        out.setdefault(p.source, []).append(p)
+    return [Passage(passage_id=group[0].passage_id, source=source, section=group[0].section,
+                    text=" ".join(p.text for p in group), sources=tuple(dict.fromkeys(s for p in group for s in p.sources)))
+            for source, group in out.items()]
+
+
 def DEFAULT_WORDS(text: str) -> list[str]:
     from pipeline.analyze import TOKEN_RE, normalize
     return TOKEN_RE.findall(normalize(text))
@@ -145,16 +159,19 @@ def pooled(reports) -> dict[str, float]:
 
 
 def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[str, float]:
-    key = (variant.analyzer, variant.params, variant.heading_weight)
+    key = (variant.analyzer, variant.params, variant.heading_weight, variant.whole_docs)
+    passages = collection.passages
+    if variant.whole_docs and collection.name != "seeds":
+        passages = _whole_documents(passages)
     if key not in cache:
         analyzer = DEFAULT if variant.analyzer == DEFAULT.settings else Analyzer(variant.analyzer)
         tokens = [analyzer.analyze(p.section) * variant.heading_weight + analyzer.analyze(p.text)
-                  for p in collection.passages]
+                  for p in passages]
         index = BM25Index.build(tokens, variant.params)
         topic = frozenset(t for w in collection.topic_words for t in analyzer.analyze_word(w))
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
-    retriever = MemoryRetriever(collection.passages, tokens, index, analyzer, variant.query, topic)
+    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic)
     return pooled([evaluate(retriever, qs, depth=100) for qs in collection.question_sets])
 
 
@@ -223,10 +240,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="comma-separated collections (scifact,cranfield,cacm,seeds)")
     parser.add_argument("--variants", help="comma-separated variant names (prefix match); winnow always runs")
+    parser.add_argument("--grid", action="store_true", help="instead of the rules: a k1 x b grid (heading weight 1 and 2)")
+    parser.add_argument("--k1", type=lambda v: [float(x) for x in v.split(",")], default=[0.9, 1.2, 1.5])
+    parser.add_argument("--b", type=lambda v: [float(x) for x in v.split(",")], default=[0.4, 0.6, 0.75])
     parser.add_argument("--per-set", action="store_true", help="also print each seed question set for winnow")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else [*BEIR, "seeds"]
     chosen = variants()
+    if args.grid:
+        chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
+                                for h in (1, 2) for k1 in args.k1 for b in args.b]
     if args.variants:
         wanted = args.variants.split(",")
         chosen = [v for v in chosen if v.name == "winnow" or any(v.name.startswith(w) for w in wanted)]

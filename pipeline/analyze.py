@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_VERSION = 3  # 2: "%" is also "percent"; 3: prefix tokens
+ANALYZER_VERSION = 4  # 2: "%" is also "percent"; 3: prefix tokens; 4: no -sis rule
 
 # A word: letters and digits, possibly joined into a compound by - * : . / +
 # (C5b-9, HLA-DRB1*11:01, G72.4, U/L). Underscore is not a word character here.
@@ -64,15 +64,12 @@ class AnalyzerSettings:
                     token ("~diagn"): Porter keeps derivations apart (diagnosis /
                     diagnosed / diagnostic), the prefix joins the family (truncation
                     stemming; five letters is McNamee & Mayfield's best for English)
-    sis_rule        a Greek "-sis" noun stems like its "-ses" plural (diagnosis and
-                    diagnoses -> diagnos); Porter otherwise takes "diagnosis" for a
-                    plural of "diagnosi"
     """
 
     stemmer: str = "porter"
     prefix_tokens: bool = True
     prefix_length: int = 5
-    sis_rule: bool = True
+    compound_wholes: bool = True  # a compound is also indexed whole and joined (anti-hmgcr, antihmgcr)
     decompound_prefixes: tuple[str, ...] = DECOMPOUND_PREFIXES
 
     def as_dict(self) -> dict:
@@ -94,8 +91,6 @@ class Analyzer:
         self.analyze_word = lru_cache(maxsize=200_000)(self._analyze_word)
 
     def stem(self, word: str) -> str:
-        if self.settings.sis_rule and word.endswith("sis") and len(word) > 6:
-            word = word[:-2] + "es"
         return self._stemmer.stemWord(word)
 
     def _analyze_word(self, word: str) -> tuple[str, ...]:
@@ -112,10 +107,12 @@ class Analyzer:
                     parts = [word, rest]
                     break
         else:
-            out = [word]  # the compound whole, unstemmed: anti-hmgcr, hla-drb1*11:01
-            joined = "".join(parts)
-            if joined != word:
-                out.append(joined)  # antihmgcr matches "anti-HMGCR" and "antiHMGCR"
+            out = []
+            if self.settings.compound_wholes:
+                out.append(word)  # the compound whole, unstemmed: anti-hmgcr, hla-drb1*11:01
+                joined = "".join(parts)
+                if joined != word:
+                    out.append(joined)  # antihmgcr matches "anti-HMGCR" and "antiHMGCR"
             out.extend(self.stem(p) for p in parts if p not in STOPWORDS)
         if self.settings.prefix_tokens:
             length = self.settings.prefix_length

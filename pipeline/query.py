@@ -7,7 +7,7 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
 
     build_query(question, analyzer, stats, settings)
       1. the question's own tokens (a stem beside its prefix token counts less)
-      2. rules that read the question: generic nouns, rare names, "what is X"
+      2. rules that read the question: compounds count as one word, rare names
       3. lay words -> clinical words (thesaurus.tsv), weighted by the corpus
       4. the corpus's topic counts less
     rm3(query, feedback, settings)   pseudo-relevance feedback on the first ranking
@@ -15,29 +15,12 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Callable, Sequence
 
 from . import thesaurus
 from .analyze import DEFAULT, PART_RE, PREFIX_MARK, TOKEN_RE, Analyzer, is_prefix, normalize, unify
-
-# Nouns a question uses to point at its topic rather than to ask about something:
-# "how is the disease treated", "is this condition inherited".
-GENERIC_NOUNS = frozenset(
-    """
-    disease diseases condition conditions disorder disorders illness illnesses sickness
-    problem problems syndrome syndromes thing things issue issues
-    """.split()
-)
-
-# Definition questions: "what is X", X a name of up to five words.
-DEFINITION_RE = re.compile(
-    r"^\s*what(?:'s| is| are) (?:an? )?((?!(?:the|this|that|these|those|it|my|your)\b)[^\s?,;]+(?: [^\s?,;]+){0,4})\s*\??\s*$"
-)
-_NOT_IN_TERM = frozenset("for of in on with when to from by about after before do does can is are was my your".split())
-
 
 @dataclass(frozen=True)
 class QuerySettings:
@@ -46,12 +29,12 @@ class QuerySettings:
     stem_weight      a word's stem, beside its prefix token (AnalyzerSettings.prefix_tokens)
     prefix_weight    the prefix token: the form typed scores stem + prefix, a relative
                      (treatment for "treated") the prefix alone
-    generic_weight   GENERIC_NOUNS ("the disease", "this condition")
     topic_weight     terms of the corpus's titles (ingest.topic_terms) found in at least
                      topic_min_share of the passages
+    compound_weight  a compound's whole and joined forms (anti-hmgcr, antihmgcr) beside its
+                     parts (anti, hmgcr), which carry the word as if typed apart
     entity_weight    a name spelled as one (MRI, IgG, C5b-9) in under entity_max_share
                      of the passages
-    definition       "what is X" also asks for the word "definition"
     thesaurus        lay words add clinical words (thesaurus.tsv), weighted
                      max(expansion_floor, s) ** expansion_power with s the clinical
                      word's share of df(clinical) + df(lay)
@@ -62,15 +45,13 @@ class QuerySettings:
 
     stem_weight: float = 0.7
     prefix_weight: float = 0.7
-    generic_weight: float = 0.3
     topic_weight: float = 0.3
     topic_min_share: float = 0.1
+    compound_weight: float = 0.5
     entity_weight: float = 1.5
     entity_max_share: float = 0.1
-    definition: bool = True
-    definition_weight: float = 1.0
     thesaurus: bool = True
-    thesaurus_match: str = "words"  # "words": a lay phrase matches the words typed; "stems": their stems
+    thesaurus_match: str = "stems"  # "words": a lay phrase matches the words typed; "stems": their stems
     expansion_floor: float = 0.3
     expansion_power: float = 0.5
     rm3: bool = False
@@ -144,7 +125,7 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     # The stem of a word that also has a prefix token: "treated" -> treat, ~treat.
     stems = {group[0] for w, group in zip(words, analyzed)
              if group and len(PART_RE.findall(w)) == 1 and any(map(is_prefix, group))}
-    generic = {t for noun in GENERIC_NOUNS for t in analyzer.analyze_word(noun)} if s.generic_weight != 1 else set()
+    compounds = {form for w in words if len(PART_RE.findall(w)) > 1 for form in (w, "".join(PART_RE.findall(w)))}
     names = _name_tokens(question, analyzer) if df and n_docs and s.entity_weight != 1 else set()
 
     draft = _Draft()
@@ -154,9 +135,9 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             weight, why = s.prefix_weight, [f"prefix token x{s.prefix_weight:g}"]
         elif t in stems:
             weight, why = s.stem_weight, [f"stem beside its prefix x{s.stem_weight:g}"]
-        if t in generic:
-            weight *= s.generic_weight
-            why.append(f"generic noun x{s.generic_weight:g}")
+        if t in compounds and s.compound_weight != 1:
+            weight *= s.compound_weight
+            why.append(f"compound whole beside its parts x{s.compound_weight:g}")
         if t in names and df(t) < s.entity_max_share * n_docs:
             weight *= s.entity_weight
             why.append(f"name in {df(t)} of {n_docs} passages x{s.entity_weight:g}")
@@ -165,11 +146,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     if s.thesaurus:  # 3.
         for term, weight, why in _expansions(words, set(tokens), analyzer, df, s):
             draft.add(term, weight, why)
-    if s.definition and asks_what_it_is(question):
-        for t in analyzer.analyze("definition"):
-            if t not in draft.terms:
-                w = s.definition_weight * (s.prefix_weight if is_prefix(t) else 1.0)
-                draft.add(t, w, ['"what is X" asks for a definition'])
 
     if df and n_docs and stats.topic and s.topic_weight != 1:  # 4.
         for term, entry in draft.terms.items():
@@ -227,13 +203,6 @@ def _expansion_tokens(clinical: str, analyzer: Analyzer) -> list[str]:
             tokens = tokens[:1]
         out.extend(t for t in tokens if t not in out)
     return out
-
-
-def asks_what_it_is(question: str) -> bool:
-    """ "What is X?" / "What are X?" where X is a name of up to five words, not a clause
-    ("what is the usual treatment for it" asks about something else)."""
-    match = DEFINITION_RE.match(normalize(question))
-    return bool(match) and not _NOT_IN_TERM.intersection(match.group(1).split())
 
 
 def _name_tokens(question: str, analyzer: Analyzer) -> set[str]:
