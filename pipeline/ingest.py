@@ -65,7 +65,9 @@ TOPIC_TITLE_SHARE = 0.5
 # The modules whose code decides what a source becomes and how the cache is laid out;
 # a change to any of them changes the cache key and the settings (so the next build
 # is a full one, said on stderr), and cached sources are never reused across it.
-PROCESSING_MODULES = ("clean", "html", "noise", "split", "dedupe", "analyze", "sources", "ingest", "store")
+# The analyzer is not among them: its declared settings and version (analyze.SETTINGS)
+# are its identity, so a comment added to analyze.py no longer forces a rebuild.
+PROCESSING_MODULES = ("clean", "html", "noise", "split", "dedupe", "sources", "ingest", "store")
 
 Warn = Callable[[str], None]
 
@@ -222,7 +224,7 @@ def topic_terms(units: list[tuple[str, list[dict]]]) -> list[str]:
     A folder of pages about one disease names it in most page titles ("Necrotizing
     autoimmune myopathy", "Immune-mediated necrotizing myopathy"); questions name it
     too, but it is what every passage is about, not what the question asks
-    (analyze.question_tokens counts these terms less). A corpus of unrelated documents
+    (query.build_query counts these terms less). A corpus of unrelated documents
     (SciFact's abstracts) has no term in half of its titles, so no topic.
     """
     counts: dict[str, int] = {}
