@@ -62,6 +62,7 @@ def variants() -> list[Variant]:
     from dataclasses import replace
     return [
         base,
+        Variant("- burstiness (residual idf)", query=q.but(burstiness=False)),
         Variant("- topic damping", query=q.but(topic_weight=1.0)),
         Variant("- rare-name boost", query=q.but(entity_weight=1.0)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
@@ -75,7 +76,11 @@ def variants() -> list[Variant]:
         Variant("+ snowball stemmer", analyzer=replace(a, stemmer="english")),
         Variant("+ rm3 (10 docs, 10 terms, 0.5)", query=q.but(rm3=True)),
         Variant("+ whole documents (BEIR)", whole_docs=True),
-        Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False,
+        Variant("burstiness ref 0.2", query=q.but(burst_ref=0.2)),
+        Variant("burstiness ref 0.5", query=q.but(burst_ref=0.5)),
+        Variant("burstiness floor 0", query=q.but(burst_floor=0.0)),
+        Variant("burstiness min df 50", query=q.but(burst_min_df=50)),
+        Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False, burstiness=False,
                                                  compound_weight=1.0, stem_weight=1.0, prefix_weight=1.0)),
     ]
 

@@ -38,6 +38,13 @@ class QuerySettings:
     thesaurus        lay words add clinical words (thesaurus.tsv), weighted
                      max(expansion_floor, s) ** expansion_power with s the clinical
                      word's share of df(clinical) + df(lay)
+    burstiness       words that ask rather than name ("involved", "articles", "deal with")
+                     are spread evenly over a collection, names and topics come in
+                     bursts: a term in at least burst_min_df passages counts
+                     clip(residual idf / burst_ref, burst_floor, 1). Learned from the
+                     collection, no word list. bench/bench_retrieval.py: SciFact
+                     +0.005, Cranfield +0.010, CACM +0.003, seeds +0.001 nDCG@10, and
+                     positive on the first two for ref 0.2-0.5, floor 0-0.5
     rm3              pseudo-relevance feedback as Pyserini's bm25+rm3: the fb_terms
                      best terms of the top fb_docs passages, the original query keeping
                      original_weight of the L1 mass
@@ -54,6 +61,10 @@ class QuerySettings:
     thesaurus_match: str = "stems"  # "words": a lay phrase matches the words typed; "stems": their stems
     expansion_floor: float = 0.3
     expansion_power: float = 0.5
+    burstiness: bool = True
+    burst_min_df: int = 20
+    burst_floor: float = 0.5
+    burst_ref: float = 0.3
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -71,6 +82,7 @@ class CorpusStats:
     df: Callable[[str], int] | None = None
     n_docs: int = 0
     topic: frozenset[str] = frozenset()
+    cf: Callable[[str], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,12 +159,36 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
         for term, weight, why in _expansions(words, set(tokens), analyzer, df, s):
             draft.add(term, weight, why)
 
+    if s.burstiness and stats.cf and df and n_docs:
+        _damp_unbursty(draft, stats, s)
     if df and n_docs and stats.topic and s.topic_weight != 1:  # 4.
         for term, entry in draft.terms.items():
             if term in stats.topic and df(term) >= s.topic_min_share * n_docs:
                 entry[0] *= s.topic_weight
                 entry[1].append(f"the corpus's topic, in {df(term)} of {n_docs} passages x{s.topic_weight:g}")
     return draft.query(question)
+
+
+def _damp_unbursty(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> None:
+    """Words that ask rather than name are spread evenly over the corpus; names and topics
+    come in bursts. Residual idf (Church & Gale 1995): observed idf minus the idf a Poisson
+    word of the same collection frequency would have. A term with too few documents to
+    tell keeps its weight."""
+    import math
+
+    n = stats.n_docs
+    for term, entry in draft.terms.items():
+        if is_prefix(term):
+            continue  # a prefix follows its family, not one word (damping prefixes too: -0.003 SciFact, -0.005 CACM)
+        d = stats.df(term)
+        if d < s.burst_min_df:
+            continue
+        c = stats.cf(term)
+        ridf = math.log2(n / d) + math.log2(1 - math.exp(-c / n))
+        factor = min(1.0, max(s.burst_floor, ridf / s.burst_ref))
+        if factor < 1:
+            entry[0] *= factor
+            entry[1].append(f"spread evenly (residual idf {ridf:.2f}) x{factor:.2f}")
 
 
 def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):

@@ -40,7 +40,7 @@ class Retriever:
 
     def query(self, question: str) -> Query:
         """The query that is run for a question, feedback included."""
-        stats = CorpusStats(self.index.df, self.index.n_docs, self.topic)
+        stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf)
         query = build_query(question, self.analyzer, stats, self.query_settings)
         if self.query_settings.rm3 and query.terms:
             docs, scores = self.index.search(query.tokens(), self.query_settings.fb_docs)
