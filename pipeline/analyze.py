@@ -21,13 +21,17 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_VERSION = 4  # 2: "%" is also "percent"; 3: prefix tokens; 4: no -sis rule
+ANALYZER_VERSION = 5  # 2: "%" is also "percent"; 3: prefix tokens; 4: no -sis rule; 5: accents folded, CJK bigrams
 
 # A word: letters and digits, possibly joined into a compound by - * : . / +
 # (C5b-9, HLA-DRB1*11:01, G72.4, U/L). Underscore is not a word character here.
 _WORD = r"[^\W_]+"
 TOKEN_RE = re.compile(rf"{_WORD}(?:[-*:./+]{_WORD})*")
 PART_RE = re.compile(_WORD)
+# Han, Hiragana, Katakana, Hangul: scripts written without spaces between words.
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+CJK_RE = re.compile(f"[{_CJK}]")
+CJK_SPLIT_RE = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
 
 # English stopwords, kept as data (the usual function words of nltk's and Lucene's lists,
 # plus question words, since users ask questions: "what", "which", "how").
@@ -95,6 +99,8 @@ class Analyzer:
 
     def _analyze_word(self, word: str) -> tuple[str, ...]:
         """Tokens for one lower-cased word or compound."""
+        if CJK_RE.search(word):
+            return self._cjk_word(word)
         parts = PART_RE.findall(word)
         if len(parts) == 1:
             if word in STOPWORDS:
@@ -123,6 +129,19 @@ class Analyzer:
                         out.append(token)
         return tuple(out)
 
+    def _cjk_word(self, word: str) -> tuple[str, ...]:
+        """Chinese, Japanese and Korean runs as overlapping character bigrams (a lone
+        character as itself), as Lucene's CJKAnalyzer indexes them; any Latin or digit
+        part of the same word is analysed as a word of its own."""
+        out: list[str] = []
+        for run in CJK_SPLIT_RE.findall(word):
+            if CJK_RE.match(run):
+                out.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
+            else:
+                for part in TOKEN_RE.findall(run):
+                    out.extend(self.analyze_word(part))
+        return tuple(out)
+
     def analyze(self, text: str) -> list[str]:
         """Tokens for a passage or a question, in order."""
         tokens: list[str] = []
@@ -144,8 +163,19 @@ SETTINGS = {
 
 
 def normalize(text: str) -> str:
-    """NFKC-normalise and lower-case (full-width letters, ligatures, odd dashes)."""
-    return unify(text).lower()
+    """NFKC-normalise, lower-case and fold accents (full-width letters, ligatures, odd dashes, café)."""
+    text = unify(text).lower()
+    return text if text.isascii() else fold_accents(text)
+
+
+# Combining marks (accents) on a Latin letter: "café" is found by "cafe", as Lucene's
+# ASCIIFoldingFilter does. Marks on other scripts stay: a Devanagari vowel sign is a letter.
+_LATIN_MARKS_RE = re.compile(r"(?<=[a-z])[\u0300-\u036f]+")
+
+
+def fold_accents(text: str) -> str:
+    """Drop the accents of Latin letters (é -> e, ñ -> n), keep every other character."""
+    return unicodedata.normalize("NFC", _LATIN_MARKS_RE.sub("", unicodedata.normalize("NFD", text)))
 
 
 def unify(text: str) -> str:

@@ -56,3 +56,17 @@ def test_derived_words_share_a_prefix_token():
         shared = set.intersection(*(set(analyze(word)) for word in family))
         assert any(t.startswith("~") for t in shared), family
     assert not set(analyze("diagnosis")) & set(analyze("diet"))  # short words stay apart
+
+
+def test_accents_fold_on_latin_letters():
+    assert analyze("café") == analyze("cafe") == analyze("CAFÉ")
+    assert analyze("Niño naïve") == analyze("nino naive")
+
+
+def test_cjk_text_is_indexed_as_character_bigrams():
+    """As Lucene's CJKAnalyzer: overlapping bigrams of a run, a lone character as itself."""
+    assert analyze("坏死性肌病") == ["坏死", "死性", "性肌", "肌病"]
+    assert analyze("東京タワー") == ["東京", "京タ", "タワ", "ワー"]
+    assert analyze("면역 매개") == ["면역", "매개"]
+    assert analyze("病") == ["病"]
+    assert analyze("IMNM是一种") == ["imnm", "是一", "一种"]  # Latin beside CJK is a word of its own
