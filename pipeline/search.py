@@ -7,6 +7,7 @@ read by byte offset only for the hits, so `ask` never parses the whole corpus.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -113,11 +114,30 @@ class Searcher(Retriever):
                 for i, (doc, score) in enumerate(zip(docs, scores))]
 
 
+# Display only: where a passage's sentences end (the index never needs this, so the
+# Punkt splitter and its 0.4 s import stay out of `ask`).
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+
+
+def best_sentence(text: str, query: Query, analyzer: Analyzer = DEFAULT) -> str:
+    """The sentence of a passage that matches the query best (sum of the weights of the
+    query terms it holds, the earliest on ties); the whole text if it is one sentence."""
+    weights = dict(query.tokens())
+    sentences = _SENTENCE_END_RE.split(text)
+    if len(sentences) < 2:
+        return text
+    scored = [(sum(weights.get(t, 0.0) for t in set(analyzer.analyze(s))), -i, s) for i, s in enumerate(sentences)]
+    return max(scored)[2]
+
+
 def _passage(record: dict) -> Passage:
     return Passage(passage_id=record["passage_id"], source=record["source"], section=record["section"],
                    text=record["text"], sources=tuple(record["sources"]))
 
 
-def hit_record(hit: Hit) -> dict:
-    """The JSON form of a hit (the `ask --json` contract)."""
-    return {"rank": hit.rank, "score": round(hit.score, 6), **hit.passage.as_dict()}
+def hit_record(hit: Hit, best: str | None = None) -> dict:
+    """The JSON form of a hit (the `ask --json` contract), with its best sentence if given."""
+    record = {"rank": hit.rank, "score": round(hit.score, 6), **hit.passage.as_dict()}
+    if best is not None:
+        record["best_sentence"] = best
+    return record

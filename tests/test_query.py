@@ -115,3 +115,12 @@ def test_a_name_written_with_a_unicode_dash_counts_as_the_same_name():
         return dict(question_tokens(question, lambda t: 2, 100))
 
     assert weights("Is anti\u2013HMGCR the cause?") == weights("Is anti-HMGCR the cause?")
+
+
+def test_best_sentence_is_the_one_holding_the_weightiest_query_terms():
+    from pipeline.search import best_sentence
+
+    query = build_query("Which antibodies are found?", settings=DEFAULTS.but(thesaurus=False))
+    text = "The disease is rare. Anti-SRP antibodies are found in a third of patients. Treatment helps."
+    assert best_sentence(text, query) == "Anti-SRP antibodies are found in a third of patients."
+    assert best_sentence("One sentence only.", query) == "One sentence only."
