@@ -134,20 +134,23 @@ def _highlight(text: str, question: str, color: bool) -> str:
     return TOKEN_RE.sub(mark, text)
 
 
-def _render_hits(hits, question: str) -> None:
+def _render_hits(hits, question: str, bests: list[str]) -> None:
     color = sys.stdout.isatty()
     if not hits:
         click.echo("No passage matches this question.")
         return
-    for hit in hits:
+    for hit, best in zip(hits, bests):
         p = hit.passage
         where = f"{p.source} › {p.section}" if p.section else p.source
         click.echo(click.style(f"{hit.rank}. ", bold=True) + f"[{hit.score:.3f}] {where}  ({p.passage_id})", color=color)
+        if best != p.text:
+            line = textwrap.fill(best, width=96, initial_indent="   > ", subsequent_indent="     ")
+            click.echo(_highlight(line, question, color), color=color)
         body = textwrap.fill(p.text, width=96, initial_indent="   ", subsequent_indent="   ")
         click.echo(_highlight(body, question, color), color=color)
         others = [s for s in p.sources if s != p.source]
         if others:
-            click.echo(f"   also in: {', '.join(others)}")
+            click.echo(f"   also in {len(others)} other source{'s' if len(others) > 1 else ''}: {', '.join(others)}")
         click.echo("")
 
 
@@ -247,7 +250,10 @@ def _read_question(question: str | None, question_file) -> str:
 @click.option("-k", "--top-k", "top_k", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many passages to return.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits on stdout.")
-def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file, top_k: int, as_json: bool):
+@click.option("--explain", is_flag=True,
+              help="First print the weighted query: each term, its weight and why (with --json: {query, hits}).")
+def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file, top_k: int, as_json: bool,
+        explain: bool):
     """Answer QUESTION with the best-matching passages and their sources.
 
     Each hit shows its rank, BM25 score, source file, section and passage, with the
@@ -258,16 +264,29 @@ def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file,
       ask "what antibodies are involved"
       ask -k 10 --json "statin exposure" | jq '.[].source'
       ask --file question.txt
+      ask --explain "is it inherited"
     """
-    from pipeline.search import hit_record
+    from pipeline.search import best_sentence, hit_record
 
     question = _read_question(question, question_file)
     searcher = _open_index(sources_dir, index_dir)
     hits = searcher.search(question, top_k)
+    query = searcher.query(question)
+    bests = [best_sentence(h.passage.text, query, searcher.analyzer) for h in hits]
+    if explain:
+        if as_json:
+            terms = [{"term": t.term, "weight": round(t.weight, 6), "why": list(t.why)} for t in query.terms]
+            click.echo(json.dumps({"query": terms, "hits": [hit_record(h, b) for h, b in zip(hits, bests)]},
+                                  ensure_ascii=False, indent=1))
+            return
+        click.echo("query (weight, term, why):")
+        for line in query.explain():
+            click.echo("  " + line)
+        click.echo("")
     if as_json:
-        click.echo(json.dumps([hit_record(h) for h in hits], ensure_ascii=False, indent=1))
+        click.echo(json.dumps([hit_record(h, b) for h, b in zip(hits, bests)], ensure_ascii=False, indent=1))
     else:
-        _render_hits(hits, question)
+        _render_hits(hits, question, bests)
 
 
 @main.command()

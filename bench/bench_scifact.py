@@ -32,6 +32,7 @@ from pipeline import ingest  # noqa: E402
 from pipeline.evaluate import MEASURES, evaluate, load_question_set  # noqa: E402
 from pipeline.index import BM25Index, BM25Params  # noqa: E402
 from pipeline.records import Source  # noqa: E402
+from pipeline.search import Retriever  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "beir" / "scifact"
 # Published BM25 on SciFact test (BEIR leaderboard / Pyserini regressions / bm25s README).
@@ -45,14 +46,17 @@ GRID_B = (0.3, 0.4, 0.6, 0.75)
 GRID_HEADING = (1, 2)
 
 
-class MemorySearcher:
-    """The two things pipeline.evaluate needs of a Searcher, without a folder on disk."""
+class MemorySearcher(Retriever):
+    """What pipeline.evaluate needs of a Searcher, without a folder on disk."""
 
-    def __init__(self, passages, index):
-        self._passages, self.index = passages, index
+    def __init__(self, passages, index, tokens):
+        self._passages, self.index, self._tokens = passages, index, tokens
 
     def passages(self):
         return iter(self._passages)
+
+    def passage_tokens(self, doc: int) -> list[str]:
+        return self._tokens[doc]
 
 
 def load_passages(corpus: Path):
@@ -68,7 +72,7 @@ def run(passages, question_set, k1, b, heading_weight, idf="lucene"):
     text_tokens = [analyzer.analyze(p.text) for p in passages]
     docs = [h * heading_weight + t for h, t in zip(heading_tokens, text_tokens)]
     index = BM25Index.build(docs, BM25Params(k1=k1, b=b, idf=idf))
-    return evaluate(MemorySearcher(passages, index), question_set, depth=100)
+    return evaluate(MemorySearcher(passages, index, docs), question_set, depth=100)
 
 
 def main() -> None:

@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 
 from .errors import WinnowError
-from .search import query_tokens
 
 # The table, in the order it is printed, with TREC names (ir_measures spelling).
 MEASURES = ("nDCG@10", "RR@10", "Success@1", "Success@5", "Success@10", "Recall@10", "Recall@100", "MAP")
@@ -259,15 +258,9 @@ class PassageTable:
         self.pair_doc = np.array([d for _, d in pairs], dtype=np.int64)
 
 
-def _query(searcher, question: str) -> list:
-    """The query `ask` would run: a Searcher knows its corpus's topic; an in-memory one
-    (bench/bench_scifact.py) has none."""
-    return query_tokens(searcher.index, question, getattr(searcher, "topic", frozenset()))
-
-
 def rank_passages(searcher, question: str, depth: int) -> list[tuple[int, float]]:
     """(passage number, score) of the top passages: exactly what `ask` returns."""
-    docs, scores = searcher.index.search(_query(searcher, question), depth)
+    docs, scores = searcher.rank(question, depth)
     return [(int(d), float(s)) for d, s in zip(docs, scores)]
 
 
@@ -277,7 +270,7 @@ def rank_documents(searcher, table: PassageTable, question: str, depth: int) -> 
     A passage kept once for several sources (deduplication) counts for each of them.
     Ties are broken by document id, like `ask` breaks them by passage id.
     """
-    scores = np.asarray(searcher.index.scores(_query(searcher, question)), dtype=np.float64)
+    scores = np.asarray(searcher.scores(question), dtype=np.float64)
     best = np.zeros(len(table.doc_ids), dtype=np.float64)
     np.maximum.at(best, table.pair_doc, scores[table.pair_passage])
     hit = np.flatnonzero(best > 0)  # a document that matches no query term is not a hit

@@ -44,7 +44,7 @@ from typing import Sequence, Union
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: term_cf (collection frequency per term, for query.py's burstiness)
 # A query token: a term (weight 1) or a (term, weight) pair, e.g. a thesaurus expansion
 # that should count less than the words the person typed.
 QueryToken = Union[str, tuple[str, float]]
@@ -99,6 +99,7 @@ _ARRAYS = {
     "post_docs": np.int32,  # n_postings, ascending within each term
     "post_impacts": np.float32,  # n_postings
     "term_max": np.float32,  # n_terms: largest impact of the term
+    "term_cf": np.int64,  # n_terms: occurrences of the term in the whole collection
     "seed_offsets": np.int64,  # n_terms + 1
     "seed_docs": np.int32,  # n_seeds, ascending within each term
     "doc_lengths": np.int32,  # n_docs
@@ -229,6 +230,7 @@ class BM25Index:
             tf = np.zeros(0, dtype=np.float64)
 
         df = np.bincount(post_terms, minlength=n_terms).astype(np.int64)
+        term_cf = np.bincount(post_terms, weights=tf, minlength=n_terms).astype(np.int64)
         post_offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=post_offsets[1:])
 
@@ -290,6 +292,7 @@ class BM25Index:
             "post_docs": post_docs.astype(np.int32, copy=False),
             "post_impacts": post_impacts,
             "term_max": term_max,
+            "term_cf": term_cf,
             "seed_offsets": seed_offsets,
             "seed_docs": seed_docs.astype(np.int32, copy=False),
             "dense_terms": dense_terms,
@@ -325,6 +328,7 @@ class BM25Index:
             "post_docs": (s["n_postings"],),
             "post_impacts": (s["n_postings"],),
             "term_max": (v,),
+            "term_cf": (v,),
             "seed_offsets": (v + 1,),
             "seed_docs": (s["n_seeds"],),
             "doc_lengths": (s["n_docs"],),
@@ -412,6 +416,11 @@ class BM25Index:
         """How many documents hold the term (0 when the index has never seen it)."""
         term_no = self._term_number(term)
         return 0 if term_no < 0 else int(self._post_offsets[term_no + 1] - self._post_offsets[term_no])
+
+    def cf(self, term: str) -> int:
+        """How often the term occurs in the whole collection (0 when never seen)."""
+        term_no = self._term_number(term)
+        return 0 if term_no < 0 else int(self._term_cf[term_no])
 
     def _query_terms(self, query_tokens: Sequence[QueryToken]) -> tuple[list[int], list[float]]:
         """Known query terms in term-number order, with their summed query weights.

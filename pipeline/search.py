@@ -7,13 +7,15 @@ read by byte offset only for the hits, so `ask` never parses the whole corpus.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 
-from .analyze import question_tokens
+from .analyze import DEFAULT, Analyzer
 from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
+from .query import CorpusStats, Query, QuerySettings, build_query, rm3
 from .records import Hit, Passage
 from .store import GenerationDamaged, GenerationFormatChanged, verify_generation
 
@@ -22,11 +24,46 @@ class IndexDamaged(WinnowError):
     """The index on disk is unreadable or from another version; rebuilding it from the sources fixes it."""
 
 
-class Searcher:
+class Retriever:
+    """Question -> weighted query -> ranked passage numbers, over one BM25 index.
+
+    Subclasses provide `index`, `topic`, `passage_tokens(doc)`; the analyzer and the
+    query settings are declared, not module globals, so the benchmark can switch rules.
+    """
+
+    index: BM25Index
+    topic: frozenset[str] = frozenset()
+    analyzer: Analyzer = DEFAULT
+    query_settings: QuerySettings = QuerySettings()
+
+    def passage_tokens(self, doc: int) -> list[str]:
+        raise NotImplementedError
+
+    def query(self, question: str) -> Query:
+        """The query that is run for a question, feedback included."""
+        stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf)
+        query = build_query(question, self.analyzer, stats, self.query_settings)
+        if self.query_settings.rm3 and query.terms:
+            docs, scores = self.index.search(query.tokens(), self.query_settings.fb_docs)
+            query = rm3(query, [(self.passage_tokens(int(d)), float(s)) for d, s in zip(docs, scores)],
+                        self.query_settings)
+        return query
+
+    def rank(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Passage numbers and scores of the top k, ties broken by passage number."""
+        return self.index.search(self.query(question).tokens(), k)
+
+    def scores(self, question: str) -> np.ndarray:
+        """Every passage's score (0 where nothing matches)."""
+        return self.index.scores(self.query(question).tokens())
+
+
+class Searcher(Retriever):
     """An open index generation. State is real: open files and mapped arrays."""
 
-    def __init__(self, generation: Path) -> None:
+    def __init__(self, generation: Path, query_settings: QuerySettings = QuerySettings()) -> None:
         self.generation = generation
+        self.query_settings = query_settings
         try:
             # Checksums catch what a structural check cannot (a garbled byte in a
             # passage). They are CRC-32s: 42 ms for the 213 MB generation of 200k
@@ -58,6 +95,12 @@ class Searcher:
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise IndexDamaged(f"index at {self.generation} is damaged ({error})") from None
 
+    def passage_tokens(self, doc: int) -> list[str]:
+        passage = self.passage(doc)
+        # As ingest.passage_tokens indexed it: the heading counted heading_weight times.
+        heading_weight = int(self.manifest.get("settings", {}).get("heading_weight", 1))
+        return self.analyzer.analyze(passage.section) * heading_weight + self.analyzer.analyze(passage.text)
+
     def passages(self):
         """Every passage in id order."""
         with open(self.generation / "passages.jsonl", "rb") as handle:
@@ -66,14 +109,25 @@ class Searcher:
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""
-        docs, scores = self.index.search(query_tokens(self.index, question, self.topic), k)
+        docs, scores = self.rank(question, k)
         return [Hit(rank=i + 1, score=float(score), passage=self.passage(int(doc)))
                 for i, (doc, score) in enumerate(zip(docs, scores))]
 
 
-def query_tokens(index: BM25Index, question: str, topic: frozenset[str] = frozenset()) -> list:
-    """The weighted query for a question, as this index's corpus (and its topic) weighs its words."""
-    return question_tokens(question, index.df, index.n_docs, topic)
+# Display only: where a passage's sentences end (the index never needs this, so the
+# Punkt splitter and its 0.4 s import stay out of `ask`).
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+
+
+def best_sentence(text: str, query: Query, analyzer: Analyzer = DEFAULT) -> str:
+    """The sentence of a passage that matches the query best (sum of the weights of the
+    query terms it holds, the earliest on ties); the whole text if it is one sentence."""
+    weights = dict(query.tokens())
+    sentences = _SENTENCE_END_RE.split(text)
+    if len(sentences) < 2:
+        return text
+    scored = [(sum(weights.get(t, 0.0) for t in set(analyzer.analyze(s))), -i, s) for i, s in enumerate(sentences)]
+    return max(scored)[2]
 
 
 def _passage(record: dict) -> Passage:
@@ -81,6 +135,9 @@ def _passage(record: dict) -> Passage:
                    text=record["text"], sources=tuple(record["sources"]))
 
 
-def hit_record(hit: Hit) -> dict:
-    """The JSON form of a hit (the `ask --json` contract)."""
-    return {"rank": hit.rank, "score": round(hit.score, 6), **hit.passage.as_dict()}
+def hit_record(hit: Hit, best: str | None = None) -> dict:
+    """The JSON form of a hit (the `ask --json` contract), with its best sentence if given."""
+    record = {"rank": hit.rank, "score": round(hit.score, 6), **hit.passage.as_dict()}
+    if best is not None:
+        record["best_sentence"] = best
+    return record

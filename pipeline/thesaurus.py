@@ -1,176 +1,40 @@
 """Lay words -> the clinical words that pages use for them, applied to questions only.
 
 People ask "can kids get this?" and pages say "pediatric onset"; BM25 matches words,
-not meanings. This is a small consumer-health vocabulary in the spirit of the
-Consumer Health Vocabulary (CHV) of the US National Library of Medicine: general
-lay/clinical pairs that hold for any condition, none specific to one disease. Each
-lay phrase adds its clinical terms to the question; the question's own words stay.
-Kept as data, in a fixed order, so expansion is deterministic.
+not meanings. The pairs live in `thesaurus.tsv` beside this module (lay phrase,
+clinical words, source), general consumer-health pairs that hold for any condition,
+none about one disease. A lay phrase matches on stems, so one row serves "kid" and
+"kids", "treat", "treated" and "treating". Rows are kept in file order, so expansion
+is deterministic.
 """
 
 from __future__ import annotations
 
-LAY_TO_CLINICAL: tuple[tuple[str, str], ...] = (
-    # people and ages
-    ("kid", "pediatric childhood children"),
-    ("kids", "pediatric childhood children"),
-    ("child", "pediatric childhood"),
-    ("children", "pediatric childhood"),
-    ("elderly", "older age"),
-    ("old people", "older elderly age"),
-    ("what age", "onset age years"),
-    ("how old", "onset age years"),
-    ("pregnant", "pregnancy"),
-    # body parts and systems
-    ("heart", "cardiac cardiovascular"),
-    ("lung", "pulmonary respiratory interstitial"),
-    ("lungs", "pulmonary respiratory interstitial"),
-    ("breathing", "respiratory dyspnea pulmonary"),
-    ("short of breath", "dyspnea respiratory"),
-    ("kidney", "renal"),
-    ("liver", "hepatic"),
-    ("skin", "dermatological cutaneous rash"),
-    ("swallow", "dysphagia"),
-    ("swallowing", "dysphagia"),
-    # symptoms
-    ("tired", "fatigue"),
-    ("tiredness", "fatigue"),
-    ("exhausted", "fatigue"),
-    ("muscle pain", "myalgia"),
-    ("aches", "pain myalgia"),
-    ("swelling", "edema inflammation"),
-    ("wasting", "atrophy"),
-    ("shrinking", "atrophy"),
-    ("weak", "weakness"),
-    ("everyday", "daily activities"),
-    ("daily life", "daily activities"),
-    ("hard to", "difficulty"),
-    ("hard", "difficulty difficult"),
-    ("trouble", "difficulty"),
-    ("fever", "febrile"),
-    ("muscle damage", "necrosis necrotizing"),
-    ("symptoms", "features manifestations signs"),
-    ("come on", "develop onset"),
-    ("comes on", "develop onset"),
-    # course and outlook
-    ("come back", "relapse relapses recurrence"),
-    ("comes back", "relapse relapses recurrence"),
-    ("flare", "relapse"),
-    ("outlook", "prognosis outcome"),
-    ("long-term", "prognosis outcome"),
-    ("recover", "recovery remission"),
-    ("how common", "prevalence incidence cases"),
-    ("how many people", "prevalence incidence cases"),
-    ("how rare", "prevalence incidence rare"),
-    ("how likely", "risk incidence"),
-    ("chance", "risk incidence"),
-    ("odds", "risk incidence"),
-    ("share", "percent proportion"),
-    ("proportion", "percent"),
-    ("how fast", "progression onset"),
-    ("how soon", "weeks days months"),
-    ("how often", "frequency percent incidence"),
-    ("how quickly", "progression onset"),
-    ("get better", "improvement recovery"),
-    ("start working", "improvement response"),
-    ("deadly", "mortality fatal"),
-    ("die", "mortality death"),
-    ("other names", "synonym synonyms known"),
-    ("also called", "synonym known"),
-    # how an illness goes: duration, resolution, worsening, recurrence (written for any
-    # condition by an author who never saw the seed pages; measured as one group)
-    ("how long", "duration weeks months years"),  # answers to "how long" are durations
-    ("does it last", "duration chronic"),
-    ("go away", "resolution remission"),
-    ("goes away", "resolution remission"),
-    ("will it go away", "resolution remission self-limiting"),
-    ("on its own", "spontaneous resolution self-limiting"),
-    ("by itself", "spontaneous self-limiting"),
-    ("forever", "chronic lifelong permanent"),
-    ("for life", "lifelong chronic long-term"),
-    ("permanent", "irreversible chronic"),
-    ("permanent damage", "irreversible sequelae"),
-    ("lasting damage", "sequelae irreversible"),
-    ("after effects", "sequelae residual"),
-    ("get worse", "progression deterioration worsening"),
-    ("gets worse", "progression deterioration worsening"),
-    ("getting worse", "progression deterioration"),
-    ("worse", "progression exacerbation deterioration"),
-    ("make worse", "exacerbation aggravating triggers"),
-    ("makes it worse", "exacerbation aggravating triggers"),
-    ("flare up", "exacerbation relapse"),
-    ("attacks", "episodes paroxysmal exacerbations"),
-    ("comes and goes", "intermittent episodic relapsing-remitting"),
-    ("on and off", "intermittent episodic"),
-    ("suddenly", "acute abrupt onset"),
-    ("out of nowhere", "sudden acute onset"),
-    ("slowly", "gradual insidious chronic"),
-    ("gradually", "insidious progressive"),
-    ("over time", "progression progressive longitudinal"),
-    ("long term", "prognosis chronic long-term outcome"),
-    ("temporary", "transient reversible"),
-    ("stages", "staging progression phases"),
-    ("end stage", "end-stage advanced terminal"),
-    ("what happens", "natural history course progression"),
-    ("what to expect", "prognosis natural history course"),
-    ("normal life", "quality prognosis"),
-    ("living with", "quality coping self-management"),
-    ("live with", "quality management coping"),
-    ("back to normal", "recovery remission"),
-    ("full recovery", "complete remission resolution"),
-    ("recovery time", "convalescence rehabilitation"),
-    ("keep coming back", "recurrent chronic relapsing"),
-    ("cured", "remission resolution curative"),
-    ("curable", "curative remission prognosis"),
-    ("no cure", "incurable management"),
-    ("caught early", "diagnosis early-stage"),
-    # causes and risks
-    ("cause", "etiology triggered"),
-    ("causes", "etiology triggered"),
-    ("genetic", "genetic allele hla"),
-    ("genes", "genetic allele hla"),
-    ("inherited", "genetic inheritance"),
-    ("cancer", "malignancy"),
-    ("tumor", "malignancy cancer"),
-    ("cholesterol", "statin statins"),
-    ("infection", "viral infections"),
-    # tests and diagnosis
-    ("blood test", "serum level antibodies"),
-    ("muscle enzyme", "creatine kinase ck"),
-    ("muscle enzymes", "creatine kinase ck"),
-    ("scan", "imaging mri"),
-    ("electrical", "electromyography emg"),
-    ("microscope", "biopsy histopathological"),
-    ("tissue sample", "biopsy"),
-    ("mistaken", "differential diagnosis mimic"),
-    ("confused with", "differential diagnosis mimic"),
-    ("look like", "mimic differential"),
-    ("looks like", "mimic differential"),
-    ("similar to", "mimic differential"),
-    ("negative", "seronegative"),
-    ("no antibodies", "seronegative"),
-    ("without antibodies", "seronegative"),
-    # registries name their codes by a short prefix ("ORPHA:206569", "MIM 612345")
-    ("orphanet", "orpha"),
-    ("omim", "mim"),
-    # treatment
-    ("medicine", "drug therapy"),
-    ("medicines", "drugs therapies"),
-    ("pills", "drug medications"),
-    ("steroids", "corticosteroids prednisone"),
-    ("cure", "treatment therapy"),
-    ("treat", "therapy management treatment"),
-    ("treated", "therapy management treatment"),
-    ("treating", "therapy management treatment"),
-    ("iv", "intravenous"),
-    ("side effects", "adverse toxicity"),
-    ("downsides", "adverse toxicity"),
-    ("first treatment", "first-line initial"),
-    ("first diagnosed", "initial first-line"),
-    ("usual treatment", "standard first-line"),
-    ("immune drugs", "immunosuppressive immunosuppressants"),
-    ("immune system drugs", "immunosuppressive immunosuppressants"),
-    ("painkillers", "analgesics"),
-    ("physical therapy", "physiotherapy rehabilitation"),
-    ("check-ups", "monitoring follow-up"),
-)
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+THESAURUS_FILE = Path(__file__).with_name("thesaurus.tsv")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row: a lay phrase, the clinical words it adds, and where the pair comes from."""
+
+    lay: str
+    clinical: str
+    source: str
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = THESAURUS_FILE) -> tuple[Entry, ...]:
+    """The rows of a thesaurus file (tab-separated; '#' starts a comment line)."""
+    entries = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or not all(f.strip() for f in fields):
+            raise ValueError(f"{path}:{number}: need three tab-separated fields (lay, clinical, source)")
+        entries.append(Entry(*(f.strip() for f in fields)))
+    return tuple(entries)

@@ -1,0 +1,294 @@
+"""Retrieval quality on every dev collection at once: bm25s, winnow, and winnow with each rule off.
+
+    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set]
+
+Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
+../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
+pooled: every question counts once). BEIR documents are ranked by their best passage
+(as `winnow eval` does); seed questions rank passages (as `ask` does).
+
+bm25s is the reference: method lucene, k1 1.2, b 0.75, English stopwords, Snowball
+stemmer (PyStemmer 'english'), whole documents (title + text) for BEIR, passages
+(heading + text) for the seeds; hits with score 0 are dropped.
+
+Every variant is winnow with one setting changed, through the settings objects
+(AnalyzerSettings, QuerySettings, BM25Params, heading weight); nothing is patched.
+Each cell is nDCG@10 (then a second table of Recall@100); "mean" averages the
+collections, "vs bm25s" is mean minus bm25s's mean, "min vs" the worst collection's
+difference, "BEIR vs" the mean difference over the BEIR collections only (the seed
+questions are far above bm25s, which would hide the BEIR figures in the mean). With 52-225 queries a
+collection moves by noise up to about 0.01.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from pipeline import ingest  # noqa: E402
+from pipeline.analyze import DEFAULT, Analyzer, AnalyzerSettings  # noqa: E402
+from pipeline.evaluate import (_answer_judgments, PassageTable, evaluate, load_question_set,  # noqa: E402
+                               measure_query)
+from pipeline.index import BM25Index, BM25Params  # noqa: E402
+from pipeline.query import QuerySettings  # noqa: E402
+from pipeline.search import Retriever  # noqa: E402
+from pipeline.sources import discover  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "beir"
+BEIR = ("scifact", "cranfield", "cacm")
+SEED_SETS = sorted((ROOT / "questions").glob("*.jsonl"))
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    analyzer: AnalyzerSettings = AnalyzerSettings()
+    query: QuerySettings = QuerySettings()
+    params: BM25Params = ingest.DEFAULT_PARAMS
+    heading_weight: int = ingest.HEADING_WEIGHT
+    whole_docs: bool = False  # BEIR: one passage per document (its passages joined), not MaxP
+
+
+def variants() -> list[Variant]:
+    """winnow as configured, then each rule or setting switched off (or to its alternative) alone."""
+    base = Variant("winnow")
+    a, q = base.analyzer, base.query
+    from dataclasses import replace
+    return [
+        base,
+        Variant("- burstiness (residual idf)", query=q.but(burstiness=False)),
+        Variant("- topic damping", query=q.but(topic_weight=1.0)),
+        Variant("- rare-name boost", query=q.but(entity_weight=1.0)),
+        Variant("- thesaurus", query=q.but(thesaurus=False)),
+        Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
+        Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
+        Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),
+        Variant("- compound wholes indexed", analyzer=replace(a, compound_wholes=False)),
+        Variant("k1 0.9 b 0.4 (Pyserini)", params=BM25Params(k1=0.9, b=0.4, idf=base.params.idf)),
+        Variant("k1 1.2 b 0.75 (bm25s)", params=BM25Params(k1=1.2, b=0.75, idf=base.params.idf)),
+        Variant("heading weight 2", heading_weight=2),
+        Variant("+ snowball stemmer", analyzer=replace(a, stemmer="english")),
+        Variant("+ rm3 (10 docs, 10 terms, 0.5)", query=q.but(rm3=True)),
+        Variant("+ whole documents (BEIR)", whole_docs=True),
+        Variant("burstiness ref 0.2", query=q.but(burst_ref=0.2)),
+        Variant("burstiness ref 0.5", query=q.but(burst_ref=0.5)),
+        Variant("burstiness floor 0", query=q.but(burst_floor=0.0)),
+        Variant("burstiness min df 50", query=q.but(burst_min_df=50)),
+        Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False, burstiness=False,
+                                                 compound_weight=1.0, stem_weight=1.0, prefix_weight=1.0)),
+    ]
+
+
+@dataclass
+class Collection:
+    """One dev collection: winnow's passages, the bm25s documents, and how to judge."""
+
+    name: str
+    passages: list
+    topic_words: list[str]  # raw words whose default tokens are all topic terms (re-analysed per variant)
+    question_sets: list  # QuestionSet objects (one for BEIR, seven for the seeds)
+    bm25s_docs: list[tuple[str, str]] = field(default_factory=list)  # (id, text)
+
+
+class MemoryRetriever(Retriever):
+    """A Retriever over passages held in memory (no index folder)."""
+
+    def __init__(self, passages, tokens, index, analyzer, query_settings, topic):
+        self._passages, self._tokens, self.index = passages, tokens, index
+        self.analyzer, self.query_settings, self.topic = analyzer, query_settings, topic
+
+    def passages(self):
+        return iter(self._passages)
+
+    def passage_tokens(self, doc: int) -> list[str]:
+        return self._tokens[doc]
+
+
+def load_collection(name: str) -> Collection:
+    if name == "seeds":
+        sources = discover(ROOT / "seeds")
+        sets = [load_question_set(path) for path in SEED_SETS]
+    else:
+        corpus = DATA / name / "corpus.jsonl"
+        sources = [s for s in discover(DATA / name) if s.rel == "corpus.jsonl"]
+        sets = [load_question_set(DATA / name, split="test")]
+    units = []
+    for source in sources:
+        _, documents = ingest.process_source(source)
+        units.append((source.rel, ingest.split_documents(documents, source.rel)))
+    passages, _, _, _ = ingest.assemble(units)
+    topic = set(ingest.topic_terms(units))
+    words = {w for p in passages for w in DEFAULT_WORDS(p.section + " " + p.text)}
+    topic_words = sorted(w for w in words if DEFAULT.analyze_word(w) and set(DEFAULT.analyze_word(w)) <= topic)
+    collection = Collection(name, passages, topic_words, sets)
+    if name == "seeds":
+        collection.bm25s_docs = [(p.passage_id, f"{p.section}\n{p.text}") for p in passages]
+    else:
+        import json
+        with open(corpus, encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                collection.bm25s_docs.append((str(record["_id"]), f"{record.get('title') or ''} {record['text']}"))
+    return collection
+
+
+def _whole_documents(passages):
+    """One passage per BEIR document: its passages' text joined under its title."""
+    from pipeline.records import Passage
+
+    out: dict[str, list] = {}
+    for p in passages:
+        out.setdefault(p.source, []).append(p)
+    return [Passage(passage_id=group[0].passage_id, source=source, section=group[0].section,
+                    text=" ".join(p.text for p in group), sources=tuple(dict.fromkeys(s for p in group for s in p.sources)))
+            for source, group in out.items()]
+
+
+def DEFAULT_WORDS(text: str) -> list[str]:
+    from pipeline.analyze import TOKEN_RE, normalize
+    return TOKEN_RE.findall(normalize(text))
+
+
+def pooled(reports) -> dict[str, float]:
+    """Mean of each measure over every judged question of the reports."""
+    rows = [r.measures for report in reports for r in report.per_question if r.measures]
+    if reports[0].kind == "beir":  # BEIR: only judged queries count (as EvalReport.metrics)
+        return reports[0].metrics
+    return {m: float(np.mean([row[m] for row in rows])) for m in ("nDCG@10", "Recall@100", "RR@10", "Success@5")}
+
+
+def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[str, float]:
+    key = (variant.analyzer, variant.params, variant.heading_weight, variant.whole_docs)
+    passages = collection.passages
+    if variant.whole_docs and collection.name != "seeds":
+        passages = _whole_documents(passages)
+    if key not in cache:
+        analyzer = DEFAULT if variant.analyzer == DEFAULT.settings else Analyzer(variant.analyzer)
+        tokens = [analyzer.analyze(p.section) * variant.heading_weight + analyzer.analyze(p.text)
+                  for p in passages]
+        index = BM25Index.build(tokens, variant.params)
+        topic = frozenset(t for w in collection.topic_words for t in analyzer.analyze_word(w))
+        cache[key] = (analyzer, tokens, index, topic)
+    analyzer, tokens, index, topic = cache[key]
+    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic)
+    return pooled([evaluate(retriever, qs, depth=100) for qs in collection.question_sets])
+
+
+def run_bm25s(collection: Collection) -> dict[str, float]:
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("english")
+    ids = [doc_id for doc_id, _ in collection.bm25s_docs]
+    corpus_tokens = bm25s.tokenize([text for _, text in collection.bm25s_docs], stopwords="en",
+                                   stemmer=stemmer, show_progress=False)
+    model = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+    model.index(corpus_tokens, show_progress=False)
+    vocab = corpus_tokens.vocab
+    k = min(100, len(ids))
+    per_set = []
+    for qs in collection.question_sets:
+        rows = []
+        table = PassageTable(_Listing(collection.passages)) if qs.kind == "answers" else None
+        for q in qs.questions:
+            if qs.kind == "answers" and not q.answers:
+                continue
+            words = bm25s.tokenize([q.text], stopwords="en", stemmer=stemmer, return_ids=False,
+                                   show_progress=False)[0]
+            known = [vocab[w] for w in words if w in vocab]
+            scored: dict[str, float] = {}
+            if known:
+                docs, scores = model.retrieve([known], k=k, show_progress=False, n_threads=1)
+                scored = {ids[int(d)]: float(s) for d, s in zip(docs[0], scores[0]) if s > 0}
+            if qs.kind == "beir":
+                judgments = qs.qrels[q.qid]
+                if not any(g > 0 for g in judgments.values()):
+                    continue
+            else:
+                judgments = _answer_judgments(table, q)
+            rows.append(measure_query(judgments, scored) if judgments else None)
+        per_set.append(rows)
+    rows = [r for s in per_set for r in s]
+    zero = dict.fromkeys(("nDCG@10", "Recall@100", "RR@10", "Success@5"), 0.0)
+    rows = [r if r is not None else zero for r in rows]
+    return {m: float(np.mean([r[m] for r in rows])) for m in ("nDCG@10", "Recall@100", "RR@10", "Success@5")}
+
+
+class _Listing:
+    def __init__(self, passages):
+        self._passages = passages
+
+    def passages(self):
+        return iter(self._passages)
+
+
+def table(title: str, names: list[str], rows: dict[str, dict[str, dict]], measure: str, ref: str = "bm25s") -> None:
+    print(f"\n{title}")
+    beir = [n for n in names if n != "seeds"]
+    print(f"{'':<34}" + "".join(f"{n:>10}" for n in names) + f"{'mean':>9}{'vs bm25s':>10}{'min vs':>8}"
+          + (f"{'BEIR vs':>9}" if beir else ""))
+    ref_row = rows[ref]
+    ref_mean = float(np.mean([ref_row[n][measure] for n in names]))
+    for label, row in rows.items():
+        values = [row[n][measure] for n in names]
+        mean = float(np.mean(values))
+        worst = min(v - ref_row[n][measure] for v, n in zip(values, names))
+        beir_delta = float(np.mean([row[n][measure] - ref_row[n][measure] for n in beir])) if beir else 0.0
+        print(f"{label:<34}" + "".join(f"{v:>10.4f}" for v in values) + f"{mean:>9.4f}{mean - ref_mean:>+10.4f}"
+              f"{worst:>+8.3f}" + (f"{beir_delta:>+9.4f}" if beir else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="comma-separated collections (scifact,cranfield,cacm,seeds)")
+    parser.add_argument("--variants", help="comma-separated variant names (prefix match); winnow always runs")
+    parser.add_argument("--grid", action="store_true", help="instead of the rules: a k1 x b grid (heading weight 1 and 2)")
+    parser.add_argument("--k1", type=lambda v: [float(x) for x in v.split(",")], default=[0.9, 1.2, 1.5])
+    parser.add_argument("--b", type=lambda v: [float(x) for x in v.split(",")], default=[0.4, 0.6, 0.75])
+    parser.add_argument("--per-set", action="store_true", help="also print each seed question set for winnow")
+    args = parser.parse_args()
+    names = args.only.split(",") if args.only else [*BEIR, "seeds"]
+    chosen = variants()
+    if args.grid:
+        chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
+                                for h in (1, 2) for k1 in args.k1 for b in args.b]
+    if args.variants:
+        wanted = args.variants.split(",")
+        chosen = [v for v in chosen if v.name == "winnow" or any(v.name.startswith(w) for w in wanted)]
+
+    rows: dict[str, dict[str, dict]] = {"bm25s": {}}
+    rows.update({v.name: {} for v in chosen})
+    for name in names:
+        started = time.perf_counter()
+        collection = load_collection(name)
+        rows["bm25s"][name] = run_bm25s(collection)
+        cache: dict = {}
+        for variant in chosen:
+            rows[variant.name][name] = run_winnow(collection, variant, cache)
+        print(f"{name}: {len(collection.passages)} passages, {time.perf_counter() - started:.0f} s",
+              file=sys.stderr, flush=True)
+        if args.per_set and name == "seeds":
+            _per_set(collection, chosen[0])
+    table("nDCG@10", names, rows, "nDCG@10")
+    table("Recall@100", names, rows, "Recall@100")
+
+
+def _per_set(collection: Collection, variant: Variant) -> None:
+    cache: dict = {}
+    for path, qs in zip(SEED_SETS, collection.question_sets):
+        collection_one = Collection(collection.name, collection.passages, collection.topic_words, [qs])
+        m = run_winnow(collection_one, variant, cache)
+        print(f"  {path.name:<24} nDCG@10 {m['nDCG@10']:.4f}  RR@10 {m['RR@10']:.4f}  Success@5 {m['Success@5']:.4f}",
+              file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

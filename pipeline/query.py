@@ -1,0 +1,285 @@
+"""Question -> weighted query, each term with the reasons for its weight.
+
+The analyzer decides which tokens a text has; this module decides how much each
+token of a question counts. Every rule is a field of QuerySettings, so the
+benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
+`winnow ask --explain` prints the reasons kept on every term.
+
+    build_query(question, analyzer, stats, settings)
+      1. the question's own tokens (a stem beside its prefix token counts less)
+      2. rules that read the question: compounds count as one word, rare names
+      3. lay words -> clinical words (thesaurus.tsv), weighted by the corpus
+      4. the corpus's topic counts less
+    rm3(query, feedback, settings)   pseudo-relevance feedback on the first ranking
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from . import thesaurus
+from .analyze import DEFAULT, PART_RE, PREFIX_MARK, TOKEN_RE, Analyzer, is_prefix, normalize, unify
+
+@dataclass(frozen=True)
+class QuerySettings:
+    """How much each kind of question token counts. 1.0 (or False) switches a rule off.
+
+    stem_weight      a word's stem, beside its prefix token (AnalyzerSettings.prefix_tokens)
+    prefix_weight    the prefix token: the form typed scores stem + prefix, a relative
+                     (treatment for "treated") the prefix alone
+    topic_weight     terms of the corpus's titles (ingest.topic_terms) found in at least
+                     topic_min_share of the passages
+    compound_weight  a compound's whole and joined forms (anti-hmgcr, antihmgcr) beside its
+                     parts (anti, hmgcr), which carry the word as if typed apart
+    entity_weight    a name spelled as one (MRI, IgG, C5b-9) in under entity_max_share
+                     of the passages
+    thesaurus        lay words add clinical words (thesaurus.tsv), weighted
+                     max(expansion_floor, s) ** expansion_power with s the clinical
+                     word's share of df(clinical) + df(lay)
+    burstiness       words that ask rather than name ("involved", "articles", "deal with")
+                     are spread evenly over a collection, names and topics come in
+                     bursts: a term in at least burst_min_df passages counts
+                     clip(residual idf / burst_ref, burst_floor, 1). Learned from the
+                     collection, no word list. bench/bench_retrieval.py: SciFact
+                     +0.005, Cranfield +0.010, CACM +0.003, seeds +0.001 nDCG@10, and
+                     positive on the first two for ref 0.2-0.5, floor 0-0.5
+    rm3              pseudo-relevance feedback as Pyserini's bm25+rm3: the fb_terms
+                     best terms of the top fb_docs passages, the original query keeping
+                     original_weight of the L1 mass
+    """
+
+    stem_weight: float = 0.7
+    prefix_weight: float = 0.7
+    topic_weight: float = 0.3
+    topic_min_share: float = 0.1
+    compound_weight: float = 0.5
+    entity_weight: float = 1.5
+    entity_max_share: float = 0.1
+    thesaurus: bool = True
+    thesaurus_match: str = "stems"  # "words": a lay phrase matches the words typed; "stems": their stems
+    expansion_floor: float = 0.3
+    expansion_power: float = 0.5
+    burstiness: bool = True
+    burst_min_df: int = 20
+    burst_floor: float = 0.5
+    burst_ref: float = 0.3
+    rm3: bool = False
+    fb_docs: int = 10
+    fb_terms: int = 10
+    original_weight: float = 0.5
+
+    def but(self, **changes) -> "QuerySettings":
+        """A copy with some fields changed (the benchmark's switches)."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """What the query reads of the corpus: document frequency, size, topic terms."""
+
+    df: Callable[[str], int] | None = None
+    n_docs: int = 0
+    topic: frozenset[str] = frozenset()
+    cf: Callable[[str], int] | None = None
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    term: str
+    weight: float
+    why: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A weighted query: terms in first-seen order, a repeated term summed."""
+
+    question: str
+    terms: tuple[QueryTerm, ...] = field(default_factory=tuple)
+
+    def tokens(self) -> list[tuple[str, float]]:
+        """(term, weight) pairs for BM25Index.search."""
+        return [(t.term, t.weight) for t in self.terms]
+
+    def explain(self) -> list[str]:
+        """One line per term: weight, term, reasons."""
+        return [f"{t.weight:7.3f}  {t.term:<20} {'; '.join(t.why)}" for t in self.terms]
+
+
+class _Draft:
+    """Terms being weighed: term -> [weight, reasons], in first-seen order."""
+
+    def __init__(self) -> None:
+        self.terms: dict[str, list] = {}
+
+    def add(self, term: str, weight: float, why: list[str]) -> None:
+        if term in self.terms:
+            entry = self.terms[term]
+            entry[0] += weight
+            entry[1].append(f"+{weight:.3g}: " + ", ".join(why))
+        else:
+            self.terms[term] = [weight, list(why)]
+
+    def query(self, question: str) -> Query:
+        return Query(question, tuple(QueryTerm(t, w, tuple(why)) for t, (w, why) in self.terms.items() if w > 0))
+
+
+def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats = CorpusStats(),
+                settings: QuerySettings = QuerySettings()) -> Query:
+    """The weighted query for a question, as this corpus weighs its words (see the module doc)."""
+    s = settings
+    df, n_docs = stats.df, stats.n_docs
+    words = TOKEN_RE.findall(normalize(question))
+    analyzed = [analyzer.analyze_word(w) for w in words]
+    tokens = [t for group in analyzed for t in group]
+    # The stem of a word that also has a prefix token: "treated" -> treat, ~treat.
+    stems = {group[0] for w, group in zip(words, analyzed)
+             if group and len(PART_RE.findall(w)) == 1 and any(map(is_prefix, group))}
+    compounds = {form for w in words if len(PART_RE.findall(w)) > 1 for form in (w, "".join(PART_RE.findall(w)))}
+    names = _name_tokens(question, analyzer) if df and n_docs and s.entity_weight != 1 else set()
+
+    draft = _Draft()
+    for t in tokens:  # 1. + 2.
+        weight, why = 1.0, ["in the question"]
+        if is_prefix(t):
+            weight, why = s.prefix_weight, [f"prefix token x{s.prefix_weight:g}"]
+        elif t in stems:
+            weight, why = s.stem_weight, [f"stem beside its prefix x{s.stem_weight:g}"]
+        if t in compounds and s.compound_weight != 1:
+            weight *= s.compound_weight
+            why.append(f"compound whole beside its parts x{s.compound_weight:g}")
+        if t in names and df(t) < s.entity_max_share * n_docs:
+            weight *= s.entity_weight
+            why.append(f"name in {df(t)} of {n_docs} passages x{s.entity_weight:g}")
+        draft.add(t, weight, why)
+
+    if s.thesaurus:  # 3.
+        for term, weight, why in _expansions(words, set(tokens), analyzer, df, s):
+            draft.add(term, weight, why)
+
+    if s.burstiness and stats.cf and df and n_docs:
+        _damp_unbursty(draft, stats, s)
+    if df and n_docs and stats.topic and s.topic_weight != 1:  # 4.
+        for term, entry in draft.terms.items():
+            if term in stats.topic and df(term) >= s.topic_min_share * n_docs:
+                entry[0] *= s.topic_weight
+                entry[1].append(f"the corpus's topic, in {df(term)} of {n_docs} passages x{s.topic_weight:g}")
+    return draft.query(question)
+
+
+def _damp_unbursty(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> None:
+    """Words that ask rather than name are spread evenly over the corpus; names and topics
+    come in bursts. Residual idf (Church & Gale 1995): observed idf minus the idf a Poisson
+    word of the same collection frequency would have. A term with too few documents to
+    tell keeps its weight."""
+    import math
+
+    n = stats.n_docs
+    for term, entry in draft.terms.items():
+        if is_prefix(term):
+            continue  # a prefix follows its family, not one word (damping prefixes too: -0.003 SciFact, -0.005 CACM)
+        d = stats.df(term)
+        if d < s.burst_min_df:
+            continue
+        c = stats.cf(term)
+        ridf = math.log2(n / d) + math.log2(1 - math.exp(-c / n))
+        factor = min(1.0, max(s.burst_floor, ridf / s.burst_ref))
+        if factor < 1:
+            entry[0] *= factor
+            entry[1].append(f"spread evenly (residual idf {ridf:.2f}) x{factor:.2f}")
+
+
+def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):
+    """(clinical term, weight, reasons) for every thesaurus row whose lay phrase the question has, on stems."""
+    stemmed = [analyzer.stem(w) for w in words] if s.thesaurus_match == "stems" else words
+    best: dict[str, tuple[float, list[str]]] = {}
+    for lay_stems, lay_tokens, clinical, entry in _rows(analyzer, s.thesaurus_match):
+        n = len(lay_stems)
+        if not any(tuple(stemmed[i:i + n]) == lay_stems for i in range(len(stemmed) - n + 1)):
+            continue
+        # A phrase occurs in at most as many documents as its rarest word.
+        lay_df = min((df(t) for t in lay_tokens if not is_prefix(t)), default=0) if df else 0
+        for term in clinical:
+            if term in own:
+                continue
+            clinical_df = df(term) if df else 1
+            if clinical_df <= 0:
+                continue  # nothing in the corpus to find
+            share = clinical_df / (clinical_df + lay_df)
+            weight = max(s.expansion_floor, share) ** s.expansion_power
+            if is_prefix(term):
+                weight *= s.prefix_weight
+            if weight > best.get(term, (0.0,))[0]:
+                best[term] = (weight, [f'"{entry.lay}" -> {entry.clinical} (thesaurus: {entry.source}); '
+                                       f"clinical share {share:.2f}"])
+    return [(term, weight, why) for term, (weight, why) in best.items()]
+
+
+@lru_cache(maxsize=8)
+def _rows(analyzer: Analyzer, match: str):
+    """The thesaurus read for one analyzer: (lay stems or words, lay tokens, clinical tokens, entry)."""
+    out = []
+    for entry in thesaurus.load():
+        lay_words = TOKEN_RE.findall(normalize(entry.lay))
+        lay_key = tuple(analyzer.stem(w) for w in lay_words) if match == "stems" else tuple(lay_words)
+        out.append((lay_key, tuple(analyzer.analyze(entry.lay)),
+                    _expansion_tokens(entry.clinical, analyzer), entry))
+    return out
+
+
+def _expansion_tokens(clinical: str, analyzer: Analyzer) -> list[str]:
+    """Tokens an expansion adds: a compound only as itself ("immune-mediated"), not its
+    parts, which would weigh the one word several times."""
+    out: list[str] = []
+    for word in TOKEN_RE.findall(normalize(clinical)):
+        tokens = analyzer.analyze_word(word)
+        if len(PART_RE.findall(word)) > 1:
+            tokens = tokens[:1]
+        out.extend(t for t in tokens if t not in out)
+    return out
+
+
+def _name_tokens(question: str, analyzer: Analyzer) -> set[str]:
+    """Tokens of the names a question spells as names: two or more capitals (MRI, IgG,
+    anti-HMGCR) or letters with digits (C5b-9, IL-6, G72.4)."""
+    out: set[str] = set()
+    for word in TOKEN_RE.findall(unify(question)):
+        if sum(c.isupper() for c in word) >= 2 or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word)):
+            out.update(t for t in analyzer.analyze_word(word.lower()) if not is_prefix(t))
+    return out
+
+
+# --- pseudo-relevance feedback -----------------------------------------------------------------
+
+
+def rm3(query: Query, feedback: Sequence[tuple[Sequence[str], float]], settings: QuerySettings) -> Query:
+    """RM3 as Anserini/Pyserini do it: a relevance model from the top passages, mixed with the query.
+
+    `feedback` is (tokens, score) of the top fb_docs passages of the first ranking. Each
+    passage's term distribution (tf / length) is weighted by its score and summed; the
+    fb_terms heaviest terms, scaled to an L1 norm of 1, are mixed with the query (also
+    scaled to 1): original_weight of the query, 1 - original_weight of the model.
+    Prefix tokens and numbers are left out of the model: they restate other terms.
+    """
+    model: dict[str, float] = {}
+    for tokens, score in feedback[:settings.fb_docs]:
+        terms = [t for t in tokens if not t.startswith(PREFIX_MARK) and not t.isdigit() and len(t) > 1]
+        if not terms or score <= 0:
+            continue
+        share = score / len(terms)
+        for t in terms:
+            model[t] = model.get(t, 0.0) + share
+    if not model or not query.terms:
+        return query
+    top = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:settings.fb_terms]
+    model_mass = sum(w for _, w in top)
+    query_mass = sum(t.weight for t in query.terms)
+    alpha = settings.original_weight
+    draft = _Draft()
+    for t in query.terms:
+        draft.add(t.term, alpha * t.weight / query_mass, list(t.why) + [f"RM3: original query x{alpha:g} (L1)"])
+    for term, w in top:
+        draft.add(term, (1 - alpha) * w / model_mass, [f"RM3: feedback from the top {settings.fb_docs} passages"])
+    return draft.query(query.question)

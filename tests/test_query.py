@@ -1,0 +1,126 @@
+"""Question -> weighted query: each rule of QuerySettings, on queries small enough to check by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.analyze import analyze
+from pipeline.index import BM25Index, BM25Params
+from pipeline.query import CorpusStats, QuerySettings, build_query
+
+DEFAULTS = QuerySettings()
+STEM_WEIGHT, PREFIX_WEIGHT = DEFAULTS.stem_weight, DEFAULTS.prefix_weight
+ENTITY_WEIGHT, TOPIC_WEIGHT = DEFAULTS.entity_weight, DEFAULTS.topic_weight
+
+
+def question_tokens(question, df=None, n_docs=0, topic=frozenset(), settings=DEFAULTS):
+    """(term, weight) pairs of the query for a question."""
+    return build_query(question, stats=CorpusStats(df, n_docs, topic), settings=settings).tokens()
+
+
+def test_lay_words_expand_to_clinical_terms_without_corpus():
+
+    tokens = question_tokens("Can kids get this?")
+    assert ("kid", 1.0) in tokens  # the person's own word stays, weight 1
+    assert ("pediatr", 1.0) in tokens
+
+
+def test_expansion_weight_follows_the_corpus():
+    """A corpus that says "cancer" itself needs little of "malignancy"; one that never
+    says "kids" needs all of "pediatric"; a term the corpus lacks is not added."""
+
+    def weight(tokens, term):
+        return next(w for t, w in tokens if t == term)
+
+    rare_lay = {"cancer": 1, "malign": 9}
+    common_lay = {"cancer": 90, "malign": 1}
+    low = weight(question_tokens("Is it linked to cancer?", lambda t: common_lay.get(t, 0)), "malign")
+    high = weight(question_tokens("Is it linked to cancer?", lambda t: rare_lay.get(t, 0)), "malign")
+    assert 0 < low < high <= 1
+    absent = question_tokens("Is it linked to cancer?", lambda t: {"cancer": 5}.get(t, 0))
+    terms = {t for t, _ in absent}
+    assert not terms & {"malign", "~malig"}  # df(malignancy) = 0: nothing to find
+
+
+def test_prefix_tokens_count_less_than_the_words_typed():
+
+    tokens = question_tokens("How is it diagnosed?")
+    assert ("diagnos", STEM_WEIGHT) in tokens and ("~diagn", PREFIX_WEIGHT) in tokens
+    docs = ["Most patients recovered within weeks.", "Recovery takes months of rehabilitation.",
+            "The weather was mild all year."]
+    index = BM25Index.build([analyze(d) for d in docs], BM25Params())
+    alone = DEFAULTS.but(thesaurus=False)  # the "recover" row would add "recovery" itself
+    ranked, scores = index.search(question_tokens("Has anyone recovered?", settings=alone), 3)
+    assert list(ranked[:2]) == [0, 1] and scores[1] > 0  # the form typed first, its relative found too
+
+
+def test_names_rare_in_the_corpus_count_more():
+    """ "MRI findings": the name is what is asked about, unless every page has it."""
+
+    def weights(question, df, n_docs):
+        return dict(question_tokens(question, df, n_docs))
+
+    rare = weights("MRI findings", lambda t: 2, 100)
+    assert rare["mri"] == ENTITY_WEIGHT > 1 and rare["find"] == STEM_WEIGHT  # "findings" also has ~findi
+    assert weights("mri findings", lambda t: 2, 100)["mri"] == 1.0  # not spelled as a name
+    # a compound's whole form counts compound_weight beside its parts, then the name boost
+    assert weights("What does C5b-9 do?", lambda t: 2, 100)["c5b-9"] == DEFAULTS.compound_weight * ENTITY_WEIGHT
+    assert weights("MRI findings", lambda t: 15, 100)["mri"] == 1.0  # common: not boosted
+    assert weights("MRI findings", None, 0)["mri"] == 1.0
+
+
+def test_topic_words_count_less_than_the_question_focus():
+    """In a folder about one disease its name is in the titles and in many passages: it counts TOPIC_WEIGHT."""
+
+    df = {"myopathi": 40, "~myopa": 40, "antibodi": 40, "~antib": 40, "ivig": 2, "work": 3}.get
+    topic = frozenset({"myopathi", "~myopa"})
+
+    def weights(question, topic):
+        return dict(question_tokens(question, lambda t: df(t, 0), 100, topic))
+
+    w = weights("Does IVIg work for myopathy?", topic)
+    assert w["myopathi"] == pytest.approx(STEM_WEIGHT * TOPIC_WEIGHT)
+    assert w["work"] == 1.0 and w["ivig"] > 1.0  # a rare name counts more, not less
+    assert weights("Which antibodies cause myopathy?", topic)["antibodi"] == STEM_WEIGHT  # common, not the topic
+    assert weights("Does IVIg work for myopathy?", frozenset())["myopathi"] == STEM_WEIGHT
+
+
+def test_a_compound_counts_as_one_word_beside_its_parts():
+    """anti-HMGCR: the parts carry the word as if typed apart; whole and joined share one word's weight."""
+    w = dict(question_tokens("anti-HMGCR myopathy"))
+    assert w["anti"] == w["hmgcr"] == 1.0
+    assert w["anti-hmgcr"] == w["antihmgcr"] == DEFAULTS.compound_weight == 0.5
+
+
+def test_every_term_says_why_it_is_there():
+    query = build_query("Can kids get this?", stats=CorpusStats(lambda t: 3, 100))
+    assert all(term.why for term in query.terms)
+    assert any("thesaurus" in reason for term in query.terms for reason in term.why)
+    assert len(query.explain()) == len(query.terms)
+
+
+def test_lay_phrases_match_on_stems():
+    """One row serves "kid" and "kids"; the thesaurus holds nothing about one disease."""
+    from pipeline import thesaurus
+
+    assert dict(question_tokens("Can kids get this?")) == dict(question_tokens("Can a kid get this?"))
+    clinical = " ".join(e.clinical for e in thesaurus.load()).split()
+    assert not {"statin", "statins", "hla", "orpha", "necrotizing"} & set(clinical)
+    assert all(e.source for e in thesaurus.load())
+
+
+def test_a_name_written_with_a_unicode_dash_counts_as_the_same_name():
+
+    def weights(question):
+        return dict(question_tokens(question, lambda t: 2, 100))
+
+    assert weights("Is anti\u2013HMGCR the cause?") == weights("Is anti-HMGCR the cause?")
+
+
+def test_best_sentence_is_the_one_holding_the_weightiest_query_terms():
+    from pipeline.search import best_sentence
+
+    query = build_query("Which antibodies are found?", settings=DEFAULTS.but(thesaurus=False))
+    text = "The disease is rare. Anti-SRP antibodies are found in a third of patients. Treatment helps."
+    assert best_sentence(text, query) == "Anti-SRP antibodies are found in a third of patients."
+    assert best_sentence("One sentence only.", query) == "One sentence only."
