@@ -418,9 +418,11 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 click.echo(doc.text + os.linesep)
 
 
-def _render_explain(path: Path, judged, as_json: bool, show_all: bool) -> None:
-    """Each dropped block (every block with --all) with its verdict and reason."""
+def _render_explain(path: Path, explained, as_json: bool, show_all: bool) -> None:
+    """The page's verdict, then each dropped block (every block with --all) with its verdict and reason."""
+    page, judged = explained
     if as_json:
+        click.echo(json.dumps({"source": str(path), "page": page}, ensure_ascii=False))
         for item in judged:
             click.echo(json.dumps({"source": str(path), "kind": item.block.kind.value, "text": item.block.text,
                                    "keep": item.verdict.keep, "by": item.verdict.by, "reason": item.verdict.reason,
@@ -430,6 +432,7 @@ def _render_explain(path: Path, judged, as_json: bool, show_all: bool) -> None:
     kept = sum(len(j.block.text.split()) for j in judged if j.verdict.keep)
     dropped = [j for j in judged if not j.verdict.keep]
     click.echo(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped; {kept} of {words} words kept <==")
+    click.echo(f"page: {page}")
     for item in judged:
         if item.verdict.keep and not show_all:
             continue

@@ -4,7 +4,9 @@ Every feature is a reason a reader could give ("a short line without a full stop
 "repeated on the page", "far from the main text", "mostly function words"), computed
 from the block, its neighbours and the page, in time linear in the page's length.
 FEATURES names them in order; the model file stores the same list and is refused
-when they differ.
+when they differ. Nothing constant over a page is a block feature (a page's length or
+prose share would let the model learn pages, not blocks): those are PAGE_FEATURES, for
+the page gate only.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ FEATURES: tuple[str, ...] = (
     "ui_words", "ui_share", "url_or_email",
     "repeats", "splice_share", "seen_before_share", "anomalies",
     "position", "prose_before_share", "is_prose", "prev_prose", "next_prose", "prose_distance",
-    "page_prose_share", "page_log_blocks", "page_mean_log_words",
     "link_share", "comments",
 )
 
@@ -80,12 +81,8 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     terminal = [_terminal(t) for t in texts]
     prose = [b.kind is not Kind.HEADING and len(ws) >= PROSE_MIN_WORDS and term and st >= PROSE_MIN_STOPWORDS
              for b, ws, term, st in zip(blocks, words, terminal, stop)]
-    total_words = sum(map(len, words)) or 1
     prose_words = sum(len(ws) for ws, p in zip(words, prose) if p)
     distance = _distances(prose)
-    page_prose_share = prose_words / total_words
-    page_log_blocks = math.log1p(n)
-    page_mean_log_words = sum(math.log1p(len(ws)) for ws in words) / n if n else 0.0
     rows = []
     prose_before = 0
     seen: set[tuple[str, str, str]] = set()  # trigrams of the blocks above: spliced copies come later
@@ -115,8 +112,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
             len(_ANOMALY_RE.findall(text)) / nw,
             i / (n - 1) if n > 1 else 0.0, prose_before / (prose_words or 1), float(prose[i]),
             float(i > 0 and prose[i - 1]), float(i + 1 < n and prose[i + 1]),
-            math.log1p(distance[i]), page_prose_share, page_log_blocks, page_mean_log_words,
-            block.link_share, float(block.comments),
+            math.log1p(distance[i]), block.link_share, float(block.comments),
         ])
         if prose[i]:
             prose_before += len(ws)
@@ -125,8 +121,9 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
 
 PAGE_FEATURES: tuple[str, ...] = (
     "ui_block_share", "ui_word_share", "short_block_share", "repeated_block_share", "prose_share",
-    "mean_log_words", "url_block_share", "separator_block_share", "anomaly_block_share",
-    "mean_seen_before", "log_blocks", "sentence_block_share", "heading_block_share", "terminal_block_share",
+    "url_block_share", "separator_block_share", "anomaly_block_share",
+    "mean_seen_before", "sentence_block_share", "heading_block_share", "terminal_block_share",
+    "head_share", "tail_share",
 )
 SHORT_MAX_WORDS = 3
 
@@ -141,6 +138,7 @@ def page_summary(blocks: list[Block], rows: list[list[float]]) -> list[float]:
     total = sum(words) or 1.0
     ui = [r[col["ui_words"]] > 0 for r in rows]
     long_rows = [r for r, w in zip(rows, words) if w >= 3]
+    prose_at = [i for i, r in enumerate(rows) if r[col["is_prose"]]]
 
     def share(flags) -> float:
         return sum(1 for f in flags if f) / n
@@ -149,12 +147,15 @@ def page_summary(blocks: list[Block], rows: list[list[float]]) -> list[float]:
         share(ui), sum(w for w, u in zip(words, ui) if u) / total,
         share(w <= SHORT_MAX_WORDS and not r[col["terminal"]] and not r[col["kind_heading"]]
               for w, r in zip(words, rows)),
-        share(r[col["repeats"]] > 0 for r in rows), rows[0][col["page_prose_share"]],
-        rows[0][col["page_mean_log_words"]], share(r[col["url_or_email"]] > 0 for r in rows),
+        share(r[col["repeats"]] > 0 for r in rows),
+        sum(w for w, r in zip(words, rows) if r[col["is_prose"]]) / total,
+        share(r[col["url_or_email"]] > 0 for r in rows),
         share(r[col["separators"]] > 0 for r in rows), share(r[col["anomalies"]] > 0 for r in rows),
         sum(r[col["seen_before_share"]] for r in long_rows) / len(long_rows) if long_rows else 0.0,
-        rows[0][col["page_log_blocks"]], share(b.kind is Kind.SENTENCE for b in blocks),
+        share(b.kind is Kind.SENTENCE for b in blocks),
         share(b.kind is Kind.HEADING for b in blocks), share(r[col["terminal"]] > 0 for r in rows),
+        # Page furniture sits above the first and below the last stretch of prose.
+        (prose_at[0] if prose_at else n) / n, (n - 1 - prose_at[-1] if prose_at else n) / n,
     ]
 
 

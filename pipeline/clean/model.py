@@ -1,18 +1,21 @@
-"""The learned block scorer: gradient-boosted trees read from plain numbers in model.json.
+"""The learned scorers: gradient-boosted trees read from plain numbers in model.json.
 
-`pipeline/clean/train.py` fits the trees with scikit-learn on labelled pages and writes
-model.json (no pickle): per tree, the arrays of a binary decision tree (feature,
-threshold, left, right, value). Scoring walks all trees at once with numpy, so a page
-of a few hundred blocks costs well under a millisecond; `explain` walks one block's
-paths in Python and attributes each step's change of value to the feature that split
-(Saabas' method), which gives the reason for a verdict.
+Two ensembles, both fitted by `python -m pipeline.clean.train` with scikit-learn and
+written as arrays (no pickle): per tree, a binary decision tree's feature, threshold,
+left, right and value at every node.
+
+  page    is this page already clean text? (features.PAGE_FEATURES of the whole page)
+  blocks  is this block content? (features.FEATURES of each block in its page)
+
+Scoring walks all trees at once with numpy; `contributions` walks one row's paths in
+Python and credits each step's change of value to the feature that split (Saabas'
+method), which gives the reason for a verdict.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,29 +31,10 @@ class ModelMismatch(RuntimeError):
 
 
 @dataclass(frozen=True)
-class PageGate:
-    """Logistic regression on a page's summary: the probability that it is already clean text."""
+class Trees:
+    """A boosted ensemble with trees padded to one array each: [tree, node]."""
 
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    threshold: float
-
-    def probability(self, summary: list[float]) -> float:
-        z = float(((np.asarray(summary) - self.mean) / self.scale) @ self.coef + self.intercept)
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-
-    def contributions(self, summary: list[float]) -> list[tuple[str, float]]:
-        """Each page feature's term of the log-odds, largest magnitude first."""
-        terms = (np.asarray(summary) - self.mean) / self.scale * self.coef
-        return sorted(zip(PAGE_FEATURES, terms.tolist()), key=lambda p: -abs(p[1]))
-
-
-@dataclass(frozen=True)
-class Model:
-    """Trees padded to one array each: [tree, node]."""
-
+    names: tuple[str, ...]  # the features, in column order
     feature: np.ndarray  # int32, -1 at leaves
     threshold: np.ndarray  # float64
     left: np.ndarray  # int32
@@ -59,19 +43,18 @@ class Model:
     depth: int
     learning_rate: float
     prior: float  # log-odds before the first tree
-    threshold_keep: float  # a block is content when its probability reaches this
-    page: PageGate
-    meta: dict
+    threshold_keep: float  # a row is positive (clean page, content block) from this probability
+    _flat: tuple = field(default=(), repr=False, compare=False)
 
     def log_odds(self, rows: list[list[float]]) -> np.ndarray:
-        """The model's log-odds of content for each row."""
-        if not rows:
+        """The ensemble's log-odds for each row."""
+        if not len(rows):
             return np.zeros(0)
         x = np.asarray(rows, dtype=np.float64)
-        n, (trees, size) = len(rows), self.feature.shape
+        n, (trees, size) = len(x), self.feature.shape
         # Nodes are numbered across all trees (tree * size + node), so one gather per level
         # walks every tree for every row; leaves point at themselves.
-        feature, threshold, left, right, value = self._flat()
+        feature, threshold, left, right, value = self._flat or self._flatten()
         node = np.broadcast_to(np.arange(trees, dtype=np.int64) * size, (n, trees)).copy()
         offsets = np.arange(n, dtype=np.int64)[:, None] * x.shape[1]
         flat_x = x.ravel()
@@ -80,28 +63,12 @@ class Model:
             node = np.where(go_left, left[node], right[node])
         return self.prior + self.learning_rate * value[node].sum(axis=1)
 
-    def _flat(self):
-        """(feature, threshold, left, right, value) over global node numbers; leaves loop to themselves."""
-        cached = self.__dict__.get("_flat_cache")
-        if cached is None:
-            trees, size = self.feature.shape
-            base = (np.arange(trees, dtype=np.int64) * size)[:, None]
-            ids = base + np.arange(size)[None, :]
-            leaf = self.feature < 0
-            left = np.where(leaf, ids, base + self.left).ravel()
-            right = np.where(leaf, ids, base + self.right).ravel()
-            feature = np.where(leaf, 0, self.feature).ravel().astype(np.int64)
-            threshold = np.where(leaf, np.inf, self.threshold).ravel()
-            cached = (feature, threshold, left, right, self.value.ravel())
-            object.__setattr__(self, "_flat_cache", cached)
-        return cached
-
     def probabilities(self, rows: list[list[float]]) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.log_odds(rows)))
 
     def contributions(self, row: list[float]) -> list[tuple[str, float]]:
         """Each feature's share of one row's log-odds (Saabas), largest magnitude first."""
-        totals = [0.0] * len(FEATURES)
+        totals = [0.0] * len(self.names)
         for t in range(self.feature.shape[0]):
             node = 0
             while self.feature[t, node] >= 0:
@@ -109,12 +76,34 @@ class Model:
                 child = int(self.left[t, node] if row[f] <= self.threshold[t, node] else self.right[t, node])
                 totals[f] += self.learning_rate * (self.value[t, child] - self.value[t, node])
                 node = child
-        return sorted(((FEATURES[i], v) for i, v in enumerate(totals) if v), key=lambda p: -abs(p[1]))
+        return sorted(((self.names[i], v) for i, v in enumerate(totals) if v), key=lambda p: -abs(p[1]))
+
+    def _flatten(self) -> tuple:
+        trees, size = self.feature.shape
+        base = (np.arange(trees, dtype=np.int64) * size)[:, None]
+        ids = base + np.arange(size)[None, :]
+        leaf = self.feature < 0
+        flat = (np.where(leaf, 0, self.feature).ravel().astype(np.int64),
+                np.where(leaf, np.inf, self.threshold).ravel(),
+                np.where(leaf, ids, base + self.left).ravel(),
+                np.where(leaf, ids, base + self.right).ravel(),
+                self.value.ravel())
+        object.__setattr__(self, "_flat", flat)  # derived once; the arrays never change
+        return flat
 
 
-def from_dict(data: dict) -> Model:
-    """A Model from the JSON form written by train.py."""
-    if tuple(data["features"]) != FEATURES or tuple(data["page"]["features"]) != PAGE_FEATURES:
+@dataclass(frozen=True)
+class Model:
+    """The page gate and the block scorer, with what the training script recorded."""
+
+    page: Trees
+    blocks: Trees
+    meta: dict
+
+
+def trees_from_dict(data: dict, names: tuple[str, ...]) -> Trees:
+    """An ensemble from its JSON form; refused when it was fitted on other features."""
+    if tuple(data["features"]) != names:
         raise ModelMismatch("model.json was trained on other features; run python -m pipeline.clean.train")
     trees = data["trees"]
     size = max(len(t["feature"]) for t in trees)
@@ -122,25 +111,20 @@ def from_dict(data: dict) -> Model:
     def pad(key: str, fill, dtype) -> np.ndarray:
         return np.array([t[key] + [fill] * (size - len(t[key])) for t in trees], dtype=dtype)
 
-    return Model(feature=pad("feature", -1, np.int32), threshold=pad("threshold", 0.0, np.float64),
+    return Trees(names=names, feature=pad("feature", -1, np.int32), threshold=pad("threshold", 0.0, np.float64),
                  left=pad("left", -1, np.int32), right=pad("right", -1, np.int32),
                  value=pad("value", 0.0, np.float64), depth=int(data["max_depth"]),
                  learning_rate=float(data["learning_rate"]), prior=float(data["prior"]),
-                 threshold_keep=float(data["threshold"]), page=_page_gate(data["page"]), meta=data.get("meta", {}))
+                 threshold_keep=float(data["threshold"]))
 
 
-def _page_gate(data: dict) -> PageGate:
-    return PageGate(mean=np.asarray(data["mean"], dtype=np.float64), scale=np.asarray(data["scale"], dtype=np.float64),
-                    coef=np.asarray(data["coef"], dtype=np.float64), intercept=float(data["intercept"]),
-                    threshold=float(data["threshold"]))
+def from_dict(data: dict) -> Model:
+    """A Model from the JSON form written by train.py."""
+    return Model(page=trees_from_dict(data["page"], PAGE_FEATURES),
+                 blocks=trees_from_dict(data["blocks"], FEATURES), meta=data.get("meta", {}))
 
 
 @lru_cache(maxsize=1)
 def load(path: str = str(MODEL_PATH)) -> Model:
     """The shipped model (read once per process)."""
     return from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))

@@ -49,7 +49,8 @@ CONTENT_WEIGHT = 2.0
 TARGET_RECALL = 0.985
 # The page gate: at most this share of the train split's noisy pages may pass as clean.
 PAGE_MAX_NOISY_PASS = 0.02
-SPAM_PAGES = 300  # seed-style pages generated for training (their train-site share is used)
+SPAM_PAGES = 300
+PAGE_TREES = 100  # seed-style pages generated for training (their train-site share is used)
 
 
 PAGES: list[tuple[list[float], int, str]] = []  # (page summary, clean?, group) for the page gate
@@ -126,39 +127,38 @@ def collect(split: str):
     return tuple(sum((list(p[i]) for p in parts), []) for i in range(4)), pages
 
 
-def fit_page_gate(pages) -> dict:
-    """Logistic regression: is this page already clean text? Threshold from the noisy pages."""
-    from sklearn.linear_model import LogisticRegression
+def fit_trees(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, n_trees: int):
+    from sklearn.ensemble import GradientBoostingClassifier
 
+    model = GradientBoostingClassifier(n_estimators=n_trees, max_depth=MAX_DEPTH, learning_rate=LEARNING_RATE,
+                                       subsample=SUBSAMPLE, random_state=SEED)
+    return model.fit(x, y, sample_weight=sample_weight)
+
+
+def fit_page_gate(pages):
+    """Is this page already clean text? Threshold: PAGE_MAX_NOISY_PASS of the noisy pages pass."""
     x = np.asarray([p[0] for p in pages])
     y = np.asarray([p[1] for p in pages])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-    model.fit((x - mean) / scale, y)
-    p = model.predict_proba((x - mean) / scale)[:, 1]
+    balance = np.where(y == 1, (y == 0).sum() / max(1, (y == 1).sum()), 1.0)
+    model = fit_trees(x, y, balance, PAGE_TREES)
+    p = model.predict_proba(x)[:, 1]
     noisy = np.sort(p[y == 0])
     threshold = float(noisy[min(len(noisy) - 1, int(np.ceil((1 - PAGE_MAX_NOISY_PASS) * len(noisy))))])
-    return {"features": list(PAGE_FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
-            "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
-            "threshold": round(threshold, 4)}
+    return model, threshold
 
 
-def report_pages(name: str, gate: dict, pages) -> None:
-    from pipeline.clean.model import _page_gate
-
-    g = _page_gate(gate)
-    print(f"\n{name}: pages judged clean (gate threshold {g.threshold:.3f})")
+def report_pages(name: str, gate, threshold: float, pages) -> None:
+    print(f"\n{name}: pages judged clean (gate threshold {threshold:.3f})")
     by_group: dict[str, list[int]] = {}
-    for summary, clean, group in pages:
-        by_group.setdefault(f"{group} ({'clean' if clean else 'noisy'})", []).append(
-            int(g.probability(summary) >= g.threshold))
+    passed = gate.predict_proba(np.asarray([p[0] for p in pages]))[:, 1] >= threshold
+    for (summary, clean, group), ok in zip(pages, passed):
+        by_group.setdefault(f"{group} ({'clean' if clean else 'noisy'})", []).append(int(ok))
     for group, flags in sorted(by_group.items()):
         print(f"  {group:<30} pages {len(flags):>5}  judged clean {sum(flags) / len(flags):.3f}")
 
 
-def export(model, threshold: float, gate: dict, meta: dict) -> dict:
-    """The fitted GradientBoostingClassifier as plain arrays."""
+def export(model, threshold: float, names) -> dict:
+    """A fitted GradientBoostingClassifier as plain arrays."""
     trees = []
     for estimator in model.estimators_[:, 0]:
         t = estimator.tree_
@@ -170,15 +170,15 @@ def export(model, threshold: float, gate: dict, meta: dict) -> dict:
         })
     share = float(model.init_.class_prior_[1])  # the fit starts from the weighted share of content
     prior = float(np.log(share / (1 - share)))
-    return {"features": list(FEATURES), "max_depth": MAX_DEPTH, "learning_rate": LEARNING_RATE,
-            "prior": prior, "threshold": round(threshold, 4), "page": gate, "meta": meta, "trees": trees}
+    return {"features": list(names), "max_depth": MAX_DEPTH, "learning_rate": LEARNING_RATE,
+            "prior": prior, "threshold": round(threshold, 4), "trees": trees}
 
 
-def _check_export(exported: dict, model, x: np.ndarray) -> None:
+def _check_export(exported: dict, model, x: np.ndarray, names) -> None:
     """The exported numbers must score exactly as the fitted model does."""
-    from pipeline.clean.model import from_dict
+    from pipeline.clean.model import trees_from_dict
 
-    ours = from_dict(exported).probabilities(x[:2000].tolist())
+    ours = trees_from_dict(exported, tuple(names)).probabilities(x[:2000].tolist())
     theirs = model.predict_proba(x[:2000])[:, 1]
     if not np.allclose(ours, theirs, atol=1e-4):
         raise SystemExit(f"export differs from the fitted model: max {np.abs(ours - theirs).max():.2g}")
@@ -205,25 +205,38 @@ def report(name: str, p, y, w, groups, threshold: float) -> None:
         print(f"  {g:<22} blocks {m.sum():>7}  content {int(yy.sum()):>6}  recall {rec:.3f}  noise removed {rem:.3f}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    from sklearn.ensemble import GradientBoostingClassifier
+def _examples(cache: Path | None):
+    """Train and test examples, from the cache file when it was made by the same feature code."""
+    import hashlib
 
+    code = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "pipeline").rglob("*.py"))
+                                   if p.name != "train.py")).hexdigest()
+    if cache and cache.exists():
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        if stored["code"] == code:
+            return stored["parts"]
+    parts = [*collect("train"), *collect("test")]
+    if cache:
+        cache.write_text(json.dumps({"code": code, "parts": parts}), encoding="utf-8")
+    return parts
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("model.json"))
+    parser.add_argument("--cache", type=Path, help="keep the collected examples in this file (a JSON file, "
+                        "reused while the feature code is unchanged): refits skip the minutes of reading")
     args = parser.parse_args(argv)
     start = time.time()
-    (x, y, w, g), pages = collect("train")
-    (xt, yt, wt, gt), test_pages = collect("test")
-    gate = fit_page_gate(pages)
-    report_pages("HELD-OUT (test sites)", gate, test_pages)
-    report_pages("train sites", gate, pages)
+    (x, y, w, g), pages, (xt, yt, wt, gt), test_pages = _examples(args.cache)
+    gate, gate_threshold = fit_page_gate(pages)
+    report_pages("HELD-OUT (test sites)", gate, gate_threshold, test_pages)
+    report_pages("train sites", gate, gate_threshold, pages)
     print(f"train: {len(y)} blocks ({sum(y)} content); test: {len(yt)} blocks; {time.time() - start:.0f} s",
           file=sys.stderr)
     x, y, w = np.asarray(x), np.asarray(y), np.asarray(w, dtype=float)
     sample_weight = np.log1p(w) * np.where(y == 1, CONTENT_WEIGHT, 1.0)
-    model = GradientBoostingClassifier(n_estimators=N_TREES, max_depth=MAX_DEPTH, learning_rate=LEARNING_RATE,
-                                       subsample=SUBSAMPLE, random_state=SEED)
-    model.fit(x, y, sample_weight=sample_weight)
+    model = fit_trees(x, y, sample_weight, N_TREES)
     p_train = model.predict_proba(x)[:, 1]
     threshold = _threshold(p_train, y, w)
     xt, yt, wt = np.asarray(xt), np.asarray(yt), np.asarray(wt, dtype=float)
@@ -231,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     report("train sites", p_train, y, w, g, threshold)
     meta = {"trained_by": "python -m pipeline.clean.train", "train_blocks": int(len(y)),
             "target_recall": TARGET_RECALL, "content_weight": CONTENT_WEIGHT}
-    exported = export(model, threshold, gate, meta)
-    _check_export(exported, model, xt)
+    exported = {"page": export(gate, gate_threshold, PAGE_FEATURES), "blocks": export(model, threshold, FEATURES),
+                "meta": meta}
+    _check_export(exported["blocks"], model, xt, FEATURES)
+    _check_export(exported["page"], gate, np.asarray([p[0] for p in test_pages]), PAGE_FEATURES)
     args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB) in {time.time() - start:.0f} s", file=sys.stderr)
     return 0
