@@ -93,9 +93,11 @@ ENTITY_MAX_SHARE = 0.1
 TOPIC_WEIGHT = 0.3
 TITLE_TOPIC_MIN_SHARE = 0.1
 
-# Definition questions: "what is X", X a name of up to five words.
+# Definition questions: "what is X", X a name of up to five words. The tail is written
+# "\s*(?:\?\s*)?$", not "\s*\??\s*$": two runs of \s* side by side split a long run
+# of spaces every possible way before the match fails (quadratic time).
 DEFINITION_RE = re.compile(
-    r"^\s*what(?:'s| is| are) (?:an? )?((?!(?:the|this|that|these|those|it|my|your)\b)[^\s?,;]+(?: [^\s?,;]+){0,4})\s*\??\s*$"
+    r"^\s*what(?:'s| is| are) (?:an? )?((?!(?:the|this|that|these|those|it|my|your)\b)[^\s?,;]+(?: [^\s?,;]+){0,4})\s*(?:\?\s*)?$"
 )
 _NOT_IN_TERM = frozenset("for of in on with when to from by about after before do does can is are was my your".split())
 DEFINITION_WEIGHT = 1.0
