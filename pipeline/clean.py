@@ -87,16 +87,26 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD_RE = re.compile(rf"[{_CJK}]{{1,2}}|[^\W\d_{_CJK}][^\W_{_CJK}]*(?:['’-][^\W_{_CJK}]+)*")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ELLIPSIS_BREAK_RE = re.compile(r"(\.\.\.|…)\s+(?=[\"'“(]?[A-Z])")
-_MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# Markdown images, links and emphasis. Linear time: link text holds no "[" and a target no
+# "[" (else every "[" of "[[[[..." or "[a](" repeated rescans the rest of the line), and
+# emphasis stops at the next opening of the same marker (else every "*" of "*a *a *a..."
+# rescans the line for a closing one). A bracket inside link text, or emphasis nested in
+# emphasis of the same marker, is read as CommonMark reads it: the inner one is the link.
+_MD_IMAGE_RE = re.compile(r"!\[[^\[\]]*\]\([^)\[]*\)")
+_MD_LINK_RE = re.compile(r"\[([^\[\]]*)\]\([^)\[]*\)")
+_MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.(?:(?!\1\S).)*?)(?<=\S)\1")
 _CONTENTS_ENTRY_RE = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\.?\s+\S")  # "2 Cause", "3.1 Tests"
 _NUMBERED_RE = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 _COLUMN_GAP_RE = re.compile(r"(?<=\S)(?: {2,}|\t+)(?=\S)")
 _CARET_REFERENCE_RE = re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?\^\s")
 _QUESTION_HEADING_RE = re.compile(
     r"^(?:What|How|Why|When|Who|Which|Where|Is|Are|Can|Could|Does|Do|Should|Will|Would)\b")
-_MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+# An ATX heading; group 2 is its text without the closing run of "#". The text ends at the
+# first place the rest is spaces, "#"s, spaces: it ends with a character other than a space
+# or "#", or with a "#" followed by spaces and the closing "#"s. Written as a lazy (.*?)
+# before \s*#*\s*$, each position of a long run of "#" or spaces rescanned the run.
+_MD_HEADING_RE = re.compile(
+    r"^\s{0,3}(#{1,6})\s+((?:.*[^\s#])?(?=\s*(?:#+\s*)?$)|.*#(?=\s+#+\s*$))\s*(?:#+\s*)?$")
 
 
 @dataclass
