@@ -42,7 +42,7 @@ REPEATS = 3  # minimum of up to this many runs (repeated only when a first run l
 
 # Regular-expression audit: below this many seconds at 100 KB a pattern is fast whatever
 # its ratio (a quadratic one that small at 100 KB is harmless, and the ratio is noise).
-PATTERN_FLOOR = 0.1
+PATTERN_FLOOR = 0.25
 PATTERN_SMALL_BUDGET = 1.0  # seconds one call may take at 10 KB before it is a failure outright
 MAX_REPORTED = 4  # slow shapes named per pattern; the rest are not run (a catastrophic pattern is slow on many)
 PATTERN_MAX = 1.0  # seconds one call may take at 100 KB, whatever it took at 10 KB
