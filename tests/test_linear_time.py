@@ -232,11 +232,23 @@ PATTERNS = _module_patterns()
 
 
 def test_the_audit_finds_the_pipelines_patterns():
-    """The discovery itself works: patterns of several modules, by their names."""
-    names = {name for name, _, _ in PATTERNS}
-    assert "analyze.TOKEN_RE" in names
-    assert "html._WS" in names
-    assert len({name.split(".", 1)[0] for name in names}) >= 4
+    """The discovery itself works: patterns of several modules, by their names, and how
+    the code calls them."""
+    usage = {name: how for name, _, how in PATTERNS}
+    assert usage["analyze.TOKEN_RE"] == "findall"  # findall and sub
+    assert usage["analyze.DEFINITION_RE"] == "match"  # only ever .match(question)
+    assert "html._WS" in usage
+    assert len({name.split(".", 1)[0] for name in usage}) >= 4
+
+
+def test_the_audit_looks_inside_containers_and_classes():
+    a, b, c = re.compile("a"), re.compile("b"), re.compile("c")
+
+    class Options:
+        pattern = c
+
+    found = dict(_patterns_in((a, {"key": b}, [Options]), "RULES"))
+    assert found == {"RULES[0]": a, "RULES[1]['key']": b, "RULES[2][0].pattern": c}
 
 
 def _pattern_runner(pattern: re.Pattern, usage: str):
