@@ -14,6 +14,9 @@ noise dominates. Each timing is the minimum of up to REPEATS runs, so a busy sha
 machine slows a run down but does not fail it. Every run has a time budget (SIGALRM,
 which interrupts a running regular expression): a catastrophic pattern fails in seconds
 instead of hanging the suite.
+
+The default battery takes about a minute on a busy two-core machine; WINNOW_SLOW_TESTS=1
+runs every run and pair of the audit bare and with a failing tail as well (about 4x).
 """
 
 from __future__ import annotations
@@ -47,8 +50,11 @@ PATTERN_SMALL_BUDGET = 1.0  # seconds one call may take at 10 KB before it is a 
 MAX_REPORTED = 4  # slow shapes named per pattern; the rest are not run (a catastrophic pattern is slow on many)
 PATTERN_MAX = 1.0  # seconds one call may take at 100 KB, whatever it took at 10 KB
 
-# End-to-end: the floor for the growth check, and the bound for a 100 KB input (the
-# issue's graders allow 1 s for the cleaner; whole-source processing does more).
+# End-to-end: the floor for the growth check, and the bound for a 100 KB input. The issue
+# asks for under 1 s per 100 KB from the cleaner (the slowest shape here takes ~0.8 s on
+# a loaded two-core machine); the bound is looser so that load alone never fails a run,
+# and the growth check is what catches a super-linear stage. Whole-source processing
+# (sentences, tokens, dedupe keys) does more than cleaning.
 E2E_FLOOR = 0.5
 E2E_CLEAN_MAX = 3.0
 E2E_SOURCE_MAX = 10.0
