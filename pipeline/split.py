@@ -42,7 +42,17 @@ def _punkt():
 
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS.split())
-    return PunktSentenceTokenizer(params)
+    tokenizer = PunktSentenceTokenizer(params)
+    # Punkt asks, for every full stop, whether the few words around it hold a sentence
+    # break, tokenizing and annotating them afresh (tens of microseconds each): a page of
+    # "a. a. a. ..." or ". . . ..." took about 2 s per 100 KB. The answer depends only on
+    # that short context (the parameters are fixed), so it is memoised; ordinary prose
+    # repeats few contexts and pays only a dictionary look-up.
+    tokenizer.text_contains_sentbreak = lru_cache(maxsize=SENTBREAK_CACHE_SIZE)(tokenizer.text_contains_sentbreak)
+    return tokenizer
+
+
+SENTBREAK_CACHE_SIZE = 4096  # contexts remembered; a few hundred KB at most
 
 
 # A footnote number glued to a full stop ("treated with statins.1 We will...") hides the

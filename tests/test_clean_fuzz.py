@@ -1,0 +1,106 @@
+"""Fuzzing the cleaner (issue 10, item 6): on any input it returns a Document, never raises,
+and never invents words.
+
+"Never invents": every word of the output (title and text) occurs in the input once both are
+NFKC-normalised, case-folded and stripped of everything but letters and digits, so words
+the cleaner joins (a line break, a hyphen, markup between them) still count as the input's.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.clean import clean_html, clean_text
+from pipeline.records import Document
+
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+_WORD = re.compile(r"[^\W_]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+# Text built from pieces that exercise the cleaner's rules: words and sentences, Markdown
+# and wiki markup, contact details, media names, menus, numbers, odd Unicode.
+_PIECES = st.sampled_from([
+    "The", "harbour", "seal", "is", "a", "true", "seal", "found", "along", "coasts.", "It", "eats", "fish.",
+    "Café", "naïve", "Straße", "ﬁsh", "ＡＢＣ", "東京", "é", "über", "2015;", "17(12)", "12", "Main", "Street",
+    ".", ",", ";", ":", "!", "?", "…", "...", "-", "–", "—", "|", "»", "›", "/", "\\", "&", "%", "$5",
+    "[", "]", "(", ")", "{", "}", "*", "**", "_", "__", "`", "#", "##", ">", "<", "~", "@", "+", "=", "'", '"',
+    "[edit]", "[1]", "[citation needed]", "![img](a.png)", "[link](http://x.org/a)", "*emph*", "**bold**",
+    "jane.doe@example.com", "http://example.com/page", "www.example.org", "photo.jpg", "report.PDF",
+    "(555) 123-4567", "Home", "›", "Next", "Previous", "1 2 3", "Share", "Subscribe", "Login", "Cookie",
+    "Privacy Policy", "Read more:", "Posted by", "March 3, 2024", "Comments", "Related articles",
+    "e.g.", "Dr.", "U.S.", "et al.", "Fig. 2", "doi:10.1000/xyz", "PMID: 123",
+])
+_SEPARATORS = st.sampled_from([" ", " ", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\u00a0", "\f", ""])
+
+
+@st.composite
+def _texts(draw) -> str:
+    pieces = draw(st.lists(st.tuples(_PIECES, _SEPARATORS), max_size=80))
+    noise = draw(st.text(max_size=40))  # arbitrary code points too
+    return "".join(p + s for p, s in pieces) + noise
+
+
+_TAGS = ["p", "div", "span", "h1", "h2", "li", "td", "a", "nav", "footer", "article", "script", "style", "pre"]
+
+
+@st.composite
+def _html_pages(draw) -> str:
+    body = []
+    for _ in range(draw(st.integers(0, 12))):
+        tag = draw(st.sampled_from(_TAGS))
+        text = html.escape(draw(_texts()), quote=False)
+        body.append(f"<{tag}>{text}</{tag}>" if draw(st.booleans()) else f"<{tag}>{text}")
+    title = html.escape(draw(_texts()), quote=False)[:80]
+    return f"<html><head><title>{title}</title></head><body>{''.join(body)}</body></html>"
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _invented_words(document: Document, source: str) -> list[str]:
+    """Words of the document that do not occur in the source (see the module docstring)."""
+    letters = _NOT_ALNUM.sub("", _folded(source))
+    words = _WORD.findall(_folded(document.title + "\n" + document.text))
+    return [w for w in words if w not in letters]
+
+
+def _check(document, source: str) -> None:
+    assert isinstance(document, Document)
+    assert isinstance(document.text, str) and isinstance(document.title, str)
+    assert not _invented_words(document, source), _invented_words(document, source)
+
+
+@FUZZ
+@given(_texts())
+def test_clean_text_plain(text):
+    _check(clean_text(text), text)
+
+
+@FUZZ
+@given(_texts())
+def test_clean_text_markdown(text):
+    _check(clean_text(text, markdown=True), text)
+
+
+@FUZZ
+@given(_html_pages())
+def test_clean_html(page):
+    # The page's text is what the words come from: entities decoded (&amp; is "&").
+    _check(clean_html(page), html.unescape(page))
+
+
+def test_invented_words_are_caught():
+    """The check itself fails a document with a word the source does not have."""
+    from pipeline.records import Section
+
+    made_up = Document(source="", title="", sections=(Section(heading="", paragraphs=("seals eat squid",)),))
+    assert _invented_words(made_up, "Seals eat fish.") == ["squid"]
+    assert _invented_words(made_up, "SEALS eat-\nsq uid") == []
