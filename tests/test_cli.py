@@ -157,3 +157,72 @@ def test_two_builds_give_identical_index_bytes(tmp_path):
         gen = current_generation(tmp_path / name)
         files.append({p.name: p.read_bytes() for p in sorted(gen.iterdir()) if p.name != "manifest.json"})
     assert files[0] == files[1]
+
+
+NAV = "Home | News | Sport | Weather | Contact\nShare on Facebook | Share on Twitter | Email\n"
+PROSE = ("Harbour seals rest on sandbanks at low tide and feed in the channels between them. "
+         "They dive for up to ten minutes and return to the same haul-out sites every year.\n")
+
+
+def _two_sources(tmp_path):
+    sources = tmp_path / "src"
+    (sources / "notes").mkdir(parents=True)
+    (sources / "page.txt").write_text(NAV + PROSE + NAV, encoding="utf-8")
+    (sources / "notes" / "menu.txt").write_text(NAV + PROSE + NAV, encoding="utf-8")
+    return sources
+
+
+def test_build_trust_indexes_named_sources_as_written_and_remembers(tmp_path):
+    sources, index = _two_sources(tmp_path), tmp_path / "ix"
+    result = run("build", "--sources", str(sources), "--index", str(index), "--trust", "notes", "--json")
+    assert result.exit_code == 0, result.output
+    kept = {k["source"]: (k["kept_words"], k["words"]) for k in json.loads(result.stdout)["kept"]}
+    assert kept["notes/menu.txt"][0] == kept["notes/menu.txt"][1]  # trusted: every word
+    assert kept["page.txt"][0] < kept["page.txt"][1]  # cleaned: the menus go
+
+    def texts():
+        out = run("passages", "--sources", str(sources), "--index", str(index), "--json")
+        by_source: dict[str, str] = {}
+        for line in out.stdout.splitlines():
+            passage = json.loads(line)
+            by_source[passage["source"]] = by_source.get(passage["source"], "") + " " + passage["text"]
+        return by_source
+
+    assert "Share on Facebook" in texts()["notes/menu.txt"]
+    (sources / "notes" / "menu.txt").write_text(NAV + PROSE + "Another line of notes here.\n" + NAV, encoding="utf-8")
+    assert "Share on Facebook" in texts()["notes/menu.txt"]  # a refresh keeps the trusted list
+    result = run("build", "--sources", str(sources), "--index", str(index), "--no-trust")
+    assert result.exit_code == 0, result.output
+    assert "Share on Facebook" not in " ".join(texts().values())
+
+
+def test_build_trust_outside_the_sources_is_a_usage_error(tmp_path):
+    sources = _two_sources(tmp_path)
+    result = run("build", "--sources", str(sources), "--index", str(tmp_path / "ix"), "--trust", str(tmp_path))
+    assert result.exit_code == 2 and "--trust" in result.output
+
+
+def test_build_warns_about_a_page_that_keeps_under_half_its_words(tmp_path, monkeypatch):
+    from pipeline import clean
+
+    sources = _two_sources(tmp_path)
+    # A threshold no block reaches: the cleaner drops everything it judges.
+    monkeypatch.setattr(clean, "DEFAULT_OPTIONS", clean.CleanOptions(threshold=1.1))
+    monkeypatch.setattr("pipeline.ingest.DEFAULT_OPTIONS", clean.CleanOptions(threshold=1.1))
+    result = run("build", "--sources", str(sources), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"warning: page\.txt: kept \d+ of \d+ words; `winnow clean --explain page\.txt`", result.stderr)
+
+
+def test_clean_explain_names_every_dropped_block_and_its_reason(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text(NAV + PROSE + NAV, encoding="utf-8")
+    result = run("clean", "--explain", str(page))
+    assert result.exit_code == 0, result.output
+    assert "page: page score" in result.stdout
+    drops = [line for line in result.stdout.splitlines() if line.startswith("DROP")]
+    assert drops and len(drops) * 2 <= len(result.stdout.splitlines())
+    result = run("clean", "--explain", "--json", str(page))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["page"] and all({"kind", "text", "keep", "by", "reason"} <= r.keys() for r in records[1:])
+    assert any(not r["keep"] for r in records[1:])

@@ -139,7 +139,7 @@ def test_only_changed_sources_are_processed(tmp_path, monkeypatch):
     cleaned = []
     import pipeline.ingest as ingest
     original = ingest.clean_source
-    monkeypatch.setattr(ingest, "clean_source", lambda s, t: cleaned.append(s.rel) or original(s, t))
+    monkeypatch.setattr(ingest, "clean_source", lambda s, *rest: cleaned.append(s.rel) or original(s, *rest))
 
     (sources / "p2.txt").write_text("Page two now talks about muscle biopsy findings.\n")
     (sources / "p9.txt").write_text("A new page about antibody testing in serum.\n")

@@ -130,13 +130,13 @@ def _unbullet(text: str) -> str:
 
 
 def _mark_headings(blocks: list[Block]) -> list[Block]:
-    """A short line without a final stop is a heading when a paragraph follows it."""
+    """A short line without a final stop is a heading when a list, a table or a sentence follows it."""
     out = list(blocks)
     for i, block in enumerate(blocks[:-1]):
         after = blocks[i + 1]
-        if (block.kind is Kind.PARAGRAPH and _is_heading_like(block.text)
-                and after.kind in (Kind.PARAGRAPH, Kind.ITEM, Kind.ROW)
-                and len(after.text.split()) > len(block.text.split())):
+        if block.kind is Kind.PARAGRAPH and _is_heading_like(block.text) and (
+                after.kind in (Kind.ITEM, Kind.ROW) or after.kind is Kind.PARAGRAPH
+                and after.text.rstrip()[-1:] in _TERMINAL and len(after.text.split()) >= len(block.text.split())):
             out[i] = Block(Kind.HEADING, block.text, level=2)
     return out
 
