@@ -429,18 +429,21 @@ class _Previous:
 def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | None = None,
                 progress: Callable[[list[Source]], object] | None = None,
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
-                notify: Warn | None = None) -> BuildReport:
+                notify: Warn | None = None, follow_links: bool = False,
+                lock_wait: float | None = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
     skipped source, `notify` the lines that say why the build does what it does.
+    follow_links: also read links that lead outside sources_dir (sources.discover);
+    lock_wait: seconds to wait for another build (store.IndexLock; None: its default).
     """
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport()
-    with IndexLock(index_dir, notify), _without_cyclic_gc():  # 1.
+    with IndexLock(index_dir, notify, wait=lock_wait), _without_cyclic_gc():  # 1.
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
         previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
@@ -448,7 +451,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
         cache = SourceCache(index_dir, _settings_key(params))
         known = previous.known if previous else {}
 
-        sources = discover(sources_dir, warn)  # 2.
+        sources = discover(sources_dir, warn, follow_links=follow_links)  # 2.
         stats, stats_ns = read_stats(index_dir)
         plan = [(source, _current_sha(source, stats.get(source.rel), stats_ns)) for source in sources]
         new_stats = {s.rel: {"size": s.size, "mtime_ns": s.mtime_ns, "sha256": sha} for s, sha in plan}
@@ -625,7 +628,8 @@ def read_manifest(generation: Path) -> dict:
     return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
 
 
-def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None) -> dict:
+def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None,
+                  follow_links: bool = False) -> dict:
     """What changed since the build: added, changed and removed source names.
 
     Size and modification time first (from the index's stats.json); a content hash
@@ -633,7 +637,7 @@ def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path
     """
     known = _known_sources({"sources": manifest.get("sources", []), "skipped": manifest.get("skipped", [])})
     stats, stats_ns = read_stats(Path(index_dir)) if index_dir is not None else ({}, None)
-    current = discover(sources_dir)
+    current = discover(sources_dir, follow_links=follow_links)
     added, changed = [], []
     for source in current:
         old = known.get(source.rel)

@@ -230,7 +230,8 @@ class IndexLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = self.holder(fd)
-                self.notify(f"Waiting for the index lock held by pid {holder} ({self.path}).")
+                if self.wait > 0:
+                    self.notify(f"Waiting for the index lock held by pid {holder} ({self.path}).")
                 deadline = time.monotonic() + self.wait
                 while True:
                     try:
