@@ -38,7 +38,7 @@ import numpy as np
 from . import analyze as analyzer
 from .dedupe import SentenceDeduper, link_keys
 from .errors import SkipSource
-from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params
+from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
 from .records import Document, Passage, Section, Source
 from .sources import decode, discover, file_fingerprint, read_bytes
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
@@ -538,12 +538,13 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
         return None
     try:
         verify_generation(generation)
+        BM25Index.load(generation)  # the arrays' schema and bounds, checked as `ask` checks them
         manifest = read_manifest(generation)
         known = _known_sources(manifest)
     except GenerationFormatChanged:
         notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
         return None
-    except (GenerationDamaged, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (GenerationDamaged, IndexFormatError, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         notify(f"The index at {generation} is damaged ({error}); rebuilding it from the sources.")
         return None
     if manifest.get("settings") != settings(params):
