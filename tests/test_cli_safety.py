@@ -860,7 +860,7 @@ def test_latin1_terminal_never_crashes(folders, as_json):
     if as_json:
         assert json.loads(out)[0]["text"].startswith("The café owner → took statins 🧬")
     else:
-        assert "café owner \\u2192 took statins \\ud83e\\uddec" in out
+        assert "**café** owner \\u2192 took statins \\ud83e\\uddec" in out
 
 
 # Silently wrong ------------------------------------------------------------------------------------
