@@ -20,6 +20,10 @@ SOURCES_HELP = "Folder of source pages (.txt .md .html .htm), searched recursive
 INDEX_HELP = "Folder holding the on-disk index. [env: WINNOW_INDEX; default: index]"
 
 
+# Far above any question (the longest test question is ~20k characters), far below memory.
+MAX_QUESTION_CHARS = 1 << 20
+
+
 def _warn(message: str) -> None:
     click.echo(f"warning: {_safe(message)}", err=True)
 
@@ -345,12 +349,15 @@ def _read_question(question: str | None, question_file) -> str:
         raise click.UsageError("give the question either as an argument or with --file, not both")
     if question_file is not None:
         try:
-            question = question_file.read()
+            question = question_file.read(MAX_QUESTION_CHARS + 1)  # bounded: `-f /dev/zero` must end
         except UnicodeDecodeError:
             raise click.BadParameter(f"'{question_file.name}' is not UTF-8 text.", param_hint="'--file'") from None
         except OSError as error:
             raise click.BadParameter(f"cannot read '{question_file.name}': {error.strerror or error}",
                                      param_hint="'--file'") from None
+        if len(question) > MAX_QUESTION_CHARS:
+            raise click.BadParameter(f"'{question_file.name}' is longer than {MAX_QUESTION_CHARS} characters; "
+                                     "a question is a few lines.", param_hint="'--file'")
         if not question.strip():
             raise click.BadParameter(f"'{question_file.name}' holds no question.", param_hint="'--file'")
         return question.strip()
@@ -589,7 +596,8 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
       relevant; passages are ranked exactly as `ask` ranks them. A line with
       "absent": [...] instead is a noise probe: no hit may contain those strings.
     \b
-      or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv). Its corpus is
+      or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv with tab- or
+      space-separated columns, or TREC's four). Its corpus is
       indexed in INDEX/eval/<folder name>-<hash>/ (built on first use, refreshed
       when corpus.jsonl changes); documents are ranked by their best passage and
       judged by their `_id`.

@@ -1034,3 +1034,19 @@ def test_a_text_with_a_stray_nul_byte_is_indexed_without_it(folders):
     hit = json.loads(result.stdout)[0]
     assert hit["source"] == "nul.txt" and "\x00" not in hit["text"] and "B cells in" in hit["text"]
     assert "nul.txt" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["clean", "{fifo}"], ["clean", "/dev/zero"], ["ask", "-f", "/dev/zero"]])
+def test_fifos_and_devices_given_as_arguments_end(folders, tmp_path, command):
+    sources, index = folders
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    args = [a.replace("{fifo}", str(fifo)) for a in command]
+    if command[0] == "ask":
+        args += ["--sources", str(sources), "--index", str(index)]
+    result = cli_run(*args)
+    no_traceback(result)
+    if command[0] == "clean":
+        assert result.returncode == 0 and b"not a regular file" in result.stderr, result.stderr
+    else:
+        assert result.returncode == 2 and b"longer than" in result.stderr, result.stderr
