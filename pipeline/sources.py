@@ -60,7 +60,7 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
         """A link (at any level) whose target is not under the sources folder."""
         return not follow_links and not _inside(os.path.realpath(path), real_root)
 
-    for dirpath, dirnames, filenames in os.walk(root_path, followlinks=True, onerror=on_error):
+    for dirpath, dirnames, filenames in _walk(root_path, on_error):
         real = os.path.realpath(dirpath)
         if real in seen_dirs:
             dirnames[:] = []
@@ -108,6 +108,33 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
                                 size=stat.st_size, mtime_ns=stat.st_mtime_ns))
     found.sort(key=lambda s: s.rel)
     return found
+
+
+def _walk(top: Path, on_error):
+    """os.walk(top, followlinks=True), top down, without recursion.
+
+    os.walk recurses once per level before Python 3.12, so a folder nested a thousand
+    deep raised RecursionError; here the folders to visit are a list. The caller
+    prunes `dirnames` in place, as with os.walk.
+    """
+    stack = [os.fspath(top)]
+    while stack:
+        dirpath = stack.pop()
+        try:
+            with os.scandir(dirpath) as scan:
+                entries = list(scan)
+        except OSError as error:
+            on_error(error)
+            continue
+        dirnames, filenames = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # follows links, as followlinks=True does
+            except OSError:
+                is_dir = False
+            (dirnames if is_dir else filenames).append(entry.name)
+        yield dirpath, dirnames, filenames
+        stack.extend(os.path.join(dirpath, name) for name in reversed(dirnames))
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -109,3 +109,15 @@ def test_hidden_files_and_folders_are_reported(tmp_path):
     assert discover(tmp_path, warnings.append) == []
     assert warnings == ["skipped .cache/: hidden folder (its name starts with a dot)",
                         "skipped .draft.md: hidden file (its name starts with a dot)"]
+
+
+def test_a_folder_nested_deeper_than_the_recursion_limit_is_walked(tmp_path):
+    import sys
+
+    folder = tmp_path
+    for _ in range(sys.getrecursionlimit() + 200):
+        folder = folder / "d"
+        folder.mkdir()  # one level at a time: os.makedirs recurses too
+    (folder / "deep.txt").write_text("x")
+    (found,) = discover(tmp_path)
+    assert found.rel.endswith("/d/deep.txt")
