@@ -201,7 +201,7 @@ def _load_beir(folder: Path, split: str) -> QuestionSet:
         if not needed.is_file():
             raise QuestionSetError(f"{folder} is not a BEIR folder: {needed.relative_to(folder)} is missing "
                                    f"(it needs corpus.jsonl, queries.jsonl and qrels/{split}.tsv)")
-    qrels = _qrels(qrels_file)
+    qrels, first_lines = _qrels(qrels_file)
     texts: dict[str, str] = {}
     for number, line in _lines(queries_file):
         if not line.strip():
@@ -217,15 +217,18 @@ def _load_beir(folder: Path, split: str) -> QuestionSet:
         texts[str(qid)] = text
     missing = [qid for qid in qrels if qid not in texts]
     if missing:
-        raise QuestionSetError(f"{qrels_file} judges queries missing from queries.jsonl: {', '.join(missing[:5])}")
+        raise QuestionSetError(f"{qrels_file}:{first_lines[missing[0]]}: judges query {missing[0]}, which "
+                               f"{queries_file} lacks ({len(missing)} such queries: {', '.join(missing[:5])})")
     questions = tuple(Question(qid=qid, text=texts[qid]) for qid in qrels)
     return QuestionSet(kind="beir", questions=questions, qrels=qrels, corpus=corpus)
 
 
-def _qrels(path: Path) -> dict[str, dict[str, int]]:
+def _qrels(path: Path) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """Judgments from BEIR's qrels TSV (query-id, corpus-id, score), also separated by spaces,
-    or in TREC's four columns (query-id, iteration, doc-id, relevance)."""
+    or in TREC's four columns (query-id, iteration, doc-id, relevance); and the line where
+    each query is first judged."""
     qrels: dict[str, dict[str, int]] = {}
+    first_lines: dict[str, int] = {}
     for number, line in _lines(path):
         fields = line.split("\t") if "\t" in line else line.split()
         fields = [f.strip() for f in fields]
@@ -242,9 +245,10 @@ def _qrels(path: Path) -> dict[str, dict[str, int]]:
             qrels.setdefault(qid, {})[doc] = int(grade)
         except ValueError:
             raise QuestionSetError(f"{path}:{number}: score {grade!r} is not a whole number") from None
+        first_lines.setdefault(qid, number)
     if not qrels:
         raise QuestionSetError(f"{path} holds no judgments")
-    return qrels
+    return qrels, first_lines
 
 
 def _compile(pattern: str, where: str = "") -> re.Pattern:

@@ -32,7 +32,6 @@ import fcntl
 import hashlib
 import json
 import os
-import shutil
 import stat
 import time
 import uuid
@@ -166,11 +165,41 @@ def _remove_entry(path: Path) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISDIR(info.st_mode):
-        shutil.rmtree(path, ignore_errors=True)  # rmtree never follows the links inside
+        remove_tree(path)
     else:
         try:
             os.unlink(path)
         except FileNotFoundError:
+            pass
+
+
+def remove_tree(top: Path) -> None:
+    """shutil.rmtree(top, ignore_errors=True) without recursion, never following a link.
+
+    shutil.rmtree recurses once per level before Python 3.12: a planted folder nested
+    a thousand deep would raise RecursionError. What cannot be removed is left.
+    """
+    folders, stack = [], [os.fspath(top)]
+    while stack:
+        folder = stack.pop()
+        folders.append(folder)
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+    for folder in reversed(folders):  # children before their parents
+        try:
+            os.rmdir(folder)
+        except OSError:
             pass
 
 
@@ -362,7 +391,7 @@ def commit_generation(index_dir: Path, tmp: Path) -> Path:
     final = index_dir / _generation_name(body)
     if _exists(final):
         if _intact(final):
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_tree(tmp)
         else:
             aside = index_dir / f".old-{uuid.uuid4().hex[:8]}"
             os.rename(final, aside)  # a link is renamed, not followed
@@ -549,19 +578,34 @@ def write_stats(index_dir: Path, stats: dict) -> None:
 
 
 def read_dedupe_cache(index_dir: Path, settings_key: str) -> dict:
-    """{group signature: verdicts} of the last build with these settings; empty if unusable."""
+    """{group signature: verdicts} of the last build with these settings; empty if unusable.
+
+    Like a cache entry, the file is a header line with the sha256 of its body: verdicts
+    changed on disk are never reused. A group whose verdicts are not each None or a
+    list of source names is left out (ingest then deduplicates it again).
+    """
     try:
-        cached = json.loads(read_own(Path(index_dir) / "dedupe.json"))
+        header, _, body = read_own(Path(index_dir) / "dedupe.json").partition(b"\n")
+        head = json.loads(header)
+        if not isinstance(head, dict) or head.get("sha256") != hashlib.sha256(body).hexdigest():
+            return {}
+        cached = json.loads(body)
         if isinstance(cached, dict) and cached.get("key") == settings_key and isinstance(cached.get("groups"), dict):
-            return cached["groups"]
+            return {signature: verdicts for signature, verdicts in cached["groups"].items()
+                    if isinstance(verdicts, list) and all(_is_verdict(v) for v in verdicts)}
     except (OSError, ValueError):
         pass
     return {}
 
 
+def _is_verdict(value) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(s, str) for s in value))
+
+
 def write_dedupe_cache(index_dir: Path, settings_key: str, groups: dict) -> None:
-    body = json.dumps({"key": settings_key, "groups": groups}, ensure_ascii=False)
-    write_own(Path(index_dir) / "dedupe.json", body.encode("utf-8"))
+    body = json.dumps({"key": settings_key, "groups": groups}, ensure_ascii=False).encode("utf-8")
+    header = json.dumps({"sha256": hashlib.sha256(body).hexdigest()}).encode("ascii")
+    write_own(Path(index_dir) / "dedupe.json", header + b"\n" + body)
 
 
 # --- the per-source cache ------------------------------------------------------------------

@@ -1017,7 +1017,7 @@ def test_a_full_rebuild_of_unchanged_sources_never_takes_the_live_generation_awa
 
     monkeypatch.setattr(store.os, "rename", checking(os.rename))
     monkeypatch.setattr(store.os, "replace", checking(os.replace))
-    monkeypatch.setattr(store.shutil, "rmtree", checking(shutil.rmtree))
+    monkeypatch.setattr(store, "remove_tree", checking(store.remove_tree), raising=False)
     result = run("build", "--full", "--sources", str(sources), "--index", str(index))
     assert result.exit_code == 0, result.output
     assert checked and current_generation(index) == live
@@ -1050,3 +1050,15 @@ def test_fifos_and_devices_given_as_arguments_end(folders, tmp_path, command):
         assert result.returncode == 0 and b"not a regular file" in result.stderr, result.stderr
     else:
         assert result.returncode == 2 and b"longer than" in result.stderr, result.stderr
+
+
+def test_dedupe_verdicts_changed_on_disk_are_not_reused(folders, tmp_path):
+    sources, index = folders
+    (sources / "copy.txt").write_text(GOOD + "A second sentence keeps this page from being only a copy of another.\n")
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    data = (index / "dedupe.json").read_bytes()
+    assert b"null" in data  # the copied sentence was dropped once
+    (index / "dedupe.json").write_bytes(data.replace(b"null", b'["copy.txt"]'))  # still valid JSON
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)

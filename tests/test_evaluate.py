@@ -299,3 +299,9 @@ def test_an_eval_folder_planted_as_a_link_is_not_written_through(beir, tmp_path)
     assert result.exit_code == 0, result.output
     assert list(outside.iterdir()) == []
     assert not (tmp_path / "index" / "eval").is_symlink()
+
+
+def test_qrels_judging_a_missing_query_name_the_line(beir, tmp_path):
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\td1\t1\n9\td2\t1\n")
+    message = _eval_error([str(beir)], tmp_path)
+    assert "test.tsv:3: judges query 9, which" in message and "queries.jsonl lacks" in message

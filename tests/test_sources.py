@@ -114,10 +114,16 @@ def test_hidden_files_and_folders_are_reported(tmp_path):
 def test_a_folder_nested_deeper_than_the_recursion_limit_is_walked(tmp_path):
     import sys
 
-    folder = tmp_path
+    chain = [tmp_path / "d"]
     for _ in range(sys.getrecursionlimit() + 200):
-        folder = folder / "d"
+        chain.append(chain[-1] / "d")
+    for folder in chain:
         folder.mkdir()  # one level at a time: os.makedirs recurses too
-    (folder / "deep.txt").write_text("x")
-    (found,) = discover(tmp_path)
-    assert found.rel.endswith("/d/deep.txt")
+    (chain[-1] / "deep.txt").write_text("x")
+    try:
+        (found,) = discover(tmp_path)
+        assert found.rel.endswith("/d/deep.txt")
+    finally:  # pytest's own clean-up of old temporary folders recurses as well
+        (chain[-1] / "deep.txt").unlink()
+        for folder in reversed(chain):
+            folder.rmdir()

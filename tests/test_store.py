@@ -218,3 +218,21 @@ def test_recommitting_the_live_content_keeps_the_live_folder(tmp_path):
     again = _generation(tmp_path, "content")
     assert again == live and os.stat(again).st_ino == inode  # the same folder, never moved away
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_remove_tree_handles_a_tree_deeper_than_the_recursion_limit_and_keeps_link_targets(tmp_path):
+    import sys
+
+    from pipeline.store import remove_tree
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("x")
+    top = tmp_path / "top"
+    folder = top
+    for _ in range(sys.getrecursionlimit() + 200):
+        folder = folder / "d"
+        folder.mkdir(parents=folder.parent == top)
+    os.symlink(outside, folder / "link")
+    remove_tree(top)
+    assert not top.exists() and (outside / "keep.txt").exists()
