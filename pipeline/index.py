@@ -702,6 +702,9 @@ def _check_consistency(arrays: dict[str, np.ndarray], sizes: dict[str, int], dir
         fail("term_table has no empty slot")
     for name, upper in (("post_docs", sizes["n_docs"]), ("seed_docs", sizes["n_docs"]),
                         ("dense_terms", sizes["n_terms"])):
+        # Read as unsigned, a negative int32 is above 2**31 > upper: one pass finds both ends
+        # (bench/bench_speed.py, 200k passages: open 6.5 ms with every check here, 2.8 without,
+        # 16.7 with min and max as two passes).
         values = arrays[name]
-        if len(values) and (values.min() < 0 or values.max() >= upper):
+        if len(values) and int(values.view(np.uint32).max()) >= upper:
             fail(f"{name} hold numbers out of range 0..{upper - 1}")
