@@ -224,7 +224,7 @@ def _with_index(sources_dir: Path, index_dir: Path, use, follow_links: bool | No
     searcher = _open_index(sources_dir, index_dir, follow_links=follow_links)
     try:
         return use(searcher)
-    except (IndexDamaged, IndexFormatError) as error:
+    except (IndexDamaged, IndexFormatError, RecursionError) as error:  # RecursionError: a passage nested too deep
         _check_sources(sources_dir)
         _run_build(sources_dir, index_dir, f"The index at {searcher.generation} is damaged ({error}); "
                    f"rebuilding it from {sources_dir}.", full=True, follow_links=follow_links)
@@ -243,8 +243,8 @@ def _checked_passages(passages, generation):
             if problem:
                 raise IndexDamaged(f"index at {generation} is damaged ({problem})")
             out.append(passage)
-    except (ValueError, KeyError, TypeError, OSError) as error:  # a line that is not a passage record
-        raise IndexDamaged(f"index at {generation} is damaged ({error})") from None
+    except (ValueError, KeyError, TypeError, OSError, RecursionError) as error:  # a line that is not a passage
+        raise IndexDamaged(f"index at {generation} is damaged ({type(error).__name__}: {error})") from None
     return out
 
 

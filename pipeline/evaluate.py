@@ -173,6 +173,8 @@ def _json_object(line: str, where: str) -> dict:
         record = json.loads(line)
     except ValueError as error:
         raise QuestionSetError(f"{where}: not JSON ({error})") from None
+    except RecursionError:
+        raise QuestionSetError(f"{where}: JSON nested too deeply to read") from None
     if not isinstance(record, dict):
         raise QuestionSetError(f"{where}: not a JSON object but {_kind(record)}")
     return record
@@ -341,8 +343,8 @@ def _valid_passages(searcher) -> list:
     where = getattr(searcher, "generation", "the index")
     try:
         passages = list(searcher.passages())
-    except (ValueError, KeyError, TypeError, OSError) as error:
-        raise IndexDamaged(f"index at {where} is damaged ({error})") from None
+    except (ValueError, KeyError, TypeError, OSError, RecursionError) as error:
+        raise IndexDamaged(f"index at {where} is damaged ({type(error).__name__}: {error})") from None
     for passage in passages:
         problem = passage_problem(passage)
         if problem:

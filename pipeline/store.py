@@ -450,7 +450,8 @@ def verify_generation(generation: Path) -> None:
             if info.st_size != entry["size"] or file_crc32(path) != entry["crc32"]:
                 raise GenerationDamaged(f"{name} does not match its checksum")
         _check_contents(generation, files)
-    except (OSError, ValueError, TypeError, AttributeError, KeyError) as error:
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
+        # RecursionError: JSON nested thousands deep, which json.loads cannot parse
         raise GenerationDamaged(f"cannot check its files: {error}") from None
 
 
@@ -568,7 +569,7 @@ def read_stats(index_dir: Path) -> tuple[dict, int | None]:
         stats = json.loads(read_own(path))
         if isinstance(stats, dict) and all(isinstance(v, dict) for v in stats.values()):
             return stats, written_ns
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         pass
     return {}, None
 
@@ -593,7 +594,7 @@ def read_dedupe_cache(index_dir: Path, settings_key: str) -> dict:
         if isinstance(cached, dict) and cached.get("key") == settings_key and isinstance(cached.get("groups"), dict):
             return {signature: verdicts for signature, verdicts in cached["groups"].items()
                     if isinstance(verdicts, list) and all(_is_verdict(v) for v in verdicts)}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         pass
     return {}
 
@@ -654,7 +655,7 @@ class SourceCache:
                     or head.get("sha256") != hashlib.sha256(body).hexdigest()):
                 return None
             entry = json.loads(body)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
             return None
         if entry_problem(entry) is not None:
             return None

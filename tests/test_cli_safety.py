@@ -1062,3 +1062,65 @@ def test_dedupe_verdicts_changed_on_disk_are_not_reused(folders, tmp_path):
     (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
     assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+def test_a_huge_sparse_source_is_skipped_without_reading_it_all(folders):
+    """A 1 TB file that takes no disk: the size limit skips it, and fingerprinting it stops
+    after MAX_SOURCE_BYTES + 1 bytes instead of reading a terabyte of zeros."""
+    sources, index = folders
+    try:
+        with open(sources / "huge.txt", "wb") as handle:
+            handle.truncate(1 << 40)
+    except OSError as error:
+        pytest.skip(f"this file system has no 1 TB sparse files ({error})")
+    result = cli_run("build", "--sources", str(sources), "--index", str(index), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert b"warning: skipped huge.txt: larger than 8 MB" in result.stderr
+    assert indexed_sources(index) == {"good.txt"}
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _deep_manifest(generation: Path) -> None:
+    manifest = (generation / "manifest.json").read_text()
+    (generation / "manifest.json").write_text(manifest.replace('"settings": {', f'"deep": {_nested(100_000)}, "settings": {{', 1))
+
+
+def _deep_passage(generation: Path) -> None:
+    import numpy as np
+
+    lines = (generation / "passages.jsonl").read_bytes().splitlines(keepends=True)
+    lines[0] = _nested(100_000).encode() + b"\n"
+    (generation / "passages.jsonl").write_bytes(b"".join(lines))
+    np.save(generation / "passages.offsets.npy", np.cumsum([0] + [len(line) for line in lines]).astype(np.int64))
+
+
+@pytest.mark.parametrize("craft", [_deep_manifest, _deep_passage], ids=["manifest", "passage"])
+def test_json_nested_too_deep_in_an_index_is_damage_not_a_crash(folders, tmp_path, craft):
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    generation = current_generation(index)
+    craft(generation)
+    reseal(generation)
+    for command in (["ask", "--json", "HMGCR"], ["passages", "--json"]):
+        result = cli_run(*command, "--sources", str(sources), "--index", str(index))
+        assert result.returncode == 0, result.stderr
+        no_traceback(result)
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+def test_a_cache_entry_nested_too_deep_is_rebuilt(folders, tmp_path):
+    sources, index = folders
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    (entry,) = (index / "cache").iterdir()
+    header = json.loads(entry.read_bytes().partition(b"\n")[0])
+    body = _nested(100_000).encode()
+    entry.write_bytes(json.dumps({**header, "sha256": hashlib.sha256(body).hexdigest()}).encode() + b"\n" + body)
+    (index / "stats.json").write_text('{"good.txt": ' + _nested(100_000) + "}")
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    result = cli_run("build", "--sources", str(sources), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)

@@ -305,3 +305,9 @@ def test_qrels_judging_a_missing_query_name_the_line(beir, tmp_path):
     (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\td1\t1\n9\td2\t1\n")
     message = _eval_error([str(beir)], tmp_path)
     assert "test.tsv:3: judges query 9, which" in message and "queries.jsonl lacks" in message
+
+
+def test_a_question_line_nested_too_deep_is_an_error_not_a_crash(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    assert f"{questions}:1: JSON nested too deeply" in _eval_error([str(questions)], tmp_path)
