@@ -138,7 +138,11 @@ def write_own(path: Path, data: bytes, sync: bool = False) -> None:
             os.fsync(fd)
         os.close(fd)
         fd = -1
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except IsADirectoryError:  # a folder where our file belongs: ours to remove
+            _remove_entry(path)
+            os.replace(tmp, path)
     except BaseException:
         if fd >= 0:
             os.close(fd)

@@ -1124,3 +1124,20 @@ def test_a_cache_entry_nested_too_deep_is_rebuilt(folders, tmp_path):
     assert result.returncode == 0, result.stderr
     no_traceback(result)
     assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["CURRENT", "stats.json", "dedupe.json"])
+def test_a_folder_where_an_index_file_belongs_is_replaced(folders, tmp_path, name):
+    sources, index = folders
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    target = index / name
+    target.unlink()
+    target.mkdir()
+    (target / "inside.txt").write_text("x")
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "creatine kinase")
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert json.loads(result.stdout)[0]["source"] == "two.txt"
+    assert target.is_file()
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
