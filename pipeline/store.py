@@ -249,6 +249,8 @@ class IndexLock:
         """Move whatever is at .lock aside (renaming a link moves the link), then drop it."""
         aside = self.path.with_name(f".old-lock-{uuid.uuid4().hex[:8]}")
         try:
+            if stat.S_ISREG(os.lstat(self.path).st_mode):
+                return  # another process already put a real lock file there: use it
             os.rename(self.path, aside)
         except FileNotFoundError:
             return  # another process moved it first
