@@ -89,10 +89,11 @@ def common_options(func):
     runs, rather than passed through every command's signature.
     """
     func = click.option("--wait", type=click.FloatRange(min=0), default=None, expose_value=False,
-                        envvar="WINNOW_WAIT", show_envvar=False, callback=_remember("wait"),
-                        help="Seconds to wait for another process's build of the same index. `build` gives up "
-                             "after that (default 60); `ask`, `passages`, `status` and `eval` answer from the "
-                             "current index at once and say a refresh is under way. [env: WINNOW_WAIT]")(func)
+                        metavar="SECONDS", envvar="WINNOW_WAIT", show_envvar=False, callback=_remember("wait"),
+                        help="How long to wait for another process's build of the same index. Without it, "
+                             "`build` gives up after 60 s, and `ask`, `passages`, `status` and `eval` answer "
+                             "from the current index at once, saying a refresh is under way. "
+                             "[env: WINNOW_WAIT]")(func)
     func = click.option("--follow-links", is_flag=True, default=False, expose_value=False,
                         envvar="WINNOW_FOLLOW_LINKS", show_envvar=False, callback=_remember("follow_links"),
                         help="Also read links that lead outside the sources folder (they are skipped with a "
