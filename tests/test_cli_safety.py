@@ -615,8 +615,8 @@ def test_ask_during_a_stopped_build_answers_from_the_live_generation(folders):
     build = _cli("build", "--sources", str(sources), "--index", str(index))
     try:
         deadline = time.monotonic() + 60
-        while lock_holder(index) is None and time.monotonic() < deadline and build.poll() is None:
-            time.sleep(0.01)
+        while lock_holder(index) != str(build.pid) and time.monotonic() < deadline and build.poll() is None:
+            time.sleep(0.01)  # until the build holds the lock and has written its pid
         assert lock_holder(index) == str(build.pid)
         build.send_signal(signal.SIGSTOP)
         result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "HMGCR")
