@@ -6,6 +6,7 @@ Results go to stdout; logs, warnings, progress and summaries go to stderr.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import textwrap
@@ -19,17 +20,95 @@ SOURCES_HELP = "Folder of source pages (.txt .md .html .htm), searched recursive
 INDEX_HELP = "Folder holding the on-disk index. [env: WINNOW_INDEX; default: index]"
 
 
+# Far above any question (the longest test question is ~20k characters), far below memory.
+MAX_QUESTION_CHARS = 1 << 20
+
+
 def _warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {_safe(message)}", err=True)
+
+
+# --- nothing from a source reaches a terminal raw ------------------------------------------------
+
+# C0 controls but tab and newline, DEL, and C1 controls (U+009B is a one-character CSI on some
+# terminals): a page holding "\x1b]0;PWNED\x07" must not retitle or reprogram the terminal.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What json.dumps(ensure_ascii=False) leaves raw that a terminal may act on (it escapes C0).
+_JSON_CONTROL_RE = re.compile(r"[\x7f-\x9f]")
+
+
+def _safe(text: str) -> str:
+    """Text for a terminal: every control character shown as a visible \\xNN escape."""
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _json(value, **options) -> str:
+    """json.dumps for the terminal: UTF-8 text as is, but DEL and C1 controls escaped (still the same JSON)."""
+    return _JSON_CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False, **options))
+
+
+def _escape_unencodable(error: UnicodeError):
+    """Codec error handler: a character the output encoding lacks becomes a JSON-style \\uXXXX escape
+    (a surrogate pair above U+FFFF), so `--json` output stays valid JSON in any encoding."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = []
+    for ch in error.object[error.start:error.end]:
+        code = ord(ch)
+        if code > 0xFFFF:
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out), error.end
+
+
+def _tolerant_streams() -> None:
+    """stdout and stderr never fail on a character their encoding lacks (PYTHONIOENCODING=latin-1)."""
+    import codecs
+
+    codecs.register_error("winnow-escape", _escape_unencodable)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="winnow-escape")
+
+
+# --- options every index command shares ------------------------------------------------------------
+
+
+def _remember(name: str):
+    def callback(ctx: click.Context, param, value):
+        ctx.meta[f"winnow.{name}"] = value
+    return callback
 
 
 def common_options(func):
-    """--sources and --index, shared by every command."""
+    """--sources, --index, --follow-links and --wait, shared by every index command.
+
+    --follow-links and --wait are read from the context (_setting) where a build
+    runs, rather than passed through every command's signature.
+    """
+    func = click.option("--wait", type=click.FloatRange(min=0), default=None, expose_value=False,
+                        metavar="SECONDS", envvar="WINNOW_WAIT", show_envvar=False, callback=_remember("wait"),
+                        help="How long to wait for another process's build of the same index. Without it, "
+                             "`build` gives up after 60 s, and `ask`, `passages`, `status` and `eval` answer "
+                             "from the current index at once, saying a refresh is under way. "
+                             "[env: WINNOW_WAIT]")(func)
+    func = click.option("--follow-links", is_flag=True, default=False, expose_value=False,
+                        envvar="WINNOW_FOLLOW_LINKS", show_envvar=False, callback=_remember("follow_links"),
+                        help="Also read links that lead outside the sources folder (they are skipped with a "
+                             "warning otherwise). [env: WINNOW_FOLLOW_LINKS]")(func)
     func = click.option("--index", "index_dir", envvar="WINNOW_INDEX", default="index", show_envvar=False,
                         type=click.Path(file_okay=False, path_type=Path), help=INDEX_HELP)(func)
     func = click.option("--sources", "sources_dir", envvar="WINNOW_SOURCES", default="seeds", show_envvar=False,
                         type=click.Path(path_type=Path), help=SOURCES_HELP)(func)
     return func
+
+
+def _setting(name: str, default=None):
+    ctx = click.get_current_context(silent=True)
+    value = ctx.meta.get(f"winnow.{name}") if ctx is not None else None
+    return default if value is None else value
 
 
 def _check_sources(sources_dir: Path) -> None:
@@ -40,11 +119,13 @@ def _check_sources(sources_dir: Path) -> None:
 
 
 def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, full: bool = False,
-               trusted: tuple[str, ...] | None = None) -> dict:
+               trusted: tuple[str, ...] | None = None, follow_links: bool | None = None,
+               wait: float | None = None) -> dict:
     from pipeline.ingest import build_index
+    from pipeline.store import unwritable
 
     if reason:
-        click.echo(reason, err=True)
+        click.echo(_safe(reason), err=True)
 
     def progress(plan):
         with click.progressbar(plan, label="Ingesting sources", file=sys.stderr, show_pos=True,
@@ -52,10 +133,15 @@ def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, fu
             yield from bar
 
     def notify(message: str) -> None:
-        click.echo(message, err=True)
+        click.echo(_safe(message), err=True)
 
-    report = build_index(sources_dir, index_dir, warn=_warn, progress=progress, full=full, notify=notify,
-                         trusted=trusted)
+    follow = _setting("follow_links", False) if follow_links is None else follow_links
+    try:
+        report = build_index(sources_dir, index_dir, warn=_warn, progress=progress, full=full, notify=notify,
+                             follow_links=follow, lock_wait=_setting("wait") if wait is None else wait,
+                             trusted=trusted)
+    except OSError as error:  # read-only folder, full disk: one sentence, never a traceback
+        raise unwritable(error, index_dir) from None
     how = "Built index from scratch" if report.full else "Updated index" if report.written else "Index is up to date"
     words = sum(k["words"] for k in report.kept)
     kept = f"; the cleaner kept {sum(k['kept_words'] for k in report.kept)} of {words} words" if words else ""
@@ -80,10 +166,31 @@ def _sources_given(ctx: click.Context | None) -> bool:
     return ctx is not None and ctx.get_parameter_source("sources_dir") not in (None, ParameterSource.DEFAULT)
 
 
-def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True):
-    """An up-to-date Searcher: build the index if missing, stale or damaged."""
+def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True, follow_links: bool | None = None):
+    """An up-to-date Searcher: build the index if missing, stale or damaged.
+
+    A refresh that cannot run (another process is building, the folder is read-only
+    or full) leaves the live generation answering, and says so on stderr.
+    """
     from pipeline.ingest import current_generation, settings, stale_sources
     from pipeline.search import IndexDamaged, Searcher
+    from pipeline.store import IndexUnwritable, LockTimeout
+
+    follow = _setting("follow_links", False) if follow_links is None else follow_links
+
+    def refreshed(reason: str | None):
+        try:
+            # With a live index to answer from, do not wait for another build unless asked to.
+            _run_build(sources_dir, index_dir, reason, follow_links=follow, wait=_setting("wait", 0.0))
+        except LockTimeout as error:
+            click.echo(f"The index is being updated by pid {error.holder}; answering from the current index, "
+                       "which may miss the latest changes.", err=True)
+            return searcher
+        except IndexUnwritable as error:
+            click.echo(_safe(f"{error}; answering from the current index, which misses the latest changes."),
+                       err=True)
+            return searcher
+        return Searcher(current_generation(index_dir))
 
     if _sources_given(click.get_current_context(silent=True)):
         _check_sources(sources_dir)
@@ -98,20 +205,52 @@ def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True):
             reason = f"The {error}; rebuilding it from {sources_dir}."
     if searcher is None:
         _check_sources(sources_dir)
-        _run_build(sources_dir, index_dir, reason, full=True)
+        _run_build(sources_dir, index_dir, reason, full=True, follow_links=follow)
         return Searcher(current_generation(index_dir))
     if not refresh or not sources_dir.is_dir():
         return searcher
     if searcher.manifest.get("settings") != settings():
         # build_index says why on stderr and rebuilds from scratch.
-        _run_build(sources_dir, index_dir)
-        return Searcher(current_generation(index_dir))
-    changes = stale_sources(sources_dir, searcher.manifest, index_dir)
+        return refreshed(None)
+    changes = stale_sources(sources_dir, searcher.manifest, index_dir, follow_links=follow)
     if any(changes.values()):
         summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
-        _run_build(sources_dir, index_dir, f"Sources changed since the last build ({summary}); updating the index.")
-        return Searcher(current_generation(index_dir))
+        return refreshed(f"Sources changed since the last build ({summary}); updating the index.")
     return searcher
+
+
+def _with_index(sources_dir: Path, index_dir: Path, use, follow_links: bool | None = None):
+    """use(searcher) on an up-to-date index. Damage found while reading (a passage that is
+    not one winnow wrote, a doc number out of range) rebuilds the index once, said on stderr."""
+    from pipeline.index import IndexFormatError
+    from pipeline.ingest import current_generation
+    from pipeline.search import IndexDamaged, Searcher
+
+    searcher = _open_index(sources_dir, index_dir, follow_links=follow_links)
+    try:
+        return use(searcher)
+    except (IndexDamaged, IndexFormatError, RecursionError) as error:  # RecursionError: a passage nested too deep
+        _check_sources(sources_dir)
+        _run_build(sources_dir, index_dir, f"The index at {searcher.generation} is damaged ({error}); "
+                   f"rebuilding it from {sources_dir}.", full=True, follow_links=follow_links)
+        return use(Searcher(current_generation(index_dir)))
+
+
+def _checked_passages(passages, generation):
+    """The passages, after checking each is what winnow writes (else IndexDamaged)."""
+    from pipeline.search import IndexDamaged
+    from pipeline.store import passage_problem
+
+    out = []
+    try:
+        for passage in passages:
+            problem = passage_problem(passage)
+            if problem:
+                raise IndexDamaged(f"index at {generation} is damaged ({problem})")
+            out.append(passage)
+    except (ValueError, KeyError, TypeError, OSError, RecursionError) as error:  # a line that is not a passage
+        raise IndexDamaged(f"index at {generation} is damaged ({type(error).__name__}: {error})") from None
+    return out
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -142,22 +281,40 @@ def _render_hits(hits, question: str, bests: list[str]) -> None:
     for hit, best in zip(hits, bests):
         p = hit.passage
         where = f"{p.source} › {p.section}" if p.section else p.source
-        click.echo(click.style(f"{hit.rank}. ", bold=True) + f"[{hit.score:.3f}] {where}  ({p.passage_id})", color=color)
+        click.echo(click.style(f"{hit.rank}. ", bold=True) + _safe(f"[{hit.score:.3f}] {where}  ({p.passage_id})"),
+                   color=color)
         if best != p.text:
-            line = textwrap.fill(best, width=96, initial_indent="   > ", subsequent_indent="     ")
+            line = textwrap.fill(_safe(best), width=96, initial_indent="   > ", subsequent_indent="     ")
             click.echo(_highlight(line, question, color), color=color)
-        body = textwrap.fill(p.text, width=96, initial_indent="   ", subsequent_indent="   ")
+        body = textwrap.fill(_safe(p.text), width=96, initial_indent="   ", subsequent_indent="   ")
         click.echo(_highlight(body, question, color), color=color)
         others = [s for s in p.sources if s != p.source]
         if others:
-            click.echo(f"   also in {len(others)} other source{'s' if len(others) > 1 else ''}: {', '.join(others)}")
+            click.echo(_safe(f"   also in {len(others)} other source{'s' if len(others) > 1 else ''}: {', '.join(others)}"))
         click.echo("")
 
 
 # --- commands ----------------------------------------------------------------------------
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group; library errors become one clear line on stderr and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WinnowError as error:
+            raise click.ClickException(_safe(str(error))) from None
+        except OSError as error:
+            raise click.ClickException(_safe(_os_error(error))) from None
+
+
+def _os_error(error: OSError) -> str:
+    where = f" ({error.filename})" if error.filename else ""
+    return f"{error.strerror or error}{where}"
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="winnow", message="winnow %(version)s")
 def main():
     """winnow: turn a folder of noisy web pages into a question-answering index that cites its sources.
@@ -198,7 +355,7 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     trusted = _trusted_paths(sources_dir, trust) if trust else () if no_trust else None
     summary = _run_build(sources_dir, index_dir, full=full, trusted=trusted)
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False))
+        click.echo(_json(summary))
 
 
 def _trusted_paths(sources_dir: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -225,12 +382,15 @@ def _read_question(question: str | None, question_file) -> str:
         raise click.UsageError("give the question either as an argument or with --file, not both")
     if question_file is not None:
         try:
-            question = question_file.read()
+            question = question_file.read(MAX_QUESTION_CHARS + 1)  # bounded: `-f /dev/zero` must end
         except UnicodeDecodeError:
             raise click.BadParameter(f"'{question_file.name}' is not UTF-8 text.", param_hint="'--file'") from None
         except OSError as error:
             raise click.BadParameter(f"cannot read '{question_file.name}': {error.strerror or error}",
                                      param_hint="'--file'") from None
+        if len(question) > MAX_QUESTION_CHARS:
+            raise click.BadParameter(f"'{question_file.name}' is longer than {MAX_QUESTION_CHARS} characters; "
+                                     "a question is a few lines.", param_hint="'--file'")
         if not question.strip():
             raise click.BadParameter(f"'{question_file.name}' holds no question.", param_hint="'--file'")
         return question.strip()
@@ -269,22 +429,25 @@ def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file,
     from pipeline.search import best_sentence, hit_record
 
     question = _read_question(question, question_file)
-    searcher = _open_index(sources_dir, index_dir)
-    hits = searcher.search(question, top_k)
-    query = searcher.query(question)
-    bests = [best_sentence(h.passage.text, query, searcher.analyzer) for h in hits]
+
+    def answer(searcher):
+        hits = searcher.search(question, top_k)
+        _checked_passages([h.passage for h in hits], searcher.generation)
+        query = searcher.query(question)
+        return hits, query, [best_sentence(h.passage.text, query, searcher.analyzer) for h in hits]
+
+    hits, query, bests = _with_index(sources_dir, index_dir, answer)
     if explain:
         if as_json:
             terms = [{"term": t.term, "weight": round(t.weight, 6), "why": list(t.why)} for t in query.terms]
-            click.echo(json.dumps({"query": terms, "hits": [hit_record(h, b) for h, b in zip(hits, bests)]},
-                                  ensure_ascii=False, indent=1))
+            click.echo(_json({"query": terms, "hits": [hit_record(h, b) for h, b in zip(hits, bests)]}, indent=1))
             return
         click.echo("query (weight, term, why):")
         for line in query.explain():
-            click.echo("  " + line)
+            click.echo("  " + _safe(line))
         click.echo("")
     if as_json:
-        click.echo(json.dumps([hit_record(h, b) for h, b in zip(hits, bests)], ensure_ascii=False, indent=1))
+        click.echo(_json([hit_record(h, b) for h, b in zip(hits, bests)], indent=1))
     else:
         _render_hits(hits, question, bests)
 
@@ -294,12 +457,11 @@ def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file,
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (passage_id, source, sources, section, text).")
 def passages(sources_dir: Path, index_dir: Path, as_json: bool):
     """List every indexed passage, in passage-id order."""
-    searcher = _open_index(sources_dir, index_dir)
-    for p in searcher.passages():
+    for p in _with_index(sources_dir, index_dir, lambda s: _checked_passages(s.passages(), s.generation)):
         if as_json:
-            click.echo(json.dumps(p.as_dict(), ensure_ascii=False))
+            click.echo(_json(p.as_dict()))
         else:
-            click.echo(f"{p.passage_id}  [{p.section}]\n   {p.text}\n")
+            click.echo(_safe(f"{p.passage_id}  [{p.section}]\n   {p.text}\n"))
 
 
 def _status_info(sources_dir: Path, index_dir: Path) -> dict:
@@ -315,7 +477,8 @@ def _status_info(sources_dir: Path, index_dir: Path) -> dict:
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
             if sources_dir.is_dir():
-                changes = stale_sources(sources_dir, searcher.manifest, index_dir)
+                changes = stale_sources(sources_dir, searcher.manifest, index_dir,
+                                        follow_links=_setting("follow_links", False))
                 info.update(changes)
                 info["settings_changed"] = searcher.manifest.get("settings") != settings()
                 info["up_to_date"] = not any(changes.values()) and not info["settings_changed"]
@@ -346,7 +509,7 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
         _open_index(sources_dir, index_dir)
         info = {**_status_info(sources_dir, index_dir), **found, "updated": True}
     if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False))
+        click.echo(_json(info))
         return
     if not info["exists"]:
         click.echo(f"No index in {index_dir} yet. Run `winnow build` (or just `winnow ask`).")
@@ -384,8 +547,6 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     see what it drops and why. Sources you trust can be indexed as written:
     `winnow build --trust PATH` (a file or folder under the sources folder).
     """
-    import os
-
     from pipeline.clean import CleanOptions, explain as explain_blocks
     from pipeline.ingest import clean_source
     from pipeline.records import Source
@@ -411,34 +572,34 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 record = {"source": doc.source, "title": doc.title,
                           "sections": [{"heading": s.heading, "text": "\n\n".join(s.paragraphs)} for s in doc.sections],
                           "text": doc.text}
-                click.echo(json.dumps(record, ensure_ascii=False))
+                click.echo(_json(record))
             else:
                 if len(files) > 1:
-                    click.echo(f"==> {doc.source} <==", err=True)
-                click.echo(doc.text + os.linesep)
+                    click.echo(_safe(f"==> {doc.source} <=="), err=True)
+                click.echo(_safe(doc.text) + os.linesep)
 
 
 def _render_explain(path: Path, explained, as_json: bool, show_all: bool) -> None:
     """The page's verdict, then each dropped block (every block with --all) with its verdict and reason."""
     page, judged = explained
     if as_json:
-        click.echo(json.dumps({"source": str(path), "page": page}, ensure_ascii=False))
+        click.echo(_json({"source": str(path), "page": page}))
         for item in judged:
-            click.echo(json.dumps({"source": str(path), "kind": item.block.kind.value, "text": item.block.text,
-                                   "keep": item.verdict.keep, "by": item.verdict.by, "reason": item.verdict.reason,
-                                   "score": item.verdict.score}, ensure_ascii=False))
+            click.echo(_json({"source": str(path), "kind": item.block.kind.value, "text": item.block.text,
+                              "keep": item.verdict.keep, "by": item.verdict.by, "reason": item.verdict.reason,
+                              "score": item.verdict.score}))
         return
     words = sum(len(j.block.text.split()) for j in judged)
     kept = sum(len(j.block.text.split()) for j in judged if j.verdict.keep)
     dropped = [j for j in judged if not j.verdict.keep]
-    click.echo(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped; {kept} of {words} words kept <==")
+    click.echo(_safe(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped; {kept} of {words} words kept <=="))
     click.echo(f"page: {page}")
     for item in judged:
         if item.verdict.keep and not show_all:
             continue
         mark = "keep" if item.verdict.keep else "DROP"
         text = item.block.text if len(item.block.text) <= 160 else item.block.text[:157] + "..."
-        click.echo(f"{mark} {item.block.kind.value:<9} {text}")
+        click.echo(_safe(f"{mark} {item.block.kind.value:<9} {text}"))
         click.echo(f"     {item.verdict.by}: {item.verdict.reason}")
 
 
@@ -455,15 +616,24 @@ def _eval_index_dir(index_dir: Path, beir_dir: Path) -> Path:
     return index_dir / "eval" / f"{resolved.name}-{digest}"
 
 
-def _open_beir_index(corpus: Path, index_dir: Path):
-    """An up-to-date Searcher over one BEIR corpus.jsonl, built or refreshed as `ask` does."""
-    sources = index_dir / "sources"
+def _beir_sources(corpus: Path, index_dir: Path, eval_dir: Path) -> Path:
+    """The sources folder of a BEIR corpus's index: one link, made by winnow, to corpus.jsonl.
+
+    Every folder under INDEX on the way is made a real folder first (store.own_folder),
+    so a link planted in the index folder cannot send these writes elsewhere.
+    """
+    from pipeline.store import own_folder
+
+    index_dir.mkdir(parents=True, exist_ok=True)  # INDEX itself is the user's to choose
+    folder = index_dir
+    for part in eval_dir.relative_to(index_dir).parts + ("index",):
+        folder = own_folder(folder / part)
+    sources = own_folder(eval_dir / "sources")
     link = sources / "corpus.jsonl"
-    sources.mkdir(parents=True, exist_ok=True)
-    if not (link.is_symlink() and Path(link.readlink()) == corpus.resolve()):
+    if not (link.is_symlink() and Path(os.readlink(link)) == corpus.resolve()):
         link.unlink(missing_ok=True)
         link.symlink_to(corpus.resolve())  # the index follows the corpus file itself
-    return _open_index(sources, index_dir / "index")
+    return sources
 
 
 def _render_eval(report, per_question: bool) -> None:
@@ -483,10 +653,10 @@ def _render_eval(report, per_question: bool) -> None:
         for r in report.per_question:
             if r.noise_hits or not r.measures:
                 where = ", ".join(r.noise_hits) if r.noise_hits else "clean"
-                click.echo(f"  {r.qid:>8}  noise  {where}  {r.question}")
+                click.echo(_safe(f"  {r.qid:>8}  noise  {where}  {r.question}"))
             else:
                 rank = "-" if r.first_relevant is None else str(r.first_relevant)
-                click.echo(f"  {r.qid:>8}  {rank:>5}  {r.question}")
+                click.echo(_safe(f"  {r.qid:>8}  {rank:>5}  {r.question}"))
 
 
 @main.command("eval")
@@ -511,7 +681,8 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
       relevant; passages are ranked exactly as `ask` ranks them. A line with
       "absent": [...] instead is a noise probe: no hit may contain those strings.
     \b
-      or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv). Its corpus is
+      or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv with tab- or
+      space-separated columns, or TREC's four). Its corpus is
       indexed in INDEX/eval/<folder name>-<hash>/ (built on first use, refreshed
       when corpus.jsonl changes); documents are ranked by their best passage and
       judged by their `_id`.
@@ -525,25 +696,31 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
 
     question_set = load_question_set(questions, split=split)
     if question_set.kind == "beir":
-        searcher = _open_beir_index(question_set.corpus, _eval_index_dir(index_dir, questions))
+        # The one link in that sources folder is winnow's own: follow it.
+        eval_dir = _eval_index_dir(index_dir, questions)
+        report = _with_index(_beir_sources(question_set.corpus, index_dir, eval_dir), eval_dir / "index",
+                             lambda searcher: evaluate(searcher, question_set, depth=depth), follow_links=True)
     else:
-        searcher = _open_index(sources_dir, index_dir)
-    report = evaluate(searcher, question_set, depth=depth)
+        report = _with_index(sources_dir, index_dir, lambda searcher: evaluate(searcher, question_set, depth=depth))
     if run_file:
         write_trec_run(report, run_file)
         click.echo(f"Wrote the run to {run_file}", err=True)
     if as_json:
-        click.echo(json.dumps(report.as_dict(per_question=per_question), ensure_ascii=False, indent=1))
+        click.echo(_json(report.as_dict(per_question=per_question), indent=1))
     else:
         _render_eval(report, per_question)
 
 
 def _run(command) -> None:
     """Render library errors once, as a clear message with exit status 1."""
+    _tolerant_streams()
     try:
         command(standalone_mode=True)
     except WinnowError as error:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(f"Error: {_safe(str(error))}", err=True)
+        sys.exit(1)
+    except OSError as error:
+        click.echo(f"Error: {_safe(_os_error(error))}", err=True)
         sys.exit(1)
 
 

@@ -24,16 +24,18 @@ judgment > 0, and a judged question with no hits scores 0 on everything.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import WinnowError
+from .search import IndexDamaged
 
 # The table, in the order it is printed, with TREC names (ir_measures spelling).
 MEASURES = ("nDCG@10", "RR@10", "Success@1", "Success@5", "Success@10", "Recall@10", "Recall@100", "MAP")
@@ -108,43 +110,91 @@ class EvalReport:
 
 
 def load_question_set(path: str | Path, split: str = "test") -> QuestionSet:
-    """Read a question set: a BEIR folder, or a JSON Lines file of questions with answers."""
+    """Read a question set: a BEIR folder, or a JSON Lines file of questions with answers.
+
+    Every error names the file, the line and what is wrong with it.
+    """
     path = Path(path)
     if path.is_dir():
         return _load_beir(path, split)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise QuestionSetError(f"cannot read question set {path}: {error}") from None
     questions = []
-    for number, line in enumerate(lines, 1):
+    for number, line in _lines(path):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise QuestionSetError(f"{path}:{number}: not JSON ({error})") from None
-        if not isinstance(record, dict) or not isinstance(record.get("question"), str):
-            raise QuestionSetError(f'{path}:{number}: each line needs "question" and "answers" '
+        where = f"{path}:{number}"
+        record = _json_object(line, where)
+        if not isinstance(record.get("question"), str) or not record["question"].strip():
+            raise QuestionSetError(f'{where}: each line needs "question" (text) and "answers" '
                                    f'(or "absent" for a noise probe)')
-        answers, absent = _strings(record.get("answers")), _strings(record.get("absent"))
+        answers, absent = _strings(record, "answers", where), _strings(record, "absent", where)
         if not answers and not absent:
-            raise QuestionSetError(f'{path}:{number}: no "answers" (or "absent" strings for a noise probe)')
+            raise QuestionSetError(f'{where}: no "answers" (or "absent" strings for a noise probe)')
         for pattern in answers + absent:
-            _compile(pattern, f"{path}:{number}")
-        questions.append(Question(qid=str(record.get("id", number)), text=record["question"], answers=answers,
-                                  sources=_strings(record.get("sources")), absent=absent))
+            _compile(pattern, where)
+        qid = record.get("id", number)
+        if not isinstance(qid, (str, int)) or isinstance(qid, bool):
+            raise QuestionSetError(f'{where}: "id" must be a string or a number, not {_kind(qid)}')
+        questions.append(Question(qid=str(qid), text=record["question"], answers=answers,
+                                  sources=_strings(record, "sources", where), absent=absent))
     if not questions:
         raise QuestionSetError(f"{path} holds no questions")
     return QuestionSet(kind="answers", questions=tuple(questions))
 
 
-def _strings(value) -> tuple[str, ...]:
+def _lines(path: Path):
+    """(line number, text) of a regular UTF-8 file; a line that is not UTF-8 is an error naming it.
+
+    O_NONBLOCK and the regular-file check: a FIFO or a device given as the question
+    set must not block or stream forever.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise QuestionSetError(f"cannot read {path}: {error.strerror or error}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise QuestionSetError(f"cannot read {path}: not a regular file")
+        try:
+            data = handle.read()
+        except OSError as error:
+            raise QuestionSetError(f"cannot read {path}: {error.strerror or error}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            yield number, raw.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError as error:
+            raise QuestionSetError(f"{path}:{number}: not UTF-8 text (byte {error.start + 1} of the line); "
+                                   "is this a binary file?") from None
+
+
+def _json_object(line: str, where: str) -> dict:
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        raise QuestionSetError(f"{where}: not JSON ({error})") from None
+    except RecursionError:
+        raise QuestionSetError(f"{where}: JSON nested too deeply to read") from None
+    if not isinstance(record, dict):
+        raise QuestionSetError(f"{where}: not a JSON object but {_kind(record)}")
+    return record
+
+
+def _kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _strings(record: dict, field: str, where: str) -> tuple[str, ...]:
+    """A field that holds a string or a list of strings, as a tuple."""
+    value = record.get(field)
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
-    return tuple(str(v) for v in value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise QuestionSetError(f'{where}: "{field}" must be a string or a list of strings, not {_kind(value)}')
 
 
 def _load_beir(folder: Path, split: str) -> QuestionSet:
@@ -153,26 +203,54 @@ def _load_beir(folder: Path, split: str) -> QuestionSet:
         if not needed.is_file():
             raise QuestionSetError(f"{folder} is not a BEIR folder: {needed.relative_to(folder)} is missing "
                                    f"(it needs corpus.jsonl, queries.jsonl and qrels/{split}.tsv)")
-    qrels: dict[str, dict[str, int]] = {}
-    with open(qrels_file, encoding="utf-8", newline="") as handle:
-        for row in csv.reader(handle, delimiter="\t"):
-            if len(row) < 3 or row[0] == "query-id":
-                continue
-            try:
-                qrels.setdefault(row[0], {})[row[1]] = int(row[2])
-            except ValueError:
-                raise QuestionSetError(f"{qrels_file}: bad judgment {row!r}") from None
+    qrels, first_lines = _qrels(qrels_file)
     texts: dict[str, str] = {}
-    with open(queries_file, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                record = json.loads(line)
-                texts[str(record["_id"])] = record.get("text", "")
+    for number, line in _lines(queries_file):
+        if not line.strip():
+            continue
+        where = f"{queries_file}:{number}"
+        record = _json_object(line, where)
+        qid = record.get("_id")
+        if not isinstance(qid, (str, int)) or isinstance(qid, bool):
+            raise QuestionSetError(f'{where}: a query needs "_id" (a string), found {_kind(qid)}')
+        text = record.get("text", "")
+        if not isinstance(text, str):
+            raise QuestionSetError(f'{where}: "text" of query {qid} must be a string, not {_kind(text)}')
+        texts[str(qid)] = text
     missing = [qid for qid in qrels if qid not in texts]
     if missing:
-        raise QuestionSetError(f"{qrels_file} judges queries missing from queries.jsonl: {', '.join(missing[:5])}")
+        raise QuestionSetError(f"{qrels_file}:{first_lines[missing[0]]}: judges query {missing[0]}, which "
+                               f"{queries_file} lacks ({len(missing)} such queries: {', '.join(missing[:5])})")
     questions = tuple(Question(qid=qid, text=texts[qid]) for qid in qrels)
     return QuestionSet(kind="beir", questions=questions, qrels=qrels, corpus=corpus)
+
+
+def _qrels(path: Path) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Judgments from BEIR's qrels TSV (query-id, corpus-id, score), also separated by spaces,
+    or in TREC's four columns (query-id, iteration, doc-id, relevance); and the line where
+    each query is first judged."""
+    qrels: dict[str, dict[str, int]] = {}
+    first_lines: dict[str, int] = {}
+    for number, line in _lines(path):
+        fields = line.split("\t") if "\t" in line else line.split()
+        fields = [f.strip() for f in fields]
+        if not any(fields) or (fields[0] in ("query-id", "query_id", "qid") and not qrels):
+            continue  # a blank line, or the header
+        if len(fields) == 3:
+            qid, doc, grade = fields
+        elif len(fields) == 4:
+            qid, _, doc, grade = fields
+        else:
+            raise QuestionSetError(f"{path}:{number}: expected 3 columns (query-id, corpus-id, score) separated by "
+                                   f"tabs or spaces, or TREC's 4, found {len(fields)}")
+        try:
+            qrels.setdefault(qid, {})[doc] = int(grade)
+        except ValueError:
+            raise QuestionSetError(f"{path}:{number}: score {grade!r} is not a whole number") from None
+        first_lines.setdefault(qid, number)
+    if not qrels:
+        raise QuestionSetError(f"{path} holds no judgments")
+    return qrels, first_lines
 
 
 def _compile(pattern: str, where: str = "") -> re.Pattern:
@@ -247,7 +325,7 @@ class PassageTable:
     """
 
     def __init__(self, searcher) -> None:
-        passages = list(searcher.passages())
+        passages = _valid_passages(searcher)
         self.ids = [p.passage_id for p in passages]
         self.texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
         self.sources = [p.sources or (p.source,) for p in passages]
@@ -256,6 +334,22 @@ class PassageTable:
         pairs = [(i, number[s]) for i, sources in enumerate(self.sources) for s in sources]
         self.pair_passage = np.array([p for p, _ in pairs], dtype=np.int64)
         self.pair_doc = np.array([d for _, d in pairs], dtype=np.int64)
+
+
+def _valid_passages(searcher) -> list:
+    """Every passage of the index, each checked to be what winnow writes (else IndexDamaged)."""
+    from .store import passage_problem
+
+    where = getattr(searcher, "generation", "the index")
+    try:
+        passages = list(searcher.passages())
+    except (ValueError, KeyError, TypeError, OSError, RecursionError) as error:
+        raise IndexDamaged(f"index at {where} is damaged ({type(error).__name__}: {error})") from None
+    for passage in passages:
+        problem = passage_problem(passage)
+        if problem:
+            raise IndexDamaged(f"index at {where} is damaged ({problem})")
+    return passages
 
 
 def rank_passages(searcher, question: str, depth: int) -> list[tuple[int, float]]:

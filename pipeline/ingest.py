@@ -39,7 +39,7 @@ from . import analyze as analyzer
 from .dedupe import SentenceDeduper, link_keys
 from .errors import SkipSource
 from .clean import DEFAULT_OPTIONS, CleanOptions
-from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params
+from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
 from .records import Document, Passage, Section, Source
 from .sources import decode, discover, file_fingerprint, read_bytes
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
@@ -448,20 +448,23 @@ class _Previous:
 def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | None = None,
                 progress: Callable[[list[Source]], object] | None = None,
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
-                notify: Warn | None = None, trusted: list[str] | tuple[str, ...] | None = None) -> BuildReport:
+                notify: Warn | None = None, follow_links: bool = False,
+                lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
     skipped source, `notify` the lines that say why the build does what it does.
     `trusted` names files and folders (relative to sources_dir) indexed as written,
     without cleaning; it is kept with the index, and None means "as last time".
+    follow_links: also read links that lead outside sources_dir (sources.discover);
+    lock_wait: seconds to wait for another build (store.IndexLock; None: its default).
     """
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport()
-    with IndexLock(index_dir, notify), _without_cyclic_gc():  # 1.
+    with IndexLock(index_dir, notify, wait=lock_wait), _without_cyclic_gc():  # 1.
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
         previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
@@ -471,7 +474,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
         old_trust = tuple(previous.manifest.get("trusted") or ()) if previous else ()
         trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
-        sources = discover(sources_dir, warn)  # 2.
+        sources = discover(sources_dir, warn, follow_links=follow_links)  # 2.
         stats, stats_ns = read_stats(index_dir)
         plan = [(source, _current_sha(source, stats.get(source.rel), stats_ns)) for source in sources]
         new_stats = {s.rel: {"size": s.size, "mtime_ns": s.mtime_ns, "sha256": sha} for s, sha in plan}
@@ -563,12 +566,13 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
         return None
     try:
         verify_generation(generation)
+        BM25Index.load(generation)  # the arrays' schema and bounds, checked as `ask` checks them
         manifest = read_manifest(generation)
         known = _known_sources(manifest)
     except GenerationFormatChanged:
         notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
         return None
-    except (GenerationDamaged, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (GenerationDamaged, IndexFormatError, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         notify(f"The index at {generation} is damaged ({error}); rebuilding it from the sources.")
         return None
     if manifest.get("settings") != settings(params):
@@ -682,7 +686,8 @@ def read_manifest(generation: Path) -> dict:
     return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
 
 
-def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None) -> dict:
+def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None,
+                  follow_links: bool = False) -> dict:
     """What changed since the build: added, changed and removed source names.
 
     Size and modification time first (from the index's stats.json); a content hash
@@ -690,7 +695,7 @@ def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path
     """
     known = _known_sources({"sources": manifest.get("sources", []), "skipped": manifest.get("skipped", [])})
     stats, stats_ns = read_stats(Path(index_dir)) if index_dir is not None else ({}, None)
-    current = discover(sources_dir)
+    current = discover(sources_dir, follow_links=follow_links)
     added, changed = [], []
     for source in current:
         old = known.get(source.rel)

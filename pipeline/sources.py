@@ -6,6 +6,7 @@ import codecs
 import hashlib
 import os
 from pathlib import Path
+from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 
 from .errors import SkipSource, SourcesError
 from .records import Source
@@ -32,11 +33,15 @@ MAX_CONTROL_RATIO = 0.05  # more control characters than this in the sniffed par
 HASH_CHUNK_BYTES = 1 << 20  # files are fingerprinted in chunks of this size
 
 
-def discover(root: str | Path, warn=None) -> list[Source]:
-    """Every readable file under root, recursively, sorted by relative path.
+def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[Source]:
+    """Every regular file of a known type under root, recursively, sorted by relative path.
 
-    Files of unknown type are reported through `warn` and left out. Symlink loops
-    are not followed twice (we track the real path of every directory visited).
+    What is left out is reported through `warn`, one line each: files of unknown
+    type, anything that is not a regular file (FIFOs, devices, sockets: reading them
+    can block forever or never end), hidden files and folders (names starting with a
+    dot), and links that lead outside root unless follow_links is set (a link to /etc
+    must not pull a system folder into the index). Symlink loops are not followed
+    twice (we track the real path of every directory visited).
     """
     root_path = Path(root)
     if not root_path.exists():
@@ -46,38 +51,58 @@ def discover(root: str | Path, warn=None) -> list[Source]:
     warn = warn or (lambda message: None)
     found: list[Source] = []
     seen_dirs: set[str] = set()
+    real_root = os.path.realpath(root_path)
 
     def on_error(error: OSError) -> None:
         warn(f"skipped {error.filename}: {error.strerror or error}")
 
-    for dirpath, dirnames, filenames in os.walk(root_path, followlinks=True, onerror=on_error):
+    def leads_outside(path: str) -> bool:
+        """A link (at any level) whose target is not under the sources folder."""
+        return not follow_links and not _inside(os.path.realpath(path), real_root)
+
+    for dirpath, dirnames, filenames in _walk(root_path, on_error):
         real = os.path.realpath(dirpath)
         if real in seen_dirs:
             dirnames[:] = []
-            warn(f"skipped {os.path.relpath(dirpath, root_path)}: folder already visited (symlink loop)")
+            warn(f"skipped {_shown(os.path.relpath(dirpath, root_path))}: folder already visited (symlink loop)")
             continue
         seen_dirs.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+        kept_dirs = []
+        for name in sorted(dirnames):
+            rel = _shown(os.path.relpath(os.path.join(dirpath, name), root_path).replace(os.sep, "/"))
             if name.startswith("."):
-                continue
+                warn(f"skipped {rel}/: hidden folder (its name starts with a dot)")
+            elif os.path.islink(os.path.join(dirpath, name)) and leads_outside(os.path.join(dirpath, name)):
+                warn(f"skipped {rel}/: link leads outside the sources folder (pass --follow-links to follow it)")
+            else:
+                kept_dirs.append(name)
+        dirnames[:] = kept_dirs
+        for name in sorted(filenames):
             path = os.path.join(dirpath, name)
             rel = os.path.relpath(path, root_path).replace(os.sep, "/")
             try:
                 rel.encode("utf-8")
             except UnicodeEncodeError:
                 # Names are stored and shown as UTF-8 text; bytes that are not cannot be cited.
-                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                warn(f"skipped {shown}: file name is not valid UTF-8; rename the file")
+                warn(f"skipped {_shown(rel)}: file name is not valid UTF-8; rename the file")
+                continue
+            if name.startswith("."):
+                warn(f"skipped {rel}: hidden file (its name starts with a dot)")
                 continue
             kind = KINDS.get(os.path.splitext(name)[1].lower())
             if kind is None:
                 warn(f"skipped {rel}: unknown file type (winnow reads {', '.join(sorted(KINDS))})")
                 continue
+            if os.path.islink(path) and leads_outside(path):
+                warn(f"skipped {rel}: link leads outside the sources folder (pass --follow-links to follow it)")
+                continue
             try:
                 stat = os.stat(path)
             except OSError as error:
                 warn(f"skipped {rel}: {error.strerror or error}")
+                continue
+            if not S_ISREG(stat.st_mode):
+                warn(f"skipped {rel}: not a regular file ({_file_type(stat.st_mode)})")
                 continue
             found.append(Source(path=os.path.abspath(path), rel=rel, kind=kind,
                                 size=stat.st_size, mtime_ns=stat.st_mtime_ns))
@@ -85,24 +110,100 @@ def discover(root: str | Path, warn=None) -> list[Source]:
     return found
 
 
-def read_bytes(source: Source) -> bytes:
-    """The file's bytes, bounded; raises SkipSource with the reason."""
-    if source.size > MAX_SOURCE_BYTES:
-        raise SkipSource(f"larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+def _walk(top: Path, on_error):
+    """os.walk(top, followlinks=True), top down, without recursion.
+
+    os.walk recurses once per level before Python 3.12, so a folder nested a thousand
+    deep raised RecursionError; here the folders to visit are a list. The caller
+    prunes `dirnames` in place, as with os.walk.
+    """
+    stack = [os.fspath(top)]
+    while stack:
+        dirpath = stack.pop()
+        try:
+            with os.scandir(dirpath) as scan:
+                entries = list(scan)
+        except OSError as error:
+            on_error(error)
+            continue
+        dirnames, filenames = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # follows links, as followlinks=True does
+            except OSError:
+                is_dir = False
+            (dirnames if is_dir else filenames).append(entry.name)
+        yield dirpath, dirnames, filenames
+        stack.extend(os.path.join(dirpath, name) for name in reversed(dirnames))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _shown(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _file_type(mode: int) -> str:
+    if S_ISFIFO(mode):
+        return "a FIFO"
+    if S_ISCHR(mode) or S_ISBLK(mode):
+        return "a device"
+    if S_ISSOCK(mode):
+        return "a socket"
+    if S_ISDIR(mode):
+        return "a folder"
+    return "not a file"
+
+
+def _open_regular(source: Source) -> int:
+    """A read-only descriptor of the source, refusing anything but a regular file.
+
+    O_NONBLOCK: opening a FIFO that replaced the file since discovery must not
+    block waiting for a writer (regular files ignore the flag).
+    """
     try:
-        with open(source.path, "rb") as handle:
-            return handle.read(MAX_SOURCE_BYTES + 1)
+        fd = os.open(source.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         raise SkipSource(error.strerror or str(error)) from None
+    mode = os.fstat(fd).st_mode
+    if not S_ISREG(mode):
+        os.close(fd)
+        raise SkipSource(f"not a regular file ({_file_type(mode)})")
+    return fd
+
+
+def read_bytes(source: Source) -> bytes:
+    """The file's bytes, bounded in size; raises SkipSource with the reason."""
+    if source.size > MAX_SOURCE_BYTES:
+        raise SkipSource(f"larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+    fd = _open_regular(source)
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except OSError as error:
+        raise SkipSource(error.strerror or str(error)) from None
+    if len(data) > MAX_SOURCE_BYTES:  # it grew since it was found
+        raise SkipSource(f"larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+    return data
 
 
 def file_fingerprint(source: Source) -> str:
-    """The content hash of a file, read in chunks (so a huge file costs no memory)."""
+    """The content hash of a file, read in chunks and never past MAX_SOURCE_BYTES + 1.
+
+    A file that large is skipped whatever it holds, so hashing its head is enough to
+    remember the verdict; any smaller file is hashed whole, as process_source does.
+    """
     digest = hashlib.sha256()
+    left = MAX_SOURCE_BYTES + 1
+    fd = _open_regular(source)
     try:
-        with open(source.path, "rb") as handle:
-            while chunk := handle.read(HASH_CHUNK_BYTES):
+        with os.fdopen(fd, "rb") as handle:
+            while left > 0 and (chunk := handle.read(min(HASH_CHUNK_BYTES, left))):
                 digest.update(chunk)
+                left -= len(chunk)
     except OSError as error:
         raise SkipSource(error.strerror or str(error)) from None
     return digest.hexdigest()
@@ -121,8 +222,6 @@ def decode(data: bytes) -> str:
         return _checked(data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(data.decode("utf-16", errors="replace"))
-    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
-        raise SkipSource("binary file (NUL bytes)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -134,7 +233,11 @@ def decode(data: bytes) -> str:
 
 
 def _checked(text: str) -> str:
-    """Reject text that is mostly control characters (a binary file that decoded)."""
+    """Reject text that is mostly control characters (a binary file that decoded).
+
+    NUL counts as one of them: a page with a stray NUL byte is text with noise to
+    drop, while a binary file (or UTF-16 without a BOM) is full of them.
+    """
     head = text[:BINARY_SNIFF_BYTES]
     controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r\f")
     if head and controls / len(head) > MAX_CONTROL_RATIO:

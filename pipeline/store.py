@@ -15,26 +15,51 @@
 Every write goes to a temporary name first and is moved into place with os.replace
 or os.rename, so a build killed at any moment leaves the previous index usable; the
 next build finds the cache entries the killed one wrote and finishes the job.
+
+A shared or downloaded index folder is untrusted input: nothing here follows a link
+it did not make (files are opened with O_NOFOLLOW, folders checked with lstat, and a
+link where the lock, the cache or a generation should be is removed, never its
+target), temporary names are created exclusively, every read is bounded, and every
+file is validated on read (checksums, then schema and bounds), so no write lands
+outside the index folder and no crafted file makes a reader hang or crash.
 """
 
 from __future__ import annotations
 
+import base64
+import errno
 import fcntl
 import hashlib
 import json
 import os
-import shutil
+import stat
+import time
 import uuid
 import zlib
 from pathlib import Path
 from typing import Callable
+
+import numpy as np
+
+from .errors import WinnowError
 
 CHECKSUMS = "checksums.json"  # {"format": 2, "files": {file name: {"size", "crc32", "sha256"}}}
 # 2: a crc32 per file, checked on every open; the sha256s only name the generation.
 # 1 (no "format" key): {file name: [size, sha256]}, every sha256 checked on every open.
 CHECKSUMS_FORMAT = 2
 LOCK_POLL_SECONDS = 0.1  # how often a waiting process retries the lock
+# How long a build waits for another process's build before giving up. A seed build
+# takes ~2 s and a 2,000-source one ~12 s (README): a lock held for a minute belongs
+# to a very large build or to a process that was stopped, and waiting longer looks
+# like a hang. `--wait` changes it.
+DEFAULT_LOCK_WAIT_SECONDS = 60.0
 HASH_CHUNK = 1 << 20  # files are hashed in chunks: never the whole file in memory
+# Upper bounds on the small bookkeeping files (CURRENT, checksums.json, stats.json,
+# dedupe.json, a cache entry): far above anything a build writes (a cache entry of
+# an 8 MB page is ~40 MB), low enough that a crafted file cannot exhaust memory.
+MAX_POINTER_BYTES = 4096
+MAX_SMALL_FILE_BYTES = 256 * 1024 * 1024
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class GenerationDamaged(Exception):
@@ -43,6 +68,143 @@ class GenerationDamaged(Exception):
 
 class GenerationFormatChanged(GenerationDamaged):
     """A generation written by another version of winnow, whose checksums this one does not read."""
+
+
+class LockTimeout(WinnowError):
+    """Another process held the index lock for longer than we were willing to wait."""
+
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class IndexUnwritable(WinnowError):
+    """The index folder cannot be written: read-only, full, or not ours to write."""
+
+
+def unwritable(error: OSError, index_dir: Path) -> IndexUnwritable:
+    """One clear sentence for an OSError met while writing the index."""
+    reasons = {errno.EROFS: "the file system is read-only", errno.ENOSPC: "the disk is full",
+               errno.EDQUOT: "the disk quota is exhausted", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied"}
+    reason = reasons.get(error.errno)
+    if reason is None:
+        # numpy reports a short write as "2860 requested and 496 written", no errno.
+        detail = error.strerror or str(error)
+        reason = f"{detail} (is the disk full?)" if error.errno is None else detail
+    return IndexUnwritable(f"cannot write the index in {index_dir}: {reason}")
+
+
+# --- files the index folder owns: no links followed, bounded reads, exclusive temporaries -----
+
+
+def read_own(path: Path, limit: int = MAX_SMALL_FILE_BYTES) -> bytes:
+    """The bytes of a regular file in the index folder, never through a link, at most `limit`.
+
+    Raises OSError (ELOOP for a link, EINVAL for anything not a regular file or too big).
+    O_NONBLOCK: a FIFO planted under a known name must not block the open.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+        chunks, left = [], info.st_size + 1
+        while left > 0 and (chunk := os.read(fd, min(left, HASH_CHUNK))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def write_own(path: Path, data: bytes, sync: bool = False) -> None:
+    """Write a file in the index folder atomically: an exclusive temporary, then os.replace.
+
+    O_EXCL | O_NOFOLLOW: a link planted under the temporary name makes the open fail
+    instead of writing through it; os.replace then swaps the directory entry, so a
+    link at `path` itself is replaced, not written through.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if sync:
+            os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        try:
+            os.replace(tmp, path)
+        except IsADirectoryError:  # a folder where our file belongs: ours to remove
+            _remove_entry(path)
+            os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        _remove_entry(tmp)
+        raise
+
+
+def own_folder(path: Path) -> Path:
+    """Make sure `path` is a real folder of ours: a link or a file in its place is removed first."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        _remove_entry(path)  # a link is unlinked, never followed
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _remove_entry(path: Path) -> None:
+    """Remove a directory entry of the index folder without following it (a link goes, not its target)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(info.st_mode):
+        remove_tree(path)
+    else:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+def remove_tree(top: Path) -> None:
+    """shutil.rmtree(top, ignore_errors=True) without recursion, never following a link.
+
+    shutil.rmtree recurses once per level before Python 3.12: a planted folder nested
+    a thousand deep would raise RecursionError. What cannot be removed is left.
+    """
+    folders, stack = [], [os.fspath(top)]
+    while stack:
+        folder = stack.pop()
+        folders.append(folder)
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+    for folder in reversed(folders):  # children before their parents
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
 
 
 # --- the lock ---------------------------------------------------------------------------
@@ -54,33 +216,112 @@ class IndexLock:
     A class because the state is real: the open file descriptor *is* the lock. The
     kernel releases a flock when its holder dies, so a lock file left by a killed
     process is simply taken over; the pid is only there to say whom we wait for.
+    A holder that is alive but stuck (stopped, or very slow) is waited for `wait`
+    seconds at most (None: DEFAULT_LOCK_WAIT_SECONDS), then LockTimeout is raised.
+    Whatever sits at .lock that is not a regular file (a link, a folder, a FIFO) is
+    removed and replaced, never opened through.
     """
 
-    def __init__(self, index_dir: Path, notify: Callable[[str], None] | None = None) -> None:
+    def __init__(self, index_dir: Path, notify: Callable[[str], None] | None = None,
+                 wait: float | None = None) -> None:
         self.path = Path(index_dir) / ".lock"
         self.notify = notify or (lambda message: None)
+        self.wait = DEFAULT_LOCK_WAIT_SECONDS if wait is None else max(0.0, float(wait))
         self.fd: int | None = None
 
-    def __enter__(self) -> "IndexLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+    def _open(self) -> int:
+        """A descriptor of .lock, a regular file: anything else there is replaced first."""
+        for _ in range(8):  # each round removes one planted entry; a ninth means someone keeps planting
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | _NOFOLLOW, 0o644)
+            except OSError as error:
+                if error.errno not in (errno.ELOOP, errno.EISDIR, errno.ENXIO):  # link, folder, socket
+                    raise
+                self._replace_planted()
+                continue
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                return fd
+            os.close(fd)
+            self._replace_planted()
+        raise OSError(errno.EINVAL, "keeps finding something other than a file there", str(self.path))
+
+    def _replace_planted(self) -> None:
+        """Move whatever is at .lock aside (renaming a link moves the link), then drop it."""
+        aside = self.path.with_name(f".old-lock-{uuid.uuid4().hex[:8]}")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
-            self.notify(f"Waiting for the index lock held by pid {holder} ({self.path}).")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+            if stat.S_ISREG(os.lstat(self.path).st_mode):
+                return  # another process already put a real lock file there: use it
+            os.rename(self.path, aside)
+        except FileNotFoundError:
+            return  # another process moved it first
+        self.notify(f"Replaced {self.path}: it was not a plain lock file.")
+        _remove_entry(aside)
+
+    def __enter__(self) -> "IndexLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # the index folder itself is the user's to choose
+        fd = self._open()
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = self.holder(fd)
+                if self.wait > 0:
+                    self.notify(f"Waiting for the index lock held by pid {holder} ({self.path}).")
+                deadline = time.monotonic() + self.wait
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise LockTimeout(
+                                f"the index in {self.path.parent} is still being written by pid {holder} after "
+                                f"{self.wait:g} s; try again later or wait longer with --wait SECONDS",
+                                holder) from None
+                        time.sleep(LOCK_POLL_SECONDS)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except BaseException:
+            os.close(fd)
+            raise
         self.fd = fd
         return self
 
+    @staticmethod
+    def holder(fd: int) -> str:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return text if text.isdigit() else "another process"
+
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
-            os.ftruncate(self.fd, 0)
+            try:
+                os.ftruncate(self.fd, 0)
+            except OSError:
+                pass  # a full or read-only disk must not hide the error that got us here
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
+
+
+def lock_holder(index_dir: Path) -> str | None:
+    """The pid holding the index lock right now, or None if nobody holds it (never blocks)."""
+    try:
+        fd = os.open(Path(index_dir) / ".lock", os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return IndexLock.holder(fd)
+        except OSError:
+            return None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 # --- generations ------------------------------------------------------------------------
@@ -103,30 +344,49 @@ def file_crc32(path: Path) -> int:
 
 def _file_digests(path: Path) -> dict:
     """Size, CRC-32 and sha256 of a file, read once."""
-    crc, sha = 0, hashlib.sha256()
+    crc, sha, size = 0, hashlib.sha256(), 0
     for chunk in _chunks(path):
         crc = zlib.crc32(chunk, crc)
         sha.update(chunk)
-    return {"size": path.stat().st_size, "crc32": crc, "sha256": sha.hexdigest()}
+        size += len(chunk)
+    return {"size": size, "crc32": crc, "sha256": sha.hexdigest()}
 
 
 def _chunks(path: Path):
-    """The file's bytes in HASH_CHUNK pieces: never the whole file in memory."""
-    with open(path, "rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
+    """The bytes of a regular file in HASH_CHUNK pieces, never through a link.
+
+    Stops one byte past the size the file had when opened: a link to /dev/zero or a
+    file that keeps growing cannot make a check run forever.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        left = info.st_size + 1
+        while left > 0 and (chunk := os.read(fd, min(HASH_CHUNK, left))):
+            left -= len(chunk)
             yield chunk
+    finally:
+        os.close(fd)
 
 
 def new_generation_dir(index_dir: Path) -> Path:
     """A fresh temporary folder to write a generation into."""
     index_dir.mkdir(parents=True, exist_ok=True)
     tmp = index_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    tmp.mkdir()  # fails rather than reuse anything already there
     return tmp
 
 
 def commit_generation(index_dir: Path, tmp: Path) -> Path:
-    """Seal a written generation (checksums, fsync), move it into place, switch CURRENT to it."""
+    """Seal a written generation (checksums, fsync), move it into place, switch CURRENT to it.
+
+    The live generation stays in place until CURRENT names its successor: when the
+    build produced the same bytes as a generation already there (its name is a hash
+    of them), that intact copy is kept and the new one dropped, so no moment exists
+    where CURRENT names a missing folder. Only a damaged copy is moved aside.
+    """
     files = {}
     for path in sorted(tmp.iterdir()):
         files[path.name] = _file_digests(path)
@@ -135,41 +395,133 @@ def commit_generation(index_dir: Path, tmp: Path) -> Path:
     (tmp / CHECKSUMS).write_bytes(body)
     _fsync(tmp / CHECKSUMS)
     final = index_dir / _generation_name(body)
-    if final.exists():
-        # The same sources were built before; the old copy may be the damaged one we
-        # are replacing, so move it aside rather than trust it.
-        trash = index_dir / f".old-{uuid.uuid4().hex[:8]}"
-        os.rename(final, trash)
-        shutil.rmtree(trash, ignore_errors=True)
-    os.rename(tmp, final)
-    pointer = index_dir / f".CURRENT-{os.getpid()}"
-    pointer.write_text(final.name + "\n", encoding="utf-8")
-    _fsync(pointer)
-    os.replace(pointer, index_dir / "CURRENT")
+    if _exists(final):
+        if _intact(final):
+            remove_tree(tmp)
+        else:
+            aside = index_dir / f".old-{uuid.uuid4().hex[:8]}"
+            os.rename(final, aside)  # a link is renamed, not followed
+            os.rename(tmp, final)
+            _remove_entry(aside)
+    else:
+        os.rename(tmp, final)
+    write_own(index_dir / "CURRENT", (final.name + "\n").encode("utf-8"), sync=True)
     _fsync(index_dir)
     return final
 
 
+def _exists(path: Path) -> bool:
+    try:
+        os.lstat(path)
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def _intact(generation: Path) -> bool:
+    try:
+        verify_generation(generation)
+        return True
+    except GenerationDamaged:
+        return False
+
+
 def verify_generation(generation: Path) -> None:
-    """Raise GenerationDamaged unless every file matches its recorded size and CRC-32.
+    """Raise GenerationDamaged unless every file matches its recorded size and CRC-32,
+    and the manifest and passage offsets are well formed.
 
     The checksums file itself is covered by the generation's name, a hash of its bytes.
     GenerationFormatChanged says another version of winnow wrote it: rebuild it.
+    Checksums stop damage; the schema and bounds checks stop a crafted or foreign
+    generation whose checksums are valid.
     """
     try:
-        body = (generation / CHECKSUMS).read_bytes()
+        if not stat.S_ISDIR(os.lstat(generation).st_mode):
+            raise GenerationDamaged(f"{generation.name} is not a folder (a link is never followed)")
+        body = read_own(generation / CHECKSUMS)
         if generation.name != _generation_name(body):
             raise GenerationDamaged(f"{CHECKSUMS} does not match the generation's name")
         checksums = json.loads(body)
-        found = checksums.get("format", 1)  # format 1 had no "format" key
+        found = checksums.get("format", 1) if isinstance(checksums, dict) else None  # format 1 had no "format" key
         if found != CHECKSUMS_FORMAT:
             raise GenerationFormatChanged(f"checksums format {found!r}, this winnow reads {CHECKSUMS_FORMAT}")
-        for name, entry in checksums["files"].items():
+        files = checksums["files"]
+        for name, entry in files.items():
+            if not _plain_name(name):
+                raise GenerationDamaged(f"{CHECKSUMS} names {name!r}, which is not a file of the generation")
             path = generation / name
-            if path.stat().st_size != entry["size"] or file_crc32(path) != entry["crc32"]:
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise GenerationDamaged(f"{name} is not a regular file")
+            if info.st_size != entry["size"] or file_crc32(path) != entry["crc32"]:
                 raise GenerationDamaged(f"{name} does not match its checksum")
-    except (OSError, ValueError, TypeError, AttributeError, KeyError) as error:
+        _check_contents(generation, files)
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
+        # RecursionError: JSON nested thousands deep, which json.loads cannot parse
         raise GenerationDamaged(f"cannot check its files: {error}") from None
+
+
+def _plain_name(name) -> bool:
+    return (isinstance(name, str) and name not in ("", ".", "..") and "/" not in name
+            and os.sep not in name and "\0" not in name)
+
+
+def _check_contents(generation: Path, files: dict) -> None:
+    """Schema of manifest.json and bounds of passages.offsets.npy (each read in O(sources + passages))."""
+    if "manifest.json" in files:
+        problem = manifest_problem(json.loads(read_own(generation / "manifest.json")))
+        if problem:
+            raise GenerationDamaged(f"manifest.json is not one winnow wrote: {problem}")
+    if "passages.offsets.npy" in files:
+        offsets = np.load(generation / "passages.offsets.npy", allow_pickle=False)
+        size = files.get("passages.jsonl", {}).get("size")
+        if (offsets.dtype != np.int64 or offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0
+                or np.any(offsets[1:] < offsets[:-1]) or (size is not None and offsets[-1] != size)):
+            raise GenerationDamaged("passages.offsets.npy does not describe passages.jsonl")
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def manifest_problem(manifest) -> str | None:
+    """What is wrong with a generation's manifest.json, or None: what every reader relies on."""
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    if not isinstance(manifest.get("settings"), dict):
+        return '"settings" is not an object'
+    for field, hashes in (("sources", (str,)), ("skipped", (str, type(None)))):
+        entries = manifest.get(field)
+        if not isinstance(entries, list):
+            return f'"{field}" is not a list'
+        for entry in entries:
+            if not (isinstance(entry, dict) and isinstance(entry.get("source"), str)
+                    and isinstance(entry.get("sha256"), hashes)):
+                return f'an entry of "{field}" lacks "source" or "sha256": {str(entry)[:80]}'
+            if field == "skipped" and not isinstance(entry.get("reason"), str):
+                return f'an entry of "skipped" lacks "reason": {str(entry)[:80]}'
+    counts = manifest.get("counts")
+    if not (isinstance(counts, dict) and all(_is_count(counts.get(k)) for k in ("sources", "passages", "duplicates_dropped"))):
+        return '"counts" is not three counts (sources, passages, duplicates_dropped)'
+    topic = manifest.get("topic_terms")
+    if not (isinstance(topic, list) and all(isinstance(t, str) for t in topic)):
+        return '"topic_terms" is not a list of terms'
+    return None
+
+
+def passage_problem(passage) -> str | None:
+    """What is wrong with a passage read back from passages.jsonl, or None.
+
+    Passages are read by offset only for the hits (the corpus is never parsed at
+    query time), so they are checked as they are read.
+    """
+    for name in ("passage_id", "source", "section", "text"):
+        if not isinstance(getattr(passage, name, None), str):
+            return f"a passage's {name} is not text"
+    sources = getattr(passage, "sources", None)
+    if not (isinstance(sources, (tuple, list)) and all(isinstance(s, str) for s in sources)):
+        return "a passage's sources are not a list of names"
+    return None
 
 
 def _generation_name(checksums_body: bytes) -> str:
@@ -178,14 +530,18 @@ def _generation_name(checksums_body: bytes) -> str:
 
 
 def current_generation(index_dir: str | Path) -> Path | None:
-    """The live generation folder, or None if there is no index yet."""
-    pointer = Path(index_dir) / "CURRENT"
+    """The live generation folder, or None if there is no index yet (or CURRENT names none of ours)."""
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        name = read_own(Path(index_dir) / "CURRENT", MAX_POINTER_BYTES).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
+    if not (name.startswith("gen-") and _plain_name(name)):
+        return None
     path = Path(index_dir) / name
-    return path if name.startswith("gen-") and "/" not in name and path.is_dir() else None
+    try:
+        return path if stat.S_ISDIR(os.lstat(path).st_mode) else None
+    except OSError:
+        return None
 
 
 def tidy(index_dir: Path, keep: set[str]) -> None:
@@ -195,13 +551,13 @@ def tidy(index_dir: Path, keep: set[str]) -> None:
     for path in index_dir.iterdir():
         name = path.name
         if name.startswith((".tmp-", ".old-")) or (name.startswith("gen-") and name not in keep):
-            shutil.rmtree(path, ignore_errors=True)
-        elif name.startswith((".CURRENT-", ".stats-", ".dedupe-")):
-            path.unlink(missing_ok=True)
+            _remove_entry(path)
+        elif name.startswith((".CURRENT-", ".stats-", ".dedupe-")) or (name.startswith(".") and name.endswith(".tmp")):
+            _remove_entry(path)
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
     try:
         os.fsync(fd)
     finally:
@@ -215,36 +571,48 @@ def read_stats(index_dir: Path) -> tuple[dict, int | None]:
     """({source name: {size, mtime_ns, sha256}}, when written) from stats.json; empty if unusable."""
     path = Path(index_dir) / "stats.json"
     try:
-        written_ns = path.stat().st_mtime_ns
-        stats = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(stats, dict):
+        written_ns = os.lstat(path).st_mtime_ns
+        stats = json.loads(read_own(path))
+        if isinstance(stats, dict) and all(isinstance(v, dict) for v in stats.values()):
             return stats, written_ns
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         pass
     return {}, None
 
 
 def write_stats(index_dir: Path, stats: dict) -> None:
-    tmp = Path(index_dir) / f".stats-{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, Path(index_dir) / "stats.json")
+    write_own(Path(index_dir) / "stats.json", json.dumps(stats, sort_keys=True).encode("utf-8"))
 
 
 def read_dedupe_cache(index_dir: Path, settings_key: str) -> dict:
-    """{group signature: verdicts} of the last build with these settings; empty if unusable."""
+    """{group signature: verdicts} of the last build with these settings; empty if unusable.
+
+    Like a cache entry, the file is a header line with the sha256 of its body: verdicts
+    changed on disk are never reused. A group whose verdicts are not each None or a
+    list of source names is left out (ingest then deduplicates it again).
+    """
     try:
-        cached = json.loads((Path(index_dir) / "dedupe.json").read_text(encoding="utf-8"))
+        header, _, body = read_own(Path(index_dir) / "dedupe.json").partition(b"\n")
+        head = json.loads(header)
+        if not isinstance(head, dict) or head.get("sha256") != hashlib.sha256(body).hexdigest():
+            return {}
+        cached = json.loads(body)
         if isinstance(cached, dict) and cached.get("key") == settings_key and isinstance(cached.get("groups"), dict):
-            return cached["groups"]
-    except (OSError, ValueError):
+            return {signature: verdicts for signature, verdicts in cached["groups"].items()
+                    if isinstance(verdicts, list) and all(_is_verdict(v) for v in verdicts)}
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         pass
     return {}
 
 
+def _is_verdict(value) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(s, str) for s in value))
+
+
 def write_dedupe_cache(index_dir: Path, settings_key: str, groups: dict) -> None:
-    tmp = Path(index_dir) / f".dedupe-{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"key": settings_key, "groups": groups}, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, Path(index_dir) / "dedupe.json")
+    body = json.dumps({"key": settings_key, "groups": groups}, ensure_ascii=False).encode("utf-8")
+    header = json.dumps({"sha256": hashlib.sha256(body).hexdigest()}).encode("ascii")
+    write_own(Path(index_dir) / "dedupe.json", header + b"\n" + body)
 
 
 # --- the per-source cache ------------------------------------------------------------------
@@ -255,6 +623,10 @@ class SourceCache:
 
     A class because it owns a folder and remembers which entries the current build used,
     so that the others can be removed afterwards.
+
+    An entry is one header line, {"key", "sha256" of the body}, then the body: an entry
+    changed on disk (even into other valid JSON) fails its checksum and is rebuilt,
+    never reused. A `cache` that is a link is never read through nor pruned through.
     """
 
     def __init__(self, index_dir: Path, settings_key: str) -> None:
@@ -262,35 +634,86 @@ class SourceCache:
         self.folder_name = str(self.folder)
         self.settings_key = settings_key
         self.used: set[str] = set()
+        self._owned = False
 
     def key(self, kind: str, sha256: str) -> str:
         return hashlib.sha256(f"{self.settings_key}\n{kind}\n{sha256}".encode()).hexdigest()
 
+    def _readable(self) -> bool:
+        """The cache folder is a real folder (checked once per build)."""
+        if not self._owned:
+            try:
+                self._owned = stat.S_ISDIR(os.lstat(self.folder).st_mode)
+            except OSError:
+                return False
+        return self._owned
+
     def get(self, kind: str, sha256: str) -> dict | None:
-        """The cached entry, or None if missing or unreadable (it is then rebuilt)."""
+        """The cached entry, or None if missing, damaged or malformed (it is then rebuilt)."""
+        if not self._readable():
+            return None
         key = self.key(kind, sha256)
         try:
-            with open(os.path.join(self.folder_name, key + ".json"), "rb") as handle:  # no Path: hot loop
-                entry = json.loads(handle.read())
-        except (OSError, ValueError):
+            data = read_own(os.path.join(self.folder_name, key + ".json"))  # no Path: hot loop
+            header, _, body = data.partition(b"\n")
+            head = json.loads(header)
+            if (not isinstance(head, dict) or head.get("key") != key
+                    or head.get("sha256") != hashlib.sha256(body).hexdigest()):
+                return None
+            entry = json.loads(body)
+        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
             return None
-        if not isinstance(entry, dict) or entry.get("key") != key:
+        if entry_problem(entry) is not None:
             return None
         self.used.add(key)
         return entry
 
     def put(self, kind: str, sha256: str, entry: dict) -> None:
         key = self.key(kind, sha256)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({**entry, "key": key}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.folder / f"{key}.json")
+        if not self._owned:
+            own_folder(self.folder)  # a link or a file named cache is removed, not written through
+            self._owned = True
+        body = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        header = json.dumps({"key": key, "sha256": hashlib.sha256(body).hexdigest()}).encode("ascii")
+        write_own(self.folder / f"{key}.json", header + b"\n" + body)
         self.used.add(key)
 
     def prune(self) -> None:
         """Drop entries the last build did not use (call under the lock, after a commit)."""
-        if not self.folder.is_dir():
+        if not self._readable():
+            if _exists(self.folder):
+                _remove_entry(self.folder)  # a link named cache: the link goes, its target stays
             return
         for path in self.folder.iterdir():
             if path.stem not in self.used or path.name.startswith("."):
-                path.unlink(missing_ok=True)
+                _remove_entry(path)
+
+
+def entry_problem(entry) -> str | None:
+    """What is wrong with the shape of a cache entry (what ingest.assemble relies on), or None."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("documents"), list):
+        return "no documents"
+    for document in entry["documents"]:
+        if not (isinstance(document, dict) and isinstance(document.get("source"), (str, type(None)))
+                and isinstance(document.get("title_tokens"), str) and isinstance(document.get("sections"), list)):
+            return "a document lacks source, title_tokens or sections"
+        for section in document["sections"]:
+            if not isinstance(section, dict):
+                return "a section is not an object"
+            sentences, words, tokens = section.get("sentences"), section.get("words"), section.get("tokens")
+            counts, packs = section.get("key_counts"), section.get("packs")
+            if not (isinstance(section.get("heading"), str) and isinstance(section.get("heading_tokens"), str)
+                    and all(isinstance(x, list) for x in (sentences, words, tokens, counts, packs))
+                    and len(sentences) == len(words) == len(tokens) == len(counts)
+                    and all(isinstance(x, str) for x in sentences) and all(isinstance(x, str) for x in tokens)
+                    and all(_is_count(x) for x in words) and all(_is_count(x) for x in counts)):
+                return "a section's fields are missing or of unequal length"
+            n = len(sentences)
+            if not all(isinstance(g, list) and all(_is_count(i) and i < n for i in g) for g in packs):
+                return "a section's packs point past its sentences"
+            try:
+                if len(base64.b64decode(section.get("key_hashes"), validate=True)) != 8 * sum(counts):
+                    return "a section's key hashes do not match their counts"
+            except (TypeError, ValueError):
+                return "a section's key hashes are not base64"
+    return None

@@ -456,3 +456,688 @@ def test_status_check_reports_without_updating(folders):
     info = json.loads(result.stdout)
     assert info["added"] == ["later.txt"] and not info["up_to_date"] and "updated" not in info
     assert "later.txt" not in indexed_sources(index)
+
+
+# --- issue 12: safe with any folder and any index -------------------------------------------------
+# Every case ends in bounded time with a correct answer, or one clear line on stderr and a
+# non-zero exit; never a traceback, a hang, a change outside the index folder or a wrong index.
+# Cases that could hang run in a subprocess with a timeout, so a regression fails instead of
+# stalling the suite.
+
+HANG_TIMEOUT = 120  # seconds: generous for a slow CI machine, far below "forever"
+
+
+def cli_run(*args: str, timeout: float = HANG_TIMEOUT, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The CLI in its own process, as a user runs it; a hang is a test failure, not a stall."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], env=full_env, capture_output=True,
+                          timeout=timeout)
+
+
+def no_traceback(result) -> None:
+    out = result.stdout + result.stderr
+    text = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
+    assert "Traceback" not in text, text
+
+
+def fresh_generation_name(sources: Path, tmp_path: Path) -> str:
+    """The generation a fresh build of these sources writes (its name is a hash of its bytes)."""
+    from pipeline.ingest import build_index
+
+    fresh = tmp_path / "fresh-index"
+    shutil.rmtree(fresh, ignore_errors=True)
+    build_index(sources, fresh)
+    return current_generation(fresh).name
+
+
+def reseal(generation: Path) -> Path:
+    """Give a hand-edited generation valid checksums and a matching name, and make it live:
+    a crafted or foreign index, which checksums alone cannot tell from a good one."""
+    import zlib
+
+    files = {}
+    for path in sorted(generation.iterdir()):
+        if path.name != "checksums.json":
+            data = path.read_bytes()
+            files[path.name] = {"size": len(data), "crc32": zlib.crc32(data), "sha256": hashlib.sha256(data).hexdigest()}
+    body = json.dumps({"format": 2, "files": files}, indent=1, sort_keys=True).encode()
+    (generation / "checksums.json").write_bytes(body)
+    renamed = generation.rename(generation.parent / f"gen-{hashlib.sha256(body).hexdigest()[:16]}")
+    (generation.parent / "CURRENT").write_text(renamed.name + "\n")
+    return renamed
+
+
+# Hangs ---------------------------------------------------------------------------------------------
+
+
+def test_a_fifo_in_the_sources_is_skipped_not_read(folders):
+    sources, index = folders
+    os.mkfifo(sources / "pipe.txt")
+    result = cli_run("build", "--sources", str(sources), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    assert b"warning: skipped pipe.txt: not a regular file (a FIFO)" in result.stderr
+    assert indexed_sources(index) == {"good.txt"}
+
+
+@pytest.mark.parametrize("device, name", [("/dev/zero", "zero.txt"), ("/dev/urandom", "rand.html")])
+def test_a_link_to_a_device_is_skipped_even_when_links_are_followed(folders, device, name):
+    sources, index = folders
+    os.symlink(device, sources / name)
+    result = cli_run("build", "--sources", str(sources), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    assert f"warning: skipped {name}: link leads outside the sources folder".encode() in result.stderr
+    result = cli_run("build", "--follow-links", "--sources", str(sources), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    assert f"warning: skipped {name}: not a regular file (a device)".encode() in result.stderr
+    assert indexed_sources(index) == {"good.txt"}
+
+
+def test_a_term_table_with_no_empty_slot_is_rebuilt_not_looped(folders, tmp_path):
+    import numpy as np
+
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    generation = current_generation(index)
+    table = np.load(generation / "term_table.npy")
+    np.save(generation / "term_table.npy", np.where(table < 0, 0, table).astype(np.int32))
+    reseal(generation)
+    result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "zzqqxx unknownword")
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert b"term_table has no empty slot" in result.stderr and b"rebuilding" in result.stderr
+    assert json.loads(result.stdout) == []
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+def _hold_lock(index: Path) -> int:
+    """Hold the index lock from this process, as a stopped build would (never releasing it)."""
+    index.mkdir(exist_ok=True)
+    fd = os.open(index / ".lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def test_ask_answers_from_the_live_index_while_a_stuck_build_holds_the_lock(folders):
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    fd = _hold_lock(index)
+    try:
+        started = time.monotonic()
+        result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "HMGCR")
+        assert time.monotonic() - started < 30
+        assert result.returncode == 0, result.stderr
+        assert f"The index is being updated by pid {os.getpid()}; answering from the current index".encode() \
+            in result.stderr
+        assert json.loads(result.stdout)[0]["source"] == "good.txt"
+        # Asked to wait, it waits that long, then answers the same way.
+        started = time.monotonic()
+        waited = cli_run("ask", "--wait", "1.5", "--json", "--sources", str(sources), "--index", str(index), "HMGCR")
+        assert time.monotonic() - started >= 1.5
+        assert waited.returncode == 0 and b"being updated" in waited.stderr, waited.stderr
+        # A build cannot do its job without the lock: one line, exit 1, after the wait it was given.
+        build = cli_run("build", "--wait", "1", "--sources", str(sources), "--index", str(index))
+        assert build.returncode == 1
+        lines = build.stderr.decode().strip().splitlines()
+        assert lines[-1].startswith("Error: the index in") and f"pid {os.getpid()} after 1 s" in lines[-1]
+        assert "--wait" in lines[-1]
+        no_traceback(build)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert "two.txt" in {h["source"] for h in json.loads(ask(folders, "--json", "creatine kinase").stdout)}
+
+
+def test_ask_with_no_index_waits_a_bounded_time_for_a_stuck_build(folders):
+    sources, index = folders
+    fd = _hold_lock(index)
+    try:
+        result = cli_run("ask", "--wait", "1", "--sources", str(sources), "--index", str(index), "HMGCR")
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert result.returncode == 1
+    assert result.stderr.decode().strip().splitlines()[-1].startswith("Error: the index in")
+    no_traceback(result)
+
+
+def test_ask_during_a_stopped_build_answers_from_the_live_generation(folders):
+    """A real build process, stopped with SIGSTOP while it holds the lock."""
+    from pipeline.store import lock_holder
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from pages_corpus import write_corpus
+
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    write_corpus(sources / "bulk", 120)
+    build = _cli("build", "--sources", str(sources), "--index", str(index))
+    try:
+        deadline = time.monotonic() + 60
+        while lock_holder(index) != str(build.pid) and time.monotonic() < deadline and build.poll() is None:
+            time.sleep(0.01)  # until the build holds the lock and has written its pid
+        assert lock_holder(index) == str(build.pid)
+        build.send_signal(signal.SIGSTOP)
+        result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "HMGCR")
+        assert result.returncode == 0, result.stderr
+        assert f"being updated by pid {build.pid}".encode() in result.stderr
+        assert json.loads(result.stdout)[0]["source"] == "good.txt"
+    finally:
+        build.send_signal(signal.SIGCONT)
+        build.communicate(timeout=HANG_TIMEOUT)
+    assert build.returncode == 0
+
+
+# Tracebacks ----------------------------------------------------------------------------------------
+
+
+def _refuse_writes(monkeypatch, code: int) -> None:
+    """Every open for writing fails with `code`, as on a read-only medium (EROFS) or a full disk.
+
+    Mounting a read-only file system or a tiny tmpfs needs privileges CI may lack; this
+    fails the same system calls winnow makes, so the same code paths run.
+    """
+    import errno as errno_module
+
+    real_open, real_mkdir = os.open, os.mkdir
+    writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT
+
+    def fake_open(path, flags, *args, **kwargs):
+        if flags & writing:
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def fake_mkdir(path, *args, **kwargs):
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(os, "open", fake_open)
+    monkeypatch.setattr(os, "mkdir", fake_mkdir)
+    del errno_module, real_mkdir
+
+
+def test_a_read_only_index_still_answers_and_a_stale_one_says_why(folders, monkeypatch):
+    import errno
+
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    with monkeypatch.context() as patch:
+        _refuse_writes(patch, errno.EROFS)
+        up_to_date = ask(folders, "--json", "HMGCR")
+        assert up_to_date.exit_code == 0 and up_to_date.stderr == ""
+        assert json.loads(up_to_date.stdout)[0]["source"] == "good.txt"
+        (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+        stale = ask(folders, "--json", "HMGCR")
+        assert stale.exit_code == 0, stale.output
+        assert "the file system is read-only; answering from the current index" in stale.stderr
+        assert json.loads(stale.stdout)[0]["source"] == "good.txt"
+        build = run("build", "--sources", str(sources), "--index", str(index))
+        assert build.exit_code == 1
+        assert build.stderr.strip().splitlines()[-1] == (
+            f"Error: cannot write the index in {index}: the file system is read-only")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions; the EROFS test covers the path")
+def test_a_read_only_index_folder_through_the_cli(folders):
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    os.chmod(index, 0o555)
+    try:
+        result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "HMGCR")
+    finally:
+        os.chmod(index, 0o755)
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert b"answering from the current index" in result.stderr
+
+
+def test_a_full_disk_gives_one_line_and_keeps_the_live_index(folders, monkeypatch):
+    """A 5 MB tmpfs needs mount privileges; numpy's short-write error is raised instead, from
+    the same call that hit it on the tmpfs (np.save while writing a generation)."""
+    import numpy as np
+
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    live = current_generation(index)
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+
+    def short_write(*args, **kwargs):
+        raise OSError("2860 requested and 496 written")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(np, "save", short_write)
+        build = run("build", "--sources", str(sources), "--index", str(index))
+        assert build.exit_code == 1
+        assert build.stderr.strip().splitlines()[-1] == (
+            f"Error: cannot write the index in {index}: 2860 requested and 496 written (is the disk full?)")
+        answer = ask(folders, "--json", "HMGCR")
+        assert answer.exit_code == 0, answer.output
+        assert "is the disk full?); answering from the current index" in answer.stderr
+    assert current_generation(index) == live
+    assert not list(index.glob(".tmp-*"))
+    assert ask(folders, "--json", "creatine kinase").exit_code == 0  # space again: the refresh goes through
+    assert "two.txt" in indexed_sources(index)
+
+
+def test_enospc_on_a_small_write_is_a_clear_message(folders, monkeypatch):
+    """ENOSPC from os.write (stats, cache entries, CURRENT) instead of a tmpfs."""
+    import errno
+
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    real_write = os.write
+
+    def full(fd, data):
+        if os.fstat(fd).st_size + len(data) > 0 and not os.isatty(fd) and fd > 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "write", full)
+        build = run("build", "--sources", str(sources), "--index", str(index))
+    assert build.exit_code == 1
+    assert build.stderr.strip().splitlines()[-1] == f"Error: cannot write the index in {index}: the disk is full"
+    assert not [p for p in index.rglob("*.tmp")]
+    Searcher(current_generation(index))
+
+
+@pytest.mark.parametrize("plant", ["folder", "dev-null", "outside-file", "dangling", "fifo"])
+def test_a_lock_that_is_not_a_plain_file_is_replaced_never_followed(folders, tmp_path, plant):
+    sources, index = folders
+    index.mkdir()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    lock = index / ".lock"
+    if plant == "folder":
+        lock.mkdir()
+        (lock / "inside.txt").write_text("x")
+    elif plant == "dev-null":
+        os.symlink("/dev/null", lock)
+    elif plant == "outside-file":
+        os.symlink(outside, lock)
+    elif plant == "dangling":
+        os.symlink(tmp_path / "created-by-winnow.txt", lock)
+    else:
+        os.mkfifo(lock)
+    result = cli_run("build", "--sources", str(sources), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert outside.read_text() == "precious\n"
+    assert not (tmp_path / "created-by-winnow.txt").exists()
+    assert lock.is_file() and not lock.is_symlink()
+    assert indexed_sources(index) == {"good.txt"}
+
+
+def _edit_manifest(generation: Path, edit) -> None:
+    manifest = json.loads((generation / "manifest.json").read_text())
+    edit(manifest)
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _passage_text_a_list(generation: Path) -> None:
+    import numpy as np
+
+    lines = (generation / "passages.jsonl").read_bytes().splitlines(keepends=True)
+    record = json.loads(lines[0])
+    record["text"] = [record["text"]]
+    lines[0] = json.dumps(record).encode() + b"\n"
+    (generation / "passages.jsonl").write_bytes(b"".join(lines))
+    offsets = np.cumsum([0] + [len(line) for line in lines]).astype(np.int64)
+    np.save(generation / "passages.offsets.npy", offsets)
+
+
+def _term_table_out_of_range(generation: Path) -> None:
+    import numpy as np
+
+    table = np.load(generation / "term_table.npy")
+    table[np.flatnonzero(table >= 0)[0]] = 1_000_000
+    np.save(generation / "term_table.npy", table)
+
+
+CRAFTED = {
+    "topic_terms-5": lambda g: _edit_manifest(g, lambda m: m.update(topic_terms=5)),
+    "topic_terms-null": lambda g: _edit_manifest(g, lambda m: m.update(topic_terms=None)),
+    "sources-5": lambda g: _edit_manifest(g, lambda m: m.update(sources=5)),
+    "skipped-empty-entry": lambda g: _edit_manifest(g, lambda m: m.update(skipped=[{}])),
+    "source-without-sha256": lambda g: _edit_manifest(g, lambda m: m["sources"][0].pop("sha256")),
+    "term_table-out-of-range": _term_table_out_of_range,
+    "passage-text-a-list": _passage_text_a_list,
+}
+
+
+@pytest.mark.parametrize("craft", sorted(CRAFTED))
+@pytest.mark.parametrize("command", [["ask", "--json", "HMGCR antibodies"], ["passages", "--json"], ["status"],
+                                     ["build"]])
+def test_a_crafted_index_with_valid_checksums_is_rebuilt(folders, tmp_path, craft, command):
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    generation = current_generation(index)
+    CRAFTED[craft](generation)
+    reseal(generation)
+    result = cli_run(*command, "--sources", str(sources), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    if craft == "passage-text-a-list" and command[0] in ("status", "build"):
+        # Passages are checked as they are read (the corpus is never parsed whole to open
+        # an index); status and build read none, so the first command that does rebuilds.
+        command = ["ask", "--json", "HMGCR antibodies"]
+        result = cli_run(*command, "--sources", str(sources), "--index", str(index))
+        assert result.returncode == 0, result.stderr
+    assert b"damaged" in result.stderr and b"rebuilding" in result.stderr, result.stderr
+    if command[0] == "ask":
+        assert json.loads(result.stdout)[0]["source"] == "good.txt"
+        assert isinstance(json.loads(result.stdout)[0]["text"], str)
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+def test_a_crafted_passage_is_caught_by_eval_too(folders, tmp_path):
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    generation = current_generation(index)
+    _passage_text_a_list(generation)
+    reseal(generation)
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"question": "what antibodies", "answers": ["HMGCR"]}) + "\n")
+    result = cli_run("eval", str(questions), "--json", "--sources", str(sources), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    assert b"damaged" in result.stderr
+    assert json.loads(result.stdout)["metrics"]["Success@1"] == 1.0
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_latin1_terminal_never_crashes(folders, as_json):
+    sources, index = folders
+    (sources / "cafe.txt").write_text("The café owner → took statins 🧬 and developed a necrotizing myopathy "
+                                      "with muscle weakness over several months.\n")
+    args = ["--json"] if as_json else []
+    result = cli_run("ask", *args, "--sources", str(sources), "--index", str(index), "café",
+                     env={"PYTHONIOENCODING": "latin-1"})
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    out = result.stdout.decode("latin-1")
+    if as_json:
+        assert json.loads(out)[0]["text"].startswith("The café owner → took statins 🧬")
+    else:
+        assert "**café** owner \\u2192 took statins \\ud83e\\uddec" in out
+
+
+# Silently wrong ------------------------------------------------------------------------------------
+
+
+def test_a_cache_entry_changed_into_other_valid_json_is_not_reused(folders, tmp_path):
+    sources, index = folders
+    (sources / "steroids.txt").write_text("Since steroids alone rarely suffice, most patients also receive "
+                                          "methotrexate or IVIG.\n")
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    changed = 0
+    for entry in (index / "cache").iterdir():
+        data = entry.read_bytes()
+        if b"Since steroids" in data:
+            entry.write_bytes(data.replace(b"Since steroids", b"SincX stXroids").replace(b"steroid", b"stXroid"))
+            changed += 1
+    assert changed == 1
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+    assert "SincX" not in (current_generation(index) / "passages.jsonl").read_text()
+    check = run("status", "--check", "--json", "--sources", str(sources), "--index", str(index))
+    assert json.loads(check.stdout)["up_to_date"]
+
+
+# Outside the index folder ----------------------------------------------------------------------------
+
+
+def test_a_cache_that_links_outside_is_never_pruned_through(folders, tmp_path):
+    sources, index = folders
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.json").write_text("{}")
+    (outside / "notes.txt").write_text("mine")
+    index.mkdir()
+    os.symlink(outside, index / "cache")
+    for args in (["build"], ["build", "--full"]):
+        result = run(*args, "--sources", str(sources), "--index", str(index))
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.json", "notes.txt"]
+    assert (index / "cache").is_dir() and not (index / "cache").is_symlink()
+    assert indexed_sources(index) == {"good.txt"}
+
+
+def test_links_in_the_index_folder_are_never_followed(folders, tmp_path):
+    """stats.json, dedupe.json, CURRENT and a generation that are links: replaced, targets untouched."""
+    sources, index = folders
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    for name in ("stats.json", "dedupe.json"):
+        (index / name).unlink()
+        os.symlink(outside, index / name)
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    assert outside.read_text() == "precious\n"
+    assert not (index / "stats.json").is_symlink()
+    # A generation that is a link to a copy elsewhere is not one of ours: rebuilt, the copy left alone.
+    copy = tmp_path / "copy"
+    live = current_generation(index)
+    shutil.copytree(live, copy)
+    shutil.rmtree(live)
+    os.symlink(copy, live)
+    result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "HMGCR")
+    assert result.returncode == 0, result.stderr
+    assert copy.is_dir() and len(list(copy.iterdir())) > 5
+    assert not current_generation(index).is_symlink()
+    # CURRENT as a link to a device: read bounded, never hangs; replaced on the rebuild.
+    (index / "CURRENT").unlink()
+    os.symlink("/dev/zero", index / "CURRENT")
+    result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "HMGCR")
+    assert result.returncode == 0, result.stderr
+    assert not (index / "CURRENT").is_symlink()
+
+
+def test_links_out_of_the_sources_folder_are_skipped_unless_followed(folders, tmp_path):
+    sources, index = folders
+    outside = tmp_path / "elsewhere"
+    (outside / "deep").mkdir(parents=True)
+    for i in range(30):
+        (outside / "deep" / f"f{i}.conf").write_text("x")
+    (outside / "page.txt").write_text("An outside page says rituximab depletes B cells in refractory myopathy.\n")
+    os.symlink(outside, sources / "etc")
+    os.symlink(outside / "page.txt", sources / "linked.txt")
+    (sources / "inner").mkdir()
+    os.symlink(sources / "good.txt", sources / "inner" / "same.txt")  # inside: followed
+    result = run("build", "--sources", str(sources), "--index", str(index))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: skipped etc/: link leads outside the sources folder (pass --follow-links to follow it)",
+        "warning: skipped linked.txt: link leads outside the sources folder (pass --follow-links to follow it)",
+    ]
+    assert indexed_sources(index) == {"good.txt", "inner/same.txt"}
+    followed = run("ask", "--follow-links", "--json", "--sources", str(sources), "--index", str(index), "rituximab")
+    assert followed.exit_code == 0, followed.output
+    assert {h["source"] for h in json.loads(followed.stdout)} & {"linked.txt", "etc/page.txt"}
+    assert {"linked.txt", "etc/page.txt"} <= indexed_sources(index)
+
+
+def test_hidden_files_and_folders_are_reported_once_each(folders):
+    sources, index = folders
+    (sources / ".hidden.txt").write_text("A hidden page about statins.\n")
+    (sources / ".git").mkdir()
+    for i in range(5):
+        (sources / ".git" / f"obj{i}.txt").write_text("x")
+    result = run("build", "--sources", str(sources), "--index", str(index))
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: skipped .git/: hidden folder (its name starts with a dot)",
+                        "warning: skipped .hidden.txt: hidden file (its name starts with a dot)"]
+
+
+def test_control_characters_from_sources_never_reach_the_terminal(folders, tmp_path):
+    sources, index = folders
+    evil = "Evil page \x1b]0;PWNED\x07 says statins cause \x1b[31mred\x1b[0m muscle weakness \u009b2J in adults.\n"
+    (sources / "evil.txt").write_text(evil)
+    (sources / "name\x1b[2J.png").write_bytes(b"x")
+    raw = set("\x1b\x07\u009b")
+    plain = ask(folders, "statins weakness")
+    assert plain.exit_code == 0
+    assert not raw & set(plain.stdout) and not raw & set(plain.stderr)
+    assert "\\x1b]0;PWNED\\x07" in plain.stdout and "\\x9b2J" in plain.stdout  # shown, escaped
+    assert "skipped name\\x1b[2J.png" in plain.stderr
+    as_json = ask(folders, "--json", "statins weakness")
+    assert not raw & set(as_json.stdout)
+    assert "\x1b]0;PWNED\x07" in json.loads(as_json.stdout)[0]["text"]  # the data itself is unchanged
+    for args in ([], ["--json"]):
+        cleaned = run("clean", *args, str(sources / "evil.txt"))
+        assert cleaned.exit_code == 0 and "PWNED" in cleaned.stdout
+        assert not raw & set(cleaned.stdout)
+    listed = run("passages", "--sources", str(sources), "--index", str(index))
+    assert "PWNED" in listed.stdout and not raw & set(listed.stdout)
+
+
+# Crash window -------------------------------------------------------------------------------------------
+
+
+def test_a_full_rebuild_of_unchanged_sources_never_takes_the_live_generation_away(folders, monkeypatch):
+    """At every rename and removal of a same-content rebuild, CURRENT names an intact generation,
+    so a kill at any of those moments leaves an index that opens (no rebuild from scratch)."""
+    import pipeline.store as store
+
+    sources, index = folders
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    live = current_generation(index)
+    checked = []
+
+    def checking(operation):
+        def wrapper(*args, **kwargs):
+            store.verify_generation(store.current_generation(index))  # raises if the live one is gone
+            checked.append(operation.__name__)
+            return operation(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(store.os, "rename", checking(os.rename))
+    monkeypatch.setattr(store.os, "replace", checking(os.replace))
+    monkeypatch.setattr(store, "remove_tree", checking(store.remove_tree), raising=False)
+    result = run("build", "--full", "--sources", str(sources), "--index", str(index))
+    assert result.exit_code == 0, result.output
+    assert checked and current_generation(index) == live
+
+
+# Lost content -------------------------------------------------------------------------------------------
+
+
+def test_a_text_with_a_stray_nul_byte_is_indexed_without_it(folders):
+    sources, index = folders
+    (sources / "nul.txt").write_bytes(b"Rituximab depletes B cells\x00 in refractory necrotizing myopathy.\n")
+    result = ask(folders, "--json", "rituximab")
+    assert result.exit_code == 0, result.output
+    hit = json.loads(result.stdout)[0]
+    assert hit["source"] == "nul.txt" and "\x00" not in hit["text"] and "B cells in" in hit["text"]
+    assert "nul.txt" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["clean", "{fifo}"], ["clean", "/dev/zero"], ["ask", "-f", "/dev/zero"]])
+def test_fifos_and_devices_given_as_arguments_end(folders, tmp_path, command):
+    sources, index = folders
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    args = [a.replace("{fifo}", str(fifo)) for a in command]
+    if command[0] == "ask":
+        args += ["--sources", str(sources), "--index", str(index)]
+    result = cli_run(*args)
+    no_traceback(result)
+    if command[0] == "clean":
+        assert result.returncode == 0 and b"not a regular file" in result.stderr, result.stderr
+    else:
+        assert result.returncode == 2 and b"longer than" in result.stderr, result.stderr
+
+
+def test_dedupe_verdicts_changed_on_disk_are_not_reused(folders, tmp_path):
+    sources, index = folders
+    (sources / "copy.txt").write_text(GOOD + "A second sentence keeps this page from being only a copy of another.\n")
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    data = (index / "dedupe.json").read_bytes()
+    assert b"null" in data  # the copied sentence was dropped once
+    (index / "dedupe.json").write_bytes(data.replace(b"null", b'["copy.txt"]'))  # still valid JSON
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+def test_a_huge_sparse_source_is_skipped_without_reading_it_all(folders):
+    """A 1 TB file that takes no disk: the size limit skips it, and fingerprinting it stops
+    after MAX_SOURCE_BYTES + 1 bytes instead of reading a terabyte of zeros."""
+    sources, index = folders
+    try:
+        with open(sources / "huge.txt", "wb") as handle:
+            handle.truncate(1 << 40)
+    except OSError as error:
+        pytest.skip(f"this file system has no 1 TB sparse files ({error})")
+    result = cli_run("build", "--sources", str(sources), "--index", str(index), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert b"warning: skipped huge.txt: larger than 8 MB" in result.stderr
+    assert indexed_sources(index) == {"good.txt"}
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _deep_manifest(generation: Path) -> None:
+    manifest = (generation / "manifest.json").read_text()
+    (generation / "manifest.json").write_text(manifest.replace('"settings": {', f'"deep": {_nested(100_000)}, "settings": {{', 1))
+
+
+def _deep_passage(generation: Path) -> None:
+    import numpy as np
+
+    lines = (generation / "passages.jsonl").read_bytes().splitlines(keepends=True)
+    lines[0] = _nested(100_000).encode() + b"\n"
+    (generation / "passages.jsonl").write_bytes(b"".join(lines))
+    np.save(generation / "passages.offsets.npy", np.cumsum([0] + [len(line) for line in lines]).astype(np.int64))
+
+
+@pytest.mark.parametrize("craft", [_deep_manifest, _deep_passage], ids=["manifest", "passage"])
+def test_json_nested_too_deep_in_an_index_is_damage_not_a_crash(folders, tmp_path, craft):
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    generation = current_generation(index)
+    craft(generation)
+    reseal(generation)
+    for command in (["ask", "--json", "HMGCR"], ["passages", "--json"]):
+        result = cli_run(*command, "--sources", str(sources), "--index", str(index))
+        assert result.returncode == 0, result.stderr
+        no_traceback(result)
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+def test_a_cache_entry_nested_too_deep_is_rebuilt(folders, tmp_path):
+    sources, index = folders
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    (entry,) = (index / "cache").iterdir()
+    header = json.loads(entry.read_bytes().partition(b"\n")[0])
+    body = _nested(100_000).encode()
+    entry.write_bytes(json.dumps({**header, "sha256": hashlib.sha256(body).hexdigest()}).encode() + b"\n" + body)
+    (index / "stats.json").write_text('{"good.txt": ' + _nested(100_000) + "}")
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    result = cli_run("build", "--sources", str(sources), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["CURRENT", "stats.json", "dedupe.json"])
+def test_a_folder_where_an_index_file_belongs_is_replaced(folders, tmp_path, name):
+    sources, index = folders
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    target = index / name
+    target.unlink()
+    target.mkdir()
+    (target / "inside.txt").write_text("x")
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    result = cli_run("ask", "--json", "--sources", str(sources), "--index", str(index), "creatine kinase")
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert json.loads(result.stdout)[0]["source"] == "two.txt"
+    assert target.is_file()
+    assert current_generation(index).name == fresh_generation_name(sources, tmp_path)

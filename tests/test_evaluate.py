@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import shutil
 from pathlib import Path
@@ -204,3 +205,109 @@ def test_eval_gate_on_independent_question_sets(seed_index, name, count):
 def test_eval_has_help():
     result = CliRunner().invoke(cli.main, ["eval", "--help"])
     assert result.exit_code == 0 and "BEIR" in result.output and "--run" in result.output
+
+
+# --- bad question sets: one line naming the file, the line and what is wrong (issue 12) -------------
+
+
+def _eval_error(args, tmp_path) -> str:
+    result = CliRunner().invoke(cli.main, ["eval", *args, "--sources", str(ROOT / "seeds"),
+                                           "--index", str(tmp_path / "index")], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("line, what", [
+    ('{"question": "q?", "answers": ["x"], "sources": 7}', '"sources" must be a string or a list of strings, not a number'),
+    ('{"question": "q?", "answers": 7}', '"answers" must be a string or a list of strings, not a number'),
+    ('{"question": "q?", "answers": ["x"], "id": {"a": 1}}', '"id" must be a string or a number, not an object'),
+    ('{"question": 5, "answers": ["x"]}', 'each line needs "question"'),
+    ('[1, 2]', "not a JSON object but a list"),
+    ('{broken', "not JSON"),
+])
+def test_a_bad_question_line_names_file_and_line(tmp_path, line, what):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "what antibodies", "answers": ["HMGCR"]}\n\n' + line + "\n")
+    message = _eval_error([str(questions)], tmp_path)
+    assert f"{questions}:3: " in message and what in message
+
+
+def test_a_binary_question_file_names_the_line(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_bytes(b'{"question": "a", "answers": ["b"]}\n\x89PNG\r\n\x1a\n\xff\xfe\x00')
+    message = _eval_error([str(questions)], tmp_path)
+    assert f"{questions}:2: not UTF-8 text" in message
+
+
+@pytest.mark.parametrize("bad, what", [
+    (b'{broken\n', "not JSON"),
+    (b'{"_id": "q1", "text": 5}\n', '"text" of query q1 must be a string, not a number'),
+    (b'{"text": "no id"}\n', 'a query needs "_id"'),
+    (b'\x00\x01\x02\xff\xfe binary\n', "not UTF-8 text"),
+])
+def test_a_bad_beir_query_names_file_and_line(beir, tmp_path, bad, what):
+    queries = beir / "queries.jsonl"
+    queries.write_bytes(queries.read_bytes() + bad)
+    message = _eval_error([str(beir)], tmp_path)
+    assert f"{queries}:4: " in message and what in message
+
+
+def test_space_separated_and_trec_qrels_are_read_like_tsv(beir, tmp_path):
+    def report():
+        result = CliRunner().invoke(cli.main, ["eval", str(beir), "--index", str(tmp_path / "index"), "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    tab = report()
+    qrels = beir / "qrels" / "test.tsv"
+    qrels.write_text("query-id corpus-id score\n1 d1 1\n2  d3 1\n3 d2 1\n")
+    assert report() == tab and tab["questions"] == 3
+    qrels.write_text("1 0 d1 1\n2 0 d3 1\n3 0 d2 1\n")  # TREC: qid iter docid rel
+    assert report() == tab
+
+
+@pytest.mark.parametrize("content, what", [
+    ("query-id\tcorpus-id\tscore\n1\td1\n", "test.tsv:2: expected 3 columns"),
+    ("1\td1\tyes\n", "test.tsv:1: score 'yes' is not a whole number"),
+    ("query-id\tcorpus-id\tscore\n", "holds no judgments"),
+])
+def test_bad_qrels_are_rejected_clearly(beir, tmp_path, content, what):
+    (beir / "qrels" / "test.tsv").write_text(content)
+    assert what in _eval_error([str(beir)], tmp_path)
+
+
+def test_a_fifo_as_question_set_is_refused_not_read(tmp_path):
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "q.jsonl"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, str(ROOT / "cli.py"), "eval", str(fifo), "--index",
+                             str(tmp_path / "index")], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1 and "not a regular file" in result.stderr, result.stderr
+
+
+def test_an_eval_folder_planted_as_a_link_is_not_written_through(beir, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "index").mkdir()
+    os.symlink(outside, tmp_path / "index" / "eval")
+    result = CliRunner().invoke(cli.main, ["eval", str(beir), "--index", str(tmp_path / "index"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert list(outside.iterdir()) == []
+    assert not (tmp_path / "index" / "eval").is_symlink()
+
+
+def test_qrels_judging_a_missing_query_name_the_line(beir, tmp_path):
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\td1\t1\n9\td2\t1\n")
+    message = _eval_error([str(beir)], tmp_path)
+    assert "test.tsv:3: judges query 9, which" in message and "queries.jsonl lacks" in message
+
+
+def test_a_question_line_nested_too_deep_is_an_error_not_a_crash(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    assert f"{questions}:1: JSON nested too deeply" in _eval_error([str(questions)], tmp_path)

@@ -384,8 +384,13 @@ def test_damaged_index_raises_index_format_error(tmp_path, damage, message):
 def test_out_of_range_doc_numbers_raise_index_format_error_on_search(tmp_path, query):
     build_small()[1].save(tmp_path)
     docs = np.load(tmp_path / "post_docs.npy")
-    np.save(tmp_path / "post_docs.npy", docs + 10_000)  # same size: load cannot tell
-    index = BM25Index.load(tmp_path)
+    np.save(tmp_path / "post_docs.npy", docs + 10_000)  # same size: only a bounds check can tell
+    with pytest.raises(IndexFormatError, match="post_docs hold numbers out of range"):
+        BM25Index.load(tmp_path)
+    # An index held in memory is not checked on load: the search guard still answers.
+    index = build_small()[1]
+    index._post_docs = index._post_docs + 10_000
+    index._dense_rows = {}
     with pytest.raises(IndexFormatError, match="damaged"):
         index.search(query, 10)
     with pytest.raises(IndexFormatError, match="damaged"):
@@ -394,4 +399,27 @@ def test_out_of_range_doc_numbers_raise_index_format_error_on_search(tmp_path, q
 
 def test_load_of_empty_directory_says_what_is_missing(tmp_path):
     with pytest.raises(IndexFormatError, match="meta.json is missing"):
+        BM25Index.load(tmp_path)
+
+
+def test_a_term_table_without_an_empty_slot_is_rejected_and_never_loops(tmp_path):
+    """A crafted table with every slot taken: load says so, and a probe in memory still ends."""
+    index = build_small()[1]
+    index.save(tmp_path)
+    table = np.load(tmp_path / "term_table.npy")
+    np.save(tmp_path / "term_table.npy", np.where(table < 0, 0, table).astype(np.int32))
+    with pytest.raises(IndexFormatError, match="no empty slot"):
+        BM25Index.load(tmp_path)
+    index._term_table = np.where(index._term_table < 0, 0, index._term_table).astype(np.int32)
+    assert index._term_number("zzqqxx-never-seen") == -1  # ends after one probe per slot
+    assert index.df("zzqqxx-never-seen") == 0
+
+
+@pytest.mark.parametrize("bad", [-5, 10_000])
+def test_term_table_entries_out_of_range_are_rejected(tmp_path, bad):
+    build_small()[1].save(tmp_path)
+    table = np.load(tmp_path / "term_table.npy")
+    table[np.flatnonzero(table >= 0)[0]] = bad
+    np.save(tmp_path / "term_table.npy", table)
+    with pytest.raises(IndexFormatError, match="term_table holds term numbers out of range"):
         BM25Index.load(tmp_path)

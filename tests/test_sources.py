@@ -41,3 +41,89 @@ def test_missing_sources_folder_is_a_clear_error(tmp_path):
     (tmp_path / "f.txt").write_text("x")
     with pytest.raises(SourcesError, match="is a file"):
         discover(tmp_path / "f.txt")
+
+
+# --- only regular files, links kept inside, dot-files reported (issue 12) ----------------------------
+
+
+def test_a_stray_nul_is_dropped_not_a_reason_to_skip():
+    assert decode(b"Statins can hurt muscles.\x00 Rarely.\n") == "Statins can hurt muscles. Rarely.\n"
+
+
+def test_fifos_sockets_and_devices_are_reported_not_read(tmp_path):
+    import os
+    import socket
+
+    (tmp_path / "good.txt").write_text("x")
+    os.mkfifo(tmp_path / "pipe.txt")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "sock.md"))
+    os.symlink("/dev/null", tmp_path / "null.txt")
+    try:
+        warnings = []
+        found = discover(tmp_path, warnings.append, follow_links=True)
+    finally:
+        server.close()
+    assert [s.rel for s in found] == ["good.txt"]
+    assert sorted(warnings) == ["skipped null.txt: not a regular file (a device)",
+                                "skipped pipe.txt: not a regular file (a FIFO)",
+                                "skipped sock.md: not a regular file (a socket)"]
+
+
+def test_a_file_swapped_for_a_fifo_after_discovery_is_skipped_without_blocking(tmp_path):
+    import os
+
+    from pipeline.sources import file_fingerprint, read_bytes
+
+    (tmp_path / "page.txt").write_text("x")
+    (source,) = discover(tmp_path)
+    (tmp_path / "page.txt").unlink()
+    os.mkfifo(tmp_path / "page.txt")  # opening it for reading would wait for a writer forever
+    for read in (read_bytes, file_fingerprint):
+        with pytest.raises(SkipSource, match="not a regular file"):
+            read(source)
+
+
+def test_links_leading_outside_are_followed_only_when_asked(tmp_path):
+    import os
+
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "a.txt").write_text("x")
+    (root / "own.txt").write_text("x")
+    os.symlink(outside, root / "out")
+    os.symlink(outside / "sub" / "a.txt", root / "file.txt")
+    os.symlink(root / "own.txt", root / "alias.txt")  # inside the folder: always followed
+    warnings = []
+    assert [s.rel for s in discover(root, warnings.append)] == ["alias.txt", "own.txt"]
+    assert len(warnings) == 2 and all("link leads outside the sources folder" in w for w in warnings)
+    assert [s.rel for s in discover(root, follow_links=True)] == ["alias.txt", "file.txt", "out/sub/a.txt", "own.txt"]
+
+
+def test_hidden_files_and_folders_are_reported(tmp_path):
+    (tmp_path / ".draft.md").write_text("x")
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "a.txt").write_text("x")
+    warnings = []
+    assert discover(tmp_path, warnings.append) == []
+    assert warnings == ["skipped .cache/: hidden folder (its name starts with a dot)",
+                        "skipped .draft.md: hidden file (its name starts with a dot)"]
+
+
+def test_a_folder_nested_deeper_than_the_recursion_limit_is_walked(tmp_path):
+    import sys
+
+    chain = [tmp_path / "d"]
+    for _ in range(sys.getrecursionlimit() + 200):
+        chain.append(chain[-1] / "d")
+    for folder in chain:
+        folder.mkdir()  # one level at a time: os.makedirs recurses too
+    (chain[-1] / "deep.txt").write_text("x")
+    try:
+        (found,) = discover(tmp_path)
+        assert found.rel.endswith("/d/deep.txt")
+    finally:  # pytest's own clean-up of old temporary folders recurses as well
+        (chain[-1] / "deep.txt").unlink()
+        for folder in reversed(chain):
+            folder.rmdir()

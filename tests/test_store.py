@@ -128,3 +128,111 @@ def test_cache_ignores_garbled_entries(tmp_path):
     (tmp_path / "cache" / f"{cache.key('text', 'abc')}.json").write_text('{"documents": [')
     assert cache.get("text", "abc") is None
     assert SourceCache(tmp_path, "other settings").get("text", "abc") is None
+
+
+# --- nothing followed, nothing unbounded, nothing reused unchecked (issue 12) ------------------------
+
+
+def test_read_own_refuses_links_and_fifos(tmp_path):
+    from pipeline.store import read_own
+
+    (tmp_path / "real").write_text("x")
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    os.mkfifo(tmp_path / "fifo")
+    assert read_own(tmp_path / "real") == b"x"
+    for name in ("link", "fifo"):
+        with pytest.raises(OSError):
+            read_own(tmp_path / name)
+
+
+def test_write_own_replaces_a_link_instead_of_writing_through_it(tmp_path):
+    from pipeline.store import write_own
+
+    target = tmp_path / "outside.txt"
+    target.write_text("precious")
+    (tmp_path / "index").mkdir()
+    os.symlink(target, tmp_path / "index" / "stats.json")
+    write_own(tmp_path / "index" / "stats.json", b"{}")
+    assert target.read_text() == "precious"
+    assert (tmp_path / "index" / "stats.json").read_bytes() == b"{}"
+    assert not (tmp_path / "index" / "stats.json").is_symlink()
+    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == ["stats.json"]  # no temporary left
+
+
+def test_cache_entries_are_checksummed_and_shape_checked(tmp_path):
+    from pipeline.store import entry_problem
+
+    cache = SourceCache(tmp_path, "settings")
+    entry = {"documents": [{"source": None, "title_tokens": "t", "sections": [{
+        "heading": "", "heading_tokens": "", "sentences": ["Since steroids help."], "words": [3],
+        "packs": [[0]], "tokens": ["sinc steroid help"], "key_hashes": "AAAAAAAAAAA=", "key_counts": [1]}]}]}
+    assert entry_problem(entry) is None
+    cache.put("text", "abc", entry)
+    assert cache.get("text", "abc") == entry
+    path = tmp_path / "cache" / f"{cache.key('text', 'abc')}.json"
+    path.write_bytes(path.read_bytes().replace(b"Since steroids", b"SincX stXroids"))  # still valid JSON
+    assert cache.get("text", "abc") is None
+    bad = json.loads(json.dumps(entry))
+    bad["documents"][0]["sections"][0]["packs"] = [[5]]
+    assert "packs" in entry_problem(bad)
+
+
+def test_a_lock_wait_is_bounded(tmp_path):
+    from pipeline.store import LockTimeout
+
+    with IndexLock(tmp_path):
+        started = time.monotonic()
+        result = []
+
+        def second():
+            try:
+                with IndexLock(tmp_path, wait=0.5):
+                    result.append("got it")
+            except LockTimeout as error:
+                result.append(error)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(10)
+    assert isinstance(result[0], LockTimeout) and 0.5 <= time.monotonic() - started < 10
+    assert f"pid {os.getpid()}" in str(result[0])
+
+
+def test_manifest_problems_are_named():
+    from pipeline.store import manifest_problem
+
+    good = {"settings": {}, "sources": [{"source": "a.txt", "sha256": "00"}],
+            "skipped": [{"source": "b.png", "sha256": None, "reason": "unknown"}],
+            "counts": {"sources": 1, "passages": 2, "duplicates_dropped": 0}, "topic_terms": ["myopathi"]}
+    assert manifest_problem(good) is None
+    for change, words in [({"topic_terms": 5}, "topic_terms"), ({"topic_terms": None}, "topic_terms"),
+                          ({"sources": 5}, '"sources" is not a list'), ({"skipped": [{}]}, '"skipped"'),
+                          ({"sources": [{"source": "a.txt"}]}, '"sources" lacks'),
+                          ({"counts": {"sources": -1}}, "counts"), ({"settings": []}, "settings")]:
+        assert words in manifest_problem({**good, **change}), change
+
+
+def test_recommitting_the_live_content_keeps_the_live_folder(tmp_path):
+    live = _generation(tmp_path, "content")
+    inode = os.stat(live).st_ino
+    again = _generation(tmp_path, "content")
+    assert again == live and os.stat(again).st_ino == inode  # the same folder, never moved away
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_remove_tree_handles_a_tree_deeper_than_the_recursion_limit_and_keeps_link_targets(tmp_path):
+    import sys
+
+    from pipeline.store import remove_tree
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("x")
+    top = tmp_path / "top"
+    folder = top
+    for _ in range(sys.getrecursionlimit() + 200):
+        folder = folder / "d"
+        folder.mkdir(parents=folder.parent == top)
+    os.symlink(outside, folder / "link")
+    remove_tree(top)
+    assert not top.exists() and (outside / "keep.txt").exists()
