@@ -240,22 +240,24 @@ def test_control_characters_never_reach_the_text():
 
 def test_the_model_is_plain_numbers_for_these_features():
     data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
-    assert data["features"] == list(FEATURES) and data["page"]["features"] == list(PAGE_FEATURES)
-    assert 0 < data["threshold"] < 1 and 0 < data["page"]["threshold"] < 1 and len(data["trees"]) >= 50
+    assert data["blocks"]["features"] == list(FEATURES) and data["page"]["features"] == list(PAGE_FEATURES)
+    for part in ("blocks", "page"):
+        assert 0 < data[part]["threshold"] < 1 and len(data[part]["trees"]) >= 50
+        assert all(isinstance(v, (int, float)) for tree in data[part]["trees"] for v in tree["threshold"])
     assert data["meta"]["trained_by"] == "python -m pipeline.clean.train"
 
 
 def test_a_model_for_other_features_is_refused():
     data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
-    data["features"] = data["features"][:-1]
+    data["blocks"]["features"] = data["blocks"]["features"][:-1]
     with pytest.raises(scorer.ModelMismatch):
         scorer.from_dict(data)
 
 
 def test_scoring_walks_the_trees_as_written():
     """The vectorised walk gives exactly what walking each tree by hand gives."""
-    m = scorer.load()
-    rows = [[(i * 7 + j * 3) % 5 / 2 for j in range(len(FEATURES))] for i in range(20)]
+    m = scorer.load().blocks
+    rows = [[(i * 7 + j * 3) % 5 / 2 for j in range(len(FEATURES))] for i in range(20)]  # exact in float32
 
     def by_hand(row):
         total = 0.0

@@ -68,8 +68,10 @@ def _folded(text: str) -> str:
 def _invented_words(document: Document, source: str) -> list[str]:
     """Words of the document that do not occur in the source (see the module docstring)."""
     letters = _NOT_ALNUM.sub("", _folded(source))
+    # Text on either side of an inline tag ("0<span>The") renders as one word.
+    untagged = _NOT_ALNUM.sub("", _folded(re.sub(r"<[^<>]*>", "", source)))
     words = _WORD.findall(_folded(document.title + "\n" + document.text))
-    return [w for w in words if w not in letters]
+    return [w for w in words if w not in letters and w not in untagged]
 
 
 def _check(document, source: str) -> None:

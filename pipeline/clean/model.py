@@ -50,7 +50,8 @@ class Trees:
         """The ensemble's log-odds for each row."""
         if not len(rows):
             return np.zeros(0)
-        x = np.asarray(rows, dtype=np.float64)
+        # scikit-learn's trees compare float32 features with their thresholds: so do we.
+        x = np.asarray(rows, dtype=np.float32).astype(np.float64)
         n, (trees, size) = len(x), self.feature.shape
         # Nodes are numbered across all trees (tree * size + node), so one gather per level
         # walks every tree for every row; leaves point at themselves.
@@ -69,6 +70,7 @@ class Trees:
     def contributions(self, row: list[float]) -> list[tuple[str, float]]:
         """Each feature's share of one row's log-odds (Saabas), largest magnitude first."""
         totals = [0.0] * len(self.names)
+        row = np.asarray(row, dtype=np.float32).astype(np.float64).tolist()
         for t in range(self.feature.shape[0]):
             node = 0
             while self.feature[t, node] >= 0:

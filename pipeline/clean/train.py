@@ -204,7 +204,7 @@ def export(model, threshold: float, names) -> dict:
         t = estimator.tree_
         trees.append({
             "feature": [int(f) if l >= 0 else -1 for f, l in zip(t.feature, t.children_left)],
-            "threshold": [round(float(x), 6) for x in t.threshold],
+            "threshold": [float(x) for x in t.threshold],  # exact: a rounded split moves rows across it
             "left": [int(x) for x in t.children_left], "right": [int(x) for x in t.children_right],
             "value": [round(float(v), 6) for v in t.value[:, 0, 0]],
         })
