@@ -209,12 +209,13 @@ def test_labeled_pages_gate(name):
 
 
 def test_every_block_has_a_verdict_with_a_reason():
-    raw = (SEEDS / "000_c69c18c8cd78b24d.txt").read_text(encoding="utf-8")
+    nav = "Home | News | Sport | Weather | Contact\nShare on Facebook | Share on Twitter | Email\nSign in | Subscribe\n"
+    raw = nav + "\n".join(ARTICLE) + "\n" + nav + "Cookie policy | Privacy policy | Terms of use\n"
     page, judged = explain(raw, "text")
-    assert "page score" in page and "judged block by block" in page
+    assert page.startswith("page score ")
     assert judged and all(j.verdict.by and j.verdict.reason for j in judged)
     dropped = [j for j in judged if not j.verdict.keep]
-    assert dropped, "a wiki mirror has furniture to drop"
+    assert dropped and all(not j.block.text.endswith(".") for j in dropped), "menus go, sentences stay"
     model_drops = [j for j in dropped if j.verdict.by == "model"]
     assert all(any(name in j.verdict.reason for name in FEATURES) for j in model_drops)
 

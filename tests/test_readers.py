@@ -70,3 +70,9 @@ def test_front_matter_is_not_text_and_a_rule_is_not_front_matter():
     assert meta == {"title": "T"} and [b.text for b in blocks] == ["Body text here."]
     meta, blocks = markdown.read("---\n\nNot front matter, a rule then text.")
     assert meta == {} and "Not front matter, a rule then text." in [b.text for b in blocks]
+
+
+def test_a_long_run_with_pipes_in_it_is_prose_not_a_table_row():
+    run = " ".join([PARAGRAPH] * 6) + " Home | News | Sport | Contact " + PARAGRAPH
+    blocks = text.read(run)
+    assert [b.kind for b in blocks] == [Kind.PARAGRAPH]

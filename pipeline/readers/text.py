@@ -25,6 +25,8 @@ WRAP_FULL_SHARE = 0.5  # of non-final lines within WRAP_SLACK_SHARE of the width
 WRAP_SLACK_SHARE = 0.25  # textwrap leaves up to a long word's length free at the end of a line
 WIDTH_PERCENTILE = 0.95  # a few long lines (URLs, tables) do not set the width
 HEADING_MAX_WORDS = 12
+# A longer line with pipes in it is prose that quotes a menu (a run-together dump), not a row.
+ROW_MAX_CHARS = 400
 
 # Bullets and numbers that open a list entry: "- ", "* ", "• ", "1. ", "2) ", "a) ".
 _BULLET_RE = re.compile(r"[-*+•·▪◦‣●○■□►▸–—](?=\s)|\d{1,3}[.)](?=\s)|[a-zA-Z][.)](?=\s)")
@@ -73,7 +75,9 @@ def _kind_of(line: str) -> Kind:
 
 
 def _is_row(line: str) -> bool:
-    """A table row: cells split by pipes or by wide gaps of spaces or tabs."""
+    """A table row: cells split by pipes or by wide gaps of spaces or tabs, and short."""
+    if len(line) > ROW_MAX_CHARS:
+        return False
     if line.count("|") >= 2 or (line.startswith("|") and line.endswith("|")):
         return True
     return "\t" in line or line.count(_COLUMN_GAP) >= 2 and len(line.split()) >= 3 and _gapped_cells(line) >= 3
