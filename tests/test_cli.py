@@ -15,7 +15,10 @@ from cli import main
 from .conftest import ROOT, SEEDS
 
 
-SEED_NOISE_KEPT: set[str] = set()  # filled from the measured state below
+# Seed furniture the learned cleaner still keeps, so a query for it finds it (see README, Measured).
+SEED_NOISE_KEPT = {"weight loss program Ozempic", "advertise", "email updates search results",
+                   "tax-exempt charitable organization", "join us Saturday Eastern Time", "Found inside book",
+                   "medical advice disclaimer"}
 
 
 def run(*args, env=None):

@@ -246,6 +246,12 @@ def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
 
 # --- assembly ---------------------------------------------------------------------------
 
+TITLE_MAX_WORDS = 12  # a first line this short without a final stop names the page
+
+
+def _is_title_line(text: str) -> bool:
+    return 0 < len(text.split()) <= TITLE_MAX_WORDS and text[-1] not in ".!?:;,"
+
 
 def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     """The kept blocks as a Document: a section per kept heading, paragraphs in order.
@@ -255,6 +261,8 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     kept block when it is a heading.
     """
     kept = [j.block for j in judged if j.verdict.keep]
+    if kept and kept[0].kind is Kind.PARAGRAPH and _is_title_line(kept[0].text):
+        kept[0] = Block(Kind.HEADING, kept[0].text, level=1)  # a text file's first line, short and unstopped
     if not title and kept and kept[0].kind is Kind.HEADING:
         title = kept[0].text
     sections: list[Section] = []
