@@ -13,6 +13,7 @@ from pipeline.blocks import Block, Kind
 from pipeline.clean import CleanOptions, clean_blocks, clean_html, clean_markdown, clean_text, explain
 from pipeline.clean import model as scorer
 from pipeline.clean.features import FEATURES, PAGE_FEATURES
+from pipeline.readers import text as text_reader
 
 from .conftest import PAGES, ROOT, SEEDS
 
@@ -284,3 +285,14 @@ def test_scoring_walks_the_trees_as_written():
 def test_cleaning_is_deterministic():
     raw = (SEEDS / "001_29c12b9494eedbdc.txt").read_text(encoding="utf-8")
     assert clean_text(raw).text == clean_text(raw).text
+
+
+def test_a_page_is_never_emptied():
+    """Even when the scorer would drop every block, a page's prose stays (by the guard)."""
+    page = "Home | News | Contact\n\n" + "\n\n".join(ARTICLE) + "\n\nShare | Email\n"
+    judged = clean_blocks(text_reader.read(page),
+                          CleanOptions(threshold=1.1))
+    kept = {j.block.text: j.verdict.by for j in judged if j.verdict.keep}
+    assert set(ARTICLE) <= set(kept)
+    only_menus = clean_blocks([Block(Kind.PARAGRAPH, "Home | News | Contact")], CleanOptions(threshold=1.1))
+    assert [j.verdict.by for j in only_menus] == ["guard"]  # the best block of a page with no prose

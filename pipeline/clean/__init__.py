@@ -7,7 +7,9 @@
                                            dropped; every other block is scored by the learned
                                            model (model.json, trained by train.py) on its shape,
                                            statistics, position and repetition
-                           4. tidy         a heading with nothing kept under it goes
+                                           (3b. a page is never emptied: if nothing else stays,
+                                           its prose-shaped blocks do)
+                           4. tidy         a heading whose blocks were all dropped goes with them
     assemble(...)          the kept blocks as a Document: sections under headings
 
 `clean_text`, `clean_markdown` and `clean_html` read a format (pipeline.readers) and run
@@ -30,7 +32,7 @@ from .features import FEATURES, PAGE_FEATURES, page_features, page_summary
 # paragraph a writer made: each of its sentences is judged alone. Prose paragraphs
 # rarely pass eight sentences; spun pages are one run of hundreds.
 RUN_MIN_SENTENCES = 10
-RUN_MIN_CHARS = 1200  # cheaper pre-check before splitting into sentences
+RUN_MIN_CHARS = 600  # cheaper pre-check before splitting into sentences (ten short ones)
 # On a page that reads as clean text, a block goes only when the model is sure it is
 # furniture: under this score. On the train split's dumps that still removes 42% of the
 # noise words while keeping 99.6% of the content ones (bench: python -m pipeline.clean.train).
@@ -204,7 +206,25 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
             verdict = Verdict(False, "model", f"content score {p:.2f} < {threshold:.2f} ({page_note}){why}",
                               float(p))
         judged.append(Judged(block, verdict))
-    return judged
+    return keep_prose_of_an_emptied_page(judged, by_block)
+
+
+_IS_PROSE = FEATURES.index("is_prose")
+
+
+def keep_prose_of_an_emptied_page(judged: list[Judged], by_block: dict) -> list[Judged]:
+    """3b. A page is never emptied: when no block but headings would stay, its prose-shaped
+    blocks (sentences of eight words or more, with a final stop and function words) stay,
+    or else its best-scored block."""
+    if any(j.verdict.keep and j.block.kind is not Kind.HEADING for j in judged):
+        return judged
+    scored = [(by_block[id(j.block)], i) for i, j in enumerate(judged)
+              if id(j.block) in by_block and j.block.kind is not Kind.HEADING and _HAS_WORD_RE.search(j.block.text)]
+    rescue = {i for (row, _), i in scored if row[_IS_PROSE]}
+    if scored and not rescue:
+        rescue = {max(scored, key=lambda item: (item[0][1], -item[1]))[1]}
+    return [Judged(j.block, Verdict(True, "guard", "the page would be emptied: its prose stays", j.verdict.score))
+            if i in rescue else j for i, j in enumerate(judged)]
 
 
 def page_reason(blocks: list[Block]) -> str:
