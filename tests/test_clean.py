@@ -296,3 +296,9 @@ def test_a_page_is_never_emptied():
     assert set(ARTICLE) <= set(kept)
     only_menus = clean_blocks([Block(Kind.PARAGRAPH, "Home | News | Contact")], CleanOptions(threshold=1.1))
     assert [j.verdict.by for j in only_menus] == ["guard"]  # the best block of a page with no prose
+
+
+def test_a_run_of_wordless_sentences_is_one_block():
+    """". " repeated is thousands of Punkt sentences: judged as one block, not one each."""
+    judged = clean_blocks([Block(Kind.PARAGRAPH, ARTICLE[0] + " " + ". " * 2000 + ARTICLE[1])])
+    assert len(judged) <= 4 and not any(j.verdict.keep for j in judged if not re.search(r"\w", j.block.text))

@@ -172,9 +172,23 @@ def split_runs(blocks: list[Block]) -> list[Block]:
             sentences = split_sentences(block.text)
             if len(sentences) >= RUN_MIN_SENTENCES:
                 out.extend(Block(Kind.SENTENCE, s, run=i, link_share=block.link_share, comments=block.comments)
-                           for s in sentences)
+                           for s in _join_wordless(sentences))
                 continue
         out.append(block)
+    return out
+
+
+def _join_wordless(sentences: list[str]) -> list[str]:
+    """Runs of "sentences" without a word ("...", ". . .") as one: one verdict, not thousands."""
+    out: list[str] = []
+    wordless = False
+    for sentence in sentences:
+        has_word = bool(_HAS_WORD_RE.search(sentence))
+        if out and not has_word and wordless:
+            out[-1] += " " + sentence
+        else:
+            out.append(sentence)
+        wordless = not has_word
     return out
 
 
