@@ -24,6 +24,8 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 
+from .clean import vocabulary
+
 # -- tuning values ------------------------------------------------------------------
 
 # trafilatura's own cap is 20 MB; past this we cut the markup rather than spend
@@ -103,31 +105,11 @@ NOISE_TAGS = (
 # `header` and `form` are noise only outside the main content: an <article> has its own
 # <header> with the title; ASP.NET pages wrap the whole body in one <form>.
 CONDITIONAL_NOISE_TAGS = ("header", "form")
-# Tokens of class/id values that mark noise. From readability-lxml `unlikelyCandidates`
-# (combx|comment|community|disqus|extra|foot|header|menu|remark|rss|shoutbox|sidebar|
-# sponsor|ad-break|agegate|pagination|pager|popup|tweet|twitter), trafilatura
-# settings/xpaths `DISCARD_*` (share, social, related, cookie, consent, newsletter,
-# breadcrumb) and jusText's cookie/consent bars. Matched as whole words of the value,
-# split on - _ space and camelCase, so "ad" hits "ad-slot" but not "header" or "load".
-NOISE_WORDS = (
-    "nav", "navbar", "navigation", "menu", "menubar", "breadcrumb", "breadcrumbs",
-    "header", "masthead", "footer", "foot", "colophon",
-    "sidebar", "side", "aside", "widget", "widgets", "rail",
-    "cookie", "cookies", "consent", "gdpr", "banner",
-    "share", "sharing", "social", "sharethis", "addthis", "tweet", "twitter", "facebook",
-    "related", "recommended", "recirculation", "more-stories", "outbrain", "taboola",
-    "comment", "comments", "disqus", "respond", "reply", "community",
-    "ad", "ads", "advert", "advertisement", "adsense", "sponsor", "sponsored", "promo",
-    "newsletter", "subscribe", "signup", "popup", "modal", "overlay",
-    "pagination", "pager", "skip", "toolbar", "tags", "tagcloud", "rss", "print",
-)
-# Exact class/id values we never drop even though a word matches (content wrappers).
-NOISE_EXEMPT_WORDS = ("content", "article", "main", "post", "entry", "body", "story", "text")
-# Short blocks containing these are site chrome (C4 policy phrases, jusText's "©").
-BOILERPLATE_PHRASES = (
-    "©", "all rights reserved", "terms of use", "privacy policy", "cookie policy",
-    "uses cookies", "use of cookies", "use cookies", "skip to content", "skip to main content",
-)
+# The markup vocabulary (class/id words of furniture, content wrappers) and the short
+# policy phrases live with the text vocabulary: one noise vocabulary for HTML and text.
+NOISE_WORDS = vocabulary.CLASS_WORDS
+NOISE_EXEMPT_WORDS = vocabulary.CONTENT_CLASS_WORDS
+BOILERPLATE_PHRASES = vocabulary.POLICY_PHRASES
 
 BLOCK_TAGS = (
     "p", "div", "section", "article", "main", "li", "dt", "dd", "tr", "td", "th",

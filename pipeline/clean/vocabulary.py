@@ -1,5 +1,9 @@
 """The one noise vocabulary, for HTML and text alike: words of page furniture on any site.
 
+UI_WORDS and UI_PHRASES are features of the learned block scorer (text of any format);
+CLASS_WORDS, CONTENT_CLASS_WORDS and POLICY_PHRASES are what pipeline/html.py prunes by
+(class and id values of furniture, and short policy lines of extracted pages).
+
 These are the words of interfaces, policies, sharing and ads that hold on any website,
 not phrases of any page we read. They are not bans: the learned scorer counts them in a
 block (a feature), and weighs the count by the block's shape and position, so "privacy
@@ -42,3 +46,29 @@ UI_PHRASES: frozenset[tuple[str, ...]] = frozenset(tuple(p.split()) for p in (
     "add to cart", "free shipping", "buy now", "shop now", "order now",
 ))
 MAX_PHRASE_WORDS = 3
+
+# Markup: tokens of class/id values that mark furniture (pipeline/html.py prunes those nodes). From readability-lxml `unlikelyCandidates`
+# (combx|comment|community|disqus|extra|foot|header|menu|remark|rss|shoutbox|sidebar|
+# sponsor|ad-break|agegate|pagination|pager|popup|tweet|twitter), trafilatura
+# settings/xpaths `DISCARD_*` (share, social, related, cookie, consent, newsletter,
+# breadcrumb) and jusText's cookie/consent bars. Matched as whole words of the value,
+# split on - _ space and camelCase, so "ad" hits "ad-slot" but not "header" or "load".
+CLASS_WORDS: tuple[str, ...] = (
+    "nav", "navbar", "navigation", "menu", "menubar", "breadcrumb", "breadcrumbs",
+    "header", "masthead", "footer", "foot", "colophon",
+    "sidebar", "side", "aside", "widget", "widgets", "rail",
+    "cookie", "cookies", "consent", "gdpr", "banner",
+    "share", "sharing", "social", "sharethis", "addthis", "tweet", "twitter", "facebook",
+    "related", "recommended", "recirculation", "more-stories", "outbrain", "taboola",
+    "comment", "comments", "disqus", "respond", "reply", "community",
+    "ad", "ads", "advert", "advertisement", "adsense", "sponsor", "sponsored", "promo",
+    "newsletter", "subscribe", "signup", "popup", "modal", "overlay",
+    "pagination", "pager", "skip", "toolbar", "tags", "tagcloud", "rss", "print",
+)
+# Exact class/id values we never drop even though a word matches (content wrappers).
+CONTENT_CLASS_WORDS: tuple[str, ...] = ("content", "article", "main", "post", "entry", "body", "story", "text")
+# Short extracted blocks containing these are site chrome (C4 policy phrases, jusText's "©").
+POLICY_PHRASES: tuple[str, ...] = (
+    "©", "all rights reserved", "terms of use", "privacy policy", "cookie policy",
+    "uses cookies", "use of cookies", "use cookies", "skip to content", "skip to main content",
+)
