@@ -13,8 +13,8 @@
     assemble(...)          the kept blocks as a Document: sections under headings
 
 `clean_text`, `clean_markdown` and `clean_html` read a format (pipeline.readers) and run
-the same passes; `explain_*` return every block with its verdict for `winnow clean
---explain`. Sources a user trusts (CleanOptions(trusted=True)) keep every block.
+the same passes; `explain` returns the page's verdict and every block with its own, for
+`winnow clean --explain`. Sources a user trusts (CleanOptions(trusted=True)) keep every block.
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ def clean_text(text: str, source: str = "", markdown: bool = False,
     """Plain text (or Markdown) -> Document."""
     if markdown:
         return clean_markdown(text, source, options)
-    return assemble(explain_text(text, options, explain=False), source)
+    from ..readers import text as text_reader
+
+    return assemble(clean_blocks(text_reader.read(text), options), source)
 
 
 def clean_markdown(text: str, source: str = "", options: CleanOptions = DEFAULT_OPTIONS) -> Document:
@@ -94,12 +96,6 @@ def clean_html(html: str, source: str = "", options: CleanOptions = DEFAULT_OPTI
 
     title, blocks = html_reader.read(html)
     return assemble(clean_blocks(blocks, options, extracted=True), source, title=_normalize(title))
-
-
-def explain_text(text: str, options: CleanOptions = DEFAULT_OPTIONS, explain: bool = True) -> list[Judged]:
-    from ..readers import text as text_reader
-
-    return clean_blocks(text_reader.read(text), options, explain)
 
 
 def read_blocks(text: str, kind: str) -> list[Block]:
@@ -276,9 +272,8 @@ def page_reason(blocks: list[Block]) -> str:
 
 def _why(model: scorer.Model, row: list[float]) -> str:
     """The features that pulled a block's score down most, with their values."""
-    against = [(name, value) for name, value in model.blocks.contributions(row) if value < 0][:REASON_FEATURES]
-    index = {name: i for i, name in enumerate(FEATURES)}
-    return ", ".join(f"{name}={row[index[name]]:.2g}" for name, _ in against) or "low prior"
+    against = [name for name, value in model.blocks.contributions(row) if value < 0][:REASON_FEATURES]
+    return ", ".join(f"{name}={row[FEATURES.index(name)]:.2g}" for name in against) or "low prior"
 
 
 def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
@@ -323,11 +318,15 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     heading = ""
     paragraphs: list[str] = []
     run = -1
+
+    def close_section() -> None:
+        # A heading with nothing under it (a name over a comment, a label) stays as text.
+        if paragraphs or heading:
+            sections.append(Section(heading, tuple(paragraphs or ([heading] if heading != title else []))))
+
     for block in kept:
         if block.kind is Kind.HEADING:
-            if paragraphs or heading:
-                # A heading with nothing under it (a name over a comment, a label) stays as text.
-                sections.append(Section(heading, tuple(paragraphs or ([heading] if heading != title else []))))
+            close_section()
             heading, paragraphs, run = block.text, [], -1
             continue
         if block.kind is Kind.SENTENCE and block.run == run and paragraphs:
@@ -335,8 +334,7 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
         else:
             paragraphs.append("- " + block.text if block.kind is Kind.ITEM else block.text)
         run = block.run if block.kind is Kind.SENTENCE else -1
-    if paragraphs or heading:
-        sections.append(Section(heading, tuple(paragraphs or ([heading] if heading != title else []))))
+    close_section()
     sections = [s for s in sections if s.paragraphs]
     words = sum(len(j.block.text.split()) for j in judged)
     kept_words = sum(len(j.block.text.split()) for j in judged if j.verdict.keep)

@@ -98,6 +98,4 @@ def _inline_text(token) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-        elif child.type == "html_inline":
-            continue
     return " ".join("".join(parts).split())
