@@ -342,8 +342,9 @@ _MARKER = re.compile(r"^\s*(?:#{1,6}\s+|(?:[-*+•]|\d{1,3}[.)])\s+)")
 
 
 def normalize(text: str) -> str:
-    """Whitespace runs -> one space, lower case, stripped."""
-    return _SPACE.sub(" ", text).strip().lower()
+    """Whitespace runs -> one space, lower case, stripped; U+FFFD (a failed decoding's mark,
+    which the cleaner drops as it drops control characters) dropped on both sides."""
+    return _SPACE.sub(" ", text.replace("\ufffd", "")).strip().lower()
 
 
 def normalize_output(doc_text: str) -> str:
@@ -454,9 +455,28 @@ def layout_wrapped(paragraphs: list[str], width: int = 72) -> str:
     return "\n\n".join("\n".join(_wrap(p, width)) for p in paragraphs) + "\n"
 
 
+# ASCII punctuation CommonMark gives a meaning inline (emphasis, links, code, HTML, entities,
+# tables, strikethrough) or at a line's start (headings, quotes, ordered-list numbers).
+_MD_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d{1,9}(?=[.)]))")
+
+
+def markdown_escaped(paragraph: str) -> str:
+    """A plain paragraph as Markdown that renders to exactly its text: "27." stays "27.",
+    "*skadoosh*" keeps its stars, "a <b> c" keeps its angle brackets."""
+    text = _MD_INLINE_SPECIAL.sub(r"\\\1", paragraph)
+    match = _MD_LINE_START.match(text)
+    if match and match.group(2)[0].isdigit():
+        end = match.end()
+        return text[:end] + "\\" + text[end:]  # "27." -> "27\."
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text, count=1)
+
+
 def layout_markdown(paragraphs: list[str], width: int = 80) -> str:
     """A short line (<= 10 words) without terminal punctuation before a longer paragraph ->
-    "## line"; runs of 2+ short lines -> "- " list items; other paragraphs wrapped at 80."""
+    "## line"; runs of 2+ short lines -> "- " list items; other paragraphs wrapped at 80.
+    Text is escaped (markdown_escaped) so that a Markdown reader shows the gold text itself."""
+    paragraphs = [markdown_escaped(p) for p in paragraphs]
     short = [len(p.split()) <= 10 for p in paragraphs]
     blocks: list[str] = []
     i = 0
@@ -550,104 +570,38 @@ def licence_files() -> list[tuple[str, str, Path]]:
     return chosen
 
 
-_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_HTML_LINE = re.compile(r"^\s*</?[a-zA-Z][^>]*>")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-_CODE_SPAN = re.compile(r"`+([^`]+)`+")
-_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+")
-_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-_TABLE_ROW = re.compile(r"^\s*\|")
-
-
-def markdown_inline_text(text: str) -> str:
-    """Markdown inline markup -> the text a reader sees (images dropped, links to their
-    text, emphasis and code spans unwrapped, HTML tags dropped, entities decoded)."""
-    import html as html_lib
-
-    text = _IMAGE.sub("", text)
-    text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _CODE_SPAN.sub(r"\1", text)
-    text = _TAG.sub("", text)
-    for _ in range(2):
-        text = _EMPHASIS.sub(r"\2", text)
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!>|])", r"\1", text)
-    return _SPACE.sub(" ", html_lib.unescape(text)).strip()
-
-
 def markdown_units(markdown: str) -> tuple[list[str], float]:
-    """(rendered headings, paragraphs, list items and quotes, share of lines that are code).
-    Code blocks (fenced or indented), HTML blocks, tables, reference definitions and
-    image-only lines are left out."""
-    lines = markdown.replace("\r\n", "\n").split("\n")
-    units: list[str] = []
-    current: list[str] = []
-    code_lines = 0
-    in_fence = False
-    in_list = False
-    prev_blank = True
+    """(rendered headings, paragraphs, list items and quotes, share of lines that are code),
+    as a CommonMark parser (markdown-it-py, tables on) reads the file. Code blocks (fenced or
+    indented), HTML blocks, tables, reference definitions and image-only paragraphs are
+    left out; images inside text are dropped, inline HTML tags too."""
+    from markdown_it import MarkdownIt
 
-    def flush():
-        if current:
-            text = markdown_inline_text(" ".join(current))
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown.replace("\r\n", "\n"))
+    units: list[str] = []
+    code_lines = 0
+    in_table = 0
+    for token in tokens:
+        if token.type in ("fence", "code_block") and token.map:
+            code_lines += token.map[1] - token.map[0]
+        elif token.type == "table_open":
+            in_table += 1
+        elif token.type == "table_close":
+            in_table -= 1
+        elif token.type == "inline" and not in_table:
+            text = _SPACE.sub(" ", "".join(_visible(child) for child in token.children or ())).strip()
             if _WORD.search(text):
                 units.append(text)
-            current.clear()
-
-    for line in lines:
-        if _FENCE.match(line):
-            flush()
-            in_fence = not in_fence
-            code_lines += 1
-            continue
-        if in_fence:
-            code_lines += 1
-            continue
-        if not line.strip():
-            flush()
-            prev_blank = True
-            continue
-        if prev_blank and not in_list and line.startswith(("    ", "\t")):
-            code_lines += 1  # indented code block (stays "code" until a blank line)
-            current.clear()
-            continue
-        if _SETEXT.match(line) and current:
-            flush()  # the lines above were a heading
-            prev_blank = False
-            continue
-        if _HTML_LINE.match(line) or _REF_DEF.match(line) or _TABLE_ROW.match(line):
-            flush()
-            prev_blank = False
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            flush()
-            current.append(heading.group(1))
-            flush()
-            in_list = False
-            prev_blank = False
-            continue
-        stripped = line.lstrip()
-        if stripped.startswith(">"):
-            stripped = stripped.lstrip("> ").strip()
-            line = stripped
-        if _ITEM_START.match(stripped):
-            flush()
-            in_list = True
-            current.append(_ITEM_START.sub("", stripped, count=1))
-        else:
-            if prev_blank and not line.startswith(" "):
-                in_list = False
-            current.append(stripped)
-        prev_blank = False
-    flush()
-    total = sum(1 for l in lines if l.strip()) or 1
+    total = sum(1 for line in markdown.split("\n") if line.strip()) or 1
     return units, code_lines / total
+
+
+def _visible(child) -> str:
+    if child.type in ("text", "code_inline"):
+        return child.content
+    if child.type in ("softbreak", "hardbreak"):
+        return " "
+    return ""  # markup, images, inline HTML
 
 
 def readme_texts() -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from bench.cleaning_data import (
     decode_html,
     expected_sentences,
     layout_markdown,
+    markdown_escaped,
     layout_oneline,
     layout_wrapped,
     markdown_units,
@@ -158,6 +159,19 @@ def test_layouts():
     md = layout_markdown(paragraphs)
     assert md.startswith("## Title line\n\nA long paragraph") and md.endswith("\n\n- one\n- two\n")
     assert max(len(line) for line in md.splitlines()) <= 80
+
+
+def test_the_markdown_layout_renders_back_to_the_gold_text():
+    paragraphs = ["27.", "HI FIVE!! *skadoosh* (that was the sound)", "a <b> c & d_e [1] `x` ~y~ | z",
+                  "- not a list", "# not a heading", "> not a quote", "1) not an item", "back\\slash"]
+    units, _ = markdown_units("\n\n".join(markdown_escaped(p) for p in paragraphs))
+    assert units == paragraphs
+    assert markdown_units(layout_markdown(["Shopping list", "A long paragraph " + "of words " * 10 + "ends *here*."]))[0] \
+        == ["Shopping list", "A long paragraph " + "of words " * 10 + "ends *here*."]
+
+
+def test_a_failed_decodings_mark_is_not_a_lost_sentence():
+    assert missing_sentences("I dont know.", ["I don\ufffdt know."]) == []
 
 
 def test_wrapping_never_starts_a_line_with_a_marker():
