@@ -3,18 +3,15 @@
 The cascade, in `html_to_blocks`:
 
 1. parse once with lxml and read the title;
-2. run trafilatura (fast mode, tables and headings kept) for the article body;
-3. if trafilatura found nothing, or little next to the page's own text, run winnow's
-   recall-oriented DOM pass instead (beautifulsoup4 + lxml, iterative, so any depth);
-   when trafilatura's answer stands, locate its paragraphs in the page, drop short
-   blocks it swept in after the article from another region (teasers, newsletter
-   prompts), and add the article's continuation from sibling regions of the same shape
-   (an article body cut into chunks around an ad: trafilatura keeps the first only);
+2. run trafilatura (with its readability and jusText fallbacks, comments, tables and
+   headings kept) for the article body;
+3. if trafilatura kept (nearly) nothing, or flattened the page into one block, run
+   winnow's recall-oriented DOM pass instead (beautifulsoup4 + lxml, iterative, so any
+   depth);
 4. normalise whitespace and drop empty and repeated blocks.
 
-trafilatura leads on article pages (ScrapingHub F1 0.96) but prunes list-ish,
-non-article pages (CleanEval) hard; the DOM pass keeps every text block that is not
-in a noise region and not link-dense, which is what those pages need.
+Passes that helped one labelled set and hurt another (sibling continuation, a small-page
+rescue, a kept-share check) are not here: bench/bench_clean.py measures each set.
 """
 
 from __future__ import annotations
@@ -33,51 +30,14 @@ from .clean import vocabulary
 MAX_HTML_CHARS = 8_000_000
 # trafilatura's own fallback (readability, jusText) when its main pass finds little.
 TRAFILATURA_FAST = False
-# Use the DOM pass when trafilatura keeps less than this share of the page's visible
-# text. Measured on ScrapingHub: trafilatura's short extractions of long pages are
-# right (gold bodies of 400-1,000 characters on pages of 5,000-12,000 keep 0.04-0.25),
-# and the DOM pass lost precision on every one of them at 0.10, so the share only
-# catches near-total misses.
-MIN_KEPT_SHARE = 0.03
-# ... or fewer characters than this: trafilatura returned a caption or nothing.
+# The DOM pass redoes a page when trafilatura kept fewer characters than this: a caption
+# or nothing.
 MIN_KEPT_CHARS = 200
-MIN_PAGE_CHARS_TO_JUDGE = 1_000
 # When its extractors fail, trafilatura falls back to a "baseline" that flattens the
 # <article> or the whole page into one <p> (ScrapingHub f6ac15a4, a portal page; most
 # small pages). A one-block answer is therefore re-done by the DOM pass, which is kept
 # unless it is this many times longer (then the one block was a real one-paragraph page).
 SINGLE_BLOCK_MAX_GROWTH = 1.5
-# Recall rescue for small, list-ish pages (CleanEval style): trafilatura drops short
-# lines (list items, one-line facts) that a person keeps. On pages under this size the
-# DOM pass also runs (it costs ~2 ms there), and wins when it holds nearly all of
-# trafilatura's words (same region, so no new noise source) and at most this much more.
-RESCUE_MAX_HTML_CHARS = 30_000
-RESCUE_MIN_COVERAGE = 0.9
-RESCUE_MAX_GROWTH = 2.0
-# Sibling continuation (step 3b). Pages often cut one article into sibling regions of
-# the same shape (same tag and class) with an ad or a widget between them; trafilatura
-# keeps the first region only. Regions are looked for as siblings of the element
-# holding trafilatura's paragraphs and of its ancestors, this many levels up.
-CONTINUATION_MAX_LEVELS = 3
-# A trafilatura paragraph shorter than this is not used to locate the article in the
-# page: short texts ("Share", a date) repeat across the page and match the wrong place.
-ANCHOR_MIN_CHARS = 40
-# The element found must hold at least this share of trafilatura's text, so it is the
-# article and not a stray caption trafilatura also kept.
-ANCHOR_MIN_SHARE = 0.5
-# A same-shaped sibling continues the article only with at least this much text and
-# at most this share of it in links (teaser lists and link rails are link-dense;
-# readability-lxml appends siblings at link density under 0.25).
-CONTINUATION_MIN_CHARS = 200
-CONTINUATION_MAX_LINK_DENSITY = 0.25
-# ... and at least this many <p> of ANCHOR_MIN_CHARS or more: an "about the company" or
-# "about the author" box in a like-shaped wrapper is one paragraph.
-CONTINUATION_MIN_PARAGRAPHS = 2
-# Past the article's last paragraph, trafilatura blocks shorter than this that lie outside
-# the article container's parent are widget text (teaser headlines, newsletter prompts).
-# Measured on ScrapingHub: of such blocks, 62 of 64 under 200 characters were not in the
-# gold text; of the 10 longer ones, 7 were article (a body continued in another region).
-STRAY_MAX_CHARS = 200
 # A noise-named element holding more than this share of the page text is a wrapper
 # ("page has-sidebar"), not noise: keep it.
 MAX_NOISE_SHARE = 0.5
@@ -155,9 +115,9 @@ def html_to_blocks(html: str) -> tuple[str, list[Block]]:
     title = _title(tree) if tree is not None else ""
     # 2. trafilatura for the article body
     blocks = _trafilatura_blocks(tree) if tree is not None else []
-    # 3. the recall-oriented DOM pass when trafilatura kept too little
+    # 3. the DOM pass when trafilatura kept (nearly) nothing or flattened the page
     kept = sum(len(b.text) for b in blocks)
-    too_little = kept < MIN_KEPT_CHARS or _kept_too_little(tree, html, kept)
+    too_little = kept < MIN_KEPT_CHARS
     if too_little or len(blocks) == 1:
         dom_blocks, dom_title = dom_blocks_and_title(html)
         dom_chars = sum(len(b.text) for b in dom_blocks)
@@ -165,36 +125,8 @@ def html_to_blocks(html: str) -> tuple[str, list[Block]]:
         if flattened or (too_little and dom_chars > kept):
             blocks = dom_blocks
         title = title or dom_title
-    else:
-        rescue = dom_blocks_and_title(html)[0] if len(html) <= RESCUE_MAX_HTML_CHARS else []
-        if rescue and _rescues(blocks, rescue):
-            blocks = rescue
-        else:  # 3b. trafilatura's answer stands: add the article's sibling chunks
-            blocks = _continue_siblings(tree, blocks)
     # 4. tidy
     return title, _dedupe(blocks)
-
-
-def _rescues(blocks: list[Block], dom_blocks: list[Block]) -> bool:
-    """True when the DOM pass holds trafilatura's words and modestly more."""
-    # Word sets, not counts: trafilatura sometimes repeats a block or glues words
-    # ("HomeFixtures") across <br>, and neither should decide the comparison.
-    words = {w for b in blocks for w in _WORD.findall(b.text.lower())}
-    dom_words = {w for b in dom_blocks for w in _WORD.findall(b.text.lower())}
-    if not words or len(dom_words) <= len(words) or len(dom_words) > RESCUE_MAX_GROWTH * len(words):
-        return False
-    return len(words & dom_words) >= RESCUE_MIN_COVERAGE * len(words)
-
-
-def _kept_too_little(tree, html: str, kept: int) -> bool:
-    """True when trafilatura kept under MIN_KEPT_SHARE of a page with enough text.
-
-    The markup length bounds the text, so the xpath count runs only when it can matter.
-    """
-    if tree is None or kept >= MIN_KEPT_SHARE * len(html):
-        return False
-    page_chars = _visible_chars(tree)
-    return page_chars >= MIN_PAGE_CHARS_TO_JUDGE and kept < MIN_KEPT_SHARE * page_chars
 
 
 # -- 1. parsing ----------------------------------------------------------------------
@@ -223,15 +155,6 @@ def _title(tree) -> str:
             if text:
                 return text
     return ""
-
-
-def _visible_chars(tree) -> int:
-    """Characters of text in <body> outside script/style: the page's text mass."""
-    try:
-        nodes = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
-    except Exception:
-        return 0
-    return sum(len(_norm(t)) for t in nodes)
 
 
 # -- 2. trafilatura ------------------------------------------------------------------
@@ -503,195 +426,6 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
         if any(p in low for p in BOILERPLATE_PHRASES):
             return True
     return False
-
-
-# -- 3b. sibling continuation ---------------------------------------------------------
-
-
-def _continue_siblings(tree, blocks: list[Block]) -> list[Block]:
-    """trafilatura's blocks, stray tail dropped, plus the article's same-shaped sibling chunks.
-
-    trafilatura's paragraphs are found in the page; walking up from the element that holds
-    most of them, a sibling with the same tag and class (the next chunk of a chunked
-    article body) that is prose, not links, adds its blocks after (or before) them.
-    """
-    if tree is None or not blocks:
-        return blocks
-    anchors = _anchors(tree, blocks)
-    if not anchors:
-        return blocks
-    node = _anchor_container(anchors, sum(len(b.text) for b in blocks))
-    if node is not None:
-        blocks, anchors = _drop_stray_tail(tree, blocks, anchors, node)
-    below = None  # the child of `node` on the way down to the anchors
-    for _ in range(CONTINUATION_MAX_LEVELS):
-        if node is None or node.tag in ("body", "html"):
-            break
-        parent = node.getparent()
-        if parent is None:
-            break
-        before, after = _same_shaped_siblings(parent, node, below)
-        if before or after:
-            inside = [i for i, el in anchors if _is_within(el, node)]
-            first, last = min(inside), max(inside)
-            seen = {_key(b.text) for b in blocks}
-            head = _region_blocks(before, seen)
-            tail = _region_blocks(after, seen)
-            return blocks[:first] + head + blocks[first : last + 1] + tail + blocks[last + 1 :]
-        below, node = node, parent
-    return blocks
-
-
-# Elements trafilatura's paragraphs come from. Not table cells or divs: on layout-table
-# pages their text is most of the page, and reading it at every level costs quadratic time.
-_ANCHOR_TAGS = ("p", "li", "dd", "blockquote", "pre")
-
-
-def _key(text: str) -> str:
-    """Text without whitespace: trafilatura and the page differ in spaces at <br> and tags."""
-    return _WS.sub("", text)
-
-
-def _anchors(tree, blocks: list[Block]) -> list[tuple[int, object]]:
-    """(block index, page element) for trafilatura paragraphs found verbatim in the page."""
-    wanted: dict[str, int] = {}
-    for i, b in enumerate(blocks):
-        if b.kind == "paragraph" and len(b.text) >= ANCHOR_MIN_CHARS:
-            wanted.setdefault(_key(b.text), i)
-    found: list[tuple[int, object]] = []
-    for el in tree.iter(*_ANCHOR_TAGS):
-        i = wanted.pop(_key(el.text_content()), None)
-        if i is not None:
-            found.append((i, el))
-    return sorted(found, key=lambda pair: pair[0])
-
-
-def _anchor_container(anchors, kept_chars: int):
-    """The parent element holding most of the anchored text, if it holds enough of it."""
-    by_parent: dict = {}
-    for _, el in anchors:
-        parent = el.getparent()
-        if parent is not None:
-            by_parent[parent] = by_parent.get(parent, 0) + len(_norm(el.text_content()))
-    if not by_parent:
-        return None
-    # max() keeps the first of equal totals, and dicts keep insertion (document) order
-    parent, chars = max(by_parent.items(), key=lambda item: item[1])
-    return parent if chars >= ANCHOR_MIN_SHARE * kept_chars else None
-
-
-def _same_shaped_siblings(parent, node, below) -> tuple[list, list]:
-    """Siblings of `node` continuing its content: (those before it, those after it).
-
-    A continuation has `node`'s tag and class, holds a child shaped like `below` (the
-    next chunk of the same template, not an author box that merely shares a generic
-    wrapper class), has no <h1> (an appended next article has its own headline), and
-    is prose. <article> siblings are never merged: each is a self-contained composition.
-    """
-    before: list = []
-    after: list = []
-    if node.tag == "article":
-        return before, after
-    seen_node = False
-    for sibling in parent:
-        if sibling is node:
-            seen_node = True
-            continue
-        if not _same_shape(sibling, node):
-            continue
-        if below is not None and not any(_same_shape(child, below) for child in sibling):
-            continue
-        if next(sibling.iter("h1"), None) is not None or not _is_prose_region(sibling):
-            continue
-        (after if seen_node else before).append(sibling)
-    return before, after
-
-
-def _same_shape(a, b) -> bool:
-    return a.tag == b.tag and a.get("class") == b.get("class")
-
-
-def _is_prose_region(el) -> bool:
-    """Enough text, few links, and several paragraphs (a one-paragraph box is a blurb)."""
-    text_chars = len(_norm(el.text_content()))
-    if text_chars < CONTINUATION_MIN_CHARS:
-        return False
-    link_chars = sum(len(_norm(a.text_content())) for a in el.iter("a"))
-    if link_chars > CONTINUATION_MAX_LINK_DENSITY * text_chars:
-        return False
-    paragraphs = 0
-    for p in el.iter("p"):
-        if len(_norm(p.text_content())) >= ANCHOR_MIN_CHARS:
-            paragraphs += 1
-            if paragraphs >= CONTINUATION_MIN_PARAGRAPHS:
-                return True
-    return False
-
-
-def _drop_stray_tail(tree, blocks: list[Block], anchors, container):
-    """Drop short blocks after the article that sit in another region of the page.
-
-    Past the container's last paragraph, a short block (a teaser headline, a newsletter
-    prompt, "Thank you") whose element is not even within the container's parent comes
-    from a widget trafilatura swept in. Blocks found nowhere verbatim are kept.
-    Returns the blocks and the anchors re-indexed to them.
-    """
-    last = max(i for i, el in anchors if el.getparent() is container)
-    short = {_key(b.text) for b in blocks[last + 1 :] if len(b.text) < STRAY_MAX_CHARS}
-    if not short:
-        return blocks, anchors
-    where = _single_text_elements(tree, short)
-    region = container.getparent()
-    keep = [
-        i for i, b in enumerate(blocks)
-        if i <= last or len(b.text) >= STRAY_MAX_CHARS
-        or (el := where.get(_key(b.text))) is None or region is None or _is_within(el, region)
-    ]
-    if len(keep) == len(blocks):
-        return blocks, anchors
-    new_index = {old: new for new, old in enumerate(keep)}
-    return [blocks[i] for i in keep], [(new_index[i], el) for i, el in anchors if i in new_index]
-
-
-def _single_text_elements(tree, keys: set[str]) -> dict:
-    """key -> the first element whose one text node (its text or a child's tail) is that text.
-
-    One linear pass over text nodes: short blocks are nearly always one text node
-    (<h3><a>Headline</a></h3>), and reading every element's full text would be quadratic.
-    """
-    found: dict = {}
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        for text, owner in ((el.text, el), (el.tail, el.getparent())):
-            if text and owner is not None:
-                key = _key(text)
-                if key in keys and key not in found:
-                    found[key] = owner
-    return found
-
-
-def _is_within(el, ancestor) -> bool:
-    while el is not None:
-        if el is ancestor:
-            return True
-        el = el.getparent()
-    return False
-
-
-def _region_blocks(regions: list, seen: set[str]) -> list[Block]:
-    """The DOM pass over each region, minus blocks trafilatura already has."""
-    from lxml import html as lxml_html
-
-    out: list[Block] = []
-    for region in regions:
-        markup = lxml_html.tostring(region, encoding="unicode", with_tail=False)
-        region_blocks, _ = dom_blocks_and_title(markup)
-        for b in region_blocks:
-            if _key(b.text) not in seen:
-                seen.add(_key(b.text))
-                out.append(b)
-    return out
 
 
 # -- 4. tidy ---------------------------------------------------------------------------
