@@ -302,3 +302,13 @@ def test_a_run_of_wordless_sentences_is_one_block():
     """". " repeated is thousands of Punkt sentences: judged as one block, not one each."""
     judged = clean_blocks([Block(Kind.PARAGRAPH, ARTICLE[0] + " " + ". " * 2000 + ARTICLE[1])])
     assert len(judged) <= 4 and not any(j.verdict.keep for j in judged if not re.search(r"\w", j.block.text))
+
+
+def test_a_page_too_short_to_judge_is_read_as_clean_text():
+    """A shopping list (short lines, no stops) was cut to two of its six items."""
+    note = "Shopping list\n\nmilk\neggs\nrye bread\ntwo lemons\nwashing-up liquid\nbirthday candles\n"
+    text = clean_text(note).text
+    for item in ("milk", "eggs", "rye bread", "two lemons", "washing-up liquid", "birthday candles"):
+        assert item in text, text
+    page, judged = explain(note, "text")
+    assert "too short to judge" in page and all(j.verdict.keep for j in judged)

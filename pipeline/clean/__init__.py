@@ -37,6 +37,11 @@ RUN_MIN_CHARS = 600  # cheaper pre-check before splitting into sentences (ten sh
 # furniture: under this score. On the train split's dumps that still removes 42% of the
 # noise words while keeping 99.6% of the content ones (bench: python -m pipeline.clean.train).
 CLEAN_PAGE_DROP_BELOW = 0.1
+# A page of fewer blocks than this (code aside, runs split) is too short for the page
+# gate (its shares, repetition and position say too little; 19 of the train split's 1,282
+# page dumps are that short): it is judged as clean text, so only blocks the model is sure
+# of (under CLEAN_PAGE_DROP_BELOW) go. Chosen on the train split.
+MIN_BLOCKS_TO_JUDGE = 10
 # A reason names the features that pulled the score down most.
 REASON_FEATURES = 3
 
@@ -216,12 +221,14 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
     threshold = model.blocks.threshold_keep if options.threshold is None else options.threshold
     judged_blocks = [b for b in blocks if b.kind is not Kind.CODE]
     rows = page_features(judged_blocks)
-    clean_page = float(model.page.probabilities([page_summary(judged_blocks, rows)])[0]) if rows else 1.0
+    short = len(judged_blocks) < MIN_BLOCKS_TO_JUDGE
+    clean_page = float(model.page.probabilities([page_summary(judged_blocks, rows)])[0]) if rows and not short else 1.0
     page_is_clean = clean_page >= model.page.threshold_keep
     if page_is_clean:
         threshold = min(threshold, CLEAN_PAGE_DROP_BELOW)
     by_block = dict(zip(map(id, judged_blocks), zip(rows, model.blocks.probabilities(rows))))
-    page_note = f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}"
+    page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
+                 else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
     judged = []
     for block in blocks:
         row, p = by_block.get(id(block), (None, 1.0))
@@ -261,6 +268,9 @@ def page_reason(blocks: list[Block]) -> str:
     """Why the page gate judged a page as it did: its score and the strongest page features."""
     model = scorer.load()
     judged_blocks = [b for b in split_runs(normalize(blocks)) if b.kind is not Kind.CODE]
+    if len(judged_blocks) < MIN_BLOCKS_TO_JUDGE:
+        return (f"a page of {len(judged_blocks)} blocks (under {MIN_BLOCKS_TO_JUDGE}), too short to judge as a "
+                f"whole: clean text, only blocks scored under {CLEAN_PAGE_DROP_BELOW} go")
     summary = page_summary(judged_blocks, page_features(judged_blocks))
     p = float(model.page.probabilities([summary])[0])
     terms = ", ".join(f"{name} {value:+.1f}" for name, value in model.page.contributions(summary)[:REASON_FEATURES])
