@@ -547,6 +547,87 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
                          "The next ask updates it."))
 
 
+@main.command(context_settings=HELP)
+@common_options
+@click.argument("passage_id")
+@click.option("-C", "--context", "context", type=click.IntRange(min=0), default=600, show_default=True,
+              help="Characters of the cleaned text to show before and after the passage.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: passage_id, source, file, section, url, start, end, text, and the "
+                   "whole cleaned text as `cleaned` (cleaned[start:end] is the passage).")
+@color_option
+def show(sources_dir: Path, index_dir: Path, passage_id: str, context: int, as_json: bool, color: str):
+    """Show passage PASSAGE_ID (as `ask` cites it) in the context of its source.
+
+    The passage is found in the cleaned text of its source (what `winnow clean FILE`
+    prints) and given with its position there, as character offsets, so a citation
+    can be checked against the page; the page's original address is given where the
+    saved page names one.
+
+    \b
+    Example:
+      winnow show 000_c69c18c8cd78b24d.txt#0003
+    """
+    collection = _collection(sources_dir, index_dir)
+    found = collection.use(lambda searcher: collection.locate(searcher, passage_id))
+    if as_json:
+        click.echo(_json({"passage_id": found.passage_id, "source": found.source, "file": found.file,
+                          "section": found.section, "url": found.url, "start": found.start, "end": found.end,
+                          "text": found.text, "cleaned": found.cleaned}, indent=1))
+        return
+    use_color = _use_color(color)
+    where = f"{found.source} › {found.section}" if found.section else found.source
+    click.echo(_safe(f"{where}  ({found.passage_id})"))
+    if found.url:
+        click.echo(_safe(f"from {found.url}"))
+    if found.start < 0:
+        click.echo(_safe(f"The passage is no longer in the cleaned text of {found.file}; as indexed:"))
+        click.echo(_safe(found.text))
+        return
+    click.echo(_safe(f"characters {found.start}-{found.end} of {len(found.cleaned)} in the cleaned text of "
+                     f"{found.file} (`winnow clean {found.file}` prints it)"))
+    click.echo("")
+    text = found.cleaned
+    first, last = max(0, found.start - context), min(len(text), found.end + context)
+    while 0 < first < found.start and not text[first - 1].isspace():  # whole words only
+        first += 1
+    while found.end < last < len(text) and not text[last].isspace():
+        last -= 1
+    passage = _safe(text[found.start:found.end])
+    marked = click.style(passage, bold=True, fg="yellow") if use_color else f">>>{passage}<<<"
+    click.echo(("..." if first > 0 else "") + _safe(text[first:found.start]) + marked + _safe(text[found.end:last])
+               + ("..." if last < len(text) else ""), color=use_color)
+
+
+@main.command(context_settings=HELP)
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default is reachable from this computer only; anything else "
+                   "lets others on the network read the sources.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on (0: any free port; the address is printed on stderr).")
+def serve(sources_dir: Path, index_dir: Path, host: str, port: int):
+    """Serve a search page for the index on a local web server, for people who do not use terminals.
+
+    Open the printed address in a browser: type a question, and each result shows
+    the passage with its best sentence and the matched words marked, its source
+    (and the page's original address), section, score and the other sources that
+    hold it; a source's name opens its cleaned text with the passage marked. The
+    page says what the index holds and whether it is up to date; when the sources
+    change, the index is refreshed in the background while the page keeps answering.
+    `/api/ask?q=...&k=N` gives what `ask --json -k N` prints, `/api/status` what
+    `status --json` prints. Ctrl-C stops it.
+    """
+    from pipeline.web import serve as run_server
+
+    collection = _collection(sources_dir, index_dir)
+    collection.check_sources()
+    collection.check_origin()
+    run_server(collection, host, port,
+               announce=lambda url: click.echo(_safe(f"Serving {collection.sources} at {url} (Ctrl-C to stop)"),
+                                               err=True))
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True,

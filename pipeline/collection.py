@@ -45,7 +45,6 @@ class InContext:
     start: int  # character offsets of the passage in `cleaned` ([start, end)); -1 if not found
     end: int
     url: str | None
-    current: bool  # False: the source changed since the build, the context may differ
 
 
 def checked_passages(passages, generation):
@@ -299,7 +298,7 @@ class Collection:
         found = {s.rel: s for s in discover(self.sources, follow_links=self.follow_links)}
         source = found.get(name)
         if source is None:
-            raise SourcesError(f"no source named {name!r} in {shown(self.sources)}")
+            raise WinnowError(f"no source named {name!r} in {shown(self.sources)}")
         searcher = self.live()
         trusted = tuple(searcher.manifest.get("trusted") or ()) if searcher is not None else ()
         options = TRUSTED_OPTIONS if is_trusted(source.rel, trusted) else DEFAULT_OPTIONS
@@ -313,16 +312,14 @@ class Collection:
         if passage is None:
             raise WinnowError(f"no passage {passage_id!r} in the index in {shown(self.index)}; "
                               "`winnow passages` lists them")
-        files = searcher.source_files(passage.source)
-        current = not any(self.status().get(k) for k in ("added", "changed", "removed"))
-        for file in files:
+        for file in searcher.source_files(passage.source):
             for document in self.cleaned(file):
                 if document.source != passage.source:
                     continue
                 text = document.text
                 start, end = locate_passage(text, passage.text)
                 return InContext(passage.passage_id, passage.source, file, passage.section, passage.text, text,
-                                 start, end, searcher.url(passage.source), current)
+                                 start, end, searcher.url(passage.source))
         raise WinnowError(f"the source of {passage_id!r} ({passage.source}) is no longer in {shown(self.sources)}")
 
 
