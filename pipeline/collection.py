@@ -138,6 +138,12 @@ class Collection:
                 f"pass another --index for this folder (e.g. --index {shown(self.index)}-{self.sources.name}), "
                 f"or --rebuild to rebuild {shown(self.index)} from {shown(self.sources)}")
 
+    def _moved(self) -> bool:
+        """The index remembers another folder, which is gone (else check_origin refused it)."""
+        origin = remembered_sources(self.index)
+        return origin is not None and self.sources.is_dir() and not (origin.is_dir()
+                                                                       and _same_folder(origin, self.sources))
+
     # --- building ---------------------------------------------------------------------------------
 
     def build(self, full: bool = False, trusted: tuple[str, ...] | None = None, reason: str | None = None,
@@ -148,6 +154,10 @@ class Collection:
 
         self.check_sources()
         self.check_origin()
+        if self._moved() and not self.rebuild:
+            # Rebuilt from scratch, so the index remembers the folder it now follows.
+            full, reason = True, (f"The index in {shown(self.index)} was built from {remembered_sources(self.index)}, "
+                                  f"which is gone; rebuilding it from {shown(self.sources)}.")
         if reason:
             self.notify(reason)
         try:
@@ -208,7 +218,7 @@ class Collection:
             return Searcher(current_generation(self.index))
         if not refresh or not self.sources.is_dir():
             return searcher
-        if searcher.manifest.get("settings") != settings():
+        if searcher.manifest.get("settings") != settings() or self._moved():
             return refreshed(None)  # build_index says why and rebuilds from scratch
         changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links)
         if any(changes.values()):
