@@ -419,7 +419,7 @@ def _read_question(words: tuple[str, ...], question_file) -> str:
     if question_file is not None:
         return _read_bounded(question_file, question_file.name, "'--file'")
     if question is None:
-        if not sys.stdin.isatty():
+        if sys.stdin is not None and not sys.stdin.isatty():  # None: started without standard input
             import io
 
             binary = getattr(sys.stdin, "buffer", None)
@@ -661,6 +661,8 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     for path in files:
         try:
             if str(path) == "-":
+                if sys.stdin is None:
+                    raise WinnowError("there is no standard input")
                 data = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1)
                 if len(data) > MAX_SOURCE_BYTES:
                     raise WinnowError(f"more than {MAX_SOURCE_BYTES} bytes")
