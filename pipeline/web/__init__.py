@@ -17,6 +17,7 @@ Two choices, and why:
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -236,9 +237,14 @@ def _file_of(searcher, source: str) -> str | None:
     return files[0] if len(files) == 1 and files[0] == source else None
 
 
+# What `ask --json` escapes beyond json.dumps: DEL and C1 controls (still the same JSON).
+_JSON_CONTROL_RE = re.compile(r"[\x7f-\x9f]")
+
+
 def _dumps(value, **options) -> str:
-    # As `ask --json` prints it (UTF-8 as is); "</" cannot end a script block it is never in.
-    return json.dumps(value, ensure_ascii=False, **options)
+    """JSON byte for byte as `ask --json` and `status --json` print it: UTF-8 as is, one line ending."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _JSON_CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 class _Handler(BaseHTTPRequestHandler):
