@@ -2,7 +2,7 @@
 
     Collection(sources, index).searcher()   an up-to-date Searcher: built if missing,
                                             refreshed if the sources changed, rebuilt if damaged
-    Collection(...).build() / .status() / .use(fn) / .live() / .cleaned(source)
+    Collection(...).build() / .status() / .use(fn) / .live() / .clean(source) / .locate(id)
 
 The command line and the local page (`winnow serve`) both ask a Collection; the policy
 "open an up-to-date index, building or refreshing it as needed" lives here once, with
@@ -295,11 +295,12 @@ class Collection:
 
     # --- a source's cleaned text --------------------------------------------------------------------
 
-    def cleaned(self, name: str):
-        """The cleaned Documents of the source file `name` (relative to the sources folder), as indexed.
+    def clean(self, name: str, searcher=None):
+        """The cleaned Documents of the source file `name` (relative to the sources folder), as indexed
+        (trusted sources as written, by the trusted list of `searcher`'s index, else the live one's).
 
-        Raises SourcesError if no such source is in the folder (a name from a URL or a
-        crafted index must not reach outside it: only names discover() lists are read).
+        Raises WinnowError if no such source is in the folder: a name from a URL or a crafted
+        index must not reach outside it, so only names that discover() lists are read.
         """
         from .clean import DEFAULT_OPTIONS
         from .ingest import TRUSTED_OPTIONS, clean_source, is_trusted
@@ -309,7 +310,7 @@ class Collection:
         source = found.get(name)
         if source is None:
             raise WinnowError(f"no source named {name!r} in {shown(self.sources)}")
-        searcher = self.live()
+        searcher = searcher or self.live()
         trusted = tuple(searcher.manifest.get("trusted") or ()) if searcher is not None else ()
         options = TRUSTED_OPTIONS if is_trusted(source.rel, trusted) else DEFAULT_OPTIONS
         return clean_source(source, decode(read_bytes(source)), options)
@@ -323,7 +324,7 @@ class Collection:
             raise WinnowError(f"no passage {passage_id!r} in the index in {shown(self.index)}; "
                               "`winnow passages` lists them")
         for file in searcher.source_files(passage.source):
-            for document in self.cleaned(file):
+            for document in self.clean(file, searcher):
                 if document.source != passage.source:
                     continue
                 text = document.text

@@ -193,7 +193,7 @@ class App:
                 title, url, file = found.source, found.url, found.file
             else:
                 file = title = query.get("name", "")
-                text = "\n\n".join(d.text for d in self.collection.cleaned(file))
+                text = "\n\n".join(d.text for d in self.collection.clean(file))
                 start = end = -1
                 url = searcher.url(file)
         except (WinnowError, OSError) as error:
