@@ -286,7 +286,8 @@ class Collection:
                 changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links)
                 info.update(changes)
                 info["settings_changed"] = searcher.manifest.get("settings") != settings()
-                info["up_to_date"] = not any(changes.values()) and not info["settings_changed"]
+                # --rebuild asks for a rebuild from this folder, whatever the index holds
+                info["up_to_date"] = not any(changes.values()) and not info["settings_changed"] and not self.rebuild
             else:
                 info["up_to_date"] = False
         except IndexDamaged as error:

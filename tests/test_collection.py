@@ -154,3 +154,14 @@ def test_show_prints_the_passage_in_context_with_offsets(tmp_path):
     assert ">>>" + first_sentence in human.stdout and "<<<" in human.stdout
     missing = run("show", "nope.txt#0001", "--sources", str(SEEDS), "--index", str(index))
     assert missing.exit_code == 1 and "no passage 'nope.txt#0001'" in missing.stderr
+
+
+def test_status_rebuild_switches_folders_even_with_the_same_files(tmp_path):
+    one = _folder(tmp_path, "one")
+    copy = tmp_path / "copy"
+    shutil.copytree(one, copy)  # the same file names and bytes: nothing looks stale
+    index = tmp_path / "ix"
+    assert run("build", "--sources", str(one), "--index", str(index)).exit_code == 0
+    result = run("status", "--sources", str(copy), "--index", str(index), "--rebuild")
+    assert result.exit_code == 0, result.output
+    assert remembered_sources(index) == copy.resolve()
