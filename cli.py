@@ -16,7 +16,11 @@ import click
 
 from pipeline.errors import WinnowError
 
-SOURCES_HELP = "Folder of source pages (.txt .md .html .htm), searched recursively. [env: WINNOW_SOURCES; default: seeds]"
+from pipeline.sources import KINDS  # a table of file endings: cheap to import
+
+SOURCE_TYPES = " ".join(sorted(KINDS, key=lambda e: (KINDS[e], e)))
+SOURCES_HELP = (f"Folder of source pages ({SOURCE_TYPES}), searched recursively. Without it, an index answers "
+                "for the folder it was built from. [env: WINNOW_SOURCES; default: seeds]")
 INDEX_HELP = "Folder holding the on-disk index. [env: WINNOW_INDEX; default: index]"
 
 
@@ -83,11 +87,14 @@ def _remember(name: str):
 
 
 def common_options(func):
-    """--sources, --index, --follow-links and --wait, shared by every index command.
+    """--sources, --index, --follow-links, --wait and --rebuild, shared by every index command.
 
     --follow-links and --wait are read from the context (_setting) where a build
     runs, rather than passed through every command's signature.
     """
+    func = click.option("--rebuild", is_flag=True, default=False, expose_value=False, callback=_remember("rebuild"),
+                        help="Rebuild the index from --sources from scratch, even if it was built from another "
+                             "folder (without it, asking an index about another folder is an error).")(func)
     func = click.option("--wait", type=click.FloatRange(min=0), default=None, expose_value=False,
                         metavar="SECONDS", envvar="WINNOW_WAIT", show_envvar=False, callback=_remember("wait"),
                         help="How long to wait for another process's build of the same index. Without it, "
@@ -112,51 +119,43 @@ def _setting(name: str, default=None):
 
 
 def _check_sources(sources_dir: Path) -> None:
-    if not sources_dir.exists():
-        raise click.BadParameter(f"'{sources_dir}' does not exist.", param_hint="'--sources'")
-    if not sources_dir.is_dir():
-        raise click.BadParameter(f"'{sources_dir}' is a file, not a folder.", param_hint="'--sources'")
+    """A missing sources folder, or a file in its place, is a usage error (exit 2)."""
+    from pipeline.collection import Collection
+    from pipeline.errors import SourcesError
+
+    try:
+        Collection(sources_dir, Path(".")).check_sources()
+    except SourcesError as error:
+        raise click.BadParameter(str(error), param_hint="'--sources'") from None
 
 
-def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, full: bool = False,
-               trusted: tuple[str, ...] | None = None, follow_links: bool | None = None,
-               wait: float | None = None) -> dict:
-    from pipeline.ingest import build_index
-    from pipeline.store import unwritable
+# When stderr is not a terminal (a log file, CI), a build says how far it is this often,
+# rather than nothing for minutes; on a terminal the progress bar redraws itself.
+PROGRESS_SECONDS = 5.0
 
-    if reason:
-        click.echo(_safe(reason), err=True)
 
-    def progress(plan):
+def _progress(plan):
+    """The build plan, reported on stderr as it is worked through."""
+    if sys.stderr.isatty():
         with click.progressbar(plan, label="Ingesting sources", file=sys.stderr, show_pos=True,
                                item_show_func=lambda item: item[0].rel if item else None) as bar:
             yield from bar
+        return
+    import time
 
-    def notify(message: str) -> None:
-        click.echo(_safe(message), err=True)
+    total, started = len(plan), time.monotonic()
+    last = started
+    for done, item in enumerate(plan):
+        now = time.monotonic()
+        if now - last >= PROGRESS_SECONDS:
+            last = now
+            click.echo(f"Ingesting sources: {done} of {total} ({100 * done // max(total, 1)}%), "
+                       f"{now - started:.0f} s so far", err=True)
+        yield item
 
-    follow = _setting("follow_links", False) if follow_links is None else follow_links
-    try:
-        report = build_index(sources_dir, index_dir, warn=_warn, progress=progress, full=full, notify=notify,
-                             follow_links=follow, lock_wait=_setting("wait") if wait is None else wait,
-                             trusted=trusted)
-    except OSError as error:  # read-only folder, full disk: one sentence, never a traceback
-        raise unwritable(error, index_dir) from None
-    how = "Built index from scratch" if report.full else "Updated index" if report.written else "Index is up to date"
-    words = sum(k["words"] for k in report.kept)
-    kept = f"; the cleaner kept {sum(k['kept_words'] for k in report.kept)} of {words} words" if words else ""
-    click.echo(
-        f"{how} in {index_dir}: {report.added} sources added, {report.changed} changed, {report.removed} removed, "
-        f"{report.reused} reused; {report.sources_read} indexed, {report.sources_skipped} skipped, "
-        f"{report.passages} passages, {report.duplicates_dropped} duplicates dropped{kept}, {report.seconds:.2f} s",
-        err=True,
-    )
-    return {"index": str(index_dir), "sources_read": report.sources_read,
-            "sources_skipped": report.sources_skipped, "skipped": report.skipped,
-            "added": report.added, "changed": report.changed, "removed": report.removed,
-            "reused": report.reused, "full": report.full, "written": report.written,
-            "passages": report.passages, "duplicates_dropped": report.duplicates_dropped,
-            "kept": report.kept, "seconds": round(report.seconds, 3)}
+
+def _notify(message: str) -> None:
+    click.echo(_safe(message), err=True)
 
 
 def _sources_given(ctx: click.Context | None) -> bool:
@@ -166,115 +165,101 @@ def _sources_given(ctx: click.Context | None) -> bool:
     return ctx is not None and ctx.get_parameter_source("sources_dir") not in (None, ParameterSource.DEFAULT)
 
 
-def _open_index(sources_dir: Path, index_dir: Path, refresh: bool = True, follow_links: bool | None = None):
-    """An up-to-date Searcher: build the index if missing, stale or damaged.
+def _collection(sources_dir: Path, index_dir: Path, follow_links: bool | None = None, given: bool | None = None):
+    """The Collection a command works on, reporting on stderr.
 
-    A refresh that cannot run (another process is building, the folder is read-only
-    or full) leaves the live generation answering, and says so on stderr.
+    Without --sources (or WINNOW_SOURCES) an index answers for the folder it was built
+    from; a folder named that is not that one is an error (SourcesMismatch) unless
+    --rebuild is given.
     """
-    from pipeline.ingest import current_generation, settings, stale_sources
-    from pipeline.search import IndexDamaged, Searcher
-    from pipeline.store import IndexUnwritable, LockTimeout
+    from pipeline.collection import Collection, remembered_sources
 
-    follow = _setting("follow_links", False) if follow_links is None else follow_links
-
-    def refreshed(reason: str | None):
-        try:
-            # With a live index to answer from, do not wait for another build unless asked to.
-            _run_build(sources_dir, index_dir, reason, follow_links=follow, wait=_setting("wait", 0.0))
-        except LockTimeout as error:
-            click.echo(f"The index is being updated by pid {error.holder}; answering from the current index, "
-                       "which may miss the latest changes.", err=True)
-            return searcher
-        except IndexUnwritable as error:
-            click.echo(_safe(f"{error}; answering from the current index, which misses the latest changes."),
-                       err=True)
-            return searcher
-        return Searcher(current_generation(index_dir))
-
-    if _sources_given(click.get_current_context(silent=True)):
+    rebuild = bool(_setting("rebuild", False))
+    given = _sources_given(click.get_current_context(silent=True)) if given is None else given
+    if given:
         _check_sources(sources_dir)
-    generation = current_generation(index_dir)
-    searcher, reason = None, f"No index in {index_dir} yet; building it from {sources_dir}."
-    if generation is None and (index_dir / "CURRENT").exists():
-        reason = f"The index at {index_dir} is damaged (CURRENT names no generation); rebuilding it from {sources_dir}."
-    if generation is not None:
-        try:
-            searcher = Searcher(generation)
-        except IndexDamaged as error:
-            reason = f"The {error}; rebuilding it from {sources_dir}."
-    if searcher is None:
-        _check_sources(sources_dir)
-        _run_build(sources_dir, index_dir, reason, full=True, follow_links=follow)
-        return Searcher(current_generation(index_dir))
-    if not refresh or not sources_dir.is_dir():
-        return searcher
-    if searcher.manifest.get("settings") != settings():
-        # build_index says why on stderr and rebuilds from scratch.
-        return refreshed(None)
-    changes = stale_sources(sources_dir, searcher.manifest, index_dir, follow_links=follow)
-    if any(changes.values()):
-        summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
-        return refreshed(f"Sources changed since the last build ({summary}); updating the index.")
-    return searcher
+    elif not rebuild:
+        origin = remembered_sources(index_dir)
+        if origin is not None and origin.is_dir():
+            sources_dir = origin
+    return Collection(sources_dir, index_dir, follow_links=_setting("follow_links", False) if follow_links is None
+                      else follow_links, wait=_setting("wait"), rebuild=rebuild, warn=_warn, notify=_notify,
+                      progress=_progress, on_build=lambda report: _say_build(report, index_dir))
 
 
-def _with_index(sources_dir: Path, index_dir: Path, use, follow_links: bool | None = None):
-    """use(searcher) on an up-to-date index. Damage found while reading (a passage that is
-    not one winnow wrote, a doc number out of range) rebuilds the index once, said on stderr."""
-    from pipeline.index import IndexFormatError
-    from pipeline.ingest import current_generation
-    from pipeline.search import IndexDamaged, Searcher
-
-    searcher = _open_index(sources_dir, index_dir, follow_links=follow_links)
-    try:
-        return use(searcher)
-    except (IndexDamaged, IndexFormatError, RecursionError) as error:  # RecursionError: a passage nested too deep
-        _check_sources(sources_dir)
-        _run_build(sources_dir, index_dir, f"The index at {searcher.generation} is damaged ({error}); "
-                   f"rebuilding it from {sources_dir}.", full=True, follow_links=follow_links)
-        return use(Searcher(current_generation(index_dir)))
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
-def _checked_passages(passages, generation):
-    """The passages, after checking each is what winnow writes (else IndexDamaged)."""
-    from pipeline.search import IndexDamaged
-    from pipeline.store import passage_problem
+def _say_build(report, index_dir: Path) -> None:
+    """Say what a build did on stderr, in one line."""
+    from pipeline.collection import shown
 
-    out = []
-    try:
-        for passage in passages:
-            problem = passage_problem(passage)
-            if problem:
-                raise IndexDamaged(f"index at {generation} is damaged ({problem})")
-            out.append(passage)
-    except (ValueError, KeyError, TypeError, OSError, RecursionError) as error:  # a line that is not a passage
-        raise IndexDamaged(f"index at {generation} is damaged ({type(error).__name__}: {error})") from None
-    return out
+    how = ("Built the index from scratch" if report.full else "Updated the index" if report.written
+           else "The index is up to date")
+    words = sum(k["words"] for k in report.kept)
+    kept = f"; the cleaner kept {sum(k['kept_words'] for k in report.kept)} of {_plural(words, 'word')}" if words else ""
+    click.echo(
+        f"{how} in {shown(index_dir)}: {_plural(report.added, 'source')} added, {report.changed} changed, "
+        f"{report.removed} removed, {report.reused} reused; {report.sources_read} indexed, "
+        f"{report.sources_skipped} skipped, {_plural(report.passages, 'passage')}, "
+        f"{_plural(report.duplicates_dropped, 'duplicate')} dropped{kept}, {report.seconds:.2f} s",
+        err=True,
+    )
+
+
+def _build_record(report, index_dir: Path) -> dict:
+    """A build's summary for --json."""
+    return {"index": str(index_dir), "sources_read": report.sources_read,
+            "sources_skipped": report.sources_skipped, "skipped": report.skipped,
+            "added": report.added, "changed": report.changed, "removed": report.removed,
+            "reused": report.reused, "full": report.full, "written": report.written,
+            "passages": report.passages, "duplicates_dropped": report.duplicates_dropped,
+            "kept": report.kept, "seconds": round(report.seconds, 3)}
+
+
+def _with_index(sources_dir: Path, index_dir: Path, use, follow_links: bool | None = None, given: bool | None = None):
+    """use(searcher) on an up-to-date index (Collection.use), builds reported on stderr."""
+    return _collection(sources_dir, index_dir, follow_links=follow_links, given=given).use(use)
 
 
 # --- rendering -------------------------------------------------------------------------
 
 
+def _use_color(choice: str | None) -> bool:
+    """Colour and bold on stdout: --color always/never, else only on a terminal and without NO_COLOR."""
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value
+        return False
+    return sys.stdout.isatty()
+
+
+def color_option(func):
+    return click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                        show_default=True, help="Highlight matched words in colour: on a terminal only (auto, "
+                                                "and never when NO_COLOR is set), always or never.")(func)
+
+
 def _highlight(text: str, question: str, color: bool) -> str:
-    """Mark the words of the text that match a question term (same analyzer)."""
+    """Mark the words of the text that match a question term (same analyzer); plain text without colour,
+    so `ask ... | grep` finds the words as written."""
     from pipeline.analyze import TOKEN_RE, analyze
 
     wanted = set(analyze(question))
-    if not wanted:
+    if not wanted or not color:
         return text
 
     def mark(match: re.Match) -> str:
         word = match.group(0)
         if wanted.isdisjoint(analyze(word)):
             return word
-        return click.style(word, bold=True, fg="yellow") if color else f"**{word}**"
+        return click.style(word, bold=True, fg="yellow")
 
     return TOKEN_RE.sub(mark, text)
 
 
-def _render_hits(hits, question: str, bests: list[str]) -> None:
-    color = sys.stdout.isatty()
+def _render_hits(hits, question: str, bests: list[str], color: bool) -> None:
     if not hits:
         click.echo("No passage matches this question.")
         return
@@ -283,6 +268,8 @@ def _render_hits(hits, question: str, bests: list[str]) -> None:
         where = f"{p.source} › {p.section}" if p.section else p.source
         click.echo(click.style(f"{hit.rank}. ", bold=True) + _safe(f"[{hit.score:.3f}] {where}  ({p.passage_id})"),
                    color=color)
+        if hit.url:
+            click.echo(_safe(f"   from {hit.url}"))
         if best != p.text:
             line = textwrap.fill(_safe(best), width=96, initial_indent="   > ", subsequent_indent="     ")
             click.echo(_highlight(line, question, color), color=color)
@@ -290,23 +277,43 @@ def _render_hits(hits, question: str, bests: list[str]) -> None:
         click.echo(_highlight(body, question, color), color=color)
         others = [s for s in p.sources if s != p.source]
         if others:
-            click.echo(_safe(f"   also in {len(others)} other source{'s' if len(others) > 1 else ''}: {', '.join(others)}"))
+            click.echo(_safe(f"   also in {_plural(len(others), 'other source')}: {', '.join(others)}"))
         click.echo("")
 
 
 # --- commands ----------------------------------------------------------------------------
 
 
+def _invoke(invoke, ctx: click.Context):
+    """Run a command: library errors become one clear line on stderr (a missing sources folder a
+    usage error, exit 2; others exit 1), never a traceback; Ctrl-C exits 130 with one line."""
+    from pipeline.errors import SourcesError
+
+    try:
+        return invoke(ctx)
+    except SourcesError as error:
+        raise click.BadParameter(_safe(str(error)), param_hint="'--sources'") from None
+    except WinnowError as error:
+        raise click.ClickException(_safe(str(error))) from None
+    except OSError as error:
+        raise click.ClickException(_safe(_os_error(error))) from None
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted.", err=True)
+        sys.exit(130)  # 128 + SIGINT, as a shell reports it
+
+
 class _Group(click.Group):
-    """The command group; library errors become one clear line on stderr and exit 1, never a traceback."""
+    """The command group (see _invoke)."""
 
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except WinnowError as error:
-            raise click.ClickException(_safe(str(error))) from None
-        except OSError as error:
-            raise click.ClickException(_safe(_os_error(error))) from None
+        return _invoke(super().invoke, ctx)
+
+
+class _Command(click.Command):
+    """A command that renders errors itself, also when run alone as the `ask` script (see _invoke)."""
+
+    def invoke(self, ctx: click.Context):
+        return _invoke(super().invoke, ctx)
 
 
 def _os_error(error: OSError) -> str:
@@ -314,7 +321,10 @@ def _os_error(error: OSError) -> str:
     return f"{error.strerror or error}{where}"
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+HELP = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(cls=_Group, context_settings=HELP)
 @click.version_option(package_name="winnow", message="winnow %(version)s")
 def main():
     """winnow: turn a folder of noisy web pages into a question-answering index that cites its sources.
@@ -322,14 +332,21 @@ def main():
     \b
     Typical use:
       winnow build                        ingest ./seeds into ./index
-      winnow ask "what antibodies are involved"
+      winnow ask what antibodies are involved
       winnow ask -k 3 --json "how is it treated"
+      winnow show PASSAGE_ID              a hit in the context of its source
+      winnow serve                        the same on a local web page
       winnow clean page.html              see what the cleaner keeps
       winnow status                       is the index up to date?
 
     The index follows its sources: `ask`, `passages` and `status` notice added,
     edited or removed files and update the index before answering.
     """
+
+
+main.command_class = _Command
+main.help += (f"\n\nSources are the files under the sources folder ending in {SOURCE_TYPES} (JSON Lines: "
+              "one document per line with `_id` and `text`); other files are skipped with a warning.")
 
 
 @main.command()
@@ -351,11 +368,12 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     how many words the cleaner kept (a warning names any page that kept under half;
     `winnow clean --explain PAGE` says why, and `--trust PAGE` indexes it as written).
     """
-    _check_sources(sources_dir)
-    trusted = _trusted_paths(sources_dir, trust) if trust else () if no_trust else None
-    summary = _run_build(sources_dir, index_dir, full=full, trusted=trusted)
+    collection = _collection(sources_dir, index_dir)
+    collection.check_sources()
+    trusted = _trusted_paths(collection.sources, trust) if trust else () if no_trust else None
+    report = collection.build(full=full, trusted=trusted)
     if as_json:
-        click.echo(_json(summary))
+        click.echo(_json(_build_record(report, index_dir)))
 
 
 def _trusted_paths(sources_dir: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -376,67 +394,80 @@ def _trusted_paths(sources_dir: Path, paths: tuple[str, ...]) -> tuple[str, ...]
     return tuple(out)
 
 
-def _read_question(question: str | None, question_file) -> str:
-    """The question from the argument or from --file, exactly one of them; usage errors otherwise."""
+def _read_bounded(handle, name: str, param_hint: str) -> str:
+    """A question from a file or stdin: UTF-8, at most MAX_QUESTION_CHARS, not empty; usage errors otherwise."""
+    try:
+        question = handle.read(MAX_QUESTION_CHARS + 1)  # bounded: `-f /dev/zero` must end
+    except UnicodeDecodeError:
+        raise click.BadParameter(f"'{name}' is not UTF-8 text.", param_hint=param_hint) from None
+    except OSError as error:
+        raise click.BadParameter(f"cannot read '{name}': {error.strerror or error}", param_hint=param_hint) from None
+    if len(question) > MAX_QUESTION_CHARS:
+        raise click.BadParameter(f"'{name}' is longer than {MAX_QUESTION_CHARS} characters; "
+                                 "a question is a few lines.", param_hint=param_hint)
+    if not question.strip():
+        raise click.BadParameter(f"'{name}' holds no question.", param_hint=param_hint)
+    return question.strip()
+
+
+def _read_question(words: tuple[str, ...], question_file) -> str:
+    """The question: its words as arguments (quoted or not), or --file, or standard input when that
+    is not a terminal (`echo ... | ask`); exactly one of them, usage errors otherwise."""
+    question = " ".join(words) if words else None
     if question is not None and question_file is not None:
         raise click.UsageError("give the question either as an argument or with --file, not both")
     if question_file is not None:
-        try:
-            question = question_file.read(MAX_QUESTION_CHARS + 1)  # bounded: `-f /dev/zero` must end
-        except UnicodeDecodeError:
-            raise click.BadParameter(f"'{question_file.name}' is not UTF-8 text.", param_hint="'--file'") from None
-        except OSError as error:
-            raise click.BadParameter(f"cannot read '{question_file.name}': {error.strerror or error}",
-                                     param_hint="'--file'") from None
-        if len(question) > MAX_QUESTION_CHARS:
-            raise click.BadParameter(f"'{question_file.name}' is longer than {MAX_QUESTION_CHARS} characters; "
-                                     "a question is a few lines.", param_hint="'--file'")
-        if not question.strip():
-            raise click.BadParameter(f"'{question_file.name}' holds no question.", param_hint="'--file'")
-        return question.strip()
+        return _read_bounded(question_file, question_file.name, "'--file'")
     if question is None:
-        raise click.UsageError('missing the question; ask something, e.g. ask "what antibodies are involved"')
+        if sys.stdin is not None and not sys.stdin.isatty():  # None: started without standard input
+            import io
+
+            binary = getattr(sys.stdin, "buffer", None)
+            stdin = io.TextIOWrapper(binary, encoding="utf-8", errors="strict") if binary else sys.stdin
+            return _read_bounded(stdin, "<stdin>", "'QUESTION'")
+        raise click.UsageError('missing the question; ask something, e.g. ask what antibodies are involved')
     if not question.strip():
-        raise click.BadParameter("the question is empty; ask something, e.g. ask \"what antibodies are involved\"",
+        raise click.BadParameter("the question is empty; ask something, e.g. ask what antibodies are involved",
                                  param_hint="'QUESTION'")
     return question
 
 
-@main.command()
+@main.command(context_settings=HELP)
 @common_options
-@click.argument("question", required=False)
+@click.argument("question", nargs=-1)
 @click.option("-f", "--file", "question_file", type=click.File("r", encoding="utf-8"),
               help="Read the question from FILE ('-' for stdin) instead of the argument.")
 @click.option("-k", "--top-k", "top_k", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many passages to return.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits on stdout.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON array of hits on stdout (each with its source's original `url`, or null).")
 @click.option("--explain", is_flag=True,
               help="First print the weighted query: each term, its weight and why (with --json: {query, hits}).")
-def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file, top_k: int, as_json: bool,
-        explain: bool):
+@color_option
+@click.version_option(package_name="winnow", message="winnow %(version)s")
+def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_file, top_k: int, as_json: bool,
+        explain: bool, color: str):
     """Answer QUESTION with the best-matching passages and their sources.
 
-    Each hit shows its rank, BM25 score, source file, section and passage, with the
-    question's terms highlighted. The index is built or updated first if needed.
+    QUESTION is the rest of the line (quotes are optional), or standard input
+    when it is not a terminal. Each hit shows its rank, BM25 score, source file,
+    section, original address (where the saved page names one) and passage, with
+    the question's terms highlighted on a terminal. `winnow show PASSAGE_ID` shows
+    a hit in the context of its source. The index is built or updated first if needed.
 
     \b
     Examples:
-      ask "what antibodies are involved"
+      ask what antibodies are involved
       ask -k 10 --json "statin exposure" | jq '.[].source'
+      echo "is it inherited" | ask
       ask --file question.txt
       ask --explain "is it inherited"
     """
-    from pipeline.search import best_sentence, hit_record
+    from pipeline.collection import answer
+    from pipeline.search import hit_record
 
     question = _read_question(question, question_file)
-
-    def answer(searcher):
-        hits = searcher.search(question, top_k)
-        _checked_passages([h.passage for h in hits], searcher.generation)
-        query = searcher.query(question)
-        return hits, query, [best_sentence(h.passage.text, query, searcher.analyzer) for h in hits]
-
-    hits, query, bests = _with_index(sources_dir, index_dir, answer)
+    hits, query, bests = _with_index(sources_dir, index_dir, lambda searcher: answer(searcher, question, top_k))
     if explain:
         if as_json:
             terms = [{"term": t.term, "weight": round(t.weight, 6), "why": list(t.why)} for t in query.terms]
@@ -449,7 +480,7 @@ def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file,
     if as_json:
         click.echo(_json([hit_record(h, b) for h, b in zip(hits, bests)], indent=1))
     else:
-        _render_hits(hits, question, bests)
+        _render_hits(hits, question, bests, _use_color(color))
 
 
 @main.command()
@@ -457,43 +488,20 @@ def ask(sources_dir: Path, index_dir: Path, question: str | None, question_file,
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (passage_id, source, sources, section, text).")
 def passages(sources_dir: Path, index_dir: Path, as_json: bool):
     """List every indexed passage, in passage-id order."""
-    for p in _with_index(sources_dir, index_dir, lambda s: _checked_passages(s.passages(), s.generation)):
+    from pipeline.collection import checked_passages
+
+    for p in _with_index(sources_dir, index_dir, lambda s: checked_passages(s.passages(), s.generation)):
         if as_json:
             click.echo(_json(p.as_dict()))
         else:
             click.echo(_safe(f"{p.passage_id}  [{p.section}]\n   {p.text}\n"))
 
 
-def _status_info(sources_dir: Path, index_dir: Path) -> dict:
-    from pipeline.ingest import current_generation, settings, stale_sources
-    from pipeline.search import IndexDamaged, Searcher
-
-    info: dict = {"index": str(index_dir), "sources_folder": str(sources_dir), "exists": False}
-    generation = current_generation(index_dir)
-    if generation is not None:
-        try:
-            searcher = Searcher(generation)
-            counts = searcher.manifest.get("counts", {})
-            info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
-                        passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
-            if sources_dir.is_dir():
-                changes = stale_sources(sources_dir, searcher.manifest, index_dir,
-                                        follow_links=_setting("follow_links", False))
-                info.update(changes)
-                info["settings_changed"] = searcher.manifest.get("settings") != settings()
-                info["up_to_date"] = not any(changes.values()) and not info["settings_changed"]
-            else:
-                info["up_to_date"] = False
-        except IndexDamaged as error:
-            info.update(exists=True, damaged=str(error), up_to_date=False)
-    else:
-        info["up_to_date"] = False
-    return info
-
-
 @main.command()
 @common_options
-@click.option("--check", is_flag=True, help="Only report whether the index is up to date; do not update it.")
+@click.option("--check", is_flag=True,
+              help="Only report whether the index is up to date; do not update it. Exits 1 when it is out of "
+                   "date or missing (for scripts: `winnow status --check || winnow build`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
 def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     """Say where the index is, what it holds, and bring it up to date (unless --check).
@@ -501,82 +509,192 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     What was out of date (added, changed, removed sources, settings) is reported,
     then the index is updated like `ask` does before answering.
     """
-    if _sources_given(click.get_current_context()):
-        _check_sources(sources_dir)
-    info = _status_info(sources_dir, index_dir)
-    if not check and not info["up_to_date"] and sources_dir.is_dir():
+    collection = _collection(sources_dir, index_dir)
+    collection.check_origin()
+    info = collection.status()
+    if not check and not info["up_to_date"] and collection.sources.is_dir():
         found = {k: info.get(k, []) for k in ("added", "changed", "removed")}
-        _open_index(sources_dir, index_dir)
-        info = {**_status_info(sources_dir, index_dir), **found, "updated": True}
+        collection.searcher()
+        info = {**collection.status(), **found, "updated": True}
+    _render_status(info, collection.sources, index_dir, as_json)
+    if check and not info["up_to_date"]:
+        sys.exit(1)
+
+
+def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool) -> None:
+    from pipeline.collection import shown
+
     if as_json:
         click.echo(_json(info))
         return
     if not info["exists"]:
-        click.echo(f"No index in {index_dir} yet. Run `winnow build` (or just `winnow ask`).")
+        click.echo(f"No index in {shown(index_dir)} yet. Run `winnow build` (or just `winnow ask`).")
         return
     if "damaged" in info:
-        click.echo(f"Index in {index_dir} cannot be used: {info['damaged']}. The next build or ask rebuilds it.")
+        click.echo(_safe(f"The index in {shown(index_dir)} cannot be used: {info['damaged']}. "
+                         "The next build or ask rebuilds it."))
         return
-    click.echo(f"Index: {index_dir} ({info['generation']})")
-    click.echo(f"Sources: {info['sources']} indexed, {info['skipped']} skipped; passages: {info['passages']}")
+    click.echo(f"Index: {shown(index_dir)} ({info['generation']})")
+    click.echo(f"Sources: {info['sources']} indexed, {info['skipped']} skipped; "
+               f"{_plural(info['passages'], 'passage')}")
     if info["up_to_date"]:
-        click.echo(f"Up to date with {sources_dir}.")
+        click.echo(_safe(f"Up to date with {shown(sources_dir)}."))
     else:
         parts = [f"{len(info.get(k, []))} {k}" for k in ("added", "changed", "removed") if info.get(k)]
         if info.get("settings_changed"):
             parts.append("settings changed")
-        click.echo(f"Out of date with {sources_dir}: {', '.join(parts) or 'sources folder missing'}. "
-                   f"The next ask updates it.")
+        click.echo(_safe(f"Out of date with {shown(sources_dir)}: {', '.join(parts) or 'sources folder missing'}. "
+                         "The next ask updates it."))
+
+
+@main.command(context_settings=HELP)
+@common_options
+@click.argument("passage_id")
+@click.option("-C", "--context", "context", type=click.IntRange(min=0), default=600, show_default=True,
+              help="Characters of the cleaned text to show before and after the passage.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: passage_id, source, file, section, url, start, end, text, and the "
+                   "whole cleaned text as `cleaned` (cleaned[start:end] is the passage).")
+@color_option
+def show(sources_dir: Path, index_dir: Path, passage_id: str, context: int, as_json: bool, color: str):
+    """Show passage PASSAGE_ID (as `ask` cites it) in the context of its source.
+
+    The passage is found in the cleaned text of its source (what `winnow clean FILE`
+    prints) and given with its position there, as character offsets, so a citation
+    can be checked against the page; the page's original address is given where the
+    saved page names one.
+
+    \b
+    Example:
+      winnow show 000_c69c18c8cd78b24d.txt#0003
+    """
+    collection = _collection(sources_dir, index_dir)
+    found = collection.use(lambda searcher: collection.locate(searcher, passage_id))
+    if as_json:
+        click.echo(_json({"passage_id": found.passage_id, "source": found.source, "file": found.file,
+                          "section": found.section, "url": found.url, "start": found.start, "end": found.end,
+                          "text": found.text, "cleaned": found.cleaned}, indent=1))
+        return
+    use_color = _use_color(color)
+    where = f"{found.source} › {found.section}" if found.section else found.source
+    click.echo(_safe(f"{where}  ({found.passage_id})"))
+    if found.url:
+        click.echo(_safe(f"from {found.url}"))
+    if found.start < 0:
+        click.echo(_safe(f"The passage is no longer in the cleaned text of {found.file}; as indexed:"))
+        click.echo(_safe(found.text))
+        return
+    click.echo(_safe(f"characters {found.start}-{found.end} of {len(found.cleaned)} in the cleaned text of "
+                     f"{found.file} (`winnow clean {found.file}` prints it)"))
+    click.echo("")
+    text = found.cleaned
+    first, last = max(0, found.start - context), min(len(text), found.end + context)
+    while 0 < first < found.start and not text[first - 1].isspace():  # whole words only
+        first += 1
+    while found.end < last < len(text) and not text[last].isspace():
+        last -= 1
+    passage = _safe(text[found.start:found.end])
+    marked = click.style(passage, bold=True, fg="yellow") if use_color else f">>>{passage}<<<"
+    click.echo(("..." if first > 0 else "") + _safe(text[first:found.start]) + marked + _safe(text[found.end:last])
+               + ("..." if last < len(text) else ""), color=use_color)
+
+
+@main.command(context_settings=HELP)
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default is reachable from this computer only; anything else "
+                   "lets others on the network read the sources.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on (0: any free port; the address is printed on stderr).")
+def serve(sources_dir: Path, index_dir: Path, host: str, port: int):
+    """Serve a search page for the index on a local web server, for people who do not use terminals.
+
+    Open the printed address in a browser: type a question, and each result shows
+    the passage with its best sentence and the matched words marked, its source
+    (and the page's original address), section, score and the other sources that
+    hold it; a source's name opens its cleaned text with the passage marked. The
+    page says what the index holds and whether it is up to date; when the sources
+    change, the index is refreshed in the background while the page keeps answering.
+    `/api/ask?q=...&k=N` gives what `ask --json -k N` prints, `/api/status` what
+    `status --json` prints. Ctrl-C stops it.
+    """
+    from pipeline.web import serve as run_server
+
+    collection = _collection(sources_dir, index_dir)
+    collection.check_sources()
+    collection.check_origin()
+    run_server(collection, host, port,
+               announce=lambda url: click.echo(_safe(f"Serving {collection.sources} at {url} (Ctrl-C to stop)"),
+                                               err=True))
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per source per line: source, title, sections (heading, text), text "
+              help="One JSON object per source per line: source, title, url, sections (heading, text), text "
                    "(with --explain: every block with kind, text, keep, by, reason, score).")
 @click.option("--explain", is_flag=True,
               help="Print every dropped block with the reason (the rule, or the model's score and the "
                    "features that pulled it down) instead of the cleaned text.")
 @click.option("--all", "show_all", is_flag=True, help="With --explain: list kept blocks too.")
 @click.option("--trust", is_flag=True, help="Clean as a trusted source: keep every block as written.")
-def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool, trust: bool):
-    """Print the cleaned text of each FILE exactly as the index will see it.
+@click.option("--type", "kind", type=click.Choice(["text", "markdown", "html", "jsonl"]), default=None,
+              help="Read every FILE as this type (default: by its ending; standard input is HTML if it "
+                   "starts with '<', else text).")
+def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool, trust: bool, kind: str | None):
+    """Print the cleaned text of each FILE exactly as the index will see it ('-': standard input).
 
     Headings are marked as `# Heading` lines and paragraphs separated by a blank
-    line. Use it to check what winnow keeps of a new kind of page, and --explain to
-    see what it drops and why. Sources you trust can be indexed as written:
-    `winnow build --trust PATH` (a file or folder under the sources folder).
+    line; with several files, each starts with a `==> FILE <==` line. Use it to check
+    what winnow keeps of a new kind of page, and --explain to see what it drops and
+    why. Sources you trust can be indexed as written: `winnow build --trust PATH` (a
+    file or folder under the sources folder). A file that cannot be read is named
+    on stderr, the others are still printed, and the exit status is 1.
     """
     from pipeline.clean import CleanOptions, explain as explain_blocks
     from pipeline.ingest import clean_source
     from pipeline.records import Source
-    from pipeline.sources import KINDS, decode, read_bytes
+    from pipeline.sources import MAX_SOURCE_BYTES, decode, read_bytes
 
     options = CleanOptions(trusted=trust)
+    failed = 0
     for path in files:
-        kind = KINDS.get(path.suffix.lower(), "text")
         try:
-            stat = path.stat()
-            source = Source(path=str(path.resolve()), rel=str(path), kind=kind, size=stat.st_size,
-                            mtime_ns=stat.st_mtime_ns)
-            text = decode(read_bytes(source))
-            if explain and kind != "jsonl":
-                _render_explain(path, explain_blocks(text, kind, options), as_json, show_all)
+            if str(path) == "-":
+                if sys.stdin is None:
+                    raise WinnowError("there is no standard input")
+                data = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1)
+                if len(data) > MAX_SOURCE_BYTES:
+                    raise WinnowError(f"more than {MAX_SOURCE_BYTES} bytes")
+                how = kind or ("html" if data.lstrip()[:1] == b"<" else "text")
+                source = Source(path="-", rel="-", kind=how, size=len(data), mtime_ns=0)
+                text = decode(data)
+            else:
+                how = kind or KINDS.get(path.suffix.lower(), "text")
+                stat = path.stat()
+                source = Source(path=str(path.resolve()), rel=str(path), kind=how, size=stat.st_size,
+                                mtime_ns=stat.st_mtime_ns)
+                text = decode(read_bytes(source))
+            if explain and how != "jsonl":
+                _render_explain(path, explain_blocks(text, how, options), as_json, show_all)
                 continue
             documents = clean_source(source, text, options)
         except (OSError, WinnowError) as error:
             _warn(f"skipped {path}: {getattr(error, 'strerror', None) or error}")
+            failed += 1
             continue
         for doc in documents:
             if as_json:
-                record = {"source": doc.source, "title": doc.title,
+                record = {"source": doc.source, "title": doc.title, "url": doc.url,
                           "sections": [{"heading": s.heading, "text": "\n\n".join(s.paragraphs)} for s in doc.sections],
                           "text": doc.text}
                 click.echo(_json(record))
             else:
                 if len(files) > 1:
-                    click.echo(_safe(f"==> {doc.source} <=="), err=True)
+                    click.echo(_safe(f"==> {doc.source} <=="))  # with the text, as head and tail do
                 click.echo(_safe(doc.text) + os.linesep)
+    if failed:
+        sys.exit(1)
 
 
 def _render_explain(path: Path, explained, as_json: bool, show_all: bool) -> None:
@@ -699,7 +817,8 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
         # The one link in that sources folder is winnow's own: follow it.
         eval_dir = _eval_index_dir(index_dir, questions)
         report = _with_index(_beir_sources(question_set.corpus, index_dir, eval_dir), eval_dir / "index",
-                             lambda searcher: evaluate(searcher, question_set, depth=depth), follow_links=True)
+                             lambda searcher: evaluate(searcher, question_set, depth=depth), follow_links=True,
+                             given=True)
     else:
         report = _with_index(sources_dir, index_dir, lambda searcher: evaluate(searcher, question_set, depth=depth))
     if run_file:

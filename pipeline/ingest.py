@@ -29,7 +29,7 @@ import re
 import shutil
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -39,6 +39,7 @@ from . import analyze as analyzer
 from .dedupe import SentenceDeduper, link_keys
 from .errors import SkipSource
 from .clean import DEFAULT_OPTIONS, CleanOptions
+from .origin import page_url, record_url
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
 from .records import Document, Passage, Section, Source
 from .sources import decode, discover, file_fingerprint, read_bytes
@@ -75,7 +76,7 @@ TOPIC_TITLE_SHARE = 0.5
 # is a full one, said on stderr), and cached sources are never reused across it.
 # The analyzer is not among them: its declared settings and version (analyze.SETTINGS)
 # are its identity, so a comment added to analyze.py no longer forces a rebuild.
-PROCESSING_MODULES = ("blocks", "readers", "clean", "html", "split", "dedupe", "sources", "ingest", "store")
+PROCESSING_MODULES = ("blocks", "readers", "clean", "html", "origin", "split", "dedupe", "sources", "ingest", "store")
 
 Warn = Callable[[str], None]
 
@@ -136,7 +137,7 @@ def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTI
     from .clean import clean_html, clean_markdown, clean_text
 
     if source.kind == "html":
-        return [clean_html(text, source.rel, options)]
+        return [replace(clean_html(text, source.rel, options), url=page_url(text))]
     if source.kind == "jsonl":
         return corpus_documents(text, source.rel)
     if source.kind == "markdown":
@@ -177,7 +178,8 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
         paragraphs = tuple(p for p in (_light_normalize(p) for p in _JSONL_PARAGRAPH_RE.split(record["text"])) if p)
         if paragraphs or title:
             documents.append(Document(source=str(record["_id"]), title=title,
-                                      sections=(Section(heading=title, paragraphs=paragraphs or (title,)),)))
+                                      sections=(Section(heading=title, paragraphs=paragraphs or (title,)),),
+                                      url=record_url(record.get("url"))))
     if not documents:
         raise SkipSource("not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)")
     return documents
@@ -229,7 +231,8 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
                 "key_counts": counts,
             })
         out.append({"source": None if document.source == rel else document.source,
-                    "title_tokens": " ".join(analyzer.analyze(document.title)), "sections": sections})
+                    "title_tokens": " ".join(analyzer.analyze(document.title)), "sections": sections,
+                    **({"url": document.url} if document.url else {})})
     return out
 
 
@@ -527,6 +530,9 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                        "duplicates_dropped": report.duplicates_dropped},
             "topic_terms": topic_terms(units),
             "trusted": list(trust),
+            "sources_folder": str(Path(sources_dir).resolve()),  # an index answers for this folder only
+            "urls": {doc.get("source") or rel: doc["url"] for rel, docs in units for doc in docs
+                     if isinstance(doc.get("url"), str)},
         }
         final = write_generation(index_dir, manifest, passages, index)  # 6.
         write_stats(index_dir, new_stats)

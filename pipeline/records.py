@@ -33,6 +33,7 @@ class Document:
     sections: tuple[Section, ...]
     words: int = 0  # words the cleaner was given (0: not counted, e.g. JSON Lines records)
     kept_words: int = 0  # of those, words it kept
+    url: str | None = None  # the address the saved page names for itself (origin.page_url), if any
 
     @property
     def text(self) -> str:
@@ -68,3 +69,4 @@ class Hit:
     rank: int
     score: float
     passage: Passage
+    url: str | None = None  # the original address of the passage's source, where the saved page names one

@@ -6,8 +6,11 @@ read by byte offset only for the hits, so `ask` never parses the whole corpus.
 
 from __future__ import annotations
 
+import bisect
 import json
+import os
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +20,8 @@ from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
 from .query import CorpusStats, Query, QuerySettings, build_query, rm3
 from .records import Hit, Passage
-from .store import GenerationDamaged, GenerationFormatChanged, verify_generation
+from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own,
+                    verify_generation)
 
 
 class IndexDamaged(WinnowError):
@@ -59,7 +63,12 @@ class Retriever:
 
 
 class Searcher(Retriever):
-    """An open index generation. State is real: open files and mapped arrays."""
+    """An open index generation. State is real: open files and mapped arrays.
+
+    passages.jsonl is opened once and read by offset (os.pread, safe from several threads):
+    a later build's tidy step deletes this generation's folder, and a long-lived Searcher
+    (the page's) must go on reading what it opened rather than fail on a missing path.
+    """
 
     def __init__(self, generation: Path, query_settings: QuerySettings = QuerySettings()) -> None:
         self.generation = generation
@@ -72,7 +81,8 @@ class Searcher(Retriever):
             self.manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
             self.index = BM25Index.load(generation)
             self.offsets = np.load(generation / "passages.offsets.npy", mmap_mode="r", allow_pickle=False)
-            size = (generation / "passages.jsonl").stat().st_size
+            self._passages = open(generation / "passages.jsonl", "rb")  # noqa: SIM115 (closed in close())
+            size = os.fstat(self._passages.fileno()).st_size
         except GenerationFormatChanged as error:
             raise IndexDamaged(f"index at {generation} is from another version of winnow ({error})") from None
         except (OSError, ValueError, KeyError, IndexFormatError, GenerationDamaged) as error:
@@ -80,20 +90,60 @@ class Searcher(Retriever):
         if not isinstance(self.manifest, dict) or len(self.offsets) != self.index.n_docs + 1 or int(self.offsets[-1]) != size:
             raise IndexDamaged(f"index at {generation} is damaged (passage table does not match)")
         self.topic = frozenset(self.manifest.get("topic_terms", ()))
+        urls = self.manifest.get("urls")
+        # Untrusted like every index file: only text addresses are kept (origin.checked_url again on use).
+        self.urls = {k: v for k, v in urls.items() if isinstance(k, str) and isinstance(v, str)} \
+            if isinstance(urls, dict) else {}
+        self._read_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._passages.close()
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_passages", None)
+        if handle is not None:
+            handle.close()
 
     @property
     def n_passages(self) -> int:
         return self.index.n_docs
 
+    def _read(self, start: int, end: int) -> bytes:
+        if hasattr(os, "pread"):
+            return os.pread(self._passages.fileno(), end - start, start)
+        with self._read_lock:
+            self._passages.seek(start)
+            return self._passages.read(end - start)
+
     def passage(self, doc: int) -> Passage:
         """Read one passage record by its document number."""
         start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
         try:
-            with open(self.generation / "passages.jsonl", "rb") as handle:
-                handle.seek(start)
-                return _passage(json.loads(handle.read(end - start)))
+            return _passage(json.loads(self._read(start, end)))
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise IndexDamaged(f"index at {self.generation} is damaged ({error})") from None
+
+    def passage_by_id(self, passage_id: str) -> Passage | None:
+        """The passage with this id, or None (a binary search: passages are stored in id order)."""
+        ids = _IdView(self)
+        doc = bisect.bisect_left(ids, passage_id)
+        if doc < self.n_passages and ids[doc] == passage_id:
+            return self.passage(doc)
+        return None
+
+    def url(self, source: str) -> str | None:
+        """The original address of a source, where the saved page named one."""
+        from .origin import checked_url
+
+        return checked_url(self.urls.get(source))
+
+    def source_files(self, source: str) -> list[str]:
+        """The files under the sources folder that may hold a cited source: itself if it is a file,
+        else the JSON Lines corpora (their records are cited by `_id`)."""
+        files = [e.get("source") for e in self.manifest.get("sources", []) if isinstance(e, dict)]
+        if source in files:
+            return [source]
+        return [f for f in files if isinstance(f, str) and f.lower().endswith(".jsonl")]
 
     def passage_tokens(self, doc: int) -> list[str]:
         passage = self.passage(doc)
@@ -103,15 +153,80 @@ class Searcher(Retriever):
 
     def passages(self):
         """Every passage in id order."""
-        with open(self.generation / "passages.jsonl", "rb") as handle:
+        with os.fdopen(os.dup(self._passages.fileno()), "rb") as handle:  # the open file, wherever its folder went
+            handle.seek(0)
             for line in handle:
                 yield _passage(json.loads(line))
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""
         docs, scores = self.rank(question, k)
-        return [Hit(rank=i + 1, score=float(score), passage=self.passage(int(doc)))
-                for i, (doc, score) in enumerate(zip(docs, scores))]
+        hits = []
+        for i, (doc, score) in enumerate(zip(docs, scores)):
+            passage = self.passage(int(doc))
+            hits.append(Hit(rank=i + 1, score=float(score), passage=passage, url=self.url(passage.source)))
+        return hits
+
+
+class _IdView:
+    """The passage ids of a Searcher as a sequence, read on demand (for bisect)."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+
+    def __len__(self) -> int:
+        return self.searcher.n_passages
+
+    def __getitem__(self, doc: int) -> str:
+        return self.searcher.passage(doc).passage_id
+
+
+def read_manifest_field(index_dir: Path, name: str):
+    """One field of the live generation's manifest, without opening the index (None if there is none)."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    try:
+        manifest = json.loads(read_own(generation / "manifest.json"))
+    except (OSError, ValueError, RecursionError) as error:
+        raise IndexDamaged(f"index at {generation} is damaged ({error})") from None
+    return manifest.get(name) if isinstance(manifest, dict) else None
+
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def locate_passage(text: str, passage: str) -> tuple[int, int]:
+    """[start, end) of a passage in the cleaned text of its source, or (-1, -1).
+
+    Passages join sentences with one space where the text may break lines or paragraphs,
+    so both are compared with runs of white space collapsed. A passage whose duplicate
+    sentences went to another source is not one stretch of the text: then the span runs
+    from its first sentence to its last.
+    """
+    flat, where = [], []  # the text with white space collapsed, and each character's offset in text
+    previous_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if previous_space:
+                continue
+            previous_space = True
+            flat.append(" ")
+        else:
+            previous_space = False
+            flat.append(ch)
+        where.append(i)
+    flat_text = "".join(flat)
+    wanted = _SPACE_RE.sub(" ", passage).strip()
+    found = flat_text.find(wanted)
+    if found >= 0:
+        return where[found], where[found + len(wanted) - 1] + 1
+    sentences = _SENTENCE_END_RE.split(wanted)
+    first = flat_text.find(sentences[0])
+    last = flat_text.find(sentences[-1], max(first, 0))
+    if first < 0 or last < 0:
+        return -1, -1
+    return where[first], where[last + len(sentences[-1]) - 1] + 1
 
 
 # Display only: where a passage's sentences end (the index never needs this, so the
@@ -137,7 +252,7 @@ def _passage(record: dict) -> Passage:
 
 def hit_record(hit: Hit, best: str | None = None) -> dict:
     """The JSON form of a hit (the `ask --json` contract), with its best sentence if given."""
-    record = {"rank": hit.rank, "score": round(hit.score, 6), **hit.passage.as_dict()}
+    record = {"rank": hit.rank, "score": round(hit.score, 6), **hit.passage.as_dict(), "url": hit.url}
     if best is not None:
         record["best_sentence"] = best
     return record

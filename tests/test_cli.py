@@ -59,8 +59,10 @@ def test_ask_human_output_names_source_section_and_highlights(index_args):
     assert result.stdout.startswith("1. [")
     assert re.search(r"^1\. \[\d+\.\d{3}\] \d{3}_[0-9a-f]{16}\.txt › [^\n]+  \(\d{3}_[0-9a-f]{16}\.txt#\d{4}\)$",
                      result.stdout, flags=re.M)  # rank, score, the source, then its section, then the passage id
-    assert "**diagnos" in result.stdout.lower()
+    assert "**" not in result.stdout and "\x1b[" not in result.stdout  # not a terminal: plain text
     assert len(re.findall(r"^\d+\. \[", result.stdout, flags=re.M)) == 3
+    colored = run("ask", *index_args, "-k", "3", "--color", "always", "how is the disease diagnosed")
+    assert re.search(r"\x1b\[[0-9;]*m[Dd]iagnos", colored.stdout), colored.stdout
 
 
 def test_hit_text_occurs_in_cited_source(index_args):

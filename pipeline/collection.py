@@ -1,0 +1,343 @@
+"""The application layer: a sources folder and the index built from it.
+
+    Collection(sources, index).searcher()   an up-to-date Searcher: built if missing,
+                                            refreshed if the sources changed, rebuilt if damaged
+    Collection(...).build() / .status() / .use(fn) / .live() / .clean(source) / .locate(id)
+
+The command line and the local page (`winnow serve`) both ask a Collection; the policy
+"open an up-to-date index, building or refreshing it as needed" lives here once, with
+no click in it: what it has to say goes through `notify` (why it builds, that it answers
+from an older generation), `warn` (one skipped source) and `progress` (the build plan).
+
+An index remembers the sources folder it was built from (the manifest's
+"sources_folder"). Asking it about another folder is an error (SourcesMismatch), never a
+silent rebuild for that folder; `rebuild=True` is the explicit way to rebuild it from the
+other folder.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import SourcesError, WinnowError
+
+Warn = Callable[[str], None]
+
+
+class SourcesMismatch(WinnowError):
+    """The index was built from another sources folder than the one asked about."""
+
+
+@dataclass(frozen=True)
+class InContext:
+    """A passage located in the cleaned text of its source (`winnow show`)."""
+
+    passage_id: str
+    source: str  # the source name the passage cites
+    file: str  # the file under the sources folder that holds it (a JSON Lines corpus holds many)
+    section: str
+    text: str  # the passage as indexed
+    cleaned: str  # the cleaned text of its document, as `winnow clean` prints it
+    start: int  # character offsets of the passage in `cleaned` ([start, end)); -1 if not found
+    end: int
+    url: str | None
+
+
+def checked_passages(passages, generation):
+    """The passages, after checking each is what winnow writes (else IndexDamaged)."""
+    from .search import IndexDamaged
+    from .store import passage_problem
+
+    out = []
+    try:
+        for passage in passages:
+            problem = passage_problem(passage)
+            if problem:
+                raise IndexDamaged(f"index at {generation} is damaged ({problem})")
+            out.append(passage)
+    except (ValueError, KeyError, TypeError, OSError, RecursionError) as error:  # a line that is not a passage
+        raise IndexDamaged(f"index at {generation} is damaged ({type(error).__name__}: {error})") from None
+    return out
+
+
+def answer(searcher, question: str, k: int):
+    """(hits, query, best sentence of each hit) for a question: what `ask` and the page both show."""
+    from .search import best_sentence
+
+    hits = searcher.search(question, k)
+    checked_passages([h.passage for h in hits], searcher.generation)
+    query = searcher.query(question)
+    return hits, query, [best_sentence(h.passage.text, query, searcher.analyzer) for h in hits]
+
+
+def remembered_sources(index: Path) -> Path | None:
+    """The sources folder the live index was built from, if it says (older indexes do not)."""
+    from .search import IndexDamaged, read_manifest_field
+
+    try:
+        value = read_manifest_field(index, "sources_folder")
+    except IndexDamaged:
+        return None
+    return Path(value) if isinstance(value, str) and value else None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+class Collection:
+    """A sources folder and its index. State is real: the open Searcher is kept (the page asks
+    many questions of one generation) and replaced when a build makes a new one."""
+
+    def __init__(self, sources: str | Path, index: str | Path, *, follow_links: bool = False,
+                 wait: float | None = None, rebuild: bool = False, warn: Warn | None = None,
+                 notify: Warn | None = None, progress: Callable | None = None,
+                 on_build: Callable | None = None) -> None:
+        self.sources = Path(sources)
+        self.index = Path(index)
+        self.follow_links = follow_links
+        self.wait = wait  # seconds to wait for another process's build (None: each caller's default)
+        self.rebuild = rebuild  # the user asked to (re)build this index from `sources`, whatever it held
+        self.warn = warn or (lambda message: None)
+        self.notify = notify or (lambda message: None)
+        self.progress = progress
+        self.on_build = on_build or (lambda report: None)  # told of every build's BuildReport
+        self._searcher = None
+        self._lock = threading.Lock()  # the page answers from several threads
+
+    # --- checks ---------------------------------------------------------------------------------
+
+    def check_sources(self) -> None:
+        """Raise SourcesError unless the sources folder is a folder."""
+        if not self.sources.exists():
+            raise SourcesError(f"'{self.sources}' does not exist.")
+        if not self.sources.is_dir():
+            raise SourcesError(f"'{self.sources}' is a file, not a folder.")
+
+    def check_origin(self) -> None:
+        """Raise SourcesMismatch if the index was built from another folder that still exists.
+
+        A remembered folder that is gone (the project moved, the folder was renamed) is
+        not worth an error: the index follows the folder it is given from then on.
+        """
+        if self.rebuild:
+            return
+        origin = remembered_sources(self.index)
+        if origin is None or not origin.is_dir() or not self.sources.is_dir():
+            return
+        if not _same_folder(origin, self.sources):
+            raise SourcesMismatch(
+                f"the index in {shown(self.index)} was built from {origin}, not from {self.sources.resolve()}; "
+                f"pass another --index for this folder (e.g. --index {shown(self.index)}-{self.sources.name}), "
+                f"or --rebuild to rebuild {shown(self.index)} from {shown(self.sources)}")
+
+    def _moved(self) -> bool:
+        """The index remembers another folder, which is gone (else check_origin refused it)."""
+        origin = remembered_sources(self.index)
+        return origin is not None and self.sources.is_dir() and not (origin.is_dir()
+                                                                       and _same_folder(origin, self.sources))
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def build(self, full: bool = False, trusted: tuple[str, ...] | None = None, reason: str | None = None,
+              wait: float | None = None):
+        """Bring the index up to date with the sources (from scratch with full=True); a BuildReport."""
+        from .ingest import build_index
+        from .store import unwritable
+
+        self.check_sources()
+        self.check_origin()
+        if self._moved() and not self.rebuild:
+            # Rebuilt from scratch, so the index remembers the folder it now follows.
+            full, reason = True, (f"The index in {shown(self.index)} was built from {remembered_sources(self.index)}, "
+                                  f"which is gone; rebuilding it from {shown(self.sources)}.")
+        if reason:
+            self.notify(reason)
+        try:
+            report = build_index(self.sources, self.index, warn=self.warn, progress=self.progress,
+                                 full=full or self.rebuild, notify=self.notify, follow_links=self.follow_links,
+                                 lock_wait=self.wait if wait is None else wait, trusted=trusted)
+        except OSError as error:  # read-only folder, full disk: one sentence, never a traceback
+            raise unwritable(error, self.index) from None
+        self.rebuild = False  # done: the index now remembers this folder
+        self.on_build(report)
+        if report.sources_read == 0:
+            from .sources import KINDS
+
+            self.warn(f"no readable source in {shown(self.sources)}; winnow reads {' '.join(sorted(KINDS))} files, "
+                      "so the index is empty")
+        return report
+
+    def searcher(self, refresh: bool = True):
+        """An up-to-date Searcher: build the index if missing, stale or damaged.
+
+        A refresh that cannot run (another process is building, the folder is read-only
+        or full) leaves the live generation answering, and says so through notify.
+        """
+        from .ingest import current_generation, settings, stale_sources
+        from .search import IndexDamaged, Searcher
+        from .store import IndexUnwritable, LockTimeout
+
+        self.check_origin()
+        if self.rebuild:
+            self.build(full=True, reason=f"Rebuilding the index in {shown(self.index)} from {shown(self.sources)}.")
+            return Searcher(current_generation(self.index))
+
+        def refreshed(reason: str | None):
+            try:
+                # With a live index to answer from, do not wait for another build unless asked to.
+                self.build(reason=reason, wait=0.0 if self.wait is None else self.wait)
+            except LockTimeout as error:
+                self.notify(f"The index is being updated by pid {error.holder}; answering from the current index, "
+                            "which may miss the latest changes.")
+                return searcher
+            except IndexUnwritable as error:
+                self.notify(f"{error}; answering from the current index, which misses the latest changes.")
+                return searcher
+            return Searcher(current_generation(self.index))
+
+        generation = current_generation(self.index)
+        searcher, reason = None, f"No index in {shown(self.index)} yet; building it from {shown(self.sources)}."
+        if generation is None and (self.index / "CURRENT").exists():
+            reason = (f"The index in {shown(self.index)} is damaged (CURRENT names no generation); "
+                      f"rebuilding it from {shown(self.sources)}.")
+        if generation is not None:
+            try:
+                searcher = Searcher(generation)
+            except IndexDamaged as error:
+                reason = f"The {error}; rebuilding it from {shown(self.sources)}."
+        if searcher is None:
+            self.build(full=True, reason=reason)
+            return Searcher(current_generation(self.index))
+        if not refresh or not self.sources.is_dir():
+            return searcher
+        if searcher.manifest.get("settings") != settings() or self._moved():
+            return refreshed(None)  # build_index says why and rebuilds from scratch
+        changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links)
+        if any(changes.values()):
+            summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
+            return refreshed(f"Sources changed since the last build ({summary}); updating the index.")
+        return searcher
+
+    def use(self, fn):
+        """fn(searcher) on an up-to-date index. Damage found while reading (a passage that is not
+        one winnow wrote, a doc number out of range) rebuilds the index once, said through notify."""
+        from .index import IndexFormatError
+        from .ingest import current_generation
+        from .search import IndexDamaged, Searcher
+
+        searcher = self.searcher()
+        try:
+            return fn(searcher)
+        except (IndexDamaged, IndexFormatError, RecursionError) as error:  # RecursionError: a passage nested too deep
+            self.build(full=True, reason=f"The index at {searcher.generation} is damaged ({error}); "
+                                         f"rebuilding it from {shown(self.sources)}.")
+            return fn(Searcher(current_generation(self.index)))
+
+    def live(self):
+        """The Searcher of the live generation, never building: None while there is none.
+
+        Reopened when CURRENT names a new generation, so a long-lived reader (the page)
+        follows builds; a Searcher keeps its files open, so the tidy step of a later build
+        deleting its folder does not break a question already under way.
+        """
+        from .ingest import current_generation
+        from .search import IndexDamaged, Searcher
+
+        generation = current_generation(self.index)
+        with self._lock:
+            if generation is None:
+                return self._searcher
+            if self._searcher is None or self._searcher.generation != generation:
+                try:
+                    self._searcher = Searcher(generation)
+                except IndexDamaged as error:
+                    self.notify(f"The {error}; answering from the previous one until it is rebuilt.")
+            return self._searcher
+
+    # --- what the index holds -----------------------------------------------------------------
+
+    def status(self) -> dict:
+        """Where the index is, what it holds, and whether it is up to date with the sources (never builds)."""
+        from .ingest import current_generation, settings, stale_sources
+        from .search import IndexDamaged, Searcher
+
+        info: dict = {"index": str(self.index), "sources_folder": str(self.sources), "exists": False}
+        origin = remembered_sources(self.index)
+        if origin is not None:
+            info["built_from"] = str(origin)
+        generation = current_generation(self.index)
+        if generation is None:
+            info["up_to_date"] = False
+            return info
+        try:
+            searcher = Searcher(generation)
+            counts = searcher.manifest.get("counts", {})
+            info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
+                        passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
+            if self.sources.is_dir():
+                changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links)
+                info.update(changes)
+                info["settings_changed"] = searcher.manifest.get("settings") != settings()
+                # --rebuild asks for a rebuild from this folder, whatever the index holds
+                info["up_to_date"] = not any(changes.values()) and not info["settings_changed"] and not self.rebuild
+            else:
+                info["up_to_date"] = False
+        except IndexDamaged as error:
+            info.update(exists=True, damaged=str(error), up_to_date=False)
+        return info
+
+    # --- a source's cleaned text --------------------------------------------------------------------
+
+    def clean(self, name: str, searcher=None):
+        """The cleaned Documents of the source file `name` (relative to the sources folder), as indexed
+        (trusted sources as written, by the trusted list of `searcher`'s index, else the live one's).
+
+        Raises WinnowError if no such source is in the folder: a name from a URL or a crafted
+        index must not reach outside it, so only names that discover() lists are read.
+        """
+        from .clean import DEFAULT_OPTIONS
+        from .ingest import TRUSTED_OPTIONS, clean_source, is_trusted
+        from .sources import decode, discover, read_bytes
+
+        found = {s.rel: s for s in discover(self.sources, follow_links=self.follow_links)}
+        source = found.get(name)
+        if source is None:
+            raise WinnowError(f"no source named {name!r} in {shown(self.sources)}")
+        searcher = searcher or self.live()
+        trusted = tuple(searcher.manifest.get("trusted") or ()) if searcher is not None else ()
+        options = TRUSTED_OPTIONS if is_trusted(source.rel, trusted) else DEFAULT_OPTIONS
+        return clean_source(source, decode(read_bytes(source)), options)
+
+    def locate(self, searcher, passage_id: str) -> InContext:
+        """The passage `passage_id` in the cleaned text of its source, with its character offsets."""
+        from .search import locate_passage
+
+        passage = searcher.passage_by_id(passage_id)
+        if passage is None:
+            raise WinnowError(f"no passage {passage_id!r} in the index in {shown(self.index)}; "
+                              "`winnow passages` lists them")
+        for file in searcher.source_files(passage.source):
+            for document in self.clean(file, searcher):
+                if document.source != passage.source:
+                    continue
+                text = document.text
+                start, end = locate_passage(text, passage.text)
+                return InContext(passage.passage_id, passage.source, file, passage.section, passage.text, text,
+                                 start, end, searcher.url(passage.source))
+        raise WinnowError(f"the source of {passage_id!r} ({passage.source}) is no longer in {shown(self.sources)}")
+
+
+def shown(path: Path) -> str:
+    """A folder as a person reads it: a relative one with ./ in front ("No index in ./index yet")."""
+    text = str(path)
+    if path.is_absolute() or text.startswith(("./", "../")) or text in (".", ".."):
+        return text
+    return "./" + text

@@ -1,0 +1,194 @@
+"""Command-line conventions a new user expects (issue 14), each tried as that user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from cli import main
+from pipeline.sources import KINDS
+
+from .conftest import ROOT, SEEDS
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+@pytest.fixture(scope="module")
+def seeds_args(tmp_path_factory):
+    index = tmp_path_factory.mktemp("conventions-index")
+    assert run("build", "--sources", str(SEEDS), "--index", str(index)).exit_code == 0
+    return ["--sources", str(SEEDS), "--index", str(index)]
+
+
+def _on_a_terminal(args: list[str], env: dict) -> str:
+    """What the CLI prints with stdout on a pseudo-terminal, as a person at a terminal sees it."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args], stdout=follower, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    out = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the process ended
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=30)
+    os.close(leader)
+    return out.decode("utf-8", "replace")
+
+
+def test_piped_output_has_no_markers_or_colour_codes(seeds_args):
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "ask", *seeds_args, "statins"], env=ENV,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "statin" in proc.stdout.lower() and "**" not in proc.stdout and "\x1b[" not in proc.stdout
+    # `ask ... | grep statins` finds the word as written
+    assert re.search(r"\bstatins\b", proc.stdout)
+
+
+def test_a_terminal_gets_colour_unless_no_color_or_color_never(seeds_args):
+    args = ["ask", *seeds_args, "statins"]
+    assert "\x1b[" in _on_a_terminal(args, ENV)
+    no_color = _on_a_terminal(args, {**ENV, "NO_COLOR": "1"})
+    assert "statins" in no_color.lower() and "\x1b[" not in no_color and "**" not in no_color
+    assert "\x1b[" not in _on_a_terminal([*args, "--color", "never"], ENV)
+    assert "\x1b[" in run(*args, "--color", "always").stdout  # piped, but asked for
+
+
+def test_status_check_exits_1_when_missing_or_out_of_date(tmp_path):
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "a.txt").write_text("Creatine kinase was raised in every patient with the myopathy.\n")
+    args = ["--sources", str(sources), "--index", str(tmp_path / "index")]
+    missing = run("status", "--check", *args)
+    assert missing.exit_code == 1 and "No index in" in missing.stdout
+    assert run("build", *args).exit_code == 0
+    assert run("status", "--check", *args).exit_code == 0
+    (sources / "b.txt").write_text("Statins were stopped.\n")
+    stale = run("status", "--check", *args)
+    assert stale.exit_code == 1 and "Out of date" in stale.stdout
+
+
+def test_summaries_in_good_english(tmp_path, monkeypatch):
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "a.txt").write_text("Creatine kinase was raised in every patient with the myopathy.\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("build", "--sources", "src", "--index", "index")
+    assert "1 source added," in result.stderr and "1 sources" not in result.stderr
+    assert "1 passage," in result.stderr and "the index from scratch in ./index:" in result.stderr
+    assert run("status", "--check", "--sources", "src", "--index", "none").stdout.startswith("No index in ./none yet.")
+
+
+def test_clean_a_missing_file_fails_but_the_others_are_printed(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Harbour seals rest on sandbanks at low tide and feed in the channels between them.\n")
+    result = run("clean", str(tmp_path / "missing.html"), str(page))
+    assert result.exit_code == 1
+    assert "missing.html" in result.stderr and "Harbour seals" in result.stdout
+
+
+def test_clean_reads_standard_input_and_puts_separators_with_the_text(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Harbour seals rest on sandbanks at low tide and feed in the channels between them.\n")
+    html = "<html><body><article><p>Grey seals haul out on rocky shores and breed in the autumn months.</p></article></body></html>"
+    result = run("clean", "-", str(page), input=html)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.index("==> - <==") < result.stdout.index("Grey seals") < result.stdout.index(f"==> {page} <==")
+    assert "==>" not in result.stderr
+    text = run("clean", "-", input="Plain words about seals resting on the sandbanks at low tide today.\n")
+    assert text.exit_code == 0 and "Plain words about seals" in text.stdout
+
+
+def test_help_and_version_everywhere():
+    for args in (["ask", "-h"], ["ask", "--help"], ["-h"], ["show", "-h"], ["serve", "-h"]):
+        result = run(*args)
+        assert result.exit_code == 0 and "Usage" in result.stdout, args
+    assert re.fullmatch(r"winnow \d+\.\d+\.\d+\n", run("--version").stdout)
+    assert re.fullmatch(r"winnow \d+\.\d+\.\d+\n", run("ask", "--version").stdout)
+    for script in ("ask", "winnow"):  # the console scripts themselves
+        for flag in ("-h", "--version"):
+            proc = subprocess.run([sys.executable, "-c", f"import cli; cli.{script}_main()", flag], env=ENV,
+                                  capture_output=True, text=True, timeout=60, cwd=ROOT)
+            assert proc.returncode == 0 and proc.stdout, (script, flag, proc.stderr)
+
+
+def test_help_and_readme_name_every_source_type():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for text in (run("--help").stdout, run("build", "--help").stdout, run("ask", "--help").stdout, readme):
+        flat = " ".join(text.split())
+        for ending in KINDS:
+            assert re.search(re.escape(ending) + r"\b", flat), ending
+
+
+def test_a_question_without_quotes(seeds_args):
+    quoted = run("ask", *seeds_args, "--json", "what antibodies are involved")
+    unquoted = run("ask", *seeds_args, "--json", "what", "antibodies", "are", "involved")
+    assert unquoted.exit_code == 0, unquoted.output
+    assert json.loads(unquoted.stdout) == json.loads(quoted.stdout) != []
+
+
+def test_a_question_on_standard_input_without_dash_f(seeds_args):
+    piped = run("ask", *seeds_args, "--json", input="what antibodies are involved\n")
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout) == json.loads(run("ask", *seeds_args, "--json", "what antibodies are involved").stdout)
+    empty = run("ask", *seeds_args, input="")
+    assert empty.exit_code == 2 and "holds no question" in empty.stderr
+
+
+def test_ctrl_c_exits_130_with_one_line(seeds_args):
+    # `ask` waits for a question on a pipe that never sends one: the user presses Ctrl-C.
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "ask", *seeds_args], env=ENV,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # past start-up, waiting on stdin
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Aborted" not in err
+    assert [line for line in err.splitlines() if line.strip()] == ["Interrupted."]
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path, monkeypatch):
+    sources = tmp_path / "src"
+    sources.mkdir()
+    for n in range(4):
+        (sources / f"p{n}.txt").write_text(f"Page {n}: creatine kinase was raised in the patient with myopathy.\n")
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)  # a long build, compressed
+    result = run("build", "--sources", str(sources), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    lines = re.findall(r"^Ingesting sources: (\d) of 4 \(\d+%\), \d+ s so far$", result.stderr, flags=re.M)
+    assert len(lines) >= 3, result.stderr
+    assert "\r" not in result.stderr  # no progress bar redrawn into a log file
+
+
+def test_ask_imports_neither_the_server_nor_the_templates(seeds_args):
+    code = ("import sys; sys.argv=['ask', *%r, '--json', 'statins'];"
+            "import cli\ntry:\n cli.ask_main()\nexcept SystemExit: pass\n"
+            "web=[m for m in ('jinja2','markupsafe','http.server','socketserver','pipeline.web') if m in sys.modules];"
+            "sys.stderr.write('WEB=%%s' %% web)") % (seeds_args,)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "WEB=[]" in proc.stderr, proc.stderr
+    assert json.loads(proc.stdout)

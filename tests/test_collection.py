@@ -1,0 +1,167 @@
+"""The application layer: one policy for opening an up-to-date index, used by the CLI and the page."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from pipeline.collection import Collection, SourcesMismatch, remembered_sources
+from pipeline.ingest import build_index, current_generation
+from pipeline.search import Searcher, locate_passage
+
+from .conftest import SEEDS
+
+GOOD = ("Necrotizing myopathy causes weakness of the hip and shoulder muscles over weeks. "
+        "Serum creatine kinase is raised in almost every patient at diagnosis.\n")
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+def _folder(tmp_path, name, text=GOOD):
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "page.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_an_index_remembers_its_sources_folder(tmp_path):
+    sources = _folder(tmp_path, "a")
+    build_index(sources, tmp_path / "ix")
+    assert remembered_sources(tmp_path / "ix") == sources.resolve()
+
+
+def test_another_folder_is_an_error_not_a_silent_rebuild(tmp_path):
+    one, other = _folder(tmp_path, "one"), _folder(tmp_path, "other", GOOD.replace("weeks", "months"))
+    index = tmp_path / "ix"
+    assert run("build", "--sources", str(one), "--index", str(index)).exit_code == 0
+    generation = current_generation(index)
+    for command in (["ask", "weakness"], ["status"], ["passages"], ["build"]):
+        result = run(*command, "--sources", str(other), "--index", str(index))
+        assert result.exit_code == 1, (command, result.output)
+        assert "was built from" in result.stderr and "--index" in result.stderr and "--rebuild" in result.stderr
+        assert current_generation(index) == generation  # untouched
+    result = run("ask", "--json", "weakness", "--sources", str(other), "--index", str(index), "--rebuild")
+    assert result.exit_code == 0, result.output
+    assert remembered_sources(index) == other.resolve()
+    assert "months" in json.loads(result.stdout)[0]["text"]
+
+
+def test_without_sources_an_index_answers_for_its_own_folder(tmp_path, monkeypatch):
+    sources = _folder(tmp_path, "mine")
+    index = tmp_path / "ix"
+    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    monkeypatch.chdir(tmp_path)  # no ./seeds here: the default would be missing
+    monkeypatch.delenv("WINNOW_SOURCES", raising=False)
+    (sources / "more.txt").write_text("Statins were stopped and rituximab was given to the patient.\n")
+    result = run("ask", "--json", "rituximab", "--index", str(index))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["source"] == "more.txt"  # refreshed from its own folder
+
+
+def test_a_long_lived_searcher_survives_builds_that_delete_its_generation(tmp_path):
+    sources = _folder(tmp_path, "src")
+    index = tmp_path / "ix"
+    build_index(sources, index)
+    searcher = Searcher(current_generation(index))
+    first = current_generation(index)
+    for n in range(3):  # the tidy step keeps one previous generation: the third build deletes the first
+        (sources / f"new{n}.txt").write_text(f"Page {n} says the muscle biopsy showed necrotic fibres.\n")
+        build_index(sources, index)
+    assert not first.exists()
+    hits = searcher.search("creatine kinase", 1)
+    assert hits and "creatine kinase" in hits[0].passage.text
+    assert [p.passage_id for p in searcher.passages()] == ["page.txt#0000"]
+
+
+def test_live_follows_new_generations(tmp_path):
+    sources = _folder(tmp_path, "src")
+    collection = Collection(sources, tmp_path / "ix")
+    assert collection.live() is None
+    collection.build()
+    first = collection.live()
+    assert first is collection.live()  # kept open between questions
+    (sources / "more.txt").write_text("Rituximab was given when steroids and methotrexate failed.\n")
+    collection.build()
+    assert collection.live() is not first and collection.live().search("rituximab", 1)
+
+
+def test_an_empty_or_unreadable_sources_folder_is_a_warning(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("build", "--sources", str(empty), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert "warning: no readable source in" in result.stderr and ".jsonl" in result.stderr
+    (empty / "image.png").write_bytes(b"\x89PNG\r\n")
+    (empty / "blank.txt").write_text("")
+    result = run("build", "--sources", str(empty), "--index", str(tmp_path / "ix2"))
+    assert "warning: no readable source in" in result.stderr
+
+
+def test_status_of_collection_says_where_it_was_built_from(tmp_path):
+    sources = _folder(tmp_path, "src")
+    collection = Collection(sources, tmp_path / "ix")
+    assert collection.status() == {"index": str(tmp_path / "ix"), "sources_folder": str(sources), "exists": False,
+                                   "up_to_date": False}
+    collection.searcher()
+    info = collection.status()
+    assert info["up_to_date"] and info["built_from"] == str(sources.resolve()) and info["sources"] == 1
+
+
+def test_a_moved_sources_folder_is_followed_not_refused(tmp_path):
+    sources = _folder(tmp_path, "old")
+    index = tmp_path / "ix"
+    build_index(sources, index)
+    moved = tmp_path / "new"
+    shutil.move(sources, moved)
+    Collection(moved, index).check_origin()  # the remembered folder is gone: no error
+    Collection(moved, index).build()
+    assert remembered_sources(index) == moved.resolve()
+    with pytest.raises(SourcesMismatch):  # while it exists, another folder is refused
+        Collection(_folder(tmp_path, "third"), index).check_origin()
+
+
+@pytest.mark.parametrize("text, passage, expected", [
+    ("# H\n\nOne two. Three four.", "One two. Three four.", "One two. Three four."),
+    ("# H\n\nOne two.\n\nThree four.", "One two. Three four.", "One two.\n\nThree four."),
+    ("- One two.\n\n- Dropped dup.\n\n- Three four.", "One two. Three four.", "One two.\n\n- Dropped dup.\n\n- Three four."),
+])
+def test_locate_passage_gives_offsets_in_the_cleaned_text(text, passage, expected):
+    start, end = locate_passage(text, passage)
+    assert text[start:end] == expected
+    assert locate_passage(text, "Not there at all.") == (-1, -1)
+
+
+def test_show_prints_the_passage_in_context_with_offsets(tmp_path):
+    index = tmp_path / "ix"
+    passages = [json.loads(line) for line in
+                run("passages", "--json", "--sources", str(SEEDS), "--index", str(index)).stdout.splitlines()]
+    target = passages[3]
+    result = run("show", target["passage_id"], "--json", "--sources", str(SEEDS), "--index", str(index))
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["file"] == target["source"] and 0 <= shown["start"] < shown["end"] <= len(shown["cleaned"])
+    first_sentence = target["text"].split(". ")[0]
+    assert shown["cleaned"][shown["start"]:].startswith(first_sentence)
+    assert shown["cleaned"] == json.loads(run("clean", "--json", str(SEEDS / target["source"])).stdout)["text"]
+    human = run("show", target["passage_id"], "--sources", str(SEEDS), "--index", str(index))
+    assert human.exit_code == 0 and f"characters {shown['start']}-{shown['end']} of" in human.stdout
+    assert ">>>" + first_sentence in human.stdout and "<<<" in human.stdout
+    missing = run("show", "nope.txt#0001", "--sources", str(SEEDS), "--index", str(index))
+    assert missing.exit_code == 1 and "no passage 'nope.txt#0001'" in missing.stderr
+
+
+def test_status_rebuild_switches_folders_even_with_the_same_files(tmp_path):
+    one = _folder(tmp_path, "one")
+    copy = tmp_path / "copy"
+    shutil.copytree(one, copy)  # the same file names and bytes: nothing looks stale
+    index = tmp_path / "ix"
+    assert run("build", "--sources", str(one), "--index", str(index)).exit_code == 0
+    result = run("status", "--sources", str(copy), "--index", str(index), "--rebuild")
+    assert result.exit_code == 0, result.output
+    assert remembered_sources(index) == copy.resolve()

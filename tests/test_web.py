@@ -1,0 +1,146 @@
+"""The local page (`winnow serve`): routes, escaping, the API contract, background refresh."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from pipeline.collection import Collection
+from pipeline.web import make_server
+
+from .conftest import SEEDS
+
+HOSTILE = ("Hostile payload page about myopathy: <script>window.pwned = 1; document.title = 'pwned'</script> "
+           "and <img src=x onerror=\"window.pwned = 2\"> and \"quotes\" & ampersands in the text.\n")
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode("utf-8")
+
+
+class Served:
+    def __init__(self, sources: Path, index: Path) -> None:
+        self.collection = Collection(sources, index)
+        self.server, self.url = make_server(self.collection, "127.0.0.1", 0)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+
+    def wait_for_index(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.collection.live() is not None and not self.server.RequestHandlerClass.app.refresher.building:
+                return
+            time.sleep(0.1)
+        raise AssertionError("no index")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def served(tmp_path):
+    sources = tmp_path / "src"
+    sources.mkdir()
+    for page in sorted(SEEDS.iterdir()):
+        (sources / page.name).write_bytes(page.read_bytes())
+    (sources / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    one = Served(sources, tmp_path / "index")
+    one.wait_for_index()
+    yield one
+    one.close()
+
+
+def test_search_page_renders_cited_results_without_javascript(served):
+    status, headers, body = get(served.url + "?q=what+antibodies+are+involved")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert '<input id="q" name="q"' in body and "<script" not in body
+    assert body.count('class="hit"') == 10 and "<mark>" in body
+    assert 'href="/source?passage=' in body and "score" in body
+    assert "holds" in body and "up to date with" in body
+    assert "script-src" not in headers["Content-Security-Policy"] and "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+def test_source_text_is_escaped_everywhere(served):
+    status, _, body = get(served.url + "?q=hostile+payload+myopathy")
+    assert status == 200
+    assert "&lt;script&gt;window.pwned = 1;" in body and "&lt;img src=x onerror=" in body
+    assert "<script" not in body and "<img" not in body
+    status, _, body = get(served.url + "source?passage=hostile.txt%230000")
+    assert status == 200 and "&lt;script&gt;" in body and "<script" not in body and "<img" not in body
+    assert '<mark id="passage">' in body
+
+
+def test_api_ask_is_exactly_ask_json(served):
+    status, headers, body = get(served.url + "api/ask?q=how+is+it+treated&k=3")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    cli = CliRunner().invoke(main, ["ask", "--json", "-k", "3", "how is it treated", "--sources",
+                                    str(served.collection.sources), "--index", str(served.collection.index)])
+    assert cli.exit_code == 0, cli.output
+    assert body == cli.stdout and len(json.loads(body)) == 3  # byte for byte
+
+
+def test_api_status_is_exactly_status_json(served):
+    status, _, body = get(served.url + "api/status")
+    cli = CliRunner().invoke(main, ["status", "--json", "--sources", str(served.collection.sources),
+                                    "--index", str(served.collection.index)])
+    assert status == 200 and body == cli.stdout
+    assert json.loads(body)["up_to_date"] is True
+
+
+def test_source_page_marks_the_passage_at_its_offsets(served):
+    hits = json.loads(get(served.url + "api/ask?q=statins&k=1")[2])
+    status, _, body = get(served.url + "source?passage=" + urllib.request.quote(hits[0]["passage_id"]))
+    assert status == 200 and '<mark id="passage">' in body and "characters" in body
+    status, _, body = get(served.url + "source?name=../../etc/passwd")
+    assert status == 404 and "root:" not in body
+
+
+def test_unknown_hosts_and_paths_are_refused(served):
+    port = served.url.rsplit(":", 1)[1].strip("/")
+    assert get(served.url, {"Host": f"evil.example:{port}"})[0] == 421  # DNS rebinding
+    assert get(served.url + "nothing-here")[0] == 404
+    assert get(served.url + "api/ask")[0] == 400
+
+
+def test_the_page_never_waits_for_a_build_and_picks_up_new_generations(served, monkeypatch):
+    from pipeline import ingest
+
+    original = ingest.clean_source
+
+    def slow(source, *rest):
+        time.sleep(3)  # a long build
+        return original(source, *rest)
+
+    monkeypatch.setattr(ingest, "clean_source", slow)
+    (served.collection.sources / "new.txt").write_text("Eculizumab was tried in a refractory patient with the "
+                                                       "myopathy and the weakness improved.\n")
+    time.sleep(2.1)  # past the check interval: the next request starts a refresh in the background
+    started = time.monotonic()
+    status, _, body = get(served.url + "?q=eculizumab")
+    assert status == 200 and time.monotonic() - started < 2.0  # answered from the live generation, not after the build
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        hits = json.loads(get(served.url + "api/ask?q=eculizumab")[2])
+        if hits and hits[0]["source"] == "new.txt":
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the new generation was never picked up")
+    for n in range(2):  # two more builds: the tidy step deletes generations the server has had open
+        (served.collection.sources / f"more{n}.txt").write_text(f"Page {n} on intravenous immunoglobulin.\n")
+        served.collection.build()
+    assert json.loads(get(served.url + "api/ask?q=eculizumab")[2])[0]["source"] == "new.txt"
