@@ -51,7 +51,9 @@ CONTENT_WEIGHT = 2.0
 # this share (on blocks weighted by words).
 TARGET_RECALL = 0.985
 # The page gate: at most this share of the train split's noisy pages may pass as clean.
-PAGE_MAX_NOISY_PASS = 0.02
+# At 0.04 rather than 0.02, the train split's clean documents keep 0.978 of their sentences
+# instead of 0.975, with its dumps' F1 and spam pages unchanged (+0.000, -0.000, +0.001).
+PAGE_MAX_NOISY_PASS = 0.04
 SPAM_PAGES = 300
 PAGE_TREES = 100
 LABELED_SETS = ("a", "b", "c", "d")  # tests/pages/labeled sets trained on; e and the seeds are held out
