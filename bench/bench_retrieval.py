@@ -20,9 +20,10 @@ questions are far above bm25s, which would hide the BEIR figures in the mean). W
 collection moves by noise up to about 0.01. A third table is the time per query (the query, with
 feedback if on, and its top 10; in memory, one thread): the cost of a rule is its difference to winnow.
 
---loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9) and,
-for each collection, reports the figure of the setting (or no feedback) that is best on the other
-collections: a setting chosen without the collection it is measured on.
+--loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9; with
+--grid: the k1 x b x heading grid instead) and, for each collection, reports the figure of the setting
+(or winnow as configured) that is best on the other collections: a setting chosen without the
+collection it is measured on.
 """
 
 from __future__ import annotations
@@ -274,15 +275,16 @@ def main() -> None:
     parser.add_argument("--b", type=lambda v: [float(x) for x in v.split(",")], default=[0.4, 0.6, 0.75])
     parser.add_argument("--per-set", action="store_true", help="also print each seed question set for winnow")
     parser.add_argument("--loco", action="store_true",
-                        help="instead of the rules: RM3 settings (fb_docs x fb_terms x original weight, and off), each "
-                             "collection's figure for the setting chosen on the other collections (leave one out)")
+                        help="instead of the rules: RM3 settings (fb_docs x fb_terms x original weight, and off; with "
+                             "--grid the k1 x b grid), each collection's figure for the setting chosen on the "
+                             "other collections (leave one out)")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else [*BEIR, "seeds"]
     chosen = variants()
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco:
+    if args.loco and not args.grid:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
