@@ -10,10 +10,6 @@ from .records import Document
 
 PASSAGE_MAX_WORDS = 60  # about three sentences: long enough for context, short enough to cite
 PASSAGE_MAX_SENTENCES = 4
-# A "sentence" this short is a field of a fact sheet ("Prevalence: Unknown", "ICD-10: G72.4"),
-# not a sentence: it does not count toward PASSAGE_MAX_SENTENCES, so a fact sheet stays one
-# passage (up to PASSAGE_MAX_WORDS) instead of slices of a few fields each.
-FIELD_MAX_WORDS = 5
 
 # Abbreviations that end in a period without ending a sentence. Punkt learns these
 # from training text; we ship no trained model (nothing may download), so we give
@@ -89,14 +85,13 @@ def pack_counts(counts: list[int]) -> list[list[int]]:
     """`pack` given each sentence's word count (the incremental build caches the counts)."""
     groups: list[list[int]] = []
     current: list[int] = []
-    words = sentences = 0
+    words = 0
     for i, n in enumerate(counts):
-        if current and (words + n > PASSAGE_MAX_WORDS or (sentences >= PASSAGE_MAX_SENTENCES and n > FIELD_MAX_WORDS)):
+        if current and (words + n > PASSAGE_MAX_WORDS or len(current) >= PASSAGE_MAX_SENTENCES):
             groups.append(current)
-            current, words, sentences = [], 0, 0
+            current, words = [], 0
         current.append(i)
         words += n
-        sentences += n > FIELD_MAX_WORDS
     if current:
         groups.append(current)
     return groups

@@ -28,14 +28,3 @@ def test_a_footnote_number_after_a_full_stop_still_ends_the_sentence():
     assert split_sentences("It occurs in 2 of every 100 000 patients treated with statins.1 We will review it.") == [
         "It occurs in 2 of every 100 000 patients treated with statins.1", "We will review it."]
     assert split_sentences("Version 2.1 The end.") == ["Version 2.1 The end."]
-
-
-def test_a_fact_sheet_stays_one_passage_and_sentences_are_packed_a_few_at_a_time():
-    from pipeline.split import PASSAGE_MAX_SENTENCES, pack
-
-    fields = ["Prevalence: Unknown", "Inheritance: Not applicable", "Age of onset: Adult, Elderly, Childhood",
-              "ICD-10: G72.4", "OMIM: -", "UMLS: C3267047", "MeSH: -", "GARD: -"]
-    assert pack(fields) == [list(range(len(fields)))]  # fields, not sentences: one passage
-    sentences = [f"This is a plain sentence number {i} of the text." for i in range(6)]
-    assert pack(sentences) == [list(range(PASSAGE_MAX_SENTENCES)), list(range(PASSAGE_MAX_SENTENCES, 6))]
-    assert pack(sentences[:4] + fields[:2])[0] == [0, 1, 2, 3, 4, 5]  # fields after full sentences stay with them
