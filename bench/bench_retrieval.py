@@ -1,6 +1,6 @@
 """Retrieval quality on every dev collection at once: bm25s, winnow, and winnow with each rule off.
 
-    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set]
+    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--grid] [--loco]
 
 Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
 ../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
@@ -17,7 +17,13 @@ Each cell is nDCG@10 (then a second table of Recall@100); "mean" averages the
 collections, "vs bm25s" is mean minus bm25s's mean, "min vs" the worst collection's
 difference, "BEIR vs" the mean difference over the BEIR collections only (the seed
 questions are far above bm25s, which would hide the BEIR figures in the mean). With 52-225 queries a
-collection moves by noise up to about 0.01.
+collection moves by noise up to about 0.01. A third table is the time per query (the query, with
+feedback if on, and its top 10; in memory, one thread): the cost of a rule is its difference to winnow.
+
+--loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9; with
+--grid: the k1 x b x heading grid instead) and, for each collection, reports the figure of the setting
+(or winnow as configured) that is best on the other collections: a setting chosen without the
+collection it is measured on.
 """
 
 from __future__ import annotations
@@ -77,6 +83,11 @@ def variants() -> list[Variant]:
         Variant("heading weight 2", heading_weight=2),
         Variant("+ snowball stemmer", analyzer=replace(a, stemmer="english")),
         Variant("+ rm3 (10 docs, 10 terms, 0.5)", query=q.but(rm3=True)),
+        Variant("+ rm3 no df filter", query=q.but(rm3=True, fb_max_df_share=1.0)),
+        Variant("+ rm3 0.6", query=q.but(rm3=True, original_weight=0.6)),
+        Variant("+ rm3 0.7", query=q.but(rm3=True, original_weight=0.7)),
+        Variant("+ rm3 20 terms", query=q.but(rm3=True, fb_terms=20)),
+        Variant("+ rm3 5 docs", query=q.but(rm3=True, fb_docs=5)),
         Variant("+ whole documents (BEIR)", whole_docs=True),
         Variant("burstiness ref 0.2", query=q.but(burst_ref=0.2)),
         Variant("burstiness ref 0.5", query=q.but(burst_ref=0.5)),
@@ -179,7 +190,13 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
     retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic)
-    return pooled([evaluate(retriever, qs, depth=100) for qs in collection.question_sets])
+    measures = dict(pooled([evaluate(retriever, qs, depth=100) for qs in collection.question_sets]))
+    questions = [q.text for qs in collection.question_sets for q in qs.questions]
+    started = time.perf_counter()
+    for question in questions:  # what `ask` runs: the query (feedback included) and the top 10
+        retriever.rank(question, 10)
+    measures["ms/query"] = 1000 * (time.perf_counter() - started) / max(1, len(questions))
+    return measures
 
 
 def run_bm25s(collection: Collection) -> dict[str, float]:
@@ -236,6 +253,9 @@ def table(title: str, names: list[str], rows: dict[str, dict[str, dict]], measur
     print(f"{'':<34}" + "".join(f"{n:>10}" for n in names) + f"{'mean':>9}{'vs bm25s':>10}{'min vs':>8}"
           + (f"{'BEIR vs':>9}" if beir else ""))
     ref_row = rows[ref]
+    if not all(measure in ref_row[n] for n in names):
+        rows = {label: row for label, row in rows.items() if label != ref}
+        ref_row = {n: {measure: 0.0} for n in names}
     ref_mean = float(np.mean([ref_row[n][measure] for n in names]))
     for label, row in rows.items():
         values = [row[n][measure] for n in names]
@@ -254,12 +274,21 @@ def main() -> None:
     parser.add_argument("--k1", type=lambda v: [float(x) for x in v.split(",")], default=[0.9, 1.2, 1.5])
     parser.add_argument("--b", type=lambda v: [float(x) for x in v.split(",")], default=[0.4, 0.6, 0.75])
     parser.add_argument("--per-set", action="store_true", help="also print each seed question set for winnow")
+    parser.add_argument("--loco", action="store_true",
+                        help="instead of the rules: RM3 settings (fb_docs x fb_terms x original weight, and off; with "
+                             "--grid the k1 x b grid), each collection's figure for the setting chosen on the "
+                             "other collections (leave one out)")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else [*BEIR, "seeds"]
     chosen = variants()
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
+    if args.loco and not args.grid:
+        q = chosen[0].query
+        chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
+                                                                                   original_weight=w))
+                                for d in (5, 10) for t in (10, 20) for w in (0.5, 0.7, 0.9)]
     if args.variants:
         wanted = args.variants.split(",")
         chosen = [v for v in chosen if v.name == "winnow" or any(v.name.startswith(w) for w in wanted)]
@@ -279,6 +308,21 @@ def main() -> None:
             _per_set(collection, chosen[0])
     table("nDCG@10", names, rows, "nDCG@10")
     table("Recall@100", names, rows, "Recall@100")
+    table("ms per query (query + top 10, one thread; differences are the cost of a rule)", names, rows, "ms/query")
+    if args.loco:
+        leave_one_out(names, {label: row for label, row in rows.items() if label != "bm25s"}, rows["bm25s"])
+
+
+def leave_one_out(names: list[str], rows: dict[str, dict[str, dict]], ref: dict[str, dict]) -> None:
+    """For each collection: the setting with the best mean nDCG@10 on the others, and its figure here."""
+    print("\nLeave one collection out: each setting chosen on the other collections, its nDCG@10 on the one left out")
+    print(f"{'held out':<12}{'chosen on the others':<36}{'held-out':>10}{'winnow':>10}{'bm25s':>10}")
+    for held in names:
+        others = [n for n in names if n != held]
+        best = max(rows, key=lambda label: (float(np.mean([rows[label][n]["nDCG@10"] for n in others])),
+                                            label == "winnow"))
+        print(f"{held:<12}{best:<36}{rows[best][held]['nDCG@10']:>10.4f}{rows['winnow'][held]['nDCG@10']:>10.4f}"
+              f"{ref[held]['nDCG@10']:>10.4f}")
 
 
 def _per_set(collection: Collection, variant: Variant) -> None:

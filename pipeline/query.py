@@ -69,6 +69,7 @@ class QuerySettings:
     fb_docs: int = 10
     fb_terms: int = 10
     original_weight: float = 0.5
+    fb_max_df_share: float = 0.1
 
     def but(self, **changes) -> "QuerySettings":
         """A copy with some fields changed (the benchmark's switches)."""
@@ -254,23 +255,38 @@ def _name_tokens(question: str, analyzer: Analyzer) -> set[str]:
 # --- pseudo-relevance feedback -----------------------------------------------------------------
 
 
-def rm3(query: Query, feedback: Sequence[tuple[Sequence[str], float]], settings: QuerySettings) -> Query:
-    """RM3 as Anserini/Pyserini do it: a relevance model from the top passages, mixed with the query.
+def rm3(query: Query, feedback: Sequence[tuple[Sequence[str], float]], settings: QuerySettings,
+        df: Callable[[str], int] | None = None, n_docs: int = 0) -> Query:
+    """RM3 as Anserini's Rm3Reranker (Pyserini's bm25+rm3): a relevance model from the top
+    passages, mixed with the query.
 
     `feedback` is (tokens, score) of the top fb_docs passages of the first ranking. Each
-    passage's term distribution (tf / length) is weighted by its score and summed; the
-    fb_terms heaviest terms, scaled to an L1 norm of 1, are mixed with the query (also
-    scaled to 1): original_weight of the query, 1 - original_weight of the model.
-    Prefix tokens and numbers are left out of the model: they restate other terms.
+    passage's term counts, pruned to its fb_terms most frequent terms and scaled to an L1
+    norm of 1, are weighted by the passage's score and summed; the fb_terms heaviest terms,
+    scaled to 1, are mixed with the query (also scaled to 1): original_weight of the query,
+    1 - original_weight of the model. As Anserini, terms in more than fb_max_df_share of
+    the passages are not feedback terms (its df stand-in for a stopword list), nor are
+    terms shorter than 2 characters; prefix tokens and numbers are left out too: they
+    restate other terms.
     """
+    limit = settings.fb_max_df_share * n_docs if df and n_docs else None
     model: dict[str, float] = {}
     for tokens, score in feedback[:settings.fb_docs]:
-        terms = [t for t in tokens if not t.startswith(PREFIX_MARK) and not t.isdigit() and len(t) > 1]
-        if not terms or score <= 0:
+        if score <= 0:
             continue
-        share = score / len(terms)
-        for t in terms:
-            model[t] = model.get(t, 0.0) + share
+        counts: dict[str, int] = {}
+        for t in tokens:
+            if t.startswith(PREFIX_MARK) or t.isdigit() or len(t) < 2:
+                continue
+            counts[t] = counts.get(t, 0) + 1
+        if limit is not None:
+            counts = {t: c for t, c in counts.items() if df(t) <= limit}
+        kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:settings.fb_terms]
+        norm = sum(c for _, c in kept)
+        if not norm:
+            continue
+        for t, c in kept:
+            model[t] = model.get(t, 0.0) + score * c / norm
     if not model or not query.terms:
         return query
     top = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:settings.fb_terms]

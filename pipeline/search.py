@@ -50,7 +50,7 @@ class Retriever:
         if self.query_settings.rm3 and query.terms:
             docs, scores = self.index.search(query.tokens(), self.query_settings.fb_docs)
             query = rm3(query, [(self.passage_tokens(int(d)), float(s)) for d, s in zip(docs, scores)],
-                        self.query_settings)
+                        self.query_settings, self.index.df, self.index.n_docs)
         return query
 
     def rank(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:

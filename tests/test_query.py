@@ -124,3 +124,44 @@ def test_best_sentence_is_the_one_holding_the_weightiest_query_terms():
     text = "The disease is rare. Anti-SRP antibodies are found in a third of patients. Treatment helps."
     assert best_sentence(text, query) == "Anti-SRP antibodies are found in a third of patients."
     assert best_sentence("One sentence only.", query) == "One sentence only."
+
+
+def test_rm3_mixes_the_query_with_terms_of_the_top_passages():
+    """Pyserini's bm25+rm3: the query keeps original_weight of the L1 mass, the feedback terms the rest;
+    as Anserini, a term in more than fb_max_df_share of the passages is no feedback term."""
+    from pipeline.query import Query, QueryTerm, rm3
+
+    query = Query("statin myopathy", (QueryTerm("statin", 1.0), QueryTerm("myopathi", 1.0)))
+    feedback = [("statin myopathi hmgcr hmgcr diseas".split(), 2.0), ("statin hmgcr necrosi diseas".split(), 1.0)]
+    df = {"statin": 3, "myopathi": 4, "hmgcr": 2, "necrosi": 1, "diseas": 40}.get
+    settings = DEFAULTS.but(rm3=True, fb_terms=4)
+    weights = dict(rm3(query, feedback, settings, lambda t: df(t, 0), 100).tokens())
+    assert "diseas" not in weights  # in 40 of 100 passages: left out, as a stopword would be
+    assert weights["hmgcr"] > weights["necrosi"] > 0  # heavier in the better passage
+    alpha = settings.original_weight
+    assert sum(weights.values()) == pytest.approx(1.0)  # both parts scaled to an L1 norm of 1
+    assert weights["statin"] > alpha / 2  # a query term also found in the feedback gains weight
+
+
+def test_rm3_is_a_setting_the_retriever_runs_as_a_second_query():
+    from pipeline.search import Retriever
+
+    docs = ["statin myopathy with anti-HMGCR antibodies", "anti-HMGCR antibodies and necrosis",
+            "necrosis of muscle fibres in necrotizing myopathy", "the weather was mild all year"] + [
+            f"filler text number {i} about nothing" for i in range(20)]
+    tokens = [analyze(d) for d in docs]
+
+    class Memory(Retriever):
+        def __init__(self, settings):
+            self.index, self.query_settings = BM25Index.build(tokens, BM25Params()), settings
+
+        def passage_tokens(self, doc):
+            return tokens[doc]
+
+    plain = Memory(DEFAULTS.but(rm3=False))
+    fed = Memory(DEFAULTS.but(rm3=True, fb_docs=2))
+    assert "necrosi" not in dict(plain.query("statin myopathy").tokens())
+    expanded = fed.query("statin myopathy")
+    assert "hmgcr" in dict(expanded.tokens()) and any("RM3" in why for t in expanded.terms for why in t.why)
+    ranked, _ = fed.rank("statin myopathy", 3)
+    assert 1 in ranked  # found through the feedback terms: it shares no word with the question
