@@ -120,7 +120,7 @@ def _check_sources(sources_dir: Path) -> None:
 
 def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, full: bool = False,
                trusted: tuple[str, ...] | None = None, follow_links: bool | None = None,
-               wait: float | None = None) -> dict:
+               wait: float | None = None, jobs: int | None = None, dask: str | None = None) -> dict:
     from pipeline.ingest import build_index
     from pipeline.store import unwritable
 
@@ -139,7 +139,7 @@ def _run_build(sources_dir: Path, index_dir: Path, reason: str | None = None, fu
     try:
         report = build_index(sources_dir, index_dir, warn=_warn, progress=progress, full=full, notify=notify,
                              follow_links=follow, lock_wait=_setting("wait") if wait is None else wait,
-                             trusted=trusted)
+                             trusted=trusted, jobs=jobs, dask=dask)
     except OSError as error:  # read-only folder, full disk: one sentence, never a traceback
         raise unwritable(error, index_dir) from None
     how = "Built index from scratch" if report.full else "Updated index" if report.written else "Index is up to date"
@@ -340,7 +340,15 @@ def main():
               help="A file or folder under the sources folder to index as written, without cleaning "
                    "(repeatable). Kept with the index: later builds and refreshes use the same list.")
 @click.option("--no-trust", is_flag=True, help="Forget the trusted files and folders: clean every source.")
-def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: tuple[str, ...], no_trust: bool):
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes for the per-source work (read, clean, split, analyse). Default: every core. "
+                   "The index is the same for any number.")
+@click.option("--dask", "dask_address", envvar="WINNOW_DASK", metavar="ADDRESS",
+              help="Run the per-source work on the Dask cluster whose scheduler is at ADDRESS "
+                   "(tcp://host:8786; env WINNOW_DASK). Needs `pip install 'winnow[dask]'` here and on "
+                   "every worker; sources travel with the tasks, so workers need no shared disk.")
+def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: tuple[str, ...], no_trust: bool,
+          jobs: int | None, dask_address: str | None):
     """Ingest the sources and write the index, re-processing only what changed.
 
     Cleans every page (navigation, ads, UI text, disclaimers, spam), splits it into
@@ -353,7 +361,7 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     """
     _check_sources(sources_dir)
     trusted = _trusted_paths(sources_dir, trust) if trust else () if no_trust else None
-    summary = _run_build(sources_dir, index_dir, full=full, trusted=trusted)
+    summary = _run_build(sources_dir, index_dir, full=full, trusted=trusted, jobs=jobs, dask=dask_address or None)
     if as_json:
         click.echo(_json(summary))
 

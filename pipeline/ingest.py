@@ -25,6 +25,7 @@ import gc
 import hashlib
 import itertools
 import json
+import os
 import re
 import shutil
 import time
@@ -37,11 +38,11 @@ import numpy as np
 
 from . import analyze as analyzer
 from .dedupe import SentenceDeduper, link_keys
-from .errors import SkipSource
+from .errors import SkipSource, WinnowError
 from .clean import DEFAULT_OPTIONS, CleanOptions
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
 from .records import Document, Passage, Section, Source
-from .sources import decode, discover, file_fingerprint, read_bytes
+from .sources import decode, discover, file_fingerprint, read_bytes, read_pieces
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .store import (GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
                     current_generation, new_generation_dir, read_dedupe_cache, read_stats, tidy,
@@ -156,10 +157,26 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
     the source that passages cite and qrels judge; the title is the heading of the
     one section, so it is indexed with every passage of the document. A file whose
     lines are not corpus records is skipped, and so is a BEIR `queries.jsonl`: its
-    lines also have `_id` and `text`, so only its name tells it apart.
+    lines also have `_id` and `text`, so only its name tells it apart. A build reads
+    a corpus in pieces of whole lines (corpus_records on each), never whole.
     """
+    _check_corpus_name(rel)
+    documents, _ = corpus_records(text)
+    if not documents:
+        raise SkipSource(NOT_A_CORPUS)
+    return documents
+
+
+NOT_A_CORPUS = "not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)"
+
+
+def _check_corpus_name(rel: str) -> None:
     if Path(rel).name.lower().startswith("queries"):
         raise SkipSource("a BEIR queries file, not a corpus (winnow eval reads it as a question set)")
+
+
+def corpus_records(text: str) -> tuple[list[Document], int]:
+    """(documents, lines that are not corpus records) of some whole lines of a JSON Lines corpus."""
     documents: list[Document] = []
     bad = 0
     for line in text.splitlines():
@@ -178,9 +195,7 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
         if paragraphs or title:
             documents.append(Document(source=str(record["_id"]), title=title,
                                       sections=(Section(heading=title, paragraphs=paragraphs or (title,)),)))
-    if not documents:
-        raise SkipSource("not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)")
-    return documents
+    return documents, bad
 
 
 def _light_normalize(text: str) -> str:
@@ -190,9 +205,13 @@ def _light_normalize(text: str) -> str:
 def process_source(source: Source, options: CleanOptions = DEFAULT_OPTIONS) -> tuple[str, list[Document]]:
     """(content hash, documents) of one source; raises SkipSource with the reason."""
     data = read_bytes(source)
-    digest = hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(data).hexdigest(), _clean_bytes(source, data, options)
+
+
+def _clean_bytes(source: Source, data: bytes, options: CleanOptions) -> list[Document]:
+    """The documents of a source's bytes; raises SkipSource with the reason."""
     try:
-        documents = clean_source(source, decode(data), options)
+        return clean_source(source, decode(data), options)
     except SkipSource:
         raise
     except Exception as error:  # noqa: BLE001
@@ -200,7 +219,6 @@ def process_source(source: Source, options: CleanOptions = DEFAULT_OPTIONS) -> t
         # ValueError or LookupError on odd encodings, MemoryError on sheer size)
         # must cost that page only, never the build; the warning names the error.
         raise SkipSource(f"could not be cleaned ({type(error).__name__}: {str(error)[:120]})") from None
-    return digest, documents
 
 
 def split_documents(documents: list[Document], rel: str) -> list[dict]:
@@ -284,6 +302,241 @@ def _acronyms(sentence: str) -> list[tuple[str, str]]:
 def _key_hash(key: str) -> int:
     data = key.encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+# --- 3. on every core, or on a cluster -----------------------------------------------------------
+
+# A JSON Lines corpus goes to the workers in pieces of whole lines of about this size: a
+# 46 MB corpus is a dozen tasks, and memory holds a few pieces, never the file.
+JSONL_PIECE_BYTES = 4 << 20
+# With the default --jobs (every core) a pool starts only when the work is worth the
+# workers' start-up (about a second each: they import the cleaner and Punkt); an
+# explicit --jobs N or --dask always uses them.
+POOL_MIN_SOURCES = 16
+POOL_MIN_BYTES = 4 << 20
+# Tasks in flight per worker: enough to keep every worker busy, few enough that memory
+# holds a handful of sources' bytes and results at a time.
+TASKS_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of per-source work, self-contained: a source's bytes travel with it.
+
+    A worker needs no access to the sources folder, so a Dask worker on another
+    machine runs it as a local process does. `piece` numbers the pieces of a JSON
+    Lines corpus (None: the whole source).
+    """
+
+    rel: str
+    kind: str
+    trusted: bool
+    data: bytes
+    piece: int | None = None
+
+
+def run_task(task: Task) -> dict:
+    """The per-source function: read, clean, split and analyse one source (or corpus piece).
+
+    Returns its cache entry ({"documents", "kept"}; a corpus piece: {"documents",
+    "bad"}) or {"skip": reason}, and "code", the hash of the code that made it: the
+    build refuses results from workers that run other code (their index would differ).
+    """
+    result = _run_task(task)
+    result["code"] = _processing_code_hash()
+    return result
+
+
+def _run_task(task: Task) -> dict:
+    try:
+        if task.piece is not None:
+            if not task.data.strip():
+                return {"documents": [], "bad": 0}
+            documents, bad = corpus_records(decode(task.data))
+            return {"documents": split_documents(documents, task.rel), "bad": bad}
+        source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
+        documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS)
+        return {"documents": split_documents(documents, task.rel),
+                "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)]}
+    except SkipSource as reason:
+        return {"skip": str(reason)}
+    except Exception as error:  # noqa: BLE001  (same reason as in process_source)
+        return {"skip": f"could not be split ({type(error).__name__}: {str(error)[:120]})"}
+
+
+@dataclass
+class _Item:
+    """A source of the build: where its entry comes from, and the entry once known."""
+
+    source: Source
+    sha: str | None
+    trusted: bool
+    entry: dict | None  # from the cache or the previous build; None: to process
+    pieces: int = 0
+
+
+class _Done:
+    """A result computed in this process, with the interface of a future."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class Runner:
+    """Runs tasks here, on a pool of local processes, or on a Dask cluster; results in task order.
+
+    jobs: worker processes (None: every core, and a pool only for work worth it;
+    1: in this process); dask: a scheduler address (tcp://host:8786), which wins.
+    """
+
+    def __init__(self, jobs: int | None = None, dask: str | None = None) -> None:
+        self.jobs = jobs
+        self.dask = dask
+        self._executor = None
+        self._client = None
+        self.workers = 1
+
+    def start(self, n_tasks: int, n_bytes: int) -> None:
+        """Start the workers the work deserves."""
+        if self.dask:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise WinnowError("--dask needs the Dask extra: pip install 'winnow[dask]'") from None
+            try:
+                self._client = Client(self.dask, timeout="30s", set_as_default=False)
+            except (OSError, TimeoutError) as error:
+                raise WinnowError(f"cannot reach the Dask scheduler at {self.dask} ({error})") from None
+            self.workers = max(1, sum(self._client.nthreads().values()))
+            return
+        jobs = self.jobs if self.jobs is not None else default_jobs()
+        worth_it = self.jobs is not None or (n_tasks >= POOL_MIN_SOURCES or n_bytes >= POOL_MIN_BYTES)
+        if jobs > 1 and n_tasks > 1 and worth_it:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+            self._executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+            self.workers = jobs
+
+    def submit(self, task: Task):
+        if self._client is not None:
+            return self._client.submit(run_task, task, pure=False)
+        if self._executor is not None:
+            return self._executor.submit(run_task, task)
+        return _Done(run_task(task))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def default_jobs() -> int:
+    """Every core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _tasks(item: _Item):
+    """The tasks of a source to process, read lazily; yields Tasks, then a dict of what the reading found."""
+    source = item.source
+    try:
+        if source.kind == "jsonl":
+            _check_corpus_name(source.rel)
+            digest = hashlib.sha256()
+            for number, piece in enumerate(read_pieces(source, JSONL_PIECE_BYTES)):
+                digest.update(piece)
+                item.pieces += 1
+                yield Task(source.rel, source.kind, item.trusted, piece, number)
+            yield {"sha256": digest.hexdigest()}
+            return
+        data = read_bytes(source)
+    except SkipSource as reason:
+        yield {"skip": str(reason)}
+        return
+    yield Task(source.rel, source.kind, item.trusted, data)
+    yield {"sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _processed(items, runner: Runner, n_tasks: int, n_bytes: int):
+    """(item, [results]) for every item in order, whatever order the workers finish in:
+    cached entries as they are, the others through the runner, at most TASKS_PER_WORKER
+    tasks per worker in flight. n_tasks, n_bytes: the sources to process and their size."""
+    from collections import deque
+
+    runner.start(n_tasks, n_bytes)
+    window = TASKS_PER_WORKER * runner.workers
+    pending: deque = deque()  # (item, future or dict)
+    in_flight = 0
+    code = _processing_code_hash()
+
+    def ready():
+        nonlocal in_flight
+        item, result = pending.popleft()
+        if not isinstance(result, dict):
+            in_flight -= 1
+            result = result.result()
+            if result.pop("code", code) != code:
+                raise WinnowError("a worker runs other winnow code than this build; install the same "
+                                  "version on every Dask worker")
+        return item, result
+
+    try:
+        current: _Item | None = None
+        results: list = []
+        for item in items:
+            stream = [{"entry": item.entry}] if item.entry is not None else _tasks(item)
+            for payload in stream:
+                if isinstance(payload, Task):
+                    pending.append((item, runner.submit(payload)))
+                    in_flight += 1
+                else:
+                    pending.append((item, payload))
+                while in_flight > window or (pending and isinstance(pending[0][1], dict)):
+                    done_item, result = ready()
+                    if done_item is not current:
+                        if current is not None:
+                            yield current, results
+                        current, results = done_item, []
+                    results.append(result)
+        while pending:
+            done_item, result = ready()
+            if done_item is not current:
+                if current is not None:
+                    yield current, results
+                current, results = done_item, []
+            results.append(result)
+        if current is not None:
+            yield current, results
+    finally:
+        runner.close()
+
+
+def _merged(item: _Item, results: list[dict]) -> dict:
+    """One source's entry from its results: {"entry"} from the cache, {"skip"}, or the
+    fresh entry (a corpus's pieces joined in order) with its "sha256"."""
+    if "entry" in results[0]:
+        return results[0]["entry"]
+    sha = next((r["sha256"] for r in results if "sha256" in r), None)
+    skip = next((r["skip"] for r in results if "skip" in r), None)
+    if skip is not None:
+        return {"skip": skip, "sha256": sha}
+    if item.source.kind != "jsonl":
+        (entry,) = [r for r in results if "documents" in r]
+        return {**entry, "sha256": sha}
+    documents = [d for r in results if "documents" in r for d in r["documents"]]
+    if not documents:
+        return {"skip": NOT_A_CORPUS, "sha256": sha}
+    return {"documents": documents, "kept": [0, 0], "sha256": sha}
 
 
 # --- 4. cached sentences -> passages and their tokens -------------------------------------------
@@ -449,7 +702,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 progress: Callable[[list[Source]], object] | None = None,
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
                 notify: Warn | None = None, follow_links: bool = False,
-                lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None) -> BuildReport:
+                lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None,
+                jobs: int | None = None, dask: str | None = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
@@ -458,6 +712,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     without cleaning; it is kept with the index, and None means "as last time".
     follow_links: also read links that lead outside sources_dir (sources.discover);
     lock_wait: seconds to wait for another build (store.IndexLock; None: its default).
+    jobs: processes for the per-source work (None: every core; see Runner); dask: the
+    address of a Dask scheduler to run it on instead. The index is the same either way.
     """
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
@@ -491,23 +747,29 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
             return _unchanged(report, previous, started, warn)
 
-        units: list[tuple[str, list[dict]]] = []  # 3.
-        fingerprints: list[dict] = []
-        for source, sha in (progress(plan) if progress else plan):
+        items: list[_Item] = []  # 3.
+        for source, sha in plan:
             old = known.get(source.rel)
             entry = None
-            options = TRUSTED_OPTIONS if is_trusted(source.rel, trust) else DEFAULT_OPTIONS
-            cache_kind = source.kind + (":trusted" if options.trusted else "")
+            trusted_source = is_trusted(source.rel, trust)
             if not report.full and old is not None and "reason" in old and sha is not None and sha == old["sha256"]:
                 entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
             elif not report.full and sha is not None:
-                entry = cache.get(cache_kind, sha)
+                entry = cache.get(_cache_kind(source, trusted_source), sha)
                 report.reused += entry is not None
-            fresh = entry is None
+            items.append(_Item(source, sha, trusted_source, entry))
+        todo = [item for item in items if item.entry is None]
+        shown = (pair[1] for pair in progress([(i.source, i) for i in items])) if progress else items
+        units: list[tuple[str, list[dict]]] = []
+        fingerprints: list[dict] = []
+        for item, results in _processed(shown, Runner(jobs, dask), len(todo), sum(i.source.size for i in todo)):
+            source, sha, entry = item.source, item.sha, _merged(item, results)
+            fresh = item.entry is None
             if fresh:
-                entry = _process(source, cache, options, cache_kind)
-                sha = entry.pop("sha256", sha)
+                sha = entry.pop("sha256", None) or sha
                 new_stats[source.rel]["sha256"] = sha
+                if "skip" not in entry:
+                    cache.put(_cache_kind(source, item.trusted), sha, entry)
             if "skip" in entry:
                 warn(f"skipped {source.rel}: {entry['skip']}")
                 report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
@@ -618,19 +880,8 @@ def is_trusted(rel: str, trusted: tuple[str, ...]) -> bool:
     return any(t == "." or rel == t or rel.startswith(t + "/") for t in trusted)
 
 
-def _process(source: Source, cache: SourceCache, options: CleanOptions = DEFAULT_OPTIONS,
-             cache_kind: str | None = None) -> dict:
-    """Read, clean and split one source into a cache entry (cached), or {"skip": reason}."""
-    try:
-        sha, documents = process_source(source, options)
-        entry = {"documents": split_documents(documents, source.rel),
-                 "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)]}
-    except SkipSource as reason:
-        return {"skip": str(reason)}
-    except Exception as error:  # noqa: BLE001  (same reason as in process_source)
-        return {"skip": f"could not be split ({type(error).__name__}: {str(error)[:120]})"}
-    cache.put(cache_kind or source.kind, sha, entry)
-    return {**entry, "sha256": sha}
+def _cache_kind(source: Source, trusted: bool) -> str:
+    return source.kind + (":trusted" if trusted else "")
 
 
 def _note_kept(report: BuildReport, rel: str, kept: list | None, warn: Warn | None) -> None:
