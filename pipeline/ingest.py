@@ -39,6 +39,7 @@ import numpy as np
 from . import analyze as analyzer
 from .dedupe import SentenceDeduper, link_keys
 from .errors import SkipSource, WinnowError
+from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
 from .records import Document, Passage, Section, Source
@@ -309,11 +310,6 @@ def _key_hash(key: str) -> int:
 # A JSON Lines corpus goes to the workers in pieces of whole lines of about this size: a
 # 46 MB corpus is a dozen tasks, and memory holds a few pieces, never the file.
 JSONL_PIECE_BYTES = 4 << 20
-# With the default --jobs (every core) a pool starts only when the work is worth the
-# workers' start-up (about a second each: they import the cleaner and Punkt); an
-# explicit --jobs N or --dask always uses them.
-POOL_MIN_SOURCES = 16
-POOL_MIN_BYTES = 4 << 20
 # Tasks in flight per worker: enough to keep every worker busy, few enough that memory
 # holds a handful of sources' bytes and results at a time.
 TASKS_PER_WORKER = 4
@@ -375,77 +371,6 @@ class _Item:
     pieces: int = 0
 
 
-class _Done:
-    """A result computed in this process, with the interface of a future."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
-
-
-class Runner:
-    """Runs tasks here, on a pool of local processes, or on a Dask cluster; results in task order.
-
-    jobs: worker processes (None: every core, and a pool only for work worth it;
-    1: in this process); dask: a scheduler address (tcp://host:8786), which wins.
-    """
-
-    def __init__(self, jobs: int | None = None, dask: str | None = None) -> None:
-        self.jobs = jobs
-        self.dask = dask
-        self._executor = None
-        self._client = None
-        self.workers = 1
-
-    def start(self, n_tasks: int, n_bytes: int) -> None:
-        """Start the workers the work deserves."""
-        if self.dask:
-            try:
-                from distributed import Client
-            except ImportError:
-                raise WinnowError("--dask needs the Dask extra: pip install 'winnow[dask]'") from None
-            try:
-                self._client = Client(self.dask, timeout="30s", set_as_default=False)
-            except (OSError, TimeoutError) as error:
-                raise WinnowError(f"cannot reach the Dask scheduler at {self.dask} ({error})") from None
-            self.workers = max(1, sum(self._client.nthreads().values()))
-            return
-        jobs = self.jobs if self.jobs is not None else default_jobs()
-        worth_it = self.jobs is not None or (n_tasks >= POOL_MIN_SOURCES or n_bytes >= POOL_MIN_BYTES)
-        if jobs > 1 and n_tasks > 1 and worth_it:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self._executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
-            self.workers = jobs
-
-    def submit(self, task: Task):
-        if self._client is not None:
-            return self._client.submit(run_task, task, pure=False)
-        if self._executor is not None:
-            return self._executor.submit(run_task, task)
-        return _Done(run_task(task))
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-
-def default_jobs() -> int:
-    """Every core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _tasks(item: _Item):
     """The tasks of a source to process, read lazily; yields Tasks, then a dict of what the reading found."""
     source = item.source
@@ -497,7 +422,7 @@ def _processed(items, runner: Runner, n_tasks: int, n_bytes: int):
             stream = [{"entry": item.entry}] if item.entry is not None else _tasks(item)
             for payload in stream:
                 if isinstance(payload, Task):
-                    pending.append((item, runner.submit(payload)))
+                    pending.append((item, runner.submit(run_task, payload)))
                     in_flight += 1
                 else:
                     pending.append((item, payload))

@@ -77,7 +77,8 @@ def test_any_number_of_jobs_writes_the_same_index(tmp_path, small_pieces, monkey
     sources = _mixed_sources(tmp_path)
     submitted = []
     original = ingest.Runner.submit
-    monkeypatch.setattr(ingest.Runner, "submit", lambda self, task: submitted.append(task.rel) or original(self, task))
+    monkeypatch.setattr(ingest.Runner, "submit",
+                        lambda self, function, task: submitted.append(task.rel) or original(self, function, task))
     one = build_index(sources, tmp_path / "one", jobs=1)
     two = build_index(sources, tmp_path / "two", jobs=2)
     assert _generation_bytes(tmp_path / "one") == _generation_bytes(tmp_path / "two")
