@@ -62,8 +62,9 @@ class Runner:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self._executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+            # spawn: a fresh interpreter per worker, safe whatever threads this process runs
+            # (fork is not), and the workers are this process's children (their CPU time counts).
+            self._executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
             self.workers = jobs
 
     def submit(self, function, task):

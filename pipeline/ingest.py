@@ -25,7 +25,6 @@ import gc
 import hashlib
 import itertools
 import json
-import os
 import re
 import shutil
 import time
@@ -310,6 +309,7 @@ def _key_hash(key: str) -> int:
 # A JSON Lines corpus goes to the workers in pieces of whole lines of about this size: a
 # 46 MB corpus is a dozen tasks, and memory holds a few pieces, never the file.
 JSONL_PIECE_BYTES = 4 << 20
+JSONL_PIECE_KIND = "jsonl-piece"  # the cache kind of a corpus piece's entry
 # Tasks in flight per worker: enough to keep every worker busy, few enough that memory
 # holds a handful of sources' bytes and results at a time.
 TASKS_PER_WORKER = 4
@@ -349,7 +349,7 @@ def _run_task(task: Task) -> dict:
             if not task.data.strip():
                 return {"documents": [], "bad": 0}
             documents, bad = corpus_records(decode(task.data))
-            return {"documents": split_documents(documents, task.rel), "bad": bad}
+            return {"documents": split_documents(documents, task.rel), "bad": bad, "piece": task.piece}
         source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
         documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS)
         return {"documents": split_documents(documents, task.rel),
@@ -368,11 +368,16 @@ class _Item:
     sha: str | None
     trusted: bool
     entry: dict | None  # from the cache or the previous build; None: to process
-    pieces: int = 0
+    pieces: dict = field(default_factory=dict)  # a corpus: piece number -> hash, of the pieces processed
 
 
-def _tasks(item: _Item):
-    """The tasks of a source to process, read lazily; yields Tasks, then a dict of what the reading found."""
+def _tasks(item: _Item, cache: SourceCache | None):
+    """The tasks of a source to process, read lazily; yields Tasks, then a dict of what the reading found.
+
+    A JSON Lines corpus is cached piece by piece (JSONL_PIECE_KIND, by the hash of the
+    piece's bytes): pieces already processed come from the cache as {"documents"}, so
+    records appended to a large corpus cost their piece, not the corpus.
+    """
     source = item.source
     try:
         if source.kind == "jsonl":
@@ -380,7 +385,12 @@ def _tasks(item: _Item):
             digest = hashlib.sha256()
             for number, piece in enumerate(read_pieces(source, JSONL_PIECE_BYTES)):
                 digest.update(piece)
-                item.pieces += 1
+                sha = hashlib.sha256(piece).hexdigest()
+                entry = cache.get(JSONL_PIECE_KIND, sha) if cache is not None else None
+                if entry is not None:
+                    yield {"documents": entry["documents"]}
+                    continue
+                item.pieces[number] = sha
                 yield Task(source.rel, source.kind, item.trusted, piece, number)
             yield {"sha256": digest.hexdigest()}
             return
@@ -392,10 +402,11 @@ def _tasks(item: _Item):
     yield {"sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _processed(items, runner: Runner, n_tasks: int, n_bytes: int):
+def _processed(items, runner: Runner, n_tasks: int, n_bytes: int, cache: SourceCache | None):
     """(item, [results]) for every item in order, whatever order the workers finish in:
     cached entries as they are, the others through the runner, at most TASKS_PER_WORKER
-    tasks per worker in flight. n_tasks, n_bytes: the sources to process and their size."""
+    tasks per worker in flight. n_tasks, n_bytes: the sources to process and their size;
+    cache: where corpus pieces are looked up (None: a full build)."""
     from collections import deque
 
     runner.start(n_tasks, n_bytes)
@@ -419,7 +430,7 @@ def _processed(items, runner: Runner, n_tasks: int, n_bytes: int):
         current: _Item | None = None
         results: list = []
         for item in items:
-            stream = [{"entry": item.entry}] if item.entry is not None else _tasks(item)
+            stream = [{"entry": item.entry}] if item.entry is not None else _tasks(item, cache)
             for payload in stream:
                 if isinstance(payload, Task):
                     pending.append((item, runner.submit(run_task, payload)))
@@ -503,7 +514,7 @@ def assemble(units: list[tuple[str, list[dict]]], dedupe_cache: dict | None = No
         position += n_sentences
         for group in pack_counts([section["words"][i] for i in kept]):
             drafts.append((source, section, [kept[j] for j in group], [kept_sources[j] for j in group]))
-    records: list[tuple[Passage, list[str]]] = []
+    records: list[tuple[Passage, str]] = []
     ordinal: dict[str, int] = {}
     for source, section, indices, also in drafts:
         n = ordinal.get(source, 0)
@@ -512,12 +523,33 @@ def assemble(units: list[tuple[str, list[dict]]], dedupe_cache: dict | None = No
         for more in also:
             if more:
                 sources.extend(s for s in more if s not in sources)
-        tokens = " ".join([section["heading_tokens"]] * HEADING_WEIGHT + [section["tokens"][i] for i in indices]).split()
+        tokens = " ".join([section["heading_tokens"]] * HEADING_WEIGHT + [section["tokens"][i] for i in indices])
         passage = Passage(passage_id=f"{source}#{n:04d}", source=source, section=section["heading"],
                           text=" ".join(section["sentences"][i] for i in indices), sources=tuple(sources))
         records.append((passage, tokens))
     records.sort(key=lambda r: r[0].passage_id)  # doc number order == passage id order: ties break by id
-    return [p for p, _ in records], [t for _, t in records], dropped, used
+    return [p for p, _ in records], TokenLists([t for _, t in records]), dropped, used
+
+
+class TokenLists:
+    """Each passage's tokens, kept as one space-joined string and split when read.
+
+    What BM25Index.build reads (len, iteration, indexing) as a list of token lists, in
+    about a fifth of the memory: a list of 40 token strings costs some 2.5 KB, their
+    joined string 0.3 KB. No token contains whitespace (the analyzer splits on it).
+    """
+
+    def __init__(self, joined: list[str]) -> None:
+        self.joined = joined
+
+    def __len__(self) -> int:
+        return len(self.joined)
+
+    def __getitem__(self, i: int) -> list[str]:
+        return self.joined[i].split()
+
+    def __iter__(self):
+        return map(str.split, self.joined)
 
 
 def _dedupe_linked(sections: list[tuple[str, dict]], cache: dict) -> tuple[dict, dict]:
@@ -679,22 +711,33 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
             trusted_source = is_trusted(source.rel, trust)
             if not report.full and old is not None and "reason" in old and sha is not None and sha == old["sha256"]:
                 entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
-            elif not report.full and sha is not None:
+            elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
                 entry = cache.get(_cache_kind(source, trusted_source), sha)
                 report.reused += entry is not None
             items.append(_Item(source, sha, trusted_source, entry))
         todo = [item for item in items if item.entry is None]
+        n_tasks = sum(-(-i.source.size // JSONL_PIECE_BYTES) if i.source.kind == "jsonl" else 1 for i in todo)
         shown = (pair[1] for pair in progress([(i.source, i) for i in items])) if progress else items
         units: list[tuple[str, list[dict]]] = []
         fingerprints: list[dict] = []
-        for item, results in _processed(shown, Runner(jobs, dask), len(todo), sum(i.source.size for i in todo)):
+        for item, results in _processed(shown, Runner(jobs, dask), n_tasks, sum(i.source.size for i in todo),
+                                        None if report.full else cache):
             source, sha, entry = item.source, item.sha, _merged(item, results)
             fresh = item.entry is None
             if fresh:
                 sha = entry.pop("sha256", None) or sha
                 new_stats[source.rel]["sha256"] = sha
-                if "skip" not in entry:
+                if "skip" in entry:
+                    pass
+                elif source.kind != "jsonl":
                     cache.put(_cache_kind(source, item.trusted), sha, entry)
+                else:
+                    for result in results:
+                        if "piece" in result:
+                            cache.put(JSONL_PIECE_KIND, item.pieces[result["piece"]],
+                                      {"documents": result["documents"]})
+                    fresh = bool(item.pieces)
+                    report.reused += not fresh
             if "skip" in entry:
                 warn(f"skipped {source.rel}: {entry['skip']}")
                 report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
@@ -703,16 +746,19 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
             units.append((source.rel, entry["documents"]))
             _note_kept(report, source.rel, entry.get("kept"), warn if fresh else None)
 
+        topic = topic_terms(units)
         dedupe_cache = read_dedupe_cache(index_dir, cache.settings_key) if not report.full else {}
         passages, tokens, report.duplicates_dropped, dedupe_used = assemble(units, dedupe_cache)  # 4.
+        del units  # the cached sentences: the passages and their tokens hold what is left to write
         index = BM25Index.build(tokens, params)  # 5.
+        del tokens
         manifest = {
             "settings": settings(params),
             "sources": fingerprints,
             "skipped": report.skipped,
             "counts": {"sources": len(fingerprints), "passages": len(passages),
                        "duplicates_dropped": report.duplicates_dropped},
-            "topic_terms": topic_terms(units),
+            "topic_terms": topic,
             "trusted": list(trust),
         }
         final = write_generation(index_dir, manifest, passages, index)  # 6.

@@ -236,3 +236,21 @@ def test_build_dask_option_and_environment(tmp_path, dask_cluster, monkeypatch):
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert current_generation(tmp_path / "dask").name == current_generation(tmp_path / "local").name
+
+
+def test_records_appended_to_a_corpus_cost_their_piece(tmp_path, small_pieces, monkeypatch):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    _corpus(sources / "corpus.jsonl", 300)
+    (sources / "page.txt").write_text("Statins can cause muscle weakness in rare cases.\n")
+    build_index(sources, tmp_path / "index", jobs=1)
+    submitted = []
+    original = ingest.Runner.submit
+    monkeypatch.setattr(ingest.Runner, "submit",
+                        lambda self, function, task: submitted.append(task.piece) or original(self, function, task))
+    with open(sources / "corpus.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"_id": "late", "text": "A late record about cataract lens surgery."}) + "\n")
+    report = build_index(sources, tmp_path / "index", jobs=1)
+    assert report.changed == 1 and len(submitted) == 1 and submitted[0] > 5  # the last piece only
+    build_index(sources, tmp_path / "fresh", full=True, jobs=1)
+    assert _generation_bytes(tmp_path / "index") == _generation_bytes(tmp_path / "fresh")
