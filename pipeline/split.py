@@ -156,11 +156,19 @@ def pack_counts(counts: list[int]) -> list[list[int]]:
 
 
 def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
-    """(heading, sentences) per section; the page title stands in for a missing heading."""
+    """(heading, sentences) per section; the page title stands in for a missing heading.
+
+    A paragraph the cleaner already split (Section.sentences) is not split again.
+    """
     out = []
     for section in document.sections:
-        sentences = [s for paragraph in section.paragraphs
-                     for s in split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph)]
+        known = section.sentences
+        sentences = []
+        for i, paragraph in enumerate(section.paragraphs):
+            if known and known[i] is not None:
+                sentences.extend(known[i])
+            else:
+                sentences.extend(split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph))
         if sentences:
             out.append((section.heading or document.title, sentences))
     return out
