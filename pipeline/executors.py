@@ -64,7 +64,8 @@ class Runner:
 
             # spawn: a fresh interpreter per worker, safe whatever threads this process runs
             # (fork is not), and the workers are this process's children (their CPU time counts).
-            self._executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+            self._executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_exit_with_parent, initargs=(os.getpid(),))
             self.workers = jobs
 
     def submit(self, function, task):
@@ -82,6 +83,27 @@ class Runner:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+PARENT_CHECK_SECONDS = 0.5  # how often a pool worker checks that its build is still alive
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A pool worker ends when the build that started it is gone.
+
+    A build killed outright (SIGKILL, OOM killer) cannot stop its workers, and a worker
+    of concurrent.futures then waits for work forever, holding whatever the build held
+    open (its stdout and stderr: a caller reading them until EOF would hang with it).
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="winnow-parent-watch", daemon=True).start()
 
 
 def default_jobs() -> int:

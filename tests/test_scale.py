@@ -254,3 +254,55 @@ def test_records_appended_to_a_corpus_cost_their_piece(tmp_path, small_pieces, m
     assert report.changed == 1 and len(submitted) == 1 and submitted[0] > 5  # the last piece only
     build_index(sources, tmp_path / "fresh", full=True, jobs=1)
     assert _generation_bytes(tmp_path / "index") == _generation_bytes(tmp_path / "fresh")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_pool_workers_end_with_a_build_killed_outright(tmp_path):
+    """A build killed with SIGKILL cannot stop its workers: they notice and exit, so nothing
+    keeps its stdout and stderr open (a caller reading them to the end would wait forever)."""
+    import signal
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    rng = random.Random(5)
+    for i in range(300):
+        (sources / f"p{i}.txt").write_text("\n\n".join(
+            " ".join(rng.choice(WORDS) for _ in range(12)).capitalize() + f" in case {i}-{k}." for k in range(60)))
+    root = Path(__file__).resolve().parents[1]
+    build = subprocess.Popen([sys.executable, str(root / "cli.py"), "build", "--sources", str(sources),
+                              "--index", str(tmp_path / "index"), "--jobs", "2"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(root)})
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2:
+        workers = [p for p in _children(build.pid) if _is_worker(p)]
+        if build.poll() is not None or time.monotonic() > deadline:
+            build.kill()
+            build.communicate(timeout=30)
+            pytest.skip("the build ended before its workers were seen")
+        time.sleep(0.05)
+    os.kill(build.pid, signal.SIGKILL)
+    build.communicate(timeout=30)  # EOF on both pipes: nothing holds them any more
+    deadline = time.monotonic() + 30
+    while any(_is_worker(p) for p in workers):
+        assert time.monotonic() < deadline, "pool workers outlived their build"
+        time.sleep(0.1)
