@@ -549,7 +549,7 @@ _ANCHOR_TAGS = ("p", "li", "dd", "blockquote", "pre")
 
 def _key(text: str) -> str:
     """Text without whitespace: trafilatura and the page differ in spaces at <br> and tags."""
-    return _WS.sub("", text)
+    return "".join(text.split())  # str.split and \s agree on what is whitespace; no regex per block
 
 
 def _anchors(tree, blocks: list[Block]) -> list[tuple[int, object]]:
@@ -698,7 +698,9 @@ def _region_blocks(regions: list, seen: set[str]) -> list[Block]:
 
 
 def _norm(text: str) -> str:
-    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+    if not text.isprintable() or "\ufffd" in text:  # the common case has no control character
+        text = _CONTROL.sub("", text)
+    return " ".join(text.split())
 
 
 def _dedupe(blocks: list[Block]) -> list[Block]:
