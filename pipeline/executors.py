@@ -16,6 +16,11 @@ from .errors import WinnowError
 # explicit --jobs N or --dask always uses them.
 POOL_MIN_SOURCES = 16
 POOL_MIN_BYTES = 4 << 20
+# A task on a cluster that has not come back after this long means a lost worker or a
+# stuck cluster: the build stops with a message rather than wait forever. A task is one
+# source or one 4 MB corpus piece: seconds of work.
+DASK_TASK_TIMEOUT = 600.0
+DASK_CONNECT_TIMEOUT = 30.0  # seconds to reach the scheduler
 
 
 class _Done:
@@ -51,7 +56,7 @@ class Runner:
             except ImportError:
                 raise WinnowError("--dask needs the Dask extra: pip install 'winnow[dask]'") from None
             try:
-                self._client = Client(self.dask, timeout="30s", set_as_default=False)
+                self._client = Client(self.dask, timeout=f"{DASK_CONNECT_TIMEOUT}s", set_as_default=False)
             except (OSError, TimeoutError) as error:
                 raise WinnowError(f"cannot reach the Dask scheduler at {self.dask} ({error})") from None
             self.workers = max(1, sum(self._client.nthreads().values()))
@@ -75,6 +80,16 @@ class Runner:
         if self._executor is not None:
             return self._executor.submit(function, task)
         return _Done(function(task))
+
+    def result(self, future):
+        """The value of a submitted task (a cluster's: within DASK_TASK_TIMEOUT seconds)."""
+        if self._client is None:
+            return future.result()
+        try:
+            return future.result(timeout=DASK_TASK_TIMEOUT)
+        except TimeoutError:
+            raise WinnowError(f"a task on the Dask cluster at {self.dask} did not finish in "
+                              f"{DASK_TASK_TIMEOUT:.0f} s; are its workers alive?") from None
 
     def close(self) -> None:
         if self._executor is not None:

@@ -454,7 +454,7 @@ def _processed(items, runner: Runner, n_tasks: int, n_bytes: int, cache: SourceC
         item, result = pending.popleft()
         if not isinstance(result, dict):
             in_flight -= 1
-            result = result.result()
+            result = runner.result(result)
             if result.pop("code", code) != code:
                 raise WinnowError("a worker runs other winnow code than this build; install the same "
                                   "version on every Dask worker")

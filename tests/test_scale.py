@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import pipeline.executors as executors
 import pipeline.ingest as ingest
 import pipeline.sources as sources_module
 from cli import main
@@ -163,6 +164,17 @@ def test_results_from_other_code_are_refused(tmp_path, monkeypatch):
         build_index(sources, tmp_path / "index", jobs=1)
 
 
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT", 2.0)
+    sources = tmp_path / "sources"
+    shutil.copytree(SEEDS, sources)
+    result = CliRunner().invoke(main, ["build", "--sources", str(sources), "--index", str(tmp_path / "index"),
+                                       "--dask", f"tcp://127.0.0.1:{_free_port()}"])
+    assert result.exit_code == 1 and "cannot reach the Dask scheduler" in result.output, result.output
+    assert current_generation(tmp_path / "index") is None
+
+
 # --- a real Dask cluster on this machine -----------------------------------------------------------
 
 
@@ -219,7 +231,8 @@ def dask_cluster(tmp_path):
         log.close()
 
 
-def test_a_dask_cluster_builds_the_local_index(tmp_path, dask_cluster, small_pieces):
+def test_a_dask_cluster_builds_the_local_index(tmp_path, dask_cluster, small_pieces, monkeypatch):
+    monkeypatch.setattr(executors, "DASK_TASK_TIMEOUT", 120.0)  # a broken cluster fails the test, never hangs it
     sources = _mixed_sources(tmp_path)
     local = build_index(sources, tmp_path / "local", jobs=1)
     remote = build_index(sources, tmp_path / "dask", dask=dask_cluster)
@@ -232,6 +245,7 @@ def test_build_dask_option_and_environment(tmp_path, dask_cluster, monkeypatch):
     shutil.copytree(SEEDS, sources)
     build_index(sources, tmp_path / "local", jobs=1)
     monkeypatch.setenv("WINNOW_DASK", dask_cluster)
+    monkeypatch.setattr(executors, "DASK_TASK_TIMEOUT", 120.0)
     result = CliRunner().invoke(main, ["build", "--sources", str(sources), "--index", str(tmp_path / "dask")],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
