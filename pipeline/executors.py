@@ -73,6 +73,11 @@ class Runner:
                                                  initializer=_exit_with_parent, initargs=(os.getpid(),))
             self.workers = jobs
 
+    @property
+    def remote(self) -> bool:
+        """Tasks run in other processes (which may run other code)."""
+        return self._executor is not None or self._client is not None
+
     def submit(self, function, task):
         """function(task), here or on a worker: a future (its .result() is the value)."""
         if self._client is not None:

@@ -160,6 +160,7 @@ def test_results_from_other_code_are_refused(tmp_path, monkeypatch):
     original = ingest._run_task
     monkeypatch.setattr(ingest, "_processing_code_hash", lambda: "other")
     monkeypatch.setattr(ingest, "run_task", lambda task: {**original(task), "code": "mine"})
+    monkeypatch.setattr(ingest.Runner, "remote", True)  # as if the tasks ran elsewhere
     with pytest.raises(ingest.WinnowError, match="other winnow code"):
         build_index(sources, tmp_path / "index", jobs=1)
 
