@@ -357,7 +357,15 @@ main.help += (f"\n\nSources are the files under the sources folder ending in {SO
               help="A file or folder under the sources folder to index as written, without cleaning "
                    "(repeatable). Kept with the index: later builds and refreshes use the same list.")
 @click.option("--no-trust", is_flag=True, help="Forget the trusted files and folders: clean every source.")
-def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: tuple[str, ...], no_trust: bool):
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes for the per-source work (read, clean, split, analyse). Default: every core. "
+                   "The index is the same for any number.")
+@click.option("--dask", "dask_address", envvar="WINNOW_DASK", metavar="ADDRESS",
+              help="Run the per-source work on the Dask cluster whose scheduler is at ADDRESS "
+                   "(tcp://host:8786; env WINNOW_DASK). Needs `pip install 'winnow[dask]'` here and on "
+                   "every worker; sources travel with the tasks, so workers need no shared disk.")
+def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: tuple[str, ...], no_trust: bool,
+          jobs: int | None, dask_address: str | None):
     """Ingest the sources and write the index, re-processing only what changed.
 
     Cleans every page (navigation, ads, UI text, disclaimers, spam), splits it into
@@ -371,7 +379,7 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     collection = _collection(sources_dir, index_dir)
     collection.check_sources()
     trusted = _trusted_paths(collection.sources, trust) if trust else () if no_trust else None
-    report = collection.build(full=full, trusted=trusted)
+    report = collection.build(full=full, trusted=trusted, jobs=jobs, dask=dask_address or None)
     if as_json:
         click.echo(_json(_build_record(report, index_dir)))
 

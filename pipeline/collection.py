@@ -147,8 +147,11 @@ class Collection:
     # --- building ---------------------------------------------------------------------------------
 
     def build(self, full: bool = False, trusted: tuple[str, ...] | None = None, reason: str | None = None,
-              wait: float | None = None):
-        """Bring the index up to date with the sources (from scratch with full=True); a BuildReport."""
+              wait: float | None = None, jobs: int | None = None, dask: str | None = None):
+        """Bring the index up to date with the sources (from scratch with full=True); a BuildReport.
+
+        jobs: processes for the per-source work (None: every core); dask: a Dask scheduler's
+        address to run it on instead. The index is the same either way."""
         from .ingest import build_index
         from .store import unwritable
 
@@ -163,7 +166,8 @@ class Collection:
         try:
             report = build_index(self.sources, self.index, warn=self.warn, progress=self.progress,
                                  full=full or self.rebuild, notify=self.notify, follow_links=self.follow_links,
-                                 lock_wait=self.wait if wait is None else wait, trusted=trusted)
+                                 lock_wait=self.wait if wait is None else wait, trusted=trusted, jobs=jobs,
+                                 dask=dask)
         except OSError as error:  # read-only folder, full disk: one sentence, never a traceback
             raise unwritable(error, self.index) from None
         self.rebuild = False  # done: the index now remembers this folder

@@ -432,7 +432,9 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
 
 
 def _norm(text: str) -> str:
-    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+    if not text.isprintable() or "\ufffd" in text:  # the common case has no control character
+        text = _CONTROL.sub("", text)
+    return " ".join(text.split())
 
 
 def _dedupe(blocks: list[Block]) -> list[Block]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import bisect
 import contextlib
+import functools
 import gc
 import hashlib
 import itertools
@@ -36,13 +37,14 @@ from typing import Callable
 import numpy as np
 
 from . import analyze as analyzer
-from .dedupe import SentenceDeduper, link_keys
-from .errors import SkipSource
+from .dedupe import SHINGLE, SentenceDeduper, normalized_tokens
+from .errors import SkipSource, WinnowError
+from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
 from .origin import page_url, record_url
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
 from .records import Document, Passage, Section, Source
-from .sources import decode, discover, file_fingerprint, read_bytes
+from .sources import decode, discover, file_fingerprint, read_bytes, read_pieces
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .store import (GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
                     current_generation, new_generation_dir, read_dedupe_cache, read_stats, tidy,
@@ -157,10 +159,26 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
     the source that passages cite and qrels judge; the title is the heading of the
     one section, so it is indexed with every passage of the document. A file whose
     lines are not corpus records is skipped, and so is a BEIR `queries.jsonl`: its
-    lines also have `_id` and `text`, so only its name tells it apart.
+    lines also have `_id` and `text`, so only its name tells it apart. A build reads
+    a corpus in pieces of whole lines (corpus_records on each), never whole.
     """
+    _check_corpus_name(rel)
+    documents, _ = corpus_records(text)
+    if not documents:
+        raise SkipSource(NOT_A_CORPUS)
+    return documents
+
+
+NOT_A_CORPUS = "not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)"
+
+
+def _check_corpus_name(rel: str) -> None:
     if Path(rel).name.lower().startswith("queries"):
         raise SkipSource("a BEIR queries file, not a corpus (winnow eval reads it as a question set)")
+
+
+def corpus_records(text: str) -> tuple[list[Document], int]:
+    """(documents, lines that are not corpus records) of some whole lines of a JSON Lines corpus."""
     documents: list[Document] = []
     bad = 0
     for line in text.splitlines():
@@ -180,9 +198,7 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
             documents.append(Document(source=str(record["_id"]), title=title,
                                       sections=(Section(heading=title, paragraphs=paragraphs or (title,)),),
                                       url=record_url(record.get("url"))))
-    if not documents:
-        raise SkipSource("not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)")
-    return documents
+    return documents, bad
 
 
 def _light_normalize(text: str) -> str:
@@ -192,9 +208,13 @@ def _light_normalize(text: str) -> str:
 def process_source(source: Source, options: CleanOptions = DEFAULT_OPTIONS) -> tuple[str, list[Document]]:
     """(content hash, documents) of one source; raises SkipSource with the reason."""
     data = read_bytes(source)
-    digest = hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(data).hexdigest(), _clean_bytes(source, data, options)
+
+
+def _clean_bytes(source: Source, data: bytes, options: CleanOptions) -> list[Document]:
+    """The documents of a source's bytes; raises SkipSource with the reason."""
     try:
-        documents = clean_source(source, decode(data), options)
+        return clean_source(source, decode(data), options)
     except SkipSource:
         raise
     except Exception as error:  # noqa: BLE001
@@ -202,7 +222,6 @@ def process_source(source: Source, options: CleanOptions = DEFAULT_OPTIONS) -> t
         # ValueError or LookupError on odd encodings, MemoryError on sheer size)
         # must cost that page only, never the build; the warning names the error.
         raise SkipSource(f"could not be cleaned ({type(error).__name__}: {str(error)[:120]})") from None
-    return digest, documents
 
 
 def split_documents(documents: list[Document], rel: str) -> list[dict]:
@@ -217,8 +236,8 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
         for heading, sentences in section_sentences(document):
             hashes, counts = [], []
             for sentence in sentences:
-                keys = link_keys(sentence)
-                hashes.extend(_key_hash(k) for k in keys)
+                keys = link_key_hashes(sentence)
+                hashes.extend(keys)
                 counts.append(len(keys))
             words = [word_count(s) for s in sentences]
             sections.append({
@@ -289,6 +308,217 @@ def _key_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
+_MASK64 = (1 << 64) - 1
+_SHINGLE_MULTIPLIER = 0x9E3779B97F4A7C15  # odd, 64-bit (the golden ratio's): mixes the words' hashes
+_word_hashes: dict[str, int] = {}
+WORD_HASHES_KEPT = 1 << 20  # words whose hash a worker remembers (about 100 MB at most)
+
+
+def link_key_hashes(sentence: str) -> list[int]:
+    """64-bit hashes of dedupe.link_keys(sentence), one per key: shared keys, shared hashes.
+
+    The exact key and a short sentence's only shingle are hashed whole (blake2b); a
+    word 4-gram shingle is the polynomial of its words' blake2b hashes, each word hashed
+    once per worker: hashing every shingle's text cost a sixth of the per-source work.
+    Equal keys give equal hashes; a collision of unequal ones merely links two sentences
+    for the deduper to compare (see _dedupe_linked), which changes nothing.
+    """
+    tokens = normalized_tokens(sentence)
+    joined = " ".join(tokens)
+    if len(tokens) < SHINGLE:
+        return [_key_hash("k:" + joined), _key_hash("s:" + joined)]
+    words = _word_hashes
+    if len(words) > WORD_HASHES_KEPT:
+        words.clear()
+    values = []
+    for token in tokens:
+        value = words.get(token)
+        if value is None:
+            value = words[token] = _key_hash("w:" + token)
+        values.append(value)
+    m = _SHINGLE_MULTIPLIER
+    shingles = {((((a * m + b) * m + c) * m + d) & _MASK64)
+                for a, b, c, d in zip(values, values[1:], values[2:], values[3:])}
+    return [_key_hash("k:" + joined), *shingles]
+
+
+# --- 3. on every core, or on a cluster -----------------------------------------------------------
+
+# A JSON Lines corpus goes to the workers in pieces of whole lines of about this size: a
+# 46 MB corpus is a dozen tasks, and memory holds a few pieces, never the file.
+JSONL_PIECE_BYTES = 4 << 20
+JSONL_PIECE_KIND = "jsonl-piece"  # the cache kind of a corpus piece's entry
+# Tasks in flight per worker: enough to keep every worker busy, few enough that memory
+# holds a handful of sources' bytes and results at a time.
+TASKS_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of per-source work, self-contained: a source's bytes travel with it.
+
+    A worker needs no access to the sources folder, so a Dask worker on another
+    machine runs it as a local process does. `piece` numbers the pieces of a JSON
+    Lines corpus (None: the whole source).
+    """
+
+    rel: str
+    kind: str
+    trusted: bool
+    data: bytes
+    piece: int | None = None
+
+
+def run_task(task: Task) -> dict:
+    """The per-source function: read, clean, split and analyse one source (or corpus piece).
+
+    Returns its cache entry ({"documents", "kept"}; a corpus piece: {"documents",
+    "bad"}) or {"skip": reason}, and "code", the hash of the code that made it: the
+    build refuses results from workers that run other code (their index would differ).
+    """
+    result = _run_task(task)
+    result["code"] = _worker_code_hash()
+    return result
+
+
+@functools.lru_cache(maxsize=1)
+def _worker_code_hash() -> str:
+    """The processing code's hash, read once per worker process (it reads every module)."""
+    return _processing_code_hash()
+
+
+def _run_task(task: Task) -> dict:
+    try:
+        if task.piece is not None:
+            if not task.data.strip():
+                return {"documents": [], "bad": 0}
+            documents, bad = corpus_records(decode(task.data))
+            return {"documents": split_documents(documents, task.rel), "bad": bad, "piece": task.piece}
+        source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
+        documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS)
+        return {"documents": split_documents(documents, task.rel),
+                "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)]}
+    except SkipSource as reason:
+        return {"skip": str(reason)}
+    except Exception as error:  # noqa: BLE001  (same reason as in process_source)
+        return {"skip": f"could not be split ({type(error).__name__}: {str(error)[:120]})"}
+
+
+@dataclass
+class _Item:
+    """A source of the build: where its entry comes from, and the entry once known."""
+
+    source: Source
+    sha: str | None
+    trusted: bool
+    entry: dict | None  # from the cache or the previous build; None: to process
+    pieces: dict = field(default_factory=dict)  # a corpus: piece number -> hash, of the pieces processed
+
+
+def _tasks(item: _Item, cache: SourceCache | None):
+    """The tasks of a source to process, read lazily; yields Tasks, then a dict of what the reading found.
+
+    A JSON Lines corpus is cached piece by piece (JSONL_PIECE_KIND, by the hash of the
+    piece's bytes): pieces already processed come from the cache as {"documents"}, so
+    records appended to a large corpus cost their piece, not the corpus.
+    """
+    source = item.source
+    try:
+        if source.kind == "jsonl":
+            _check_corpus_name(source.rel)
+            digest = hashlib.sha256()
+            for number, piece in enumerate(read_pieces(source, JSONL_PIECE_BYTES)):
+                digest.update(piece)
+                sha = hashlib.sha256(piece).hexdigest()
+                entry = cache.get(JSONL_PIECE_KIND, sha) if cache is not None else None
+                if entry is not None:
+                    yield {"documents": entry["documents"]}
+                    continue
+                item.pieces[number] = sha
+                yield Task(source.rel, source.kind, item.trusted, piece, number)
+            yield {"sha256": digest.hexdigest()}
+            return
+        data = read_bytes(source)
+    except SkipSource as reason:
+        yield {"skip": str(reason)}
+        return
+    yield Task(source.rel, source.kind, item.trusted, data)
+    yield {"sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _processed(items, runner: Runner, n_tasks: int, n_bytes: int, cache: SourceCache | None):
+    """(item, [results]) for every item in order, whatever order the workers finish in:
+    cached entries as they are, the others through the runner, at most TASKS_PER_WORKER
+    tasks per worker in flight. n_tasks, n_bytes: the sources to process and their size;
+    cache: where corpus pieces are looked up (None: a full build)."""
+    from collections import deque
+
+    runner.start(n_tasks, n_bytes)
+    window = TASKS_PER_WORKER * runner.workers
+    pending: deque = deque()  # (item, future or dict)
+    in_flight = 0
+    code = _processing_code_hash()
+
+    def ready():
+        nonlocal in_flight
+        item, result = pending.popleft()
+        if not isinstance(result, dict):
+            in_flight -= 1
+            result = runner.result(result)
+            if result.pop("code", code) != code and runner.remote:  # in this process: this code
+                raise WinnowError("a worker runs other winnow code than this build; install the same "
+                                  "version on every Dask worker")
+        return item, result
+
+    try:
+        current: _Item | None = None
+        results: list = []
+        for item in items:
+            stream = [{"entry": item.entry}] if item.entry is not None else _tasks(item, cache)
+            for payload in stream:
+                if isinstance(payload, Task):
+                    pending.append((item, runner.submit(run_task, payload)))
+                    in_flight += 1
+                else:
+                    pending.append((item, payload))
+                while in_flight > window or (pending and isinstance(pending[0][1], dict)):
+                    done_item, result = ready()
+                    if done_item is not current:
+                        if current is not None:
+                            yield current, results
+                        current, results = done_item, []
+                    results.append(result)
+        while pending:
+            done_item, result = ready()
+            if done_item is not current:
+                if current is not None:
+                    yield current, results
+                current, results = done_item, []
+            results.append(result)
+        if current is not None:
+            yield current, results
+    finally:
+        runner.close()
+
+
+def _merged(item: _Item, results: list[dict]) -> dict:
+    """One source's entry from its results: {"entry"} from the cache, {"skip"}, or the
+    fresh entry (a corpus's pieces joined in order) with its "sha256"."""
+    if "entry" in results[0]:
+        return results[0]["entry"]
+    sha = next((r["sha256"] for r in results if "sha256" in r), None)
+    skip = next((r["skip"] for r in results if "skip" in r), None)
+    if skip is not None:
+        return {"skip": skip, "sha256": sha}
+    if item.source.kind != "jsonl":
+        (entry,) = [r for r in results if "documents" in r]
+        return {**entry, "sha256": sha}
+    documents = [d for r in results if "documents" in r for d in r["documents"]]
+    if not documents:
+        return {"skip": NOT_A_CORPUS, "sha256": sha}
+    return {"documents": documents, "kept": [0, 0], "sha256": sha}
+
+
 # --- 4. cached sentences -> passages and their tokens -------------------------------------------
 
 
@@ -328,7 +558,7 @@ def assemble(units: list[tuple[str, list[dict]]], dedupe_cache: dict | None = No
         position += n_sentences
         for group in pack_counts([section["words"][i] for i in kept]):
             drafts.append((source, section, [kept[j] for j in group], [kept_sources[j] for j in group]))
-    records: list[tuple[Passage, list[str]]] = []
+    records: list[tuple[Passage, str]] = []
     ordinal: dict[str, int] = {}
     for source, section, indices, also in drafts:
         n = ordinal.get(source, 0)
@@ -337,12 +567,33 @@ def assemble(units: list[tuple[str, list[dict]]], dedupe_cache: dict | None = No
         for more in also:
             if more:
                 sources.extend(s for s in more if s not in sources)
-        tokens = " ".join([section["heading_tokens"]] * HEADING_WEIGHT + [section["tokens"][i] for i in indices]).split()
+        tokens = " ".join([section["heading_tokens"]] * HEADING_WEIGHT + [section["tokens"][i] for i in indices])
         passage = Passage(passage_id=f"{source}#{n:04d}", source=source, section=section["heading"],
                           text=" ".join(section["sentences"][i] for i in indices), sources=tuple(sources))
         records.append((passage, tokens))
     records.sort(key=lambda r: r[0].passage_id)  # doc number order == passage id order: ties break by id
-    return [p for p, _ in records], [t for _, t in records], dropped, used
+    return [p for p, _ in records], TokenLists([t for _, t in records]), dropped, used
+
+
+class TokenLists:
+    """Each passage's tokens, kept as one space-joined string and split when read.
+
+    What BM25Index.build reads (len, iteration, indexing) as a list of token lists, in
+    about a fifth of the memory: a list of 40 token strings costs some 2.5 KB, their
+    joined string 0.3 KB. No token contains whitespace (the analyzer splits on it).
+    """
+
+    def __init__(self, joined: list[str]) -> None:
+        self.joined = joined
+
+    def __len__(self) -> int:
+        return len(self.joined)
+
+    def __getitem__(self, i: int) -> list[str]:
+        return self.joined[i].split()
+
+    def __iter__(self):
+        return map(str.split, self.joined)
 
 
 def _dedupe_linked(sections: list[tuple[str, dict]], cache: dict) -> tuple[dict, dict]:
@@ -452,7 +703,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 progress: Callable[[list[Source]], object] | None = None,
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
                 notify: Warn | None = None, follow_links: bool = False,
-                lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None) -> BuildReport:
+                lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None,
+                jobs: int | None = None, dask: str | None = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
@@ -461,6 +713,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     without cleaning; it is kept with the index, and None means "as last time".
     follow_links: also read links that lead outside sources_dir (sources.discover);
     lock_wait: seconds to wait for another build (store.IndexLock; None: its default).
+    jobs: processes for the per-source work (None: every core; see Runner); dask: the
+    address of a Dask scheduler to run it on instead. The index is the same either way.
     """
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
@@ -494,23 +748,40 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
             return _unchanged(report, previous, started, warn)
 
-        units: list[tuple[str, list[dict]]] = []  # 3.
-        fingerprints: list[dict] = []
-        for source, sha in (progress(plan) if progress else plan):
+        items: list[_Item] = []  # 3.
+        for source, sha in plan:
             old = known.get(source.rel)
             entry = None
-            options = TRUSTED_OPTIONS if is_trusted(source.rel, trust) else DEFAULT_OPTIONS
-            cache_kind = source.kind + (":trusted" if options.trusted else "")
+            trusted_source = is_trusted(source.rel, trust)
             if not report.full and old is not None and "reason" in old and sha is not None and sha == old["sha256"]:
                 entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
-            elif not report.full and sha is not None:
-                entry = cache.get(cache_kind, sha)
+            elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
+                entry = cache.get(_cache_kind(source, trusted_source), sha)
                 report.reused += entry is not None
-            fresh = entry is None
+            items.append(_Item(source, sha, trusted_source, entry))
+        todo = [item for item in items if item.entry is None]
+        n_tasks = sum(-(-i.source.size // JSONL_PIECE_BYTES) if i.source.kind == "jsonl" else 1 for i in todo)
+        shown = (pair[1] for pair in progress([(i.source, i) for i in items])) if progress else items
+        units: list[tuple[str, list[dict]]] = []
+        fingerprints: list[dict] = []
+        for item, results in _processed(shown, Runner(jobs, dask), n_tasks, sum(i.source.size for i in todo),
+                                        None if report.full else cache):
+            source, sha, entry = item.source, item.sha, _merged(item, results)
+            fresh = item.entry is None
             if fresh:
-                entry = _process(source, cache, options, cache_kind)
-                sha = entry.pop("sha256", sha)
+                sha = entry.pop("sha256", None) or sha
                 new_stats[source.rel]["sha256"] = sha
+                if "skip" in entry:
+                    pass
+                elif source.kind != "jsonl":
+                    cache.put(_cache_kind(source, item.trusted), sha, entry)
+                else:
+                    for result in results:
+                        if "piece" in result:
+                            cache.put(JSONL_PIECE_KIND, item.pieces[result["piece"]],
+                                      {"documents": result["documents"]})
+                    fresh = bool(item.pieces)
+                    report.reused += not fresh
             if "skip" in entry:
                 warn(f"skipped {source.rel}: {entry['skip']}")
                 report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
@@ -519,20 +790,24 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
             units.append((source.rel, entry["documents"]))
             _note_kept(report, source.rel, entry.get("kept"), warn if fresh else None)
 
+        topic = topic_terms(units)
+        urls = {doc.get("source") or rel: doc["url"] for rel, docs in units for doc in docs
+                if isinstance(doc.get("url"), str)}
         dedupe_cache = read_dedupe_cache(index_dir, cache.settings_key) if not report.full else {}
         passages, tokens, report.duplicates_dropped, dedupe_used = assemble(units, dedupe_cache)  # 4.
+        del units  # the cached sentences: the passages and their tokens hold what is left to write
         index = BM25Index.build(tokens, params)  # 5.
+        del tokens
         manifest = {
             "settings": settings(params),
             "sources": fingerprints,
             "skipped": report.skipped,
             "counts": {"sources": len(fingerprints), "passages": len(passages),
                        "duplicates_dropped": report.duplicates_dropped},
-            "topic_terms": topic_terms(units),
+            "topic_terms": topic,
             "trusted": list(trust),
             "sources_folder": str(Path(sources_dir).resolve()),  # an index answers for this folder only
-            "urls": {doc.get("source") or rel: doc["url"] for rel, docs in units for doc in docs
-                     if isinstance(doc.get("url"), str)},
+            "urls": urls,
         }
         final = write_generation(index_dir, manifest, passages, index)  # 6.
         write_stats(index_dir, new_stats)
@@ -624,19 +899,8 @@ def is_trusted(rel: str, trusted: tuple[str, ...]) -> bool:
     return any(t == "." or rel == t or rel.startswith(t + "/") for t in trusted)
 
 
-def _process(source: Source, cache: SourceCache, options: CleanOptions = DEFAULT_OPTIONS,
-             cache_kind: str | None = None) -> dict:
-    """Read, clean and split one source into a cache entry (cached), or {"skip": reason}."""
-    try:
-        sha, documents = process_source(source, options)
-        entry = {"documents": split_documents(documents, source.rel),
-                 "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)]}
-    except SkipSource as reason:
-        return {"skip": str(reason)}
-    except Exception as error:  # noqa: BLE001  (same reason as in process_source)
-        return {"skip": f"could not be split ({type(error).__name__}: {str(error)[:120]})"}
-    cache.put(cache_kind or source.kind, sha, entry)
-    return {**entry, "sha256": sha}
+def _cache_kind(source: Source, trusted: bool) -> str:
+    return source.kind + (":trusted" if trusted else "")
 
 
 def _note_kept(report: BuildReport, rel: str, kept: list | None, warn: Warn | None) -> None:

@@ -22,6 +22,10 @@ class Section:
 
     heading: str
     paragraphs: tuple[str, ...]
+    # Per paragraph, its sentences when the cleaner already split it (a run judged
+    # sentence by sentence), else None; empty when none is known. Carried so that
+    # sentences are split once (split.section_sentences); not part of equality.
+    sentences: tuple[tuple[str, ...] | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

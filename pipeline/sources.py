@@ -6,6 +6,7 @@ import codecs
 import hashlib
 import os
 from pathlib import Path
+from typing import Iterator
 from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 
 from .errors import SkipSource, SourcesError
@@ -24,9 +25,11 @@ KINDS = {
 }
 
 # Bounds that keep one bad file from costing the whole run.
-# Larger files are skipped with a warning: a web page's text is rarely above a few
+# Larger pages are skipped with a warning: a web page's text is rarely above a few
 # hundred KB, and cleaning 8 MB of prose already takes tens of seconds; bigger files
-# are dumps that deserve to be split into pages first.
+# are dumps that deserve to be split into pages first. JSON Lines corpora have no size
+# limit: they are read in pieces of whole lines (read_pieces), and only a single line
+# over this size skips them.
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192  # how much of a file we look at to call it binary
 MAX_CONTROL_RATIO = 0.05  # more control characters than this in the sniffed part: binary
@@ -176,7 +179,10 @@ def _open_regular(source: Source) -> int:
 
 
 def read_bytes(source: Source) -> bytes:
-    """The file's bytes, bounded in size; raises SkipSource with the reason."""
+    """The file's bytes, bounded in size; raises SkipSource with the reason.
+
+    JSON Lines corpora are not bounded: read them with read_pieces.
+    """
     if source.size > MAX_SOURCE_BYTES:
         raise SkipSource(f"larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
     fd = _open_regular(source)
@@ -190,13 +196,57 @@ def read_bytes(source: Source) -> bytes:
     return data
 
 
+def read_pieces(source: Source, piece_bytes: int) -> Iterator[bytes]:
+    """A JSON Lines file in pieces of whole lines, about piece_bytes each, with no size limit.
+
+    Memory stays bounded by piece_bytes plus one line. A line longer than
+    MAX_SOURCE_BYTES raises SkipSource (a file without line ends is not JSON Lines);
+    so does a file in UTF-16 (its line ends are not b"\\n"), which is read whole and
+    bounded instead. The pieces joined are the file's bytes.
+    """
+    fd = _open_regular(source)
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            pending = bytearray()
+            while block := handle.read(min(HASH_CHUNK_BYTES, piece_bytes)):
+                if not pending and handle.tell() == len(block) and block.startswith(
+                        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    pending += block + handle.read(MAX_SOURCE_BYTES + 1 - len(block))
+                    if len(pending) > MAX_SOURCE_BYTES or handle.read(1):
+                        raise SkipSource(f"a UTF-16 file larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+                    break
+                pending += block
+                while len(pending) >= piece_bytes:
+                    # The piece ends at the last line end within piece_bytes (or the first after):
+                    # where pieces end depends on the file alone, never on how it was read.
+                    cut = pending.rfind(b"\n", 0, piece_bytes) + 1 or pending.find(b"\n", piece_bytes) + 1
+                    if not cut:
+                        if len(pending) > MAX_SOURCE_BYTES:
+                            raise SkipSource(f"a line longer than {MAX_SOURCE_BYTES // (1024 * 1024)} MB: "
+                                             "not JSON Lines")
+                        break
+                    yield bytes(pending[:cut])
+                    del pending[:cut]
+                if len(pending) - (pending.rfind(b"\n") + 1) > MAX_SOURCE_BYTES:
+                    raise SkipSource(f"a line longer than {MAX_SOURCE_BYTES // (1024 * 1024)} MB: not JSON Lines")
+            if pending:
+                yield bytes(pending)
+    except OSError as error:
+        raise SkipSource(error.strerror or str(error)) from None
+
+
 def file_fingerprint(source: Source) -> str:
     """The content hash of a file, read in chunks and never past MAX_SOURCE_BYTES + 1.
 
     A file that large is skipped whatever it holds, so hashing its head is enough to
     remember the verdict; any smaller file is hashed whole, as process_source does.
+    A JSON Lines corpus has no size limit and is hashed whole (as read_pieces reads it).
     """
     digest = hashlib.sha256()
+    if source.kind == "jsonl":
+        for piece in read_pieces(source, HASH_CHUNK_BYTES):
+            digest.update(piece)
+        return digest.hexdigest()
     left = MAX_SOURCE_BYTES + 1
     fd = _open_regular(source)
     try:

@@ -26,23 +26,32 @@ ABBREVIATIONS = (
 def _punkt():
     """nltk's Punkt, configured by hand: no pretrained data is needed or fetched.
 
-    `import nltk` imports all of nltk, and nltk.metrics imports scipy.stats (0.33 s
-    of its 0.8 s here) for a Fisher test that nltk itself treats as optional (it
-    catches the ImportError). Punkt needs none of it, so scipy.stats is hidden while
-    nltk loads, unless something already imported it.
-    """
-    hide = "scipy.stats" not in sys.modules
-    if hide:
-        sys.modules["scipy.stats"] = None  # type: ignore[assignment]  # import -> ImportError
-    try:
-        from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-    finally:
-        if hide and sys.modules.get("scipy.stats", 0) is None:
-            del sys.modules["scipy.stats"]
+    `import nltk` imports all of nltk: nltk.metrics imports scipy.stats (0.33 s) for a
+    Fisher test and nltk.classify imports scikit-learn (1.1 s of 1.9 s here) for a
+    wrapper, both of which nltk treats as optional (it catches the ImportError). Punkt
+    needs neither, so both are hidden while nltk loads, unless something already
+    imported them (and stay importable afterwards).
 
-    params = PunktParameters()
+    nltk 3.10 compiles every Punkt regex with the `regex` engine behind a per-match
+    timeout wrapper (nltk.redos), against ReDoS from caller-supplied patterns; Punkt's
+    own patterns are fixed and linear, and the wrapper more than doubled the cost per
+    sentence (43 against 18 us). _plain_punkt gives Punkt the same patterns compiled
+    with `re`, as nltk 3.9 did: the same algorithm and the same splits.
+    """
+    hidden = [name for name in ("scipy.stats", "sklearn") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        from nltk.tokenize import punkt
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+
+    params = punkt.PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS.split())
-    tokenizer = PunktSentenceTokenizer(params)
+    lang_vars, token_cls = _plain_punkt(punkt)
+    tokenizer = punkt.PunktSentenceTokenizer(params, lang_vars=lang_vars, token_cls=token_cls)
     # Punkt asks, for every full stop, whether the few words around it hold a sentence
     # break, tokenizing and annotating them afresh (tens of microseconds each): a page of
     # "a. a. a. ..." or ". . . ..." took about 2 s per 100 KB. The answer depends only on
@@ -50,6 +59,55 @@ def _punkt():
     # repeats few contexts and pays only a dictionary look-up.
     tokenizer.text_contains_sentbreak = lru_cache(maxsize=SENTBREAK_CACHE_SIZE)(tokenizer.text_contains_sentbreak)
     return tokenizer
+
+
+def _plain_punkt(punkt):
+    """(language variables, token class) for Punkt whose regexes are plain `re` patterns.
+
+    The patterns are nltk's own (the same sources and flags), compiled with `re`; the
+    subclasses change nothing else, and nltk's module and classes are left as they are.
+    """
+    base = punkt.PunktLanguageVars
+
+    class PlainLanguageVars(base):
+        re_boundary_realignment = re.compile(base.re_boundary_realignment.pattern, re.MULTILINE)
+
+        def _word_tokenizer_re(self):
+            try:
+                return self._re_word_tokenizer
+            except AttributeError:
+                self._re_word_tokenizer = re.compile(
+                    self._word_tokenize_fmt % {"NonWord": self._re_non_word_chars,
+                                               "MultiChar": self._re_multi_char_punct,
+                                               "WordStart": self._re_word_start},
+                    re.UNICODE | re.VERBOSE)
+                return self._re_word_tokenizer
+
+        def period_context_re(self):
+            try:
+                return self._re_period_context
+            except AttributeError:
+                self._re_period_context = re.compile(
+                    self._period_context_fmt % {"NonWord": self._re_non_word_chars,
+                                                "SentEndChars": self._re_sent_end_chars},
+                    re.UNICODE | re.VERBOSE)
+                return self._re_period_context
+
+    token = punkt.PunktToken
+    non_punct = re.compile(r"[^\W\d]", re.UNICODE)
+
+    class PlainToken(token):
+        __slots__ = ()
+        _RE_ELLIPSIS = re.compile(token._RE_ELLIPSIS.pattern)
+        _RE_NUMERIC = re.compile(token._RE_NUMERIC.pattern)
+        _RE_INITIAL = re.compile(token._RE_INITIAL.pattern, re.UNICODE)
+        _RE_ALPHA = re.compile(token._RE_ALPHA.pattern, re.UNICODE)
+
+        @property
+        def is_non_punct(self):
+            return non_punct.search(self.type)
+
+    return PlainLanguageVars(), PlainToken
 
 
 SENTBREAK_CACHE_SIZE = 4096  # contexts remembered; a few hundred KB at most
@@ -98,11 +156,19 @@ def pack_counts(counts: list[int]) -> list[list[int]]:
 
 
 def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
-    """(heading, sentences) per section; the page title stands in for a missing heading."""
+    """(heading, sentences) per section; the page title stands in for a missing heading.
+
+    A paragraph the cleaner already split (Section.sentences) is not split again.
+    """
     out = []
     for section in document.sections:
-        sentences = [s for paragraph in section.paragraphs
-                     for s in split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph)]
+        known = section.sentences
+        sentences = []
+        for i, paragraph in enumerate(section.paragraphs):
+            if known and known[i] is not None:
+                sentences.extend(known[i])
+            else:
+                sentences.extend(split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph))
         if sentences:
             out.append((section.heading or document.title, sentences))
     return out

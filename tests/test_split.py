@@ -9,14 +9,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_punkt_loads_without_scipy_stats_and_leaves_it_importable():
+def test_punkt_loads_without_scipy_stats_or_scikit_learn_and_leaves_them_importable():
     code = (
         "import sys\n"
         "from pipeline.split import split_sentences\n"
         "assert split_sentences('Dr. Smith saw him. It was fine.') == ['Dr. Smith saw him.', 'It was fine.']\n"
         "assert 'scipy.stats' not in sys.modules, 'scipy.stats was imported'\n"
+        "assert 'sklearn' not in sys.modules, 'scikit-learn was imported'\n"
         "import scipy.stats\n"
         "assert scipy.stats.fisher_exact([[1, 2], [3, 4]])\n"
+        "import sklearn.preprocessing\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -28,3 +30,25 @@ def test_a_footnote_number_after_a_full_stop_still_ends_the_sentence():
     assert split_sentences("It occurs in 2 of every 100 000 patients treated with statins.1 We will review it.") == [
         "It occurs in 2 of every 100 000 patients treated with statins.1", "We will review it."]
     assert split_sentences("Version 2.1 The end.") == ["Version 2.1 The end."]
+
+
+def test_punkt_with_plain_regexes_splits_as_nltks_own():
+    """The plain-`re` Punkt (no per-match timeout wrapper) is nltk's algorithm: the same splits
+    on every paragraph of the test pages and the seeds, and on abbreviation cases."""
+    from nltk.tokenize import punkt
+
+    from pipeline.split import ABBREVIATIONS, _punkt
+
+    params = punkt.PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS.split())
+    reference = punkt.PunktSentenceTokenizer(params)
+    plain = _punkt()
+    assert type(plain._lang_vars) is not punkt.PunktLanguageVars  # the plain one is in use
+    paragraphs = ["Dr. Smith et al. saw it, e.g. in Fig. 2. The U.S. team agreed. J. R. R. Tolkien wrote it.",
+                  "It cost 3.5 euros... then more. “Go.” Then he left! Why? (Yes.) And no."]
+    for path in sorted((ROOT / "tests" / "pages").rglob("*")) + sorted((ROOT / "seeds").iterdir()):
+        if path.suffix in (".txt", ".md", ".html"):
+            paragraphs.extend(path.read_text(encoding="utf-8", errors="replace").split("\n"))
+    assert len(paragraphs) > 1000
+    for paragraph in paragraphs:
+        assert plain.tokenize(paragraph) == reference.tokenize(paragraph), paragraph[:200]

@@ -327,22 +327,28 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     sections: list[Section] = []
     heading = ""
     paragraphs: list[str] = []
+    split: list[list[str] | None] = []  # per paragraph: the sentences of a run, already split
     run = -1
 
     def close_section() -> None:
         # A heading with nothing under it (a name over a comment, a label) stays as text.
-        if paragraphs or heading:
-            sections.append(Section(heading, tuple(paragraphs or ([heading] if heading != title else []))))
+        if paragraphs:
+            sections.append(Section(heading, tuple(paragraphs),
+                                    tuple(None if s is None else tuple(s) for s in split)))
+        elif heading and heading != title:
+            sections.append(Section(heading, (heading,)))
 
     for block in kept:
         if block.kind is Kind.HEADING:
             close_section()
-            heading, paragraphs, run = block.text, [], -1
+            heading, paragraphs, split, run = block.text, [], [], -1
             continue
         if block.kind is Kind.SENTENCE and block.run == run and paragraphs:
             paragraphs[-1] += " " + block.text
+            split[-1].append(block.text)
         else:
             paragraphs.append("- " + block.text if block.kind is Kind.ITEM else block.text)
+            split.append([block.text] if block.kind is Kind.SENTENCE else None)
         run = block.run if block.kind is Kind.SENTENCE else -1
     close_section()
     sections = [s for s in sections if s.paragraphs]

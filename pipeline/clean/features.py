@@ -37,6 +37,13 @@ FEATURES: tuple[str, ...] = (
 
 _WORD_RE = re.compile(r"\w+")
 _URL_OR_EMAIL_RE = re.compile(r"https?://|www\.|\w@\w")
+
+
+def _has_url_or_email(text: str) -> bool:
+    # Substring tests first: each alternative of the pattern holds one of these, and most text has none.
+    return ("://" in text or "www." in text or "@" in text) and bool(_URL_OR_EMAIL_RE.search(text))
+
+
 _SEPARATORS = (" | ", " · ", " • ", " » ", " › ", " / ", " - ", " :: ")
 # Punctuation no writer types but spinners and splicers leave: a space before a comma
 # or stop, a stop glued to a comma, a mid-sentence "!" before a lower-case word.
@@ -107,7 +114,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
             len(_SYMBOL_RE.findall(text)) / chars,
             sum(map(len, ws)) / nw, float(stripped[:1].islower()),
             text.count(",") / nw, float(sum(map(text.count, _SEPARATORS))),
-            float(ui), ui / nw, float(bool(_URL_OR_EMAIL_RE.search(text))),
+            float(ui), ui / nw, float(_has_url_or_email(text)),
             float(min(REPEAT_CAP, key_counts[keys[i]] - 1)) if keys[i] else 0.0, shared, seen_before,
             len(_ANOMALY_RE.findall(text)) / nw,
             i / (n - 1) if n > 1 else 0.0, prose_before / (prose_words or 1), float(prose[i]),

@@ -1,0 +1,323 @@
+"""Scale: JSON Lines corpora of any size, every core, a Dask cluster; the index is the same each way."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pipeline.executors as executors
+import pipeline.ingest as ingest
+import pipeline.sources as sources_module
+from cli import main
+from pipeline.ingest import build_index, current_generation
+from pipeline.search import Searcher
+
+from .conftest import SEEDS
+
+WORDS = ("statin", "myopathy", "antibody", "muscle", "weakness", "biopsy", "necrosis", "kinase",
+         "patients", "treatment", "serum", "immune", "vaccine", "fever", "cataract", "lens")
+
+
+def _generation_bytes(index_dir: Path) -> dict[str, bytes]:
+    generation = current_generation(index_dir)
+    return {p.name: p.read_bytes() for p in sorted(generation.iterdir())} | {"name": generation.name.encode()}
+
+
+def _corpus(path: Path, n: int) -> set[str]:
+    """A BEIR-style corpus.jsonl of n short documents (one sentence in four repeats: dedupe has work); their ids."""
+    rng = random.Random(n)
+    vocabulary = [f"{a}{b}{c}" for a in ("ka", "lo", "mi", "nu", "po", "ri", "su", "te") for b in
+                  ("bar", "cel", "dor", "fen", "gil", "hum", "jor", "kel") for c in ("a", "in", "os", "ex")] + list(WORDS)
+    ids = set()
+    with open(path, "w", encoding="utf-8") as handle:
+        for i in range(n):
+            words = [rng.choice(vocabulary) for _ in range(6 + i % 5)]
+            more = [rng.choice(vocabulary) for _ in range(7)]
+            text = (f"{' '.join(words).capitalize()} in cohort {i}. Dr. Smith et al. saw {' '.join(more)}, e.g. "
+                    f"in serum. {'The board reviewed this page.' if i % 4 == 0 else ''}")
+            if i % 9 == 0:
+                text += f"\n\nA second paragraph about {' '.join(rng.choice(vocabulary) for _ in range(6))}."
+            handle.write(json.dumps({"_id": f"d{i}", "title": f"Study {i} of {words[0]}", "text": text}) + "\n")
+            ids.add(f"d{i}")
+    return ids
+
+
+def _mixed_sources(root: Path) -> Path:
+    """The seeds, a few text and HTML pages, and a corpus: every kind of task."""
+    sources = root / "sources"
+    shutil.copytree(SEEDS, sources)
+    for i in range(6):
+        (sources / f"page{i}.txt").write_text(
+            f"Page {i}\n\nStatins can cause muscle weakness in {i} of 100 patients. A biopsy shows necrosis. "
+            f"Serum kinase is high.\n\nThe board reviewed this page.\n")
+        (sources / f"page{i}.html").write_text(
+            f"<html><head><title>Vaccine page {i}</title></head><body><nav>Home | About</nav><main><h1>Vaccine {i}</h1>"
+            f"<p>The vaccine causes a mild fever in {i} of 10 people. It is given in two doses.</p>"
+            f"<p>The board reviewed this page.</p></main></body></html>")
+    _corpus(sources / "corpus.jsonl", 300)
+    return sources
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Corpus pieces of 4 KB: a small corpus is many tasks, as a large one is."""
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 4096)
+
+
+def test_any_number_of_jobs_writes_the_same_index(tmp_path, small_pieces, monkeypatch):
+    sources = _mixed_sources(tmp_path)
+    submitted = []
+    original = ingest.Runner.submit
+    monkeypatch.setattr(ingest.Runner, "submit",
+                        lambda self, function, task: submitted.append(task.rel) or original(self, function, task))
+    one = build_index(sources, tmp_path / "one", jobs=1)
+    two = build_index(sources, tmp_path / "two", jobs=2)
+    assert _generation_bytes(tmp_path / "one") == _generation_bytes(tmp_path / "two")
+    assert (one.passages, one.sources_read) == (two.passages, two.sources_read) and one.passages > 300
+    assert submitted.count("corpus.jsonl") > 2 * 5  # the corpus went to the workers in pieces, in both builds
+
+
+def test_pieces_of_a_corpus_index_as_the_whole_corpus(tmp_path, monkeypatch):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    ids = _corpus(sources / "corpus.jsonl", 200)
+    build_index(sources, tmp_path / "whole", jobs=1)
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 1000)
+    build_index(sources, tmp_path / "pieces", jobs=1)
+    assert _generation_bytes(tmp_path / "whole") == _generation_bytes(tmp_path / "pieces")
+    assert {p.source for p in Searcher(current_generation(tmp_path / "whole")).passages()} == ids
+
+
+def test_a_corpus_larger_than_the_page_limit_is_indexed_whole(tmp_path, monkeypatch):
+    """The page size limit, lowered to 64 KB, does not apply to a 2 MB corpus: every document is indexed."""
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 64 * 1024)
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 256 * 1024)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    ids = _corpus(sources / "corpus.jsonl", 8000)
+    assert (sources / "corpus.jsonl").stat().st_size > 1_500_000
+    (sources / "big.txt").write_text("Statins cause weakness. " * 4000)  # a page over the limit is still skipped
+    report = build_index(sources, tmp_path / "index", jobs=1)
+    assert [s["source"] for s in report.skipped] == ["big.txt"]
+    searcher = Searcher(current_generation(tmp_path / "index"))
+    assert {p.source for p in searcher.passages()} == ids
+    assert searcher.search("cohort 7777")[0].passage.source == "d7777"
+
+    # An edit past the first pieces is seen (the whole corpus is hashed) and indexed.
+    with open(sources / "corpus.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"_id": "late", "text": "A late record about cataract lens surgery."}) + "\n")
+    report = build_index(sources, tmp_path / "index", jobs=1)
+    assert report.changed == 1
+    assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "late"
+
+
+def test_a_line_longer_than_the_limit_skips_the_corpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 10_000)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "good.txt").write_text("Statins can cause muscle weakness in rare cases.\n")
+    (sources / "dump.jsonl").write_bytes(b"x" * 50_000)  # no line ends at all
+    warnings = []
+    report = build_index(sources, tmp_path / "index", warn=warnings.append, jobs=1)
+    assert [s["source"] for s in report.skipped] == ["dump.jsonl"]
+    assert any("a line longer than" in w for w in warnings)
+
+
+def test_read_pieces_end_at_line_ends_and_join_to_the_file(tmp_path):
+    path = tmp_path / "c.jsonl"
+    data = b"".join(b'{"_id": "%d", "text": "%s"}\n' % (i, b"w" * (i % 50)) for i in range(3000))
+    path.write_bytes(data)
+    (source,) = sources_module.discover(tmp_path)
+    pieces = list(sources_module.read_pieces(source, 5000))
+    assert b"".join(pieces) == data and len(pieces) > 10
+    assert all(piece.endswith(b"\n") for piece in pieces)
+
+
+def test_build_jobs_option_gives_the_same_generation(tmp_path):
+    sources = tmp_path / "sources"
+    shutil.copytree(SEEDS, sources)
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(main, ["build", "--sources", str(sources), "--index", str(tmp_path / jobs),
+                                           "--jobs", jobs], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    assert current_generation(tmp_path / "1").name == current_generation(tmp_path / "2").name
+
+
+def test_results_from_other_code_are_refused(tmp_path, monkeypatch):
+    """A worker running another version of winnow would index differently: the build stops."""
+    sources = tmp_path / "sources"
+    shutil.copytree(SEEDS, sources)
+    original = ingest._run_task
+    monkeypatch.setattr(ingest, "_processing_code_hash", lambda: "other")
+    monkeypatch.setattr(ingest, "run_task", lambda task: {**original(task), "code": "mine"})
+    monkeypatch.setattr(ingest.Runner, "remote", True)  # as if the tasks ran elsewhere
+    with pytest.raises(ingest.WinnowError, match="other winnow code"):
+        build_index(sources, tmp_path / "index", jobs=1)
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT", 2.0)
+    sources = tmp_path / "sources"
+    shutil.copytree(SEEDS, sources)
+    result = CliRunner().invoke(main, ["build", "--sources", str(sources), "--index", str(tmp_path / "index"),
+                                       "--dask", f"tcp://127.0.0.1:{_free_port()}"])
+    assert result.exit_code == 1 and "cannot reach the Dask scheduler" in result.output, result.output
+    assert current_generation(tmp_path / "index") is None
+
+
+# --- a real Dask cluster on this machine -----------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A `dask scheduler` and two `dask worker` processes on 127.0.0.1, torn down at the end."""
+    pytest.importorskip("distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    bin_dir = Path(sys.executable).parent
+    dask = str(bin_dir / "dask") if (bin_dir / "dask").exists() else shutil.which("dask")
+    if dask is None:
+        pytest.skip("no `dask` command")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    log = open(tmp_path / "dask.log", "wb")
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                   "--dashboard-address", ":0", "--no-show"], stdout=log, stderr=log, env=env,
+                                  cwd=tmp_path)]
+    try:
+        for n in range(2):
+            processes.append(subprocess.Popen(
+                [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                 "--local-directory", str(tmp_path / f"worker{n}"), "--death-timeout", "60"],
+                stdout=log, stderr=log, env=env, cwd=tmp_path))
+        from distributed import Client
+
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with Client(address, timeout="5s") as client:
+                    client.wait_for_workers(2, timeout=60)
+                break
+            except (OSError, TimeoutError):
+                if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                    log.flush()
+                    pytest.fail("the Dask cluster did not start:\n" + (tmp_path / "dask.log").read_text()[-3000:])
+                time.sleep(0.5)
+        yield address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in reversed(processes):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log.close()
+
+
+def test_a_dask_cluster_builds_the_local_index(tmp_path, dask_cluster, small_pieces, monkeypatch):
+    monkeypatch.setattr(executors, "DASK_TASK_TIMEOUT", 120.0)  # a broken cluster fails the test, never hangs it
+    sources = _mixed_sources(tmp_path)
+    local = build_index(sources, tmp_path / "local", jobs=1)
+    remote = build_index(sources, tmp_path / "dask", dask=dask_cluster)
+    assert _generation_bytes(tmp_path / "local") == _generation_bytes(tmp_path / "dask")
+    assert remote.passages == local.passages > 300
+
+
+def test_build_dask_option_and_environment(tmp_path, dask_cluster, monkeypatch):
+    sources = tmp_path / "sources"
+    shutil.copytree(SEEDS, sources)
+    build_index(sources, tmp_path / "local", jobs=1)
+    monkeypatch.setenv("WINNOW_DASK", dask_cluster)
+    monkeypatch.setattr(executors, "DASK_TASK_TIMEOUT", 120.0)
+    result = CliRunner().invoke(main, ["build", "--sources", str(sources), "--index", str(tmp_path / "dask")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert current_generation(tmp_path / "dask").name == current_generation(tmp_path / "local").name
+
+
+def test_records_appended_to_a_corpus_cost_their_piece(tmp_path, small_pieces, monkeypatch):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    _corpus(sources / "corpus.jsonl", 300)
+    (sources / "page.txt").write_text("Statins can cause muscle weakness in rare cases.\n")
+    build_index(sources, tmp_path / "index", jobs=1)
+    submitted = []
+    original = ingest.Runner.submit
+    monkeypatch.setattr(ingest.Runner, "submit",
+                        lambda self, function, task: submitted.append(task.piece) or original(self, function, task))
+    with open(sources / "corpus.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"_id": "late", "text": "A late record about cataract lens surgery."}) + "\n")
+    report = build_index(sources, tmp_path / "index", jobs=1)
+    assert report.changed == 1 and len(submitted) == 1 and submitted[0] > 5  # the last piece only
+    build_index(sources, tmp_path / "fresh", full=True, jobs=1)
+    assert _generation_bytes(tmp_path / "index") == _generation_bytes(tmp_path / "fresh")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_pool_workers_end_with_a_build_killed_outright(tmp_path):
+    """A build killed with SIGKILL cannot stop its workers: they notice and exit, so nothing
+    keeps its stdout and stderr open (a caller reading them to the end would wait forever)."""
+    import signal
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    rng = random.Random(5)
+    for i in range(300):
+        (sources / f"p{i}.txt").write_text("\n\n".join(
+            " ".join(rng.choice(WORDS) for _ in range(12)).capitalize() + f" in case {i}-{k}." for k in range(60)))
+    root = Path(__file__).resolve().parents[1]
+    build = subprocess.Popen([sys.executable, str(root / "cli.py"), "build", "--sources", str(sources),
+                              "--index", str(tmp_path / "index"), "--jobs", "2"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(root)})
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2:
+        workers = [p for p in _children(build.pid) if _is_worker(p)]
+        if build.poll() is not None or time.monotonic() > deadline:
+            build.kill()
+            build.communicate(timeout=30)
+            pytest.skip("the build ended before its workers were seen")
+        time.sleep(0.05)
+    os.kill(build.pid, signal.SIGKILL)
+    build.communicate(timeout=30)  # EOF on both pipes: nothing holds them any more
+    deadline = time.monotonic() + 30
+    while any(_is_worker(p) for p in workers):
+        assert time.monotonic() < deadline, "pool workers outlived their build"
+        time.sleep(0.1)
