@@ -358,15 +358,31 @@ def rank_passages(searcher, question: str, depth: int) -> list[tuple[int, float]
     return [(int(d), float(s)) for d, s in zip(docs, scores)]
 
 
-def rank_documents(searcher, table: PassageTable, question: str, depth: int) -> list[tuple[str, float]]:
-    """(document id, score) by each document's best passage (MaxP), top `depth`.
+# A document scores its best passage plus this share of the mean of its other passages
+# (MaxP with some of the rest: a document that answers in several places is likelier
+# relevant). nDCG@10 (SciFact / Cranfield / CACM) at 0 (MaxP) 0.6976 / 0.3737 / 0.5024,
+# 0.05: 0.7009 / 0.3768 / 0.4996, 0.1: 0.7026 / 0.3800 / 0.5050, 0.2: 0.7059 / 0.3832 /
+# 0.5074, 0.3: 0.7040 / 0.3827 / 0.5025; chosen on any two, 0.2 is best for the third.
+DOC_OTHERS_WEIGHT = 0.2
+
+
+def rank_documents(searcher, table: PassageTable, question: str, depth: int,
+                   others_weight: float = DOC_OTHERS_WEIGHT) -> list[tuple[str, float]]:
+    """(document id, score) by each document's best passage, plus others_weight times the
+    mean of its other passages; top `depth`.
 
     A passage kept once for several sources (deduplication) counts for each of them.
     Ties are broken by document id, like `ask` breaks them by passage id.
     """
     scores = np.asarray(searcher.scores(question), dtype=np.float64)
     best = np.zeros(len(table.doc_ids), dtype=np.float64)
-    np.maximum.at(best, table.pair_doc, scores[table.pair_passage])
+    pair_scores = scores[table.pair_passage]
+    np.maximum.at(best, table.pair_doc, pair_scores)
+    if others_weight:
+        total = np.bincount(table.pair_doc, weights=pair_scores, minlength=len(best))
+        count = np.bincount(table.pair_doc, minlength=len(best))
+        others = np.divide(total - best, count - 1, out=np.zeros_like(best), where=count > 1)
+        best = best + others_weight * others
     hit = np.flatnonzero(best > 0)  # a document that matches no query term is not a hit
     order = np.lexsort((hit, -best[hit]))[:depth]
     return [(table.doc_ids[int(d)], float(best[d])) for d in hit[order]]

@@ -311,3 +311,17 @@ def test_a_question_line_nested_too_deep_is_an_error_not_a_crash(tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text("[" * 100_000 + "]" * 100_000 + "\n")
     assert f"{questions}:1: JSON nested too deeply" in _eval_error([str(questions)], tmp_path)
+
+
+def test_a_document_answering_in_several_passages_ranks_above_one_answering_once():
+    """Documents score their best passage plus DOC_OTHERS_WEIGHT of their others' mean (MaxP alone tied them)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    table = SimpleNamespace(doc_ids=["a", "b"], pair_passage=np.array([0, 1, 2, 3]), pair_doc=np.array([0, 0, 1, 1]))
+    searcher = SimpleNamespace(scores=lambda question: np.array([2.0, 0.0, 2.0, 1.0]))
+    ranked = ev.rank_documents(searcher, table, "q", 10)
+    assert [doc for doc, _ in ranked] == ["b", "a"]
+    assert ranked[0][1] == pytest.approx(2.0 + ev.DOC_OTHERS_WEIGHT * 1.0) and ranked[1][1] == pytest.approx(2.0)
+    assert ev.rank_documents(searcher, table, "q", 10, others_weight=0) == [("a", 2.0), ("b", 2.0)]
