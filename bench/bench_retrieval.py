@@ -78,7 +78,7 @@ def variants() -> list[Variant]:
         Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
         Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),
         Variant("- compound wholes indexed", analyzer=replace(a, compound_wholes=False)),
-        Variant("k1 0.9 b 0.4 (Pyserini)", params=BM25Params(k1=0.9, b=0.4, idf=base.params.idf)),
+        Variant("k1 1.5 b 0.4 (grid on all four)", params=BM25Params(k1=1.5, b=0.4, idf=base.params.idf)),
         Variant("k1 1.2 b 0.75 (bm25s)", params=BM25Params(k1=1.2, b=0.75, idf=base.params.idf)),
         Variant("heading weight 2", heading_weight=2),
         Variant("+ snowball stemmer", analyzer=replace(a, stemmer="english")),
