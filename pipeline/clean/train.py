@@ -16,6 +16,15 @@ by site, so no site is both trained on and reported as held out):
     disclosures, ad lines, teasers) that the dumps of news pages rarely show.
 The script prints the held-out (test-site) figures of the fitted model at the trained
 threshold before anything else is looked at. Deterministic: fixed seeds, sorted input.
+
+The shipped model.json is not this script's output on today's material: its trees were
+fitted before the benchmark's Markdown layout escaped the gold texts and before html.py
+lost its sibling and rescue passes, and only its page-gate threshold was moved since
+(PAGE_MAX_NOISY_PASS 0.02 -> 0.04, the 4% quantile of that fit's noisy train pages: 0.4068).
+A refit on today's material keeps as much clean text but removes less of the train
+split's spam (noise removed 0.480 against 0.561; real sentences kept 0.981 against 0.955):
+the spam figure moves that much between fits, so a refit must be compared on the train
+split before it replaces the shipped model.
 """
 
 from __future__ import annotations
