@@ -472,7 +472,7 @@ def _status_info(sources_dir: Path, index_dir: Path) -> dict:
     generation = current_generation(index_dir)
     if generation is not None:
         try:
-            searcher = Searcher(generation)
+            searcher = Searcher(generation, full_check=True)  # status reads every byte; ask only sizes and edges
             counts = searcher.manifest.get("counts", {})
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))

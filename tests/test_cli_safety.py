@@ -302,7 +302,7 @@ def test_an_index_in_the_old_checksums_format_is_rebuilt(folders, command):
     assert "Traceback" not in result.output and "damaged" not in result.stderr
     said = "from another version of winnow" if command != "build" else "index format changed"
     assert said in result.stderr and "rebuilding" in result.stderr
-    assert json.loads((current_generation(index) / "checksums.json").read_bytes())["format"] == 2
+    assert json.loads((current_generation(index) / "checksums.json").read_bytes())["format"] == 3
 
 
 def test_damage_is_said_on_stderr(folders):
@@ -495,12 +495,15 @@ def reseal(generation: Path) -> Path:
     a crafted or foreign index, which checksums alone cannot tell from a good one."""
     import zlib
 
+    from pipeline.store import CHECKSUMS_FORMAT, edges_crc32
+
     files = {}
     for path in sorted(generation.iterdir()):
         if path.name != "checksums.json":
             data = path.read_bytes()
-            files[path.name] = {"size": len(data), "crc32": zlib.crc32(data), "sha256": hashlib.sha256(data).hexdigest()}
-    body = json.dumps({"format": 2, "files": files}, indent=1, sort_keys=True).encode()
+            files[path.name] = {"size": len(data), "crc32": zlib.crc32(data), "sha256": hashlib.sha256(data).hexdigest(),
+                                "edges": edges_crc32(path, len(data))}
+    body = json.dumps({"format": CHECKSUMS_FORMAT, "files": files}, indent=1, sort_keys=True).encode()
     (generation / "checksums.json").write_bytes(body)
     renamed = generation.rename(generation.parent / f"gen-{hashlib.sha256(body).hexdigest()[:16]}")
     (generation.parent / "CURRENT").write_text(renamed.name + "\n")

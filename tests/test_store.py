@@ -69,6 +69,31 @@ def test_verify_catches_one_flipped_bit_in_a_big_file(tmp_path, where):
         verify_generation(generation)
 
 
+@pytest.mark.parametrize("where", ["first", "middle", "last", "truncated"])
+def test_open_checks_sizes_and_edges_and_the_full_check_every_byte(tmp_path, where):
+    """An open (full=False) reads a bounded amount: damage at a big file's edges or to its
+    size is found, a flipped bit in its middle only by the full check (status --check, a build)."""
+    from pipeline.store import EDGE_BYTES, FULL_CHECK_BYTES
+
+    size = FULL_CHECK_BYTES + 3 * EDGE_BYTES
+    tmp = new_generation_dir(tmp_path)
+    (tmp / "big.bin").write_bytes(bytes(range(256)) * (size // 256))
+    generation = commit_generation(tmp_path, tmp)
+    verify_generation(generation, full=False)
+    if where == "truncated":
+        with open(generation / "big.bin", "r+b") as handle:
+            handle.truncate(size - 1)
+    else:
+        _flip(generation / "big.bin", {"first": 10, "middle": size // 2, "last": size - 1}[where])
+    if where == "middle":
+        verify_generation(generation, full=False)  # not read on open
+    else:
+        with pytest.raises(GenerationDamaged, match="big.bin"):
+            verify_generation(generation, full=False)
+    with pytest.raises(GenerationDamaged, match="big.bin"):
+        verify_generation(generation)
+
+
 def test_verify_catches_a_garbled_checksums_file(tmp_path):
     generation = _generation(tmp_path, "abcdef")
     body = (generation / CHECKSUMS).read_bytes()
@@ -82,8 +107,9 @@ def test_verify_catches_a_garbled_checksums_file(tmp_path):
 def test_checksums_hold_size_crc32_and_sha256_and_name_the_generation(tmp_path):
     generation = _generation(tmp_path, "abcdef")
     body = (generation / CHECKSUMS).read_bytes()
-    assert json.loads(body) == {"format": 2, "files": {"data.txt": {
-        "size": 6, "crc32": zlib.crc32(b"abcdef"), "sha256": hashlib.sha256(b"abcdef").hexdigest()}}}
+    assert json.loads(body) == {"format": 3, "files": {"data.txt": {
+        "size": 6, "crc32": zlib.crc32(b"abcdef"), "edges": zlib.crc32(b"abcdef"),
+        "sha256": hashlib.sha256(b"abcdef").hexdigest()}}}
     assert generation.name == f"gen-{hashlib.sha256(body).hexdigest()[:16]}"
 
 
