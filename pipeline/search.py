@@ -6,6 +6,8 @@ read by byte offset only for the hits, so `ask` never parses the whole corpus.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import json
 import re
 from pathlib import Path
@@ -17,6 +19,7 @@ from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
 from .query import CorpusStats, Query, QuerySettings, build_query, rm3
 from .records import Hit, Passage
+from .segments import SegmentedIndex, prefix
 from .store import GenerationDamaged, GenerationFormatChanged, verify_generation
 
 
@@ -72,16 +75,49 @@ class Searcher(Retriever):
             # reads every byte (`winnow status --check`).
             verify_generation(generation, full=full_check)
             self.manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
-            self.index = BM25Index.load(generation, check_bounds=full_check)
-            self.offsets = np.load(generation / "passages.offsets.npy", mmap_mode="r", allow_pickle=False)
-            size = (generation / "passages.jsonl").stat().st_size
+            self._open_segments(self.manifest["segments"], full_check)
         except GenerationFormatChanged as error:
             raise IndexDamaged(f"index at {generation} is from another version of winnow ({error})") from None
-        except (OSError, ValueError, KeyError, IndexFormatError, GenerationDamaged) as error:
+        except (OSError, ValueError, KeyError, TypeError, IndexError, IndexFormatError, GenerationDamaged) as error:
             raise IndexDamaged(f"index at {generation} is damaged ({error})") from None
-        if not isinstance(self.manifest, dict) or len(self.offsets) != self.index.n_docs + 1 or int(self.offsets[-1]) != size:
-            raise IndexDamaged(f"index at {generation} is damaged (passage table does not match)")
         self.topic = frozenset(self.manifest.get("topic_terms", ()))
+
+    def _open_segments(self, infos: list[dict], full_check: bool) -> None:
+        """One segment without deletions is searched as it is (no overhead); several, or
+        deletions, through segments.SegmentedIndex (statistics summed at query time)."""
+        generation = self.generation
+        self.segments, self.offsets_of, self.dead = [], [], []
+        for position, info in enumerate(infos):
+            seg_prefix = prefix(position)
+            index = BM25Index.load(generation, check_bounds=full_check, prefix=seg_prefix)
+            offsets = np.load(generation / f"{seg_prefix}passages.offsets.npy", mmap_mode="r", allow_pickle=False)
+            size = (generation / f"{seg_prefix}passages.jsonl").stat().st_size
+            if len(offsets) != index.n_docs + 1 or int(offsets[-1]) != size or info["docs"] != index.n_docs:
+                raise IndexFormatError("passage table does not match")
+            dead = None
+            if info["deleted"]:
+                doc_unit = np.load(generation / f"{seg_prefix}doc_unit.npy", mmap_mode="r", allow_pickle=False)
+                dead = np.isin(doc_unit, np.asarray(info["deleted"], dtype=np.int32))
+                if len(dead) != index.n_docs or int((~dead).sum()) != info["live_docs"]:
+                    raise IndexFormatError("deleted passages do not match the manifest")
+            self.segments.append(index)
+            self.offsets_of.append(offsets)
+            self.dead.append(dead)
+        if not self.segments:
+            raise IndexFormatError("no segments")
+        self.bases = np.cumsum([0] + [index.n_docs for index in self.segments]).tolist()
+        if len(self.segments) == 1 and self.dead[0] is None:
+            self.index = self.segments[0]
+        else:
+            self.index = SegmentedIndex(self.segments, self.dead, infos, lambda doc: self.passage(doc).passage_id)
+        self.offsets = self.offsets_of[0]
+
+    def _locate(self, doc: int) -> tuple[int, int]:
+        """(segment, doc number within it) of a doc number."""
+        seg = bisect.bisect_right(self.bases, doc) - 1
+        if not 0 <= seg < len(self.segments):
+            raise IndexDamaged(f"index at {self.generation} is damaged (doc number {doc} out of range)")
+        return seg, doc - self.bases[seg]
 
     @property
     def n_passages(self) -> int:
@@ -89,9 +125,11 @@ class Searcher(Retriever):
 
     def passage(self, doc: int) -> Passage:
         """Read one passage record by its document number."""
-        start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
+        seg, local = self._locate(int(doc))
+        offsets = self.offsets_of[seg]
+        start, end = int(offsets[local]), int(offsets[local + 1])
         try:
-            with open(self.generation / "passages.jsonl", "rb") as handle:
+            with open(self.generation / f"{prefix(seg)}passages.jsonl", "rb") as handle:
                 handle.seek(start)
                 return _passage(json.loads(handle.read(end - start)))
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -103,11 +141,26 @@ class Searcher(Retriever):
         heading_weight = int(self.manifest.get("settings", {}).get("heading_weight", 1))
         return self.analyzer.analyze(passage.section) * heading_weight + self.analyzer.analyze(passage.text)
 
+    def numbered_passages(self):
+        """(doc number, passage) of every live passage, in passage-id order."""
+        streams = [self._segment_passages(seg) for seg in range(len(self.segments))]
+        if len(streams) == 1:
+            yield from streams[0]
+            return
+        for doc, passage in heapq.merge(*streams, key=lambda item: item[1].passage_id):
+            yield doc, passage
+
+    def _segment_passages(self, seg: int):
+        dead = self.dead[seg]
+        with open(self.generation / f"{prefix(seg)}passages.jsonl", "rb") as handle:
+            for local, line in enumerate(handle):
+                if dead is None or not dead[local]:
+                    yield self.bases[seg] + local, _passage(json.loads(line))
+
     def passages(self):
         """Every passage in id order."""
-        with open(self.generation / "passages.jsonl", "rb") as handle:
-            for line in handle:
-                yield _passage(json.loads(line))
+        for _, passage in self.numbered_passages():
+            yield passage
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""

@@ -41,6 +41,7 @@ from typing import Callable
 
 import numpy as np
 
+from .dedupe import unpack_signatures
 from .errors import WinnowError
 
 CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc32", "edges", "sha256"}}}
@@ -404,7 +405,7 @@ def new_generation_dir(index_dir: Path) -> Path:
     return tmp
 
 
-def commit_generation(index_dir: Path, tmp: Path) -> Path:
+def commit_generation(index_dir: Path, tmp: Path, known: dict | None = None) -> Path:
     """Seal a written generation (checksums, fsync), move it into place, switch CURRENT to it.
 
     The live generation stays in place until CURRENT names its successor: when the
@@ -413,7 +414,11 @@ def commit_generation(index_dir: Path, tmp: Path) -> Path:
     where CURRENT names a missing folder. Only a damaged copy is moved aside.
     """
     files = {}
+    known = known or {}
     for path in sorted(tmp.iterdir()):
+        if path.name in known:  # a hard link to a file of a generation already checked and synced
+            files[path.name] = known[path.name]
+            continue
         files[path.name] = _file_digests(path)
         _fsync(path)
     body = json.dumps({"format": CHECKSUMS_FORMAT, "files": files}, indent=1, sort_keys=True).encode("utf-8")
@@ -508,12 +513,14 @@ def _check_contents(generation: Path, files: dict) -> None:
         problem = manifest_problem(json.loads(read_own(generation / "manifest.json")))
         if problem:
             raise GenerationDamaged(f"manifest.json is not one winnow wrote: {problem}")
-    if "passages.offsets.npy" in files:
-        offsets = np.load(generation / "passages.offsets.npy", allow_pickle=False)
-        size = files.get("passages.jsonl", {}).get("size")
+    for name in sorted(files):
+        if not name.endswith("passages.offsets.npy"):
+            continue  # one per segment: "passages.offsets.npy", "s1.passages.offsets.npy", ...
+        offsets = np.load(generation / name, allow_pickle=False)
+        size = files.get(name[:-len("passages.offsets.npy")] + "passages.jsonl", {}).get("size")
         if (offsets.dtype != np.int64 or offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0
                 or np.any(offsets[1:] < offsets[:-1]) or (size is not None and offsets[-1] != size)):
-            raise GenerationDamaged("passages.offsets.npy does not describe passages.jsonl")
+            raise GenerationDamaged(f"{name} does not describe its passages.jsonl")
 
 
 def _is_count(value) -> bool:
@@ -542,6 +549,12 @@ def manifest_problem(manifest) -> str | None:
     topic = manifest.get("topic_terms")
     if not (isinstance(topic, list) and all(isinstance(t, str) for t in topic)):
         return '"topic_terms" is not a list of terms'
+    segments = manifest.get("segments")
+    if not (isinstance(segments, list) and segments and all(
+            isinstance(s, dict) and all(_is_count(s.get(k)) for k in ("units", "docs", "live_docs", "live_tokens"))
+            and isinstance(s.get("deleted"), list) and all(_is_count(u) and u < s["units"] for u in s["deleted"])
+            for s in segments)):
+        return '"segments" is not a list of segments (units, docs, deleted units, live totals)'
     return None
 
 
@@ -704,6 +717,10 @@ class SourceCache:
         self.used.add(key)
         return entry
 
+    def keep(self, kind: str, sha256: str) -> None:
+        """Keep an entry through prune() without reading it (its source is unchanged)."""
+        self.used.add(self.key(kind, sha256))
+
     def put(self, kind: str, sha256: str, entry: dict) -> None:
         key = self.key(kind, sha256)
         if not self._owned:
@@ -737,19 +754,18 @@ def entry_problem(entry) -> str | None:
             if not isinstance(section, dict):
                 return "a section is not an object"
             sentences, words, tokens = section.get("sentences"), section.get("words"), section.get("tokens")
-            counts, packs = section.get("key_counts"), section.get("packs")
+            packs = section.get("packs")
             if not (isinstance(section.get("heading"), str) and isinstance(section.get("heading_tokens"), str)
-                    and all(isinstance(x, list) for x in (sentences, words, tokens, counts, packs))
-                    and len(sentences) == len(words) == len(tokens) == len(counts)
+                    and all(isinstance(x, list) for x in (sentences, words, tokens, packs))
+                    and len(sentences) == len(words) == len(tokens)
                     and all(isinstance(x, str) for x in sentences) and all(isinstance(x, str) for x in tokens)
-                    and all(_is_count(x) for x in words) and all(_is_count(x) for x in counts)):
+                    and all(_is_count(x) for x in words)):
                 return "a section's fields are missing or of unequal length"
             n = len(sentences)
             if not all(isinstance(g, list) and all(_is_count(i) and i < n for i in g) for g in packs):
                 return "a section's packs point past its sentences"
             try:
-                if len(base64.b64decode(section.get("key_hashes"), validate=True)) != 8 * sum(counts):
-                    return "a section's key hashes do not match their counts"
+                unpack_signatures(section.get("signatures"), n)
             except (TypeError, ValueError):
-                return "a section's key hashes are not base64"
+                return "a section's dedupe signatures do not fit its sentences"
     return None
