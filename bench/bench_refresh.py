@@ -123,7 +123,6 @@ def open_rows(n_passages: int, repeat: int, tmp: Path) -> list[tuple[str, tuple[
     """Open a one-segment generation of n_passages: now (bounded) and before (every byte)."""
     from corpus import passages, queries
     from pipeline import segments
-    from pipeline.ingest import DEFAULT_PARAMS
     from pipeline.segments import SegmentedIndex
 
     sources = tmp / "open-sources"

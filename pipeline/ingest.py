@@ -18,7 +18,6 @@ the index written is byte for byte the one a fresh build of the same sources wri
 
 from __future__ import annotations
 
-import base64
 import bisect
 import contextlib
 import gc
@@ -446,6 +445,22 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     follow_links: also read links that lead outside sources_dir (sources.discover);
     lock_wait: seconds to wait for another build (store.IndexLock; None: its default).
     """
+    try:
+        return _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait, trusted)
+    except _Rebuild as reason:
+        if full:
+            raise RuntimeError(f"a build from scratch met stale data ({reason})") from None
+        (notify or (lambda message: None))(f"The index does not match its cache ({reason}); rebuilding it from scratch.")
+        return _build(sources_dir, index_dir, warn, progress, params, True, notify, follow_links, lock_wait, trusted)
+
+
+class _Rebuild(Exception):
+    """A refresh found the previous build and the cache disagreeing: build from scratch."""
+
+
+def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
+           trusted) -> BuildReport:
+    """build_index, once."""
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
     started = time.perf_counter()
@@ -541,15 +556,17 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 continue
             source, sha, options, cache_kind = by_rel[name]
             entry = cache.get(cache_kind, sha) or _process(source, cache, options, cache_kind)
-            if "skip" in entry:  # the cache said otherwise last time: build from scratch
-                return build_index(sources_dir, index_dir, warn, progress, params, True, notify, follow_links,
-                                   lock_wait, trusted)
+            if "skip" in entry:  # the same bytes were indexed last time: the cache is not to be trusted
+                raise _Rebuild(f"{name} was indexed last time and is skipped now")
             units[name] = entry["documents"]
             carried[name] = np.asarray(segments[p].sentences.credit[segments[p].unit_sentences(u)])
             segments[p].delete(u)
         batch_units = sorted(units.items())
-        credit, known_credit = _carried_credits(batch_units, carried)
-        batch = batch_sentences(batch_units, credit, known_credit)
+        try:
+            credit, known_credit = _carried_credits(batch_units, carried)
+            batch = batch_sentences(batch_units, credit, known_credit)
+        except ValueError as error:  # a cache entry that does not fit what its segment holds
+            raise _Rebuild(str(error)) from None
         credits, marks = batch_verdicts(verdicts.over([seg.sentences for seg in segments] + [batch]),
                                         len(segments), len(batch.sig))
         passages, tokens, doc_unit, dropped = pack_passages(batch_units, marks)  # 5.

@@ -47,7 +47,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .dedupe import BANDS, Signatures, SentenceTable, concat_signatures, near_match, resolve
+from .dedupe import BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, concat_signatures, resolve
 from .index import BM25Index, BM25Params, IndexFormatError, QueryToken, _idf
 
 # Merge policy (see the module docstring).
@@ -123,8 +123,6 @@ def _lookups(sig: Signatures) -> tuple[np.ndarray, ...]:
 
 
 def _near_min() -> int:
-    from .dedupe import NEAR_DUP_MIN_TOKENS
-
     return NEAR_DUP_MIN_TOKENS
 
 
@@ -138,6 +136,7 @@ class LiveSentences(SentenceTable):
     def __init__(self, parts: list[SentenceArrays]) -> None:
         self.parts = parts
         self._leaders: dict[int, tuple[int, int] | None] = {}
+        self._word_sets: dict[tuple[int, int], frozenset] = {}
 
     def all_copies(self, exact: int) -> list[tuple[int, int]]:
         """Every live copy of a sentence, in corpus order."""
@@ -168,7 +167,22 @@ class LiveSentences(SentenceTable):
         return self.parts[h[0]].order(h[1])
 
     def matches(self, a, b) -> bool:
-        return near_match(self.parts[a[0]].sig, a[1], self.parts[b[0]].sig, b[1])
+        """Near match of two sentences (dedupe.near_match), on cached word sets."""
+        part_a, part_b = self.parts[a[0]].sig, self.parts[b[0]].sig
+        if not (part_a.near(a[1]) and part_b.near(b[1])) or not np.any(part_a.bands[a[1]] == part_b.bands[b[1]]):
+            return False
+        words_a, words_b = self._words(a), self._words(b)
+        small, large = sorted((len(words_a), len(words_b)))
+        if small < NEAR_DUP_JACCARD * large:
+            return False
+        inter = len(words_a & words_b)
+        return inter >= NEAR_DUP_JACCARD * (len(words_a) + len(words_b) - inter)
+
+    def _words(self, h) -> frozenset:
+        words = self._word_sets.get(h)
+        if words is None:
+            words = self._word_sets[h] = frozenset(self.parts[h[0]].sig.word_set(h[1]).tolist())
+        return words
 
     def exact(self, h) -> int:
         return int(self.parts[h[0]].sig.exact[h[1]])
@@ -251,14 +265,22 @@ def linked(table: LiveSentences, batch_no: int) -> np.ndarray:
     for p, part in enumerate(table.parts):
         if p == batch_no or not len(part.exact_sorted):
             continue
-        for i in np.flatnonzero(np.isin(exact, part.exact_sorted) & ~out).tolist():
+        for i in np.flatnonzero(_in_sorted(exact, part.exact_sorted) & ~out).tolist():
             out[i] = len(part.copies(int(exact[i]))) > 0
         if len(keys) and len(part.band_sorted):
-            for i in np.unique(sents[np.isin(keys, part.band_sorted)]).tolist():
+            for i in np.unique(sents[_in_sorted(keys, part.band_sorted)]).tolist():
                 if not out[i]:
                     found = part.band_neighbours(batch.sig.bands[i])
                     out[i] = bool(np.any(part.sig.exact[found] != exact[i]))
     return out
+
+
+def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """np.isin for a sorted (memory-mapped) haystack: a binary search per value, no sort of it."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return np.asarray(sorted_values[pos]) == values
 
 
 def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
@@ -278,7 +300,12 @@ def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
     changed_units.update(table.exact(h) for h in removed_handles)
     initial = set(changed_units)
     for h in removed_handles + [(batch_no, i) for i in batch_linked]:
-        initial.update(table.band_units(h))
+        # Units linked by a band key but not matching cannot be affected (most band
+        # neighbours of a sentence of common words are not near duplicates).
+        for other in table.band_units(h):
+            leader = table.leader(other)
+            if leader is not None and table.matches(h, leader):
+                initial.add(other)
 
     def kept_before(exact: int) -> bool | None:
         leader = table.leader(exact)
@@ -313,7 +340,6 @@ def batch_verdicts(verdicts: Verdicts, batch_no: int, n: int) -> tuple[np.ndarra
     """Per batch sentence its stored credit, and assemble's verdicts: {position: None if
     dropped, else the names credited (own first)} for sentences with duplicates."""
     table = verdicts.table
-    batch = table.parts[batch_no]
     credits = np.zeros(n, dtype=np.uint64)
     out: dict[int, list[str] | None] = {}
     # Most sentences have no copy and no near duplicate: kept, nothing to credit.
@@ -400,7 +426,8 @@ class StoredSegment:
         self.unit_names: list[str] = meta["units"]
         self.names: list[str] = meta["names"]
         self.topics: list[dict] = meta["topics"]
-        a = {name: np.load(generation / f"{prefix}{name}.npy", mmap_mode="r", allow_pickle=False)
+        # Plain ndarray views of the maps: element reads on np.memmap objects are several times slower.
+        a = {name: np.load(generation / f"{prefix}{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
              for name in _SENTENCE_ARRAYS}
         self.arrays = a
         sig = Signatures(a["sig_exact"], a["sig_ntok"], a["sig_word_offsets"], a["sig_words"],

@@ -26,7 +26,6 @@ outside the index folder and no crafted file makes a reader hang or crash.
 
 from __future__ import annotations
 
-import base64
 import errno
 import fcntl
 import hashlib
