@@ -576,7 +576,7 @@ def _sub_signatures(sig: Signatures, idx: np.ndarray) -> Signatures:
 def merge_plan(infos: list[dict]) -> list[list[int]]:
     """Groups of segment positions to merge (see the module docstring); [] to keep them all."""
     live = [i["live_docs"] for i in infos]
-    if len(infos) > 1 and sum(live) <= MERGE_ALL_BELOW:
+    if (len(infos) > 1 or any(i["deleted"] for i in infos)) and sum(live) <= MERGE_ALL_BELOW:
         return [list(range(len(infos)))]
     tiers: dict[int, list[int]] = {}
     expunge = []

@@ -9,7 +9,6 @@
       stats.json         size, mtime and content hash of each source when last hashed:
                          the cheap freshness check (kept outside the generations, so a
                          generation depends only on the sources' names and bytes)
-      dedupe.json        the deduper's verdicts per group of linked sentences (ingest.assemble)
       .lock              held (flock) by the one process writing; holds its pid
 
 Every write goes to a temporary name first and is moved into place with os.replace
@@ -602,6 +601,8 @@ def tidy(index_dir: Path, keep: set[str]) -> None:
             _remove_entry(path)
         elif name.startswith((".CURRENT-", ".stats-", ".dedupe-")) or (name.startswith(".") and name.endswith(".tmp")):
             _remove_entry(path)
+        elif name == "dedupe.json":  # the verdicts of winnow before index format 4 (now in the segments)
+            _remove_entry(path)
 
 
 def _fsync(path: Path) -> None:
@@ -630,37 +631,6 @@ def read_stats(index_dir: Path) -> tuple[dict, int | None]:
 
 def write_stats(index_dir: Path, stats: dict) -> None:
     write_own(Path(index_dir) / "stats.json", json.dumps(stats, sort_keys=True).encode("utf-8"))
-
-
-def read_dedupe_cache(index_dir: Path, settings_key: str) -> dict:
-    """{group signature: verdicts} of the last build with these settings; empty if unusable.
-
-    Like a cache entry, the file is a header line with the sha256 of its body: verdicts
-    changed on disk are never reused. A group whose verdicts are not each None or a
-    list of source names is left out (ingest then deduplicates it again).
-    """
-    try:
-        header, _, body = read_own(Path(index_dir) / "dedupe.json").partition(b"\n")
-        head = json.loads(header)
-        if not isinstance(head, dict) or head.get("sha256") != hashlib.sha256(body).hexdigest():
-            return {}
-        cached = json.loads(body)
-        if isinstance(cached, dict) and cached.get("key") == settings_key and isinstance(cached.get("groups"), dict):
-            return {signature: verdicts for signature, verdicts in cached["groups"].items()
-                    if isinstance(verdicts, list) and all(_is_verdict(v) for v in verdicts)}
-    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-        pass
-    return {}
-
-
-def _is_verdict(value) -> bool:
-    return value is None or (isinstance(value, list) and all(isinstance(s, str) for s in value))
-
-
-def write_dedupe_cache(index_dir: Path, settings_key: str, groups: dict) -> None:
-    body = json.dumps({"key": settings_key, "groups": groups}, ensure_ascii=False).encode("utf-8")
-    header = json.dumps({"sha256": hashlib.sha256(body).hexdigest()}).encode("ascii")
-    write_own(Path(index_dir) / "dedupe.json", header + b"\n" + body)
 
 
 # --- the per-source cache ------------------------------------------------------------------

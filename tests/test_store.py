@@ -188,10 +188,13 @@ def test_write_own_replaces_a_link_instead_of_writing_through_it(tmp_path):
 def test_cache_entries_are_checksummed_and_shape_checked(tmp_path):
     from pipeline.store import entry_problem
 
+    from pipeline.dedupe import pack_signatures, signatures
+
     cache = SourceCache(tmp_path, "settings")
     entry = {"documents": [{"source": None, "title_tokens": "t", "sections": [{
         "heading": "", "heading_tokens": "", "sentences": ["Since steroids help."], "words": [3],
-        "packs": [[0]], "tokens": ["sinc steroid help"], "key_hashes": "AAAAAAAAAAA=", "key_counts": [1]}]}]}
+        "packs": [[0]], "tokens": ["sinc steroid help"],
+        "signatures": pack_signatures(signatures(["Since steroids help."]))}]}]}
     assert entry_problem(entry) is None
     cache.put("text", "abc", entry)
     assert cache.get("text", "abc") == entry
@@ -201,6 +204,9 @@ def test_cache_entries_are_checksummed_and_shape_checked(tmp_path):
     bad = json.loads(json.dumps(entry))
     bad["documents"][0]["sections"][0]["packs"] = [[5]]
     assert "packs" in entry_problem(bad)
+    bad = json.loads(json.dumps(entry))
+    bad["documents"][0]["sections"][0]["signatures"] = pack_signatures(signatures(["One.", "Two."]))
+    assert "signatures" in entry_problem(bad)
 
 
 def test_a_lock_wait_is_bounded(tmp_path):
@@ -229,12 +235,16 @@ def test_manifest_problems_are_named():
 
     good = {"settings": {}, "sources": [{"source": "a.txt", "sha256": "00"}],
             "skipped": [{"source": "b.png", "sha256": None, "reason": "unknown"}],
-            "counts": {"sources": 1, "passages": 2, "duplicates_dropped": 0}, "topic_terms": ["myopathi"]}
+            "counts": {"sources": 1, "passages": 2, "duplicates_dropped": 0}, "topic_terms": ["myopathi"],
+            "segments": [{"units": 2, "docs": 3, "deleted": [1], "live_docs": 2, "live_tokens": 40}]}
     assert manifest_problem(good) is None
     for change, words in [({"topic_terms": 5}, "topic_terms"), ({"topic_terms": None}, "topic_terms"),
                           ({"sources": 5}, '"sources" is not a list'), ({"skipped": [{}]}, '"skipped"'),
                           ({"sources": [{"source": "a.txt"}]}, '"sources" lacks'),
-                          ({"counts": {"sources": -1}}, "counts"), ({"settings": []}, "settings")]:
+                          ({"counts": {"sources": -1}}, "counts"), ({"settings": []}, "settings"),
+                          ({"segments": []}, "segments"),
+                          ({"segments": [{"units": 2, "docs": 3, "deleted": [2], "live_docs": 2,
+                                          "live_tokens": 4}]}, "segments")]:
         assert words in manifest_problem({**good, **change}), change
 
 
