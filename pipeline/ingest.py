@@ -4,16 +4,19 @@
       1. take the lock, open the previous build (if valid and built with the same settings)
       2. discover the sources and compare them with the previous build
          (size and mtime first, a content hash to confirm)
-      3. read, decode, clean and split each new or changed source; every other one
-         comes from the per-source cache (store.SourceCache)
-      4. drop duplicate sentences across sources, pack passages (global, from the cache)
-      5. index the passages (index.BM25Index); note the corpus's topic (topic_terms)
-      6. write a new generation, switch to it atomically, tidy up
+      3. read, decode, clean and split each new or changed source (or take it from
+         the per-source cache, store.SourceCache); an unchanged source is not read at all
+      4. deduplicate: the changed sentences are checked against the signatures stored
+         with the segments (segments.resolve_batch); sources whose passages change with
+         them join the batch; pack the batch's passages
+      5. index the batch as a new segment (index.BM25Index); combine the topic
+      6. write a new generation (unchanged segments hard-linked, deletions marked,
+         merges as segments.merge_plan says), switch to it atomically, tidy up
 
-Only step 3 is per source and slow (cleaning and sentence splitting); steps 4-6 are
-global because BM25 statistics and cross-source dedupe are, and are made cheap by
-caching each sentence's word count, tokens and dedupe keys. Whatever was cached,
-the index written is byte for byte the one a fresh build of the same sources writes.
+Only step 3 is per source and slow (cleaning and sentence splitting); steps 4-6 cost
+what changed (plus a walk of the sources and the manifest). Whatever was cached, the
+index answers exactly as a fresh build of the same sources: same passages, scores
+and rankings, and the same bytes once merged into one segment (small indexes always are).
 """
 
 from __future__ import annotations
