@@ -136,7 +136,8 @@ class LiveSentences(SentenceTable):
     def __init__(self, parts: list[SentenceArrays]) -> None:
         self.parts = parts
         self._leaders: dict[int, tuple[int, int] | None] = {}
-        self._word_sets: dict[tuple[int, int], frozenset] = {}
+        self._word_sets: dict[int, frozenset] = {}
+        self._bands: dict[int, set[int]] = {}
 
     def all_copies(self, exact: int) -> list[tuple[int, int]]:
         """Every live copy of a sentence, in corpus order."""
@@ -154,13 +155,18 @@ class LiveSentences(SentenceTable):
         return self._leaders[exact]
 
     def band_units(self, h) -> set[int]:
+        """Units with a live sentence sharing a band key with h (the same for every copy of h: cached)."""
         part, i = self.parts[h[0]], h[1]
         if not part.sig.near(i):
             return set()
-        out: set[int] = set()
-        for other in self.parts:
-            found = other.band_neighbours(part.sig.bands[i])
-            out.update(other.sig.exact[found].tolist())
+        exact = int(part.sig.exact[i])
+        out = self._bands.get(exact)
+        if out is None:
+            out = set()
+            for other in self.parts:
+                found = other.band_neighbours(part.sig.bands[i])
+                out.update(other.sig.exact[found].tolist())
+            self._bands[exact] = out
         return out
 
     def order(self, h) -> tuple[str, int]:
@@ -179,9 +185,12 @@ class LiveSentences(SentenceTable):
         return inter >= NEAR_DUP_JACCARD * (len(words_a) + len(words_b) - inter)
 
     def _words(self, h) -> frozenset:
-        words = self._word_sets.get(h)
+        """The word set of h (the same for every copy: cached by exact hash)."""
+        sig = self.parts[h[0]].sig
+        exact = int(sig.exact[h[1]])
+        words = self._word_sets.get(exact)
         if words is None:
-            words = self._word_sets[h] = frozenset(self.parts[h[0]].sig.word_set(h[1]).tolist())
+            words = self._word_sets[exact] = frozenset(sig.word_set(h[1]).tolist())
         return words
 
     def exact(self, h) -> int:
@@ -299,10 +308,15 @@ def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
     removed_handles = [(p, int(i)) for p, idx in removed for i in idx]
     changed_units.update(table.exact(h) for h in removed_handles)
     initial = set(changed_units)
+    representatives = {}  # one sentence per unit: copies have the same band keys and words
     for h in removed_handles + [(batch_no, i) for i in batch_linked]:
+        representatives.setdefault(table.exact(h), h)
+    for h in representatives.values():
         # Units linked by a band key but not matching cannot be affected (most band
         # neighbours of a sentence of common words are not near duplicates).
         for other in table.band_units(h):
+            if other in initial:  # the batch's linked units are all there already
+                continue
             leader = table.leader(other)
             if leader is not None and table.matches(h, leader):
                 initial.add(other)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pipeline import analyze
@@ -210,6 +209,28 @@ def test_refresh_keeps_unchanged_segments_as_links_and_marks_deletions(tmp_path,
     fresh = tmp_path / "fresh"
     build_index(sources, fresh, full=True)
     _same_answers(tmp_path / "index", fresh)
+    # An evaluation numbers passages as the segments do, and measures the same rankings.
+    from pipeline.evaluate import PassageTable, rank_documents
+
+    ours, theirs = Searcher(second), Searcher(current_generation(fresh))
+    for question in ("statins myopathy", "muscle biopsy findings", "editorial board"):
+        assert (rank_documents(ours, PassageTable(ours), question, 10)
+                == rank_documents(theirs, PassageTable(theirs), question, 10))
+
+
+def test_merge_policy():
+    from pipeline.segments import MERGE_ALL_BELOW, MERGE_FACTOR, merge_plan
+
+    def info(live, docs=None, deleted=()):
+        return {"live_docs": live, "docs": docs or live, "deleted": list(deleted)}
+
+    assert merge_plan([info(10)]) == []
+    assert merge_plan([info(10), info(5)]) == [[0, 1]]  # small: one segment, as a fresh build
+    assert merge_plan([info(10, 12, [3])]) == [[0]]
+    big = MERGE_ALL_BELOW * MERGE_FACTOR
+    assert merge_plan([info(big), info(50)]) == []
+    assert merge_plan([info(big)] + [info(50)] * MERGE_FACTOR) == [list(range(1, MERGE_FACTOR + 1))]
+    assert merge_plan([info(big, 3 * big, [1]), info(50)]) == [[0]]  # mostly deleted: expunged
 
 
 def test_only_changed_sources_are_processed(tmp_path, monkeypatch):
