@@ -34,13 +34,14 @@ import numpy as np
 NEAR_DUP_JACCARD = 0.8  # word-set overlap above which two sentences say the same thing
 NEAR_DUP_MIN_TOKENS = 5  # shorter sentences ("IMNM", "NAM") only deduplicate exactly
 # MinHash-LSH over each sentence's words and word pairs: BANDS bands of ROWS hashes. Word
-# pairs keep sentences that merely share common words apart (words alone: one sentence of
-# a synthetic corpus shared a band with ~10% of the others); a near duplicate shares most
-# of them. Two sentences whose words-and-pairs sets overlap by J share a band with
-# probability 1 - (1 - J**ROWS)**BANDS: 0.99 at J = 0.7 (one word changed in 15), 0.9999
-# at 0.85, 1e-5 at 0.05 (unrelated prose). Candidates are then checked on their words.
-BANDS = 12
-ROWS = 4
+# pairs keep sentences that merely share common words apart. Two sentences whose
+# words-and-pairs sets overlap by J share a band with probability 1 - (1 - J**ROWS)**BANDS:
+# 0.985 at J = 0.76 (one word changed in 15), 0.9999 at 0.85, 0.85 at 0.67 (a word inserted
+# in 8), 1e-5 at 0.1. Fewer rows let more unrelated sentences share a band: on the
+# synthetic pages of bench/bench_refresh.py (4,000 pages), a sentence's unit had 23 such
+# neighbours with 12 bands of 4, 2.1 with 20 of 6; a refresh looks at each of them.
+BANDS = 20
+ROWS = 6
 _SEED_RNG = np.random.default_rng(20261130)
 _MULT = (_SEED_RNG.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1))
 _ADD = _SEED_RNG.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64)
