@@ -282,7 +282,7 @@ class Collection:
             info["up_to_date"] = False
             return info
         try:
-            searcher = Searcher(generation)
+            searcher = Searcher(generation, full_check=True)  # status reads every byte; ask only sizes and edges
             counts = searcher.manifest.get("counts", {})
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))

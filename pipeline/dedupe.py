@@ -1,19 +1,52 @@
-"""Exact and near-duplicate sentences and passages: keep the first, remember every source.
+"""Exact and near-duplicate sentences across sources: keep the first, remember every source.
 
 Documents arrive in a fixed order (sorted by source); the first occurrence of a
 sentence wins and every later source that repeats it is recorded with it, so that
 attribution survives deduplication.
+
+Two sentences *match* when they are the same words (exact), or when both have at
+least NEAR_DUP_MIN_TOKENS words, share a MinHash-LSH band key and their word sets
+overlap by NEAR_DUP_JACCARD (near). Band keys are fixed hashes of each sentence's
+own words, so which sentences can match never depends on the rest of the corpus:
+an edit re-checks the changed sentences against stored keys only (ingest, segments),
+and no chain of loosely related sentences links a large part of the corpus into one
+group (shared word 4-grams linked 64% of SciFact's sentences into one).
+
+A sentence is dropped when an earlier *kept* sentence matches it; it is credited to
+the first kept exact match, else the earliest kept near match. Two consequences the
+incremental build relies on (`resolve`): every later copy of a sentence (same words)
+is dropped and credited like the first copy, so the copies of a sentence form one
+*unit* led by its earliest live copy; and only the leaders of units linked by band
+keys can influence each other.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+import zlib
 from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
-NEAR_DUP_JACCARD = 0.8  # token-set overlap above which two sentences say the same thing
+import numpy as np
+
+NEAR_DUP_JACCARD = 0.8  # word-set overlap above which two sentences say the same thing
 NEAR_DUP_MIN_TOKENS = 5  # shorter sentences ("IMNM", "NAM") only deduplicate exactly
-SHINGLE = 4  # candidate pairs share at least one word 4-gram
-MAX_CANDIDATES = 50  # a shingle shared by more sentences than this is too common to use
+# MinHash-LSH over each sentence's words and word pairs: BANDS bands of ROWS hashes. Word
+# pairs keep sentences that merely share common words apart. Two sentences whose
+# words-and-pairs sets overlap by J share a band with probability 1 - (1 - J**ROWS)**BANDS:
+# 0.985 at J = 0.76 (one word changed in 15), 0.9999 at 0.85, 0.85 at 0.67 (a word inserted
+# in 8), 1e-5 at 0.1. Fewer rows let more unrelated sentences share a band: on the
+# synthetic pages of bench/bench_refresh.py (4,000 pages), a sentence's unit had 23 such
+# neighbours with 12 bands of 4, 2.1 with 20 of 6; a refresh looks at each of them.
+BANDS = 20
+ROWS = 6
+_SEED_RNG = np.random.default_rng(20261130)
+_MULT = (_SEED_RNG.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1))
+_ADD = _SEED_RNG.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64)
+_BAND_MIX = _SEED_RNG.integers(1, 2**63, size=(BANDS, ROWS), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_BAND_SALT = _SEED_RNG.integers(0, 2**63, size=BANDS, dtype=np.uint64)
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
 
@@ -23,57 +56,180 @@ def normalized_tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(text.lower())
 
 
+@dataclass(frozen=True)
+class Signatures:
+    """What deduplication knows of a run of sentences, as arrays (stored with the index).
+
+    exact: a 64-bit hash of the sentence's words in order; ntok: how many words;
+    words: sorted unique crc32s of its words (CSR, word_offsets); bands: BANDS
+    32-bit band keys per sentence (meaningful when ntok >= NEAR_DUP_MIN_TOKENS).
+    """
+
+    exact: np.ndarray  # uint64 [n]
+    ntok: np.ndarray  # int32 [n]
+    word_offsets: np.ndarray  # int64 [n + 1]
+    words: np.ndarray  # uint32
+    bands: np.ndarray  # uint32 [n, BANDS]
+
+    def __len__(self) -> int:
+        return len(self.exact)
+
+    def word_set(self, i: int) -> np.ndarray:
+        return self.words[self.word_offsets[i]:self.word_offsets[i + 1]]
+
+    def near(self, i: int) -> bool:
+        return int(self.ntok[i]) >= NEAR_DUP_MIN_TOKENS
+
+
+def signatures(sentences: list[str]) -> Signatures:
+    """Signatures of sentences, vectorised over all of them (one source at a time)."""
+    n = len(sentences)
+    token_lists = [normalized_tokens(s) for s in sentences]
+    exact = np.fromiter((int.from_bytes(hashlib.blake2b(" ".join(t).encode("utf-8", "surrogatepass"),
+                                                        digest_size=8).digest(), "little") for t in token_lists),
+                        dtype=np.uint64, count=n)
+    ntok = np.fromiter(map(len, token_lists), dtype=np.int32, count=n)
+    # Sorted unique word hashes per sentence, all sentences at once: sort (sentence, hash) pairs.
+    total = int(ntok.sum())
+    crcs = np.fromiter((zlib.crc32(w.encode("utf-8", "surrogatepass")) for t in token_lists for w in t),
+                       dtype=np.uint64, count=total)
+    owner = np.repeat(np.arange(n, dtype=np.uint64), ntok)
+    pairs = np.unique(owner << np.uint64(32) | crcs)
+    words = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    word_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=n), out=word_offsets[1:])
+    # What MinHash sees: the words, and each pair of neighbouring words (a mix of their hashes).
+    follows = np.flatnonzero(owner[1:] == owner[:-1])
+    bigrams = (crcs[follows] * np.uint64(0x9E3779B97F4A7C15) + crcs[follows + 1]) >> np.uint64(32)
+    shingles = np.unique(np.concatenate([pairs, owner[follows] << np.uint64(32) | bigrams]))
+    shingle_words = (shingles & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    shingle_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount((shingles >> np.uint64(32)).astype(np.int64), minlength=n), out=shingle_offsets[1:])
+    bands = np.zeros((n, BANDS), dtype=np.uint32)
+    if len(shingle_words):
+        # MinHash: per hash function k, the least (a_k * w + c_k) >> 32 over the shingles.
+        distinct, inverse = np.unique(shingle_words, return_inverse=True)  # each shingle hashed once
+        hashed = ((distinct.astype(np.uint64)[:, None] * _MULT[None, :] + _ADD[None, :]) >> np.uint64(32)
+                  ).astype(np.uint32)[inverse.ravel()]
+        starts = shingle_offsets[:-1]
+        has = shingle_offsets[1:] > starts
+        mins = np.zeros((n, BANDS * ROWS), dtype=np.uint64)
+        mins[has] = np.minimum.reduceat(hashed, starts[has], axis=0)  # uint32 minima, widened for mixing
+        rows = mins.reshape(n, BANDS, ROWS)
+        mixed = (rows * _BAND_MIX[None, :, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :]
+        mixed ^= mixed >> np.uint64(29)
+        mixed *= np.uint64(0xBF58476D1CE4E5B9)
+        mixed ^= mixed >> np.uint64(32)
+        bands = (mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return Signatures(exact, ntok, word_offsets, words.astype(np.uint32, copy=False), bands)
+
+
+def concat_signatures(parts: list[Signatures]) -> Signatures:
+    """One Signatures of several, in order."""
+    if not parts:
+        return signatures([])
+    offsets = [np.zeros(1, dtype=np.int64)]
+    base = 0
+    for p in parts:
+        offsets.append(p.word_offsets[1:] + base)
+        base += int(p.word_offsets[-1])
+    return Signatures(np.concatenate([p.exact for p in parts]), np.concatenate([p.ntok for p in parts]),
+                      np.concatenate(offsets), np.concatenate([p.words for p in parts]),
+                      np.concatenate([p.bands for p in parts]).reshape(-1, BANDS))
+
+
+def pack_signatures(sig: Signatures) -> str:
+    """A section's signatures as one base64 string: exact, ntok, bands, word counts, words."""
+    counts = np.diff(sig.word_offsets).astype("<i4")
+    blob = b"".join([sig.exact.astype("<u8").tobytes(), sig.ntok.astype("<i4").tobytes(),
+                     sig.bands.astype("<u4").tobytes(), counts.tobytes(), sig.words.astype("<u4").tobytes()])
+    return base64.b64encode(blob).decode("ascii")
+
+
+def unpack_signatures(text: str, n: int) -> Signatures:
+    """The inverse of pack_signatures for a section of n sentences (ValueError if it does not fit)."""
+    blob = base64.b64decode(text, validate=True)
+    head = n * (8 + 4 + 4 * BANDS + 4)
+    if len(blob) < head or (len(blob) - head) % 4:
+        raise ValueError("signatures do not match the section's sentences")
+    exact = np.frombuffer(blob, "<u8", n, 0).astype(np.uint64)
+    ntok = np.frombuffer(blob, "<i4", n, 8 * n).astype(np.int32)
+    bands = np.frombuffer(blob, "<u4", n * BANDS, 12 * n).astype(np.uint32).reshape(n, BANDS)
+    counts = np.frombuffer(blob, "<i4", n, (12 + 4 * BANDS) * n).astype(np.int64)
+    words = np.frombuffer(blob, "<u4", (len(blob) - head) // 4, head).astype(np.uint32)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    if np.any(counts < 0) or offsets[-1] != len(words):
+        raise ValueError("signatures do not match the section's sentences")
+    return Signatures(exact, ntok, offsets, words, bands)
+
+
+def jaccard_ok(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two sorted unique word-hash sets overlap by NEAR_DUP_JACCARD or more."""
+    small, large = sorted((len(a), len(b)))
+    if small < NEAR_DUP_JACCARD * large:  # the overlap is at most small / large
+        return False
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter >= NEAR_DUP_JACCARD * (len(a) + len(b) - inter)
+
+
+def near_match(sig_a: Signatures, i: int, sig_b: Signatures, j: int) -> bool:
+    """Near match of sentence i of sig_a and sentence j of sig_b (exact copies are one unit)."""
+    return (sig_a.near(i) and sig_b.near(j) and bool(np.any(sig_a.bands[i] == sig_b.bands[j]))
+            and jaccard_ok(sig_a.word_set(i), sig_b.word_set(j)))
+
+
 @dataclass
 class _Kept:
-    tokens: frozenset[str]
     sources: list[str] = field(default_factory=list)
 
 
 class SentenceDeduper:
-    """Remembers the sentences kept so far; state is real here: it grows as documents arrive."""
+    """The plain sequential algorithm: remembers the sentences kept so far.
+
+    State is real here: it grows as documents arrive. ingest resolves the same
+    verdicts without running every sentence through it (see `resolve`).
+    """
 
     def __init__(self) -> None:
         self._kept: list[_Kept] = []
-        self._exact: dict[str, int] = {}
-        self._shingles: dict[tuple[str, ...], list[int]] = {}
-        # find() then add() on the same sentence is the usual sequence: remember the
-        # analysis of the last sentence looked at instead of doing it twice.
-        self._last: tuple[str, list[str], set[tuple[str, ...]] | None] = ("", [], None)
+        self._sigs: list[tuple[Signatures, int]] = []
+        self._exact: dict[int, int] = {}
+        self._bands: dict[tuple[int, int], list[int]] = {}
+        self._last: tuple[str, Signatures | None] = ("", None)
 
-    def _analysis(self, sentence: str) -> tuple[list[str], set[tuple[str, ...]]]:
-        text, tokens, shingles = self._last
-        if text != sentence or shingles is None:
-            tokens = normalized_tokens(sentence)
-            shingles = _shingles(tokens)
-            self._last = (sentence, tokens, shingles)
-        return tokens, shingles
+    def _analysis(self, sentence: str) -> Signatures:
+        text, sig = self._last
+        if text != sentence or sig is None:
+            sig = signatures([sentence])
+            self._last = (sentence, sig)
+        return sig
 
     def find(self, sentence: str) -> int | None:
-        """Id of an earlier sentence this one duplicates, or None."""
-        tokens, shingles = self._analysis(sentence)
-        key = " ".join(tokens)
-        if key in self._exact:
-            return self._exact[key]
-        if len(tokens) < NEAR_DUP_MIN_TOKENS:
+        """Id of the earlier kept sentence this one duplicates (exact first, else the earliest near), or None."""
+        sig = self._analysis(sentence)
+        sid = self._exact.get(int(sig.exact[0]))
+        if sid is not None:
+            return sid
+        if not sig.near(0):
             return None
-        token_set = frozenset(tokens)
-        candidates: set[int] = set()
-        for shingle in shingles:
-            candidates.update(self._shingles.get(shingle, ())[:MAX_CANDIDATES])
-        for cid in sorted(candidates):
-            other = self._kept[cid].tokens
-            if len(token_set & other) / len(token_set | other) >= NEAR_DUP_JACCARD:
+        candidates = sorted({c for b, key in enumerate(sig.bands[0].tolist()) for c in self._bands.get((b, key), ())})
+        for cid in candidates:
+            other, i = self._sigs[cid]
+            if near_match(sig, 0, other, i):
                 return cid
         return None
 
     def add(self, sentence: str, source: str) -> int:
         """Keep a new sentence; returns its id."""
-        tokens, shingles = self._analysis(sentence)
+        sig = self._analysis(sentence)
         sid = len(self._kept)
-        self._kept.append(_Kept(frozenset(tokens), [source]))
-        self._exact.setdefault(" ".join(tokens), sid)
-        for shingle in shingles:
-            self._shingles.setdefault(shingle, []).append(sid)
+        self._kept.append(_Kept([source]))
+        self._sigs.append((sig, 0))
+        self._exact.setdefault(int(sig.exact[0]), sid)
+        if sig.near(0):
+            for b, key in enumerate(sig.bands[0].tolist()):
+                self._bands.setdefault((b, key), []).append(sid)
         return sid
 
     def note_source(self, sid: int, source: str) -> None:
@@ -84,19 +240,71 @@ class SentenceDeduper:
         return self._kept[sid].sources
 
 
-def link_keys(sentence: str) -> list[str]:
-    """Every key through which SentenceDeduper can tie this sentence to another one.
+# --- units: the copies of one sentence, resolved together ------------------------------------
 
-    Two sentences can only be found duplicates of each other if they share one of
-    these keys (the exact form, or a shingle), so a sentence sharing none with any
-    other sentence is kept without consulting the deduper: the incremental build
-    uses this to run the sequential deduper over the few linked sentences only.
+
+class SentenceTable:
+    """What `resolve` reads of the live sentences (implemented by segments.LiveSentences).
+
+    A handle is any hashable naming one live sentence; order(h) sorts handles in
+    corpus order (source name, position in the source).
     """
-    tokens = normalized_tokens(sentence)
-    return ["k:" + " ".join(tokens)] + sorted("s:" + " ".join(s) for s in _shingles(tokens))
+
+    def leader(self, exact: int):  # the earliest live copy of a sentence, or None
+        raise NotImplementedError
+
+    def band_units(self, h) -> set[int]:  # exact hashes of live sentences sharing a band key with h
+        raise NotImplementedError
+
+    def order(self, h) -> tuple:
+        raise NotImplementedError
+
+    def matches(self, a, b) -> bool:  # near match of two leaders
+        raise NotImplementedError
 
 
-def _shingles(tokens: list[str]) -> set[tuple[str, ...]]:
-    if len(tokens) < SHINGLE:
-        return {tuple(tokens)}
-    return {tuple(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[int], bool | None]
+            ) -> dict[int, tuple[bool, int | None]]:
+    """Verdicts of units: {exact hash: (kept, exact hash of the unit credited, or None)}.
+
+    Units are processed in the order of their leaders; a unit is kept unless the
+    leader of an earlier kept unit near-matches its leader, and is then credited to
+    the earliest one. `units` are those to (re)decide; any other unit keeps its
+    verdict (`kept_before`). A unit whose verdict changes re-queues the units linked
+    to it by band keys, so this returns every verdict that differs from before.
+    """
+    import heapq
+
+    out: dict[int, tuple[bool, int | None]] = {}
+    queue: list[tuple[tuple, int]] = []
+    queued: set[int] = set()
+
+    def push(unit: int) -> None:
+        if unit not in queued:
+            leader = table.leader(unit)
+            if leader is not None:
+                queued.add(unit)
+                heapq.heappush(queue, (table.order(leader), unit))
+
+    for unit in units:
+        push(unit)
+    while queue:
+        position, unit = heapq.heappop(queue)
+        leader = table.leader(unit)
+        earlier, later = [], []
+        for other in table.band_units(leader) - {unit}:
+            other_leader = table.leader(other)
+            if other_leader is not None and table.matches(leader, other_leader):
+                (earlier if table.order(other_leader) < position else later).append((table.order(other_leader), other))
+        credit = None
+        for _, other in sorted(earlier):
+            if out[other][0] if other in out else kept_before(other):
+                credit = other  # the earliest kept unit that matches
+                break
+        verdict = (credit is None, credit)
+        before = kept_before(unit)
+        out[unit] = verdict
+        if before is None or before != verdict[0]:
+            for _, other in later:
+                push(other)
+    return out

@@ -325,13 +325,18 @@ class PassageTable:
     """
 
     def __init__(self, searcher) -> None:
-        passages = _valid_passages(searcher)
+        numbered = _valid_passages(searcher)
+        passages = [p for _, p in numbered]
+        # Doc numbers are positions in id order for an index of one segment; a segmented
+        # index numbers its segments' passages one after another (search.Searcher).
+        self.docs = np.array([d for d, _ in numbered], dtype=np.int64)
+        self.index_of = {int(d): i for i, d in enumerate(self.docs)}
         self.ids = [p.passage_id for p in passages]
         self.texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
         self.sources = [p.sources or (p.source,) for p in passages]
         self.doc_ids = sorted({s for sources in self.sources for s in sources})
         number = {doc: i for i, doc in enumerate(self.doc_ids)}
-        pairs = [(i, number[s]) for i, sources in enumerate(self.sources) for s in sources]
+        pairs = [(int(self.docs[i]), number[s]) for i, sources in enumerate(self.sources) for s in sources]
         self.pair_passage = np.array([p for p, _ in pairs], dtype=np.int64)
         self.pair_doc = np.array([d for _, d in pairs], dtype=np.int64)
 
@@ -342,10 +347,11 @@ def _valid_passages(searcher) -> list:
 
     where = getattr(searcher, "generation", "the index")
     try:
-        passages = list(searcher.passages())
+        numbered = getattr(searcher, "numbered_passages", None)
+        passages = list(numbered()) if numbered else list(enumerate(searcher.passages()))
     except (ValueError, KeyError, TypeError, OSError, RecursionError) as error:
         raise IndexDamaged(f"index at {where} is damaged ({type(error).__name__}: {error})") from None
-    for passage in passages:
+    for _, passage in passages:
         problem = passage_problem(passage)
         if problem:
             raise IndexDamaged(f"index at {where} is damaged ({problem})")
@@ -414,7 +420,7 @@ def _evaluate_answers(searcher, table: PassageTable, qs: QuestionSet, depth: int
     results, run, per_query, unanswerable = [], {}, [], []
     probes = clean_probes = 0
     for q in qs.questions:
-        ranked = rank_passages(searcher, q.text, depth)  # 1. + 2.
+        ranked = [(table.index_of[d], s) for d, s in rank_passages(searcher, q.text, depth)]  # 1. + 2.
         scored = {table.ids[d]: s for d, s in ranked}
         run[q.qid] = [(table.ids[d], s) for d, s in ranked]
         if q.absent:

@@ -44,7 +44,9 @@ from typing import Sequence, Union
 
 import numpy as np
 
-FORMAT_VERSION = 2  # 2: term_cf (collection frequency per term, for query.py's burstiness)
+# 2: term_cf (collection frequency per term, for query.py's burstiness)
+# 3: post_tfs (each posting's term frequency: segments are scored, and merged, from them)
+FORMAT_VERSION = 3
 # A query token: a term (weight 1) or a (term, weight) pair, e.g. a thesaurus expansion
 # that should count less than the words the person typed.
 QueryToken = Union[str, tuple[str, float]]
@@ -98,6 +100,7 @@ _ARRAYS = {
     "post_offsets": np.int64,  # n_terms + 1
     "post_docs": np.int32,  # n_postings, ascending within each term
     "post_impacts": np.float32,  # n_postings
+    "post_tfs": np.int32,  # n_postings: term frequency (segments.py scores and merges from it)
     "term_max": np.float32,  # n_terms: largest impact of the term
     "term_cf": np.int64,  # n_terms: occurrences of the term in the whole collection
     "seed_offsets": np.int64,  # n_terms + 1
@@ -228,7 +231,21 @@ class BM25Index:
             post_docs = np.zeros(0, dtype=np.int32)
             post_terms = np.zeros(0, dtype=np.int32)
             tf = np.zeros(0, dtype=np.float64)
+        return cls.from_postings(vocab_list, post_terms, post_docs, tf, lengths, params)
 
+    @classmethod
+    def from_postings(cls, vocab_list: list[str], post_terms: np.ndarray, post_docs: np.ndarray,
+                      tf: np.ndarray, lengths: np.ndarray, params: BM25Params) -> "BM25Index":
+        """The index of postings grouped by term (sorted vocabulary), docs ascending within a term.
+
+        build() and a segment merge (segments.py) both end here, so a merged segment
+        is byte for byte the segment a fresh build of the same passages writes.
+        """
+        n_docs, n_terms = len(lengths), len(vocab_list)
+        lengths = lengths.astype(np.int64, copy=False)
+        n_tokens = int(lengths.sum())
+        post_tfs = tf.astype(np.int32)
+        tf = tf.astype(np.float64)
         df = np.bincount(post_terms, minlength=n_terms).astype(np.int64)
         term_cf = np.bincount(post_terms, weights=tf, minlength=n_terms).astype(np.int64)
         post_offsets = np.zeros(n_terms + 1, dtype=np.int64)
@@ -291,6 +308,7 @@ class BM25Index:
             "post_offsets": post_offsets,
             "post_docs": post_docs.astype(np.int32, copy=False),
             "post_impacts": post_impacts,
+            "post_tfs": post_tfs,
             "term_max": term_max,
             "term_cf": term_cf,
             "seed_offsets": seed_offsets,
@@ -327,6 +345,7 @@ class BM25Index:
             "post_offsets": (v + 1,),
             "post_docs": (s["n_postings"],),
             "post_impacts": (s["n_postings"],),
+            "post_tfs": (s["n_postings"],),
             "term_max": (v,),
             "term_cf": (v,),
             "seed_offsets": (v + 1,),
@@ -336,8 +355,10 @@ class BM25Index:
             "dense_impacts": (s["n_dense"], s["n_docs"]),
         }
 
-    def save(self, directory: str | Path) -> None:
+    def save(self, directory: str | Path, prefix: str = "") -> None:
         """Write the index into an existing directory; same index, same bytes.
+
+        Every file name starts with `prefix` (a segment's, in a generation of several).
 
         Each file goes to a temporary name and is renamed into place, meta.json last,
         so no file is ever half-written. Replacing a whole index atomically is the
@@ -347,8 +368,8 @@ class BM25Index:
         if not directory.is_dir():
             raise FileNotFoundError(f"index directory {directory} does not exist; create it first")
         for name in _ARRAYS:
-            final = directory / f"{name}.npy"
-            tmp = directory / f"{name}.npy.tmp"
+            final = directory / f"{prefix}{name}.npy"
+            tmp = directory / f"{prefix}{name}.npy.tmp"
             with open(tmp, "wb") as fh:
                 np.save(fh, np.ascontiguousarray(self._a[name]), allow_pickle=False)
             os.replace(tmp, final)
@@ -358,15 +379,21 @@ class BM25Index:
             "avgdl": self.avgdl,
             "sizes": self._sizes(),
         }
-        tmp = directory / (META_NAME + ".tmp")
+        tmp = directory / (prefix + META_NAME + ".tmp")
         tmp.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, directory / META_NAME)
+        os.replace(tmp, directory / (prefix + META_NAME))
 
     @classmethod
-    def load(cls, directory: str | Path) -> "BM25Index":
-        """Open a saved index memory-mapped; raise IndexFormatError if anything is wrong."""
+    def load(cls, directory: str | Path, check_bounds: bool = True, prefix: str = "") -> "BM25Index":
+        """Open a saved index memory-mapped; raise IndexFormatError if anything is wrong.
+
+        check_bounds=False skips the one O(postings) check (every doc number in range),
+        so that opening reads O(terms) whatever the number of passages: `ask` relies
+        on the checksums checked when the generation was written and on search()'s
+        range guard; a build and `status --check` check every bound.
+        """
         directory = Path(directory)
-        meta_path = directory / META_NAME
+        meta_path = directory / (prefix + META_NAME)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -389,9 +416,9 @@ class BM25Index:
         shapes = cls._expected_shapes(sizes)
         arrays: dict[str, np.ndarray] = {}
         for name, dtype in _ARRAYS.items():
-            path = directory / f"{name}.npy"
+            path = directory / f"{prefix}{name}.npy"
             arrays[name] = _open_array(path, np.dtype(dtype), shapes[name])
-        _check_consistency(arrays, sizes, directory)
+        _check_consistency(arrays, sizes, directory, check_bounds)
         return cls(arrays, params, sizes["n_docs"], avgdl)
 
     # ---------------------------------------------------------------- query
@@ -685,8 +712,9 @@ def _open_array(path: Path, dtype: np.dtype, shape: tuple[int]) -> np.ndarray:
     return array
 
 
-def _check_consistency(arrays: dict[str, np.ndarray], sizes: dict[str, int], directory: Path) -> None:
-    """Cheap structural checks (offsets, table size): O(terms), never O(postings)."""
+def _check_consistency(arrays: dict[str, np.ndarray], sizes: dict[str, int], directory: Path,
+                       check_bounds: bool = True) -> None:
+    """Structural checks (offsets, table size, bounds): O(terms), plus O(postings) with check_bounds."""
     def fail(what: str) -> None:
         raise IndexFormatError(f"index at {directory} is inconsistent: {what}; rebuild the index")
 
@@ -709,8 +737,8 @@ def _check_consistency(arrays: dict[str, np.ndarray], sizes: dict[str, int], dir
         fail("term_table holds term numbers out of range")
     if len(table) and not (table == -1).any():
         fail("term_table has no empty slot")
-    for name, upper in (("post_docs", sizes["n_docs"]), ("seed_docs", sizes["n_docs"]),
-                        ("dense_terms", sizes["n_terms"])):
+    bounded = (("post_docs", sizes["n_docs"]), ("seed_docs", sizes["n_docs"])) if check_bounds else ()
+    for name, upper in bounded + (("dense_terms", sizes["n_terms"]),):
         # Read as unsigned, a negative int32 is above 2**31 > upper: one pass finds both ends
         # (bench/bench_speed.py, 200k passages: open 6.5 ms with every check here, 2.8 without,
         # 16.7 with min and max as two passes).

@@ -4,21 +4,23 @@
       1. take the lock, open the previous build (if valid and built with the same settings)
       2. discover the sources and compare them with the previous build
          (size and mtime first, a content hash to confirm)
-      3. read, decode, clean and split each new or changed source; every other one
-         comes from the per-source cache (store.SourceCache)
-      4. drop duplicate sentences across sources, pack passages (global, from the cache)
-      5. index the passages (index.BM25Index); note the corpus's topic (topic_terms)
-      6. write a new generation, switch to it atomically, tidy up
+      3. read, decode, clean and split each new or changed source (or take it from
+         the per-source cache, store.SourceCache); an unchanged source is not read at all
+      4. deduplicate: the changed sentences are checked against the signatures stored
+         with the segments (segments.resolve_batch); sources whose passages change with
+         them join the batch; pack the batch's passages
+      5. index the batch as a new segment (index.BM25Index); combine the topic
+      6. write a new generation (unchanged segments hard-linked, deletions marked,
+         merges as segments.merge_plan says), switch to it atomically, tidy up
 
-Only step 3 is per source and slow (cleaning and sentence splitting); steps 4-6 are
-global because BM25 statistics and cross-source dedupe are, and are made cheap by
-caching each sentence's word count, tokens and dedupe keys. Whatever was cached,
-the index written is byte for byte the one a fresh build of the same sources writes.
+Only step 3 is per source and slow (cleaning and sentence splitting); steps 4-6 cost
+what changed (plus a walk of the sources and the manifest). Whatever was cached, the
+index answers exactly as a fresh build of the same sources: same passages, scores
+and rankings, and the same bytes once merged into one segment (small indexes always are).
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
 import contextlib
 import functools
@@ -26,6 +28,7 @@ import gc
 import hashlib
 import itertools
 import json
+import os
 import re
 import shutil
 import time
@@ -37,22 +40,25 @@ from typing import Callable
 import numpy as np
 
 from . import analyze as analyzer
-from .dedupe import SHINGLE, SentenceDeduper, normalized_tokens
+from .dedupe import concat_signatures, pack_signatures, signatures, unpack_signatures
 from .errors import SkipSource, WinnowError
 from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
 from .origin import page_url, record_url
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
 from .records import Document, Passage, Section, Source
+from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic, merge,
+                       merge_plan, prefix, resolve_batch, segment_files, segment_info)
 from .sources import decode, discover, file_fingerprint, read_bytes, read_pieces
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
-from .store import (GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
-                    current_generation, new_generation_dir, read_dedupe_cache, read_stats, tidy,
-                    verify_generation, write_dedupe_cache, write_stats)
+from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
+                    current_generation, new_generation_dir, read_own, read_stats, tidy, verify_generation,
+                    write_stats)
 
 # 2: checksummed content-named generations, content hashes of skipped sources;
 # 3: CRC-32s checked on open (store.CHECKSUMS_FORMAT 2), sha256s only name the generation
-INDEX_FORMAT_VERSION = 3
+# 4: segments (segments.py) with deletions and dedupe signatures; sizes and edges checked on open
+INDEX_FORMAT_VERSION = 4
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
 # SciFact, Cranfield, CACM and the seed questions had picked k1 1.5; chosen that way on three
 # and measured on the fourth, it was +0.001 above bm25s on the BEIR mean, while this
@@ -227,18 +233,14 @@ def _clean_bytes(source: Source, data: bytes, options: CleanOptions) -> list[Doc
 def split_documents(documents: list[Document], rel: str) -> list[dict]:
     """The cache form of a source's documents: sections of sentences with what step 4 needs.
 
-    Per sentence: its word count (packing), its tokens (BM25) and the hashes of its
-    dedupe keys (to find the few sentences that can be duplicates at all).
+    Per sentence: its word count (packing), its tokens (BM25) and its dedupe signature
+    (dedupe.signatures: exact hash, band keys, word hashes), packed as one base64 blob
+    per section.
     """
     out = []
     for document in documents:
         sections = []
         for heading, sentences in section_sentences(document):
-            hashes, counts = [], []
-            for sentence in sentences:
-                keys = link_key_hashes(sentence)
-                hashes.extend(keys)
-                counts.append(len(keys))
             words = [word_count(s) for s in sentences]
             sections.append({
                 # Tokens are stored space-joined (no token contains whitespace): one JSON
@@ -246,8 +248,7 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
                 "heading": heading, "heading_tokens": " ".join(analyzer.analyze(heading)),
                 "sentences": sentences, "words": words, "packs": pack_counts(words),
                 "tokens": [" ".join(analyzer.analyze(s)) for s in sentences],
-                "key_hashes": base64.b64encode(np.asarray(hashes, dtype="<u8").tobytes()).decode("ascii"),
-                "key_counts": counts,
+                "signatures": pack_signatures(signatures(sentences)),
             })
         out.append({"source": None if document.source == rel else document.source,
                     "title_tokens": " ".join(analyzer.analyze(document.title)), "sections": sections,
@@ -262,27 +263,23 @@ def topic_terms(units: list[tuple[str, list[dict]]]) -> list[str]:
     autoimmune myopathy", "Immune-mediated necrotizing myopathy"); questions name it
     too, but it is what every passage is about, not what the question asks
     (query.build_query counts these terms less). A corpus of unrelated documents
-    (SciFact's abstracts) has no term in half of its titles, so no topic.
+    (SciFact's abstracts) has no term in half of its titles, so no topic. The
+    topic's acronyms are the topic too: "Immune-Mediated Necrotizing Myopathy (IMNM)".
     """
-    counts: dict[str, int] = {}
-    titled = 0
-    for _, documents in units:
-        for document in documents:
-            terms = set(document.get("title_tokens", "").split())
-            titled += bool(terms)
-            for term in terms:
-                counts[term] = counts.get(term, 0) + 1
-    topic = {t for t, n in counts.items() if titled and n >= TOPIC_TITLE_SHARE * titled}
-    # The topic's acronyms are the topic too: "Immune-Mediated Necrotizing Myopathy (IMNM)".
-    for _, documents in units:
-        for document in documents:
-            for section in document["sections"]:
-                for sentence in section["sentences"]:
-                    for long_form, acronym in _acronyms(sentence):
-                        terms = [t for t in analyzer.analyze(long_form) if not t.startswith(analyzer.PREFIX_MARK)]
-                        if terms and sum(t in topic for t in terms) >= TOPIC_TITLE_SHARE * len(terms):
-                            topic.update(analyzer.analyze(acronym))
-    return sorted(topic)
+    return combine_topic([unit_topic(documents) for _, documents in units], TOPIC_TITLE_SHARE)
+
+
+def unit_topic(documents: list[dict]) -> dict:
+    """What one source adds to the topic: its title terms and the acronyms it defines
+    (kept with its segment, so a refresh combines them without reading every source)."""
+    acronyms = []
+    for document in documents:
+        for section in document["sections"]:
+            for sentence in section["sentences"]:
+                for long_form, acronym in _acronyms(sentence):
+                    terms = [t for t in analyzer.analyze(long_form) if not t.startswith(analyzer.PREFIX_MARK)]
+                    acronyms.append([terms, analyzer.analyze(acronym)])
+    return {"titles": [sorted(set(d.get("title_tokens", "").split())) for d in documents], "acronyms": acronyms}
 
 
 _ACRONYM_RE = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
@@ -301,45 +298,6 @@ def _acronyms(sentence: str) -> list[tuple[str, str]]:
         if len(words) == n and all(words) and "".join(w[0] for w in words).lower() == acronym.lower():
             out.append((" ".join(words), acronym))
     return out
-
-
-def _key_hash(key: str) -> int:
-    data = key.encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
-
-
-_MASK64 = (1 << 64) - 1
-_SHINGLE_MULTIPLIER = 0x9E3779B97F4A7C15  # odd, 64-bit (the golden ratio's): mixes the words' hashes
-_word_hashes: dict[str, int] = {}
-WORD_HASHES_KEPT = 1 << 20  # words whose hash a worker remembers (about 100 MB at most)
-
-
-def link_key_hashes(sentence: str) -> list[int]:
-    """64-bit hashes of dedupe.link_keys(sentence), one per key: shared keys, shared hashes.
-
-    The exact key and a short sentence's only shingle are hashed whole (blake2b); a
-    word 4-gram shingle is the polynomial of its words' blake2b hashes, each word hashed
-    once per worker: hashing every shingle's text cost a sixth of the per-source work.
-    Equal keys give equal hashes; a collision of unequal ones merely links two sentences
-    for the deduper to compare (see _dedupe_linked), which changes nothing.
-    """
-    tokens = normalized_tokens(sentence)
-    joined = " ".join(tokens)
-    if len(tokens) < SHINGLE:
-        return [_key_hash("k:" + joined), _key_hash("s:" + joined)]
-    words = _word_hashes
-    if len(words) > WORD_HASHES_KEPT:
-        words.clear()
-    values = []
-    for token in tokens:
-        value = words.get(token)
-        if value is None:
-            value = words[token] = _key_hash("w:" + token)
-        values.append(value)
-    m = _SHINGLE_MULTIPLIER
-    shingles = {((((a * m + b) * m + c) * m + d) & _MASK64)
-                for a, b, c, d in zip(values, values[1:], values[2:], values[3:])}
-    return [_key_hash("k:" + joined), *shingles]
 
 
 # --- 3. on every core, or on a cluster -----------------------------------------------------------
@@ -519,48 +477,129 @@ def _merged(item: _Item, results: list[dict]) -> dict:
     return {"documents": documents, "kept": [0, 0], "sha256": sha}
 
 
+def _process_one(item: _Item, cache: SourceCache) -> dict:
+    """One source's entry, worked out in this process (a refresh reassembling a source
+    whose cache entry is gone); raises nothing, a skip is an entry."""
+    ((_, results),) = _processed([item], Runner(1, None), 1, item.source.size, cache)
+    entry = _merged(item, results)
+    entry.pop("sha256", None)
+    return entry
+
+
+def _unit_urls(rel: str, documents: list[dict]) -> dict:
+    """{"urls": {cited name: original address}} of a source's documents, or {} when none names one
+    (kept with the source in its segment, so a refresh lists them without reading the source)."""
+    urls = {doc.get("source") or rel: doc["url"] for doc in documents if isinstance(doc.get("url"), str)}
+    return {"urls": urls} if urls else {}
+
+
 # --- 4. cached sentences -> passages and their tokens -------------------------------------------
 
 
-def assemble(units: list[tuple[str, list[dict]]], dedupe_cache: dict | None = None
-             ) -> tuple[list[Passage], list[list[str]], int, dict]:
-    """Deduplicated passages, their tokens, how many sentences were dropped, and the dedupe cache.
+def assemble(units: list[tuple[str, list[dict]]]) -> tuple[list[Passage], list[list[str]], int, dict]:
+    """Deduplicated passages of whole sources (a fresh build), their tokens, how many
+    sentences were dropped, and {} (where a dedupe cache used to be).
 
     `units` are (source name, cached documents) in source order. The first occurrence
     of a sentence is kept; later sources that repeat it are added to the `sources`
-    of the passage that keeps it. Only sentences sharing a dedupe key hash with some
-    other sentence can be duplicates (see `_dedupe_linked`); every other one is kept
-    as is, with the packing cached for its section.
+    of the passage that keeps it (dedupe.py says what a duplicate is).
     """
-    sections = [(doc["source"] or rel, section) for rel, docs in units for doc in docs for section in doc["sections"]]
-    verdicts, used = _dedupe_linked(sections, dedupe_cache or {})
-    starts = list(itertools.accumulate((len(section["sentences"]) for _, section in sections), initial=0))
-    touched = {bisect.bisect_right(starts, p) - 1 for p in verdicts}  # sections holding a linked sentence
-    drafts: list[tuple[str, dict, list[int], list[list[str] | None]]] = []  # source, section, kept, sources
-    dropped = 0
+    batch = batch_sentences(units)
+    verdicts, _ = resolve_batch([], batch, [])
+    _, marks = batch_verdicts(verdicts, 0, len(batch.sig))
+    passages, tokens, _, dropped = pack_passages(units, marks)
+    return passages, tokens, sum(dropped), {}
+
+
+def batch_sentences(units: list[tuple[str, list[dict]]], credit: np.ndarray | None = None,
+                    known_credit: np.ndarray | None = None) -> SentenceArrays:
+    """The sentences of whole sources in corpus order, with their signatures, as one batch.
+
+    credit/known_credit: the verdicts stored for some of them (segments.SentenceArrays).
+
+    Raises ValueError when a cache entry's signatures do not fit its sentences.
+    """
+    names: dict[str, int] = {}
+    sent_unit, sent_pos, sent_doc, sigs = [], [], [], []
+    for number, (rel, documents) in enumerate(units):
+        position = 0
+        for document in documents:
+            name = names.setdefault(document["source"] or rel, len(names))
+            for section in document["sections"]:
+                n = len(section["sentences"])
+                sigs.append(unpack_signatures(section["signatures"], n))
+                sent_unit.append(np.full(n, number, dtype=np.int32))
+                sent_pos.append(np.arange(position, position + n, dtype=np.int32))
+                sent_doc.append(np.full(n, name, dtype=np.int32))
+                position += n
+    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int32))
+    batch = SentenceArrays([rel for rel, _ in units], list(names), cat(sent_unit), cat(sent_pos), cat(sent_doc),
+                           concat_signatures(sigs), credit, known_credit=known_credit)
+    if credit is not None and len(credit) != len(batch.sig):
+        raise ValueError("carried verdicts do not match the sentences")
+    return batch
+
+
+def _carried_credits(units: list[tuple[str, list[dict]]], carried: dict[str, np.ndarray]
+                     ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The verdicts stored for the sentences of sources moved out of their segment, in batch order."""
+    if not carried:
+        return None, None
+    credit, known = [], []
+    for rel, documents in units:
+        n = sum(len(section["sentences"]) for document in documents for section in document["sections"])
+        stored = carried.get(rel)
+        if stored is not None and len(stored) != n:
+            raise ValueError(f"the stored sentences of {rel} do not match its cache entry")
+        credit.append(stored if stored is not None else np.zeros(n, dtype=np.uint64))
+        known.append(np.full(n, stored is not None, dtype=bool))
+    return np.concatenate(credit).astype(np.uint64), np.concatenate(known)
+
+
+def _passage_lines(passages: list[Passage]) -> list[bytes]:
+    return [json.dumps(p.as_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape") + b"\n"
+            for p in passages]
+
+
+def pack_passages(units: list[tuple[str, list[dict]]], marks: dict[int, list[str] | None]
+                  ) -> tuple[list[Passage], list[list[str]], np.ndarray, list[int]]:
+    """Passages of whole sources given the dedupe verdicts, in passage-id order: the
+    passages, their tokens, each one's unit (source number), and per unit the
+    sentences dropped.
+
+    `marks` holds, by sentence position in the batch, None for a dropped sentence and
+    the names credited to a kept one; a sentence without a mark is kept as is, and a
+    section without marks keeps the packing cached for it.
+    """
+    sections = [(number, doc["source"] or rel, section) for number, (rel, docs) in enumerate(units)
+                for doc in docs for section in doc["sections"]]
+    starts = list(itertools.accumulate((len(section["sentences"]) for _, _, section in sections), initial=0))
+    touched = {bisect.bisect_right(starts, p) - 1 for p in marks}  # sections holding a marked sentence
+    drafts: list[tuple[int, str, dict, list[int], list[list[str] | None]]] = []
+    dropped = [0] * len(units)
     position = 0
-    for number, (source, section) in enumerate(sections):
+    for number, (unit, source, section) in enumerate(sections):
         n_sentences = len(section["sentences"])
         if number not in touched:
             # The common case: nothing here can be a duplicate; the cached packing holds.
             position += n_sentences
             for group in section["packs"]:
-                drafts.append((source, section, group, [None] * len(group)))
+                drafts.append((unit, source, section, group, [None] * len(group)))
             continue
         kept, kept_sources = [], []
         for i in range(n_sentences):
-            verdict = verdicts.get(position + i, True)
-            if verdict is None:
-                dropped += 1
+            mark = marks.get(position + i, True)
+            if mark is None:
+                dropped[unit] += 1
                 continue
             kept.append(i)
-            kept_sources.append(None if verdict is True else verdict)
+            kept_sources.append(None if mark is True else mark)
         position += n_sentences
         for group in pack_counts([section["words"][i] for i in kept]):
-            drafts.append((source, section, [kept[j] for j in group], [kept_sources[j] for j in group]))
-    records: list[tuple[Passage, str]] = []
+            drafts.append((unit, source, section, [kept[j] for j in group], [kept_sources[j] for j in group]))
+    records: list[tuple[Passage, str, int]] = []
     ordinal: dict[str, int] = {}
-    for source, section, indices, also in drafts:
+    for unit, source, section, indices, also in drafts:
         n = ordinal.get(source, 0)
         ordinal[source] = n + 1
         sources = [source]
@@ -570,9 +609,10 @@ def assemble(units: list[tuple[str, list[dict]]], dedupe_cache: dict | None = No
         tokens = " ".join([section["heading_tokens"]] * HEADING_WEIGHT + [section["tokens"][i] for i in indices])
         passage = Passage(passage_id=f"{source}#{n:04d}", source=source, section=section["heading"],
                           text=" ".join(section["sentences"][i] for i in indices), sources=tuple(sources))
-        records.append((passage, tokens))
+        records.append((passage, tokens, unit))
     records.sort(key=lambda r: r[0].passage_id)  # doc number order == passage id order: ties break by id
-    return [p for p, _ in records], TokenLists([t for _, t in records]), dropped, used
+    doc_unit = np.fromiter((u for _, _, u in records), dtype=np.int32, count=len(records))
+    return [p for p, _, _ in records], TokenLists([t for _, t, _ in records]), doc_unit, dropped
 
 
 class TokenLists:
@@ -596,80 +636,6 @@ class TokenLists:
         return map(str.split, self.joined)
 
 
-def _dedupe_linked(sections: list[tuple[str, dict]], cache: dict) -> tuple[dict, dict]:
-    """Run the deduper over the sentences that can be duplicates, one linked group at a time.
-
-    Returns ({sentence position: None if dropped, else the sources of the kept
-    sentence}, {group signature: verdicts}) for every sentence sharing a dedupe key
-    hash with another. Sentences are linked when they share a key hash; the groups
-    they form (connected components) cannot influence each other, since the deduper
-    only ever compares sentences sharing a key, so each group is deduplicated on its
-    own, in source order, and its verdicts are cached under a hash of its sentences
-    and their sources: a build where one page changed re-runs only that page's groups.
-    A hash collision merely links two unrelated sentences, which changes nothing.
-    """
-    chunks = [np.frombuffer(base64.b64decode(s["key_hashes"]), dtype="<u8") for _, s in sections]
-    counts = [c for _, s in sections for c in s["key_counts"]]
-    if not counts:
-        return {}, {}
-    owner = np.repeat(np.arange(len(counts)), counts)
-    _, inverse, occurrences = np.unique(np.concatenate(chunks), return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
-    shared = occurrences[inverse] > 1
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
-    first: dict[int, int] = {}
-    for key, sentence in zip(inverse[shared].tolist(), owner[shared].tolist()):
-        other = first.setdefault(key, sentence)
-        if other != sentence:
-            a, b = root(other), root(sentence)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    linked = sorted(set(owner[shared].tolist()))
-    wanted = set(linked)
-    text: dict[int, tuple[str, str]] = {}
-    position = 0
-    for source, section in sections:
-        for i, sentence in enumerate(section["sentences"]):
-            if position + i in wanted:
-                text[position + i] = (source, sentence)
-        position += len(section["sentences"])
-    groups: dict[int, list[int]] = {}
-    for p in linked:
-        groups.setdefault(root(p), []).append(p)
-    verdicts: dict[int, list[str] | None] = {}
-    used: dict[str, list] = {}
-    for members in groups.values():
-        signature = hashlib.sha256("\0".join(f"{text[p][0]}\0{text[p][1]}" for p in members)
-                                   .encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        group = cache.get(signature)
-        if not isinstance(group, list) or len(group) != len(members):
-            group = _dedupe_group([text[p] for p in members])
-        used[signature] = group
-        verdicts.update(zip(members, group))
-    return verdicts, used
-
-
-def _dedupe_group(sentences: list[tuple[str, str]]) -> list[list[str] | None]:
-    """Keep-first dedupe of (source, sentence) pairs: None if dropped, else the sources of the kept one."""
-    deduper = SentenceDeduper()
-    sids: list[int | None] = []
-    for source, sentence in sentences:
-        sid = deduper.find(sentence)
-        if sid is None:
-            sids.append(deduper.add(sentence, source))
-        else:
-            deduper.note_source(sid, source)
-            sids.append(None)
-    return [None if sid is None else list(deduper.sources(sid)) for sid in sids]
-
-
 def assemble_passages(documents: list[Document]) -> tuple[list[Passage], int]:
     """Deduplicated passages of all documents in order, and how many sentences were dropped."""
     units = [(d.source, split_documents([d], d.source)) for d in documents]
@@ -690,13 +656,18 @@ def passage_tokens(passage: Passage) -> list[str]:
 # --- the whole build --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Previous:
     """The last good build: its generation folder, its manifest, its sources by name."""
 
     generation: Path
     manifest: dict
     known: dict  # source name -> {"sha256", and "reason" if it was skipped}
+
+    stored: list = field(default_factory=list)  # its segments (segments.StoredSegment), opened
+
+    def segments(self) -> list[StoredSegment]:
+        return [StoredSegment(self.generation, prefix(p), info) for p, info in enumerate(self.manifest["segments"])]
 
 
 def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | None = None,
@@ -716,6 +687,24 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     jobs: processes for the per-source work (None: every core; see Runner); dask: the
     address of a Dask scheduler to run it on instead. The index is the same either way.
     """
+    try:
+        return _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait, trusted,
+                      jobs, dask)
+    except _Rebuild as reason:
+        if full:
+            raise RuntimeError(f"a build from scratch met stale data ({reason})") from None
+        (notify or (lambda message: None))(f"The index does not match its cache ({reason}); rebuilding it from scratch.")
+        return _build(sources_dir, index_dir, warn, progress, params, True, notify, follow_links, lock_wait, trusted,
+                      jobs, dask)
+
+
+class _Rebuild(Exception):
+    """A refresh found the previous build and the cache disagreeing: build from scratch."""
+
+
+def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
+           trusted, jobs=None, dask=None) -> BuildReport:
+    """build_index, once."""
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
     started = time.perf_counter()
@@ -748,13 +737,31 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
             return _unchanged(report, previous, started, warn)
 
-        items: list[_Item] = []  # 3.
+        segments = previous.stored if previous and not report.full else []
+        live = {seg.unit_names[u]: (p, u) for p, seg in enumerate(segments) for u in seg.live_units()}
+        units: dict[str, list[dict]] = {}  # 3. sources (re)assembled, by name
+        stays: dict[str, dict] = {}  # unchanged sources: their passages stay in their segment
+        found: dict[str, dict] = {}  # the fingerprints of the sources read now
+        kept_words: dict[str, list | None] = {}
+        fresh_rels: set[str] = set()
+        by_rel: dict[str, tuple[Source, str | None, bool]] = {}
+        items: list[_Item] = []
         for source, sha in plan:
             old = known.get(source.rel)
             entry = None
             trusted_source = is_trusted(source.rel, trust)
-            if not report.full and old is not None and "reason" in old and sha is not None and sha == old["sha256"]:
+            by_rel[source.rel] = (source, sha, trusted_source)
+            same = not report.full and old is not None and sha is not None and sha == old["sha256"]
+            if same and "reason" in old:
                 entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
+            elif same and source.rel in live and trusted_source == is_trusted(source.rel, old_trust):
+                stays[source.rel] = {"source": source.rel, "sha256": sha}
+                if source.kind != "jsonl":
+                    cache.keep(_cache_kind(source, trusted_source), sha)
+                report.reused += 1
+                p, u = live[source.rel]
+                kept_words[source.rel] = segments[p].topics[u].get("kept")
+                continue
             elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
                 entry = cache.get(_cache_kind(source, trusted_source), sha)
                 report.reused += entry is not None
@@ -762,8 +769,6 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
         todo = [item for item in items if item.entry is None]
         n_tasks = sum(-(-i.source.size // JSONL_PIECE_BYTES) if i.source.kind == "jsonl" else 1 for i in todo)
         shown = (pair[1] for pair in progress([(i.source, i) for i in items])) if progress else items
-        units: list[tuple[str, list[dict]]] = []
-        fingerprints: list[dict] = []
         for item, results in _processed(shown, Runner(jobs, dask), n_tasks, sum(i.source.size for i in todo),
                                         None if report.full else cache):
             source, sha, entry = item.source, item.sha, _merged(item, results)
@@ -771,6 +776,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
             if fresh:
                 sha = entry.pop("sha256", None) or sha
                 new_stats[source.rel]["sha256"] = sha
+                by_rel[source.rel] = (source, sha, item.trusted)
                 if "skip" in entry:
                     pass
                 elif source.kind != "jsonl":
@@ -786,39 +792,78 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 warn(f"skipped {source.rel}: {entry['skip']}")
                 report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
                 continue
-            fingerprints.append({"source": source.rel, "sha256": sha})
-            units.append((source.rel, entry["documents"]))
-            _note_kept(report, source.rel, entry.get("kept"), warn if fresh else None)
+            found[source.rel] = {"source": source.rel, "sha256": sha}
+            units[source.rel] = entry["documents"]
+            kept_words[source.rel] = entry.get("kept")
+            if fresh:
+                fresh_rels.add(source.rel)
+        order = [source.rel for source, _ in plan]  # what a fresh build would list, in its order
+        fingerprints = [stays.get(rel) or found[rel] for rel in order if rel in stays or rel in found]
+        for rel in order:
+            if rel in kept_words:
+                _note_kept(report, rel, kept_words[rel], warn if rel in fresh_rels else None)
 
-        topic = topic_terms(units)
-        urls = {doc.get("source") or rel: doc["url"] for rel, docs in units for doc in docs
-                if isinstance(doc.get("url"), str)}
-        dedupe_cache = read_dedupe_cache(index_dir, cache.settings_key) if not report.full else {}
-        passages, tokens, report.duplicates_dropped, dedupe_used = assemble(units, dedupe_cache)  # 4.
-        del units  # the cached sentences: the passages and their tokens hold what is left to write
-        index = BM25Index.build(tokens, params)  # 5.
-        del tokens
+        # 4. Deduplicate: the old versions of changed and removed sources leave their
+        # segments, the new ones arrive as a batch; sources whose passages change with
+        # them (a duplicate found or lost) are reassembled too.
+        removed = []
+        for name, (p, u) in live.items():
+            if name not in kept_words or name in units:
+                segments[p].delete(u)
+                removed.append((p, segments[p].unit_sentences(u)))
+        batch = batch_sentences(sorted(units.items()))
+        verdicts, touched = resolve_batch([seg.sentences for seg in segments], batch, removed)
+        carried: dict[str, np.ndarray] = {}
+        for p, u in sorted(touched):
+            name = segments[p].unit_names[u]
+            if name in units or name not in by_rel:
+                continue
+            source, sha, trusted_source = by_rel[name]
+            entry = cache.get(_cache_kind(source, trusted_source), sha) if source.kind != "jsonl" else None
+            entry = entry or _process_one(_Item(source, sha, trusted_source, None), cache)
+            if "skip" in entry:  # the same bytes were indexed last time: the cache is not to be trusted
+                raise _Rebuild(f"{name} was indexed last time and is skipped now")
+            units[name] = entry["documents"]
+            carried[name] = np.asarray(segments[p].sentences.credit[segments[p].unit_sentences(u)])
+            segments[p].delete(u)
+        batch_units = sorted(units.items())
+        try:
+            credit, known_credit = _carried_credits(batch_units, carried)
+            batch = batch_sentences(batch_units, credit, known_credit)
+        except ValueError as error:  # a cache entry that does not fit what its segment holds
+            raise _Rebuild(str(error)) from None
+        credits, marks = batch_verdicts(verdicts.over([seg.sentences for seg in segments] + [batch]),
+                                        len(segments), len(batch.sig))
+        passages, tokens, doc_unit, dropped = pack_passages(batch_units, marks)  # 5.
+        topics = [{**unit_topic(documents), "kept": kept_words.get(rel), "dropped": dropped[n],
+                   **_unit_urls(rel, documents)} for n, (rel, documents) in enumerate(batch_units)]
+        new = SegmentData(BM25Index.build(tokens, params), _passage_lines(passages), doc_unit,
+                          [rel for rel, _ in batch_units], topics, batch.names, batch.sent_unit, batch.sent_pos,
+                          batch.sent_doc, credits, batch.sig) if batch_units else None
+
+        every_topic = sorted([(seg.unit_names[u], seg.topics[u]) for seg in segments for u in seg.live_units()]
+                             + [(rel, topic) for (rel, _), topic in zip(batch_units, topics)], key=lambda t: t[0])
+        report.duplicates_dropped = sum(topic.get("dropped", 0) for _, topic in every_topic)
         manifest = {
             "settings": settings(params),
             "sources": fingerprints,
             "skipped": report.skipped,
-            "counts": {"sources": len(fingerprints), "passages": len(passages),
-                       "duplicates_dropped": report.duplicates_dropped},
-            "topic_terms": topic,
+            "counts": {"sources": len(fingerprints), "passages": 0, "duplicates_dropped": report.duplicates_dropped},
+            "topic_terms": combine_topic([topic for _, topic in every_topic], TOPIC_TITLE_SHARE),
             "trusted": list(trust),
             "sources_folder": str(Path(sources_dir).resolve()),  # an index answers for this folder only
-            "urls": urls,
+            "urls": {key: url for _, topic in every_topic for key, url in topic.get("urls", {}).items()},
         }
-        final = write_generation(index_dir, manifest, passages, index)  # 6.
+        final, n_passages = write_generation(index_dir, manifest, segments, new, params,  # 6.
+                                             previous.generation if previous else None)
         write_stats(index_dir, new_stats)
-        write_dedupe_cache(index_dir, cache.settings_key, dedupe_used)
         # The previous generation stays one build longer: an `ask` may be reading it.
         tidy(index_dir, keep={final.name} | ({previous.generation.name} if previous else set()))
         cache.prune()
 
+    report.passages = n_passages
     report.sources_read = len(fingerprints)
     report.sources_skipped = len(report.skipped)
-    report.passages = len(passages)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -846,20 +891,26 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
     if generation is None:
         return None
     try:
-        verify_generation(generation)
-        BM25Index.load(generation)  # the arrays' schema and bounds, checked as `ask` checks them
+        # Sizes, small files whole, big files' edges: every byte was checked when the
+        # generation was written, and a refresh must not read what it does not change.
+        verify_generation(generation, full=False)
         manifest = read_manifest(generation)
         known = _known_sources(manifest)
+        if manifest.get("settings") != settings(params):
+            notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
+            return None
+        for position, info in enumerate(manifest["segments"]):
+            BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
+        previous = _Previous(generation, manifest, known)
+        previous.stored = previous.segments()
     except GenerationFormatChanged:
         notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
         return None
-    except (GenerationDamaged, IndexFormatError, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (GenerationDamaged, IndexFormatError, OSError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError) as error:
         notify(f"The index at {generation} is damaged ({error}); rebuilding it from the sources.")
         return None
-    if manifest.get("settings") != settings(params):
-        notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
-        return None
-    return _Previous(generation, manifest, known)
+    return previous
 
 
 def _known_sources(manifest: dict) -> dict:
@@ -932,24 +983,73 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
 # --- 6. on-disk generations --------------------------------------------------------------------
 
 
-def write_generation(index_dir: Path, manifest: dict, passages: list[Passage], index: BM25Index) -> Path:
-    """Write a complete generation, then atomically make it the live one."""
+def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegment], new: SegmentData | None,
+                     params: BM25Params, previous: Path | None) -> tuple[Path, int]:
+    """Write a complete generation (merging segments as segments.merge_plan says), then
+    atomically make it the live one; returns it and its number of live passages.
 
+    Segments kept as they are become hard links to the previous generation's files,
+    with the checksums it recorded: a refresh writes and reads what changed.
+    """
     tmp = new_generation_dir(Path(index_dir))
     try:
-        index.save(tmp)
-        offsets = [0]
-        with open(tmp / "passages.jsonl", "wb") as handle:
-            for passage in passages:
-                line = json.dumps(passage.as_dict(), ensure_ascii=False, sort_keys=True)
-                handle.write(line.encode("utf-8", "surrogateescape") + b"\n")
-                offsets.append(handle.tell())
-        np.save(tmp / "passages.offsets.npy", np.asarray(offsets, dtype=np.int64), allow_pickle=False)
+        parts = []  # (folder, prefix, info) of every segment with live units
+        for seg in segments:
+            if seg.live_units():
+                parts.append((seg.generation, seg.prefix, seg.current_info()))
+        if new is not None:
+            new.write(tmp, "n.")
+            parts.append((tmp, "n.", segment_info(new.n_docs, new.index._doc_lengths, new.doc_unit,
+                                                  len(new.unit_names), set())))
+        groups = merge_plan([info for _, _, info in parts])
+        merged_into = {g[0]: g for g in groups}
+        dropped = {p for g in groups for p in g[1:]}
+        known = _recorded_checksums(previous) if previous else {}
+        infos, checksums = [], {}
+        for position, (folder, old_prefix, info) in enumerate(parts):
+            if position in dropped:
+                continue
+            final_prefix = prefix(len(infos))
+            if position in merged_into:
+                data = merge([parts[p] for p in merged_into[position]], params)
+                data.write(tmp, final_prefix)
+                info = segment_info(data.n_docs, data.index._doc_lengths, data.doc_unit, len(data.unit_names), set())
+            elif folder == tmp:
+                for name in segment_files(old_prefix):
+                    (tmp / name).rename(tmp / (final_prefix + name[len(old_prefix):]))
+            else:
+                for name in segment_files(old_prefix):
+                    target = final_prefix + name[len(old_prefix):]
+                    _link(folder / name, tmp / target)
+                    if name in known:
+                        checksums[target] = known[name]
+            infos.append(info)
+        for name in segment_files("n."):
+            if (tmp / name).exists():
+                (tmp / name).unlink()
+        manifest = {**manifest, "segments": infos}
+        n_passages = sum(info["live_docs"] for info in infos)
+        manifest["counts"] = {**manifest["counts"], "passages": n_passages}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
-        return commit_generation(Path(index_dir), tmp)
+        return commit_generation(Path(index_dir), tmp, checksums), n_passages
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _link(source: Path, target: Path) -> None:
+    """A hard link to an immutable file of the previous generation (a copy where links fail)."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copyfile(source, target, follow_symlinks=False)
+
+
+def _recorded_checksums(generation: Path) -> dict:
+    try:
+        return json.loads(read_own(generation / CHECKSUMS))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def read_manifest(generation: Path) -> dict:

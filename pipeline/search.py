@@ -7,6 +7,7 @@ read by byte offset only for the hits, so `ask` never parses the whole corpus.
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
 from .query import CorpusStats, Query, QuerySettings, build_query, rm3
 from .records import Hit, Passage
+from .segments import SegmentedIndex, prefix
 from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own,
                     verify_generation)
 
@@ -70,25 +72,22 @@ class Searcher(Retriever):
     (the page's) must go on reading what it opened rather than fail on a missing path.
     """
 
-    def __init__(self, generation: Path, query_settings: QuerySettings = QuerySettings()) -> None:
+    def __init__(self, generation: Path, query_settings: QuerySettings = QuerySettings(),
+                 full_check: bool = False) -> None:
         self.generation = generation
         self.query_settings = query_settings
         try:
-            # Checksums catch what a structural check cannot (a garbled byte in a
-            # passage). They are CRC-32s: 42 ms for the 213 MB generation of 200k
-            # passages, where sha256 took 116 ms of a ~300 ms `ask`.
-            verify_generation(generation)
+            # Opening checks sizes, small files whole and big files' edges (store.
+            # verify_generation(full=False)): a bounded read whatever the index size,
+            # where CRC-32s of every byte took 42 ms at 200k passages. full_check
+            # reads every byte (`winnow status --check`).
+            verify_generation(generation, full=full_check)
             self.manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
-            self.index = BM25Index.load(generation)
-            self.offsets = np.load(generation / "passages.offsets.npy", mmap_mode="r", allow_pickle=False)
-            self._passages = open(generation / "passages.jsonl", "rb")  # noqa: SIM115 (closed in close())
-            size = os.fstat(self._passages.fileno()).st_size
+            self._open_segments(self.manifest["segments"], full_check)
         except GenerationFormatChanged as error:
             raise IndexDamaged(f"index at {generation} is from another version of winnow ({error})") from None
-        except (OSError, ValueError, KeyError, IndexFormatError, GenerationDamaged) as error:
+        except (OSError, ValueError, KeyError, TypeError, IndexError, IndexFormatError, GenerationDamaged) as error:
             raise IndexDamaged(f"index at {generation} is damaged ({error})") from None
-        if not isinstance(self.manifest, dict) or len(self.offsets) != self.index.n_docs + 1 or int(self.offsets[-1]) != size:
-            raise IndexDamaged(f"index at {generation} is damaged (passage table does not match)")
         self.topic = frozenset(self.manifest.get("topic_terms", ()))
         urls = self.manifest.get("urls")
         # Untrusted like every index file: only text addresses are kept (origin.checked_url again on use).
@@ -97,38 +96,82 @@ class Searcher(Retriever):
         self._read_lock = threading.Lock()
 
     def close(self) -> None:
-        self._passages.close()
+        for handle in getattr(self, "_files", ()):
+            handle.close()
 
     def __del__(self) -> None:
-        handle = getattr(self, "_passages", None)
-        if handle is not None:
-            handle.close()
+        self.close()
+
+    def _open_segments(self, infos: list[dict], full_check: bool) -> None:
+        """One segment without deletions is searched as it is (no overhead); several, or
+        deletions, through segments.SegmentedIndex (statistics summed at query time)."""
+        generation = self.generation
+        self.segments, self.offsets_of, self.dead = [], [], []
+        self._files = []  # each segment's passages.jsonl, open for the Searcher's life
+        for position, info in enumerate(infos):
+            seg_prefix = prefix(position)
+            index = BM25Index.load(generation, check_bounds=full_check, prefix=seg_prefix)
+            offsets = np.load(generation / f"{seg_prefix}passages.offsets.npy", mmap_mode="r", allow_pickle=False)
+            self._files.append(open(generation / f"{seg_prefix}passages.jsonl", "rb"))  # noqa: SIM115 (close())
+            size = os.fstat(self._files[-1].fileno()).st_size
+            if len(offsets) != index.n_docs + 1 or int(offsets[-1]) != size or info["docs"] != index.n_docs:
+                raise IndexFormatError("passage table does not match")
+            dead = None
+            if info["deleted"]:
+                doc_unit = np.load(generation / f"{seg_prefix}doc_unit.npy", mmap_mode="r", allow_pickle=False)
+                dead = np.isin(doc_unit, np.asarray(info["deleted"], dtype=np.int32))
+                if len(dead) != index.n_docs or int((~dead).sum()) != info["live_docs"]:
+                    raise IndexFormatError("deleted passages do not match the manifest")
+            self.segments.append(index)
+            self.offsets_of.append(offsets)
+            self.dead.append(dead)
+        if not self.segments:
+            raise IndexFormatError("no segments")
+        self.bases = np.cumsum([0] + [index.n_docs for index in self.segments]).tolist()
+        if len(self.segments) == 1 and self.dead[0] is None:
+            self.index = self.segments[0]
+        else:
+            self.index = SegmentedIndex(self.segments, self.dead, infos, lambda doc: self.passage(doc).passage_id)
+        self.offsets = self.offsets_of[0]
+
+    def _locate(self, doc: int) -> tuple[int, int]:
+        """(segment, doc number within it) of a doc number."""
+        seg = bisect.bisect_right(self.bases, doc) - 1
+        if not 0 <= seg < len(self.segments):
+            raise IndexDamaged(f"index at {self.generation} is damaged (doc number {doc} out of range)")
+        return seg, doc - self.bases[seg]
 
     @property
     def n_passages(self) -> int:
         return self.index.n_docs
 
-    def _read(self, start: int, end: int) -> bytes:
+    def _read(self, seg: int, start: int, end: int) -> bytes:
+        handle = self._files[seg]
         if hasattr(os, "pread"):
-            return os.pread(self._passages.fileno(), end - start, start)
+            return os.pread(handle.fileno(), end - start, start)
         with self._read_lock:
-            self._passages.seek(start)
-            return self._passages.read(end - start)
+            handle.seek(start)
+            return handle.read(end - start)
 
     def passage(self, doc: int) -> Passage:
         """Read one passage record by its document number."""
-        start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
+        seg, local = self._locate(int(doc))
+        offsets = self.offsets_of[seg]
+        start, end = int(offsets[local]), int(offsets[local + 1])
         try:
-            return _passage(json.loads(self._read(start, end)))
+            return _passage(json.loads(self._read(seg, start, end)))
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise IndexDamaged(f"index at {self.generation} is damaged ({error})") from None
 
     def passage_by_id(self, passage_id: str) -> Passage | None:
-        """The passage with this id, or None (a binary search: passages are stored in id order)."""
-        ids = _IdView(self)
-        doc = bisect.bisect_left(ids, passage_id)
-        if doc < self.n_passages and ids[doc] == passage_id:
-            return self.passage(doc)
+        """The live passage with this id, or None (a binary search in each segment: a
+        segment stores its passages in id order)."""
+        for seg, index in enumerate(self.segments):
+            ids = _IdView(self, seg, index.n_docs)
+            local = bisect.bisect_left(ids, passage_id)
+            dead = self.dead[seg]
+            if local < index.n_docs and ids[local] == passage_id and (dead is None or not dead[local]):
+                return self.passage(self.bases[seg] + local)
         return None
 
     def url(self, source: str) -> str | None:
@@ -151,12 +194,27 @@ class Searcher(Retriever):
         heading_weight = int(self.manifest.get("settings", {}).get("heading_weight", 1))
         return self.analyzer.analyze(passage.section) * heading_weight + self.analyzer.analyze(passage.text)
 
+    def numbered_passages(self):
+        """(doc number, passage) of every live passage, in passage-id order."""
+        streams = [self._segment_passages(seg) for seg in range(len(self.segments))]
+        if len(streams) == 1:
+            yield from streams[0]
+            return
+        for doc, passage in heapq.merge(*streams, key=lambda item: item[1].passage_id):
+            yield doc, passage
+
+    def _segment_passages(self, seg: int):
+        dead = self.dead[seg]
+        with os.fdopen(os.dup(self._files[seg].fileno()), "rb") as handle:  # the open file, wherever its folder went
+            handle.seek(0)
+            for local, line in enumerate(handle):
+                if dead is None or not dead[local]:
+                    yield self.bases[seg] + local, _passage(json.loads(line))
+
     def passages(self):
         """Every passage in id order."""
-        with os.fdopen(os.dup(self._passages.fileno()), "rb") as handle:  # the open file, wherever its folder went
-            handle.seek(0)
-            for line in handle:
-                yield _passage(json.loads(line))
+        for _, passage in self.numbered_passages():
+            yield passage
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""
@@ -169,16 +227,16 @@ class Searcher(Retriever):
 
 
 class _IdView:
-    """The passage ids of a Searcher as a sequence, read on demand (for bisect)."""
+    """The passage ids of one segment of a Searcher as a sequence, read on demand (for bisect)."""
 
-    def __init__(self, searcher: Searcher) -> None:
-        self.searcher = searcher
+    def __init__(self, searcher: Searcher, seg: int, n_docs: int) -> None:
+        self.searcher, self.seg, self.n_docs = searcher, seg, n_docs
 
     def __len__(self) -> int:
-        return self.searcher.n_passages
+        return self.n_docs
 
-    def __getitem__(self, doc: int) -> str:
-        return self.searcher.passage(doc).passage_id
+    def __getitem__(self, local: int) -> str:
+        return self.searcher.passage(self.searcher.bases[self.seg] + local).passage_id
 
 
 def read_manifest_field(index_dir: Path, name: str):

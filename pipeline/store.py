@@ -9,7 +9,6 @@
       stats.json         size, mtime and content hash of each source when last hashed:
                          the cheap freshness check (kept outside the generations, so a
                          generation depends only on the sources' names and bytes)
-      dedupe.json        the deduper's verdicts per group of linked sentences (ingest.assemble)
       .lock              held (flock) by the one process writing; holds its pid
 
 Every write goes to a temporary name first and is moved into place with os.replace
@@ -26,7 +25,6 @@ outside the index folder and no crafted file makes a reader hang or crash.
 
 from __future__ import annotations
 
-import base64
 import errno
 import fcntl
 import hashlib
@@ -41,12 +39,21 @@ from typing import Callable
 
 import numpy as np
 
+from .dedupe import unpack_signatures
 from .errors import WinnowError
 
-CHECKSUMS = "checksums.json"  # {"format": 2, "files": {file name: {"size", "crc32", "sha256"}}}
+CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc32", "edges", "sha256"}}}
+# 3: "edges", the CRC-32 of a big file's first and last EDGE_BYTES: what an open checks of it
+#    (sizes of every file, whole CRC-32s of small ones); every byte is checked when the
+#    generation is written, by `winnow status --check` and by a build before reusing it.
 # 2: a crc32 per file, checked on every open; the sha256s only name the generation.
 # 1 (no "format" key): {file name: [size, sha256]}, every sha256 checked on every open.
-CHECKSUMS_FORMAT = 2
+CHECKSUMS_FORMAT = 3
+# On open, files up to this size are checked whole (manifest, offsets, small indexes);
+# bigger ones by size and their edges. 200k passages: 213 MB, 42 ms to CRC whole at
+# every `ask`; the edges of its ~20 files are ~2.5 MB.
+FULL_CHECK_BYTES = 1 << 20
+EDGE_BYTES = 1 << 16
 LOCK_POLL_SECONDS = 0.1  # how often a waiting process retries the lock
 # How long a build waits for another process's build before giving up. A seed build
 # takes ~2 s and a 2,000-source one ~12 s (README): a lock held for a minute belongs
@@ -343,13 +350,30 @@ def file_crc32(path: Path) -> int:
 
 
 def _file_digests(path: Path) -> dict:
-    """Size, CRC-32 and sha256 of a file, read once."""
+    """Size, CRC-32, edge CRC-32 and sha256 of a file, read once (the edges read again: 128 KB)."""
     crc, sha, size = 0, hashlib.sha256(), 0
     for chunk in _chunks(path):
         crc = zlib.crc32(chunk, crc)
         sha.update(chunk)
         size += len(chunk)
-    return {"size": size, "crc32": crc, "sha256": sha.hexdigest()}
+    return {"size": size, "crc32": crc, "edges": edges_crc32(path, size), "sha256": sha.hexdigest()}
+
+
+def edges_crc32(path: Path, size: int) -> int:
+    """CRC-32 of a file's first and last EDGE_BYTES (the whole file when it is small).
+
+    What an open checks of a big file besides its size: the .npy header and the start
+    of every array's data, and the tail a truncated or appended write damages.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        head = os.pread(fd, min(size, EDGE_BYTES), 0)
+        tail = os.pread(fd, min(EDGE_BYTES, max(0, size - EDGE_BYTES)), max(EDGE_BYTES, size - EDGE_BYTES))
+        return zlib.crc32(tail, zlib.crc32(head))
+    finally:
+        os.close(fd)
 
 
 def _chunks(path: Path):
@@ -379,7 +403,7 @@ def new_generation_dir(index_dir: Path) -> Path:
     return tmp
 
 
-def commit_generation(index_dir: Path, tmp: Path) -> Path:
+def commit_generation(index_dir: Path, tmp: Path, known: dict | None = None) -> Path:
     """Seal a written generation (checksums, fsync), move it into place, switch CURRENT to it.
 
     The live generation stays in place until CURRENT names its successor: when the
@@ -388,7 +412,11 @@ def commit_generation(index_dir: Path, tmp: Path) -> Path:
     where CURRENT names a missing folder. Only a damaged copy is moved aside.
     """
     files = {}
+    known = known or {}
     for path in sorted(tmp.iterdir()):
+        if path.name in known:  # a hard link to a file of a generation already checked and synced
+            files[path.name] = known[path.name]
+            continue
         files[path.name] = _file_digests(path)
         _fsync(path)
     body = json.dumps({"format": CHECKSUMS_FORMAT, "files": files}, indent=1, sort_keys=True).encode("utf-8")
@@ -426,9 +454,15 @@ def _intact(generation: Path) -> bool:
         return False
 
 
-def verify_generation(generation: Path) -> None:
+def verify_generation(generation: Path, full: bool = True) -> None:
     """Raise GenerationDamaged unless every file matches its recorded size and CRC-32,
     and the manifest and passage offsets are well formed.
+
+    full=False is the check of every open (`ask`): sizes of every file, whole CRC-32s
+    of files up to FULL_CHECK_BYTES, the edges of bigger ones; it reads a bounded
+    amount whatever the index size. Damage inside a big array is then found by the
+    full check (a build reusing the generation, `winnow status --check`), or by the
+    bounds checks of the query engine when it sends a lookup astray.
 
     The checksums file itself is covered by the generation's name, a hash of its bytes.
     GenerationFormatChanged says another version of winnow wrote it: rebuild it.
@@ -453,8 +487,13 @@ def verify_generation(generation: Path) -> None:
             info = os.lstat(path)
             if not stat.S_ISREG(info.st_mode):
                 raise GenerationDamaged(f"{name} is not a regular file")
-            if info.st_size != entry["size"] or file_crc32(path) != entry["crc32"]:
-                raise GenerationDamaged(f"{name} does not match its checksum")
+            if info.st_size != entry["size"]:
+                raise GenerationDamaged(f"{name} does not have its recorded size")
+            if full or entry["size"] <= FULL_CHECK_BYTES:
+                if file_crc32(path) != entry["crc32"]:
+                    raise GenerationDamaged(f"{name} does not match its checksum")
+            elif edges_crc32(path, entry["size"]) != entry["edges"]:
+                raise GenerationDamaged(f"{name} does not match its checksum (start or end)")
         _check_contents(generation, files)
     except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
         # RecursionError: JSON nested thousands deep, which json.loads cannot parse
@@ -472,12 +511,14 @@ def _check_contents(generation: Path, files: dict) -> None:
         problem = manifest_problem(json.loads(read_own(generation / "manifest.json")))
         if problem:
             raise GenerationDamaged(f"manifest.json is not one winnow wrote: {problem}")
-    if "passages.offsets.npy" in files:
-        offsets = np.load(generation / "passages.offsets.npy", allow_pickle=False)
-        size = files.get("passages.jsonl", {}).get("size")
+    for name in sorted(files):
+        if not name.endswith("passages.offsets.npy"):
+            continue  # one per segment: "passages.offsets.npy", "s1.passages.offsets.npy", ...
+        offsets = np.load(generation / name, allow_pickle=False)
+        size = files.get(name[:-len("passages.offsets.npy")] + "passages.jsonl", {}).get("size")
         if (offsets.dtype != np.int64 or offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0
                 or np.any(offsets[1:] < offsets[:-1]) or (size is not None and offsets[-1] != size)):
-            raise GenerationDamaged("passages.offsets.npy does not describe passages.jsonl")
+            raise GenerationDamaged(f"{name} does not describe its passages.jsonl")
 
 
 def _is_count(value) -> bool:
@@ -506,6 +547,12 @@ def manifest_problem(manifest) -> str | None:
     topic = manifest.get("topic_terms")
     if not (isinstance(topic, list) and all(isinstance(t, str) for t in topic)):
         return '"topic_terms" is not a list of terms'
+    segments = manifest.get("segments")
+    if not (isinstance(segments, list) and segments and all(
+            isinstance(s, dict) and all(_is_count(s.get(k)) for k in ("units", "docs", "live_docs", "live_tokens"))
+            and isinstance(s.get("deleted"), list) and all(_is_count(u) and u < s["units"] for u in s["deleted"])
+            for s in segments)):
+        return '"segments" is not a list of segments (units, docs, deleted units, live totals)'
     return None
 
 
@@ -554,6 +601,8 @@ def tidy(index_dir: Path, keep: set[str]) -> None:
             _remove_entry(path)
         elif name.startswith((".CURRENT-", ".stats-", ".dedupe-")) or (name.startswith(".") and name.endswith(".tmp")):
             _remove_entry(path)
+        elif name == "dedupe.json":  # the verdicts of winnow before index format 4 (now in the segments)
+            _remove_entry(path)
 
 
 def _fsync(path: Path) -> None:
@@ -582,37 +631,6 @@ def read_stats(index_dir: Path) -> tuple[dict, int | None]:
 
 def write_stats(index_dir: Path, stats: dict) -> None:
     write_own(Path(index_dir) / "stats.json", json.dumps(stats, sort_keys=True).encode("utf-8"))
-
-
-def read_dedupe_cache(index_dir: Path, settings_key: str) -> dict:
-    """{group signature: verdicts} of the last build with these settings; empty if unusable.
-
-    Like a cache entry, the file is a header line with the sha256 of its body: verdicts
-    changed on disk are never reused. A group whose verdicts are not each None or a
-    list of source names is left out (ingest then deduplicates it again).
-    """
-    try:
-        header, _, body = read_own(Path(index_dir) / "dedupe.json").partition(b"\n")
-        head = json.loads(header)
-        if not isinstance(head, dict) or head.get("sha256") != hashlib.sha256(body).hexdigest():
-            return {}
-        cached = json.loads(body)
-        if isinstance(cached, dict) and cached.get("key") == settings_key and isinstance(cached.get("groups"), dict):
-            return {signature: verdicts for signature, verdicts in cached["groups"].items()
-                    if isinstance(verdicts, list) and all(_is_verdict(v) for v in verdicts)}
-    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-        pass
-    return {}
-
-
-def _is_verdict(value) -> bool:
-    return value is None or (isinstance(value, list) and all(isinstance(s, str) for s in value))
-
-
-def write_dedupe_cache(index_dir: Path, settings_key: str, groups: dict) -> None:
-    body = json.dumps({"key": settings_key, "groups": groups}, ensure_ascii=False).encode("utf-8")
-    header = json.dumps({"sha256": hashlib.sha256(body).hexdigest()}).encode("ascii")
-    write_own(Path(index_dir) / "dedupe.json", header + b"\n" + body)
 
 
 # --- the per-source cache ------------------------------------------------------------------
@@ -668,6 +686,10 @@ class SourceCache:
         self.used.add(key)
         return entry
 
+    def keep(self, kind: str, sha256: str) -> None:
+        """Keep an entry through prune() without reading it (its source is unchanged)."""
+        self.used.add(self.key(kind, sha256))
+
     def put(self, kind: str, sha256: str, entry: dict) -> None:
         key = self.key(kind, sha256)
         if not self._owned:
@@ -701,19 +723,18 @@ def entry_problem(entry) -> str | None:
             if not isinstance(section, dict):
                 return "a section is not an object"
             sentences, words, tokens = section.get("sentences"), section.get("words"), section.get("tokens")
-            counts, packs = section.get("key_counts"), section.get("packs")
+            packs = section.get("packs")
             if not (isinstance(section.get("heading"), str) and isinstance(section.get("heading_tokens"), str)
-                    and all(isinstance(x, list) for x in (sentences, words, tokens, counts, packs))
-                    and len(sentences) == len(words) == len(tokens) == len(counts)
+                    and all(isinstance(x, list) for x in (sentences, words, tokens, packs))
+                    and len(sentences) == len(words) == len(tokens)
                     and all(isinstance(x, str) for x in sentences) and all(isinstance(x, str) for x in tokens)
-                    and all(_is_count(x) for x in words) and all(_is_count(x) for x in counts)):
+                    and all(_is_count(x) for x in words)):
                 return "a section's fields are missing or of unequal length"
             n = len(sentences)
             if not all(isinstance(g, list) and all(_is_count(i) and i < n for i in g) for g in packs):
                 return "a section's packs point past its sentences"
             try:
-                if len(base64.b64decode(section.get("key_hashes"), validate=True)) != 8 * sum(counts):
-                    return "a section's key hashes do not match their counts"
+                unpack_signatures(section.get("signatures"), n)
             except (TypeError, ValueError):
-                return "a section's key hashes are not base64"
+                return "a section's dedupe signatures do not fit its sentences"
     return None

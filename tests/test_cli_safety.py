@@ -302,7 +302,7 @@ def test_an_index_in_the_old_checksums_format_is_rebuilt(folders, command):
     assert "Traceback" not in result.output and "damaged" not in result.stderr
     said = "from another version of winnow" if command != "build" else "index format changed"
     assert said in result.stderr and "rebuilding" in result.stderr
-    assert json.loads((current_generation(index) / "checksums.json").read_bytes())["format"] == 2
+    assert json.loads((current_generation(index) / "checksums.json").read_bytes())["format"] == 3
 
 
 def test_damage_is_said_on_stderr(folders):
@@ -495,12 +495,15 @@ def reseal(generation: Path) -> Path:
     a crafted or foreign index, which checksums alone cannot tell from a good one."""
     import zlib
 
+    from pipeline.store import CHECKSUMS_FORMAT, edges_crc32
+
     files = {}
     for path in sorted(generation.iterdir()):
         if path.name != "checksums.json":
             data = path.read_bytes()
-            files[path.name] = {"size": len(data), "crc32": zlib.crc32(data), "sha256": hashlib.sha256(data).hexdigest()}
-    body = json.dumps({"format": 2, "files": files}, indent=1, sort_keys=True).encode()
+            files[path.name] = {"size": len(data), "crc32": zlib.crc32(data), "sha256": hashlib.sha256(data).hexdigest(),
+                                "edges": edges_crc32(path, len(data))}
+    body = json.dumps({"format": CHECKSUMS_FORMAT, "files": files}, indent=1, sort_keys=True).encode()
     (generation / "checksums.json").write_bytes(body)
     renamed = generation.rename(generation.parent / f"gen-{hashlib.sha256(body).hexdigest()[:16]}")
     (generation.parent / "CURRENT").write_text(renamed.name + "\n")
@@ -906,12 +909,12 @@ def test_a_cache_that_links_outside_is_never_pruned_through(folders, tmp_path):
 
 
 def test_links_in_the_index_folder_are_never_followed(folders, tmp_path):
-    """stats.json, dedupe.json, CURRENT and a generation that are links: replaced, targets untouched."""
+    """stats.json, CURRENT and a generation that are links: replaced, targets untouched."""
     sources, index = folders
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
     outside = tmp_path / "outside.txt"
     outside.write_text("precious\n")
-    for name in ("stats.json", "dedupe.json"):
+    for name in ("stats.json",):
         (index / name).unlink()
         os.symlink(outside, index / name)
     (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
@@ -1055,14 +1058,20 @@ def test_fifos_and_devices_given_as_arguments_end(folders, tmp_path, command):
 
 
 def test_dedupe_verdicts_changed_on_disk_are_not_reused(folders, tmp_path):
+    """The verdicts live in the generation (each sentence's credit, segments.py), under its
+    checksums: changed on disk, the generation is damaged and rebuilt, never reused."""
+    import numpy as np
+
     sources, index = folders
     (sources / "copy.txt").write_text(GOOD + "A second sentence keeps this page from being only a copy of another.\n")
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
-    data = (index / "dedupe.json").read_bytes()
-    assert b"null" in data  # the copied sentence was dropped once
-    (index / "dedupe.json").write_bytes(data.replace(b"null", b'["copy.txt"]'))  # still valid JSON
+    credit = current_generation(index) / "sent_credit.npy"
+    values = np.load(credit)
+    assert np.count_nonzero(values) == 1  # the copied sentence was dropped once
+    np.save(credit, np.zeros_like(values))  # "kept": still a valid array
     (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
-    assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
+    result = run("build", "--sources", str(sources), "--index", str(index))
+    assert result.exit_code == 0 and "damaged" in result.stderr
     assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
 
 
@@ -1128,7 +1137,7 @@ def test_a_cache_entry_nested_too_deep_is_rebuilt(folders, tmp_path):
     assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
 
 
-@pytest.mark.parametrize("name", ["CURRENT", "stats.json", "dedupe.json"])
+@pytest.mark.parametrize("name", ["CURRENT", "stats.json"])
 def test_a_folder_where_an_index_file_belongs_is_replaced(folders, tmp_path, name):
     sources, index = folders
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0

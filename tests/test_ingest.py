@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pipeline import analyze
@@ -128,6 +127,110 @@ def test_incremental_build_equals_fresh_build(tmp_path_factory, operations):
         build_index(sources, fresh, full=True)
         assert _generation_bytes(index) == _generation_bytes(fresh)
         assert report.reused + report.added + report.changed >= report.sources_read - 1
+
+
+QUERIES = [[w] for w in WORDS] + [list(WORDS[i:i + 3]) for i in range(0, len(WORDS), 2)] + [
+    [("statin", 2.0), ("kinase", 0.5)], ["editori", "board", "2024"], ["nothingmatches"]]
+
+
+def _ranked(searcher: Searcher, query, k: int) -> list[tuple[str, float]]:
+    docs, scores = searcher.index.search(query, k)
+    return [(searcher.passage(int(d)).passage_id, float(s)) for d, s in zip(docs, scores)]
+
+
+def _scored(searcher: Searcher, query) -> dict[str, float]:
+    scores = searcher.index.scores(query)
+    return {p.passage_id: float(scores[d]) for d, p in searcher.numbered_passages()}
+
+
+def _same_answers(index: Path, fresh: Path) -> None:
+    """Passages, statistics, every score and every ranking of the index equal a fresh build's."""
+    ours, theirs = Searcher(current_generation(index)), Searcher(current_generation(fresh))
+    assert list(ours.passages()) == list(theirs.passages())
+    assert ours.n_passages == theirs.n_passages
+    assert ours.topic == theirs.topic
+    assert ours.manifest["counts"] == theirs.manifest["counts"]
+    for query in QUERIES:
+        terms = [t if isinstance(t, str) else t[0] for t in query]
+        assert [ours.index.df(t) for t in terms] == [theirs.index.df(t) for t in terms]
+        assert [ours.index.cf(t) for t in terms] == [theirs.index.cf(t) for t in terms]
+        assert _scored(ours, query) == _scored(theirs, query)  # bit for bit
+        for k in (1, 3, 10, 1000):
+            assert _ranked(ours, query, k) == _ranked(theirs, query, k)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(operation_st, min_size=1, max_size=8))
+def test_a_segmented_index_answers_as_a_fresh_build(tmp_path_factory, operations):
+    """With merging of small indexes off, refreshes leave several segments with deletions:
+    scores, rankings and passages still equal a fresh (one-segment) build's."""
+    from unittest import mock
+
+    from pipeline import segments
+
+    root = tmp_path_factory.mktemp("segm")
+    sources, index = root / "sources", root / "index"
+    (sources / "sub").mkdir(parents=True)
+    (sources / "a.txt").write_text(f"{SHARED_SENTENCE} Statin myopathy in patients.\n")
+    with mock.patch.object(segments, "MERGE_ALL_BELOW", 0), mock.patch.object(segments, "MERGE_FACTOR", 3):
+        build_index(sources, index)
+        for step, (op, n, page) in enumerate(operations):
+            path = sources / ("sub" if n % 2 else "") / f"p{n}.{'md' if n % 3 == 0 else 'txt'}"
+            if op in ("add", "edit", "revert"):
+                path.write_text(page)
+            elif op == "delete" and path.exists():
+                path.unlink()
+            build_index(sources, index)
+            fresh = root / f"fresh-{step}"
+            build_index(sources, fresh, full=True)
+            _same_answers(index, fresh)
+    assert len(Searcher(current_generation(fresh)).segments) == 1
+
+
+def test_refresh_keeps_unchanged_segments_as_links_and_marks_deletions(tmp_path, monkeypatch):
+    from pipeline import segments
+
+    monkeypatch.setattr(segments, "MERGE_ALL_BELOW", 0)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for i in range(6):
+        (sources / f"p{i}.txt").write_text(f"Page {i} says statins cause myopathy in {i} patients. "
+                                            f"{SHARED_SENTENCE}\n")
+    build_index(sources, tmp_path / "index")
+    first = current_generation(tmp_path / "index")
+    (sources / "p3.txt").write_text("Page three now talks about muscle biopsy findings.\n")
+    build_index(sources, tmp_path / "index")
+    second = current_generation(tmp_path / "index")
+    manifest = Searcher(second).manifest
+    # p3 changed; p0 too: it keeps the shared sentence, and p3 no longer repeats it.
+    assert [s["deleted"] for s in manifest["segments"]] == [[0, 3], []]
+    assert os.path.samefile(first / "post_docs.npy", second / "post_docs.npy")  # not rewritten
+    assert (second / "s1.passages.jsonl").exists()
+    fresh = tmp_path / "fresh"
+    build_index(sources, fresh, full=True)
+    _same_answers(tmp_path / "index", fresh)
+    # An evaluation numbers passages as the segments do, and measures the same rankings.
+    from pipeline.evaluate import PassageTable, rank_documents
+
+    ours, theirs = Searcher(second), Searcher(current_generation(fresh))
+    for question in ("statins myopathy", "muscle biopsy findings", "editorial board"):
+        assert (rank_documents(ours, PassageTable(ours), question, 10)
+                == rank_documents(theirs, PassageTable(theirs), question, 10))
+
+
+def test_merge_policy():
+    from pipeline.segments import MERGE_ALL_BELOW, MERGE_FACTOR, merge_plan
+
+    def info(live, docs=None, deleted=()):
+        return {"live_docs": live, "docs": docs or live, "deleted": list(deleted)}
+
+    assert merge_plan([info(10)]) == []
+    assert merge_plan([info(10), info(5)]) == [[0, 1]]  # small: one segment, as a fresh build
+    assert merge_plan([info(10, 12, [3])]) == [[0]]
+    big = MERGE_ALL_BELOW * MERGE_FACTOR
+    assert merge_plan([info(big), info(50)]) == []
+    assert merge_plan([info(big)] + [info(50)] * MERGE_FACTOR) == [list(range(1, MERGE_FACTOR + 1))]
+    assert merge_plan([info(big, 3 * big, [1]), info(50)]) == [[0]]  # mostly deleted: expunged
 
 
 def test_only_changed_sources_are_processed(tmp_path, monkeypatch):

@@ -69,6 +69,31 @@ def test_verify_catches_one_flipped_bit_in_a_big_file(tmp_path, where):
         verify_generation(generation)
 
 
+@pytest.mark.parametrize("where", ["first", "middle", "last", "truncated"])
+def test_open_checks_sizes_and_edges_and_the_full_check_every_byte(tmp_path, where):
+    """An open (full=False) reads a bounded amount: damage at a big file's edges or to its
+    size is found, a flipped bit in its middle only by the full check (status --check, a build)."""
+    from pipeline.store import EDGE_BYTES, FULL_CHECK_BYTES
+
+    size = FULL_CHECK_BYTES + 3 * EDGE_BYTES
+    tmp = new_generation_dir(tmp_path)
+    (tmp / "big.bin").write_bytes(bytes(range(256)) * (size // 256))
+    generation = commit_generation(tmp_path, tmp)
+    verify_generation(generation, full=False)
+    if where == "truncated":
+        with open(generation / "big.bin", "r+b") as handle:
+            handle.truncate(size - 1)
+    else:
+        _flip(generation / "big.bin", {"first": 10, "middle": size // 2, "last": size - 1}[where])
+    if where == "middle":
+        verify_generation(generation, full=False)  # not read on open
+    else:
+        with pytest.raises(GenerationDamaged, match="big.bin"):
+            verify_generation(generation, full=False)
+    with pytest.raises(GenerationDamaged, match="big.bin"):
+        verify_generation(generation)
+
+
 def test_verify_catches_a_garbled_checksums_file(tmp_path):
     generation = _generation(tmp_path, "abcdef")
     body = (generation / CHECKSUMS).read_bytes()
@@ -82,8 +107,9 @@ def test_verify_catches_a_garbled_checksums_file(tmp_path):
 def test_checksums_hold_size_crc32_and_sha256_and_name_the_generation(tmp_path):
     generation = _generation(tmp_path, "abcdef")
     body = (generation / CHECKSUMS).read_bytes()
-    assert json.loads(body) == {"format": 2, "files": {"data.txt": {
-        "size": 6, "crc32": zlib.crc32(b"abcdef"), "sha256": hashlib.sha256(b"abcdef").hexdigest()}}}
+    assert json.loads(body) == {"format": 3, "files": {"data.txt": {
+        "size": 6, "crc32": zlib.crc32(b"abcdef"), "edges": zlib.crc32(b"abcdef"),
+        "sha256": hashlib.sha256(b"abcdef").hexdigest()}}}
     assert generation.name == f"gen-{hashlib.sha256(body).hexdigest()[:16]}"
 
 
@@ -162,10 +188,13 @@ def test_write_own_replaces_a_link_instead_of_writing_through_it(tmp_path):
 def test_cache_entries_are_checksummed_and_shape_checked(tmp_path):
     from pipeline.store import entry_problem
 
+    from pipeline.dedupe import pack_signatures, signatures
+
     cache = SourceCache(tmp_path, "settings")
     entry = {"documents": [{"source": None, "title_tokens": "t", "sections": [{
         "heading": "", "heading_tokens": "", "sentences": ["Since steroids help."], "words": [3],
-        "packs": [[0]], "tokens": ["sinc steroid help"], "key_hashes": "AAAAAAAAAAA=", "key_counts": [1]}]}]}
+        "packs": [[0]], "tokens": ["sinc steroid help"],
+        "signatures": pack_signatures(signatures(["Since steroids help."]))}]}]}
     assert entry_problem(entry) is None
     cache.put("text", "abc", entry)
     assert cache.get("text", "abc") == entry
@@ -175,6 +204,9 @@ def test_cache_entries_are_checksummed_and_shape_checked(tmp_path):
     bad = json.loads(json.dumps(entry))
     bad["documents"][0]["sections"][0]["packs"] = [[5]]
     assert "packs" in entry_problem(bad)
+    bad = json.loads(json.dumps(entry))
+    bad["documents"][0]["sections"][0]["signatures"] = pack_signatures(signatures(["One.", "Two."]))
+    assert "signatures" in entry_problem(bad)
 
 
 def test_a_lock_wait_is_bounded(tmp_path):
@@ -203,12 +235,16 @@ def test_manifest_problems_are_named():
 
     good = {"settings": {}, "sources": [{"source": "a.txt", "sha256": "00"}],
             "skipped": [{"source": "b.png", "sha256": None, "reason": "unknown"}],
-            "counts": {"sources": 1, "passages": 2, "duplicates_dropped": 0}, "topic_terms": ["myopathi"]}
+            "counts": {"sources": 1, "passages": 2, "duplicates_dropped": 0}, "topic_terms": ["myopathi"],
+            "segments": [{"units": 2, "docs": 3, "deleted": [1], "live_docs": 2, "live_tokens": 40}]}
     assert manifest_problem(good) is None
     for change, words in [({"topic_terms": 5}, "topic_terms"), ({"topic_terms": None}, "topic_terms"),
                           ({"sources": 5}, '"sources" is not a list'), ({"skipped": [{}]}, '"skipped"'),
                           ({"sources": [{"source": "a.txt"}]}, '"sources" lacks'),
-                          ({"counts": {"sources": -1}}, "counts"), ({"settings": []}, "settings")]:
+                          ({"counts": {"sources": -1}}, "counts"), ({"settings": []}, "settings"),
+                          ({"segments": []}, "segments"),
+                          ({"segments": [{"units": 2, "docs": 3, "deleted": [2], "live_docs": 2,
+                                          "live_tokens": 4}]}, "segments")]:
         assert words in manifest_problem({**good, **change}), change
 
 

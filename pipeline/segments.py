@@ -1,0 +1,752 @@
+"""Index segments: a refresh writes what changed, and scores equal a fresh build's.
+
+A generation holds one or more segments, as Lucene does. A segment is immutable: the
+passages of a batch of sources (its *units*), their BM25 index and passage store, and
+what deduplication knows of their sentences. Files of segment i start with its prefix
+("" for the first, "s1.", "s2.", ... after it), so a one-segment generation has exactly
+the files of a plain index:
+
+    [prefix]meta.json, [prefix]<array>.npy   the BM25 index (index.py), with term frequencies
+    [prefix]passages.jsonl + .offsets.npy    passages in passage-id order
+    [prefix]segment.json                     unit (source) names, the names passages cite,
+                                             each unit's title terms and acronyms (topic)
+    [prefix]doc_unit.npy                     each passage's unit
+    [prefix]sent_*.npy, sig_*.npy            each sentence's unit, position, cited name and
+                                             verdict (credit), and its dedupe signature
+    [prefix]exact_*.npy, band_*.npy          the same keys sorted, for look-ups
+
+manifest.json lists the segments with their deleted units: an edited or removed
+source's passages stay in their segment, marked deleted, and its new version goes into
+the refresh's new segment. A refresh copies nothing it does not change: unchanged
+segment files are hard links to the previous generation's.
+
+Scores: the one segment of a generation without deletions is searched as it is (its
+impacts were computed with its own statistics, which are the collection's). Otherwise
+the collection statistics (live passages, their total length, each query term's
+document frequency) are summed over the segments at query time and each posting's
+impact recomputed from its term frequency with the same float64 operations as
+index.py's build, so scores equal a fresh build's bit for bit; ties are broken by
+passage id, as a fresh build's doc numbers are.
+
+Merges (during the build): a generation whose live passages number at most
+MERGE_ALL_BELOW is merged into one segment (the bytes of a fresh build); above, the
+new segment joins the others and any MERGE_FACTOR segments of one size tier (powers
+of MERGE_FACTOR passages), and any segment with more than MAX_DELETED_SHARE of its
+passages deleted, are merged into one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .dedupe import BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, concat_signatures, resolve
+from .index import BM25Index, BM25Params, IndexFormatError, QueryToken, _idf
+
+# Merge policy (see the module docstring).
+MERGE_ALL_BELOW = 2_000
+MERGE_FACTOR = 8
+MAX_DELETED_SHARE = 0.5
+
+SEGMENT_JSON = "segment.json"
+_SENTENCE_ARRAYS = {
+    "doc_unit": np.int32, "sent_unit": np.int32, "sent_pos": np.int32, "sent_doc": np.int32,
+    "sent_credit": np.uint64, "sig_exact": np.uint64, "sig_ntok": np.int32, "sig_word_offsets": np.int64,
+    "sig_words": np.uint32, "sig_bands": np.uint32, "exact_sorted": np.uint64, "exact_sent": np.int32,
+    "band_sorted": np.uint64, "band_sent": np.int32,
+}
+
+
+def prefix(position: int) -> str:
+    """File-name prefix of the segment at this position of a generation."""
+    return "" if position == 0 else f"s{position}."
+
+
+# --- sentences: one segment's, or a batch's, with look-ups ------------------------------------
+
+
+class SentenceArrays:
+    """The sentences of a segment or of a batch being built, in corpus order, with sorted keys.
+
+    A class because it is shared state for many look-ups: the arrays (memory-mapped
+    for a segment) and which units are live.
+    """
+
+    def __init__(self, unit_names: list[str], names: list[str], sent_unit: np.ndarray, sent_pos: np.ndarray,
+                 sent_doc: np.ndarray, sig: Signatures, credit: np.ndarray | None,
+                 lookups: tuple[np.ndarray, ...] | None = None, known_credit: np.ndarray | None = None) -> None:
+        self.unit_names, self.names = unit_names, names
+        self.sent_unit, self.sent_pos, self.sent_doc = sent_unit, sent_pos, sent_doc
+        # credit: the verdict stored for each sentence (None: none stored, a new batch);
+        # known_credit: which of them have one (sentences moved out of a segment do).
+        self.sig, self.credit, self.known_credit = sig, credit, known_credit
+        self.live_unit = np.ones(len(unit_names), dtype=bool)
+        self.exact_sorted, self.exact_sent, self.band_sorted, self.band_sent = lookups or _lookups(sig)
+
+    def live(self, idx: np.ndarray) -> np.ndarray:
+        return idx[self.live_unit[self.sent_unit[idx]]]
+
+    def copies(self, exact: int) -> np.ndarray:
+        """Live sentences with these words, in corpus order."""
+        key = np.uint64(exact)
+        lo, hi = np.searchsorted(self.exact_sorted, key, "left"), np.searchsorted(self.exact_sorted, key, "right")
+        return self.live(self.exact_sent[lo:hi])
+
+    def band_neighbours(self, bands: np.ndarray) -> np.ndarray:
+        """Live sentences sharing one of these band keys (one per band)."""
+        keys = (np.arange(BANDS, dtype=np.uint64) << np.uint64(32)) | bands.astype(np.uint64)
+        lo, hi = np.searchsorted(self.band_sorted, keys, "left"), np.searchsorted(self.band_sorted, keys, "right")
+        if not np.any(hi > lo):
+            return np.zeros(0, dtype=np.int32)
+        return self.live(np.concatenate([self.band_sent[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]))
+
+    def order(self, i: int) -> tuple[str, int]:
+        return self.unit_names[self.sent_unit[i]], int(self.sent_pos[i])
+
+
+def _lookups(sig: Signatures) -> tuple[np.ndarray, ...]:
+    """Exact hashes and band keys (band number << 32 | key) sorted, each with its sentence."""
+    order = np.argsort(sig.exact, kind="stable")
+    near = np.flatnonzero(sig.ntok >= _near_min())
+    keys = ((np.arange(BANDS, dtype=np.uint64) << np.uint64(32))[None, :]
+            | sig.bands[near].astype(np.uint64)).ravel()
+    sents = np.repeat(near.astype(np.int32), BANDS)
+    band_order = np.argsort(keys, kind="stable")
+    return (sig.exact[order], order.astype(np.int32), keys[band_order], sents[band_order])
+
+
+def _near_min() -> int:
+    return NEAR_DUP_MIN_TOKENS
+
+
+class LiveSentences(SentenceTable):
+    """The live sentences of several parts (segments, then the batch): what `dedupe.resolve` reads.
+
+    A handle is (part number, sentence number). Leaders are cached: resolving asks
+    for the same units many times.
+    """
+
+    def __init__(self, parts: list[SentenceArrays]) -> None:
+        self.parts = parts
+        self._leaders: dict[int, tuple[int, int] | None] = {}
+        self._word_sets: dict[int, frozenset] = {}
+        self._bands: dict[int, set[int]] = {}
+
+    def all_copies(self, exact: int) -> list[tuple[int, int]]:
+        """Every live copy of a sentence, in corpus order."""
+        out = [(p, int(i)) for p, part in enumerate(self.parts) for i in part.copies(exact)]
+        return sorted(out, key=self.order)
+
+    def leader(self, exact: int):
+        if exact not in self._leaders:
+            best = None
+            for p, part in enumerate(self.parts):
+                found = part.copies(exact)
+                if len(found) and (best is None or part.order(int(found[0])) < self.order(best)):
+                    best = (p, int(found[0]))
+            self._leaders[exact] = best
+        return self._leaders[exact]
+
+    def band_units(self, h) -> set[int]:
+        """Units with a live sentence sharing a band key with h (the same for every copy of h: cached)."""
+        part, i = self.parts[h[0]], h[1]
+        if not part.sig.near(i):
+            return set()
+        exact = int(part.sig.exact[i])
+        out = self._bands.get(exact)
+        if out is None:
+            out = set()
+            for other in self.parts:
+                found = other.band_neighbours(part.sig.bands[i])
+                out.update(other.sig.exact[found].tolist())
+            self._bands[exact] = out
+        return out
+
+    def order(self, h) -> tuple[str, int]:
+        return self.parts[h[0]].order(h[1])
+
+    def matches(self, a, b) -> bool:
+        """Near match of two sentences (dedupe.near_match), on cached word sets."""
+        part_a, part_b = self.parts[a[0]].sig, self.parts[b[0]].sig
+        if not (part_a.near(a[1]) and part_b.near(b[1])) or not np.any(part_a.bands[a[1]] == part_b.bands[b[1]]):
+            return False
+        words_a, words_b = self._words(a), self._words(b)
+        small, large = sorted((len(words_a), len(words_b)))
+        if small < NEAR_DUP_JACCARD * large:
+            return False
+        inter = len(words_a & words_b)
+        return inter >= NEAR_DUP_JACCARD * (len(words_a) + len(words_b) - inter)
+
+    def _words(self, h) -> frozenset:
+        """The word set of h (the same for every copy: cached by exact hash)."""
+        sig = self.parts[h[0]].sig
+        exact = int(sig.exact[h[1]])
+        words = self._word_sets.get(exact)
+        if words is None:
+            words = self._word_sets[exact] = frozenset(sig.word_set(h[1]).tolist())
+        return words
+
+    def exact(self, h) -> int:
+        return int(self.parts[h[0]].sig.exact[h[1]])
+
+    def stored_credit(self, h) -> int | None:
+        part = self.parts[h[0]]
+        if part.credit is None or (part.known_credit is not None and not part.known_credit[h[1]]):
+            return None
+        return int(part.credit[h[1]])
+
+    def name(self, h) -> str:
+        part = self.parts[h[0]]
+        return part.names[part.sent_doc[h[1]]]
+
+
+@dataclass
+class Verdicts:
+    """Resolved units ({exact: (kept, credited exact or None)}) over a LiveSentences."""
+
+    table: LiveSentences
+    resolved: dict[int, tuple[bool, int | None]]
+
+    def over(self, parts: list[SentenceArrays]) -> "Verdicts":
+        """The same verdicts over the same live sentences held in other parts (moved to a batch)."""
+        return Verdicts(LiveSentences(parts), self.resolved)
+
+    def unit(self, exact: int) -> tuple[bool, int | None]:
+        """A unit's verdict: resolved now, else as stored with its leader (a new unit is kept)."""
+        if exact in self.resolved:
+            return self.resolved[exact]
+        leader = self.table.leader(exact)
+        credit = self.table.stored_credit(leader) if leader is not None else None
+        return (True, None) if not credit else (False, credit)
+
+    def credit(self, h) -> int:
+        """What a sentence stores: 0 if it is kept, else the exact hash of the kept unit credited."""
+        exact = self.table.exact(h)
+        kept, credited = self.unit(exact)
+        if self.table.leader(exact) == h:
+            return 0 if kept else credited
+        return exact if kept else credited
+
+    def credited_names(self, h) -> list[str]:
+        """The names a kept sentence's duplicates cite, in corpus order (its own first)."""
+        table = self.table
+        exact = table.exact(h)
+        dropped = [c for c in table.all_copies(exact) if c != h]
+        for other in table.band_units(h) - {exact}:
+            if self.unit(other) == (False, exact):
+                dropped.extend(table.all_copies(other))
+        names = [table.name(h)]
+        for d in sorted(dropped, key=table.order):
+            name = table.name(d)
+            if name not in names:
+                names.append(name)
+        return names
+
+
+def linked(table: LiveSentences, batch_no: int) -> np.ndarray:
+    """Which batch sentences share their words or a band key with another live sentence
+    (of other words): the only ones deduplication has anything to decide about.
+
+    Vectorised: a build of every source asks this of every sentence.
+    """
+    batch = table.parts[batch_no]
+    exact = batch.sig.exact
+    n = len(exact)
+    out = np.zeros(n, dtype=bool)
+    if not n:
+        return out
+    _, inverse, counts = np.unique(exact, return_inverse=True, return_counts=True)
+    out |= counts[inverse.ravel()] > 1
+    keys, sents = batch.band_sorted, batch.band_sent
+    if len(keys):
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        values = exact[sents]
+        lo, hi = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+        mixed = np.repeat(lo != hi, np.diff(np.r_[starts, len(keys)]))
+        out[sents[mixed]] = True
+    for p, part in enumerate(table.parts):
+        if p == batch_no or not len(part.exact_sorted):
+            continue
+        for i in np.flatnonzero(_in_sorted(exact, part.exact_sorted) & ~out).tolist():
+            out[i] = len(part.copies(int(exact[i]))) > 0
+        if len(keys) and len(part.band_sorted):
+            for i in np.unique(sents[_in_sorted(keys, part.band_sorted)]).tolist():
+                if not out[i]:
+                    found = part.band_neighbours(batch.sig.bands[i])
+                    out[i] = bool(np.any(part.sig.exact[found] != exact[i]))
+    return out
+
+
+def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """np.isin for a sorted (memory-mapped) haystack: a binary search per value, no sort of it."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return np.asarray(sorted_values[pos]) == values
+
+
+def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
+                  removed: list[tuple[int, np.ndarray]]) -> tuple[Verdicts, set[tuple[int, int]]]:
+    """Verdicts once the batch joins the segments and `removed` (part, sentences) leave them.
+
+    Returns the verdicts and the stored units ((part, unit number), still live) whose
+    passages change: a sentence of theirs changes verdict or credit, or the list of
+    sources credited to one of their kept sentences changes. Only units linked to the
+    changed sentences (same words, or a shared band key) are looked at.
+    """
+    table = LiveSentences(segments + [batch])
+    batch_no = len(segments)
+    batch_linked = np.flatnonzero(linked(table, batch_no)).tolist()
+    changed_units: set[int] = set(batch.sig.exact[batch_linked].tolist())
+    removed_handles = [(p, int(i)) for p, idx in removed for i in idx]
+    changed_units.update(table.exact(h) for h in removed_handles)
+    initial = set(changed_units)
+    representatives = {}  # one sentence per unit: copies have the same band keys and words
+    for h in removed_handles + [(batch_no, i) for i in batch_linked]:
+        representatives.setdefault(table.exact(h), h)
+    for h in representatives.values():
+        # Units linked by a band key but not matching cannot be affected (most band
+        # neighbours of a sentence of common words are not near duplicates).
+        for other in table.band_units(h):
+            if other in initial:  # the batch's linked units are all there already
+                continue
+            leader = table.leader(other)
+            if leader is not None and table.matches(h, leader):
+                initial.add(other)
+
+    def kept_before(exact: int) -> bool | None:
+        leader = table.leader(exact)
+        credit = table.stored_credit(leader) if leader is not None else None
+        return None if credit is None else credit == 0
+
+    verdicts = Verdicts(table, resolve(table, sorted(initial), kept_before) if len(initial) else {})
+    touched: set[tuple[int, int]] = set()
+
+    def touch_leader(exact: int | None) -> None:
+        if exact:
+            leader = table.leader(exact)
+            if leader is not None and leader[0] != batch_no:
+                touched.add((leader[0], int(table.parts[leader[0]].sent_unit[leader[1]])))
+
+    for exact in set(verdicts.resolved) | changed_units:
+        for h in table.all_copies(exact):
+            new = verdicts.credit(h)
+            old = table.stored_credit(h)
+            if h[0] == batch_no:
+                touch_leader(new)
+            elif new != old:
+                touched.add((h[0], int(table.parts[h[0]].sent_unit[h[1]])))
+                touch_leader(new)
+                touch_leader(old)
+    for h in removed_handles:
+        touch_leader(table.stored_credit(h))
+    return verdicts, touched
+
+
+def batch_verdicts(verdicts: Verdicts, batch_no: int, n: int) -> tuple[np.ndarray, dict[int, list[str] | None]]:
+    """Per batch sentence its stored credit, and assemble's verdicts: {position: None if
+    dropped, else the names credited (own first)} for sentences with duplicates."""
+    table = verdicts.table
+    credits = np.zeros(n, dtype=np.uint64)
+    out: dict[int, list[str] | None] = {}
+    # Most sentences have no copy and no near duplicate: kept, nothing to credit.
+    for i in np.flatnonzero(linked(table, batch_no)).tolist():
+        h = (batch_no, i)
+        credit = verdicts.credit(h)
+        credits[i] = credit
+        if credit:
+            out[i] = None
+        else:
+            names = verdicts.credited_names(h)
+            if len(names) > 1:
+                out[i] = names
+    return credits, out
+
+
+# --- a segment in memory, written, opened -------------------------------------------------------
+
+
+@dataclass
+class SegmentData:
+    """A segment about to be written (a batch, or a merge of segments)."""
+
+    index: BM25Index
+    passage_lines: list[bytes]  # JSON lines in passage-id order (= doc order)
+    doc_unit: np.ndarray
+    unit_names: list[str]
+    unit_topics: list[dict]  # per unit: {"titles": [title terms], "acronyms": [[long terms, acronym terms]]}
+    names: list[str]
+    sent_unit: np.ndarray
+    sent_pos: np.ndarray
+    sent_doc: np.ndarray
+    sent_credit: np.ndarray
+    sig: Signatures
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.passage_lines)
+
+    def write(self, directory: Path, prefix: str) -> None:
+        """Write every file of the segment under `prefix`; same segment, same bytes."""
+        self.index.save(directory, prefix)
+        offsets = [0]
+        with open(directory / f"{prefix}passages.jsonl", "wb") as handle:
+            for line in self.passage_lines:
+                handle.write(line)
+                offsets.append(handle.tell())
+        np.save(directory / f"{prefix}passages.offsets.npy", np.asarray(offsets, dtype=np.int64), allow_pickle=False)
+        meta = {"units": self.unit_names, "names": self.names, "topics": self.unit_topics}
+        (directory / f"{prefix}{SEGMENT_JSON}").write_text(
+            json.dumps(meta, ensure_ascii=False, sort_keys=True), encoding="utf-8", errors="surrogateescape")
+        lookups = _lookups(self.sig)
+        arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
+                  "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
+                  "sig_ntok": self.sig.ntok, "sig_word_offsets": self.sig.word_offsets, "sig_words": self.sig.words,
+                  "sig_bands": self.sig.bands, "exact_sorted": lookups[0], "exact_sent": lookups[1],
+                  "band_sorted": lookups[2], "band_sent": lookups[3]}
+        for name, dtype in _SENTENCE_ARRAYS.items():
+            np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(arrays[name], dtype=dtype),
+                    allow_pickle=False)
+
+    def files(self, prefix: str) -> list[str]:
+        return segment_files(prefix)
+
+
+def segment_files(prefix: str) -> list[str]:
+    """Names of every file of the segment with this prefix."""
+    from .index import _ARRAYS, META_NAME
+
+    names = [META_NAME, "passages.jsonl", "passages.offsets.npy", SEGMENT_JSON]
+    names += [f"{n}.npy" for n in _ARRAYS] + [f"{n}.npy" for n in _SENTENCE_ARRAYS]
+    return [prefix + n for n in names]
+
+
+class StoredSegment:
+    """An opened segment of a generation, for a build: its sentences and units.
+
+    State is real: memory-mapped arrays and the unit table.
+    """
+
+    def __init__(self, generation: Path, prefix: str, info: dict) -> None:
+        self.generation, self.prefix, self.info = generation, prefix, info
+        meta = json.loads((generation / f"{prefix}{SEGMENT_JSON}").read_text(encoding="utf-8", errors="surrogateescape"))
+        self.unit_names: list[str] = meta["units"]
+        self.names: list[str] = meta["names"]
+        self.topics: list[dict] = meta["topics"]
+        # Plain ndarray views of the maps: element reads on np.memmap objects are several times slower.
+        a = {name: np.load(generation / f"{prefix}{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+             for name in _SENTENCE_ARRAYS}
+        self.arrays = a
+        sig = Signatures(a["sig_exact"], a["sig_ntok"], a["sig_word_offsets"], a["sig_words"],
+                         a["sig_bands"].reshape(-1, BANDS))
+        self.sentences = SentenceArrays(self.unit_names, self.names, a["sent_unit"], a["sent_pos"], a["sent_doc"],
+                                        sig, a["sent_credit"],
+                                        (a["exact_sorted"], a["exact_sent"], a["band_sorted"], a["band_sent"]))
+        self.deleted: set[int] = set(info.get("deleted", []))
+        for u in self.deleted:
+            self.sentences.live_unit[u] = False
+        if not (len(self.unit_names) == len(self.topics) and len(sig.exact) == len(a["sent_unit"])):
+            raise IndexFormatError(f"segment {prefix or '0'} of {generation} is inconsistent")
+
+    def unit_sentences(self, unit: int) -> np.ndarray:
+        """A unit's sentences (contiguous: sentences are in corpus order)."""
+        sent_unit = self.arrays["sent_unit"]
+        lo, hi = np.searchsorted(sent_unit, unit, "left"), np.searchsorted(sent_unit, unit, "right")
+        return np.arange(lo, hi)
+
+    def live_units(self) -> list[int]:
+        return [u for u in range(len(self.unit_names)) if u not in self.deleted]
+
+    def delete(self, unit: int) -> None:
+        """Mark a unit deleted (in memory: the next generation's manifest records it)."""
+        self.deleted.add(unit)
+        self.sentences.live_unit[unit] = False
+        self.sentences_changed = True
+
+    def current_info(self) -> dict:
+        """The manifest entry of this segment with its deletions as they are now."""
+        if set(self.info.get("deleted", [])) == self.deleted:
+            return self.info
+        index = BM25Index.load(self.generation, check_bounds=False, prefix=self.prefix)
+        return segment_info(index.n_docs, index._doc_lengths, np.asarray(self.arrays["doc_unit"]),
+                            len(self.unit_names), self.deleted)
+
+
+def segment_info(data_docs: int, lengths: np.ndarray, doc_unit: np.ndarray, n_units: int,
+                 deleted: set[int]) -> dict:
+    """The manifest entry of a segment: sizes and deleted units, with live totals for the statistics."""
+    dead = np.isin(doc_unit, np.fromiter(deleted, dtype=np.int32, count=len(deleted))) if deleted else None
+    live_lengths = lengths if dead is None else lengths[~dead]
+    return {"units": n_units, "docs": data_docs, "deleted": sorted(deleted),
+            "live_docs": int(len(live_lengths)), "live_tokens": int(live_lengths.astype(np.int64).sum())}
+
+
+# --- merging ------------------------------------------------------------------------------------
+
+
+def merge(parts: list[tuple[Path, str, dict]], params: BM25Params) -> SegmentData:
+    """One segment holding the live units of several, as a fresh build of them would write it."""
+    units: list[tuple[str, int, int]] = []  # (name, part, unit number)
+    opened = []
+    for p, (generation, seg_prefix, info) in enumerate(parts):
+        stored = StoredSegment(generation, seg_prefix, info)
+        index = BM25Index.load(generation, check_bounds=True, prefix=seg_prefix)
+        offsets = np.load(generation / f"{seg_prefix}passages.offsets.npy", allow_pickle=False)
+        with open(generation / f"{seg_prefix}passages.jsonl", "rb") as handle:
+            blob = handle.read()
+        opened.append((stored, index, offsets, blob))
+        units.extend((stored.unit_names[u], p, u) for u in stored.live_units())
+    units.sort()
+    unit_number = {(p, u): n for n, (_, p, u) in enumerate(units)}
+
+    # Passages: every live one, in passage-id order.
+    docs = []  # (passage id, part, local doc)
+    for p, (stored, index, offsets, blob) in enumerate(opened):
+        doc_unit = np.asarray(stored.arrays["doc_unit"])
+        for d in range(index.n_docs):
+            if int(doc_unit[d]) not in stored.deleted:
+                line = blob[offsets[d]:offsets[d + 1]]
+                docs.append((json.loads(line)["passage_id"], p, d))
+    docs.sort()
+    new_doc = [dict() for _ in opened]
+    for n, (_, p, d) in enumerate(docs):
+        new_doc[p][d] = n
+
+    # Postings: terms by string, remapped to the merged vocabulary of live terms.
+    term_lists, post = [], []
+    for p, (stored, index, offsets, blob) in enumerate(opened):
+        n_terms = len(index._term_offsets) - 1
+        raw = index._term_bytes.tobytes()
+        offs = index._term_offsets
+        terms = [raw[offs[t]:offs[t + 1]].decode("utf-8", "surrogatepass") for t in range(n_terms)]
+        term_of = np.repeat(np.arange(n_terms, dtype=np.int64), np.diff(index._post_offsets))
+        mapping = np.full(index.n_docs, -1, dtype=np.int64)
+        for d, n in new_doc[p].items():
+            mapping[d] = n
+        docs_new = mapping[index._post_docs]
+        keep = docs_new >= 0
+        term_lists.append(terms)
+        post.append((p, term_of[keep], docs_new[keep], index._post_tfs[keep]))
+    vocab = sorted({terms[t] for (p, term_of, _, _), terms in zip(post, term_lists) for t in np.unique(term_of).tolist()})
+    number = {t: i for i, t in enumerate(vocab)}
+    all_terms, all_docs, all_tfs = [], [], []
+    for (p, term_of, docs_new, tfs), terms in zip(post, term_lists):
+        remap = np.array([number.get(t, -1) for t in terms], dtype=np.int64)
+        all_terms.append(remap[term_of])
+        all_docs.append(docs_new)
+        all_tfs.append(tfs)
+    post_terms = np.concatenate(all_terms) if all_terms else np.zeros(0, dtype=np.int64)
+    post_docs = np.concatenate(all_docs) if all_docs else np.zeros(0, dtype=np.int64)
+    post_tfs = np.concatenate(all_tfs) if all_tfs else np.zeros(0, dtype=np.int32)
+    order = np.lexsort((post_docs, post_terms))
+    lengths = np.zeros(len(docs), dtype=np.int64)
+    for (_, p, d), n in zip(docs, range(len(docs))):
+        lengths[n] = int(opened[p][1]._doc_lengths[d])
+    index = BM25Index.from_postings(vocab, post_terms[order].astype(np.int32), post_docs[order].astype(np.int32),
+                                    post_tfs[order].astype(np.float64), lengths, params)
+    lines = [opened[p][3][opened[p][2][d]:opened[p][2][d + 1]] for _, p, d in docs]
+    doc_unit = np.array([unit_number[(p, int(opened[p][0].arrays["doc_unit"][d]))] for _, p, d in docs], dtype=np.int32)
+
+    # Sentences: unit by unit in name order, each unit's in position order.
+    names: list[str] = []
+    name_no: dict[str, int] = {}
+    sent_unit, sent_pos, sent_doc, sent_credit, sigs = [], [], [], [], []
+    for n, (_, p, u) in enumerate(units):
+        stored = opened[p][0]
+        idx = stored.unit_sentences(u)
+        a = stored.arrays
+        sent_unit.append(np.full(len(idx), n, dtype=np.int32))
+        sent_pos.append(np.asarray(a["sent_pos"][idx]))
+        docs_of = [name_no.setdefault(stored.names[int(x)], len(name_no)) for x in a["sent_doc"][idx]]
+        sent_doc.append(np.array(docs_of, dtype=np.int32))
+        sent_credit.append(np.asarray(a["sent_credit"][idx]))
+        sigs.append(_sub_signatures(stored.sentences.sig, idx))
+    names = list(name_no)
+    cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt))
+    return SegmentData(
+        index=index, passage_lines=lines, doc_unit=doc_unit, unit_names=[u[0] for u in units],
+        unit_topics=[opened[p][0].topics[u] for _, p, u in units], names=names,
+        sent_unit=cat(sent_unit, np.int32), sent_pos=cat(sent_pos, np.int32), sent_doc=cat(sent_doc, np.int32),
+        sent_credit=cat(sent_credit, np.uint64), sig=concat_signatures(sigs))
+
+
+def _sub_signatures(sig: Signatures, idx: np.ndarray) -> Signatures:
+    starts, ends = sig.word_offsets[idx], sig.word_offsets[idx + 1]
+    offsets = np.zeros(len(idx) + 1, dtype=np.int64)
+    np.cumsum(ends - starts, out=offsets[1:])
+    words = np.concatenate([sig.words[a:b] for a, b in zip(starts.tolist(), ends.tolist())]) if len(idx) else \
+        np.zeros(0, dtype=np.uint32)
+    return Signatures(np.asarray(sig.exact[idx]), np.asarray(sig.ntok[idx]), offsets, words.astype(np.uint32),
+                      np.asarray(sig.bands[idx]).reshape(-1, BANDS))
+
+
+def merge_plan(infos: list[dict]) -> list[list[int]]:
+    """Groups of segment positions to merge (see the module docstring); [] to keep them all."""
+    live = [i["live_docs"] for i in infos]
+    if (len(infos) > 1 or any(i["deleted"] for i in infos)) and sum(live) <= MERGE_ALL_BELOW:
+        return [list(range(len(infos)))]
+    tiers: dict[int, list[int]] = {}
+    expunge = []
+    for pos, info in enumerate(infos):
+        if info["docs"] and info["live_docs"] < (1 - MAX_DELETED_SHARE) * info["docs"]:
+            expunge.append(pos)
+            continue
+        tier = int(math.log(max(info["live_docs"], 1), MERGE_FACTOR))
+        tiers.setdefault(tier, []).append(pos)
+    groups = [members for members in tiers.values() if len(members) >= MERGE_FACTOR]
+    if expunge:
+        groups.append(expunge)
+    return [sorted(g) for g in groups]
+
+
+# --- query time: several segments searched as one index ------------------------------------
+
+
+class SegmentedIndex:
+    """Segments with deletions searched as one BM25 index: statistics summed over the
+    live passages of every segment, impacts recomputed from term frequencies.
+
+    Doc numbers are the segments' docs one after another (deleted ones included, never
+    returned); n_docs is the number of live passages, as in a fresh build. The
+    interface is BM25Index's: n_docs, df, cf, scores, search.
+    """
+
+    def __init__(self, segments: list[BM25Index], dead: list[np.ndarray | None], infos: list[dict],
+                 doc_key) -> None:
+        self.segments, self.dead = segments, dead
+        self.params = segments[0].params
+        self.n_docs = sum(int(i["live_docs"]) for i in infos)
+        n_tokens = sum(int(i["live_tokens"]) for i in infos)
+        self.avgdl = n_tokens / self.n_docs if self.n_docs else 0.0
+        self.bases = np.cumsum([0] + [s.n_docs for s in segments]).tolist()
+        self.total_docs = self.bases[-1]
+        self._doc_key = doc_key  # global doc -> passage id, to break ties as a fresh build does
+        self._norms: list[np.ndarray | None] = [None] * len(segments)
+
+    def _postings(self, seg: int, term: str) -> tuple[np.ndarray, np.ndarray]:
+        index = self.segments[seg]
+        term_no = index._term_number(term)
+        if term_no < 0:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+        start, end = int(index._post_offsets[term_no]), int(index._post_offsets[term_no + 1])
+        docs, tfs = index._post_docs[start:end], index._post_tfs[start:end]
+        dead = self.dead[seg]
+        if dead is not None:
+            alive = ~dead[docs]
+            docs, tfs = docs[alive], tfs[alive]
+        return docs, tfs
+
+    def df(self, term: str) -> int:
+        return sum(len(self._postings(s, term)[0]) for s in range(len(self.segments)))
+
+    def cf(self, term: str) -> int:
+        return sum(int(self._postings(s, term)[1].astype(np.int64).sum()) for s in range(len(self.segments)))
+
+    def _norm(self, seg: int) -> np.ndarray:
+        """k1 * (1 - b + b * dl / avgdl) per doc of a segment, as index.py's build computes it."""
+        if self._norms[seg] is None:
+            k1, b = self.params.k1, self.params.b
+            lengths = self.segments[seg]._doc_lengths.astype(np.int64)
+            if self.avgdl > 0:
+                self._norms[seg] = k1 * (1.0 - b + b * (lengths / self.avgdl))
+            else:
+                self._norms[seg] = np.full(len(lengths), k1 * (1.0 - b))
+        return self._norms[seg]
+
+    def _accumulate(self, query_tokens: Sequence[QueryToken]) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, touched) over every global doc, summing terms in term order like a fresh build."""
+        counts: dict[str, float] = {}
+        for token in query_tokens:
+            term, weight = (token, 1.0) if isinstance(token, str) else token
+            if weight > 0:
+                counts[term] = counts.get(term, 0.0) + float(weight)
+        scores = np.zeros(self.total_docs, dtype=np.float64)
+        touched = np.zeros(self.total_docs, dtype=bool)
+        k1 = self.params.k1
+        for term in sorted(counts):  # term-number order of a fresh build (its vocabulary is sorted)
+            lists = [self._postings(s, term) for s in range(len(self.segments))]
+            df = sum(len(d) for d, _ in lists)
+            if df == 0:
+                continue
+            idf = float(_idf(self.n_docs, np.array([df], dtype=np.float64), self.params.idf)[0])
+            count = counts[term]
+            for seg, (docs, tfs) in enumerate(lists):
+                if not len(docs):
+                    continue
+                tf = tfs.astype(np.float64)
+                denominator = self._norm(seg)[docs]
+                denominator += tf
+                impacts = tf
+                impacts *= k1 + 1.0
+                impacts /= denominator
+                impacts *= idf
+                contrib = impacts.astype(np.float32).astype(np.float64)
+                if count != 1:
+                    contrib *= count
+                glob = docs.astype(np.int64) + self.bases[seg]
+                scores[glob] += contrib  # docs are unique within a term's postings
+                touched[glob] = True
+        return scores, touched
+
+    def scores(self, query_tokens: Sequence[QueryToken]) -> np.ndarray:
+        return self._accumulate(query_tokens)[0]
+
+    def search(self, query_tokens: Sequence[QueryToken], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top k (doc, score) among live docs matching any query term, by (-score, passage id)."""
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        scores, touched = self._accumulate(query_tokens)
+        cand = np.flatnonzero(touched)
+        cand_scores = scores[cand]
+        if len(cand) > k:
+            kth = -np.partition(-cand_scores, k - 1)[k - 1]
+            keep = cand_scores >= kth
+            cand, cand_scores = cand[keep], cand_scores[keep]
+        keys = [self._doc_key(int(d)) for d in cand] if len(cand) > k or len(set(cand_scores.tolist())) < len(cand) \
+            else None
+        if keys is None:
+            order = np.lexsort((cand, -cand_scores))
+        else:
+            order = np.array(sorted(range(len(cand)), key=lambda i: (-cand_scores[i], keys[i])), dtype=np.int64)
+        order = order[:k]
+        return cand[order].astype(np.int64), cand_scores[order]
+
+
+# --- topic terms: per unit, combined -------------------------------------------------------------
+
+
+def combine_topic(unit_topics: list[dict], share: float) -> list[str]:
+    """The corpus's topic from each unit's title terms and acronyms, units in corpus order
+    (ingest.topic_terms says what the topic is)."""
+    counts: dict[str, int] = {}
+    titled = 0
+    for unit in unit_topics:
+        for terms in unit["titles"]:
+            titled += bool(terms)
+            for term in set(terms):
+                counts[term] = counts.get(term, 0) + 1
+    topic = {t for t, n in counts.items() if titled and n >= share * titled}
+    for unit in unit_topics:
+        for long_terms, acronym_terms in unit["acronyms"]:
+            if long_terms and sum(t in topic for t in long_terms) >= share * len(long_terms):
+                topic.update(acronym_terms)
+    return sorted(topic)
+
+
+def heap_merge_ids(streams):
+    """Merge per-segment (passage id, ...) streams, each in id order, into one in id order."""
+    return heapq.merge(*streams, key=lambda item: item[0])
+
+
+def same_files(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
