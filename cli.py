@@ -295,6 +295,8 @@ def _invoke(invoke, ctx: click.Context):
         raise click.BadParameter(_safe(str(error)), param_hint="'--sources'") from None
     except WinnowError as error:
         raise click.ClickException(_safe(str(error))) from None
+    except BrokenPipeError:
+        raise  # the reader went away (`ask ... | head`): click's standalone mode ends quietly
     except OSError as error:
         raise click.ClickException(_safe(_os_error(error))) from None
     except KeyboardInterrupt:

@@ -192,3 +192,14 @@ def test_ask_imports_neither_the_server_nor_the_templates(seeds_args):
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "WEB=[]" in proc.stderr, proc.stderr
     assert json.loads(proc.stdout)
+
+
+def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
+    """`winnow passages | head -1`: the closed pipe ends the command quietly (it printed 'Error: Broken pipe')."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "passages", *seeds_args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ENV)
+    proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does after its line
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Error" not in err and "Traceback" not in err, err
