@@ -428,9 +428,9 @@ def _processed(items, runner: Runner, n_tasks: int, n_bytes: int, cache: SourceC
                                   "version on every Dask worker")
         return item, result
 
-    try:
-        current: _Item | None = None
-        results: list = []
+    def flow():
+        """(item, result) pairs in item order, a source's results together."""
+        nonlocal in_flight
         for item in items:
             stream = [{"entry": item.entry}] if item.entry is not None else _tasks(item, cache)
             for payload in stream:
@@ -440,21 +440,14 @@ def _processed(items, runner: Runner, n_tasks: int, n_bytes: int, cache: SourceC
                 else:
                     pending.append((item, payload))
                 while in_flight > window or (pending and isinstance(pending[0][1], dict)):
-                    done_item, result = ready()
-                    if done_item is not current:
-                        if current is not None:
-                            yield current, results
-                        current, results = done_item, []
-                    results.append(result)
+                    yield ready()
         while pending:
-            done_item, result = ready()
-            if done_item is not current:
-                if current is not None:
-                    yield current, results
-                current, results = done_item, []
-            results.append(result)
-        if current is not None:
-            yield current, results
+            yield ready()
+
+    try:
+        for _, pairs in itertools.groupby(flow(), key=lambda pair: id(pair[0])):
+            pairs = list(pairs)
+            yield pairs[0][0], [result for _, result in pairs]
     finally:
         runner.close()
 
