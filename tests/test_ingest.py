@@ -150,6 +150,10 @@ def _same_answers(index: Path, fresh: Path) -> None:
     assert ours.n_passages == theirs.n_passages
     assert ours.topic == theirs.topic
     assert ours.manifest["counts"] == theirs.manifest["counts"]
+    assert ours.urls == theirs.urls  # kept with each source in its segment
+    for passage in theirs.passages():  # `winnow show`'s lookup, in whichever segment the passage lives
+        assert ours.passage_by_id(passage.passage_id) == passage
+    assert ours.passage_by_id("no-such-source#0000") is None
     for query in QUERIES:
         terms = [t if isinstance(t, str) else t[0] for t in query]
         assert [ours.index.df(t) for t in terms] == [theirs.index.df(t) for t in terms]
@@ -172,6 +176,9 @@ def test_a_segmented_index_answers_as_a_fresh_build(tmp_path_factory, operations
     sources, index = root / "sources", root / "index"
     (sources / "sub").mkdir(parents=True)
     (sources / "a.txt").write_text(f"{SHARED_SENTENCE} Statin myopathy in patients.\n")
+    (sources / "saved.html").write_text('<html><head><link rel="canonical" href="https://example.org/statins">'
+                                        f"<title>Statins</title></head><body><p>{SHARED_SENTENCE} Statins "
+                                        "are prescribed to lower cholesterol.</p></body></html>")
     with mock.patch.object(segments, "MERGE_ALL_BELOW", 0), mock.patch.object(segments, "MERGE_FACTOR", 3):
         build_index(sources, index)
         for step, (op, n, page) in enumerate(operations):
