@@ -67,9 +67,10 @@ class Retriever:
 class Searcher(Retriever):
     """An open index generation. State is real: open files and mapped arrays.
 
-    passages.jsonl is opened once and read by offset (os.pread, safe from several threads):
-    a later build's tidy step deletes this generation's folder, and a long-lived Searcher
-    (the page's) must go on reading what it opened rather than fail on a missing path.
+    Each segment's passages.jsonl is opened once and read by offset (os.pread, safe from
+    several threads): a later build's tidy step deletes this generation's folder, and a
+    long-lived Searcher (the page's) must go on reading what it opened rather than fail
+    on a missing path.
     """
 
     def __init__(self, generation: Path, query_settings: QuerySettings = QuerySettings(),
@@ -132,7 +133,6 @@ class Searcher(Retriever):
             self.index = self.segments[0]
         else:
             self.index = SegmentedIndex(self.segments, self.dead, infos, lambda doc: self.passage(doc).passage_id)
-        self.offsets = self.offsets_of[0]
 
     def _locate(self, doc: int) -> tuple[int, int]:
         """(segment, doc number within it) of a doc number."""
