@@ -306,6 +306,7 @@ def _acronyms(sentence: str) -> list[tuple[str, str]]:
 # 46 MB corpus is a dozen tasks, and memory holds a few pieces, never the file.
 JSONL_PIECE_BYTES = 4 << 20
 JSONL_PIECE_KIND = "jsonl-piece"  # the cache kind of a corpus piece's entry
+JSONL_PIECES_KIND = "jsonl-pieces"  # ... and of the list of a corpus's pieces, kept while the corpus stays
 # Tasks in flight per worker: enough to keep every worker busy, few enough that memory
 # holds a handful of sources' bytes and results at a time.
 TASKS_PER_WORKER = 4
@@ -371,6 +372,7 @@ class _Item:
     trusted: bool
     entry: dict | None  # from the cache or the previous build; None: to process
     pieces: dict = field(default_factory=dict)  # a corpus: piece number -> hash, of the pieces processed
+    piece_hashes: list = field(default_factory=list)  # a corpus: every piece's hash, in order
 
 
 def _tasks(item: _Item, cache: SourceCache | None):
@@ -388,6 +390,7 @@ def _tasks(item: _Item, cache: SourceCache | None):
             for number, piece in enumerate(read_pieces(source, JSONL_PIECE_BYTES)):
                 digest.update(piece)
                 sha = hashlib.sha256(piece).hexdigest()
+                item.piece_hashes.append(sha)
                 entry = cache.get(JSONL_PIECE_KIND, sha) if cache is not None else None
                 if entry is not None:
                     yield {"documents": entry["documents"]}
@@ -467,7 +470,7 @@ def _merged(item: _Item, results: list[dict]) -> dict:
     documents = [d for r in results if "documents" in r for d in r["documents"]]
     if not documents:
         return {"skip": NOT_A_CORPUS, "sha256": sha}
-    return {"documents": documents, "kept": [0, 0], "sha256": sha}
+    return {"documents": documents, "kept": [0, 0], "sha256": sha, "pieces": list(item.piece_hashes)}
 
 
 def _process_one(item: _Item, cache: SourceCache) -> dict:
@@ -749,10 +752,14 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
                 entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
             elif same and source.rel in live and trusted_source == is_trusted(source.rel, old_trust):
                 stays[source.rel] = {"source": source.rel, "sha256": sha}
+                p, u = live[source.rel]
                 if source.kind != "jsonl":
                     cache.keep(_cache_kind(source, trusted_source), sha)
+                else:  # a corpus: its cached pieces, as listed when it was last read
+                    listed = cache.get(JSONL_PIECES_KIND, sha) if sha is not None else None
+                    for piece in (listed or {}).get("pieces", ()):
+                        cache.keep(JSONL_PIECE_KIND, piece)
                 report.reused += 1
-                p, u = live[source.rel]
                 kept_words[source.rel] = segments[p].topics[u].get("kept")
                 continue
             elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
@@ -788,6 +795,8 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             found[source.rel] = {"source": source.rel, "sha256": sha}
             units[source.rel] = entry["documents"]
             kept_words[source.rel] = entry.get("kept")
+            if "pieces" in entry and sha is not None:
+                cache.put(JSONL_PIECES_KIND, sha, {"documents": [], "pieces": entry["pieces"]})
             if fresh:
                 fresh_rels.add(source.rel)
         order = [source.rel for source, _ in plan]  # what a fresh build would list, in its order

@@ -259,6 +259,9 @@ def test_records_appended_to_a_corpus_cost_their_piece(tmp_path, small_pieces, m
     _corpus(sources / "corpus.jsonl", 300)
     (sources / "page.txt").write_text("Statins can cause muscle weakness in rare cases.\n")
     build_index(sources, tmp_path / "index", jobs=1)
+    # A build in which the corpus stays as it is keeps its cached pieces (its passages stay in their segment).
+    (sources / "page.txt").write_text("Statins can cause muscle weakness in some cases.\n")
+    build_index(sources, tmp_path / "index", jobs=1)
     submitted = []
     original = ingest.Runner.submit
     monkeypatch.setattr(ingest.Runner, "submit",
