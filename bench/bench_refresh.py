@@ -26,7 +26,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from bench_incremental import _cli_seconds  # noqa: E402  (a whole CLI process, timed)
 from pages_corpus import SHARED, TOPICS, sentence  # noqa: E402
 from pipeline.ingest import build_index  # noqa: E402
 from pipeline.search import Searcher  # noqa: E402
@@ -72,14 +72,6 @@ def write_pages(folder: Path, n: int, seed: int = 13) -> list[Path]:
 
 def _stats(times: list[float]) -> tuple[float, float]:
     return min(times), statistics.median(times)
-
-
-def _cli_seconds(*args: str) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
 
 
 def refresh_rows(n: int, repeat: int, tmp: Path) -> list[tuple[str, tuple[float, float]]]:
