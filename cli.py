@@ -521,7 +521,7 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     """
     collection = _collection(sources_dir, index_dir)
     collection.check_origin()
-    info = collection.status()
+    info = collection.status(full_check=True)  # every byte; the rebuild below checks what it writes
     if not check and not info["up_to_date"] and collection.sources.is_dir():
         found = {k: info.get(k, []) for k in ("added", "changed", "removed")}
         collection.searcher()

@@ -268,8 +268,11 @@ class Collection:
 
     # --- what the index holds -----------------------------------------------------------------
 
-    def status(self) -> dict:
-        """Where the index is, what it holds, and whether it is up to date with the sources (never builds)."""
+    def status(self, full_check: bool = False) -> dict:
+        """Where the index is, what it holds, and whether it is up to date with the sources (never builds).
+
+        full_check reads every byte of the index (`winnow status`); without it, as `ask` and the
+        page's background check do, sizes, small files and big files' edges are checked."""
         from .ingest import current_generation, settings, stale_sources
         from .search import IndexDamaged, Searcher
 
@@ -282,7 +285,7 @@ class Collection:
             info["up_to_date"] = False
             return info
         try:
-            searcher = Searcher(generation, full_check=True)  # status reads every byte; ask only sizes and edges
+            searcher = Searcher(generation, full_check=full_check)
             counts = searcher.manifest.get("counts", {})
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
