@@ -193,7 +193,7 @@ def test_eval_gate_on_the_seed_questions(seed_index):
 
 @pytest.mark.parametrize("name, count", [("seeds-lay", 45), ("seeds-queries", 50), ("seeds-blind", 40),
                                          ("seeds-blind2", 40), ("seeds-blind3", 40),
-                                         ("seeds-blind4", 40)])
+                                         ("seeds-blind4", 40), ("seeds-first", 30)])
 def test_eval_gate_on_independent_question_sets(seed_index, name, count):
     """Question sets written by other authors who saw only the seed pages have floors of their own."""
     report = json.loads(_eval_seeds(seed_index, "--json", questions=ROOT / "questions" / f"{name}.jsonl").stdout)
