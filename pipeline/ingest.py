@@ -949,6 +949,8 @@ def normalize_trusted(paths) -> tuple[str, ...]:
 
 def is_trusted(rel: str, trusted: tuple[str, ...]) -> bool:
     """Whether the source named rel is, or lies under, a trusted file or folder."""
+    if "." in trusted:  # the whole folder: asked of every source at every refresh
+        return True
     return any(t == "." or rel == t or rel.startswith(t + "/") for t in trusted)
 
 
@@ -1032,7 +1034,9 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
         manifest = {**manifest, "segments": infos}
         n_passages = sum(info["live_docs"] for info in infos)
         manifest["counts"] = {**manifest["counts"], "passages": n_passages}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+        # One line: json's C encoder (indent=1 takes the pure-Python path, 4x slower on the
+        # 2 MB manifest of 20,000 sources, rewritten by every refresh).
+        (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
         return commit_generation(Path(index_dir), tmp, checksums), n_passages
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

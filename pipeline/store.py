@@ -706,9 +706,11 @@ class SourceCache:
             if _exists(self.folder):
                 _remove_entry(self.folder)  # a link named cache: the link goes, its target stays
             return
-        for path in self.folder.iterdir():
-            if path.stem not in self.used or path.name.startswith("."):
-                _remove_entry(path)
+        with os.scandir(self.folder) as scan:  # names only, no Path per entry: 20,000 of them at every refresh
+            stale = [entry.path for entry in scan
+                     if entry.name.startswith(".") or os.path.splitext(entry.name)[0] not in self.used]
+        for path in stale:
+            _remove_entry(Path(path))
 
 
 def entry_problem(entry) -> str | None:
