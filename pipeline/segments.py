@@ -722,14 +722,16 @@ class SegmentedIndex:
         index, k1 = self.segments[seg], self.params.k1
         acc = np.zeros(len(local), dtype=np.float64)
         norm = self._norm(seg)
+        # In the postings' dtype: searchsorted would otherwise cast the whole posting list.
+        wanted = local.astype(index._post_docs.dtype)
         for term, count, idf in query:
             term_no = self._term(term)[1][seg]
             if term_no < 0:
                 continue
             start, end = int(index._post_offsets[term_no]), int(index._post_offsets[term_no + 1])
             plist = index._post_docs[start:end]
-            pos = np.minimum(np.searchsorted(plist, local), end - start - 1)
-            hit = plist[pos] == local
+            pos = np.minimum(np.searchsorted(plist, wanted), end - start - 1)
+            hit = plist[pos] == wanted
             if not hit.any():
                 continue
             tf = index._post_tfs[start:end][pos[hit]].astype(np.float64)
