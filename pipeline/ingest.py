@@ -895,8 +895,9 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
     try:
         # Sizes, small files whole, big files' edges: every byte was checked when the
         # generation was written, and a refresh must not read what it does not change.
-        verify_generation(generation, full=False)
-        manifest = read_manifest(generation)
+        manifest = verify_generation(generation, full=False)  # parsed once (2 MB at 20,000 sources)
+        if manifest is None:
+            raise IndexFormatError("no manifest.json")
         known = _known_sources(manifest)
         if manifest.get("settings") != settings(params):
             notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
@@ -949,6 +950,8 @@ def normalize_trusted(paths) -> tuple[str, ...]:
 
 def is_trusted(rel: str, trusted: tuple[str, ...]) -> bool:
     """Whether the source named rel is, or lies under, a trusted file or folder."""
+    if "." in trusted:  # the whole folder: asked of every source at every refresh
+        return True
     return any(t == "." or rel == t or rel.startswith(t + "/") for t in trusted)
 
 
@@ -1032,7 +1035,9 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
         manifest = {**manifest, "segments": infos}
         n_passages = sum(info["live_docs"] for info in infos)
         manifest["counts"] = {**manifest["counts"], "passages": n_passages}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+        # One line: json's C encoder (indent=1 takes the pure-Python path, 4x slower on the
+        # 2 MB manifest of 20,000 sources, rewritten by every refresh).
+        (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
         return commit_generation(Path(index_dir), tmp, checksums), n_passages
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

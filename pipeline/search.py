@@ -82,8 +82,9 @@ class Searcher(Retriever):
             # verify_generation(full=False)): a bounded read whatever the index size,
             # where CRC-32s of every byte took 42 ms at 200k passages. full_check
             # reads every byte (`winnow status --check`).
-            verify_generation(generation, full=full_check)
-            self.manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+            self.manifest = verify_generation(generation, full=full_check)  # parsed once
+            if self.manifest is None:
+                raise IndexFormatError("no manifest.json")
             self._open_segments(self.manifest["segments"], full_check)
         except GenerationFormatChanged as error:
             raise IndexDamaged(f"index at {generation} is from another version of winnow ({error})") from None

@@ -55,6 +55,7 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
     found: list[Source] = []
     seen_dirs: set[str] = set()
     real_root = os.path.realpath(root_path)
+    top = os.path.abspath(root_path)
 
     def on_error(error: OSError) -> None:
         warn(f"skipped {error.filename}: {error.strerror or error}")
@@ -63,26 +64,29 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
         """A link (at any level) whose target is not under the sources folder."""
         return not follow_links and not _inside(os.path.realpath(path), real_root)
 
-    for dirpath, dirnames, filenames in _walk(root_path, on_error):
+    # Names are built by joining, never with os.path.relpath/abspath per file, and links
+    # are told by the directory entry (no lstat): at 20,000 sources these made discover
+    # cost ~1 s, the largest part of a one-edit refresh.
+    for dirpath, rel_dir, dirs, files in _walk(top, on_error):
         real = os.path.realpath(dirpath)
         if real in seen_dirs:
-            dirnames[:] = []
-            warn(f"skipped {_shown(os.path.relpath(dirpath, root_path))}: folder already visited (symlink loop)")
+            dirs[:] = []
+            warn(f"skipped {_shown(rel_dir.rstrip('/') or '.')}: folder already visited (symlink loop)")
             continue
         seen_dirs.add(real)
         kept_dirs = []
-        for name in sorted(dirnames):
-            rel = _shown(os.path.relpath(os.path.join(dirpath, name), root_path).replace(os.sep, "/"))
-            if name.startswith("."):
+        for entry in sorted(dirs, key=_entry_name):
+            rel = _shown(rel_dir + entry.name)
+            if entry.name.startswith("."):
                 warn(f"skipped {rel}/: hidden folder (its name starts with a dot)")
-            elif os.path.islink(os.path.join(dirpath, name)) and leads_outside(os.path.join(dirpath, name)):
+            elif _is_link(entry) and leads_outside(entry.path):
                 warn(f"skipped {rel}/: link leads outside the sources folder (pass --follow-links to follow it)")
             else:
-                kept_dirs.append(name)
-        dirnames[:] = kept_dirs
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, root_path).replace(os.sep, "/")
+                kept_dirs.append(entry)
+        dirs[:] = kept_dirs
+        for entry in sorted(files, key=_entry_name):
+            name = entry.name
+            rel = rel_dir + name
             try:
                 rel.encode("utf-8")
             except UnicodeEncodeError:
@@ -96,48 +100,59 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
             if kind is None:
                 warn(f"skipped {rel}: unknown file type (winnow reads {', '.join(sorted(KINDS))})")
                 continue
-            if os.path.islink(path) and leads_outside(path):
+            if _is_link(entry) and leads_outside(entry.path):
                 warn(f"skipped {rel}: link leads outside the sources folder (pass --follow-links to follow it)")
                 continue
             try:
-                stat = os.stat(path)
+                stat = entry.stat()  # follows a link, as os.stat does
             except OSError as error:
                 warn(f"skipped {rel}: {error.strerror or error}")
                 continue
             if not S_ISREG(stat.st_mode):
                 warn(f"skipped {rel}: not a regular file ({_file_type(stat.st_mode)})")
                 continue
-            found.append(Source(path=os.path.abspath(path), rel=rel, kind=kind,
-                                size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+            found.append(Source(path=entry.path, rel=rel, kind=kind, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
     found.sort(key=lambda s: s.rel)
     return found
 
 
-def _walk(top: Path, on_error):
-    """os.walk(top, followlinks=True), top down, without recursion.
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
 
-    os.walk recurses once per level before Python 3.12, so a folder nested a thousand
-    deep raised RecursionError; here the folders to visit are a list. The caller
-    prunes `dirnames` in place, as with os.walk.
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
+def _walk(top: str, on_error):
+    """os.walk(top, followlinks=True) over directory entries, top down, without recursion.
+
+    Yields (folder path, its name relative to top with a trailing "/" or "", its
+    sub-folder entries, its other entries). os.walk recurses once per level before
+    Python 3.12, so a folder nested a thousand deep raised RecursionError; here the
+    folders to visit are a list. The caller prunes the sub-folders in place.
     """
-    stack = [os.fspath(top)]
+    stack = [(top, "")]
     while stack:
-        dirpath = stack.pop()
+        dirpath, rel_dir = stack.pop()
         try:
             with os.scandir(dirpath) as scan:
                 entries = list(scan)
         except OSError as error:
             on_error(error)
             continue
-        dirnames, filenames = [], []
+        dirs, files = [], []
         for entry in entries:
             try:
                 is_dir = entry.is_dir()  # follows links, as followlinks=True does
             except OSError:
                 is_dir = False
-            (dirnames if is_dir else filenames).append(entry.name)
-        yield dirpath, dirnames, filenames
-        stack.extend(os.path.join(dirpath, name) for name in reversed(dirnames))
+            (dirs if is_dir else files).append(entry)
+        yield dirpath, rel_dir, dirs, files
+        stack.extend((entry.path, rel_dir + entry.name + "/") for entry in reversed(dirs))
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -1,0 +1,87 @@
+"""SegmentedIndex: several segments with deletions search as one fresh index, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import segments as segments_module
+from pipeline.index import BM25Index, BM25Params
+from pipeline.segments import SegmentedIndex
+
+
+def _segmented(docs: list[list[str]], n_segments: int, dead: set[int], params: BM25Params):
+    """Doc i goes to segment i % n_segments (passage ids interleave across segments, so
+    ties are broken across them); dead docs are deleted. Returns the segmented index,
+    the global doc -> passage id map, and a fresh build of the live docs in id order."""
+    parts = [[i for i in range(len(docs)) if i % n_segments == s] for s in range(n_segments)]
+    parts = [p for p in parts if p]
+    built, masks, infos, ids = [], [], [], []
+    for members in parts:
+        index = BM25Index.build([docs[i] for i in members], params)
+        mask = np.array([i in dead for i in members], dtype=bool)
+        built.append(index)
+        masks.append(mask if mask.any() else None)
+        live = [i for i in members if i not in dead]
+        infos.append({"live_docs": len(live), "live_tokens": sum(len(docs[i]) for i in live)})
+        ids.extend(members)
+    live_ids = [i for i in range(len(docs)) if i not in dead]
+    fresh = BM25Index.build([docs[i] for i in live_ids], params)
+    return SegmentedIndex(built, masks, infos, lambda d: ids[d]), ids, fresh, live_ids
+
+
+def _assert_same(docs, n_segments, dead, query, k, params=BM25Params()):
+    live = [i for i in range(len(docs)) if i not in dead]
+    if not live or not any(docs[i] for i in live):
+        return
+    ours, ids, fresh, live_ids = _segmented(docs, n_segments, dead, params)
+    got_docs, got_scores = ours.search(query, k)
+    want_docs, want_scores = fresh.search(query, k)
+    assert [ids[d] for d in got_docs] == [live_ids[d] for d in want_docs]
+    assert got_scores.tolist() == want_scores.tolist()  # bit for bit
+    terms = {t if isinstance(t, str) else t[0] for t in query}
+    assert [ours.df(t) for t in sorted(terms)] == [fresh.df(t) for t in sorted(terms)]
+
+
+doc_st = st.lists(st.sampled_from("abcdefgh"), max_size=12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(docs=st.lists(doc_st, min_size=1, max_size=60), n_segments=st.integers(1, 4),
+       dead=st.sets(st.integers(0, 59), max_size=20),
+       query=st.lists(st.tuples(st.sampled_from("abcdefghij"), st.sampled_from([0.5, 1.0, 1.7])), max_size=5),
+       k=st.integers(1, 12), exhaustive_below=st.sampled_from([0, 10_000]))
+def test_segmented_search_equals_a_fresh_build(docs, n_segments, dead, query, k, exhaustive_below):
+    """Bounded fetching from big segments (exhaustive_below=0: every segment is "big")
+    and outright scoring of small ones both give a fresh build's top k."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(segments_module, "EXHAUSTIVE_SEGMENT_DOCS", exhaustive_below)
+        patch.setattr(segments_module, "FETCH_FACTOR", 2)
+        _assert_same(docs, n_segments, dead, query, k)
+
+
+def test_segmented_search_of_a_big_segment_fetches_a_few_candidates(monkeypatch):
+    """A big segment with a few deletions: the answer is a fresh
+    build's, and the big segment is asked for a few times k docs, not scored whole."""
+    rng = np.random.default_rng(5)
+    vocab = [f"t{i}" for i in range(400)]
+    p = 1.0 / np.arange(1, len(vocab) + 1)
+    p /= p.sum()
+    docs = [[vocab[j] for j in rng.choice(len(vocab), size=int(rng.integers(5, 40)), p=p)] for _ in range(6000)]
+    dead = set(range(0, 6000, 97))
+    asked = []
+    original = BM25Index.search
+
+    def counting(self, tokens, k):
+        asked.append((self.n_docs, k))
+        return original(self, tokens, k)
+
+    monkeypatch.setattr(segments_module, "EXHAUSTIVE_SEGMENT_DOCS", 1000)
+    monkeypatch.setattr(BM25Index, "search", counting)
+    for query in (["t0", "t1"], ["t3", "t50", "t200"], [("t2", 1.7), ("t9", 0.5)], ["t399", "t1"]):
+        asked.clear()
+        _assert_same(docs, 1, dead, query, 10)
+        ours_asks = [k for n, k in asked if n == len(docs)]
+        assert ours_asks and max(ours_asks) <= 16 * 10 * segments_module.FETCH_FACTOR
