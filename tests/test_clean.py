@@ -92,6 +92,21 @@ def test_a_short_note_keeps_every_line():
     assert "Attendees: Maria Lopez, Tom Reed." in text and "Next meeting: 21 March, room 3B." in text
 
 
+def test_a_first_line_read_as_the_title_stays_in_the_text_when_a_heading_follows_it():
+    # The dateline became the title and the headline a heading right under it: the dateline
+    # was printed nowhere (the text of 1 in 5 gold controls lost its first line).
+    page = "July 24, 2012 12:11 AM\nLatest search falls short\n" + "\n".join(ARTICLE)
+    doc = clean_text(page)
+    assert doc.title == "July 24, 2012 12:11 AM"
+    assert doc.text.startswith("July 24, 2012 12:11 AM\n\n# Latest search falls short\n\n")
+    assert doc.text.count("July 24, 2012") == 1
+
+
+def test_a_given_title_is_not_repeated_as_text():
+    doc = clean_markdown("---\ntitle: Harbour seal\n---\n\n# Harbour seal\n\n## Habits\n\n" + "\n\n".join(ARTICLE))
+    assert doc.title == "Harbour seal" and doc.text.startswith("# Habits\n\n")
+
+
 def test_the_project_readme_comes_through_whole():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     doc = clean_markdown(readme)

@@ -320,6 +320,7 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     kept block when it is a heading.
     """
     kept = [j.block for j in judged if j.verdict.keep]
+    given_title = title  # a source's own title (HTML <title>, front matter) is not part of its text
     if kept and kept[0].kind is Kind.PARAGRAPH and _is_title_line(kept[0].text):
         kept[0] = Block(Kind.HEADING, kept[0].text, level=1)  # a text file's first line, short and unstopped
     if not title and kept and kept[0].kind is Kind.HEADING:
@@ -331,11 +332,14 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     run = -1
 
     def close_section() -> None:
-        # A heading with nothing under it (a name over a comment, a label) stays as text.
+        # A heading with nothing under it (a name over a comment, a label) stays as text; so
+        # does a text file's first line read as its title, when a heading follows it at once.
         if paragraphs:
             sections.append(Section(heading, tuple(paragraphs),
                                     tuple(None if s is None else tuple(s) for s in split)))
-        elif heading and heading != title:
+        elif heading == title and heading != given_title:
+            sections.append(Section("", (heading,)))  # its passages are under the title already
+        elif heading and heading != given_title:
             sections.append(Section(heading, (heading,)))
 
     for block in kept:
