@@ -135,7 +135,8 @@ def test_label_value_lines_that_are_not_a_record_are_judged_alone():
     two = _judged([("Formula: PbS", True), ("Hardness: 2.5", False)])  # too short to be a record
     headlines = _judged([("Formula: PbS", True), ("Weather: Storms close every road into the valley for a week", False),
                          ("Hardness: 2.5", False)])  # a headline after a colon breaks the run
-    for judged in (repeated, two, headlines):
+    links = _judged([("Twitter: @example", True), ("Next post: Spring", False), ("Site: www.example.org", False)])
+    for judged in (repeated, two, headlines, links):
         assert [j.verdict.keep for j in keep_field_runs(judged)] == [j.verdict.keep for j in judged]
 
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
-from .features import FEATURES, PAGE_FEATURES, page_features, page_summary
+from .features import FEATURES, PAGE_FEATURES, _has_url_or_email, page_features, page_summary
+from .vocabulary import UI_WORDS
 
 # A paragraph of this many sentences or more is a run (a dump, a spun page), not a
 # paragraph a writer made: each of its sentences is judged alone. Prose paragraphs
@@ -65,6 +66,7 @@ _INLINE_MARKER_RE = re.compile(
     r"\[\s{0,3}(?:edit(?:\s{0,3}\|\s{0,3}edit source)?|edit source|citation needed|\d{1,3}|"
     r"update|hide|show|clarification needed)\s{0,3}\]", re.IGNORECASE)
 _HAS_WORD_RE = re.compile(r"[^\W_]")
+_LABEL_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,10 @@ def _field_label(block: Block) -> str | None:
     if not 1 <= len(label.split()) <= FIELD_LABEL_MAX_WORDS or not 1 <= len(value) <= FIELD_VALUE_MAX_WORDS:
         return None
     if not label[0].isalnum() or any(ch in label for ch in ".!?:;,"):
+        return None
+    # "Twitter: @site", "Next post: ...", "Contact us: ...": the page's furniture, not a record's field
+    # (a label in the one noise vocabulary, a value that is an address).
+    if _has_url_or_email(text) or "@" in text or any(w in UI_WORDS for w in _LABEL_WORD_RE.findall(label.lower())):
         return None
     return label.lower()
 
