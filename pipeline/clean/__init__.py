@@ -49,8 +49,8 @@ MIN_BLOCKS_TO_JUDGE = 10
 # table written as lines) is one structured block: it stays whole when any of its lines
 # is kept. Scored line by line as short unstopped entries, the lines of one record fall on
 # both sides of the threshold. On the hand-labelled dumps (tests/pages/labeled a-d) it
-# raises content kept from 0.952 to 0.995 (a) and 0.965 to 0.969 (c), noise removed
-# unchanged; on the train split's page dumps F1 moves by under 0.001.
+# raises content kept from 0.952 to 0.995 on a, noise removed unchanged; on the train
+# split's page dumps F1 moves by under 0.001.
 FIELDS_MIN_RUN = 3
 FIELD_LABEL_MAX_WORDS = 4  # "Age of onset", "ICD-10", "Date of birth"
 FIELD_VALUE_MAX_WORDS = 6  # a value, not a headline or a sentence after a colon
