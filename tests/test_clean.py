@@ -140,6 +140,16 @@ def test_label_value_lines_that_are_not_a_record_are_judged_alone():
         assert [j.verdict.keep for j in keep_field_runs(judged)] == [j.verdict.keep for j in judged]
 
 
+def test_a_list_on_clean_text_keeps_the_entries_the_model_doubted_when_most_stay():
+    from pipeline.clean import keep_lists_whole
+
+    names = _judged([("Maria Lopez", True), ("Tom Reed", False), ("Anna Berg", True), ("Late afternoon sun", True)])
+    assert [j.verdict.keep for j in keep_lists_whole(names)] == [True] * 4
+    assert keep_lists_whole(names)[1].verdict.by == "list"
+    menu = _judged([("Home", False), ("About", False), ("Contact", True)])  # most entries go: judged alone
+    assert [j.verdict.keep for j in keep_lists_whole(menu)] == [False, False, True]
+
+
 def test_the_project_readme_comes_through_whole():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     doc = clean_markdown(readme)

@@ -7,7 +7,9 @@
                                            dropped; every other block is scored by the learned
                                            model (model.json, trained by train.py) on its shape,
                                            statistics, position and repetition
-                                           (3b. a page is never emptied: if nothing else stays,
+                                           (3a. on clean text, a list most of whose entries
+                                           stay keeps them all;
+                                           3b. a page is never emptied: if nothing else stays,
                                            its prose-shaped blocks do;
                                            3c. a run of "Label: value" lines is judged as one
                                            block: if one of its lines stays, all do)
@@ -256,7 +258,34 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
             verdict = Verdict(False, "model", f"content score {p:.2f} < {threshold:.2f} ({page_note}){why}",
                               float(p))
         judged.append(Judged(block, verdict))
+    if page_is_clean:
+        judged = keep_lists_whole(judged)
     return keep_prose_of_an_emptied_page(judged, by_block)
+
+
+def keep_lists_whole(judged: list[Judged]) -> list[Judged]:
+    """3a. On a page of clean text a list is one structure: when most of its entries stay, all do.
+
+    A writer's list is not furniture entry by entry: the model, scoring each short entry
+    alone, drops the odd one (a name, "3.", a caption). On the train split this keeps
+    0.9955 of the Markdown gold texts' sentences instead of 0.9945 and 0.950 of the
+    licences, READMEs and notes instead of 0.944, with page dumps' F1 unchanged.
+    """
+    out = list(judged)
+    start = 0
+    while start < len(judged):
+        end = start
+        while end < len(judged) and judged[end].block.kind is Kind.ITEM:
+            end += 1
+        kept = sum(j.verdict.keep for j in judged[start:end])
+        if end - start >= 2 and kept < end - start and 2 * kept >= end - start:
+            for i in range(start, end):
+                if not out[i].verdict.keep and out[i].verdict.by == "model":
+                    out[i] = Judged(out[i].block, Verdict(True, "list", f"{kept} of the {end - start} entries of its list "
+                                                          f"stay on a page of clean text ({out[i].verdict.reason})",
+                                                          out[i].verdict.score))
+        start = end + 1
+    return out
 
 
 def _field_label(block: Block) -> str | None:
