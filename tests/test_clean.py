@@ -92,6 +92,64 @@ def test_a_short_note_keeps_every_line():
     assert "Attendees: Maria Lopez, Tom Reed." in text and "Next meeting: 21 March, room 3B." in text
 
 
+def test_a_first_line_read_as_the_title_stays_in_the_text_when_a_heading_follows_it():
+    # The dateline became the title and the headline a heading right under it: the dateline
+    # was printed nowhere (the text of 1 in 5 gold controls lost its first line).
+    page = "July 24, 2012 12:11 AM\nLatest search falls short\n" + "\n".join(ARTICLE)
+    doc = clean_text(page)
+    assert doc.title == "July 24, 2012 12:11 AM"
+    assert doc.text.startswith("July 24, 2012 12:11 AM\n\n# Latest search falls short\n\n")
+    assert doc.text.count("July 24, 2012") == 1
+
+
+def test_a_given_title_is_not_repeated_as_text():
+    doc = clean_markdown("---\ntitle: Harbour seal\n---\n\n# Harbour seal\n\n## Habits\n\n" + "\n\n".join(ARTICLE))
+    assert doc.title == "Harbour seal" and doc.text.startswith("# Habits\n\n")
+
+
+def _judged(lines_and_keeps):
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged
+
+    return [Judged(Block(Kind.ITEM, text), Verdict(keep, "model", "test", 0.9 if keep else 0.2))
+            for text, keep in lines_and_keeps]
+
+
+def test_a_run_of_label_value_lines_is_judged_as_one_record():
+    from pipeline.clean import keep_field_runs
+
+    record = _judged([("Formula: PbS", False), ("Crystal system: Cubic", True), ("Hardness: 2.5", False),
+                      ("Streak: Lead grey", False), ("A sentence after the record, with no label at all.", False)])
+    out = keep_field_runs(record)
+    assert [j.verdict.keep for j in out] == [True, True, True, True, False]
+    assert out[0].verdict.by == "fields" and out[1].verdict.by == "model"
+    # a record nobody kept a line of stays dropped
+    assert not any(j.verdict.keep for j in keep_field_runs(_judged([(j.block.text, False) for j in record[:4]])))
+
+
+def test_label_value_lines_that_are_not_a_record_are_judged_alone():
+    from pipeline.clean import keep_field_runs
+
+    repeated = _judged([("Recommended: Rivers in spring", True), ("Recommended: Snow on the pass", False),
+                        ("Recommended: A new bridge", False)])  # one label over and over: a list of links
+    two = _judged([("Formula: PbS", True), ("Hardness: 2.5", False)])  # too short to be a record
+    headlines = _judged([("Formula: PbS", True), ("Weather: Storms close every road into the valley for a week", False),
+                         ("Hardness: 2.5", False)])  # a headline after a colon breaks the run
+    links = _judged([("Twitter: @example", True), ("Next post: Spring", False), ("Site: www.example.org", False)])
+    for judged in (repeated, two, headlines, links):
+        assert [j.verdict.keep for j in keep_field_runs(judged)] == [j.verdict.keep for j in judged]
+
+
+def test_a_list_on_clean_text_keeps_the_entries_the_model_doubted_when_most_stay():
+    from pipeline.clean import keep_lists_whole
+
+    names = _judged([("Maria Lopez", True), ("Tom Reed", False), ("Anna Berg", True), ("Late afternoon sun", True)])
+    assert [j.verdict.keep for j in keep_lists_whole(names)] == [True] * 4
+    assert keep_lists_whole(names)[1].verdict.by == "list"
+    menu = _judged([("Home", False), ("About", False), ("Contact", True)])  # most entries go: judged alone
+    assert [j.verdict.keep for j in keep_lists_whole(menu)] == [False, False, True]
+
+
 def test_the_project_readme_comes_through_whole():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     doc = clean_markdown(readme)
@@ -148,6 +206,8 @@ SEED_CASES = {
             "In children, the progressive form of the disease may mimic muscular dystrophy.",
             "Exercise is recommended to improve muscle strength.",
             "Early age of onset is a poor prognosis factor for muscle strength recovery.",
+            # the fact sheet: "is it inherited" is answered here only
+            "Prevalence: Unknown", "Inheritance: Not applicable", "ICD-10: G72.4",
         ],
         "without": ["Search for a rare disease", "Other search option"],
     },

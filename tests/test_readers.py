@@ -76,3 +76,11 @@ def test_a_long_run_with_pipes_in_it_is_prose_not_a_table_row():
     run = " ".join([PARAGRAPH] * 6) + " Home | News | Sport | Contact " + PARAGRAPH
     blocks = text.read(run)
     assert [b.kind for b in blocks] == [Kind.PARAGRAPH]
+
+
+def test_a_dash_opening_a_line_keeps_its_line_and_its_dash():
+    # Dialogue and attributions open with a dash: the line stands alone, the dash is text.
+    page = "He said he would come.\n— The Senate (@Senate) October 9, 2018\n– Yes, I will.\n- a bullet\n"
+    assert _kinds(text.read(page)) == [
+        (Kind.PARAGRAPH, "He said he would come."), (Kind.ITEM, "— The Senate (@Senate) October 9, 2018"),
+        (Kind.ITEM, "– Yes, I will."), (Kind.ITEM, "a bullet")]

@@ -7,8 +7,12 @@
                                            dropped; every other block is scored by the learned
                                            model (model.json, trained by train.py) on its shape,
                                            statistics, position and repetition
-                                           (3b. a page is never emptied: if nothing else stays,
-                                           its prose-shaped blocks do)
+                                           (3a. on clean text, a list most of whose entries
+                                           stay keeps them all;
+                                           3b. a page is never emptied: if nothing else stays,
+                                           its prose-shaped blocks do;
+                                           3c. a run of "Label: value" lines is judged as one
+                                           block: if one of its lines stays, all do)
                            4. tidy         a heading whose blocks were all dropped goes with them
     assemble(...)          the kept blocks as a Document: sections under headings
 
@@ -26,7 +30,8 @@ from dataclasses import dataclass
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
-from .features import FEATURES, PAGE_FEATURES, page_features, page_summary
+from .features import FEATURES, PAGE_FEATURES, _has_url_or_email, page_features, page_summary
+from .vocabulary import UI_WORDS
 
 # A paragraph of this many sentences or more is a run (a dump, a spun page), not a
 # paragraph a writer made: each of its sentences is judged alone. Prose paragraphs
@@ -42,6 +47,15 @@ CLEAN_PAGE_DROP_BELOW = 0.1
 # page dumps are that short): it is judged as clean text, so only blocks the model is sure
 # of (under CLEAN_PAGE_DROP_BELOW) go. Chosen on the train split.
 MIN_BLOCKS_TO_JUDGE = 10
+# A run of this many "Label: value" lines or more (a fact sheet, a registry record, a spec
+# table written as lines) is one structured block: it stays whole when any of its lines
+# is kept. Scored line by line as short unstopped entries, the lines of one record fall on
+# both sides of the threshold. On the hand-labelled dumps (tests/pages/labeled a-d) it
+# raises content kept from 0.952 to 0.995 on a, noise removed unchanged; on the train
+# split's page dumps F1 moves by under 0.001.
+FIELDS_MIN_RUN = 3
+FIELD_LABEL_MAX_WORDS = 4  # "Age of onset", "ICD-10", "Date of birth"
+FIELD_VALUE_MAX_WORDS = 6  # a value, not a headline or a sentence after a colon
 # A reason names the features that pulled the score down most.
 REASON_FEATURES = 3
 
@@ -54,6 +68,7 @@ _INLINE_MARKER_RE = re.compile(
     r"\[\s{0,3}(?:edit(?:\s{0,3}\|\s{0,3}edit source)?|edit source|citation needed|\d{1,3}|"
     r"update|hide|show|clarification needed)\s{0,3}\]", re.IGNORECASE)
 _HAS_WORD_RE = re.compile(r"[^\W_]")
+_LABEL_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -145,7 +160,7 @@ def clean_blocks(blocks: list[Block], options: CleanOptions = DEFAULT_OPTIONS,
     if extracted and not options.trusted and not any(b.kind is Kind.SENTENCE for b in blocks):
         return drop_empty_sections([Judged(b, _EXTRACTED if _HAS_WORD_RE.search(b.text) or b.kind is Kind.CODE
                                            else _WORDLESS) for b in blocks])
-    judged = judge(blocks, options, explain)  # 3.
+    judged = keep_field_runs(judge(blocks, options, explain))  # 3., 3b., 3c.
     if extracted:
         judged = [j if j.block.kind is Kind.SENTENCE or not _HAS_WORD_RE.search(j.block.text)
                   else Judged(j.block, _EXTRACTED) for j in judged]
@@ -243,7 +258,87 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
             verdict = Verdict(False, "model", f"content score {p:.2f} < {threshold:.2f} ({page_note}){why}",
                               float(p))
         judged.append(Judged(block, verdict))
+    if page_is_clean:
+        judged = keep_lists_whole(judged)
     return keep_prose_of_an_emptied_page(judged, by_block)
+
+
+def keep_lists_whole(judged: list[Judged]) -> list[Judged]:
+    """3a. On a page of clean text a list is one structure: when most of its entries stay, all do.
+
+    A writer's list is not furniture entry by entry: the model, scoring each short entry
+    alone, drops the odd one (a name, "3.", a caption). On the train split this keeps
+    0.9955 of the Markdown gold texts' sentences instead of 0.9945 and 0.950 of the
+    licences, READMEs and notes instead of 0.944, with page dumps' F1 unchanged.
+    """
+    out = list(judged)
+    start = 0
+    while start < len(judged):
+        end = start
+        while end < len(judged) and judged[end].block.kind is Kind.ITEM:
+            end += 1
+        kept = sum(j.verdict.keep for j in judged[start:end])
+        if end - start >= 2 and kept < end - start and 2 * kept >= end - start:
+            for i in range(start, end):
+                if not out[i].verdict.keep and out[i].verdict.by == "model":
+                    out[i] = Judged(out[i].block, Verdict(True, "list", f"{kept} of the {end - start} entries of its list "
+                                                          f"stay on a page of clean text ({out[i].verdict.reason})",
+                                                          out[i].verdict.score))
+        start = end + 1
+    return out
+
+
+def _field_label(block: Block) -> str | None:
+    """The label of a "Label: value" line (a short label without punctuation, a short value), else None."""
+    if block.kind not in (Kind.PARAGRAPH, Kind.ITEM):
+        return None
+    text = block.text
+    colon = text.find(": ")
+    if colon <= 0:
+        return None
+    label, value = text[:colon], text[colon + 2:].split()
+    if not 1 <= len(label.split()) <= FIELD_LABEL_MAX_WORDS or not 1 <= len(value) <= FIELD_VALUE_MAX_WORDS:
+        return None
+    if not label[0].isalnum() or any(ch in label for ch in ".!?:;,"):
+        return None
+    # "Twitter: @site", "Next post: ...", "Contact us: ...": the page's furniture, not a record's field
+    # (a label in the one noise vocabulary, a value that is an address).
+    if _has_url_or_email(text) or "@" in text or any(w in UI_WORDS for w in _LABEL_WORD_RE.findall(label.lower())):
+        return None
+    return label.lower()
+
+
+def field_runs(blocks: list[Block]) -> list[tuple[int, int]]:
+    """(start, end) of every run of FIELDS_MIN_RUN or more "Label: value" lines, labels all different
+    (a label said again and again, "Recommended: ...", is a list of links, not a record)."""
+    labels = [_field_label(b) for b in blocks]
+    runs = []
+    start = 0
+    while start < len(blocks):
+        end = start
+        while end < len(blocks) and labels[end] is not None:
+            end += 1
+        if end - start >= FIELDS_MIN_RUN and len(set(labels[start:end])) == end - start:
+            runs.append((start, end))
+        start = end + 1
+    return runs
+
+
+def keep_field_runs(judged: list[Judged]) -> list[Judged]:
+    """3c. A run of "Label: value" lines is one structured block: when one of its lines stays, all do."""
+    out = list(judged)
+    for start, end in field_runs([j.block for j in judged]):
+        run = judged[start:end]
+        kept = [j for j in run if j.verdict.keep]
+        if not kept or len(kept) == len(run):
+            continue
+        why = kept[0].verdict
+        reason = (f"one of {len(run)} label: value lines judged together, kept with "
+                  f"'{kept[0].block.text[:40]}' ({why.by}: {why.reason})")
+        for i in range(start, end):
+            if not out[i].verdict.keep:
+                out[i] = Judged(out[i].block, Verdict(True, "fields", reason, out[i].verdict.score))
+    return out
 
 
 _IS_PROSE = FEATURES.index("is_prose")
@@ -320,6 +415,7 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     kept block when it is a heading.
     """
     kept = [j.block for j in judged if j.verdict.keep]
+    given_title = title  # a source's own title (HTML <title>, front matter) is not part of its text
     if kept and kept[0].kind is Kind.PARAGRAPH and _is_title_line(kept[0].text):
         kept[0] = Block(Kind.HEADING, kept[0].text, level=1)  # a text file's first line, short and unstopped
     if not title and kept and kept[0].kind is Kind.HEADING:
@@ -331,11 +427,14 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     run = -1
 
     def close_section() -> None:
-        # A heading with nothing under it (a name over a comment, a label) stays as text.
+        # A heading with nothing under it (a name over a comment, a label) stays as text; so
+        # does a text file's first line read as its title, when a heading follows it at once.
         if paragraphs:
             sections.append(Section(heading, tuple(paragraphs),
                                     tuple(None if s is None else tuple(s) for s in split)))
-        elif heading and heading != title:
+        elif heading == title and heading != given_title:
+            sections.append(Section("", (heading,)))  # its passages are under the title already
+        elif heading and heading != given_title:
             sections.append(Section(heading, (heading,)))
 
     for block in kept:

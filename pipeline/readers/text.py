@@ -30,7 +30,9 @@ ROW_MAX_CHARS = 400
 
 # Bullets and numbers that open a list entry: "- ", "* ", "• ", "1. ", "2) ", "a) ".
 _BULLET_RE = re.compile(r"[-*+•·▪◦‣●○■□►▸–—](?=\s)|\d{1,3}[.)](?=\s)|[a-zA-Z][.)](?=\s)")
-_BULLET_SYMBOLS = "-*+•·▪◦‣●○■□►▸–—"
+# Bullets dropped from an entry's text. A line opened by an en or em dash is a line of its
+# own too, but its dash stays: it is dialogue or an attribution ("— Jane Doe, 2019"), not a bullet.
+_BULLET_SYMBOLS = "-*+•·▪◦‣●○■□►▸"
 _ATX_HEADING_RE = re.compile(r"(#{1,6})\s+(\S.*)")
 _SETEXT_RE = re.compile(r"(?:=+|-+)")
 _COLUMN_GAP = "  "  # two spaces between cells of a table laid out with spaces
@@ -129,7 +131,7 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
 
 
 def _unbullet(text: str) -> str:
-    """A list entry without its bullet symbol (numbers and letters stay: they count)."""
+    """A list entry without its bullet symbol (numbers, letters and dashes stay: they count)."""
     return text[1:].lstrip() if text and text[0] in _BULLET_SYMBOLS else text
 
 
