@@ -341,9 +341,16 @@ def shingle_f1(pairs, word_tokens: bool = False) -> tuple[float, float, float]:
 _MARKER = re.compile(r"^\s*(?:#{1,6}\s+|(?:[-*+•]|\d{1,3}[.)])\s+)")
 
 
+# Wiki reference and edit marks ("[1]", "[ edit ]", "[citation needed]"): the cleaner removes
+# them by design (C4 does too), and a reader does not miss them, so neither side counts them.
+_WIKI_MARK = re.compile(r"\[\s{0,3}(?:\d{1,3}|edit|citation needed)\s{0,3}\]", re.IGNORECASE)
+
+
 def normalize(text: str) -> str:
     """Whitespace runs -> one space, lower case, stripped; U+FFFD (a failed decoding's mark,
-    which the cleaner drops as it drops control characters) dropped on both sides."""
+    which the cleaner drops as it drops control characters) and wiki marks dropped on both sides."""
+    if "[" in text:
+        text = _WIKI_MARK.sub(" ", text)
     return _SPACE.sub(" ", text.replace("\ufffd", "")).strip().lower()
 
 

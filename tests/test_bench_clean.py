@@ -242,3 +242,10 @@ def test_spam_pages_are_deterministic_and_split_by_site():
         assert split_of(page.site) == page.split
         assert sentences_kept(page.text, list(page.real_sentences)) == 1.0
         assert noise_removed(page.text, list(page.noise_items), keep=list(page.real_sentences)) == 0.0
+
+
+def test_wiki_marks_count_on_neither_side():
+    # The cleaner drops "[1]" and "[ edit ]" by design; a sentence is kept when its words are.
+    gold = ["Wellington is the capital.[1]", "Components [ edit ]"]
+    assert sentences_kept("Wellington is the capital.\n# Components", gold) == 1.0
+    assert missing_sentences("Components", gold) == ["Wellington is the capital.[1]"]
