@@ -237,10 +237,15 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
     (dedupe.signatures: exact hash, band keys, word hashes), packed as one base64 blob
     per section.
     """
+    split = [section_sentences(document) for document in documents]
+    # One signatures pass over every sentence of the source (a corpus piece holds thousands
+    # of short sections: a pass per section cost more in numpy calls than in hashing).
+    sig = signatures([s for sections in split for _, sentences in sections for s in sentences])
     out = []
-    for document in documents:
+    start = 0
+    for document, sections_of in zip(documents, split):
         sections = []
-        for heading, sentences in section_sentences(document):
+        for heading, sentences in sections_of:
             words = [word_count(s) for s in sentences]
             sections.append({
                 # Tokens are stored space-joined (no token contains whitespace): one JSON
@@ -248,8 +253,9 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
                 "heading": heading, "heading_tokens": " ".join(analyzer.analyze(heading)),
                 "sentences": sentences, "words": words, "packs": pack_counts(words),
                 "tokens": [" ".join(analyzer.analyze(s)) for s in sentences],
-                "signatures": pack_signatures(signatures(sentences)),
+                "signatures": pack_signatures(sig.span(start, start + len(sentences))),
             })
+            start += len(sentences)
         out.append({"source": None if document.source == rel else document.source,
                     "title_tokens": " ".join(analyzer.analyze(document.title)), "sections": sections,
                     **({"url": document.url} if document.url else {})})
