@@ -203,6 +203,42 @@ def unpack_signatures(text: str, n: int) -> Signatures:
     return Signatures(exact, ntok, offsets, words, bands)
 
 
+def unpack_many(packed: Iterable[tuple[str, int]]) -> Signatures:
+    """unpack_signatures of many sections at once, concatenated in order: (text, n) pairs.
+
+    The same checks and result as concat_signatures of unpack_signatures of each, but
+    each blob is only cut into its five parts, which numpy reads once for all
+    sections: a build unpacks one section per document (a corpus of 200k abstracts
+    spent 7 s and 300 MB of transient arrays doing it section by section).
+    """
+    parts = [bytearray() for _ in range(5)]  # exact, ntok, bands, word counts, words
+    exact, ntok, bands, counts, words = parts
+    sizes = []  # per section: sentences, words
+    for text, n in packed:
+        blob = memoryview(base64.b64decode(text, validate=True))
+        head = n * (8 + 4 + 4 * BANDS + 4)
+        if len(blob) < head or (len(blob) - head) % 4:
+            raise ValueError("signatures do not match the section's sentences")
+        a, b, c = 8 * n, 12 * n, (12 + 4 * BANDS) * n
+        exact += blob[:a]
+        ntok += blob[a:b]
+        bands += blob[b:c]
+        counts += blob[c:head]
+        words += blob[head:]
+        sizes.append((n, (len(blob) - head) // 4))
+    n_sent = np.fromiter((n for n, _ in sizes), dtype=np.int64, count=len(sizes))
+    n_words = np.fromiter((w for _, w in sizes), dtype=np.int64, count=len(sizes))
+    word_counts = np.frombuffer(counts, "<i4").astype(np.int64)
+    offsets = np.zeros(len(word_counts) + 1, dtype=np.int64)
+    np.cumsum(word_counts, out=offsets[1:])
+    ends = np.cumsum(n_sent)
+    if np.any(word_counts < 0) or not np.array_equal(offsets[ends] - offsets[ends - n_sent], n_words):
+        raise ValueError("signatures do not match the section's sentences")
+    return Signatures(np.frombuffer(exact, "<u8").astype(np.uint64), np.frombuffer(ntok, "<i4").astype(np.int32),
+                      offsets, np.frombuffer(words, "<u4").astype(np.uint32),
+                      np.frombuffer(bands, "<u4").astype(np.uint32).reshape(-1, BANDS))
+
+
 def jaccard_ok(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two sorted unique word-hash sets overlap by NEAR_DUP_JACCARD or more."""
     small, large = sorted((len(a), len(b)))
