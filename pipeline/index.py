@@ -659,28 +659,44 @@ def _seeds(post_terms: np.ndarray, post_docs: np.ndarray, impacts: np.ndarray,
     """
     if len(impacts) == 0:
         return np.zeros(0, dtype=np.int32), np.zeros(n_terms + 1, dtype=np.int64)
-    top = term_max[post_terms]
-    ratio = np.divide(impacts, top, out=np.zeros(len(impacts), dtype=np.float32), where=top > 0)
-    del top
-    level = (ratio * np.float32(SEED_LEVELS - 1)).astype(np.int32)  # ratio <= 1: 0..SEED_LEVELS-1
-    del ratio
-    key_dtype = np.int32 if n_terms * SEED_LEVELS < 2**31 else np.int64
-    key = post_terms.astype(key_dtype) * SEED_LEVELS
-    key += level
-    hist = np.bincount(key, minlength=n_terms * SEED_LEVELS).reshape(n_terms, SEED_LEVELS)
-    del key
-    at_or_above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # postings at level >= L
-    # Cut level: the highest level with at least SEEDS_PER_TERM postings at or above it.
-    enough = at_or_above >= SEEDS_PER_TERM
-    cut = np.where(enough.any(axis=1), SEED_LEVELS - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
-    above_cut = np.where(cut + 1 < SEED_LEVELS,
-                         at_or_above[np.arange(n_terms), np.minimum(cut + 1, SEED_LEVELS - 1)], 0)
-    term_cut = cut[post_terms]
-    keep = level > term_cut
-    at_cut = np.flatnonzero(level == term_cut)
-    cut_terms = post_terms[at_cut]
-    rank = np.arange(len(at_cut)) - np.searchsorted(cut_terms, cut_terms, side="left")
-    keep[at_cut[rank < SEEDS_PER_TERM - above_cut[cut_terms]]] = True
+    # A term with at most SEEDS_PER_TERM postings keeps them all; only the others are
+    # bucketed, so the per-term histograms (SEED_LEVELS counts each) cover the few
+    # frequent terms, not a vocabulary of mostly rare ones (at 200k passages they took
+    # 200 MB, the build's peak).
+    df = np.bincount(post_terms, minlength=n_terms)
+    frequent = df > SEEDS_PER_TERM
+    on_frequent = np.flatnonzero(frequent[post_terms])
+    keep = np.ones(len(impacts), dtype=bool)
+    n_frequent = int(frequent.sum())
+    if n_frequent:
+        number = (np.cumsum(frequent) - 1).astype(np.int32)  # a frequent term's row
+        terms = post_terms[on_frequent]
+        top = term_max[terms]
+        ratio = np.divide(impacts[on_frequent], top, out=np.zeros(len(on_frequent), dtype=np.float32),
+                          where=top > 0)
+        del top
+        level = (ratio * np.float32(SEED_LEVELS - 1)).astype(np.int32)  # ratio <= 1: 0..SEED_LEVELS-1
+        del ratio
+        rows = number[terms]
+        del terms
+        key_dtype = np.int32 if n_frequent * SEED_LEVELS < 2**31 else np.int64
+        key = rows.astype(key_dtype) * SEED_LEVELS
+        key += level
+        hist = np.bincount(key, minlength=n_frequent * SEED_LEVELS).reshape(n_frequent, SEED_LEVELS)
+        del key
+        at_or_above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # postings at level >= L
+        # Cut level: the highest level with at least SEEDS_PER_TERM postings at or above it.
+        enough = at_or_above >= SEEDS_PER_TERM
+        cut = np.where(enough.any(axis=1), SEED_LEVELS - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
+        above_cut = np.where(cut + 1 < SEED_LEVELS,
+                             at_or_above[np.arange(n_frequent), np.minimum(cut + 1, SEED_LEVELS - 1)], 0)
+        term_cut = cut[rows]
+        keep_frequent = level > term_cut
+        at_cut = np.flatnonzero(level == term_cut)
+        cut_rows = rows[at_cut]
+        rank = np.arange(len(at_cut)) - np.searchsorted(cut_rows, cut_rows, side="left")
+        keep_frequent[at_cut[rank < SEEDS_PER_TERM - above_cut[cut_rows]]] = True
+        keep[on_frequent] = keep_frequent
     kept = np.flatnonzero(keep)  # postings are grouped by term, docs ascending
     offsets = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(np.bincount(post_terms[kept], minlength=n_terms), out=offsets[1:])
