@@ -858,7 +858,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         del passages
         new = SegmentData(BM25Index.build(tokens, params), lines, doc_unit, unit_names, topics, batch.names,
                           batch.sent_unit, batch.sent_pos, batch.sent_doc, credits, batch.sig) if unit_names else None
-        del tokens, lines
+        del tokens, lines, batch  # the batch's sorted keys: the segment sorts them again as it is written
 
         every_topic = sorted([(seg.unit_names[u], seg.topics[u]) for seg in segments for u in seg.live_units()]
                              + [(rel, topic) for rel, topic in zip(unit_names, topics)], key=lambda t: t[0])
