@@ -244,20 +244,22 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
     out = []
     start = 0
     for document, sections_of in zip(documents, split):
+        title_tokens = " ".join(analyzer.analyze(document.title))
         sections = []
         for heading, sentences in sections_of:
             words = [word_count(s) for s in sentences]
             sections.append({
                 # Tokens are stored space-joined (no token contains whitespace): one JSON
                 # string per sentence parses several times faster than a list of strings.
-                "heading": heading, "heading_tokens": " ".join(analyzer.analyze(heading)),
+                "heading": heading,
+                "heading_tokens": title_tokens if heading == document.title else " ".join(analyzer.analyze(heading)),
                 "sentences": sentences, "words": words, "packs": pack_counts(words),
                 "tokens": [" ".join(analyzer.analyze(s)) for s in sentences],
                 "signatures": pack_signatures(sig.span(start, start + len(sentences))),
             })
             start += len(sentences)
         out.append({"source": None if document.source == rel else document.source,
-                    "title_tokens": " ".join(analyzer.analyze(document.title)), "sections": sections,
+                    "title_tokens": title_tokens, "sections": sections,
                     **({"url": document.url} if document.url else {})})
     return out
 
