@@ -23,7 +23,6 @@ keys can influence each other.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import itertools
 import re
@@ -115,9 +114,8 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-@functools.lru_cache(maxsize=1 << 17)
 def _word_crc(word: str) -> int:
-    """A word's hash (crc32 of its UTF-8), remembered: a corpus repeats most of its words."""
+    """A word's hash: crc32 of its UTF-8 (remembering them in an lru_cache was slower, measured)."""
     return zlib.crc32(word.encode("utf-8", "surrogatepass"))
 
 
