@@ -40,7 +40,7 @@ from typing import Callable
 import numpy as np
 
 from . import analyze as analyzer
-from .dedupe import concat_signatures, pack_signatures, signatures, unpack_signatures
+from .dedupe import pack_signatures, signatures, unpack_many
 from .errors import SkipSource, WinnowError
 from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
@@ -237,21 +237,29 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
     (dedupe.signatures: exact hash, band keys, word hashes), packed as one base64 blob
     per section.
     """
+    split = [section_sentences(document) for document in documents]
+    # One signatures pass over every sentence of the source (a corpus piece holds thousands
+    # of short sections: a pass per section cost more in numpy calls than in hashing).
+    sig = signatures([s for sections in split for _, sentences in sections for s in sentences])
     out = []
-    for document in documents:
+    start = 0
+    for document, sections_of in zip(documents, split):
+        title_tokens = " ".join(analyzer.analyze(document.title))
         sections = []
-        for heading, sentences in section_sentences(document):
+        for heading, sentences in sections_of:
             words = [word_count(s) for s in sentences]
             sections.append({
                 # Tokens are stored space-joined (no token contains whitespace): one JSON
                 # string per sentence parses several times faster than a list of strings.
-                "heading": heading, "heading_tokens": " ".join(analyzer.analyze(heading)),
+                "heading": heading,
+                "heading_tokens": title_tokens if heading == document.title else " ".join(analyzer.analyze(heading)),
                 "sentences": sentences, "words": words, "packs": pack_counts(words),
                 "tokens": [" ".join(analyzer.analyze(s)) for s in sentences],
-                "signatures": pack_signatures(signatures(sentences)),
+                "signatures": pack_signatures(sig.span(start, start + len(sentences))),
             })
+            start += len(sentences)
         out.append({"source": None if document.source == rel else document.source,
-                    "title_tokens": " ".join(analyzer.analyze(document.title)), "sections": sections,
+                    "title_tokens": title_tokens, "sections": sections,
                     **({"url": document.url} if document.url else {})})
     return out
 
@@ -516,21 +524,22 @@ def batch_sentences(units: list[tuple[str, list[dict]]], credit: np.ndarray | No
     Raises ValueError when a cache entry's signatures do not fit its sentences.
     """
     names: dict[str, int] = {}
-    sent_unit, sent_pos, sent_doc, sigs = [], [], [], []
-    for number, (rel, documents) in enumerate(units):
-        position = 0
-        for document in documents:
-            name = names.setdefault(document["source"] or rel, len(names))
-            for section in document["sections"]:
-                n = len(section["sentences"])
-                sigs.append(unpack_signatures(section["signatures"], n))
-                sent_unit.append(np.full(n, number, dtype=np.int32))
-                sent_pos.append(np.arange(position, position + n, dtype=np.int32))
-                sent_doc.append(np.full(n, name, dtype=np.int32))
-                position += n
-    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int32))
-    batch = SentenceArrays([rel for rel, _ in units], list(names), cat(sent_unit), cat(sent_pos), cat(sent_doc),
-                           concat_signatures(sigs), credit, known_credit=known_credit)
+    sections = [(number, names.setdefault(document["source"] or rel, len(names)), section)
+                for number, (rel, documents) in enumerate(units) for document in documents
+                for section in document["sections"]]
+    # Per sentence, as arrays built from per-section counts: no array per section.
+    counts = np.fromiter((len(section["sentences"]) for _, _, section in sections), dtype=np.int64,
+                         count=len(sections))
+    sent_unit = np.repeat(np.fromiter((u for u, _, _ in sections), dtype=np.int32, count=len(sections)), counts)
+    sent_doc = np.repeat(np.fromiter((d for _, d, _ in sections), dtype=np.int32, count=len(sections)), counts)
+    # A sentence's position in its source: its number in the batch less its source's first.
+    first = np.zeros(len(units) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sent_unit, minlength=len(units)), out=first[1:])
+    sent_pos = (np.arange(len(sent_unit), dtype=np.int64) - first[sent_unit]).astype(np.int32)
+    sig = unpack_many((section["signatures"], len(section["sentences"])) for _, _, section in sections)
+    del sections
+    batch = SentenceArrays([rel for rel, _ in units], list(names), sent_unit, sent_pos, sent_doc, sig, credit,
+                           known_credit=known_credit)
     if credit is not None and len(credit) != len(batch.sig):
         raise ValueError("carried verdicts do not match the sentences")
     return batch
@@ -829,22 +838,32 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             carried[name] = np.asarray(segments[p].sentences.credit[segments[p].unit_sentences(u)])
             segments[p].delete(u)
         batch_units = sorted(units.items())
-        try:
-            credit, known_credit = _carried_credits(batch_units, carried)
-            batch = batch_sentences(batch_units, credit, known_credit)
-        except ValueError as error:  # a cache entry that does not fit what its segment holds
-            raise _Rebuild(str(error)) from None
+        if carried:  # sources joined the batch (a full build never has any: its batch holds already)
+            try:
+                credit, known_credit = _carried_credits(batch_units, carried)
+                batch = batch_sentences(batch_units, credit, known_credit)
+            except ValueError as error:  # a cache entry that does not fit what its segment holds
+                raise _Rebuild(str(error)) from None
         credits, marks = batch_verdicts(verdicts.over([seg.sentences for seg in segments] + [batch]),
                                         len(segments), len(batch.sig))
+        del verdicts
         passages, tokens, doc_unit, dropped = pack_passages(batch_units, marks)  # 5.
         topics = [{**unit_topic(documents), "kept": kept_words.get(rel), "dropped": dropped[n],
                    **_unit_urls(rel, documents)} for n, (rel, documents) in enumerate(batch_units)]
-        new = SegmentData(BM25Index.build(tokens, params), _passage_lines(passages), doc_unit,
-                          [rel for rel, _ in batch_units], topics, batch.names, batch.sent_unit, batch.sent_pos,
-                          batch.sent_doc, credits, batch.sig) if batch_units else None
+        unit_names = [rel for rel, _ in batch_units]
+        # Everything the new segment needs is in passages, tokens and batch now: the sources'
+        # cached sentences (most of the build's memory) go before the index is built.
+        units.clear()
+        del batch_units, marks
+        entry = results = result = items = todo = shown = None  # the last source's entry, cached entries
+        lines = _passage_lines(passages)
+        del passages
+        new = SegmentData(BM25Index.build(tokens, params), lines, doc_unit, unit_names, topics, batch.names,
+                          batch.sent_unit, batch.sent_pos, batch.sent_doc, credits, batch.sig) if unit_names else None
+        del tokens, lines, batch  # the batch's sorted keys: the segment sorts them again as it is written
 
         every_topic = sorted([(seg.unit_names[u], seg.topics[u]) for seg in segments for u in seg.live_units()]
-                             + [(rel, topic) for (rel, _), topic in zip(batch_units, topics)], key=lambda t: t[0])
+                             + [(rel, topic) for rel, topic in zip(unit_names, topics)], key=lambda t: t[0])
         report.duplicates_dropped = sum(topic.get("dropped", 0) for _, topic in every_topic)
         manifest = {
             "settings": settings(params),

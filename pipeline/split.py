@@ -123,7 +123,12 @@ def split_sentences(text: str) -> list[str]:
     text = text.strip()
     if not text:
         return []
+    if not _SENTENCE_END_RE.search(text):
+        return [text]  # Punkt ends sentences at these characters only: nothing to split (headings, list items)
     return [s.strip() for part in _FOOTNOTE_BREAK_RE.split(text) for s in _punkt().tokenize(part) if s.strip()]
+
+
+_SENTENCE_END_RE = re.compile(r"[.?!]")  # Punkt's sentence-ending characters (PunktLanguageVars.sent_end_chars)
 
 
 def word_count(text: str) -> int:

@@ -30,3 +30,24 @@ def test_passages_never_cross_sections_and_ids_are_ordered():
     ))
     passages, _ = assemble_passages([doc])
     assert [(p.section, p.passage_id) for p in passages] == [("One", "x.txt#0000"), ("Two", "x.txt#0001")]
+
+
+def test_signatures_do_not_depend_on_the_other_sentences_of_a_pass():
+    """A build computes signatures in passes of many sentences (a whole corpus piece);
+    each sentence's signature must be what it gets alone, so the stored bytes never
+    depend on how sentences were grouped (a lone "." once got band keys or zeros
+    depending on its neighbours)."""
+    import numpy as np
+
+    from pipeline.dedupe import SIGNATURE_CHUNK, concat_signatures, signatures
+
+    sentences = [".", "Bees make honey from nectar collected in spring.", "", "Hives hold many bees; bees hold hives.",
+                 "-- . --"] * (SIGNATURE_CHUNK // 2 + 3) + ["."] * (SIGNATURE_CHUNK + 1)
+    together = signatures(sentences)
+    alone = concat_signatures([signatures([s]) for s in sentences])
+    for name in ("exact", "ntok", "word_offsets", "words", "bands"):
+        assert np.array_equal(getattr(together, name), getattr(alone, name)), name
+    assert not together.bands[together.ntok == 0].any()
+    part = together.span(5, 9)
+    assert np.array_equal(part.words, signatures(sentences[5:9]).words)
+    assert np.array_equal(part.word_offsets, signatures(sentences[5:9]).word_offsets)

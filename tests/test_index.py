@@ -423,3 +423,22 @@ def test_term_table_entries_out_of_range_are_rejected(tmp_path, bad):
     np.save(tmp_path / "term_table.npy", table)
     with pytest.raises(IndexFormatError, match="term_table holds term numbers out of range"):
         BM25Index.load(tmp_path)
+
+
+def test_seeds_do_not_depend_on_how_many_postings_are_bucketed_at_once(monkeypatch):
+    """Seeds are chosen in blocks of frequent terms (bounded memory); any block size gives
+    the same seeds, and a term with at most SEEDS_PER_TERM postings keeps them all."""
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(300)]
+    docs = [[rng.choice(words[:12]) for _ in range(rng.randint(3, 9))] + rng.sample(words, 4) for _ in range(900)]
+    params = BM25Params()
+    whole = BM25Index.build(docs, params)
+    monkeypatch.setattr(index_module, "SEED_BLOCK_POSTINGS", 50)
+    blocks = BM25Index.build(docs, params)
+    for name in ("seed_docs", "seed_offsets"):
+        assert np.array_equal(getattr(whole, "_" + name), getattr(blocks, "_" + name))
+    df = np.diff(whole._post_offsets)
+    seeds = np.diff(whole._seed_offsets)
+    assert np.array_equal(seeds[df <= index_module.SEEDS_PER_TERM], df[df <= index_module.SEEDS_PER_TERM])
+    assert (seeds[df > index_module.SEEDS_PER_TERM] >= index_module.SEEDS_PER_TERM).all()
+    assert (df > index_module.SEEDS_PER_TERM).sum() > 5

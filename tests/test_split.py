@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -52,3 +54,16 @@ def test_punkt_with_plain_regexes_splits_as_nltks_own():
     assert len(paragraphs) > 1000
     for paragraph in paragraphs:
         assert plain.tokenize(paragraph) == reference.tokenize(paragraph), paragraph[:200]
+
+
+def test_a_paragraph_without_sentence_ends_is_one_sentence_without_punkt(monkeypatch):
+    """Punkt ends sentences only at . ? ! so a heading or list item skips it, whole."""
+    from pipeline import split
+
+    expected = [split.split_sentences(t) for t in ("Results and discussion", "  a; b: c  ", "Dr Smith said so. Yes")]
+    monkeypatch.setattr(split, "_punkt", lambda: (_ for _ in ()).throw(AssertionError("Punkt called")))
+    assert split.split_sentences("Results and discussion") == expected[0] == ["Results and discussion"]
+    assert split.split_sentences("  a; b: c  ") == expected[1] == ["a; b: c"]
+    with pytest.raises(AssertionError):
+        split.split_sentences("Dr Smith said so. Yes")
+    assert len(expected[2]) == 2
