@@ -312,3 +312,47 @@ def test_a_page_too_short_to_judge_is_read_as_clean_text():
         assert item in text, text
     page, judged = explain(note, "text")
     assert "too short to judge" in page and all(j.verdict.keep for j in judged)
+
+
+# --- runs: a menu line glued onto a sentence is cut off and judged alone -------------------
+
+@pytest.mark.parametrize("glued, parts", [
+    ("Mitsubishi SUVs The Kuwait airport is already a fairly obtrusive place to be.",
+     ["Mitsubishi SUVs", "The Kuwait airport is already a fairly obtrusive place to be."]),
+    ("What's New This is the first mistake they made.", ["What's New", "This is the first mistake they made."]),
+    ("• Paper Palate Several years ago, I was in the airport on a layover.",
+     ["• Paper Palate", "Several years ago, I was in the airport on a layover."]),
+    ("• New doll Elise I then got the hiccups, which ruined my plan.",
+     ["• New doll Elise", "I then got the hiccups, which ruined my plan."]),
+    ("Home | News | Sport The minister said on Monday that taxes would rise.",
+     ["Home", "| News", "| Sport", "The minister said on Monday that taxes would rise."]),
+])
+def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
+    from pipeline.clean.glue import fragments
+
+    assert fragments(glued) == parts
+
+
+@pytest.mark.parametrize("sentence", [
+    "He met John Smith at The Store in town on Friday.",
+    "Last week Apple announced that the new phones would ship in March.",
+    "In 2010 I moved to London with my family and two cats.",
+    "Then President Obama said the bill would pass before the summer.",
+    "She read The Great Gatsby twice before she saw the film.",
+    "The paper by James D. Cox and Thomas H. Jackson was cited in the ruling.",
+    "Out of 17 observations by the W. M. Keck Observatory in Hawaii, four were confirmed.",
+    "THANK YOU, THANK YOU Tim, for the lovely evening.",
+    "We were told: The new rules apply from May onwards.",
+    "Tickets cost $40 and the show starts at 9.30 A.M. on Sunday.",
+])
+def test_a_sentence_with_capitalised_names_and_titles_is_not_cut(sentence):
+    from pipeline.clean.glue import fragments
+
+    assert fragments(sentence) == [sentence]
+
+
+def test_prose_paragraphs_are_never_cut():
+    """Cuts happen inside runs only: a paragraph a writer made is one block, names and all."""
+    paragraph = "Mitsubishi SUVs The Kuwait airport is already a fairly obtrusive place to be. " + " ".join(ARTICLE)
+    judged = clean_blocks([Block(Kind.PARAGRAPH, paragraph)])
+    assert [j.block.text for j in judged] == [paragraph]
