@@ -356,3 +356,43 @@ def test_prose_paragraphs_are_never_cut():
     paragraph = "Mitsubishi SUVs The Kuwait airport is already a fairly obtrusive place to be. " + " ".join(ARTICLE)
     judged = clean_blocks([Block(Kind.PARAGRAPH, paragraph)])
     assert [j.block.text for j in judged] == [paragraph]
+
+
+RUN = [
+    "The harbour seal is a true seal found along temperate and Arctic coasts of the Northern Hemisphere.",
+    "Adults weigh up to 130 kilograms, and females outlive males by several years.",
+    "Harbour seals prefer familiar resting sites, such as rocky areas, sandbars and beaches.",
+    "They return to the same places year after year, often to the same rock.",
+    "Pups are born in spring and can swim within hours of birth.",
+    "A mother nurses her pup for about four weeks on milk rich in fat.",
+    "Seals dive for fish, squid and crabs, mostly at dawn and at dusk.",
+    "A dive usually lasts three or four minutes, but it can last half an hour.",
+    "Their numbers fell sharply in the last century because of hunting and disease.",
+    "Since the hunt was banned, colonies in the North Sea have grown again.",
+    "Scientists count them from the air each summer, when they rest on the sand.",
+    "The counts show that some colonies have doubled in twenty years.",
+]
+
+
+def test_a_glued_menu_line_goes_and_its_sentence_stays():
+    """In a run, "• Recent Posts • Archive" glued onto a sentence is judged apart: it goes, the sentence stays."""
+    glued = RUN[:6] + ["• Recent Posts • Archive Video Gallery " + RUN[6]] + RUN[7:]
+    judged = clean_blocks([Block(Kind.PARAGRAPH, " ".join(glued))])
+    verdicts = {j.block.text: j.verdict.keep for j in judged}
+    assert verdicts.get(RUN[6]) is True
+    assert not any(keep for text, keep in verdicts.items() if "Recent Posts" in text or "Archive" in text)
+    doc = clean_text(" ".join(glued))
+    assert all(_norm(s) in _norm(doc.text) for s in RUN)
+    assert "recent posts" not in _norm(doc.text)
+
+
+def test_a_runs_scores_share_the_block_scorers_threshold():
+    """The runs scorer's own threshold lands on the block scorer's, so one threshold judges both."""
+    model = scorer.load()
+    assert model.runs is not None and len(model.runs.feature) >= 100
+    rows = [[(i * 7 + j * 3) % 5 / 2 for j in range(len(FEATURES))] for i in range(20)]
+    mixed = model.content_probabilities(rows, [i % 2 == 0 for i in range(20)])
+    blocks, runs = model.blocks.probabilities(rows), model.runs.probabilities(rows)
+    assert all(mixed[i] == blocks[i] for i in range(1, 20, 2))
+    for i in range(0, 20, 2):  # the same side of the threshold as the runs scorer says
+        assert (mixed[i] >= model.blocks.threshold_keep) == (runs[i] >= model.runs.threshold_keep)
