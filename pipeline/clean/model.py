@@ -113,12 +113,16 @@ class Model:
         runs model's own threshold lands on the block scorer's), so one keep threshold, and
         the lower one of clean pages, applies to every block.
         """
-        p = self.blocks.probabilities(rows)
         if self.runs is None or not any(in_run):
-            return p
+            return self.blocks.probabilities(rows)
+        p = np.empty(len(rows))
+        run_at = [i for i, flag in enumerate(in_run) if flag]
+        other_at = [i for i, flag in enumerate(in_run) if not flag]
         shift = _logit(self.blocks.threshold_keep) - _logit(self.runs.threshold_keep)
-        run_p = 1.0 / (1.0 + np.exp(-(self.runs.log_odds(rows) + shift)))
-        return np.where(np.asarray(in_run, dtype=bool), run_p, p)
+        p[run_at] = 1.0 / (1.0 + np.exp(-(self.runs.log_odds([rows[i] for i in run_at]) + shift)))
+        if other_at:  # each ensemble walks only its own rows
+            p[other_at] = self.blocks.probabilities([rows[i] for i in other_at])
+        return p
 
     def trees_for(self, in_run: bool) -> Trees:
         """The ensemble that scores a block (for the reasons of a verdict)."""
