@@ -20,10 +20,12 @@ Cut before
       or the word is followed by a lower-case word and a bullet or separator opens the
       part since the last cut ("• packaging design | Meeting interesting people...").
 
-On the train split's gold texts (96,413 sentences of real prose) these rules cut 0.45% of
-the sentences, most of them gold texts' own furniture ("» | Not to be outdone...",
-"B. | She has..."); on the train split's spam pages they find 165 of the 293 places where
-a noise line runs into a real sentence.
+On the train split's gold texts (96,413 sentences) these rules cut 1.23% of the sentences,
+0.42% before a word (the rest at separators, mostly in the gold texts' own bylines: "Posted
+by: X | September 13, 2012"), most of them the gold texts' furniture ("» | Not to be
+outdone...", "B. | She has..."); on the train split's spam pages they find 184 of the 293
+places where a noise line runs into a real sentence. A wrong cut costs only when the model
+drops a part ("On Monday | The Times reported..." is cut).
 
 Time is linear in the sentence's length: one pass over its tokens, no regular expression
 that backtracks.
