@@ -195,9 +195,11 @@ SEED_CASES = {
             "Rituximab belongs to a class of drugs called monoclonal antibodies.",
             "Interstitial lung disease (ILD) may also be present, but it is usually mild.",
             "Long-term steroid use may be a major source of morbidity.",
+            # glued to the address below with no full stop between: the runs scorer keeps the two
+            "Immune-Mediated Necrotizing Myopathy (IMNM), also referred to as Necrotizing Autoimmune Myopathy (NAM)",
         ],
-        "without": ["9125 N. Old State Road"],
-        "kept": ["service close in marketing"],
+        "without": [],
+        "kept": ["service close in marketing", "9125 N. Old State Road"],
     },
     "002_55a4466ce43109b8.txt": {
         "with": [
@@ -372,3 +374,87 @@ def test_a_page_too_short_to_judge_is_read_as_clean_text():
         assert item in text, text
     page, judged = explain(note, "text")
     assert "too short to judge" in page and all(j.verdict.keep for j in judged)
+
+
+# --- runs: a menu line glued onto a sentence is cut off and judged alone -------------------
+
+@pytest.mark.parametrize("glued, parts", [
+    ("Mitsubishi SUVs The Kuwait airport is already a fairly obtrusive place to be.",
+     ["Mitsubishi SUVs", "The Kuwait airport is already a fairly obtrusive place to be."]),
+    ("What's New This is the first mistake they made.", ["What's New", "This is the first mistake they made."]),
+    ("• Paper Palate Several years ago, I was in the airport on a layover.",
+     ["• Paper Palate", "Several years ago, I was in the airport on a layover."]),
+    ("• New doll Elise I then got the hiccups, which ruined my plan.",
+     ["• New doll Elise", "I then got the hiccups, which ruined my plan."]),
+    ("Home | News | Sport The minister said on Monday that taxes would rise.",
+     ["Home", "| News", "| Sport", "The minister said on Monday that taxes would rise."]),
+])
+def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
+    from pipeline.clean.glue import fragments
+
+    assert fragments(glued) == parts
+
+
+@pytest.mark.parametrize("sentence", [
+    "He met John Smith at The Store in town on Friday.",
+    "Last week Apple announced that the new phones would ship in March.",
+    "In 2010 I moved to London with my family and two cats.",
+    "Then President Obama said the bill would pass before the summer.",
+    "She read The Great Gatsby twice before she saw the film.",
+    "The paper by James D. Cox and Thomas H. Jackson was cited in the ruling.",
+    "Out of 17 observations by the W. M. Keck Observatory in Hawaii, four were confirmed.",
+    "THANK YOU, THANK YOU Tim, for the lovely evening.",
+    "We were told: The new rules apply from May onwards.",
+    "Tickets cost $40 and the show starts at 9.30 A.M. on Sunday.",
+])
+def test_a_sentence_with_capitalised_names_and_titles_is_not_cut(sentence):
+    from pipeline.clean.glue import fragments
+
+    assert fragments(sentence) == [sentence]
+
+
+def test_prose_paragraphs_are_never_cut():
+    """Cuts happen inside runs only: a paragraph a writer made is one block, names and all."""
+    paragraph = "Mitsubishi SUVs The Kuwait airport is already a fairly obtrusive place to be. " + " ".join(ARTICLE)
+    judged = clean_blocks([Block(Kind.PARAGRAPH, paragraph)])
+    assert [j.block.text for j in judged] == [paragraph]
+
+
+RUN = [
+    "The harbour seal is a true seal found along temperate and Arctic coasts of the Northern Hemisphere.",
+    "Adults weigh up to 130 kilograms, and females outlive males by several years.",
+    "Harbour seals prefer familiar resting sites, such as rocky areas, sandbars and beaches.",
+    "They return to the same places year after year, often to the same rock.",
+    "Pups are born in spring and can swim within hours of birth.",
+    "A mother nurses her pup for about four weeks on milk rich in fat.",
+    "Seals dive for fish, squid and crabs, mostly at dawn and at dusk.",
+    "A dive usually lasts three or four minutes, but it can last half an hour.",
+    "Their numbers fell sharply in the last century because of hunting and disease.",
+    "Since the hunt was banned, colonies in the North Sea have grown again.",
+    "Scientists count them from the air each summer, when they rest on the sand.",
+    "The counts show that some colonies have doubled in twenty years.",
+]
+
+
+def test_a_glued_menu_line_goes_and_its_sentence_stays():
+    """In a run, "• Recent Posts • Archive" glued onto a sentence is judged apart: it goes, the sentence stays."""
+    glued = RUN[:6] + ["• Recent Posts • Archive Video Gallery " + RUN[6]] + RUN[7:]
+    judged = clean_blocks([Block(Kind.PARAGRAPH, " ".join(glued))])
+    verdicts = {j.block.text: j.verdict.keep for j in judged}
+    assert verdicts.get(RUN[6]) is True
+    assert not any(keep for text, keep in verdicts.items() if "Recent Posts" in text or "Archive" in text)
+    doc = clean_text(" ".join(glued))
+    assert all(_norm(s) in _norm(doc.text) for s in RUN)
+    assert "recent posts" not in _norm(doc.text)
+
+
+def test_a_runs_scores_share_the_block_scorers_threshold():
+    """The runs scorer's own threshold lands on the block scorer's, so one threshold judges both."""
+    model = scorer.load()
+    assert model.runs is not None and len(model.runs.feature) >= 100
+    rows = [[(i * 7 + j * 3) % 5 / 2 for j in range(len(FEATURES))] for i in range(20)]
+    mixed = model.content_probabilities(rows, [i % 2 == 0 for i in range(20)])
+    blocks, runs = model.blocks.probabilities(rows), model.runs.probabilities(rows)
+    assert all(mixed[i] == blocks[i] for i in range(1, 20, 2))
+    for i in range(0, 20, 2):  # the same side of the threshold as the runs scorer says
+        assert (mixed[i] >= model.blocks.threshold_keep) == (runs[i] >= model.runs.threshold_keep)

@@ -326,6 +326,8 @@ E2E_SHAPES: dict[str, object] = {
     "run-pipes": _run("| a "),
     "run-hyphens": _run("-"),
     "initials": _run("A. "),
+    "glued-menus": _run("• Home News The cat sat on the mat. "),  # a cut in every sentence of a run (clean/glue.py)
+    "title-words": _run("Aa ", tail="The end is near."),  # one sentence of title words: a cut tried at each
     "one-long-sentence": _run("word "),
     "many-short-lines": _lines("Line of text."),
     "many-sentences": _run("The cat sat on the mat today. "),

@@ -31,6 +31,7 @@ from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
 from .features import FEATURES, PAGE_FEATURES, _has_url_or_email, page_features, page_summary
+from .glue import fragments
 from .vocabulary import UI_WORDS
 
 # A paragraph of this many sentences or more is a run (a dump, a spun page), not a
@@ -195,7 +196,8 @@ def _stops(text: str) -> int:
 
 
 def split_runs(blocks: list[Block]) -> list[Block]:
-    """2. A paragraph of RUN_MIN_SENTENCES sentences or more becomes one block per sentence."""
+    """2. A paragraph of RUN_MIN_SENTENCES sentences or more becomes one block per sentence,
+    and a "sentence" with a menu line glued on becomes one block per part (glue.py)."""
     out = []
     for i, block in enumerate(blocks):
         if block.kind is Kind.PARAGRAPH and len(block.text) >= RUN_MIN_CHARS and _stops(block.text) >= RUN_MIN_SENTENCES - 1:
@@ -203,8 +205,8 @@ def split_runs(blocks: list[Block]) -> list[Block]:
 
             sentences = split_sentences(block.text)
             if len(sentences) >= RUN_MIN_SENTENCES:
-                out.extend(Block(Kind.SENTENCE, s, run=i, link_share=block.link_share, comments=block.comments)
-                           for s in _join_wordless(sentences))
+                out.extend(Block(Kind.SENTENCE, f, run=i, link_share=block.link_share, comments=block.comments)
+                           for s in _join_wordless(sentences) for f in fragments(s))
                 continue
         out.append(block)
     return out
@@ -241,7 +243,8 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
     page_is_clean = clean_page >= model.page.threshold_keep
     if page_is_clean:
         threshold = min(threshold, CLEAN_PAGE_DROP_BELOW)
-    by_block = dict(zip(map(id, judged_blocks), zip(rows, model.blocks.probabilities(rows))))
+    in_run = [b.kind is Kind.SENTENCE for b in judged_blocks]
+    by_block = dict(zip(map(id, judged_blocks), zip(rows, model.content_probabilities(rows, in_run))))
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
     judged = []
@@ -254,7 +257,7 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
         elif p >= threshold:
             verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f} ({page_note})", float(p))
         else:
-            why = ": " + _why(model, row) if explain else ""
+            why = ": " + _why(model.trees_for(block.kind is Kind.SENTENCE), row) if explain else ""
             verdict = Verdict(False, "model", f"content score {p:.2f} < {threshold:.2f} ({page_note}){why}",
                               float(p))
         judged.append(Judged(block, verdict))
@@ -375,9 +378,9 @@ def page_reason(blocks: list[Block]) -> str:
     return f"page score {p:.2f} (threshold {threshold:.2f}), {verdict}; strongest: {terms}"
 
 
-def _why(model: scorer.Model, row: list[float]) -> str:
+def _why(trees: scorer.Trees, row: list[float]) -> str:
     """The features that pulled a block's score down most, with their values."""
-    against = [name for name, value in model.blocks.contributions(row) if value < 0][:REASON_FEATURES]
+    against = [name for name, value in trees.contributions(row) if value < 0][:REASON_FEATURES]
     return ", ".join(f"{name}={row[FEATURES.index(name)]:.2g}" for name in against) or "low prior"
 
 

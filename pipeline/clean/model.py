@@ -6,6 +6,9 @@ left, right and value at every node.
 
   page    is this page already clean text? (features.PAGE_FEATURES of the whole page)
   blocks  is this block content? (features.FEATURES of each block in its page)
+  runs    is this sentence of a run content? (the same features, fitted on the sentences and
+          glued-on parts of run-together pages only: a run's furniture is cut into short
+          parts that the block scorer, fitted mostly on whole pages, reads as content)
 
 Scoring walks all trees at once with numpy; `contributions` walks one row's paths in
 Python and credits each step's change of value to the feature that split (Saabas'
@@ -101,6 +104,33 @@ class Model:
     page: Trees
     blocks: Trees
     meta: dict
+    runs: Trees | None = None  # None: sentences of runs are scored by `blocks`
+
+    def content_probabilities(self, rows: list[list[float]], in_run: list[bool]) -> np.ndarray:
+        """Each block's probability of content: by `runs` for the sentences of runs, else by `blocks`.
+
+        A run's scores are moved onto the block scorer's scale (log-odds shifted so that the
+        runs model's own threshold lands on the block scorer's), so one keep threshold, and
+        the lower one of clean pages, applies to every block.
+        """
+        if self.runs is None or not any(in_run):
+            return self.blocks.probabilities(rows)
+        p = np.empty(len(rows))
+        run_at = [i for i, flag in enumerate(in_run) if flag]
+        other_at = [i for i, flag in enumerate(in_run) if not flag]
+        shift = _logit(self.blocks.threshold_keep) - _logit(self.runs.threshold_keep)
+        p[run_at] = 1.0 / (1.0 + np.exp(-(self.runs.log_odds([rows[i] for i in run_at]) + shift)))
+        if other_at:  # each ensemble walks only its own rows
+            p[other_at] = self.blocks.probabilities([rows[i] for i in other_at])
+        return p
+
+    def trees_for(self, in_run: bool) -> Trees:
+        """The ensemble that scores a block (for the reasons of a verdict)."""
+        return self.runs if in_run and self.runs is not None else self.blocks
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
 
 
 def trees_from_dict(data: dict, names: tuple[str, ...]) -> Trees:
@@ -123,7 +153,8 @@ def trees_from_dict(data: dict, names: tuple[str, ...]) -> Trees:
 def from_dict(data: dict) -> Model:
     """A Model from the JSON form written by train.py."""
     return Model(page=trees_from_dict(data["page"], PAGE_FEATURES),
-                 blocks=trees_from_dict(data["blocks"], FEATURES), meta=data.get("meta", {}))
+                 blocks=trees_from_dict(data["blocks"], FEATURES), meta=data.get("meta", {}),
+                 runs=trees_from_dict(data["runs"], FEATURES) if "runs" in data else None)
 
 
 @lru_cache(maxsize=1)
