@@ -621,6 +621,21 @@ def merge_plan(infos: list[dict]) -> list[list[int]]:
 # --- query time: several segments searched as one index ------------------------------------
 
 
+
+def _contributions(tf: np.ndarray, norm: np.ndarray, k1: float, idf: float, count: float) -> np.ndarray:
+    """One query term's BM25 scores of some postings: tf (k1 + 1) / (tf + norm) idf, rounded
+    through float32 as the stored impacts are, times the term's count in the query. norm is
+    a fresh array (the docs' k1 (1 - b + b len / avgdl)); it is reused for the result."""
+    tf = tf.astype(np.float64)
+    norm += tf
+    tf *= k1 + 1.0
+    tf /= norm
+    tf *= idf
+    contrib = tf.astype(np.float32).astype(np.float64)
+    if count != 1:
+        contrib *= count
+    return contrib
+
 class SegmentedIndex:
     """Segments with deletions searched as one BM25 index: statistics summed over the
     live passages of every segment, impacts recomputed from term frequencies.
@@ -734,17 +749,8 @@ class SegmentedIndex:
             hit = plist[pos] == wanted
             if not hit.any():
                 continue
-            tf = index._post_tfs[start:end][pos[hit]].astype(np.float64)
-            denominator = norm[local[hit]]
-            denominator += tf
-            impacts = tf
-            impacts *= k1 + 1.0
-            impacts /= denominator
-            impacts *= idf
-            contrib = impacts.astype(np.float32).astype(np.float64)
-            if count != 1:
-                contrib *= count
-            acc[hit] += contrib
+            tf = index._post_tfs[start:end][pos[hit]]
+            acc[hit] += _contributions(tf, norm[local[hit]], k1, idf, count)
         return acc
 
     def _outright(self, seg: int, query: list[tuple[str, float, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -760,17 +766,7 @@ class SegmentedIndex:
                 continue
             start, end = int(index._post_offsets[term_no]), int(index._post_offsets[term_no + 1])
             docs = index._post_docs[start:end]
-            tf = index._post_tfs[start:end].astype(np.float64)
-            denominator = norm[docs]
-            denominator += tf
-            impacts = tf
-            impacts *= k1 + 1.0
-            impacts /= denominator
-            impacts *= idf
-            contrib = impacts.astype(np.float32).astype(np.float64)
-            if count != 1:
-                contrib *= count
-            acc[docs] += contrib  # docs are unique within a term's postings
+            acc[docs] += _contributions(index._post_tfs[start:end], norm[docs], k1, idf, count)  # docs unique per term
             touched[docs] = True
         if self.dead[seg] is not None:
             touched &= ~self.dead[seg]
