@@ -167,6 +167,8 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
     """
     out = []
     for section in document.sections:
+        if not section.heading and section.paragraphs == (document.title,) and document.title:
+            continue  # a text file's first line read as its title: every passage is under it already
         known = section.sentences
         sentences = []
         for i, paragraph in enumerate(section.paragraphs):

@@ -67,3 +67,15 @@ def test_a_paragraph_without_sentence_ends_is_one_sentence_without_punkt(monkeyp
     with pytest.raises(AssertionError):
         split.split_sentences("Dr Smith said so. Yes")
     assert len(expected[2]) == 2
+
+
+def test_a_text_files_title_line_is_in_its_text_but_not_a_passage_of_its_own():
+    # The title line stays in the cleaned text (a reader would miss it) but every passage
+    # already sits under it: a passage of the title alone would rank for its words by length.
+    from pipeline.clean import CleanOptions, clean_text
+    from pipeline.split import section_sentences
+
+    doc = clean_text("Harbour seals of the north\n\nDiet\n\nHarbour seals eat fish. They dive for it.\n",
+                     options=CleanOptions(trusted=True))
+    assert "Harbour seals of the north" in doc.text
+    assert section_sentences(doc) == [("Diet", ["Harbour seals eat fish.", "They dive for it."])]
