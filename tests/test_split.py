@@ -79,3 +79,17 @@ def test_a_text_files_title_line_is_in_its_text_but_not_a_passage_of_its_own():
                      options=CleanOptions(trusted=True))
     assert "Harbour seals of the north" in doc.text
     assert section_sentences(doc) == [("Diet", ["Harbour seals eat fish.", "They dive for it."])]
+
+
+def test_punkt_loads_without_all_of_nltk_and_nltk_imports_as_usual_afterwards():
+    code = (
+        "import sys\n"
+        "from pipeline.split import split_sentences\n"
+        "assert split_sentences('Dr. Smith saw him. It was fine.') == ['Dr. Smith saw him.', 'It was fine.']\n"
+        "assert not [m for m in sys.modules if m == 'nltk' or m.startswith('nltk.')], 'nltk stays loaded'\n"
+        "import nltk\n"
+        "assert nltk.tokenize.punkt.PunktSentenceTokenizer and nltk.word_tokenize\n"
+        "assert split_sentences('Mr. Lee left. He came back.') == ['Mr. Lee left.', 'He came back.']\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
