@@ -11,6 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _in_a_fresh_python(code: str) -> None:
+    """Run code in a new interpreter (imports start from nothing); it must exit 0."""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def test_punkt_loads_without_scipy_stats_or_scikit_learn_and_leaves_them_importable():
     code = (
         "import sys\n"
@@ -22,8 +28,7 @@ def test_punkt_loads_without_scipy_stats_or_scikit_learn_and_leaves_them_importa
         "assert scipy.stats.fisher_exact([[1, 2], [3, 4]])\n"
         "import sklearn.preprocessing\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    _in_a_fresh_python(code)
 
 
 def test_a_footnote_number_after_a_full_stop_still_ends_the_sentence():
@@ -91,5 +96,4 @@ def test_punkt_loads_without_all_of_nltk_and_nltk_imports_as_usual_afterwards():
         "assert nltk.tokenize.punkt.PunktSentenceTokenizer and nltk.word_tokenize\n"
         "assert split_sentences('Mr. Lee left. He came back.') == ['Mr. Lee left.', 'He came back.']\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    _in_a_fresh_python(code)
