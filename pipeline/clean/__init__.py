@@ -275,11 +275,7 @@ def keep_lists_whole(judged: list[Judged]) -> list[Judged]:
     licences, READMEs and notes instead of 0.944, with page dumps' F1 unchanged.
     """
     out = list(judged)
-    start = 0
-    while start < len(judged):
-        end = start
-        while end < len(judged) and judged[end].block.kind is Kind.ITEM:
-            end += 1
+    for start, end in _stretches([j.block.kind is Kind.ITEM for j in judged]):
         kept = sum(j.verdict.keep for j in judged[start:end])
         if end - start >= 2 and kept < end - start and 2 * kept >= end - start:
             for i in range(start, end):
@@ -287,6 +283,19 @@ def keep_lists_whole(judged: list[Judged]) -> list[Judged]:
                     out[i] = Judged(out[i].block, Verdict(True, "list", f"{kept} of the {end - start} entries of its list "
                                                           f"stay on a page of clean text ({out[i].verdict.reason})",
                                                           out[i].verdict.score))
+    return out
+
+
+def _stretches(flags: list[bool]) -> list[tuple[int, int]]:
+    """(start, end) of every maximal stretch of consecutive True flags."""
+    out = []
+    start = 0
+    while start < len(flags):
+        end = start
+        while end < len(flags) and flags[end]:
+            end += 1
+        if end > start:
+            out.append((start, end))
         start = end + 1
     return out
 
@@ -315,16 +324,8 @@ def field_runs(blocks: list[Block]) -> list[tuple[int, int]]:
     """(start, end) of every run of FIELDS_MIN_RUN or more "Label: value" lines, labels all different
     (a label said again and again, "Recommended: ...", is a list of links, not a record)."""
     labels = [_field_label(b) for b in blocks]
-    runs = []
-    start = 0
-    while start < len(blocks):
-        end = start
-        while end < len(blocks) and labels[end] is not None:
-            end += 1
-        if end - start >= FIELDS_MIN_RUN and len(set(labels[start:end])) == end - start:
-            runs.append((start, end))
-        start = end + 1
-    return runs
+    return [(start, end) for start, end in _stretches([label is not None for label in labels])
+            if end - start >= FIELDS_MIN_RUN and len(set(labels[start:end])) == end - start]
 
 
 def keep_field_runs(judged: list[Judged]) -> list[Judged]:
