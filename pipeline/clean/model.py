@@ -134,10 +134,18 @@ def _logit(p: float) -> float:
 
 
 def trees_from_dict(data: dict, names: tuple[str, ...]) -> Trees:
-    """An ensemble from its JSON form; refused when it was fitted on other features."""
-    if tuple(data["features"]) != names:
-        raise ModelMismatch("model.json was trained on other features; run python -m pipeline.clean.train")
-    trees = data["trees"]
+    """An ensemble from its JSON form; refused when it was fitted on features this code lacks.
+
+    An ensemble fitted on some of the features (in any order) reads rows of all of them:
+    its feature numbers are mapped onto the code's columns, so one scorer can gain a
+    feature without a refit of the others.
+    """
+    missing = [name for name in data["features"] if name not in names]
+    if missing:
+        raise ModelMismatch(f"model.json was trained on features this code does not compute ({', '.join(missing)}); "
+                            "run python -m pipeline.clean.train")
+    column = [names.index(name) for name in data["features"]]
+    trees = [dict(t, feature=[column[f] if f >= 0 else f for f in t["feature"]]) for t in data["trees"]]
     size = max(len(t["feature"]) for t in trees)
 
     def pad(key: str, fill, dtype) -> np.ndarray:

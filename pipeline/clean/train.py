@@ -26,7 +26,7 @@ split's spam (noise removed 0.480 against 0.561; real sentences kept 0.981 again
 the spam figure moves that much between fits, so a refit must be compared on the train
 split before it replaces the shipped model.
 
-The runs scorer is this script's output: `python -m pipeline.clean.train --runs-only`
+The runs scorer is this script's output: `python -m pipeline.clean.train --only runs`
 refits it alone into the shipped model.json (page gate and block scorer kept as they are)
 and reproduces the file byte for byte. Fitted on the sentences of runs and the parts
 glue.py cuts off them (train sites: spam pages, the dumps' and HTML pages' runs, long
@@ -327,51 +327,58 @@ def report_runs(name: str, runs: dict, x, y, w, g) -> None:
     report(f"{name}, sentences of runs only (the runs scorer)", p, y[in_run], w[in_run], g[in_run], runs["threshold"])
 
 
+PARTS = ("page", "blocks", "runs")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("model.json"))
     parser.add_argument("--cache", type=Path, help="keep the collected examples in this file (a JSON file, "
                         "reused while the feature code is unchanged): refits skip the minutes of reading")
-    parser.add_argument("--runs-only", action="store_true", help="refit only the runs scorer; the page gate and "
-                        "block scorer are kept as they are in --out (how the shipped model.json is made)")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="refit only this scorer (repeat for more); the others are kept as they are in --out. "
+                        "page: the page gate; blocks: the block scorer; runs: the scorer of runs' sentences")
+    parser.add_argument("--runs-only", action="store_true", help="the same as --only runs")
     args = parser.parse_args(argv)
+    only = set(args.only or ()) | ({"runs"} if args.runs_only else set()) or set(PARTS)
     start = time.time()
     (x, y, w, g), pages, (xt, yt, wt, gt), test_pages = _examples(args.cache)
     (lx, ly, lw, lg), labeled_pages = labeled_examples()
     x, y, w, g, pages = x + lx, y + ly, w + lw, g + lg, pages + labeled_pages
     print(f"train: {len(y)} blocks ({sum(y)} content); test: {len(yt)} blocks; {time.time() - start:.0f} s",
           file=sys.stderr)
-    runs = fit_runs(np.asarray(x), np.asarray(y), np.asarray(w, dtype=float), np.asarray(g))
-    report_runs("HELD-OUT (test sites)", runs, xt, yt, wt, gt)
-    report_runs("train sites", runs, x, y, w, g)
-    if args.runs_only:
-        exported = json.loads(args.out.read_text(encoding="utf-8"))
+    # A partial refit replaces its parts in place (the file's order and other parts unchanged).
+    exported = (json.loads(args.out.read_text(encoding="utf-8")) if only != set(PARTS)
+                else {"page": None, "blocks": None, "meta": None, "runs": None})
+    if "page" in only:
+        gate, gate_threshold = fit_page_gate(pages)
+        report_pages("HELD-OUT (test sites)", gate, gate_threshold, test_pages)
+        report_pages("train sites", gate, gate_threshold, pages)
+        exported["page"] = export(gate, gate_threshold, PAGE_FEATURES)
+        _check_export(exported["page"], gate, np.asarray([p[0] for p in test_pages]), PAGE_FEATURES)
+    if "blocks" in only:
+        xa, ya, wa = np.asarray(x), np.asarray(y), np.asarray(w, dtype=float)
+        sample_weight = (np.log1p(wa) * np.where(ya == 1, CONTENT_WEIGHT, 1.0)
+                         * np.where(np.char.startswith(np.asarray(g), "labeled:"), LABELED_WEIGHT, 1.0))
+        model = fit_trees(xa, ya, sample_weight, N_TREES)
+        p_train = model.predict_proba(xa)[:, 1]
+        threshold = _threshold(p_train, ya, wa)
+        xta, yta, wta = np.asarray(xt), np.asarray(yt), np.asarray(wt, dtype=float)
+        report("HELD-OUT (test sites)", model.predict_proba(xta)[:, 1], yta, wta, gt, threshold)
+        report("train sites", p_train, ya, wa, g, threshold)
+        exported["blocks"] = export(model, threshold, FEATURES)
+        _check_export(exported["blocks"], model, xta, FEATURES)
+        exported["meta"] = {"trained_by": "python -m pipeline.clean.train", "train_blocks": int(len(y)),
+                            "target_recall": TARGET_RECALL, "content_weight": CONTENT_WEIGHT}
+    if "runs" in only:
+        runs = fit_runs(np.asarray(x), np.asarray(y), np.asarray(w, dtype=float), np.asarray(g))
+        report_runs("HELD-OUT (test sites)", runs, xt, yt, wt, gt)
+        report_runs("train sites", runs, x, y, w, g)
         exported["runs"] = runs
-        exported["meta"]["runs"] = {"seeds": len(RUN_SEEDS), "target_recall": RUN_TARGET_RECALL}
-        args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote the runs scorer into {args.out} in {time.time() - start:.0f} s", file=sys.stderr)
-        return 0
-    gate, gate_threshold = fit_page_gate(pages)
-    report_pages("HELD-OUT (test sites)", gate, gate_threshold, test_pages)
-    report_pages("train sites", gate, gate_threshold, pages)
-    x, y, w = np.asarray(x), np.asarray(y), np.asarray(w, dtype=float)
-    sample_weight = (np.log1p(w) * np.where(y == 1, CONTENT_WEIGHT, 1.0)
-                     * np.where(np.char.startswith(np.asarray(g), "labeled:"), LABELED_WEIGHT, 1.0))
-    model = fit_trees(x, y, sample_weight, N_TREES)
-    p_train = model.predict_proba(x)[:, 1]
-    threshold = _threshold(p_train, y, w)
-    xt, yt, wt = np.asarray(xt), np.asarray(yt), np.asarray(wt, dtype=float)
-    report("HELD-OUT (test sites)", model.predict_proba(xt)[:, 1], yt, wt, gt, threshold)
-    report("train sites", p_train, y, w, g, threshold)
-    meta = {"trained_by": "python -m pipeline.clean.train", "train_blocks": int(len(y)),
-            "target_recall": TARGET_RECALL, "content_weight": CONTENT_WEIGHT,
-            "runs": {"seeds": len(RUN_SEEDS), "target_recall": RUN_TARGET_RECALL}}
-    exported = {"page": export(gate, gate_threshold, PAGE_FEATURES), "blocks": export(model, threshold, FEATURES),
-                "runs": runs, "meta": meta}
-    _check_export(exported["blocks"], model, xt, FEATURES)
-    _check_export(exported["page"], gate, np.asarray([p[0] for p in test_pages]), PAGE_FEATURES)
+    exported["meta"]["runs"] = {"seeds": len(RUN_SEEDS), "target_recall": RUN_TARGET_RECALL}
     args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB) in {time.time() - start:.0f} s", file=sys.stderr)
+    print(f"wrote {', '.join(p for p in PARTS if p in only)} into {args.out} ({args.out.stat().st_size // 1024} KB) "
+          f"in {time.time() - start:.0f} s", file=sys.stderr)
     return 0
 
 
