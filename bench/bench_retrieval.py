@@ -76,6 +76,7 @@ def variants() -> list[Variant]:
         Variant("- topic damping", query=q.but(topic_weight=1.0)),
         Variant("- rare-name boost", query=q.but(entity_weight=1.0)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
+        Variant("- definitions first", query=q.but(definitions=False)),
         Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
         Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
         Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),
@@ -123,6 +124,9 @@ class MemoryRetriever(Retriever):
 
     def passage_tokens(self, doc: int) -> list[str]:
         return self._tokens[doc]
+
+    def passage_text(self, doc: int) -> str:
+        return self._passages[doc].text
 
 
 def load_collection(name: str) -> Collection:

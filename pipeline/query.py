@@ -11,10 +11,13 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
       3. lay words -> clinical words (thesaurus.tsv), weighted by the corpus
       4. the corpus's topic counts less
     rm3(query, feedback, settings)   pseudo-relevance feedback on the first ranking
+    definition_subject(question), defines(text, subject)
+                                     "what is X": the passages that define X first
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Callable, Sequence
@@ -45,6 +48,11 @@ class QuerySettings:
                      collection, no word list. bench/bench_retrieval.py: SciFact
                      +0.005, Cranfield +0.010, CACM +0.003, seeds +0.001 nDCG@10, and
                      positive on the first two for ref 0.2-0.5, floor 0-0.5
+    definitions      a question that only asks what X is ("what is IVIG", "define X")
+                     puts the passages among its top definition_depth that define X
+                     first ("X is a ...", "X (...) is an", a long form followed by "(X)"),
+                     in score order, then the others: a definition wins among the
+                     passages that name X, never over them (the pattern names X)
     rm3              pseudo-relevance feedback as Pyserini's bm25+rm3: the fb_terms
                      best terms of the top fb_docs passages, the original query keeping
                      original_weight of the L1 mass
@@ -65,6 +73,8 @@ class QuerySettings:
     burst_min_df: int = 20
     burst_floor: float = 0.5
     burst_ref: float = 0.3
+    definitions: bool = True
+    definition_depth: int = 30
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -299,3 +309,44 @@ def rm3(query: Query, feedback: Sequence[tuple[Sequence[str], float]], settings:
     for term, w in top:
         draft.add(term, (1 - alpha) * w / model_mass, [f"RM3: feedback from the top {settings.fb_docs} passages"])
     return draft.query(query.question)
+
+
+# --- definitions ---------------------------------------------------------------------------
+
+# A question that asks only what X is: "what is IVIG", "What are statins?", "what's X",
+# "define X", "what does X mean / stand for". X is one to three words (a name, not a
+# question of its own).
+_SUBJECT = r"([^\W_][^\s?]*(?:\s+[^\s?]+){0,2}?)"
+_DEFINITION_QUESTION_RES = (
+    re.compile(rf"(?:what\s*(?:is|are|'s)|define)\s+(?:(?:an?|the)\s+)?{_SUBJECT}\s*\??"),
+    re.compile(rf"what\s+does\s+(?:an?\s+|the\s+)?{_SUBJECT}\s+(?:mean|stand\s+for)\s*\??"),
+)
+
+
+def definition_subject(question: str) -> str | None:
+    """X of a question that asks only what X is, normalised as passages are; else None."""
+    text = normalize(question).strip()
+    for pattern in _DEFINITION_QUESTION_RES:
+        match = pattern.fullmatch(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+@lru_cache(maxsize=64)
+def _definition_re(subject: str) -> re.Pattern:
+    x = re.escape(subject)
+    # a long form introducing X as its short form: "... reductase (HMGCR)", "(anti-HMGCR)";
+    # only for a one-word X (a phrase in brackets is another name, not a short form)
+    short_form = rf"\(\s*(?:[^\W_]+-)?{x}\s*\)|" if " " not in subject else ""
+    return re.compile(
+        short_form +
+        # X opening a sentence as the subject of a genus: "X is a", "X (...) is an",
+        # "X, also known as Y, is a", "X refers to" ("X is the most severe" only says more of X)
+        rf"(?:^|[.!?:;]\s+){x}(?:\s*\([^()]{{0,80}}\))?(?:\s*,[^,.;]{{1,80}}){{0,3}},?\s+"
+        rf"(?:(?:is|are|was|were)\s+(?:an?|one\s+of)|refers?\s+to|means)\b")
+
+
+def defines(text: str, subject: str) -> bool:
+    """Whether a passage's text defines `subject` (as definition_subject returns it)."""
+    return _definition_re(subject).search(normalize(text)) is not None

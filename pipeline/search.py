@@ -19,7 +19,7 @@ import numpy as np
 from .analyze import DEFAULT, Analyzer
 from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
-from .query import CorpusStats, Query, QuerySettings, build_query, rm3
+from .query import CorpusStats, Query, QuerySettings, build_query, definition_subject, defines, rm3
 from .records import Hit, Passage
 from .segments import SegmentedIndex, prefix
 from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own,
@@ -33,7 +33,7 @@ class IndexDamaged(WinnowError):
 class Retriever:
     """Question -> weighted query -> ranked passage numbers, over one BM25 index.
 
-    Subclasses provide `index`, `topic`, `passage_tokens(doc)`; the analyzer and the
+    Subclasses provide `index`, `topic`, `passage_tokens(doc)`, `passage_text(doc)`; the analyzer and the
     query settings are declared, not module globals, so the benchmark can switch rules.
     """
 
@@ -43,6 +43,9 @@ class Retriever:
     query_settings: QuerySettings = QuerySettings()
 
     def passage_tokens(self, doc: int) -> list[str]:
+        raise NotImplementedError
+
+    def passage_text(self, doc: int) -> str:
         raise NotImplementedError
 
     def query(self, question: str) -> Query:
@@ -57,11 +60,31 @@ class Retriever:
 
     def rank(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers and scores of the top k, ties broken by passage number."""
-        return self.index.search(self.query(question).tokens(), k)
+        query = self.query(question)
+        subject = definition_subject(question) if self.query_settings.definitions else None
+        if subject is None:
+            return self.index.search(query.tokens(), k)
+        docs, scores = self.index.search(query.tokens(), max(k, self.query_settings.definition_depth))
+        return _definitions_first(docs, scores, [defines(self.passage_text(int(d)), subject)
+                                                 for d in docs[:self.query_settings.definition_depth]], k)
 
     def scores(self, question: str) -> np.ndarray:
         """Every passage's score (0 where nothing matches)."""
         return self.index.scores(self.query(question).tokens())
+
+
+def _definitions_first(docs: np.ndarray, scores: np.ndarray, defining: list[bool],
+                       k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top k with the defining passages (the first len(defining) of the ranking) moved
+    ahead of the others, each group in score order. A defining passage's score is raised
+    by the best score, so scores still fall with the rank."""
+    flags = np.zeros(len(docs), dtype=bool)
+    flags[:len(defining)] = defining
+    if not flags.any():
+        return docs[:k], scores[:k]
+    scores = np.where(flags, scores + scores[0], scores)
+    order = np.concatenate([np.flatnonzero(flags), np.flatnonzero(~flags)])[:k]
+    return docs[order], scores[order]
 
 
 class Searcher(Retriever):
@@ -188,6 +211,9 @@ class Searcher(Retriever):
         if source in files:
             return [source]
         return [f for f in files if isinstance(f, str) and f.lower().endswith(".jsonl")]
+
+    def passage_text(self, doc: int) -> str:
+        return self.passage(doc).text
 
     def passage_tokens(self, doc: int) -> list[str]:
         passage = self.passage(doc)

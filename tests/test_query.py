@@ -165,3 +165,61 @@ def test_rm3_is_a_setting_the_retriever_runs_as_a_second_query():
     assert "hmgcr" in dict(expanded.tokens()) and any("RM3" in why for t in expanded.terms for why in t.why)
     ranked, _ = fed.rank("statin myopathy", 3)
     assert 1 in ranked  # found through the feedback terms: it shares no word with the question
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("what is IVIG", "ivig"), ("What are statins?", "statins"), ("what is the prognosis", "prognosis"),
+    ("define myositis", "myositis"), ("what does CK stand for", "ck"),
+    ("what is immune-mediated necrotizing myopathy", "immune-mediated necrotizing myopathy"),
+    ("how is it treated", None), ("what is the best treatment for muscle weakness in adults", None),
+])
+def test_a_question_that_only_asks_what_x_is_names_its_subject(question, subject):
+    from pipeline.query import definition_subject
+
+    assert definition_subject(question) == subject
+
+
+@pytest.mark.parametrize("text, defining", [
+    ("Rituximab is a monoclonal antibody.", True),
+    ("Weakness is common. Rituximab (a drug), also sold as Mabthera, is an antibody.", True),
+    ("It targets 3-hydroxy-3-methylglutaryl-coenzyme A reductase (HMGCR) in the liver.", False),
+    ("Patients treated with rituximab improved.", False),
+    ("Rituximab is the most used drug here.", False),  # says more of X, not what X is
+    ("Some drugs (rituximab) help.", True),  # a one-word X in brackets after its long form
+])
+def test_a_definition_names_x_as_its_subject_or_short_form(text, defining):
+    from pipeline.query import defines
+
+    assert defines(text, "rituximab") is defining
+    assert defines("A reductase (HMGCR) of the liver.", "hmgcr")
+    assert not defines("Other names (immune-mediated necrotizing myopathy) exist.", "immune-mediated necrotizing myopathy")
+
+
+def test_what_is_x_puts_the_passage_that_defines_x_first():
+    """Before: the short passages that merely name IVIG won by length normalisation over the
+    one that says what it is ("what is IMNM" ranked its definition 14th on the seeds)."""
+    from pipeline.search import Retriever
+
+    docs = ["IVIG helped.", "IVIG was given twice.", "After IVIG, strength returned.",
+            "Intravenous immunoglobulin (IVIG) is a blood product made of antibodies pooled from "
+            "thousands of donors and given through a vein over several hours.",
+            "A definition is a statement of what a thing is."] + [f"filler text number {i}" for i in range(20)]
+    tokens = [analyze(d) for d in docs]
+
+    class Memory(Retriever):
+        def __init__(self, settings):
+            self.index, self.query_settings = BM25Index.build(tokens, BM25Params()), settings
+
+        def passage_tokens(self, doc):
+            return tokens[doc]
+
+        def passage_text(self, doc):
+            return docs[doc]
+
+    plain, _ = Memory(DEFAULTS.but(definitions=False)).rank("what is IVIG", 5)
+    assert plain[0] != 3  # BM25 alone prefers the short mentions
+    ranked, scores = Memory(DEFAULTS).rank("What is IVIG?", 5)
+    assert ranked[0] == 3 and sorted(ranked[1:4].tolist()) == [0, 1, 2]  # the others keep their order after it
+    assert list(scores) == sorted(scores, reverse=True) and 4 not in ranked  # never a passage without X
+    assert Memory(DEFAULTS).rank("how is IVIG given", 5)[0].tolist() == \
+        Memory(DEFAULTS.but(definitions=False)).rank("how is IVIG given", 5)[0].tolist()
