@@ -481,7 +481,8 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
     if explain:
         if as_json:
             terms = [{"term": t.term, "weight": round(t.weight, 6), "why": list(t.why)} for t in query.terms]
-            click.echo(_json({"query": terms, "hits": [hit_record(h, b) for h, b in zip(hits, bests)]}, indent=1))
+            click.echo(_json({"query": terms, "notes": list(query.notes),
+                              "hits": [hit_record(h, b) for h, b in zip(hits, bests)]}, indent=1))
             return
         click.echo("query (weight, term, why):")
         for line in query.explain():

@@ -109,14 +109,15 @@ class Query:
 
     question: str
     terms: tuple[QueryTerm, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()  # rules that act on the ranking rather than on a term's weight
 
     def tokens(self) -> list[tuple[str, float]]:
         """(term, weight) pairs for BM25Index.search."""
         return [(t.term, t.weight) for t in self.terms]
 
     def explain(self) -> list[str]:
-        """One line per term: weight, term, reasons."""
-        return [f"{t.weight:7.3f}  {t.term:<20} {'; '.join(t.why)}" for t in self.terms]
+        """One line per term: weight, term, reasons; then one per note."""
+        return [f"{t.weight:7.3f}  {t.term:<20} {'; '.join(t.why)}" for t in self.terms] + list(self.notes)
 
 
 class _Draft:
@@ -177,7 +178,10 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             if term in stats.topic and df(term) >= s.topic_min_share * n_docs:
                 entry[0] *= s.topic_weight
                 entry[1].append(f"the corpus's topic, in {df(term)} of {n_docs} passages x{s.topic_weight:g}")
-    return draft.query(question)
+    subject = definition_subject(question) if s.definitions else None
+    notes = (f'asks what "{subject}" is: the passages among the top {s.definition_depth} that define it '
+             f"come first",) if subject else ()
+    return replace(draft.query(question), notes=notes)
 
 
 def _damp_unbursty(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> None:
@@ -308,7 +312,7 @@ def rm3(query: Query, feedback: Sequence[tuple[Sequence[str], float]], settings:
         draft.add(t.term, alpha * t.weight / query_mass, list(t.why) + [f"RM3: original query x{alpha:g} (L1)"])
     for term, w in top:
         draft.add(term, (1 - alpha) * w / model_mass, [f"RM3: feedback from the top {settings.fb_docs} passages"])
-    return draft.query(query.question)
+    return replace(draft.query(query.question), notes=query.notes)
 
 
 # --- definitions ---------------------------------------------------------------------------

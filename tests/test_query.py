@@ -221,5 +221,6 @@ def test_what_is_x_puts_the_passage_that_defines_x_first():
     ranked, scores = Memory(DEFAULTS).rank("What is IVIG?", 5)
     assert ranked[0] == 3 and sorted(ranked[1:4].tolist()) == [0, 1, 2]  # the others keep their order after it
     assert list(scores) == sorted(scores, reverse=True) and 4 not in ranked  # never a passage without X
+    assert any("define" in line for line in Memory(DEFAULTS).query("what is IVIG").explain())  # --explain says so
     assert Memory(DEFAULTS).rank("how is IVIG given", 5)[0].tolist() == \
         Memory(DEFAULTS.but(definitions=False)).rank("how is IVIG given", 5)[0].tolist()
