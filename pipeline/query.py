@@ -322,7 +322,7 @@ def rm3(query: Query, feedback: Sequence[tuple[Sequence[str], float]], settings:
 # question of its own).
 _SUBJECT = r"([^\W_][^\s?]*(?:\s+[^\s?]+){0,2}?)"
 _DEFINITION_QUESTION_RES = (
-    re.compile(rf"(?:what\s*(?:is|are|'s)|define)\s+(?:(?:an?|the)\s+)?{_SUBJECT}\s*\??"),
+    re.compile(rf"(?:what\s*(?:is|are|['\u2019]s)|define)\s+(?:(?:an?|the)\s+)?{_SUBJECT}\s*\??"),
     re.compile(rf"what\s+does\s+(?:an?\s+|the\s+)?{_SUBJECT}\s+(?:mean|stand\s+for)\s*\??"),
 )
 
@@ -337,17 +337,26 @@ def definition_subject(question: str) -> str | None:
     return None
 
 
+def _number_free(word: str) -> str:
+    """A word of X as a pattern that also matches its singular or plural ("statins" finds
+    "Statin is a"); anything but a plain word as written."""
+    if not word.isalpha():
+        return re.escape(word)
+    base = word[:-1] if word.endswith("s") and len(word) > 3 else word
+    return re.escape(base) + "(?:s|es)?"
+
+
 @lru_cache(maxsize=64)
 def _definition_re(subject: str) -> re.Pattern:
-    x = re.escape(subject)
+    x = r"\s+".join(map(_number_free, subject.split())) + r"(?![^\W_])"
     # a long form introducing X as its short form: "... reductase (HMGCR)", "(anti-HMGCR)";
     # only for a one-word X (a phrase in brackets is another name, not a short form)
     short_form = rf"\(\s*(?:[^\W_]+-)?{x}\s*\)|" if " " not in subject else ""
     return re.compile(
         short_form +
-        # X opening a sentence as the subject of a genus: "X is a", "X (...) is an",
+        # X opening a sentence as the subject of a genus: "X is a", "An X is a", "X (...) is an",
         # "X, also known as Y, is a", "X refers to" ("X is the most severe" only says more of X)
-        rf"(?:^|[.!?:;]\s+){x}(?:\s*\([^()]{{0,80}}\))?(?:\s*,[^,.;]{{1,80}}){{0,3}},?\s+"
+        rf"(?:^|[.!?:;]\s+)(?:(?:an?|the)\s+)?{x}(?:\s*\([^()]{{0,80}}\))?(?:\s*,[^,.;]{{1,80}}){{0,3}},?\s+"
         rf"(?:(?:is|are|was|were)\s+(?:an?|one\s+of)|refers?\s+to|means)\b")
 
 

@@ -224,3 +224,11 @@ def test_what_is_x_puts_the_passage_that_defines_x_first():
     assert any("define" in line for line in Memory(DEFAULTS).query("what is IVIG").explain())  # --explain says so
     assert Memory(DEFAULTS).rank("how is IVIG given", 5)[0].tolist() == \
         Memory(DEFAULTS.but(definitions=False)).rank("how is IVIG given", 5)[0].tolist()
+
+
+def test_a_definition_of_x_is_found_in_the_singular_or_plural():
+    from pipeline.query import definition_subject, defines
+
+    assert defines("A statin is a drug that lowers cholesterol.", definition_subject("What are statins?"))
+    assert defines("Statins are a class of drugs.", definition_subject("what\u2019s a statin"))
+    assert not defines("Statinex is a brand.", "statin")  # another word that starts like X
