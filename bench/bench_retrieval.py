@@ -77,6 +77,7 @@ def variants() -> list[Variant]:
         Variant("- rare-name boost", query=q.but(entity_weight=1.0)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
         Variant("- definitions first", query=q.but(definitions=False)),
+        Variant("- other names first", query=q.but(other_names=False)),
         Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
         Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
         Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),

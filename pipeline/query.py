@@ -53,6 +53,13 @@ class QuerySettings:
                      first ("X is a ...", "X (...) is an", a long form followed by "(X)"),
                      in score order, then the others: a definition wins among the
                      passages that name X, never over them (the pattern names X)
+    other_names      a question that asks for X's other names ("what else is it called",
+                     "other names", "synonyms", "also known as") adds the words pages
+                     give names with (known, referred, called, synonym, alternate names:
+                     alias_weight each) and puts the passages among its top
+                     definition_depth that give another name ("also known as",
+                     "synonyms", "a.k.a.") and hold every name the question spells
+                     (NAM, IgG) first
     rm3              pseudo-relevance feedback as Pyserini's bm25+rm3: the fb_terms
                      best terms of the top fb_docs passages, the original query keeping
                      original_weight of the L1 mass
@@ -75,6 +82,8 @@ class QuerySettings:
     burst_ref: float = 0.3
     definitions: bool = True
     definition_depth: int = 30
+    other_names: bool = True
+    alias_weight: float = 0.5
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -171,6 +180,12 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
         for term, weight, why in _expansions(words, set(tokens), analyzer, df, s):
             draft.add(term, weight, why)
 
+    if s.other_names and asks_other_names(question):
+        for word in ALIAS_WORDS:
+            for term in analyzer.analyze_word(word):
+                if term not in draft.terms and (not df or df(term) > 0):
+                    draft.add(term, s.alias_weight * (s.prefix_weight if is_prefix(term) else 1.0),
+                              [f"asks for other names: a word pages give names with x{s.alias_weight:g}"])
     if s.burstiness and stats.cf and df and n_docs:
         _damp_unbursty(draft, stats, s)
     if df and n_docs and stats.topic and s.topic_weight != 1:  # 4.
@@ -179,8 +194,12 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
                 entry[0] *= s.topic_weight
                 entry[1].append(f"the corpus's topic, in {df(term)} of {n_docs} passages x{s.topic_weight:g}")
     subject = definition_subject(question) if s.definitions else None
-    notes = (f'asks what "{subject}" is: the passages among the top {s.definition_depth} that define it '
-             f"come first",) if subject else ()
+    if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
+        notes = (f"asks for other names: the passages among the top {s.definition_depth} that give one "
+                 f"come first",)
+    else:
+        notes = (f'asks what "{subject}" is: the passages among the top {s.definition_depth} that define it '
+                 f"come first",) if subject else ()
     return replace(draft.query(question), notes=notes)
 
 
@@ -363,3 +382,36 @@ def _definition_re(subject: str) -> re.Pattern:
 def defines(text: str, subject: str) -> bool:
     """Whether a passage's text defines `subject` (as definition_subject returns it)."""
     return _definition_re(subject).search(normalize(text)) is not None
+
+
+# --- other names ---------------------------------------------------------------------------
+
+# A question that asks for another name of something: "what else is it called", "what is
+# NAM also called", "other names", "another name", "synonyms", "also known as".
+_OTHER_NAMES_QUESTION_RE = re.compile(
+    r"\b(?:also|else)\b.*\bcall(?:ed)?\b|\b(?:other|another|alternat(?:e|ive))\s+(?:names?|terms?)\b"
+    r"|\bsynonyms?\b|\bknown\s+as\b|\breferred\s+to\s+as\b")
+# How a text gives another name (general English, any topic).
+ALIAS_RE = re.compile(
+    r"\b(?:also|otherwise|formerly|previously|sometimes|commonly|often)\s+"
+    r"(?:known\s+as|called|referred\s+to\s+as|named|termed)\b"
+    r"|\bsynonyms?\b|\b(?:alternat(?:e|ive)|other)\s+names?\b|\ba\.?k\.?a\.?(?![^\W_])")
+# The words of those phrases a question's query adds (to reach the passages that use them).
+ALIAS_WORDS = ("known", "referred", "called", "synonym", "alternate", "names")
+
+
+def asks_other_names(question: str) -> bool:
+    """Whether a question asks for another name of something."""
+    return _OTHER_NAMES_QUESTION_RE.search(normalize(question)) is not None
+
+
+def gives_other_name(text: str, names: set[str], analyzer: Analyzer = DEFAULT) -> bool:
+    """Whether a passage gives another name, and holds every name token in `names`."""
+    if not ALIAS_RE.search(normalize(text)):
+        return False
+    return names <= set(analyzer.analyze(text)) if names else True
+
+
+def question_names(question: str, analyzer: Analyzer = DEFAULT) -> set[str]:
+    """The name tokens a question spells as names (MRI, IgG, C5b-9), see _name_tokens."""
+    return _name_tokens(question, analyzer)

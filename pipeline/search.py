@@ -19,7 +19,8 @@ import numpy as np
 from .analyze import DEFAULT, Analyzer
 from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
-from .query import CorpusStats, Query, QuerySettings, build_query, definition_subject, defines, rm3
+from .query import (CorpusStats, Query, QuerySettings, asks_other_names, build_query, definition_subject,
+                    defines, gives_other_name, question_names, rm3)
 from .records import Hit, Passage
 from .segments import SegmentedIndex, prefix
 from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own,
@@ -60,24 +61,29 @@ class Retriever:
 
     def rank(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers and scores of the top k, ties broken by passage number."""
-        query = self.query(question)
-        subject = definition_subject(question) if self.query_settings.definitions else None
-        if subject is None:
+        query, s = self.query(question), self.query_settings
+        subject = definition_subject(question) if s.definitions else None
+        if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
+            names = question_names(question, self.analyzer)
+            wanted = lambda text: gives_other_name(text, names, self.analyzer)  # noqa: E731
+        elif subject is not None:
+            wanted = lambda text: defines(text, subject)  # noqa: E731
+        else:
             return self.index.search(query.tokens(), k)
-        docs, scores = self.index.search(query.tokens(), max(k, self.query_settings.definition_depth))
-        return _definitions_first(docs, scores, [defines(self.passage_text(int(d)), subject)
-                                                 for d in docs[:self.query_settings.definition_depth]], k)
+        docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
+        return _wanted_first(docs, scores, [wanted(self.passage_text(int(d))) for d in docs[:s.definition_depth]], k)
 
     def scores(self, question: str) -> np.ndarray:
         """Every passage's score (0 where nothing matches)."""
         return self.index.scores(self.query(question).tokens())
 
 
-def _definitions_first(docs: np.ndarray, scores: np.ndarray, defining: list[bool],
-                       k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The top k with the defining passages (the first len(defining) of the ranking) moved
-    ahead of the others, each group in score order. A defining passage's score is raised
-    by the best score, so scores still fall with the rank."""
+def _wanted_first(docs: np.ndarray, scores: np.ndarray, defining: list[bool],
+                  k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top k with the passages a question's intent wants (flagged in `defining`, the
+    first len(defining) of the ranking: definitions, other names) moved ahead of the
+    others, each group in score order. A wanted passage's score is raised by the best
+    score, so scores still fall with the rank."""
     flags = np.zeros(len(docs), dtype=bool)
     flags[:len(defining)] = defining
     if not flags.any():

@@ -232,3 +232,46 @@ def test_a_definition_of_x_is_found_in_the_singular_or_plural():
     assert defines("A statin is a drug that lowers cholesterol.", definition_subject("What are statins?"))
     assert defines("Statins are a class of drugs.", definition_subject("what\u2019s a statin"))
     assert not defines("Statinex is a brand.", "statin")  # another word that starts like X
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("what else is it called", True), ("is it known by another name", True), ("IMNM other names", True),
+    ("what is NAM also called", True), ("synonyms for this disease", True),
+    ("what is it called when muscles hurt", False), ("how is it treated", False), ("what is IVIG", False),
+])
+def test_a_question_that_asks_for_other_names(question, asks):
+    from pipeline.query import asks_other_names
+
+    assert asks_other_names(question) is asks
+
+
+def test_other_names_put_the_passage_that_gives_one_first():
+    """Before: "what else is it called" is the one word "call", found in no passage that
+    gives another name (the seeds' answers were not in the top 100)."""
+    from pipeline.query import gives_other_name
+    from pipeline.search import Retriever
+
+    docs = ["Doctors called it rare.", "NAM is treated with steroids.", "Patients called the clinic about NAM.",
+            "Necrotizing autoimmune myopathy, also known as NAM, affects adults.",
+            "Dermatomyositis, also known as DM, affects the skin.",
+            "Synonyms: NAM; immune-mediated necrotizing myopathy."] + [f"filler text number {i}" for i in range(20)]
+    tokens = [analyze(d) for d in docs]
+
+    class Memory(Retriever):
+        def __init__(self, settings):
+            self.index, self.query_settings = BM25Index.build(tokens, BM25Params()), settings
+
+        def passage_tokens(self, doc):
+            return tokens[doc]
+
+        def passage_text(self, doc):
+            return docs[doc]
+
+    plain, _ = Memory(DEFAULTS.but(other_names=False)).rank("what else is it called", 3)
+    assert not {3, 4, 5} & set(plain.tolist())
+    ranked, scores = Memory(DEFAULTS).rank("what else is it called", 3)
+    assert set(ranked.tolist()) == {3, 4, 5} and list(scores) == sorted(scores, reverse=True)
+    named, _ = Memory(DEFAULTS).rank("what is NAM also called", 3)
+    assert set(named[:2].tolist()) == {3, 5}  # the names the question spells must be there: not DM's
+    assert any("other names" in line for line in Memory(DEFAULTS).query("synonyms of NAM").explain())
+    assert not gives_other_name("The drug akathisia is named here.", set())
