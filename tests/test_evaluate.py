@@ -194,10 +194,11 @@ def test_eval_gate_on_the_seed_questions(seed_index):
 @pytest.mark.parametrize("name, count", [("seeds-lay", 45), ("seeds-queries", 50), ("seeds-blind", 40),
                                          ("seeds-blind2", 40), ("seeds-blind3", 40),
                                          ("seeds-blind4", 40), ("seeds-first", 30),
-                                         ("seeds-define", 12)])
+                                         ("seeds-define", 12), ("seeds-names", 6)])
 def test_eval_gate_on_independent_question_sets(seed_index, name, count):
     """Question sets written by other authors who saw only the seed pages have floors of their own
-    (seeds-define: by the author of the definition rule, before looking at any ranking)."""
+    (seeds-define, seeds-names: by the author of the definition and other-names rules, before looking at any
+    ranking)."""
     report = json.loads(_eval_seeds(seed_index, "--json", questions=ROOT / "questions" / f"{name}.jsonl").stdout)
     assert report["questions"] == count
     for measure, floor in FLOORS[name].items():
