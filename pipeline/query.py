@@ -387,9 +387,10 @@ def defines(text: str, subject: str) -> bool:
 # --- other names ---------------------------------------------------------------------------
 
 # A question that asks for another name of something: "what else is it called", "what is
-# NAM also called", "other names", "another name", "synonyms", "also known as".
+# NAM also called", "other names", "another name", "synonyms", "also known as". The gap
+# between "also"/"else" and "called" is bounded: ".*" would be quadratic on a long question.
 _OTHER_NAMES_QUESTION_RE = re.compile(
-    r"\b(?:also|else)\b.*\bcall(?:ed)?\b|\b(?:other|another|alternat(?:e|ive))\s+(?:names?|terms?)\b"
+    r"\b(?:also|else)\b[^.?!]{0,40}?\bcall(?:ed)?\b|\b(?:other|another|alternat(?:e|ive))\s+(?:names?|terms?)\b"
     r"|\bsynonyms?\b|\bknown\s+as\b|\breferred\s+to\s+as\b")
 # How a text gives another name (general English, any topic).
 ALIAS_RE = re.compile(
