@@ -144,13 +144,16 @@ def _signatures(sentences: list[str]) -> Signatures:
     np.cumsum(np.bincount((shingles >> np.uint64(32)).astype(np.int64), minlength=n), out=shingle_offsets[1:])
     bands = np.zeros((n, BANDS), dtype=np.uint32)
     if len(shingle_words):
-        # MinHash: per hash function k, the least (a_k * w + c_k) >> 32 over the shingles.
-        hashed = ((shingle_words.astype(np.uint64)[:, None] * _MULT[None, :] + _ADD[None, :]) >> np.uint64(32)
-                  ).astype(np.uint32)
+        # MinHash: per hash function k, the least (a_k * w + c_k) >> 32 over the shingles,
+        # which is the least a_k * w + c_k, shifted (the shift keeps order): the shift runs
+        # on the minima only, and the (shingles x BANDS * ROWS) array is made in place (a
+        # temporary per step and a cast to uint32 and back cost three times as much).
+        hashed = np.multiply.outer(shingle_words.astype(np.uint64), _MULT)
+        hashed += _ADD
         starts = shingle_offsets[:-1]
         has = shingle_offsets[1:] > starts
         mins = np.zeros((n, BANDS * ROWS), dtype=np.uint64)
-        mins[has] = np.minimum.reduceat(hashed, starts[has], axis=0)  # uint32 minima, widened for mixing
+        mins[has] = np.minimum.reduceat(hashed, starts[has], axis=0) >> np.uint64(32)
         rows = mins.reshape(n, BANDS, ROWS)
         mixed = (rows * _BAND_MIX[None, :, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :]
         mixed ^= mixed >> np.uint64(29)
