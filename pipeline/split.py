@@ -47,8 +47,30 @@ def _punkt():
     # "a. a. a. ..." or ". . . ..." took about 2 s per 100 KB. The answer depends only on
     # that short context (the parameters are fixed), so it is memoised; ordinary prose
     # repeats few contexts and pays only a dictionary look-up.
-    tokenizer.text_contains_sentbreak = lru_cache(maxsize=SENTBREAK_CACHE_SIZE)(tokenizer.text_contains_sentbreak)
+    punkt_sentbreak = lru_cache(maxsize=SENTBREAK_CACHE_SIZE)(tokenizer.text_contains_sentbreak)
+    abbreviations = params.abbrev_types
+
+    def text_contains_sentbreak(context: str) -> bool:
+        # Most contexts are "word. Next": a word of letters and a full stop, then a token.
+        # Punkt's answer for them is always yes (see _PLAIN_BREAK_RE); it is given without
+        # tokenizing and annotating the context (two thirds of Punkt's time on abstracts).
+        plain = _PLAIN_BREAK_RE.fullmatch(context)
+        if plain is not None and (plain.group(2) != "." or plain.group(1).lower() not in abbreviations):
+            return True
+        return punkt_sentbreak(context)
+
+    tokenizer.text_contains_sentbreak = text_contains_sentbreak
     return tokenizer
+
+
+# A context (the word before a possible sentence end, the end, what follows) for which Punkt,
+# with our parameters, always finds a break: a word of two or more ASCII letters ending in
+# "." (not an abbreviation), "?" or "!", then whitespace and a token. Punkt tokenizes it as
+# "word." (or "word", "?") and a next token; the first pass marks "word." a sentence break
+# (not an ellipsis, not a listed abbreviation), and the second pass unmarks only
+# abbreviations, initials (one letter), numbers and known collocations (we give none).
+# tests/test_split.py checks it against Punkt on real and random contexts.
+_PLAIN_BREAK_RE = re.compile(r"([A-Za-z]{2,})([.?!])\s+\S+")
 
 
 def _load_punkt():
