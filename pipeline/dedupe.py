@@ -186,6 +186,24 @@ def pack_signatures(sig: Signatures) -> str:
     return base64.b64encode(blob).decode("ascii")
 
 
+def pack_signature_runs(sig: Signatures, lengths: list[int]) -> list[str]:
+    """pack_signatures of consecutive runs of sentences (of these lengths), with no array per run:
+    each part is turned into little-endian bytes once and every run's blob is cut from them."""
+    counts = np.diff(sig.word_offsets).astype("<i4").tobytes()
+    exact, ntok = sig.exact.astype("<u8").tobytes(), sig.ntok.astype("<i4").tobytes()
+    bands, words = sig.bands.astype("<u4").tobytes(), sig.words.astype("<u4").tobytes()
+    offsets = sig.word_offsets.tolist()
+    out = []
+    a = 0
+    for n in lengths:
+        b = a + n
+        out.append(base64.b64encode(b"".join([exact[8 * a:8 * b], ntok[4 * a:4 * b],
+                                              bands[4 * BANDS * a:4 * BANDS * b], counts[4 * a:4 * b],
+                                              words[4 * offsets[a]:4 * offsets[b]]])).decode("ascii"))
+        a = b
+    return out
+
+
 def unpack_signatures(text: str, n: int) -> Signatures:
     """The inverse of pack_signatures for a section of n sentences (ValueError if it does not fit)."""
     blob = base64.b64decode(text, validate=True)
