@@ -48,16 +48,11 @@ def _punkt():
     # that short context (the parameters are fixed), so it is memoised; ordinary prose
     # repeats few contexts and pays only a dictionary look-up.
     punkt_sentbreak = lru_cache(maxsize=SENTBREAK_CACHE_SIZE)(tokenizer.text_contains_sentbreak)
-    abbreviations = params.abbrev_types
 
     def text_contains_sentbreak(context: str) -> bool:
-        # Most contexts are "word. Next": a word of letters and a full stop, then a token.
-        # Punkt's answer for them is always yes (see _PLAIN_BREAK_RE); it is given without
+        # Most contexts are "word. Next": Punkt's answer is yes (_plain_break), given without
         # tokenizing and annotating the context (two thirds of Punkt's time on abstracts).
-        plain = _PLAIN_BREAK_RE.fullmatch(context)
-        if plain is not None and (plain.group(2) != "." or plain.group(1).lower() not in abbreviations):
-            return True
-        return punkt_sentbreak(context)
+        return _plain_break(context) or punkt_sentbreak(context)
 
     tokenizer.text_contains_sentbreak = text_contains_sentbreak
     return tokenizer
@@ -71,6 +66,35 @@ def _punkt():
 # abbreviations, initials (one letter), numbers and known collocations (we give none).
 # tests/test_split.py checks it against Punkt on real and random contexts.
 _PLAIN_BREAK_RE = re.compile(r"([A-Za-z]{2,})([.?!])\s+\S+")
+_ABBREVIATION_SET = frozenset(ABBREVIATIONS.split())
+
+
+def _plain_break(context: str) -> bool:
+    """Whether a context is one of those (_PLAIN_BREAK_RE) where Punkt always breaks."""
+    plain = _PLAIN_BREAK_RE.fullmatch(context)
+    return plain is not None and (plain.group(2) != "." or plain.group(1).lower() not in _ABBREVIATION_SET)
+
+
+def _punkt_sentences(text: str) -> list[str]:
+    """Punkt's sentences of a paragraph: _punkt().tokenize(text), the same list.
+
+    When every candidate end Punkt finds is a plain break (_plain_break) followed by a
+    letter or digit, its result is known: a break at each, and no closing quote or bracket
+    to move back across one (Punkt's realignment starts only at those). The sentences are
+    cut here then, without Punkt's slicing and realignment (a third of its time on
+    abstracts); any other paragraph goes through Punkt whole.
+    """
+    tokenizer = _punkt()
+    spans = []
+    last = 0
+    for match, context in tokenizer._match_potential_end_contexts(text):
+        start = match.start("next_tok")
+        if start < 0 or not _plain_break(context) or not text[start].isalnum():
+            return tokenizer.tokenize(text)
+        spans.append((last, match.end()))
+        last = start
+    spans.append((last, len(text.rstrip())))  # Punkt's last sentence ends before trailing whitespace
+    return [text[a:b] for a, b in spans if b > a]
 
 
 def _load_punkt():
@@ -166,7 +190,7 @@ def split_sentences(text: str) -> list[str]:
         return []
     if not _SENTENCE_END_RE.search(text):
         return [text]  # Punkt ends sentences at these characters only: nothing to split (headings, list items)
-    return [s.strip() for part in _FOOTNOTE_BREAK_RE.split(text) for s in _punkt().tokenize(part) if s.strip()]
+    return [s.strip() for part in _FOOTNOTE_BREAK_RE.split(text) for s in _punkt_sentences(part) if s.strip()]
 
 
 _SENTENCE_END_RE = re.compile(r"[.?!]")  # Punkt's sentence-ending characters (PunktLanguageVars.sent_end_chars)
