@@ -58,21 +58,39 @@ def _punkt():
     return tokenizer
 
 
-# A context (the word before a possible sentence end, the end, what follows) for which Punkt,
-# with our parameters, always finds a break: a word of two or more ASCII letters ending in
-# "." (not an abbreviation), "?" or "!", then whitespace and a token. Punkt tokenizes it as
-# "word." (or "word", "?") and a next token; the first pass marks "word." a sentence break
-# (not an ellipsis, not a listed abbreviation), and the second pass unmarks only
-# abbreviations, initials (one letter), numbers and known collocations (we give none).
-# tests/test_split.py checks it against Punkt on real and random contexts.
-_PLAIN_BREAK_RE = re.compile(r"([A-Za-z]{2,})([.?!])\s+\S+")
+# Contexts (the word before a possible sentence end, the end, what follows) for which Punkt,
+# with our parameters, always finds a break. Punkt says yes when a token it marks as a
+# break is followed by another; the first pass marks every ".", "?" and "!" token and every
+# word ending in "." that is not a listed abbreviation (nor an ellipsis), and the second
+# pass unmarks only abbreviations, initials ("S."), known collocations (we give none) and
+# numbers followed by a lower-case word. Each alternative is a context where that happens:
+#   number  digits and ".", then a word starting with a capital letter
+#   word    a word of letters and digits (with inner hyphens, at least one letter, two or
+#           more characters: not a number, not an initial) ending in ".", "?" or "!"
+#   closed  anything ending in a closing bracket, then the end: Punkt cuts the end off as a
+#           token of its own
+#   bare    the end alone (text written "mice . Here")
+# followed by whitespace and a token. tests/test_split.py checks them against Punkt on real
+# and random contexts.
+_PLAIN_BREAK_RE = re.compile(r"(?:\d+\.(?=\s+[A-Z])|(?P<word>[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?P<end>[.?!])"
+                             r"|\S*[)\]}][.?!]|[.?!])\s+\S+")
+_HAS_LETTER_RE = re.compile(r"[A-Za-z]")
 _ABBREVIATION_SET = frozenset(ABBREVIATIONS.split())
 
 
 def _plain_break(context: str) -> bool:
     """Whether a context is one of those (_PLAIN_BREAK_RE) where Punkt always breaks."""
     plain = _PLAIN_BREAK_RE.fullmatch(context)
-    return plain is not None and (plain.group(2) != "." or plain.group(1).lower() not in _ABBREVIATION_SET)
+    if plain is None:
+        return False
+    word = plain.group("word")
+    if word is None:
+        return True
+    if len(word) < 2 or not _HAS_LETTER_RE.search(word):
+        return False  # an initial or a number: Punkt decides
+    word = word.lower()
+    return plain.group("end") != "." or (word not in _ABBREVIATION_SET
+                                         and word.rsplit("-", 1)[-1] not in _ABBREVIATION_SET)
 
 
 def _punkt_sentences(text: str) -> list[str]:

@@ -76,8 +76,9 @@ def test_the_shortcut_for_plain_word_stop_contexts_answers_as_punkt_does():
     params.abbrev_types = set(ABBREVIATIONS.split())
     reference = punkt.PunktSentenceTokenizer(params)
     rng = random.Random(13)
-    words = ABBREVIATIONS.split() + ["Fig", "ETC", "Vs", "ab", "cells", "Al", "NO", "x", "B", "a1", "é"]
-    followers = list(".,;:?!()[]{}\"'`-*@#&…—") + list("aZ09é")
+    words = ABBREVIATIONS.split() + ["Fig", "ETC", "Vs", "ab", "cells", "Al", "NO", "x", "B", "a1", "é", "CD33",
+                                     "world-wide", "x-fig", "1990", "0.006", "(ASE)", "study)", "e.g.)", "", "a-", "'"]
+    followers = list(".,;:?!()[]{}\"'`-*@#&…—") + list("aZ09é") + ["The", "the"]
     spaces = [" ", "  ", "\n", "\n\n", "\t", "\u00a0", " \n "]
     shortcut = 0
     for _ in range(20_000):
