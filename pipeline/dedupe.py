@@ -144,13 +144,16 @@ def _signatures(sentences: list[str]) -> Signatures:
     np.cumsum(np.bincount((shingles >> np.uint64(32)).astype(np.int64), minlength=n), out=shingle_offsets[1:])
     bands = np.zeros((n, BANDS), dtype=np.uint32)
     if len(shingle_words):
-        # MinHash: per hash function k, the least (a_k * w + c_k) >> 32 over the shingles.
-        hashed = ((shingle_words.astype(np.uint64)[:, None] * _MULT[None, :] + _ADD[None, :]) >> np.uint64(32)
-                  ).astype(np.uint32)
+        # MinHash: per hash function k, the least (a_k * w + c_k) >> 32 over the shingles,
+        # which is the least a_k * w + c_k, shifted (the shift keeps order): the shift runs
+        # on the minima only, and the (shingles x BANDS * ROWS) array is made in place (a
+        # temporary per step and a cast to uint32 and back cost three times as much).
+        hashed = np.multiply.outer(shingle_words.astype(np.uint64), _MULT)
+        hashed += _ADD
         starts = shingle_offsets[:-1]
         has = shingle_offsets[1:] > starts
         mins = np.zeros((n, BANDS * ROWS), dtype=np.uint64)
-        mins[has] = np.minimum.reduceat(hashed, starts[has], axis=0)  # uint32 minima, widened for mixing
+        mins[has] = np.minimum.reduceat(hashed, starts[has], axis=0) >> np.uint64(32)
         rows = mins.reshape(n, BANDS, ROWS)
         mixed = (rows * _BAND_MIX[None, :, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :]
         mixed ^= mixed >> np.uint64(29)
@@ -181,6 +184,24 @@ def pack_signatures(sig: Signatures) -> str:
     blob = b"".join([sig.exact.astype("<u8").tobytes(), sig.ntok.astype("<i4").tobytes(),
                      sig.bands.astype("<u4").tobytes(), counts.tobytes(), sig.words.astype("<u4").tobytes()])
     return base64.b64encode(blob).decode("ascii")
+
+
+def pack_signature_runs(sig: Signatures, lengths: list[int]) -> list[str]:
+    """pack_signatures of consecutive runs of sentences (of these lengths), with no array per run:
+    each part is turned into little-endian bytes once and every run's blob is cut from them."""
+    counts = np.diff(sig.word_offsets).astype("<i4").tobytes()
+    exact, ntok = sig.exact.astype("<u8").tobytes(), sig.ntok.astype("<i4").tobytes()
+    bands, words = sig.bands.astype("<u4").tobytes(), sig.words.astype("<u4").tobytes()
+    offsets = sig.word_offsets.tolist()
+    out = []
+    a = 0
+    for n in lengths:
+        b = a + n
+        out.append(base64.b64encode(b"".join([exact[8 * a:8 * b], ntok[4 * a:4 * b],
+                                              bands[4 * BANDS * a:4 * BANDS * b], counts[4 * a:4 * b],
+                                              words[4 * offsets[a]:4 * offsets[b]]])).decode("ascii"))
+        a = b
+    return out
 
 
 def unpack_signatures(text: str, n: int) -> Signatures:

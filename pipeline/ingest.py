@@ -40,7 +40,7 @@ from typing import Callable
 import numpy as np
 
 from . import analyze as analyzer
-from .dedupe import pack_signatures, signatures, unpack_many
+from .dedupe import pack_signature_runs, signatures, unpack_many
 from .errors import SkipSource, WinnowError
 from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
@@ -208,6 +208,8 @@ def corpus_records(text: str) -> tuple[list[Document], int]:
 
 
 def _light_normalize(text: str) -> str:
+    if text.isascii() and "  " not in text and "\t" not in text:
+        return text.strip()  # already NFC, and no run of spaces to collapse (most abstracts)
     return _JSONL_SPACE_RE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
@@ -239,10 +241,11 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
     """
     split = [section_sentences(document) for document in documents]
     # One signatures pass over every sentence of the source (a corpus piece holds thousands
-    # of short sections: a pass per section cost more in numpy calls than in hashing).
+    # of short sections: a pass per section cost more in numpy calls than in hashing), and
+    # one packing pass that cuts each section's blob from the source's arrays.
     sig = signatures([s for sections in split for _, sentences in sections for s in sentences])
+    packed = iter(pack_signature_runs(sig, [len(sentences) for sections in split for _, sentences in sections]))
     out = []
-    start = 0
     for document, sections_of in zip(documents, split):
         title_tokens = " ".join(analyzer.analyze(document.title))
         sections = []
@@ -255,9 +258,8 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
                 "heading_tokens": title_tokens if heading == document.title else " ".join(analyzer.analyze(heading)),
                 "sentences": sentences, "words": words, "packs": pack_counts(words),
                 "tokens": [" ".join(analyzer.analyze(s)) for s in sentences],
-                "signatures": pack_signatures(sig.span(start, start + len(sentences))),
+                "signatures": next(packed),
             })
-            start += len(sentences)
         out.append({"source": None if document.source == rel else document.source,
                     "title_tokens": title_tokens, "sections": sections,
                     **({"url": document.url} if document.url else {})})

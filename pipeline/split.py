@@ -47,8 +47,72 @@ def _punkt():
     # "a. a. a. ..." or ". . . ..." took about 2 s per 100 KB. The answer depends only on
     # that short context (the parameters are fixed), so it is memoised; ordinary prose
     # repeats few contexts and pays only a dictionary look-up.
-    tokenizer.text_contains_sentbreak = lru_cache(maxsize=SENTBREAK_CACHE_SIZE)(tokenizer.text_contains_sentbreak)
+    punkt_sentbreak = lru_cache(maxsize=SENTBREAK_CACHE_SIZE)(tokenizer.text_contains_sentbreak)
+
+    def text_contains_sentbreak(context: str) -> bool:
+        # Most contexts are "word. Next": Punkt's answer is yes (_plain_break), given without
+        # tokenizing and annotating the context (two thirds of Punkt's time on abstracts).
+        return _plain_break(context) or punkt_sentbreak(context)
+
+    tokenizer.text_contains_sentbreak = text_contains_sentbreak
     return tokenizer
+
+
+# Contexts (the word before a possible sentence end, the end, what follows) for which Punkt,
+# with our parameters, always finds a break. Punkt says yes when a token it marks as a
+# break is followed by another; the first pass marks every ".", "?" and "!" token and every
+# word ending in "." that is not a listed abbreviation (nor an ellipsis), and the second
+# pass unmarks only abbreviations, initials ("S."), known collocations (we give none) and
+# numbers followed by a lower-case word. Each alternative is a context where that happens:
+#   number  digits and ".", then a word starting with a capital letter
+#   word    a word of letters and digits (with inner hyphens, at least one letter, two or
+#           more characters: not a number, not an initial) ending in ".", "?" or "!"
+#   closed  anything ending in a closing bracket, then the end: Punkt cuts the end off as a
+#           token of its own
+#   bare    the end alone (text written "mice . Here")
+# followed by whitespace and a token. tests/test_split.py checks them against Punkt on real
+# and random contexts.
+_PLAIN_BREAK_RE = re.compile(r"(?:\d+\.(?=\s+[A-Z])|(?P<word>[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?P<end>[.?!])"
+                             r"|\S*[)\]}][.?!]|[.?!])\s+\S+")
+_HAS_LETTER_RE = re.compile(r"[A-Za-z]")
+_ABBREVIATION_SET = frozenset(ABBREVIATIONS.split())
+
+
+def _plain_break(context: str) -> bool:
+    """Whether a context is one of those (_PLAIN_BREAK_RE) where Punkt always breaks."""
+    plain = _PLAIN_BREAK_RE.fullmatch(context)
+    if plain is None:
+        return False
+    word = plain.group("word")
+    if word is None:
+        return True
+    if len(word) < 2 or not _HAS_LETTER_RE.search(word):
+        return False  # an initial or a number: Punkt decides
+    word = word.lower()
+    return plain.group("end") != "." or (word not in _ABBREVIATION_SET
+                                         and word.rsplit("-", 1)[-1] not in _ABBREVIATION_SET)
+
+
+def _punkt_sentences(text: str) -> list[str]:
+    """Punkt's sentences of a paragraph: _punkt().tokenize(text), the same list.
+
+    When every candidate end Punkt finds is a plain break (_plain_break) followed by a
+    letter or digit, its result is known: a break at each, and no closing quote or bracket
+    to move back across one (Punkt's realignment starts only at those). The sentences are
+    cut here then, without Punkt's slicing and realignment (a third of its time on
+    abstracts); any other paragraph goes through Punkt whole.
+    """
+    tokenizer = _punkt()
+    spans = []
+    last = 0
+    for match, context in tokenizer._match_potential_end_contexts(text):
+        start = match.start("next_tok")
+        if start < 0 or not _plain_break(context) or not text[start].isalnum():
+            return tokenizer.tokenize(text)
+        spans.append((last, match.end()))
+        last = start
+    spans.append((last, len(text.rstrip())))  # Punkt's last sentence ends before trailing whitespace
+    return [text[a:b] for a, b in spans if b > a]
 
 
 def _load_punkt():
@@ -144,14 +208,15 @@ def split_sentences(text: str) -> list[str]:
         return []
     if not _SENTENCE_END_RE.search(text):
         return [text]  # Punkt ends sentences at these characters only: nothing to split (headings, list items)
-    return [s.strip() for part in _FOOTNOTE_BREAK_RE.split(text) for s in _punkt().tokenize(part) if s.strip()]
+    return [s.strip() for part in _FOOTNOTE_BREAK_RE.split(text) for s in _punkt_sentences(part) if s.strip()]
 
 
 _SENTENCE_END_RE = re.compile(r"[.?!]")  # Punkt's sentence-ending characters (PunktLanguageVars.sent_end_chars)
 
 
 def word_count(text: str) -> int:
-    return len(re.findall(r"\S+", text))
+    """Runs of non-whitespace: str.split() splits on what the regex \\s matches, with no list of matches."""
+    return len(text.split())
 
 
 def pack(sentences: list[str]) -> list[list[int]]:

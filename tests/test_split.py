@@ -44,7 +44,7 @@ def test_punkt_with_plain_regexes_splits_as_nltks_own():
     on every paragraph of the test pages and the seeds, and on abbreviation cases."""
     from nltk.tokenize import punkt
 
-    from pipeline.split import ABBREVIATIONS, _punkt
+    from pipeline.split import ABBREVIATIONS, _punkt, _punkt_sentences
 
     params = punkt.PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS.split())
@@ -59,6 +59,41 @@ def test_punkt_with_plain_regexes_splits_as_nltks_own():
     assert len(paragraphs) > 1000
     for paragraph in paragraphs:
         assert plain.tokenize(paragraph) == reference.tokenize(paragraph), paragraph[:200]
+        assert _punkt_sentences(paragraph) == reference.tokenize(paragraph), paragraph[:200]
+
+
+def test_the_shortcut_for_plain_word_stop_contexts_answers_as_punkt_does():
+    """Contexts "word. Next" skip Punkt's annotation (_PLAIN_BREAK_RE): the answer must be
+    Punkt's own, for listed abbreviations in any case, one-letter initials, "?" and "!",
+    and whatever whitespace and token follow."""
+    import random
+
+    from nltk.tokenize import punkt
+
+    from pipeline.split import _PLAIN_BREAK_RE, ABBREVIATIONS, _punkt, _punkt_sentences
+
+    params = punkt.PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS.split())
+    reference = punkt.PunktSentenceTokenizer(params)
+    rng = random.Random(13)
+    words = ABBREVIATIONS.split() + ["Fig", "ETC", "Vs", "ab", "cells", "Al", "NO", "x", "B", "a1", "é", "CD33",
+                                     "world-wide", "x-fig", "1990", "0.006", "(ASE)", "study)", "e.g.)", "", "a-", "'"]
+    followers = list(".,;:?!()[]{}\"'`-*@#&…—") + list("aZ09é") + ["The", "the"]
+    spaces = [" ", "  ", "\n", "\n\n", "\t", "\u00a0", " \n "]
+    shortcut = 0
+    for _ in range(20_000):
+        word = rng.choice(words) if rng.random() < 0.5 else "".join(rng.choice("abcdXYZ") for _ in range(rng.randint(1, 5)))
+        context = (word + rng.choice(".?!") + rng.choice(spaces)
+                   + "".join(rng.choice(followers) for _ in range(rng.randint(1, 4))))
+        shortcut += _PLAIN_BREAK_RE.fullmatch(context) is not None
+        assert _punkt().text_contains_sentbreak(context) == reference.text_contains_sentbreak(context), context
+    assert shortcut > 5_000
+    # Whole paragraphs cut without Punkt's slicing (_punkt_sentences) when every end is plain.
+    pieces = ["word", "Next", "cells.", "it?", "e.g.", "Dr.", "U.S.", "(", ")", '"', "'", "”", "»", ".", "?", "!", "  ",
+              "\n", "1.", "2010", "A.", "x", "--", "...", "é"]
+    for _ in range(5_000):
+        paragraph = rng.choice(["", " "]).join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        assert _punkt_sentences(paragraph) == reference.tokenize(paragraph), paragraph
 
 
 def test_a_paragraph_without_sentence_ends_is_one_sentence_without_punkt(monkeypatch):
