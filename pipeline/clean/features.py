@@ -131,14 +131,8 @@ PAGE_FEATURES: tuple[str, ...] = (
     "url_block_share", "separator_block_share", "anomaly_block_share",
     "mean_seen_before", "sentence_block_share", "heading_block_share", "terminal_block_share",
     "head_share", "tail_share",
-    # Added for the gate alone (issue 10, do no harm): on the train sites, out of fold (sites held
-    # out five ways), the gold texts judged clean at 4% of noisy pages passing went from 0.939 /
-    # 0.939 / 0.954 (one paragraph a line / wrapped / Markdown) to 0.972 / 0.972 / 0.972.
-    "terminal_word_share", "longest_short_run", "ui_short_block_share", "log_blocks", "short_word_share",
-    "capitalised_mean",
 )
 SHORT_MAX_WORDS = 3
-UI_LINE_MAX_WORDS = 6  # a line this short with a UI word is a control, not a sentence that names one
 
 
 def page_summary(blocks: list[Block], rows: list[list[float]]) -> list[float]:
@@ -156,13 +150,6 @@ def page_summary(blocks: list[Block], rows: list[list[float]]) -> list[float]:
     def share(flags) -> float:
         return sum(1 for f in flags if f) / n
 
-    terminal = [r[col["terminal"]] > 0 for r in rows]
-    short = [w <= SHORT_MAX_WORDS and not t and b.kind is not Kind.HEADING for w, t, b in zip(words, terminal, blocks)]
-    longest = run = 0
-    for flag in short:
-        run = run + 1 if flag else 0
-        longest = max(longest, run)
-    ui_short = [r[col["ui_words"]] > 0 for r, w in zip(rows, words) if w <= UI_LINE_MAX_WORDS]
     return [
         share(ui), sum(w for w, u in zip(words, ui) if u) / total,
         share(w <= SHORT_MAX_WORDS and not r[col["terminal"]] and not r[col["kind_heading"]]
@@ -176,12 +163,6 @@ def page_summary(blocks: list[Block], rows: list[list[float]]) -> list[float]:
         share(b.kind is Kind.HEADING for b in blocks), share(r[col["terminal"]] > 0 for r in rows),
         # Page furniture sits above the first and below the last stretch of prose.
         (prose_at[0] if prose_at else n) / n, (n - 1 - prose_at[-1] if prose_at else n) / n,
-        # Words in sentences with a final stop; the longest stretch of short unstopped lines (a
-        # menu, a tag cloud); short lines naming a control; how long the page is (a dump carries
-        # its site's furniture around the text); words in short unstopped lines; Title Case.
-        sum(w for w, t in zip(words, terminal) if t) / total, longest / n,
-        sum(ui_short) / len(ui_short) if ui_short else 0.0, math.log1p(n),
-        sum(w for w, s in zip(words, short) if s) / total, sum(r[col["capitalised_share"]] for r in rows) / n,
     ]
 
 
