@@ -271,13 +271,22 @@ def split_sentences(paragraph: str) -> list[str]:
     return [s for s in out if _WORD.search(s)]
 
 
+_RULE_LINE = re.compile(r"[-=_*~]{3,}")
+
+
 def text_units(text: str) -> list[str]:
     """Paragraphs of a plain text: blocks split on blank lines, a list item starting a new
-    unit, the lines of one unit joined."""
+    unit, the lines of one unit joined; a line of rule characters (a heading's "-----"
+    underline, a "=====" rule) ends a unit and is not text."""
     units: list[str] = []
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
         current: list[str] = []
         for line in block.split("\n"):
+            if _RULE_LINE.fullmatch(line.strip()):  # a heading's underline or a rule: not text
+                if current:
+                    units.append(" ".join(current))
+                current = []
+                continue
             if _ITEM_START.match(line) and current:
                 units.append(" ".join(current))
                 current = []
@@ -346,18 +355,29 @@ _MARKER = re.compile(r"^\s*(?:#{1,6}\s+|(?:[-*+•]|\d{1,3}[.)])\s+)")
 _WIKI_MARK = re.compile(r"\[\s{0,3}(?:\d{1,3}|edit|citation needed)\s{0,3}\]", re.IGNORECASE)
 
 
+# C0 control characters and U+FFFD (a failed decoding's mark): the cleaner drops them by
+# design, and five dragnet gold texts are UTF-16 read as 8-bit ("\x00T\x00h\x00e"), so
+# neither side counts them.
+_UNSEEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
 def normalize(text: str) -> str:
-    """Whitespace runs -> one space, lower case, stripped; U+FFFD (a failed decoding's mark,
-    which the cleaner drops as it drops control characters) and wiki marks dropped on both sides."""
+    """Whitespace runs -> one space, lower case, stripped; control characters, U+FFFD and
+    wiki marks dropped on both sides."""
     if "[" in text:
         text = _WIKI_MARK.sub(" ", text)
-    return _SPACE.sub(" ", text.replace("\ufffd", "")).strip().lower()
+    return _SPACE.sub(" ", _UNSEEN.sub("", text)).strip().lower()
+
+
+# What a cleaner writes before a kept line: a bullet or '#' heading markers. A number is the
+# text's own ("2. Do this" kept as a paragraph still holds the gold sentence "2.").
+_OUTPUT_MARKER = re.compile(r"^\s*(?:#{1,6}\s+|[-*+•]\s+)")
 
 
 def normalize_output(doc_text: str) -> str:
     """A cleaner's output as one normalised string, line-leading bullets and '#' heading
     markers removed (a kept list item or heading is kept text)."""
-    return " " + " ".join(normalize(_MARKER.sub("", line)) for line in doc_text.split("\n") if line.strip()) + " "
+    return " " + " ".join(normalize(_OUTPUT_MARKER.sub("", line)) for line in doc_text.split("\n") if line.strip()) + " "
 
 
 def sentences_kept(doc_text: str, sentences: list[str]) -> float:

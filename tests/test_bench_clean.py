@@ -249,3 +249,18 @@ def test_wiki_marks_count_on_neither_side():
     gold = ["Wellington is the capital.[1]", "Components [ edit ]"]
     assert sentences_kept("Wellington is the capital.\n# Components", gold) == 1.0
     assert missing_sentences("Components", gold) == ["Wellington is the capital.[1]"]
+
+
+def test_control_characters_count_on_neither_side():
+    # Gold texts stored as UTF-16 read as 8-bit bytes: the cleaner drops the NULs, as it should.
+    assert missing_sentences("The abbot asked.", ["\x00T\x00h\x00e\x00 \x00a\x00b\x00b\x00o\x00t\x00 \x00a\x00s\x00k\x00e\x00d\x00."]) == []
+
+
+def test_a_heading_underline_is_not_part_of_a_sentence():
+    text = "1. Definitions\n--------------\n\nThe terms below.\n\nHISTORY\n=======\nPython was created."
+    assert expected_sentences(text) == ["Definitions", "The terms below.", "HISTORY", "Python was created."]
+
+
+def test_a_numbered_line_kept_as_a_paragraph_keeps_its_number():
+    assert missing_sentences("2. Don't rush on day one.", ["2.", "Don't rush on day one."]) == []
+    assert missing_sentences("- 2. Don't rush on day one.", ["2.", "Don't rush on day one."]) == []
