@@ -38,7 +38,8 @@ import math
 import os
 import zlib
 from dataclasses import asdict, dataclass
-from itertools import chain
+from collections import defaultdict
+from itertools import chain, count
 from pathlib import Path
 from typing import Sequence, Union
 
@@ -187,16 +188,29 @@ class BM25Index:
         """Index token lists; the document number of docs[i] is i."""
         n_docs = len(docs)
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n_docs)
+        # Terms numbered as first met (the defaultdict keeps the per-token work in C).
+        numbers: dict[str, int] = defaultdict(count().__next__)
+        ids = np.fromiter(map(numbers.__getitem__, chain.from_iterable(docs)), dtype=np.int32,
+                          count=int(lengths.sum()))
+        return cls.from_term_ids(list(numbers), ids, lengths, params)
+
+    @classmethod
+    def from_term_ids(cls, terms: list[str], ids: np.ndarray, lengths: np.ndarray, params: BM25Params) -> "BM25Index":
+        """Index documents given as term numbers: ids holds every document's tokens, one
+        document after another (lengths cut them), each a number into `terms` (distinct
+        terms, any order). The same index as build() of the same token lists."""
+        n_docs = len(lengths)
+        lengths = np.asarray(lengths, dtype=np.int64)
         n_tokens = int(lengths.sum())
         # Sorted vocabulary: deterministic term numbers whatever the document order.
-        # dict.fromkeys and map(dict.__getitem__) keep the per-token work in C.
-        vocab_list = sorted(dict.fromkeys(chain.from_iterable(docs)))
-        vocab = {term: i for i, term in enumerate(vocab_list)}
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        vocab_list = [terms[i] for i in order]
         n_terms = len(vocab_list)
-        token_terms = np.fromiter(
-            map(vocab.__getitem__, chain.from_iterable(docs)), dtype=np.int32, count=n_tokens
-        )
-        del vocab
+        rank = np.empty(n_terms, dtype=np.int32)
+        rank[np.asarray(order, dtype=np.int64)] = np.arange(n_terms, dtype=np.int32)
+        del order
+        token_terms = rank[ids] if n_tokens else np.zeros(0, dtype=np.int32)
+        del rank
 
         # Group tokens by term, docs ascending within a term: a CSR (doc x term) matrix
         # turned CSC is an O(n) counting sort in C; numpy's stable argsort of int32 is
