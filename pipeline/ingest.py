@@ -31,12 +31,13 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
 import unicodedata
 from array import array
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 import numpy as np
 
@@ -292,7 +293,11 @@ def unit_topic(documents: PackedDocuments) -> dict:
         for long_form, acronym in _acronyms(sentence):
             terms = [t for t in analyzer.analyze(long_form) if not t.startswith(analyzer.PREFIX_MARK)]
             acronyms.append([terms, analyzer.analyze(acronym)])
-    return {"titles": [sorted(set(t.split())) for t in documents.doc_title_tokens], "acronyms": acronyms}
+    # Tuples of shared term strings (JSON writes them as lists): a corpus of 200k titled
+    # documents held 50 MB of lists and strings here.
+    terms: dict[str, str] = {}
+    titles = [tuple(sorted({terms.setdefault(term, term) for term in t.split()})) for t in documents.doc_title_tokens]
+    return {"titles": titles, "acronyms": acronyms}
 
 
 def _with_parenthesis(sentences: Strings) -> list[str]:
@@ -566,7 +571,8 @@ def batch_sentences(units: list[tuple[str, PackedDocuments]], credit: np.ndarray
         sent_pos.append(np.arange(n, dtype=np.int32))
         sent_doc.append(np.repeat(doc_number, doc_sentences))
     joined = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32))
-    sig = concat_signatures([documents.sig for _, documents in units])
+    # One source (a corpus): its arrays as they are, not a copy.
+    sig = units[0][1].sig if len(units) == 1 else concat_signatures([documents.sig for _, documents in units])
     batch = SentenceArrays([rel for rel, _ in units], list(names), joined(sent_unit), joined(sent_pos),
                            joined(sent_doc), sig, credit, known_credit=known_credit)
     if credit is not None and len(credit) != len(batch.sig):
@@ -600,7 +606,7 @@ class PackedPassages:
     per unit, the sentences dropped as duplicates.
     """
 
-    lines: bytes | bytearray
+    lines: bytes | bytearray | BinaryIO  # in memory, or the file they were written to
     line_offsets: np.ndarray
     terms: list[str]
     term_ids: np.ndarray
@@ -613,7 +619,11 @@ class PackedPassages:
 
     def passages(self) -> list[Passage]:
         cuts = self.line_offsets.tolist()
-        return [_passage(json.loads(self.lines[a:b])) for a, b in zip(cuts, cuts[1:])]
+        lines = self.lines
+        if not isinstance(lines, (bytes, bytearray)):
+            lines.seek(0)
+            lines = lines.read()
+        return [_passage(json.loads(lines[a:b])) for a, b in zip(cuts, cuts[1:])]
 
     def token_lists(self) -> list[list[str]]:
         cuts = np.concatenate([[0], np.cumsum(self.lengths)]).tolist()
@@ -626,8 +636,12 @@ def _passage(record: dict) -> Passage:
                    text=record["text"], sources=tuple(record["sources"]))
 
 
-def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, list[str] | None]) -> PackedPassages:
+def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, list[str] | None],
+                  spill=None) -> PackedPassages:
     """Passages of whole sources given the dedupe verdicts, in passage-id order (PackedPassages).
+
+    spill: a binary file the lines are written to (and PackedPassages.lines is then
+    that file), so that memory never holds the batch's text twice; None: in memory.
 
     `marks` holds, by sentence position in the batch, None for a dropped sentence and
     the names credited to a kept one; a sentence without a mark is kept as is, and a
@@ -648,16 +662,16 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
     section_base = 0  # the batch number of the unit's first section
     for unit, (rel, documents) in enumerate(units):
         sources = [name or rel for name in documents.doc_names]
-        section_doc = documents.section_doc().tolist()
-        first_pack = documents.section_packs.tolist()
-        first_sentence = documents.section_sentences.tolist()
+        # Arrays read an element at a time, not lists: a list holds an int object per section.
+        section_doc, first_pack, first_sentence = (documents.section_doc(), documents.section_packs,
+                                                   documents.section_sentences)
         for section in range(documents.n_sections):
             source = sources[section_doc[section]]
-            position = int(starts[section_base + section])
             if section_base + section not in touched:
                 # The common case: nothing here can be a duplicate; the cached packing holds.
                 groups = range(first_pack[section], first_pack[section + 1])
             else:
+                position = int(starts[section_base + section])
                 kept, kept_sources = [], []
                 for i in range(first_sentence[section + 1] - first_sentence[section]):
                     mark = marks.get(position + i, True)
@@ -680,12 +694,15 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
                 draft_pack.append(pack)
         section_base += documents.n_sections
     del ordinal
-    order = sorted(range(len(ids)), key=ids.__getitem__)  # doc number order == passage id order: ties break by id
+    # doc number order == passage id order: ties break by id
+    order = np.asarray(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
 
-    lines, line_offsets, lengths = bytearray(), array("q", [0]), array("q")
+    lines = spill if spill is not None else bytearray()
+    write, size = lines.write if spill is not None else lines.extend, 0
+    line_offsets, lengths = array("q", [0]), array("q")
     terms: dict[str, int] = collections.defaultdict(itertools.count().__next__)
     term_ids = array("i")
-    for draft in order:
+    for draft in order.tolist():
         documents = units[draft_unit[draft]][1]
         section, pack = draft_section[draft], draft_pack[draft]
         first = int(documents.section_sentences[section])
@@ -704,12 +721,13 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
                           + [documents.tokens[first + i] for i in indices]).split()
         passage = Passage(passage_id=ids[draft], source=source, section=documents.headings[section],
                           text=" ".join(sentences), sources=tuple(sources))
-        lines += json.dumps(passage.as_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape")
-        lines += b"\n"
-        line_offsets.append(len(lines))
+        line = json.dumps(passage.as_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape")
+        write(line + b"\n")
+        size += len(line) + 1
+        line_offsets.append(size)
         term_ids.extend(map(terms.__getitem__, tokens))
         lengths.append(len(tokens))
-    doc_unit = np.frombuffer(draft_unit, dtype=np.int32)[np.asarray(order, dtype=np.int64)]
+    doc_unit = np.frombuffer(draft_unit, dtype=np.int32)[order]
     # Views of the arrays grown here, not copies (a copy of the lines alone is ~300 bytes a passage).
     return PackedPassages(lines, np.frombuffer(line_offsets, dtype=np.int64), list(terms),
                           np.frombuffer(term_ids, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64),
@@ -790,7 +808,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport()
-    with IndexLock(index_dir, notify, wait=lock_wait), _without_cyclic_gc():  # 1.
+    with IndexLock(index_dir, notify, wait=lock_wait), _without_cyclic_gc(), contextlib.ExitStack() as stack:  # 1.
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
         previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
@@ -920,7 +938,8 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         credits, marks = batch_verdicts(verdicts.over([seg.sentences for seg in segments] + [batch]),
                                         len(segments), len(batch.sig))
         del verdicts
-        packed = pack_passages(batch_units, marks)  # 5.
+        spill = stack.enter_context(tempfile.TemporaryFile(dir=index_dir))  # unnamed, gone when closed
+        packed = pack_passages(batch_units, marks, spill)  # 5.
         topics = [{**unit_topic(documents), "kept": kept_words.get(rel), "dropped": packed.dropped[n],
                    **_unit_urls(rel, documents)} for n, (rel, documents) in enumerate(batch_units)]
         unit_names = [rel for rel, _ in batch_units]

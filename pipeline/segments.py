@@ -41,9 +41,10 @@ import heapq
 import json
 import math
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import BinaryIO, Sequence
 
 import numpy as np
 
@@ -148,7 +149,7 @@ def _lookups(sig: Signatures) -> tuple[np.ndarray, ...]:
         sents = np.repeat(near.astype(np.int32), BANDS)
         band_order = np.argsort(keys, kind="stable")
         return sig.exact[order], order.astype(np.int32), keys[band_order], sents[band_order]
-    packed = sig.bands[near].astype(np.uint64)
+    packed = (sig.bands if len(near) == len(sig.exact) else sig.bands[near]).astype(np.uint64)
     packed <<= np.uint64(_BAND_SENT_BITS)
     packed |= (np.arange(BANDS, dtype=np.uint64) << np.uint64(32 + _BAND_SENT_BITS))[None, :]
     packed |= near.astype(np.uint64)[:, None]
@@ -431,7 +432,7 @@ class SegmentData:
     """A segment about to be written (a batch, or a merge of segments)."""
 
     index: BM25Index
-    passages: bytes | bytearray  # JSON lines in passage-id order (= doc order), one after another
+    passages: bytes | bytearray | BinaryIO  # JSON lines in passage-id order (= doc order), or a file of them
     passage_offsets: np.ndarray  # int64 [n_docs + 1]: where each line starts, and the end
     doc_unit: np.ndarray
     unit_names: list[str]
@@ -452,7 +453,11 @@ class SegmentData:
         """Write every file of the segment under `prefix`; same segment, same bytes."""
         self.index.save(directory, prefix)
         with open(directory / f"{prefix}passages.jsonl", "wb") as handle:
-            handle.write(self.passages)
+            if isinstance(self.passages, (bytes, bytearray)):
+                handle.write(self.passages)
+            else:  # the file they were written to as they were made
+                self.passages.seek(0)
+                shutil.copyfileobj(self.passages, handle, 1 << 20)
         np.save(directory / f"{prefix}passages.offsets.npy", np.asarray(self.passage_offsets, dtype=np.int64),
                 allow_pickle=False)
         meta = {"units": self.unit_names, "names": self.names, "topics": self.unit_topics}
