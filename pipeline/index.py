@@ -64,7 +64,7 @@ SEEDS_PER_TERM = 32
 SEED_LEVELS = 64
 # Postings of frequent terms bucketed per numpy pass when seeds are chosen (bounds the
 # build's temporaries: some 40 bytes per posting of the pass).
-SEED_BLOCK_POSTINGS = 1 << 20
+SEED_BLOCK_POSTINGS = 1 << 18
 # Postings (and tokens) per numpy pass where the build renumbers tokens and computes
 # impacts: the same operations per element as one pass over all, in bounded temporaries.
 IMPACT_BLOCK = 1 << 20

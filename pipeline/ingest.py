@@ -905,6 +905,8 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             if rel in kept_words:
                 _note_kept(report, rel, kept_words[rel], warn if rel in fresh_rels else None)
 
+        _return_free_memory()  # what processing left (each piece's transients): dedupe allocates in it
+
         # 4. Deduplicate: the old versions of changed and removed sources leave their
         # segments, the new ones arrive as a batch; sources whose passages change with
         # them (a duplicate found or lost) are reassembled too.
@@ -938,6 +940,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         credits, marks = batch_verdicts(verdicts.over([seg.sentences for seg in segments] + [batch]),
                                         len(segments), len(batch.sig))
         del verdicts
+        _return_free_memory()  # what the dedupe left: the passages are made in it
         spill = stack.enter_context(tempfile.TemporaryFile(dir=index_dir))  # unnamed, gone when closed
         packed = pack_passages(batch_units, marks, spill)  # 5.
         topics = [{**unit_topic(documents), "kept": kept_words.get(rel), "dropped": packed.dropped[n],
@@ -948,6 +951,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         units.clear()
         del batch_units, marks
         entry = results = result = items = todo = shown = None  # the last source's entry, cached entries
+        _return_free_memory()
         new = SegmentData(packed.index(params), packed.lines, packed.line_offsets, packed.doc_unit, unit_names,
                           topics, batch.names, batch.sent_unit, batch.sent_pos, batch.sent_doc, credits, batch.sig,
                           lookups=batch.lookups()) if unit_names else None
@@ -995,6 +999,22 @@ def _without_cyclic_gc():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _return_free_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim; elsewhere nothing).
+
+    Between the build's phases: freed numpy arrays under 32 MB and freed Python objects
+    leave holes in the heap that the process keeps, so its resident memory was the sum
+    of every phase's transients, not the largest (at 200k passages, 240 MB of free heap
+    before the BM25 build, measured with /proc/self/status).
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previous | None:
