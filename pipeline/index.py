@@ -38,7 +38,8 @@ import math
 import os
 import zlib
 from dataclasses import asdict, dataclass
-from itertools import chain
+from collections import defaultdict
+from itertools import chain, count
 from pathlib import Path
 from typing import Sequence, Union
 
@@ -63,7 +64,10 @@ SEEDS_PER_TERM = 32
 SEED_LEVELS = 64
 # Postings of frequent terms bucketed per numpy pass when seeds are chosen (bounds the
 # build's temporaries: some 40 bytes per posting of the pass).
-SEED_BLOCK_POSTINGS = 1 << 20
+SEED_BLOCK_POSTINGS = 1 << 18
+# Postings (and tokens) per numpy pass where the build renumbers tokens and computes
+# impacts: the same operations per element as one pass over all, in bounded temporaries.
+IMPACT_BLOCK = 1 << 20
 
 # Terms in at least this share of the documents are also stored as a dense float32
 # column (4 bytes per document, against 8 per posting: at most 2x their postings;
@@ -187,16 +191,37 @@ class BM25Index:
         """Index token lists; the document number of docs[i] is i."""
         n_docs = len(docs)
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n_docs)
+        # Terms numbered as first met (the defaultdict keeps the per-token work in C).
+        numbers: dict[str, int] = defaultdict(count().__next__)
+        ids = np.fromiter(map(numbers.__getitem__, chain.from_iterable(docs)), dtype=np.int32,
+                          count=int(lengths.sum()))
+        return cls.from_term_ids(list(numbers), ids, lengths, params)
+
+    @classmethod
+    def from_term_ids(cls, terms: list[str], ids: np.ndarray, lengths: np.ndarray, params: BM25Params) -> "BM25Index":
+        """Index documents given as term numbers: ids holds every document's tokens, one
+        document after another (lengths cut them), each a number into `terms` (distinct
+        terms, any order). The same index as build() of the same token lists.
+
+        ids is consumed: renumbered in place (a read-only array is copied first).
+        """
+        n_docs = len(lengths)
+        lengths = np.asarray(lengths, dtype=np.int64)
         n_tokens = int(lengths.sum())
         # Sorted vocabulary: deterministic term numbers whatever the document order.
-        # dict.fromkeys and map(dict.__getitem__) keep the per-token work in C.
-        vocab_list = sorted(dict.fromkeys(chain.from_iterable(docs)))
-        vocab = {term: i for i, term in enumerate(vocab_list)}
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        vocab_list = [terms[i] for i in order]
         n_terms = len(vocab_list)
-        token_terms = np.fromiter(
-            map(vocab.__getitem__, chain.from_iterable(docs)), dtype=np.int32, count=n_tokens
-        )
-        del vocab
+        rank = np.empty(n_terms, dtype=np.int32)
+        rank[np.asarray(order, dtype=np.int64)] = np.arange(n_terms, dtype=np.int32)
+        del order
+        # Renumbered in place, a block at a time: ids is consumed (no second per-token array).
+        token_terms = np.asarray(ids, dtype=np.int32)
+        if not token_terms.flags.writeable:
+            token_terms = token_terms.copy()
+        for start in range(0, n_tokens, IMPACT_BLOCK):
+            token_terms[start:start + IMPACT_BLOCK] = rank[token_terms[start:start + IMPACT_BLOCK]]
+        del rank
 
         # Group tokens by term, docs ascending within a term: a CSR (doc x term) matrix
         # turned CSC is an O(n) counting sort in C; numpy's stable argsort of int32 is
@@ -204,32 +229,27 @@ class BM25Index:
         if n_tokens:
             import scipy.sparse
 
-            # int32 index arrays and int8 data when they fit: scipy would otherwise
+            # int32 index arrays and int16 counts when they fit: scipy would otherwise
             # upcast every per-token array to int64 and double the peak memory.
             index_dtype = np.int32 if n_tokens < 2**31 - 1 else np.int64
+            count_dtype = np.int16 if int(lengths.max()) < 2**15 else np.int32
             indptr = np.zeros(n_docs + 1, dtype=index_dtype)
             np.cumsum(lengths, out=indptr[1:])
             csr = scipy.sparse.csr_matrix(
-                (np.ones(n_tokens, dtype=np.int8), token_terms.astype(index_dtype, copy=False), indptr),
+                (np.ones(n_tokens, dtype=count_dtype), token_terms.astype(index_dtype, copy=False), indptr),
                 shape=(n_docs, n_terms),
             )
             del token_terms, indptr
-            csc = csr.tocsc()  # keeps duplicates: one entry per token
+            # One entry per (doc, term) with its count, in place: the postings and their
+            # term frequencies, without per-token temporaries.
+            csr.sum_duplicates()
+            csc = csr.tocsc()  # docs ascending within each term
             del csr
-            tok_docs = csc.indices.astype(np.int32, copy=False)
+            post_docs = csc.indices.astype(np.int32, copy=False)
             term_ptr = csc.indptr.astype(np.int64)
+            tf = csc.data  # counts: from_postings widens them once
             del csc
-            tok_term = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(term_ptr))
-            # A posting starts wherever the (term, doc) pair changes.
-            first = np.ones(n_tokens, dtype=bool)
-            first[1:] = (tok_docs[1:] != tok_docs[:-1]) | (tok_term[1:] != tok_term[:-1])
-            starts = np.flatnonzero(first)
-            del first
-            post_docs = tok_docs[starts]
-            post_terms = tok_term[starts]
-            del tok_docs, tok_term
-            tf = np.diff(np.append(starts, n_tokens)).astype(np.float64)
-            del starts
+            post_terms = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(term_ptr))
         else:
             post_docs = np.zeros(0, dtype=np.int32)
             post_terms = np.zeros(0, dtype=np.int32)
@@ -248,11 +268,15 @@ class BM25Index:
         lengths = lengths.astype(np.int64, copy=False)
         n_tokens = int(lengths.sum())
         post_tfs = tf.astype(np.int32)
-        tf = tf.astype(np.float64)
+        del tf
         df = np.bincount(post_terms, minlength=n_terms).astype(np.int64)
-        term_cf = np.bincount(post_terms, weights=tf, minlength=n_terms).astype(np.int64)
         post_offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=post_offsets[1:])
+        # Occurrences per term: postings are grouped by term, every term has one (exact in int64).
+        term_cf = np.zeros(n_terms, dtype=np.int64)
+        if len(post_tfs):
+            present = df > 0
+            term_cf[present] = np.add.reduceat(post_tfs, post_offsets[:-1][present], dtype=np.int64)
 
         avgdl = n_tokens / n_docs if n_docs else 0.0
         k1, b = params.k1, params.b
@@ -261,17 +285,19 @@ class BM25Index:
             norm = k1 * (1.0 - b + b * (lengths / avgdl))
         else:
             norm = np.full(n_docs, k1 * (1.0 - b))
-        # In place, in float64 (rounded once to float32): per-posting temporaries are the
-        # build's peak memory.
-        denominator = norm[post_docs]
-        denominator += tf
-        impacts = tf
-        impacts *= k1 + 1.0
-        impacts /= denominator
-        del denominator
-        impacts *= idf[post_terms]
-        post_impacts = impacts.astype(np.float32)
-        del impacts, tf, norm
+        # In float64, rounded once to float32, IMPACT_BLOCK postings at a time: per-posting
+        # float64 arrays were the build's peak memory.
+        post_impacts = np.empty(len(post_tfs), dtype=np.float32)
+        for start in range(0, len(post_tfs), IMPACT_BLOCK):
+            block = slice(start, start + IMPACT_BLOCK)
+            part = post_tfs[block].astype(np.float64)
+            denominator = norm[post_docs[block]]
+            denominator += part
+            part *= k1 + 1.0
+            part /= denominator
+            part *= idf[post_terms[block]]
+            post_impacts[block] = part
+        del norm
 
         term_max = np.zeros(n_terms, dtype=np.float32)
         if len(post_impacts):

@@ -41,9 +41,10 @@ import heapq
 import json
 import math
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import BinaryIO, Sequence
 
 import numpy as np
 
@@ -66,6 +67,9 @@ EXHAUSTIVE_SEGMENT_DOCS = 10_000
 FETCH_FACTOR = 2
 # Relative slack on the bounds: float32 impacts round by 6e-8, float64 sums by ~1e-15.
 BOUND_MARGIN = 1e-6
+
+# linked() looks at a batch's sorted band keys this many at a time (bounds its temporaries).
+LINK_BLOCK_KEYS = 1 << 18
 
 SEGMENT_JSON = "segment.json"
 _SENTENCE_ARRAYS = {
@@ -122,16 +126,39 @@ class SentenceArrays:
     def order(self, i: int) -> tuple[str, int]:
         return self.unit_names[self.sent_unit[i]], int(self.sent_pos[i])
 
+    def lookups(self) -> tuple[np.ndarray, ...]:
+        """The sorted keys (_lookups of the signatures), for a segment written from this batch."""
+        return self.exact_sorted, self.exact_sent, self.band_sorted, self.band_sent
+
+
+# Band keys are sorted packed with their sentence in one uint64, band << 59 | key << 27 |
+# sentence (5 + 32 + 27 bits), sorted in place: no argsort, no gathered copies (at 200k
+# passages the argsort path's temporaries were the largest of the build). Batches of
+# more sentences than 27 bits count take that path.
+_BAND_SENT_BITS = 27
+
 
 def _lookups(sig: Signatures) -> tuple[np.ndarray, ...]:
-    """Exact hashes and band keys (band number << 32 | key) sorted, each with its sentence."""
+    """Exact hashes and band keys (band number << 32 | key) sorted, each with its sentence
+    (ties in sentence order)."""
     order = np.argsort(sig.exact, kind="stable")
     near = np.flatnonzero(sig.ntok >= _near_min())
-    keys = ((np.arange(BANDS, dtype=np.uint64) << np.uint64(32))[None, :]
-            | sig.bands[near].astype(np.uint64)).ravel()
-    sents = np.repeat(near.astype(np.int32), BANDS)
-    band_order = np.argsort(keys, kind="stable")
-    return (sig.exact[order], order.astype(np.int32), keys[band_order], sents[band_order])
+    if len(sig.exact) >= 1 << _BAND_SENT_BITS:
+        keys = ((np.arange(BANDS, dtype=np.uint64) << np.uint64(32))[None, :]
+                | sig.bands[near].astype(np.uint64)).ravel()
+        sents = np.repeat(near.astype(np.int32), BANDS)
+        band_order = np.argsort(keys, kind="stable")
+        return sig.exact[order], order.astype(np.int32), keys[band_order], sents[band_order]
+    packed = (sig.bands if len(near) == len(sig.exact) else sig.bands[near]).astype(np.uint64)
+    packed <<= np.uint64(_BAND_SENT_BITS)
+    packed |= (np.arange(BANDS, dtype=np.uint64) << np.uint64(32 + _BAND_SENT_BITS))[None, :]
+    packed |= near.astype(np.uint64)[:, None]
+    packed = packed.ravel()
+    packed.sort()
+    band_sent = packed.astype(np.uint32)  # the low 32 bits
+    band_sent &= np.uint32((1 << _BAND_SENT_BITS) - 1)
+    packed >>= np.uint64(_BAND_SENT_BITS)
+    return sig.exact[order], order.astype(np.int32), packed, band_sent.view(np.int32)
 
 
 def _near_min() -> int:
@@ -274,15 +301,30 @@ def linked(table: LiveSentences, batch_no: int) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     if not n:
         return out
-    _, inverse, counts = np.unique(exact, return_inverse=True, return_counts=True)
-    out |= counts[inverse.ravel()] > 1
+    # Copies: neighbours in the sorted exact hashes.
+    same = batch.exact_sorted[1:] == batch.exact_sorted[:-1]
+    copied = np.zeros(n, dtype=bool)
+    copied[1:] |= same
+    copied[:-1] |= same
+    out[batch.exact_sent[copied]] = True
+    del same, copied
+    # Band keys shared by sentences of other words: in blocks of whole key groups, so that
+    # the temporaries stay small whatever the batch's size.
     keys, sents = batch.band_sorted, batch.band_sent
-    if len(keys):
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        values = exact[sents]
+    start = 0
+    while start < len(keys):
+        stop = min(len(keys), start + LINK_BLOCK_KEYS)
+        if stop < len(keys):  # end the block where a key's group begins
+            stop = int(np.searchsorted(keys, keys[stop], "left"))
+            if stop <= start:  # one group longer than a block
+                stop = int(np.searchsorted(keys, keys[start], "right"))
+        block, block_sents = keys[start:stop], sents[start:stop]
+        starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+        values = exact[block_sents]
         lo, hi = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
-        mixed = np.repeat(lo != hi, np.diff(np.r_[starts, len(keys)]))
-        out[sents[mixed]] = True
+        mixed = np.repeat(lo != hi, np.diff(np.r_[starts, len(block)]))
+        out[block_sents[mixed]] = True
+        start = stop
     for p, part in enumerate(table.parts):
         if p == batch_no or not len(part.exact_sorted):
             continue
@@ -390,7 +432,8 @@ class SegmentData:
     """A segment about to be written (a batch, or a merge of segments)."""
 
     index: BM25Index
-    passage_lines: list[bytes]  # JSON lines in passage-id order (= doc order)
+    passages: bytes | bytearray | BinaryIO  # JSON lines in passage-id order (= doc order), or a file of them
+    passage_offsets: np.ndarray  # int64 [n_docs + 1]: where each line starts, and the end
     doc_unit: np.ndarray
     unit_names: list[str]
     unit_topics: list[dict]  # per unit: {"titles": [title terms], "acronyms": [[long terms, acronym terms]]}
@@ -400,24 +443,27 @@ class SegmentData:
     sent_doc: np.ndarray
     sent_credit: np.ndarray
     sig: Signatures
+    lookups: tuple[np.ndarray, ...] | None = None  # _lookups(sig) when known (a batch sorted them)
 
     @property
     def n_docs(self) -> int:
-        return len(self.passage_lines)
+        return len(self.passage_offsets) - 1
 
     def write(self, directory: Path, prefix: str) -> None:
         """Write every file of the segment under `prefix`; same segment, same bytes."""
         self.index.save(directory, prefix)
-        offsets = [0]
         with open(directory / f"{prefix}passages.jsonl", "wb") as handle:
-            for line in self.passage_lines:
-                handle.write(line)
-                offsets.append(handle.tell())
-        np.save(directory / f"{prefix}passages.offsets.npy", np.asarray(offsets, dtype=np.int64), allow_pickle=False)
+            if isinstance(self.passages, (bytes, bytearray)):
+                handle.write(self.passages)
+            else:  # the file they were written to as they were made
+                self.passages.seek(0)
+                shutil.copyfileobj(self.passages, handle, 1 << 20)
+        np.save(directory / f"{prefix}passages.offsets.npy", np.asarray(self.passage_offsets, dtype=np.int64),
+                allow_pickle=False)
         meta = {"units": self.unit_names, "names": self.names, "topics": self.unit_topics}
         (directory / f"{prefix}{SEGMENT_JSON}").write_text(
             json.dumps(meta, ensure_ascii=False, sort_keys=True), encoding="utf-8", errors="surrogateescape")
-        lookups = _lookups(self.sig)
+        lookups = self.lookups or _lookups(self.sig)
         arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
                   "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
                   "sig_ntok": self.sig.ntok, "sig_word_offsets": self.sig.word_offsets, "sig_words": self.sig.words,
@@ -564,6 +610,9 @@ def merge(parts: list[tuple[Path, str, dict]], params: BM25Params) -> SegmentDat
     index = BM25Index.from_postings(vocab, post_terms[order].astype(np.int32), post_docs[order].astype(np.int32),
                                     post_tfs[order].astype(np.float64), lengths, params)
     lines = [opened[p][3][opened[p][2][d]:opened[p][2][d + 1]] for _, p, d in docs]
+    line_offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)), out=line_offsets[1:])
+    lines = b"".join(lines)
     doc_unit = np.array([unit_number[(p, int(opened[p][0].arrays["doc_unit"][d]))] for _, p, d in docs], dtype=np.int32)
 
     # Sentences: unit by unit in name order, each unit's in position order.
@@ -583,7 +632,7 @@ def merge(parts: list[tuple[Path, str, dict]], params: BM25Params) -> SegmentDat
     names = list(name_no)
     cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt))
     return SegmentData(
-        index=index, passage_lines=lines, doc_unit=doc_unit, unit_names=[u[0] for u in units],
+        index=index, passages=lines, passage_offsets=line_offsets, doc_unit=doc_unit, unit_names=[u[0] for u in units],
         unit_topics=[opened[p][0].topics[u] for _, p, u in units], names=names,
         sent_unit=cat(sent_unit, np.int32), sent_pos=cat(sent_pos, np.int32), sent_doc=cat(sent_doc, np.int32),
         sent_credit=cat(sent_credit, np.uint64), sig=concat_signatures(sigs))

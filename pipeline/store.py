@@ -4,7 +4,7 @@
       CURRENT            names the live generation (replaced atomically)
       gen-<hash>/        one complete, immutable index; <hash> is a hash of its files,
                          so two builds of the same sources give the same name and bytes
-      cache/<key>.json   what processing one source produced, keyed by its content hash
+      cache/<key>.bin    what processing one source produced, keyed by its content hash
                          and the build settings: an unchanged source is never re-cleaned
       stats.json         size, mtime and content hash of each source when last hashed:
                          the cheap freshness check (kept outside the generations, so a
@@ -39,8 +39,8 @@ from typing import Callable
 
 import numpy as np
 
-from .dedupe import unpack_signatures
 from .errors import WinnowError
+from .units import PackedDocuments, pack_documents
 
 CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc32", "edges", "sha256"}}}
 # 3: "edges", the CRC-32 of a big file's first and last EDGE_BYTES: what an open checks of it
@@ -127,8 +127,10 @@ def read_own(path: Path, limit: int = MAX_SMALL_FILE_BYTES) -> bytes:
         os.close(fd)
 
 
-def write_own(path: Path, data: bytes, sync: bool = False) -> None:
+def write_own(path: Path, data: bytes | list, sync: bool = False) -> None:
     """Write a file in the index folder atomically: an exclusive temporary, then os.replace.
+
+    data: the bytes, or a list of byte buffers written one after another (never joined).
 
     O_EXCL | O_NOFOLLOW: a link planted under the temporary name makes the open fail
     instead of writing through it; os.replace then swaps the directory entry, so a
@@ -138,9 +140,12 @@ def write_own(path: Path, data: bytes, sync: bool = False) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for chunk in data if isinstance(data, list) else [data]:
+            view = memoryview(chunk)
+            if view.format != "B" or view.ndim != 1:
+                view = view.cast("B")
+            while view:
+                view = view[os.write(fd, view):]
         if sync:
             os.fsync(fd)
         os.close(fd)
@@ -642,15 +647,19 @@ def write_stats(index_dir: Path, stats: dict) -> None:
 
 
 class SourceCache:
-    """Processed sources as plain JSON files named by a hash of (settings, kind, content).
+    """Processed sources as binary files named by a hash of (settings, kind, content).
 
     A class because it owns a folder and remembers which entries the current build used,
     so that the others can be removed afterwards.
 
-    An entry is one header line, {"key", "sha256" of the body}, then the body: an entry
-    changed on disk (even into other valid JSON) fails its checksum and is rebuilt,
-    never reused. A `cache` that is a link is never read through nor pruned through.
+    An entry file is one header line, {"key", "sha256" of the body}, then the body: a
+    JSON line of the entry's small fields, then its documents packed
+    (units.PackedDocuments.to_bytes: arrays, no pickle). An entry changed on disk fails
+    its checksum and is rebuilt, never reused. A `cache` that is a link is never read
+    through nor pruned through.
     """
+
+    SUFFIX = ".bin"
 
     def __init__(self, index_dir: Path, settings_key: str) -> None:
         self.folder = Path(index_dir) / "cache"
@@ -662,6 +671,9 @@ class SourceCache:
     def key(self, kind: str, sha256: str) -> str:
         return hashlib.sha256(f"{self.settings_key}\n{kind}\n{sha256}".encode()).hexdigest()
 
+    def path(self, kind: str, sha256: str) -> Path:
+        return self.folder / f"{self.key(kind, sha256)}{self.SUFFIX}"
+
     def _readable(self) -> bool:
         """The cache folder is a real folder (checked once per build)."""
         if not self._owned:
@@ -672,21 +684,24 @@ class SourceCache:
         return self._owned
 
     def get(self, kind: str, sha256: str) -> dict | None:
-        """The cached entry, or None if missing, damaged or malformed (it is then rebuilt)."""
+        """The cached entry ({"documents": PackedDocuments, ...}), or None if missing, damaged
+        or malformed (it is then rebuilt)."""
         if not self._readable():
             return None
         key = self.key(kind, sha256)
         try:
-            data = read_own(os.path.join(self.folder_name, key + ".json"))  # no Path: hot loop
+            data = read_own(os.path.join(self.folder_name, key + self.SUFFIX))  # no Path: hot loop
             header, _, body = data.partition(b"\n")
             head = json.loads(header)
             if (not isinstance(head, dict) or head.get("key") != key
                     or head.get("sha256") != hashlib.sha256(body).hexdigest()):
                 return None
-            entry = json.loads(body)
+            fields, _, packed = body.partition(b"\n")
+            entry = json.loads(fields)
+            if not isinstance(entry, dict):
+                return None
+            entry["documents"] = PackedDocuments.from_bytes(packed)
         except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-            return None
-        if entry_problem(entry) is not None:
             return None
         self.used.add(key)
         return entry
@@ -696,13 +711,21 @@ class SourceCache:
         self.used.add(self.key(kind, sha256))
 
     def put(self, kind: str, sha256: str, entry: dict) -> None:
+        """Store an entry: {"documents": PackedDocuments (or split_documents's dicts), and small JSON fields}."""
         key = self.key(kind, sha256)
         if not self._owned:
             own_folder(self.folder)  # a link or a file named cache is removed, not written through
             self._owned = True
-        body = json.dumps(entry, ensure_ascii=False).encode("utf-8")
-        header = json.dumps({"key": key, "sha256": hashlib.sha256(body).hexdigest()}).encode("ascii")
-        write_own(self.folder / f"{key}.json", header + b"\n" + body)
+        documents = entry["documents"]
+        if not isinstance(documents, PackedDocuments):
+            documents = pack_documents(documents)
+        fields = {name: value for name, value in entry.items() if name != "documents"}
+        body = [json.dumps(fields, ensure_ascii=False).encode("utf-8") + b"\n", *documents.to_chunks()]
+        digest = hashlib.sha256()
+        for chunk in body:
+            digest.update(chunk)
+        header = json.dumps({"key": key, "sha256": digest.hexdigest()}).encode("ascii")
+        write_own(self.folder / f"{key}{self.SUFFIX}", [header + b"\n", *body])  # never joined: one copy less
         self.used.add(key)
 
     def prune(self) -> None:
@@ -713,35 +736,14 @@ class SourceCache:
             return
         with os.scandir(self.folder) as scan:  # names only, no Path per entry: 20,000 of them at every refresh
             stale = [entry.path for entry in scan
-                     if entry.name.startswith(".") or os.path.splitext(entry.name)[0] not in self.used]
+                     if entry.name.startswith(".") or not entry.name.endswith(self.SUFFIX)
+                     or entry.name[:-len(self.SUFFIX)] not in self.used]
         for path in stale:
             _remove_entry(Path(path))
 
 
 def entry_problem(entry) -> str | None:
     """What is wrong with the shape of a cache entry (what ingest.assemble relies on), or None."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("documents"), list):
+    if not isinstance(entry, dict) or not isinstance(entry.get("documents"), PackedDocuments):
         return "no documents"
-    for document in entry["documents"]:
-        if not (isinstance(document, dict) and isinstance(document.get("source"), (str, type(None)))
-                and isinstance(document.get("title_tokens"), str) and isinstance(document.get("sections"), list)):
-            return "a document lacks source, title_tokens or sections"
-        for section in document["sections"]:
-            if not isinstance(section, dict):
-                return "a section is not an object"
-            sentences, words, tokens = section.get("sentences"), section.get("words"), section.get("tokens")
-            packs = section.get("packs")
-            if not (isinstance(section.get("heading"), str) and isinstance(section.get("heading_tokens"), str)
-                    and all(isinstance(x, list) for x in (sentences, words, tokens, packs))
-                    and len(sentences) == len(words) == len(tokens)
-                    and all(isinstance(x, str) for x in sentences) and all(isinstance(x, str) for x in tokens)
-                    and all(_is_count(x) for x in words)):
-                return "a section's fields are missing or of unequal length"
-            n = len(sentences)
-            if not all(isinstance(g, list) and all(_is_count(i) and i < n for i in g) for g in packs):
-                return "a section's packs point past its sentences"
-            try:
-                unpack_signatures(section.get("signatures"), n)
-            except (TypeError, ValueError):
-                return "a section's dedupe signatures do not fit its sentences"
-    return None
+    return entry["documents"].problem()

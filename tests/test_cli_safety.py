@@ -406,7 +406,7 @@ def test_killed_build_leaves_the_old_index_and_the_next_build_completes(folders)
 
     # Killed while cleaning sources: some cache entries are written, the index is not.
     build = _cli("build", "--sources", str(sources), "--index", str(index))
-    assert _kill_when(build, lambda: len(list((index / "cache").glob("*.json"))) > 20)
+    assert _kill_when(build, lambda: len(list((index / "cache").glob("*.bin"))) > 20)
     assert current_generation(index) == old
     assert Searcher(old).n_passages == old_passages
     answer = run("passages", "--sources", str(sources), "--index", str(index), "--json")  # refreshes

@@ -442,3 +442,27 @@ def test_seeds_do_not_depend_on_how_many_postings_are_bucketed_at_once(monkeypat
     assert np.array_equal(seeds[df <= index_module.SEEDS_PER_TERM], df[df <= index_module.SEEDS_PER_TERM])
     assert (seeds[df > index_module.SEEDS_PER_TERM] >= index_module.SEEDS_PER_TERM).all()
     assert (df > index_module.SEEDS_PER_TERM).sum() > 5
+
+
+def test_the_index_does_not_depend_on_block_sizes_or_term_numbering(tmp_path, monkeypatch):
+    """Impacts and token renumbering run in blocks (bounded memory); from_term_ids with the
+    terms in any order writes the bytes build() writes."""
+    rng = random.Random(11)
+    words = [f"w{i}" for i in range(200)] + ["é", "zz"]
+    docs = [[rng.choice(words[:15]) for _ in range(rng.randint(0, 30))] + rng.sample(words, 3) for _ in range(700)]
+    docs.append(["long"] * 40_000)  # a count past int16: counts widen
+    params = BM25Params()
+    BM25Index.build(docs, params).save(_fresh(tmp_path / "whole"))
+    monkeypatch.setattr(index_module, "IMPACT_BLOCK", 37)
+    BM25Index.build(docs, params).save(_fresh(tmp_path / "blocks"))
+    terms = sorted({t for d in docs for t in d}, reverse=True)  # numbered in another order
+    number = {t: i for i, t in enumerate(terms)}
+    ids = np.array([number[t] for d in docs for t in d], dtype=np.int32)
+    lengths = np.array([len(d) for d in docs], dtype=np.int64)
+    BM25Index.from_term_ids(terms, ids, lengths, params).save(_fresh(tmp_path / "ids"))
+    assert files(tmp_path / "whole") == files(tmp_path / "blocks") == files(tmp_path / "ids")
+
+
+def _fresh(folder):
+    folder.mkdir()
+    return folder

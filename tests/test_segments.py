@@ -85,3 +85,27 @@ def test_segmented_search_of_a_big_segment_fetches_a_few_candidates(monkeypatch)
         _assert_same(docs, 1, dead, query, 10)
         ours_asks = [k for n, k in asked if n == len(docs)]
         assert ours_asks and max(ours_asks) <= 16 * 10 * segments_module.FETCH_FACTOR
+
+
+def test_sorted_keys_and_links_do_not_depend_on_how_they_are_computed(monkeypatch):
+    """Band keys are sorted packed with their sentence (in place) and linked() reads them
+    in blocks: the same arrays and verdicts as an argsort and one pass over every key."""
+    from pipeline.dedupe import signatures
+    from pipeline.segments import LiveSentences, SentenceArrays, _lookups, linked
+
+    rng = np.random.default_rng(5)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota"]
+    sentences = [" ".join(rng.choice(words, size=int(rng.integers(1, 9)))) for _ in range(1500)]
+    sig = signatures(sentences)
+    n = len(sentences)
+
+    def batch():
+        return SentenceArrays(["u"], ["u"], np.zeros(n, dtype=np.int32), np.arange(n, dtype=np.int32),
+                              np.zeros(n, dtype=np.int32), sig, None)
+
+    packed, links = _lookups(sig), linked(LiveSentences([batch()]), 0)
+    monkeypatch.setattr(segments_module, "_BAND_SENT_BITS", 1)  # too few bits: the argsort path
+    monkeypatch.setattr(segments_module, "LINK_BLOCK_KEYS", 7)
+    for ours, theirs in zip(packed, _lookups(sig)):
+        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+    assert np.array_equal(links, linked(LiveSentences([batch()]), 0)) and 0 < links.sum() < n

@@ -150,8 +150,8 @@ def test_lock_serialises_and_says_whom_it_waits_for(tmp_path):
 def test_cache_ignores_garbled_entries(tmp_path):
     cache = SourceCache(tmp_path, "settings")
     cache.put("text", "abc", {"documents": []})
-    assert cache.get("text", "abc")["documents"] == []
-    (tmp_path / "cache" / f"{cache.key('text', 'abc')}.json").write_text('{"documents": [')
+    assert cache.get("text", "abc")["documents"].n_docs == 0
+    cache.path("text", "abc").write_text('{"documents": [')
     assert cache.get("text", "abc") is None
     assert SourceCache(tmp_path, "other settings").get("text", "abc") is None
 
@@ -186,27 +186,36 @@ def test_write_own_replaces_a_link_instead_of_writing_through_it(tmp_path):
 
 
 def test_cache_entries_are_checksummed_and_shape_checked(tmp_path):
-    from pipeline.store import entry_problem
+    from dataclasses import replace
+
+    import numpy as np
 
     from pipeline.dedupe import pack_signatures, signatures
+    from pipeline.store import entry_problem
+    from pipeline.units import PackedDocuments, pack_documents
 
     cache = SourceCache(tmp_path, "settings")
-    entry = {"documents": [{"source": None, "title_tokens": "t", "sections": [{
+    documents = pack_documents([{"source": None, "title_tokens": "t", "sections": [{
         "heading": "", "heading_tokens": "", "sentences": ["Since steroids help."], "words": [3],
         "packs": [[0]], "tokens": ["sinc steroid help"],
-        "signatures": pack_signatures(signatures(["Since steroids help."]))}]}]}
+        "signatures": pack_signatures(signatures(["Since steroids help."]))}]}])
+    entry = {"documents": documents, "kept": [3, 3]}
     assert entry_problem(entry) is None
     cache.put("text", "abc", entry)
-    assert cache.get("text", "abc") == entry
-    path = tmp_path / "cache" / f"{cache.key('text', 'abc')}.json"
-    path.write_bytes(path.read_bytes().replace(b"Since steroids", b"SincX stXroids"))  # still valid JSON
+    back = cache.get("text", "abc")
+    assert back["kept"] == [3, 3] and back["documents"].to_bytes() == documents.to_bytes()
+    assert list(back["documents"].sentences) == ["Since steroids help."]
+    path = cache.path("text", "abc")
+    path.write_bytes(path.read_bytes().replace(b"Since steroids", b"SincX stXroids"))  # same length, same shape
     assert cache.get("text", "abc") is None
-    bad = json.loads(json.dumps(entry))
-    bad["documents"][0]["sections"][0]["packs"] = [[5]]
-    assert "packs" in entry_problem(bad)
-    bad = json.loads(json.dumps(entry))
-    bad["documents"][0]["sections"][0]["signatures"] = pack_signatures(signatures(["One.", "Two."]))
-    assert "signatures" in entry_problem(bad)
+    bad = replace(documents, members=np.array([5], dtype=np.int32))
+    assert "packs" in entry_problem({"documents": bad})
+    bad = replace(documents, sig=signatures(["One.", "Two."]))
+    assert "signatures" in entry_problem({"documents": bad})
+    with pytest.raises(ValueError):
+        PackedDocuments.from_bytes(bad.to_bytes())
+    with pytest.raises(ValueError):
+        PackedDocuments.from_bytes(documents.to_bytes()[:-3])
 
 
 def test_a_lock_wait_is_bounded(tmp_path):
