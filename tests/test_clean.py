@@ -432,6 +432,9 @@ def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     "Apple CEO Tim Cook said the phones would ship in March.",
     "Former New York Mayor Michael Bloomberg endorsed the plan on Tuesday.",
     "I moved here in 2010 and I have never looked back since then.",
+    # an author list: initials are not sentence starts (a cut part dropped from the middle
+    # joined its neighbours into a "sentence" the source never had)
+    "Merlant M, Fite C, Kottler D, Maisonobe L, Dossier A, Deschamps L, Descamps V.",
 ])
 def test_a_sentence_with_capitalised_names_and_titles_is_not_cut(sentence):
     from pipeline.clean.glue import fragments

@@ -84,8 +84,13 @@ def _function_word(token: str) -> bool:
 
 
 def _initial(token: str) -> bool:
-    """"D.", "A.M.", "U.S.": initials and abbreviations in capitals, inside names and times."""
-    core = _core(token).rstrip(CLOSERS + ",;:")
+    """"D.", "A.M.", "U.S.": initials and abbreviations in capitals, inside names and times;
+    and a lone capital other than the words "A" and "I", or one before a comma ("Kottler D,
+    Dossier A,"): the initials of an author list, not the first word of a sentence."""
+    stripped = _core(token).rstrip(CLOSERS)
+    core = stripped.rstrip(",;:")
+    if len(core) == 1 and core.isupper():
+        return core not in "AI" or stripped != core
     return len(core) >= 2 and core.endswith(".") and all(c.isupper() or c == "." for c in core)
 
 
