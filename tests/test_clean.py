@@ -405,6 +405,11 @@ def test_a_page_too_short_to_judge_is_read_as_clean_text():
      ["• New doll Elise", "I then got the hiccups, which ruined my plan."]),
     ("Home | News | Sport The minister said on Monday that taxes would rise.",
      ["Home", "| News", "| Sport", "The minister said on Monday that taxes would rise."]),
+    # a word that in edited prose is capitalised almost only where a sentence starts (lexicon.json)
+    ("See all 7 Replies Recently my friend from Australia was traveling in Europe.",
+     ["See all 7 Replies", "Recently my friend from Australia was traveling in Europe."]),
+    ("World shares retreat on jitters over Hong Kong However, the talks went on for a week.",
+     ["World shares retreat on jitters over Hong Kong", "However, the talks went on for a week."]),
 ])
 def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     from pipeline.clean.glue import fragments
@@ -423,6 +428,13 @@ def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     "THANK YOU, THANK YOU Tim, for the lovely evening.",
     "We were told: The new rules apply from May onwards.",
     "Tickets cost $40 and the show starts at 9.30 A.M. on Sunday.",
+    # capitalised words that are names inside sentences far more often than sentence openers
+    "Apple CEO Tim Cook said the phones would ship in March.",
+    "Former New York Mayor Michael Bloomberg endorsed the plan on Tuesday.",
+    "I moved here in 2010 and I have never looked back since then.",
+    # an author list: initials are not sentence starts (a cut part dropped from the middle
+    # joined its neighbours into a "sentence" the source never had)
+    "Merlant M, Fite C, Kottler D, Maisonobe L, Dossier A, Deschamps L, Descamps V.",
 ])
 def test_a_sentence_with_capitalised_names_and_titles_is_not_cut(sentence):
     from pipeline.clean.glue import fragments
@@ -475,3 +487,48 @@ def test_a_runs_scores_share_the_block_scorers_threshold():
     assert all(mixed[i] == blocks[i] for i in range(1, 20, 2))
     for i in range(0, 20, 2):  # the same side of the threshold as the runs scorer says
         assert (mixed[i] >= model.blocks.threshold_keep) == (runs[i] >= model.runs.threshold_keep)
+
+
+def test_spun_fragments_in_a_run_go_and_its_real_sentences_stay():
+    """Word salad spun from a page's own sentences (fragments glued with stray punctuation,
+    starting and stopping mid-clause) goes; the real sentences of the run stay."""
+    spun = [
+        "us that the rules we once had in.",
+        "Repeatedly that colonies in the, mostly at dawn and their.",
+        "Including three pups born in spring ( can swim within hours of the.",
+        "Positive that they rest on the sand. year after the same rock and the.",
+    ]
+    judged = clean_blocks([Block(Kind.PARAGRAPH, " ".join(RUN + spun))])
+    verdicts = {j.block.text: j.verdict.keep for j in judged}
+    assert all(verdicts.get(s) for s in RUN), [s for s in RUN if not verdicts.get(s)]
+    assert sum(1 for text, keep in verdicts.items() if keep and text not in RUN) <= 1, verdicts
+
+
+def test_a_run_of_unusual_but_real_prose_is_kept_whole():
+    """Do no harm: terse, odd, archaic or list-like sentences that a writer made are not spam."""
+    prose = [
+        "Thus spake the old sailor, and we believed him.",
+        "Yes.",
+        "Odd, isn't it?",
+        "Whereupon the committee, having heard all parties, adjourned sine die.",
+        "Seven days in, the rain had not stopped.",
+        "Neither of us said anything for a long time.",
+        "Out went the lights; in came the cold.",
+        "Nobody knew where the key was kept, or by whom.",
+        "Such is life at the edge of the map.",
+        "Later that year the mill closed for good.",
+        "Of all the towns on the coast, this one was the quietest.",
+        "Meanwhile, the harbour filled with ice.",
+    ]
+    doc = clean_text(" ".join(prose))
+    assert all(_norm(s) in _norm(doc.text) for s in prose), [s for s in prose if _norm(s) not in _norm(doc.text)]
+
+
+def test_edge_lifts_read_where_a_sentence_starts_and_stops():
+    """The lexicon's start and end lifts: a sentence ending on "the" or "in" is where no writer stops."""
+    from pipeline.clean.features import FEATURES, page_features
+
+    start, end = FEATURES.index("start_lift"), FEATURES.index("end_lift")
+    real, spun = page_features([Block(Kind.SENTENCE, "However, the results were good this year."),
+                                Block(Kind.SENTENCE, "us that the rules we once had in.")])
+    assert real[start] > 0 > spun[start] and real[end] > 0 > spun[end]

@@ -17,6 +17,7 @@ from collections import Counter
 
 from ..analyze import STOPWORDS
 from ..blocks import Block, Kind
+from . import lexicon
 from .vocabulary import UI_PHRASES, UI_WORDS
 
 PROSE_MIN_WORDS = 8  # a sentence-shaped block this long anchors the main text
@@ -33,6 +34,7 @@ FEATURES: tuple[str, ...] = (
     "repeats", "splice_share", "seen_before_share", "anomalies",
     "position", "prose_before_share", "is_prose", "prev_prose", "next_prose", "prose_distance",
     "link_share", "comments",
+    "start_lift", "end_lift",
 )
 
 _WORD_RE = re.compile(r"\w+")
@@ -90,6 +92,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
              for b, ws, term, st in zip(blocks, words, terminal, stop)]
     prose_words = sum(len(ws) for ws, p in zip(words, prose) if p)
     distance = _distances(prose)
+    starts, ends = lexicon.load()["start"], lexicon.load()["end"]
     rows = []
     prose_before = 0
     seen: set[tuple[str, str, str]] = set()  # trigrams of the blocks above: spliced copies come later
@@ -120,10 +123,23 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
             i / (n - 1) if n > 1 else 0.0, prose_before / (prose_words or 1), float(prose[i]),
             float(i > 0 and prose[i - 1]), float(i + 1 < n and prose[i + 1]),
             math.log1p(distance[i]), block.link_share, float(block.comments),
+            *_edge_lifts(text, terminal[i], starts, ends),
         ])
         if prose[i]:
             prose_before += len(ws)
     return rows
+
+
+def _edge_lifts(text: str, terminal: bool, starts: dict, ends: dict) -> tuple[float, float]:
+    """How likely edited prose is to start a sentence with this block's first word, and (when
+    it ends with a stop) to end one with its last word (lexicon.py): a spun fragment starts
+    and stops mid-clause ("... us that the rules we once had in.")."""
+    space = text.find(" ")
+    if space < 0:
+        return 0.0, 0.0
+    first = lexicon.letters(text[:space]).lower()
+    last = lexicon.last_letters(text[text.rfind(" ") + 1:]).lower() if terminal else ""
+    return starts.get(first, 0.0), ends.get(last, 0.0) if last else 0.0
 
 
 PAGE_FEATURES: tuple[str, ...] = (
