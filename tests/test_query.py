@@ -143,12 +143,10 @@ def test_rm3_mixes_the_query_with_terms_of_the_top_passages():
     assert weights["statin"] > alpha / 2  # a query term also found in the feedback gains weight
 
 
-def test_rm3_is_a_setting_the_retriever_runs_as_a_second_query():
+def _memory_retriever(docs: list[str]):
+    """A Retriever over these texts held in memory: Memory(settings) ranks with those query settings."""
     from pipeline.search import Retriever
 
-    docs = ["statin myopathy with anti-HMGCR antibodies", "anti-HMGCR antibodies and necrosis",
-            "necrosis of muscle fibres in necrotizing myopathy", "the weather was mild all year"] + [
-            f"filler text number {i} about nothing" for i in range(20)]
     tokens = [analyze(d) for d in docs]
 
     class Memory(Retriever):
@@ -157,6 +155,18 @@ def test_rm3_is_a_setting_the_retriever_runs_as_a_second_query():
 
         def passage_tokens(self, doc):
             return tokens[doc]
+
+        def passage_text(self, doc):
+            return docs[doc]
+
+    return Memory
+
+
+def test_rm3_is_a_setting_the_retriever_runs_as_a_second_query():
+    docs = ["statin myopathy with anti-HMGCR antibodies", "anti-HMGCR antibodies and necrosis",
+            "necrosis of muscle fibres in necrotizing myopathy", "the weather was mild all year"] + [
+            f"filler text number {i} about nothing" for i in range(20)]
+    Memory = _memory_retriever(docs)
 
     plain = Memory(DEFAULTS.but(rm3=False))
     fed = Memory(DEFAULTS.but(rm3=True, fb_docs=2))
@@ -198,23 +208,11 @@ def test_a_definition_names_x_as_its_subject_or_short_form(text, defining):
 def test_what_is_x_puts_the_passage_that_defines_x_first():
     """Before: the short passages that merely name IVIG won by length normalisation over the
     one that says what it is ("what is IMNM" ranked its definition 14th on the seeds)."""
-    from pipeline.search import Retriever
-
     docs = ["IVIG helped.", "IVIG was given twice.", "After IVIG, strength returned.",
             "Intravenous immunoglobulin (IVIG) is a blood product made of antibodies pooled from "
             "thousands of donors and given through a vein over several hours.",
             "A definition is a statement of what a thing is."] + [f"filler text number {i}" for i in range(20)]
-    tokens = [analyze(d) for d in docs]
-
-    class Memory(Retriever):
-        def __init__(self, settings):
-            self.index, self.query_settings = BM25Index.build(tokens, BM25Params()), settings
-
-        def passage_tokens(self, doc):
-            return tokens[doc]
-
-        def passage_text(self, doc):
-            return docs[doc]
+    Memory = _memory_retriever(docs)
 
     plain, _ = Memory(DEFAULTS.but(definitions=False)).rank("what is IVIG", 5)
     assert plain[0] != 3  # BM25 alone prefers the short mentions
@@ -249,23 +247,11 @@ def test_other_names_put_the_passage_that_gives_one_first():
     """Before: "what else is it called" is the one word "call", found in no passage that
     gives another name (the seeds' answers were not in the top 100)."""
     from pipeline.query import gives_other_name
-    from pipeline.search import Retriever
-
     docs = ["Doctors called it rare.", "NAM is treated with steroids.", "Patients called the clinic about NAM.",
             "Necrotizing autoimmune myopathy, also known as NAM, affects adults.",
             "Dermatomyositis, also known as DM, affects the skin.",
             "Synonyms: NAM; immune-mediated necrotizing myopathy."] + [f"filler text number {i}" for i in range(20)]
-    tokens = [analyze(d) for d in docs]
-
-    class Memory(Retriever):
-        def __init__(self, settings):
-            self.index, self.query_settings = BM25Index.build(tokens, BM25Params()), settings
-
-        def passage_tokens(self, doc):
-            return tokens[doc]
-
-        def passage_text(self, doc):
-            return docs[doc]
+    Memory = _memory_retriever(docs)
 
     plain, _ = Memory(DEFAULTS.but(other_names=False)).rank("what else is it called", 3)
     assert not {3, 4, 5} & set(plain.tolist())
