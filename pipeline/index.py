@@ -452,6 +452,10 @@ class BM25Index:
 
     # ---------------------------------------------------------------- query
 
+    def _span(self, term_no: int) -> tuple[int, int]:
+        """Where a term's postings start and end in the posting arrays."""
+        return int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
+
     def _term_number(self, term: str) -> int:
         """The term's number, or -1 if the index has never seen it."""
         encoded = term.encode("utf-8", "surrogatepass")
@@ -498,7 +502,7 @@ class BM25Index:
 
     def _postings(self, term_no: int, count: float) -> tuple[np.ndarray, np.ndarray]:
         """Doc numbers and float64 contributions (count * impact, exact) of one term."""
-        start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
+        start, end = self._span(term_no)
         contrib = self._post_impacts[start:end].astype(np.float64)
         if count != 1:
             # Exact for small integer counts; for any weight the same product as in
@@ -541,7 +545,7 @@ class BM25Index:
         if row is not None:
             contrib = self._dense_impacts[row][docs].astype(np.float64)
         else:
-            start, end = int(self._post_offsets[term_no]), int(self._post_offsets[term_no + 1])
+            start, end = self._span(term_no)
             contrib = np.zeros(len(docs), dtype=np.float64)
             if start < end:
                 plist = self._post_docs[start:end]

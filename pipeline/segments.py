@@ -727,7 +727,7 @@ class SegmentedIndex:
                 term_no = index._term_number(term)
                 numbers.append(term_no)
                 if term_no >= 0:
-                    start, end = int(index._post_offsets[term_no]), int(index._post_offsets[term_no + 1])
+                    start, end = index._span(term_no)
                     df += end - start
                     if self.dead[seg] is not None:
                         df -= int(np.count_nonzero(self.dead[seg][index._post_docs[start:end]]))
@@ -739,7 +739,7 @@ class SegmentedIndex:
         term_no = index._term_number(term)
         if term_no < 0:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
-        start, end = int(index._post_offsets[term_no]), int(index._post_offsets[term_no + 1])
+        start, end = index._span(term_no)
         docs, tfs = index._post_docs[start:end], index._post_tfs[start:end]
         dead = self.dead[seg]
         if dead is not None:
@@ -792,7 +792,7 @@ class SegmentedIndex:
             term_no = self._term(term)[1][seg]
             if term_no < 0:
                 continue
-            start, end = int(index._post_offsets[term_no]), int(index._post_offsets[term_no + 1])
+            start, end = index._span(term_no)
             plist = index._post_docs[start:end]
             pos = np.minimum(np.searchsorted(plist, wanted), end - start - 1)
             hit = plist[pos] == wanted
@@ -813,7 +813,7 @@ class SegmentedIndex:
             term_no = self._term(term)[1][seg]
             if term_no < 0:
                 continue
-            start, end = int(index._post_offsets[term_no]), int(index._post_offsets[term_no + 1])
+            start, end = index._span(term_no)
             docs = index._post_docs[start:end]
             acc[docs] += _contributions(index._post_tfs[start:end], norm[docs], k1, idf, count)  # docs unique per term
             touched[docs] = True
