@@ -780,6 +780,16 @@ class SegmentedIndex:
                                                            self.params.idf)[0])))
         return out
 
+    def _query_postings(self, seg: int, query: list[tuple[str, float, float]]):
+        """(docs, tfs, count, idf) of each query term the segment holds, in query order
+        (the postings as stored: deleted docs included)."""
+        index = self.segments[seg]
+        for term, count, idf in query:
+            term_no = self._term(term)[1][seg]
+            if term_no >= 0:
+                start, end = index._span(term_no)
+                yield index._post_docs[start:end], index._post_tfs[start:end], count, idf
+
     def _exact(self, seg: int, local: np.ndarray, query: list[tuple[str, float, float]]) -> np.ndarray:
         """Scores of some docs of a segment (ascending, unique) under the collection's
         statistics: the same float64 operations, in the same term order, as a fresh build."""
@@ -788,18 +798,12 @@ class SegmentedIndex:
         norm = self._norm(seg)
         # In the postings' dtype: searchsorted would otherwise cast the whole posting list.
         wanted = local.astype(index._post_docs.dtype)
-        for term, count, idf in query:
-            term_no = self._term(term)[1][seg]
-            if term_no < 0:
-                continue
-            start, end = index._span(term_no)
-            plist = index._post_docs[start:end]
-            pos = np.minimum(np.searchsorted(plist, wanted), end - start - 1)
+        for plist, tfs, count, idf in self._query_postings(seg, query):
+            pos = np.minimum(np.searchsorted(plist, wanted), len(plist) - 1)
             hit = plist[pos] == wanted
             if not hit.any():
                 continue
-            tf = index._post_tfs[start:end][pos[hit]]
-            acc[hit] += _contributions(tf, norm[local[hit]], k1, idf, count)
+            acc[hit] += _contributions(tfs[pos[hit]], norm[local[hit]], k1, idf, count)
         return acc
 
     def _outright(self, seg: int, query: list[tuple[str, float, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -809,13 +813,8 @@ class SegmentedIndex:
         acc = np.zeros(index.n_docs, dtype=np.float64)
         touched = np.zeros(index.n_docs, dtype=bool)
         norm = self._norm(seg)
-        for term, count, idf in query:
-            term_no = self._term(term)[1][seg]
-            if term_no < 0:
-                continue
-            start, end = index._span(term_no)
-            docs = index._post_docs[start:end]
-            acc[docs] += _contributions(index._post_tfs[start:end], norm[docs], k1, idf, count)  # docs unique per term
+        for docs, tfs, count, idf in self._query_postings(seg, query):
+            acc[docs] += _contributions(tfs, norm[docs], k1, idf, count)  # docs unique per term
             touched[docs] = True
         if self.dead[seg] is not None:
             touched &= ~self.dead[seg]
