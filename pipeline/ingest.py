@@ -839,68 +839,10 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
 
         segments = previous.stored if previous and not report.full else []
         live = {seg.unit_names[u]: (p, u) for p, seg in enumerate(segments) for u in seg.live_units()}
-        units: dict[str, list[dict]] = {}  # 3. sources (re)assembled, by name
-        stays: dict[str, dict] = {}  # unchanged sources: their passages stay in their segment
-        found: dict[str, dict] = {}  # the fingerprints of the sources read now
-        kept_words: dict[str, list | None] = {}
-        fresh_rels: set[str] = set()
-        by_rel: dict[str, tuple[Source, str | None, bool]] = {}
-        items: list[_Item] = []
-        for source, sha in plan:
-            old = known.get(source.rel)
-            entry = None
-            trusted_source = is_trusted(source.rel, trust)
-            by_rel[source.rel] = (source, sha, trusted_source)
-            same = not report.full and old is not None and sha is not None and sha == old["sha256"]
-            if same and "reason" in old:
-                entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
-            elif same and source.rel in live and trusted_source == is_trusted(source.rel, old_trust):
-                stays[source.rel] = {"source": source.rel, "sha256": sha}
-                p, u = live[source.rel]
-                if source.kind != "jsonl":
-                    cache.keep(_cache_kind(source, trusted_source), sha)
-                else:  # a corpus: its cached pieces, as listed when it was last read
-                    listed = cache.get(JSONL_PIECES_KIND, sha) if sha is not None else None
-                    for piece in (listed or {}).get("pieces", ()):
-                        cache.keep(JSONL_PIECE_KIND, piece)
-                report.reused += 1
-                kept_words[source.rel] = segments[p].topics[u].get("kept")
-                continue
-            elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
-                entry = cache.get(_cache_kind(source, trusted_source), sha)
-                report.reused += entry is not None
-            items.append(_Item(source, sha, trusted_source, entry))
-        todo = [item for item in items if item.entry is None]
-        n_tasks = sum(-(-i.source.size // JSONL_PIECE_BYTES) if i.source.kind == "jsonl" else 1 for i in todo)
-        shown = (pair[1] for pair in progress([(i.source, i) for i in items])) if progress else items
-        for item, results in _processed(shown, Runner(jobs, dask), n_tasks, sum(i.source.size for i in todo),
-                                        None if report.full else cache):
-            fresh = item.entry is None
-            if fresh and item.source.kind == "jsonl":
-                _cache_pieces(item, results, cache)  # before _merged moves the pieces' documents out
-            source, sha, entry = item.source, item.sha, _merged(item, results)
-            if fresh:
-                sha = entry.pop("sha256", None) or sha
-                new_stats[source.rel]["sha256"] = sha
-                by_rel[source.rel] = (source, sha, item.trusted)
-                if "skip" in entry:
-                    pass
-                elif source.kind != "jsonl":
-                    cache.put(_cache_kind(source, item.trusted), sha, entry)
-                else:
-                    fresh = bool(item.pieces)
-                    report.reused += not fresh
-            if "skip" in entry:
-                warn(f"skipped {source.rel}: {entry['skip']}")
-                report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
-                continue
-            found[source.rel] = {"source": source.rel, "sha256": sha}
-            units[source.rel] = entry["documents"]
-            kept_words[source.rel] = entry.get("kept")
-            if "pieces" in entry and sha is not None:
-                cache.put(JSONL_PIECES_KIND, sha, {"documents": [], "pieces": entry["pieces"]})
-            if fresh:
-                fresh_rels.add(source.rel)
+        got = _read_sources(plan, known, live, segments, report, new_stats, cache, trust, old_trust,  # 3.
+                            warn, progress, Runner(jobs, dask))
+        units, stays, found, kept_words, fresh_rels, by_rel = (
+            got.units, got.stays, got.found, got.kept_words, got.fresh_rels, got.by_rel)
         order = [source.rel for source, _ in plan]  # what a fresh build would list, in its order
         fingerprints = [stays.get(rel) or found[rel] for rel in order if rel in stays or rel in found]
         for rel in order:
@@ -952,7 +894,6 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         # sentences go before the index is built.
         units.clear()
         del batch_units, marks
-        entry = results = result = items = todo = shown = None  # the last source's entry, cached entries
         _return_free_memory()
         new = SegmentData(packed.index(params), packed.lines, packed.line_offsets, packed.doc_unit, unit_names,
                           topics, batch.names, batch.sent_unit, batch.sent_pos, batch.sent_doc, credits, batch.sig,
@@ -984,6 +925,84 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
     report.sources_skipped = len(report.skipped)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass
+class _Read:
+    """What reading the sources gave: their documents and fingerprints, by name."""
+
+    units: dict = field(default_factory=dict)  # sources (re)assembled: their documents
+    stays: dict = field(default_factory=dict)  # unchanged sources: their passages stay in their segment
+    found: dict = field(default_factory=dict)  # the fingerprints of the sources read now
+    kept_words: dict = field(default_factory=dict)  # per source: words given and kept (None: not counted)
+    fresh_rels: set = field(default_factory=set)  # the sources processed now, not taken from a cache
+    by_rel: dict = field(default_factory=dict)  # name -> (source, sha, trusted)
+
+
+def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, old_trust, warn, progress,
+                  runner) -> _Read:
+    """Phase 3 of a build: every source's documents, from the previous build, the cache or processing.
+
+    Its transients (each source's entry, the items, the cached entries) go when it returns.
+    """
+    got = _Read()
+    items: list[_Item] = []
+    for source, sha in plan:
+        old = known.get(source.rel)
+        entry = None
+        trusted_source = is_trusted(source.rel, trust)
+        got.by_rel[source.rel] = (source, sha, trusted_source)
+        same = not report.full and old is not None and sha is not None and sha == old["sha256"]
+        if same and "reason" in old:
+            entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
+        elif same and source.rel in live and trusted_source == is_trusted(source.rel, old_trust):
+            got.stays[source.rel] = {"source": source.rel, "sha256": sha}
+            p, u = live[source.rel]
+            if source.kind != "jsonl":
+                cache.keep(_cache_kind(source, trusted_source), sha)
+            else:  # a corpus: its cached pieces, as listed when it was last read
+                listed = cache.get(JSONL_PIECES_KIND, sha) if sha is not None else None
+                for piece in (listed or {}).get("pieces", ()):
+                    cache.keep(JSONL_PIECE_KIND, piece)
+            report.reused += 1
+            got.kept_words[source.rel] = segments[p].topics[u].get("kept")
+            continue
+        elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
+            entry = cache.get(_cache_kind(source, trusted_source), sha)
+            report.reused += entry is not None
+        items.append(_Item(source, sha, trusted_source, entry))
+    todo = [item for item in items if item.entry is None]
+    n_tasks = sum(-(-i.source.size // JSONL_PIECE_BYTES) if i.source.kind == "jsonl" else 1 for i in todo)
+    shown = (pair[1] for pair in progress([(i.source, i) for i in items])) if progress else items
+    for item, results in _processed(shown, runner, n_tasks, sum(i.source.size for i in todo),
+                                    None if report.full else cache):
+        fresh = item.entry is None
+        if fresh and item.source.kind == "jsonl":
+            _cache_pieces(item, results, cache)  # before _merged moves the pieces' documents out
+        source, sha, entry = item.source, item.sha, _merged(item, results)
+        if fresh:
+            sha = entry.pop("sha256", None) or sha
+            new_stats[source.rel]["sha256"] = sha
+            got.by_rel[source.rel] = (source, sha, item.trusted)
+            if "skip" in entry:
+                pass
+            elif source.kind != "jsonl":
+                cache.put(_cache_kind(source, item.trusted), sha, entry)
+            else:
+                fresh = bool(item.pieces)
+                report.reused += not fresh
+        if "skip" in entry:
+            warn(f"skipped {source.rel}: {entry['skip']}")
+            report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
+            continue
+        got.found[source.rel] = {"source": source.rel, "sha256": sha}
+        got.units[source.rel] = entry["documents"]
+        got.kept_words[source.rel] = entry.get("kept")
+        if "pieces" in entry and sha is not None:
+            cache.put(JSONL_PIECES_KIND, sha, {"documents": [], "pieces": entry["pieces"]})
+        if fresh:
+            got.fresh_rels.add(source.rel)
+    return got
 
 
 @contextlib.contextmanager
