@@ -97,10 +97,6 @@ def variants() -> list[Variant]:
         Variant("burstiness ref 0.5", query=q.but(burst_ref=0.5)),
         Variant("burstiness floor 0", query=q.but(burst_floor=0.0)),
         Variant("burstiness min df 50", query=q.but(burst_min_df=50)),
-        Variant("prefix share ^0.5 floor 0.2", query=q.but(prefix_share_power=0.5)),
-        Variant("prefix share ^1 floor 0.2", query=q.but(prefix_share_power=1.0)),
-        Variant("prefix share ^0.5 floor 0.5", query=q.but(prefix_share_power=0.5, prefix_share_floor=0.5)),
-        Variant("prefix share ^1 floor 0", query=q.but(prefix_share_power=1.0, prefix_share_floor=0.0)),
         Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False, burstiness=False,
                                                  compound_weight=1.0, stem_weight=1.0, prefix_weight=1.0)),
     ]

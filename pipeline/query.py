@@ -85,8 +85,6 @@ class QuerySettings:
     other_names: bool = True
     alias_weight: float = 0.5
     prior_docs: float = 0.0
-    prefix_share_power: float = 0.0
-    prefix_share_floor: float = 0.2
     prior_share: float = 0.0
     rm3: bool = False
     fb_docs: int = 10
@@ -167,18 +165,11 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     compounds = {form for w in words if len(PART_RE.findall(w)) > 1 for form in (w, "".join(PART_RE.findall(w)))}
     names = _name_tokens(question, analyzer) if df and n_docs and s.entity_weight != 1 else set()
 
-    # The stem each prefix token came with ("~diagn" from "diagnosed": diagnos).
-    prefix_stem = {t: group[0] for group in analyzed for t in group if is_prefix(t) and group and not is_prefix(group[0])}
     draft = _Draft()
     for t in tokens:  # 1. + 2.
         weight, why = 1.0, ["in the question"]
         if is_prefix(t):
             weight, why = s.prefix_weight, [f"prefix token x{s.prefix_weight:g}"]
-            if s.prefix_share_power and df and t in prefix_stem and df(t) > 0:
-                share = min(1.0, df(prefix_stem[t]) / df(t))
-                factor = max(s.prefix_share_floor, share) ** s.prefix_share_power
-                weight *= factor
-                why.append(f"its word in {share:.2f} of the family's passages x{factor:.2f}")
         elif t in stems:
             weight, why = s.stem_weight, [f"stem beside its prefix x{s.stem_weight:g}"]
         if t in compounds and s.compound_weight != 1:
