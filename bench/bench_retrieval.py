@@ -116,10 +116,9 @@ class Collection:
 class MemoryRetriever(Retriever):
     """A Retriever over passages held in memory (no index folder)."""
 
-    def __init__(self, passages, tokens, index, analyzer, query_settings, topic, prior=None):
+    def __init__(self, passages, tokens, index, analyzer, query_settings, topic):
         self._passages, self._tokens, self.index = passages, tokens, index
         self.analyzer, self.query_settings, self.topic = analyzer, query_settings, topic
-        self.prior = prior
 
     def passages(self):
         return iter(self._passages)
@@ -197,8 +196,7 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         topic = frozenset(t for w in collection.topic_words for t in analyzer.analyze_word(w))
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
-    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic,
-                                general_prior(analyzer) if (variant.query.prior_docs or variant.query.prior_share) else None)
+    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic)
     measures = dict(pooled([evaluate(retriever, qs, depth=100) for qs in collection.question_sets]))
     questions = [q.text for qs in collection.question_sets for q in qs.questions]
     started = time.perf_counter()
@@ -206,24 +204,6 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         retriever.rank(question, 10)
     measures["ms/query"] = 1000 * (time.perf_counter() - started) / max(1, len(questions))
     return measures
-
-
-_PRIORS: dict = {}
-
-
-def general_prior(analyzer):
-    """token -> its share of general-English words (wordfreq), summed over the words that yield it."""
-    if analyzer.settings not in _PRIORS:
-        import wordfreq
-        from pipeline.analyze import TOKEN_RE, normalize
-        table: dict[str, float] = {}
-        for word, f in wordfreq.get_frequency_dict("en", "best").items():
-            for w in TOKEN_RE.findall(normalize(word)):
-                for t in analyzer.analyze_word(w):
-                    table[t] = table.get(t, 0.0) + f
-        floor = 0.5e-8
-        _PRIORS[analyzer.settings] = lambda t, table=table: table.get(t, floor)
-    return _PRIORS[analyzer.settings]
 
 
 def run_bm25s(collection: Collection) -> dict[str, float]:
@@ -305,23 +285,17 @@ def main() -> None:
                         help="instead of the rules: RM3 settings (fb_docs x fb_terms x original weight, and off; with "
                              "--grid the k1 x b grid), each collection's figure for the setting chosen on the "
                              "other collections (leave one out)")
-    parser.add_argument("--prior", type=lambda v: [float(x) for x in v.split(",")],
-                        help="instead of the rules: the general-English idf prior with these pseudo-document counts")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else [*BEIR, "seeds"]
     chosen = variants()
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco and not args.grid and not args.prior:
+    if args.loco and not args.grid:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
                                 for d in (5, 10) for t in (10, 20) for w in (0.5, 0.7, 0.9)]
-    if args.prior:
-        q = chosen[0].query
-        chosen = [chosen[0]] + [Variant(f"prior {m:g}", query=q.but(prior_docs=m) if m >= 1 else q.but(prior_share=m))
-                                for m in args.prior]
     if args.variants:
         wanted = args.variants.split(",")
         chosen = [v for v in chosen if v.name == "winnow" or any(v.name.startswith(w) for w in wanted)]

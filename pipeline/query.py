@@ -84,8 +84,6 @@ class QuerySettings:
     definition_depth: int = 30
     other_names: bool = True
     alias_weight: float = 0.5
-    prior_docs: float = 0.0
-    prior_share: float = 0.0
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -105,8 +103,6 @@ class CorpusStats:
     n_docs: int = 0
     topic: frozenset[str] = frozenset()
     cf: Callable[[str], int] | None = None
-    prior: Callable[[str], float] | None = None  # a token's share of general-English words (GENERAL_FLOOR if unknown)
-    avgdl: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -192,8 +188,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
                               [f"asks for other names: a word pages give names with x{s.alias_weight:g}"])
     if s.burstiness and stats.cf and df and n_docs:
         _damp_unbursty(draft, stats, s)
-    if (s.prior_docs or s.prior_share) and stats.prior and df and n_docs:
-        _blend_prior(draft, stats, s)
     if df and n_docs and stats.topic and s.topic_weight != 1:  # 4.
         for term, entry in draft.terms.items():
             if term in stats.topic and df(term) >= s.topic_min_share * n_docs:
@@ -229,28 +223,6 @@ def _damp_unbursty(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> Non
         if factor < 1:
             entry[0] *= factor
             entry[1].append(f"spread evenly (residual idf {ridf:.2f}) x{factor:.2f}")
-
-
-def _lucene_idf(n: float, d: float) -> float:
-    import math
-    return math.log1p((n - d + 0.5) / (d + 0.5))
-
-
-def _blend_prior(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> None:
-    import math
-
-    n = stats.n_docs
-    m = s.prior_docs or s.prior_share / (1 - s.prior_share) * n
-    length = stats.avgdl or 60.0
-    for term, entry in draft.terms.items():
-        d = stats.df(term)
-        if d <= 0:
-            continue
-        p = 1.0 - math.exp(-stats.prior(term) * length)
-        own, blended = _lucene_idf(n, d), _lucene_idf(n + m, d + m * p)
-        factor = blended / own
-        entry[0] *= factor
-        entry[1].append(f"idf {own:.2f} blended with general English's ({p:.2g} of passages) -> {blended:.2f} x{factor:.2f}")
 
 
 def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):

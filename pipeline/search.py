@@ -42,7 +42,6 @@ class Retriever:
     topic: frozenset[str] = frozenset()
     analyzer: Analyzer = DEFAULT
     query_settings: QuerySettings = QuerySettings()
-    prior = None
 
     def passage_tokens(self, doc: int) -> list[str]:
         raise NotImplementedError
@@ -52,8 +51,7 @@ class Retriever:
 
     def query(self, question: str) -> Query:
         """The query that is run for a question, feedback included."""
-        stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf, self.prior,
-                            getattr(self.index, "avgdl", 0.0))
+        stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf)
         query = build_query(question, self.analyzer, stats, self.query_settings)
         if self.query_settings.rm3 and query.terms:
             docs, scores = self.index.search(query.tokens(), self.query_settings.fb_docs)
