@@ -13,45 +13,41 @@ whose tables take 1.4 s to load).
 
 from __future__ import annotations
 
-import mmap
 from pathlib import Path
+
+import numpy as np
 
 PATH = Path(__file__).with_name("english.txt")
 MIN_ZIPF = 2.5  # rarer words change no query: a word the corpus uses at all is key to it
 TOKEN_WIDTH = 20  # bytes; longer tokens are left out (none at Zipf 2.5)
 RECORD = TOKEN_WIDTH + 4  # token padded with spaces, Zipf x 10 in 3 digits, newline
+_RECORD_DTYPE = np.dtype([("token", f"S{TOKEN_WIDTH}"), ("zipf", "S3"), ("end", "S1")])
 
 
 class GeneralEnglish:
     """token -> its share of general-English words (0.0 when unlisted: a rare word).
 
-    A class because the state is real: the open, memory-mapped table.
+    A class because the state is real: the memory-mapped table (its sorted records are
+    searched by numpy in one call per token, about 20 times faster than a Python bisect).
     """
 
     def __init__(self, path: Path = PATH) -> None:
-        with open(path, "rb") as handle:
-            self._data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        if len(self._data) % RECORD:
+        size = path.stat().st_size
+        if not size or size % RECORD:
             raise ValueError(f"{path}: not a table of {RECORD}-byte records")
-        self._n = len(self._data) // RECORD
+        records = np.memmap(path, dtype=_RECORD_DTYPE, mode="r")
+        # plain ndarray views: indexing an np.memmap is several times slower
+        self._tokens, self._zipf = records["token"].view(np.ndarray), records["zipf"].view(np.ndarray)
 
     def frequency(self, token: str) -> float:
         key = token.encode("utf-8")
-        if len(key) > TOKEN_WIDTH:
+        if not key or len(key) > TOKEN_WIDTH:
             return 0.0
         key = key.ljust(TOKEN_WIDTH)
-        data, lo, hi = self._data, 0, self._n
-        while lo < hi:
-            mid = (lo + hi) // 2
-            start = mid * RECORD
-            found = data[start:start + TOKEN_WIDTH]
-            if found < key:
-                lo = mid + 1
-            elif found > key:
-                hi = mid
-            else:
-                return 10.0 ** (int(data[start + TOKEN_WIDTH:start + TOKEN_WIDTH + 3]) / 10 - 9)
-        return 0.0
+        at = int(np.searchsorted(self._tokens, key))
+        if at == len(self._tokens) or self._tokens[at].ljust(TOKEN_WIDTH) != key:
+            return 0.0  # numpy drops trailing NUL bytes, never spaces: the padded key compares whole
+        return 10.0 ** (int(self._zipf[at]) / 10 - 9)
 
     __call__ = frequency
 
