@@ -8,7 +8,7 @@ counted for every word that yields it: "involv" sums involve, involved, involvem
 binary search over the file memory-mapped: `ask` never parses it (nor imports wordfreq,
 whose tables take 1.4 s to load).
 
-    python -m pipeline.english    # rewrites english.txt from wordfreq (about 6 s)
+    python -m pipeline.english    # rewrites english.txt from wordfreq (3.1.1 wrote it; about 2 s)
 """
 
 from __future__ import annotations
