@@ -1,6 +1,6 @@
 """Retrieval quality on every dev collection at once: bm25s, winnow, and winnow with each rule off.
 
-    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--grid] [--loco]
+    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--grid] [--keyness] [--loco]
 
 Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
 ../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
@@ -20,6 +20,8 @@ questions are far above bm25s, which would hide the BEIR figures in the mean). W
 collection moves by noise up to about 0.01. A third table is the time per query (the query, with
 feedback if on, and its top 10; in memory, one thread): the cost of a rule is its difference to winnow.
 
+--keyness runs the keyness rule (query.py) over a ref x floor grid, and off; with --loco, chosen per
+collection on the others as below.
 --loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9; with
 --grid: the k1 x b x heading grid instead) and, for each collection, reports the figure of the setting
 (or winnow as configured) that is best on the other collections: a setting chosen without the
@@ -41,6 +43,7 @@ import numpy as np  # noqa: E402
 
 from pipeline import ingest  # noqa: E402
 from pipeline.analyze import DEFAULT, Analyzer, AnalyzerSettings  # noqa: E402
+from pipeline.english import GeneralEnglish, token_frequencies  # noqa: E402
 from pipeline.evaluate import (_answer_judgments, PassageTable, evaluate, load_question_set,  # noqa: E402
                                measure_query)
 from pipeline.index import BM25Index, BM25Params  # noqa: E402
@@ -73,6 +76,7 @@ def variants() -> list[Variant]:
     return [
         base,
         Variant("- burstiness (residual idf)", query=q.but(burstiness=False)),
+        Variant("- keyness (general English)", query=q.but(keyness=False)),
         Variant("- topic damping", query=q.but(topic_weight=1.0)),
         Variant("- rare-name boost", query=q.but(entity_weight=1.0)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
@@ -116,9 +120,10 @@ class Collection:
 class MemoryRetriever(Retriever):
     """A Retriever over passages held in memory (no index folder)."""
 
-    def __init__(self, passages, tokens, index, analyzer, query_settings, topic):
+    def __init__(self, passages, tokens, index, analyzer, query_settings, topic, general=None):
         self._passages, self._tokens, self.index = passages, tokens, index
         self.analyzer, self.query_settings, self.topic = analyzer, query_settings, topic
+        self.general = general
 
     def passages(self):
         return iter(self._passages)
@@ -196,7 +201,7 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         topic = frozenset(t for w in collection.topic_words for t in analyzer.analyze_word(w))
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
-    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic)
+    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic, general_english(analyzer))
     measures = dict(pooled([evaluate(retriever, qs, depth=100) for qs in collection.question_sets]))
     questions = [q.text for qs in collection.question_sets for q in qs.questions]
     started = time.perf_counter()
@@ -204,6 +209,21 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         retriever.rank(question, 10)
     measures["ms/query"] = 1000 * (time.perf_counter() - started) / max(1, len(questions))
     return measures
+
+
+_GENERAL: dict = {}
+
+
+def general_english(analyzer):
+    """token -> share of general-English words: pipeline/english.txt for the default analyzer
+    (what `ask` reads), else computed from wordfreq for the variant's analyzer."""
+    if analyzer.settings not in _GENERAL:
+        if analyzer.settings == DEFAULT.settings:
+            _GENERAL[analyzer.settings] = GeneralEnglish()
+        else:
+            table = token_frequencies(analyzer)
+            _GENERAL[analyzer.settings] = lambda token: table.get(token, 0.0)
+    return _GENERAL[analyzer.settings]
 
 
 def run_bm25s(collection: Collection) -> dict[str, float]:
@@ -285,17 +305,25 @@ def main() -> None:
                         help="instead of the rules: RM3 settings (fb_docs x fb_terms x original weight, and off; with "
                              "--grid the k1 x b grid), each collection's figure for the setting chosen on the "
                              "other collections (leave one out)")
+    parser.add_argument("--keyness", action="store_true",
+                        help="instead of the rules: the keyness rule's ref x floor grid, and off (with --loco: "
+                             "each collection's figure for the setting chosen on the others)")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else [*BEIR, "seeds"]
     chosen = variants()
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco and not args.grid:
+    if args.loco and not args.grid and not args.keyness:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
                                 for d in (5, 10) for t in (10, 20) for w in (0.5, 0.7, 0.9)]
+    if args.keyness:
+        q = chosen[0].query
+        chosen = [chosen[0], Variant("keyness off", query=q.but(keyness=False))] + [
+            Variant(f"keyness ref {r:g} floor {f:g}", query=q.but(keyness_ref=r, keyness_floor=f))
+            for r in (0.5, 1.0, 1.5) for f in (0.5, 0.6, 0.7, 0.8)]
     if args.variants:
         wanted = args.variants.split(",")
         chosen = [v for v in chosen if v.name == "winnow" or any(v.name.startswith(w) for w in wanted)]

@@ -9,7 +9,9 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
       1. the question's own tokens (a stem beside its prefix token counts less)
       2. rules that read the question: compounds count as one word, rare names
       3. lay words -> clinical words (thesaurus.tsv), weighted by the corpus
-      4. the corpus's topic counts less
+      4. words the corpus uses no more than general English does count less (english.py),
+         and so do words spread evenly over the corpus (residual idf)
+      5. the corpus's topic counts less
     rm3(query, feedback, settings)   pseudo-relevance feedback on the first ranking
     definition_subject(question), defines(text, subject)
                                      "what is X": the passages that define X first
@@ -48,6 +50,17 @@ class QuerySettings:
                      collection, no word list. bench/bench_retrieval.py: SciFact
                      +0.005, Cranfield +0.010, CACM +0.003, seeds +0.001 nDCG@10, and
                      positive on the first two for ref 0.2-0.5, floor 0-0.5
+    keyness          words that ask rather than name ("involved", "obeyed", "effect") are
+                     words of any text: a corpus uses them about as often as general
+                     English does, where it uses its own subject's words many times more
+                     (Kilgarriff's keyness, as frequency ratio). A term whose rate in the
+                     corpus is r times its general-English frequency (english.py: wordfreq,
+                     summed over the words that yield the token) counts
+                     clip(log10(r) / keyness_ref, keyness_floor, 1); a token general
+                     English does not list is a name and keeps its weight.
+                     bench/bench_retrieval.py --keyness --loco: chosen on the other
+                     collections, nDCG@10 SciFact -0.001, Cranfield +0.003, CACM +0.009,
+                     seeds +0.007
     definitions      a question that only asks what X is ("what is IVIG", "define X")
                      puts the passages among its top definition_depth that define X
                      first ("X is a ...", "X (...) is an", a long form followed by "(X)"),
@@ -80,6 +93,9 @@ class QuerySettings:
     burst_min_df: int = 20
     burst_floor: float = 0.5
     burst_ref: float = 0.3
+    keyness: bool = True
+    keyness_ref: float = 1.0
+    keyness_floor: float = 0.7
     definitions: bool = True
     definition_depth: int = 30
     other_names: bool = True
@@ -103,6 +119,8 @@ class CorpusStats:
     n_docs: int = 0
     topic: frozenset[str] = frozenset()
     cf: Callable[[str], int] | None = None
+    general: Callable[[str], float] | None = None  # a token's share of general-English words (english.py; 0: unlisted)
+    avgdl: float = 0.0  # tokens per passage
 
 
 @dataclass(frozen=True)
@@ -188,7 +206,9 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
                               [f"asks for other names: a word pages give names with x{s.alias_weight:g}"])
     if s.burstiness and stats.cf and df and n_docs:
         _damp_unbursty(draft, stats, s)
-    if df and n_docs and stats.topic and s.topic_weight != 1:  # 4.
+    if s.keyness and stats.general and stats.cf and n_docs and stats.avgdl:  # 4.
+        _damp_unkey(draft, stats, s)
+    if df and n_docs and stats.topic and s.topic_weight != 1:  # 5.
         for term, entry in draft.terms.items():
             if term in stats.topic and df(term) >= s.topic_min_share * n_docs:
                 entry[0] *= s.topic_weight
@@ -223,6 +243,25 @@ def _damp_unbursty(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> Non
         if factor < 1:
             entry[0] *= factor
             entry[1].append(f"spread evenly (residual idf {ridf:.2f}) x{factor:.2f}")
+
+
+def _damp_unkey(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> None:
+    """A word the corpus uses no more often than general English does names nothing of
+    the corpus: its weight falls with the log of the ratio of the two rates (a term's
+    occurrences per token of the corpus, its frequency per word of English)."""
+    import math
+
+    total = stats.n_docs * stats.avgdl
+    for term, entry in draft.terms.items():
+        general = stats.general(term)
+        used = stats.cf(term)
+        if general <= 0 or used <= 0:
+            continue  # a name general English does not list, or a word the corpus lacks
+        ratio = used / total / general
+        factor = min(1.0, max(s.keyness_floor, math.log10(ratio) / s.keyness_ref))
+        if factor < 1:
+            entry[0] *= factor
+            entry[1].append(f"{ratio:.2g} times as common as in general English x{factor:.2f}")
 
 
 def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):

@@ -13,10 +13,12 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from .analyze import DEFAULT, Analyzer
+from .english import GeneralEnglish
 from .errors import WinnowError
 from .index import BM25Index, IndexFormatError
 from .query import (CorpusStats, Query, QuerySettings, asks_other_names, build_query, definition_subject,
@@ -42,6 +44,9 @@ class Retriever:
     topic: frozenset[str] = frozenset()
     analyzer: Analyzer = DEFAULT
     query_settings: QuerySettings = QuerySettings()
+    # A token's share of general-English words (query.py's keyness), for this analyzer's
+    # tokens; None switches the rule off.
+    general: Callable[[str], float] | None = None
 
     def passage_tokens(self, doc: int) -> list[str]:
         raise NotImplementedError
@@ -51,7 +56,8 @@ class Retriever:
 
     def query(self, question: str) -> Query:
         """The query that is run for a question, feedback included."""
-        stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf)
+        stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf, self.general,
+                            self.index.avgdl)
         query = build_query(question, self.analyzer, stats, self.query_settings)
         if self.query_settings.rm3 and query.terms:
             docs, scores = self.index.search(query.tokens(), self.query_settings.fb_docs)
@@ -120,6 +126,7 @@ class Searcher(Retriever):
         except (OSError, ValueError, KeyError, TypeError, IndexError, IndexFormatError, GenerationDamaged) as error:
             raise IndexDamaged(f"index at {generation} is damaged ({error})") from None
         self.topic = frozenset(self.manifest.get("topic_terms", ()))
+        self.general = GeneralEnglish()  # the default analyzer's tokens, as this Searcher's
         urls = self.manifest.get("urls")
         # Untrusted like every index file: only text addresses are kept (origin.checked_url again on use).
         self.urls = {k: v for k, v in urls.items() if isinstance(k, str) and isinstance(v, str)} \

@@ -92,6 +92,28 @@ def test_a_compound_counts_as_one_word_beside_its_parts():
     assert w["anti-hmgcr"] == w["antihmgcr"] == DEFAULTS.compound_weight == 0.5
 
 
+def test_words_the_corpus_uses_as_often_as_general_english_count_less():
+    """"what antibodies are involved": a corpus of 1,000 passages of 100 tokens says
+    "involved" as often as English does and "antibodies" a thousand times as often; the
+    first asks, the second names. A name general English does not list keeps its weight."""
+    english = {"involv": 1e-4, "~invol": 1e-4, "antibodi": 4e-6, "~antib": 4e-6}
+    used = {"involv": 10, "~invol": 10, "antibodi": 400, "~antib": 400, "hmgcr": 50}
+    stats = CorpusStats(lambda t: 10, 1000, cf=lambda t: used.get(t, 0), general=lambda t: english.get(t, 0.0),
+                        avgdl=100.0)
+
+    def weights(question, settings=DEFAULTS):
+        return dict(build_query(question, stats=stats, settings=settings.but(thesaurus=False)).tokens())
+
+    on, off = weights("what antibodies are involved"), weights("what antibodies are involved", DEFAULTS.but(keyness=False))
+    assert off["involv"] == STEM_WEIGHT and off["antibodi"] == STEM_WEIGHT
+    assert on["involv"] == pytest.approx(STEM_WEIGHT * DEFAULTS.keyness_floor)  # ratio 1: the floor
+    assert on["antibodi"] == STEM_WEIGHT and on["~antib"] == PREFIX_WEIGHT  # ratio 1,000: untouched
+    named = weights("is HMGCR involved")
+    assert named["hmgcr"] == pytest.approx(STEM_WEIGHT * ENTITY_WEIGHT)  # unlisted: a name (a rare one, x1.5)
+    query = build_query("what antibodies are involved", stats=stats)
+    assert any("general English" in why for term in query.terms if term.term == "involv" for why in term.why)
+
+
 def test_every_term_says_why_it_is_there():
     query = build_query("Can kids get this?", stats=CorpusStats(lambda t: 3, 100))
     assert all(term.why for term in query.terms)
