@@ -9,6 +9,9 @@ binary search over the file memory-mapped: `ask` never parses it (nor imports wo
 whose tables take 1.4 s to load).
 
     python -m pipeline.english    # rewrites english.txt from wordfreq (3.1.1 wrote it; about 2 s)
+
+The table is derived from wordfreq's data (Robyn Speer et al., https://github.com/rspeer/wordfreq),
+licensed CC BY-SA 4.0; english.txt is shared under the same licence.
 """
 
 from __future__ import annotations
