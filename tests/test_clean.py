@@ -532,3 +532,41 @@ def test_edge_lifts_read_where_a_sentence_starts_and_stops():
     real, spun = page_features([Block(Kind.SENTENCE, "However, the results were good this year."),
                                 Block(Kind.SENTENCE, "us that the rules we once had in.")])
     assert real[start] > 0 > spun[start] and real[end] > 0 > spun[end]
+
+
+# --- 3d. the context scorer: a noisy page's blocks judged again among their neighbours ------
+
+def test_the_main_stretch_is_the_run_of_blocks_with_the_largest_gain():
+    from pipeline.clean.features import main_stretch
+
+    assert main_stretch([-1, -1, 2, 3, -1, 2, -5, 4]) == (2, 6)
+    assert main_stretch([-1, -2]) == (0, 1)  # nothing gains: the least bad block
+    assert main_stretch([]) == (0, 0)
+
+
+def test_context_features_read_the_neighbours_first_pass_scores():
+    from pipeline.clean.features import CONTEXT_FEATURES, page_features, context_features
+
+    menu = [Block(Kind.PARAGRAPH, w) for w in ("Home", "News", "Sport", "Weather", "Contact")]
+    article = ARTICLE * 2
+    blocks = menu + [Block(Kind.PARAGRAPH, s) for s in article] + menu
+    rows = page_features(blocks)
+    first = [0.05] * 5 + [0.95] * len(article) + [0.05] * 5
+    context = context_features(rows, first)
+    col = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
+    assert len(context) == len(blocks) and all(len(r) == len(CONTEXT_FEATURES) for r in context)
+    middle, edge = context[5 + len(article) // 2], context[0]
+    assert middle[col["in_main"]] == 1 and edge[col["in_main"]] == 0
+    assert edge[col["main_side"]] == -1 and context[-1][col["main_side"]] == 1
+    assert middle[col["near_content_2"]] > 0.9 > 0.1 > edge[col["near_content_2"]]
+    assert edge[col["near_short_2"]] == 1 and middle[col["near_short_2"]] == 0
+    assert edge[col["prev_log_odds"]] < 0 < middle[col["prev_log_odds"]]
+
+
+def test_the_model_has_a_context_scorer_for_its_features():
+    from pipeline.clean.model import CONTEXT_NAMES
+
+    data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
+    assert set(data["context"]["features"]) <= set(CONTEXT_NAMES)
+    assert 0 < data["context"]["threshold"] < 1 and scorer.load().context is not None
+    assert scorer.from_dict(dict(data, context=None)).context is None  # a model without one: no second pass
