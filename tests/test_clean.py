@@ -12,7 +12,7 @@ import pytest
 from pipeline.blocks import Block, Kind
 from pipeline.clean import CleanOptions, clean_blocks, clean_html, clean_markdown, clean_text, explain
 from pipeline.clean import model as scorer
-from pipeline.clean.features import FEATURES, PAGE_FEATURES
+from pipeline.clean.features import FEATURES, PAGE_FEATURES, page_features
 from pipeline.readers import text as text_reader
 
 from .conftest import PAGES, ROOT, SEEDS
@@ -569,4 +569,42 @@ def test_the_model_has_a_context_scorer_for_its_features():
     data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
     assert set(data["context"]["features"]) <= set(CONTEXT_NAMES)
     assert 0 < data["context"]["threshold"] < 1 and scorer.load().context is not None
+    assert 0 < data["context"]["max_page_score"] < data["page"]["threshold"]  # surely noisy pages only
     assert scorer.from_dict(dict(data, context=None)).context is None  # a model without one: no second pass
+
+
+def test_the_context_scorer_drops_a_teaser_beyond_the_menus_and_keeps_the_article():
+    """A sentence-shaped teaser of another story, among link lists below the article, reads
+    like content alone (the first pass keeps it); among its neighbours it does not."""
+    from pipeline.clean import judge_in_context, normalize
+
+    menu = ["Home", "World", "Business", "Science", "Health", "Sport", "Travel", "Culture", "Video", "Podcasts",
+            "Newsletters", "Sign in", "Europe", "Americas", "Asia", "Africa", "Markets", "Technology", "Climate",
+            "Books", "Music", "Film", "Food", "Style", "Opinion", "Search"]
+    article = [
+        "Harbour seals on the northern coast had their best breeding season in a decade, a survey published on "
+        "Tuesday found.",
+        "Volunteers counted 1,240 pups between May and July, up from about 900 in each of the three previous summers.",
+        "The researchers credit a quieter shoreline: since the coastal path was rerouted, fewer walkers and dogs "
+        "reach the haul-out sites.",
+        "Pups are born on sandbanks and can swim within hours of birth, but they need weeks of undisturbed nursing "
+        "to build up fat.",
+        "A disturbed mother may abandon her pup, and the survey recorded far fewer lone pups than in earlier years.",
+        "The team will repeat the count next summer and hopes to extend it to two colonies farther south.",
+    ]
+    related = ["More from Science", "Why octopuses change colour", "The return of the beaver",
+               "Ten birds to spot this winter", "How tides shape the coast", "Inside the seed vault",
+               "The quiet comeback of otters", "Most read", "Weather", "Share", "Tweet", "Email", "Print",
+               "Comments (12)", "Next article", "Previous article"]
+    teaser = ("A new study of thirty octopuses kept in tanks in Naples suggests that the animals may dream "
+              "during deep sleep.")
+    footer = ["About us", "Contact", "Careers", "Advertise", "Terms of use", "Privacy policy", "Cookie settings",
+              "Accessibility", "Help", "Sitemap", "Archive", "RSS", "Follow us", "Facebook", "Twitter", "Instagram"]
+    page = "\n".join(menu + ["Seal pups thrive on a quieter coast"] + article + related + [teaser] + footer)
+    blocks = normalize(text_reader.read(page))
+    rows = page_features(blocks)
+    model = scorer.load()
+    first = dict(zip((b.text for b in blocks), model.content_probabilities(rows, [False] * len(rows))))
+    second = {b.text: q for b, (_, q) in zip(blocks, judge_in_context(model, blocks, rows, list(first.values())).values())}
+    assert first[teaser] >= model.blocks.threshold_keep > model.context.threshold_keep > second[teaser]
+    assert all(second[s] >= model.context.threshold_keep for s in article)

@@ -13,7 +13,7 @@
                                            its prose-shaped blocks do;
                                            3c. a run of "Label: value" lines is judged as one
                                            block: if one of its lines stays, all do;
-                                           3d. on a noisy page, a second learned scorer judges
+                                           3d. on a surely noisy page, a second learned scorer judges
                                            each block again from what the first said of it
                                            and of its neighbours, and where the main text is)
                            4. tidy         a heading whose blocks were all dropped goes with them
@@ -251,7 +251,8 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
     by_block = dict(zip(map(id, judged_blocks), zip(rows, first)))
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
-    second = {} if page_is_clean or short else judge_in_context(model, judged_blocks, rows, first)  # 3d.
+    second = (judge_in_context(model, judged_blocks, rows, first)  # 3d.
+              if model.context is not None and not short and clean_page < model.context_max_page_score else {})
     judged = []
     for block in blocks:
         row, p = by_block.get(id(block), (None, 1.0))
@@ -279,7 +280,9 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
 
 def judge_in_context(model: scorer.Model, blocks: list[Block], rows: list[list[float]],
                      first) -> dict[int, tuple[list[float], float]]:
-    """3d. On a noisy page, the context scorer judges every block but the sentences of runs
+    """3d. On a page the gate is sure is noisy (a page score under the model's context_max_page_score,
+    train.py's CONTEXT_PAGE_QUANTILE of the noisy train pages), the
+    context scorer judges every block but the sentences of runs
     again, from its own features and what the first pass said of it and around it (the
     first-pass scores of its neighbours, the page's main stretch, nearby menu lines):
     {id(block): (its row, its probability of content)}.

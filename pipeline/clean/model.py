@@ -110,6 +110,7 @@ class Model:
     meta: dict
     runs: Trees | None = None  # None: sentences of runs are scored by `blocks`
     context: Trees | None = None  # None: no second pass on noisy pages
+    context_max_page_score: float = 0.0  # the context scorer judges pages the gate scores under this
 
     def content_probabilities(self, rows: list[list[float]], in_run: list[bool]) -> np.ndarray:
         """Each block's probability of content: by `runs` for the sentences of runs, else by `blocks`.
@@ -168,7 +169,8 @@ def from_dict(data: dict) -> Model:
     return Model(page=trees_from_dict(data["page"], PAGE_FEATURES),
                  blocks=trees_from_dict(data["blocks"], FEATURES), meta=data.get("meta", {}),
                  runs=trees_from_dict(data["runs"], FEATURES) if "runs" in data else None,
-                 context=trees_from_dict(data["context"], CONTEXT_NAMES) if data.get("context") else None)
+                 context=trees_from_dict(data["context"], CONTEXT_NAMES) if data.get("context") else None,
+                 context_max_page_score=float(data["context"]["max_page_score"]) if data.get("context") else 0.0)
 
 
 @lru_cache(maxsize=1)
