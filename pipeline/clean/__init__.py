@@ -164,7 +164,8 @@ def clean_blocks(blocks: list[Block], options: CleanOptions = DEFAULT_OPTIONS,
     if extracted and not options.trusted and not any(b.kind is Kind.SENTENCE for b in blocks):
         return drop_empty_sections([Judged(b, _EXTRACTED if _HAS_WORD_RE.search(b.text) or b.kind is Kind.CODE
                                            else _WORDLESS) for b in blocks])
-    judged = keep_field_runs(judge(blocks, options, explain))  # 3., 3b., 3c.
+    # An extractor's blocks keep their verdict (only runs are judged): no second pass for them.
+    judged = keep_field_runs(judge(blocks, options, explain, in_context=not extracted))  # 3., 3b., 3c., 3d.
     if extracted:
         judged = [j if j.block.kind is Kind.SENTENCE or not _HAS_WORD_RE.search(j.block.text)
                   else Judged(j.block, _EXTRACTED) for j in judged]
@@ -233,7 +234,7 @@ def _join_wordless(sentences: list[str]) -> list[str]:
     return out
 
 
-def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> list[Judged]:
+def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_context: bool = True) -> list[Judged]:
     """3. A verdict for every block: code and trusted text kept, wordless text dropped, the rest scored."""
     if options.trusted:
         return [Judged(b, Verdict(True, "trusted", "a trusted source: indexed as written")) for b in blocks]
@@ -252,7 +253,8 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
     second = (judge_in_context(model, judged_blocks, rows, first)  # 3d.
-              if model.context is not None and not short and clean_page < model.context_max_page_score else {})
+              if in_context and model.context is not None and not short and clean_page < model.context_max_page_score
+              else {})
     judged = []
     for block in blocks:
         row, p = by_block.get(id(block), (None, 1.0))
