@@ -12,7 +12,7 @@ import pytest
 from pipeline.blocks import Block, Kind
 from pipeline.clean import CleanOptions, clean_blocks, clean_html, clean_markdown, clean_text, explain
 from pipeline.clean import model as scorer
-from pipeline.clean.features import FEATURES, PAGE_FEATURES
+from pipeline.clean.features import FEATURES, PAGE_FEATURES, page_features
 from pipeline.readers import text as text_reader
 
 from .conftest import PAGES, ROOT, SEEDS
@@ -532,3 +532,79 @@ def test_edge_lifts_read_where_a_sentence_starts_and_stops():
     real, spun = page_features([Block(Kind.SENTENCE, "However, the results were good this year."),
                                 Block(Kind.SENTENCE, "us that the rules we once had in.")])
     assert real[start] > 0 > spun[start] and real[end] > 0 > spun[end]
+
+
+# --- 3d. the context scorer: a noisy page's blocks judged again among their neighbours ------
+
+def test_the_main_stretch_is_the_run_of_blocks_with_the_largest_gain():
+    from pipeline.clean.features import main_stretch
+
+    assert main_stretch([-1, -1, 2, 3, -1, 2, -5, 4]) == (2, 6)
+    assert main_stretch([-1, -2]) == (0, 1)  # nothing gains: the least bad block
+    assert main_stretch([]) == (0, 0)
+
+
+def test_context_features_read_the_neighbours_first_pass_scores():
+    from pipeline.clean.features import CONTEXT_FEATURES, page_features, context_features
+
+    menu = [Block(Kind.PARAGRAPH, w) for w in ("Home", "News", "Sport", "Weather", "Contact")]
+    article = ARTICLE * 2
+    blocks = menu + [Block(Kind.PARAGRAPH, s) for s in article] + menu
+    rows = page_features(blocks)
+    first = [0.05] * 5 + [0.95] * len(article) + [0.05] * 5
+    context = context_features(rows, first)
+    col = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
+    assert len(context) == len(blocks) and all(len(r) == len(CONTEXT_FEATURES) for r in context)
+    middle, edge = context[5 + len(article) // 2], context[0]
+    assert middle[col["in_main"]] == 1 and edge[col["in_main"]] == 0
+    assert edge[col["main_side"]] == -1 and context[-1][col["main_side"]] == 1
+    assert middle[col["near_content_2"]] > 0.9 > 0.1 > edge[col["near_content_2"]]
+    assert edge[col["near_short_2"]] == 1 and middle[col["near_short_2"]] == 0
+    assert edge[col["prev_log_odds"]] < 0 < middle[col["prev_log_odds"]]
+
+
+def test_the_model_has_a_context_scorer_for_its_features():
+    from pipeline.clean.model import CONTEXT_NAMES
+
+    data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
+    assert set(data["context"]["features"]) <= set(CONTEXT_NAMES)
+    assert 0 < data["context"]["threshold"] < 1 and scorer.load().context is not None
+    assert 0 < data["context"]["max_page_score"] < data["page"]["threshold"]  # surely noisy pages only
+    assert scorer.from_dict(dict(data, context=None)).context is None  # a model without one: no second pass
+
+
+def test_the_context_scorer_drops_a_teaser_beyond_the_menus_and_keeps_the_article():
+    """A sentence-shaped teaser of another story, among link lists below the article, reads
+    like content alone (the first pass keeps it); among its neighbours it does not."""
+    from pipeline.clean import judge_in_context, normalize
+
+    menu = ["Home", "World", "Business", "Science", "Health", "Sport", "Travel", "Culture", "Video", "Podcasts",
+            "Newsletters", "Sign in", "Europe", "Americas", "Asia", "Africa", "Markets", "Technology", "Climate",
+            "Books", "Music", "Film", "Food", "Style", "Opinion", "Search"]
+    article = [
+        "Harbour seals on the northern coast had their best breeding season in a decade, a survey published on "
+        "Tuesday found.",
+        "Volunteers counted 1,240 pups between May and July, up from about 900 in each of the three previous summers.",
+        "The researchers credit a quieter shoreline: since the coastal path was rerouted, fewer walkers and dogs "
+        "reach the haul-out sites.",
+        "Pups are born on sandbanks and can swim within hours of birth, but they need weeks of undisturbed nursing "
+        "to build up fat.",
+        "A disturbed mother may abandon her pup, and the survey recorded far fewer lone pups than in earlier years.",
+        "The team will repeat the count next summer and hopes to extend it to two colonies farther south.",
+    ]
+    related = ["More from Science", "Why octopuses change colour", "The return of the beaver",
+               "Ten birds to spot this winter", "How tides shape the coast", "Inside the seed vault",
+               "The quiet comeback of otters", "Most read", "Weather", "Share", "Tweet", "Email", "Print",
+               "Comments (12)", "Next article", "Previous article"]
+    teaser = ("A new study of thirty octopuses kept in tanks in Naples suggests that the animals may dream "
+              "during deep sleep.")
+    footer = ["About us", "Contact", "Careers", "Advertise", "Terms of use", "Privacy policy", "Cookie settings",
+              "Accessibility", "Help", "Sitemap", "Archive", "RSS", "Follow us", "Facebook", "Twitter", "Instagram"]
+    page = "\n".join(menu + ["Seal pups thrive on a quieter coast"] + article + related + [teaser] + footer)
+    blocks = normalize(text_reader.read(page))
+    rows = page_features(blocks)
+    model = scorer.load()
+    first = dict(zip((b.text for b in blocks), model.content_probabilities(rows, [False] * len(rows))))
+    second = {b.text: q for b, (_, q) in zip(blocks, judge_in_context(model, blocks, rows, list(first.values())).values())}
+    assert first[teaser] >= model.blocks.threshold_keep > model.context.threshold_keep > second[teaser]
+    assert all(second[s] >= model.context.threshold_keep for s in article)

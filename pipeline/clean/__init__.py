@@ -12,7 +12,10 @@
                                            3b. a page is never emptied: if nothing else stays,
                                            its prose-shaped blocks do;
                                            3c. a run of "Label: value" lines is judged as one
-                                           block: if one of its lines stays, all do)
+                                           block: if one of its lines stays, all do;
+                                           3d. on a surely noisy page, a second learned scorer judges
+                                           each block again from what the first said of it
+                                           and of its neighbours, and where the main text is)
                            4. tidy         a heading whose blocks were all dropped goes with them
     assemble(...)          the kept blocks as a Document: sections under headings
 
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
-from .features import FEATURES, PAGE_FEATURES, _has_url_or_email, page_features, page_summary
+from .features import FEATURES, PAGE_FEATURES, _has_url_or_email, context_features, page_features, page_summary
 from .glue import fragments
 from .vocabulary import UI_WORDS
 
@@ -161,7 +164,8 @@ def clean_blocks(blocks: list[Block], options: CleanOptions = DEFAULT_OPTIONS,
     if extracted and not options.trusted and not any(b.kind is Kind.SENTENCE for b in blocks):
         return drop_empty_sections([Judged(b, _EXTRACTED if _HAS_WORD_RE.search(b.text) or b.kind is Kind.CODE
                                            else _WORDLESS) for b in blocks])
-    judged = keep_field_runs(judge(blocks, options, explain))  # 3., 3b., 3c.
+    # An extractor's blocks keep their verdict (only runs are judged): no second pass for them.
+    judged = keep_field_runs(judge(blocks, options, explain, in_context=not extracted))  # 3., 3b., 3c., 3d.
     if extracted:
         judged = [j if j.block.kind is Kind.SENTENCE or not _HAS_WORD_RE.search(j.block.text)
                   else Judged(j.block, _EXTRACTED) for j in judged]
@@ -230,7 +234,7 @@ def _join_wordless(sentences: list[str]) -> list[str]:
     return out
 
 
-def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> list[Judged]:
+def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_context: bool = True) -> list[Judged]:
     """3. A verdict for every block: code and trusted text kept, wordless text dropped, the rest scored."""
     if options.trusted:
         return [Judged(b, Verdict(True, "trusted", "a trusted source: indexed as written")) for b in blocks]
@@ -244,9 +248,13 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
     if page_is_clean:
         threshold = min(threshold, CLEAN_PAGE_DROP_BELOW)
     in_run = [b.kind is Kind.SENTENCE for b in judged_blocks]
-    by_block = dict(zip(map(id, judged_blocks), zip(rows, model.content_probabilities(rows, in_run))))
+    first = model.content_probabilities(rows, in_run)
+    by_block = dict(zip(map(id, judged_blocks), zip(rows, first)))
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
+    second = (judge_in_context(model, judged_blocks, rows, first)  # 3d.
+              if in_context and model.context is not None and not short and clean_page < model.context_max_page_score
+              else {})
     judged = []
     for block in blocks:
         row, p = by_block.get(id(block), (None, 1.0))
@@ -254,6 +262,12 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
             verdict = Verdict(True, "reader", "a code block: kept as written")
         elif not _HAS_WORD_RE.search(block.text):
             verdict = _WORDLESS
+        elif id(block) in second:
+            context_row, q = second[id(block)]
+            bar = model.context.threshold_keep
+            note = f"context score {q:.2f} {'>=' if q >= bar else '<'} {bar:.2f}, first pass {p:.2f} ({page_note})"
+            why = ": " + _why(model.context, context_row) if explain and q < bar else ""
+            verdict = Verdict(bool(q >= bar), "context", note + why, float(q))
         elif p >= threshold:
             verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f} ({page_note})", float(p))
         else:
@@ -264,6 +278,28 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
     if page_is_clean:
         judged = keep_lists_whole(judged)
     return keep_prose_of_an_emptied_page(judged, by_block)
+
+
+def judge_in_context(model: scorer.Model, blocks: list[Block], rows: list[list[float]],
+                     first) -> dict[int, tuple[list[float], float]]:
+    """3d. On a page the gate is sure is noisy (a page score under the model's context_max_page_score,
+    train.py's CONTEXT_PAGE_QUANTILE of the noisy train pages), the
+    context scorer judges every block but the sentences of runs
+    again, from its own features and what the first pass said of it and around it (the
+    first-pass scores of its neighbours, the page's main stretch, nearby menu lines):
+    {id(block): (its row, its probability of content)}.
+
+    Sentence-shaped furniture (a teaser, a sign-up form, a comment widget's prose) reads
+    like content alone; among menus and far from the main stretch, it does not.
+    """
+    if model.context is None:
+        return {}
+    context = context_features(rows, [float(p) for p in first])
+    at = [i for i, b in enumerate(blocks) if b.kind is not Kind.SENTENCE]
+    if not at:
+        return {}
+    both = [rows[i] + context[i] for i in at]
+    return {id(blocks[i]): (row, float(q)) for i, row, q in zip(at, both, model.context.probabilities(both))}
 
 
 def keep_lists_whole(judged: list[Judged]) -> list[Judged]:
@@ -382,7 +418,7 @@ def page_reason(blocks: list[Block]) -> str:
 def _why(trees: scorer.Trees, row: list[float]) -> str:
     """The features that pulled a block's score down most, with their values."""
     against = [name for name, value in trees.contributions(row) if value < 0][:REASON_FEATURES]
-    return ", ".join(f"{name}={row[FEATURES.index(name)]:.2g}" for name in against) or "low prior"
+    return ", ".join(f"{name}={row[trees.names.index(name)]:.2g}" for name in against) or "low prior"
 
 
 def drop_empty_sections(judged: list[Judged]) -> list[Judged]:

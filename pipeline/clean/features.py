@@ -197,3 +197,77 @@ def _distances(prose: list[bool]) -> list[int]:
             last = i
         out[i] = min(out[i], last - i, DISTANCE_CAP)
     return out
+
+
+# --- context: the second pass over a noisy page ------------------------------------------
+
+# What the first pass (the block scorer) said around a block, for the context scorer
+# (model.json's `context` section): a menu's one sentence-shaped line, a teaser, a sign-up
+# form's prose sit among blocks the first pass drops, far from the page's main stretch.
+CONTEXT_FEATURES: tuple[str, ...] = (
+    "first_log_odds", "prev_log_odds", "next_log_odds",
+    "near_content_2", "near_content_5", "near_content_10",
+    "in_main", "main_distance", "main_side", "near_short_2", "near_short_5",
+)
+CONTEXT_WINDOWS = (2, 5, 10)  # blocks either side, for the mean first-pass probability around a block
+SHORT_WINDOWS = (2, 5)  # blocks either side, for the share of short unstopped lines around a block
+# The main stretch is the run of blocks with the largest sum of (p - MAIN_PIVOT) * log(1 + words):
+# blocks the first pass believes in add to it, doubted ones take away, long ones count more.
+MAIN_PIVOT = 0.5
+EDGE_LOG_ODDS = -5.0  # the "neighbour" of the first and last block: nothing, as furniture would be
+_LOG_ODDS_CAP = 9.0
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return max(-_LOG_ODDS_CAP, min(_LOG_ODDS_CAP, math.log(p / (1 - p))))
+
+
+def main_stretch(gains: list[float]) -> tuple[int, int]:
+    """(start, end) of the consecutive blocks with the largest sum of gains (Kadane, linear)."""
+    best, best_span, total, start = -math.inf, (0, 0), 0.0, 0
+    for i, gain in enumerate(gains):
+        if total <= 0:
+            total, start = 0.0, i
+        total += gain
+        if total > best:
+            best, best_span = total, (start, i + 1)
+    return best_span
+
+
+def _window_means(values: list[float], k: int) -> list[float]:
+    """For each position, the mean of the values within k either side, itself left out."""
+    n = len(values)
+    sums = [0.0]
+    for v in values:
+        sums.append(sums[-1] + v)
+    out = []
+    for i in range(n):
+        a, b = max(0, i - k), min(n, i + k + 1)
+        others = b - a - 1
+        out.append((sums[b] - sums[a] - values[i]) / others if others else MAIN_PIVOT)
+    return out
+
+
+def context_features(rows: list[list[float]], probabilities: list[float]) -> list[list[float]]:
+    """One CONTEXT_FEATURES row per block: its first-pass log-odds and its neighbours', the
+    mean first-pass probability around it, where it stands against the page's main stretch,
+    and how many short unstopped lines (menu entries) surround it."""
+    col = {name: i for i, name in enumerate(FEATURES)}
+    n = len(rows)
+    log_words = [r[col["log_words"]] for r in rows]
+    odds = [_log_odds(p) for p in probabilities]
+    start, end = main_stretch([(p - MAIN_PIVOT) * lw for p, lw in zip(probabilities, log_words)])
+    short = [float(math.expm1(lw) <= SHORT_MAX_WORDS and not r[col["terminal"]]) for lw, r in zip(log_words, rows)]
+    near = [_window_means(list(probabilities), k) for k in CONTEXT_WINDOWS]
+    near_short = [_window_means(short, k) for k in SHORT_WINDOWS]
+    out = []
+    for i in range(n):
+        distance = 0 if start <= i < end else (start - i if i < start else i - end + 1)
+        out.append([
+            odds[i], odds[i - 1] if i else EDGE_LOG_ODDS, odds[i + 1] if i + 1 < n else EDGE_LOG_ODDS,
+            *(m[i] for m in near),
+            float(distance == 0), math.log1p(distance), -1.0 if i < start else (1.0 if i >= end else 0.0),
+            *(m[i] for m in near_short),
+        ])
+    return out

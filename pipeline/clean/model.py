@@ -9,6 +9,8 @@ left, right and value at every node.
   runs    is this sentence of a run content? (the same features, fitted on the sentences and
           glued-on parts of run-together pages only: a run's furniture is cut into short
           parts that the block scorer, fitted mostly on whole pages, reads as content)
+  context the second pass on a noisy page: is this block content, given what the block
+          scorer said of it and around it? (features.FEATURES + features.CONTEXT_FEATURES)
 
 Scoring walks all trees at once with numpy; `contributions` walks one row's paths in
 Python and credits each step's change of value to the feature that split (Saabas'
@@ -24,7 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FEATURES, PAGE_FEATURES
+from .features import CONTEXT_FEATURES, FEATURES, PAGE_FEATURES
+
+CONTEXT_NAMES = FEATURES + CONTEXT_FEATURES  # the context scorer's columns
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 
@@ -105,6 +109,8 @@ class Model:
     blocks: Trees
     meta: dict
     runs: Trees | None = None  # None: sentences of runs are scored by `blocks`
+    context: Trees | None = None  # None: no second pass on noisy pages
+    context_max_page_score: float = 0.0  # the context scorer judges pages the gate scores under this
 
     def content_probabilities(self, rows: list[list[float]], in_run: list[bool]) -> np.ndarray:
         """Each block's probability of content: by `runs` for the sentences of runs, else by `blocks`.
@@ -162,7 +168,9 @@ def from_dict(data: dict) -> Model:
     """A Model from the JSON form written by train.py."""
     return Model(page=trees_from_dict(data["page"], PAGE_FEATURES),
                  blocks=trees_from_dict(data["blocks"], FEATURES), meta=data.get("meta", {}),
-                 runs=trees_from_dict(data["runs"], FEATURES) if "runs" in data else None)
+                 runs=trees_from_dict(data["runs"], FEATURES) if "runs" in data else None,
+                 context=trees_from_dict(data["context"], CONTEXT_NAMES) if data.get("context") else None,
+                 context_max_page_score=float(data["context"]["max_page_score"]) if data.get("context") else 0.0)
 
 
 @lru_cache(maxsize=1)
