@@ -150,6 +150,84 @@ def test_a_list_on_clean_text_keeps_the_entries_the_model_doubted_when_most_stay
     assert [j.verdict.keep for j in keep_lists_whole(menu)] == [False, False, True]
 
 
+SAVED_PAGE_WITH_A_LIST_OF_TITLES = """Home
+News
+Sport
+Weather
+Sign in
+Subscribe
+Search
+
+Home | News | Local | Books | Contact us
+
+Our Book Club's Year in Reading
+
+Share on Facebook
+Share on Twitter
+
+Every December the members of our club vote for the books they liked best and the ones they want to read again. Forty-one members voted this year, more than ever before.
+
+The results were closer than usual. Two novels tied for first place, and a slim book of essays came third.
+
+The books we liked best were these:
+
+The Salt Road
+A Winter in Lisbon
+The Hours Before Dawn
+The Glass Orchard
+Letters to a Lighthouse Keeper
+Empire of Moths
+Notes on Nothing
+The Cartographer's Daughter
+
+We meet again on the first Thursday of February.
+
+Share on Facebook
+Share on Twitter
+
+Related stories
+Sign in
+Subscribe
+Privacy policy
+Cookie settings
+Terms of use
+Contact us
+Home | News | Local | Books | Contact us
+Copyright 2026 The Valley Gazette. All rights reserved.
+"""
+
+
+def test_a_list_of_titles_on_a_noisy_page_stays_whole_and_its_menus_go():
+    # A saved page (menus, sharing links, a footer) whose article lists book titles: the page
+    # is rightly judged noisy, and the block scorer dropped three of the eight titles (short
+    # lines without a stop). Titles are said once, name no control and run to three words or
+    # more; the menus around them repeat and are one or two words, and still go.
+    page, judged = explain(SAVED_PAGE_WITH_A_LIST_OF_TITLES, "text")
+    assert "a noisy page" in page, page
+    kept = _norm(clean_text(SAVED_PAGE_WITH_A_LIST_OF_TITLES).text)
+    lines = [line for line in SAVED_PAGE_WITH_A_LIST_OF_TITLES.splitlines() if line.strip()]
+    titles = lines[lines.index("The books we liked best were these:") + 1:lines.index("We meet again on the first Thursday of February.")]
+    assert len(titles) == 8 and all(_norm(title) in kept for title in titles)
+    assert {j.verdict.by for j in judged if j.block.text in titles} >= {"titles"}
+    for menu in ("Sign in", "Subscribe", "Share on Twitter", "Privacy policy", "Cookie settings", "Home | News"):
+        assert _norm(menu) not in kept, menu
+
+
+def test_a_stretch_of_menu_lines_is_not_read_as_a_list_of_titles():
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged, keep_title_lists
+    from pipeline.clean.features import page_features
+
+    menu = ["Home", "About us", "Contact", "Sign in", "Privacy policy", "Terms of use"]
+    titles = ["The Salt Road", "A Winter in Lisbon", "The Glass Orchard", "Empire of Moths", "Notes on Nothing"]
+    for lines, expected in ((menu, [True, False, False, False, False, False]), (titles, [True, True, False, False, False])):
+        blocks = [Block(Kind.PARAGRAPH, line) for line in lines]
+        rows = {id(b): (row, 0.5) for b, row in zip(blocks, page_features(blocks))}
+        judged = [Judged(b, Verdict(keep, "model", "test")) for b, keep in zip(blocks, expected)]
+        after = [j.verdict.keep for j in keep_title_lists(judged, rows)]
+        assert after == ([True] * len(titles) if lines is titles else expected), lines
+
+
 def test_the_project_readme_comes_through_whole():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     doc = clean_markdown(readme)
