@@ -8,8 +8,7 @@
                                            model (model.json, trained by train.py) on its shape,
                                            statistics, position and repetition
                                            (3a. on clean text, a list most of whose entries
-                                           stay keeps them all; on other pages, a stretch of
-                                           title-shaped lines a third of which stay keeps them all;
+                                           stay keeps them all;
                                            3b. a page is never emptied: if nothing else stays,
                                            its prose-shaped blocks do;
                                            3c. a run of "Label: value" lines is judged as one
@@ -24,7 +23,6 @@ the same passes; `explain` returns the page's verdict and every block with its o
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,18 +57,6 @@ MIN_BLOCKS_TO_JUDGE = 10
 FIELDS_MIN_RUN = 3
 FIELD_LABEL_MAX_WORDS = 4  # "Age of onset", "ICD-10", "Date of birth"
 FIELD_VALUE_MAX_WORDS = 6  # a value, not a headline or a sentence after a colon
-# On a page judged noisy, a stretch of this many title-shaped lines or more (TITLE_MIN_WORDS
-# to TITLE_MAX_WORDS words, each said once on the page, without interface words, addresses or
-# separators) is a list a writer made (titles, names, results), not a menu: when at least
-# TITLES_MIN_KEPT of its lines stay, all do. Menus repeat, name controls and are one or two
-# words. On the train sites, with the page gate fitted out of fold (five folds of sites), it
-# lifts the labelled sets' content kept (b 0.990 -> 0.995, c 0.965 -> 0.969) and ScrapingHub's
-# dumps F1 (0.829 -> 0.832), every noise figure unchanged; no required share (keep any such
-# stretch) costs the dumps 0.01-0.02 F1, two-word lines cost set d a noise line.
-TITLES_MIN_RUN = 5
-TITLE_MIN_WORDS = 3
-TITLE_MAX_WORDS = 15
-TITLES_MIN_KEPT = 0.3
 # A reason names the features that pulled the score down most.
 REASON_FEATURES = 3
 
@@ -275,7 +261,8 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False) -> 
             verdict = Verdict(False, "model", f"content score {p:.2f} < {threshold:.2f} ({page_note}){why}",
                               float(p))
         judged.append(Judged(block, verdict))
-    judged = keep_lists_whole(judged) if page_is_clean else keep_title_lists(judged, by_block)
+    if page_is_clean:
+        judged = keep_lists_whole(judged)
     return keep_prose_of_an_emptied_page(judged, by_block)
 
 
@@ -296,35 +283,6 @@ def keep_lists_whole(judged: list[Judged]) -> list[Judged]:
                     out[i] = Judged(out[i].block, Verdict(True, "list", f"{kept} of the {end - start} entries of its list "
                                                           f"stay on a page of clean text ({out[i].verdict.reason})",
                                                           out[i].verdict.score))
-    return out
-
-
-_COLUMN = {name: i for i, name in enumerate(FEATURES)}
-
-
-def _title_shaped(row: list[float] | None) -> bool:
-    """A line of a writer's list of titles or names: a few words, said once, naming no control."""
-    if row is None or row[_COLUMN["kind_sentence"]] or row[_COLUMN["kind_heading"]]:
-        return False
-    words = round(math.expm1(row[_COLUMN["log_words"]]))
-    return (TITLE_MIN_WORDS <= words <= TITLE_MAX_WORDS and not row[_COLUMN["repeats"]] and not row[_COLUMN["ui_words"]]
-            and not row[_COLUMN["url_or_email"]] and not row[_COLUMN["separators"]])
-
-
-def keep_title_lists(judged: list[Judged], by_block: dict) -> list[Judged]:
-    """3a. On a page judged noisy, a stretch of TITLES_MIN_RUN title-shaped lines or more keeps all
-    of its lines when TITLES_MIN_KEPT of them stay: a list of titles, not a menu."""
-    out = list(judged)
-    flags = [_title_shaped(by_block.get(id(j.block), (None,))[0]) for j in judged]
-    for start, end in _stretches(flags):
-        kept = sum(j.verdict.keep for j in judged[start:end])
-        if end - start < TITLES_MIN_RUN or kept == end - start or kept < TITLES_MIN_KEPT * (end - start):
-            continue
-        for i in range(start, end):
-            if not out[i].verdict.keep and out[i].verdict.by == "model":
-                out[i] = Judged(out[i].block, Verdict(True, "titles", f"{kept} of {end - start} title-shaped lines in a "
-                                                      f"row stay: a list, not a menu ({out[i].verdict.reason})",
-                                                      out[i].verdict.score))
     return out
 
 
