@@ -321,6 +321,27 @@ def test_the_model_is_plain_numbers_for_these_features():
     assert data["meta"]["trained_by"] == "python -m pipeline.clean.train"
 
 
+def test_the_page_gate_is_measured_out_of_fold_by_site(capsys):
+    """train.py --folds: every page is judged by a gate fitted without its site's pages."""
+    import numpy as np
+
+    from pipeline.clean import train
+
+    assert train.fold_of("example.com", 5) == train.fold_of("example.com", 5)
+    assert {train.fold_of(f"site{i}.org", 5) for i in range(50)} == set(range(5))
+    rng = np.random.default_rng(0)
+    pages = []
+    for i in range(100):  # clean and noisy pages that overlap a little; one site holds one of each
+        pages.append(([rng.uniform(0.0, 0.5)] * len(PAGE_FEATURES), 1, "control:oneline", f"site{i}.org"))
+        pages.append(([rng.uniform(0.45, 1.0)] * len(PAGE_FEATURES), 0, "dump:dragnet", f"site{i}.org"))
+    train.report_pages_out_of_fold(pages, 5)
+    out = capsys.readouterr().out
+    assert "out of fold (5 folds of sites)" in out
+    shares = {g: float(v) for g, v in re.findall(r"(control:oneline|dump:dragnet) \((?:clean|noisy)\)\s+pages\s+100\s+"
+                                                  r"judged clean ([\d.]+)", out)}
+    assert shares["control:oneline"] >= 0.7 and shares["dump:dragnet"] <= 0.15, out
+
+
 def test_a_model_for_other_features_is_refused():
     data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
     data["blocks"]["features"] = data["blocks"]["features"][:-1] + ["a_feature_this_code_lacks"]
