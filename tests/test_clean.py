@@ -410,6 +410,12 @@ def test_a_page_too_short_to_judge_is_read_as_clean_text():
      ["See all 7 Replies", "Recently my friend from Australia was traveling in Europe."]),
     ("World shares retreat on jitters over Hong Kong However, the talks went on for a week.",
      ["World shares retreat on jitters over Hong Kong", "However, the talks went on for a week."]),
+    # a menu line with lower-case words (not title-shaped), as long as a menu line, before an
+    # opener: these stayed glued to their sentence
+    ("Our series on running shoes This is the third pair I have worn out this year.",
+     ["Our series on running shoes", "This is the third pair I have worn out this year."]),
+    ("Enter your email address When the day comes, we will be ready.",
+     ["Enter your email address", "When the day comes, we will be ready."]),
 ])
 def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     from pipeline.clean.glue import fragments
