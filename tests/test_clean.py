@@ -538,3 +538,18 @@ def test_edge_lifts_read_where_a_sentence_starts_and_stops():
     real, spun = page_features([Block(Kind.SENTENCE, "However, the results were good this year."),
                                 Block(Kind.SENTENCE, "us that the rules we once had in.")])
     assert real[start] > 0 > spun[start] and real[end] > 0 > spun[end]
+
+
+def test_topic_share_reads_whether_a_block_shares_the_pages_subject():
+    """A line pasted in from another page shares none of the run's content words; the run's
+    own sentences share theirs (function words, numbers and two-letter words do not count)."""
+    from pipeline.clean.features import FEATURES, page_features
+
+    topic = FEATURES.index("topic_share")
+    rows = page_features([Block(Kind.SENTENCE, RUN[0]), Block(Kind.SENTENCE, RUN[6]),
+                          Block(Kind.SENTENCE, "Harbour seals dive for fish at dawn."),
+                          Block(Kind.SENTENCE, "Download our app for iPhone in 2 minutes."),
+                          Block(Kind.SENTENCE, "It is what it is, and so on.")])
+    assert rows[2][topic] == 1.0  # harbour, seals, fish, dawn: all said elsewhere on the page
+    assert 0 < rows[0][topic] < 1
+    assert rows[3][topic] == 0.0 and rows[4][topic] == 0.0  # another page's line; no content word at all
