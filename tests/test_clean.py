@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from pipeline.blocks import Block, Kind
-from pipeline.clean import CleanOptions, clean_blocks, clean_html, clean_markdown, clean_text, explain
+from pipeline.clean import CleanOptions, clean_blocks, clean_html, clean_markdown, clean_text, explain, split_runs
 from pipeline.clean import model as scorer
 from pipeline.clean.features import FEATURES, PAGE_FEATURES
 from pipeline.readers import text as text_reader
@@ -553,3 +553,24 @@ def test_topic_share_reads_whether_a_block_shares_the_pages_subject():
     assert rows[2][topic] == 1.0  # harbour, seals, fish, dawn: all said elsewhere on the page
     assert 0 < rows[0][topic] < 1
     assert rows[3][topic] == 0.0 and rows[4][topic] == 0.0  # another page's line; no content word at all
+
+
+@pytest.mark.parametrize("footer", ["• Site Index", "February (12)", "Customer Center", "Will Hudson • 18 October 2010"])
+def test_a_stray_line_under_a_run_is_judged_as_a_part_of_it(footer):
+    """A page that is one run-on paragraph and a footer line: the footer is judged by the
+    runs scorer, as a part of the run, and goes (the block scorer kept such lines); the
+    run's sentences stay."""
+    judged = clean_blocks(text_reader.read(" ".join(RUN) + "\n" + footer + "\n"))
+    verdicts = {j.block.text: j for j in judged}
+    line = footer.removeprefix("• ")  # a list entry's text is read without its bullet
+    assert verdicts[line].block.kind is Kind.SENTENCE and not verdicts[line].verdict.keep
+    assert all(verdicts[s].verdict.keep for s in RUN)
+
+
+def test_prose_beside_a_run_stays_a_paragraph():
+    """Only short or unstopped lines of a run-on page are read as parts: a prose paragraph
+    and a heading beside the run keep their kinds."""
+    prose = "The colony was first counted from a boat in 1975, when fewer than forty seals were seen."
+    blocks = split_runs([Block(Kind.HEADING, "Harbour seals", level=1), Block(Kind.PARAGRAPH, " ".join(RUN)),
+                         Block(Kind.PARAGRAPH, prose)])
+    assert blocks[0].kind is Kind.HEADING and blocks[-1].kind is Kind.PARAGRAPH and blocks[-1].text == prose
