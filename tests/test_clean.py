@@ -416,6 +416,11 @@ def test_a_page_too_short_to_judge_is_read_as_clean_text():
      ["Our series on running shoes", "This is the third pair I have worn out this year."]),
     ("Enter your email address When the day comes, we will be ready.",
      ["Enter your email address", "When the day comes, we will be ready."]),
+    # an opener with its own comma before a name; an opener after a word sentences end on
+    ("• About us Meanwhile, Savinova had by now begun to make her move.",
+     ["• About us", "Meanwhile, Savinova had by now begun to make her move."]),
+    ("• contact me And then, if you do get lost, ask at the desk.",
+     ["• contact me", "And then, if you do get lost, ask at the desk."]),
 ])
 def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     from pipeline.clean.glue import fragments
