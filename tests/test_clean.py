@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from pipeline.blocks import Block, Kind
-from pipeline.clean import CleanOptions, clean_blocks, clean_html, clean_markdown, clean_text, explain
+from pipeline.clean import CleanOptions, clean_blocks, clean_html, clean_markdown, clean_text, explain, split_runs
 from pipeline.clean import model as scorer
 from pipeline.clean.features import FEATURES, PAGE_FEATURES, page_features
 from pipeline.readers import text as text_reader
@@ -431,6 +431,17 @@ def test_a_page_too_short_to_judge_is_read_as_clean_text():
      ["See all 7 Replies", "Recently my friend from Australia was traveling in Europe."]),
     ("World shares retreat on jitters over Hong Kong However, the talks went on for a week.",
      ["World shares retreat on jitters over Hong Kong", "However, the talks went on for a week."]),
+    # a menu line with lower-case words (not title-shaped), as long as a menu line, before an
+    # opener: these stayed glued to their sentence
+    ("Our series on running shoes This is the third pair I have worn out this year.",
+     ["Our series on running shoes", "This is the third pair I have worn out this year."]),
+    ("Enter your email address When the day comes, we will be ready.",
+     ["Enter your email address", "When the day comes, we will be ready."]),
+    # an opener with its own comma before a name; an opener after a word sentences end on
+    ("• About us Meanwhile, Savinova had by now begun to make her move.",
+     ["• About us", "Meanwhile, Savinova had by now begun to make her move."]),
+    ("• contact me And then, if you do get lost, ask at the desk.",
+     ["• contact me", "And then, if you do get lost, ask at the desk."]),
 ])
 def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     from pipeline.clean.glue import fragments
@@ -629,3 +640,39 @@ def test_the_context_scorer_drops_a_teaser_beyond_the_menus_and_keeps_the_articl
     second = {b.text: q for b, (_, q) in zip(blocks, judge_in_context(model, blocks, rows, list(first.values())).values())}
     assert first[teaser] >= model.blocks.threshold_keep > model.context.threshold_keep > second[teaser]
     assert all(second[s] >= model.context.threshold_keep for s in article)
+
+
+def test_topic_share_reads_whether_a_block_shares_the_pages_subject():
+    """A line pasted in from another page shares none of the run's content words; the run's
+    own sentences share theirs (function words, numbers and two-letter words do not count)."""
+    from pipeline.clean.features import FEATURES, page_features
+
+    topic = FEATURES.index("topic_share")
+    rows = page_features([Block(Kind.SENTENCE, RUN[0]), Block(Kind.SENTENCE, RUN[6]),
+                          Block(Kind.SENTENCE, "Harbour seals dive for fish at dawn."),
+                          Block(Kind.SENTENCE, "Download our app for iPhone in 2 minutes."),
+                          Block(Kind.SENTENCE, "It is what it is, and so on.")])
+    assert rows[2][topic] == 1.0  # harbour, seals, fish, dawn: all said elsewhere on the page
+    assert 0 < rows[0][topic] < 1
+    assert rows[3][topic] == 0.0 and rows[4][topic] == 0.0  # another page's line; no content word at all
+
+
+@pytest.mark.parametrize("footer", ["• Site Index", "February (12)", "Customer Center", "Will Hudson • 18 October 2010"])
+def test_a_stray_line_under_a_run_is_judged_as_a_part_of_it(footer):
+    """A page that is one run-on paragraph and a footer line: the footer is judged by the
+    runs scorer, as a part of the run, and goes (the block scorer kept such lines); the
+    run's sentences stay."""
+    judged = clean_blocks(text_reader.read(" ".join(RUN) + "\n" + footer + "\n"))
+    verdicts = {j.block.text: j for j in judged}
+    line = footer.removeprefix("• ")  # a list entry's text is read without its bullet
+    assert verdicts[line].block.kind is Kind.SENTENCE and not verdicts[line].verdict.keep
+    assert all(verdicts[s].verdict.keep for s in RUN)
+
+
+def test_prose_beside_a_run_stays_a_paragraph():
+    """Only short or unstopped lines of a run-on page are read as parts: a prose paragraph
+    and a heading beside the run keep their kinds."""
+    prose = "The colony was first counted from a boat in 1975, when fewer than forty seals were seen."
+    blocks = split_runs([Block(Kind.HEADING, "Harbour seals", level=1), Block(Kind.PARAGRAPH, " ".join(RUN)),
+                         Block(Kind.PARAGRAPH, prose)])
+    assert blocks[0].kind is Kind.HEADING and blocks[-1].kind is Kind.PARAGRAPH and blocks[-1].text == prose
