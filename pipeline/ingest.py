@@ -362,9 +362,13 @@ def run_task(task: Task) -> dict:
     "bad"}) or {"skip": reason}, and "code", the hash of the code that made it: the
     build refuses results from workers that run other code (their index would differ).
     """
-    result = _run_task(task)
-    if "documents" in result:  # packed here, on the worker: the build never holds them as dicts
-        result["documents"] = pack_documents(result["documents"])
+    # Without the cyclic collector, as in the build's own process (_without_cyclic_gc): a
+    # worker of a pool or a cluster would otherwise scan the task's short-lived objects over
+    # and over. What the task leaves in cycles (a parsed page) goes at the next collection.
+    with _without_cyclic_gc():
+        result = _run_task(task)
+        if "documents" in result:  # packed here, on the worker: the build never holds them as dicts
+            result["documents"] = pack_documents(result["documents"])
     result["code"] = _worker_code_hash()
     return result
 
