@@ -635,6 +635,7 @@ class PackedPassages:
         return [[self.terms[t] for t in ids[a:b]] for a, b in zip(cuts, cuts[1:])]
 
 
+RENUMBER_BLOCK = 1 << 20  # tokens renumbered per step in pack_passages (4 MB of temporaries)
 _json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
 
 
@@ -763,7 +764,8 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
     words = list(terms)
     if not used.all():
         renumber = np.cumsum(used, dtype=np.int32) - 1
-        term_ids[:] = renumber[term_ids]
+        for start in range(0, len(term_ids), RENUMBER_BLOCK):  # in place: no second per-token array
+            term_ids[start:start + RENUMBER_BLOCK] = renumber[term_ids[start:start + RENUMBER_BLOCK]]
         words = list(itertools.compress(words, used.tolist()))
     # Views of the arrays grown here, not copies (a copy of the lines alone is ~300 bytes a passage).
     return PackedPassages(lines, np.frombuffer(line_offsets, dtype=np.int64), words, term_ids,
