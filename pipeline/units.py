@@ -328,8 +328,11 @@ def concat_packed(parts: list[PackedDocuments]) -> PackedDocuments:
         for name, array in _arrays(part):
             if name.startswith("vocab."):
                 continue
-            if name == "token_ids":
-                array = mapping[array]
+            if name == "token_ids":  # renumbered straight into the result: no temporary per part
+                # (mode="clip" writes without a buffer; the numbers are in range, problem() checks them)
+                np.take(mapping, array, out=views[name][at[name]:at[name] + len(array)], mode="clip")
+                at[name] += len(array)
+                continue
             if name in _OFFSETS:  # shifted by what the parts before hold; each part's end is the next one's start
                 total = int(array[-1])
                 array = (array[:-1] if parts else array) + base[name]
