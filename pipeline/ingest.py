@@ -42,7 +42,7 @@ from typing import BinaryIO, Callable
 import numpy as np
 
 from . import analyze as analyzer
-from .dedupe import concat_signatures, pack_signature_runs, signatures
+from .dedupe import concat_signatures, signatures
 from .errors import SkipSource, WinnowError
 from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
@@ -238,16 +238,15 @@ def _clean_bytes(source: Source, data: bytes, options: CleanOptions) -> list[Doc
 def split_documents(documents: list[Document], rel: str) -> list[dict]:
     """The cache form of a source's documents: sections of sentences with what step 4 needs.
 
-    Per sentence: its word count (packing), its tokens (BM25) and its dedupe signature
-    (dedupe.signatures: exact hash, band keys, word hashes), packed as one base64 blob
-    per section.
+    Per sentence: its word count (packing), its tokens (BM25: the analyzer's lists) and
+    its dedupe signature (dedupe.signatures: exact hash, band keys, word hashes); a
+    section's signatures are a view of the source's (units.pack_documents joins them).
     """
     split = [section_sentences(document) for document in documents]
     # One signatures pass over every sentence of the source (a corpus piece holds thousands
-    # of short sections: a pass per section cost more in numpy calls than in hashing), and
-    # one packing pass that cuts each section's blob from the source's arrays.
+    # of short sections: a pass per section cost more in numpy calls than in hashing).
     sig = signatures([s for sections in split for _, sentences in sections for s in sentences])
-    packed = iter(pack_signature_runs(sig, [len(sentences) for sections in split for _, sentences in sections]))
+    first = 0
     out = []
     for document, sections_of in zip(documents, split):
         title_tokens = " ".join(analyzer.analyze(document.title))
@@ -255,14 +254,13 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
         for heading, sentences in sections_of:
             words = [word_count(s) for s in sentences]
             sections.append({
-                # Tokens are stored space-joined (no token contains whitespace): one JSON
-                # string per sentence parses several times faster than a list of strings.
-                "heading": heading,
+                "heading": heading,  # its tokens space-joined (no token contains whitespace)
                 "heading_tokens": title_tokens if heading == document.title else " ".join(analyzer.analyze(heading)),
                 "sentences": sentences, "words": words, "packs": pack_counts(words),
-                "tokens": [" ".join(analyzer.analyze(s)) for s in sentences],
-                "signatures": next(packed),
+                "tokens": [analyzer.analyze(s) for s in sentences],
+                "signatures": sig.span(first, first + len(sentences)),
             })
+            first += len(sentences)
         out.append({"source": None if document.source == rel else document.source,
                     "title_tokens": title_tokens, "sections": sections,
                     **({"url": document.url} if document.url else {})})
@@ -364,9 +362,13 @@ def run_task(task: Task) -> dict:
     "bad"}) or {"skip": reason}, and "code", the hash of the code that made it: the
     build refuses results from workers that run other code (their index would differ).
     """
-    result = _run_task(task)
-    if "documents" in result:  # packed here, on the worker: the build never holds them as dicts
-        result["documents"] = pack_documents(result["documents"])
+    # Without the cyclic collector, as in the build's own process (_without_cyclic_gc): a
+    # worker of a pool or a cluster would otherwise scan the task's short-lived objects over
+    # and over. What the task leaves in cycles (a parsed page) goes at the next collection.
+    with _without_cyclic_gc():
+        result = _run_task(task)
+        if "documents" in result:  # packed here, on the worker: the build never holds them as dicts
+            result["documents"] = pack_documents(result["documents"])
     result["code"] = _worker_code_hash()
     return result
 
@@ -633,6 +635,18 @@ class PackedPassages:
         return [[self.terms[t] for t in ids[a:b]] for a, b in zip(cuts, cuts[1:])]
 
 
+RENUMBER_BLOCK = 1 << 20  # tokens renumbered per step in pack_passages (4 MB of temporaries)
+_json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
+
+
+def _passage_line(passage_id: str, section: str, source: str, sources: list[str], text: str) -> bytes:
+    """A passage's JSON line: json.dumps(Passage.as_dict(), ensure_ascii=False, sort_keys=True)
+    and a newline, the same bytes, written without the encoder's walk over a dict."""
+    return ('{"passage_id": %s, "section": %s, "source": %s, "sources": [%s], "text": %s}\n' % (
+        _json_string(passage_id), _json_string(section), _json_string(source),
+        ", ".join(map(_json_string, sources)), _json_string(text))).encode("utf-8", "surrogateescape")
+
+
 def _passage(record: dict) -> Passage:
     return Passage(passage_id=record["passage_id"], source=record["source"], section=record["section"],
                    text=record["text"], sources=tuple(record["sources"]))
@@ -703,9 +717,14 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
     write, size = lines.write if spill is not None else lines.extend, 0
     line_offsets, lengths = array("q", [0]), array("q")
     terms: dict[str, int] = collections.defaultdict(itertools.count().__next__)
+    # Each unit's vocabulary in the batch's term numbers: one look-up per distinct term.
+    unit_terms = [np.fromiter(map(terms.__getitem__, documents.vocab), dtype=np.int32, count=len(documents.vocab))
+                  for _, documents in units]
     term_ids = array("i")
+    heading_at, heading_ids = None, np.zeros(0, dtype=np.int32)  # the last section's heading, as numbers
     for draft in order.tolist():
-        documents = units[draft_unit[draft]][1]
+        unit = draft_unit[draft]
+        documents = units[unit][1]
         section, pack = draft_section[draft], draft_pack[draft]
         first = int(documents.section_sentences[section])
         if pack >= 0:
@@ -718,22 +737,39 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
         for more in also:
             if more:
                 sources.extend(s for s in more if s not in sources)
-        sentences = [documents.sentences[first + i] for i in indices]
-        tokens = " ".join([documents.heading_tokens[section]] * HEADING_WEIGHT
-                          + [documents.tokens[first + i] for i in indices]).split()
-        passage = Passage(passage_id=ids[draft], source=source, section=documents.headings[section],
-                          text=" ".join(sentences), sources=tuple(sources))
-        line = json.dumps(passage.as_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape")
-        write(line + b"\n")
-        size += len(line) + 1
+        sentences = documents.sentences.span(first + indices[0], first + indices[-1] + 1)
+        text = " ".join(sentences if len(sentences) == len(indices) else [sentences[i - indices[0]] for i in indices])
+        line = _passage_line(ids[draft], documents.headings[section], source, sources, text)
+        write(line)
+        size += len(line)
         line_offsets.append(size)
-        term_ids.extend(map(terms.__getitem__, tokens))
-        lengths.append(len(tokens))
+        if heading_at != (unit, section):
+            heading_at = (unit, section)
+            heading_ids = np.fromiter(map(terms.__getitem__, documents.heading_tokens[section].split()), dtype=np.int32)
+        cuts = documents.token_offsets
+        if indices[-1] - indices[0] + 1 == len(indices):  # consecutive sentences: one run of tokens
+            local = documents.token_ids[cuts[first + indices[0]]:cuts[first + indices[-1] + 1]]
+        else:
+            local = np.concatenate([documents.token_ids[cuts[first + i]:cuts[first + i + 1]] for i in indices])
+        tokens = unit_terms[unit][local]
+        for _ in range(HEADING_WEIGHT):
+            term_ids.frombytes(heading_ids.tobytes())
+        term_ids.frombytes(tokens.tobytes())
+        lengths.append(HEADING_WEIGHT * len(heading_ids) + len(tokens))
     doc_unit = np.frombuffer(draft_unit, dtype=np.int32)[order]
+    # The units' vocabularies also hold the terms of sentences dropped as duplicates: only
+    # the terms of some passage are the batch's (renumbered in place, in the order met).
+    term_ids = np.frombuffer(term_ids, dtype=np.int32)
+    used = np.bincount(term_ids, minlength=len(terms)) > 0
+    words = list(terms)
+    if not used.all():
+        renumber = np.cumsum(used, dtype=np.int32) - 1
+        for start in range(0, len(term_ids), RENUMBER_BLOCK):  # in place: no second per-token array
+            term_ids[start:start + RENUMBER_BLOCK] = renumber[term_ids[start:start + RENUMBER_BLOCK]]
+        words = list(itertools.compress(words, used.tolist()))
     # Views of the arrays grown here, not copies (a copy of the lines alone is ~300 bytes a passage).
-    return PackedPassages(lines, np.frombuffer(line_offsets, dtype=np.int64), list(terms),
-                          np.frombuffer(term_ids, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64),
-                          doc_unit.astype(np.int32), dropped)
+    return PackedPassages(lines, np.frombuffer(line_offsets, dtype=np.int64), words, term_ids,
+                          np.frombuffer(lengths, dtype=np.int64), doc_unit.astype(np.int32), dropped)
 
 
 def assemble_passages(documents: list[Document]) -> tuple[list[Passage], int]:

@@ -15,14 +15,22 @@ Layout (CSR throughout: offsets arrays have one more entry than the rows they cu
     per section    headings, heading_tokens, section_sentences (offsets into the sentences),
                    section_packs (offsets into the packs)
     per pack       pack_members (offsets into members); members: sentence numbers in the section
-    per sentence   sentences, tokens (space-joined), words (word counts), and the dedupe
-                   signatures (dedupe.Signatures)
+    per sentence   sentences, tokens (token_offsets into token_ids), words (word counts), and
+                   the dedupe signatures (dedupe.Signatures)
+    per token      token_ids: numbers into vocab, the pack's distinct terms in the order first met
+
+Tokens are numbered on the worker, where the analyzer hands out the same string object
+for every occurrence of a word (its hash computed once): the build then maps each
+source's vocabulary to its own term numbers, a look-up per distinct term, not per
+token (per token, on strings split from a blob, it was two thirds of pack_passages).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
+from collections import defaultdict
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -93,7 +101,9 @@ class PackedDocuments:
     pack_members: np.ndarray
     members: np.ndarray  # int32
     sentences: Strings
-    tokens: Strings
+    vocab: Strings
+    token_offsets: np.ndarray  # int64 [n_sentences + 1]
+    token_ids: np.ndarray  # int32, numbers into vocab
     words: np.ndarray  # int32
     sig: Signatures
 
@@ -168,11 +178,15 @@ class PackedDocuments:
                     and not np.any(offsets[1:] < offsets[:-1]))
 
         strings = {"doc_names": n_docs, "doc_title_tokens": n_docs, "doc_urls": n_docs, "headings": n_sections,
-                   "heading_tokens": n_sections, "sentences": n_sentences, "tokens": n_sentences}
+                   "heading_tokens": n_sections, "sentences": n_sentences, "vocab": len(self.vocab)}
         for name, n in strings.items():
             s = getattr(self, name)
             if len(s.offsets) != n + 1 or not cuts(s.offsets, len(s.blob)):
                 return f"{name} do not fit the documents"
+        if not (len(self.token_offsets) == n_sentences + 1 and cuts(self.token_offsets, len(self.token_ids))):
+            return "tokens do not fit the sentences"
+        if len(self.token_ids) and (int(self.token_ids.min()) < 0 or int(self.token_ids.max()) >= len(self.vocab)):
+            return "a token's number is not in the vocabulary"
         if not (cuts(self.doc_sections, n_sections) and len(self.section_packs) == n_sections + 1
                 and cuts(self.section_sentences, n_sentences) and cuts(self.section_packs, len(self.pack_members) - 1)
                 and cuts(self.pack_members, len(self.members))):
@@ -192,12 +206,13 @@ class PackedDocuments:
         return None
 
 
-_STRINGS = ("doc_names", "doc_title_tokens", "doc_urls", "headings", "heading_tokens", "sentences", "tokens")
+_STRINGS = ("doc_names", "doc_title_tokens", "doc_urls", "headings", "heading_tokens", "sentences", "vocab")
 _ARRAY_NAMES = {
     **{f"{name}.{part}": np.dtype(dtype) for name in _STRINGS for part, dtype in (("blob", np.uint8),
                                                                                     ("offsets", np.int64))},
     "doc_sections": np.dtype(np.int64), "section_sentences": np.dtype(np.int64),
     "section_packs": np.dtype(np.int64), "pack_members": np.dtype(np.int64), "members": np.dtype(np.int32),
+    "token_offsets": np.dtype(np.int64), "token_ids": np.dtype(np.int32),
     "words": np.dtype(np.int32), "sig.exact": np.dtype(np.uint64), "sig.ntok": np.dtype(np.int32),
     "sig.word_offsets": np.dtype(np.int64), "sig.words": np.dtype(np.uint32), "sig.bands": np.dtype(np.uint32),
 }
@@ -235,11 +250,19 @@ def _from_arrays(arrays: dict, copy: bool = True) -> PackedDocuments:
 
 
 def pack_documents(documents: list[dict]) -> PackedDocuments:
-    """The packed form of ingest.split_documents's documents (dicts of lists)."""
+    """The packed form of ingest.split_documents's documents (dicts of lists).
+
+    A section's "tokens" are per sentence a list of tokens or one space-joined string;
+    its "signatures" a dedupe.Signatures or their pack_signatures text.
+    """
     sections = [section for document in documents for section in document["sections"]]
     sentences = [s for section in sections for s in section["sentences"]]
     packs = [group for section in sections for group in section["packs"]]
-    sig = [unpack_signatures(section["signatures"], len(section["sentences"])) for section in sections]
+    sig = [section["signatures"] if isinstance(section["signatures"], Signatures)
+           else unpack_signatures(section["signatures"], len(section["sentences"])) for section in sections]
+    token_lists = [t.split() if isinstance(t, str) else t for section in sections for t in section["tokens"]]
+    numbers: dict[str, int] = defaultdict(itertools.count().__next__)  # terms numbered as first met, in C
+    token_ids = np.fromiter(map(numbers.__getitem__, itertools.chain.from_iterable(token_lists)), dtype=np.int32)
     return PackedDocuments(
         doc_names=Strings.of(d.get("source") or "" for d in documents),
         doc_title_tokens=Strings.of(d["title_tokens"] for d in documents),
@@ -252,7 +275,9 @@ def pack_documents(documents: list[dict]) -> PackedDocuments:
         pack_members=_offsets(len(g) for g in packs),
         members=np.fromiter((i for g in packs for i in g), dtype=np.int32),
         sentences=Strings.of(sentences),
-        tokens=Strings.of(t for s in sections for t in s["tokens"]),
+        vocab=Strings.of(numbers),
+        token_offsets=_offsets(map(len, token_lists)),
+        token_ids=token_ids,
         words=np.fromiter((w for s in sections for w in s["words"]), dtype=np.int32, count=len(sentences)),
         sig=concat_signatures(sig) if sig else signatures([]))
 
@@ -265,7 +290,7 @@ def _offsets(counts) -> np.ndarray:
 
 
 _OFFSETS = {f"{name}.offsets" for name in _STRINGS} | {
-    "doc_sections", "section_sentences", "section_packs", "pack_members", "sig.word_offsets"}
+    "doc_sections", "section_sentences", "section_packs", "pack_members", "token_offsets", "sig.word_offsets"}
 
 
 def concat_packed(parts: list[PackedDocuments]) -> PackedDocuments:
@@ -279,8 +304,16 @@ def concat_packed(parts: list[PackedDocuments]) -> PackedDocuments:
     if len(parts) == 1:
         return parts.pop()
     shapes = [dict((name, a.shape) for name, a in _arrays(part)) for part in parts]
+    # One vocabulary: the parts' terms as first met, each part's token numbers mapped into it.
+    numbers: dict[str, int] = defaultdict(itertools.count().__next__)
+    renumber = [np.fromiter(map(numbers.__getitem__, part.vocab), dtype=np.int32, count=len(part.vocab))
+                for part in parts]
+    vocab = Strings.of(numbers)
+    del numbers
     out, views, at, base = {}, {}, {}, {}
     for name, dtype in _ARRAY_NAMES.items():
+        if name.startswith("vocab."):
+            continue
         rows = sum(shape[name][0] for shape in shapes) - (len(parts) - 1 if name in _OFFSETS else 0)
         shape = (rows,) + shapes[0][name][1:]
         if name.endswith(".blob"):  # a bytearray: Strings reads it like bytes, without a copy
@@ -291,7 +324,15 @@ def concat_packed(parts: list[PackedDocuments]) -> PackedDocuments:
         at[name], base[name] = 0, 0
     while parts:
         part = parts.pop(0)
+        mapping = renumber.pop(0)
         for name, array in _arrays(part):
+            if name.startswith("vocab."):
+                continue
+            if name == "token_ids":  # renumbered straight into the result: no temporary per part
+                # (mode="clip" writes without a buffer; the numbers are in range, problem() checks them)
+                np.take(mapping, array, out=views[name][at[name]:at[name] + len(array)], mode="clip")
+                at[name] += len(array)
+                continue
             if name in _OFFSETS:  # shifted by what the parts before hold; each part's end is the next one's start
                 total = int(array[-1])
                 array = (array[:-1] if parts else array) + base[name]
@@ -300,4 +341,5 @@ def concat_packed(parts: list[PackedDocuments]) -> PackedDocuments:
             at[name] += len(array)
         del part, array
     del views
+    out["vocab.blob"], out["vocab.offsets"] = vocab.blob, vocab.offsets
     return _from_arrays(out, copy=False)

@@ -212,8 +212,8 @@ def test_trafilatura_is_installed_and_used():
     and every page silently went through the weaker DOM pass)."""
     import pipeline.html as html_module
 
-    html_module._bare_extraction.cache_clear()
-    assert html_module._bare_extraction() is not None
+    html_module._extractor.cache_clear()
+    assert html_module._extractor() is not None
 
 
 def test_missing_trafilatura_warns_and_falls_back(monkeypatch):
@@ -222,11 +222,31 @@ def test_missing_trafilatura_warns_and_falls_back(monkeypatch):
     import pipeline.html as html_module
 
     monkeypatch.setitem(sys.modules, "trafilatura", None)  # makes the import fail
-    html_module._bare_extraction.cache_clear()
+    html_module._extractor.cache_clear()
     try:
         with pytest.warns(RuntimeWarning, match="trafilatura cannot be imported"):
             text = html_to_text(_page("Valley", f"<main><p>{PROSE * 3}</p></main>", CHROME))
     finally:
-        html_module._bare_extraction.cache_clear()
+        html_module._extractor.cache_clear()
     assert "snow melts on the northern ridge" in text
     assert "Accept all" not in text
+
+
+def test_trafilatura_cascade_gives_what_bare_extraction_gives():
+    """The cascade run in place of bare_extraction (no tree copy, no text rendering) keeps
+    the same body and comments, on the test pages and on an empty one."""
+    from trafilatura import bare_extraction
+    from lxml import etree
+
+    import pipeline.html as html_module
+
+    pages = [case["html"] for case in PAGES] + [(Path(__file__).parent / "pages" / "sourdough.html").read_text(
+        encoding="utf-8"), "<html><body><p></p></body></html>"]
+    for page in pages:
+        document = bare_extraction(html_module._parse_lxml(page), fast=html_module.TRAFILATURA_FAST,
+                                   include_comments=True, include_tables=True, include_formatting=True,
+                                   with_metadata=False)
+        body, comments = html_module._extractor()(html_module._parse_lxml(page))
+        as_xml = (lambda tree: None if tree is None else etree.tostring(tree))
+        assert as_xml(body) == as_xml(getattr(document, "body", None))
+        assert as_xml(comments) == as_xml(getattr(document, "commentsbody", None))

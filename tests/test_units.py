@@ -46,3 +46,35 @@ def test_truncated_or_garbled_bytes_are_refused(cut):
     data = pack_documents(_documents(0, 3)).to_bytes()
     with pytest.raises(ValueError):
         PackedDocuments.from_bytes(data[:cut] if cut >= 0 else data + b"x")
+
+
+def test_token_numbers_outside_the_vocabulary_are_refused():
+    packed = pack_documents(_documents(0, 2))
+    data = bytearray(packed.to_bytes())
+    bad = PackedDocuments(**{**{f: getattr(packed, f) for f in packed.__dataclass_fields__},
+                             "token_ids": packed.token_ids + len(packed.vocab)})
+    assert "vocabulary" in bad.problem()
+    with pytest.raises(ValueError):
+        PackedDocuments.from_bytes(bad.to_bytes())
+    assert PackedDocuments.from_bytes(bytes(data)).problem() is None
+
+
+def test_terms_of_dropped_duplicates_are_not_indexed():
+    """A near-duplicate sentence is dropped with its words: a word only it had is no term
+    of the index, though the source's vocabulary holds it."""
+    from pipeline.ingest import batch_sentences, pack_passages
+    from pipeline.segments import batch_verdicts, resolve_batch
+
+    first = "Statin exposure is associated with necrotizing autoimmune myopathy in adults today."
+    later = "Statin exposure is associated with necrotizing autoimmune myopathy in adults zymurgy."
+    units = [(name, pack_documents(split_documents(corpus_records(json.dumps(
+        {"_id": name, "title": "", "text": text}))[0], "corpus.jsonl")))
+        for name, text in (("a", first), ("b", later))]
+    assert "zymurgi" in list(units[1][1].vocab)
+    batch = batch_sentences(units)
+    verdicts, _ = resolve_batch([], batch, [])
+    _, marks = batch_verdicts(verdicts, 0, len(batch.sig))
+    packed = pack_passages(units, marks)
+    assert sum(packed.dropped) == 1
+    assert "zymurgi" not in packed.terms and "statin" in packed.terms
+    assert len(set(packed.terms)) == len(packed.terms) and packed.term_ids.max() < len(packed.terms)
