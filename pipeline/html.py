@@ -190,6 +190,11 @@ def _extractor():
     options = dict(fast=TRAFILATURA_FAST, include_comments=True, include_tables=True,
                    include_formatting=True,  # keeps <head rend="hN"> for headings
                    with_metadata=False)
+
+    def extract(tree):
+        document = bare_extraction(tree, **options)
+        return (getattr(document, "body", None), getattr(document, "commentsbody", None))
+
     try:
         from trafilatura.core import trafilatura_sequence
         from trafilatura.settings import Extractor
@@ -198,10 +203,6 @@ def _extractor():
         if settings.max_tree_size or settings.lang or settings.dedup:
             raise ImportError("bare_extraction checks these")
     except (ImportError, TypeError):  # another trafilatura: its public function
-        def extract(tree):
-            document = bare_extraction(tree, **options)
-            return (getattr(document, "body", None), getattr(document, "commentsbody", None))
-
         return extract
 
     def extract_in_place(tree):
@@ -211,7 +212,31 @@ def _extractor():
             return None, None  # bare_extraction returns nothing for these
         return body, comments
 
-    return extract_in_place
+    # The cascade is trafilatura's own, not its public interface: a release that changes
+    # it must not cost every page its main content. Both ways on one page, once; the
+    # public function unless they agree.
+    return extract_in_place if _same_extraction(extract, extract_in_place) else extract
+
+
+_PROBE_PAGE = ("<html><head><title>Probe</title></head><body><nav><a href='/'>Home</a></nav><article>"
+               "<h1>A probe page</h1>" + "<p>This paragraph of the probe page is long enough to be the main text of it.</p>" * 6
+               + "<table><tr><td>a cell</td><td>another cell</td></tr></table></article>"
+               "<div class='comments'><p>A reader's comment on the probe page, long enough to count.</p></div>"
+               "<footer>Footer text</footer></body></html>")
+
+
+def _same_extraction(public, in_place) -> bool:
+    """Whether two extractors give the same body and comments on a small page."""
+    from lxml import etree, html
+
+    def serialized(extract):
+        body, comments = extract(html.fromstring(_PROBE_PAGE))
+        return tuple(None if part is None else etree.tostring(part) for part in (body, comments))
+
+    try:
+        return serialized(in_place) == serialized(public)
+    except Exception:  # a changed cascade: another signature or result
+        return False
 
 
 def _trafilatura_blocks(tree) -> list[Block]:

@@ -232,6 +232,37 @@ def test_missing_trafilatura_warns_and_falls_back(monkeypatch):
     assert "Accept all" not in text
 
 
+def test_a_changed_trafilatura_cascade_falls_back_to_its_public_function(monkeypatch):
+    """The cascade is trafilatura's internal: a release that changes what it takes or
+    returns must not cost every page its main content (the page would keep only the DOM
+    pass). The extractor is chosen by running both ways on a probe page."""
+    import pipeline.html as html_module
+
+    html_module._extractor.cache_clear()
+    assert html_module._extractor().__name__ == "extract_in_place"  # the installed one agrees
+    real = html_module._extractor()
+
+    def changed(tree):  # a release whose cascade returns three parts
+        raise ValueError("not enough values to unpack (expected 4, got 3)")
+
+    def other(tree):  # or another body
+        body, comments = real(tree)
+        return None, comments
+
+    assert not html_module._same_extraction(real, changed)
+    assert not html_module._same_extraction(real, other)
+    monkeypatch.setattr(html_module, "_same_extraction", lambda public, in_place: False)
+    html_module._extractor.cache_clear()
+    try:
+        extract = html_module._extractor()
+        assert extract.__name__ == "extract"  # bare_extraction, trafilatura's public function
+        page = (Path(__file__).parent / "pages" / "sourdough.html").read_text(encoding="utf-8")
+        body, _ = extract(html_module._parse_lxml(page))
+        assert body is not None and len(" ".join(body.itertext())) > 500
+    finally:
+        html_module._extractor.cache_clear()
+
+
 def test_trafilatura_cascade_gives_what_bare_extraction_gives():
     """The cascade run in place of bare_extraction (no tree copy, no text rendering) keeps
     the same body and comments, on the test pages and on an empty one."""
