@@ -212,6 +212,7 @@ def plain_dump(html: str) -> str:
 # -- alignment: labels for blocks --------------------------------------------------------
 
 _WORD = re.compile(r"\w+")
+_TEXT = re.compile(r"[^\W_]")  # a letter or digit: a line of "___" is a rule, not a sentence
 
 
 def words(text: str) -> list[str]:
@@ -268,7 +269,7 @@ def split_sentences(paragraph: str) -> list[str]:
         out.append(text[start : m.end()].strip())
         start = m.end()
     out.append(text[start:].strip())
-    return [s for s in out if _WORD.search(s)]
+    return [s for s in out if _TEXT.search(s)]
 
 
 _RULE_LINE = re.compile(r"[-=_*~]{3,}")
@@ -294,7 +295,7 @@ def text_units(text: str) -> list[str]:
                 current.append(_ITEM_START.sub("", line, count=1).strip() if _ITEM_START.match(line) else line.strip())
         if current:
             units.append(" ".join(current))
-    return [u for u in units if _WORD.search(u)]
+    return [u for u in units if _TEXT.search(u)]
 
 
 def expected_sentences(text: str) -> list[str]:

@@ -26,6 +26,7 @@ from bench.cleaning_data import (
     site_of_html,
     split_of,
     split_sentences,
+    text_units,
 )
 
 # -- the ScrapingHub shingle metric ---------------------------------------------------------
@@ -264,3 +265,9 @@ def test_a_heading_underline_is_not_part_of_a_sentence():
 def test_a_numbered_line_kept_as_a_paragraph_keeps_its_number():
     assert missing_sentences("2. Don't rush on day one.", ["2.", "Don't rush on day one."]) == []
     assert missing_sentences("- 2. Don't rush on day one.", ["2.", "Don't rush on day one."]) == []
+
+
+def test_a_line_of_underscores_is_no_sentence():
+    """"___" (a rule drawn with underscores) is not text a reader would miss."""
+    assert split_sentences("___") == []
+    assert text_units("First paragraph.\n\n________\n\nSecond one.") == ["First paragraph.", "Second one."]
