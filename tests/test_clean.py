@@ -442,6 +442,10 @@ def test_a_page_too_short_to_judge_is_read_as_clean_text():
      ["• About us", "Meanwhile, Savinova had by now begun to make her move."]),
     ("• contact me And then, if you do get lost, ask at the desk.",
      ["• contact me", "And then, if you do get lost, ask at the desk."]),
+    # "I" after a title of two capitalised words or more (not opening with a function word)
+    ("Recent Comments I’m really excited about finally being able to join the contest.",
+     ["Recent Comments", "I’m really excited about finally being able to join the contest."]),
+    ("Copyright © CBC 2012 I have read the Bible a lot.", ["Copyright © CBC 2012", "I have read the Bible a lot."]),
 ])
 def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     from pipeline.clean.glue import fragments
@@ -464,6 +468,10 @@ def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     "Apple CEO Tim Cook said the phones would ship in March.",
     "Former New York Mayor Michael Bloomberg endorsed the plan on Tuesday.",
     "I moved here in 2010 and I have never looked back since then.",
+    # "I" after a name with a comma, or after a phrase opening with a function word
+    "Dear Paulo, I have been following your blog since I read your book.",
+    "On Monday Morning I went to the shop for bread and milk.",
+    "When Harry Met Sally I was twelve years old and living in Ohio.",
     # an author list: initials are not sentence starts (a cut part dropped from the middle
     # joined its neighbours into a "sentence" the source never had)
     "Merlant M, Fite C, Kottler D, Maisonobe L, Dossier A, Deschamps L, Descamps V.",

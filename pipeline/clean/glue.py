@@ -26,6 +26,13 @@ Cut before
       menu line's length of any words when a lower-case word follows it or it has a comma
       of its own ("Enter your email address | When the day comes...", "About us |
       Meanwhile, Savinova..."; not "She read | The Great Gatsby").
+  - "I" (capitalised anywhere, so never an opener above) after a title-shaped part of two
+    capitalised words or more that does not open with a function word ("Recent Comments |
+    I'm really excited...", "Copyright © CBC 2012 | I have..."; not "In 2010 I", "When
+    Harry Met Sally I"): on the train split's 150 spam pages 1,218 instead of 1,199 of the
+    1,558 sentence starts found, no more wrong cuts (555); train gold sentences cut 1.60% ->
+    1.65%; fresh train-site spam pages (spam_pages(n=200, seed=1) / seed=2) kept/removed
+    0.965/0.916 -> 0.965/0.917 and 0.962/0.926 -> 0.964/0.929.
   Never after a lower-case function word ("and | I", "of | The"), unless edited prose often
   ends sentences on it (lexicon.json's end lift: "contact me | And then...").
 
@@ -145,8 +152,9 @@ def cut_points(tokens: list[str]) -> list[int]:
             cuts.append(k)
             start, bulleted, title, capitalised = k, True, True, True
             continue
-        if k > start and _is_sentence_start(tokens, k, bulleted and k - start <= MAX_ENTRY_TOKENS, title and capitalised,
-                                            k - start <= MAX_ENTRY_TOKENS):
+        if k > start and (_is_sentence_start(tokens, k, bulleted and k - start <= MAX_ENTRY_TOKENS, title and capitalised,
+                                             k - start <= MAX_ENTRY_TOKENS)
+                          or title and _opens_after_title(tokens, start, k)):
             cuts.append(k)
             start, bulleted, title, capitalised = k, False, True, False
         if k == 0 and token in SEPARATORS:
@@ -184,6 +192,18 @@ def _is_sentence_start(tokens: list[str], k: int, bulleted: bool, title: bool, e
         if entry and share >= OPENER and (token.endswith(",") or k + 1 < len(tokens) and _lower_word(tokens[k + 1])):
             return True
     return bulleted and k + 1 < len(tokens) and _lower_word(tokens[k + 1])
+
+
+def _opens_after_title(tokens: list[str], start: int, k: int) -> bool:
+    """Does "I" at tokens[k] open a sentence glued onto a title: tokens[start:k] title-shaped,
+    with two capitalised words or more other than function words, the first not a function word
+    ("Recent Comments I’m really excited...", "Copyright © CBC 2012 I have..."; not "In 2010 I moved",
+    "Then I", "Dear Paulo, I")?"""
+    token, before = tokens[k], tokens[k - 1]
+    if _letters(token) != "I" or before[-1] in CLAUSE_OPEN or before in SEPARATORS or not _opens_sentence(tokens, k):
+        return False
+    names = sum(1 for t in tokens[start:k] if _letters(t)[:1].isupper() and not _function_word(t))
+    return names >= 2 and not _function_word(tokens[start])
 
 
 def fragments(sentence: str) -> list[str]:
