@@ -230,28 +230,34 @@ def _label_of(key: str, content: list[str], noise: list[str]) -> int | None:
     return None
 
 
-def labeled_examples():
-    """Blocks and pages of the hand-labelled dumps in LABELED_SETS."""
-    rows, labels, weights, groups, pages = [], [], [], [], []
+def _labeled_pages():
+    """(set name, blocks, content, noise) of each hand-labelled dump in LABELED_SETS, the
+    labels normalised as _label_of compares them."""
     root = ROOT / "tests" / "pages" / "labeled"
     for name in LABELED_SETS:
         for page in sorted((root / name).iterdir()):
             if page.suffix not in (".txt", ".md"):
                 continue
             labels_file = json.loads(page.with_name(page.stem + ".labels.json").read_text(encoding="utf-8"))
-            content = [_norm(c) for c in labels_file["content"]]
-            noise = [_norm(n) for n in labels_file["noise"]]
             raw = page.read_text(encoding="utf-8")
             blocks = markdown_reader.read(raw)[1] if page.suffix == ".md" else text_reader.read(raw)
-            judged, feats = _blocks_rows(blocks)
-            pages.append((page_summary(judged, feats), 0, f"labeled:{name}", f"labeled:{name}"))
-            for block, row in zip(judged, feats):
-                label = _label_of(_norm(block.text), content, noise)
-                if label is not None:
-                    rows.append(row)
-                    labels.append(label)
-                    weights.append(len(block.text.split()))
-                    groups.append(f"labeled:{name}")
+            yield (name, blocks, [_norm(c) for c in labels_file["content"]],
+                   [_norm(n) for n in labels_file["noise"]])
+
+
+def labeled_examples():
+    """Blocks and pages of the hand-labelled dumps in LABELED_SETS."""
+    rows, labels, weights, groups, pages = [], [], [], [], []
+    for name, blocks, content, noise in _labeled_pages():
+        judged, feats = _blocks_rows(blocks)
+        pages.append((page_summary(judged, feats), 0, f"labeled:{name}", f"labeled:{name}"))
+        for block, row in zip(judged, feats):
+            label = _label_of(_norm(block.text), content, noise)
+            if label is not None:
+                rows.append(row)
+                labels.append(label)
+                weights.append(len(block.text.split()))
+                groups.append(f"labeled:{name}")
     return (rows, labels, weights, groups), pages
 
 
@@ -453,17 +459,8 @@ def context_examples(model, split: str, max_page_score: float | None = None):
             blocks = markdown_reader.read(doc.text)[1] if doc.markdown else text_reader.read(doc.text)
             add(blocks, f"control:{doc.layout}", lambda judged: [1] * len(judged))
     if split == "train":
-        root = ROOT / "tests" / "pages" / "labeled"
-        for name in LABELED_SETS:
-            for page in sorted((root / name).iterdir()):
-                if page.suffix not in (".txt", ".md"):
-                    continue
-                labels_file = json.loads(page.with_name(page.stem + ".labels.json").read_text(encoding="utf-8"))
-                content = [_norm(c) for c in labels_file["content"]]
-                noise = [_norm(n) for n in labels_file["noise"]]
-                raw = page.read_text(encoding="utf-8")
-                blocks = markdown_reader.read(raw)[1] if page.suffix == ".md" else text_reader.read(raw)
-                add(blocks, f"labeled:{name}", lambda judged: [_label_of(_norm(b.text), content, noise) for b in judged])
+        for name, blocks, content, noise in _labeled_pages():
+            add(blocks, f"labeled:{name}", lambda judged: [_label_of(_norm(b.text), content, noise) for b in judged])
     if max_page_score is None:
         noisy = [score for score, *_, group in pages if group.startswith("dump:") and score < model.page.threshold_keep]
         max_page_score = round(float(np.quantile(noisy, CONTEXT_PAGE_QUANTILE)), 4)
