@@ -314,3 +314,21 @@ def test_acronyms_are_the_initials_of_the_words_before_them():
                                                      ("Necrotizing Autoimmune Myopathy", "NAM")]
     assert _acronyms("Magnetic resonance imaging (MRI) may show edema.") == [("Magnetic resonance imaging", "MRI")]
     assert _acronyms("It was given with food (Table 2) and water (see below).") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(), min_size=5, max_size=5), st.lists(st.text(), max_size=3))
+def test_a_passage_line_is_the_passage_dumped_as_json(fields, sources):
+    """pack_passages writes each passage's JSON line by hand (ingest._passage_line, without the
+    encoder's walk over a dict): the same bytes as Passage.as_dict() dumped, for any text
+    (quotes, control characters, any Unicode), and no field of Passage left out."""
+    import json
+
+    from pipeline.ingest import _passage_line
+
+    passage_id, section, source, text, _ = fields
+    passage = Passage(passage_id=passage_id, source=source, section=section, text=text, sources=tuple(sources))
+    dumped = json.dumps(passage.as_dict(), ensure_ascii=False, sort_keys=True) + "\n"
+    line = _passage_line(passage_id, section, source, sources, text)
+    assert line == dumped.encode("utf-8", "surrogateescape")
+    assert set(json.loads(line.decode("utf-8", "surrogateescape"))) == set(Passage.__dataclass_fields__)
