@@ -150,6 +150,27 @@ def test_a_list_on_clean_text_keeps_the_entries_the_model_doubted_when_most_stay
     assert [j.verdict.keep for j in keep_lists_whole(menu)] == [False, False, True]
 
 
+def test_a_table_on_clean_text_keeps_the_rows_the_model_doubted_when_most_stay():
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged, keep_lists_whole
+
+    def rows(cells_and_keeps):
+        return [Judged(Block(Kind.ROW, text), Verdict(keep, "model", "test", 0.9 if keep else 0.05))
+                for text, keep in cells_and_keeps]
+
+    table = rows([("what | figure", True), ("HTML F1 | 0.950", True), ("pages | F1 0.952 | pytest -k gate", False)])
+    assert [j.verdict.keep for j in keep_lists_whole(table)] == [True] * 3
+    assert "rows of its table" in keep_lists_whole(table)[2].verdict.reason
+    menu = rows([("Home | About", False), ("Log in | Sign up", False), ("Prices | Plans", True)])
+    assert [j.verdict.keep for j in keep_lists_whole(menu)] == [False, False, True]
+
+
+def test_every_row_of_the_project_readmes_tables_stays():
+    _, judged = explain((ROOT / "README.md").read_text(encoding="utf-8"), "markdown")
+    rows = [j for j in judged if j.block.kind is Kind.ROW]
+    assert rows and all(j.verdict.keep for j in rows), [j.block.text[:60] for j in rows if not j.verdict.keep]
+
+
 def test_the_project_readme_comes_through_whole():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     doc = clean_markdown(readme)
