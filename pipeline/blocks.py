@@ -32,9 +32,10 @@ class Block:
     link_share: float = 0.0  # share of the text inside links (HTML only)
     run: int = -1  # for SENTENCE blocks: the index of the paragraph they came from
     comments: bool = False  # the page's comment section (HTML: trafilatura's comments)
+    code: bool = False  # Markdown: every word of it is inline code (`parent > child`), as its writer marked it
 
     def with_text(self, text: str) -> "Block":
-        return Block(self.kind, text, self.level, self.link_share, self.run, self.comments)
+        return Block(self.kind, text, self.level, self.link_share, self.run, self.comments, self.code)
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,20 @@ def test_every_row_of_the_project_readmes_tables_stays():
     assert rows and all(j.verdict.keep for j in rows), [j.block.text[:60] for j in rows if not j.verdict.keep]
 
 
+def test_a_markdown_list_of_code_spans_is_kept_as_written_on_a_noisy_page():
+    links = ("Home", "News", "Shop", "Blog", "Log in", "Sign up", "Contact")
+    menu = "\n".join(f"- [{w}](/{w.lower().replace(' ', '-')})" for w in links)
+    page = (f"{menu}\n\n# Selectors\n\nThe library supports these combinators and many more of the level four "
+            "draft.\n\n- `parent > child`\n- `sibling ~ sibling`\n- `sibling + sibling`\n\n"
+            f"Share on Facebook | Share on X | Email\n\n{menu}\n")
+    verdict, judged = explain(page, "markdown")
+    assert "noisy" in verdict
+    code = [j for j in judged if j.block.code]
+    assert [j.block.text for j in code] == ["parent > child", "sibling ~ sibling", "sibling + sibling"]
+    assert all(j.verdict.keep and j.verdict.by == "reader" for j in code)
+    assert "sibling ~ sibling" in clean_markdown(page).text
+
+
 def test_the_project_readme_comes_through_whole():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     doc = clean_markdown(readme)

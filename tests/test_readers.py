@@ -84,3 +84,10 @@ def test_a_dash_opening_a_line_keeps_its_line_and_its_dash():
     assert _kinds(text.read(page)) == [
         (Kind.PARAGRAPH, "He said he would come."), (Kind.ITEM, "— The Senate (@Senate) October 9, 2018"),
         (Kind.ITEM, "– Yes, I will."), (Kind.ITEM, "a bullet")]
+
+
+def test_a_markdown_line_written_all_in_code_spans_is_marked_as_code():
+    _, blocks = markdown.read("Selectors:\n\n- `parent > child`\n- `sibling ~ sibling`\n- the `:has()` form\n\n`pip install x`\n")
+    assert [(b.text, b.code) for b in blocks] == [
+        ("Selectors:", False), ("parent > child", True), ("sibling ~ sibling", True),
+        ("the :has() form", False), ("pip install x", True)]

@@ -4,7 +4,8 @@
                            2. split_runs   a paragraph that is a long run of sentences is
                                            judged sentence by sentence (spun and dumped pages);
                                            on a page that is mostly runs, so is every short line
-                           3. judge        code is kept as written; a block with no words is
+                           3. judge        code (a code block, a line all in code spans)
+                                           is kept as written; a block with no words is
                                            dropped; every other block is scored by the learned
                                            model (model.json, trained by train.py) on its shape,
                                            statistics, position and repetition
@@ -280,6 +281,8 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
         row, p = by_block.get(id(block), (None, 1.0))
         if block.kind is Kind.CODE:
             verdict = Verdict(True, "reader", "a code block: kept as written")
+        elif block.code:
+            verdict = Verdict(True, "reader", "written in code spans: kept as written, like a code block")
         elif not _HAS_WORD_RE.search(block.text):
             verdict = _WORDLESS
         elif id(block) in second:

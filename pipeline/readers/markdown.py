@@ -1,7 +1,8 @@
 """Markdown -> (front matter, blocks), parsed by a CommonMark parser (markdown-it-py).
 
 Headings, paragraphs, list items, table rows and code blocks come from the parse
-tree, so wrapped lines, emphasis, links and images read as the text a person sees.
+tree, so wrapped lines, emphasis, links and images read as the text a person sees;
+a paragraph or list entry written all in code spans is marked as code (Block.code).
 YAML front matter (between `---` lines at the top) gives the title and metadata; its
 lines are never passages. Raw HTML blocks keep their text without the tags.
 """
@@ -78,7 +79,7 @@ def read(text: str) -> tuple[dict[str, str], list[Block]]:
                 if text_:
                     blocks.append(Block(Kind.HEADING, text_, level=heading_level))
             elif text_:
-                blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_))
+                blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_, code=_all_code(token)))
         elif kind in ("fence", "code_block"):
             code = token.content.strip("\n")
             if code.strip():
@@ -88,6 +89,14 @@ def read(text: str) -> tuple[dict[str, str], list[Block]]:
             if stripped:
                 blocks.append(Block(Kind.PARAGRAPH, stripped))
     return meta, blocks
+
+
+def _all_code(token) -> bool:
+    """Whether every visible part of an inline token is a code span (`a > b`): code its writer
+    marked, kept as written like a code block (a list of selectors, commands or options)."""
+    parts = [c for c in token.children or () if c.type not in ("softbreak", "hardbreak")
+             and not (c.type == "text" and not c.content.strip())]
+    return bool(parts) and all(c.type == "code_inline" for c in parts)
 
 
 def _inline_text(token) -> str:
