@@ -85,6 +85,7 @@ def variants() -> list[Variant]:
         Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
         Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
         Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),
+        Variant("- prefix token once per question", query=q.but(prefix_once=False)),
         Variant("- compound wholes indexed", analyzer=replace(a, compound_wholes=False)),
         Variant("k1 1.5 b 0.4 (grid on all four)", params=BM25Params(k1=1.5, b=0.4, idf=base.params.idf)),
         Variant("k1 1.2 b 0.75 (bm25s)", params=BM25Params(k1=1.2, b=0.75, idf=base.params.idf)),
@@ -102,6 +103,7 @@ def variants() -> list[Variant]:
         Variant("burstiness floor 0", query=q.but(burst_floor=0.0)),
         Variant("burstiness min df 50", query=q.but(burst_min_df=50)),
         Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False, burstiness=False,
+                                                 prefix_once=False,
                                                  compound_weight=1.0, stem_weight=1.0, prefix_weight=1.0)),
     ]
 
