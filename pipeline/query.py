@@ -6,7 +6,8 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
 `winnow ask --explain` prints the reasons kept on every term.
 
     build_query(question, analyzer, stats, settings)
-      1. the question's own tokens (a stem beside its prefix token counts less)
+      1. the question's own tokens (a stem beside its prefix token counts less; a prefix
+         token once, however many words of its family the question types)
       2. rules that read the question: compounds count as one word, rare names
       3. lay words -> clinical words (thesaurus.tsv), weighted by the corpus
       4. words the corpus uses no more than general English does count less (english.py),
