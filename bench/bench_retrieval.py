@@ -1,6 +1,6 @@
 """Retrieval quality on every dev collection at once: bm25s, winnow, and winnow with each rule off.
 
-    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--grid] [--keyness] [--loco]
+    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--loco]
 
 Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
 ../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
@@ -20,6 +20,9 @@ questions are far above bm25s, which would hide the BEIR figures in the mean). W
 collection moves by noise up to about 0.01. A third table is the time per query (the query, with
 feedback if on, and its top 10; in memory, one thread): the cost of a rule is its difference to winnow.
 
+--lengths also prints nDCG@10 by query length in words (under 10, 10-19, 20-29, 30 and more), every
+judged BEIR query pooled: one held-out collection has long, multi-sentence queries, and a rule that
+helps short questions may not help verbose ones.
 --keyness runs the keyness rule (query.py) over a ref x floor grid, and off; with --loco, chosen per
 collection on the others as below.
 --loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9; with
@@ -85,6 +88,7 @@ def variants() -> list[Variant]:
         Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
         Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
         Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),
+        Variant("- prefix token once per question", query=q.but(prefix_once=False)),
         Variant("- compound wholes indexed", analyzer=replace(a, compound_wholes=False)),
         Variant("k1 1.5 b 0.4 (grid on all four)", params=BM25Params(k1=1.5, b=0.4, idf=base.params.idf)),
         Variant("k1 1.2 b 0.75 (bm25s)", params=BM25Params(k1=1.2, b=0.75, idf=base.params.idf)),
@@ -102,6 +106,7 @@ def variants() -> list[Variant]:
         Variant("burstiness floor 0", query=q.but(burst_floor=0.0)),
         Variant("burstiness min df 50", query=q.but(burst_min_df=50)),
         Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False, burstiness=False,
+                                                 prefix_once=False,
                                                  compound_weight=1.0, stem_weight=1.0, prefix_weight=1.0)),
     ]
 
@@ -202,7 +207,11 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
     retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic, general_english(analyzer))
-    measures = dict(pooled([evaluate(retriever, qs, depth=100) for qs in collection.question_sets]))
+    reports = [evaluate(retriever, qs, depth=100) for qs in collection.question_sets]
+    measures = dict(pooled(reports))
+    if reports[0].kind == "beir":  # (words in the query, nDCG@10) of each judged query, for --lengths
+        measures["by length"] = [(len(r.question.split()), r.measures["nDCG@10"])
+                                 for report in reports for r in report.per_question if r.measures]
     questions = [q.text for qs in collection.question_sets for q in qs.questions]
     started = time.perf_counter()
     for question in questions:  # what `ask` runs: the query (feedback included) and the top 10
@@ -238,7 +247,7 @@ def run_bm25s(collection: Collection) -> dict[str, float]:
     model.index(corpus_tokens, show_progress=False)
     vocab = corpus_tokens.vocab
     k = min(100, len(ids))
-    per_set = []
+    per_set, lengths = [], []
     for qs in collection.question_sets:
         rows = []
         table = PassageTable(_Listing(collection.passages)) if qs.kind == "answers" else None
@@ -259,11 +268,16 @@ def run_bm25s(collection: Collection) -> dict[str, float]:
             else:
                 judgments = _answer_judgments(table, q)
             rows.append(measure_query(judgments, scored) if judgments else None)
+            if qs.kind == "beir":
+                lengths.append((len(q.text.split()), rows[-1]["nDCG@10"]))
         per_set.append(rows)
     rows = [r for s in per_set for r in s]
     zero = dict.fromkeys(ANSWER_MEASURES, 0.0)
     rows = [r if r is not None else zero for r in rows]
-    return {m: float(np.mean([r[m] for r in rows])) for m in ANSWER_MEASURES}
+    out = {m: float(np.mean([r[m] for r in rows])) for m in ANSWER_MEASURES}
+    if lengths:
+        out["by length"] = lengths
+    return out
 
 
 class _Listing:
@@ -301,6 +315,8 @@ def main() -> None:
     parser.add_argument("--k1", type=lambda v: [float(x) for x in v.split(",")], default=[0.9, 1.2, 1.5])
     parser.add_argument("--b", type=lambda v: [float(x) for x in v.split(",")], default=[0.4, 0.6, 0.75])
     parser.add_argument("--per-set", action="store_true", help="also print each seed question set for winnow")
+    parser.add_argument("--lengths", action="store_true",
+                        help="also print nDCG@10 by query length (words), pooled over the BEIR collections")
     parser.add_argument("--loco", action="store_true",
                         help="instead of the rules: RM3 settings (fb_docs x fb_terms x original weight, and off; with "
                              "--grid the k1 x b grid), each collection's figure for the setting chosen on the "
@@ -345,8 +361,30 @@ def main() -> None:
     table("Recall@100", names, rows, "Recall@100")
     table("Success@1 (the first hit answers)", names, rows, "Success@1")
     table("ms per query (query + top 10, one thread; differences are the cost of a rule)", names, rows, "ms/query")
+    if args.lengths:
+        by_length([n for n in names if n != "seeds"], rows)
     if args.loco:
         leave_one_out(names, {label: row for label, row in rows.items() if label != "bm25s"}, rows["bm25s"])
+
+
+# Query length buckets (words) for --lengths: verbose questions drift where short ones do not.
+LENGTH_BUCKETS = ((0, 10), (10, 20), (20, 30), (30, 10_000))
+
+
+def by_length(names: list[str], rows: dict[str, dict[str, dict]]) -> None:
+    """nDCG@10 of each row by query length, every judged BEIR query pooled (bm25s beside winnow)."""
+    print("\nnDCG@10 by query length (words), BEIR queries pooled; n = queries")
+    pooled_rows = {label: [item for n in names for item in row[n].get("by length", [])] for label, row in rows.items()}
+    first = next(iter(pooled_rows.values()))
+    counts = [sum(lo <= w < hi for w, _ in first) for lo, hi in LENGTH_BUCKETS]
+    heads = [(f"{lo}-{hi - 1}" if hi < 10_000 else f"{lo}+") + f" (n {c})" for (lo, hi), c in zip(LENGTH_BUCKETS, counts)]
+    print(f"{'':<34}" + "".join(f"{head:>17}" for head in heads))
+    for label, items in pooled_rows.items():
+        cells = []
+        for lo, hi in LENGTH_BUCKETS:
+            values = [v for w, v in items if lo <= w < hi]
+            cells.append(f"{float(np.mean(values)) if values else 0.0:>17.4f}")
+        print(f"{label:<34}" + "".join(cells))
 
 
 def leave_one_out(names: list[str], rows: dict[str, dict[str, dict]], ref: dict[str, dict]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.bench_retrieval import leave_one_out
+from bench.bench_retrieval import by_length, leave_one_out
 
 
 def test_each_collection_gets_the_setting_best_on_the_others(capsys):
@@ -17,3 +17,13 @@ def test_each_collection_gets_the_setting_best_on_the_others(capsys):
     assert lines["c"][1] == "x" and lines["c"][2] == "0.4000"  # chosen without c, measured on c
     assert lines["a"][1] == "y" and lines["a"][2] == "0.1000"  # b+c: y 0.625 beats x 0.5 and winnow 0.5
     assert lines["b"][1] == "winnow"  # a+c: winnow 0.5 ties x 0.5 and wins the tie; y 0.4
+
+
+def test_query_lengths_pool_every_collection_per_bucket(capsys):
+    rows = {"bm25s": {"a": {"by length": [(5, 0.2), (12, 0.4)]}, "b": {"by length": [(35, 0.6), (8, 0.4)]}},
+            "winnow": {"a": {"by length": [(5, 0.5), (12, 0.1)]}, "b": {"by length": [(35, 0.9), (8, 0.3)]}}}
+    by_length(["a", "b"], rows)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert "0-9 (n 2)" in out[1] and "10-19 (n 1)" in out[1] and "20-29 (n 0)" in out[1] and "30+ (n 1)" in out[1]
+    assert out[2].split()[1:] == ["0.3000", "0.4000", "0.0000", "0.6000"]  # bm25s: (0.2 + 0.4) / 2 under 10 words
+    assert out[3].split()[1:] == ["0.4000", "0.1000", "0.0000", "0.9000"]

@@ -54,6 +54,20 @@ def test_prefix_tokens_count_less_than_the_words_typed():
     assert list(ranked[:2]) == [0, 1] and scores[1] > 0  # the form typed first, its relative found too
 
 
+def test_a_family_of_words_typed_twice_counts_its_prefix_token_once():
+    """ "compilers ... compilation": each word counts its stem, the token that joins the
+    family counts the family once (a repeated prefix token used to add up)."""
+
+    query = build_query("compilers for the compilation of compilers", settings=DEFAULTS.but(thesaurus=False))
+    weights = dict(query.tokens())
+    assert weights["compil"] == pytest.approx(3 * STEM_WEIGHT)
+    assert weights["~compi"] == pytest.approx(PREFIX_WEIGHT)
+    assert any("counted once" in line for line in query.explain())
+    summed = dict(build_query("compilers for the compilation of compilers",
+                              settings=DEFAULTS.but(thesaurus=False, prefix_once=False)).tokens())
+    assert summed["~compi"] == pytest.approx(3 * PREFIX_WEIGHT)
+
+
 def test_names_rare_in_the_corpus_count_more():
     """ "MRI findings": the name is what is asked about, unless every page has it."""
 
