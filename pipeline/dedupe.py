@@ -115,8 +115,28 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 def _word_crc(word: str) -> int:
-    """A word's hash: crc32 of its UTF-8 (remembering them in an lru_cache was slower, measured)."""
+    """A word's hash: crc32 of its UTF-8."""
     return zlib.crc32(word.encode("utf-8", "surrogatepass"))
+
+
+# Distinct words whose hash is remembered; past it the memory starts over (a word's hash
+# never depends on what is remembered).
+WORD_CRC_CACHE_SIZE = 200_000
+
+
+class _CrcCache(dict):
+    """word -> _word_crc(word), computed on the first look-up (dict.__missing__): a hit is one
+    dictionary look-up in C, where an lru_cache call cost more than hashing again (measured).
+    Words are Zipfian: SciFact's 1.1M words are 36k distinct ones."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= WORD_CRC_CACHE_SIZE:
+            self.clear()
+        crc = self[word] = _word_crc(word)
+        return crc
+
+
+_WORD_CRCS = _CrcCache()
 
 
 def _signatures(sentences: list[str]) -> Signatures:
@@ -129,7 +149,8 @@ def _signatures(sentences: list[str]) -> Signatures:
     ntok = np.fromiter(map(len, token_lists), dtype=np.int32, count=n)
     # Sorted unique word hashes per sentence, all sentences at once: sort (sentence, hash) pairs.
     total = int(ntok.sum())
-    crcs = np.fromiter(map(_word_crc, itertools.chain.from_iterable(token_lists)), dtype=np.uint64, count=total)
+    crcs = np.fromiter(map(_WORD_CRCS.__getitem__, itertools.chain.from_iterable(token_lists)), dtype=np.uint64,
+                       count=total)
     owner = np.repeat(np.arange(n, dtype=np.uint64), ntok)
     pairs = _sorted_unique(owner << np.uint64(32) | crcs)
     words = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
@@ -146,14 +167,16 @@ def _signatures(sentences: list[str]) -> Signatures:
     if len(shingle_words):
         # MinHash: per hash function k, the least (a_k * w + c_k) >> 32 over the shingles,
         # which is the least a_k * w + c_k, shifted (the shift keeps order): the shift runs
-        # on the minima only, and the (shingles x BANDS * ROWS) array is made in place (a
-        # temporary per step and a cast to uint32 and back cost three times as much).
-        hashed = np.multiply.outer(shingle_words.astype(np.uint64), _MULT)
-        hashed += _ADD
+        # on the minima only, and the (BANDS * ROWS x shingles) array is made in place (a
+        # temporary per step and a cast to uint32 and back cost three times as much). One
+        # row per hash function: the minima are taken along contiguous rows, a quarter
+        # faster than down the columns of (shingles x BANDS * ROWS) (measured on SciFact).
+        hashed = np.multiply.outer(_MULT, shingle_words.astype(np.uint64))
+        hashed += _ADD[:, None]
         starts = shingle_offsets[:-1]
         has = shingle_offsets[1:] > starts
         mins = np.zeros((n, BANDS * ROWS), dtype=np.uint64)
-        mins[has] = np.minimum.reduceat(hashed, starts[has], axis=0) >> np.uint64(32)
+        mins[has] = (np.minimum.reduceat(hashed, starts[has], axis=1) >> np.uint64(32)).T
         rows = mins.reshape(n, BANDS, ROWS)
         mixed = (rows * _BAND_MIX[None, :, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :]
         mixed ^= mixed >> np.uint64(29)

@@ -51,3 +51,42 @@ def test_signatures_do_not_depend_on_the_other_sentences_of_a_pass():
     part = together.span(5, 9)
     assert np.array_equal(part.words, signatures(sentences[5:9]).words)
     assert np.array_equal(part.word_offsets, signatures(sentences[5:9]).word_offsets)
+
+
+def test_signatures_are_minhash_as_defined_sentence_by_sentence():
+    """The vectorised signatures (word hashes remembered, MinHash rows walked per hash
+    function) equal MinHash written out plainly for one sentence at a time, in Python integers."""
+    import zlib
+
+    import numpy as np
+
+    from pipeline import dedupe
+
+    mask = (1 << 64) - 1
+    mult, add = [int(v) for v in dedupe._MULT], [int(v) for v in dedupe._ADD]
+    mix, salt = dedupe._BAND_MIX.tolist(), [int(v) for v in dedupe._BAND_SALT]
+
+    def bands_of(sentence: str) -> list[int]:
+        crcs = [zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in dedupe.normalized_tokens(sentence)]
+        shingles = set(crcs) | {((a * 0x9E3779B97F4A7C15 + b) & mask) >> 32 for a, b in zip(crcs, crcs[1:])}
+        if not shingles:
+            return [0] * dedupe.BANDS
+        mins = [min((m * w + c) & mask for w in shingles) >> 32 for m, c in zip(mult, add)]
+        out = []
+        for band in range(dedupe.BANDS):
+            rows = mins[band * dedupe.ROWS:(band + 1) * dedupe.ROWS]
+            x = (sum(r * k for r, k in zip(rows, mix[band])) + salt[band]) & mask
+            x ^= x >> 29
+            x = (x * 0xBF58476D1CE4E5B9) & mask
+            x ^= x >> 32
+            out.append(x & 0xFFFFFFFF)
+        return out
+
+    sentences = ["Bees make honey from nectar collected in spring.", "the the the the the", "", ".",
+                 "Café au lait, s'il vous plaît: 20 % off!", "One", "A b c d e f g h i j k l m n o p"] * 3
+    sig = dedupe.signatures(sentences * 12)  # more than one pass of SIGNATURE_CHUNK
+    for i, sentence in enumerate(sentences * 12):
+        assert sig.bands[i].tolist() == bands_of(sentence), sentence
+        words = sorted({zlib.crc32(t.encode()) for t in dedupe.normalized_tokens(sentence)})
+        assert sig.word_set(i).tolist() == words
+    assert isinstance(sig.bands, np.ndarray)

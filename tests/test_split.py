@@ -39,6 +39,25 @@ def test_a_footnote_number_after_a_full_stop_still_ends_the_sentence():
     assert split_sentences("Version 2.1 The end.") == ["Version 2.1 The end."]
 
 
+def test_the_footnote_hint_is_found_wherever_a_footnote_break_is():
+    """Text is split at footnote breaks only when _FOOTNOTE_HINT_RE finds one (a fast scan):
+    every text with a break must hold the hint, whatever letters, digits and spaces surround it."""
+    import random
+
+    from pipeline.split import _FOOTNOTE_BREAK_RE, _FOOTNOTE_HINT_RE, split_sentences
+
+    rng = random.Random(7)
+    alphabet = ["a", "z", "A", "Z", ".", "1", "9", " ", "\n", "\t", "\u00a0", "é", ")", "s.1", "d.42"]
+    broken = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        if len(_FOOTNOTE_BREAK_RE.split(text)) > 1:
+            broken += 1
+            assert _FOOTNOTE_HINT_RE.search(text), repr(text)
+    assert broken > 500
+    assert split_sentences("Rates fell.12 Then rose.") == ["Rates fell.12", "Then rose."]
+
+
 def test_punkt_with_plain_regexes_splits_as_nltks_own():
     """The plain-`re` Punkt (no per-match timeout wrapper) is nltk's algorithm: the same splits
     on every paragraph of the test pages and the seeds, and on abbreviation cases."""
