@@ -105,6 +105,11 @@ def variants() -> list[Variant]:
         Variant("burstiness ref 0.5", query=q.but(burst_ref=0.5)),
         Variant("burstiness floor 0", query=q.but(burst_floor=0.0)),
         Variant("burstiness min df 50", query=q.but(burst_min_df=50)),
+        Variant("expansions share 1", query=q.but(expansion_share=1.0)),
+        Variant("expansions share 1.5", query=q.but(expansion_share=1.5)),
+        Variant("expansions share 0.7", query=q.but(expansion_share=0.7)),
+        *[Variant(f"fade {n}{' cut' if cut else ''}", query=q.but(fade_words=n, fade_cut=cut))
+          for cut in (False, True) for n in (6, 8, 10, 12, 16)],
         Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False, burstiness=False,
                                                  prefix_once=False,
                                                  compound_weight=1.0, stem_weight=1.0, prefix_weight=1.0)),
@@ -140,7 +145,17 @@ class MemoryRetriever(Retriever):
         return self._passages[doc].text
 
 
+JOINED = {"scifact2": 2, "scifact3": 3}  # SciFact's judged test claims joined n at a time: long questions
+_LOADED: dict = {}
+
+
 def load_collection(name: str) -> Collection:
+    if name in JOINED:
+        if "scifact" not in _LOADED:
+            _LOADED["scifact"] = load_collection("scifact")
+        base = _LOADED["scifact"]
+        return Collection(name, base.passages, base.topic_words, [joined_claims(base.question_sets[0], JOINED[name])],
+                          base.bm25s_docs)
     if name == "seeds":
         sources = discover(ROOT / "seeds")
         sets = [load_question_set(path) for path in SEED_SETS]
@@ -166,6 +181,26 @@ def load_collection(name: str) -> Collection:
                 record = json.loads(line)
                 collection.bm25s_docs.append((str(record["_id"]), f"{record.get('title') or ''} {record['text']}"))
     return collection
+
+
+def joined_claims(qs, n: int):
+    """A multi-sentence question set from a BEIR one: its judged queries in id order, n at a
+    time, each judged by the union of its queries' judgments (a trailing short group dropped)."""
+    from pipeline.evaluate import Question, QuestionSet
+
+    judged = sorted((q for q in qs.questions if any(g > 0 for g in qs.qrels[q.qid].values())),
+                    key=lambda q: (len(q.qid), q.qid))
+    questions, qrels = [], {}
+    for start in range(0, len(judged) - n + 1, n):
+        group = judged[start:start + n]
+        qid = "+".join(q.qid for q in group)
+        questions.append(Question(qid=qid, text=" ".join(q.text for q in group)))
+        merged: dict[str, int] = {}
+        for q in group:
+            for doc, grade in qs.qrels[q.qid].items():
+                merged[doc] = max(merged.get(doc, 0), grade)
+        qrels[qid] = merged
+    return QuestionSet(kind="beir", questions=tuple(questions), qrels=qrels, corpus=qs.corpus)
 
 
 def _whole_documents(passages):
@@ -345,12 +380,15 @@ def main() -> None:
         chosen = [v for v in chosen if v.name == "winnow" or any(v.name.startswith(w) for w in wanted)]
 
     rows: dict[str, dict[str, dict]] = {"bm25s": {}}
+    caches: dict[int, dict] = {}  # one index per passage list (SciFact's joined claims share SciFact's)
     rows.update({v.name: {} for v in chosen})
     for name in names:
         started = time.perf_counter()
         collection = load_collection(name)
+        if name == "scifact":
+            _LOADED["scifact"] = collection
         rows["bm25s"][name] = run_bm25s(collection)
-        cache: dict = {}
+        cache = caches.setdefault(id(collection.passages), {})
         for variant in chosen:
             rows[variant.name][name] = run_winnow(collection, variant, cache)
         print(f"{name}: {len(collection.passages)} passages, {time.perf_counter() - started:.0f} s",
