@@ -1,10 +1,12 @@
 """Retrieval quality on every dev collection at once: bm25s, winnow, and winnow with each rule off.
 
-    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--loco]
+    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--fade] [--loco]
 
 Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
 ../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
-pooled: every question counts once). BEIR documents are ranked by their best passage
+pooled: every question counts once); with --only, also scifact2 and scifact3: SciFact's judged
+test claims joined two or three at a time in id order, judged by the union of their qrels (long,
+multi-sentence questions). BEIR documents are ranked by their best passage
 (as `winnow eval` does); seed questions rank passages (as `ask` does).
 
 bm25s is the reference: method lucene, k1 1.2, b 0.75, English stopwords, Snowball
@@ -25,6 +27,8 @@ judged BEIR query pooled: one held-out collection has long, multi-sentence queri
 helps short questions may not help verbose ones.
 --keyness runs the keyness rule (query.py) over a ref x floor grid, and off; with --loco, chosen per
 collection on the others as below.
+--fade runs the fading of the per-word rules on long questions (query.py fade_words 6-16, and off);
+with --loco, chosen per collection on the others (SciFact's joined claims held out with SciFact).
 --loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9; with
 --grid: the k1 x b x heading grid instead) and, for each collection, reports the figure of the setting
 (or winnow as configured) that is best on the other collections: a setting chosen without the
@@ -83,6 +87,7 @@ def variants() -> list[Variant]:
         Variant("- topic damping", query=q.but(topic_weight=1.0)),
         Variant("- rare-name boost", query=q.but(entity_weight=1.0)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
+        Variant("- fade on long questions", query=q.but(fade_words=0)),
         Variant("- definitions first", query=q.but(definitions=False)),
         Variant("- other names first", query=q.but(other_names=False)),
         Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
@@ -140,7 +145,17 @@ class MemoryRetriever(Retriever):
         return self._passages[doc].text
 
 
+JOINED = {"scifact2": 2, "scifact3": 3}  # SciFact's judged test claims joined n at a time: long questions
+_LOADED: dict = {}
+
+
 def load_collection(name: str) -> Collection:
+    if name in JOINED:
+        if "scifact" not in _LOADED:
+            _LOADED["scifact"] = load_collection("scifact")
+        base = _LOADED["scifact"]
+        return Collection(name, base.passages, base.topic_words, [joined_claims(base.question_sets[0], JOINED[name])],
+                          base.bm25s_docs)
     if name == "seeds":
         sources = discover(ROOT / "seeds")
         sets = [load_question_set(path) for path in SEED_SETS]
@@ -166,6 +181,26 @@ def load_collection(name: str) -> Collection:
                 record = json.loads(line)
                 collection.bm25s_docs.append((str(record["_id"]), f"{record.get('title') or ''} {record['text']}"))
     return collection
+
+
+def joined_claims(qs, n: int):
+    """A multi-sentence question set from a BEIR one: its judged queries in id order, n at a
+    time, each judged by the union of its queries' judgments (a trailing short group dropped)."""
+    from pipeline.evaluate import Question, QuestionSet
+
+    judged = sorted((q for q in qs.questions if any(g > 0 for g in qs.qrels[q.qid].values())),
+                    key=lambda q: (len(q.qid), q.qid))
+    questions, qrels = [], {}
+    for start in range(0, len(judged) - n + 1, n):
+        group = judged[start:start + n]
+        qid = "+".join(q.qid for q in group)
+        questions.append(Question(qid=qid, text=" ".join(q.text for q in group)))
+        merged: dict[str, int] = {}
+        for q in group:
+            for doc, grade in qs.qrels[q.qid].items():
+                merged[doc] = max(merged.get(doc, 0), grade)
+        qrels[qid] = merged
+    return QuestionSet(kind="beir", questions=tuple(questions), qrels=qrels, corpus=qs.corpus)
 
 
 def _whole_documents(passages):
@@ -309,7 +344,8 @@ def table(title: str, names: list[str], rows: dict[str, dict[str, dict]], measur
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", help="comma-separated collections (scifact,cranfield,cacm,seeds)")
+    parser.add_argument("--only", help="comma-separated collections (scifact,cranfield,cacm,seeds; scifact2,scifact3: "
+                                       "SciFact's claims joined)")
     parser.add_argument("--variants", help="comma-separated variant names (prefix match); winnow always runs")
     parser.add_argument("--grid", action="store_true", help="instead of the rules: a k1 x b grid (heading weight 1 and 2)")
     parser.add_argument("--k1", type=lambda v: [float(x) for x in v.split(",")], default=[0.9, 1.2, 1.5])
@@ -324,17 +360,24 @@ def main() -> None:
     parser.add_argument("--keyness", action="store_true",
                         help="instead of the rules: the keyness rule's ref x floor grid, and off (with --loco: "
                              "each collection's figure for the setting chosen on the others)")
+    parser.add_argument("--fade", action="store_true",
+                        help="instead of the rules: the per-word rules faded from 6-16 content words on, and not "
+                             "(with --loco: each collection's figure for the setting chosen on the others)")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else [*BEIR, "seeds"]
     chosen = variants()
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco and not args.grid and not args.keyness:
+    if args.loco and not args.grid and not args.keyness and not args.fade:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
                                 for d in (5, 10) for t in (10, 20) for w in (0.5, 0.7, 0.9)]
+    if args.fade:
+        q = chosen[0].query
+        chosen = [chosen[0], Variant("no fade", query=q.but(fade_words=0))] + [
+            Variant(f"fade {n}", query=q.but(fade_words=n)) for n in (6, 8, 10, 12, 16)]
     if args.keyness:
         q = chosen[0].query
         chosen = [chosen[0], Variant("keyness off", query=q.but(keyness=False))] + [
@@ -345,12 +388,15 @@ def main() -> None:
         chosen = [v for v in chosen if v.name == "winnow" or any(v.name.startswith(w) for w in wanted)]
 
     rows: dict[str, dict[str, dict]] = {"bm25s": {}}
+    caches: dict[int, dict] = {}  # one index per passage list (SciFact's joined claims share SciFact's)
     rows.update({v.name: {} for v in chosen})
     for name in names:
         started = time.perf_counter()
         collection = load_collection(name)
+        if name == "scifact":
+            _LOADED["scifact"] = collection
         rows["bm25s"][name] = run_bm25s(collection)
-        cache: dict = {}
+        cache = caches.setdefault(id(collection.passages), {})
         for variant in chosen:
             rows[variant.name][name] = run_winnow(collection, variant, cache)
         print(f"{name}: {len(collection.passages)} passages, {time.perf_counter() - started:.0f} s",
@@ -388,11 +434,13 @@ def by_length(names: list[str], rows: dict[str, dict[str, dict]]) -> None:
 
 
 def leave_one_out(names: list[str], rows: dict[str, dict[str, dict]], ref: dict[str, dict]) -> None:
-    """For each collection: the setting with the best mean nDCG@10 on the others, and its figure here."""
+    """For each collection: the setting with the best mean nDCG@10 on the others, and its figure here.
+    SciFact's joined claims are held out with SciFact (same documents, same claims)."""
     print("\nLeave one collection out: each setting chosen on the other collections, its nDCG@10 on the one left out")
     print(f"{'held out':<12}{'chosen on the others':<36}{'held-out':>10}{'winnow':>10}{'bm25s':>10}")
+    group = lambda n: "scifact" if n in JOINED else n  # noqa: E731 (joined claims are SciFact's)
     for held in names:
-        others = [n for n in names if n != held]
+        others = [n for n in names if group(n) != group(held)]
         best = max(rows, key=lambda label: (float(np.mean([rows[label][n]["nDCG@10"] for n in others])),
                                             label == "winnow"))
         print(f"{held:<12}{best:<36}{rows[best][held]['nDCG@10']:>10.4f}{rows['winnow'][held]['nDCG@10']:>10.4f}"

@@ -27,3 +27,29 @@ def test_query_lengths_pool_every_collection_per_bucket(capsys):
     assert "0-9 (n 2)" in out[1] and "10-19 (n 1)" in out[1] and "20-29 (n 0)" in out[1] and "30+ (n 1)" in out[1]
     assert out[2].split()[1:] == ["0.3000", "0.4000", "0.0000", "0.6000"]  # bm25s: (0.2 + 0.4) / 2 under 10 words
     assert out[3].split()[1:] == ["0.4000", "0.1000", "0.0000", "0.9000"]
+
+
+def test_scifacts_joined_claims_are_held_out_with_scifact(capsys):
+    """scifact2 shares SciFact's documents and claims: a setting chosen for either is chosen without both."""
+    def figures(scifact, scifact2, cacm):
+        return {"scifact": {"nDCG@10": scifact}, "scifact2": {"nDCG@10": scifact2}, "cacm": {"nDCG@10": cacm}}
+
+    rows = {"winnow": figures(0.50, 0.50, 0.50),
+            "x": figures(0.90, 0.90, 0.40)}  # better on SciFact and its joined claims only
+    leave_one_out(["scifact", "scifact2", "cacm"], rows, figures(0.4, 0.4, 0.4))
+    lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[2:]}
+    assert lines["scifact"][1] == "winnow" and lines["scifact2"][1] == "winnow"  # chosen on cacm alone
+    assert lines["cacm"][1] == "x"
+
+
+def test_joined_claims_are_judged_by_the_union_of_their_judgments():
+    from bench.bench_retrieval import joined_claims
+    from pipeline.evaluate import Question, QuestionSet
+
+    qs = QuestionSet("beir", tuple(Question(q, f"claim {q}.") for q in ("10", "2", "3", "7", "9")),
+                     {"10": {"d1": 1}, "2": {"d2": 1}, "3": {"d1": 2, "d3": 1}, "7": {"d4": 0}, "9": {"d5": 1}})
+    joined = joined_claims(qs, 2)
+    assert [q.qid for q in joined.questions] == ["2+3", "9+10"]  # judged only, in id order, no short group
+    assert joined.questions[0].text == "claim 2. claim 3."
+    assert joined.qrels["2+3"] == {"d2": 1, "d1": 2, "d3": 1}
+    assert joined.qrels["9+10"] == {"d5": 1, "d1": 1}

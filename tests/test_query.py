@@ -309,3 +309,39 @@ def test_question_intents_take_linear_time_on_long_questions():
         started = time.process_time()
         asks_other_names(question), definition_subject(question)
         assert time.process_time() - started < 0.5
+
+
+def test_rules_for_short_questions_fade_on_long_ones():
+    """A question of n > fade_words distinct words gets fade_words / n of the rare-name
+    boost, the thesaurus and the keyness damping; a short one gets all of each."""
+    short = "MRI findings in kids"
+    long = ("MRI findings in kids differ from adults; muscle oedema, fatty replacement and fascia "
+            "signal predict weakness, relapse, treatment response")
+    words = {t for t in analyze(long) if not t.startswith("~")}
+    faded = DEFAULTS.fade_words / len(words)
+    assert len(words) > DEFAULTS.fade_words and faded < 1
+
+    def weights(question, settings=DEFAULTS):
+        return dict(question_tokens(question, lambda t: 2, 100, settings=settings))
+
+    expansion = weights(short)["pediatr"]
+    assert weights(short)["mri"] == ENTITY_WEIGHT and expansion > 0
+    assert weights(long)["mri"] == pytest.approx(1 + (ENTITY_WEIGHT - 1) * faded)
+    assert weights(long)["pediatr"] == pytest.approx(expansion * faded)
+    assert weights(long, DEFAULTS.but(fade_words=0))["mri"] == ENTITY_WEIGHT  # off: as short
+
+    english = {"predict": 1e-4}
+    stats = CorpusStats(lambda t: 2, 1000, cf=lambda t: 10, general=lambda t: english.get(t, 0.0), avgdl=100.0)
+    damped = dict(build_query(long, stats=stats).tokens())["predict"]
+    floor = DEFAULTS.keyness_floor
+    assert damped == pytest.approx(STEM_WEIGHT * (1 - (1 - floor) * faded))  # ratio 1: the floor, faded
+    assert dict(build_query("predict relapse", stats=stats).tokens())["predict"] == pytest.approx(STEM_WEIGHT * floor)
+
+
+def test_fade_counts_distinct_words_not_prefix_tokens():
+    from pipeline.query import fade
+
+    assert fade(["treat", "~treat", "relaps", "relaps"], DEFAULTS) == 1.0
+    many = [f"w{i}" for i in range(16)]
+    assert fade(many + ["~" + w for w in many], DEFAULTS) == pytest.approx(DEFAULTS.fade_words / 16)
+    assert fade(many, DEFAULTS.but(fade_words=0)) == 1.0
