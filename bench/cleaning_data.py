@@ -837,7 +837,8 @@ def _spin(rng, own: list[list[str]], other: list[list[str]]) -> str:
     return text + rng.choice(_ENDS)
 
 
-def _spam_page(rng, index: int, page: Page, pool: tuple[tuple[str, str], ...], others: list[Page]) -> SpamPage | None:
+def _spam_page(rng, index: int, page: Page, pool: tuple[tuple[str, str], ...], others: list[Page],
+               extra=None) -> SpamPage | None:
     key = f"{page.set}/{page.id}"
     real = [s for p in gold_paragraphs(page.gold) for s in split_sentences(p)
             if len(s.split()) >= 4 and _sentence_shaped(s) and not _MARKER.match(s)]
@@ -870,6 +871,9 @@ def _spam_page(rng, index: int, page: Page, pool: tuple[tuple[str, str], ...], o
         ng = normalize(g)
         if not any(ng.rstrip(".!?,… ") in r or r in ng for r in real_norm) and g not in garbled:
             garbled.append(g)
+    if extra is not None:  # training pages only: a second generator, so the bench's pages stay as they were
+        run, garbled, inserted = _more_kinds(extra, real, run, garbled, other_sentences, page.gold)
+        noise += inserted
     text = " ".join(run) + " " + " ".join(garbled)
     if rng.random() < 0.5:  # a stray footer line, as in the seed
         _, footer = rng.choice(pool)
@@ -879,8 +883,108 @@ def _spam_page(rng, index: int, page: Page, pool: tuple[tuple[str, str], ...], o
     return SpamPage(f"spam-{index:03d} ({key})", text + "\n", tuple(real), tuple(noise + garbled), page.site, split_of(page))
 
 
+# More kinds of inserted noise, for training pages (spam_pages(..., more_kinds=True)); each made
+# from the same side of the split's material, none from the seeds:
+#   - another page's real sentences (sentence-shaped, well written, off the page's topic);
+#   - a reference cut into pieces by the sentence splitter: surnames and initials, a title,
+#     a journal's abbreviated name, year;volume(issue):pages, a doi (the Vancouver shape);
+#   - keyword salad: the page's most repeated content-word phrase strung together with its
+#     content words, function words left out, in the garbled half.
+OFF_TOPIC_PER_SENTENCE = 1 / 8
+REFERENCES_MAX = 3
+SALAD_PER_GARBLED = 1 / 3
+
+
+def _capitalised_words(sentences: list[list[str]]) -> list[str]:
+    """Capitalised words inside sentences (not their first): names, to stand for surnames."""
+    return [t.strip(",.;:!?()\"'") for toks in sentences for t in toks[1:]
+            if len(t.strip(",.;:!?()\"'")) >= 3 and t.strip(",.;:!?()\"'").isalpha() and t[0].isupper()]
+
+
+def _reference(rng, names: list[str], titles: list[list[str]]) -> str:
+    authors = [f"{rng.choice(names)} {''.join(rng.choice('ABCDEFGHJKLMNPRSTW') for _ in range(rng.randint(1, 2)))}"
+               for _ in range(rng.randint(1, 6))]
+    text = ", ".join(authors) + (", et al." if rng.random() < 0.4 else ".")
+    toks = rng.choice(titles)
+    size = min(len(toks), rng.randint(4, 10))
+    start = rng.randint(0, len(toks) - size)
+    title = " ".join(toks[start:start + size]).strip(" .,;:!?")
+    journal = " ".join(w[:rng.randint(3, 5)].capitalize() + ("." if len(w) > 5 else "")
+                       for w in rng.sample(names, rng.randint(1, 3)))
+    year = rng.randint(1975, 2024)
+    first = rng.randint(1, 2000)
+    pages = f"{first}-{first + rng.randint(2, 15)}"
+    text += f" {title[:1].upper() + title[1:]}. {journal.rstrip('.')}. {year};{rng.randint(1, 120)}({rng.randint(1, 12)}):{pages}."
+    if rng.random() < 0.5:
+        text += f" doi: 10.{rng.randint(1000, 9999)}/{rng.choice(names).lower()[:4]}.{year}.{rng.randint(100, 99999)}"
+    return text
+
+
+def _key_phrase(gold: str) -> list[str]:
+    """The page's most repeated phrase of two or three content words (its subject), else its commonest content word."""
+    toks = [t for t in words(gold)]
+    content = [t if t not in _ENGLISH_FUNCTION_WORDS and len(t) >= 3 and not t.isdigit() else "" for t in toks]
+    counts: Counter = Counter()
+    for n in (3, 2):
+        for i in range(len(content) - n + 1):
+            gram = content[i:i + n]
+            if all(gram):
+                counts[tuple(gram)] += 1
+    if counts:
+        gram, count = max(counts.items(), key=lambda kv: (kv[1] * len(kv[0]), kv[0]))
+        if count >= 2:
+            return list(gram)
+    singles = Counter(c for c in content if c)
+    return [max(singles.items(), key=lambda kv: (kv[1], kv[0]))[0]] if singles else []
+
+
+def _salad(rng, key: list[str], own: list[list[str]]) -> str:
+    content = [t.strip(",.;:!?()\"'") for toks in own for t in toks
+               if t.strip(",.;:!?()\"'").lower() not in _ENGLISH_FUNCTION_WORDS and t.strip(",.;:!?()\"'")]
+    parts = []
+    for _ in range(rng.randint(2, 4)):
+        if key and rng.random() < 0.6:
+            parts.append(" ".join(key))
+        start = rng.randrange(len(content))
+        parts.append(" ".join(content[start:start + rng.randint(2, 6)]))
+    text = rng.choice(_GLUE).join(p for p in parts if p)
+    text = _SPACE.sub(" ", text).strip()
+    return text[:1].upper() + text[1:] + rng.choice(_ENDS)
+
+
+def _more_kinds(rng, real: list[str], run: list[str], garbled: list[str], other_sentences: list[list[str]],
+                gold: str) -> tuple[list[str], list[str], list[str]]:
+    """(run, garbled, the inserted noise) with off-topic sentences and references in the run and salad in the garbled half."""
+    real_norm = {normalize(s) for s in real}
+    inserted: list[str] = []
+    run = list(run)
+    off_topic = [" ".join(toks) for toks in other_sentences if _sentence_shaped(" ".join(toks))]
+    for _ in range(round(len(real) * OFF_TOPIC_PER_SENTENCE)):
+        if off_topic:
+            sentence = rng.choice(off_topic)
+            if normalize(sentence) not in real_norm and sentence not in inserted:
+                run.insert(rng.randint(1, len(run)), sentence)
+                inserted.append(sentence)
+    names = _capitalised_words(other_sentences)
+    if len(names) >= 3 and other_sentences:
+        for _ in range(rng.randint(0, REFERENCES_MAX)):
+            reference = _reference(rng, names, other_sentences)
+            run.insert(rng.randint(1, len(run)), reference)
+            inserted.append(reference)
+    own = [s.split() for s in real]
+    key = _key_phrase(gold)
+    garbled = list(garbled)
+    salad = []
+    for _ in range(round(len(garbled) * SALAD_PER_GARBLED)):
+        text = _salad(rng, key, own)
+        if not any(normalize(text).rstrip(".!?,… ") in r for r in real_norm) and text not in salad:
+            garbled.insert(rng.randint(0, len(garbled)), text)
+            salad.append(text)
+    return run, garbled, inserted + salad
+
+
 @lru_cache(maxsize=8)
-def _spam(n: int, seed: int, data_dir: str) -> tuple[SpamPage, ...]:
+def _spam(n: int, seed: int, data_dir: str, more_kinds: bool = False) -> tuple[SpamPage, ...]:
     import random
 
     rng = random.Random(seed)
@@ -902,7 +1006,8 @@ def _spam(n: int, seed: int, data_dir: str) -> tuple[SpamPage, ...]:
                 break
             if (page.site in used_sites and len(used_sites) < len({p.site for p in pages})) or any(s.name.endswith(f"({page.set}/{page.id})") for s in out):
                 continue
-            spam = _spam_page(rng, len(out), page, pools[split], [p for p in pages if p.site != page.site])
+            extra = random.Random(f"{seed}/{page.set}/{page.id}") if more_kinds else None
+            spam = _spam_page(rng, len(out), page, pools[split], [p for p in pages if p.site != page.site], extra)
             if spam is not None:
                 out.append(spam)
                 used_sites.add(page.site)
@@ -910,7 +1015,8 @@ def _spam(n: int, seed: int, data_dir: str) -> tuple[SpamPage, ...]:
     return tuple(out)
 
 
-def spam_pages(n: int = 60, seed: int = SPAM_SEED, data_dir: Path | str = DEFAULT_DATA) -> list[SpamPage]:
+def spam_pages(n: int = 60, seed: int = SPAM_SEED, data_dir: Path | str = DEFAULT_DATA,
+               more_kinds: bool = False) -> list[SpamPage]:
     """Seed-style spam pages on other topics (dragnet and readability gold texts of English
     pages with a known site), modelled on seeds/001: a page's real sentences (4+ words, a capital
     or digit first, a lower-case letter, a full stop, ! or ? last) shuffled into one long line with about
@@ -918,8 +1024,10 @@ def spam_pages(n: int = 60, seed: int = SPAM_SEED, data_dir: Path | str = DEFAUL
     align to nothing in their gold), then a garbled half of spun fragments glued with stray
     punctuation, sometimes a footer line. Half the pages (rounded up) come from test sites,
     half from train sites, at most one page per site while sites last; noise and spun
-    fragments of other pages come from the same side of the split. Deterministic in seed."""
-    return list(_spam(n, seed, str(Path(data_dir).resolve())))
+    fragments of other pages come from the same side of the split. Deterministic in seed.
+    more_kinds=True (for training): the same pages with more kinds of noise inserted by a
+    second generator (_more_kinds: other pages' sentences, references, keyword salad)."""
+    return list(_spam(n, seed, str(Path(data_dir).resolve()), more_kinds))
 
 
 # -- counts --------------------------------------------------------------------------------
