@@ -684,36 +684,3 @@ def test_prose_beside_a_run_stays_a_paragraph():
     blocks = split_runs([Block(Kind.HEADING, "Harbour seals", level=1), Block(Kind.PARAGRAPH, " ".join(RUN)),
                          Block(Kind.PARAGRAPH, prose)])
     assert blocks[0].kind is Kind.HEADING and blocks[-1].kind is Kind.PARAGRAPH and blocks[-1].text == prose
-
-
-def test_reference_share_reads_the_shape_of_a_citation():
-    """Pieces of a reference list cut by the sentence splitter (author initials after a surname,
-    year;volume(issue):pages, a doi, a journal's abbreviated words) are reference-shaped; a
-    sentence with a name, a year and a time in it is not."""
-    from pipeline.clean.features import FEATURES, page_features
-
-    share = FEATURES.index("reference_share")
-    pieces = ["Merlant M, Fite C, Kottler D, Maisonobe L, et al.", "Heart Case Rep.",
-              "2019;1(4):440-443.", "doi: 10.1007/s11926-015-0548-6"]
-    prose = ["In December 2022 the singer announced that she had been diagnosed.",
-             "We met Anna at 6:00 in Rome.", "The exact cause is unknown, but it is thought to be autoimmune."]
-    rows = page_features([Block(Kind.SENTENCE, t) for t in pieces + prose])
-    assert all(row[share] >= 0.3 for row in rows[:len(pieces)]), [row[share] for row in rows]
-    assert all(row[share] <= 0.15 for row in rows[len(pieces):]), [row[share] for row in rows]
-
-
-def test_content_run_reads_words_strung_together_without_function_words():
-    """Keyword salad strings content words together with no function word or punctuation
-    between them; a writer's sentence breaks them up within a few words."""
-    import math
-
-    from pipeline.clean.features import FEATURES, page_features
-
-    run = FEATURES.index("content_run")
-    salad, prose, empty = page_features([
-        Block(Kind.SENTENCE, "Garden snail facts diet lifespan shell care tank setup for beginners!"),
-        Block(Kind.SENTENCE, "The snail, which is common in gardens, eats leaves at night."),
-        Block(Kind.SENTENCE, "... !")])
-    assert salad[run] == math.log1p(9)  # "Garden" ... "setup": "for" ends it
-    assert prose[run] == math.log1p(2)  # "eats leaves"
-    assert empty[run] == 0.0

@@ -35,7 +35,6 @@ FEATURES: tuple[str, ...] = (
     "position", "prose_before_share", "is_prose", "prev_prose", "next_prose", "prose_distance",
     "link_share", "comments",
     "start_lift", "end_lift", "topic_share",
-    "reference_share", "content_run",
 )
 
 _WORD_RE = re.compile(r"\w+")
@@ -128,7 +127,6 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
             math.log1p(distance[i]), block.link_share, float(block.comments),
             *_edge_lifts(text, terminal[i], starts, ends),
             sum(1 for w in topics[i] if topic_counts[w] > 1) / len(topics[i]) if topics[i] else 0.0,
-            *_citation_and_salad(text),
         ])
         if prose[i]:
             prose_before += len(ws)
@@ -147,74 +145,6 @@ def _content_words(lower_words: list[str]) -> set[str]:
     sentences 0.65 on average (4% at 0), inserted lines 0.12 (78% at 0).
     """
     return {w for w in lower_words if len(w) >= TOPIC_MIN_LETTERS and w not in STOPWORDS and not w.isdigit()}
-
-
-# A token of a reference list: "Kottler D," "Avila NA," (a surname's initials), "2015;12(3):440-443."
-# (volume, issue and pages: digit groups joined by ; : ( ) /), "doi:", "et al.", "Rep." (a short
-# capitalised abbreviation inside the part). The shape of any citation style (Vancouver, APA),
-# no journal or name listed.
-_CITATION_JOINS = frozenset(";:()/")
-_CITATION_WORDS = frozenset(("doi", "doi:", "al.", "al.,", "pmid", "pmid:", "ibid.", "op.", "vol.", "pp."))
-_TOKEN_EDGE = ",.;:"
-ABBREVIATION_MAX_LETTERS = 4  # "J.", "Rep.", "Med.", "Clin.": a journal's abbreviated words
-INITIALS_MAX_LETTERS = 3  # "D", "NA", "JRR"
-
-
-def _digit_groups_joined(token: str) -> bool:
-    """Two groups of digits joined by reference punctuation ("12(3):440", "1997;15", "10.1007/s11")."""
-    groups, joined, previous_digit = 0, False, False
-    for ch in token:
-        if ch.isdigit():
-            if not previous_digit:
-                groups += 1
-            previous_digit = True
-        else:
-            if ch in _CITATION_JOINS and groups:
-                joined = True
-            previous_digit = False
-    return groups >= 2 and joined
-
-
-def _citation_and_salad(text: str) -> tuple[float, float]:
-    """(reference_share, content_run): the share of a part's tokens shaped like a reference's
-    (author initials after a surname, volume:pages, doi, et al., journal abbreviations), and
-    log(1 + the longest stretch of words with no function word and no punctuation between them).
-
-    A reference list cut into "sentences" by a splitter ("Merlant M, Fite C, Kottler D." /
-    "JACC Case Rep." / "2019;1(4):440-443.") reads like short prose to every other feature;
-    keyword-stuffed salad strings the page's terms together without the function words prose
-    needs between them ("syndrome life expectancy treatment near cost"), where a writer's
-    sentence rarely runs more than three or four content words (a name, a compound noun).
-    """
-    tokens = text.split()
-    if not tokens:
-        return 0.0, 0.0
-    hits = 0
-    longest = run = 0
-    previous_surname = capitalised_before = False
-    last = len(tokens) - 1
-    for k, token in enumerate(tokens):
-        core = token.rstrip(_TOKEN_EDGE)
-        bare = core.strip("()[]\"'")
-        lower = token.lower()
-        if previous_surname and 1 <= len(bare) <= INITIALS_MAX_LETTERS and bare.isalpha() and bare.isupper():
-            hits += 1
-        elif lower in _CITATION_WORDS or lower.startswith("doi:") or _digit_groups_joined(token):
-            hits += 1
-        elif (token.endswith(".") and 2 <= len(core) <= ABBREVIATION_MAX_LETTERS + 1 and core[0].isupper()
-              and core[1:].isalpha() and core[1:].islower() and (k < last or capitalised_before)):
-            hits += 1  # "Rep." inside a part, or at its end after a capitalised word ("JACC Case Rep.")
-        capitalised_before = token[0].isupper()
-        previous_surname = len(bare) >= 2 and bare[0].isupper() and bare[1:].isalpha() and core == token
-        word = lexicon.letters(token).lower()
-        if word and word not in STOPWORDS and token[0].isalpha():
-            run += 1
-            longest = max(longest, run)
-        else:
-            run = 0
-        if token[-1] in ",.;:!?)" or not word:
-            run = 0
-    return hits / len(tokens), math.log1p(longest)
 
 
 def _edge_lifts(text: str, terminal: bool, starts: dict, ends: dict) -> tuple[float, float]:
