@@ -245,6 +245,28 @@ def test_spam_pages_are_deterministic_and_split_by_site():
         assert noise_removed(page.text, list(page.noise_items), keep=list(page.real_sentences)) == 0.0
 
 
+def test_training_spam_pages_add_keyword_salad_to_the_same_pages():
+    """more_kinds=True: the bench's pages (same real sentences, same noise) with keyword salad
+    among the garbled "sentences": every added item is in the page's text, and it strings
+    content words together with fewer function words than the page's real sentences have."""
+    pytest.importorskip("resiliparse")
+    from bench.cleaning_data import _ENGLISH_FUNCTION_WORDS, spam_pages, words
+
+    def function_share(texts) -> float:
+        tokens = [t for text in texts for t in words(text)]
+        return sum(t in _ENGLISH_FUNCTION_WORDS for t in tokens) / len(tokens)
+
+    base, more = spam_pages(n=4, seed=7), spam_pages(n=4, seed=7, more_kinds=True)
+    assert more == spam_pages(n=4, seed=7, more_kinds=True)
+    for a, b in zip(base, more):
+        assert (a.name, a.real_sentences, a.split) == (b.name, b.real_sentences, b.split)
+        added = [item for item in b.noise_items if item not in a.noise_items]
+        assert set(a.noise_items) <= set(b.noise_items) and added and len(set(b.noise_items)) == len(b.noise_items)
+        assert all(item in b.text for item in added)
+        assert function_share(added) < function_share(b.real_sentences) / 2
+        assert sentences_kept(b.text, list(b.real_sentences)) == 1.0
+
+
 def test_wiki_marks_count_on_neither_side():
     # The cleaner drops "[1]" and "[ edit ]" by design; a sentence is kept when its words are.
     gold = ["Wellington is the capital.[1]", "Components [ edit ]"]
