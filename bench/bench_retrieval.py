@@ -85,7 +85,7 @@ def variants() -> list[Variant]:
         Variant("- burstiness (residual idf)", query=q.but(burstiness=False)),
         Variant("- keyness (general English)", query=q.but(keyness=False)),
         Variant("- topic damping", query=q.but(topic_weight=1.0)),
-        Variant("- rare-name boost", query=q.but(entity_weight=1.0)),
+        Variant("+ rare-name boost 1.5", query=q.but(entity_weight=1.5)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
         Variant("- fade on long questions", query=q.but(fade_words=0)),
         Variant("- definitions first", query=q.but(definitions=False)),
