@@ -592,7 +592,7 @@ def test_context_features_read_the_neighbours_first_pass_scores():
     blocks = menu + [Block(Kind.PARAGRAPH, s) for s in article] + menu
     rows = page_features(blocks)
     first = [0.05] * 5 + [0.95] * len(article) + [0.05] * 5
-    context = context_features(rows, first, [b.text for b in blocks])
+    context = context_features(rows, first)
     col = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
     assert len(context) == len(blocks) and all(len(r) == len(CONTEXT_FEATURES) for r in context)
     middle, edge = context[5 + len(article) // 2], context[0]
@@ -601,25 +601,6 @@ def test_context_features_read_the_neighbours_first_pass_scores():
     assert middle[col["near_content_2"]] > 0.9 > 0.1 > edge[col["near_content_2"]]
     assert edge[col["near_short_2"]] == 1 and middle[col["near_short_2"]] == 0
     assert edge[col["prev_log_odds"]] < 0 < middle[col["prev_log_odds"]]
-
-
-def test_main_topic_share_reads_how_much_of_a_block_the_main_stretch_says():
-    """A synonym of the article's subject shares its words with the main stretch; a teaser of
-    another story shares none; a block of the stretch is not counted as its own witness."""
-    from pipeline.clean.features import CONTEXT_FEATURES, context_features
-
-    texts = ["Home", "Contact",
-             "Harbour seals on the northern coast had their best breeding season in a decade.",
-             "Volunteers counted the harbour seal pups on the sandbanks between May and July.",
-             "Northern harbour seal", "Why octopuses change colour", "Sandbanks", "It is what it is."]
-    blocks = [Block(Kind.PARAGRAPH, t) for t in texts]
-    rows = page_features(blocks)
-    first = [0.05, 0.05, 0.95, 0.95, 0.3, 0.3, 0.3, 0.3]
-    share = [r[CONTEXT_FEATURES.index("main_topic_share")] for r in context_features(rows, first, texts)]
-    assert share[4] == 1.0  # northern, harbour, seal: each said in the main stretch
-    assert share[5] == 0.0 and share[0] == 0.0 and share[7] == 0.0  # another story; a menu; no content word
-    assert share[6] == 1.0  # said inside the stretch by the second sentence only
-    assert 0 < share[3] < 1 and 0 < share[2] < 1  # each sentence counts only the other's words
 
 
 def test_the_model_has_a_context_scorer_for_its_features():

@@ -314,7 +314,7 @@ def judge_in_context(model: scorer.Model, blocks: list[Block], rows: list[list[f
     """
     if model.context is None:
         return {}
-    context = context_features(rows, [float(p) for p in first], [b.text for b in blocks])
+    context = context_features(rows, [float(p) for p in first])
     at = [i for i, b in enumerate(blocks) if b.kind is not Kind.SENTENCE]
     if not at:
         return {}

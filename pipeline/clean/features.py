@@ -225,7 +225,6 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "first_log_odds", "prev_log_odds", "next_log_odds",
     "near_content_2", "near_content_5", "near_content_10",
     "in_main", "main_distance", "main_side", "near_short_2", "near_short_5",
-    "main_topic_share",
 )
 CONTEXT_WINDOWS = (2, 5, 10)  # blocks either side, for the mean first-pass probability around a block
 SHORT_WINDOWS = (2, 5)  # blocks either side, for the share of short unstopped lines around a block
@@ -267,11 +266,10 @@ def _window_means(values: list[float], k: int) -> list[float]:
     return out
 
 
-def context_features(rows: list[list[float]], probabilities: list[float], texts: list[str]) -> list[list[float]]:
-    """One CONTEXT_FEATURES row per block (texts: the blocks' texts): its first-pass log-odds and
-    its neighbours', the mean first-pass probability around it, where it stands against the
-    page's main stretch, how many short unstopped lines (menu entries) surround it, and how
-    much of its vocabulary the main stretch uses."""
+def context_features(rows: list[list[float]], probabilities: list[float]) -> list[list[float]]:
+    """One CONTEXT_FEATURES row per block: its first-pass log-odds and its neighbours', the
+    mean first-pass probability around it, where it stands against the page's main stretch,
+    and how many short unstopped lines (menu entries) surround it."""
     col = {name: i for i, name in enumerate(FEATURES)}
     n = len(rows)
     log_words = [r[col["log_words"]] for r in rows]
@@ -280,8 +278,6 @@ def context_features(rows: list[list[float]], probabilities: list[float], texts:
     short = [float(math.expm1(lw) <= SHORT_MAX_WORDS and not r[col["terminal"]]) for lw, r in zip(log_words, rows)]
     near = [_window_means(list(probabilities), k) for k in CONTEXT_WINDOWS]
     near_short = [_window_means(short, k) for k in SHORT_WINDOWS]
-    topics = [_content_words(_WORD_RE.findall(text.lower())) for text in texts]
-    main_topic = _main_topic_shares(topics, start, end)
     out = []
     for i in range(n):
         distance = 0 if start <= i < end else (start - i if i < start else i - end + 1)
@@ -289,22 +285,6 @@ def context_features(rows: list[list[float]], probabilities: list[float], texts:
             odds[i], odds[i - 1] if i else EDGE_LOG_ODDS, odds[i + 1] if i + 1 < n else EDGE_LOG_ODDS,
             *(m[i] for m in near),
             float(distance == 0), math.log1p(distance), -1.0 if i < start else (1.0 if i >= end else 0.0),
-            *(m[i] for m in near_short), main_topic[i],
+            *(m[i] for m in near_short),
         ])
-    return out
-
-
-def _main_topic_shares(topics: list[set[str]], start: int, end: int) -> list[float]:
-    """For each block, the share of its content words (_content_words) that a block of the main
-    stretch [start, end) other than itself uses.
-
-    topic_share asks the whole page, menus and teasers included, which repeat each other; this
-    asks the main text only. A teaser of another story, a comment's reply or a related link
-    shares few of the article's words; a fact sheet's synonyms and fields name its subject.
-    """
-    in_main: Counter = Counter(w for ts in topics[start:end] for w in ts)
-    out = []
-    for i, own in enumerate(topics):
-        inside = int(start <= i < end)
-        out.append(sum(1 for w in own if in_main[w] > inside) / len(own) if own else 0.0)
     return out

@@ -469,7 +469,7 @@ def context_examples(model, split: str, max_page_score: float | None = None):
         if score >= max_page_score:
             continue
         first = model.content_probabilities(feats, [b.kind is Kind.SENTENCE for b in judged])
-        for block, row, ctx, label in zip(judged, feats, context_features(feats, [float(p) for p in first], [b.text for b in judged]), labels):
+        for block, row, ctx, label in zip(judged, feats, context_features(feats, [float(p) for p in first]), labels):
             if block.kind is Kind.SENTENCE or label is None or not _HAS_WORD_RE.search(block.text):
                 continue
             for part, value in zip(out, (row + ctx, label, len(block.text.split()), group)):
