@@ -94,7 +94,7 @@ Refitted after the runs scorer learnt keyword salad (the runs scorer alone moves
 held-out dumps F1 dragnet 0.864 -> 0.865, package READMEs kept 0.940 -> 0.938 (three list lines of
 one README), labelled noise removed a 0.847 -> 0.841, c 0.823 -> 0.839, d 0.776 -> 0.782,
 e 0.688 -> 0.694, content kept unchanged.
-Tried and dropped (session 10; decided on the train split, 2-fold by site
+Tried and dropped (decided on the train split, 2-fold by site
 for the context features, held-out figures for the record): a context feature main_topic_share
 (the share of a block's content words that the main stretch's other blocks use) removed more
 noise out of fold (scrapinghub / dragnet / readability blocks 0.756 / 0.842 / 0.695 -> 0.779 /
