@@ -214,7 +214,36 @@ def split_sentences(text: str) -> list[str]:
     if not _SENTENCE_END_RE.search(text):
         return [text]  # Punkt ends sentences at these characters only: nothing to split (headings, list items)
     parts = _FOOTNOTE_BREAK_RE.split(text) if _FOOTNOTE_HINT_RE.search(text) else (text,)
-    return [s.strip() for part in parts for s in _punkt_sentences(part) if s.strip()]
+    sentences = [s.strip() for part in parts for s in _punkt_sentences(part) if s.strip()]
+    if any(s[0] in _CLOSING for s in sentences[1:]):
+        return _closing_back(sentences, text)
+    return sentences
+
+
+_CLOSING = ")]}"
+
+
+def _closing_back(sentences: list[str], text: str) -> list[str]:
+    """No sentence opens with a closing bracket: Punkt leaves one after a doubled mark
+    ("am I??), so ...") at the start of the next sentence. A bracket written right after
+    the sentence before goes back to it, with what follows when that goes on mid-sentence
+    (a comma, a lower-case word); the texts stay as written (no space is added)."""
+    out: list[str] = []
+    at = last_end = 0
+    for sentence in sentences:
+        at = text.find(sentence, at)  # the sentences are slices of text, in order
+        adjacent = at == last_end
+        at = last_end = at + len(sentence)
+        if out and sentence[0] in _CLOSING and adjacent:
+            n = len(sentence) - len(sentence.lstrip(_CLOSING))
+            rest = sentence[n:].lstrip()
+            if not rest or rest[0] in ",;:" or rest[0].islower():
+                out[-1] += sentence
+                continue
+            out[-1] += sentence[:n]
+            sentence = rest
+        out.append(sentence)
+    return out
 
 
 _SENTENCE_END_RE = re.compile(r"[.?!]")  # Punkt's sentence-ending characters (PunktLanguageVars.sent_end_chars)

@@ -39,6 +39,18 @@ def test_a_footnote_number_after_a_full_stop_still_ends_the_sentence():
     assert split_sentences("Version 2.1 The end.") == ["Version 2.1 The end."]
 
 
+def test_no_sentence_opens_with_the_bracket_that_closes_the_one_before():
+    """Punkt leaves ")" after a doubled mark at the start of the next sentence, so a
+    cleaned run read "am I?? ), so"; the bracket goes back, with the clause that goes on."""
+    from pipeline.split import split_sentences
+
+    text = "I don't do much social media (what kind of teenager am I??), so posting won't help."
+    assert split_sentences(text) == [text]
+    assert split_sentences("It was odd (was it??) Then we left.") == ["It was odd (was it??)", "Then we left."]
+    assert split_sentences("A b c?? ) x.")[0].endswith("?? )")  # a bracket written apart stays apart
+    assert split_sentences("(What now?) We wait.") == ["(What now?)", "We wait."]
+
+
 def test_the_footnote_hint_is_found_wherever_a_footnote_break_is():
     """Text is split at footnote breaks only when _FOOTNOTE_HINT_RE finds one (a fast scan):
     every text with a break must hold the hint, whatever letters, digits and spaces surround it."""
