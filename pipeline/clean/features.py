@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -70,9 +72,14 @@ _SYMBOL_RE = re.compile(r"[^\w\s]|_")
 _CAPITALISED_RE = re.compile(r"\b[A-ZÀ-ÖØ-ÞΑ-ΩА-Я]")
 
 
-def _ui_hits(lower_words: list[str]) -> int:
-    hits = sum(map(UI_WORDS.__contains__, lower_words))
-    if len(lower_words) > 1:
+_PHRASE_FIRST_WORDS = frozenset(p[0] for p in UI_PHRASES)
+
+
+def _ui_hits(lower_words: list[str], distinct: set[str]) -> int:
+    """UI words and phrases in a block's lower-case words (distinct: the same words as a set)."""
+    # Most blocks hold no UI word and start no phrase: two set tests in C rule the counts out.
+    hits = 0 if UI_WORDS.isdisjoint(distinct) else sum(map(UI_WORDS.__contains__, lower_words))
+    if len(lower_words) > 1 and not _PHRASE_FIRST_WORDS.isdisjoint(distinct):
         hits += sum(map(_PHRASES_2.__contains__, zip(lower_words, lower_words[1:])))
         hits += sum(map(_PHRASES_3.__contains__, zip(lower_words, lower_words[1:], lower_words[2:])))
     return hits
@@ -139,7 +146,8 @@ class _Text:
         self.grams = set(zip(lw, lw[1:], lw[2:]))
         self.terminal = terminal = _terminal(text)
         self.stop = stop = sum(map(STOPWORDS.__contains__, lw)) / len(lw) if lw else 0.0
-        self.topics = _content_words(lw)
+        distinct = set(lw)
+        self.topics = _content_words(distinct)
         nw = len(ws) or 1
         chars = len(text) or 1
         # [^\W\d_] is \w less \d and "_": a block's letters are its word characters less its
@@ -147,7 +155,7 @@ class _Text:
         digits, upper, symbols, capitalised, word_chars = counts
         letters = (word_chars - digits - text.count("_")) or 1
         stripped = text.rstrip()
-        ui = _ui_hits(lw)
+        ui = _ui_hits(lw, distinct)
         # FEATURES log_words .. url_or_email, in order.
         self.shape = (
             math.log1p(len(ws)), math.log1p(len(text)), float(terminal), float(stripped.endswith(":")),
@@ -169,11 +177,11 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     of_text = {t: _Text(t, c, starts, ends) for t, c in zip(distinct, _char_counts(distinct) if distinct else [])}
     texts = [of_text[b.text] for b in blocks]
     key_counts = Counter(t.key for t in texts if t.key)
-    gram_counts: Counter = Counter(g for t in texts for g in t.grams)
+    gram_counts: Counter = Counter(chain.from_iterable(t.grams for t in texts))
     prose = [b.kind is not Kind.HEADING and len(t.words) >= PROSE_MIN_WORDS and t.terminal and t.stop >= PROSE_MIN_STOPWORDS
              for b, t in zip(blocks, texts)]
     prose_words = sum(len(t.words) for t, p in zip(texts, prose) if p)
-    topic_counts: Counter = Counter(w for t in texts for w in t.topics)
+    topic_counts: Counter = Counter(chain.from_iterable(t.topics for t in texts))
     distance = _distances(prose)
     # Trigrams and topic words on one block only: a block's shares are set differences in C.
     once = {g for g, c in gram_counts.items() if c == 1}
@@ -208,7 +216,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
 TOPIC_MIN_LETTERS = 3  # "us", "ok", "tv": too short to say what a page is about
 
 
-def _content_words(lower_words: list[str]) -> set[str]:
+def _content_words(lower_words: set[str] | list[str]) -> set[str]:
     """A block's distinct content words: not function words, not numbers, TOPIC_MIN_LETTERS or more.
 
     topic_share is the share of them that another block of the page also uses: the sentences
@@ -226,9 +234,20 @@ def _edge_lifts(text: str, terminal: bool, starts: dict, ends: dict) -> tuple[fl
     space = text.find(" ")
     if space < 0:
         return 0.0, 0.0
-    first = lexicon.letters(text[:space]).lower()
-    last = lexicon.last_letters(text[text.rfind(" ") + 1:]).lower() if terminal else ""
+    first = _first_word(text[:space])
+    last = _last_word(text[text.rfind(" ") + 1:]) if terminal else ""
     return starts.get(first, 0.0), ends.get(last, 0.0) if last else 0.0
+
+
+# A page's blocks start and end with the same few words ("The", "and", "it."): each token is read once.
+@lru_cache(maxsize=1 << 14)
+def _first_word(token: str) -> str:
+    return lexicon.letters(token).lower()
+
+
+@lru_cache(maxsize=1 << 14)
+def _last_word(token: str) -> str:
+    return lexicon.last_letters(token).lower()
 
 
 PAGE_FEATURES: tuple[str, ...] = (
