@@ -346,15 +346,14 @@ def main_stretch(gains: list[float]) -> tuple[int, int]:
 def _window_means(values: list[float], k: int) -> list[float]:
     """For each position, the mean of the values within k either side, itself left out."""
     n = len(values)
-    sums = [0.0]
-    for v in values:
-        sums.append(sums[-1] + v)
-    out = []
-    for i in range(n):
-        a, b = max(0, i - k), min(n, i + k + 1)
-        others = b - a - 1
-        out.append((sums[b] - sums[a] - values[i]) / others if others else MAIN_PIVOT)
-    return out
+    if n < 2:
+        return [MAIN_PIVOT] * n  # no other value in any window
+    x = np.asarray(values, dtype=np.float64)
+    sums = np.zeros(n + 1)
+    np.cumsum(x, out=sums[1:])  # left to right, as a running Python sum adds them
+    at = np.arange(n)
+    a, b = np.maximum(at - k, 0), np.minimum(at + k + 1, n)
+    return ((sums[b] - sums[a] - x) / (b - a - 1)).tolist()
 
 
 def context_features(rows: list[list[float]], probabilities: list[float]) -> list[list[float]]:
