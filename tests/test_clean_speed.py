@@ -83,3 +83,51 @@ def test_the_vectorised_tree_walk_reaches_the_leaves_a_plain_walk_does():
                 total += trees.value[t, node]
             assert math.isclose(value, trees.prior + trees.learning_rate * total, rel_tol=1e-12, abs_tol=1e-12)
     assert len(loaded.blocks.log_odds([])) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT | st.sampled_from(["", "Ab CD", "x\nY", "É ü", "\U0001f600A"]), max_size=8))
+def test_a_pages_character_counts_are_each_blocks_regex_counts(texts):
+    """_char_counts reads the page once (numpy over code points, a class per character); each
+    block's counts are what the per-block patterns count, \\b before a capital included."""
+    want = [[len(features._DIGIT_RE.findall(t)), len(features._UPPER_LETTER_RE.findall(t)),
+             len(features._SYMBOL_RE.findall(t)), len(features._CAPITALISED_RE.findall(t)),
+             sum(map(len, features._WORD_RE.findall(t)))] for t in texts]
+    assert (features._char_counts(texts) if texts else []) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["sign", "in", "privacy", "policy", "the", "cat", "read", "more", "home", "all"]),
+                max_size=12))
+def test_ui_hits_count_every_ui_word_and_phrase(words):
+    def grams(k):
+        return [tuple(words[i:i + k]) for i in range(len(words) - k + 1)]
+    want = (sum(w in features.UI_WORDS for w in words) + sum(g in features.UI_PHRASES for g in grams(2))
+            + sum(g in features.UI_PHRASES for g in grams(3)))
+    assert features._ui_hits(words, set(words)) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 1.0, 0.3, 0.7, 1e-3, 0.123456789]), max_size=25), st.sampled_from([1, 2, 5, 10]))
+def test_window_means_are_the_plain_running_sums(values, k):
+    n = len(values)
+    want = []
+    for i in range(n):
+        a, b = max(0, i - k), min(n, i + k + 1)
+        total = 0.0
+        for v in values[:b]:
+            total += v
+        before = 0.0
+        for v in values[:a]:
+            before += v
+        want.append((total - before - values[i]) / (b - a - 1) if b - a - 1 else features.MAIN_PIVOT)
+    assert features._window_means(values, k) == want
+
+
+def test_normalize_keeps_tidy_blocks_and_never_returns_one_block_twice():
+    from pipeline.clean import normalize
+
+    tidy, messy = Block(Kind.PARAGRAPH, "Already tidy."), Block(Kind.PARAGRAPH, "  two\n spaces ")
+    out = normalize([tidy, messy, tidy, Block(Kind.PARAGRAPH, " \n ")])
+    assert [b.text for b in out] == ["Already tidy.", "two spaces", "Already tidy."]
+    assert out[0] is tidy and out[2] is not tidy and len(set(map(id, out))) == 3

@@ -193,12 +193,20 @@ def _normalize(text: str) -> str:
 def normalize(blocks: list[Block]) -> list[Block]:
     """1. Blocks with tidy text; code keeps its lines; blocks left empty go."""
     out = []
+    # A block already tidy (most are) is kept as it is, unless the list holds it twice: each
+    # block out is its own object (judge tells blocks apart by id).
+    kept: set[int] = set()
     for block in blocks:
         if block.kind is Kind.CODE:
             text = "\n".join(_CONTROL_RE.sub("", line).rstrip() for line in block.text.split("\n")).strip("\n")
         else:
             text = _normalize(block.text.replace("\n", " "))
-        if text:
+        if not text:
+            continue
+        if text == block.text and id(block) not in kept:
+            kept.add(id(block))
+            out.append(block)
+        else:
             out.append(block.with_text(text))
     return out
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
+from itertools import chain
+
+import numpy as np
 
 from ..analyze import STOPWORDS
 from ..blocks import Block, Kind
@@ -68,81 +72,151 @@ _SYMBOL_RE = re.compile(r"[^\w\s]|_")
 _CAPITALISED_RE = re.compile(r"\b[A-ZÀ-ÖØ-ÞΑ-ΩА-Я]")
 
 
-def _ui_hits(lower_words: list[str]) -> int:
-    hits = sum(map(UI_WORDS.__contains__, lower_words))
-    if len(lower_words) > 1:
+_PHRASE_FIRST_WORDS = frozenset(p[0] for p in UI_PHRASES)
+
+
+def _ui_hits(lower_words: list[str], distinct: set[str]) -> int:
+    """UI words and phrases in a block's lower-case words (distinct: the same words as a set)."""
+    # Most blocks hold no UI word and start no phrase: two set tests in C rule the counts out.
+    hits = 0 if UI_WORDS.isdisjoint(distinct) else sum(map(UI_WORDS.__contains__, lower_words))
+    if len(lower_words) > 1 and not _PHRASE_FIRST_WORDS.isdisjoint(distinct):
         hits += sum(map(_PHRASES_2.__contains__, zip(lower_words, lower_words[1:])))
         hits += sum(map(_PHRASES_3.__contains__, zip(lower_words, lower_words[1:], lower_words[2:])))
     return hits
 
 
-def page_features(blocks: list[Block]) -> list[list[float]]:
-    """One feature row per block, in FEATURES order."""
-    n = len(blocks)
-    texts = [b.text for b in blocks]
-    words = [_WORD_RE.findall(t) for t in texts]
-    lower = [_WORD_RE.findall(t.lower()) for t in texts]
-    keys = [" ".join(ws) for ws in lower]
-    key_counts = Counter(k for k in keys if k)
-    grams = [set(zip(ws, ws[1:], ws[2:])) for ws in lower]
-    gram_counts: Counter = Counter(g for gs in grams for g in gs)
-    stop = [sum(map(STOPWORDS.__contains__, ws)) / len(ws) if ws else 0.0 for ws in lower]
-    terminal = [_terminal(t) for t in texts]
-    prose = [b.kind is not Kind.HEADING and len(ws) >= PROSE_MIN_WORDS and term and st >= PROSE_MIN_STOPWORDS
-             for b, ws, term, st in zip(blocks, words, terminal, stop)]
-    prose_words = sum(len(ws) for ws, p in zip(words, prose) if p)
-    topics = [_content_words(lw) for lw in lower]
-    topic_counts: Counter = Counter(w for ts in topics for w in ts)
-    distance = _distances(prose)
-    # Trigrams and topic words on one block only: a block's shares are set differences in C.
-    once = {g for g, c in gram_counts.items() if c == 1}
-    topic_once = {w for w, c in topic_counts.items() if c == 1}
-    starts, ends = lexicon.load()["start"], lexicon.load()["end"]
-    rows = []
-    prose_before = 0
-    seen: set[tuple[str, str, str]] = set()  # trigrams of the blocks above: spliced copies come later
-    for i, block in enumerate(blocks):
-        text, ws, lw, own = texts[i], words[i], lower[i], grams[i]
+# Character classes, as bits of one code (the patterns above read one character at a time,
+# so a character's class does not depend on its neighbours; \b before a capital is a
+# neighbour test, made on the WORD bit).
+_DIGIT, _UPPER, _SYMBOL, _WORD = 1, 2, 4, 8
+_UNKNOWN = 255
+# Every code point's class, filled in as characters are first met (1.1 MB, once per process):
+# a page's counts are then a few numpy operations instead of four regex scans per block.
+_CLASS_OF = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
+
+
+def _classes(codes: np.ndarray) -> np.ndarray:
+    classes = _CLASS_OF[codes]
+    unknown = classes == _UNKNOWN
+    if unknown.any():
+        for code in np.unique(codes[unknown]).tolist():
+            ch = chr(code)
+            _CLASS_OF[code] = ((_DIGIT if _DIGIT_RE.match(ch) else 0) | (_UPPER if _UPPER_LETTER_RE.match(ch) else 0)
+                               | (_SYMBOL if _SYMBOL_RE.match(ch) else 0) | (_WORD if _WORD_RE.match(ch) else 0))
+        classes = _CLASS_OF[codes]
+    return classes
+
+
+def _char_counts(texts: list[str]) -> list[list[int]]:
+    """Per block: [digits, upper-case letters, symbols, capitalised words, word characters], as
+    len(_DIGIT_RE.findall(text)) and so on would count them, for the whole page at once."""
+    # "\n" between blocks is a space of no class: \b before a block's first letter holds as at a string's start.
+    joined = "\n".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _classes(codes)
+    word = (classes & _WORD) != 0
+    capital = (classes & _UPPER) != 0
+    capital[1:] &= ~word[:-1]
+    flags = np.stack([(classes & _DIGIT) != 0, (classes & _UPPER) != 0, (classes & _SYMBOL) != 0, capital, word])
+    sums = np.zeros((5, len(codes) + 1), dtype=np.int64)
+    np.cumsum(flags, axis=1, out=sums[:, 1:])
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths + 1) - 1
+    return (sums[:, ends] - sums[:, ends - lengths]).T.tolist()
+
+
+def _block_words(text: str) -> tuple[list[str], list[str], str]:
+    """(words, lower-case words, the lower-case words joined by spaces) of a block."""
+    words = _WORD_RE.findall(text)
+    if text.isascii():  # lower() keeps ASCII words whole: lower the words once, not the text
+        key = " ".join(words).lower()
+        return words, key.split(" ") if words else [], key
+    lower = _WORD_RE.findall(text.lower())
+    return words, lower, " ".join(lower)
+
+
+class _Text:
+    """What a block's text alone says (its words, shape, statistics): computed once per distinct
+    text of a page, shared by the blocks that repeat it (a menu line said again). Never changed."""
+
+    __slots__ = ("words", "lower", "key", "grams", "terminal", "stop", "topics", "shape", "anomalies", "lifts")
+
+    def __init__(self, text: str, counts: list[int], starts: dict, ends: dict) -> None:
+        self.words, self.lower, self.key = ws, lw, _ = _block_words(text)
+        self.grams = set(zip(lw, lw[1:], lw[2:]))
+        self.terminal = terminal = _terminal(text)
+        self.stop = stop = sum(map(STOPWORDS.__contains__, lw)) / len(lw) if lw else 0.0
+        distinct = set(lw)
+        self.topics = _content_words(distinct)
         nw = len(ws) or 1
         chars = len(text) or 1
         # [^\W\d_] is \w less \d and "_": a block's letters are its word characters less its
         # digits and underscores, counted without a list of every letter (a tenth of a dump's time).
-        digits, word_chars = len(_DIGIT_RE.findall(text)), sum(map(len, ws))
+        digits, upper, symbols, capitalised, word_chars = counts
         letters = (word_chars - digits - text.count("_")) or 1
         stripped = text.rstrip()
+        ui = _ui_hits(lw, distinct)
+        # FEATURES log_words .. url_or_email, in order.
+        self.shape = (
+            math.log1p(len(ws)), math.log1p(len(text)), float(terminal), float(stripped.endswith(":")),
+            float(stripped.endswith("...") or stripped.endswith("…")),
+            stop, capitalised / nw, upper / letters, digits / chars, symbols / chars,
+            word_chars / nw, float(stripped[:1].islower()),
+            text.count(",") / nw, float(sum(map(text.count, _SEPARATORS))),
+            float(ui), ui / nw, float(_has_url_or_email(text)),
+        )
+        self.anomalies = len(_ANOMALY_RE.findall(text)) / nw
+        self.lifts = _edge_lifts(text, terminal, starts, ends)
+
+
+def page_features(blocks: list[Block]) -> list[list[float]]:
+    """One feature row per block, in FEATURES order."""
+    n = len(blocks)
+    starts, ends = lexicon.load()["start"], lexicon.load()["end"]
+    distinct = list(dict.fromkeys(b.text for b in blocks))
+    of_text = {t: _Text(t, c, starts, ends) for t, c in zip(distinct, _char_counts(distinct) if distinct else [])}
+    texts = [of_text[b.text] for b in blocks]
+    key_counts = Counter(t.key for t in texts if t.key)
+    gram_counts: Counter = Counter(chain.from_iterable(t.grams for t in texts))
+    prose = [b.kind is not Kind.HEADING and len(t.words) >= PROSE_MIN_WORDS and t.terminal and t.stop >= PROSE_MIN_STOPWORDS
+             for b, t in zip(blocks, texts)]
+    prose_words = sum(len(t.words) for t, p in zip(texts, prose) if p)
+    topic_counts: Counter = Counter(chain.from_iterable(t.topics for t in texts))
+    distance = _distances(prose)
+    # Trigrams and topic words on one block only: a block's shares are set differences in C.
+    once = {g for g, c in gram_counts.items() if c == 1}
+    topic_once = {w for w, c in topic_counts.items() if c == 1}
+    rows = []
+    prose_before = 0
+    seen: set[tuple[str, str, str]] = set()  # trigrams of the blocks above: spliced copies come later
+    for i, block in enumerate(blocks):
+        t = texts[i]
+        own, topics = t.grams, t.topics
         # Trigrams this block shares with the rest of the page, and with the part above it.
         shared = (len(own) - len(own & once)) / len(own) if own else 0.0
         seen_before = len(own & seen) / len(own) if own else 0.0
         seen |= own
-        ui = _ui_hits(lw)
         kind = block.kind
         rows.append([
             float(kind is Kind.HEADING), float(kind is Kind.ITEM), float(kind is Kind.ROW), float(kind is Kind.SENTENCE),
-            math.log1p(len(ws)), math.log1p(len(text)), float(terminal[i]), float(stripped.endswith(":")),
-            float(stripped.endswith("...") or stripped.endswith("…")),
-            stop[i], len(_CAPITALISED_RE.findall(text)) / nw,
-            len(_UPPER_LETTER_RE.findall(text)) / letters, digits / chars,
-            len(_SYMBOL_RE.findall(text)) / chars,
-            word_chars / nw, float(stripped[:1].islower()),
-            text.count(",") / nw, float(sum(map(text.count, _SEPARATORS))),
-            float(ui), ui / nw, float(_has_url_or_email(text)),
-            float(min(REPEAT_CAP, key_counts[keys[i]] - 1)) if keys[i] else 0.0, shared, seen_before,
-            len(_ANOMALY_RE.findall(text)) / nw,
+            *t.shape,
+            float(min(REPEAT_CAP, key_counts[t.key] - 1)) if t.key else 0.0, shared, seen_before,
+            t.anomalies,
             i / (n - 1) if n > 1 else 0.0, prose_before / (prose_words or 1), float(prose[i]),
             float(i > 0 and prose[i - 1]), float(i + 1 < n and prose[i + 1]),
             math.log1p(distance[i]), block.link_share, float(block.comments),
-            *_edge_lifts(text, terminal[i], starts, ends),
-            (len(topics[i]) - len(topics[i] & topic_once)) / len(topics[i]) if topics[i] else 0.0,
+            *t.lifts,
+            (len(topics) - len(topics & topic_once)) / len(topics) if topics else 0.0,
         ])
         if prose[i]:
-            prose_before += len(ws)
+            prose_before += len(t.words)
     return rows
 
 
 TOPIC_MIN_LETTERS = 3  # "us", "ok", "tv": too short to say what a page is about
 
 
-def _content_words(lower_words: list[str]) -> set[str]:
+def _content_words(lower_words: set[str] | list[str]) -> set[str]:
     """A block's distinct content words: not function words, not numbers, TOPIC_MIN_LETTERS or more.
 
     topic_share is the share of them that another block of the page also uses: the sentences
@@ -150,7 +224,7 @@ def _content_words(lower_words: list[str]) -> set[str]:
     ad, a headline of another story) shares almost none. On 100 train-site spam pages: real
     sentences 0.65 on average (4% at 0), inserted lines 0.12 (78% at 0).
     """
-    return {w for w in lower_words if len(w) >= TOPIC_MIN_LETTERS and w not in STOPWORDS and not w.isdigit()}
+    return {w for w in set(lower_words).difference(STOPWORDS) if len(w) >= TOPIC_MIN_LETTERS and not w.isdigit()}
 
 
 def _edge_lifts(text: str, terminal: bool, starts: dict, ends: dict) -> tuple[float, float]:
@@ -160,9 +234,20 @@ def _edge_lifts(text: str, terminal: bool, starts: dict, ends: dict) -> tuple[fl
     space = text.find(" ")
     if space < 0:
         return 0.0, 0.0
-    first = lexicon.letters(text[:space]).lower()
-    last = lexicon.last_letters(text[text.rfind(" ") + 1:]).lower() if terminal else ""
+    first = _first_word(text[:space])
+    last = _last_word(text[text.rfind(" ") + 1:]) if terminal else ""
     return starts.get(first, 0.0), ends.get(last, 0.0) if last else 0.0
+
+
+# A page's blocks start and end with the same few words ("The", "and", "it."): each token is read once.
+@lru_cache(maxsize=1 << 14)
+def _first_word(token: str) -> str:
+    return lexicon.letters(token).lower()
+
+
+@lru_cache(maxsize=1 << 14)
+def _last_word(token: str) -> str:
+    return lexicon.last_letters(token).lower()
 
 
 PAGE_FEATURES: tuple[str, ...] = (
@@ -261,15 +346,14 @@ def main_stretch(gains: list[float]) -> tuple[int, int]:
 def _window_means(values: list[float], k: int) -> list[float]:
     """For each position, the mean of the values within k either side, itself left out."""
     n = len(values)
-    sums = [0.0]
-    for v in values:
-        sums.append(sums[-1] + v)
-    out = []
-    for i in range(n):
-        a, b = max(0, i - k), min(n, i + k + 1)
-        others = b - a - 1
-        out.append((sums[b] - sums[a] - values[i]) / others if others else MAIN_PIVOT)
-    return out
+    if n < 2:
+        return [MAIN_PIVOT] * n  # no other value in any window
+    x = np.asarray(values, dtype=np.float64)
+    sums = np.zeros(n + 1)
+    np.cumsum(x, out=sums[1:])  # left to right, as a running Python sum adds them
+    at = np.arange(n)
+    a, b = np.maximum(at - k, 0), np.minimum(at + k + 1, n)
+    return ((sums[b] - sums[a] - x) / (b - a - 1)).tolist()
 
 
 def context_features(rows: list[list[float]], probabilities: list[float]) -> list[list[float]]:
