@@ -898,8 +898,7 @@ SALAD_PER_GARBLED = 1 / 3
 
 def _key_phrase(gold: str) -> list[str]:
     """The page's most repeated phrase of two or three content words (its subject), else its commonest content word."""
-    toks = [t for t in words(gold)]
-    content = [t if t not in _ENGLISH_FUNCTION_WORDS and len(t) >= 3 and not t.isdigit() else "" for t in toks]
+    content = [t if t not in _ENGLISH_FUNCTION_WORDS and len(t) >= 3 and not t.isdigit() else "" for t in words(gold)]
     counts: Counter = Counter()
     for n in (3, 2):
         for i in range(len(content) - n + 1):
@@ -916,8 +915,8 @@ def _key_phrase(gold: str) -> list[str]:
 
 def _salad(rng, key: list[str], own: list[list[str]]) -> str:
     """A keyword-stuffed "sentence": the key phrase and stretches of the page's content words, glued."""
-    content = [t.strip(",.;:!?()\"'") for toks in own for t in toks
-               if t.strip(",.;:!?()\"'").lower() not in _ENGLISH_FUNCTION_WORDS and t.strip(",.;:!?()\"'")]
+    bare = (t.strip(",.;:!?()\"'") for toks in own for t in toks)
+    content = [t for t in bare if t and t.lower() not in _ENGLISH_FUNCTION_WORDS]
     parts = []
     for _ in range(rng.randint(2, 4)):
         if key and rng.random() < 0.6:
