@@ -360,10 +360,6 @@ def main() -> None:
     parser.add_argument("--keyness", action="store_true",
                         help="instead of the rules: the keyness rule's ref x floor grid, and off (with --loco: "
                              "each collection's figure for the setting chosen on the others)")
-    parser.add_argument("--coverage", action="store_true",
-                        help="instead of the rules: the coverage (coord) exponent 0.25-2, concepts weighted by idf "
-                             "or counted, and off (with --loco: each collection's figure for the setting chosen on "
-                             "the others)")
     parser.add_argument("--fade", action="store_true",
                         help="instead of the rules: the per-word rules faded from 6-16 content words on, and not "
                              "(with --loco: each collection's figure for the setting chosen on the others)")
@@ -373,7 +369,7 @@ def main() -> None:
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco and not args.grid and not args.keyness and not args.fade and not args.coverage:
+    if args.loco and not args.grid and not args.keyness and not args.fade:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
@@ -382,11 +378,6 @@ def main() -> None:
         q = chosen[0].query
         chosen = [chosen[0], Variant("no fade", query=q.but(fade_words=0))] + [
             Variant(f"fade {n}", query=q.but(fade_words=n)) for n in (6, 8, 10, 12, 16)]
-    if args.coverage:
-        q = chosen[0].query
-        chosen = [chosen[0], Variant("coverage off", query=q.but(coverage=0.0))] + [
-            Variant(f"coverage {e:g}{' idf' if idf else ' count'}", query=q.but(coverage=e, coverage_idf=idf))
-            for idf in (True, False) for e in (0.25, 0.5, 1.0, 2.0)]
     if args.keyness:
         q = chosen[0].query
         chosen = [chosen[0], Variant("keyness off", query=q.but(keyness=False))] + [

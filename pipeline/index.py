@@ -557,18 +557,6 @@ class BM25Index:
             contrib *= count
         return contrib
 
-    def holds(self, term: str, docs: np.ndarray) -> np.ndarray:
-        """Whether each of the given docs holds the term (docs sorted or not)."""
-        term_no = self._term_number(term)
-        if term_no < 0:
-            return np.zeros(len(docs), dtype=bool)
-        start, end = self._span(term_no)
-        if start == end:
-            return np.zeros(len(docs), dtype=bool)
-        plist = self._post_docs[start:end]
-        pos = np.minimum(np.searchsorted(plist, docs), end - start - 1)
-        return plist[pos] == docs
-
     def _score_docs(self, docs: np.ndarray, terms: list[int], counts: list[float]) -> np.ndarray:
         """Exact scores of the given unique docs."""
         acc = np.zeros(len(docs), dtype=np.float64)

@@ -93,12 +93,6 @@ class QuerySettings:
                      definition_depth that give another name ("also known as",
                      "synonyms", "a.k.a.") and hold every name the question spells
                      (NAM, IgG) first
-    coverage         a passage matching more of the question's concepts (a typed word with its
-                     stem, prefix token, compound forms and thesaurus expansions) ranks above
-                     one matching one concept many times, as Lucene's classic coord factor:
-                     score x (share of the concepts it holds) ** coverage, each concept
-                     weighted by its heaviest term's weight x idf (coverage_idf; else counted),
-                     over the top coverage_depth passages
     rm3              pseudo-relevance feedback as Pyserini's bm25+rm3: the fb_terms
                      best terms of the top fb_docs passages, the original query keeping
                      original_weight of the L1 mass
@@ -128,9 +122,6 @@ class QuerySettings:
     other_names: bool = True
     alias_weight: float = 0.5
     fade_words: int = 8
-    coverage: float = 0.0  # 0: off
-    coverage_depth: int = 100
-    coverage_idf: bool = True
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -159,8 +150,6 @@ class QueryTerm:
     term: str
     weight: float
     why: tuple[str, ...] = ()
-    concept: str = ""  # the question word it stands for (its first token): a word's stem,
-    # prefix token, compound forms and thesaurus expansions are one concept (coverage)
 
 
 @dataclass(frozen=True)
@@ -175,13 +164,6 @@ class Query:
         """(term, weight) pairs for BM25Index.search."""
         return [(t.term, t.weight) for t in self.terms]
 
-    def concepts(self) -> dict[str, list[QueryTerm]]:
-        """The question's concepts, each with its terms, in first-seen order."""
-        out: dict[str, list[QueryTerm]] = {}
-        for t in self.terms:
-            out.setdefault(t.concept or t.term, []).append(t)
-        return out
-
     def explain(self) -> list[str]:
         """One line per term: weight, term, reasons; then one per note."""
         return [f"{t.weight:7.3f}  {t.term:<20} {'; '.join(t.why)}" for t in self.terms] + list(self.notes)
@@ -192,20 +174,17 @@ class _Draft:
 
     def __init__(self) -> None:
         self.terms: dict[str, list] = {}
-        self.concepts: dict[str, str] = {}  # term -> the concept it was first added for
 
-    def add(self, term: str, weight: float, why: list[str], concept: str = "") -> None:
+    def add(self, term: str, weight: float, why: list[str]) -> None:
         if term in self.terms:
             entry = self.terms[term]
             entry[0] += weight
             entry[1].append(f"+{weight:.3g}: " + ", ".join(why))
         else:
             self.terms[term] = [weight, list(why)]
-            self.concepts[term] = concept or term
 
     def query(self, question: str) -> Query:
-        return Query(question, tuple(QueryTerm(t, w, tuple(why), self.concepts[t])
-                                     for t, (w, why) in self.terms.items() if w > 0))
+        return Query(question, tuple(QueryTerm(t, w, tuple(why)) for t, (w, why) in self.terms.items() if w > 0))
 
 
 def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats = CorpusStats(),
@@ -224,7 +203,7 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     faded = fade(tokens, s)
 
     draft = _Draft()
-    for t, concept in ((t, group[0]) for group in analyzed for t in group):  # 1. + 2.
+    for t in tokens:  # 1. + 2.
         weight, why = 1.0, ["in the question"]
         if is_prefix(t) and s.prefix_once and t in draft.terms:
             draft.terms[t][1].append("its family typed again: counted once")
@@ -240,24 +219,21 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             boost = 1 + (s.entity_weight - 1) * faded
             weight *= boost
             why.append(f"name in {df(t)} of {n_docs} passages x{boost:.3g}")
-        draft.add(t, weight, why, concept)
+        draft.add(t, weight, why)
 
     if s.thesaurus:  # 3.
-        for term, weight, why, at in _expansions(words, set(tokens), analyzer, df, s):
+        for term, weight, why in _expansions(words, set(tokens), analyzer, df, s):
             if faded < 1:
                 weight *= faded
                 why = why + [f"a long question: x{faded:.2f}"]
-            # the expansion stands for the lay phrase's (first content) word typed
-            concept = next((group[0] for group in analyzed[at[0]:at[1]] if group), term)
-            draft.add(term, weight, why, concept)
+            draft.add(term, weight, why)
 
     if s.other_names and asks_other_names(question):
         for word in ALIAS_WORDS:
             for term in analyzer.analyze_word(word):
                 if term not in draft.terms and (not df or df(term) > 0):
                     draft.add(term, s.alias_weight * (s.prefix_weight if is_prefix(term) else 1.0),
-                              [f"asks for other names: a word pages give names with x{s.alias_weight:g}"],
-                              "(other names)")
+                              [f"asks for other names: a word pages give names with x{s.alias_weight:g}"])
     if s.burstiness and stats.cf and df and n_docs:
         _damp_unbursty(draft, stats, s)
     if s.keyness and stats.general and stats.cf and n_docs and stats.avgdl:  # 4.
@@ -327,14 +303,12 @@ def _damp_unkey(draft: "_Draft", stats: CorpusStats, s: QuerySettings, faded: fl
 
 
 def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):
-    """(clinical term, weight, reasons, (start, end) of the lay phrase among the words) for every
-    thesaurus row whose lay phrase the question has, on stems."""
+    """(clinical term, weight, reasons) for every thesaurus row whose lay phrase the question has, on stems."""
     stemmed = [analyzer.stem(w) for w in words] if s.thesaurus_match == "stems" else words
-    best: dict[str, tuple[float, list[str], tuple[int, int]]] = {}
+    best: dict[str, tuple[float, list[str]]] = {}
     for lay_stems, lay_tokens, clinical, entry in _rows(analyzer, s.thesaurus_match):
         n = len(lay_stems)
-        at = next(((i, i + n) for i in range(len(stemmed) - n + 1) if tuple(stemmed[i:i + n]) == lay_stems), None)
-        if at is None:
+        if not any(tuple(stemmed[i:i + n]) == lay_stems for i in range(len(stemmed) - n + 1)):
             continue
         # A phrase occurs in at most as many documents as its rarest word.
         lay_df = min((df(t) for t in lay_tokens if not is_prefix(t)), default=0) if df else 0
@@ -350,8 +324,8 @@ def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: Quer
                 weight *= s.prefix_weight
             if weight > best.get(term, (0.0,))[0]:
                 best[term] = (weight, [f'"{entry.lay}" -> {entry.clinical} (thesaurus: {entry.source}); '
-                                       f"clinical share {share:.2f}"], at)
-    return [(term, weight, why, at) for term, (weight, why, at) in best.items()]
+                                       f"clinical share {share:.2f}"])
+    return [(term, weight, why) for term, (weight, why) in best.items()]
 
 
 @lru_cache(maxsize=8)

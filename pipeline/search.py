@@ -75,56 +75,13 @@ class Retriever:
         elif subject is not None:
             wanted = lambda text: defines(text, subject)  # noqa: E731
         else:
-            return self._search(query, k)
-        docs, scores = self._search(query, max(k, s.definition_depth))
-        return _wanted_first(docs, scores, [wanted(self.passage_text(int(d))) for d in docs[:s.definition_depth]], k)
-
-    def _search(self, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The top k of the BM25 ranking, the top coverage_depth re-scored by coverage."""
-        s = self.query_settings
-        if not s.coverage:
             return self.index.search(query.tokens(), k)
-        docs, scores = self.index.search(query.tokens(), max(k, s.coverage_depth))
-        scores = scores * _coverage(self.index, query, docs, s) ** s.coverage
-        order = np.argsort(-scores, kind="stable")[:k]  # ties keep the index's order (passage id)
-        return docs[order], scores[order]
+        docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
+        return _wanted_first(docs, scores, [wanted(self.passage_text(int(d))) for d in docs[:s.definition_depth]], k)
 
     def scores(self, question: str) -> np.ndarray:
         """Every passage's score (0 where nothing matches)."""
-        query = self.query(question)
-        scores = self.index.scores(query.tokens())
-        if self.query_settings.coverage:
-            docs = np.flatnonzero(scores > 0)
-            scores[docs] *= _coverage(self.index, query, docs, self.query_settings) ** self.query_settings.coverage
-        return scores
-
-
-def _coverage(index, query: Query, docs: np.ndarray, s: QuerySettings) -> np.ndarray:
-    """Each doc's share of the question's concepts (Query.concepts) that it holds: a concept
-    is held when any of its terms is; each weighs its heaviest term's weight x idf
-    (s.coverage_idf), else 1."""
-    held = np.zeros(len(docs), dtype=np.float64)
-    total = 0.0
-    for terms in query.concepts().values():
-        if s.coverage_idf:
-            weight = max(t.weight * _idf(index.df(t.term), index.n_docs) for t in terms)
-        else:
-            weight = 1.0
-        if weight <= 0:
-            continue
-        has = np.zeros(len(docs), dtype=bool)
-        for t in terms:
-            has |= index.holds(t.term, docs)
-        held += weight * has
-        total += weight
-    return held / total if total else np.ones(len(docs))
-
-
-def _idf(df: int, n: int) -> float:
-    """Lucene's BM25 idf (index.BM25Params' default), 0 for a term no passage holds."""
-    import math
-
-    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+        return self.index.scores(self.query(question).tokens())
 
 
 def _wanted_first(docs: np.ndarray, scores: np.ndarray, defining: list[bool],

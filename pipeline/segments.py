@@ -734,16 +734,6 @@ class SegmentedIndex:
             found = self._terms[term] = (df, numbers)
         return found
 
-    def holds(self, term: str, docs: np.ndarray) -> np.ndarray:
-        """Whether each of the given (global, live) docs holds the term."""
-        docs = np.asarray(docs, dtype=np.int64)
-        out = np.zeros(len(docs), dtype=bool)
-        seg_of = np.searchsorted(self.bases, docs, side="right") - 1
-        for seg in np.unique(seg_of):
-            mask = seg_of == seg
-            out[mask] = self.segments[seg].holds(term, docs[mask] - self.bases[seg])
-        return out
-
     def _postings(self, seg: int, term: str) -> tuple[np.ndarray, np.ndarray]:
         index = self.segments[seg]
         term_no = index._term_number(term)
