@@ -360,9 +360,6 @@ def main() -> None:
     parser.add_argument("--keyness", action="store_true",
                         help="instead of the rules: the keyness rule's ref x floor grid, and off (with --loco: "
                              "each collection's figure for the setting chosen on the others)")
-    parser.add_argument("--family", action="store_true",
-                        help="instead of the rules: the family terms (query.py family_weight 0.2-0.7, slack 2 and 3), "
-                             "and off (with --loco: each collection's figure for the setting chosen on the others)")
     parser.add_argument("--fade", action="store_true",
                         help="instead of the rules: the per-word rules faded from 6-16 content words on, and not "
                              "(with --loco: each collection's figure for the setting chosen on the others)")
@@ -372,7 +369,7 @@ def main() -> None:
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco and not args.grid and not args.keyness and not args.fade and not args.family:
+    if args.loco and not args.grid and not args.keyness and not args.fade:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
@@ -381,11 +378,6 @@ def main() -> None:
         q = chosen[0].query
         chosen = [chosen[0], Variant("no fade", query=q.but(fade_words=0))] + [
             Variant(f"fade {n}", query=q.but(fade_words=n)) for n in (6, 8, 10, 12, 16)]
-    if args.family:
-        q = chosen[0].query
-        chosen = [chosen[0], Variant("family off", query=q.but(family_weight=0.0))] + [
-            Variant(f"family {w:g} slack {n}", query=q.but(family_weight=w, family_slack=n))
-            for n in (2, 3) for w in (0.2, 0.35, 0.5, 0.7)]
     if args.keyness:
         q = chosen[0].query
         chosen = [chosen[0], Variant("keyness off", query=q.but(keyness=False))] + [

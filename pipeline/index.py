@@ -475,28 +475,6 @@ class BM25Index:
             slot = (slot + 1) & self._mask
         return -1
 
-    def _term_at(self, term_no: int) -> bytes:
-        return self._term_bytes[int(self._term_offsets[term_no]):int(self._term_offsets[term_no + 1])].tobytes()
-
-    def terms_with_prefix(self, prefix: str, limit: int = 64) -> list[str]:
-        """Up to `limit` terms of the index that start with `prefix`, in order (the
-        vocabulary is sorted: a binary search, then a scan)."""
-        key = prefix.encode("utf-8", "surrogatepass")
-        lo, hi = 0, len(self._term_offsets) - 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._term_at(mid) < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        out: list[str] = []
-        for term_no in range(lo, min(lo + limit, len(self._term_offsets) - 1)):
-            term = self._term_at(term_no)
-            if not term.startswith(key):
-                break
-            out.append(term.decode("utf-8", "surrogatepass"))
-        return out
-
     def df(self, term: str) -> int:
         """How many documents hold the term (0 when the index has never seen it)."""
         term_no = self._term_number(term)

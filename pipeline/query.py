@@ -22,7 +22,6 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -30,8 +29,6 @@ from typing import Callable, Sequence
 
 from . import thesaurus
 from .analyze import DEFAULT, PART_RE, PREFIX_MARK, TOKEN_RE, Analyzer, is_prefix, normalize, unify
-
-PREFIX_LENGTH = DEFAULT.settings.prefix_length
 
 @dataclass(frozen=True)
 class QuerySettings:
@@ -125,8 +122,6 @@ class QuerySettings:
     other_names: bool = True
     alias_weight: float = 0.5
     fade_words: int = 8
-    family_weight: float = 0.0  # 0: off
-    family_slack: int = 3
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -148,7 +143,6 @@ class CorpusStats:
     cf: Callable[[str], int] | None = None
     general: Callable[[str], float] | None = None  # a token's share of general-English words (english.py; 0: unlisted)
     avgdl: float = 0.0  # tokens per passage
-    prefixed: Callable[[str], list[str]] | None = None  # the corpus's terms that start with a string
 
 
 @dataclass(frozen=True)
@@ -227,10 +221,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             why.append(f"name in {df(t)} of {n_docs} passages x{boost:.3g}")
         draft.add(t, weight, why)
 
-    if s.family_weight and stats.prefixed:  # 1b.
-        for term, why in _family(stems, set(draft.terms), stats.prefixed, s):
-            draft.add(term, s.family_weight, why)
-
     if s.thesaurus:  # 3.
         for term, weight, why in _expansions(words, set(tokens), analyzer, df, s):
             if faded < 1:
@@ -261,29 +251,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
         notes = (f'asks what "{subject}" is: the passages among the top {s.definition_depth} that define it '
                  f"come first",) if subject else ()
     return replace(draft.query(question), notes=notes)
-
-
-def _family(stems: set[str], own: set[str], prefixed, s: QuerySettings):
-    """(term, reasons) of the corpus's stems that differ from a typed word's stem only in
-    its last s.family_slack letters (diagnos / diagnosi / diagnost: Porter keeps the
-    derivations apart), both at least the prefix token's length."""
-    out = []
-    for stem in sorted(stems):
-        if not stem.isalpha():
-            continue
-        shared = max(PREFIX_LENGTH, len(stem) - s.family_slack)
-        if len(stem) < PREFIX_LENGTH:
-            continue
-        for term in prefixed(stem[:shared]):
-            if term in own or not term.isalpha():
-                continue
-            common = len(os.path.commonprefix([stem, term]))
-            # one stem all but a letter of the other's start, the longer at most slack past the shared part
-            if common < max(PREFIX_LENGTH + 1, min(len(stem), len(term)) - 1, max(len(stem), len(term)) - s.family_slack):
-                continue
-            own.add(term)
-            out.append((term, [f'of the family of "{stem}" in the corpus x{s.family_weight:g}']))
-    return out
 
 
 def _damp_unbursty(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> None:

@@ -57,7 +57,7 @@ class Retriever:
     def query(self, question: str) -> Query:
         """The query that is run for a question, feedback included."""
         stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf, self.general,
-                            self.index.avgdl, getattr(self.index, "terms_with_prefix", None))
+                            self.index.avgdl)
         query = build_query(question, self.analyzer, stats, self.query_settings)
         if self.query_settings.rm3 and query.terms:
             docs, scores = self.index.search(query.tokens(), self.query_settings.fb_docs)

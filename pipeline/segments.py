@@ -734,11 +734,6 @@ class SegmentedIndex:
             found = self._terms[term] = (df, numbers)
         return found
 
-    def terms_with_prefix(self, prefix: str, limit: int = 64) -> list[str]:
-        """Terms that start with `prefix` in any segment (held by a live passage), in order."""
-        found = sorted({t for index in self.segments for t in index.terms_with_prefix(prefix, limit)})
-        return [t for t in found if self._term(t)[0] > 0][:limit]
-
     def _postings(self, seg: int, term: str) -> tuple[np.ndarray, np.ndarray]:
         index = self.segments[seg]
         term_no = index._term_number(term)
