@@ -144,6 +144,9 @@ class MemoryRetriever(Retriever):
     def passage_text(self, doc: int) -> str:
         return self._passages[doc].text
 
+    def passage_heading(self, doc: int) -> str:
+        return self._passages[doc].section
+
 
 JOINED = {"scifact2": 2, "scifact3": 3}  # SciFact's judged test claims joined n at a time: long questions
 _LOADED: dict = {}

@@ -414,9 +414,10 @@ def rm3(query: Query, feedback: Sequence[tuple[Sequence[str], float]], settings:
 # --- definitions ---------------------------------------------------------------------------
 
 # A question that asks only what X is: "what is IVIG", "What are statins?", "what's X",
-# "define X", "what does X mean / stand for". X is one to three words (a name, not a
-# question of its own).
-_SUBJECT = r"([^\W_][^\s?]*(?:\s+[^\s?]+){0,2}?)"
+# "define X", "what does X mean / stand for". X is one to four words (a name, not a
+# question of its own): "immune mediated necrotizing myopathy" is the name spelled
+# "immune-mediated necrotizing myopathy" with a space for its hyphen.
+_SUBJECT = r"([^\W_][^\s?]*(?:\s+[^\s?]+){0,3}?)"
 _DEFINITION_QUESTION_RES = (
     re.compile(rf"(?:what\s*(?:is|are|['\u2019]s)|define)\s+(?:(?:an?|the)\s+)?{_SUBJECT}\s*\??"),
     re.compile(rf"what\s+does\s+(?:an?\s+|the\s+)?{_SUBJECT}\s+(?:mean|stand\s+for)\s*\??"),
@@ -442,9 +443,15 @@ def _number_free(word: str) -> str:
     return re.escape(base) + "(?:s|es)?"
 
 
+def _subject_pattern(subject: str) -> str:
+    """X as a pattern: its words in the singular or plural, a hyphen or spaces between
+    them either way ("immune mediated" finds "Immune-mediated")."""
+    return r"[\s-]+".join(map(_number_free, re.split(r"[\s-]+", subject.strip()))) + r"(?![^\W_])"
+
+
 @lru_cache(maxsize=64)
 def _definition_re(subject: str) -> re.Pattern:
-    x = r"\s+".join(map(_number_free, subject.split())) + r"(?![^\W_])"
+    x = _subject_pattern(subject)
     # a long form introducing X as its short form: "... reductase (HMGCR)", "(anti-HMGCR)";
     # only for a one-word X (a phrase in brackets is another name, not a short form)
     short_form = rf"\(\s*(?:[^\W_]+-)?{x}\s*\)|" if " " not in subject else ""
@@ -456,9 +463,25 @@ def _definition_re(subject: str) -> re.Pattern:
         rf"(?:(?:is|are|was|were)\s+(?:an?|one\s+of)|refers?\s+to|means)\b")
 
 
-def defines(text: str, subject: str) -> bool:
-    """Whether a passage's text defines `subject` (as definition_subject returns it)."""
-    return _definition_re(subject).search(normalize(text)) is not None
+@lru_cache(maxsize=64)
+def _heading_re(subject: str) -> re.Pattern:
+    """A heading that is X alone (a glossary's or fact sheet's headword)."""
+    return re.compile(rf"\s*(?:(?:an?|the)\s+)?{_subject_pattern(subject)}\s*[.:]?\s*")
+
+
+# The genus a headword's entry opens with, its subject left implied: "A rare form of ...",
+# "An enzyme that ..." (a dictionary's or fact sheet's definition under the headword X).
+_GENUS_OPENING_RE = re.compile(r"\s*an?\s+[^\W\d_]")
+
+
+def defines(text: str, subject: str, heading: str = "") -> bool:
+    """Whether a passage defines `subject` (as definition_subject returns it): its text says
+    what X is, or its heading is X and its text opens with a genus ("A rare form of ...")."""
+    text = normalize(text)
+    if _definition_re(subject).search(text) is not None:
+        return True
+    return bool(heading) and _heading_re(subject).fullmatch(normalize(heading)) is not None \
+        and _GENUS_OPENING_RE.match(text) is not None
 
 
 # --- other names ---------------------------------------------------------------------------

@@ -54,6 +54,10 @@ class Retriever:
     def passage_text(self, doc: int) -> str:
         raise NotImplementedError
 
+    def passage_heading(self, doc: int) -> str:
+        """The heading a passage stands under ("" where there is none or it is not known)."""
+        return ""
+
     def query(self, question: str) -> Query:
         """The query that is run for a question, feedback included."""
         stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf, self.general,
@@ -71,13 +75,13 @@ class Retriever:
         subject = definition_subject(question) if s.definitions else None
         if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
             names = question_names(question, self.analyzer)
-            wanted = lambda text: gives_other_name(text, names, self.analyzer)  # noqa: E731
+            wanted = lambda doc: gives_other_name(self.passage_text(doc), names, self.analyzer)  # noqa: E731
         elif subject is not None:
-            wanted = lambda text: defines(text, subject)  # noqa: E731
+            wanted = lambda doc: defines(self.passage_text(doc), subject, self.passage_heading(doc))  # noqa: E731
         else:
             return self.index.search(query.tokens(), k)
         docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
-        return _wanted_first(docs, scores, [wanted(self.passage_text(int(d))) for d in docs[:s.definition_depth]], k)
+        return _wanted_first(docs, scores, [wanted(int(d)) for d in docs[:s.definition_depth]], k)
 
     def scores(self, question: str) -> np.ndarray:
         """Every passage's score (0 where nothing matches)."""
@@ -227,6 +231,9 @@ class Searcher(Retriever):
 
     def passage_text(self, doc: int) -> str:
         return self.passage(doc).text
+
+    def passage_heading(self, doc: int) -> str:
+        return self.passage(doc).section
 
     def passage_tokens(self, doc: int) -> list[str]:
         passage = self.passage(doc)
