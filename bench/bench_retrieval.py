@@ -144,8 +144,8 @@ class MemoryRetriever(Retriever):
     def passage_text(self, doc: int) -> str:
         return self._passages[doc].text
 
-    def passage_heading(self, doc: int) -> str:
-        return self._passages[doc].section
+    def passage_parts(self, doc: int) -> tuple[str, str]:
+        return self._passages[doc].section, self._passages[doc].text
 
 
 JOINED = {"scifact2": 2, "scifact3": 3}  # SciFact's judged test claims joined n at a time: long questions

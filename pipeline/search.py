@@ -54,9 +54,9 @@ class Retriever:
     def passage_text(self, doc: int) -> str:
         raise NotImplementedError
 
-    def passage_heading(self, doc: int) -> str:
-        """The heading a passage stands under ("" where there is none or it is not known)."""
-        return ""
+    def passage_parts(self, doc: int) -> tuple[str, str]:
+        """(the heading a passage stands under, its text); the heading "" where not known."""
+        return "", self.passage_text(doc)
 
     def query(self, question: str) -> Query:
         """The query that is run for a question, feedback included."""
@@ -75,9 +75,13 @@ class Retriever:
         subject = definition_subject(question) if s.definitions else None
         if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
             names = question_names(question, self.analyzer)
-            wanted = lambda doc: gives_other_name(self.passage_text(doc), names, self.analyzer)  # noqa: E731
+
+            def wanted(doc: int) -> bool:
+                return gives_other_name(self.passage_text(doc), names, self.analyzer)
         elif subject is not None:
-            wanted = lambda doc: defines(self.passage_text(doc), subject, self.passage_heading(doc))  # noqa: E731
+            def wanted(doc: int) -> bool:
+                heading, text = self.passage_parts(doc)
+                return defines(text, subject, heading)
         else:
             return self.index.search(query.tokens(), k)
         docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
@@ -232,8 +236,9 @@ class Searcher(Retriever):
     def passage_text(self, doc: int) -> str:
         return self.passage(doc).text
 
-    def passage_heading(self, doc: int) -> str:
-        return self.passage(doc).section
+    def passage_parts(self, doc: int) -> tuple[str, str]:
+        passage = self.passage(doc)  # one read
+        return passage.section, passage.text
 
     def passage_tokens(self, doc: int) -> list[str]:
         passage = self.passage(doc)

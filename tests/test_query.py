@@ -323,8 +323,8 @@ def test_what_is_x_puts_the_headword_entry_of_x_first():
         def passage_text(self, doc):
             return docs[doc]
 
-        def passage_heading(self, doc):
-            return sections[doc]
+        def passage_parts(self, doc):
+            return sections[doc], docs[doc]
 
     plain, _ = Memory(DEFAULTS.but(definitions=False)).rank("what is necrotizing myopathy", 4)
     assert plain[0] != 3
