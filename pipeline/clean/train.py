@@ -162,6 +162,9 @@ SPAM_PAGES = 300  # seed-style pages generated for training (their train-site sh
 # bench's pages do not have.
 SPAM_MORE_KINDS = True
 PAGE_TREES = 100
+# The page gate also learns from clean technical documents (doc_pages): READMEs and manuals.
+TECH_DOCS = True
+DOC_WEIGHT = 1.0  # each of their pages counts this much against a gold text's
 LABELED_SETS = ("a", "b", "c", "d")  # tests/pages/labeled sets trained on; e and the seeds are held out
 LABELED_WEIGHT = 20.0  # ten pages among thousands: each of their blocks counts this much
 # The runs scorer (sentences of run-together pages and the parts glue.py cuts off them).
@@ -303,6 +306,27 @@ def labeled_examples():
     return (rows, labels, weights, groups), pages
 
 
+def doc_pages(split: str):
+    """Pages for the page gate from the technical documents of one split (cleaning_data.tech_docs:
+    installed Markdown documentation, trained on the node_modules tree, /usr/share/doc held out),
+    each in three layouts (the Markdown file, its text one paragraph a line, hard-wrapped): clean.
+    The gold texts are article prose; these are what a README or a manual looks like (code spans,
+    option lists, short headings). On a machine without them, training says so and goes on without."""
+    docs = [d for d in data.tech_docs() if d.split == split]
+    if not docs:
+        print(f"page gate: no technical documents for the {split} split under "
+              f"{', '.join(root for root, _ in data.DOC_ROOTS)} (cleaning_data.tech_docs): "
+              "the gate is fitted without them", file=sys.stderr)
+    pages = []
+    for doc in docs:
+        for layout, text in doc.layouts():
+            blocks = markdown_reader.read(text)[1] if layout == "markdown" else text_reader.read(text)
+            judged = [b for b in split_runs(normalize(blocks)) if b.kind is not Kind.CODE]
+            if judged:
+                pages.append((page_summary(judged, page_features(judged)), 1, f"docs:{layout}", doc.origin))
+    return pages
+
+
 def collect(split: str):
     """(rows, labels, words, groups) of blocks, and (summaries, labels, groups) of pages."""
     PAGES.clear()
@@ -325,6 +349,7 @@ def fit_page_gate(pages):
     y = np.asarray([p[1] for p in pages])
     balance = np.where(y == 1, (y == 0).sum() / max(1, (y == 1).sum()), 1.0)
     balance *= np.where([p[2].startswith("labeled:") for p in pages], LABELED_WEIGHT, 1.0)
+    balance *= np.where([p[2].startswith("docs:") for p in pages], DOC_WEIGHT, 1.0)
     model = fit_trees(x, y, balance, PAGE_TREES)
     p = model.predict_proba(x)[:, 1]
     noisy = np.sort(p[y == 0])
@@ -573,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
         (x, y, w, g), pages, (xt, yt, wt, gt), test_pages = _examples(args.cache)
         (lx, ly, lw, lg), labeled_pages = labeled_examples()
         x, y, w, g, pages = x + lx, y + ly, w + lw, g + lg, pages + labeled_pages
+        if TECH_DOCS:
+            pages, test_pages = pages + doc_pages("train"), test_pages + doc_pages("test")
         print(f"train: {len(y)} blocks ({sum(y)} content); test: {len(yt)} blocks; {time.time() - start:.0f} s",
               file=sys.stderr)
     # A partial refit replaces its parts in place (the file's order and other parts unchanged).
