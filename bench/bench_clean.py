@@ -15,7 +15,8 @@ see bench/cleaning_data.py):
               as a multiple of trafilatura's time on the same page's HTML.
 Negative controls (clean text a cleaner must keep): gold texts laid out one paragraph a
 line, hard-wrapped at 72 and as Markdown (pages on the chosen split's sites), licences,
-READMEs and notes: share of expected sentences kept, and the worst documents.
+READMEs and notes, and the installed Markdown documentation of the chosen split (cleaning_data.tech_docs,
+in the same three layouts): share of expected sentences kept, and the worst documents.
 Spam pages (seeds/001-style, other topics, on the chosen split's sites): real sentences
 kept, noise removed, pages emptied. Labelled dumps (tests/pages/labeled, bench_labeled).
 
@@ -44,6 +45,7 @@ if str(ROOT) not in sys.path:
 from bench.cleaning_data import (  # noqa: E402
     DEFAULT_DATA,
     SETS,
+    ControlDoc,
     clean_controls,
     missing_sentences,
     noise_left,
@@ -53,6 +55,7 @@ from bench.cleaning_data import (  # noqa: E402
     shingles,
     split_of,
     spam_pages,
+    tech_docs,
 )
 from bench.cleaning_data import load_pages as cleaning_load_pages  # noqa: E402
 
@@ -299,11 +302,17 @@ def run_controls(args, report: dict) -> None:
     others = [d for d in controls if d.kind != "gold"]
     groups = [(f"gold, {layout}", [d for d in gold if d.layout == layout]) for layout in ("oneline", "wrapped", "markdown")]
     groups += [(kind + "s", [d for d in others if d.kind == kind]) for kind in ("licence", "readme", "note")]
+    # Installed Markdown documentation (cleaning_data.tech_docs) of the chosen split, in three layouts.
+    installed = [d for d in tech_docs() if args.split == "all" or d.split == args.split][: args.limit]
+    groups += [(f"tech docs, {layout}", [ControlDoc(d.path, layout, text, d.sentences, "docs", d.origin, d.split)
+                                         for d in installed for lay, text in d.layouts() if lay == layout])
+               for layout in ("oneline", "wrapped", "markdown")]
     docs = [d for _, group in groups for d in group]
     start = time.perf_counter()
     outputs = dict(zip(range(len(docs)), _map(control_task, docs, args.jobs)))
     print(f"  [controls: {len(docs)} documents, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
-    print(f"\nNegative controls: clean text must be kept (gold texts of {args.split} sites; licences, READMEs, notes)")
+    print(f"\nNegative controls: clean text must be kept (gold texts of {args.split} sites; licences, READMEs, notes; "
+          f"installed Markdown documentation of the {args.split} split)")
     print(f"{'group':<18} {'docs':>5} {'sentences':>9} {'kept':>7} {'mean/doc':>8} {'whole':>6} {'s/doc':>7}")
     i = 0
     worst = []

@@ -751,6 +751,88 @@ def clean_controls(data_dir: Path | str = DEFAULT_DATA) -> list[ControlDoc]:
     return list(_controls(str(Path(data_dir).resolve())))
 
 
+# -- technical documents: clean Markdown from outside the project -----------------------------
+
+# Markdown documentation installed on the machine with its software (npm's command pages and
+# the READMEs of its own modules; Node.js's API and contributor guides, Debian's package docs):
+# clean technical writing with code spans, option lists, tables and short headings, nothing
+# the bench's controls hold (Python distributions' READMEs and licences are left out, as is
+# this project). The set is a rule, not a list: every *.md file of DOC_MIN_BYTES to
+# DOC_MAX_BYTES under DOC_ROOTS, in path order, outside Python package folders, at most
+# DOC_PER_FOLDER per folder (a folder of 60 API pages is one writer's style), and mostly
+# prose (markdown_units: under 35% code lines, 8 units or more, as readme_texts). Split by
+# where it was installed: the node_modules tree is trained on, /usr/share/doc (other writers,
+# other projects: Node.js's own docs, Debian's) is held out.
+DOC_ROOTS = (("/usr/lib/node_modules", "train"), ("/usr/share/doc", "test"))
+DOC_MIN_BYTES, DOC_MAX_BYTES = 1_500, 100_000
+DOC_PER_FOLDER = 20
+_NOT_DOCS = ("site-packages", "dist-packages", "/test/", "/tests/", "/fixtures/")
+
+
+@dataclass(frozen=True)
+class TechDoc:
+    origin: str  # the software it documents: "doc:nodejs", "node:npm", "node:undici"
+    path: str
+    text: str  # the Markdown file
+    units: tuple[str, ...]  # its rendered headings, paragraphs and list entries (markdown_units)
+    split: str  # "train" | "test": by the root it was found under (DOC_ROOTS)
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        return tuple(s for u in self.units for s in split_sentences(u))
+
+    def layouts(self) -> list[tuple[str, str]]:
+        """(layout, text): the Markdown file itself, and its rendered text one paragraph a line
+        and hard-wrapped at 72 (code blocks, tables and HTML left out), as the gold texts are laid out."""
+        return [("markdown", self.text), ("oneline", layout_oneline(list(self.units))),
+                ("wrapped", layout_wrapped(list(self.units)))]
+
+
+def _doc_origin(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).parts
+    if root.name == "node_modules":
+        # npm/node_modules/undici/docs/x.md -> undici; npm/docs/x.md -> npm
+        nested = [i for i, part in enumerate(parts[:-1]) if part == "node_modules"]
+        name = parts[nested[-1] + 1] if nested and nested[-1] + 1 < len(parts) - 1 else parts[0]
+        if name.startswith("@") and len(parts) > 2:
+            at = parts.index(name)
+            name = f"{name}/{parts[at + 1]}"
+        return f"node:{name}"
+    return f"doc:{parts[0]}"
+
+
+def _without_front_matter(text: str) -> str:
+    """The body after a leading YAML front matter block (its title and metadata are not text a
+    Markdown reader shows)."""
+    from pipeline.readers.markdown import front_matter
+
+    return front_matter(text.replace("\r\n", "\n"))[1]
+
+
+@lru_cache(maxsize=1)
+def tech_docs() -> tuple[TechDoc, ...]:
+    """Clean technical Markdown documents on this machine (the rule above); () when none are."""
+    docs: list[TechDoc] = []
+    for root, split in DOC_ROOTS:
+        root = Path(root)
+        if not root.is_dir():
+            continue
+        per_folder: Counter = Counter()
+        for path in sorted(root.rglob("*.md")):
+            posix = path.as_posix()
+            if any(part in posix for part in _NOT_DOCS) or not path.is_file():
+                continue
+            if not DOC_MIN_BYTES <= path.stat().st_size <= DOC_MAX_BYTES or per_folder[path.parent] >= DOC_PER_FOLDER:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            units, code_share = markdown_units(_without_front_matter(text))
+            if code_share >= 0.35 or len(units) < 8:
+                continue
+            per_folder[path.parent] += 1
+            docs.append(TechDoc(_doc_origin(path, root), posix, text, tuple(units), split))
+    return tuple(docs)
+
+
 # -- seed-style spam pages ---------------------------------------------------------------------
 
 SPAM_SEED = 20261130

@@ -293,3 +293,47 @@ def test_a_line_of_underscores_is_no_sentence():
     """"___" (a rule drawn with underscores) is not text a reader would miss."""
     assert split_sentences("___") == []
     assert text_units("First paragraph.\n\n________\n\nSecond one.") == ["First paragraph.", "Second one."]
+
+
+# -- technical documents (the page gate's clean README-shaped examples) -----------------------
+
+
+def _tech_docs_under(monkeypatch, roots):
+    from bench import cleaning_data
+
+    monkeypatch.setattr(cleaning_data, "DOC_ROOTS", roots)
+    cleaning_data.tech_docs.cache_clear()
+    try:
+        return cleaning_data.tech_docs()
+    finally:
+        cleaning_data.tech_docs.cache_clear()
+
+
+def test_tech_docs_are_chosen_by_rule_and_split_by_root(tmp_path, monkeypatch):
+    prose = "\n\n".join(f"Paragraph {i} says what the option `--flag-{i}` does, and why it is there." for i in range(40))
+    front = "---\ntitle: Config\nsection: 7\n---\n\n"
+    (tmp_path / "node_modules" / "pkg" / "node_modules" / "dep").mkdir(parents=True)
+    (tmp_path / "node_modules" / "pkg" / "docs").mkdir(parents=True)
+    (tmp_path / "share" / "tool").mkdir(parents=True)
+    (tmp_path / "node_modules" / "pkg" / "node_modules" / "dep" / "README.md").write_text("# dep\n\n" + prose)
+    (tmp_path / "node_modules" / "pkg" / "docs" / "config.md").write_text(front + "# Config\n\n" + prose)
+    (tmp_path / "node_modules" / "pkg" / "docs" / "tiny.md").write_text("# Tiny\n\nToo short.\n")  # under DOC_MIN_BYTES
+    (tmp_path / "node_modules" / "pkg" / "docs" / "code.md").write_text("# Code\n\n" + "```\n" + "x = 1\n" * 2000 + "```\n")
+    (tmp_path / "share" / "tool" / "README.md").write_text("# tool\n\n" + prose)
+    (tmp_path / "share" / "tool" / "notes.txt").write_text(prose)  # not Markdown
+    docs = _tech_docs_under(monkeypatch, ((str(tmp_path / "node_modules"), "train"), (str(tmp_path / "share"), "test")))
+    assert [(d.origin, d.split, d.path.rsplit("/", 1)[1]) for d in docs] == [
+        ("node:pkg", "train", "config.md"), ("node:dep", "train", "README.md"), ("doc:tool", "test", "README.md")]
+    config = docs[0]
+    assert not any("section: 7" in u or "title: Config" in u for u in config.units)  # front matter is not text
+    assert [layout for layout, _ in config.layouts()] == ["markdown", "oneline", "wrapped"]
+    assert "Paragraph 3 says what the option --flag-3 does" in config.layouts()[1][1]
+
+
+def test_training_says_when_the_technical_documents_are_missing(tmp_path, monkeypatch, capsys):
+    from pipeline.clean import train
+
+    _tech_docs_under(monkeypatch, ((str(tmp_path / "nowhere"), "train"),))
+    monkeypatch.setattr("bench.cleaning_data.tech_docs", lambda: ())
+    assert train.doc_pages("train") == []
+    assert "no technical documents for the train split" in capsys.readouterr().err

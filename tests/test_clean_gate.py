@@ -52,6 +52,25 @@ def test_clean_documents_keep_their_sentences(controls, group):
     assert kept / total >= _floors()["controls"][group], (group, kept / total)
 
 
+@pytest.mark.parametrize("layout", ["markdown", "oneline", "wrapped"])
+def test_held_out_technical_documents_keep_their_sentences(layout):
+    """Installed Markdown documentation the page gate never saw (cleaning_data.tech_docs: its
+    test split, /usr/share/doc; the gate learns from the node_modules tree), in three layouts."""
+    from bench import cleaning_data as data
+
+    docs = [d for d in data.tech_docs() if d.split == "test"]
+    if not docs:
+        pytest.skip("no Markdown documentation under /usr/share/doc on this machine")
+    kept = total = 0
+    for doc in docs:
+        text = dict(doc.layouts())[layout]
+        cleaned = clean_markdown(text) if layout == "markdown" else clean_text(text)
+        missing = len(data.missing_sentences(cleaned.title + "\n\n" + cleaned.text, list(doc.sentences)))
+        kept += len(doc.sentences) - missing
+        total += len(doc.sentences)
+    assert kept / total >= _floors()["tech_docs"][layout], (layout, kept / total)
+
+
 def test_seed_style_spam_pages_keep_real_sentences_and_lose_noise():
     from bench import cleaning_data as data
 
