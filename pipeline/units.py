@@ -49,10 +49,17 @@ class Strings:
 
     @classmethod
     def of(cls, texts) -> "Strings":
-        encoded = [t.encode(*_UTF8) for t in texts]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
-        return cls(b"".join(encoded), offsets)
+        texts = texts if isinstance(texts, list) else list(texts)
+        joined = "".join(texts)
+        if joined.isascii():  # a character is a byte: one encode of the whole, lengths as they are
+            blob, lengths = joined.encode("ascii"), map(len, texts)
+        else:
+            encoded = [t.encode(*_UTF8) for t in texts]
+            blob, lengths = b"".join(encoded), map(len, encoded)
+        del joined
+        offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(lengths, dtype=np.int64, count=len(texts)), out=offsets[1:])
+        return cls(blob, offsets)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

@@ -131,3 +131,74 @@ def test_normalize_keeps_tidy_blocks_and_never_returns_one_block_twice():
     out = normalize([tidy, messy, tidy, Block(Kind.PARAGRAPH, " \n ")])
     assert [b.text for b in out] == ["Already tidy.", "two spaces", "Already tidy."]
     assert out[0] is tidy and out[2] is not tidy and len(set(map(id, out))) == 3
+
+
+# --- HTML: the parser with element classes found in C, XML bodies read without XPath ---------------
+
+_PAGES = [
+    "<html><head><title>T</title></head><body><form action='/s'><label>Find</label><input name='q'>"
+    "<select><option>a</option></select><textarea>text</textarea></form><p>A paragraph of text.</p>"
+    "<!-- a comment --><p>Another one &amp; more.</p></body></html>",
+    "<?xml version='1.0' encoding='utf-8'?><html><body><p>An encoding declaration in a str.</p></body></html>",
+    "<!DOCTYPE html><html/><body><p>A self-closing html tag.</p></body>",
+    "just some text, not HTML",
+    "<div><p>A fragment</p><p>without an html tag</p></div>",
+    "",
+]
+
+
+def test_the_fast_html_loader_gives_trafilaturas_trees_with_the_same_element_classes():
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    from pipeline import html
+
+    loader = html._loader()
+    assert loader is not load_html  # the probe page agreed: the fast loader is in use
+    for page in _PAGES:
+        try:
+            expected = load_html(page)
+        except Exception:  # noqa: BLE001
+            expected = None
+        got = loader(page) if page else None
+        if expected is None:
+            assert got is None
+            continue
+        assert etree.tostring(got) == etree.tostring(expected)
+        assert [type(el) for el in got.iter()] == [type(el) for el in expected.iter()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(st.text(alphabet="ab <&", max_size=5),
+                    lambda inner: st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag}>",
+                                            st.sampled_from(["p", "item", "hi", "lb", "row", "cell"]),
+                                            st.lists(inner, max_size=3)), max_leaves=12))
+def test_itertext_is_xpaths_string_and_iter_with_tags_keeps_document_order(fragment):
+    from lxml import etree
+
+    from pipeline import html
+
+    try:
+        root = etree.fromstring(f"<body>{fragment}<!--c--><?pi x?></body>")
+    except etree.XMLSyntaxError:
+        return
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            assert html._string(el) == el.xpath("string()")
+    assert list(root.iter(*html._XML_LEAVES)) == [el for el in root.iter()
+                                                   if isinstance(el.tag, str) and el.tag in html._XML_LEAVES]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab .[]12\t\n\x07\x85\u00a0\u2003é") + ["[edit]", "[1]", "  "]),
+                max_size=30).map("".join))
+def test_normalize_shortcut_for_tidy_ascii_is_the_full_normalization(text):
+    import re
+    import unicodedata
+
+    from pipeline import clean
+
+    full = text if text.isascii() else unicodedata.normalize("NFC", text)
+    full = clean._CONTROL_RE.sub("", full)
+    full = clean._INLINE_MARKER_RE.sub("", full)
+    assert clean._normalize(text) == re.sub(clean._SPACE_RE.pattern, " ", full).strip()

@@ -78,3 +78,18 @@ def test_terms_of_dropped_duplicates_are_not_indexed():
     assert sum(packed.dropped) == 1
     assert "zymurgi" not in packed.terms and "statin" in packed.terms
     assert len(set(packed.terms)) == len(packed.terms) and packed.term_ids.max() < len(packed.terms)
+
+
+def test_strings_of_is_each_strings_utf8_one_after_another():
+    """Strings.of encodes an all-ASCII list in one piece: the same blob and offsets as string by string."""
+    from pipeline.units import Strings
+
+    cases = [[], [""], ["a", "", "bc"], ["plain ascii", "café", "x"], ["lone \udcff surrogate", "ok"], ["日本語", "漢"]]
+    for texts in cases:
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        for given in (texts, iter(texts), dict.fromkeys(texts) if len(set(texts)) == len(texts) else texts):
+            packed = Strings.of(given)
+            assert packed.blob == b"".join(encoded)
+            assert packed.offsets.tolist() == [0, *np.cumsum([len(e) for e in encoded]).tolist()]
+            assert packed.offsets.dtype == np.int64
+            assert list(packed) == texts

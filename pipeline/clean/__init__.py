@@ -182,6 +182,8 @@ def clean_blocks(blocks: list[Block], options: CleanOptions = DEFAULT_OPTIONS,
 
 
 def _normalize(text: str) -> str:
+    if text.isascii() and text.isprintable() and "  " not in text and "[" not in text:
+        return text.strip()  # no control character, no run of spaces, no marker: the subs below change nothing
     if not text.isascii():  # NFC and the wide spaces concern non-ASCII text only
         text = unicodedata.normalize("NFC", text)
     text = _CONTROL_RE.sub("", text)
