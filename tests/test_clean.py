@@ -827,6 +827,25 @@ def test_topic_share_reads_whether_a_block_shares_the_pages_subject():
     assert rows[3][topic] == 0.0 and rows[4][topic] == 0.0  # another page's line; no content word at all
 
 
+def test_topic_weight_reads_how_widely_the_page_uses_a_blocks_words():
+    """A sentence of the run uses words the run's other sentences use again and again; a line on
+    another subject that shares one word with one other block weighs little, though topic_share
+    counts that word as shared; derivations count as one word ("seal", "seals")."""
+    from pipeline.clean.features import FEATURES, page_features
+
+    weight, share = FEATURES.index("topic_weight"), FEATURES.index("topic_share")
+    blocks = [Block(Kind.SENTENCE, s) for s in RUN] + [
+        Block(Kind.SENTENCE, "Harbour seals rest on the sand between dives."),
+        Block(Kind.SENTENCE, "Our charity's summer newsletter is free to download."),
+        Block(Kind.SENTENCE, "It is what it is, and so on.")]
+    rows = page_features(blocks)
+    real, inserted, empty = rows[-3], rows[-2], rows[-1]
+    assert inserted[share] > 0  # "summer" is said once elsewhere
+    assert real[weight] > 2 * inserted[weight] > 0
+    assert empty[weight] == 0.0 and all(0.0 <= r[weight] <= 1.0 for r in rows)
+    assert page_features([Block(Kind.SENTENCE, "Harbour seals rest on the sand.")])[0][weight] == 0.0
+
+
 @pytest.mark.parametrize("footer", ["• Site Index", "February (12)", "Customer Center", "Will Hudson • 18 October 2010"])
 def test_a_stray_line_under_a_run_is_judged_as_a_part_of_it(footer):
     """A page that is one run-on paragraph and a footer line: the footer is judged by the

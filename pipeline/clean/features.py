@@ -38,7 +38,7 @@ FEATURES: tuple[str, ...] = (
     "repeats", "splice_share", "seen_before_share", "anomalies",
     "position", "prose_before_share", "is_prose", "prev_prose", "next_prose", "prose_distance",
     "link_share", "comments",
-    "start_lift", "end_lift", "topic_share",
+    "start_lift", "end_lift", "topic_share", "topic_weight",
 )
 
 _WORD_RE = re.compile(r"\w+")
@@ -139,7 +139,7 @@ class _Text:
     """What a block's text alone says (its words, shape, statistics): computed once per distinct
     text of a page, shared by the blocks that repeat it (a menu line said again). Never changed."""
 
-    __slots__ = ("words", "lower", "key", "grams", "terminal", "stop", "topics", "shape", "anomalies", "lifts")
+    __slots__ = ("words", "lower", "key", "grams", "terminal", "stop", "topics", "stems", "shape", "anomalies", "lifts")
 
     def __init__(self, text: str, counts: list[int], starts: dict, ends: dict) -> None:
         self.words, self.lower, self.key = ws, lw, _ = _block_words(text)
@@ -148,6 +148,7 @@ class _Text:
         self.stop = stop = sum(map(STOPWORDS.__contains__, lw)) / len(lw) if lw else 0.0
         distinct = set(lw)
         self.topics = _content_words(distinct)
+        self.stems = {w[:STEM_LETTERS] for w in self.topics}
         nw = len(ws) or 1
         chars = len(text) or 1
         # [^\W\d_] is \w less \d and "_": a block's letters are its word characters less its
@@ -182,6 +183,8 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
              for b, t in zip(blocks, texts)]
     prose_words = sum(len(t.words) for t, p in zip(texts, prose) if p)
     topic_counts: Counter = Counter(chain.from_iterable(t.topics for t in texts))
+    stem_counts: Counter = Counter(chain.from_iterable(t.stems for t in texts))
+    spread = math.log(n) if n > 1 else 1.0  # the most other blocks a stem can be in is n - 1
     distance = _distances(prose)
     # Trigrams and topic words on one block only: a block's shares are set differences in C.
     once = {g for g, c in gram_counts.items() if c == 1}
@@ -207,6 +210,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
             math.log1p(distance[i]), block.link_share, float(block.comments),
             *t.lifts,
             (len(topics) - len(topics & topic_once)) / len(topics) if topics else 0.0,
+            sum(math.log1p(stem_counts[s] - 1) for s in t.stems) / (len(t.stems) * spread) if t.stems else 0.0,
         ])
         if prose[i]:
             prose_before += len(t.words)
@@ -214,6 +218,9 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
 
 
 TOPIC_MIN_LETTERS = 3  # "us", "ok", "tv": too short to say what a page is about
+# topic_weight reads a content word by its first letters, so "statin" and "statins", "diagnosis"
+# and "diagnosed" are one word of the page's subject (as the analyzer's five-letter prefix tokens).
+STEM_LETTERS = 5
 
 
 def _content_words(lower_words: set[str] | list[str]) -> set[str]:
@@ -223,6 +230,13 @@ def _content_words(lower_words: set[str] | list[str]) -> set[str]:
     of one article share its subject's words; a line pasted in from another page (a menu, an
     ad, a headline of another story) shares almost none. On 100 train-site spam pages: real
     sentences 0.65 on average (4% at 0), inserted lines 0.12 (78% at 0).
+
+    topic_weight asks how widely: the mean, over a block's content words (their first
+    STEM_LETTERS letters), of log(1 + the number of other blocks that use it), over log of
+    the page's blocks. A sentence of the article uses the words its other sentences use
+    again and again; an inserted line on another subject shares at most a common word or
+    two (a disclaimer's "medical", a blurb's "book"), each used by few other blocks. Read by
+    the runs scorer only (train.py's docstring has what it moved).
     """
     return {w for w in set(lower_words).difference(STOPWORDS) if len(w) >= TOPIC_MIN_LETTERS and not w.isdigit()}
 
