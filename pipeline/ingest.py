@@ -42,7 +42,7 @@ from typing import BinaryIO, Callable
 import numpy as np
 
 from . import analyze as analyzer
-from .dedupe import concat_signatures, signatures_of_tokens, tokens_from_words
+from .dedupe import concat_signatures, signatures, signatures_of_tokens, tokens_from_words
 from .errors import SkipSource, WinnowError
 from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
