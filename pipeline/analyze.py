@@ -150,10 +150,6 @@ class Analyzer:
         # was most of the analyzer's time on SciFact's abstracts).
         return list(_chain(map(self.analyze_word, TOKEN_RE.findall(normalize(text)))))
 
-    def analyze_words(self, words: list[str]) -> list[str]:
-        """analyze(text) given words(text): a caller that needs the words too reads the text once."""
-        return list(_chain(map(self.analyze_word, words)))
-
 
 # Distinct words remembered; a few tens of MB at most. Past it the cache starts over
 # (the tokens of a word never depend on what is cached).
@@ -220,16 +216,6 @@ def unify(text: str) -> str:
 def analyze(text: str) -> list[str]:
     """Tokens for a passage or a question with the default analyzer, in order."""
     return DEFAULT.analyze(text)
-
-
-def words(text: str) -> list[str]:
-    """The words (and compounds) the analyzer reads in a text, before stop words and stemming."""
-    return TOKEN_RE.findall(normalize(text))
-
-
-def analyze_words(found: list[str]) -> list[str]:
-    """analyze(text) given words(text), with the default analyzer."""
-    return DEFAULT.analyze_words(found)
 
 
 def query_terms(text: str) -> list[str]:

@@ -88,33 +88,29 @@ class Signatures:
                           self.words[lo:hi], self.bands[start:stop])
 
 
-# Words hashed per numpy pass: the MinHash matrix is (BANDS * ROWS x shingles), so a pass
-# over a whole corpus piece (2M shingles) works in a gigabyte of memory and runs four times
-# slower than passes of about a hundred sentences; one pass per sentence or per short section
-# pays numpy's call overhead a dozen times over. Cut by words, not sentences, so that the
-# matrix stays about as large whatever the sentences' length. SciFact (47k sentences of 23
-# words), MinHash from the tokens, CPU: passes of 1,000 words 0.94 s, 2,000: 0.73 s, 4,000:
-# 0.59 s, 8,000: 0.54 s, 16,000: 0.59 s (64 sentences, as before: about 0.8 s).
-SIGNATURE_WORDS = 4_000
+# Text hashed per numpy pass, in characters: the MinHash matrix is (BANDS * ROWS x
+# shingles), so a pass over a whole corpus piece (2M shingles) works in a gigabyte of memory
+# and runs four times slower than passes of about a hundred sentences; one pass per sentence
+# or per short section pays numpy's call overhead a dozen times over. Cut by characters, not
+# sentences, so that the matrix stays about as large whatever the sentences' length. SciFact
+# (47k sentences, about 150 characters each), signatures CPU: 64 sentences a pass 1.11 s,
+# 128: 0.90 s, 256: 0.86 s, 512: 0.97 s, 1024: 1.45 s.
+SIGNATURE_CHARS = 24_000
 
 
 def signatures(sentences: list[str]) -> Signatures:
-    """Signatures of sentences, vectorised over about SIGNATURE_WORDS words at a time."""
-    return signatures_of_tokens([normalized_tokens(s) for s in sentences])
-
-
-def signatures_of_tokens(token_lists: list[list[str]]) -> Signatures:
-    """Signatures of sentences given as their normalized_tokens (a caller that has the
-    analyzer's words of them cuts the tokens from those: tokens_from_words)."""
+    """Signatures of sentences, vectorised over about SIGNATURE_CHARS of text at a time."""
+    if sum(map(len, sentences)) <= SIGNATURE_CHARS:
+        return _signatures(sentences)
     parts, start, size = [], 0, 0
-    for i, n in enumerate(map(len, token_lists)):
-        size += n
-        if size >= SIGNATURE_WORDS:
-            parts.append(_signatures(token_lists[start:i + 1]))
+    for i, length in enumerate(map(len, sentences)):
+        size += length
+        if size >= SIGNATURE_CHARS:
+            parts.append(_signatures(sentences[start:i + 1]))
             start, size = i + 1, 0
-    if start < len(token_lists) or not parts:
-        parts.append(_signatures(token_lists[start:]))
-    return parts[0] if len(parts) == 1 else concat_signatures(parts)
+    if start < len(sentences):
+        parts.append(_signatures(sentences[start:]))
+    return concat_signatures(parts)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -153,35 +149,10 @@ class _CrcCache(dict):
 _WORD_CRCS = _CrcCache()
 
 
-class _PartsCache(dict):
-    """word -> its normalized tokens (a compound's parts), computed on the first look-up."""
-
-    def __missing__(self, word: str) -> tuple[str, ...]:
-        if len(self) >= WORD_CRC_CACHE_SIZE:
-            self.clear()
-        parts = self[word] = tuple(_TOKEN_RE.findall(word))
-        return parts
-
-
-_WORD_PARTS = _PartsCache()
-
-
-def tokens_from_words(sentence: str, words: list[str]) -> list[str]:
-    """normalized_tokens(sentence), cut from the analyzer's words of it.
-
-    The analyzer's words are maximal runs of letters and digits, joined by a few marks
-    into compounds ("anti-hmgcr"), found in analyze.normalize(sentence); for ASCII text
-    without '%' that is sentence.lower(), and a word's runs are its normalized tokens. Other
-    text (folded accents, '%' read as 'percent') is tokenized afresh.
-    """
-    if sentence.isascii() and "%" not in sentence:
-        return list(itertools.chain.from_iterable(map(_WORD_PARTS.__getitem__, words)))
-    return normalized_tokens(sentence)
-
-
-def _signatures(token_lists: list[list[str]]) -> Signatures:
-    """Signatures of a few sentences (their normalized_tokens) in one vectorised pass."""
-    n = len(token_lists)
+def _signatures(sentences: list[str]) -> Signatures:
+    """Signatures of a few sentences in one vectorised pass."""
+    n = len(sentences)
+    token_lists = [normalized_tokens(s) for s in sentences]
     exact = np.fromiter((int.from_bytes(hashlib.blake2b(" ".join(t).encode("utf-8", "surrogatepass"),
                                                         digest_size=8).digest(), "little") for t in token_lists),
                         dtype=np.uint64, count=n)

@@ -42,7 +42,7 @@ from typing import BinaryIO, Callable
 import numpy as np
 
 from . import analyze as analyzer
-from .dedupe import concat_signatures, signatures, signatures_of_tokens, tokens_from_words
+from .dedupe import concat_signatures, signatures
 from .errors import SkipSource, WinnowError
 from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
@@ -243,16 +243,9 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
     section's signatures are a view of the source's (units.pack_documents joins them).
     """
     split = [section_sentences(document) for document in documents]
-    # Each sentence's words read once, for its tokens and for its dedupe tokens; one
-    # signatures pass over every sentence of the source (a corpus piece holds thousands of
-    # short sections: a pass per section cost more in numpy calls than in hashing).
-    tokens, dedupe_tokens = [], []
-    for sentence in (s for sections in split for _, sentences in sections for s in sentences):
-        found = analyzer.words(sentence)
-        tokens.append(analyzer.analyze_words(found))
-        dedupe_tokens.append(tokens_from_words(sentence, found))
-    sig = signatures_of_tokens(dedupe_tokens)
-    del dedupe_tokens
+    # One signatures pass over every sentence of the source (a corpus piece holds thousands
+    # of short sections: a pass per section cost more in numpy calls than in hashing).
+    sig = signatures([s for sections in split for _, sentences in sections for s in sentences])
     first = 0
     out = []
     for document, sections_of in zip(documents, split):
@@ -264,7 +257,7 @@ def split_documents(documents: list[Document], rel: str) -> list[dict]:
                 "heading": heading,  # its tokens space-joined (no token contains whitespace)
                 "heading_tokens": title_tokens if heading == document.title else " ".join(analyzer.analyze(heading)),
                 "sentences": sentences, "words": words, "packs": pack_counts(words),
-                "tokens": tokens[first:first + len(sentences)],
+                "tokens": [analyzer.analyze(s) for s in sentences],
                 "signatures": sig.span(first, first + len(sentences)),
             })
             first += len(sentences)
