@@ -223,33 +223,29 @@ class BM25Index:
             token_terms[start:start + IMPACT_BLOCK] = rank[token_terms[start:start + IMPACT_BLOCK]]
         del rank
 
-        # Group tokens by term, docs ascending within a term: a CSR (doc x term) matrix
-        # turned CSC is an O(n) counting sort in C; numpy's stable argsort of int32 is
-        # a timsort, ~7x slower at 12M tokens. Imported here: only build needs scipy.
+        # Group tokens by term, docs ascending within a term: one sort of (term, doc) keys
+        # in place, then a (term, doc) posting per run of equal keys with the run's length
+        # as its count. numpy sorts int64 keys with SIMD (1.1M tokens: 25 ms); scipy.sparse's
+        # CSR -> CSC counting sort gave the same postings, but importing scipy.sparse alone
+        # cost a build 0.12 s of CPU (SciFact's whole BM25 build: 0.39 s with it, 0.30 without).
         if n_tokens:
-            import scipy.sparse
-
-            # int32 index arrays and int16 counts when they fit: scipy would otherwise
-            # upcast every per-token array to int64 and double the peak memory.
-            index_dtype = np.int32 if n_tokens < 2**31 - 1 else np.int64
-            count_dtype = np.int16 if int(lengths.max()) < 2**15 else np.int32
-            indptr = np.zeros(n_docs + 1, dtype=index_dtype)
-            np.cumsum(lengths, out=indptr[1:])
-            csr = scipy.sparse.csr_matrix(
-                (np.ones(n_tokens, dtype=count_dtype), token_terms.astype(index_dtype, copy=False), indptr),
-                shape=(n_docs, n_terms),
-            )
-            del token_terms, indptr
-            # One entry per (doc, term) with its count, in place: the postings and their
-            # term frequencies, without per-token temporaries.
-            csr.sum_duplicates()
-            csc = csr.tocsc()  # docs ascending within each term
-            del csr
-            post_docs = csc.indices.astype(np.int32, copy=False)
-            term_ptr = csc.indptr.astype(np.int64)
-            tf = csc.data  # counts: from_postings widens them once
-            del csc
-            post_terms = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(term_ptr))
+            keys = token_terms.astype(np.int64)
+            del token_terms
+            keys *= max(n_docs, 1)
+            keys += np.repeat(np.arange(n_docs, dtype=np.int32 if n_docs < 2**31 else np.int64), lengths)
+            keys.sort()
+            first = np.empty(n_tokens, dtype=bool)
+            first[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            del first
+            tf = np.diff(np.append(starts, n_tokens)).astype(np.int32)
+            postings = keys[starts]
+            del keys, starts
+            post_terms = (postings // max(n_docs, 1)).astype(np.int32)
+            postings -= post_terms.astype(np.int64) * max(n_docs, 1)
+            post_docs = postings.astype(np.int32)
+            del postings
         else:
             post_docs = np.zeros(0, dtype=np.int32)
             post_terms = np.zeros(0, dtype=np.int32)

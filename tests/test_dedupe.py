@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.ingest import assemble_passages
 from pipeline.records import Document, Section
 
@@ -32,17 +34,20 @@ def test_passages_never_cross_sections_and_ids_are_ordered():
     assert [(p.section, p.passage_id) for p in passages] == [("One", "x.txt#0000"), ("Two", "x.txt#0001")]
 
 
-def test_signatures_do_not_depend_on_the_other_sentences_of_a_pass():
+@pytest.mark.parametrize("chars", [1, 40, 24_000])
+def test_signatures_do_not_depend_on_the_other_sentences_of_a_pass(chars, monkeypatch):
     """A build computes signatures in passes of many sentences (a whole corpus piece);
     each sentence's signature must be what it gets alone, so the stored bytes never
     depend on how sentences were grouped (a lone "." once got band keys or zeros
     depending on its neighbours)."""
     import numpy as np
 
-    from pipeline.dedupe import SIGNATURE_CHUNK, concat_signatures, signatures
+    from pipeline import dedupe
+    from pipeline.dedupe import concat_signatures, signatures
 
+    monkeypatch.setattr(dedupe, "SIGNATURE_CHARS", chars)  # passes cut anywhere, and one of 250 sentences
     sentences = [".", "Bees make honey from nectar collected in spring.", "", "Hives hold many bees; bees hold hives.",
-                 "-- . --"] * (SIGNATURE_CHUNK // 2 + 3) + ["."] * (SIGNATURE_CHUNK + 1)
+                 "-- . --"] * 35 + ["."] * 75
     together = signatures(sentences)
     alone = concat_signatures([signatures([s]) for s in sentences])
     for name in ("exact", "ntok", "word_offsets", "words", "bands"):
@@ -53,7 +58,7 @@ def test_signatures_do_not_depend_on_the_other_sentences_of_a_pass():
     assert np.array_equal(part.word_offsets, signatures(sentences[5:9]).word_offsets)
 
 
-def test_signatures_are_minhash_as_defined_sentence_by_sentence():
+def test_signatures_are_minhash_as_defined_sentence_by_sentence(monkeypatch):
     """The vectorised signatures (word hashes remembered, MinHash rows walked per hash
     function) equal MinHash written out plainly for one sentence at a time, in Python integers."""
     import zlib
@@ -84,7 +89,8 @@ def test_signatures_are_minhash_as_defined_sentence_by_sentence():
 
     sentences = ["Bees make honey from nectar collected in spring.", "the the the the the", "", ".",
                  "Café au lait, s'il vous plaît: 20 % off!", "One", "A b c d e f g h i j k l m n o p"] * 3
-    sig = dedupe.signatures(sentences * 12)  # more than one pass of SIGNATURE_CHUNK
+    monkeypatch.setattr(dedupe, "SIGNATURE_CHARS", 500)
+    sig = dedupe.signatures(sentences * 12)  # several passes
     for i, sentence in enumerate(sentences * 12):
         assert sig.bands[i].tolist() == bands_of(sentence), sentence
         words = sorted({zlib.crc32(t.encode()) for t in dedupe.normalized_tokens(sentence)})
