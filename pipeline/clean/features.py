@@ -15,7 +15,8 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, count, repeat
+from operator import attrgetter, is_, itemgetter
 
 import numpy as np
 
@@ -169,8 +170,195 @@ class _Text:
         self.lifts = _edge_lifts(text, terminal, starts, ends)
 
 
+# Between a page's texts when they are read as one string: normalize() strips control
+# characters, so no block holds it (a page whose text does is read text by text).
+_SEP = "\x00"
+_TOKEN_RE = re.compile(r"\w+|\x00")  # words, and each separator as a token of its own
+# _ANOMALY_RE over texts joined by _SEP: where a text ends, the joined string holds a _SEP.
+_ANOMALY_JOINED_RE = re.compile(_ANOMALY_RE.pattern.replace(r"(?=\s|$)", r"(?=\s|\x00|$)"))
+assert _ANOMALY_JOINED_RE.pattern != _ANOMALY_RE.pattern
+_MAX_VOCABULARY = 1 << 20  # distinct words of a page: a trigram's key (three word ids) must fit in an int64
+_LOG1P_DISTANCE = np.array([math.log1p(d) for d in range(DISTANCE_CAP + 1)])
+
+
 def page_features(blocks: list[Block]) -> list[list[float]]:
-    """One feature row per block, in FEATURES order."""
+    """One feature row per block, in FEATURES order.
+
+    The page's distinct texts are read as one string: one regex pass finds their words, each
+    distinct lower-case word gets an id, and what a text holds (stopwords, UI words and
+    phrases, trigrams, topic words) is counted by bincounts over arrays of ids, not by Python
+    sets per block. Same numbers as _page_features_by_text, which reads text by text.
+    """
+    if not blocks:
+        return []
+    distinct = list(dict.fromkeys(b.text for b in blocks))
+    m, n = len(distinct), len(blocks)
+    joined = _SEP.join(distinct)
+    if joined.count(_SEP) != m - 1:
+        return _page_features_by_text(blocks)
+    lower_tokens = _TOKEN_RE.findall(joined.lower())  # as each text's lower() would split: \x00 breaks a sigma's context
+    vocabulary = list(dict.fromkeys(lower_tokens))
+    size = len(vocabulary)
+    if size >= _MAX_VOCABULARY:
+        return _page_features_by_text(blocks)
+    index = dict(zip(vocabulary, range(size)))
+    ids = np.fromiter(map(index.__getitem__, lower_tokens), dtype=np.int64, count=len(lower_tokens))
+    is_word = ids != index.get(_SEP, -1)
+    text_of = np.cumsum(~is_word)  # the text each token is in
+    word_ids, word_text = ids[is_word], text_of[is_word]
+    lower_count = np.bincount(word_text, minlength=m)
+    if joined.isascii():  # lower() changes no word's length or number
+        word_count = lower_count
+    else:
+        tokens = _TOKEN_RE.findall(joined)
+        is_sep = np.fromiter(map(_SEP.__eq__, tokens), dtype=bool, count=len(tokens))
+        word_count = np.bincount(np.cumsum(is_sep)[~is_sep], minlength=m)
+
+    # Per distinct text: FEATURES log_words .. url_or_email, anomalies, the lifts, trigrams, topics.
+    is_stop = np.fromiter(map(STOPWORDS.__contains__, vocabulary), dtype=bool, count=size)
+    stop = _share(np.bincount(word_text[is_stop[word_ids]], minlength=m), lower_count)
+    ui = np.bincount(word_text[np.fromiter(map(UI_WORDS.__contains__, vocabulary), dtype=bool, count=size)[word_ids]],
+                     minlength=m)
+    for phrases in (_PHRASES_2, _PHRASES_3):
+        width = len(next(iter(phrases)))
+        keys = [_gram_key([index[w] for w in p], size) for p in phrases if all(map(index.__contains__, p))]
+        if keys and len(ids) >= width:
+            hits = np.isin(_gram_keys(ids, width, size), keys)
+            ui += np.bincount(text_of[:len(hits)][hits], minlength=m)
+    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=m)
+    starts = np.cumsum(lengths + 1) - (lengths + 1)  # of each text in the joined string
+    digits, upper, symbols, capitalised, word_chars = np.array(_char_counts(distinct), dtype=np.int64).reshape(m, 5).T
+    underscores = _count_each(distinct, "_")
+    letters = word_chars - digits - underscores
+    letters[letters == 0] = 1
+    nw = np.maximum(word_count, 1)
+    separators = np.zeros(m, dtype=np.int64)
+    for separator in _SEPARATORS:
+        if separator in joined:
+            separators += _count_each(distinct, separator)
+    url = (_match_counts(_URL_OR_EMAIL_RE, joined, starts, m) > 0 if "://" in joined or "www." in joined or "@" in joined
+           else np.zeros(m, dtype=bool))
+    terminal = np.fromiter(map(_terminal, distinct), dtype=bool, count=m)
+    stripped = list(map(str.rstrip, distinct))
+    lex_starts, lex_ends = lexicon.load()["start"], lexicon.load()["end"]
+    lifts = np.array(list(map(_edge_lifts, distinct, terminal.tolist(), repeat(lex_starts), repeat(lex_ends))),
+                     dtype=np.float64).reshape(m, 2)
+    text_columns = {
+        "log_words": list(map(math.log1p, word_count.tolist())), "log_chars": list(map(math.log1p, lengths.tolist())),
+        "terminal": terminal, "ends_colon": np.fromiter(map(str.endswith, stripped, repeat(":")), dtype=bool, count=m),
+        "ends_ellipsis": np.fromiter(map(str.endswith, stripped, repeat(("...", "…"))), dtype=bool, count=m),
+        "stopword_share": stop, "capitalised_share": capitalised / nw, "upper_share": upper / letters,
+        "digit_share": digits / np.maximum(lengths, 1), "symbol_share": symbols / np.maximum(lengths, 1),
+        "mean_word_length": word_chars / nw,
+        "starts_lower": np.fromiter(map(str.islower, map(itemgetter(slice(None, 1)), stripped)), dtype=bool, count=m),
+        "comma_share": _count_each(distinct, ",") / nw, "separators": separators,
+        "ui_words": ui, "ui_share": ui / nw, "url_or_email": url,
+        "anomalies": _match_counts(_ANOMALY_JOINED_RE, joined, starts, m) / nw,
+        "start_lift": lifts[:, 0], "end_lift": lifts[:, 1],
+    }
+
+    # Per block.
+    position_of = dict(zip(distinct, range(m)))
+    block_text = np.fromiter(map(position_of.__getitem__, map(attrgetter("text"), blocks)), dtype=np.int64, count=n)
+    blocks_per_text = np.bincount(block_text, minlength=m)
+    first_block = np.zeros(n, dtype=bool)
+    first_block[np.unique(block_text, return_index=True)[1]] = True
+    kinds = list(map(attrgetter("kind"), blocks))
+    heading = np.fromiter(map(is_, kinds, repeat(Kind.HEADING)), dtype=bool, count=n)
+    # Trigrams this block shares with the rest of the page, and with the part above it.
+    gram_ok = is_word[:-2] & is_word[1:-1] & is_word[2:]
+    grams, grams_once, grams_earlier = _held(text_of[:-2][gram_ok], _gram_keys(ids, 3, size)[gram_ok] if len(ids) >= 3
+                                             else ids[:0], m, blocks_per_text)
+    own = grams[block_text]
+    seen = np.where(first_block, grams_earlier[block_text], own)
+    is_topic = ~is_stop & (np.fromiter(map(len, vocabulary), dtype=np.int64, count=size) >= TOPIC_MIN_LETTERS)
+    is_topic &= ~np.fromiter(map(str.isdigit, vocabulary), dtype=bool, count=size)
+    topic_at = is_topic[word_ids]
+    topics, topics_once, _ = _held(word_text[topic_at], word_ids[topic_at], m, blocks_per_text)
+    # The same lower-case words, the same key: "repeated on the page".
+    key_ids: dict[str, int] = {}
+    key_of_text = np.fromiter(map(key_ids.setdefault, map(str.strip, " ".join(lower_tokens).split(_SEP)), count()),
+                              dtype=np.int64, count=m)
+    block_key = key_of_text[block_text]
+    repeats = np.where(lower_count[block_text] > 0, np.minimum(REPEAT_CAP, np.bincount(block_key)[block_key] - 1), 0)
+    block_words = word_count[block_text]
+    prose = ~heading & (block_words >= PROSE_MIN_WORDS) & terminal[block_text] & (stop[block_text] >= PROSE_MIN_STOPWORDS)
+    prose_words_at = np.where(prose, block_words, 0)
+    prose_before = np.cumsum(prose_words_at) - prose_words_at
+    neighbour = np.zeros(n + 2, dtype=bool)
+    neighbour[1:-1] = prose
+    block_columns = {
+        "kind_heading": heading, "kind_item": np.fromiter(map(is_, kinds, repeat(Kind.ITEM)), dtype=bool, count=n),
+        "kind_row": np.fromiter(map(is_, kinds, repeat(Kind.ROW)), dtype=bool, count=n),
+        "kind_sentence": np.fromiter(map(is_, kinds, repeat(Kind.SENTENCE)), dtype=bool, count=n),
+        "repeats": repeats, "splice_share": _share(own - grams_once[block_text], own),
+        "seen_before_share": _share(seen, own),
+        "position": np.arange(n) / (n - 1) if n > 1 else np.zeros(n),
+        "prose_before_share": prose_before / (int(prose_words_at.sum()) or 1), "is_prose": prose,
+        "prev_prose": neighbour[:-2], "next_prose": neighbour[2:],
+        "prose_distance": _LOG1P_DISTANCE[_distances(prose.tolist())],
+        "link_share": np.fromiter(map(attrgetter("link_share"), blocks), dtype=np.float64, count=n),
+        "comments": np.fromiter(map(attrgetter("comments"), blocks), dtype=bool, count=n),
+        "topic_share": _share(topics - topics_once, topics)[block_text],
+    }
+    rows = np.empty((n, len(FEATURES)))
+    for j, name in enumerate(FEATURES):
+        rows[:, j] = block_columns[name] if name in block_columns else np.asarray(text_columns[name])[block_text]
+    return rows.tolist()
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole, 0.0 where whole is 0 (as `part / whole if whole else 0.0`)."""
+    return np.divide(part, whole, out=np.zeros(len(whole)), where=whole > 0)
+
+
+def _count_each(texts: list[str], sub: str) -> np.ndarray:
+    return np.fromiter(map(str.count, texts, repeat(sub)), dtype=np.int64, count=len(texts))
+
+
+def _match_counts(pattern: re.Pattern, joined: str, starts: np.ndarray, m: int) -> np.ndarray:
+    """How many matches of a pattern each text holds (none spans a _SEP), as findall on each would find."""
+    at = np.fromiter((match.start() for match in pattern.finditer(joined)), dtype=np.int64)
+    return np.bincount(np.searchsorted(starts, at, side="right") - 1, minlength=m)
+
+
+def _gram_key(ids: list[int], size: int) -> int:
+    key = 0
+    for i in ids:
+        key = key * size + i
+    return key
+
+
+def _gram_keys(ids: np.ndarray, width: int, size: int) -> np.ndarray:
+    """One int64 per run of `width` consecutive tokens (word ids below size, so keys differ as the runs do)."""
+    keys = ids[:len(ids) - width + 1].copy()
+    for k in range(1, width):
+        keys = keys * size + ids[k:len(ids) - width + 1 + k]
+    return keys
+
+
+def _held(texts: np.ndarray, items: np.ndarray, m: int, blocks_per_text: np.ndarray):
+    """Items (trigrams, topic words) found in texts, one entry per sighting. Per text: how many
+    distinct items it holds, how many of them no other block of the page holds, and how many
+    of them an earlier text (one whose first block comes before) also holds."""
+    if len(items) == 0:
+        return (np.zeros(m, dtype=np.int64),) * 3
+    _, item = np.unique(items, return_inverse=True)
+    kinds = int(item.max()) + 1
+    pairs = np.unique(texts * kinds + item.reshape(-1))  # each (text, item) once, sorted by text
+    text, item = pairs // kinds, pairs % kinds
+    held = np.bincount(text, minlength=m)
+    blocks_holding = np.bincount(item, weights=blocks_per_text[text], minlength=kinds)
+    once = np.bincount(text[blocks_holding[item] == 1], minlength=m)
+    first_text = text[np.unique(item, return_index=True)[1]]  # by item: pairs run in text order
+    earlier = np.bincount(text[first_text[item] < text], minlength=m)
+    return held, once, earlier
+
+
+def _page_features_by_text(blocks: list[Block]) -> list[list[float]]:
+    """page_features one distinct text at a time (Python sets and counts): what the page-wide
+    arrays of page_features compute, for a page they cannot read (a text holding _SEP, a
+    vocabulary too large for trigram keys); tests/test_clean_speed.py holds the two equal."""
     n = len(blocks)
     starts, ends = lexicon.load()["start"], lexicon.load()["end"]
     distinct = list(dict.fromkeys(b.text for b in blocks))
