@@ -74,6 +74,9 @@ _CAPITALISED_RE = re.compile(r"\b[A-ZÀ-ÖØ-ÞΑ-ΩА-Я]")
 
 
 _PHRASE_FIRST_WORDS = frozenset(p[0] for p in UI_PHRASES)
+# (width, the phrases' words one after another), for page_features to look up in one pass.
+_PHRASE_WORDS = tuple((w, tuple(chain.from_iterable(sorted(p for p in UI_PHRASES if len(p) == w))))
+                      for w in (2, 3))
 
 
 def _ui_hits(lower_words: list[str], distinct: set[str]) -> int:
@@ -111,6 +114,12 @@ def _classes(codes: np.ndarray) -> np.ndarray:
 def _char_counts(texts: list[str]) -> list[list[int]]:
     """Per block: [digits, upper-case letters, symbols, capitalised words, word characters], as
     len(_DIGIT_RE.findall(text)) and so on would count them, for the whole page at once."""
+    return _char_table(texts)[:, :5].tolist()
+
+
+def _char_table(texts: list[str]) -> np.ndarray:
+    """_char_counts as an int64 array, with a sixth column: the text's words (len(_WORD_RE.findall(text)),
+    counted as the word characters that follow no word character)."""
     # "\n" between blocks is a space of no class: \b before a block's first letter holds as at a string's start.
     joined = "\n".join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -118,12 +127,15 @@ def _char_counts(texts: list[str]) -> list[list[int]]:
     word = (classes & _WORD) != 0
     capital = (classes & _UPPER) != 0
     capital[1:] &= ~word[:-1]
-    flags = np.stack([(classes & _DIGIT) != 0, (classes & _UPPER) != 0, (classes & _SYMBOL) != 0, capital, word])
-    sums = np.zeros((5, len(codes) + 1), dtype=np.int64)
+    word_start = word.copy()
+    word_start[1:] &= ~word[:-1]
+    flags = np.stack([(classes & _DIGIT) != 0, (classes & _UPPER) != 0, (classes & _SYMBOL) != 0, capital, word,
+                      word_start])
+    sums = np.zeros((6, len(codes) + 1), dtype=np.int64)
     np.cumsum(flags, axis=1, out=sums[:, 1:])
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     ends = np.cumsum(lengths + 1) - 1
-    return (sums[:, ends] - sums[:, ends - lengths]).T.tolist()
+    return (sums[:, ends] - sums[:, ends - lengths]).T
 
 
 def _block_words(text: str) -> tuple[list[str], list[str], str]:
@@ -177,7 +189,8 @@ _TOKEN_RE = re.compile(r"\w+|\x00")  # words, and each separator as a token of i
 # _ANOMALY_RE over texts joined by _SEP: where a text ends, the joined string holds a _SEP.
 _ANOMALY_JOINED_RE = re.compile(_ANOMALY_RE.pattern.replace(r"(?=\s|$)", r"(?=\s|\x00|$)"))
 assert _ANOMALY_JOINED_RE.pattern != _ANOMALY_RE.pattern
-_MAX_VOCABULARY = 1 << 20  # distinct words of a page: a trigram's key (three word ids) must fit in an int64
+_SEPARATOR_RES = tuple(re.compile(re.escape(s)) for s in _SEPARATORS)
+_MAX_VOCABULARY = 1 << 20  # tokens of a page: ids run below it, and a trigram's key (three ids) must fit in an int64
 _LOG1P_DISTANCE = np.array([math.log1p(d) for d in range(DISTANCE_CAP + 1)])
 
 
@@ -197,52 +210,56 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     if joined.count(_SEP) != m - 1:
         return _page_features_by_text(blocks)
     lower_tokens = _TOKEN_RE.findall(joined.lower())  # as each text's lower() would split: \x00 breaks a sigma's context
-    vocabulary = list(dict.fromkeys(lower_tokens))
-    size = len(vocabulary)
+    size = len(lower_tokens)  # ids run below it: a token's id is where its word first appears
     if size >= _MAX_VOCABULARY:
         return _page_features_by_text(blocks)
-    index = dict(zip(vocabulary, range(size)))
-    ids = np.fromiter(map(index.__getitem__, lower_tokens), dtype=np.int64, count=len(lower_tokens))
+    index: dict[str, int] = {}
+    ids = np.fromiter(map(index.setdefault, lower_tokens, count()), dtype=np.int64, count=size)
+    vocabulary, vocabulary_ids = list(index), np.fromiter(index.values(), dtype=np.int64, count=len(index))
     is_word = ids != index.get(_SEP, -1)
     text_of = np.cumsum(~is_word)  # the text each token is in
     word_ids, word_text = ids[is_word], text_of[is_word]
-    lower_count = np.bincount(word_text, minlength=m)
-    if joined.isascii():  # lower() changes no word's length or number
-        word_count = lower_count
-    else:
-        tokens = _TOKEN_RE.findall(joined)
-        is_sep = np.fromiter(map(_SEP.__eq__, tokens), dtype=bool, count=len(tokens))
-        word_count = np.bincount(np.cumsum(is_sep)[~is_sep], minlength=m)
+    lower_count = np.bincount(word_text, minlength=m)  # len(lower words): lower() may split a word ("İ")
 
     # Per distinct text: FEATURES log_words .. url_or_email, anomalies, the lifts, trigrams, topics.
-    is_stop = np.fromiter(map(STOPWORDS.__contains__, vocabulary), dtype=bool, count=size)
+    def of_words(test, dtype=bool) -> np.ndarray:  # a value per id, from a test of each distinct word
+        out = np.zeros(size, dtype=dtype)
+        out[vocabulary_ids] = np.fromiter(map(test, vocabulary), dtype=dtype, count=len(vocabulary))
+        return out
+
+    is_stop = of_words(STOPWORDS.__contains__)
     stop = _share(np.bincount(word_text[is_stop[word_ids]], minlength=m), lower_count)
-    ui = np.bincount(word_text[np.fromiter(map(UI_WORDS.__contains__, vocabulary), dtype=bool, count=size)[word_ids]],
-                     minlength=m)
-    for phrases in (_PHRASES_2, _PHRASES_3):
-        width = len(next(iter(phrases)))
-        keys = [_gram_key([index[w] for w in p], size) for p in phrases if all(map(index.__contains__, p))]
-        if keys and len(ids) >= width:
-            hits = np.isin(_gram_keys(ids, width, size), keys)
+    ui = np.bincount(word_text[of_words(UI_WORDS.__contains__)[word_ids]], minlength=m)
+    for width, phrase_words in _PHRASE_WORDS:
+        phrase_ids = np.fromiter(map(index.get, phrase_words, repeat(-1)), dtype=np.int64,
+                                 count=len(phrase_words)).reshape(-1, width)
+        phrase_ids = phrase_ids[(phrase_ids >= 0).all(axis=1)]
+        if len(phrase_ids) and size >= width:
+            hits = np.isin(_gram_keys(ids, width, size), _gram_keys(phrase_ids.T, width, size, along=0))
             ui += np.bincount(text_of[:len(hits)][hits], minlength=m)
     lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=m)
     starts = np.cumsum(lengths + 1) - (lengths + 1)  # of each text in the joined string
-    digits, upper, symbols, capitalised, word_chars = np.array(_char_counts(distinct), dtype=np.int64).reshape(m, 5).T
+    digits, upper, symbols, capitalised, word_chars, word_count = _char_table(distinct).T
     underscores = _count_each(distinct, "_")
     letters = word_chars - digits - underscores
     letters[letters == 0] = 1
     nw = np.maximum(word_count, 1)
     separators = np.zeros(m, dtype=np.int64)
-    for separator in _SEPARATORS:
-        if separator in joined:
-            separators += _count_each(distinct, separator)
-    url = (_match_counts(_URL_OR_EMAIL_RE, joined, starts, m) > 0 if "://" in joined or "www." in joined or "@" in joined
-           else np.zeros(m, dtype=bool))
+    for separator, pattern in zip(_SEPARATORS, _SEPARATOR_RES):
+        if separator in joined:  # str.count and finditer both count non-overlapping, left to right
+            separators += _match_counts(pattern, joined, starts, m)
+    url = (np.fromiter(map(_has_url_or_email, distinct), dtype=bool, count=m)
+           if "://" in joined or "www." in joined or "@" in joined else np.zeros(m, dtype=bool))
     terminal = np.fromiter(map(_terminal, distinct), dtype=bool, count=m)
     stripped = list(map(str.rstrip, distinct))
     lex_starts, lex_ends = lexicon.load()["start"], lexicon.load()["end"]
-    lifts = np.array(list(map(_edge_lifts, distinct, terminal.tolist(), repeat(lex_starts), repeat(lex_ends))),
-                     dtype=np.float64).reshape(m, 2)
+    # _edge_lifts: the first space-delimited token of a text with a space, and the last of a terminal one.
+    spaced = np.fromiter(map(str.__contains__, distinct, repeat(" ")), dtype=bool, count=m)
+    firsts = map(_first_word, map(itemgetter(0), map(str.partition, distinct, repeat(" "))))
+    start_lift = np.where(spaced, np.fromiter(map(lex_starts.get, firsts, repeat(0.0)), dtype=np.float64, count=m), 0.0)
+    lasts = [_last_word(t.rpartition(" ")[2]) if ok else "" for t, ok in zip(distinct, (spaced & terminal).tolist())]
+    end_lift = np.fromiter(map(lex_ends.get, lasts, repeat(0.0)), dtype=np.float64, count=m)
+    end_lift[np.fromiter(map(bool, lasts), dtype=bool, count=m) == 0] = 0.0
     text_columns = {
         "log_words": list(map(math.log1p, word_count.tolist())), "log_chars": list(map(math.log1p, lengths.tolist())),
         "terminal": terminal, "ends_colon": np.fromiter(map(str.endswith, stripped, repeat(":")), dtype=bool, count=m),
@@ -254,7 +271,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
         "comma_share": _count_each(distinct, ",") / nw, "separators": separators,
         "ui_words": ui, "ui_share": ui / nw, "url_or_email": url,
         "anomalies": _match_counts(_ANOMALY_JOINED_RE, joined, starts, m) / nw,
-        "start_lift": lifts[:, 0], "end_lift": lifts[:, 1],
+        "start_lift": start_lift, "end_lift": end_lift,
     }
 
     # Per block.
@@ -271,8 +288,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
                                              else ids[:0], m, blocks_per_text)
     own = grams[block_text]
     seen = np.where(first_block, grams_earlier[block_text], own)
-    is_topic = ~is_stop & (np.fromiter(map(len, vocabulary), dtype=np.int64, count=size) >= TOPIC_MIN_LETTERS)
-    is_topic &= ~np.fromiter(map(str.isdigit, vocabulary), dtype=bool, count=size)
+    is_topic = ~is_stop & (of_words(len, np.int64) >= TOPIC_MIN_LETTERS) & ~of_words(str.isdigit)
     topic_at = is_topic[word_ids]
     topics, topics_once, _ = _held(word_text[topic_at], word_ids[topic_at], m, blocks_per_text)
     # The same lower-case words, the same key: "repeated on the page".
@@ -296,7 +312,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
         "position": np.arange(n) / (n - 1) if n > 1 else np.zeros(n),
         "prose_before_share": prose_before / (int(prose_words_at.sum()) or 1), "is_prose": prose,
         "prev_prose": neighbour[:-2], "next_prose": neighbour[2:],
-        "prose_distance": _LOG1P_DISTANCE[_distances(prose.tolist())],
+        "prose_distance": _LOG1P_DISTANCE[_prose_distances(prose)],
         "link_share": np.fromiter(map(attrgetter("link_share"), blocks), dtype=np.float64, count=n),
         "comments": np.fromiter(map(attrgetter("comments"), blocks), dtype=bool, count=n),
         "topic_share": _share(topics - topics_once, topics)[block_text],
@@ -305,6 +321,14 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     for j, name in enumerate(FEATURES):
         rows[:, j] = block_columns[name] if name in block_columns else np.asarray(text_columns[name])[block_text]
     return rows.tolist()
+
+
+def _prose_distances(prose: np.ndarray) -> np.ndarray:
+    """_distances of a boolean array: blocks to the nearest prose block, capped."""
+    at = np.arange(len(prose))
+    before = np.maximum.accumulate(np.where(prose, at, -DISTANCE_CAP - 1))
+    after = np.minimum.accumulate(np.where(prose, at, len(prose) + DISTANCE_CAP + 1)[::-1])[::-1]
+    return np.minimum(np.minimum(at - before, after - at), DISTANCE_CAP)
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -322,37 +346,39 @@ def _match_counts(pattern: re.Pattern, joined: str, starts: np.ndarray, m: int) 
     return np.bincount(np.searchsorted(starts, at, side="right") - 1, minlength=m)
 
 
-def _gram_key(ids: list[int], size: int) -> int:
-    key = 0
-    for i in ids:
-        key = key * size + i
-    return key
-
-
-def _gram_keys(ids: np.ndarray, width: int, size: int) -> np.ndarray:
-    """One int64 per run of `width` consecutive tokens (word ids below size, so keys differ as the runs do)."""
-    keys = ids[:len(ids) - width + 1].copy()
-    for k in range(1, width):
-        keys = keys * size + ids[k:len(ids) - width + 1 + k]
+def _gram_keys(ids: np.ndarray, width: int, size: int, along: int | None = None) -> np.ndarray:
+    """One int64 per run of `width` consecutive tokens (ids below size, so keys differ as the runs do);
+    along=0: one per column of a (width, k) array of ids instead."""
+    if along == 0:
+        rows = list(ids)
+    else:
+        rows = [ids[k:len(ids) - width + 1 + k] for k in range(width)]
+    keys = rows[0].copy()
+    for row in rows[1:]:
+        keys = keys * size + row
     return keys
 
 
 def _held(texts: np.ndarray, items: np.ndarray, m: int, blocks_per_text: np.ndarray):
-    """Items (trigrams, topic words) found in texts, one entry per sighting. Per text: how many
-    distinct items it holds, how many of them no other block of the page holds, and how many
-    of them an earlier text (one whose first block comes before) also holds."""
+    """Items (trigrams, topic words) found in texts, one entry per sighting, in text order. Per
+    text: how many distinct items it holds, how many of them no other block of the page holds,
+    and how many of them an earlier text (one whose first block comes before) also holds."""
     if len(items) == 0:
         return (np.zeros(m, dtype=np.int64),) * 3
-    _, item = np.unique(items, return_inverse=True)
-    kinds = int(item.max()) + 1
-    pairs = np.unique(texts * kinds + item.reshape(-1))  # each (text, item) once, sorted by text
-    text, item = pairs // kinds, pairs % kinds
+    order = np.argsort(items, kind="stable")  # by item, then text: sightings come in text order
+    item, text = items[order], texts[order]
+    new_item = np.ones(len(item), dtype=bool)
+    new_item[1:] = item[1:] != item[:-1]
+    new_pair = new_item.copy()  # the first sighting of an item in a text
+    new_pair[1:] |= text[1:] != text[:-1]
+    group = np.cumsum(new_item) - 1
+    text, group, new_item = text[new_pair], group[new_pair], new_item[new_pair]
+    blocks_holding = np.bincount(group, weights=blocks_per_text[text])
     held = np.bincount(text, minlength=m)
-    blocks_holding = np.bincount(item, weights=blocks_per_text[text], minlength=kinds)
-    once = np.bincount(text[blocks_holding[item] == 1], minlength=m)
-    first_text = text[np.unique(item, return_index=True)[1]]  # by item: pairs run in text order
-    earlier = np.bincount(text[first_text[item] < text], minlength=m)
+    once = np.bincount(text[blocks_holding[group] == 1], minlength=m)
+    earlier = np.bincount(text[~new_item], minlength=m)  # an item's pairs after the first: an earlier text has it
     return held, once, earlier
+
 
 
 def _page_features_by_text(blocks: list[Block]) -> list[list[float]]:
