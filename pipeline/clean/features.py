@@ -120,22 +120,27 @@ def _char_counts(texts: list[str]) -> list[list[int]]:
 def _char_table(texts: list[str]) -> np.ndarray:
     """_char_counts as an int64 array, with a sixth column: the text's words (len(_WORD_RE.findall(text)),
     counted as the word characters that follow no word character)."""
-    # "\n" between blocks is a space of no class: \b before a block's first letter holds as at a string's start.
+    # "\n" between blocks is a space of no class: a block's first character follows no word character.
     joined = "\n".join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     classes = _classes(codes)
     word = (classes & _WORD) != 0
-    capital = (classes & _UPPER) != 0
-    capital[1:] &= ~word[:-1]
-    word_start = word.copy()
-    word_start[1:] &= ~word[:-1]
-    flags = np.stack([(classes & _DIGIT) != 0, (classes & _UPPER) != 0, (classes & _SYMBOL) != 0, capital, word,
-                      word_start])
-    sums = np.zeros((6, len(codes) + 1), dtype=np.int64)
-    np.cumsum(flags, axis=1, out=sums[:, 1:])
+    start = word.copy()
+    start[1:] &= ~word[:-1]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    ends = np.cumsum(lengths + 1) - 1
-    return (sums[:, ends] - sums[:, ends - lengths]).T
+    # One count per (text, class, starts a word): a bincount, then each column sums the codes it counts.
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64) * _CODES, lengths + 1)[:len(codes)]
+    counts = np.bincount(text_of + (classes & (_CODES // 2 - 1)) + start * (_CODES // 2), minlength=_CODES * len(texts))
+    return counts.reshape(len(texts), _CODES) @ _COLUMNS_OF_CODE
+
+
+_CODES = 32  # a character's class (4 bits) and whether it starts a word
+_code = np.arange(_CODES)
+_starts_word = _code >= _CODES // 2
+# An upper-case letter is a word character: after no word character, it starts a word (\b before it).
+_COLUMNS_OF_CODE = np.stack([(_code & _DIGIT) != 0, (_code & _UPPER) != 0, (_code & _SYMBOL) != 0,
+                             ((_code & _UPPER) != 0) & _starts_word, (_code & _WORD) != 0, _starts_word],
+                            axis=1).astype(np.int64)
 
 
 def _block_words(text: str) -> tuple[list[str], list[str], str]:
