@@ -235,13 +235,17 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     is_stop = of_words(STOPWORDS.__contains__)
     stop = _share(np.bincount(word_text[is_stop[word_ids]], minlength=m), lower_count)
     ui = np.bincount(word_text[of_words(UI_WORDS.__contains__)[word_ids]], minlength=m)
+    # A phrase starts at a token that starts some phrase: few do, and only those are looked up.
+    phrase_at = np.flatnonzero(of_words(_PHRASE_FIRST_WORDS.__contains__)[ids])
     for width, phrase_words in _PHRASE_WORDS:
         phrase_ids = np.fromiter(map(index.get, phrase_words, repeat(-1)), dtype=np.int64,
                                  count=len(phrase_words)).reshape(-1, width)
         phrase_ids = phrase_ids[(phrase_ids >= 0).all(axis=1)]
-        if len(phrase_ids) and size >= width:
-            hits = np.isin(_gram_keys(ids, width, size), _gram_keys(phrase_ids.T, width, size, along=0))
-            ui += np.bincount(text_of[:len(hits)][hits], minlength=m)
+        at = phrase_at[phrase_at <= size - width]
+        if len(phrase_ids) and len(at):
+            hits = np.isin(_gram_keys(ids[at + np.arange(width)[:, None]], width, size, along=0),
+                           _gram_keys(phrase_ids.T, width, size, along=0))
+            ui += np.bincount(text_of[at[hits]], minlength=m)
     lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=m)
     starts = np.cumsum(lengths + 1) - (lengths + 1)  # of each text in the joined string
     digits, upper, symbols, capitalised, word_chars, word_count = _char_table(distinct).T
@@ -249,10 +253,10 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     letters = word_chars - digits - underscores
     letters[letters == 0] = 1
     nw = np.maximum(word_count, 1)
-    separators = np.zeros(m, dtype=np.int64)
-    for separator, pattern in zip(_SEPARATORS, _SEPARATOR_RES):
-        if separator in joined:  # str.count and finditer both count non-overlapping, left to right
-            separators += _match_counts(pattern, joined, starts, m)
+    # str.count and finditer both count one separator's non-overlapping sightings, left to right.
+    separators = _per_text(chain.from_iterable(map(re.Match.start, pattern.finditer(joined))
+                                               for separator, pattern in zip(_SEPARATORS, _SEPARATOR_RES)
+                                               if separator in joined), starts, m)
     url = (np.fromiter(map(_has_url_or_email, distinct), dtype=bool, count=m)
            if "://" in joined or "www." in joined or "@" in joined else np.zeros(m, dtype=bool))
     terminal = np.fromiter(map(_terminal, distinct), dtype=bool, count=m)
@@ -347,7 +351,12 @@ def _count_each(texts: list[str], sub: str) -> np.ndarray:
 
 def _match_counts(pattern: re.Pattern, joined: str, starts: np.ndarray, m: int) -> np.ndarray:
     """How many matches of a pattern each text holds (none spans a _SEP), as findall on each would find."""
-    at = np.fromiter((match.start() for match in pattern.finditer(joined)), dtype=np.int64)
+    return _per_text(map(re.Match.start, pattern.finditer(joined)), starts, m)
+
+
+def _per_text(positions, starts: np.ndarray, m: int) -> np.ndarray:
+    """How many of these positions in the joined string fall in each text (starts: where each begins)."""
+    at = np.fromiter(positions, dtype=np.int64)
     return np.bincount(np.searchsorted(starts, at, side="right") - 1, minlength=m)
 
 
