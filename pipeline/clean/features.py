@@ -74,9 +74,6 @@ _CAPITALISED_RE = re.compile(r"\b[A-ZÀ-ÖØ-ÞΑ-ΩА-Я]")
 
 
 _PHRASE_FIRST_WORDS = frozenset(p[0] for p in UI_PHRASES)
-# (width, the phrases' words one after another), for page_features to look up in one pass.
-_PHRASE_WORDS = tuple((w, tuple(chain.from_iterable(sorted(p for p in UI_PHRASES if len(p) == w))))
-                      for w in (2, 3))
 
 
 def _ui_hits(lower_words: list[str], distinct: set[str]) -> int:
@@ -237,15 +234,10 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     ui = np.bincount(word_text[of_words(UI_WORDS.__contains__)[word_ids]], minlength=m)
     # A phrase starts at a token that starts some phrase: few do, and only those are looked up.
     phrase_at = np.flatnonzero(of_words(_PHRASE_FIRST_WORDS.__contains__)[ids])
-    for width, phrase_words in _PHRASE_WORDS:
-        phrase_ids = np.fromiter(map(index.get, phrase_words, repeat(-1)), dtype=np.int64,
-                                 count=len(phrase_words)).reshape(-1, width)
-        phrase_ids = phrase_ids[(phrase_ids >= 0).all(axis=1)]
+    for width, phrases in ((2, _PHRASES_2), (3, _PHRASES_3)):
         at = phrase_at[phrase_at <= size - width]
-        if len(phrase_ids) and len(at):
-            hits = np.isin(_gram_keys(ids[at + np.arange(width)[:, None]], width, size, along=0),
-                           _gram_keys(phrase_ids.T, width, size, along=0))
-            ui += np.bincount(text_of[at[hits]], minlength=m)
+        hits = np.fromiter((tuple(lower_tokens[a:a + width]) in phrases for a in at.tolist()), dtype=bool, count=len(at))
+        ui += np.bincount(text_of[at[hits]], minlength=m)
     lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=m)
     starts = np.cumsum(lengths + 1) - (lengths + 1)  # of each text in the joined string
     digits, upper, symbols, capitalised, word_chars, word_count = _char_table(distinct).T
@@ -360,16 +352,11 @@ def _per_text(positions, starts: np.ndarray, m: int) -> np.ndarray:
     return np.bincount(np.searchsorted(starts, at, side="right") - 1, minlength=m)
 
 
-def _gram_keys(ids: np.ndarray, width: int, size: int, along: int | None = None) -> np.ndarray:
-    """One int64 per run of `width` consecutive tokens (ids below size, so keys differ as the runs do);
-    along=0: one per column of a (width, k) array of ids instead."""
-    if along == 0:
-        rows = list(ids)
-    else:
-        rows = [ids[k:len(ids) - width + 1 + k] for k in range(width)]
-    keys = rows[0].copy()
-    for row in rows[1:]:
-        keys = keys * size + row
+def _gram_keys(ids: np.ndarray, width: int, size: int) -> np.ndarray:
+    """One int64 per run of `width` consecutive tokens (ids below size, so keys differ as the runs do)."""
+    keys = ids[:len(ids) - width + 1].copy()
+    for k in range(1, width):
+        keys = keys * size + ids[k:len(ids) - width + 1 + k]
     return keys
 
 
