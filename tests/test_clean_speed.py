@@ -87,6 +87,14 @@ def test_page_features_of_prose_and_furniture_match_text_by_text():
     assert features.page_features([]) == []
 
 
+def test_a_page_too_long_for_trigram_keys_is_read_text_by_text(monkeypatch):
+    blocks = [Block(Kind.PARAGRAPH, "The cat sat on the mat and then it ran."), Block(Kind.PARAGRAPH, "Sign in")]
+    want = features.page_features(blocks)
+    monkeypatch.setattr(features, "_MAX_TOKENS", 4)
+    monkeypatch.setattr(features, "_page_features_by_text", lambda b: ["read text by text", *want])
+    assert features.page_features(blocks) == ["read text by text", *want]
+
+
 def test_the_vectorised_tree_walk_reaches_the_leaves_a_plain_walk_does():
     """Trees.log_odds walks every tree for every row at once (children side by side, roots
     taken without a gather): each row's log-odds is the sum over trees of the leaf that a

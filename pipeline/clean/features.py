@@ -192,7 +192,7 @@ _TOKEN_RE = re.compile(r"\w+|\x00")  # words, and each separator as a token of i
 _ANOMALY_JOINED_RE = re.compile(_ANOMALY_RE.pattern.replace(r"(?=\s|$)", r"(?=\s|\x00|$)"))
 assert _ANOMALY_JOINED_RE.pattern != _ANOMALY_RE.pattern
 _SEPARATOR_RES = tuple(re.compile(re.escape(s)) for s in _SEPARATORS)
-_MAX_VOCABULARY = 1 << 20  # tokens of a page: ids run below it, and a trigram's key (three ids) must fit in an int64
+_MAX_TOKENS = 1 << 20  # of a page: word ids run below it, and a trigram's key (three ids) must fit in an int64
 _LOG1P_DISTANCE = np.array([math.log1p(d) for d in range(DISTANCE_CAP + 1)])
 
 
@@ -211,9 +211,10 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     joined = _SEP.join(distinct)
     if joined.count(_SEP) != m - 1:
         return _page_features_by_text(blocks)
-    lower_tokens = _TOKEN_RE.findall(joined.lower())  # as each text's lower() would split: \x00 breaks a sigma's context
-    size = len(lower_tokens)  # ids run below it: a token's id is where its word first appears
-    if size >= _MAX_VOCABULARY:
+    # Split as each text's lower() would be: a _SEP ends the context of a final sigma.
+    lower_tokens = _TOKEN_RE.findall(joined.lower())
+    size = len(lower_tokens)  # a token's id is where its word first appears: ids run below size
+    if size >= _MAX_TOKENS:
         return _page_features_by_text(blocks)
     index: dict[str, int] = {}
     ids = np.fromiter(map(index.setdefault, lower_tokens, count()), dtype=np.int64, count=size)
@@ -236,7 +237,8 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     phrase_at = np.flatnonzero(of_words(_PHRASE_FIRST_WORDS.__contains__)[ids])
     for width, phrases in ((2, _PHRASES_2), (3, _PHRASES_3)):
         at = phrase_at[phrase_at <= size - width]
-        hits = np.fromiter((tuple(lower_tokens[a:a + width]) in phrases for a in at.tolist()), dtype=bool, count=len(at))
+        hits = np.fromiter((tuple(lower_tokens[a:a + width]) in phrases for a in at.tolist()), dtype=bool,
+                           count=len(at))
         ui += np.bincount(text_of[at[hits]], minlength=m)
     lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=m)
     starts = np.cumsum(lengths + 1) - (lengths + 1)  # of each text in the joined string
@@ -257,10 +259,11 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     # _edge_lifts: the first space-delimited token of a text with a space, and the last of a terminal one.
     spaced = np.fromiter(map(str.__contains__, distinct, repeat(" ")), dtype=bool, count=m)
     firsts = map(_first_word, map(itemgetter(0), map(str.partition, distinct, repeat(" "))))
-    start_lift = np.where(spaced, np.fromiter(map(lex_starts.get, firsts, repeat(0.0)), dtype=np.float64, count=m), 0.0)
+    start_lift = np.fromiter(map(lex_starts.get, firsts, repeat(0.0)), dtype=np.float64, count=m)
+    start_lift[~spaced] = 0.0
     lasts = [_last_word(t.rpartition(" ")[2]) if ok else "" for t, ok in zip(distinct, (spaced & terminal).tolist())]
     end_lift = np.fromiter(map(lex_ends.get, lasts, repeat(0.0)), dtype=np.float64, count=m)
-    end_lift[np.fromiter(map(bool, lasts), dtype=bool, count=m) == 0] = 0.0
+    end_lift[~np.fromiter(map(bool, lasts), dtype=bool, count=m)] = 0.0  # no last word: 0.0, whatever "" holds
     text_columns = {
         "log_words": list(map(math.log1p, word_count.tolist())), "log_chars": list(map(math.log1p, lengths.tolist())),
         "terminal": terminal, "ends_colon": np.fromiter(map(str.endswith, stripped, repeat(":")), dtype=bool, count=m),
@@ -299,7 +302,8 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     block_key = key_of_text[block_text]
     repeats = np.where(lower_count[block_text] > 0, np.minimum(REPEAT_CAP, np.bincount(block_key)[block_key] - 1), 0)
     block_words = word_count[block_text]
-    prose = ~heading & (block_words >= PROSE_MIN_WORDS) & terminal[block_text] & (stop[block_text] >= PROSE_MIN_STOPWORDS)
+    prose = (~heading & (block_words >= PROSE_MIN_WORDS) & terminal[block_text]
+             & (stop[block_text] >= PROSE_MIN_STOPWORDS))
     prose_words_at = np.where(prose, block_words, 0)
     prose_before = np.cumsum(prose_words_at) - prose_words_at
     neighbour = np.zeros(n + 2, dtype=bool)
@@ -377,15 +381,14 @@ def _held(texts: np.ndarray, items: np.ndarray, m: int, blocks_per_text: np.ndar
     blocks_holding = np.bincount(group, weights=blocks_per_text[text])
     held = np.bincount(text, minlength=m)
     once = np.bincount(text[blocks_holding[group] == 1], minlength=m)
-    earlier = np.bincount(text[~new_item], minlength=m)  # an item's pairs after the first: an earlier text has it
+    earlier = np.bincount(text[~new_item], minlength=m)  # an item's pairs after its first: an earlier text has it
     return held, once, earlier
-
 
 
 def _page_features_by_text(blocks: list[Block]) -> list[list[float]]:
     """page_features one distinct text at a time (Python sets and counts): what the page-wide
-    arrays of page_features compute, for a page they cannot read (a text holding _SEP, a
-    vocabulary too large for trigram keys); tests/test_clean_speed.py holds the two equal."""
+    arrays of page_features compute, for a page they cannot read (a text holding _SEP, more
+    than _MAX_TOKENS words); tests/test_clean_speed.py holds the two equal."""
     n = len(blocks)
     starts, ends = lexicon.load()["start"], lexicon.load()["end"]
     distinct = list(dict.fromkeys(b.text for b in blocks))
