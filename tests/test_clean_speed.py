@@ -87,6 +87,12 @@ def test_page_features_of_prose_and_furniture_match_text_by_text():
     assert features.page_features([]) == []
 
 
+def test_page_features_compute_every_feature_from_arrays():
+    """A feature appended to FEATURES needs its column in page_features too: until then every
+    page is read text by text (the same rows, several times slower)."""
+    assert features._ARRAYS_READ_ALL, set(features.FEATURES) - features._ARRAY_FEATURES
+
+
 def test_a_page_too_long_for_trigram_keys_is_read_text_by_text(monkeypatch):
     blocks = [Block(Kind.PARAGRAPH, "The cat sat on the mat and then it ran."), Block(Kind.PARAGRAPH, "Sign in")]
     want = features.page_features(blocks)

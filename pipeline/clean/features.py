@@ -194,6 +194,10 @@ assert _ANOMALY_JOINED_RE.pattern != _ANOMALY_RE.pattern
 _SEPARATOR_RES = tuple(re.compile(re.escape(s)) for s in _SEPARATORS)
 _MAX_TOKENS = 1 << 20  # of a page: word ids run below it, and a trigram's key (three ids) must fit in an int64
 _LOG1P_DISTANCE = np.array([math.log1p(d) for d in range(DISTANCE_CAP + 1)])
+# The FEATURES page_features computes from arrays. A feature appended to FEATURES without its
+# column there sends every page text by text (right, but slow; tests/test_clean_speed.py fails).
+_ARRAY_FEATURES = frozenset(FEATURES[:FEATURES.index("topic_share") + 1])  # all of them, when this path was written
+_ARRAYS_READ_ALL = _ARRAY_FEATURES >= set(FEATURES)
 
 
 def page_features(blocks: list[Block]) -> list[list[float]]:
@@ -209,7 +213,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     distinct = list(dict.fromkeys(b.text for b in blocks))
     m, n = len(distinct), len(blocks)
     joined = _SEP.join(distinct)
-    if joined.count(_SEP) != m - 1:
+    if joined.count(_SEP) != m - 1 or not _ARRAYS_READ_ALL:
         return _page_features_by_text(blocks)
     # Split as each text's lower() would be: a _SEP ends the context of a final sigma.
     lower_tokens = _TOKEN_RE.findall(joined.lower())
