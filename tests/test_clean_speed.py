@@ -55,6 +55,52 @@ def test_page_features_count_shares_as_their_definitions_do(texts):
     assert got == _reference_shares(blocks)
 
 
+# Pieces that exercise every count page_features makes page-wide: stopwords, UI words and
+# phrases, trigrams said again, topic words, anomalies and separators at a text's edges (where
+# the joined string holds a separator), URLs, a final sigma and "İ" (lower() changes a word's
+# length), and the separator itself (the page is then read text by text).
+_PIECES = _ALPHABET + ["the cat sat", " on the mat", "Ab", "CD", "sign in", "privacy policy", "read more", " | ",
+                       " | | ", " - ", " / ", " ,", "( ", ", ", "?! x", "www.x", "a@b", "http://", "ΟΔΟΣ ", "İSTANBUL",
+                       "It was", " year.", "...", "»", ":", "\x00", "\t"]
+_KINDS = st.sampled_from([Kind.PARAGRAPH, Kind.HEADING, Kind.ITEM, Kind.ROW, Kind.SENTENCE])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join), _KINDS,
+                          st.sampled_from([0.0, 0.5]), st.booleans()), min_size=1, max_size=12),
+       st.lists(st.integers(0, 11), max_size=6))
+def test_page_features_read_the_page_at_once_as_text_by_text(specs, repeats):
+    """page_features counts over the page's word ids (bincounts, one sort); _page_features_by_text
+    counts each distinct text with Python sets: the rows are the same, bit for bit."""
+    blocks = [Block(kind, text, link_share=share, comments=comments) for text, kind, share, comments in specs]
+    blocks += [blocks[i % len(blocks)] for i in repeats]  # texts said again: repeats, seen-before trigrams
+    got, want = features.page_features(blocks), features._page_features_by_text(blocks)
+    assert [[x.hex() for x in map(float, row)] for row in got] == [[x.hex() for x in map(float, row)] for row in want]
+
+
+def test_page_features_of_prose_and_furniture_match_text_by_text():
+    texts = ["Home | News | Sign in", "Privacy policy", "The committee met on Tuesday and agreed that the budget "
+             "would be cut by a tenth.", "It said the cuts would fall on roads , not schools.", "Read more",
+             "The committee met on Tuesday and agreed.", "Home | News | Sign in", "© 2024 ΟΔΟΣ İstanbul www.example.com"]
+    blocks = [Block(Kind.HEADING if i == 0 else Kind.PARAGRAPH, t) for i, t in enumerate(texts)]
+    assert features.page_features(blocks) == features._page_features_by_text(blocks)
+    assert features.page_features([]) == []
+
+
+def test_page_features_compute_every_feature_from_arrays():
+    """A feature appended to FEATURES needs its column in page_features too: until then every
+    page is read text by text (the same rows, several times slower)."""
+    assert features._ARRAYS_READ_ALL, set(features.FEATURES) - features._ARRAY_FEATURES
+
+
+def test_a_page_too_long_for_trigram_keys_is_read_text_by_text(monkeypatch):
+    blocks = [Block(Kind.PARAGRAPH, "The cat sat on the mat and then it ran."), Block(Kind.PARAGRAPH, "Sign in")]
+    want = features.page_features(blocks)
+    monkeypatch.setattr(features, "_MAX_TOKENS", 4)
+    monkeypatch.setattr(features, "_page_features_by_text", lambda b: ["read text by text", *want])
+    assert features.page_features(blocks) == ["read text by text", *want]
+
+
 def test_the_vectorised_tree_walk_reaches_the_leaves_a_plain_walk_does():
     """Trees.log_odds walks every tree for every row at once (children side by side, roots
     taken without a gather): each row's log-odds is the sum over trees of the leaf that a

@@ -15,7 +15,8 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, count, repeat
+from operator import attrgetter, is_, itemgetter
 
 import numpy as np
 
@@ -110,19 +111,33 @@ def _classes(codes: np.ndarray) -> np.ndarray:
 def _char_counts(texts: list[str]) -> list[list[int]]:
     """Per block: [digits, upper-case letters, symbols, capitalised words, word characters], as
     len(_DIGIT_RE.findall(text)) and so on would count them, for the whole page at once."""
-    # "\n" between blocks is a space of no class: \b before a block's first letter holds as at a string's start.
+    return _char_table(texts)[:, :5].tolist()
+
+
+def _char_table(texts: list[str]) -> np.ndarray:
+    """_char_counts as an int64 array, with a sixth column: the text's words (len(_WORD_RE.findall(text)),
+    counted as the word characters that follow no word character)."""
+    # "\n" between blocks is a space of no class: a block's first character follows no word character.
     joined = "\n".join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     classes = _classes(codes)
     word = (classes & _WORD) != 0
-    capital = (classes & _UPPER) != 0
-    capital[1:] &= ~word[:-1]
-    flags = np.stack([(classes & _DIGIT) != 0, (classes & _UPPER) != 0, (classes & _SYMBOL) != 0, capital, word])
-    sums = np.zeros((5, len(codes) + 1), dtype=np.int64)
-    np.cumsum(flags, axis=1, out=sums[:, 1:])
+    start = word.copy()
+    start[1:] &= ~word[:-1]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    ends = np.cumsum(lengths + 1) - 1
-    return (sums[:, ends] - sums[:, ends - lengths]).T.tolist()
+    # One count per (text, class, starts a word): a bincount, then each column sums the codes it counts.
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64) * _CODES, lengths + 1)[:len(codes)]
+    counts = np.bincount(text_of + (classes & (_CODES // 2 - 1)) + start * (_CODES // 2), minlength=_CODES * len(texts))
+    return counts.reshape(len(texts), _CODES) @ _COLUMNS_OF_CODE
+
+
+_CODES = 32  # a character's class (4 bits) and whether it starts a word
+_code = np.arange(_CODES)
+_starts_word = _code >= _CODES // 2
+# An upper-case letter is a word character: after no word character, it starts a word (\b before it).
+_COLUMNS_OF_CODE = np.stack([(_code & _DIGIT) != 0, (_code & _UPPER) != 0, (_code & _SYMBOL) != 0,
+                             ((_code & _UPPER) != 0) & _starts_word, (_code & _WORD) != 0, _starts_word],
+                            axis=1).astype(np.int64)
 
 
 def _block_words(text: str) -> tuple[list[str], list[str], str]:
@@ -170,8 +185,215 @@ class _Text:
         self.lifts = _edge_lifts(text, terminal, starts, ends)
 
 
+# Between a page's texts when they are read as one string: normalize() strips control
+# characters, so no block holds it (a page whose text does is read text by text).
+_SEP = "\x00"
+_TOKEN_RE = re.compile(r"\w+|\x00")  # words, and each separator as a token of its own
+# _ANOMALY_RE over texts joined by _SEP: where a text ends, the joined string holds a _SEP.
+_ANOMALY_JOINED_RE = re.compile(_ANOMALY_RE.pattern.replace(r"(?=\s|$)", r"(?=\s|\x00|$)"))
+assert _ANOMALY_JOINED_RE.pattern != _ANOMALY_RE.pattern
+_SEPARATOR_RES = tuple(re.compile(re.escape(s)) for s in _SEPARATORS)
+_MAX_TOKENS = 1 << 20  # of a page: word ids run below it, and a trigram's key (three ids) must fit in an int64
+_LOG1P_DISTANCE = np.array([math.log1p(d) for d in range(DISTANCE_CAP + 1)])
+# The FEATURES page_features computes from arrays. A feature appended to FEATURES without its
+# column there sends every page text by text (right, but slow; tests/test_clean_speed.py fails).
+_ARRAY_FEATURES = frozenset(FEATURES[:FEATURES.index("topic_share") + 1])  # all of them, when this path was written
+_ARRAYS_READ_ALL = _ARRAY_FEATURES >= set(FEATURES)
+
+
 def page_features(blocks: list[Block]) -> list[list[float]]:
-    """One feature row per block, in FEATURES order."""
+    """One feature row per block, in FEATURES order.
+
+    The page's distinct texts are read as one string: one regex pass finds their words, each
+    distinct lower-case word gets an id, and what a text holds (stopwords, UI words and
+    phrases, trigrams, topic words) is counted by bincounts over arrays of ids, not by Python
+    sets per block. Same numbers as _page_features_by_text, which reads text by text.
+    """
+    if not blocks:
+        return []
+    distinct = list(dict.fromkeys(b.text for b in blocks))
+    m, n = len(distinct), len(blocks)
+    joined = _SEP.join(distinct)
+    if joined.count(_SEP) != m - 1 or not _ARRAYS_READ_ALL:
+        return _page_features_by_text(blocks)
+    # Split as each text's lower() would be: a _SEP ends the context of a final sigma.
+    lower_tokens = _TOKEN_RE.findall(joined.lower())
+    size = len(lower_tokens)  # a token's id is where its word first appears: ids run below size
+    if size >= _MAX_TOKENS:
+        return _page_features_by_text(blocks)
+    index: dict[str, int] = {}
+    ids = np.fromiter(map(index.setdefault, lower_tokens, count()), dtype=np.int64, count=size)
+    vocabulary, vocabulary_ids = list(index), np.fromiter(index.values(), dtype=np.int64, count=len(index))
+    is_word = ids != index.get(_SEP, -1)
+    text_of = np.cumsum(~is_word)  # the text each token is in
+    word_ids, word_text = ids[is_word], text_of[is_word]
+    lower_count = np.bincount(word_text, minlength=m)  # len(lower words): lower() may split a word ("İ")
+
+    # Per distinct text: FEATURES log_words .. url_or_email, anomalies, the lifts, trigrams, topics.
+    def of_words(test, dtype=bool) -> np.ndarray:  # a value per id, from a test of each distinct word
+        out = np.zeros(size, dtype=dtype)
+        out[vocabulary_ids] = np.fromiter(map(test, vocabulary), dtype=dtype, count=len(vocabulary))
+        return out
+
+    is_stop = of_words(STOPWORDS.__contains__)
+    stop = _share(np.bincount(word_text[is_stop[word_ids]], minlength=m), lower_count)
+    ui = np.bincount(word_text[of_words(UI_WORDS.__contains__)[word_ids]], minlength=m)
+    # A phrase starts at a token that starts some phrase: few do, and only those are looked up.
+    phrase_at = np.flatnonzero(of_words(_PHRASE_FIRST_WORDS.__contains__)[ids])
+    for width, phrases in ((2, _PHRASES_2), (3, _PHRASES_3)):
+        at = phrase_at[phrase_at <= size - width]
+        hits = np.fromiter((tuple(lower_tokens[a:a + width]) in phrases for a in at.tolist()), dtype=bool,
+                           count=len(at))
+        ui += np.bincount(text_of[at[hits]], minlength=m)
+    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=m)
+    starts = np.cumsum(lengths + 1) - (lengths + 1)  # of each text in the joined string
+    digits, upper, symbols, capitalised, word_chars, word_count = _char_table(distinct).T
+    underscores = _count_each(distinct, "_")
+    letters = word_chars - digits - underscores
+    letters[letters == 0] = 1
+    nw = np.maximum(word_count, 1)
+    # str.count and finditer both count one separator's non-overlapping sightings, left to right.
+    separators = _per_text(chain.from_iterable(map(re.Match.start, pattern.finditer(joined))
+                                               for separator, pattern in zip(_SEPARATORS, _SEPARATOR_RES)
+                                               if separator in joined), starts, m)
+    url = (np.fromiter(map(_has_url_or_email, distinct), dtype=bool, count=m)
+           if "://" in joined or "www." in joined or "@" in joined else np.zeros(m, dtype=bool))
+    terminal = np.fromiter(map(_terminal, distinct), dtype=bool, count=m)
+    stripped = list(map(str.rstrip, distinct))
+    lex_starts, lex_ends = lexicon.load()["start"], lexicon.load()["end"]
+    # _edge_lifts: the first space-delimited token of a text with a space, and the last of a terminal one.
+    spaced = np.fromiter(map(str.__contains__, distinct, repeat(" ")), dtype=bool, count=m)
+    firsts = map(_first_word, map(itemgetter(0), map(str.partition, distinct, repeat(" "))))
+    start_lift = np.fromiter(map(lex_starts.get, firsts, repeat(0.0)), dtype=np.float64, count=m)
+    start_lift[~spaced] = 0.0
+    lasts = [_last_word(t.rpartition(" ")[2]) if ok else "" for t, ok in zip(distinct, (spaced & terminal).tolist())]
+    end_lift = np.fromiter(map(lex_ends.get, lasts, repeat(0.0)), dtype=np.float64, count=m)
+    end_lift[~np.fromiter(map(bool, lasts), dtype=bool, count=m)] = 0.0  # no last word: 0.0, whatever "" holds
+    text_columns = {
+        "log_words": list(map(math.log1p, word_count.tolist())), "log_chars": list(map(math.log1p, lengths.tolist())),
+        "terminal": terminal, "ends_colon": np.fromiter(map(str.endswith, stripped, repeat(":")), dtype=bool, count=m),
+        "ends_ellipsis": np.fromiter(map(str.endswith, stripped, repeat(("...", "…"))), dtype=bool, count=m),
+        "stopword_share": stop, "capitalised_share": capitalised / nw, "upper_share": upper / letters,
+        "digit_share": digits / np.maximum(lengths, 1), "symbol_share": symbols / np.maximum(lengths, 1),
+        "mean_word_length": word_chars / nw,
+        "starts_lower": np.fromiter(map(str.islower, map(itemgetter(slice(None, 1)), stripped)), dtype=bool, count=m),
+        "comma_share": _count_each(distinct, ",") / nw, "separators": separators,
+        "ui_words": ui, "ui_share": ui / nw, "url_or_email": url,
+        "anomalies": _match_counts(_ANOMALY_JOINED_RE, joined, starts, m) / nw,
+        "start_lift": start_lift, "end_lift": end_lift,
+    }
+
+    # Per block.
+    position_of = dict(zip(distinct, range(m)))
+    block_text = np.fromiter(map(position_of.__getitem__, map(attrgetter("text"), blocks)), dtype=np.int64, count=n)
+    blocks_per_text = np.bincount(block_text, minlength=m)
+    first_block = np.zeros(n, dtype=bool)
+    first_block[np.unique(block_text, return_index=True)[1]] = True
+    kinds = list(map(attrgetter("kind"), blocks))
+    heading = np.fromiter(map(is_, kinds, repeat(Kind.HEADING)), dtype=bool, count=n)
+    # Trigrams this block shares with the rest of the page, and with the part above it.
+    gram_ok = is_word[:-2] & is_word[1:-1] & is_word[2:]
+    grams, grams_once, grams_earlier = _held(text_of[:-2][gram_ok], _gram_keys(ids, 3, size)[gram_ok] if len(ids) >= 3
+                                             else ids[:0], m, blocks_per_text)
+    own = grams[block_text]
+    seen = np.where(first_block, grams_earlier[block_text], own)
+    is_topic = ~is_stop & (of_words(len, np.int64) >= TOPIC_MIN_LETTERS) & ~of_words(str.isdigit)
+    topic_at = is_topic[word_ids]
+    topics, topics_once, _ = _held(word_text[topic_at], word_ids[topic_at], m, blocks_per_text)
+    # The same lower-case words, the same key: "repeated on the page".
+    key_ids: dict[str, int] = {}
+    key_of_text = np.fromiter(map(key_ids.setdefault, map(str.strip, " ".join(lower_tokens).split(_SEP)), count()),
+                              dtype=np.int64, count=m)
+    block_key = key_of_text[block_text]
+    repeats = np.where(lower_count[block_text] > 0, np.minimum(REPEAT_CAP, np.bincount(block_key)[block_key] - 1), 0)
+    block_words = word_count[block_text]
+    prose = (~heading & (block_words >= PROSE_MIN_WORDS) & terminal[block_text]
+             & (stop[block_text] >= PROSE_MIN_STOPWORDS))
+    prose_words_at = np.where(prose, block_words, 0)
+    prose_before = np.cumsum(prose_words_at) - prose_words_at
+    neighbour = np.zeros(n + 2, dtype=bool)
+    neighbour[1:-1] = prose
+    block_columns = {
+        "kind_heading": heading, "kind_item": np.fromiter(map(is_, kinds, repeat(Kind.ITEM)), dtype=bool, count=n),
+        "kind_row": np.fromiter(map(is_, kinds, repeat(Kind.ROW)), dtype=bool, count=n),
+        "kind_sentence": np.fromiter(map(is_, kinds, repeat(Kind.SENTENCE)), dtype=bool, count=n),
+        "repeats": repeats, "splice_share": _share(own - grams_once[block_text], own),
+        "seen_before_share": _share(seen, own),
+        "position": np.arange(n) / (n - 1) if n > 1 else np.zeros(n),
+        "prose_before_share": prose_before / (int(prose_words_at.sum()) or 1), "is_prose": prose,
+        "prev_prose": neighbour[:-2], "next_prose": neighbour[2:],
+        "prose_distance": _LOG1P_DISTANCE[_prose_distances(prose)],
+        "link_share": np.fromiter(map(attrgetter("link_share"), blocks), dtype=np.float64, count=n),
+        "comments": np.fromiter(map(attrgetter("comments"), blocks), dtype=bool, count=n),
+        "topic_share": _share(topics - topics_once, topics)[block_text],
+    }
+    rows = np.empty((n, len(FEATURES)))
+    for j, name in enumerate(FEATURES):
+        rows[:, j] = block_columns[name] if name in block_columns else np.asarray(text_columns[name])[block_text]
+    return rows.tolist()
+
+
+def _prose_distances(prose: np.ndarray) -> np.ndarray:
+    """_distances of a boolean array: blocks to the nearest prose block, capped."""
+    at = np.arange(len(prose))
+    before = np.maximum.accumulate(np.where(prose, at, -DISTANCE_CAP - 1))
+    after = np.minimum.accumulate(np.where(prose, at, len(prose) + DISTANCE_CAP + 1)[::-1])[::-1]
+    return np.minimum(np.minimum(at - before, after - at), DISTANCE_CAP)
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole, 0.0 where whole is 0 (as `part / whole if whole else 0.0`)."""
+    return np.divide(part, whole, out=np.zeros(len(whole)), where=whole > 0)
+
+
+def _count_each(texts: list[str], sub: str) -> np.ndarray:
+    return np.fromiter(map(str.count, texts, repeat(sub)), dtype=np.int64, count=len(texts))
+
+
+def _match_counts(pattern: re.Pattern, joined: str, starts: np.ndarray, m: int) -> np.ndarray:
+    """How many matches of a pattern each text holds (none spans a _SEP), as findall on each would find."""
+    return _per_text(map(re.Match.start, pattern.finditer(joined)), starts, m)
+
+
+def _per_text(positions, starts: np.ndarray, m: int) -> np.ndarray:
+    """How many of these positions in the joined string fall in each text (starts: where each begins)."""
+    at = np.fromiter(positions, dtype=np.int64)
+    return np.bincount(np.searchsorted(starts, at, side="right") - 1, minlength=m)
+
+
+def _gram_keys(ids: np.ndarray, width: int, size: int) -> np.ndarray:
+    """One int64 per run of `width` consecutive tokens (ids below size, so keys differ as the runs do)."""
+    keys = ids[:len(ids) - width + 1].copy()
+    for k in range(1, width):
+        keys = keys * size + ids[k:len(ids) - width + 1 + k]
+    return keys
+
+
+def _held(texts: np.ndarray, items: np.ndarray, m: int, blocks_per_text: np.ndarray):
+    """Items (trigrams, topic words) found in texts, one entry per sighting, in text order. Per
+    text: how many distinct items it holds, how many of them no other block of the page holds,
+    and how many of them an earlier text (one whose first block comes before) also holds."""
+    if len(items) == 0:
+        return (np.zeros(m, dtype=np.int64),) * 3
+    order = np.argsort(items, kind="stable")  # by item, then text: sightings come in text order
+    item, text = items[order], texts[order]
+    new_item = np.ones(len(item), dtype=bool)
+    new_item[1:] = item[1:] != item[:-1]
+    new_pair = new_item.copy()  # the first sighting of an item in a text
+    new_pair[1:] |= text[1:] != text[:-1]
+    group = np.cumsum(new_item) - 1
+    text, group, new_item = text[new_pair], group[new_pair], new_item[new_pair]
+    blocks_holding = np.bincount(group, weights=blocks_per_text[text])
+    held = np.bincount(text, minlength=m)
+    once = np.bincount(text[blocks_holding[group] == 1], minlength=m)
+    earlier = np.bincount(text[~new_item], minlength=m)  # an item's pairs after its first: an earlier text has it
+    return held, once, earlier
+
+
+def _page_features_by_text(blocks: list[Block]) -> list[list[float]]:
+    """page_features one distinct text at a time (Python sets and counts): what the page-wide
+    arrays of page_features compute, for a page they cannot read (a text holding _SEP, more
+    than _MAX_TOKENS words); tests/test_clean_speed.py holds the two equal."""
     n = len(blocks)
     starts, ends = lexicon.load()["start"], lexicon.load()["end"]
     distinct = list(dict.fromkeys(b.text for b in blocks))
