@@ -197,7 +197,7 @@ _MAX_TOKENS = 1 << 20  # of a page: word ids run below it, and a trigram's key (
 _LOG1P_DISTANCE = np.array([math.log1p(d) for d in range(DISTANCE_CAP + 1)])
 # The FEATURES page_features computes from arrays. A feature appended to FEATURES without its
 # column there sends every page text by text (right, but slow; tests/test_clean_speed.py fails).
-_ARRAY_FEATURES = frozenset(FEATURES[:FEATURES.index("topic_share") + 1])  # all of them, when this path was written
+_ARRAY_FEATURES = frozenset(FEATURES[:FEATURES.index("topic_weight") + 1])  # all of them, when this path was written
 _ARRAYS_READ_ALL = _ARRAY_FEATURES >= set(FEATURES)
 
 
@@ -300,6 +300,21 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     is_topic = ~is_stop & (of_words(len, np.int64) >= TOPIC_MIN_LETTERS) & ~of_words(str.isdigit)
     topic_at = is_topic[word_ids]
     topics, topics_once, _ = _held(word_text[topic_at], word_ids[topic_at], m, blocks_per_text)
+    # topic_weight: per distinct stem of a text, log1p of the other blocks holding it; their
+    # exact sum (math.fsum: the same whatever order a set gives) over stems * log(blocks).
+    stem_ids: dict[str, int] = {}
+    stem_of = np.zeros(size, dtype=np.int64)
+    stem_of[vocabulary_ids] = np.fromiter(map(stem_ids.setdefault, map(itemgetter(slice(None, STEM_LETTERS)), vocabulary),
+                                              count()), dtype=np.int64, count=len(vocabulary))
+    stem_text, stem, _ = _pairs(word_text[topic_at], stem_of[word_ids[topic_at]])
+    holding = np.bincount(stem, weights=blocks_per_text[stem_text])
+    weights = np.fromiter(map(math.log1p, (holding[stem] - 1).tolist()), dtype=np.float64, count=len(stem))
+    by_text = np.argsort(stem_text, kind="stable")
+    stems = np.bincount(stem_text, minlength=m)
+    stem_sums = np.zeros(m)
+    if len(stem):
+        stem_sums[stems > 0] = list(map(math.fsum, np.split(weights[by_text], np.cumsum(stems[stems > 0])[:-1])))
+    topic_weight = _share(stem_sums, stems * (math.log(n) if n > 1 else 1.0))
     # The same lower-case words, the same key: "repeated on the page".
     key_ids: dict[str, int] = {}
     key_of_text = np.fromiter(map(key_ids.setdefault, map(str.strip, " ".join(lower_tokens).split(_SEP)), count()),
@@ -325,7 +340,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
         "prose_distance": _LOG1P_DISTANCE[_prose_distances(prose)],
         "link_share": np.fromiter(map(attrgetter("link_share"), blocks), dtype=np.float64, count=n),
         "comments": np.fromiter(map(attrgetter("comments"), blocks), dtype=bool, count=n),
-        "topic_share": _share(topics - topics_once, topics)[block_text],
+        "topic_share": _share(topics - topics_once, topics)[block_text], "topic_weight": topic_weight[block_text],
     }
     rows = np.empty((n, len(FEATURES)))
     for j, name in enumerate(FEATURES):
@@ -369,20 +384,26 @@ def _gram_keys(ids: np.ndarray, width: int, size: int) -> np.ndarray:
     return keys
 
 
-def _held(texts: np.ndarray, items: np.ndarray, m: int, blocks_per_text: np.ndarray):
-    """Items (trigrams, topic words) found in texts, one entry per sighting, in text order. Per
-    text: how many distinct items it holds, how many of them no other block of the page holds,
-    and how many of them an earlier text (one whose first block comes before) also holds."""
-    if len(items) == 0:
-        return (np.zeros(m, dtype=np.int64),) * 3
-    order = np.argsort(items, kind="stable")  # by item, then text: sightings come in text order
+def _pairs(texts: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each (text, item) once, by item then text (sightings come in text order): the texts, the
+    items numbered 0.. in order, and whether the pair is its item's first."""
+    order = np.argsort(items, kind="stable")
     item, text = items[order], texts[order]
     new_item = np.ones(len(item), dtype=bool)
     new_item[1:] = item[1:] != item[:-1]
     new_pair = new_item.copy()  # the first sighting of an item in a text
     new_pair[1:] |= text[1:] != text[:-1]
     group = np.cumsum(new_item) - 1
-    text, group, new_item = text[new_pair], group[new_pair], new_item[new_pair]
+    return text[new_pair], group[new_pair], new_item[new_pair]
+
+
+def _held(texts: np.ndarray, items: np.ndarray, m: int, blocks_per_text: np.ndarray):
+    """Items (trigrams, topic words) found in texts, one entry per sighting, in text order. Per
+    text: how many distinct items it holds, how many of them no other block of the page holds,
+    and how many of them an earlier text (one whose first block comes before) also holds."""
+    if len(items) == 0:
+        return (np.zeros(m, dtype=np.int64),) * 3
+    text, group, new_item = _pairs(texts, items)
     blocks_holding = np.bincount(group, weights=blocks_per_text[text])
     held = np.bincount(text, minlength=m)
     once = np.bincount(text[blocks_holding[group] == 1], minlength=m)
@@ -432,7 +453,7 @@ def _page_features_by_text(blocks: list[Block]) -> list[list[float]]:
             math.log1p(distance[i]), block.link_share, float(block.comments),
             *t.lifts,
             (len(topics) - len(topics & topic_once)) / len(topics) if topics else 0.0,
-            sum(math.log1p(stem_counts[s] - 1) for s in t.stems) / (len(t.stems) * spread) if t.stems else 0.0,
+            math.fsum(math.log1p(stem_counts[s] - 1) for s in t.stems) / (len(t.stems) * spread) if t.stems else 0.0,
         ])
         if prose[i]:
             prose_before += len(t.words)
