@@ -167,7 +167,7 @@ def test_window_means_are_the_plain_running_sums(values, k):
         for v in values[:a]:
             before += v
         want.append((total - before - values[i]) / (b - a - 1) if b - a - 1 else features.MAIN_PIVOT)
-    assert features._window_means(values, k) == want
+    assert features._window_means(values, k).tolist() == want
 
 
 def test_normalize_keeps_tidy_blocks_and_never_returns_one_block_twice():
@@ -248,3 +248,43 @@ def test_normalize_shortcut_for_tidy_ascii_is_the_full_normalization(text):
     full = clean._CONTROL_RE.sub("", full)
     full = clean._INLINE_MARKER_RE.sub("", full)
     assert clean._normalize(text) == re.sub(clean._SPACE_RE.pattern, " ", full).strip()
+
+
+def _context_by_loop(rows: list[list[float]], probabilities: list[float]) -> list[list[float]]:
+    """context_features as first written: block by block, in Python floats."""
+    import math
+
+    col = {name: i for i, name in enumerate(features.FEATURES)}
+    n = len(rows)
+    log_words = [r[col["log_words"]] for r in rows]
+    odds = [features._log_odds(p) for p in probabilities]
+    start, end = features.main_stretch([(p - features.MAIN_PIVOT) * lw for p, lw in zip(probabilities, log_words)])
+    short = [float(math.expm1(lw) <= features.SHORT_MAX_WORDS and not r[col["terminal"]])
+             for lw, r in zip(log_words, rows)]
+    near = [features._window_means(probabilities, k).tolist() for k in features.CONTEXT_WINDOWS]
+    near_short = [features._window_means(short, k).tolist() for k in features.SHORT_WINDOWS]
+    out = []
+    for i in range(n):
+        distance = 0 if start <= i < end else (start - i if i < start else i - end + 1)
+        out.append([odds[i], odds[i - 1] if i else features.EDGE_LOG_ODDS,
+                    odds[i + 1] if i + 1 < n else features.EDGE_LOG_ODDS, *(m[i] for m in near),
+                    float(distance == 0), math.log1p(distance), -1.0 if i < start else (1.0 if i >= end else 0.0),
+                    *(m[i] for m in near_short)])
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Home", "Sign in to comment", "The cat sat on the mat and then it ran.",
+                                           "Read more", "A fact.", "one two three four", "Prices rose again this "
+                                           "year, the survey of shops in the town found."]),
+                          st.sampled_from([0.0, 1.0, 1e-5, 0.5, 0.2, 0.97, 0.123456789, 1 - 1e-9])),
+                min_size=1, max_size=30))
+def test_context_matrix_is_the_block_by_block_loop(page):
+    """context_matrix computes the columns with numpy (logs by math): bit for bit the loop's numbers."""
+    import numpy as np
+
+    rows = features.page_features([Block(Kind.PARAGRAPH, text) for text, _ in page])
+    probabilities = [p for _, p in page]
+    want = _context_by_loop(rows, probabilities)
+    got = features.context_matrix(np.asarray(rows), np.asarray(probabilities))
+    assert got.tolist() == want and features.context_features(rows, probabilities) == want

@@ -32,11 +32,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
-from .features import (FEATURES, PAGE_FEATURES, PROSE_MIN_WORDS, _has_url_or_email, _terminal, context_features,
-                       page_features, page_summary)
+from .features import (FEATURES, PAGE_FEATURES, PROSE_MIN_WORDS, _has_url_or_email, _terminal, context_matrix,
+                       page_features, page_matrix, page_summary)
 from .glue import fragments
 from .vocabulary import UI_WORDS
 
@@ -272,18 +274,19 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     model = scorer.load()
     threshold = model.blocks.threshold_keep if options.threshold is None else options.threshold
     judged_blocks = [b for b in blocks if b.kind is not Kind.CODE]
-    rows = page_features(judged_blocks)
+    matrix = page_matrix(judged_blocks)  # float64 [block, feature]; its float32 copy goes to the trees
+    rows = matrix.tolist()
     short = len(judged_blocks) < MIN_BLOCKS_TO_JUDGE
     clean_page = float(model.page.probabilities([page_summary(judged_blocks, rows)])[0]) if rows and not short else 1.0
     page_is_clean = clean_page >= model.page.threshold_keep
     if page_is_clean:
         threshold = min(threshold, CLEAN_PAGE_DROP_BELOW)
     in_run = [b.kind is Kind.SENTENCE for b in judged_blocks]
-    first = model.content_probabilities(rows, in_run)
+    first = model.content_probabilities(matrix.astype(np.float32), in_run)
     by_block = dict(zip(map(id, judged_blocks), zip(rows, first)))
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
-    second = (judge_in_context(model, judged_blocks, rows, first)  # 3d.
+    second = (judge_in_context(model, judged_blocks, matrix, first)  # 3d.
               if in_context and model.context is not None and not short and clean_page < model.context_max_page_score
               else {})
     judged = []
@@ -313,25 +316,25 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     return keep_prose_of_an_emptied_page(judged, by_block)
 
 
-def judge_in_context(model: scorer.Model, blocks: list[Block], rows: list[list[float]],
-                     first) -> dict[int, tuple[list[float], float]]:
+def judge_in_context(model: scorer.Model, blocks: list[Block], rows,
+                     first) -> dict[int, tuple[np.ndarray, float]]:
     """3d. On a page the gate is sure is noisy (a page score under the model's context_max_page_score,
     train.py's CONTEXT_PAGE_QUANTILE of the noisy train pages), the
     context scorer judges every block but the sentences of runs
     again, from its own features and what the first pass said of it and around it (the
     first-pass scores of its neighbours, the page's main stretch, nearby menu lines):
-    {id(block): (its row, its probability of content)}.
+    {id(block): (its row, its probability of content)}. rows: page_features' rows, or page_matrix.
 
     Sentence-shaped furniture (a teaser, a sign-up form, a comment widget's prose) reads
     like content alone; among menus and far from the main stretch, it does not.
     """
     if model.context is None:
         return {}
-    context = context_features(rows, [float(p) for p in first])
     at = [i for i, b in enumerate(blocks) if b.kind is not Kind.SENTENCE]
     if not at:
         return {}
-    both = [rows[i] + context[i] for i in at]
+    matrix = np.asarray(rows, dtype=np.float64)
+    both = np.hstack((matrix, context_matrix(matrix, np.asarray(first, dtype=np.float64))))[at]
     return {id(blocks[i]): (row, float(q)) for i, row, q in zip(at, both, model.context.probabilities(both))}
 
 

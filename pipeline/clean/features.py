@@ -202,7 +202,18 @@ _ARRAYS_READ_ALL = _ARRAY_FEATURES >= set(FEATURES)
 
 
 def page_features(blocks: list[Block]) -> list[list[float]]:
-    """One feature row per block, in FEATURES order.
+    """One feature row per block, in FEATURES order."""
+    rows = _page_rows(blocks)
+    return rows.tolist() if isinstance(rows, np.ndarray) else rows
+
+
+def page_matrix(blocks: list[Block]) -> np.ndarray:
+    """page_features as a float64 matrix [block, feature] (the same numbers, without a list per row)."""
+    return np.asarray(_page_rows(blocks), dtype=np.float64).reshape(len(blocks), len(FEATURES))
+
+
+def _page_rows(blocks: list[Block]) -> np.ndarray | list[list[float]]:
+    """One feature row per block, in FEATURES order: a matrix, or _page_features_by_text's lists.
 
     The page's distinct texts are read as one string: one regex pass finds their words, each
     distinct lower-case word gets an id, and what a text holds (stopwords, UI words and
@@ -345,7 +356,7 @@ def page_features(blocks: list[Block]) -> list[list[float]]:
     rows = np.empty((n, len(FEATURES)))
     for j, name in enumerate(FEATURES):
         rows[:, j] = block_columns[name] if name in block_columns else np.asarray(text_columns[name])[block_text]
-    return rows.tolist()
+    return rows
 
 
 def _prose_distances(prose: np.ndarray) -> np.ndarray:
@@ -600,38 +611,80 @@ def main_stretch(gains: list[float]) -> tuple[int, int]:
     return best_span
 
 
-def _window_means(values: list[float], k: int) -> list[float]:
+def _window_means(values, k: int) -> np.ndarray:
     """For each position, the mean of the values within k either side, itself left out."""
-    n = len(values)
-    if n < 2:
-        return [MAIN_PIVOT] * n  # no other value in any window
     x = np.asarray(values, dtype=np.float64)
+    n = len(x)
+    if n < 2:
+        return np.full(n, MAIN_PIVOT)  # no other value in any window
     sums = np.zeros(n + 1)
     np.cumsum(x, out=sums[1:])  # left to right, as a running Python sum adds them
     at = np.arange(n)
     a, b = np.maximum(at - k, 0), np.minimum(at + k + 1, n)
-    return ((sums[b] - sums[a] - x) / (b - a - 1)).tolist()
+    return (sums[b] - sums[a] - x) / (b - a - 1)
 
 
 def context_features(rows: list[list[float]], probabilities: list[float]) -> list[list[float]]:
-    """One CONTEXT_FEATURES row per block: its first-pass log-odds and its neighbours', the
-    mean first-pass probability around it, where it stands against the page's main stretch,
-    and how many short unstopped lines (menu entries) surround it."""
-    col = {name: i for i, name in enumerate(FEATURES)}
+    """One CONTEXT_FEATURES row per block (context_matrix's rows as lists)."""
+    return context_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
+                          np.asarray(probabilities, dtype=np.float64)).tolist()
+
+
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
+
+def context_matrix(rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """One CONTEXT_FEATURES row per block, as a float64 matrix: its first-pass log-odds and its
+    neighbours', the mean first-pass probability around it, where it stands against the page's
+    main stretch, and how many short unstopped lines (menu entries) surround it.
+
+    Elementwise logarithms go through math (numpy's may differ in the last bit), so the
+    numbers are those of a loop over the blocks.
+    """
     n = len(rows)
-    log_words = [r[col["log_words"]] for r in rows]
-    odds = [_log_odds(p) for p in probabilities]
-    start, end = main_stretch([(p - MAIN_PIVOT) * lw for p, lw in zip(probabilities, log_words)])
-    short = [float(math.expm1(lw) <= SHORT_MAX_WORDS and not r[col["terminal"]]) for lw, r in zip(log_words, rows)]
-    near = [_window_means(list(probabilities), k) for k in CONTEXT_WINDOWS]
-    near_short = [_window_means(short, k) for k in SHORT_WINDOWS]
-    out = []
-    for i in range(n):
-        distance = 0 if start <= i < end else (start - i if i < start else i - end + 1)
-        out.append([
-            odds[i], odds[i - 1] if i else EDGE_LOG_ODDS, odds[i + 1] if i + 1 < n else EDGE_LOG_ODDS,
-            *(m[i] for m in near),
-            float(distance == 0), math.log1p(distance), -1.0 if i < start else (1.0 if i >= end else 0.0),
-            *(m[i] for m in near_short),
-        ])
+    if not n:
+        return np.empty((0, len(CONTEXT_FEATURES)))
+    log_words = rows[:, _COLUMN["log_words"]]
+    # _log_odds of every block: clip, the ratio, its log by math, clip.
+    clipped = np.minimum(np.maximum(probabilities, 1e-4), 1 - 1e-4)
+    odds = np.fromiter(map(math.log, (clipped / (1 - clipped)).tolist()), dtype=np.float64, count=n)
+    odds = np.maximum(-_LOG_ODDS_CAP, np.minimum(_LOG_ODDS_CAP, odds))
+    start, end = main_stretch(((probabilities - MAIN_PIVOT) * log_words).tolist())
+    few_words = np.fromiter(map(math.expm1, log_words.tolist()), dtype=np.float64, count=n) <= SHORT_MAX_WORDS
+    short = (few_words & (rows[:, _COLUMN["terminal"]] == 0)).astype(np.float64)
+    at = np.arange(n)
+    distance = np.where(at < start, start - at, np.where(at >= end, at - end + 1, 0))
+    columns = {
+        "first_log_odds": odds, "prev_log_odds": np.concatenate(([EDGE_LOG_ODDS], odds[:-1])),
+        "next_log_odds": np.concatenate((odds[1:], [EDGE_LOG_ODDS])),
+        **{f"near_content_{k}": _window_means(probabilities, k) for k in CONTEXT_WINDOWS},
+        "in_main": distance == 0,
+        "main_distance": np.fromiter(map(math.log1p, distance.tolist()), dtype=np.float64, count=n),
+        "main_side": np.where(at < start, -1.0, np.where(at >= end, 1.0, 0.0)),
+        **{f"near_short_{k}": _window_means(short, k) for k in SHORT_WINDOWS},
+    }
+    out = np.empty((n, len(CONTEXT_FEATURES)))
+    for j, name in enumerate(CONTEXT_FEATURES):
+        out[:, j] = columns[name]
+    return out
+    log_words = rows[:, _COLUMN["log_words"]]
+    # _log_odds for every block: clip, ratio, log by math, clip.
+    clipped = np.minimum(np.maximum(probabilities, 1e-4), 1 - 1e-4)
+    odds = np.fromiter(map(math.log, (clipped / (1 - clipped)).tolist()), dtype=np.float64, count=n)
+    odds = np.maximum(-_LOG_ODDS_CAP, np.minimum(_LOG_ODDS_CAP, odds))
+    start, end = main_stretch(((probabilities - MAIN_PIVOT) * log_words).tolist())
+    few_words = np.fromiter(map(math.expm1, log_words.tolist()), dtype=np.float64, count=n) <= SHORT_MAX_WORDS
+    short = (few_words & (rows[:, _COLUMN["terminal"]] == 0)).astype(np.float64)
+    at = np.arange(n)
+    distance = np.where(at < start, start - at, np.where(at >= end, at - end + 1, 0))
+    out[:, 0] = odds
+    out[:, 1] = np.concatenate(([EDGE_LOG_ODDS], odds[:-1]))
+    out[:, 2] = np.concatenate((odds[1:], [EDGE_LOG_ODDS]))
+    for j, k in enumerate(CONTEXT_WINDOWS):
+        out[:, 3 + j] = _window_means(probabilities, k)
+    out[:, 6] = distance == 0
+    out[:, 7] = np.fromiter(map(math.log1p, distance.tolist()), dtype=np.float64, count=n)
+    out[:, 8] = np.where(at < start, -1.0, np.where(at >= end, 1.0, 0.0))
+    for j, k in enumerate(SHORT_WINDOWS):
+        out[:, 9 + j] = _window_means(short, k)
     return out

@@ -53,8 +53,8 @@ class Trees:
     threshold_keep: float  # a row is positive (clean page, content block) from this probability
     _flat: tuple = field(default=(), repr=False, compare=False)
 
-    def log_odds(self, rows: list[list[float]]) -> np.ndarray:
-        """The ensemble's log-odds for each row."""
+    def log_odds(self, rows) -> np.ndarray:
+        """The ensemble's log-odds for each row (a list of rows, or a matrix: float32 is read as it is)."""
         if not len(rows):
             return np.zeros(0)
         # scikit-learn's trees compare float32 features with their thresholds: so do we.
@@ -77,7 +77,7 @@ class Trees:
             node = children[2 * node + go_left]
         return self.prior + self.learning_rate * value[node].sum(axis=1)
 
-    def probabilities(self, rows: list[list[float]]) -> np.ndarray:
+    def probabilities(self, rows) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.log_odds(rows)))
 
     def contributions(self, row: list[float]) -> list[tuple[str, float]]:
@@ -119,7 +119,7 @@ class Model:
     context: Trees | None = None  # None: no second pass on noisy pages
     context_max_page_score: float = 0.0  # the context scorer judges pages the gate scores under this
 
-    def content_probabilities(self, rows: list[list[float]], in_run: list[bool]) -> np.ndarray:
+    def content_probabilities(self, rows, in_run: list[bool]) -> np.ndarray:
         """Each block's probability of content: by `runs` for the sentences of runs, else by `blocks`.
 
         A run's scores are moved onto the block scorer's scale (log-odds shifted so that the
@@ -128,13 +128,14 @@ class Model:
         """
         if self.runs is None or not any(in_run):
             return self.blocks.probabilities(rows)
-        p = np.empty(len(rows))
-        run_at = [i for i, flag in enumerate(in_run) if flag]
-        other_at = [i for i, flag in enumerate(in_run) if not flag]
+        x = np.asarray(rows, dtype=np.float32)  # once: each ensemble takes its rows from it
+        p = np.empty(len(x))
+        flags = np.asarray(in_run, dtype=bool)
+        run_at, other_at = np.flatnonzero(flags), np.flatnonzero(~flags)
         shift = _logit(self.blocks.threshold_keep) - _logit(self.runs.threshold_keep)
-        p[run_at] = 1.0 / (1.0 + np.exp(-(self.runs.log_odds([rows[i] for i in run_at]) + shift)))
-        if other_at:  # each ensemble walks only its own rows
-            p[other_at] = self.blocks.probabilities([rows[i] for i in other_at])
+        p[run_at] = 1.0 / (1.0 + np.exp(-(self.runs.log_odds(x[run_at]) + shift)))
+        if len(other_at):  # each ensemble walks only its own rows
+            p[other_at] = self.blocks.probabilities(x[other_at])
         return p
 
     def trees_for(self, in_run: bool) -> Trees:
