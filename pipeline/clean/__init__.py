@@ -283,7 +283,7 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
         threshold = min(threshold, CLEAN_PAGE_DROP_BELOW)
     in_run = [b.kind is Kind.SENTENCE for b in judged_blocks]
     first = model.content_probabilities(matrix.astype(np.float32), in_run)
-    by_block = dict(zip(map(id, judged_blocks), zip(rows, first)))
+    by_block = dict(zip(map(id, judged_blocks), zip(rows, first.tolist())))  # Python floats: quicker to format
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
     second = (judge_in_context(model, judged_blocks, matrix, first)  # 3d.
@@ -335,7 +335,7 @@ def judge_in_context(model: scorer.Model, blocks: list[Block], rows,
         return {}
     matrix = np.asarray(rows, dtype=np.float64)
     both = np.hstack((matrix, context_matrix(matrix, np.asarray(first, dtype=np.float64))))[at]
-    return {id(blocks[i]): (row, float(q)) for i, row, q in zip(at, both, model.context.probabilities(both))}
+    return {id(blocks[i]): (row, q) for i, row, q in zip(at, both, model.context.probabilities(both).tolist())}
 
 
 def keep_lists_whole(judged: list[Judged]) -> list[Judged]:

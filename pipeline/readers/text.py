@@ -42,11 +42,12 @@ _TERMINAL = ".!?:;。！？"
 def read(text: str) -> list[Block]:
     """The blocks of a plain-text file in order."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")]
-    width = _wrap_width(lines)
+    sizes = [len(line.lstrip()) for line in lines]  # each line's length stripped (0: a blank line)
+    width = _wrap_width(sizes)
     blocks: list[Block] = []
     group: list[str] = []
-    for line in lines + [""]:
-        if line.strip():
+    for line, size in zip(lines + [""], sizes + [0]):
+        if size:
             group.append(line)
         elif group:
             blocks.extend(_group_blocks(group, width))
@@ -54,10 +55,10 @@ def read(text: str) -> list[Block]:
     return _mark_headings(blocks)
 
 
-def _wrap_width(lines: list[str]) -> int:
-    """The column the file is wrapped at, or 0 when it is not hard-wrapped."""
-    inner = [len(a.strip()) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
-    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+def _wrap_width(sizes: list[int]) -> int:
+    """The column the file is wrapped at, or 0 when it is not hard-wrapped (sizes: its lines' stripped lengths)."""
+    inner = [a for a, b in zip(sizes, sizes[1:]) if a and b]
+    lengths = sorted(size for size in sizes if size)
     if len(inner) < MIN_WRAPPED_LINES or not lengths:
         return 0
     width = lengths[min(len(lengths) - 1, int(WIDTH_PERCENTILE * len(lengths)))]
@@ -67,8 +68,8 @@ def _wrap_width(lines: list[str]) -> int:
     return width if full >= WRAP_FULL_SHARE * len(inner) else 0
 
 
-def _kind_of(line: str) -> Kind:
-    stripped = line.strip()
+def _kind_of(stripped: str) -> Kind:
+    """The kind of block a line opens (the line stripped)."""
     if _BULLET_RE.match(stripped):
         return Kind.ITEM
     if _is_row(stripped):
@@ -99,33 +100,34 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
     if len(group) == 2 and _SETEXT_RE.fullmatch(group[1].strip()) and len(group[0].split()) <= HEADING_MAX_WORDS:
         return [Block(Kind.HEADING, group[0].strip(), level=1 if group[1].strip()[0] == "=" else 2)]
     out: list[Block] = []
-    current: list[str] = []
+    current: list[str] = []  # the block's lines so far, stripped
     kind = Kind.PARAGRAPH
 
     def flush() -> None:
         if current:
-            text = " ".join(part.strip() for part in current)
+            text = " ".join(current) if len(current) > 1 else current[0]
             out.append(Block(kind, _unbullet(text) if kind is Kind.ITEM else text))
             current.clear()
 
-    previous = ""
+    previous = 0  # the previous line's stripped length (0 after a heading)
     for line in group:
-        heading = _ATX_HEADING_RE.fullmatch(line.strip())
+        stripped = line.strip()
+        heading = _ATX_HEADING_RE.fullmatch(stripped) if stripped[:1] == "#" else None
         if heading:
             flush()
             out.append(Block(Kind.HEADING, heading.group(2).rstrip("#").strip(), level=len(heading.group(1))))
-            previous = ""
+            previous = 0
             continue
-        line_kind = _kind_of(line)
+        line_kind = _kind_of(stripped)
         # An indented line under a list entry continues it, as in Markdown.
         continues_item = kind is Kind.ITEM and line[:1] in (" ", "\t") and line_kind is Kind.PARAGRAPH
         wrapped = bool(current) and kind is not Kind.ROW and line_kind is Kind.PARAGRAPH and (continues_item or (
-            width > 0 and len(previous.strip()) + 1 + len(_first_word(line)) > width))
+            width > 0 and previous + 1 + len(_first_word(stripped)) > width))
         if not wrapped:
             flush()
             kind = line_kind
-        current.append(line)
-        previous = line
+        current.append(stripped)
+        previous = len(stripped)
     flush()
     return out
 
