@@ -240,6 +240,8 @@ def split_runs(blocks: list[Block]) -> list[Block]:
 def _stray_lines_as_parts(blocks: list[Block]) -> list[Block]:
     """On a page that is mostly runs (RUN_PAGE_SHARE), short or unstopped paragraphs and list
     entries become parts of their own (Kind.SENTENCE, each its own run): the runs scorer judges them."""
+    if not any(b.kind is Kind.SENTENCE for b in blocks):
+        return blocks  # no run: no words to count
     words = [len(b.text.split()) for b in blocks]
     in_runs = sum(n for b, n in zip(blocks, words) if b.kind is Kind.SENTENCE)
     if not in_runs or in_runs < RUN_PAGE_SHARE * sum(words):
