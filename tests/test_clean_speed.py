@@ -288,3 +288,46 @@ def test_context_matrix_is_the_block_by_block_loop(page):
     want = _context_by_loop(rows, probabilities)
     got = features.context_matrix(np.asarray(rows), np.asarray(probabilities))
     assert got.tolist() == want and features.context_features(rows, probabilities) == want
+
+
+def _summary_by_loop(blocks: list[Block], rows: list[list[float]]) -> list[float]:
+    """page_summary as first written: a loop over the rows, in Python floats."""
+    import math
+
+    col = {name: i for i, name in enumerate(features.FEATURES)}
+    n = len(rows)
+    words = [math.expm1(r[col["log_words"]]) for r in rows]
+    total = sum(words) or 1.0
+    ui = [r[col["ui_words"]] > 0 for r in rows]
+    long_rows = [r for r, w in zip(rows, words) if w >= 3]
+    prose_at = [i for i, r in enumerate(rows) if r[col["is_prose"]]]
+
+    def share(flags) -> float:
+        return sum(1 for f in flags if f) / n
+
+    return [
+        share(ui), sum(w for w, u in zip(words, ui) if u) / total,
+        share(w <= features.SHORT_MAX_WORDS and not r[col["terminal"]] and not r[col["kind_heading"]]
+              for w, r in zip(words, rows)),
+        share(r[col["repeats"]] > 0 for r in rows), sum(w for w, r in zip(words, rows) if r[col["is_prose"]]) / total,
+        share(r[col["url_or_email"]] > 0 for r in rows), share(r[col["separators"]] > 0 for r in rows),
+        share(r[col["anomalies"]] > 0 for r in rows),
+        sum(r[col["seen_before_share"]] for r in long_rows) / len(long_rows) if long_rows else 0.0,
+        share(b.kind is Kind.SENTENCE for b in blocks), share(b.kind is Kind.HEADING for b in blocks),
+        share(r[col["terminal"]] > 0 for r in rows),
+        (prose_at[0] if prose_at else n) / n, (n - 1 - prose_at[-1] if prose_at else n) / n,
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(Kind)), st.sampled_from(
+    ["Home", "Sign in to comment", "The cat sat on the mat and then it ran.", "Read more | Share | Print",
+     "A fact.", "one two three four", "Prices rose again this year, the survey of shops in the town found.",
+     "Contact us at info@example.com", "Home"])), min_size=1, max_size=30))
+def test_page_summary_of_the_matrix_is_the_loop_over_rows(page):
+    """page_summary counts on the matrix's columns and sums words in Python: the loop's numbers, bit for bit."""
+    blocks = [Block(kind, text) for kind, text in page]
+    rows = features.page_features(blocks)
+    want = _summary_by_loop(blocks, rows)
+    assert features.page_summary(blocks, features.page_matrix(blocks)) == want
+    assert features.page_summary(blocks, rows) == want and features.page_summary([], []) == [0.0] * 14

@@ -15,7 +15,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import chain, count, repeat
+from itertools import chain, compress, count, repeat
 from operator import attrgetter, is_, itemgetter
 
 import numpy as np
@@ -518,6 +518,7 @@ def _last_word(token: str) -> str:
     return lexicon.last_letters(token).lower()
 
 
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}  # a feature's column in a row
 PAGE_FEATURES: tuple[str, ...] = (
     "ui_block_share", "ui_word_share", "short_block_share", "repeated_block_share", "prose_share",
     "url_block_share", "separator_block_share", "anomaly_block_share",
@@ -527,34 +528,48 @@ PAGE_FEATURES: tuple[str, ...] = (
 SHORT_MAX_WORDS = 3
 
 
-def page_summary(blocks: list[Block], rows: list[list[float]]) -> list[float]:
-    """What a page as a whole looks like: how much of it is furniture-shaped (PAGE_FEATURES order)."""
-    if not rows:
-        return [0.0] * len(PAGE_FEATURES)
-    col = {name: i for i, name in enumerate(FEATURES)}
+def page_summary(blocks: list[Block], rows) -> list[float]:
+    """What a page as a whole looks like: how much of it is furniture-shaped (PAGE_FEATURES order).
+
+    rows: page_features' rows or page_matrix. Counts are taken on the matrix's columns; sums of
+    words are Python sums in block order, as a loop over the rows adds them.
+    """
     n = len(rows)
-    words = [math.expm1(r[col["log_words"]]) for r in rows]
-    total = sum(words) or 1.0
-    ui = [r[col["ui_words"]] > 0 for r in rows]
-    long_rows = [r for r, w in zip(rows, words) if w >= 3]
-    prose_at = [i for i, r in enumerate(rows) if r[col["is_prose"]]]
+    if not n:
+        return [0.0] * len(PAGE_FEATURES)
+    x = np.asarray(rows, dtype=np.float64)
 
-    def share(flags) -> float:
-        return sum(1 for f in flags if f) / n
+    def flag(name: str) -> np.ndarray:  # a row's value is true (not 0)
+        return x[:, _COLUMN[name]] != 0
 
+    words_list = list(map(math.expm1, x[:, _COLUMN["log_words"]].tolist()))
+    words = np.array(words_list)
+    total = sum(words_list) or 1.0
+    ui = x[:, _COLUMN["ui_words"]] > 0
+    long_rows = words >= 3
+    prose = flag("is_prose")
+    prose_at = np.flatnonzero(prose)
+
+    def share(flags: np.ndarray) -> float:
+        return int(np.count_nonzero(flags)) / n
+
+    def words_where(flags: np.ndarray) -> float:
+        return sum(compress(words_list, flags.tolist()))
+
+    seen = x[long_rows, _COLUMN["seen_before_share"]].tolist()
+    kinds = [b.kind for b in blocks]
     return [
-        share(ui), sum(w for w, u in zip(words, ui) if u) / total,
-        share(w <= SHORT_MAX_WORDS and not r[col["terminal"]] and not r[col["kind_heading"]]
-              for w, r in zip(words, rows)),
-        share(r[col["repeats"]] > 0 for r in rows),
-        sum(w for w, r in zip(words, rows) if r[col["is_prose"]]) / total,
-        share(r[col["url_or_email"]] > 0 for r in rows),
-        share(r[col["separators"]] > 0 for r in rows), share(r[col["anomalies"]] > 0 for r in rows),
-        sum(r[col["seen_before_share"]] for r in long_rows) / len(long_rows) if long_rows else 0.0,
-        share(b.kind is Kind.SENTENCE for b in blocks),
-        share(b.kind is Kind.HEADING for b in blocks), share(r[col["terminal"]] > 0 for r in rows),
+        share(ui), words_where(ui) / total,
+        share((words <= SHORT_MAX_WORDS) & ~flag("terminal") & ~flag("kind_heading")),
+        share(x[:, _COLUMN["repeats"]] > 0),
+        words_where(prose) / total,
+        share(x[:, _COLUMN["url_or_email"]] > 0),
+        share(x[:, _COLUMN["separators"]] > 0), share(x[:, _COLUMN["anomalies"]] > 0),
+        sum(seen) / len(seen) if seen else 0.0,
+        kinds.count(Kind.SENTENCE) / n,
+        kinds.count(Kind.HEADING) / n, share(x[:, _COLUMN["terminal"]] > 0),
         # Page furniture sits above the first and below the last stretch of prose.
-        (prose_at[0] if prose_at else n) / n, (n - 1 - prose_at[-1] if prose_at else n) / n,
+        (int(prose_at[0]) if len(prose_at) else n) / n, (n - 1 - int(prose_at[-1]) if len(prose_at) else n) / n,
     ]
 
 
@@ -629,8 +644,6 @@ def context_features(rows: list[list[float]], probabilities: list[float]) -> lis
     return context_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
                           np.asarray(probabilities, dtype=np.float64)).tolist()
 
-
-_COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
 def context_matrix(rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
