@@ -279,7 +279,8 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     matrix = page_matrix(judged_blocks)  # float64 [block, feature]; its float32 copy goes to the trees
     rows = matrix.tolist()
     short = len(judged_blocks) < MIN_BLOCKS_TO_JUDGE
-    clean_page = float(model.page.probabilities([page_summary(judged_blocks, matrix)])[0]) if rows and not short else 1.0
+    clean_page = (float(model.page.probabilities([page_summary(judged_blocks, matrix)])[0]) if rows and not short
+                  else 1.0)
     page_is_clean = clean_page >= model.page.threshold_keep
     if page_is_clean:
         threshold = min(threshold, CLEAN_PAGE_DROP_BELOW)
