@@ -645,7 +645,6 @@ def context_features(rows: list[list[float]], probabilities: list[float]) -> lis
                           np.asarray(probabilities, dtype=np.float64)).tolist()
 
 
-
 def context_matrix(rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     """One CONTEXT_FEATURES row per block, as a float64 matrix: its first-pass log-odds and its
     neighbours', the mean first-pass probability around it, where it stands against the page's
@@ -679,25 +678,4 @@ def context_matrix(rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     out = np.empty((n, len(CONTEXT_FEATURES)))
     for j, name in enumerate(CONTEXT_FEATURES):
         out[:, j] = columns[name]
-    return out
-    log_words = rows[:, _COLUMN["log_words"]]
-    # _log_odds for every block: clip, ratio, log by math, clip.
-    clipped = np.minimum(np.maximum(probabilities, 1e-4), 1 - 1e-4)
-    odds = np.fromiter(map(math.log, (clipped / (1 - clipped)).tolist()), dtype=np.float64, count=n)
-    odds = np.maximum(-_LOG_ODDS_CAP, np.minimum(_LOG_ODDS_CAP, odds))
-    start, end = main_stretch(((probabilities - MAIN_PIVOT) * log_words).tolist())
-    few_words = np.fromiter(map(math.expm1, log_words.tolist()), dtype=np.float64, count=n) <= SHORT_MAX_WORDS
-    short = (few_words & (rows[:, _COLUMN["terminal"]] == 0)).astype(np.float64)
-    at = np.arange(n)
-    distance = np.where(at < start, start - at, np.where(at >= end, at - end + 1, 0))
-    out[:, 0] = odds
-    out[:, 1] = np.concatenate(([EDGE_LOG_ODDS], odds[:-1]))
-    out[:, 2] = np.concatenate((odds[1:], [EDGE_LOG_ODDS]))
-    for j, k in enumerate(CONTEXT_WINDOWS):
-        out[:, 3 + j] = _window_means(probabilities, k)
-    out[:, 6] = distance == 0
-    out[:, 7] = np.fromiter(map(math.log1p, distance.tolist()), dtype=np.float64, count=n)
-    out[:, 8] = np.where(at < start, -1.0, np.where(at >= end, 1.0, 0.0))
-    for j, k in enumerate(SHORT_WINDOWS):
-        out[:, 9 + j] = _window_means(short, k)
     return out
