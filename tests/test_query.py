@@ -183,11 +183,13 @@ def test_rm3_mixes_the_query_with_terms_of_the_top_passages():
     assert weights["statin"] > alpha / 2  # a query term also found in the feedback gains weight
 
 
-def _memory_retriever(docs: list[str]):
-    """A Retriever over these texts held in memory: Memory(settings) ranks with those query settings."""
+def _memory_retriever(docs: list[str], sections: list[str] | None = None):
+    """A Retriever over these texts held in memory (each under its heading in `sections`, if
+    given, indexed with it): Memory(settings) ranks with those query settings."""
     from pipeline.search import Retriever
 
-    tokens = [analyze(d) for d in docs]
+    headings = sections or [""] * len(docs)
+    tokens = [analyze(f"{h} {d}" if h else d) for h, d in zip(headings, docs)]
 
     class Memory(Retriever):
         def __init__(self, settings):
@@ -198,6 +200,9 @@ def _memory_retriever(docs: list[str]):
 
         def passage_text(self, doc):
             return docs[doc]
+
+        def passage_parts(self, doc):
+            return headings[doc], docs[doc]
 
     return Memory
 
@@ -302,8 +307,6 @@ def test_a_headword_entry_defines_its_heading(heading, text, defining):
 
 
 def test_what_is_x_puts_the_headword_entry_of_x_first():
-    from pipeline.search import Retriever
-
     sections = ["", "", "Necrotizing myopathy", "Necrotizing myopathy"] + [""] * 20
     docs = ["Necrotizing myopathy was seen in a necrotizing myopathy clinic.",
             "Necrotizing myopathy is common here, necrotizing myopathy said.",
@@ -311,20 +314,7 @@ def test_what_is_x_puts_the_headword_entry_of_x_first():
             "A rare form of idiopathic inflammatory myopathy characterized by severe proximal weakness "
             "and muscle fibre necrosis with little inflammation, often with antibodies."] + [
             f"filler text number {i}" for i in range(20)]
-    tokens = [analyze(f"{h} {d}") for h, d in zip(sections, docs)]
-
-    class Memory(Retriever):
-        def __init__(self, settings):
-            self.index, self.query_settings = BM25Index.build(tokens, BM25Params()), settings
-
-        def passage_tokens(self, doc):
-            return tokens[doc]
-
-        def passage_text(self, doc):
-            return docs[doc]
-
-        def passage_parts(self, doc):
-            return sections[doc], docs[doc]
+    Memory = _memory_retriever(docs, sections)
 
     plain, _ = Memory(DEFAULTS.but(definitions=False)).rank("what is necrotizing myopathy", 4)
     assert plain[0] != 3
