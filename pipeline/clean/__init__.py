@@ -10,7 +10,8 @@
                                            model (model.json, trained by train.py) on its shape,
                                            statistics, position and repetition
                                            (3a. on clean text, a list (a table) most of whose
-                                           entries (rows) stay keeps them all;
+                                           entries (rows) stay keeps them all, and a Markdown
+                                           list of written entries, not links, keeps them;
                                            3b. a page is never emptied: if nothing else stays,
                                            its prose-shaped blocks do;
                                            3c. a run of "Label: value" lines is judged as one
