@@ -484,8 +484,9 @@ def layout_wrapped(paragraphs: list[str], width: int = 72) -> str:
 
 
 # ASCII punctuation CommonMark gives a meaning inline (emphasis, links, code, HTML, entities,
-# tables, strikethrough) or at a line's start (headings, quotes, ordered-list numbers).
-_MD_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+# tables, strikethrough; "#" closes a heading: "## Title #" shows "Title") or at a line's start
+# (headings, quotes, ordered-list numbers).
+_MD_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~#])")
 _MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d{1,9}(?=[.)]))")
 
 

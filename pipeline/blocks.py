@@ -29,13 +29,17 @@ class Block:
     kind: Kind
     text: str
     level: int = 0  # 1..6 for headings
-    link_share: float = 0.0  # share of the text inside links (HTML only)
+    link_share: float = 0.0  # share of the visible text inside links (Markdown; the scorers do not read it)
     run: int = -1  # for SENTENCE blocks: the index of the paragraph they came from
     comments: bool = False  # the page's comment section (HTML: trafilatura's comments)
     code: bool = False  # Markdown: every word of it is inline code (`parent > child`), as its writer marked it
+    # Markdown: the list a list entry belongs to, numbered in the file (-1: none, or unknown:
+    # plain text's bullets are guessed from the shape of lines)
+    list_id: int = -1
 
     def with_text(self, text: str) -> "Block":
-        return Block(self.kind, text, self.level, self.link_share, self.run, self.comments, self.code)
+        return Block(self.kind, text, self.level, self.link_share, self.run, self.comments, self.code,
+                     self.list_id)
 
 
 @dataclass(frozen=True)

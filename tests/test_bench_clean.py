@@ -169,6 +169,9 @@ def test_the_markdown_layout_renders_back_to_the_gold_text():
     assert units == paragraphs
     assert markdown_units(layout_markdown(["Shopping list", "A long paragraph " + "of words " * 10 + "ends *here*."]))[0] \
         == ["Shopping list", "A long paragraph " + "of words " * 10 + "ends *here*."]
+    # A heading's trailing " #" (a page's anchor mark) is CommonMark's closing sequence unless escaped.
+    heading = ["Running in Wasm runtimes #", "A long paragraph " + "of words " * 10 + "ends here."]
+    assert markdown_units(layout_markdown(heading))[0] == heading
 
 
 def test_a_failed_decodings_mark_is_not_a_lost_sentence():

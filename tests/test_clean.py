@@ -313,6 +313,65 @@ def test_a_maintainers_guide_in_markdown_comes_through_whole():
     assert _markdown_text_kept(GUIDE) == []
 
 
+# A changelog written here: version sections of one-line entries, each "[commit] - area: change
+# (author) #pull". Alone, each entry reads like a menu line (under 0.1, far from prose).
+CHANGELOG = """\
+# Changelog
+
+All notable changes to the tide library are listed here, newest first. Each entry names the
+area it touches and the pull request that made it.
+
+## 2.1.0 (2024-03-02)
+
+- [a41f3c2] - parser: read tide tables with a missing header row (Ana Silva) #212
+- [9be0d17] - cli: add a --week option to the forecast command (Tom Reed) #208
+- [c7e21aa] - docs: explain how the harbour offsets are computed (Ana Silva) #205
+- [54d0f9e] - tz: keep the summer time offset for southern ports (Lee Park) #201
+- [e13b8c4] - build: drop support for the oldest interpreter (Tom Reed) #199
+
+## 2.0.1 (2024-01-15)
+
+- [0f3a7d1] - parser: stop reading past the end of a short file (Lee Park) #196
+- [d82c5e3] - cli: print errors on standard error, not on the output (Ana Silva) #193
+- [77b9a20] - data: update the list of ports in Norway (Maria Lopez) #190
+
+## 2.0.0 (2023-12-01)
+
+- [3c9e6f4] - (BREAKING) api: rename `Tide.height` to `Tide.level` (Tom Reed) #181
+- [a5d1b72] - api: return times in the port's own time zone (Lee Park) #178
+- [6e2f0c9] - tests: cover the leap second of 2016 (Maria Lopez) #175
+- [b90a4d3] - deps: require the newer calendar package (Ana Silva) #172
+
+## Other versions
+
+- [1.x](CHANGELOG_V1.md)
+- [0.x](CHANGELOG_V0.md)
+"""
+
+
+def test_a_markdown_changelogs_entries_come_through_whole():
+    """A list its writer filled with entries of their own (not links) keeps them on a clean page."""
+    verdict, judged = explain(CHANGELOG, "markdown")
+    assert "clean text" in verdict
+    out = _norm(clean_markdown(CHANGELOG).text)
+    entries = [j.block.text for j in judged if j.block.kind is Kind.ITEM and j.block.link_share < 0.5]
+    assert len(entries) == 12 and [e for e in entries if _norm(e) not in out] == []
+    links = [j for j in judged if j.block.kind is Kind.ITEM and j.block.link_share == 1.0]
+    assert len(links) == 2 and not any(j.verdict.by == "list" for j in links)  # a list of links is judged entry by entry
+
+
+def test_a_plain_text_list_is_not_taken_for_a_writers_list():
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged, keep_written_lists
+
+    def entries(list_id):
+        return [Judged(Block(Kind.ITEM, f"{name} wins the cup final after extra time", list_id=list_id),
+                       Verdict(False, "model", "test", 0.05)) for name in ("Leeds", "Derby", "Hull")]
+
+    assert not any(j.verdict.keep for j in keep_written_lists(entries(-1)))  # bullets guessed from plain text
+    assert all(j.verdict.keep for j in keep_written_lists(entries(0)))
+
+
 @pytest.mark.xfail(strict=True, reason="the page gate judges a small README (badges, a table, many short sections) "
                    "noisy: heading_block_share and separator_block_share, the table's cells joined by ' | ' "
                    "(issue 10; train.py's docstring: tried and dropped)")

@@ -91,3 +91,13 @@ def test_a_markdown_line_written_all_in_code_spans_is_marked_as_code():
     assert [(b.text, b.code) for b in blocks] == [
         ("Selectors:", False), ("parent > child", True), ("sibling ~ sibling", True),
         ("the :has() form", False), ("pip install x", True)]
+
+
+def test_markdown_entries_know_their_list_and_every_block_its_share_of_links():
+    _, blocks = markdown.read("- [Home](/)\n- [Blog](/blog)\n\nSee [the guide](g.md) first.\n\n"
+                              "1. Fixed the parser (#12)\n2. Added a week option\n   - nested entry\n")
+    assert [(b.text, b.list_id) for b in blocks] == [
+        ("Home", 0), ("Blog", 0), ("See the guide first.", -1),
+        ("Fixed the parser (#12)", 1), ("Added a week option", 1), ("nested entry", 2)]
+    assert [round(b.link_share, 2) for b in blocks] == [1.0, 1.0, 0.5, 0.0, 0.0, 0.0]
+    assert all(b.list_id == -1 for b in text.read("- Home\n- Blog\n"))  # plain text's bullets are guessed

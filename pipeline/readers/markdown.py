@@ -3,6 +3,9 @@
 Headings, paragraphs, list items, table rows and code blocks come from the parse
 tree, so wrapped lines, emphasis, links and images read as the text a person sees;
 a paragraph or list entry written all in code spans is marked as code (Block.code).
+List entries carry the list they belong to (Block.list_id) and every block the share of
+its visible text inside links (Block.link_share): structure a writer gave the text, which
+plain text can only guess.
 YAML front matter (between `---` lines at the top) gives the title and metadata; its
 lines are never passages. Raw HTML blocks keep their text without the tags.
 """
@@ -51,12 +54,19 @@ def read(text: str) -> tuple[dict[str, str], list[Block]]:
     tokens = _parser().parse(body)
     blocks: list[Block] = []
     in_item = 0
+    lists: list[int] = []  # the open lists, innermost last
+    list_count = 0
     row: list[str] = []
     heading_level = 0
     in_cell = False
     for token in tokens:
         kind = token.type
-        if kind == "list_item_open":
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append(list_count)
+            list_count += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
             in_item += 1
         elif kind == "list_item_close":
             in_item -= 1
@@ -72,14 +82,15 @@ def read(text: str) -> tuple[dict[str, str], list[Block]]:
             if any(row):
                 blocks.append(Block(Kind.ROW, " | ".join(row)))
         elif kind == "inline":
-            text_ = _inline_text(token)
+            text_, linked = _inline_text(token)
             if in_cell:
                 row.append(text_)
             elif heading_level:
                 if text_:
-                    blocks.append(Block(Kind.HEADING, text_, level=heading_level))
+                    blocks.append(Block(Kind.HEADING, text_, level=heading_level, link_share=linked))
             elif text_:
-                blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_, code=_all_code(token)))
+                blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_, link_share=linked,
+                                    code=_all_code(token), list_id=lists[-1] if in_item and lists else -1))
         elif kind in ("fence", "code_block"):
             code = token.content.strip("\n")
             if code.strip():
@@ -99,12 +110,21 @@ def _all_code(token) -> bool:
     return bool(parts) and all(c.type == "code_inline" for c in parts)
 
 
-def _inline_text(token) -> str:
-    """The visible text of an inline token: emphasis and link markup dropped, images too."""
+def _inline_text(token) -> tuple[str, float]:
+    """(the visible text of an inline token, the share of its characters inside links): emphasis
+    and link markup dropped, images too."""
     parts: list[str] = []
+    in_link = linked = shown = 0
     for child in token.children or ():
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
+            size = len(child.content.strip())
+            shown += size
+            linked += size if in_link else 0
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-    return " ".join("".join(parts).split())
+        elif child.type == "link_open":
+            in_link += 1
+        elif child.type == "link_close":
+            in_link = max(0, in_link - 1)
+    return " ".join("".join(parts).split()), linked / shown if shown else 0.0
