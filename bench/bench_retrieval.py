@@ -6,7 +6,9 @@ Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
 ../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
 pooled: every question counts once); with --only, also scifact2 and scifact3: SciFact's judged
 test claims joined two or three at a time in id order, judged by the union of their qrels (long,
-multi-sentence questions). BEIR documents are ranked by their best passage
+multi-sentence questions), and scifactabs: each judged claim followed by the first sentence of
+the abstract of its first cited document (a claim and the passage it came from, as someone pastes
+them: a long question of two sentences). BEIR documents are ranked by their best passage
 (as `winnow eval` does); seed questions rank passages (as `ask` does).
 
 bm25s is the reference: method lucene, k1 1.2, b 0.75, English stopwords, Snowball
@@ -148,7 +150,7 @@ class MemoryRetriever(Retriever):
         return self._passages[doc].section, self._passages[doc].text
 
 
-JOINED = {"scifact2": 2, "scifact3": 3}  # SciFact's judged test claims joined n at a time: long questions
+JOINED = {"scifact2": 2, "scifact3": 3, "scifactabs": 0}  # SciFact's judged claims made long (0: claim + cited sentence)
 _LOADED: dict = {}
 
 
@@ -157,8 +159,9 @@ def load_collection(name: str) -> Collection:
         if "scifact" not in _LOADED:
             _LOADED["scifact"] = load_collection("scifact")
         base = _LOADED["scifact"]
-        return Collection(name, base.passages, base.topic_words, [joined_claims(base.question_sets[0], JOINED[name])],
-                          base.bm25s_docs)
+        long_set = joined_claims(base.question_sets[0], JOINED[name]) if JOINED[name] else \
+            claims_with_sentence(base.question_sets[0])
+        return Collection(name, base.passages, base.topic_words, [long_set], base.bm25s_docs)
     if name == "seeds":
         sources = discover(ROOT / "seeds")
         sets = [load_question_set(path) for path in SEED_SETS]
@@ -204,6 +207,27 @@ def joined_claims(qs, n: int):
                 merged[doc] = max(merged.get(doc, 0), grade)
         qrels[qid] = merged
     return QuestionSet(kind="beir", questions=tuple(questions), qrels=qrels, corpus=qs.corpus)
+
+
+def claims_with_sentence(qs):
+    """Each judged claim followed by the first sentence of the abstract of its first cited
+    document (smallest id among the relevant ones), judged as the claim."""
+    import json
+    import re
+
+    from pipeline.evaluate import Question, QuestionSet
+
+    first_sentence = {}
+    with open(qs.corpus, encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            first_sentence[str(record["_id"])] = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", record["text"].strip(), 1)[0]
+    questions = []
+    for q in qs.questions:
+        cited = sorted((d for d, g in qs.qrels[q.qid].items() if g > 0), key=lambda d: (len(d), d))
+        if cited and cited[0] in first_sentence:
+            questions.append(Question(qid=q.qid, text=f"{q.text} {first_sentence[cited[0]]}"))
+    return QuestionSet(kind="beir", questions=tuple(questions), qrels=qs.qrels, corpus=qs.corpus)
 
 
 def _whole_documents(passages):
