@@ -46,7 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import passages, queries  # noqa: E402
+from bench.corpus import LONG_QUERY_WORDS, passages, queries  # noqa: E402
 
 K = 10
 K1, B = 0.9, 0.4  # winnow's defaults, given to every engine that takes them
@@ -55,6 +55,8 @@ RANK_BM25_QUERIES = 50
 # tantivy's writer memory budget: its documented default order of magnitude.
 TANTIVY_HEAP = 200_000_000
 ENGINES = ("winnow", "numpy-sparse", "bm25s", "tantivy", "rank-bm25")
+# One long query (LONG_QUERY_WORDS) per this many common ones.
+LONG_QUERIES_SHARE = 5
 # A query for the fresh-process measurement: two mid-frequency words of the corpus.
 FRESH_QUERY = "w00120 w03000"
 # The `ask` measurement: a 4-word question (the 3-6 words) of mid- and low-frequency words.
@@ -350,6 +352,7 @@ def table(results: dict[str, dict], n_docs: int, n_queries: int) -> str:
         ("query CPU ms, common, p95", qcpu("common", 95)),
         ("query CPU ms, rare, median", qcpu("rare", 50)),
         ("query CPU ms, rare, p95", qcpu("rare", 95)),
+        (f"query CPU ms, {LONG_QUERY_WORDS[0]} words, median", qcpu("long", 50)),
         ("build CPU s, from tokens", lambda r: r.get("build_cpu")),
         ("build wall s, from tokens", lambda r: r.get("build_wall")),
         ("build CPU s, incl. analyze", lambda r: r["build_cpu"] + r["analyze_cpu"] if "build_cpu" in r else None),
@@ -378,7 +381,8 @@ def table(results: dict[str, dict], n_docs: int, n_queries: int) -> str:
         lines.append(cells)
     widths = [max(len(row[i]) for row in lines + [header]) for i in range(len(header))]
     fmt = lambda row: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-    out = [f"{n_docs:,} passages, {n_queries:,} common + {n_queries:,} rare queries, top {K}; "
+    out = [f"{n_docs:,} passages, {n_queries:,} common + {n_queries:,} rare + {max(1, n_queries // LONG_QUERIES_SHARE):,} "
+           f"long queries, top {K}; "
            "(ratio = engine / winnow)", fmt(header), fmt(["-" * w for w in widths])]
     out += [fmt(row) for row in lines]
     notes = []
@@ -427,7 +431,9 @@ def main() -> None:
         print(f"generating {args.docs:,} passages ...", file=sys.stderr)
         texts = passages(args.docs)
         (base / "passages.txt").write_text("\n".join(texts), encoding="utf-8")
-        query_sets = {"common": queries(args.queries, rare=False), "rare": queries(args.queries, rare=True)}
+        query_sets = {"common": queries(args.queries, rare=False), "rare": queries(args.queries, rare=True),
+                      # long questions (a pasted paragraph): fewer, each costs more
+                      "long": queries(max(1, args.queries // LONG_QUERIES_SHARE), rare=False, lengths=LONG_QUERY_WORDS)}
         (base / "queries.json").write_text(json.dumps(query_sets), encoding="utf-8")
         results = {}
         for engine in engines:

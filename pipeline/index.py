@@ -79,6 +79,17 @@ DENSE_TERM_SHARE = 0.25
 # short lists do not repay. On the 200k-passage benchmark any value from 3k to 12k
 # gives the same medians (bench/bench_speed.py, rare queries ~0.05 ms).
 SMALL_QUERY_POSTINGS = 6_000
+# The pruned path costs about this many postings' worth of exhaustive accumulation per
+# query term (a handful of numpy calls per term in steps 1, 3 and 5), and exhaustive
+# accumulation about EXHAUSTIVE_COST_PER_DOC postings per document on top (the dense
+# array). A query whose postings cost less than its terms would is scored exhaustively:
+# long questions, and any question on a small index. Measured on the 200k-passage
+# benchmark corpus (median CPU ms, pruned / exhaustive): 3-6 words 0.23 / 1.15, 15 words
+# 1.16 / 1.74, 20 words 1.84 / 2.09, 30 words 2.88 / 2.67, 60 words 7.7 / 4.0, 150 words
+# 25 / 6.1; on SciFact's 23k passages, a claim (15 terms) 0.57 / 0.13, five claims
+# (76 terms) 11.9 / 0.52. Both paths give the same scores bit for bit.
+PRUNE_COST_PER_TERM = 30_000
+EXHAUSTIVE_COST_PER_DOC = 0.6
 # When a query's postings outnumber this share of the docs, accumulate into a dense array
 # of all docs (np.zeros, np.add.at, np.flatnonzero: O(n_docs)) instead of sorting the
 # concatenated postings (np.unique: O(P log P)). Measured crossover at 200k docs, numpy 2.4:
@@ -613,7 +624,8 @@ class BM25Index:
             return empty
         offsets = self._post_offsets
         total = sum(int(offsets[t + 1] - offsets[t]) for t in terms)
-        if total <= SMALL_QUERY_POSTINGS or len(terms) == 1:
+        if total <= SMALL_QUERY_POSTINGS or len(terms) == 1 or \
+                total + EXHAUSTIVE_COST_PER_DOC * self.n_docs < PRUNE_COST_PER_TERM * len(terms):
             return _top_k(*self._candidates(terms, counts, k), k)
 
         # 1. A threshold: the k-th best exact score among the terms' seed documents.

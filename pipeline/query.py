@@ -305,11 +305,13 @@ def _damp_unkey(draft: "_Draft", stats: CorpusStats, s: QuerySettings, faded: fl
 def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):
     """(clinical term, weight, reasons) for every thesaurus row whose lay phrase the question has, on stems."""
     stemmed = [analyzer.stem(w) for w in words] if s.thesaurus_match == "stems" else words
+    rows, by_first = _rows(analyzer, s.thesaurus_match)
+    # Only the rows whose phrase starts with a word of the question are compared (a 60-word
+    # question once compared every row at every position), then taken in file order as before.
+    matched = sorted({number for i, word in enumerate(stemmed) for number in by_first.get(word, ())
+                      if tuple(stemmed[i:i + len(rows[number][0])]) == rows[number][0]})
     best: dict[str, tuple[float, list[str]]] = {}
-    for lay_stems, lay_tokens, clinical, entry in _rows(analyzer, s.thesaurus_match):
-        n = len(lay_stems)
-        if not any(tuple(stemmed[i:i + n]) == lay_stems for i in range(len(stemmed) - n + 1)):
-            continue
+    for lay_stems, lay_tokens, clinical, entry in map(rows.__getitem__, matched):
         # A phrase occurs in at most as many documents as its rarest word.
         lay_df = min((df(t) for t in lay_tokens if not is_prefix(t)), default=0) if df else 0
         for term in clinical:
@@ -330,14 +332,18 @@ def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: Quer
 
 @lru_cache(maxsize=8)
 def _rows(analyzer: Analyzer, match: str):
-    """The thesaurus read for one analyzer: (lay stems or words, lay tokens, clinical tokens, entry)."""
-    out = []
+    """The thesaurus read for one analyzer: the rows (lay stems or words, lay tokens,
+    clinical tokens, entry) in file order, and the numbers of the rows by their phrase's
+    first stem (or word)."""
+    out, by_first = [], {}
     for entry in thesaurus.load():
         lay_words = TOKEN_RE.findall(normalize(entry.lay))
         lay_key = tuple(analyzer.stem(w) for w in lay_words) if match == "stems" else tuple(lay_words)
+        if lay_key:
+            by_first.setdefault(lay_key[0], []).append(len(out))
         out.append((lay_key, tuple(analyzer.analyze(entry.lay)),
                     _expansion_tokens(entry.clinical, analyzer), entry))
-    return out
+    return out, by_first
 
 
 def _expansion_tokens(clinical: str, analyzer: Analyzer) -> list[str]:

@@ -399,3 +399,36 @@ def test_fade_counts_distinct_words_not_prefix_tokens():
     many = [f"w{i}" for i in range(16)]
     assert fade(many + ["~" + w for w in many], DEFAULTS) == pytest.approx(DEFAULTS.fade_words / 16)
     assert fade(many, DEFAULTS.but(fade_words=0)) == 1.0
+
+
+def test_lay_phrases_are_found_anywhere_in_the_question_as_by_comparing_every_row():
+    """The rows are looked up by their phrase's first stem: the rows found are those whose
+    phrase occurs at some position of the question, one word or several, at its end too."""
+    from pipeline import query as q
+    from pipeline.analyze import DEFAULT, TOKEN_RE, normalize
+
+    rows, _ = q._rows(DEFAULT, "stems")
+    for question in ("how long does it last in old people", "Can kids get this? short of breath",
+                     "is it hard to climb stairs with muscle pain", "my legs hurt", "how old"):
+        stemmed = [DEFAULT.stem(w) for w in TOKEN_RE.findall(normalize(question))]
+        every_row = [row for row in rows if any(tuple(stemmed[i:i + len(row[0])]) == row[0]
+                                                for i in range(len(stemmed) - len(row[0]) + 1))]
+        added = {term for row in every_row for term in row[2]}
+        found = {term for term, _, _ in q._expansions(TOKEN_RE.findall(normalize(question)), set(), DEFAULT,
+                                                         None, DEFAULTS)}
+        assert found == added and (found or question == "my legs hurt")
+
+
+def test_the_thesaurus_takes_linear_time_on_long_questions():
+    """Before: every row was compared at every position of the question (1.5 s of CPU for
+    100,000 words; a 60-word question spent 1 ms of its 1.6 there)."""
+    import time
+
+    from pipeline import query as q
+    from pipeline.analyze import DEFAULT
+
+    words = ("how long does the treatment of the muscle pain last in old people " * 7_700).split()
+    q._expansions(["kids"], set(), DEFAULT, None, DEFAULTS)  # the thesaurus read once
+    started = time.process_time()
+    q._expansions(words, set(), DEFAULT, None, DEFAULTS)
+    assert time.process_time() - started < 0.5
