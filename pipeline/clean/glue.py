@@ -40,8 +40,9 @@ Cut before
   word right before it (MAX_NAME_TOKENS), as long as the part before keeps a word of its own:
   the sentence kept its subject's first name. On fresh train-site spam pages
   (spam_pages(n=200, seed=1..6)), with the shipped runs scorer: 29 more real sentences kept
-  net (43 kept that were lost, 14 lost that were kept), 2 more noise items left (seed 1: 0.966 / 0.921 -> 0.968 / 0.921); no
-  cut of a gold text moves (74,865 blocks of the one-paragraph-a-line layout).
+  net (43 kept that were lost, 14 lost that were kept), 2 more noise items left (seed 1:
+  0.966 / 0.921 -> 0.968 / 0.921); no cut of a gold text moves (74,865 blocks of the
+  one-paragraph-a-line layout).
 
 On the train split's gold texts (96,413 sentences) the rules without the lexicon's openers
 cut 1.23% of the sentences, 0.42% before a word (the rest at separators, mostly in the gold
