@@ -674,6 +674,26 @@ def test_a_menu_line_glued_onto_a_sentence_is_cut_off(glued, parts):
     assert fragments(glued) == parts
 
 
+@pytest.mark.parametrize("glued, parts", [
+    # the cut found before a name's second word ("McKenna has") moves before its first: the
+    # sentence came out without its subject's first name ("McKenna has not ..."), so was lost
+    ("• Terms of Service Rob McKenna has not conceded the race for governor.",
+     ["• Terms of Service", "Rob McKenna has not conceded the race for governor."]),
+    ("| Save to del.icio.us The Conservative party has faced repeated calls over the years.",
+     ["| Save to del.icio.us", "The Conservative party has faced repeated calls over the years."]),
+    # ... but a menu entry keeps a word of its own, and a cut before an opener stays where it is
+    ("• Rob McKenna has not conceded the race for governor.", ["• Rob", "McKenna has not conceded the race for governor."]),
+    ("• Contact Us The man said that it was fine today.", ["• Contact Us", "The man said that it was fine today."]),
+    # never past a number or a bracket
+    ("• June 2012 Christian Green and Willie Haulstead worked with the second unit.",
+     ["• June 2012", "Christian Green and Willie Haulstead worked with the second unit."]),
+])
+def test_a_sentence_cut_off_a_menu_line_keeps_the_first_word_of_its_name(glued, parts):
+    from pipeline.clean.glue import fragments
+
+    assert fragments(glued) == parts
+
+
 @pytest.mark.parametrize("sentence", [
     "He met John Smith at The Store in town on Friday.",
     "Last week Apple announced that the new phones would ship in March.",
