@@ -482,16 +482,11 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
         if as_json:
             terms = [{"term": t.term, "weight": round(t.weight, 6), "why": list(t.why)} for t in query.terms]
             click.echo(_json({"query": terms, "notes": list(query.notes),
-                              "hits": [{**hit_record(h, b), "prior": round(h.prior, 6)} for h, b in zip(hits, bests)]},
-                             indent=1))
+                              "hits": [hit_record(h, b) for h, b in zip(hits, bests)]}, indent=1))
             return
         click.echo("query (weight, term, why):")
         for line in query.explain():
             click.echo("  " + _safe(line))
-        for h in hits:
-            if h.prior != 1.0:
-                click.echo(_safe(f"  source prior: hit {h.rank} ({h.passage.source}) scored x {h.prior:.3f} "
-                                 "(the share of its source's words the cleaner kept, to the power source_prior)"))
         click.echo("")
     if as_json:
         click.echo(_json([hit_record(h, b) for h, b in zip(hits, bests)], indent=1))

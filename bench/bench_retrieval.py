@@ -57,7 +57,7 @@ from pipeline.evaluate import (_answer_judgments, PassageTable, evaluate, load_q
                                measure_query)
 from pipeline.index import BM25Index, BM25Params  # noqa: E402
 from pipeline.query import QuerySettings  # noqa: E402
-from pipeline.search import Retriever, kept_share  # noqa: E402
+from pipeline.search import Retriever  # noqa: E402
 from pipeline.sources import discover  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "beir"
@@ -101,11 +101,6 @@ def variants() -> list[Variant]:
         Variant("k1 1.2 b 0.75 (bm25s)", params=BM25Params(k1=1.2, b=0.75, idf=base.params.idf)),
         Variant("heading weight 2", heading_weight=2),
         Variant("+ snowball stemmer", analyzer=replace(a, stemmer="english")),
-        Variant("source prior 0 (off)", query=q.but(source_prior=0.0)),
-        Variant("source prior 0.25", query=q.but(source_prior=0.25)),
-        Variant("source prior 0.5", query=q.but(source_prior=0.5)),
-        Variant("source prior 1", query=q.but(source_prior=1.0)),
-        Variant("source prior 2", query=q.but(source_prior=2.0)),
         Variant("+ rm3 (10 docs, 10 terms, 0.5)", query=q.but(rm3=True)),
         Variant("+ rm3 no df filter", query=q.but(rm3=True, fb_max_df_share=1.0)),
         Variant("+ rm3 0.6", query=q.but(rm3=True, original_weight=0.6)),
@@ -132,22 +127,18 @@ class Collection:
     topic_words: list[str]  # raw words whose default tokens are all topic terms (re-analysed per variant)
     question_sets: list  # QuestionSet objects (one for BEIR, seven for the seeds)
     bm25s_docs: list[tuple[str, str]] = field(default_factory=list)  # (id, text)
-    kept: np.ndarray | None = None  # per passage, its source's kept share (the source prior); None: all 1
 
 
 class MemoryRetriever(Retriever):
     """A Retriever over passages held in memory (no index folder)."""
 
-    def __init__(self, passages, tokens, index, analyzer, query_settings, topic, general=None, kept=None):
-        self._passages, self._tokens, self.index, self._kept = passages, tokens, index, kept
+    def __init__(self, passages, tokens, index, analyzer, query_settings, topic, general=None):
+        self._passages, self._tokens, self.index = passages, tokens, index
         self.analyzer, self.query_settings, self.topic = analyzer, query_settings, topic
         self.general = general
 
     def passages(self):
         return iter(self._passages)
-
-    def source_kept(self):
-        return self._kept
 
     def passage_tokens(self, doc: int) -> list[str]:
         return self._tokens[doc]
@@ -178,17 +169,15 @@ def load_collection(name: str) -> Collection:
         corpus = DATA / name / "corpus.jsonl"
         sources = [s for s in discover(DATA / name) if s.rel == "corpus.jsonl"]
         sets = [load_question_set(DATA / name, split="test")]
-    units, shares = [], {}
+    units = []
     for source in sources:
         _, documents = ingest.process_source(source)
         units.append((source.rel, ingest.split_documents(documents, source.rel)))
-        shares[source.rel] = kept_share([sum(d.kept_words for d in documents), sum(d.words for d in documents)])
     passages, _, _, _ = ingest.assemble(units)
-    kept = np.array([shares.get(p.source, 1.0) for p in passages])
     topic = set(ingest.topic_terms(units))
     words = {w for p in passages for w in DEFAULT_WORDS(p.section + " " + p.text)}
     topic_words = sorted(w for w in words if DEFAULT.analyze_word(w) and set(DEFAULT.analyze_word(w)) <= topic)
-    collection = Collection(name, passages, topic_words, sets, kept=None if (kept >= 1.0).all() else kept)
+    collection = Collection(name, passages, topic_words, sets)
     if name == "seeds":
         collection.bm25s_docs = [(p.passage_id, f"{p.section}\n{p.text}") for p in passages]
     else:
@@ -279,8 +268,7 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         topic = frozenset(t for w in collection.topic_words for t in analyzer.analyze_word(w))
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
-    kept = collection.kept if passages is collection.passages else None
-    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic, general_english(analyzer), kept)
+    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic, general_english(analyzer))
     reports = [evaluate(retriever, qs, depth=100) for qs in collection.question_sets]
     measures = dict(pooled(reports))
     if reports[0].kind == "beir":  # (words in the query, nDCG@10) of each judged query, for --lengths
@@ -489,8 +477,7 @@ def leave_one_out(names: list[str], rows: dict[str, dict[str, dict]], ref: dict[
 def _per_set(collection: Collection, variant: Variant) -> None:
     cache: dict = {}
     for path, qs in zip(SEED_SETS, collection.question_sets):
-        collection_one = Collection(collection.name, collection.passages, collection.topic_words, [qs],
-                                    kept=collection.kept)
+        collection_one = Collection(collection.name, collection.passages, collection.topic_words, [qs])
         m = run_winnow(collection_one, variant, cache)
         print(f"  {path.name:<24} nDCG@10 {m['nDCG@10']:.4f}  RR@10 {m['RR@10']:.4f}  Success@1 {m['Success@1']:.4f}"
               f"  Success@5 {m['Success@5']:.4f}",

@@ -93,12 +93,6 @@ class QuerySettings:
                      definition_depth that give another name ("also known as",
                      "synonyms", "a.k.a.") and hold every name the question spells
                      (NAM, IgG) first
-    source_prior     a document-quality prior from the cleaner's own confidence: a passage's
-                     score is multiplied by kept ** source_prior, kept being the share of
-                     its source's words the cleaner kept (1 for a clean page, a trusted or
-                     plain source, a JSON Lines corpus). A spun page whose real-looking
-                     sentences the cleaner keeps only just loses to a page it kept whole;
-                     a passage is only re-ordered, never dropped. 0: off
     rm3              pseudo-relevance feedback as Pyserini's bm25+rm3: the fb_terms
                      best terms of the top fb_docs passages, the original query keeping
                      original_weight of the L1 mass
@@ -128,7 +122,6 @@ class QuerySettings:
     other_names: bool = True
     alias_weight: float = 0.5
     fade_words: int = 8
-    source_prior: float = 0.0
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10

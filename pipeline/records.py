@@ -74,4 +74,3 @@ class Hit:
     score: float
     passage: Passage
     url: str | None = None  # the original address of the passage's source, where the saved page names one
-    prior: float = 1.0  # the source prior's factor in score (QuerySettings.source_prior; 1: neutral)

@@ -24,25 +24,9 @@ from .index import BM25Index, IndexFormatError
 from .query import (CorpusStats, Query, QuerySettings, asks_other_names, build_query, definition_subject,
                     defines, gives_other_name, question_names, rm3)
 from .records import Hit, Passage
-from .segments import SEGMENT_JSON, SegmentedIndex, prefix
+from .segments import SegmentedIndex, prefix
 from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own,
                     verify_generation)
-
-
-# Passages beyond the top k that the source prior re-ranks before it checks that no
-# passage further down could rise into the top k (Retriever._search).
-PRIOR_WINDOW = 20
-
-
-def kept_share(kept) -> float:
-    """The share of a source's words the cleaner kept, from the build's [kept, given] words;
-    1.0 when not counted (a JSON Lines corpus, an empty page) or not a pair of numbers."""
-    if not isinstance(kept, (list, tuple)) or len(kept) != 2:
-        return 1.0
-    done, given = kept
-    if not isinstance(done, (int, float)) or not isinstance(given, (int, float)) or given <= 0:
-        return 1.0
-    return float(min(1.0, max(0.0, done / given)))
 
 
 class IndexDamaged(WinnowError):
@@ -85,39 +69,6 @@ class Retriever:
                         self.query_settings, self.index.df, self.index.n_docs)
         return query
 
-    def source_kept(self) -> np.ndarray | None:
-        """Per passage number, the share of its source's words the cleaner kept (1: all, or
-        not counted); None when every passage's is 1 (the prior is then exactly neutral)."""
-        return None
-
-    def prior(self, docs) -> np.ndarray:
-        """The source prior's factor (QuerySettings.source_prior) of each given passage; 1 where off."""
-        kept, weight = self.source_kept(), self.query_settings.source_prior
-        docs = np.asarray(docs, dtype=np.int64)
-        if kept is None or not weight:
-            return np.ones(len(docs))
-        return np.power(kept[docs].astype(np.float64), weight)
-
-    def _search(self, tokens, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """index.search with the source prior: the top k by score x prior, ties by passage number.
-
-        The prior is at most 1, so a passage below the BM25 top n cannot beat the k-th
-        scaled score when that is at least the n-th raw score; when it is not, every
-        matching passage is scored (never a passage lost to the window)."""
-        kept, weight = self.source_kept(), self.query_settings.source_prior
-        if kept is None or not weight or k <= 0:
-            return self.index.search(tokens, k)
-        n = max(2 * k, k + PRIOR_WINDOW)
-        docs, raw = self.index.search(tokens, n)
-        scores = raw * self.prior(docs)
-        order = np.lexsort((docs, -scores))[:k]
-        if len(docs) == n and (len(order) < k or scores[order[-1]] <= raw[-1]):
-            everything = np.asarray(self.index.scores(tokens), dtype=np.float64)
-            docs = np.flatnonzero(everything > 0)
-            scores = everything[docs] * self.prior(docs)
-            order = np.lexsort((docs, -scores))[:k]
-        return docs[order], scores[order]
-
     def rank(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers and scores of the top k, ties broken by passage number."""
         query, s = self.query(question), self.query_settings
@@ -132,16 +83,13 @@ class Retriever:
                 heading, text = self.passage_parts(doc)
                 return defines(text, subject, heading)
         else:
-            return self._search(query.tokens(), k)
-        docs, scores = self._search(query.tokens(), max(k, s.definition_depth))
+            return self.index.search(query.tokens(), k)
+        docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
         return _wanted_first(docs, scores, [wanted(int(d)) for d in docs[:s.definition_depth]], k)
 
     def scores(self, question: str) -> np.ndarray:
-        """Every passage's score (0 where nothing matches), the source prior applied."""
-        scores = self.index.scores(self.query(question).tokens())
-        if self.source_kept() is None or not self.query_settings.source_prior:
-            return scores
-        return scores * self.prior(np.arange(len(scores)))
+        """Every passage's score (0 where nothing matches)."""
+        return self.index.scores(self.query(question).tokens())
 
 
 def _wanted_first(docs: np.ndarray, scores: np.ndarray, defining: list[bool],
@@ -230,30 +178,6 @@ class Searcher(Retriever):
             self.index = self.segments[0]
         else:
             self.index = SegmentedIndex(self.segments, self.dead, infos, lambda doc: self.passage(doc).passage_id)
-
-    def source_kept(self) -> np.ndarray | None:
-        """Per passage number, the share of its source's words the cleaner kept, from each
-        segment's unit table (the build's [kept, given] words per source) and doc_unit
-        map; read once, on the first question that uses the prior."""
-        if not hasattr(self, "_kept"):
-            self._kept = self._read_kept()
-        return self._kept
-
-    def _read_kept(self) -> np.ndarray | None:
-        parts = []
-        try:
-            for seg, index in enumerate(self.segments):
-                seg_prefix = prefix(seg)
-                meta = json.loads(read_own(self.generation / f"{seg_prefix}{SEGMENT_JSON}"))
-                shares = np.array([kept_share(topic.get("kept")) for topic in meta["topics"]] or [1.0])
-                doc_unit = np.load(self.generation / f"{seg_prefix}doc_unit.npy", mmap_mode="r", allow_pickle=False)
-                if len(doc_unit) != index.n_docs:
-                    raise IndexFormatError("doc_unit does not match")
-                parts.append(shares[np.asarray(doc_unit, dtype=np.int64)])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, IndexFormatError) as error:
-            raise IndexDamaged(f"index at {self.generation} is damaged ({error})") from None
-        kept = np.concatenate(parts)
-        return None if bool((kept >= 1.0).all()) else kept
 
     def _locate(self, doc: int) -> tuple[int, int]:
         """(segment, doc number within it) of a doc number."""
@@ -347,12 +271,10 @@ class Searcher(Retriever):
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top k passages for a question, ties broken by passage id."""
         docs, scores = self.rank(question, k)
-        priors = self.prior(docs)
         hits = []
-        for i, (doc, score, prior) in enumerate(zip(docs, scores, priors)):
+        for i, (doc, score) in enumerate(zip(docs, scores)):
             passage = self.passage(int(doc))
-            hits.append(Hit(rank=i + 1, score=float(score), passage=passage, url=self.url(passage.source),
-                            prior=float(prior)))
+            hits.append(Hit(rank=i + 1, score=float(score), passage=passage, url=self.url(passage.source)))
         return hits
 
 
