@@ -65,7 +65,7 @@ _ASCII_WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 
 
 def _token_bytes(text: str) -> list[bytes]:
     """normalized_tokens(text), each in UTF-8 (what is hashed): on ASCII text (most
-    sentences) by one translate and split in C, about a third of the regex's time."""
+    sentences) by one translate and split in C, two fifths of the regex's time."""
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_WORD_BYTES).split()
     return [t.encode("utf-8", "surrogatepass") for t in normalized_tokens(text)]
