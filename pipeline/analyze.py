@@ -28,6 +28,8 @@ ANALYZER_VERSION = 5  # 2: "%" is also "percent"; 3: prefix tokens; 4: no -sis r
 _WORD = r"[^\W_]+"
 TOKEN_RE = re.compile(rf"{_WORD}(?:[-*:./+]{_WORD})*")
 PART_RE = re.compile(_WORD)
+# TOKEN_RE on ASCII text: the same words, a quarter faster (no Unicode class to look up).
+_ASCII_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[-*:./+][A-Za-z0-9]+)*")
 # Han, Hiragana, Katakana, Hangul: scripts written without spaces between words.
 _CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 CJK_RE = re.compile(f"[{_CJK}]")
@@ -148,7 +150,9 @@ class Analyzer:
         """Tokens for a passage or a question, in order."""
         # One dictionary look-up per word, all in C (a Python loop over lru_cache calls
         # was most of the analyzer's time on SciFact's abstracts).
-        return list(_chain(map(self.analyze_word, TOKEN_RE.findall(normalize(text)))))
+        text = normalize(text)
+        words = (_ASCII_TOKEN_RE if text.isascii() else TOKEN_RE).findall(text)
+        return list(_chain(map(self.analyze_word, words)))
 
 
 # Distinct words remembered; a few tens of MB at most. Past it the cache starts over

@@ -289,7 +289,7 @@ def unit_topic(documents: PackedDocuments) -> dict:
     """What one source adds to the topic: its title terms and the acronyms it defines
     (kept with its segment, so a refresh combines them without reading every source)."""
     acronyms = []
-    for sentence in _with_parenthesis(documents.sentences):
+    for sentence in _with_acronym_shape(documents.sentences):
         for long_form, acronym in _acronyms(sentence):
             terms = [t for t in analyzer.analyze(long_form) if not t.startswith(analyzer.PREFIX_MARK)]
             acronyms.append([terms, analyzer.analyze(acronym)])
@@ -300,18 +300,22 @@ def unit_topic(documents: PackedDocuments) -> dict:
     return {"titles": titles, "acronyms": acronyms}
 
 
-def _with_parenthesis(sentences: Strings) -> list[str]:
-    """The sentences holding a "(", in order: only they can define an acronym (found in
-    the blob, so the others are never decoded)."""
-    blob, found, at = sentences.blob, [], sentences.blob.find(b"(")
-    while at >= 0:
-        i = int(np.searchsorted(sentences.offsets, at, "right")) - 1
-        found.append(sentences[i])
-        at = blob.find(b"(", int(sentences.offsets[i + 1]))
+def _with_acronym_shape(sentences: Strings) -> list[str]:
+    """The sentences holding an acronym's shape, "(" capitals and letters ")" (_ACRONYM_RE), in
+    order: only they can define one. Found in the blob, so the others are never decoded (the
+    shape is ASCII, and UTF-8 has no ASCII byte inside another character; a shape across two
+    sentences costs a look at the first)."""
+    found, last = [], -1
+    for match in _ACRONYM_BYTES_RE.finditer(sentences.blob):
+        i = int(np.searchsorted(sentences.offsets, match.start(), "right")) - 1
+        if i != last:
+            found.append(sentences[i])
+            last = i
     return found
 
 
 _ACRONYM_RE = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
+_ACRONYM_BYTES_RE = re.compile(_ACRONYM_RE.pattern.encode("ascii"))
 
 
 def _acronyms(sentence: str) -> list[tuple[str, str]]:

@@ -117,11 +117,14 @@ class SentenceArrays:
 
     def band_neighbours(self, bands: np.ndarray) -> np.ndarray:
         """Live sentences sharing one of these band keys (one per band)."""
-        keys = (np.arange(BANDS, dtype=np.uint64) << np.uint64(32)) | bands.astype(np.uint64)
-        lo, hi = np.searchsorted(self.band_sorted, keys, "left"), np.searchsorted(self.band_sorted, keys, "right")
-        if not np.any(hi > lo):
+        keys = _BAND_NUMBERS | bands.astype(np.uint64)
+        # Each key's run of equal keys, by one search: it ends where key + 1 would go (the
+        # keys are band << 32 | a 32-bit key, far from the top of uint64).
+        cuts = np.searchsorted(self.band_sorted, np.concatenate((keys, keys + np.uint64(1)))).tolist()
+        runs = [self.band_sent[a:b] for a, b in zip(cuts[:BANDS], cuts[BANDS:]) if b > a]
+        if not runs:
             return np.zeros(0, dtype=np.int32)
-        return self.live(np.concatenate([self.band_sent[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]))
+        return self.live(np.concatenate(runs))
 
     def order(self, i: int) -> tuple[str, int]:
         return self.unit_names[self.sent_unit[i]], int(self.sent_pos[i])
@@ -130,6 +133,8 @@ class SentenceArrays:
         """The sorted keys (_lookups of the signatures), for a segment written from this batch."""
         return self.exact_sorted, self.exact_sent, self.band_sorted, self.band_sent
 
+
+_BAND_NUMBERS = np.arange(BANDS, dtype=np.uint64) << np.uint64(32)  # a band key's band, in its high bits
 
 # Band keys are sorted packed with their sentence in one uint64, band << 59 | key << 27 |
 # sentence (5 + 32 + 27 bits), sorted in place: no argsort, no gathered copies (at 200k
@@ -254,8 +259,15 @@ class Verdicts:
     resolved: dict[int, tuple[bool, int | None]]
 
     def over(self, parts: list[SentenceArrays]) -> "Verdicts":
-        """The same verdicts over the same live sentences held in other parts (moved to a batch)."""
-        return Verdicts(LiveSentences(parts), self.resolved)
+        """The same verdicts over the same live sentences held in other parts (moved to a batch).
+
+        What the table learnt of sentences by their words (each one's word set, the units
+        sharing a band key with it) holds for the same sentences wherever they are held:
+        it goes along; leaders are handles into the parts, so they are looked up again.
+        """
+        table = LiveSentences(parts)
+        table._word_sets, table._bands = self.table._word_sets, self.table._bands
+        return Verdicts(table, self.resolved)
 
     def unit(self, exact: int) -> tuple[bool, int | None]:
         """A unit's verdict: resolved now, else as stored with its leader (a new unit is kept)."""

@@ -96,18 +96,22 @@ def _plain_break(context: str) -> bool:
 def _punkt_sentences(text: str) -> list[str]:
     """Punkt's sentences of a paragraph: _punkt().tokenize(text), the same list.
 
-    When every candidate end Punkt finds is a plain break (_plain_break) followed by a
-    letter or digit, its result is known: a break at each, and no closing quote or bracket
-    to move back across one (Punkt's realignment starts only at those). The sentences are
-    cut here then, without Punkt's slicing and realignment (a third of its time on
-    abstracts); any other paragraph goes through Punkt whole.
+    Punkt decides each candidate end from its context alone (text_contains_sentbreak, a
+    plain break or the memoised answer); when every end it breaks at is followed by a
+    letter or digit, no closing quote or bracket moves back across a break (Punkt's
+    realignment starts only at those), so the sentences are cut here, without Punkt's
+    slicing and realignment (a third of its time on abstracts). Ends it does not break at
+    ("et al.", "e.g.", "Fig. 2") change nothing; any other paragraph goes through Punkt whole.
     """
     tokenizer = _punkt()
+    breaks = tokenizer.text_contains_sentbreak
     spans = []
     last = 0
     for match, context in tokenizer._match_potential_end_contexts(text):
+        if not breaks(context):
+            continue  # Punkt's _slices_from_text cuts nothing here either
         start = match.start("next_tok")
-        if start < 0 or not _plain_break(context) or not text[start].isalnum():
+        if start < 0 or not text[start].isalnum():
             return tokenizer.tokenize(text)
         spans.append((last, match.end()))
         last = start

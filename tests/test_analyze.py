@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.analyze import analyze
 
@@ -70,3 +72,16 @@ def test_cjk_text_is_indexed_as_character_bigrams():
     assert analyze("면역 매개") == ["면역", "매개"]
     assert analyze("病") == ["病"]
     assert analyze("IMNM是一种") == ["imnm", "是一", "一种"]  # Latin beside CJK is a word of its own
+
+
+@given(st.text(alphabet="abcXYZ09 _-*:./+%,;'\"()\t\n\x00é", max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_ascii_words_are_token_re_words(text):
+    """ASCII text is cut into words by a plain [A-Za-z0-9] pattern: the words TOKEN_RE finds."""
+    from pipeline.analyze import _ASCII_TOKEN_RE, TOKEN_RE, normalize
+
+    normal = normalize(text)
+    if normal.isascii():
+        assert _ASCII_TOKEN_RE.findall(normal) == TOKEN_RE.findall(normal)
+    if text.isascii():
+        assert _ASCII_TOKEN_RE.findall(text) == TOKEN_RE.findall(text)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.ingest import assemble_passages
 from pipeline.records import Document, Section
@@ -58,9 +60,11 @@ def test_signatures_do_not_depend_on_the_other_sentences_of_a_pass(chars, monkey
     assert np.array_equal(part.word_offsets, signatures(sentences[5:9]).word_offsets)
 
 
-def test_signatures_are_minhash_as_defined_sentence_by_sentence(monkeypatch):
+@pytest.mark.parametrize("block", [1, 50, 1 << 16])
+def test_signatures_are_minhash_as_defined_sentence_by_sentence(block, monkeypatch):
     """The vectorised signatures (word hashes remembered, MinHash rows walked per hash
-    function) equal MinHash written out plainly for one sentence at a time, in Python integers."""
+    function, a block of them at a time) equal MinHash written out plainly for one sentence
+    at a time, in Python integers."""
     import zlib
 
     import numpy as np
@@ -90,9 +94,28 @@ def test_signatures_are_minhash_as_defined_sentence_by_sentence(monkeypatch):
     sentences = ["Bees make honey from nectar collected in spring.", "the the the the the", "", ".",
                  "Café au lait, s'il vous plaît: 20 % off!", "One", "A b c d e f g h i j k l m n o p"] * 3
     monkeypatch.setattr(dedupe, "SIGNATURE_CHARS", 500)
+    monkeypatch.setattr(dedupe, "MINHASH_BLOCK_VALUES", block)  # one hash function a block, a few, all
     sig = dedupe.signatures(sentences * 12)  # several passes
     for i, sentence in enumerate(sentences * 12):
         assert sig.bands[i].tolist() == bands_of(sentence), sentence
         words = sorted({zlib.crc32(t.encode()) for t in dedupe.normalized_tokens(sentence)})
         assert sig.word_set(i).tolist() == words
     assert isinstance(sig.bands, np.ndarray)
+
+
+_ASCII_TEXT = "abcXYZ09 _-.,;:'\"!?()[]{}<>/\\|@#$%^&*+=~`\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x00\x7f"
+
+
+@given(st.text(alphabet=_ASCII_TEXT, max_size=60) | st.text(max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_words_hashed_as_bytes_are_the_regex_words(text):
+    """ASCII sentences are cut into words by a byte table, not the regex: the same words
+    (underscores, control characters and every separator included), the same exact hash."""
+    import hashlib
+
+    from pipeline import dedupe
+
+    words = dedupe.normalized_tokens(text)
+    assert dedupe._token_bytes(text) == [w.encode("utf-8", "surrogatepass") for w in words]
+    exact = hashlib.blake2b(" ".join(words).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    assert int(dedupe.signatures([text]).exact[0]) == int.from_bytes(exact, "little")

@@ -316,6 +316,23 @@ def test_acronyms_are_the_initials_of_the_words_before_them():
     assert _acronyms("It was given with food (Table 2) and water (see below).") == []
 
 
+_ACRONYM_TEXT = st.lists(st.text(alphabet="(ABCz )-é\u00e9\udcff", max_size=12)
+                         | st.sampled_from(["Magnetic resonance imaging (MRI) may show edema.", "(", "(AB", "C)",
+                                            "Bone (B) and", "x (Table 2)", "Ünit Test (UT)"]), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ACRONYM_TEXT)
+def test_sentences_looked_at_for_acronyms_are_every_one_that_defines_one(sentences):
+    """unit_topic reads only sentences with an acronym's shape, found in the packed blob: the
+    acronyms of every sentence holding a "(", in order, whatever the neighbours and characters."""
+    from pipeline.ingest import _acronyms, _with_acronym_shape
+    from pipeline.units import Strings
+
+    every = [pair for s in sentences if "(" in s for pair in _acronyms(s)]
+    assert [pair for s in _with_acronym_shape(Strings.of(sentences)) for pair in _acronyms(s)] == every
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(), min_size=5, max_size=5), st.lists(st.text(), max_size=3))
 def test_a_passage_line_is_the_passage_dumped_as_json(fields, sources):

@@ -267,8 +267,12 @@ def test_the_audit_looks_inside_containers_and_classes():
 
 def _pattern_runner(pattern: re.Pattern, usage: str):
     if usage == "match":
-        return lambda text: (pattern.match(text), pattern.fullmatch(text))
-    return pattern.findall
+        call = lambda text: (pattern.match(text), pattern.fullmatch(text))  # noqa: E731
+    else:
+        call = pattern.findall
+    if isinstance(pattern.pattern, bytes):  # a pattern run over UTF-8 blobs gets the shapes in UTF-8
+        return lambda text: call(text.encode("utf-8", "surrogatepass"))
+    return call
 
 
 @needs_alarm
