@@ -5,6 +5,7 @@ Results go to stdout; logs, warnings, progress and summaries go to stderr.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -347,8 +348,11 @@ def main():
 
 
 main.command_class = _Command
-main.help += (f"\n\nSources are the files under the sources folder ending in {SOURCE_TYPES} (JSON Lines: "
-              "one document per line with `_id` and `text`); other files are skipped with a warning.")
+# cleandoc first: click dedents the help as a whole, and an appended unindented line would
+# keep the docstring's indentation (the \b example block shifted, a paragraph rewrapped with gaps).
+main.help = inspect.cleandoc(main.help) + (
+    f"\n\nSources are the files under the sources folder ending in {SOURCE_TYPES} (JSON Lines: "
+    "one document per line with `_id` and `text`); other files are skipped with a warning.")
 
 
 @main.command()
@@ -378,6 +382,8 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     how many words the cleaner kept (a warning names any page that kept under half;
     `winnow clean --explain PAGE` says why, and `--trust PAGE` indexes it as written).
     """
+    if trust and no_trust:
+        raise click.UsageError("give either --trust or --no-trust, not both")
     collection = _collection(sources_dir, index_dir)
     collection.check_sources()
     trusted = _trusted_paths(collection.sources, trust) if trust else () if no_trust else None
@@ -662,6 +668,8 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     file or folder under the sources folder). A file that cannot be read is named
     on stderr, the others are still printed, and the exit status is 1.
     """
+    if show_all and not explain:
+        raise click.UsageError("--all lists kept blocks with --explain; add --explain")
     from pipeline.clean import CleanOptions, explain as explain_blocks
     from pipeline.ingest import clean_source
     from pipeline.records import Source

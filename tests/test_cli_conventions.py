@@ -203,3 +203,25 @@ def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Error" not in err and "Traceback" not in err, err
+
+
+def test_the_main_help_keeps_its_layout():
+    # The example block stays one indented column and the paragraphs are wrapped without gaps.
+    lines = run("--help").stdout.splitlines()
+    assert "  Typical use:" in lines
+    assert "    winnow ask what antibodies are involved" in lines
+    prose = [line for line in lines[:lines.index("Options:")] if not line.startswith("    ")]
+    assert not [line for line in prose if re.search(r"\S {2,}\S", line)], prose  # no "added,     edited"
+    assert "Sources are the files under the sources folder" in " ".join(" ".join(lines).split())
+
+
+def test_conflicting_options_are_usage_errors(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Plain words about seals resting on the sandbanks at low tide today.\n", encoding="utf-8")
+    both = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "ix"),
+               "--trust", str(SEEDS / "000_c69c18c8cd78b24d.txt"), "--no-trust")
+    assert both.exit_code == 2 and "--trust or --no-trust" in both.stderr, both.output
+    assert not (tmp_path / "ix").exists()
+    alone = run("clean", "--all", str(page))
+    assert alone.exit_code == 2 and "--explain" in alone.stderr and alone.stdout == "", alone.output
+    assert run("clean", "--explain", "--all", str(page)).exit_code == 0
