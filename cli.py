@@ -183,6 +183,9 @@ def _collection(sources_dir: Path, index_dir: Path, follow_links: bool | None = 
         origin = remembered_sources(index_dir)
         if origin is not None and origin.is_dir():
             sources_dir = origin
+    if index_dir.resolve() == sources_dir.resolve():  # its own files would become sources
+        raise click.BadParameter(f"'{index_dir}' is the sources folder; the index needs a folder of its own "
+                                 f"(e.g. --index {sources_dir.resolve().name}-index)", param_hint="'--index'")
     return Collection(sources_dir, index_dir, follow_links=_setting("follow_links", False) if follow_links is None
                       else follow_links, wait=_setting("wait"), rebuild=rebuild, warn=_warn, notify=_notify,
                       progress=_progress, on_build=lambda report: _say_build(report, index_dir))
