@@ -834,6 +834,12 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
     """
     from pipeline.evaluate import evaluate, load_question_set, write_trec_run
 
+    if run_file is not None:  # before the evaluation, which can take minutes, not after it
+        folder = run_file.parent
+        if not folder.is_dir():
+            raise click.BadParameter(f"folder '{folder}' does not exist.", param_hint="'--run'")
+        if not os.access(folder, os.W_OK):
+            raise click.BadParameter(f"folder '{folder}' is not writable.", param_hint="'--run'")
     question_set = load_question_set(questions, split=split)
     if question_set.kind == "beir":
         # The one link in that sources folder is winnow's own: follow it.

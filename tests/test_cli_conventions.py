@@ -225,3 +225,11 @@ def test_conflicting_options_are_usage_errors(tmp_path):
     alone = run("clean", "--all", str(page))
     assert alone.exit_code == 2 and "--explain" in alone.stderr and alone.stdout == "", alone.output
     assert run("clean", "--explain", "--all", str(page)).exit_code == 0
+
+
+def test_an_unwritable_run_file_is_refused_before_the_evaluation(tmp_path):
+    index = tmp_path / "ix"
+    result = run("eval", str(ROOT / "questions" / "seeds.jsonl"), "--sources", str(SEEDS), "--index", str(index),
+                 "--json", "--run", str(tmp_path / "missing" / "seeds.run"))
+    assert result.exit_code == 2 and "'--run'" in result.stderr and "does not exist" in result.stderr, result.output
+    assert result.stdout == "" and not index.exists()  # refused at once: nothing built, nothing evaluated
