@@ -643,9 +643,23 @@ def serve(sources_dir: Path, index_dir: Path, host: str, port: int):
     collection = _collection(sources_dir, index_dir)
     collection.check_sources()
     collection.check_origin()
-    run_server(collection, host, port,
-               announce=lambda url: click.echo(_safe(f"Serving {collection.sources} at {url} (Ctrl-C to stop)"),
-                                               err=True))
+    import errno
+    import socket
+
+    try:
+        run_server(collection, host, port,
+                   announce=lambda url: click.echo(_safe(f"Serving {collection.sources} at {url} (Ctrl-C to stop)"),
+                                                   err=True))
+    except socket.gaierror as error:  # from binding: the address names no host
+        raise click.BadParameter(f"cannot listen on '{host}': {error.strerror or error}", param_hint="'--host'") \
+            from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise click.ClickException(f"port {port} on {host} is in use (another `winnow serve`?); pass another "
+                                       "--port, or --port 0 for any free port") from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise click.BadParameter(f"'{host}' is not an address of this computer", param_hint="'--host'") from None
+        raise
 
 
 @main.command()
