@@ -358,6 +358,11 @@ main.help = inspect.cleandoc(main.help) + (
     "one document per line with `_id` and `text`); other files are skipped with a warning.")
 
 
+# A Dask scheduler address as `dask scheduler` prints it: [PROTOCOL://]HOST:PORT, HOST a name, an
+# IPv4 address or an [IPv6] one. Checked before the build starts (Dask itself fails after the plan).
+DASK_ADDRESS_RE = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):\d{1,5}")
+
+
 @main.command()
 @common_options
 @click.option("--full", is_flag=True, help="Rebuild from scratch: ignore the previous build and the per-source cache.")
@@ -387,6 +392,9 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     """
     if trust and no_trust:
         raise click.UsageError("give either --trust or --no-trust, not both")
+    if dask_address and not DASK_ADDRESS_RE.fullmatch(dask_address):
+        raise click.BadParameter(f"'{dask_address}' is not a scheduler address; give one as tcp://HOST:PORT "
+                                 "(e.g. tcp://scheduler:8786)", param_hint="'--dask'")
     collection = _collection(sources_dir, index_dir)
     collection.check_sources()
     trusted = _trusted_paths(collection.sources, trust) if trust else () if no_trust else None

@@ -233,3 +233,20 @@ def test_an_unwritable_run_file_is_refused_before_the_evaluation(tmp_path):
                  "--json", "--run", str(tmp_path / "missing" / "seeds.run"))
     assert result.exit_code == 2 and "'--run'" in result.stderr and "does not exist" in result.stderr, result.output
     assert result.stdout == "" and not index.exists()  # refused at once: nothing built, nothing evaluated
+
+
+def test_a_malformed_dask_address_is_a_usage_error(tmp_path):
+    for value in ("nonsense", "tcp://scheduler:87x6"):
+        result = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "ix"), "--dask", value)
+        assert result.exit_code == 2 and "'--dask'" in result.stderr and "tcp://HOST:PORT" in result.stderr, \
+            result.output
+    assert not (tmp_path / "ix").exists()
+
+
+def test_the_library_refuses_a_malformed_dask_address_and_exits():
+    pytest.importorskip("distributed")
+    # Given to Dask's Client, the address raised a traceback from its loop's thread, which kept the process alive.
+    code = ("from pipeline.executors import Runner\nfrom pipeline.errors import WinnowError\n"
+            "try:\n    Runner(dask='nonsense').start(1, 1)\nexcept WinnowError as error:\n    print(error)\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0 and "not a Dask scheduler address" in proc.stdout, proc.stderr
