@@ -5,6 +5,7 @@ Results go to stdout; logs, warnings, progress and summaries go to stderr.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -182,6 +183,9 @@ def _collection(sources_dir: Path, index_dir: Path, follow_links: bool | None = 
         origin = remembered_sources(index_dir)
         if origin is not None and origin.is_dir():
             sources_dir = origin
+    if index_dir.resolve() == sources_dir.resolve():  # its own files would become sources
+        raise click.BadParameter(f"'{index_dir}' is the sources folder; the index needs a folder of its own "
+                                 f"(e.g. --index {sources_dir.resolve().name}-index)", param_hint="'--index'")
     return Collection(sources_dir, index_dir, follow_links=_setting("follow_links", False) if follow_links is None
                       else follow_links, wait=_setting("wait"), rebuild=rebuild, warn=_warn, notify=_notify,
                       progress=_progress, on_build=lambda report: _say_build(report, index_dir))
@@ -347,8 +351,16 @@ def main():
 
 
 main.command_class = _Command
-main.help += (f"\n\nSources are the files under the sources folder ending in {SOURCE_TYPES} (JSON Lines: "
-              "one document per line with `_id` and `text`); other files are skipped with a warning.")
+# cleandoc first: click dedents the help as a whole, and an appended unindented line would
+# keep the docstring's indentation (the \b example block shifted, a paragraph rewrapped with gaps).
+main.help = inspect.cleandoc(main.help) + (
+    f"\n\nSources are the files under the sources folder ending in {SOURCE_TYPES} (JSON Lines: "
+    "one document per line with `_id` and `text`); other files are skipped with a warning.")
+
+
+# A Dask scheduler address as `dask scheduler` prints it: [PROTOCOL://]HOST:PORT, HOST a name, an
+# IPv4 address or an [IPv6] one. Checked before the build starts (Dask itself fails after the plan).
+DASK_ADDRESS_RE = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):\d{1,5}")
 
 
 @main.command()
@@ -378,6 +390,11 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     how many words the cleaner kept (a warning names any page that kept under half;
     `winnow clean --explain PAGE` says why, and `--trust PAGE` indexes it as written).
     """
+    if trust and no_trust:
+        raise click.UsageError("give either --trust or --no-trust, not both")
+    if dask_address and not DASK_ADDRESS_RE.fullmatch(dask_address):
+        raise click.BadParameter(f"'{dask_address}' is not a scheduler address; give one as tcp://HOST:PORT "
+                                 "(e.g. tcp://scheduler:8786)", param_hint="'--dask'")
     collection = _collection(sources_dir, index_dir)
     collection.check_sources()
     trusted = _trusted_paths(collection.sources, trust) if trust else () if no_trust else None
@@ -634,9 +651,23 @@ def serve(sources_dir: Path, index_dir: Path, host: str, port: int):
     collection = _collection(sources_dir, index_dir)
     collection.check_sources()
     collection.check_origin()
-    run_server(collection, host, port,
-               announce=lambda url: click.echo(_safe(f"Serving {collection.sources} at {url} (Ctrl-C to stop)"),
-                                               err=True))
+    import errno
+    import socket
+
+    try:
+        run_server(collection, host, port,
+                   announce=lambda url: click.echo(_safe(f"Serving {collection.sources} at {url} (Ctrl-C to stop)"),
+                                                   err=True))
+    except socket.gaierror as error:  # from binding: the address names no host
+        raise click.BadParameter(f"cannot listen on '{host}': {error.strerror or error}", param_hint="'--host'") \
+            from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise click.ClickException(f"port {port} on {host} is in use (another `winnow serve`?); pass another "
+                                       "--port, or --port 0 for any free port") from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise click.BadParameter(f"'{host}' is not an address of this computer", param_hint="'--host'") from None
+        raise
 
 
 @main.command()
@@ -662,6 +693,8 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     file or folder under the sources folder). A file that cannot be read is named
     on stderr, the others are still printed, and the exit status is 1.
     """
+    if show_all and not explain:
+        raise click.UsageError("--all lists kept blocks with --explain; add --explain")
     from pipeline.clean import CleanOptions, explain as explain_blocks
     from pipeline.ingest import clean_source
     from pipeline.records import Source
@@ -823,6 +856,12 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
     """
     from pipeline.evaluate import evaluate, load_question_set, write_trec_run
 
+    if run_file is not None:  # before the evaluation, which can take minutes, not after it
+        folder = run_file.parent
+        if not folder.is_dir():
+            raise click.BadParameter(f"folder '{folder}' does not exist.", param_hint="'--run'")
+        if not os.access(folder, os.W_OK):
+            raise click.BadParameter(f"folder '{folder}' is not writable.", param_hint="'--run'")
     question_set = load_question_set(questions, split=split)
     if question_set.kind == "beir":
         # The one link in that sources folder is winnow's own: follow it.

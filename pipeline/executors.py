@@ -55,6 +55,17 @@ class Runner:
                 from distributed import Client
             except ImportError:
                 raise WinnowError("--dask needs the Dask extra: pip install 'winnow[dask]'") from None
+            from distributed.comm.addressing import parse_address, parse_host_port
+
+            try:
+                # Parsed first: a Client given an address it cannot parse raises from its event
+                # loop's thread, which then keeps the process from exiting.
+                protocol, location = parse_address(self.dask)
+                if protocol in ("tcp", "tls"):
+                    parse_host_port(location)
+            except ValueError as error:  # "missing port number in address ..."
+                raise WinnowError(f"not a Dask scheduler address: {self.dask} ({error}); "
+                                  "give one as tcp://HOST:PORT") from None
             try:
                 self._client = Client(self.dask, timeout=f"{DASK_CONNECT_TIMEOUT}s", set_as_default=False)
             except (OSError, TimeoutError) as error:

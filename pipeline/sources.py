@@ -37,6 +37,19 @@ MAX_CONTROL_RATIO = 0.05  # more control characters than this in the sniffed par
 HASH_CHUNK_BYTES = 1 << 20  # files are fingerprinted in chunks of this size
 
 
+# What a winnow index folder holds (store.py): its lock file, then only these names. A
+# folder of that shape under the sources folder is an index (`--sources . --index index`),
+# not sources: read as sources, its own files made every build find "added" sources.
+INDEX_LOCK = ".lock"
+INDEX_NAMES = frozenset({INDEX_LOCK, "CURRENT", "cache", "stats.json", "eval"})
+INDEX_PREFIXES = ("gen-", ".tmp-")
+
+
+def holds_index(names: list[str]) -> bool:
+    """Are these a folder's entry names as a winnow index folder has them (its lock file among them)?"""
+    return INDEX_LOCK in names and all(n in INDEX_NAMES or n.startswith(INDEX_PREFIXES) for n in names)
+
+
 def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[Source]:
     """Every regular file of a known type under root, recursively, sorted by relative path.
 
@@ -45,7 +58,8 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
     can block forever or never end), hidden files and folders (names starting with a
     dot), and links that lead outside root unless follow_links is set (a link to /etc
     must not pull a system folder into the index). Symlink loops are not followed
-    twice (we track the real path of every directory visited).
+    twice (we track the real path of every directory visited). A sub-folder that is a
+    winnow index (holds_index) is left out whole.
     """
     root_path = Path(root)
     if not root_path.exists():
@@ -75,6 +89,10 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
             warn(f"skipped {_shown(rel_dir.rstrip('/') or '.')}: folder already visited (symlink loop)")
             continue
         seen_dirs.add(real)
+        if rel_dir and holds_index([entry.name for entry in dirs + files]):
+            dirs[:] = []
+            warn(f"skipped {_shown(rel_dir)}: a winnow index folder, not sources")
+            continue
         kept_dirs = []
         for entry in sorted(dirs, key=_entry_name):
             rel = _shown(rel_dir + entry.name)

@@ -203,3 +203,50 @@ def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Error" not in err and "Traceback" not in err, err
+
+
+def test_the_main_help_keeps_its_layout():
+    # The example block stays one indented column and the paragraphs are wrapped without gaps.
+    lines = run("--help").stdout.splitlines()
+    assert "  Typical use:" in lines
+    assert "    winnow ask what antibodies are involved" in lines
+    prose = [line for line in lines[:lines.index("Options:")] if not line.startswith("    ")]
+    assert not [line for line in prose if re.search(r"\S {2,}\S", line)], prose  # no "added,     edited"
+    assert "Sources are the files under the sources folder" in " ".join(" ".join(lines).split())
+
+
+def test_conflicting_options_are_usage_errors(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Plain words about seals resting on the sandbanks at low tide today.\n", encoding="utf-8")
+    both = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "ix"),
+               "--trust", str(SEEDS / "000_c69c18c8cd78b24d.txt"), "--no-trust")
+    assert both.exit_code == 2 and "--trust or --no-trust" in both.stderr, both.output
+    assert not (tmp_path / "ix").exists()
+    alone = run("clean", "--all", str(page))
+    assert alone.exit_code == 2 and "--explain" in alone.stderr and alone.stdout == "", alone.output
+    assert run("clean", "--explain", "--all", str(page)).exit_code == 0
+
+
+def test_an_unwritable_run_file_is_refused_before_the_evaluation(tmp_path):
+    index = tmp_path / "ix"
+    result = run("eval", str(ROOT / "questions" / "seeds.jsonl"), "--sources", str(SEEDS), "--index", str(index),
+                 "--json", "--run", str(tmp_path / "missing" / "seeds.run"))
+    assert result.exit_code == 2 and "'--run'" in result.stderr and "does not exist" in result.stderr, result.output
+    assert result.stdout == "" and not index.exists()  # refused at once: nothing built, nothing evaluated
+
+
+def test_a_malformed_dask_address_is_a_usage_error(tmp_path):
+    for value in ("nonsense", "tcp://scheduler:87x6"):
+        result = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "ix"), "--dask", value)
+        assert result.exit_code == 2 and "'--dask'" in result.stderr and "tcp://HOST:PORT" in result.stderr, \
+            result.output
+    assert not (tmp_path / "ix").exists()
+
+
+def test_the_library_refuses_a_malformed_dask_address_and_exits():
+    pytest.importorskip("distributed")
+    # Given to Dask's Client, the address raised a traceback from its loop's thread, which kept the process alive.
+    code = ("from pipeline.executors import Runner\nfrom pipeline.errors import WinnowError\n"
+            "try:\n    Runner(dask='nonsense').start(1, 1)\nexcept WinnowError as error:\n    print(error)\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0 and "not a Dask scheduler address" in proc.stdout, proc.stderr

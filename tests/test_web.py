@@ -144,3 +144,45 @@ def test_the_page_never_waits_for_a_build_and_picks_up_new_generations(served, m
         (served.collection.sources / f"more{n}.txt").write_text(f"Page {n} on intravenous immunoglobulin.\n")
         served.collection.build()
     assert json.loads(get(served.url + "api/ask?q=eculizumab")[2])[0]["source"] == "new.txt"
+
+
+def test_serve_on_an_ipv6_address(tmp_path):
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "page.txt").write_text("Creatine kinase is raised in necrotizing myopathy.\n", encoding="utf-8")
+    server, url = make_server(Collection(sources, tmp_path / "index"), "::1", 0)
+    try:
+        assert url.startswith("http://[::1]:")
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        thread.start()
+        status, _, body = get(url + "api/status")
+        assert status == 200 and json.loads(body)["sources_folder"] == str(sources)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_serve_says_what_to_do_when_the_port_is_taken_or_the_host_is_wrong(tmp_path):
+    import socket
+
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "page.txt").write_text("Creatine kinase is raised in necrotizing myopathy.\n", encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        busy = CliRunner().invoke(main, ["serve", "--sources", str(sources), "--index", str(tmp_path / "ix"),
+                                         "--port", port])
+    assert busy.exit_code == 1 and f"port {port} on 127.0.0.1 is in use" in busy.stderr, busy.output
+    assert "--port 0" in busy.stderr and "Traceback" not in busy.output
+    wrong = CliRunner().invoke(main, ["serve", "--sources", str(sources), "--index", str(tmp_path / "ix"),
+                                      "--host", "no-such-host.invalid", "--port", "0"])
+    assert wrong.exit_code == 2 and "'--host'" in wrong.stderr, wrong.output

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -285,11 +286,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # one line per request is noise on stderr; errors are logged by _respond
 
 
+class _ThreadingHTTPServer6(ThreadingHTTPServer):
+    """The server on an IPv6 address (`--host ::1`): ThreadingHTTPServer binds IPv4 only."""
+
+    address_family = socket.AF_INET6
+
+
 def make_server(collection: Collection, host: str = "127.0.0.1", port: int = 0, log=lambda message: None):
     """A ThreadingHTTPServer for the collection's page (not yet serving); its URL."""
     app = App(collection, log)
     handler = type("Handler", (_Handler,), {"app": app})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = (_ThreadingHTTPServer6 if ":" in host else ThreadingHTTPServer)((host, port), handler)
     server.daemon_threads = True
     bound = server.server_address[1]
     if host in ("127.0.0.1", "localhost", "::1"):
