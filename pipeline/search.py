@@ -20,7 +20,7 @@ import numpy as np
 from .analyze import DEFAULT, Analyzer
 from .english import GeneralEnglish
 from .errors import WinnowError
-from .index import BM25Index, IndexFormatError
+from .index import BM25Index, BM25Params, IndexFormatError
 from .query import (CorpusStats, Query, QuerySettings, asks_other_names, build_query, definition_subject,
                     defines, gives_other_name, question_names, rm3)
 from .records import Hit, Passage
@@ -172,7 +172,13 @@ class Searcher(Retriever):
             self.offsets_of.append(offsets)
             self.dead.append(dead)
         if not self.segments:
-            raise IndexFormatError("no segments")
+            if self.manifest["counts"]["passages"]:
+                raise IndexFormatError("no segments")
+            # An index of no passages (an empty sources folder): it answers nothing.
+            self.index = BM25Index.from_postings([], *(np.zeros(0, dtype=np.int32),) * 2,
+                                                 np.zeros(0), np.zeros(0, dtype=np.int64), BM25Params())
+            self.bases = [0]
+            return
         self.bases = np.cumsum([0] + [index.n_docs for index in self.segments]).tolist()
         if len(self.segments) == 1 and self.dead[0] is None:
             self.index = self.segments[0]

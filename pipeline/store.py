@@ -558,7 +558,7 @@ def manifest_problem(manifest) -> str | None:
     if not (isinstance(topic, list) and all(isinstance(t, str) for t in topic)):
         return '"topic_terms" is not a list of terms'
     segments = manifest.get("segments")
-    if not (isinstance(segments, list) and segments and all(
+    if not (isinstance(segments, list) and all(
             isinstance(s, dict) and all(_is_count(s.get(k)) for k in ("units", "docs", "live_docs", "live_tokens"))
             and isinstance(s.get("deleted"), list) and all(_is_count(u) and u < s["units"] for u in s["deleted"])
             for s in segments)):
