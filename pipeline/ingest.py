@@ -508,7 +508,8 @@ def _merged(item: _Item, results: list[dict]) -> dict:
     documents = concat_packed([r.pop("documents") for r in results if "documents" in r])
     if not documents.n_docs:
         return {"skip": NOT_A_CORPUS, "sha256": sha}
-    return {"documents": documents, "kept": [0, 0], "sha256": sha, "pieces": list(item.piece_hashes)}
+    return {"documents": documents, "kept": [0, 0], "sha256": sha, "pieces": list(item.piece_hashes),
+            "bad": sum(r.get("bad", 0) for r in results)}
 
 
 def _cache_pieces(item: _Item, results: list[dict], cache: SourceCache) -> None:
@@ -1035,6 +1036,10 @@ def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, 
             warn(f"skipped {source.rel}: {entry['skip']}")
             report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
             continue
+        bad = entry.pop("bad", 0)
+        if bad:  # counted only where pieces were read now (cached pieces keep only their records)
+            warn(f"{source.rel}: skipped {bad} line{'s' * (bad != 1)} that {'are' if bad != 1 else 'is'} not a corpus "
+                 "record (a JSON object with `_id` and `text`)")
         got.found[source.rel] = {"source": source.rel, "sha256": sha}
         got.units[source.rel] = entry["documents"]
         got.kept_words[source.rel] = entry.get("kept")

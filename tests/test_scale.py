@@ -324,3 +324,16 @@ def test_pool_workers_end_with_a_build_killed_outright(tmp_path):
     while any(_is_worker(p) for p in workers):
         assert time.monotonic() < deadline, "pool workers outlived their build"
         time.sleep(0.1)
+
+
+def test_lines_of_a_corpus_that_are_not_records_are_skipped_with_a_warning(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    ids = _corpus(sources / "corpus.jsonl", 20)
+    with open(sources / "corpus.jsonl", "a", encoding="utf-8") as handle:
+        handle.write('{"_id": "half a record", "text": \n["not", "an object"]\n')
+    warnings: list[str] = []
+    build_index(sources, tmp_path / "ix", jobs=1, warn=warnings.append)
+    assert [w for w in warnings if "corpus.jsonl" in w] == [
+        "corpus.jsonl: skipped 2 lines that are not a corpus record (a JSON object with `_id` and `text`)"]
+    assert {p.source for p in Searcher(current_generation(tmp_path / "ix")).passages()} == ids
