@@ -300,7 +300,11 @@ def _invoke(invoke, ctx: click.Context):
     except WinnowError as error:
         raise click.ClickException(_safe(str(error))) from None
     except BrokenPipeError:
-        raise  # the reader went away (`ask ... | head`): click's standalone mode ends quietly
+        # The reader went away (`ask ... | head`): end quietly with the status a shell gives a
+        # program stopped by SIGPIPE (128 + 13), as GNU tools do, not 1 for an error; stdout
+        # goes to devnull so that the interpreter's last flush has nowhere to fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except OSError as error:
         raise click.ClickException(_safe(_os_error(error))) from None
     except KeyboardInterrupt:

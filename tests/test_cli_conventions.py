@@ -203,6 +203,7 @@ def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Error" not in err and "Traceback" not in err, err
+    assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports `seq 1e9 | head -1`'s seq, not 1
 
 
 def test_the_main_help_keeps_its_layout():
