@@ -181,7 +181,7 @@ def _collection(sources_dir: Path, index_dir: Path, follow_links: bool | None = 
         _check_sources(sources_dir)
     elif not rebuild:
         origin = remembered_sources(index_dir)
-        if origin is not None and origin.is_dir():
+        if origin is not None:  # gone or not, it is the folder this index speaks for
             sources_dir = origin
     if index_dir.resolve() == sources_dir.resolve():  # its own files would become sources
         raise click.BadParameter(f"'{index_dir}' is the sources folder; the index needs a folder of its own "
@@ -569,14 +569,19 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
     click.echo(f"Index: {shown(index_dir)} ({info['generation']})")
     click.echo(f"Sources: {info['sources']} indexed, {info['skipped']} skipped; "
                f"{_plural(info['passages'], 'passage')}")
+    folder = shown(sources_dir)
+    if folder.strip("./") == "":  # "." or "..": the folder's own path reads better in a sentence
+        folder = str(sources_dir.resolve())
     if info["up_to_date"]:
-        click.echo(_safe(f"Up to date with {shown(sources_dir)}."))
+        click.echo(_safe(f"Up to date with {folder}."))
+    elif not sources_dir.is_dir():
+        click.echo(_safe(f"The sources folder {folder} is missing; ask answers from the index as it is "
+                         "(--sources names another folder, with --rebuild)."))
     else:
         parts = [f"{len(info.get(k, []))} {k}" for k in ("added", "changed", "removed") if info.get(k)]
         if info.get("settings_changed"):
             parts.append("settings changed")
-        click.echo(_safe(f"Out of date with {shown(sources_dir)}: {', '.join(parts) or 'sources folder missing'}. "
-                         "The next ask updates it."))
+        click.echo(_safe(f"Out of date with {folder}: {', '.join(parts)}. The next ask updates it."))
 
 
 @main.command(context_settings=HELP)

@@ -222,3 +222,24 @@ def test_removing_every_source_leaves_an_index_that_answers_nothing(tmp_path):
         assert "damaged" not in result.stderr
     result = run("ask", "--json", "--sources", str(sources), "--index", index, "necrotizing")
     assert json.loads(result.stdout) == []
+
+
+def test_status_names_the_folder_the_index_was_built_from_when_it_is_gone(tmp_path):
+    sources = _folder(tmp_path, "mydocs")
+    index = str(tmp_path / "ix")
+    assert run("build", "--sources", str(sources), "--index", index).exit_code == 0
+    sources.rename(tmp_path / "elsewhere")
+    result = run("status", "--index", index)
+    assert result.exit_code == 0, result.output
+    assert f"The sources folder {sources} is missing" in result.stdout  # not the default ./seeds
+    assert "next ask updates it" not in result.stdout  # it cannot: there is nothing to read
+    asked = run("ask", "--json", "--index", index, "necrotizing")
+    assert asked.exit_code == 0 and json.loads(asked.stdout), asked.output  # answers from the index as it is
+
+
+def test_status_of_the_current_folder_names_it(tmp_path, monkeypatch):
+    sources = _folder(tmp_path, "notes")
+    monkeypatch.chdir(sources)
+    assert run("build", "--sources", ".", "--index", str(tmp_path / "ix")).exit_code == 0
+    result = run("status", "--sources", ".", "--index", str(tmp_path / "ix"))
+    assert f"Up to date with {sources.resolve()}." in result.stdout, result.stdout  # not "Up to date with .."
