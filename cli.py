@@ -265,7 +265,13 @@ def _highlight(text: str, question: str, color: bool) -> str:
 
 def _render_hits(hits, question: str, bests: list[str], color: bool) -> None:
     if not hits:
-        click.echo("No passage matches this question.")
+        from pipeline.analyze import analyze
+
+        if not analyze(question):  # "what is it", "is there": nothing left to look for
+            click.echo("No passage matches this question: every word of it is a common word (such as 'what', "
+                       "'is', 'the') that is not indexed; name what you are asking about.")
+        else:
+            click.echo("No passage matches this question.")
         return
     for hit, best in zip(hits, bests):
         p = hit.passage

@@ -188,6 +188,9 @@ def test_question_of_only_stopwords_matches_nothing(folders):
     result = ask(folders, "what is the of and to it")
     assert result.exit_code == 0
     assert "No passage matches" in result.stdout
+    assert "common word" in result.stdout and "name what you are asking about" in result.stdout  # why, and what to do
+    other = ask(folders, "zzyzx quuxly")
+    assert "No passage matches this question." in other.stdout and "common word" not in other.stdout
 
 
 def test_every_command_has_help():
