@@ -116,6 +116,16 @@ def test_unknown_hosts_and_paths_are_refused(served):
     assert get(served.url + "api/ask")[0] == 400
 
 
+@pytest.mark.parametrize("k", ["abc", "0", "-1", "101", "2.5", "%EF%BC%93"])
+def test_an_api_count_out_of_range_is_a_clear_400(served, k):
+    status, _, body = get(served.url + f"api/ask?q=statins&k={k}")
+    assert status == 400 and "from 1 to 100" in json.loads(body)["error"]  # it fell back to 5 without a word
+
+
+def test_an_api_count_in_range_is_the_number_of_hits(served):
+    assert len(json.loads(get(served.url + "api/ask?q=myopathy&k=100")[2])) > 5
+
+
 def test_the_page_never_waits_for_a_build_and_picks_up_new_generations(served, monkeypatch):
     from pipeline import ingest
 

@@ -210,11 +210,16 @@ class App:
         question = query.get("q", "").strip()
         if not question:
             return HTTPStatus.BAD_REQUEST, "application/json", _dumps({"error": "missing the question: ?q=..."})
+        k = query.get("k", "5")
+        if not (k.isascii() and k.isdigit() and 1 <= int(k) <= MAX_K):  # a program asked: say so, never guess
+            return (HTTPStatus.BAD_REQUEST, "application/json",
+                    _dumps({"error": f"k is the number of passages, a whole number from 1 to {MAX_K}: not {k[:20]!r}"}))
+        k = int(k)
         searcher = self.collection.live()
         if searcher is None:
             return (HTTPStatus.SERVICE_UNAVAILABLE, "application/json",
                     _dumps({"error": "the index is being built; ask again in a moment"}))
-        hits, _, bests = answer(searcher, question, _k(query.get("k"), 5))
+        hits, _, bests = answer(searcher, question, k)
         return HTTPStatus.OK, "application/json", _dumps([hit_record(h, b) for h, b in zip(hits, bests)], indent=1)
 
 
