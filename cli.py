@@ -878,6 +878,10 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
         if not os.access(folder, os.W_OK):
             raise click.BadParameter(f"folder '{folder}' is not writable.", param_hint="'--run'")
     question_set = load_question_set(questions, split=split)
+    split_source = click.get_current_context().get_parameter_source("split")
+    if question_set.kind != "beir" and split_source is click.core.ParameterSource.COMMANDLINE:
+        raise click.BadParameter("a JSON Lines question set has no splits; --split is for a BEIR folder "
+                                 "(qrels/SPLIT.tsv).", param_hint="'--split'")
     if question_set.kind == "beir":
         # The one link in that sources folder is winnow's own: follow it.
         eval_dir = _eval_index_dir(index_dir, questions)

@@ -251,3 +251,11 @@ def test_the_library_refuses_a_malformed_dask_address_and_exits():
             "try:\n    Runner(dask='nonsense').start(1, 1)\nexcept WinnowError as error:\n    print(error)\n")
     proc = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0 and "not a Dask scheduler address" in proc.stdout, proc.stderr
+
+
+def test_a_split_for_a_question_file_is_a_usage_error(tmp_path):
+    index = tmp_path / "ix"
+    result = run("eval", str(ROOT / "questions" / "seeds.jsonl"), "--sources", str(SEEDS), "--index", str(index),
+                 "--split", "dev")
+    assert result.exit_code == 2 and "'--split'" in result.stderr and "BEIR folder" in result.stderr, result.output
+    assert not index.exists()  # it was ignored without a word, and the evaluation ran on the whole file
