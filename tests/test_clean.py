@@ -846,28 +846,6 @@ def test_topic_weight_reads_how_widely_the_page_uses_a_blocks_words():
     assert page_features([Block(Kind.SENTENCE, "Harbour seals rest on the sand.")])[0][weight] == 0.0
 
 
-def test_prose_topic_share_reads_whether_the_pages_prose_names_a_blocks_words():
-    """A list of the subject's other names uses words the article's prose uses (rare ones count
-    more); a teaser headline of another story shares none of them, though it shares a word with
-    another teaser; a prose block is read against the other prose, never against itself."""
-    from pipeline.clean.features import FEATURES, page_features
-
-    share = FEATURES.index("prose_topic_share")
-    prose = ["Harbour seals haul out on sandbanks where pups are born in early summer.",
-             "Seal pups can swim within hours of birth, and the sandbanks shelter them from storms."]
-    lines = ["Harbour seal", "Sandbank pups", "Ten cheap flights for summer", "Cheap hotels in Lisbon",
-             "Otters return to the river", ]
-    rows = page_features([Block(Kind.PARAGRAPH, t) for t in prose + lines])
-    values = dict(zip(prose + lines, (r[share] for r in rows)))
-    assert values["Harbour seal"] == 1.0 and values["Sandbank pups"] == 1.0
-    assert values["Otters return to the river"] == 0.0
-    assert 0.0 < values["Ten cheap flights for summer"] < 0.5  # "summer": a word prose uses; "cheap", "flights": none
-    assert values["Cheap hotels in Lisbon"] == 0.0  # "cheap" is on another teaser only
-    assert 0.0 < values[prose[0]] < 1.0  # "haul", "born", "early": no other prose uses them
-    alone = page_features([Block(Kind.PARAGRAPH, prose[0]), Block(Kind.PARAGRAPH, "Harbour seals")])
-    assert alone[0][share] == 0.0 and alone[1][share] == 1.0  # the only prose block: nothing else names its words
-
-
 @pytest.mark.parametrize("footer", ["• Site Index", "February (12)", "Customer Center", "Will Hudson • 18 October 2010"])
 def test_a_stray_line_under_a_run_is_judged_as_a_part_of_it(footer):
     """A page that is one run-on paragraph and a footer line: the footer is judged by the

@@ -40,7 +40,6 @@ FEATURES: tuple[str, ...] = (
     "position", "prose_before_share", "is_prose", "prev_prose", "next_prose", "prose_distance",
     "link_share", "comments",
     "start_lift", "end_lift", "topic_share", "topic_weight",
-    "prose_topic_share",
 )
 
 _WORD_RE = re.compile(r"\w+")
@@ -198,7 +197,7 @@ _MAX_TOKENS = 1 << 20  # of a page: word ids run below it, and a trigram's key (
 _LOG1P_DISTANCE = np.array([math.log1p(d) for d in range(DISTANCE_CAP + 1)])
 # The FEATURES page_features computes from arrays. A feature appended to FEATURES without its
 # column there sends every page text by text (right, but slow; tests/test_clean_speed.py fails).
-_ARRAY_FEATURES = frozenset(FEATURES[:FEATURES.index("topic_weight") + 1]) | {"prose_topic_share"}
+_ARRAY_FEATURES = frozenset(FEATURES[:FEATURES.index("topic_weight") + 1])  # all of them, when this path was written
 _ARRAYS_READ_ALL = _ARRAY_FEATURES >= set(FEATURES)
 
 
@@ -340,22 +339,6 @@ def _page_rows(blocks: list[Block]) -> np.ndarray | list[list[float]]:
     prose_before = np.cumsum(prose_words_at) - prose_words_at
     neighbour = np.zeros(n + 2, dtype=bool)
     neighbour[1:-1] = prose
-    # prose_topic_share: per (text, stem) pair its idf, summed (math.fsum) per text over all its
-    # stems, over those some prose block holds, and over those two prose blocks hold (the block
-    # itself left out when it is prose).
-    prose_share = np.zeros(n)
-    if len(stem):
-        prose_holding = np.bincount(stem, weights=np.bincount(block_text[prose], minlength=m)[stem_text])
-        idf = np.fromiter(map(_stem_idf, holding[stem].tolist(), repeat(n)), dtype=np.float64, count=len(stem))
-        in_prose = prose_holding[stem]
-
-        def per_text(values: np.ndarray) -> np.ndarray:
-            out = np.zeros(m)
-            out[stems > 0] = list(map(math.fsum, np.split(values[by_text], np.cumsum(stems[stems > 0])[:-1])))
-            return out
-
-        total, anywhere, elsewhere = per_text(idf), per_text(idf * (in_prose > 0)), per_text(idf * (in_prose > 1))
-        prose_share = _share(np.where(prose, elsewhere[block_text], anywhere[block_text]), total[block_text])
     block_columns = {
         "kind_heading": heading, "kind_item": np.fromiter(map(is_, kinds, repeat(Kind.ITEM)), dtype=bool, count=n),
         "kind_row": np.fromiter(map(is_, kinds, repeat(Kind.ROW)), dtype=bool, count=n),
@@ -369,7 +352,6 @@ def _page_rows(blocks: list[Block]) -> np.ndarray | list[list[float]]:
         "link_share": np.fromiter(map(attrgetter("link_share"), blocks), dtype=np.float64, count=n),
         "comments": np.fromiter(map(attrgetter("comments"), blocks), dtype=bool, count=n),
         "topic_share": _share(topics - topics_once, topics)[block_text], "topic_weight": topic_weight[block_text],
-        "prose_topic_share": prose_share,
     }
     rows = np.empty((n, len(FEATURES)))
     for j, name in enumerate(FEATURES):
@@ -456,7 +438,6 @@ def _page_features_by_text(blocks: list[Block]) -> list[list[float]]:
     prose_words = sum(len(t.words) for t, p in zip(texts, prose) if p)
     topic_counts: Counter = Counter(chain.from_iterable(t.topics for t in texts))
     stem_counts: Counter = Counter(chain.from_iterable(t.stems for t in texts))
-    prose_stem_counts: Counter = Counter(chain.from_iterable(t.stems for t, p in zip(texts, prose) if p))
     spread = math.log(n) if n > 1 else 1.0  # the most other blocks a stem can be in is n - 1
     distance = _distances(prose)
     # Trigrams and topic words on one block only: a block's shares are set differences in C.
@@ -484,7 +465,6 @@ def _page_features_by_text(blocks: list[Block]) -> list[list[float]]:
             *t.lifts,
             (len(topics) - len(topics & topic_once)) / len(topics) if topics else 0.0,
             math.fsum(math.log1p(stem_counts[s] - 1) for s in t.stems) / (len(t.stems) * spread) if t.stems else 0.0,
-            _prose_topic_share(t.stems, stem_counts, prose_stem_counts, int(prose[i]), n),
         ])
         if prose[i]:
             prose_before += len(t.words)
@@ -513,22 +493,6 @@ def _content_words(lower_words: set[str] | list[str]) -> set[str]:
     the runs scorer only (train.py's docstring has what it moved).
     """
     return {w for w in set(lower_words).difference(STOPWORDS) if len(w) >= TOPIC_MIN_LETTERS and not w.isdigit()}
-
-
-def _stem_idf(blocks_holding: float, n: int) -> float:
-    """A stem's weight in prose_topic_share: log((n + 1) / blocks holding it), its rarity on the page."""
-    return math.log((n + 1) / blocks_holding)
-
-
-def _prose_topic_share(stems: set[str], stem_counts: Counter, prose_stem_counts: Counter, own: int, n: int) -> float:
-    """prose_topic_share of one block: the idf-weighted share of its content stems that a prose
-    block of the page other than itself (own: 1 when it is prose) also uses."""
-    if not stems:
-        return 0.0
-    weights = {s: _stem_idf(stem_counts[s], n) for s in stems}
-    total = math.fsum(weights.values())
-    shared = math.fsum(w for s, w in weights.items() if prose_stem_counts[s] - own > 0)
-    return shared / total if total > 0 else 0.0
 
 
 def _edge_lifts(text: str, terminal: bool, starts: dict, ends: dict) -> tuple[float, float]:
