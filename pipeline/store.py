@@ -563,6 +563,8 @@ def manifest_problem(manifest) -> str | None:
             and isinstance(s.get("deleted"), list) and all(_is_count(u) and u < s["units"] for u in s["deleted"])
             for s in segments)):
         return '"segments" is not a list of segments (units, docs, deleted units, live totals)'
+    if not segments and counts["passages"]:  # no segment is an index of no passages (an empty sources folder)
+        return '"segments" is empty but "counts" has passages'
     return None
 
 

@@ -255,6 +255,8 @@ def test_manifest_problems_are_named():
                           ({"segments": [{"units": 2, "docs": 3, "deleted": [2], "live_docs": 2,
                                           "live_tokens": 4}]}, "segments")]:
         assert words in manifest_problem({**good, **change}), change
+    empty = {**good, "sources": [], "counts": {"sources": 0, "passages": 0, "duplicates_dropped": 0}, "segments": []}
+    assert manifest_problem(empty) is None  # an index of an empty sources folder
 
 
 def test_recommitting_the_live_content_keeps_the_live_folder(tmp_path):
