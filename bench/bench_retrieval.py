@@ -1,6 +1,6 @@
 """Retrieval quality on every dev collection at once: bm25s, winnow, and winnow with each rule off.
 
-    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--fade] [--loco]
+    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--fade] [--answertype] [--loco]
 
 Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
 ../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
@@ -29,6 +29,8 @@ judged BEIR query pooled: one held-out collection has long, multi-sentence queri
 helps short questions may not help verbose ones.
 --keyness runs the keyness rule (query.py) over a ref x floor grid, and off; with --loco, chosen per
 collection on the others as below.
+--answertype runs the answer-type weight (query.py answer_type_weight 0.05-1.0, and off); with --loco,
+chosen per collection on the others.
 --fade runs the fading of the per-word rules on long questions (query.py fade_words 6-16, and off);
 with --loco, chosen per collection on the others (SciFact's joined claims held out with SciFact).
 --loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9; with
@@ -92,6 +94,7 @@ def variants() -> list[Variant]:
         Variant("- fade on long questions", query=q.but(fade_words=0)),
         Variant("- definitions first", query=q.but(definitions=False)),
         Variant("- other names first", query=q.but(other_names=False)),
+        Variant("- answer types", query=q.but(answer_type_weight=0.0)),
         Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
         Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
         Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),
@@ -387,6 +390,9 @@ def main() -> None:
     parser.add_argument("--keyness", action="store_true",
                         help="instead of the rules: the keyness rule's ref x floor grid, and off (with --loco: "
                              "each collection's figure for the setting chosen on the others)")
+    parser.add_argument("--answertype", action="store_true",
+                        help="instead of the rules: the answer-type weight 0.05-1.0, and off (with --loco: each "
+                             "collection's figure for the weight chosen on the others)")
     parser.add_argument("--fade", action="store_true",
                         help="instead of the rules: the per-word rules faded from 6-16 content words on, and not "
                              "(with --loco: each collection's figure for the setting chosen on the others)")
@@ -396,7 +402,7 @@ def main() -> None:
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco and not args.grid and not args.keyness and not args.fade:
+    if args.loco and not args.grid and not args.keyness and not args.fade and not args.answertype:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
@@ -405,6 +411,11 @@ def main() -> None:
         q = chosen[0].query
         chosen = [chosen[0], Variant("no fade", query=q.but(fade_words=0))] + [
             Variant(f"fade {n}", query=q.but(fade_words=n)) for n in (6, 8, 10, 12, 16)]
+    if args.answertype:
+        q = chosen[0].query
+        chosen = [chosen[0], Variant("answer types off", query=q.but(answer_type_weight=0.0))] + [
+            Variant(f"answer type weight {w:g}", query=q.but(answer_type_weight=w))
+            for w in (0.05, 0.1, 0.2, 0.3, 0.7, 1.0)]
     if args.keyness:
         q = chosen[0].query
         chosen = [chosen[0], Variant("keyness off", query=q.but(keyness=False))] + [

@@ -432,3 +432,71 @@ def test_the_thesaurus_takes_linear_time_on_long_questions():
     started = time.process_time()
     q._expansions(words, set(), DEFAULT, None, DEFAULTS)
     assert time.process_time() - started < 0.5
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("how long does treatment last", "time"), ("How long before the steroids start working?", "time"),
+    ("at what age does it start", "time"), ("When do the symptoms begin?", "time"),
+    ("how quickly does the weakness come on", "time"),
+    ("How many patients have no antibodies?", "amount"), ("what percentage of patients are negative", "amount"),
+    ("necrotizing myopathy how common", "amount"), ("how often do statins cause it", "amount"),
+    ("is it inherited", None), ("how is it treated", None), ("what is IVIG", None),
+    ("what happens to the muscles when the drug is stopped", None),  # "when" inside a clause asks no time
+    ("0-dimensional biomaterials show inductive properties.", None),  # a claim asks nothing
+])
+def test_a_question_s_wh_phrase_says_what_kind_of_answer_it_wants(question, kind):
+    from pipeline.query import answer_type
+
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("text, time, amount", [
+    ("Maintenance treatment is given for at least 2 years.", True, True),
+    ("Weakness develops over several weeks to months.", True, False),
+    ("It starts in adults aged 40 or older, often in their 50s.", True, True),
+    ("A 3-month course of steroids comes first.", True, True),
+    ("First described in 2004 in a series of patients.", True, True),
+    ("About 5% of patients have no antibodies; one in ten are children.", False, True),
+    ("ICD-10: G72.4 Inheritance: Not applicable", False, False),  # codes hold digits, not numbers
+    ("Deposits of C5b-9 on capillaries.", False, False),
+    ("Steroids are the first treatment for most patients.", False, False),
+])
+def test_a_passage_holds_a_time_or_an_amount_by_its_shape(text, time, amount):
+    from pipeline.query import has_answer_type
+
+    assert has_answer_type(text, "time") is time
+    assert has_answer_type(text, "amount") is amount
+
+
+def test_a_question_asking_how_long_lifts_the_passage_that_gives_a_time():
+    """Before: "how long does treatment last" ranked the passage that says how long below
+    shorter ones that only name treatment (seeds-first: 7th)."""
+    docs = ["Treatment lasts while weakness lasts.", "Treatment with steroids is first, then treatment changes.",
+            "Maintenance treatment is usually given for at least 2 years, with steroids tapered slowly.",
+            "Patients should continue treatment under supervision of a physician in a specialist clinic."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+
+    plain, _ = Memory(DEFAULTS.but(answer_type_weight=0.0)).rank("how long does treatment last", 4)
+    assert plain[0] != 2
+    ranked, scores = Memory(DEFAULTS).rank("how long does treatment last", 4)
+    assert ranked[0] == 2 and list(scores) == sorted(scores, reverse=True)
+    assert sorted(ranked.tolist()) == sorted(plain.tolist())  # re-ordered, nothing added or dropped
+    every = Memory(DEFAULTS).scores("how long does treatment last")  # BEIR's documents read these
+    assert int(every.argmax()) == 2 and every[ranked[0]] == pytest.approx(scores[0])
+    assert any("asks for a time" in line for line in Memory(DEFAULTS).query("how long does it last").explain())
+    for question in ("is treatment lasting", "how is treatment given"):  # no type: exactly as before
+        assert Memory(DEFAULTS).rank(question, 4)[0].tolist() == \
+            Memory(DEFAULTS.but(answer_type_weight=0.0)).rank(question, 4)[0].tolist()
+        assert (Memory(DEFAULTS).scores(question) == Memory(DEFAULTS.but(answer_type_weight=0.0)).scores(question)).all()
+
+
+def test_answer_types_take_linear_time_on_long_texts():
+    import time
+
+    from pipeline.query import answer_type, has_answer_type
+
+    for text in ("how " * 20_000, "when " * 20_000, "1 - " * 20_000 + "x", "1" * 50_000 + "x", "- 1 " * 20_000):
+        started = time.process_time()
+        answer_type(text), has_answer_type(text, "time"), has_answer_type(text, "amount")
+        assert time.process_time() - started < 0.5
