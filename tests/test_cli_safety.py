@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -359,16 +360,23 @@ def test_a_build_waits_for_the_lock_holder(folders):
     fd = os.open(index / ".lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
     os.write(fd, f"{os.getpid()}\n".encode())
+    said = ""
     try:
         build = _cli("build", "--sources", str(sources), "--index", str(index))
-        time.sleep(1.5)
+        # Until the build says it waits (a fixed sleep let a slow start-up reach the lock
+        # only after it was released, and the message was never written).
+        deadline = time.monotonic() + 60
+        while "Waiting" not in said and time.monotonic() < deadline and build.poll() is None:
+            if select.select([build.stderr], [], [], 1)[0]:
+                said += os.read(build.stderr.fileno(), 65536).decode()
         assert build.poll() is None, build.communicate()  # still waiting
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
     out, err = build.communicate(timeout=60)
-    assert build.returncode == 0, err
-    assert f"Waiting for the index lock held by pid {os.getpid()}" in err
+    assert build.returncode == 0, said + err
+    assert f"Waiting for the index lock held by pid {os.getpid()}" in said
+    assert current_generation(index) is not None  # built once the lock was free
 
 
 def test_concurrent_builds_and_asks_never_corrupt_the_index(folders):
