@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -26,6 +27,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
+@functools.lru_cache(maxsize=None)
 def _cleaned(name: str) -> str:
     path = SEEDS / name if (SEEDS / name).exists() else PAGES / name
     raw = path.read_text(encoding="utf-8")
@@ -406,7 +408,7 @@ SEED_CASES = {
             "Rituximab has also shown beneficial effects.",
         ],
         "without": ["[edit", "edit source", "Navigation:"],
-        # furniture the learned cleaner still keeps: test_seed_noise_still_kept fails once it goes
+        # furniture the learned cleaner still keeps: test_seed_noise_still_kept fails once one goes
         "kept": ["Wiki.png", "Search WikiMD", "Advertise on WikiMD", "Semaglutide", "Contributors:"],
     },
     "001_29c12b9494eedbdc.txt": {
@@ -419,8 +421,8 @@ SEED_CASES = {
             # glued to the address below with no full stop between: the runs scorer keeps the two
             "Immune-Mediated Necrotizing Myopathy (IMNM), also referred to as Necrotizing Autoimmune Myopathy (NAM)",
         ],
-        "without": [],
-        "kept": ["service close in marketing", "9125 N. Old State Road"],
+        "without": ["service close in marketing"],
+        "kept": ["9125 N. Old State Road"],
     },
     "002_55a4466ce43109b8.txt": {
         "with": [
@@ -451,11 +453,12 @@ def test_seed_noise_is_gone(name):
     assert not left, f"noise left in {name}: {left}"
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(SEED_CASES) if SEED_CASES[n].get("kept")])
+# One probe per piece of furniture: a page-wide probe passed only once every piece had gone,
+# so a piece the cleaner came to drop went unnoticed ("service close in marketing" had).
+@pytest.mark.parametrize("name, furniture", [(n, s) for n in sorted(SEED_CASES) for s in SEED_CASES[n].get("kept", [])])
 @pytest.mark.xfail(strict=True, reason="seed furniture the learned cleaner still keeps (README, Measured)")
-def test_seed_noise_still_kept(name):
-    text = _cleaned(name)
-    assert not [s for s in SEED_CASES[name]["kept"] if _norm(s) in text]
+def test_seed_noise_still_kept(name, furniture):
+    assert _norm(furniture) not in _cleaned(name)
 
 
 def test_seed_headings_become_sections():
