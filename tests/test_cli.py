@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -165,15 +167,43 @@ def test_ask_does_not_import_heavy_modules(tmp_path, seed_index):
     assert json.loads(proc.stdout)
 
 
-def test_two_builds_give_identical_index_bytes(tmp_path):
-    from pipeline.ingest import build_index, current_generation
+_BUILD_AND_ASK = """
+import hashlib, json, sys
+from click.testing import CliRunner
+from cli import main
+from pipeline.ingest import build_index, current_generation
+sources, index = sys.argv[1:3]
+build_index(sources, index)
+generation = current_generation(index)
+files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(generation.iterdir())}
+asked = [CliRunner().invoke(main, ["ask", "--json", "-k", "20", "--sources", sources, "--index", index, q]).stdout
+         for q in ("what antibodies are involved", "how is it treated", "seal pups", "what is IMNM")]
+topic = json.loads((generation / "manifest.json").read_text())["topic_terms"]
+print(json.dumps({"generation": generation.name, "files": files, "asked": asked, "topic": topic}))
+"""
 
-    files = []
-    for name in ("one", "two"):
-        build_index(SEEDS, tmp_path / name)
-        gen = current_generation(tmp_path / name)
-        files.append({p.name: p.read_bytes() for p in sorted(gen.iterdir()) if p.name != "manifest.json"})
-    assert files[0] == files[1]
+
+def test_builds_under_other_hash_seeds_give_identical_index_bytes_and_rankings(tmp_path):
+    """Same sources, same index, same ranking, whatever PYTHONHASHSEED: str hashes and set
+    order change between processes, so two builds in one process cannot show it (they did)."""
+    sources = tmp_path / "src"
+    shutil.copytree(SEEDS, sources)
+    shutil.copy2(ROOT / "tests" / "pages" / "sourdough.html", sources)
+    (sources / "notes.md").write_text("# Myopathy notes\n\nPups of harbour seals swim within hours of birth.\n\n"
+                                      "- IVIG\n- rituximab\n")
+    (sources / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{i}", "title": f"Necrotizing myopathy {i}",
+                                                              "text": f"Statins and anti-HMGCR myopathy, cohort {i}."})
+                                                  + "\n" for i in range(5)))
+    runs = []
+    for seed in ("1", "2"):
+        proc = subprocess.run([sys.executable, "-c", _BUILD_AND_ASK, str(sources), str(tmp_path / f"ix{seed}")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        runs.append(json.loads(proc.stdout))
+    assert len(runs[0]["files"]) > 10 and all(json.loads(a) for a in runs[0]["asked"])
+    assert runs[0]["topic"]  # the topic's weighting is part of the rankings compared
+    assert runs[0] == runs[1]
 
 
 NAV = "Home | News | Sport | Weather | Contact\nShare on Facebook | Share on Twitter | Email\n"
