@@ -73,6 +73,7 @@ def test_hit_text_occurs_in_cited_source(index_args):
 
     for question in ("what antibodies are involved", "treatment", "statins", "muscle biopsy", "prevalence"):
         hits = json.loads(run("ask", *index_args, "--json", "-k", "10", question).stdout)
+        assert hits, question  # the seeds answer each: the loop below is never empty
         for hit in hits:
             raw = words((SEEDS / hit["source"]).read_text(encoding="utf-8"))
             # sentence ends, including one after a footnote number ("statins.1 We")
