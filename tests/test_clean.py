@@ -91,6 +91,7 @@ def test_a_licence_keeps_all_of_its_words():
 def test_a_short_note_keeps_every_line():
     note = "Team meeting\nAttendees: Maria Lopez, Tom Reed.\nNext meeting: 21 March, room 3B.\n"
     text = clean_text(note).text
+    assert "Team meeting" in text  # the first line, read as the title, stays in the text too
     assert "Attendees: Maria Lopez, Tom Reed." in text and "Next meeting: 21 March, room 3B." in text
 
 

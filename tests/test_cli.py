@@ -279,9 +279,16 @@ def test_clean_explain_names_every_dropped_block_and_its_reason(tmp_path):
     result = run("clean", "--explain", str(page))
     assert result.exit_code == 0, result.output
     assert "page: a page of 5 blocks" in result.stdout  # too short for the page gate: read as clean text
-    drops = [line for line in result.stdout.splitlines() if line.startswith("DROP")]
-    assert drops and len(drops) * 2 <= len(result.stdout.splitlines())
+    lines = result.stdout.splitlines()
+    dropped = int(re.search(r": 5 blocks, (\d+) dropped;", lines[0]).group(1))
+    drops = [n for n, line in enumerate(lines) if line.startswith("DROP")]
+    # Every dropped block, by its text, then who dropped it and why on the next line (it
+    # checked that some DROP line was there and at most half the lines were).
+    assert len(drops) == dropped > 0
+    assert all(lines[n].split(None, 2)[2] in NAV for n in drops)
+    assert all(re.fullmatch(r" +\w+: \S.*", lines[n + 1]) for n in drops), result.stdout
     result = run("clean", "--explain", "--json", str(page))
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0]["page"] and all({"kind", "text", "keep", "by", "reason"} <= r.keys() for r in records[1:])
-    assert any(not r["keep"] for r in records[1:])
+    assert [r["text"] for r in records[1:] if not r["keep"]] == [lines[n].split(None, 2)[2] for n in drops]
+    assert all(r["by"] and r["reason"] for r in records[1:] if not r["keep"])
