@@ -6,6 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run and keep no database of past failures:
+# a run passes or fails for its sources alone, never for a random draw or an earlier run.
+settings.register_profile("winnow", derandomize=True, database=None)
+settings.load_profile("winnow")
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -26,6 +27,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
+@functools.lru_cache(maxsize=None)
 def _cleaned(name: str) -> str:
     path = SEEDS / name if (SEEDS / name).exists() else PAGES / name
     raw = path.read_text(encoding="utf-8")
@@ -89,6 +91,7 @@ def test_a_licence_keeps_all_of_its_words():
 def test_a_short_note_keeps_every_line():
     note = "Team meeting\nAttendees: Maria Lopez, Tom Reed.\nNext meeting: 21 March, room 3B.\n"
     text = clean_text(note).text
+    assert "Team meeting" in text  # the first line, read as the title, stays in the text too
     assert "Attendees: Maria Lopez, Tom Reed." in text and "Next meeting: 21 March, room 3B." in text
 
 
@@ -186,11 +189,19 @@ def test_a_markdown_list_of_code_spans_is_kept_as_written_on_a_noisy_page():
 
 
 def test_the_project_readme_comes_through_whole():
+    """Every word of the README's text, counted word by word (it compared counts and allowed
+    3% to go). Markup is not text: a code fence's language tag, an ordered list's numbers,
+    inline code and emphasis marks, link addresses, and a one-word wiki marker in brackets,
+    which the normalise pass drops by rule."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     doc = clean_markdown(readme)
-    kept = _words(doc.text + " " + doc.title)
-    source = [w for w in _words(readme) if w]
-    assert len(kept) >= 0.97 * len(source), f"kept {len(kept)} of {len(source)} words"
+    kept = Counter(_words(doc.text + " " + doc.title))
+    text = re.sub(r"^(\s*)(?:```+\s*\w*|\d+\.(?=\s))", r"\1", readme, flags=re.M)
+    text = re.sub(r"`|(?<!\w)\*+|\*+(?!\w)", "", text)  # inline code and emphasis marks: "`NAME`s" is one word
+    text = re.sub(r"\]\([^()\s]*\)", "]", text)  # a link's address is not text, its words are
+    markers = Counter(w for marker in re.findall(r"\[(\w+)\]", text) for w in _words(marker))
+    lost = Counter(_words(text)) - kept - markers
+    assert not lost, f"{sum(lost.values())} words lost: {lost.most_common(20)}"
 
 
 # Technical Markdown (written here): a maintainer's guide and a small package README.
@@ -406,7 +417,7 @@ SEED_CASES = {
             "Rituximab has also shown beneficial effects.",
         ],
         "without": ["[edit", "edit source", "Navigation:"],
-        # furniture the learned cleaner still keeps: test_seed_noise_still_kept fails once it goes
+        # furniture the learned cleaner still keeps: test_seed_noise_still_kept fails once one goes
         "kept": ["Wiki.png", "Search WikiMD", "Advertise on WikiMD", "Semaglutide", "Contributors:"],
     },
     "001_29c12b9494eedbdc.txt": {
@@ -419,8 +430,8 @@ SEED_CASES = {
             # glued to the address below with no full stop between: the runs scorer keeps the two
             "Immune-Mediated Necrotizing Myopathy (IMNM), also referred to as Necrotizing Autoimmune Myopathy (NAM)",
         ],
-        "without": [],
-        "kept": ["service close in marketing", "9125 N. Old State Road"],
+        "without": ["service close in marketing"],
+        "kept": ["9125 N. Old State Road"],
     },
     "002_55a4466ce43109b8.txt": {
         "with": [
@@ -451,11 +462,12 @@ def test_seed_noise_is_gone(name):
     assert not left, f"noise left in {name}: {left}"
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(SEED_CASES) if SEED_CASES[n].get("kept")])
+# One probe per piece of furniture: a page-wide probe passed only once every piece had gone,
+# so a piece the cleaner came to drop went unnoticed ("service close in marketing" had).
+@pytest.mark.parametrize("name, furniture", [(n, s) for n in sorted(SEED_CASES) for s in SEED_CASES[n].get("kept", [])])
 @pytest.mark.xfail(strict=True, reason="seed furniture the learned cleaner still keeps (README, Measured)")
-def test_seed_noise_still_kept(name):
-    text = _cleaned(name)
-    assert not [s for s in SEED_CASES[name]["kept"] if _norm(s) in text]
+def test_seed_noise_still_kept(name, furniture):
+    assert _norm(furniture) not in _cleaned(name)
 
 
 def test_seed_headings_become_sections():

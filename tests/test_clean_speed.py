@@ -214,8 +214,11 @@ def test_the_fast_html_loader_gives_trafilaturas_trees_with_the_same_element_cla
         assert [type(el) for el in got.iter()] == [type(el) for el in expected.iter()]
 
 
+_XML_TEXT = st.text(alphabet="ab <&", max_size=5).map(lambda t: t.replace("&", "&amp;").replace("<", "&lt;"))
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(st.text(alphabet="ab <&", max_size=5),
+@given(st.recursive(_XML_TEXT,
                     lambda inner: st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag}>",
                                             st.sampled_from(["p", "item", "hi", "lb", "row", "cell"]),
                                             st.lists(inner, max_size=3)), max_leaves=12))
@@ -224,10 +227,8 @@ def test_itertext_is_xpaths_string_and_iter_with_tags_keeps_document_order(fragm
 
     from pipeline import html
 
-    try:
-        root = etree.fromstring(f"<body>{fragment}<!--c--><?pi x?></body>")
-    except etree.XMLSyntaxError:
-        return
+    # Text is escaped, so every example parses (unescaped, 6 in 10 were syntax errors, skipped).
+    root = etree.fromstring(f"<body>{fragment}<!--c--><?pi x?></body>")
     for el in root.iter():
         if isinstance(el.tag, str):
             assert html._string(el) == el.xpath("string()")

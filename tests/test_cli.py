@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -16,7 +18,7 @@ from .conftest import ROOT, SEEDS
 
 
 # Seed furniture the learned cleaner still keeps, so a query for it finds it (see README, Measured).
-SEED_NOISE_KEPT = {"weight loss program Ozempic", "advertise", "email updates search results",
+SEED_NOISE_KEPT = {"weight loss program Ozempic", "email updates search results",
                    "tax-exempt charitable organization", "join us Saturday Eastern Time", "Found inside book",
                    "medical advice disclaimer"}
 
@@ -71,6 +73,7 @@ def test_hit_text_occurs_in_cited_source(index_args):
 
     for question in ("what antibodies are involved", "treatment", "statins", "muscle biopsy", "prevalence"):
         hits = json.loads(run("ask", *index_args, "--json", "-k", "10", question).stdout)
+        assert hits, question  # the seeds answer each: the loop below is never empty
         for hit in hits:
             raw = words((SEEDS / hit["source"]).read_text(encoding="utf-8"))
             # sentence ends, including one after a footnote number ("statins.1 We")
@@ -83,16 +86,20 @@ def test_hit_text_occurs_in_cited_source(index_args):
 _SEED_NOISE_KEPT = pytest.mark.xfail(strict=True, reason="the learned cleaner keeps this seed furniture")
 
 
-@pytest.mark.parametrize("query", [
-    pytest.param(q, marks=_SEED_NOISE_KEPT) if q in SEED_NOISE_KEPT else q
-    for q in ["weight loss program Ozempic", "advertise", "email updates search results",
-              "tax-exempt charitable organization", "join us Saturday Eastern Time",
-              "Found inside book", "medical advice disclaimer"]])
+# Each query's own furniture: one pattern for every query made a query fail on another
+# query's furniture, so "advertise" stayed an expected failure after its ads had gone.
+_FURNITURE = {"weight loss program Ozempic": r"ozempic", "advertise": r"advertis",
+              "email updates search results": r"email updates", "tax-exempt charitable organization": r"tax-exempt",
+              "join us Saturday Eastern Time": r"join us", "Found inside book": r"found inside|this book",
+              "medical advice disclaimer": r"medical advice|disclaimer"}
+
+
+@pytest.mark.parametrize("query", [pytest.param(q, marks=_SEED_NOISE_KEPT) if q in SEED_NOISE_KEPT else q
+                                   for q in _FURNITURE])
 def test_queries_for_ads_and_ui_find_nothing_of_them(index_args, query):
     hits = json.loads(run("ask", *index_args, "--json", "-k", "10", query).stdout)
-    noise = re.compile(r"ozempic|advertise|email updates|tax-exempt|join us|found inside|this book|medical advice|"
-                       r"disclaimer|wikimd", re.I)
-    assert not [h["text"] for h in hits if noise.search(h["text"])]
+    furniture = re.compile(_FURNITURE[query], re.I)
+    assert not [h["text"] for h in hits if furniture.search(h["text"])]
 
 
 def test_passages_json_lines(index_args):
@@ -149,10 +156,17 @@ def test_bad_arguments_are_usage_errors(tmp_path, args):
     assert "Error" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["build", "ask", "passages", "status", "clean"])
+@pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help(command):
+    """Every command's help says what it does and names each of its options (it checked only
+    that the help was over 200 characters long, for five of the eight commands)."""
     result = run(command, "--help")
-    assert result.exit_code == 0 and len(result.stdout) > 200
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.stdout.split())
+    assert " ".join(main.commands[command].get_short_help_str(limit=10_000).split()[:4]) in flat
+    options = [o for p in main.commands[command].params if not getattr(p, "hidden", False) for o in p.opts
+               if o.startswith("-")]
+    assert options and [o for o in options if not re.search(re.escape(o) + r"\b", flat)] == []
 
 
 def test_ask_does_not_import_heavy_modules(tmp_path, seed_index):
@@ -165,15 +179,43 @@ def test_ask_does_not_import_heavy_modules(tmp_path, seed_index):
     assert json.loads(proc.stdout)
 
 
-def test_two_builds_give_identical_index_bytes(tmp_path):
-    from pipeline.ingest import build_index, current_generation
+_BUILD_AND_ASK = """
+import hashlib, json, sys
+from click.testing import CliRunner
+from cli import main
+from pipeline.ingest import build_index, current_generation
+sources, index = sys.argv[1:3]
+build_index(sources, index)
+generation = current_generation(index)
+files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(generation.iterdir())}
+asked = [CliRunner().invoke(main, ["ask", "--json", "-k", "20", "--sources", sources, "--index", index, q]).stdout
+         for q in ("what antibodies are involved", "how is it treated", "seal pups", "what is IMNM")]
+topic = json.loads((generation / "manifest.json").read_text())["topic_terms"]
+print(json.dumps({"generation": generation.name, "files": files, "asked": asked, "topic": topic}))
+"""
 
-    files = []
-    for name in ("one", "two"):
-        build_index(SEEDS, tmp_path / name)
-        gen = current_generation(tmp_path / name)
-        files.append({p.name: p.read_bytes() for p in sorted(gen.iterdir()) if p.name != "manifest.json"})
-    assert files[0] == files[1]
+
+def test_builds_under_other_hash_seeds_give_identical_index_bytes_and_rankings(tmp_path):
+    """Same sources, same index, same ranking, whatever PYTHONHASHSEED: str hashes and set
+    order change between processes, so two builds in one process cannot show it (they did)."""
+    sources = tmp_path / "src"
+    shutil.copytree(SEEDS, sources)
+    shutil.copy2(ROOT / "tests" / "pages" / "sourdough.html", sources)
+    (sources / "notes.md").write_text("# Myopathy notes\n\nPups of harbour seals swim within hours of birth.\n\n"
+                                      "- IVIG\n- rituximab\n")
+    (sources / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{i}", "title": f"Necrotizing myopathy {i}",
+                                                              "text": f"Statins and anti-HMGCR myopathy, cohort {i}."})
+                                                  + "\n" for i in range(5)))
+    runs = []
+    for seed in ("1", "2"):
+        proc = subprocess.run([sys.executable, "-c", _BUILD_AND_ASK, str(sources), str(tmp_path / f"ix{seed}")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        runs.append(json.loads(proc.stdout))
+    assert len(runs[0]["files"]) > 10 and all(json.loads(a) for a in runs[0]["asked"])
+    assert runs[0]["topic"]  # the topic's weighting is part of the rankings compared
+    assert runs[0] == runs[1]
 
 
 NAV = "Home | News | Sport | Weather | Contact\nShare on Facebook | Share on Twitter | Email\n"
@@ -237,9 +279,16 @@ def test_clean_explain_names_every_dropped_block_and_its_reason(tmp_path):
     result = run("clean", "--explain", str(page))
     assert result.exit_code == 0, result.output
     assert "page: a page of 5 blocks" in result.stdout  # too short for the page gate: read as clean text
-    drops = [line for line in result.stdout.splitlines() if line.startswith("DROP")]
-    assert drops and len(drops) * 2 <= len(result.stdout.splitlines())
+    lines = result.stdout.splitlines()
+    dropped = int(re.search(r": 5 blocks, (\d+) dropped;", lines[0]).group(1))
+    drops = [n for n, line in enumerate(lines) if line.startswith("DROP")]
+    # Every dropped block, by its text, then who dropped it and why on the next line (it
+    # checked that some DROP line was there and at most half the lines were).
+    assert len(drops) == dropped > 0
+    assert all(lines[n].split(None, 2)[2] in NAV for n in drops)
+    assert all(re.fullmatch(r" +\w+: \S.*", lines[n + 1]) for n in drops), result.stdout
     result = run("clean", "--explain", "--json", str(page))
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0]["page"] and all({"kind", "text", "keep", "by", "reason"} <= r.keys() for r in records[1:])
-    assert any(not r["keep"] for r in records[1:])
+    assert [r["text"] for r in records[1:] if not r["keep"]] == [lines[n].split(None, 2)[2] for n in drops]
+    assert all(r["by"] and r["reason"] for r in records[1:] if not r["keep"])

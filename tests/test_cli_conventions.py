@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -159,11 +160,32 @@ def test_a_question_on_standard_input_without_dash_f(seeds_args):
     assert empty.exit_code == 2 and "holds no question" in empty.stderr
 
 
+# The number of read(2) where /proc/PID/syscall can tell that a process waits in a read of its stdin.
+_READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(os.uname().machine)
+
+
+def _wait_until_reading_stdin(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Return once the process blocks reading file descriptor 0 (a Ctrl-C before Python's own
+    start-up is done is a KeyboardInterrupt no program can catch); a fixed 3 s where /proc cannot tell."""
+    if _READ_SYSCALL is None or not Path(f"/proc/{proc.pid}/syscall").exists():
+        time.sleep(3)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if Path(f"/proc/{proc.pid}/syscall").read_text().split()[:2] == [_READ_SYSCALL, "0x0"]:
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise AssertionError("the command never waited on its standard input")
+
+
 def test_ctrl_c_exits_130_with_one_line(seeds_args):
     # `ask` waits for a question on a pipe that never sends one: the user presses Ctrl-C.
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "ask", *seeds_args], env=ENV,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3)  # past start-up, waiting on stdin
+    _wait_until_reading_stdin(proc)  # past start-up, waiting on stdin
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err

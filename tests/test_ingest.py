@@ -14,6 +14,8 @@ from pipeline.records import Document, Passage, Section
 from pipeline.search import Searcher
 from pipeline.split import pack, section_sentences
 
+from .conftest import SEEDS
+
 # Few words, so that sentences repeat across files and the dedupe stage has work to do.
 WORDS = ("statin", "myopathy", "antibody", "muscle", "weakness", "biopsy", "necrosis", "kinase",
          "patients", "treatment", "serum", "immune")
@@ -66,7 +68,7 @@ def test_fast_assembly_is_the_plain_algorithm(pages):
 
 
 def test_tokens_per_sentence_are_the_passage_tokens(tmp_path):
-    build_index("seeds", tmp_path / "index")
+    build_index(SEEDS, tmp_path / "index")
     searcher = Searcher(current_generation(tmp_path / "index"))
     for doc in range(searcher.n_passages):
         passage = searcher.passage(doc)
@@ -80,7 +82,7 @@ def test_heading_counts_heading_weight_times(tmp_path, monkeypatch):
     from pipeline import ingest
 
     monkeypatch.setattr(ingest, "HEADING_WEIGHT", 3)
-    build_index("seeds", tmp_path / "index")
+    build_index(SEEDS, tmp_path / "index")
     searcher = Searcher(current_generation(tmp_path / "index"))
     lengths = searcher.index._doc_lengths
     assert any(searcher.passage(doc).section for doc in range(searcher.n_passages))
@@ -277,16 +279,16 @@ def test_edit_back_to_the_same_bytes_costs_nothing(tmp_path):
 
 
 def test_two_builds_of_the_same_sources_give_the_same_bytes(tmp_path):
-    build_index("seeds", tmp_path / "one", full=True)
-    build_index("seeds", tmp_path / "two", full=True)
+    build_index(SEEDS, tmp_path / "one", full=True)
+    build_index(SEEDS, tmp_path / "two", full=True)
     assert _generation_bytes(tmp_path / "one") == _generation_bytes(tmp_path / "two")
 
 
 def test_settings_change_rebuilds_from_scratch(tmp_path, monkeypatch):
-    build_index("seeds", tmp_path / "index")
+    build_index(SEEDS, tmp_path / "index")
     monkeypatch.setitem(analyze.SETTINGS, "analyzer_version", 999)
     said = []
-    report = build_index("seeds", tmp_path / "index", notify=said.append)
+    report = build_index(SEEDS, tmp_path / "index", notify=said.append)
     assert report.full and report.reused == 0
     assert any("from scratch" in line for line in said)
 
@@ -300,7 +302,7 @@ def test_topic_terms_are_the_words_of_most_titles(tmp_path):
     units = [unit(["necrot", "myopathi"]), unit(["immun", "necrot", "myopathi"]), unit([]), unit(["statin"])]
     assert topic_terms(units) == ["myopathi", "necrot"]  # in 2 of the 3 titled documents
     assert topic_terms([unit(["a"]), unit(["b"]), unit(["c"])]) == []  # unrelated documents: no topic
-    build_index("seeds", tmp_path / "index")
+    build_index(SEEDS, tmp_path / "index")
     topic = set(Searcher(current_generation(tmp_path / "index")).topic)
     assert {"myopathi", "necrot", "imnm", "nam"} <= topic  # acronyms defined for the title's phrase
     assert not {"mri", "ck", "statin", "antibodi"} & topic

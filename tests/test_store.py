@@ -140,9 +140,11 @@ def test_lock_serialises_and_says_whom_it_waits_for(tmp_path):
 
         thread = threading.Thread(target=second)
         thread.start()
-        time.sleep(0.3)
+        deadline = time.monotonic() + 30  # until the second says it waits (a fixed 0.3 s raced a slow start)
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.01)
         order.append("first")
-    thread.join(5)
+    thread.join(30)
     assert order == ["first", "second"]
     assert said and f"pid {os.getpid()}" in said[0]
 
