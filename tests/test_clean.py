@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections import Counter
 import textwrap
@@ -845,7 +846,7 @@ def test_context_features_read_the_neighbours_first_pass_scores():
     blocks = menu + [Block(Kind.PARAGRAPH, s) for s in article] + menu
     rows = page_features(blocks)
     first = [0.05] * 5 + [0.95] * len(article) + [0.05] * 5
-    context = context_features(rows, first)
+    context = context_features(rows, first, 0.01)
     col = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
     assert len(context) == len(blocks) and all(len(r) == len(CONTEXT_FEATURES) for r in context)
     middle, edge = context[5 + len(article) // 2], context[0]
@@ -862,7 +863,13 @@ def test_the_model_has_a_context_scorer_for_its_features():
     data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
     assert set(data["context"]["features"]) <= set(CONTEXT_NAMES)
     assert 0 < data["context"]["threshold"] < 1 and scorer.load().context is not None
-    assert 0 < data["context"]["max_page_score"] < data["page"]["threshold"]  # surely noisy pages only
+    assert 0 < data["context"]["max_page_score"] < data["page"]["threshold"]  # surely noisy pages
+    unsure = data["context"]["unsure"]  # the rest of the pages the gate calls noisy
+    assert data["context"]["max_page_score"] < unsure["max_page_score"] == data["page"]["threshold"]
+    assert "page_log_odds" in unsure["features"] and "page_log_odds" not in data["context"]["features"]
+    model = scorer.load()
+    assert model.context_for(0.01) is model.context and model.context_for(0.2) is model.context_unsure
+    assert model.context_for(data["page"]["threshold"]) is None  # a page the gate calls clean
     assert scorer.from_dict(dict(data, context=None)).context is None  # a model without one: no second pass
 
 
@@ -870,6 +877,7 @@ def test_the_context_scorer_drops_a_teaser_beyond_the_menus_and_keeps_the_articl
     """A sentence-shaped teaser of another story, among link lists below the article, reads
     like content alone (the first pass keeps it); among its neighbours it does not."""
     from pipeline.clean import judge_in_context, normalize
+    from pipeline.clean.features import page_summary
 
     menu = ["Home", "World", "Business", "Science", "Health", "Sport", "Travel", "Culture", "Video", "Podcasts",
             "Newsletters", "Sign in", "Europe", "Americas", "Asia", "Africa", "Markets", "Technology", "Climate",
@@ -898,9 +906,46 @@ def test_the_context_scorer_drops_a_teaser_beyond_the_menus_and_keeps_the_articl
     rows = page_features(blocks)
     model = scorer.load()
     first = dict(zip((b.text for b in blocks), model.content_probabilities(rows, [False] * len(rows))))
-    second = {b.text: q for b, (_, q) in zip(blocks, judge_in_context(model, blocks, rows, list(first.values())).values())}
-    assert first[teaser] >= model.blocks.threshold_keep > model.context.threshold_keep > second[teaser]
-    assert all(second[s] >= model.context.threshold_keep for s in article)
+    page_score = float(model.page.probabilities([page_summary(blocks, rows)])[0])
+    second = {b.text: q for b, (_, q) in zip(blocks, judge_in_context(model, blocks, rows, list(first.values()),
+                                                                     page_score).values())}
+    bar = model.context_for(page_score).threshold_keep
+    assert first[teaser] >= model.blocks.threshold_keep > bar > second[teaser]
+    assert all(second[s] >= bar for s in article)
+
+
+def test_a_page_the_gate_is_unsure_of_is_judged_in_context():
+    """A labelled FAQ page the gate scores 0.09 (noisy, but above the 0.07 under which it is
+    sure): the unsure scorer judges its blocks, drops its cookie notice and its "Was this
+    answer helpful?" line, and keeps every content item."""
+    from bench.bench_labeled import LABELED, measure_page
+    from pipeline.clean import judge, normalize
+    from pipeline.clean.features import page_summary
+
+    page = LABELED / "b" / "tbe_vaccine_faq.txt"
+    blocks = [b for b in split_runs(normalize(text_reader.read(page.read_text(encoding="utf-8"))))
+              if b.kind is not Kind.CODE]
+    model = scorer.load()
+    page_score = float(model.page.probabilities([page_summary(blocks, page_features(blocks))])[0])
+    assert model.context_for(page_score) is model.context_unsure
+    judged = judge(blocks, CleanOptions())
+    settled = [j for j in judged if j.verdict.by == "context" or "does not overrule" in j.verdict.reason]
+    assert len(settled) > len(judged) / 2  # the second pass reads the page; what the first is sure of stays
+    assert all(j.verdict.keep for j in judged if "does not overrule" in j.verdict.reason)
+    result = measure_page(page)
+    assert result["lost"] == []
+    left = " ".join(result["left"])
+    assert "This website uses cookies" not in left and "Was this answer helpful?" not in left
+
+
+def test_page_log_odds_is_the_gates_log_odds_on_every_row():
+    from pipeline.clean.features import CONTEXT_FEATURES, context_features
+
+    rows = page_features([Block(Kind.PARAGRAPH, s) for s in ARTICLE])
+    column = CONTEXT_FEATURES.index("page_log_odds")
+    for page_score in (0.01, 0.2, 0.5):
+        values = [r[column] for r in context_features(rows, [0.9] * len(rows), page_score)]
+        assert values == [pytest.approx(math.log(page_score / (1 - page_score)))] * len(rows)
 
 
 def test_topic_share_reads_whether_a_block_shares_the_pages_subject():
@@ -956,3 +1001,20 @@ def test_prose_beside_a_run_stays_a_paragraph():
     blocks = split_runs([Block(Kind.HEADING, "Harbour seals", level=1), Block(Kind.PARAGRAPH, " ".join(RUN)),
                          Block(Kind.PARAGRAPH, prose)])
     assert blocks[0].kind is Kind.HEADING and blocks[-1].kind is Kind.PARAGRAPH and blocks[-1].text == prose
+
+
+def test_on_a_page_the_gate_is_unsure_of_the_context_pass_does_not_overrule_a_sure_keep(monkeypatch):
+    """Seed 002 (page score 0.18, the unsure scorer's range): its definition paragraph, scored
+    0.93 by the first pass, stays though the unsure context scorer reads it as furniture (it
+    sits among "Label: value" lines, outside the main stretch)."""
+    import pipeline.clean as clean_module
+
+    page = SEEDS / "002_55a4466ce43109b8.txt"
+    definition = "A rare form of idiopathic inflammatory myopathy characterized by acute or subacute"
+    def kept() -> str:
+        doc = clean_text(page.read_text(encoding="utf-8"))
+        return " ".join(p for s in doc.sections for p in s.paragraphs)
+
+    assert definition in kept()
+    monkeypatch.setattr(clean_module, "UNSURE_PAGE_FIRST_PASS_SURE", 1.01)  # the guard off
+    assert definition not in kept()

@@ -251,7 +251,7 @@ def test_normalize_shortcut_for_tidy_ascii_is_the_full_normalization(text):
     assert clean._normalize(text) == re.sub(clean._SPACE_RE.pattern, " ", full).strip()
 
 
-def _context_by_loop(rows: list[list[float]], probabilities: list[float]) -> list[list[float]]:
+def _context_by_loop(rows: list[list[float]], probabilities: list[float], page_score: float) -> list[list[float]]:
     """context_features as first written: block by block, in Python floats."""
     import math
 
@@ -270,7 +270,7 @@ def _context_by_loop(rows: list[list[float]], probabilities: list[float]) -> lis
         out.append([odds[i], odds[i - 1] if i else features.EDGE_LOG_ODDS,
                     odds[i + 1] if i + 1 < n else features.EDGE_LOG_ODDS, *(m[i] for m in near),
                     float(distance == 0), math.log1p(distance), -1.0 if i < start else (1.0 if i >= end else 0.0),
-                    *(m[i] for m in near_short)])
+                    *(m[i] for m in near_short), features._log_odds(page_score)])
     return out
 
 
@@ -286,9 +286,9 @@ def test_context_matrix_is_the_block_by_block_loop(page):
 
     rows = features.page_features([Block(Kind.PARAGRAPH, text) for text, _ in page])
     probabilities = [p for _, p in page]
-    want = _context_by_loop(rows, probabilities)
-    got = features.context_matrix(np.asarray(rows), np.asarray(probabilities))
-    assert got.tolist() == want and features.context_features(rows, probabilities) == want
+    want = _context_by_loop(rows, probabilities, 0.3)
+    got = features.context_matrix(np.asarray(rows), np.asarray(probabilities), 0.3)
+    assert got.tolist() == want and features.context_features(rows, probabilities, 0.3) == want
 
 
 def _summary_by_loop(blocks: list[Block], rows: list[list[float]]) -> list[float]:

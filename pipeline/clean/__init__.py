@@ -274,6 +274,12 @@ def _join_wordless(sentences: list[str]) -> list[str]:
     return out
 
 
+# On a page the gate is unsure of (a page score between the context scorer's range and the gate's
+# threshold), a block the first pass is sure is content stays: the unsure context scorer judges
+# the rest. Two passes, each sure of a different answer, are settled for keeping text (do no harm).
+UNSURE_PAGE_FIRST_PASS_SURE = 0.9
+
+
 def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_context: bool = True) -> list[Judged]:
     """3. A verdict for every block: code and trusted text kept, wordless text dropped, the rest scored."""
     if options.trusted:
@@ -294,9 +300,8 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     by_block = dict(zip(map(id, judged_blocks), zip(rows, first.tolist())))  # Python floats: quicker to format
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
-    second = (judge_in_context(model, judged_blocks, matrix, first)  # 3d.
-              if in_context and model.context is not None and not short and clean_page < model.context_max_page_score
-              else {})
+    context = model.context_for(clean_page) if in_context and not short else None
+    second = judge_in_context(model, judged_blocks, matrix, first, clean_page) if context is not None else {}  # 3d.
     judged = []
     for block in blocks:
         row, p = by_block.get(id(block), (None, 1.0))
@@ -306,11 +311,14 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
             verdict = Verdict(True, "reader", "written in code spans: kept as written, like a code block")
         elif not _HAS_WORD_RE.search(block.text):
             verdict = _WORDLESS
+        elif id(block) in second and context is model.context_unsure and p >= UNSURE_PAGE_FIRST_PASS_SURE:
+            verdict = Verdict(True, "model", f"content score {p:.2f}: sure on a page the gate is unsure of "
+                                             f"({page_note}); the context pass does not overrule it", float(p))
         elif id(block) in second:
             context_row, q = second[id(block)]
-            bar = model.context.threshold_keep
+            bar = context.threshold_keep
             note = f"context score {q:.2f} {'>=' if q >= bar else '<'} {bar:.2f}, first pass {p:.2f} ({page_note})"
-            why = ": " + _why(model.context, context_row) if explain and q < bar else ""
+            why = ": " + _why(context, context_row) if explain and q < bar else ""
             verdict = Verdict(bool(q >= bar), "context", note + why, float(q))
         elif p >= threshold:
             verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f} ({page_note})", float(p))
@@ -325,25 +333,27 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
 
 
 def judge_in_context(model: scorer.Model, blocks: list[Block], rows,
-                     first) -> dict[int, tuple[np.ndarray, float]]:
-    """3d. On a page the gate is sure is noisy (a page score under the model's context_max_page_score,
-    train.py's CONTEXT_PAGE_QUANTILE of the noisy train pages), the
-    context scorer judges every block but the sentences of runs
-    again, from its own features and what the first pass said of it and around it (the
+                     first, page_score: float) -> dict[int, tuple[np.ndarray, float]]:
+    """3d. On a page the gate calls noisy, a context scorer judges every block but the sentences
+    of runs again, from its own features and what the first pass said of it and around it (the
     first-pass scores of its neighbours, the page's main stretch, nearby menu lines):
     {id(block): (its row, its probability of content)}. rows: page_features' rows, or page_matrix.
+    On a page the gate is sure is noisy (a page score under model.context_max_page_score,
+    train.py's CONTEXT_PAGE_QUANTILE of the noisy train pages) the context scorer judges; on one
+    it is unsure of (up to its threshold), the unsure scorer, which also reads the page score.
 
     Sentence-shaped furniture (a teaser, a sign-up form, a comment widget's prose) reads
     like content alone; among menus and far from the main stretch, it does not.
     """
-    if model.context is None:
+    context = model.context_for(page_score)
+    if context is None:
         return {}
     at = [i for i, b in enumerate(blocks) if b.kind is not Kind.SENTENCE]
     if not at:
         return {}
     matrix = np.asarray(rows, dtype=np.float64)
-    both = np.hstack((matrix, context_matrix(matrix, np.asarray(first, dtype=np.float64))))[at]
-    return {id(blocks[i]): (row, q) for i, row, q in zip(at, both, model.context.probabilities(both).tolist())}
+    both = np.hstack((matrix, context_matrix(matrix, np.asarray(first, dtype=np.float64), page_score)))[at]
+    return {id(blocks[i]): (row, q) for i, row, q in zip(at, both, context.probabilities(both).tolist())}
 
 
 def keep_lists_whole(judged: list[Judged]) -> list[Judged]:

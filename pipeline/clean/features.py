@@ -599,6 +599,7 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "first_log_odds", "prev_log_odds", "next_log_odds",
     "near_content_2", "near_content_5", "near_content_10",
     "in_main", "main_distance", "main_side", "near_short_2", "near_short_5",
+    "page_log_odds",
 )
 CONTEXT_WINDOWS = (2, 5, 10)  # blocks either side, for the mean first-pass probability around a block
 SHORT_WINDOWS = (2, 5)  # blocks either side, for the share of short unstopped lines around a block
@@ -639,16 +640,18 @@ def _window_means(values, k: int) -> np.ndarray:
     return (sums[b] - sums[a] - x) / (b - a - 1)
 
 
-def context_features(rows: list[list[float]], probabilities: list[float]) -> list[list[float]]:
+def context_features(rows: list[list[float]], probabilities: list[float], page_score: float) -> list[list[float]]:
     """One CONTEXT_FEATURES row per block (context_matrix's rows as lists)."""
     return context_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
-                          np.asarray(probabilities, dtype=np.float64)).tolist()
+                          np.asarray(probabilities, dtype=np.float64), page_score).tolist()
 
 
-def context_matrix(rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+def context_matrix(rows: np.ndarray, probabilities: np.ndarray, page_score: float) -> np.ndarray:
     """One CONTEXT_FEATURES row per block, as a float64 matrix: its first-pass log-odds and its
     neighbours', the mean first-pass probability around it, where it stands against the page's
-    main stretch, and how many short unstopped lines (menu entries) surround it.
+    main stretch, how many short unstopped lines (menu entries) surround it, and the page gate's
+    log-odds that the page is clean text (page_score: the gate's probability): a page the gate
+    is unsure of may be a clean document, whose blocks outside its main stretch are content.
 
     Elementwise logarithms go through math (numpy's may differ in the last bit), so the
     numbers are those of a loop over the blocks.
@@ -674,6 +677,7 @@ def context_matrix(rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
         "main_distance": np.fromiter(map(math.log1p, distance.tolist()), dtype=np.float64, count=n),
         "main_side": np.where(at < start, -1.0, np.where(at >= end, 1.0, 0.0)),
         **{f"near_short_{k}": _window_means(short, k) for k in SHORT_WINDOWS},
+        "page_log_odds": np.full(n, _log_odds(page_score)),
     }
     out = np.empty((n, len(CONTEXT_FEATURES)))
     for j, name in enumerate(CONTEXT_FEATURES):

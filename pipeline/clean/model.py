@@ -118,6 +118,19 @@ class Model:
     runs: Trees | None = None  # None: sentences of runs are scored by `blocks`
     context: Trees | None = None  # None: no second pass on noisy pages
     context_max_page_score: float = 0.0  # the context scorer judges pages the gate scores under this
+    # The second context scorer, fitted on every page the gate calls noisy with the page score
+    # among its features, judges the pages the gate is unsure of: a score from
+    # context_max_page_score up to this (the gate's threshold).
+    context_unsure: Trees | None = None
+    context_unsure_max_page_score: float = 0.0
+
+    def context_for(self, page_score: float) -> Trees | None:
+        """The context scorer that judges a page of this gate score (None: no second pass)."""
+        if self.context is not None and page_score < self.context_max_page_score:
+            return self.context
+        if self.context_unsure is not None and page_score < self.context_unsure_max_page_score:
+            return self.context_unsure
+        return None
 
     def content_probabilities(self, rows, in_run: list[bool]) -> np.ndarray:
         """Each block's probability of content: by `runs` for the sentences of runs, else by `blocks`.
@@ -178,7 +191,11 @@ def from_dict(data: dict) -> Model:
                  blocks=trees_from_dict(data["blocks"], FEATURES), meta=data.get("meta", {}),
                  runs=trees_from_dict(data["runs"], FEATURES) if "runs" in data else None,
                  context=trees_from_dict(data["context"], CONTEXT_NAMES) if data.get("context") else None,
-                 context_max_page_score=float(data["context"]["max_page_score"]) if data.get("context") else 0.0)
+                 context_max_page_score=float(data["context"]["max_page_score"]) if data.get("context") else 0.0,
+                 context_unsure=(trees_from_dict(data["context"]["unsure"], CONTEXT_NAMES)
+                                 if data.get("context") and "unsure" in data["context"] else None),
+                 context_unsure_max_page_score=(float(data["context"]["unsure"]["max_page_score"])
+                                                if data.get("context") and "unsure" in data["context"] else 0.0))
 
 
 @lru_cache(maxsize=1)

@@ -306,6 +306,11 @@ CONTEXT_TARGET_RECALL = 0.97
 # every noisy page. Stored in model.json (context.max_page_score): a refit of the gate
 # needs a refit of the context scorer.
 CONTEXT_PAGE_QUANTILE = 0.9
+# The unsure scorer (model.json's context.unsure) judges the pages the gate is unsure of, from
+# that page score up to the gate's threshold: fitted on every page the gate calls noisy (so the
+# gold texts it misjudges as noisy, all content, are among its examples), with the page score
+# as a feature (page_log_odds); the context scorer is fitted without it.
+UNSURE_ONLY = ("page_log_odds",)  # the context features only the unsure scorer reads
 
 
 PAGES: list[tuple[list[float], int, str, str]] = []  # (page summary, clean?, group, site) for the page gate
@@ -651,7 +656,8 @@ def context_examples(model, split: str, max_page_score: float | None = None):
         if score >= max_page_score:
             continue
         first = model.content_probabilities(feats, [b.kind is Kind.SENTENCE for b in judged])
-        for block, row, ctx, label in zip(judged, feats, context_features(feats, [float(p) for p in first]), labels):
+        for block, row, ctx, label in zip(judged, feats, context_features(feats, [float(p) for p in first], score),
+                                          labels):
             if block.kind is Kind.SENTENCE or label is None or not _HAS_WORD_RE.search(block.text):
                 continue
             for part, value in zip(out, (row + ctx, label, len(block.text.split()), group)):
@@ -660,13 +666,24 @@ def context_examples(model, split: str, max_page_score: float | None = None):
 
 
 def fit_context(model, start: float) -> dict:
-    """The context scorer, fitted on the train split's context_examples, kept at the threshold
-    that keeps CONTEXT_TARGET_RECALL of their content words; the held-out figures printed first."""
+    """The context scorer (pages under the CONTEXT_PAGE_QUANTILE) and, as its "unsure" part, the
+    unsure scorer (every page the gate calls noisy, reading the page score too)."""
+    exported = fit_context_scorer(model, start, None)
+    return dict(exported, unsure=fit_context_scorer(model, start, model.page.threshold_keep))
+
+
+def fit_context_scorer(model, start: float, max_page_score: float | None) -> dict:
+    """A context scorer, fitted on the train split's context_examples under max_page_score (None:
+    the CONTEXT_PAGE_QUANTILE, without the UNSURE_ONLY features), kept at the threshold that
+    keeps CONTEXT_TARGET_RECALL of their content words; the held-out figures printed first."""
     from pipeline.clean.model import CONTEXT_NAMES
 
-    train, max_page_score = context_examples(model, "train")
+    names = CONTEXT_NAMES if max_page_score is not None else tuple(n for n in CONTEXT_NAMES if n not in UNSURE_ONLY)
+    columns = [CONTEXT_NAMES.index(n) for n in names]
+    train, max_page_score = context_examples(model, "train", max_page_score)
     x, y, w, g = (np.asarray(part) for part in train)
     xt, yt, wt, gt = (np.asarray(part) for part in context_examples(model, "test", max_page_score)[0])
+    x, xt = x[:, columns], xt[:, columns]
     w, wt = w.astype(float), wt.astype(float)
     print(f"context: pages scored under {max_page_score} by the gate; train {len(y)} blocks ({int(y.sum())} content), "
           f"test {len(yt)}; {time.time() - start:.0f} s",
@@ -676,14 +693,14 @@ def fit_context(model, start: float) -> dict:
     fit = fit_trees(x, y, sample_weight, N_TREES)
     p_train = fit.predict_proba(x)[:, 1]
     threshold = _threshold(p_train, y, w, CONTEXT_TARGET_RECALL)
-    first_column = CONTEXT_NAMES.index("first_log_odds")
+    first_column = names.index("first_log_odds")
     first_bar = float(np.log(model.blocks.threshold_keep / (1 - model.blocks.threshold_keep)))
     report("HELD-OUT (test sites), first pass", (xt[:, first_column] >= first_bar).astype(float), yt, wt, gt, 0.5)
     report("HELD-OUT (test sites), context scorer", fit.predict_proba(xt)[:, 1], yt, wt, gt, threshold)
     report("train sites, first pass", (x[:, first_column] >= first_bar).astype(float), y, w, g, 0.5)
     report("train sites, context scorer", p_train, y, w, g, threshold)
-    exported = dict(export(fit, threshold, CONTEXT_NAMES), max_page_score=max_page_score)
-    _check_export(exported, fit, xt, CONTEXT_NAMES)
+    exported = dict(export(fit, threshold, names), max_page_score=max_page_score)
+    _check_export(exported, fit, xt, names)
     return exported
 
 
