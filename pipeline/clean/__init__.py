@@ -274,11 +274,6 @@ def _join_wordless(sentences: list[str]) -> list[str]:
     return out
 
 
-# On a page the gate is unsure of (a page score between the context scorer's range and the gate's
-# threshold), a block the first pass is sure is content stays: the unsure context scorer judges
-# the rest. Two passes, each sure of a different answer, are settled for keeping text (do no harm).
-UNSURE_PAGE_FIRST_PASS_SURE = 0.9
-
 
 def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_context: bool = True) -> list[Judged]:
     """3. A verdict for every block: code and trusted text kept, wordless text dropped, the rest scored."""
@@ -311,9 +306,11 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
             verdict = Verdict(True, "reader", "written in code spans: kept as written, like a code block")
         elif not _HAS_WORD_RE.search(block.text):
             verdict = _WORDLESS
-        elif id(block) in second and context is model.context_unsure and p >= UNSURE_PAGE_FIRST_PASS_SURE:
-            verdict = Verdict(True, "model", f"content score {p:.2f}: sure on a page the gate is unsure of "
-                                             f"({page_note}); the context pass does not overrule it", float(p))
+        elif id(block) in second and context is model.context_unsure and p >= threshold:
+            # On a page the gate is unsure of, the second pass only rescues: what the first keeps stays.
+            verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f} on a page the gate is "
+                                             f"unsure of ({page_note}); the context pass does not overrule it",
+                              float(p))
         elif id(block) in second:
             context_row, q = second[id(block)]
             bar = context.threshold_keep
