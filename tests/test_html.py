@@ -281,3 +281,35 @@ def test_trafilatura_cascade_gives_what_bare_extraction_gives():
         as_xml = (lambda tree: None if tree is None else etree.tostring(tree))
         assert as_xml(body) == as_xml(getattr(document, "body", None))
         assert as_xml(comments) == as_xml(getattr(document, "commentsbody", None))
+
+
+def test_trafilatura_runs_without_its_fallback_extractors(monkeypatch):
+    """trafilatura runs in fast mode: its readability and jusText comparisons and its jusText
+    rescue (a quarter of a page's time; held-out F1 equal or higher without them) are never
+    called, and the page's main content is still found."""
+    import trafilatura.core
+
+    import pipeline.html as html_module
+
+    called = []
+
+    def recorded(name):
+        real = getattr(trafilatura.core, name)
+
+        def call(*args, **kwargs):
+            called.append(name)
+            return real(*args, **kwargs)
+        return call
+
+    for name in ("compare_extraction", "justext_rescue"):
+        monkeypatch.setattr(trafilatura.core, name, recorded(name))
+    html_module._extractor.cache_clear()
+    try:
+        for case in PAGES:
+            _, blocks = html_to_blocks(case["html"])
+            text = " ".join(b.text for b in blocks)
+            for kept in case["with"]:
+                assert kept in text
+    finally:
+        html_module._extractor.cache_clear()
+    assert called == []
