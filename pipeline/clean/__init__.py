@@ -274,7 +274,6 @@ def _join_wordless(sentences: list[str]) -> list[str]:
     return out
 
 
-
 def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_context: bool = True) -> list[Judged]:
     """3. A verdict for every block: code and trusted text kept, wordless text dropped, the rest scored."""
     if options.trusted:
@@ -337,7 +336,8 @@ def judge_in_context(model: scorer.Model, blocks: list[Block], rows,
     {id(block): (its row, its probability of content)}. rows: page_features' rows, or page_matrix.
     On a page the gate is sure is noisy (a page score under model.context_max_page_score,
     train.py's CONTEXT_PAGE_QUANTILE of the noisy train pages) the context scorer judges; on one
-    it is unsure of (up to its threshold), the unsure scorer, which also reads the page score.
+    it is unsure of (up to its threshold), the unsure scorer, which also reads the page score and
+    may only keep what the first pass dropped (judge keeps what the first pass kept there).
 
     Sentence-shaped furniture (a teaser, a sign-up form, a comment widget's prose) reads
     like content alone; among menus and far from the main stretch, it does not.
