@@ -12,6 +12,7 @@ from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 
 from .errors import SkipSource, SourcesError
 from .records import Source
+from .store import holds_index
 
 # File endings we read, and the cleaner each goes to.
 KINDS = {
@@ -35,19 +36,6 @@ MAX_SOURCE_BYTES = 8 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192  # how much of a file we look at to call it binary
 MAX_CONTROL_RATIO = 0.05  # more control characters than this in the sniffed part: binary
 HASH_CHUNK_BYTES = 1 << 20  # files are fingerprinted in chunks of this size
-
-
-# What a winnow index folder holds (store.py): its lock file, then only these names. A
-# folder of that shape under the sources folder is an index (`--sources . --index index`),
-# not sources: read as sources, its own files made every build find "added" sources.
-INDEX_LOCK = ".lock"
-INDEX_NAMES = frozenset({INDEX_LOCK, "CURRENT", "cache", "stats.json", "eval"})
-INDEX_PREFIXES = ("gen-", ".tmp-")
-
-
-def holds_index(names: list[str]) -> bool:
-    """Are these a folder's entry names as a winnow index folder has them (its lock file among them)?"""
-    return INDEX_LOCK in names and all(n in INDEX_NAMES or n.startswith(INDEX_PREFIXES) for n in names)
 
 
 def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[Source]:

@@ -236,7 +236,7 @@ class IndexLock:
 
     def __init__(self, index_dir: Path, notify: Callable[[str], None] | None = None,
                  wait: float | None = None) -> None:
-        self.path = Path(index_dir) / ".lock"
+        self.path = Path(index_dir) / LOCK_NAME
         self.notify = notify or (lambda message: None)
         self.wait = DEFAULT_LOCK_WAIT_SECONDS if wait is None else max(0.0, float(wait))
         self.fd: int | None = None
@@ -318,7 +318,7 @@ class IndexLock:
 def lock_holder(index_dir: Path) -> str | None:
     """The pid holding the index lock right now, or None if nobody holds it (never blocks)."""
     try:
-        fd = os.open(Path(index_dir) / ".lock", os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+        fd = os.open(Path(index_dir) / LOCK_NAME, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
     except OSError:
         return None
     try:
@@ -602,6 +602,18 @@ def current_generation(index_dir: str | Path) -> Path | None:
     except OSError:
         return None
 
+
+
+# An index folder's entries: its lock, CURRENT, stats.json, the source cache, generations
+# (gen-*), eval indexes (`winnow eval`), and what tidy() clears after a killed build (hidden
+# .tmp-*, .old-*, .CURRENT-* ... and an old dedupe.json).
+LOCK_NAME = ".lock"
+_INDEX_ENTRIES = frozenset({"CURRENT", "stats.json", "cache", "eval", "dedupe.json"})
+
+
+def holds_index(names: list[str]) -> bool:
+    """Are these a folder's entry names as a winnow index folder has them (its lock among them)?"""
+    return LOCK_NAME in names and all(n.startswith((".", "gen-")) or n in _INDEX_ENTRIES for n in names)
 
 def tidy(index_dir: Path, keep: set[str]) -> None:
     """Remove leftovers of killed builds and generations other than `keep` (call under the lock)."""

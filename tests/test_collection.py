@@ -243,3 +243,15 @@ def test_status_of_the_current_folder_names_it(tmp_path, monkeypatch):
     assert run("build", "--sources", ".", "--index", str(tmp_path / "ix")).exit_code == 0
     result = run("status", "--sources", ".", "--index", str(tmp_path / "ix"))
     assert f"Up to date with {sources.resolve()}." in result.stdout, result.stdout  # not "Up to date with .."
+
+
+def test_an_index_with_a_killed_builds_leftovers_is_still_not_read_as_sources(tmp_path, monkeypatch):
+    # store.tidy clears .old-*, .tmp-* and .CURRENT-* after a killed build; until then they sit in the index.
+    sources = _folder(tmp_path, "notes")
+    monkeypatch.chdir(sources)
+    assert run("build", "--sources", ".", "--index", "index").exit_code == 0
+    (sources / "index" / ".old-1234").mkdir()
+    (sources / "index" / ".CURRENT-1234").write_text("gen-x\n")
+    from pipeline.sources import discover
+
+    assert [s.rel for s in discover(sources)] == ["page.txt"]  # the index's own files are no sources
