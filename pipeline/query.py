@@ -496,6 +496,10 @@ def _heading_re(subject: str) -> re.Pattern:
 # The genus a headword's entry opens with, its subject left implied: "A rare form of ...",
 # "An enzyme that ..." (a dictionary's or fact sheet's definition under the headword X).
 _GENUS_OPENING_RE = re.compile(r"\s*an?\s+[^\W\d_]")
+# An entry's genus is a noun phrase, its verbs inside relative clauses ("An enzyme that is
+# ..."). A copula of the opening sentence's own, before any relative pronoun, makes "A ..."
+# the subject of a sentence of its own: "A summary on this disease is available in ...".
+_OWN_COPULA_RE = re.compile(r"[^.!?]*?\b(?:(that|which|who|whose|whom|where)|is|are|was|were)\b")
 
 
 def defines(text: str, subject: str, heading: str = "") -> bool:
@@ -504,8 +508,11 @@ def defines(text: str, subject: str, heading: str = "") -> bool:
     text = normalize(text)
     if _definition_re(subject).search(text) is not None:
         return True
-    return bool(heading) and _heading_re(subject).fullmatch(normalize(heading)) is not None \
-        and _GENUS_OPENING_RE.match(text) is not None
+    if not heading or _heading_re(subject).fullmatch(normalize(heading)) is None \
+            or _GENUS_OPENING_RE.match(text) is None:
+        return False
+    verb = _OWN_COPULA_RE.match(text)
+    return verb is None or verb.group(1) is not None
 
 
 # --- other names ---------------------------------------------------------------------------

@@ -306,6 +306,23 @@ def test_a_headword_entry_defines_its_heading(heading, text, defining):
     assert defines(text, "immune-mediated necrotizing myopathy", heading) is defining
 
 
+@pytest.mark.parametrize("text, defining", [
+    ("A rare form of idiopathic inflammatory myopathy characterized by severe weakness.", True),
+    ("An enzyme that is needed to make cholesterol.", True),  # the copula of a relative clause
+    ("A drug which was approved in 2001.", True),
+    ("A summary on this disease is available in Español (2021) Français (2021)", False),
+    ("A course of steroids is given first. It is a rare disease.", False),
+])
+def test_a_headword_entry_opens_with_a_noun_phrase_not_a_sentence_of_its_own(text, defining):
+    """An entry leaves its subject implied: its genus is a noun phrase. "A ... is ..." is a
+    sentence with a subject of its own. Before: a kept language line under the heading
+    "Prognosis" ("A summary on this disease is available in ...") was taken for the headword
+    entry of "prognosis" and put first for "what is the prognosis" (seeds-first: 2nd -> 1st)."""
+    from pipeline.query import defines
+
+    assert defines(text, "prognosis", "Prognosis") is defining
+
+
 def test_what_is_x_puts_the_headword_entry_of_x_first():
     sections = ["", "", "Necrotizing myopathy", "Necrotizing myopathy"] + [""] * 20
     docs = ["Necrotizing myopathy was seen in a necrotizing myopathy clinic.",
