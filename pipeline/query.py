@@ -134,6 +134,7 @@ class QuerySettings:
     definition_depth: int = 30
     other_names: bool = True
     alias_weight: float = 0.5
+    existence: bool = True
     fade_words: int = 8
     answer_type_weight: float = 0.5
     rm3: bool = False
@@ -141,6 +142,10 @@ class QuerySettings:
     fb_terms: int = 10
     original_weight: float = 0.5
     fb_max_df_share: float = 0.1
+    heading_only_weight: float = 1.0
+    typed_evidence_weight: float = 1.0
+    typed_evidence_scope: str = "all"  # "all" questions, or "yesno" (opening with an auxiliary verb)
+    typed_min_share: float = 0.0  # a typed term counts as the question's own word if damped no lower than this
 
     def but(self, **changes) -> "QuerySettings":
         """A copy with some fields changed (the benchmark's switches)."""
@@ -173,6 +178,7 @@ class Query:
     question: str
     terms: tuple[QueryTerm, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = ()  # rules that act on the ranking rather than on a term's weight
+    typed: tuple[tuple[str, float], ...] = ()  # the question's own terms, each with its final / typed weight
 
     def tokens(self) -> list[tuple[str, float]]:
         """(term, weight) pairs for BM25Index.search."""
@@ -217,6 +223,7 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     faded = fade(tokens, s)
 
     draft = _Draft()
+    typed_weight: dict[str, float] = {}
     for t in tokens:  # 1. + 2.
         weight, why = 1.0, ["in the question"]
         if is_prefix(t) and s.prefix_once and t in draft.terms:
@@ -234,6 +241,7 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             weight *= boost
             why.append(f"name in {df(t)} of {n_docs} passages x{boost:.3g}")
         draft.add(t, weight, why)
+        typed_weight[t] = typed_weight.get(t, 0.0) + weight
 
     if s.thesaurus:  # 3.
         for term, weight, why in _expansions(words, set(tokens), analyzer, df, s):
@@ -264,11 +272,24 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     else:
         notes = (f'asks what "{subject}" is: the passages among the top {s.definition_depth} that define it '
                  f"come first",) if subject else ()
+        exists = existence_subject(question) if s.existence and not subject else None
+        if exists:
+            notes += (f'asks whether "{exists}" exists: the passages among the top {s.definition_depth} that say '
+                      f'"there is (no) {exists}" come first',)
     kind = answer_type(question) if s.answer_type_weight else None
     if kind:
         notes += (f"asks for {ANSWER_TYPES[kind]}: the passages among the top {s.definition_depth} that hold one "
                   f"score x{1 + s.answer_type_weight:g}",)
-    return replace(draft.query(question), notes=notes)
+    typed = tuple((t, draft.terms[t][0] / w) for t, w in typed_weight.items() if w > 0 and draft.terms[t][0] > 0)
+    return replace(draft.query(question), notes=notes, typed=typed)
+
+
+_YESNO_RE = re.compile(r"\s*(?:is|are|was|were|am|do|does|did|can|could|will|would|should|shall|has|have|had|may|might|must)\b")
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether a question opens with an auxiliary verb (a yes/no question: "is it inherited")."""
+    return _YESNO_RE.match(normalize(question)) is not None
 
 
 def _damp_unbursty(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> None:
@@ -432,7 +453,7 @@ def rm3(query: Query, feedback: Sequence[tuple[Sequence[str], float]], settings:
         draft.add(t.term, alpha * t.weight / query_mass, list(t.why) + [f"RM3: original query x{alpha:g} (L1)"])
     for term, w in top:
         draft.add(term, (1 - alpha) * w / model_mass, [f"RM3: feedback from the top {settings.fb_docs} passages"])
-    return replace(draft.query(query.question), notes=query.notes)
+    return replace(draft.query(query.question), notes=query.notes, typed=query.typed)
 
 
 # --- definitions ---------------------------------------------------------------------------
@@ -547,6 +568,49 @@ def gives_other_name(text: str, names: set[str], analyzer: Analyzer = DEFAULT) -
 def question_names(question: str, analyzer: Analyzer = DEFAULT) -> set[str]:
     """The name tokens a question spells as names (MRI, IgG, C5b-9), see _name_tokens."""
     return _name_tokens(question, analyzer)
+
+
+# --- existence -------------------------------------------------------------------------------
+
+# "is there a cure", "are there any approved drugs": the question asks whether X exists, and
+# English answers with an existential sentence, "there is no known cure", "there are no FDA
+# approved therapies" (a grammar of English, nothing about a topic). X is what follows
+# "there", its alternatives split at "or".
+_EXISTENCE_QUESTION_RE = re.compile(r"(?:is|are|was|were)\s+there\s+(?:(?:an?|any|some)\s+)?([^?]+?)\s*\??")
+_EXISTENCE_OR_RE = re.compile(r"\s+or\s+(?:(?:an?|any|some)\s+)?")
+_EXISTENTIAL_RE = re.compile(r"\bthere\s+(?:is|are|was|were|exists?|has\s+been|have\s+been)\b[^.!?]*")
+
+
+def existence_subject(question: str) -> str | None:
+    """X of a question that asks whether X exists ("is there a cure"), normalised; else None."""
+    match = _EXISTENCE_QUESTION_RE.fullmatch(normalize(question).strip())
+    return match.group(1) if match else None
+
+
+def existence_words(subject: str, analyzer: Analyzer = DEFAULT,
+                    skip: frozenset[str] = frozenset()) -> list[tuple[frozenset[str], ...]]:
+    """X's alternatives, each as its content words, each word as the tokens that find it (its
+    stem and prefix token); stopwords and the corpus's topic (`skip`: "it") left out."""
+    out = []
+    for alternative in _EXISTENCE_OR_RE.split(subject):
+        words = []
+        for word in TOKEN_RE.findall(alternative):
+            tokens = frozenset(analyzer.analyze_word(word))
+            if tokens and not tokens <= skip:
+                words.append(tokens)
+        if words:
+            out.append(tuple(words))
+    return out
+
+
+def states_existence(text: str, alternatives: list[tuple[frozenset[str], ...]], analyzer: Analyzer = DEFAULT) -> bool:
+    """Whether a passage has an existential sentence ("there is no known cure ...") whose rest
+    holds every word of one of X's alternatives."""
+    for match in _EXISTENTIAL_RE.finditer(normalize(text)):
+        tokens = set(analyzer.analyze(match.group()))
+        if any(all(not word.isdisjoint(tokens) for word in words) for words in alternatives):
+            return True
+    return False
 
 
 # --- answer types ------------------------------------------------------------------------------

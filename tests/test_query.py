@@ -517,3 +517,45 @@ def test_answer_types_take_linear_time_on_long_texts():
         started = time.process_time()
         answer_type(text), has_answer_type(text, "time"), has_answer_type(text, "amount")
         assert time.process_time() - started < 0.5
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("is there a cure", "cure"), ("Is there a cure for this?", "cure for this"),
+    ("are there any FDA approved drugs for IMNM", "fda approved drugs for imnm"),
+    ("is there a cure or an approved drug", "cure or an approved drug"),
+    ("is it inherited", None), ("what is there to know", None), ("there is a cure", None),
+])
+def test_a_question_that_asks_whether_x_exists(question, subject):
+    from pipeline.query import existence_subject
+
+    assert existence_subject(question) == subject
+
+
+@pytest.mark.parametrize("text, states", [
+    ("As with other types of myositis, there is no known cause or cure for necrotizing myopathy.", True),
+    ("There are no curative options yet.", False),  # "curative" is another word than "cure"
+    ("A cure was found. There is hope.", False),  # the existential sentence does not name X
+    ("Patients hope for a cure.", False),  # names X, says nothing of whether it exists
+    ("There is an approved drug.", True),  # the other alternative, whole
+    ("There is an approved test.", False),  # "approved drug" needs both words
+])
+def test_an_existential_sentence_that_names_x_answers_whether_x_exists(text, states):
+    from pipeline.query import existence_words, states_existence
+
+    assert states_existence(text, existence_words("cure or an approved drug")) is states
+
+
+def test_is_there_x_puts_the_passage_saying_there_is_no_x_first():
+    """Before: "is there a cure" ranked "there is no known cause or cure" 5th, below passages of
+    treatment and therapy (the thesaurus's expansions of "cure", which outweigh the word typed)."""
+    docs = ["Treatment relies on therapy: induction therapy, then maintenance therapy with treatment.",
+            "Treatment of the cause is essential; therapy with steroids follows.",
+            "As with other types of myositis, there is no known cause or cure for necrotizing myopathy. "
+            "View resources and updates from your state, local and federal health agencies."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+
+    plain, _ = Memory(DEFAULTS.but(existence=False)).rank("is there a cure", 3)
+    assert plain[0] != 2
+    ranked, scores = Memory(DEFAULTS).rank("is there a cure", 3)
+    assert ranked[0] == 2 and list(scores) == sorted(scores, reverse=True)
