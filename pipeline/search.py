@@ -12,7 +12,6 @@ import json
 import os
 import re
 import threading
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +23,7 @@ from .errors import WinnowError
 from .index import BM25Index, BM25Params, IndexFormatError
 from .query import (CorpusStats, Query, QuerySettings, answer_type, asks_other_names,
                     build_query, definition_subject, defines, existence_subject, existence_words,
-                    gives_other_name, has_answer_type, is_yes_no, question_names, rm3, states_existence)
+                    gives_other_name, has_answer_type, question_names, rm3, states_existence)
 from .records import Hit, Passage
 from .segments import SegmentedIndex, prefix
 from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own,
@@ -91,53 +90,14 @@ class Retriever:
 
             def wanted(doc: int) -> bool:
                 return states_existence(self.passage_text(doc), alternatives, self.analyzer)
-        evidence = self._evidence_rules(question, query)
-        if wanted is None and kind is None and evidence is None:
+        if wanted is None and kind is None:
             return self.index.search(query.tokens(), k)
         docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
-        if evidence is not None:
-            docs, scores = self._evidence_first(evidence, docs, scores)
         if kind is not None:
             docs, scores = self._typed_first(kind, docs, scores, k if wanted is None else None)
         if wanted is None:
             return docs[:k], scores[:k]
         return _wanted_first(docs, scores, [wanted(int(d)) for d in docs[:s.definition_depth]], k)
-
-    def _evidence_rules(self, question: str, query: Query):
-        """(query terms, the question's own terms, heading-only factor, typed-evidence factor),
-        or None when neither rule acts on this question."""
-        s = self.query_settings
-        heading_only = s.heading_only_weight != 1
-        typed_rule = s.typed_evidence_weight != 1 and (s.typed_evidence_scope == "all" or is_yes_no(question))
-        if not (heading_only or typed_rule) or not query.terms:
-            return None
-        own = frozenset(t for t, share in query.typed if share >= s.typed_min_share) if typed_rule else frozenset()
-        if typed_rule and not own:
-            typed_rule = False
-        if not (heading_only or typed_rule):
-            return None
-        return (frozenset(t.term for t in query.terms), own,
-                s.heading_only_weight if heading_only else 1.0, s.typed_evidence_weight if typed_rule else 1.0)
-
-    def _evidence_first(self, evidence, docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The top definition_depth re-scored: a passage whose own text holds no query term
-        (its heading alone matched) x heading factor; one that holds none of the question's
-        own words (only expansions) x typed factor; re-sorted there."""
-        terms, own, heading_factor, typed_factor = evidence
-        depth = min(len(docs), self.query_settings.definition_depth)
-        factors = np.ones(depth)
-        for i, doc in enumerate(docs[:depth]):
-            heading, text = self.passage_parts(int(doc))
-            text_tokens = set(self.analyzer.analyze(text))
-            if heading_factor != 1 and terms.isdisjoint(text_tokens):
-                factors[i] *= heading_factor
-            if typed_factor != 1 and own.isdisjoint(text_tokens) and own.isdisjoint(_heading_tokens(self.analyzer, heading)):
-                factors[i] *= typed_factor
-        if (factors == 1).all():
-            return docs, scores
-        top = scores[:depth] * factors
-        order = np.lexsort((docs[:depth], -top))
-        return np.concatenate([docs[:depth][order], docs[depth:]]), np.concatenate([top[order], scores[depth:]])
 
     def _typed_first(self, kind: str, docs: np.ndarray, scores: np.ndarray,
                      k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -162,24 +122,14 @@ class Retriever:
         query, s = self.query(question), self.query_settings
         scores = self.index.scores(query.tokens())
         kind = answer_type(question) if s.answer_type_weight else None
-        evidence = self._evidence_rules(question, query)
-        if kind is None and evidence is None:
+        if kind is None:
             return scores
         scores = np.array(scores, dtype=np.float64)
         matched = np.flatnonzero(scores > 0)
         top = matched[np.lexsort((matched, -scores[matched]))][:s.definition_depth]
-        docs, new = top, scores[top]
-        if evidence is not None:
-            docs, new = self._evidence_first(evidence, docs, new)
-        if kind is not None:
-            docs, new = self._typed_first(kind, docs, new)
+        docs, new = self._typed_first(kind, top, scores[top])
         scores[docs] = new
         return scores
-
-
-@lru_cache(maxsize=1024)
-def _heading_tokens(analyzer: Analyzer, heading: str) -> frozenset[str]:
-    return frozenset(analyzer.analyze(heading))
 
 
 def _wanted_first(docs: np.ndarray, scores: np.ndarray, defining: list[bool],
