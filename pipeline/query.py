@@ -573,7 +573,7 @@ def question_names(question: str, analyzer: Analyzer = DEFAULT) -> set[str]:
 # "there", its alternatives split at "or".
 _EXISTENCE_QUESTION_RE = re.compile(r"(?:is|are|was|were)\s+there\s+(?:(?:an?|any|some)\s+)?([^?]+?)\s*\??")
 _EXISTENCE_OR_RE = re.compile(r"\bor\b")  # (an article after it is a stopword)
-_EXISTENTIAL_RE = re.compile(r"\bthere\s+(?:is|are|was|were|exists?|has\s+been|have\s+been)\b[^.!?]*")
+_EXISTENTIAL_RE = re.compile(r"\bthere(?:['\u2019]s\b|\s+(?:is|are|was|were|exists?|has\s+been|have\s+been)\b)[^.!?]*")
 
 
 def existence_subject(question: str) -> str | None:

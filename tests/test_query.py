@@ -537,6 +537,7 @@ def test_a_question_that_asks_whether_x_exists(question, subject):
     ("A cure was found. There is hope.", False),  # the existential sentence does not name X
     ("Patients hope for a cure.", False),  # names X, says nothing of whether it exists
     ("There is an approved drug.", True),  # the other alternative, whole
+    ("So far there\u2019s no cure.", True),
     ("There is an approved test.", False),  # "approved drug" needs both words
 ])
 def test_an_existential_sentence_that_names_x_answers_whether_x_exists(text, states):
