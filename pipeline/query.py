@@ -513,9 +513,10 @@ def _heading_re(subject: str) -> re.Pattern:
 # "An enzyme that ..." (a dictionary's or fact sheet's definition under the headword X).
 _GENUS_OPENING_RE = re.compile(r"\s*an?\s+[^\W\d_]")
 # An entry's genus is a noun phrase, its verbs inside relative clauses ("An enzyme that is
-# ..."). A copula of the opening sentence's own, before any relative pronoun, makes "A ..."
-# the subject of a sentence of its own: "A summary on this disease is available in ...".
-_OWN_COPULA_RE = re.compile(r"[^.!?]*?\b(?:(that|which|who|whose|whom|where)|is|are|was|were)\b")
+# ..."). A copula of the opening clause's own (up to a full stop or semicolon), before any
+# relative pronoun, makes "A ..." the subject of a sentence of its own: "A summary on this
+# disease is available in ...".
+_OWN_COPULA_RE = re.compile(r"[^.!?;]*?\b(?:(that|which|who|whose|whom|where)|is|are|was|were)\b")
 
 
 def defines(text: str, subject: str, heading: str = "") -> bool:

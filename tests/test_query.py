@@ -310,6 +310,7 @@ def test_a_headword_entry_defines_its_heading(heading, text, defining):
     ("A rare form of idiopathic inflammatory myopathy characterized by severe weakness.", True),
     ("An enzyme that is needed to make cholesterol.", True),  # the copula of a relative clause
     ("A drug which was approved in 2001.", True),
+    ("A rare disease of muscle; it is treated with steroids.", True),  # the genus ends at the semicolon
     ("A summary on this disease is available in Español (2021) Français (2021)", False),
     ("A course of steroids is given first. It is a rare disease.", False),
 ])
