@@ -29,6 +29,7 @@ import gc
 import hashlib
 import itertools
 import json
+import operator
 import os
 import re
 import shutil
@@ -900,8 +901,9 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         units, stays, found, kept_words, fresh_rels = got.units, got.stays, got.found, got.kept_words, got.fresh_rels
         fingerprints = [f for f in map(_either(stays, found), order) if f is not None]
         for rel in order:
-            if rel in kept_words:
-                _note_kept(report, rel, kept_words[rel], warn if rel in fresh_rels else None)
+            kept = kept_words.get(rel)
+            if kept:
+                _note_kept(report, rel, kept, warn if rel in fresh_rels else None)
 
         _return_free_memory()  # what processing left (each piece's transients): dedupe allocates in it
 
@@ -954,13 +956,16 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
                           lookups=batch.lookups()) if unit_names else None
         del packed, batch
 
-        every_topic = [seg.topics[u] for seg in segments for u in seg.live_units()] + topics
-        report.duplicates_dropped = sum(topic.get("dropped", 0) for topic in every_topic)
+        # Every live unit's topic, in C loops where it can (a refresh lists 20,000 of them).
+        every_topic, every_name = list(topics), list(unit_names)
+        for seg in segments:
+            live_units = seg.live_units() if seg.deleted else range(len(seg.unit_names))
+            every_topic += map(seg.topics.__getitem__, live_units)
+            every_name += map(seg.unit_names.__getitem__, live_units)
+        report.duplicates_dropped = sum(map(operator.methodcaller("get", "dropped", 0), every_topic))
         # Names are unique, so only the units naming addresses need sorting (a record id met in
         # two corpora keeps the address of the later one, as in a fresh build).
-        with_urls = sorted([(seg.unit_names[u], seg.topics[u]["urls"]) for seg in segments for u in seg.live_units()
-                            if "urls" in seg.topics[u]]
-                           + [(rel, topic["urls"]) for rel, topic in zip(unit_names, topics) if "urls" in topic])
+        with_urls = sorted((rel, topic["urls"]) for rel, topic in zip(every_name, every_topic) if "urls" in topic)
         manifest = {
             "settings": settings(params),
             "sources": fingerprints,

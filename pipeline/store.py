@@ -684,7 +684,7 @@ class SourceStats:
         written = self.written_ns
         if written is None:
             return [None] * len(sources)
-        if len(sources) == len(self.names) and all(map(_same_name, sources, self.names)):
+        if len(sources) == len(self.names) and [s.rel for s in sources] == self.names:
             rows = zip(sources, self.sizes, self.mtimes, self.shas)  # the same files as last time, in order
         else:
             at = dict(zip(self.names, range(len(self.names))))
@@ -692,10 +692,6 @@ class SourceStats:
                     else (s, None, None, None) for s in sources)
         return [sha if size == s.size and mtime == s.mtime_ns and mtime < written else None
                 for s, size, mtime, sha in rows]
-
-
-def _same_name(source, name: str) -> bool:
-    return source.rel == name
 
 
 def read_stats(index_dir: Path) -> SourceStats:
