@@ -1190,7 +1190,8 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
 
 
 def _known_sources(manifest: dict) -> dict:
-    return {e["source"]: e for e in list(manifest["sources"]) + list(manifest["skipped"])}
+    entries = list(manifest["sources"]) + list(manifest["skipped"])
+    return dict(zip(map(operator.itemgetter("source"), entries), entries))  # a C loop: 20,000 at every refresh
 
 
 def normalize_trusted(paths) -> tuple[str, ...]:

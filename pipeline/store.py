@@ -30,6 +30,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import operator
 import os
 import stat
 import time
@@ -535,6 +536,9 @@ def _check_contents(generation: Path, files: dict) -> dict | None:
     return manifest
 
 
+_SOURCE, _SHA256, _REASON = (operator.methodcaller("get", name) for name in ("source", "sha256", "reason"))
+
+
 def _is_count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -545,16 +549,21 @@ def manifest_problem(manifest) -> str | None:
         return "not a JSON object"
     if not isinstance(manifest.get("settings"), dict):
         return '"settings" is not an object'
-    for field, hashes in (("sources", (str,)), ("skipped", (str, type(None)))):
+    for field, hashes in (("sources", {str}), ("skipped", {str, type(None)})):
         entries = manifest.get(field)
         if not isinstance(entries, list):
             return f'"{field}" is not a list'
-        for entry in entries:
-            if not (isinstance(entry, dict) and isinstance(entry.get("source"), str)
-                    and isinstance(entry.get("sha256"), hashes)):
-                return f'an entry of "{field}" lacks "source" or "sha256": {str(entry)[:80]}'
-            if field == "skipped" and not isinstance(entry.get("reason"), str):
-                return f'an entry of "skipped" lacks "reason": {str(entry)[:80]}'
+        # The types met, gathered by C loops (every open and refresh reads 20,000 entries at
+        # 20,000 sources); the entry at fault is looked for only when one is wrong.
+        if not (set(map(type, entries)) <= {dict} and set(map(type, map(_SOURCE, entries))) <= {str}
+                and set(map(type, map(_SHA256, entries))) <= hashes
+                and (field != "skipped" or set(map(type, map(_REASON, entries))) <= {str})):
+            for entry in entries:
+                if not (isinstance(entry, dict) and isinstance(entry.get("source"), str)
+                        and type(entry.get("sha256")) in hashes):
+                    return f'an entry of "{field}" lacks "source" or "sha256": {str(entry)[:80]}'
+                if field == "skipped" and not isinstance(entry.get("reason"), str):
+                    return f'an entry of "skipped" lacks "reason": {str(entry)[:80]}'
     counts = manifest.get("counts")
     if not (isinstance(counts, dict) and all(_is_count(counts.get(k)) for k in ("sources", "passages", "duplicates_dropped"))):
         return '"counts" is not three counts (sources, passages, duplicates_dropped)'
