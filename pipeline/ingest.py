@@ -21,6 +21,7 @@ and rankings, and the same bytes once merged into one segment (small indexes alw
 
 from __future__ import annotations
 
+import bisect
 import collections
 import contextlib
 import functools
@@ -28,6 +29,7 @@ import gc
 import hashlib
 import itertools
 import json
+import operator
 import os
 import re
 import shutil
@@ -51,12 +53,12 @@ from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params,
 from .records import Document, Passage, Section, Source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic, merge,
                        merge_plan, prefix, resolve_batch, segment_files, segment_info)
-from .sources import decode, discover, file_fingerprint, read_bytes, read_pieces
+from .sources import KINDS, decode, discover, file_fingerprint, read_bytes, read_pieces
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
                     current_generation, new_generation_dir, read_own, read_stats, tidy, verify_generation,
-                    write_stats)
+                    write_stats, SourceStats)
 
 # 2: checksummed content-named generations, content hashes of skipped sources;
 # 3: CRC-32s checked on open (store.CHECKSUMS_FORMAT 2), sha256s only name the generation
@@ -828,15 +830,20 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     jobs: processes for the per-source work (None: every core; see Runner); dask: the
     address of a Dask scheduler to run it on instead. The index is the same either way.
     """
-    try:
-        return _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait, trusted,
-                      jobs, dask)
-    except _Rebuild as reason:
-        if full:
-            raise RuntimeError(f"a build from scratch met stale data ({reason})") from None
-        (notify or (lambda message: None))(f"The index does not match its cache ({reason}); rebuilding it from scratch.")
-        return _build(sources_dir, index_dir, warn, progress, params, True, notify, follow_links, lock_wait, trusted,
-                      jobs, dask)
+    # The cyclic collector is paused around _build, not inside it: when it resumes, the
+    # build's objects (tables of every source) are freed already, so its first collection
+    # does not scan them (at 20,000 sources that scan was ~0.07 s of a one-edit refresh).
+    with _without_cyclic_gc():
+        try:
+            return _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
+                          trusted, jobs, dask)
+        except _Rebuild as reason:
+            if full:
+                raise RuntimeError(f"a build from scratch met stale data ({reason})") from None
+            (notify or (lambda message: None))(
+                f"The index does not match its cache ({reason}); rebuilding it from scratch.")
+            return _build(sources_dir, index_dir, warn, progress, params, True, notify, follow_links, lock_wait,
+                          trusted, jobs, dask)
 
 
 class _Rebuild(Exception):
@@ -851,7 +858,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport()
-    with IndexLock(index_dir, notify, wait=lock_wait), _without_cyclic_gc(), contextlib.ExitStack() as stack:  # 1.
+    with IndexLock(index_dir, notify, wait=lock_wait) as lock, contextlib.ExitStack() as stack:  # 1.
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
         previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
@@ -862,33 +869,41 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
         sources = discover(sources_dir, warn, follow_links=follow_links)  # 2.
-        stats, stats_ns = read_stats(index_dir)
-        plan = [(source, _current_sha(source, stats.get(source.rel), stats_ns)) for source in sources]
-        new_stats = {s.rel: {"size": s.size, "mtime_ns": s.mtime_ns, "sha256": sha} for s, sha in plan}
-        names = {source.rel for source in sources}
-        report.removed = sum(1 for rel in known if rel not in names)
+        stats = read_stats(index_dir)
+        plan = list(zip(sources, _hashes(sources, stats)))
+        new_stats = SourceStats.of(sources, [sha for _, sha in plan])
+        order = new_stats.names  # what a fresh build would list, in its order
+        report.removed = len(known.keys() - set(order))
+        same_trust = trust == old_trust
         for source, sha in plan:
             old = known.get(source.rel)
             if old is None:
                 report.added += 1
-            elif sha is None or sha != old["sha256"] or is_trusted(source.rel, trust) != is_trusted(source.rel, old_trust):
+            elif sha is None or sha != old["sha256"] or not same_trust and (
+                    is_trusted(source.rel, trust) != is_trusted(source.rel, old_trust)):
                 report.changed += 1
         if not report.full and not (report.added or report.changed or report.removed):
-            if new_stats != stats:
+            if not new_stats.same(stats):
                 write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
             return _unchanged(report, previous, started, warn)
 
         segments = previous.stored if previous and not report.full else []
-        live = {seg.unit_names[u]: (p, u) for p, seg in enumerate(segments) for u in seg.live_units()}
+        live = {}  # source name -> (segment, unit) of every live unit
+        for p, seg in enumerate(segments):
+            live.update(zip(seg.unit_names, zip(itertools.repeat(p), range(len(seg.unit_names))))
+                        if not seg.deleted else ((seg.unit_names[u], (p, u)) for u in seg.live_units()))
+        # A full build, or the first after a killed one (whose entries may serve no source
+        # now), prunes the cache to what it used; a refresh drops the entries of the source
+        # versions it replaced, without listing the cache or hashing every source's key.
+        prune_all = report.full or lock.taken_over or trust != old_trust
         got = _read_sources(plan, known, live, segments, report, new_stats, cache, trust, old_trust,  # 3.
-                            warn, progress, Runner(jobs, dask))
-        units, stays, found, kept_words, fresh_rels, by_rel = (
-            got.units, got.stays, got.found, got.kept_words, got.fresh_rels, got.by_rel)
-        order = [source.rel for source, _ in plan]  # what a fresh build would list, in its order
-        fingerprints = [stays.get(rel) or found[rel] for rel in order if rel in stays or rel in found]
+                            warn, progress, Runner(jobs, dask), keep_all=prune_all)
+        units, stays, found, kept_words, fresh_rels = got.units, got.stays, got.found, got.kept_words, got.fresh_rels
+        fingerprints = [f for f in map(_either(stays, found), order) if f is not None]
         for rel in order:
-            if rel in kept_words:
-                _note_kept(report, rel, kept_words[rel], warn if rel in fresh_rels else None)
+            kept = kept_words.get(rel)
+            if kept:
+                _note_kept(report, rel, kept, warn if rel in fresh_rels else None)
 
         _return_free_memory()  # what processing left (each piece's transients): dedupe allocates in it
 
@@ -896,18 +911,18 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         # segments, the new ones arrive as a batch; sources whose passages change with
         # them (a duplicate found or lost) are reassembled too.
         removed = []
-        for name, (p, u) in live.items():
-            if name not in kept_words or name in units:
-                segments[p].delete(u)
-                removed.append((p, segments[p].unit_sentences(u)))
+        # Set operations in C, not a step per live unit; in (segment, unit) order as before.
+        for p, u in sorted(live[name] for name in (live.keys() - kept_words.keys()) | (live.keys() & units.keys())):
+            segments[p].delete(u)
+            removed.append((p, segments[p].unit_sentences(u)))
         batch = batch_sentences(sorted(units.items()))
         verdicts, touched = resolve_batch([seg.sentences for seg in segments], batch, removed)
         carried: dict[str, np.ndarray] = {}
         for p, u in sorted(touched):
             name = segments[p].unit_names[u]
-            if name in units or name not in by_rel:
+            if name in units or name not in kept_words:
                 continue
-            source, sha, trusted_source = by_rel[name]
+            source, sha, trusted_source = got.source(name)
             entry = cache.get(_cache_kind(source, trusted_source), sha) if source.kind != "jsonl" else None
             entry = entry or _process_one(_Item(source, sha, trusted_source, None), cache)
             if "skip" in entry:  # the same bytes were indexed last time: the cache is not to be trusted
@@ -941,25 +956,35 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
                           lookups=batch.lookups()) if unit_names else None
         del packed, batch
 
-        every_topic = sorted([(seg.unit_names[u], seg.topics[u]) for seg in segments for u in seg.live_units()]
-                             + [(rel, topic) for rel, topic in zip(unit_names, topics)], key=lambda t: t[0])
-        report.duplicates_dropped = sum(topic.get("dropped", 0) for _, topic in every_topic)
+        # Every live unit's topic, in C loops where it can (a refresh lists 20,000 of them).
+        every_topic, every_name = list(topics), list(unit_names)
+        for seg in segments:
+            live_units = seg.live_units() if seg.deleted else range(len(seg.unit_names))
+            every_topic += map(seg.topics.__getitem__, live_units)
+            every_name += map(seg.unit_names.__getitem__, live_units)
+        report.duplicates_dropped = sum(map(operator.methodcaller("get", "dropped", 0), every_topic))
+        # Names are unique, so only the units naming addresses need sorting (a record id met in
+        # two corpora keeps the address of the later one, as in a fresh build).
+        with_urls = sorted((rel, topic["urls"]) for rel, topic in zip(every_name, every_topic) if "urls" in topic)
         manifest = {
             "settings": settings(params),
             "sources": fingerprints,
             "skipped": report.skipped,
             "counts": {"sources": len(fingerprints), "passages": 0, "duplicates_dropped": report.duplicates_dropped},
-            "topic_terms": combine_topic([topic for _, topic in every_topic], TOPIC_TITLE_SHARE),
+            "topic_terms": combine_topic(every_topic, TOPIC_TITLE_SHARE),
             "trusted": list(trust),
             "sources_folder": str(Path(sources_dir).resolve()),  # an index answers for this folder only
-            "urls": {key: url for _, topic in every_topic for key, url in topic.get("urls", {}).items()},
+            "urls": {key: url for _, urls in with_urls for key, url in urls.items()},
         }
         final, n_passages = write_generation(index_dir, manifest, segments, new, params,  # 6.
                                              previous.generation if previous else None)
         write_stats(index_dir, new_stats)
         # The previous generation stays one build longer: an `ask` may be reading it.
         tidy(index_dir, keep={final.name} | ({previous.generation.name} if previous else set()))
-        cache.prune()
+        if prune_all:
+            cache.prune()
+        else:
+            cache.drop(_replaced(known, stays, old_trust, set(new_stats.shas), cache))
 
     report.passages = n_passages
     report.sources_read = len(fingerprints)
@@ -972,46 +997,98 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
 class _Read:
     """What reading the sources gave: their documents and fingerprints, by name."""
 
+    plan: list  # (source, sha) of every source, sorted by name
     units: dict = field(default_factory=dict)  # sources (re)assembled: their documents
     stays: dict = field(default_factory=dict)  # unchanged sources: their passages stay in their segment
     found: dict = field(default_factory=dict)  # the fingerprints of the sources read now
     kept_words: dict = field(default_factory=dict)  # per source: words given and kept (None: not counted)
     fresh_rels: set = field(default_factory=set)  # the sources processed now, not taken from a cache
-    by_rel: dict = field(default_factory=dict)  # name -> (source, sha, trusted)
+    by_rel: dict = field(default_factory=dict)  # name -> (source, sha, trusted), of the sources not staying
+    trust: tuple = ()
+
+    def source(self, name: str) -> tuple:
+        """(source, sha, trusted) of the source `name` (one of the plan)."""
+        if name in self.by_rel:
+            return self.by_rel[name]
+        row = bisect.bisect_left(self.plan, name, key=_plan_name)
+        source, sha = self.plan[row]
+        return source, sha, is_trusted(name, self.trust)
+
+
+def _plan_name(pair: tuple) -> str:
+    return pair[0].rel
+
+
+def _either(first: dict, second: dict):
+    """name -> first[name], else second.get(name)."""
+    return lambda name: first.get(name) or second.get(name)
+
+
+def _hashes(sources: list[Source], stats: SourceStats) -> list[str | None]:
+    """Each source's content hash: the recorded one if size and mtime prove it unchanged, else
+    read (None: unreadable, skipped later with the reason)."""
+    shas = stats.known_shas(sources)
+    for i in [i for i, sha in enumerate(shas) if sha is None]:
+        shas[i] = _fingerprint(sources[i])
+    return shas
+
+
+def _replaced(known: dict, stays: dict, old_trust: tuple, shas_now: set, cache: SourceCache) -> list[str]:
+    """Cache keys of the source versions the last build indexed and this one does not (edited or
+    removed), unless this build uses them or a source of it has the same bytes."""
+    keys = []
+    for rel in sorted(known.keys() - stays.keys()):
+        old = known[rel]
+        sha, kind = old.get("sha256"), KINDS.get(os.path.splitext(rel)[1].lower())
+        if "reason" in old or not isinstance(sha, str) or sha in shas_now or kind is None:
+            continue
+        if kind == "jsonl":  # a corpus: its pieces, as listed when it was last read, and the list
+            listed = cache.peek(JSONL_PIECES_KIND, sha)
+            keys += [cache.key(JSONL_PIECE_KIND, piece) for piece in (listed or {}).get("pieces", ())]
+            keys.append(cache.key(JSONL_PIECES_KIND, sha))
+        else:
+            keys.append(cache.key(_cache_kind_of(kind, is_trusted(rel, old_trust)), sha))
+    return [key for key in keys if key not in cache.used]
 
 
 def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, old_trust, warn, progress,
-                  runner) -> _Read:
+                  runner, keep_all: bool = True) -> _Read:
     """Phase 3 of a build: every source's documents, from the previous build, the cache or processing.
 
+    keep_all: mark the cache entries of unchanged sources used (for a pruning of the whole cache).
     Its transients (each source's entry, the items, the cached entries) go when it returns.
     """
-    got = _Read()
+    got = _Read(plan, trust=trust)
     items: list[_Item] = []
+    same_trust = trust == old_trust
     for source, sha in plan:
-        old = known.get(source.rel)
-        entry = None
-        trusted_source = is_trusted(source.rel, trust)
-        got.by_rel[source.rel] = (source, sha, trusted_source)
+        rel = source.rel
+        old = known.get(rel)
         same = not report.full and old is not None and sha is not None and sha == old["sha256"]
-        if same and "reason" in old:
-            entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
-        elif same and source.rel in live and trusted_source == is_trusted(source.rel, old_trust):
-            got.stays[source.rel] = {"source": source.rel, "sha256": sha}
-            p, u = live[source.rel]
-            if source.kind != "jsonl":
-                cache.keep(_cache_kind(source, trusted_source), sha)
-            else:  # a corpus: its cached pieces, as listed when it was last read
-                listed = cache.get(JSONL_PIECES_KIND, sha) if sha is not None else None
+        # An unchanged source stays in its segment: this branch runs for nearly every source
+        # of a refresh, so it asks what it must and nothing more.
+        if same and rel in live and "reason" not in old and (
+                same_trust or is_trusted(rel, trust) == is_trusted(rel, old_trust)):
+            got.stays[rel] = old  # the previous manifest's entry: the same {"source", "sha256"}
+            if source.kind == "jsonl":  # a corpus: its cached pieces, as listed when it was last read
+                listed = cache.get(JSONL_PIECES_KIND, sha)
                 for piece in (listed or {}).get("pieces", ()):
                     cache.keep(JSONL_PIECE_KIND, piece)
-            report.reused += 1
-            got.kept_words[source.rel] = segments[p].topics[u].get("kept")
+            elif keep_all:
+                cache.keep(_cache_kind(source, is_trusted(rel, trust)), sha)
+            p, u = live[rel]
+            got.kept_words[rel] = segments[p].topics[u].get("kept")
             continue
+        entry = None
+        trusted_source = is_trusted(rel, trust)
+        got.by_rel[rel] = (source, sha, trusted_source)
+        if same and "reason" in old:
+            entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
         elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
             entry = cache.get(_cache_kind(source, trusted_source), sha)
             report.reused += entry is not None
         items.append(_Item(source, sha, trusted_source, entry))
+    report.reused += len(got.stays)
     todo = [item for item in items if item.entry is None]
     n_tasks = sum(-(-i.source.size // JSONL_PIECE_BYTES) if i.source.kind == "jsonl" else 1 for i in todo)
     shown = (pair[1] for pair in progress([(i.source, i) for i in items])) if progress else items
@@ -1023,7 +1100,7 @@ def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, 
         source, sha, entry = item.source, item.sha, _merged(item, results)
         if fresh:
             sha = entry.pop("sha256", None) or sha
-            new_stats[source.rel]["sha256"] = sha
+            new_stats.set_sha(source.rel, sha)
             got.by_rel[source.rel] = (source, sha, item.trusted)
             if "skip" in entry:
                 pass
@@ -1113,23 +1190,8 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
 
 
 def _known_sources(manifest: dict) -> dict:
-    return {e["source"]: e for e in list(manifest["sources"]) + list(manifest["skipped"])}
-
-
-def _current_sha(source: Source, stat: dict | None, stats_ns: int | None) -> str | None:
-    """The source's content hash: the recorded one if size and mtime prove it unchanged, else read.
-
-    Size and mtime prove nothing for a file whose mtime is not strictly older than
-    the record: file systems stamp times in coarse ticks, so an edit in the same
-    tick can keep the mtime. Such "racily clean" files are hashed (as git does).
-    """
-    if (stat is not None and stats_ns is not None and stat.get("size") == source.size
-            and stat.get("mtime_ns") == source.mtime_ns and source.mtime_ns < stats_ns):
-        return stat.get("sha256")
-    try:
-        return file_fingerprint(source)
-    except SkipSource:
-        return None
+    entries = list(manifest["sources"]) + list(manifest["skipped"])
+    return dict(zip(map(operator.itemgetter("source"), entries), entries))  # a C loop: 20,000 at every refresh
 
 
 def normalize_trusted(paths) -> tuple[str, ...]:
@@ -1152,7 +1214,11 @@ def is_trusted(rel: str, trusted: tuple[str, ...]) -> bool:
 
 
 def _cache_kind(source: Source, trusted: bool) -> str:
-    return source.kind + (":trusted" if trusted else "")
+    return _cache_kind_of(source.kind, trusted)
+
+
+def _cache_kind_of(kind: str, trusted: bool) -> str:
+    return kind + (":trusted" if trusted else "")
 
 
 def _note_kept(report: BuildReport, rel: str, kept: list | None, warn: Warn | None) -> None:
@@ -1267,17 +1333,22 @@ def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path
     confirms a change, so a file touched or edited back to what it was is unchanged.
     """
     known = _known_sources({"sources": manifest.get("sources", []), "skipped": manifest.get("skipped", [])})
-    stats, stats_ns = read_stats(Path(index_dir)) if index_dir is not None else ({}, None)
+    stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
     current = discover(sources_dir, follow_links=follow_links)
-    added, changed = [], []
-    for source in current:
-        old = known.get(source.rel)
-        if old is None:
-            added.append(source.rel)
-            continue
-        sha = _current_sha(source, stats.get(source.rel), stats_ns)
-        if sha is None or sha != old.get("sha256"):
-            changed.append(source.rel)
-    names = {s.rel for s in current}
-    removed = sorted(rel for rel in known if rel not in names)
+    added = [source.rel for source in current if source.rel not in known]
+    # Size and mtime prove most sources unchanged; only the others are hashed.
+    changed = [source.rel for source, sha in zip(current, stats.known_shas(current))
+               if source.rel in known and _differs(sha or _fingerprint(source), known[source.rel])]
+    removed = sorted(known.keys() - {s.rel for s in current})
     return {"added": added, "changed": changed, "removed": removed}
+
+
+def _differs(sha: str | None, old: dict) -> bool:
+    return sha is None or sha != old.get("sha256")
+
+
+def _fingerprint(source: Source) -> str | None:
+    try:
+        return file_fingerprint(source)
+    except SkipSource:
+        return None

@@ -37,7 +37,9 @@ passages deleted, are merged into one.
 
 from __future__ import annotations
 
+import collections
 import heapq
+import itertools
 import json
 import math
 import os
@@ -934,13 +936,11 @@ class SegmentedIndex:
 def combine_topic(unit_topics: list[dict], share: float) -> list[str]:
     """The corpus's topic from each unit's title terms and acronyms, units in corpus order
     (ingest.topic_terms says what the topic is)."""
-    counts: dict[str, int] = {}
-    titled = 0
-    for unit in unit_topics:
-        for terms in unit["titles"]:
-            titled += bool(terms)
-            for term in set(terms):
-                counts[term] = counts.get(term, 0) + 1
+    # Counted by C loops (Counter over a chain of term sets): a refresh combines every unit's
+    # titles, 20,000 of them at 20,000 sources.
+    titles = list(itertools.chain.from_iterable(unit["titles"] for unit in unit_topics))
+    titled = sum(map(bool, titles))
+    counts = collections.Counter(itertools.chain.from_iterable(map(set, titles)))
     topic = {t for t, n in counts.items() if titled and n >= share * titled}
     for unit in unit_topics:
         for long_terms, acronym_terms in unit["acronyms"]:

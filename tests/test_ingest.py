@@ -261,6 +261,99 @@ def test_only_changed_sources_are_processed(tmp_path, monkeypatch):
     assert (report.added, report.changed, report.removed, report.reused) == (1, 1, 1, 3)
 
 
+def _pages(sources: Path, n: int) -> None:
+    sources.mkdir(exist_ok=True)
+    for i in range(n):
+        (sources / f"p{i}.txt").write_text(f"Page {i} says statins cause myopathy in {i} patients.\n")
+
+
+def _old_enough(folder: Path) -> None:
+    """Every file's mtime a minute back, so the stats written next prove them unchanged."""
+    for path in folder.iterdir():
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 60_000_000_000))
+
+
+def test_a_refresh_hashes_only_sources_whose_size_or_mtime_moved(tmp_path, monkeypatch):
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 6)
+    _old_enough(sources)
+    build_index(sources, index)
+    import pipeline.ingest as ingest
+    hashed = []
+    original = ingest.file_fingerprint
+    monkeypatch.setattr(ingest, "file_fingerprint", lambda s: hashed.append(s.rel) or original(s))
+    (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")  # an edit
+    (sources / "p3.txt").rename(sources / "p3-renamed.txt")  # a rename: one removed, one added
+    (sources / "p4.txt").unlink()  # a removal
+    (sources / "p9.txt").write_text("A new page about antibody testing in serum.\n")  # a new file
+    report = build_index(sources, index)
+    assert sorted(hashed) == ["p1.txt", "p3-renamed.txt", "p9.txt"]
+    assert (report.added, report.changed, report.removed) == (2, 1, 2)
+    manifest = Searcher(current_generation(index)).manifest
+    assert [e["source"] for e in manifest["sources"]] == ["p0.txt", "p1.txt", "p2.txt", "p3-renamed.txt", "p5.txt",
+                                                          "p9.txt"]
+    assert not any(stale_sources(sources, manifest, index).values())
+
+
+def test_stats_of_the_previous_format_are_still_read(tmp_path, monkeypatch):
+    """stats.json was a dict per source (format 1): its records still spare the hashing."""
+    import json
+
+    import pipeline.ingest as ingest
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 3)
+    _old_enough(sources)
+    build_index(sources, index)
+    table = json.loads((index / "stats.json").read_text())
+    assert table["format"] == 2 and table["names"] == ["p0.txt", "p1.txt", "p2.txt"]
+    old = {name: {"size": size, "mtime_ns": mtime, "sha256": sha}
+           for name, size, mtime, sha in zip(table["names"], table["size"], table["mtime_ns"], table["sha256"])}
+    (index / "stats.json").write_text(json.dumps(old))
+    hashed = []
+    original = ingest.file_fingerprint
+    monkeypatch.setattr(ingest, "file_fingerprint", lambda s: hashed.append(s.rel) or original(s))
+    (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")
+    report = build_index(sources, index)
+    assert hashed == ["p1.txt"] and report.changed == 1
+    assert json.loads((index / "stats.json").read_text())["format"] == 2
+
+
+def test_a_refresh_drops_the_cache_entries_of_what_it_replaced(tmp_path):
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 4)
+    (sources / "twin.txt").write_text((sources / "p0.txt").read_text())  # same bytes as p0: one entry
+    build_index(sources, index)
+    entries = lambda: sorted(p.name for p in (index / "cache").iterdir())  # noqa: E731
+    before = entries()
+    assert len(before) == 4
+    (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")
+    (sources / "p2.txt").unlink()
+    (sources / "p0.txt").unlink()  # its entry still serves twin.txt
+    build_index(sources, index)
+    after = entries()
+    assert len(after) == 3 and len(set(before) - set(after)) == 2
+    assert build_index(sources, index, full=True).passages == Searcher(current_generation(index)).n_passages
+
+
+def test_the_build_after_a_killed_one_prunes_the_whole_cache(tmp_path):
+    """A killed build leaves its pid in the lock and may leave entries no source uses: the next
+    build lists the cache and keeps only what it used."""
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 3)
+    build_index(sources, index)
+    stray = index / "cache" / ("0" * 64 + ".bin")
+    stray.write_bytes(b"an entry written by a build that was killed")
+    (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")
+    build_index(sources, index)
+    assert stray.exists()  # a refresh drops what it replaced, it does not list the cache
+    (index / ".lock").write_text("999999999\n")  # the pid of a build that was killed
+    (sources / "p2.txt").write_text("Page two now talks about serum kinase.\n")
+    build_index(sources, index)
+    assert not stray.exists() and len(list((index / "cache").iterdir())) == 3
+    assert (index / ".lock").read_text() == ""
+
+
 def test_edit_back_to_the_same_bytes_costs_nothing(tmp_path):
     sources = tmp_path / "sources"
     sources.mkdir()
