@@ -530,3 +530,26 @@ def test_building_an_index_does_not_import_scipy():
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(root)})
     assert result.returncode == 0, result.stderr
+
+
+def test_the_build_holds_few_bytes_per_token_at_once():
+    """from_term_ids writes its postings into their final arrays (a block at a time where a
+    temporary is needed): at its peak, on 4M tokens, it holds under 30 bytes a token besides
+    its input (28.4; 32.0 when whole-array temporaries held the postings' keys twice, their
+    run starts twice and post_terms as int64 for a bincount)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(13)
+    n_docs, per_doc, n_terms = 80_000, 50, 20_000
+    terms = [f"t{i}" for i in range(n_terms)]
+    ids = rng.integers(0, n_terms, n_docs * per_doc).astype(np.int32)  # nearly every token its own posting
+    lengths = np.full(n_docs, per_doc, dtype=np.int64)
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        index = BM25Index.from_term_ids(terms, ids, lengths, BM25Params())
+        peak = tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+    assert len(index._post_docs) > 0.95 * len(ids)
+    assert peak / len(ids) < 30, f"{peak / len(ids):.1f} bytes a token"
