@@ -105,6 +105,8 @@ def variants() -> list[Variant]:
         Variant("k1 1.2 b 0.75 (bm25s)", params=BM25Params(k1=1.2, b=0.75, idf=base.params.idf)),
         Variant("heading weight 2", heading_weight=2),
         Variant("+ snowball stemmer", analyzer=replace(a, stemmer="english")),
+        Variant("+ greek -sis fold", analyzer=replace(a, greek_sis=True)),
+        Variant("+ greek -sis and -tic fold", analyzer=replace(a, greek_sis=True, greek_tic=True)),
         Variant("+ rm3 (10 docs, 10 terms, 0.5)", query=q.but(rm3=True)),
         Variant("+ rm3 no df filter", query=q.but(rm3=True, fb_max_df_share=1.0)),
         Variant("+ rm3 0.6", query=q.but(rm3=True, original_weight=0.6)),
