@@ -107,6 +107,7 @@ def variants() -> list[Variant]:
         Variant("+ snowball stemmer", analyzer=replace(a, stemmer="english")),
         Variant("+ greek -sis fold", analyzer=replace(a, greek_sis=True)),
         Variant("+ greek -sis and -tic fold", analyzer=replace(a, greek_sis=True, greek_tic=True)),
+        Variant("+ -ise as -ize", analyzer=replace(a, ise_as_ize=True)),
         Variant("+ rm3 (10 docs, 10 terms, 0.5)", query=q.but(rm3=True)),
         Variant("+ rm3 no df filter", query=q.but(rm3=True, fb_max_df_share=1.0)),
         Variant("+ rm3 0.6", query=q.but(rm3=True, original_weight=0.6)),

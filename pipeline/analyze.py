@@ -59,6 +59,11 @@ DECOMPOUND_MIN_REST = 5  # the remainder must be a word of its own, not "auto|mo
 
 PREFIX_MARK = "~"  # no word token contains it
 
+# British -ise spellings (AnalyzerSettings.ise_as_ize): the -ise, -ised, -ising, -isation
+# forms, read as their -ize spelling where Porter strips that -ize (precise, advise,
+# revise are not -ize verbs: Porter keeps their -iz, so they are left as written).
+_ISE_RE = re.compile(r"is(?:e|ed|es|ing|ings|er|ers|ation|ations)$")
+
 # Greek -sis families (AnalyzerSettings.greek_sis / greek_tic): a word shorter than this
 # is left to Porter ("basis", "oasis"), and a -tic adjective needs a root of GREEK_MIN_ROOT
 # letters before its -tic ("optic", "attic" are left alone).
@@ -88,6 +93,7 @@ class AnalyzerSettings:
     compound_wholes: bool = True  # a compound is also indexed whole and joined (anti-hmgcr, antihmgcr)
     greek_sis: bool = False  # a Greek -sis noun stems as its verb: diagnosis / diagnosed, analysis / analyzed
     greek_tic: bool = False  # its -tic adjective too: diagnostic, necrotic, analytic, synthetic
+    ise_as_ize: bool = False  # British -ise spellings stem as -ize: randomised / randomized
     decompound_prefixes: tuple[str, ...] = DECOMPOUND_PREFIXES
 
     def as_dict(self) -> dict:
@@ -112,6 +118,12 @@ class Analyzer:
 
     def stem(self, word: str) -> str:
         settings = self.settings
+        if settings.ise_as_ize:
+            match = _ISE_RE.search(word)
+            if match and match.start() >= 3:
+                american = self._stemmer.stemWord(word[:match.start()] + "iz" + word[match.start() + 2:])
+                if len(american) <= match.start():  # Porter took -ize for a suffix: randomize -> random
+                    return american
         if settings.greek_sis or settings.greek_tic:
             return self._greek_stem(word)
         return self._stemmer.stemWord(word)
