@@ -59,21 +59,6 @@ DECOMPOUND_MIN_REST = 5  # the remainder must be a word of its own, not "auto|mo
 
 PREFIX_MARK = "~"  # no word token contains it
 
-# British -ise spellings (AnalyzerSettings.ise_as_ize): the -ise, -ised, -ising, -isation
-# forms, read as their -ize spelling where Porter strips that -ize (precise, advise,
-# revise are not -ize verbs: Porter keeps their -iz, so they are left as written).
-_ISE_RE = re.compile(r"is(?:e|ed|es|ing|ings|er|ers|ation|ations)$")
-
-# Greek -sis families (AnalyzerSettings.greek_sis / greek_tic): a word shorter than this
-# is left to Porter ("basis", "oasis"), and a -tic adjective needs a root of GREEK_MIN_ROOT
-# letters before its -tic ("optic", "attic" are left alone).
-GREEK_MIN_LENGTH = 5
-GREEK_MIN_ROOT = 4
-# The -tic adjectives of the -osis / -ysis / -gnosis nouns: necro-tic, analy-tic,
-# diagnos-tic (-otic and -ytic words are almost all of them; -atic, -etic, -stic are not:
-# dramatic, diabetic, statistic keep their Porter stems).
-_TIC_RE = re.compile(r"(?:(?<=[oy])|(?<=gnos))tic(?:s|al|ally)?$")
-
 
 @dataclass(frozen=True)
 class AnalyzerSettings:
@@ -91,9 +76,6 @@ class AnalyzerSettings:
     prefix_tokens: bool = True
     prefix_length: int = 5
     compound_wholes: bool = True  # a compound is also indexed whole and joined (anti-hmgcr, antihmgcr)
-    greek_sis: bool = False  # a Greek -sis noun stems as its verb: diagnosis / diagnosed, analysis / analyzed
-    greek_tic: bool = False  # its -tic adjective too: diagnostic, necrotic, analytic, synthetic
-    ise_as_ize: bool = False  # British -ise spellings stem as -ize: randomised / randomized
     decompound_prefixes: tuple[str, ...] = DECOMPOUND_PREFIXES
 
     def as_dict(self) -> dict:
@@ -117,34 +99,7 @@ class Analyzer:
         self.analyze_word = self._words.__getitem__
 
     def stem(self, word: str) -> str:
-        settings = self.settings
-        if settings.ise_as_ize:
-            match = _ISE_RE.search(word)
-            if match and match.start() >= 3:
-                american = self._stemmer.stemWord(word[:match.start()] + "iz" + word[match.start() + 2:])
-                if len(american) <= match.start():  # Porter took -ize for a suffix: randomize -> random
-                    return american
-        if settings.greek_sis or settings.greek_tic:
-            return self._greek_stem(word)
         return self._stemmer.stemWord(word)
-
-    def _greek_stem(self, word: str) -> str:
-        """The stem of a Greek -sis noun's family as one token. Porter reads the -is of
-        "diagnosis" as a plural's -s (diagnosi) apart from the verb and the plural
-        (diagnose, diagnosed, diagnoses: diagnos); the noun is stemmed as its verb X-se.
-        American -lyze verbs stem as British -lyse (analyz -> analys), and with greek_tic
-        the -tic adjective (diagno-stic, necro-tic, analy-tic) as the verb of its root."""
-        stem = self._stemmer.stemWord
-        if len(word) > GREEK_MIN_LENGTH:
-            if word.endswith("sis"):
-                return stem(word[:-3] + "se")
-            if self.settings.greek_tic:
-                match = _TIC_RE.search(word)
-                if match and match.start() >= GREEK_MIN_ROOT:
-                    root = word[:match.start()]
-                    return stem(root + ("e" if root.endswith("s") else "se"))
-        out = stem(word)
-        return out[:-2] + "ys" if out.endswith("yz") else out
 
     def _analyze_word(self, word: str) -> tuple[str, ...]:
         """Tokens for one lower-cased word or compound."""

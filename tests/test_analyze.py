@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.analyze import DEFAULT, Analyzer, AnalyzerSettings, analyze
+from pipeline.analyze import analyze
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -58,20 +58,6 @@ def test_derived_words_share_a_prefix_token():
         shared = set.intersection(*(set(analyze(word)) for word in family))
         assert any(t.startswith("~") for t in shared), family
     assert not set(analyze("diagnosis")) & set(analyze("diet"))  # short words stay apart
-
-
-def test_greek_sis_fold_joins_the_noun_and_its_verb():
-    """With greek_sis, Porter's diagnosi / diagnos split is one stem; with greek_tic the
-    -otic / -ytic / -gnostic adjective joins too, and other -tic words keep Porter's stem."""
-    sis = Analyzer(AnalyzerSettings(greek_sis=True))
-    tic = Analyzer(AnalyzerSettings(greek_sis=True, greek_tic=True))
-    for family in (("diagnosis", "diagnosed", "diagnoses"), ("analysis", "analyzed", "analysed"),
-                   ("paralysis", "paralyzed"), ("hypothesis", "hypothesized"), ("synthesis", "synthesized")):
-        assert len({sis.stem(w) for w in family}) == 1, family
-    assert DEFAULT.stem("diagnosis") != DEFAULT.stem("diagnosed")  # the default is Porter's
-    for family in (("diagnosis", "diagnostic"), ("necrosis", "necrotic"), ("analysis", "analytical")):
-        assert len({tic.stem(w) for w in family}) == 1, family
-    assert tic.stem("diabetic") == tic.stem("diabetes") and tic.stem("basis") == DEFAULT.stem("basis")
 
 
 def test_accents_fold_on_latin_letters():
