@@ -396,7 +396,7 @@ _CHANGES = ("read tide tables with a missing header row", "add a week option to 
 _PEOPLE = ("Ana Silva", "Tom Reed", "Lee Park", "Maria Lopez")
 
 
-def _release_changelog(releases: int = 4, commits: int = 20) -> str:
+def _release_changelog(releases: int = 4, commits: int = 20, addresses: int = 0) -> str:
     lines = ["# Tide 3 changelog", "", "* Other versions"] + [f"  * [{v}.x](CHANGELOG_V{v}.md)" for v in range(3)]
     n = 0
     for minor in range(releases):
@@ -408,6 +408,8 @@ def _release_changelog(releases: int = 4, commits: int = 20) -> str:
             sha = f"{(n * 2654435761) % 16**10:010x}"
             lines.append(f"* \\[[`{sha}`](https://example.org/tide/commit/{sha})] - **{_AREAS[n * 3 % 10]}**: "
                          f"{_CHANGES[n * 7 % 10]} ({_PEOPLE[n % 4]}) [#{900 - n}](https://example.org/tide/pull/{900 - n})")
+        # the release's commits again as addresses written out, one a paragraph (autolinks)
+        lines += [line for k in range(addresses) for line in ("", f"<https://example.org/tide/commit/{minor}{k:09x}>")]
     return "\n".join(lines) + "\n"
 
 
@@ -420,6 +422,16 @@ def test_a_release_changelog_the_gate_doubts_keeps_its_entries():
     entries = [j for j in judged if j.block.kind is Kind.ITEM and j.block.link_share < 0.5 and j.block.list_id > 1]
     assert len(entries) == 80 and all(j.verdict.keep for j in entries)
     assert _markdown_text_kept(changelog) == []
+
+
+def test_a_changelog_that_writes_out_its_commit_addresses_keeps_its_entries():
+    """An address shown as itself (<https://...>) is a reference written out, not a menu's label:
+    it does not make the page a web page's (it kept 54 of the 80 blocks)."""
+    changelog = _release_changelog(releases=3, addresses=1)
+    verdict, judged = explain(changelog, "markdown")
+    assert "a noisy page" in verdict
+    entries = [j for j in judged if j.block.kind is Kind.ITEM and j.block.link_share < 0.5 and j.block.list_id > 1]
+    assert len(entries) == 60 and all(j.verdict.keep for j in entries)
 
 
 def test_a_web_page_saved_as_markdown_is_not_taken_for_a_document():

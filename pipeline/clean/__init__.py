@@ -96,6 +96,7 @@ _INLINE_MARKER_RE = re.compile(
     r"\[\s{0,3}(?:edit(?:\s{0,3}\|\s{0,3}edit source)?|edit source|citation needed|\d{1,3}|"
     r"update|hide|show|clarification needed)\s{0,3}\]", re.IGNORECASE)
 _HAS_WORD_RE = re.compile(r"[^\W_]")
+_BARE_URL_RE = re.compile(r"(?:https?|ftp)://\S{1,2000}|www\.\S{1,2000}")
 _LABEL_WORD_RE = re.compile(r"\w+")
 
 
@@ -398,7 +399,9 @@ def few_links(blocks: list[Block]) -> bool:
     lists: dict[int, list[bool]] = {}
     units: list[bool] = []
     for block in blocks:
-        linked = block.link_share >= WRITTEN_MAX_LINK_SHARE
+        # A link shown as its own address (an autolink, <https://...>) is a reference written out,
+        # not a menu's label.
+        linked = block.link_share >= WRITTEN_MAX_LINK_SHARE and not _BARE_URL_RE.fullmatch(block.text)
         if block.kind is Kind.ITEM and block.list_id >= 0:
             lists.setdefault(block.list_id, []).append(linked)
         else:
