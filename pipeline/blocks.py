@@ -29,7 +29,7 @@ class Block:
     kind: Kind
     text: str
     level: int = 0  # 1..6 for headings
-    link_share: float = 0.0  # share of the visible text inside links (Markdown; the scorers do not read it)
+    link_share: float = 0.0  # share of the visible text inside links (Markdown; a feature of the scorers, and few_links)
     run: int = -1  # for SENTENCE blocks: the index of the paragraph they came from
     comments: bool = False  # the page's comment section (HTML: trafilatura's comments)
     code: bool = False  # Markdown: every word of it is inline code (`parent > child`), as its writer marked it
