@@ -638,6 +638,33 @@ def test_the_page_gate_is_measured_out_of_fold_by_site(capsys):
     assert shares["control:oneline"] >= 0.7 and shares["dump:dragnet"] <= 0.15, out
 
 
+def test_the_block_scorer_is_fitted_on_the_features_model_json_names():
+    """train.py fits the block scorer on BLOCK_FEATURES: the shipped section reads exactly those."""
+    from pipeline.clean import train
+
+    data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
+    assert tuple(data["blocks"]["features"]) == train.BLOCK_FEATURES
+    assert set(train.BLOCK_FEATURES) < set(FEATURES)
+
+
+def test_a_refit_writes_the_same_numbers_twice():
+    """Same examples, same trees, same JSON: train.py's fits and export are deterministic
+    (fixed seeds, no hash order), so model.json can be checked against a refit byte for byte."""
+    import numpy as np
+
+    from pipeline.clean import train
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, size=(400, 5))
+    y = (x[:, 0] + 0.3 * rng.uniform(0, 1, 400) > 0.6).astype(int)
+    w = np.log1p(rng.integers(1, 30, 400).astype(float))
+    names = tuple(f"f{i}" for i in range(5))
+    first, second = (json.dumps(train.export(train.fit_trees(x, y, w, 20), 0.5, names), separators=(",", ":"))
+                     for _ in range(2))
+    assert first == second
+    assert len(json.loads(first)["trees"]) == 20
+
+
 def test_a_model_for_other_features_is_refused():
     data = json.loads(scorer.MODEL_PATH.read_text(encoding="utf-8"))
     data["blocks"]["features"] = data["blocks"]["features"][:-1] + ["a_feature_this_code_lacks"]
