@@ -282,16 +282,17 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     threshold = model.blocks.threshold_keep if options.threshold is None else options.threshold
     judged_blocks = [b for b in blocks if b.kind is not Kind.CODE]
     matrix = page_matrix(judged_blocks)  # float64 [block, feature]; its float32 copy goes to the trees
-    rows = matrix.tolist()
     short = len(judged_blocks) < MIN_BLOCKS_TO_JUDGE
-    clean_page = (float(model.page.probabilities([page_summary(judged_blocks, matrix)])[0]) if rows and not short
+    clean_page = (float(model.page.probabilities([page_summary(judged_blocks, matrix)])[0]) if judged_blocks and not short
                   else 1.0)
     page_is_clean = clean_page >= model.page.threshold_keep
     if page_is_clean:
         threshold = min(threshold, CLEAN_PAGE_DROP_BELOW)
     in_run = [b.kind is Kind.SENTENCE for b in judged_blocks]
     first = model.content_probabilities(matrix.astype(np.float32), in_run)
-    by_block = dict(zip(map(id, judged_blocks), zip(rows, first.tolist())))  # Python floats: quicker to format
+    # A block's row is a view of the matrix (the rows as Python lists cost 1.2 KB a block: a
+    # page of a million short lines held gigabytes); its score a Python float, quicker to format.
+    by_block = dict(zip(map(id, judged_blocks), zip(matrix, first.tolist())))
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: {'clean text' if page_is_clean else 'a noisy page'}")
     context = model.context_for(clean_page) if in_context and not short else None
@@ -515,15 +516,17 @@ def _why(trees: scorer.Trees, row: list[float]) -> str:
 def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
     """4. A kept heading whose blocks (up to the next heading) were all dropped goes with them."""
     out = list(judged)
-    for i, item in enumerate(judged):
-        if item.block.kind is not Kind.HEADING or not item.verdict.keep:
+    # One pass from the end (a slice of the rest per heading cost time quadratic in a
+    # page of headings): whether anything lies under the blocks after i, and whether any stays.
+    under = kept_under = False
+    for i in range(len(judged) - 1, -1, -1):
+        item = judged[i]
+        if item.block.kind is not Kind.HEADING:
+            under, kept_under = True, kept_under or item.verdict.keep
             continue
-        under = []
-        for later in judged[i + 1:]:
-            if later.block.kind is Kind.HEADING:
-                break
-            under.append(later)
-        if under and not any(j.verdict.keep for j in under):
+        empty = under and not kept_under
+        under = kept_under = False
+        if empty and item.verdict.keep:
             out[i] = Judged(item.block, Verdict(False, "tidy", "a heading with nothing kept under it",
                                                 item.verdict.score))
     return out
