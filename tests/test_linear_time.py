@@ -392,3 +392,31 @@ def test_source_processing_time_grows_linearly(shape, suffix, tmp_path):
     t_small, t_large, limit = _growth(E2E_SHAPES[shape], run, E2E_FLOOR, E2E_SOURCE_MAX, E2E_SOURCE_MAX)
     assert t_large <= limit, (f"{shape} as {suffix}: {t_small:.3f}s at 10 KB, {t_large:.3f}s at 100 KB "
                               f"(limit {limit:.3f}s)")
+
+
+@needs_alarm
+def test_tidying_a_page_of_headings_grows_linearly():
+    """Tidy (drop_empty_sections) once copied the rest of the page for every kept heading: 50,000
+    headings took seconds; a heading's blocks are now found in one pass from the end."""
+    from pipeline.blocks import Block, Kind
+    from pipeline.clean import Judged, Verdict, drop_empty_sections
+
+    def make(size: int) -> list:
+        kept, dropped = Verdict(True, "model", ""), Verdict(False, "model", "")
+        return [Judged(Block(Kind.HEADING, "a", level=2), kept) if i % 3 else Judged(Block(Kind.PARAGRAPH, "b"), dropped)
+                for i in range(size // 2)]
+
+    t_small, t_large, limit = _growth(make, drop_empty_sections, PATTERN_FLOOR, PATTERN_SMALL_BUDGET, PATTERN_MAX)
+    assert t_large <= limit, f"{t_small:.3f}s for 5,000 blocks, {t_large:.3f}s for 50,000 (limit {limit:.3f}s)"
+
+
+def test_tidy_drops_exactly_the_headings_with_nothing_kept_under_them():
+    from pipeline.blocks import Block, Kind
+    from pipeline.clean import Judged, Verdict, drop_empty_sections
+
+    kept, dropped = Verdict(True, "model", ""), Verdict(False, "model", "")
+    h = lambda verdict: Judged(Block(Kind.HEADING, "h", level=2), verdict)  # noqa: E731
+    p = lambda verdict: Judged(Block(Kind.PARAGRAPH, "p"), verdict)  # noqa: E731
+    page = [h(kept), p(dropped), h(kept), h(kept), p(dropped), p(kept), h(kept), p(dropped), h(dropped), h(kept)]
+    assert [j.verdict.keep for j in drop_empty_sections(page)] == [
+        False, False, True, True, False, True, False, False, False, True]
