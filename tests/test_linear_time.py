@@ -420,3 +420,24 @@ def test_tidy_drops_exactly_the_headings_with_nothing_kept_under_them():
     page = [h(kept), p(dropped), h(kept), h(kept), p(dropped), p(kept), h(kept), p(dropped), h(dropped), h(kept)]
     assert [j.verdict.keep for j in drop_empty_sections(page)] == [
         False, False, True, True, False, True, False, False, False, True]
+
+
+# HTML structure rather than text: trafilatura counted a table row's cells anew for every
+# cell (a row of 40,000 cells took 9 s; 8,000 cells spanning 100 columns each, minutes).
+# Sizes here are nominal: each shape holds a cell per 2.5 of them (a cell of 100 columns per 40).
+HTML_SHAPES: dict[str, object] = {
+    "row-of-cells": lambda size: "<table><tr>" + "<td>a</td>" * int(size / 2.5) + "</tr></table>",
+    "cells-outside-rows": lambda size: "<table>" + "<th>a</th>" * int(size / 2.5) + "</table>",
+    "wide-cells": lambda size: "<table><tr>" + '<td colspan="100">a</td>' * (size // 40) + "</tr></table>",
+}
+
+
+@needs_alarm
+@pytest.mark.parametrize("shape", list(HTML_SHAPES))
+def test_html_structure_time_grows_linearly(shape):
+    def make(size: int) -> str:
+        return "<html><body><p>A first paragraph.</p>" + HTML_SHAPES[shape](size) + "</body></html>"
+
+    run = lambda page: _clean().clean_html(page)  # noqa: E731
+    t_small, t_large, limit = _growth(make, run, E2E_FLOOR, E2E_CLEAN_MAX, E2E_CLEAN_MAX)
+    assert t_large <= limit, f"{shape}: {t_small:.3f}s small, {t_large:.3f}s 10 times larger (limit {limit:.3f}s)"
