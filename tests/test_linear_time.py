@@ -441,3 +441,36 @@ def test_html_structure_time_grows_linearly(shape):
     run = lambda page: _clean().clean_html(page)  # noqa: E731
     t_small, t_large, limit = _growth(make, run, E2E_FLOOR, E2E_CLEAN_MAX, E2E_CLEAN_MAX)
     assert t_large <= limit, f"{shape}: {t_small:.3f}s small, {t_large:.3f}s 10 times larger (limit {limit:.3f}s)"
+
+
+# Loops that grew a string one piece at a time (a copy of all of it per piece): linear at
+# 100 KB, minutes at a few MB. Sizes are nominal; each shape scales its own count.
+def _run_of_sentences(size: int) -> list:
+    from pipeline.blocks import Block, Kind, Verdict
+    from pipeline.clean import Judged
+
+    kept = Verdict(True, "model", "")
+    return [Judged(Block(Kind.SENTENCE, "The cat sat on the mat today.", run=0), kept) for _ in range(size)]
+
+
+def _split():
+    from pipeline import split
+    return split
+
+
+STRING_GROWTH = {
+    # clean.assemble joined the kept sentences of a run into its paragraph one by one
+    "assemble-a-run": (_run_of_sentences, lambda judged: _clean().assemble(judged, "page.txt")),
+    # clean._join_wordless joined a run of wordless "sentences" one by one ("? ? ? ...")
+    "wordless-sentences": (lambda size: ["?"] * (4 * size), lambda sentences: _clean()._join_wordless(sentences)),
+    # split._closing_back gave each ")" after a doubled mark back to the sentence before, one by one
+    "closing-brackets": (lambda size: "Am I??), So " * size, lambda text: _split().split_sentences(text)),
+}
+
+
+@needs_alarm
+@pytest.mark.parametrize("shape", list(STRING_GROWTH))
+def test_strings_are_joined_once_not_grown(shape):
+    make, run = STRING_GROWTH[shape]
+    t_small, t_large, limit = _growth(make, run, E2E_FLOOR, E2E_CLEAN_MAX, E2E_CLEAN_MAX)
+    assert t_large <= limit, f"{shape}: {t_small:.3f}s small, {t_large:.3f}s 10 times larger (limit {limit:.3f}s)"

@@ -262,16 +262,16 @@ _WORDLESS = Verdict(False, "empty", "no words: only symbols, numbers or punctuat
 
 def _join_wordless(sentences: list[str]) -> list[str]:
     """Runs of "sentences" without a word ("...", ". . .") as one: one verdict, not thousands."""
-    out: list[str] = []
+    groups: list[list[str]] = []  # joined once at the end: joined as they came, 400,000 "? " took minutes
     wordless = False
     for sentence in sentences:
         has_word = bool(_HAS_WORD_RE.search(sentence))
-        if out and not has_word and wordless:
-            out[-1] += " " + sentence
+        if groups and not has_word and wordless:
+            groups[-1].append(sentence)
         else:
-            out.append(sentence)
+            groups.append([sentence])
         wordless = not has_word
-    return out
+    return [" ".join(group) for group in groups]
 
 
 def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_context: bool = True) -> list[Judged]:
@@ -564,8 +564,10 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
         # A heading with nothing under it (a name over a comment, a label) stays as text; so
         # does a text file's first line read as its title, when a heading follows it at once.
         if paragraphs:
-            sections.append(Section(heading, tuple(paragraphs),
-                                    tuple(None if s is None else tuple(s) for s in split)))
+            # A run's paragraph is its kept sentences joined once here: joined one by one as
+            # they came, a run of 80,000 sentences cost a copy of the paragraph per sentence.
+            texts = tuple(p if s is None else " ".join(s) for p, s in zip(paragraphs, split))
+            sections.append(Section(heading, texts, tuple(None if s is None else tuple(s) for s in split)))
         elif heading == title and heading != given_title:
             sections.append(Section("", (heading,)))  # its passages are under the title already
         elif heading and heading != given_title:
@@ -577,7 +579,6 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
             heading, paragraphs, split, run = block.text, [], [], -1
             continue
         if block.kind is Kind.SENTENCE and block.run == run and paragraphs:
-            paragraphs[-1] += " " + block.text
             split[-1].append(block.text)
         else:
             paragraphs.append("- " + block.text if block.kind is Kind.ITEM else block.text)
