@@ -329,7 +329,7 @@ _MAX_SPAN = 100  # trafilatura reads a colspan up to this many columns
 
 def _columns(cell) -> int:
     span = cell.get("colspan") or "1"
-    return min(int(span), _MAX_SPAN) if span.isdecimal() and span.isascii() else 1
+    return min(int(span), _MAX_SPAN) if span.isdecimal() else 1  # as trafilatura reads it
 
 
 def _cut_wide_rows(tree) -> None:
