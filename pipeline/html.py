@@ -43,6 +43,11 @@ MIN_KEPT_CHARS = 200
 # small pages). A one-block answer is therefore re-done by the DOM pass, which is kept
 # unless it is this many times longer (then the one block was a real one-paragraph page).
 SINGLE_BLOCK_MAX_GROWTH = 1.5
+# trafilatura builds a table row counting its cells anew for every cell (lxml's len() walks
+# the children), so a row of 40,000 cells took 9 s and one of 8,000 cells spanning 100 columns
+# each over a minute. A row wider than this many columns (spans counted) is cut into rows of
+# at most this many before extraction: no table a person reads is this wide.
+MAX_ROW_COLUMNS = 1000
 # A noise-named element holding more than this share of the page text is a wrapper
 # ("page has-sidebar"), not noise: keep it.
 MAX_NOISE_SHARE = 0.5
@@ -308,6 +313,7 @@ def _trafilatura_blocks(tree) -> list[Block]:
     if extract is None:
         return []
     try:
+        _cut_wide_rows(tree)
         body, comments = extract(tree)
     except Exception:  # trafilatura failing on a page must not fail the page
         return []
@@ -315,6 +321,54 @@ def _trafilatura_blocks(tree) -> list[Block]:
     if comments is not None:
         blocks += [Block(b.kind, b.text, b.level, comments=True) for b in _xml_to_blocks(comments)]
     return blocks
+
+
+_TABLE_CELLS = ("td", "th")  # the cells trafilatura reads (main_extractor.TABLE_ELEMS)
+_MAX_SPAN = 100  # trafilatura reads a colspan up to this many columns
+
+
+def _columns(cell) -> int:
+    span = cell.get("colspan") or "1"
+    return min(int(span), _MAX_SPAN) if span.isdecimal() else 1  # as trafilatura reads it
+
+
+def _cut_wide_rows(tree) -> None:
+    """Cut every table row wider than MAX_ROW_COLUMNS into rows of at most that many columns, in place.
+
+    Cells outside any row (trafilatura joins them to the row before) count as a row of their
+    table (or tbody, thead, tfoot) and are wrapped into rows when there are too many of them.
+    A page without such a row is left as it is.
+    """
+    for row in list(tree.iter("tr")):
+        cells = [child for child in row if child.tag in _TABLE_CELLS]
+        if len(cells) > MAX_ROW_COLUMNS // _MAX_SPAN and sum(map(_columns, cells)) > MAX_ROW_COLUMNS:
+            at = row
+            for chunk in _column_chunks(cells)[1:]:
+                new = row.makeelement("tr", {})
+                new.extend(chunk)  # moves the cells (with their tails) out of the row
+                at.addnext(new)
+                at = new
+    for parent in list(tree.iter("table", "tbody", "thead", "tfoot")):
+        cells = [child for child in parent if child.tag in _TABLE_CELLS]
+        if len(cells) > MAX_ROW_COLUMNS // _MAX_SPAN and sum(map(_columns, cells)) > MAX_ROW_COLUMNS:
+            for chunk in _column_chunks(cells):
+                new = parent.makeelement("tr", {})
+                chunk[0].addprevious(new)
+                new.extend(chunk)
+
+
+def _column_chunks(cells: list) -> list[list]:
+    """The cells in runs of at most MAX_ROW_COLUMNS columns, in order."""
+    chunks: list[list] = [[]]
+    width = 0
+    for cell in cells:
+        columns = _columns(cell)
+        if chunks[-1] and width + columns > MAX_ROW_COLUMNS:
+            chunks.append([])
+            width = 0
+        chunks[-1].append(cell)
+        width += columns
+    return chunks
 
 
 _XML_HEAD = "head"

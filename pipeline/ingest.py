@@ -197,7 +197,7 @@ def corpus_records(text: str) -> tuple[list[Document], int]:
             continue
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a line of JSON nested thousands deep
             bad += 1
             continue
         if not isinstance(record, dict) or "_id" not in record or not isinstance(record.get("text"), str):

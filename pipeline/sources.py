@@ -229,16 +229,16 @@ def read_pieces(source: Source, piece_bytes: int) -> Iterator[bytes]:
 
     Memory stays bounded by piece_bytes plus one line. A line longer than
     MAX_SOURCE_BYTES raises SkipSource (a file without line ends is not JSON Lines);
-    so does a file in UTF-16 (its line ends are not b"\\n"), which is read whole and
-    bounded instead. The pieces joined are the file's bytes.
+    so does a file in UTF-16, with a BOM or without (its line ends are not b"\\n"), which
+    is read whole and bounded instead. The pieces joined are the file's bytes.
     """
     fd = _open_regular(source)
     try:
         with os.fdopen(fd, "rb") as handle:
             pending = bytearray()
             while block := handle.read(min(HASH_CHUNK_BYTES, piece_bytes)):
-                if not pending and handle.tell() == len(block) and block.startswith(
-                        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                if not pending and handle.tell() == len(block) and (block.startswith(
+                        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(block)):
                     pending += block + handle.read(MAX_SOURCE_BYTES + 1 - len(block))
                     if len(pending) > MAX_SOURCE_BYTES or handle.read(1):
                         raise SkipSource(f"a UTF-16 file larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
@@ -293,13 +293,19 @@ def fingerprint(data: bytes) -> str:
 
 
 def decode(data: bytes) -> str:
-    """Decode UTF-8, UTF-8/UTF-16 with a BOM, or cp1252; raise SkipSource for binary."""
+    """Decode UTF-8, UTF-8/UTF-16 with a BOM, UTF-16 without one, or cp1252; raise SkipSource for binary."""
     if not data.strip():
         raise SkipSource("empty file")
     if data.startswith(codecs.BOM_UTF8):
         return _checked(data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(data.decode("utf-16", errors="replace"))
+    order = utf16_without_bom(data)
+    if order:
+        try:
+            return _checked(data.decode(order))
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: judged as any other bytes below
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -308,6 +314,27 @@ def decode(data: bytes) -> str:
         except UnicodeDecodeError:
             raise SkipSource("undecodable bytes (neither UTF-8 nor cp1252)") from None
     return _checked(text)
+
+
+# UTF-16 written without a byte-order mark (Windows tools do): text in a Latin script has a
+# NUL as the high byte of nearly every character, and never a NUL as the low byte. These are
+# the shares of the sniffed code units that tell it: a binary file has NULs on both sides.
+UTF16_NUL_HALF_SHARE = 0.5  # at least this share of one side is NUL...
+UTF16_NUL_OTHER_SHARE = 0.01  # ...and at most this share of the other side
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when bytes without a BOM read as UTF-16 by their NULs, else None."""
+    head = data[:BINARY_SNIFF_BYTES]
+    if len(data) % 2 or len(head) < 4:
+        return None
+    units = len(head) // 2
+    low_nul, high_nul = head[0::2].count(0), head[1::2].count(0)  # of each code unit's first and second byte
+    if high_nul >= UTF16_NUL_HALF_SHARE * units and low_nul <= UTF16_NUL_OTHER_SHARE * units:
+        return "utf-16-le"
+    if low_nul >= UTF16_NUL_HALF_SHARE * units and high_nul <= UTF16_NUL_OTHER_SHARE * units:
+        return "utf-16-be"
+    return None
 
 
 # The control characters of _checked: below 32, other than tab, newline, form feed and return.

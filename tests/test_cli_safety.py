@@ -1174,3 +1174,20 @@ def test_a_folder_where_an_index_file_belongs_is_replaced(folders, tmp_path, nam
     assert json.loads(result.stdout)[0]["source"] == "two.txt"
     assert target.is_file()
     assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
+
+
+@pytest.mark.parametrize("question", [
+    "\u202eHMGCR \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",  # right-to-left text and an override
+    "\udcff\udcfe HMGCR",  # bytes of a command line that are not UTF-8 (surrogate escapes)
+    "\x1b]0;title\x07\x1b[31m HMGCR",  # terminal escape sequences
+    " ".join(f"word{i}" for i in range(10_000)) + " HMGCR",
+    "\u0301\u0302\u0303 e\u0301\u0302 HMGCR",  # combining marks alone and stacked
+    "\U0001f9ec\u200d\U0001f489 HMGCR",
+])
+def test_odd_questions_and_any_k_give_valid_json(folders, question):
+    for k, extra in (("1", []), ("10000000000", ["--explain"])):
+        result = ask(folders, "--json", "-k", k, *extra, question)
+        assert result.exit_code == 0, result.output
+        answer = json.loads(result.stdout)
+        hits = answer["hits"] if extra else answer
+        assert [h["source"] for h in hits] == ["good.txt"]

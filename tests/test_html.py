@@ -313,3 +313,24 @@ def test_trafilatura_runs_without_its_fallback_extractors(monkeypatch):
     finally:
         html_module._extractor.cache_clear()
     assert called == []
+
+
+def test_a_table_row_too_wide_to_read_is_cut_into_rows_and_keeps_every_cell():
+    """trafilatura's table walk costs time quadratic in a row's cells: a row past
+    MAX_ROW_COLUMNS columns (spans counted) is cut into rows of at most that many, so every
+    cell is still read; a row of ordinary width is left whole."""
+    from pipeline.html import MAX_ROW_COLUMNS
+
+    intro = "<p>An opening paragraph of the page, long enough to be read as its text.</p>"
+    n = 2 * MAX_ROW_COLUMNS + 5
+    for table in ("<table><tr>" + "".join(f"<td>cell{i}</td>" for i in range(n)) + "</tr></table>",
+                  "<table><tbody>" + "".join(f"<th>cell{i}</th>" for i in range(n)) + "</tbody></table>",
+                  "<table><tr>" + "".join(f'<td colspan="9">cell{i}</td>' for i in range(n // 9)) + "</tr></table>"):
+        _, blocks = html_to_blocks(f"<html><body>{intro}{table}</body></html>")
+        rows = [b.text for b in blocks if "cell" in b.text]
+        cells = " ".join(rows).split()
+        assert len(set(cells)) == len(cells) == (n if "colspan" not in table else n // 9)
+        assert len(rows) >= 2 and all(len(row.split()) <= MAX_ROW_COLUMNS for row in rows)
+    _, blocks = html_to_blocks(f"<html><body>{intro}<table><tr>" + "".join(f"<td>c{i}</td>" for i in range(40))
+                               + "</tr></table></body></html>")
+    assert [b.text for b in blocks][1:] == [" ".join(f"c{i}" for i in range(40))]

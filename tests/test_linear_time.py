@@ -392,3 +392,85 @@ def test_source_processing_time_grows_linearly(shape, suffix, tmp_path):
     t_small, t_large, limit = _growth(E2E_SHAPES[shape], run, E2E_FLOOR, E2E_SOURCE_MAX, E2E_SOURCE_MAX)
     assert t_large <= limit, (f"{shape} as {suffix}: {t_small:.3f}s at 10 KB, {t_large:.3f}s at 100 KB "
                               f"(limit {limit:.3f}s)")
+
+
+@needs_alarm
+def test_tidying_a_page_of_headings_grows_linearly():
+    """Tidy (drop_empty_sections) once copied the rest of the page for every kept heading: 50,000
+    headings took seconds; a heading's blocks are now found in one pass from the end."""
+    from pipeline.blocks import Block, Kind
+    from pipeline.clean import Judged, Verdict, drop_empty_sections
+
+    def make(size: int) -> list:
+        kept, dropped = Verdict(True, "model", ""), Verdict(False, "model", "")
+        return [Judged(Block(Kind.HEADING, "a", level=2), kept) if i % 3 else Judged(Block(Kind.PARAGRAPH, "b"), dropped)
+                for i in range(size // 2)]
+
+    t_small, t_large, limit = _growth(make, drop_empty_sections, PATTERN_FLOOR, PATTERN_SMALL_BUDGET, PATTERN_MAX)
+    assert t_large <= limit, f"{t_small:.3f}s for 5,000 blocks, {t_large:.3f}s for 50,000 (limit {limit:.3f}s)"
+
+
+def test_tidy_drops_exactly_the_headings_with_nothing_kept_under_them():
+    from pipeline.blocks import Block, Kind
+    from pipeline.clean import Judged, Verdict, drop_empty_sections
+
+    kept, dropped = Verdict(True, "model", ""), Verdict(False, "model", "")
+    h = lambda verdict: Judged(Block(Kind.HEADING, "h", level=2), verdict)  # noqa: E731
+    p = lambda verdict: Judged(Block(Kind.PARAGRAPH, "p"), verdict)  # noqa: E731
+    page = [h(kept), p(dropped), h(kept), h(kept), p(dropped), p(kept), h(kept), p(dropped), h(dropped), h(kept)]
+    assert [j.verdict.keep for j in drop_empty_sections(page)] == [
+        False, False, True, True, False, True, False, False, False, True]
+
+
+# HTML structure rather than text: trafilatura counted a table row's cells anew for every
+# cell (a row of 40,000 cells took 9 s; 8,000 cells spanning 100 columns each, minutes).
+# Sizes here are nominal: each shape holds a cell per 2.5 of them (a cell of 100 columns per 40).
+HTML_SHAPES: dict[str, object] = {
+    "row-of-cells": lambda size: "<table><tr>" + "<td>a</td>" * int(size / 2.5) + "</tr></table>",
+    "cells-outside-rows": lambda size: "<table>" + "<th>a</th>" * int(size / 2.5) + "</table>",
+    "wide-cells": lambda size: "<table><tr>" + '<td colspan="100">a</td>' * (size // 40) + "</tr></table>",
+}
+
+
+@needs_alarm
+@pytest.mark.parametrize("shape", list(HTML_SHAPES))
+def test_html_structure_time_grows_linearly(shape):
+    def make(size: int) -> str:
+        return "<html><body><p>A first paragraph.</p>" + HTML_SHAPES[shape](size) + "</body></html>"
+
+    run = lambda page: _clean().clean_html(page)  # noqa: E731
+    t_small, t_large, limit = _growth(make, run, E2E_FLOOR, E2E_CLEAN_MAX, E2E_CLEAN_MAX)
+    assert t_large <= limit, f"{shape}: {t_small:.3f}s small, {t_large:.3f}s 10 times larger (limit {limit:.3f}s)"
+
+
+# Loops that grew a string one piece at a time (a copy of all of it per piece): linear at
+# 100 KB, minutes at a few MB. Sizes are nominal; each shape scales its own count.
+def _run_of_sentences(size: int) -> list:
+    from pipeline.blocks import Block, Kind, Verdict
+    from pipeline.clean import Judged
+
+    kept = Verdict(True, "model", "")
+    return [Judged(Block(Kind.SENTENCE, "The cat sat on the mat today.", run=0), kept) for _ in range(size)]
+
+
+def _split():
+    from pipeline import split
+    return split
+
+
+STRING_GROWTH = {
+    # clean.assemble joined the kept sentences of a run into its paragraph one by one
+    "assemble-a-run": (_run_of_sentences, lambda judged: _clean().assemble(judged, "page.txt")),
+    # clean._join_wordless joined a run of wordless "sentences" one by one ("? ? ? ...")
+    "wordless-sentences": (lambda size: ["?"] * (4 * size), lambda sentences: _clean()._join_wordless(sentences)),
+    # split._closing_back gave each ")" after a doubled mark back to the sentence before, one by one
+    "closing-brackets": (lambda size: "Am I??), So " * size, lambda text: _split().split_sentences(text)),
+}
+
+
+@needs_alarm
+@pytest.mark.parametrize("shape", list(STRING_GROWTH))
+def test_strings_are_joined_once_not_grown(shape):
+    make, run = STRING_GROWTH[shape]
+    t_small, t_large, limit = _growth(make, run, E2E_FLOOR, E2E_CLEAN_MAX, E2E_CLEAN_MAX)
+    assert t_large <= limit, f"{shape}: {t_small:.3f}s small, {t_large:.3f}s 10 times larger (limit {limit:.3f}s)"

@@ -101,3 +101,19 @@ def test_markdown_entries_know_their_list_and_every_block_its_share_of_links():
         ("Fixed the parser (#12)", 1), ("Added a week option", 1), ("nested entry", 2)]
     assert [round(b.link_share, 2) for b in blocks] == [1.0, 1.0, 0.5, 0.0, 0.0, 0.0]
     assert all(b.list_id == -1 for b in text.read("- Home\n- Blog\n"))  # plain text's bullets are guessed
+
+
+def test_markdown_nested_past_the_parsers_limit_loses_nothing():
+    """markdown-it skips everything after a block nested past its limit, to the end of the file:
+    with CommonMark's preset, a list nested 10 deep lost its deeper entries and every heading and
+    paragraph after it. Past the limit the file is read as plain text."""
+    after = "\n# After the list\n\nA paragraph after the list is real content.\n"
+    for depth in (12, 60):
+        nested = "".join("  " * i + f"- entry number {i} has words\n" for i in range(depth))
+        texts = [b.text for b in markdown.read(nested + after)[1]]
+        assert texts[-2:] == ["After the list", "A paragraph after the list is real content."]
+        assert all(f"entry number {i} has words" in " ".join(texts) for i in range(depth))
+    quotes = "".join(">" * i + f" quoted at level {i}\n\n" for i in range(1, 120))
+    texts = " ".join(b.text for b in markdown.read("---\ntitle: Deep\n---\n" + quotes + after)[1])
+    assert "quoted at level 119" in texts and texts.endswith("A paragraph after the list is real content.")
+    assert markdown.read("---\ntitle: Deep\n---\n" + quotes)[0] == {"title": "Deep"}

@@ -337,3 +337,19 @@ def test_lines_of_a_corpus_that_are_not_records_are_skipped_with_a_warning(tmp_p
     assert [w for w in warnings if "corpus.jsonl" in w] == [
         "corpus.jsonl: skipped 2 lines that are not a corpus record (a JSON object with `_id` and `text`)"]
     assert {p.source for p in Searcher(current_generation(tmp_path / "ix")).passages()} == ids
+
+
+def test_a_corpus_line_nested_too_deep_to_parse_is_one_bad_line(tmp_path):
+    """json.loads raises RecursionError, not ValueError, on a line nested thousands deep: it
+    skipped the whole corpus, every good record with it."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    ids = _corpus(sources / "corpus.jsonl", 20)
+    with open(sources / "corpus.jsonl", "a", encoding="utf-8") as handle:
+        handle.write("[" * 100_000 + "]" * 100_000 + "\n")
+        handle.write('{"_id": "deep", "text": "t", "x": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}\n")
+    warnings: list[str] = []
+    build_index(sources, tmp_path / "ix", jobs=1, warn=warnings.append)
+    assert [w for w in warnings if "corpus.jsonl" in w] == [
+        "corpus.jsonl: skipped 2 lines that are not a corpus record (a JSON object with `_id` and `text`)"]
+    assert {p.source for p in Searcher(current_generation(tmp_path / "ix")).passages()} == ids

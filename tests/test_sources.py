@@ -127,3 +127,26 @@ def test_a_folder_nested_deeper_than_the_recursion_limit_is_walked(tmp_path):
         (chain[-1] / "deep.txt").unlink()
         for folder in reversed(chain):
             folder.rmdir()
+
+
+def test_utf16_without_a_bom_is_read_not_called_binary():
+    """Windows tools write UTF-16 without a BOM; its NULs (one byte of every Latin character)
+    had it skipped as "binary file". The NULs on one side only tell it from a binary file."""
+    text = "Narwhals have one long tusk.\nÉté: ça marche — ünïcode too.\n" * 20
+    assert decode(text.encode("utf-16-le")) == text
+    assert decode(text.encode("utf-16-be")) == text
+    shorts = bytes(b for i in range(3000) for b in (i % 256, 0))  # 16-bit numbers: NULs, but not text
+    odd = text.encode("utf-16-le")[:-1]  # cut mid-character: not UTF-16
+    for data in (shorts, odd, b"\x00" * 400):
+        with pytest.raises(SkipSource):
+            decode(data)
+
+
+def test_a_utf16_corpus_without_a_bom_is_read_whole(tmp_path):
+    from pipeline.sources import read_pieces
+
+    lines = "".join(f'{{"_id": "n{i}", "text": "Narwhal record {i}."}}\n' for i in range(200))
+    (tmp_path / "corpus.jsonl").write_bytes(lines.encode("utf-16-le"))
+    (source,) = discover(tmp_path)
+    pieces = list(read_pieces(source, 256))
+    assert len(pieces) == 1 and decode(pieces[0]) == lines

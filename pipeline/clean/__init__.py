@@ -272,16 +272,16 @@ _WORDLESS = Verdict(False, "empty", "no words: only symbols, numbers or punctuat
 
 def _join_wordless(sentences: list[str]) -> list[str]:
     """Runs of "sentences" without a word ("...", ". . .") as one: one verdict, not thousands."""
-    out: list[str] = []
+    groups: list[list[str]] = []  # joined once at the end: joined as they came, 400,000 "? " took minutes
     wordless = False
     for sentence in sentences:
         has_word = bool(_HAS_WORD_RE.search(sentence))
-        if out and not has_word and wordless:
-            out[-1] += " " + sentence
+        if groups and not has_word and wordless:
+            groups[-1].append(sentence)
         else:
-            out.append(sentence)
+            groups.append([sentence])
         wordless = not has_word
-    return out
+    return [" ".join(group) for group in groups]
 
 
 def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_context: bool = True) -> list[Judged]:
@@ -292,9 +292,8 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     threshold = model.blocks.threshold_keep if options.threshold is None else options.threshold
     judged_blocks = [b for b in blocks if b.kind is not Kind.CODE]
     matrix = page_matrix(judged_blocks)  # float64 [block, feature]; its float32 copy goes to the trees
-    rows = matrix.tolist()
     short = len(judged_blocks) < MIN_BLOCKS_TO_JUDGE
-    clean_page = (float(model.page.probabilities([page_summary(judged_blocks, matrix)])[0]) if rows and not short
+    clean_page = (float(model.page.probabilities([page_summary(judged_blocks, matrix)])[0]) if judged_blocks and not short
                   else 1.0)
     gate_says_clean = clean_page >= model.page.threshold_keep
     # A Markdown document (lists, few links) is clean text whatever the gate reads in its lines.
@@ -303,7 +302,9 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
         threshold = min(threshold, CLEAN_PAGE_DROP_BELOW)
     in_run = [b.kind is Kind.SENTENCE for b in judged_blocks]
     first = model.content_probabilities(matrix.astype(np.float32), in_run)
-    by_block = dict(zip(map(id, judged_blocks), zip(rows, first.tolist())))  # Python floats: quicker to format
+    # A block's row is a view of the matrix (the rows as Python lists cost 1.2 KB a block: a
+    # page of a million short lines held gigabytes); its score a Python float, quicker to format.
+    by_block = dict(zip(map(id, judged_blocks), zip(matrix, first.tolist())))
     page_note = (f"a page of {len(judged_blocks)} blocks: clean text" if short
                  else f"page score {clean_page:.2f}: clean text" if gate_says_clean
                  else f"page score {clean_page:.2f}, a Markdown document with few links: clean text" if page_is_clean
@@ -559,15 +560,17 @@ def _why(trees: scorer.Trees, row: list[float]) -> str:
 def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
     """4. A kept heading whose blocks (up to the next heading) were all dropped goes with them."""
     out = list(judged)
-    for i, item in enumerate(judged):
-        if item.block.kind is not Kind.HEADING or not item.verdict.keep:
+    # One pass from the end (a slice of the rest per heading cost time quadratic in a
+    # page of headings): whether anything lies under the blocks after i, and whether any stays.
+    under = kept_under = False
+    for i in range(len(judged) - 1, -1, -1):
+        item = judged[i]
+        if item.block.kind is not Kind.HEADING:
+            under, kept_under = True, kept_under or item.verdict.keep
             continue
-        under = []
-        for later in judged[i + 1:]:
-            if later.block.kind is Kind.HEADING:
-                break
-            under.append(later)
-        if under and not any(j.verdict.keep for j in under):
+        empty = under and not kept_under
+        under = kept_under = False
+        if empty and item.verdict.keep:
             out[i] = Judged(item.block, Verdict(False, "tidy", "a heading with nothing kept under it",
                                                 item.verdict.score))
     return out
@@ -605,8 +608,10 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
         # A heading with nothing under it (a name over a comment, a label) stays as text; so
         # does a text file's first line read as its title, when a heading follows it at once.
         if paragraphs:
-            sections.append(Section(heading, tuple(paragraphs),
-                                    tuple(None if s is None else tuple(s) for s in split)))
+            # A run's paragraph is its kept sentences joined once here: joined one by one as
+            # they came, a run of 80,000 sentences cost a copy of the paragraph per sentence.
+            texts = tuple(p if s is None else " ".join(s) for p, s in zip(paragraphs, split))
+            sections.append(Section(heading, texts, tuple(None if s is None else tuple(s) for s in split)))
         elif heading == title and heading != given_title:
             sections.append(Section("", (heading,)))  # its passages are under the title already
         elif heading and heading != given_title:
@@ -618,7 +623,6 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
             heading, paragraphs, split, run = block.text, [], [], -1
             continue
         if block.kind is Kind.SENTENCE and block.run == run and paragraphs:
-            paragraphs[-1] += " " + block.text
             split[-1].append(block.text)
         else:
             paragraphs.append("- " + block.text if block.kind is Kind.ITEM else block.text)

@@ -31,6 +31,9 @@ from .features import CONTEXT_FEATURES, FEATURES, PAGE_FEATURES
 CONTEXT_NAMES = FEATURES + CONTEXT_FEATURES  # the context scorer's columns
 
 MODEL_PATH = Path(__file__).with_name("model.json")
+# Rows scored at once: 256 x 600 trees x 8 bytes is 1.2 MB a step, in the CPU's cache (100,000
+# rows of the runs scorer: 6.1 s at once, 1.6 s in slices of 4,096, 1.0 s of 256).
+LOG_ODDS_ROWS = 256
 
 
 class ModelMismatch(RuntimeError):
@@ -59,6 +62,13 @@ class Trees:
             return np.zeros(0)
         # scikit-learn's trees compare float32 features with their thresholds: so do we.
         x = np.asarray(rows, dtype=np.float32).astype(np.float64)
+        # The walk holds rows x trees nodes at once: in slices of rows, a page of a million
+        # short lines costs megabytes here instead of gigabytes (each row's sum is the same).
+        if len(x) > LOG_ODDS_ROWS:
+            return np.concatenate([self._log_odds(x[i:i + LOG_ODDS_ROWS]) for i in range(0, len(x), LOG_ODDS_ROWS)])
+        return self._log_odds(x)
+
+    def _log_odds(self, x: np.ndarray) -> np.ndarray:
         n, (trees, size) = len(x), self.feature.shape
         # Nodes are numbered across all trees (tree * size + node), so one gather per level
         # walks every tree for every row; leaves point at themselves. A node's children sit
