@@ -667,7 +667,13 @@ def has_answer_type(text: str, kind: str) -> bool:
     words = set(text.translate(_PUNCTUATION_TO_SPACE).split())
     if kind == "time" and not _DECADES.isdisjoint(words):
         return True
-    spots = []  # (match, is a numeral)
+
+    def holds(match: re.Match, numeral: bool) -> bool:  # one spot, judged as it is found
+        if kind == "amount":
+            return numeral
+        return bool(_UNIT_AFTER_RE.match(text, match.end()) or
+                    (numeral and _AGE_BEFORE_RE.search(text, max(0, match.start() - 12), match.start())))
+
     for match in _DIGITS_RE.finditer(text):
         start = match.start()
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.,-"):
@@ -676,15 +682,11 @@ def has_answer_type(text: str, kind: str) -> bool:
         if kind == "time" and (_DECADE_RE.fullmatch(token) or (
                 _YEAR_RE.fullmatch(token) and not text[match.end():match.end() + 1].isalnum())):
             return True
-        spots.append((match, not token.endswith("s")))
+        if holds(match, not token.endswith("s")):
+            return True
     named = words & (_NUMBER_WORDS | _INDEFINITE if kind == "time" else _NUMBER_WORDS)
-    if named:
-        spots.extend((match, match.group() in _NUMBER_WORDS) for match in _words_re(frozenset(named)).finditer(text))
-    if kind == "amount":
-        return any(numeral for _, numeral in spots)
-    return any(_UNIT_AFTER_RE.match(text, match.end()) or
-               (numeral and _AGE_BEFORE_RE.search(text, max(0, match.start() - 12), match.start()))
-               for match, numeral in spots)
+    return bool(named) and any(holds(match, match.group() in _NUMBER_WORDS)
+                               for match in _words_re(frozenset(named)).finditer(text))
 
 
 @lru_cache(maxsize=256)
