@@ -53,10 +53,10 @@ def worker(code: str, work: str) -> None:
     sources, index = Path(work) / "sources", Path(work) / "index"
     paths = sorted(sources.rglob("*.txt"))
     edits = 0
-    for _ in range(2):  # warm up: the first refresh may rewrite stats.json in this checkout's format
-        _edit(paths[0], edits)
-        edits += 1
-        build_index(sources, index)
+    for _ in range(2):  # warm up: the first refresh may rewrite stats.json in this checkout's format,
+        _edit(paths[0], edits)  # or rebuild an index of another format (in this process: workers
+        edits += 1  # would hash their own code)
+        build_index(sources, index, jobs=1)
     print("ready", flush=True)
     for line in sys.stdin:
         step, page = line.split()

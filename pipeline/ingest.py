@@ -64,7 +64,8 @@ from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, Index
 # 2: checksummed content-named generations, content hashes of skipped sources;
 # 3: CRC-32s checked on open (store.CHECKSUMS_FORMAT 2), sha256s only name the generation
 # 4: segments (segments.py) with deletions and dedupe signatures; sizes and edges checked on open
-# 5: each segment's unit topics one line each, with their totals (a refresh reads what it changes)
+# 5: each segment's unit topics one line each, with their totals (a refresh reads what it changes);
+#    the manifest's sources in columns
 INDEX_FORMAT_VERSION = 5
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
 # SciFact, Cranfield, CACM and the seed questions had picked k1 1.5; chosen that way on three
@@ -968,7 +969,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         with_urls = sorted((names[u], urls) for names, total in zip(every_names, every_total) for u, urls in total["urls"])
         manifest = {
             "settings": settings(params),
-            "sources": fingerprints,
+            "sources": source_columns(fingerprints),
             "skipped": report.skipped,
             "counts": {"sources": len(fingerprints), "passages": 0, "duplicates_dropped": report.duplicates_dropped},
             "topic_terms": combine_totals(every_total, TOPIC_TITLE_SHARE),
@@ -1189,8 +1190,21 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
     return previous
 
 
+def source_columns(fingerprints: list[dict]) -> dict:
+    """The manifest's sources as columns ({"source": [names], "sha256": [hashes]}): at 20,000 sources,
+    two lists of strings parse and dump several times faster than 20,000 objects."""
+    return {"source": list(map(operator.itemgetter("source"), fingerprints)),
+            "sha256": list(map(operator.itemgetter("sha256"), fingerprints))}
+
+
+def source_entries(manifest: dict) -> list[dict]:
+    """The manifest's indexed sources, one {"source", "sha256"} each."""
+    columns = manifest["sources"]
+    return [{"source": name, "sha256": sha} for name, sha in zip(columns["source"], columns["sha256"])]
+
+
 def _known_sources(manifest: dict) -> dict:
-    entries = list(manifest["sources"]) + list(manifest["skipped"])
+    entries = source_entries(manifest) + list(manifest["skipped"])
     return dict(zip(map(operator.itemgetter("source"), entries), entries))  # a C loop: 20,000 at every refresh
 
 
@@ -1332,7 +1346,8 @@ def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path
     Size and modification time first (from the index's stats.json); a content hash
     confirms a change, so a file touched or edited back to what it was is unchanged.
     """
-    known = _known_sources({"sources": manifest.get("sources", []), "skipped": manifest.get("skipped", [])})
+    known = _known_sources({"sources": manifest.get("sources") or {"source": [], "sha256": []},
+                            "skipped": manifest.get("skipped", [])})
     stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
     current = discover(sources_dir, follow_links=follow_links)
     added = [source.rel for source in current if source.rel not in known]

@@ -291,7 +291,7 @@ def test_a_refresh_hashes_only_sources_whose_size_or_mtime_moved(tmp_path, monke
     assert sorted(hashed) == ["p1.txt", "p3-renamed.txt", "p9.txt"]
     assert (report.added, report.changed, report.removed) == (2, 1, 2)
     manifest = Searcher(current_generation(index)).manifest
-    assert [e["source"] for e in manifest["sources"]] == ["p0.txt", "p1.txt", "p2.txt", "p3-renamed.txt", "p5.txt",
+    assert manifest["sources"]["source"] == ["p0.txt", "p1.txt", "p2.txt", "p3-renamed.txt", "p5.txt",
                                                           "p9.txt"]
     assert not any(stale_sources(sources, manifest, index).values())
 
