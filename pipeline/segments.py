@@ -1008,9 +1008,10 @@ def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
     """totals less the units (unit number, topic) removed (their rows go, their counts are taken off)."""
     gone = {u for u, _ in removed}
     less = topic_totals([topic for _, topic in removed])
-    counts = collections.Counter(totals["title_terms"])
-    counts.subtract(less["title_terms"])
-    return {"titled": totals["titled"] - less["titled"], "title_terms": +counts,
+    counts = dict(totals["title_terms"])  # copied in C; only the removed units' terms are visited
+    for term, n in less["title_terms"].items():
+        counts[term] -= n
+    return {"titled": totals["titled"] - less["titled"], "title_terms": counts,
             "acronyms": [row for row in totals["acronyms"] if row[0] not in gone],
             "urls": [row for row in totals["urls"] if row[0] not in gone],
             "dropped": totals["dropped"] - less["dropped"],
@@ -1020,9 +1021,14 @@ def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
 def combine_totals(parts: list[dict], share: float) -> list[str]:
     """The topic of the units of several topic_totals, in order (combine_topic's, whatever the split)."""
     titled = sum(part["titled"] for part in parts)
-    counts = collections.Counter()
-    for part in parts:
-        counts.update(part["title_terms"])
+    # The biggest part's counts copied in C, the others' terms added one by one (a refresh: the
+    # big segment's thousands of terms, a few new units').
+    big = max(range(len(parts)), key=lambda p: len(parts[p]["title_terms"]), default=None)
+    counts = dict(parts[big]["title_terms"]) if big is not None else {}
+    for p, part in enumerate(parts):
+        if p != big:
+            for term, n in part["title_terms"].items():
+                counts[term] = counts.get(term, 0) + n
     topic = {t for t, n in counts.items() if titled and n >= share * titled}
     for part in parts:
         for _, long_terms, acronym_terms in part["acronyms"]:
