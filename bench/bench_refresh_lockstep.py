@@ -52,11 +52,14 @@ def worker(code: str, work: str) -> None:
     build_index = _load(code)
     sources, index = Path(work) / "sources", Path(work) / "index"
     paths = sorted(sources.rglob("*.txt"))
-    edits = 0
-    for _ in range(2):  # warm up: the first refresh may rewrite stats.json in this checkout's format
-        _edit(paths[0], edits)
-        edits += 1
-        build_index(sources, index)
+    # Warm up: the first refresh may rewrite stats.json in this checkout's format, or rebuild an
+    # index of another format; done in a child process, so that this one's heap is not a full
+    # build's (it made every refresh after it slower), and with jobs=1 (workers hash their own code).
+    subprocess.run([sys.executable, __file__, "--warm", code, work], check=True)
+    edits = 2
+    _edit(paths[0], edits)
+    edits += 1
+    build_index(sources, index, jobs=1)
     print("ready", flush=True)
     for line in sys.stdin:
         step, page = line.split()
@@ -88,7 +91,7 @@ def make_fixture(code: str, folder: Path, n: int) -> None:
     from bench_refresh import write_pages
 
     write_pages(folder / "sources", n)
-    build_index(folder / "sources", folder / "index", full=True, trusted=["."])
+    build_index(folder / "sources", folder / "index", full=True, trusted=["."], jobs=1)  # workers would hash their own code
 
 
 def main() -> None:
@@ -146,6 +149,11 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
         worker(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:2] == ["--warm"]:
+        build = _load(sys.argv[2])
+        for number in range(2):
+            _edit(sorted((Path(sys.argv[3]) / "sources").rglob("*.txt"))[0], number)
+            build(Path(sys.argv[3]) / "sources", Path(sys.argv[3]) / "index", jobs=1)
     elif sys.argv[1:2] == ["--cli"]:
         cli(sys.argv[2], sys.argv[3:])
     elif sys.argv[1:2] == ["--make-fixture"]:

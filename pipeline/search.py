@@ -274,7 +274,7 @@ class Searcher(Retriever):
     def source_files(self, source: str) -> list[str]:
         """The files under the sources folder that may hold a cited source: itself if it is a file,
         else the JSON Lines corpora (their records are cited by `_id`)."""
-        files = [e.get("source") for e in self.manifest.get("sources", []) if isinstance(e, dict)]
+        files = self.manifest["sources"]["source"]  # columns, checked when the generation was opened
         if source in files:
             return [source]
         return [f for f in files if isinstance(f, str) and f.lower().endswith(".jsonl")]

@@ -8,8 +8,14 @@ the files of a plain index:
 
     [prefix]meta.json, [prefix]<array>.npy   the BM25 index (index.py), with term frequencies
     [prefix]passages.jsonl + .offsets.npy    passages in passage-id order
-    [prefix]segment.json                     unit (source) names, the names passages cite,
-                                             each unit's title terms and acronyms (topic)
+    [prefix]segment.json                     unit (source) names, the names passages cite
+    [prefix]topics.jsonl + .offsets.npy      each unit's topic (title terms, acronyms) and
+                                             report rows (words kept, duplicates, addresses),
+                                             one line per unit, read one unit at a time
+    [prefix]topic_totals.json                the same summed over the segment's units (title
+                                             term counts, acronym and address rows, kept
+                                             words per unit): a refresh combines the topic
+                                             from these and the deleted units' lines only
     [prefix]doc_unit.npy                     each passage's unit
     [prefix]sent_*.npy, sig_*.npy            each sentence's unit, position, cited name and
                                              verdict (credit), and its dedupe signature
@@ -74,6 +80,9 @@ BOUND_MARGIN = 1e-6
 LINK_BLOCK_KEYS = 1 << 18
 
 SEGMENT_JSON = "segment.json"
+TOPICS_JSONL = "topics.jsonl"
+TOPICS_OFFSETS = "topics.offsets.npy"
+TOPIC_TOTALS = "topic_totals.json"
 _SENTENCE_ARRAYS = {
     "doc_unit": np.int32, "sent_unit": np.int32, "sent_pos": np.int32, "sent_doc": np.int32,
     "sent_credit": np.uint64, "sig_exact": np.uint64, "sig_ntok": np.int32, "sig_word_offsets": np.int64,
@@ -474,9 +483,18 @@ class SegmentData:
                 shutil.copyfileobj(self.passages, handle, 1 << 20)
         np.save(directory / f"{prefix}passages.offsets.npy", np.asarray(self.passage_offsets, dtype=np.int64),
                 allow_pickle=False)
-        meta = {"units": self.unit_names, "names": self.names, "topics": self.unit_topics}
+        meta = {"units": self.unit_names, "names": self.names}
         (directory / f"{prefix}{SEGMENT_JSON}").write_text(
             json.dumps(meta, ensure_ascii=False, sort_keys=True), encoding="utf-8", errors="surrogateescape")
+        lines = [json.dumps(topic, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape") + b"\n"
+                 for topic in self.unit_topics]
+        offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)), out=offsets[1:])
+        (directory / f"{prefix}{TOPICS_JSONL}").write_bytes(b"".join(lines))
+        np.save(directory / f"{prefix}{TOPICS_OFFSETS}", offsets, allow_pickle=False)
+        (directory / f"{prefix}{TOPIC_TOTALS}").write_text(
+            json.dumps(topic_totals(self.unit_topics), ensure_ascii=False, sort_keys=True), encoding="utf-8",
+            errors="surrogateescape")
         lookups = self.lookups or _lookups(self.sig)
         arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
                   "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
@@ -495,7 +513,8 @@ def segment_files(prefix: str) -> list[str]:
     """Names of every file of the segment with this prefix."""
     from .index import _ARRAYS, META_NAME
 
-    names = [META_NAME, "passages.jsonl", "passages.offsets.npy", SEGMENT_JSON]
+    names = [META_NAME, "passages.jsonl", "passages.offsets.npy", SEGMENT_JSON, TOPICS_JSONL, TOPICS_OFFSETS,
+             TOPIC_TOTALS]
     names += [f"{n}.npy" for n in _ARRAYS] + [f"{n}.npy" for n in _SENTENCE_ARRAYS]
     return [prefix + n for n in names]
 
@@ -511,7 +530,10 @@ class StoredSegment:
         meta = json.loads((generation / f"{prefix}{SEGMENT_JSON}").read_text(encoding="utf-8", errors="surrogateescape"))
         self.unit_names: list[str] = meta["units"]
         self.names: list[str] = meta["names"]
-        self.topics: list[dict] = meta["topics"]
+        self.totals: dict = json.loads((generation / f"{prefix}{TOPIC_TOTALS}").read_text(
+            encoding="utf-8", errors="surrogateescape"))
+        self._topic_offsets = np.load(generation / f"{prefix}{TOPICS_OFFSETS}", allow_pickle=False)
+        self._topics: list[dict] | None = None
         # Plain ndarray views of the maps: element reads on np.memmap objects are several times slower.
         a = {name: np.load(generation / f"{prefix}{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
              for name in _SENTENCE_ARRAYS}
@@ -524,8 +546,36 @@ class StoredSegment:
         self.deleted: set[int] = set(info.get("deleted", []))
         for u in self.deleted:
             self.sentences.live_unit[u] = False
-        if not (len(self.unit_names) == len(self.topics) and len(sig.exact) == len(a["sent_unit"])):
+        if not (len(self.unit_names) == len(self._topic_offsets) - 1 == len(self.totals["kept"])
+                and len(sig.exact) == len(a["sent_unit"])):
             raise IndexFormatError(f"segment {prefix or '0'} of {generation} is inconsistent")
+
+    @property
+    def topics(self) -> list[dict]:
+        """Every unit's topic (a merge reads them all; a refresh reads topic() of the few it needs)."""
+        if self._topics is None:
+            with open(self.generation / f"{self.prefix}{TOPICS_JSONL}", "rb") as handle:
+                self._topics = [json.loads(line) for line in handle.read().splitlines()]
+        return self._topics
+
+    def topic(self, unit: int) -> dict:
+        """One unit's topic, its line read alone."""
+        if self._topics is not None:
+            return self._topics[unit]
+        lo, hi = int(self._topic_offsets[unit]), int(self._topic_offsets[unit + 1])
+        with open(self.generation / f"{self.prefix}{TOPICS_JSONL}", "rb") as handle:
+            handle.seek(lo)
+            return json.loads(handle.read(hi - lo))
+
+    def kept(self, unit: int) -> list | None:
+        """Words given and kept of a unit's source (None: not counted)."""
+        return self.totals["kept"][unit]
+
+    def live_totals(self) -> dict:
+        """topic_totals of the live units: the segment's, less its deleted units' lines."""
+        if not self.deleted:
+            return self.totals
+        return subtract_totals(self.totals, [(u, self.topic(u)) for u in sorted(self.deleted)])
 
     def unit_sentences(self, unit: int) -> np.ndarray:
         """A unit's sentences (contiguous: sentences are in corpus order)."""
@@ -936,14 +986,52 @@ class SegmentedIndex:
 def combine_topic(unit_topics: list[dict], share: float) -> list[str]:
     """The corpus's topic from each unit's title terms and acronyms, units in corpus order
     (ingest.topic_terms says what the topic is)."""
-    # Counted by C loops (Counter over a chain of term sets): a refresh combines every unit's
-    # titles, 20,000 of them at 20,000 sources.
+    return combine_totals([topic_totals(unit_topics)], share)
+
+
+def topic_totals(unit_topics: list[dict]) -> dict:
+    """What a batch of units adds to the topic and the build report, summed: the number of
+    titled documents, each title term's count of titles holding it, the acronym rows and
+    address rows with their unit, duplicates dropped, and each unit's words kept. Sums
+    over segments give the corpus's, so a refresh reads no unit it does not change."""
     titles = list(itertools.chain.from_iterable(unit["titles"] for unit in unit_topics))
-    titled = sum(map(bool, titles))
     counts = collections.Counter(itertools.chain.from_iterable(map(set, titles)))
+    return {"titled": sum(map(bool, titles)), "title_terms": dict(counts),
+            "acronyms": [[u, long_terms, acronym_terms] for u, unit in enumerate(unit_topics)
+                         for long_terms, acronym_terms in unit["acronyms"]],
+            "urls": [[u, unit["urls"]] for u, unit in enumerate(unit_topics) if "urls" in unit],
+            "dropped": sum(unit.get("dropped", 0) for unit in unit_topics),
+            "kept": [unit.get("kept") for unit in unit_topics]}
+
+
+def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
+    """totals less the units (unit number, topic) removed (their rows go, their counts are taken off)."""
+    gone = {u for u, _ in removed}
+    less = topic_totals([topic for _, topic in removed])
+    counts = dict(totals["title_terms"])  # copied in C; only the removed units' terms are visited
+    for term, n in less["title_terms"].items():
+        counts[term] -= n
+    return {"titled": totals["titled"] - less["titled"], "title_terms": counts,
+            "acronyms": [row for row in totals["acronyms"] if row[0] not in gone],
+            "urls": [row for row in totals["urls"] if row[0] not in gone],
+            "dropped": totals["dropped"] - less["dropped"],
+            "kept": [None if u in gone else k for u, k in enumerate(totals["kept"])]}
+
+
+def combine_totals(parts: list[dict], share: float) -> list[str]:
+    """The topic of the units of several topic_totals, in order (combine_topic's, whatever the split)."""
+    titled = sum(part["titled"] for part in parts)
+    # The biggest part's counts copied in C, the others' terms added one by one (a refresh: the
+    # big segment's thousands of terms, a few new units').
+    big = max(range(len(parts)), key=lambda p: len(parts[p]["title_terms"]), default=None)
+    counts = dict(parts[big]["title_terms"]) if big is not None else {}
+    for p, part in enumerate(parts):
+        if p != big:
+            for term, n in part["title_terms"].items():
+                counts[term] = counts.get(term, 0) + n
     topic = {t for t, n in counts.items() if titled and n >= share * titled}
-    for unit in unit_topics:
-        for long_terms, acronym_terms in unit["acronyms"]:
+    for part in parts:
+        for _, long_terms, acronym_terms in part["acronyms"]:
             if long_terms and sum(t in topic for t in long_terms) >= share * len(long_terms):
                 topic.update(acronym_terms)
     return sorted(topic)

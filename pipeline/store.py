@@ -549,7 +549,14 @@ def manifest_problem(manifest) -> str | None:
         return "not a JSON object"
     if not isinstance(manifest.get("settings"), dict):
         return '"settings" is not an object'
-    for field, hashes in (("sources", {str}), ("skipped", {str, type(None)})):
+    columns = manifest.get("sources")  # {"source": [names], "sha256": [hashes]}
+    if not (isinstance(columns, dict) and isinstance(columns.get("source"), list)
+            and isinstance(columns.get("sha256"), list) and len(columns["source"]) == len(columns["sha256"])):
+        return '"sources" is not two columns of one length ("source", "sha256")'
+    # The types met, gathered by C loops (every open and refresh reads 20,000 names at 20,000 sources).
+    if not (set(map(type, columns["source"])) <= {str} and set(map(type, columns["sha256"])) <= {str}):
+        return 'a name or hash of "sources" is not a string'
+    for field, hashes in (("skipped", {str, type(None)}),):
         entries = manifest.get(field)
         if not isinstance(entries, list):
             return f'"{field}" is not a list'

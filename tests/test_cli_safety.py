@@ -44,7 +44,7 @@ def ask(folders, *args: str, input: str | None = None):
 
 
 def indexed_sources(index: Path) -> set[str]:
-    return {s["source"] for s in Searcher(current_generation(index)).manifest["sources"]}
+    return set(Searcher(current_generation(index)).manifest["sources"]["source"])
 
 
 # --- bad sources are skipped with one warning each; the rest is indexed -----------------------------
@@ -826,7 +826,8 @@ CRAFTED = {
     "topic_terms-null": lambda g: _edit_manifest(g, lambda m: m.update(topic_terms=None)),
     "sources-5": lambda g: _edit_manifest(g, lambda m: m.update(sources=5)),
     "skipped-empty-entry": lambda g: _edit_manifest(g, lambda m: m.update(skipped=[{}])),
-    "source-without-sha256": lambda g: _edit_manifest(g, lambda m: m["sources"][0].pop("sha256")),
+    "source-without-sha256": lambda g: _edit_manifest(g, lambda m: m["sources"]["sha256"].pop(0)),
+    "source-sha256-null": lambda g: _edit_manifest(g, lambda m: m["sources"]["sha256"].__setitem__(0, None)),
     "term_table-out-of-range": _term_table_out_of_range,
     "passage-text-a-list": _passage_text_a_list,
 }

@@ -291,7 +291,7 @@ def test_a_refresh_hashes_only_sources_whose_size_or_mtime_moved(tmp_path, monke
     assert sorted(hashed) == ["p1.txt", "p3-renamed.txt", "p9.txt"]
     assert (report.added, report.changed, report.removed) == (2, 1, 2)
     manifest = Searcher(current_generation(index)).manifest
-    assert [e["source"] for e in manifest["sources"]] == ["p0.txt", "p1.txt", "p2.txt", "p3-renamed.txt", "p5.txt",
+    assert manifest["sources"]["source"] == ["p0.txt", "p1.txt", "p2.txt", "p3-renamed.txt", "p5.txt",
                                                           "p9.txt"]
     assert not any(stale_sources(sources, manifest, index).values())
 
@@ -444,3 +444,53 @@ def test_a_passage_line_is_the_passage_dumped_as_json(fields, sources):
     line = _passage_line(passage_id, section, source, sources, text)
     assert line == dumped.encode("utf-8", "surrogateescape")
     assert set(json.loads(line.decode("utf-8", "surrogateescape"))) == set(Passage.__dataclass_fields__)
+
+
+def test_a_refresh_combines_the_topic_from_totals_and_reads_only_changed_units(tmp_path, monkeypatch):
+    """The topic after edits equals a fresh build's, and the refresh reads no unchanged unit's topic
+    (a segment's topic totals, less the lines of its deleted units)."""
+    from pipeline import segments
+
+    monkeypatch.setattr(segments, "MERGE_ALL_BELOW", 0)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for i in range(12):  # enough that two edits delete under MAX_DELETED_SHARE: no merge reads every topic
+        title = "Necrotizing myopathy notes" if i < 7 else f"Unrelated page {WORDS[i]}"
+        acronym = "Immune-Mediated Necrotizing Myopathy (IMNM) is one cause. " if i < 2 else ""
+        (sources / f"p{i}.md").write_text(f"# {title}\n\n{acronym}Page {i} is about {WORDS[i]} and "
+                                          f"{WORDS[(i * 5 + 3) % len(WORDS)]} in {i * 7} patients.\n")
+    build_index(sources, tmp_path / "index")
+    topic = set(Searcher(current_generation(tmp_path / "index")).topic)
+    assert {"necrot", "myopathi", "imnm"} <= topic and "unrel" not in topic
+    read_whole = []
+    monkeypatch.setattr(segments.StoredSegment, "topics",
+                        property(lambda self: read_whole.append(self.prefix) or []))
+    for step, (name, title) in enumerate([("p1.md", "Unrelated page"), ("p2.md", "Another unrelated page")]):
+        (sources / name).write_text(f"# {title}\n\nStatins were given to {step} patients.\n")
+        build_index(sources, tmp_path / "index")
+        fresh = tmp_path / f"fresh{step}"
+        build_index(sources, fresh, full=True)
+        assert Searcher(current_generation(tmp_path / "index")).topic == Searcher(current_generation(fresh)).topic
+        assert len(Searcher(current_generation(tmp_path / "index")).segments) > 1
+    # 7 titled about the disease out of 12, then 6, then 5: that topic (and its acronym) goes with the
+    # second edit, and the unrelated pages' title words, now in 7 of 12 titles, come.
+    topic = set(Searcher(current_generation(tmp_path / "index")).topic)
+    assert not {"necrot", "myopathi", "imnm"} & topic and "unrel" in topic
+    assert read_whole == []
+
+
+def test_topic_totals_split_and_subtracted_give_the_whole_topic():
+    from pipeline.segments import combine_topic, combine_totals, subtract_totals, topic_totals
+
+    def unit(titles, acronyms=(), **more):
+        return {"titles": [tuple(t) for t in titles], "acronyms": [list(a) for a in acronyms], **more}
+
+    units = [unit([["necrot", "myopathi"], []], [(["necrot", "myopathi"], ["nm"])], kept=[3, 4], dropped=1),
+             unit([["necrot"]], urls={"a": "http://a"}), unit([["statin", "necrot", "myopathi"]], dropped=2),
+             unit([["statin"]], [(["statin"], ["st"])])]
+    whole = combine_topic(units, 0.5)
+    assert whole == ["myopathi", "necrot", "nm", "st", "statin"]  # 3, 2 and 2 of the 4 titled
+    assert combine_totals([topic_totals(units[:1]), topic_totals(units[1:])], 0.5) == whole
+    less = subtract_totals(topic_totals(units), [(0, units[0]), (2, units[2])])
+    assert combine_totals([less], 0.5) == combine_topic([units[1], units[3]], 0.5) == ["necrot", "st", "statin"]
+    assert less["dropped"] == 0 and less["kept"] == [None, None, None, None] and less["urls"] == [[1, {"a": "http://a"}]]

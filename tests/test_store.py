@@ -244,20 +244,22 @@ def test_a_lock_wait_is_bounded(tmp_path):
 def test_manifest_problems_are_named():
     from pipeline.store import manifest_problem
 
-    good = {"settings": {}, "sources": [{"source": "a.txt", "sha256": "00"}],
+    good = {"settings": {}, "sources": {"source": ["a.txt"], "sha256": ["00"]},
             "skipped": [{"source": "b.png", "sha256": None, "reason": "unknown"}],
             "counts": {"sources": 1, "passages": 2, "duplicates_dropped": 0}, "topic_terms": ["myopathi"],
             "segments": [{"units": 2, "docs": 3, "deleted": [1], "live_docs": 2, "live_tokens": 40}]}
     assert manifest_problem(good) is None
     for change, words in [({"topic_terms": 5}, "topic_terms"), ({"topic_terms": None}, "topic_terms"),
-                          ({"sources": 5}, '"sources" is not a list'), ({"skipped": [{}]}, '"skipped"'),
-                          ({"sources": [{"source": "a.txt"}]}, '"sources" lacks'),
+                          ({"sources": 5}, '"sources" is not two columns'), ({"skipped": [{}]}, '"skipped"'),
+                          ({"sources": [{"source": "a.txt", "sha256": "00"}]}, '"sources" is not two columns'),
+                          ({"sources": {"source": ["a.txt"], "sha256": []}}, '"sources" is not two columns'),
+                          ({"sources": {"source": ["a.txt"], "sha256": [None]}}, '"sources" is not a string'),
                           ({"counts": {"sources": -1}}, "counts"), ({"settings": []}, "settings"),
                           ({"segments": []}, "segments"),
                           ({"segments": [{"units": 2, "docs": 3, "deleted": [2], "live_docs": 2,
                                           "live_tokens": 4}]}, "segments")]:
         assert words in manifest_problem({**good, **change}), change
-    empty = {**good, "sources": [], "counts": {"sources": 0, "passages": 0, "duplicates_dropped": 0}, "segments": []}
+    empty = {**good, "sources": {"source": [], "sha256": []}, "counts": {"sources": 0, "passages": 0, "duplicates_dropped": 0}, "segments": []}
     assert manifest_problem(empty) is None  # an index of an empty sources folder
 
 
