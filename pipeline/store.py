@@ -556,21 +556,20 @@ def manifest_problem(manifest) -> str | None:
     # The types met, gathered by C loops (every open and refresh reads 20,000 names at 20,000 sources).
     if not (set(map(type, columns["source"])) <= {str} and set(map(type, columns["sha256"])) <= {str}):
         return 'a name or hash of "sources" is not a string'
-    for field, hashes in (("skipped", {str, type(None)}),):
-        entries = manifest.get(field)
-        if not isinstance(entries, list):
-            return f'"{field}" is not a list'
-        # The types met, gathered by C loops (every open and refresh reads 20,000 entries at
-        # 20,000 sources); the entry at fault is looked for only when one is wrong.
-        if not (set(map(type, entries)) <= {dict} and set(map(type, map(_SOURCE, entries))) <= {str}
-                and set(map(type, map(_SHA256, entries))) <= hashes
-                and (field != "skipped" or set(map(type, map(_REASON, entries))) <= {str})):
-            for entry in entries:
-                if not (isinstance(entry, dict) and isinstance(entry.get("source"), str)
-                        and type(entry.get("sha256")) in hashes):
-                    return f'an entry of "{field}" lacks "source" or "sha256": {str(entry)[:80]}'
-                if field == "skipped" and not isinstance(entry.get("reason"), str):
-                    return f'an entry of "skipped" lacks "reason": {str(entry)[:80]}'
+    skipped = manifest.get("skipped")
+    if not isinstance(skipped, list):
+        return '"skipped" is not a list'
+    # The types met, gathered by C loops (a corpus can skip thousands of sources); the entry at
+    # fault is looked for only when one is wrong.
+    if not (set(map(type, skipped)) <= {dict} and set(map(type, map(_SOURCE, skipped))) <= {str}
+            and set(map(type, map(_SHA256, skipped))) <= {str, type(None)}
+            and set(map(type, map(_REASON, skipped))) <= {str}):
+        for entry in skipped:
+            if not (isinstance(entry, dict) and isinstance(entry.get("source"), str)
+                    and isinstance(entry.get("sha256"), (str, type(None)))):
+                return f'an entry of "skipped" lacks "source" or "sha256": {str(entry)[:80]}'
+            if not isinstance(entry.get("reason"), str):
+                return f'an entry of "skipped" lacks "reason": {str(entry)[:80]}'
     counts = manifest.get("counts")
     if not (isinstance(counts, dict) and all(_is_count(counts.get(k)) for k in ("sources", "passages", "duplicates_dropped"))):
         return '"counts" is not three counts (sources, passages, duplicates_dropped)'
