@@ -340,8 +340,8 @@ def _cut_wide_rows(tree) -> None:
     A page without such a row is left as it is.
     """
     for row in list(tree.iter("tr")):
-        cells = [child for child in row if child.tag in _TABLE_CELLS]
-        if len(cells) > MAX_ROW_COLUMNS // _MAX_SPAN and sum(map(_columns, cells)) > MAX_ROW_COLUMNS:
+        cells = _wide_cells(row)
+        if cells:
             at = row
             for chunk in _column_chunks(cells)[1:]:
                 new = row.makeelement("tr", {})
@@ -349,12 +349,20 @@ def _cut_wide_rows(tree) -> None:
                 at.addnext(new)
                 at = new
     for parent in list(tree.iter("table", "tbody", "thead", "tfoot")):
-        cells = [child for child in parent if child.tag in _TABLE_CELLS]
-        if len(cells) > MAX_ROW_COLUMNS // _MAX_SPAN and sum(map(_columns, cells)) > MAX_ROW_COLUMNS:
+        cells = _wide_cells(parent)
+        if cells:
             for chunk in _column_chunks(cells):
                 new = parent.makeelement("tr", {})
                 chunk[0].addprevious(new)
                 new.extend(chunk)
+
+
+def _wide_cells(parent) -> list:
+    """The cells directly under `parent` when they span more than MAX_ROW_COLUMNS columns, else []."""
+    cells = [child for child in parent if child.tag in _TABLE_CELLS]
+    if len(cells) > MAX_ROW_COLUMNS // _MAX_SPAN and sum(map(_columns, cells)) > MAX_ROW_COLUMNS:
+        return cells
+    return []
 
 
 def _column_chunks(cells: list) -> list[list]:
