@@ -19,7 +19,9 @@
                                            block: if one of its lines stays, all do;
                                            3d. on a surely noisy page, a second learned scorer judges
                                            each block again from what the first said of it
-                                           and of its neighbours, and where the main text is)
+                                           and of its neighbours, and where the main text is;
+                                           3e. there, what is kept outside the article goes,
+                                           but for the title lines above it)
                            4. tidy         a heading whose blocks were all dropped goes with them
     assemble(...)          the kept blocks as a Document: sections under headings
 
@@ -39,8 +41,8 @@ import numpy as np
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
-from .features import (FEATURES, PAGE_FEATURES, PROSE_MIN_WORDS, _has_url_or_email, _terminal, context_matrix,
-                       page_features, page_matrix, page_summary)
+from .features import (FEATURES, MAIN_PIVOT, PAGE_FEATURES, PROSE_MIN_WORDS, _has_url_or_email, _terminal, context_matrix,
+                       main_stretch, page_features, page_matrix, page_summary)
 from .glue import fragments
 from .vocabulary import UI_WORDS
 
@@ -340,7 +342,33 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
         judged.append(Judged(block, verdict))
     if page_is_clean:
         judged = keep_written_lists(keep_lists_whole(judged))  # 3a.
+    elif context is not None and context is model.context:
+        judged = keep_the_article(judged)  # 3e.
     return keep_prose_of_an_emptied_page(judged, by_block)
+
+
+def keep_the_article(judged: list[Judged]) -> list[Judged]:
+    """3e. On a page the gate is sure is noisy, a block kept outside the article goes, unless it is an
+    unstopped line above it (a title, a headline).
+
+    The article is the stretch of consecutive blocks with the largest sum of (score - MAIN_PIVOT)
+    x words, a block's score its final one (the context scorer's, or the runs scorer's for a run's
+    sentence): the main stretch of features.main_stretch, weighted by words rather than their log,
+    so that an article's paragraphs outweigh the short lines around them. A dump keeps the teasers
+    of other stories, author blurbs and comment threads around an article as prose that reads like
+    content alone (the HTML path drops their containers whole); between them and the article lie
+    bands of menus, share lines, dates and names that no score believes in, and the stretch ends
+    there. Figures in train.py's docstring (session 14).
+    """
+    gains = [(j.verdict.score - MAIN_PIVOT) * len(j.block.text.split())
+             if j.verdict.by in ("model", "context") and j.verdict.score is not None else 0.0 for j in judged]
+    start, end = main_stretch(gains)
+    if sum(gains[start:end]) <= 0:
+        return judged  # no block believed in: no article to cut around
+    return [Judged(j.block, Verdict(False, "article", f"outside the article (blocks {start + 1}-{end}), "
+                                                      f"though {j.verdict.reason}", j.verdict.score))
+            if j.verdict.keep and not start <= i < end and (i > start or _terminal(j.block.text)) else j
+            for i, j in enumerate(judged)]
 
 
 def judge_in_context(model: scorer.Model, blocks: list[Block], rows,
