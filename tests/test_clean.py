@@ -1003,6 +1003,65 @@ def test_the_context_scorer_drops_a_teaser_beyond_the_menus_and_keeps_the_articl
     assert all(second[s] >= bar for s in article)
 
 
+def test_what_is_kept_outside_the_article_goes_but_the_title_above_it():
+    """3e. Teasers of other stories below an article, past a band of share lines, read like content
+    alone and among their neighbours (a headline, a summary, a time): the context scorer keeps them.
+    They lie outside the article, the stretch of the largest sum of (score - 0.5) x words, and go;
+    the title and byline above the article stay."""
+    from pipeline.clean import clean_blocks
+
+    menu = ["Home", "World", "Business", "Science", "Health", "Sport", "Travel", "Culture", "Video", "Podcasts",
+            "Newsletters", "Sign in", "Search"]
+    title, byline = "Seal pups thrive on a quieter coast", ["By Jane Morris, science reporter", "12 March 2024"]
+    article = [
+        "Harbour seals on the northern coast had their best breeding season in a decade, a survey published on "
+        "Tuesday found.",
+        "Volunteers counted 1,240 pups between May and July, up from about 900 in each of the three previous summers.",
+        "The researchers credit a quieter shoreline: since the coastal path was rerouted, fewer walkers and dogs "
+        "reach the haul-out sites.",
+        "Pups are born on sandbanks and can swim within hours of birth, but they need weeks of undisturbed nursing "
+        "to build up fat.",
+        "A disturbed mother may abandon her pup, and the survey recorded far fewer lone pups than in earlier years.",
+        "The team will repeat the count next summer and hopes to extend it to two colonies farther south.",
+    ]
+    band = ["Share this article", "Share on Facebook", "Share on Twitter", "Send by email", "Print this page",
+            "Sign up for our weekly newsletter", "Related stories"]
+    teasers = [("Octopuses may dream, study suggests", "A new study of thirty octopuses kept in tanks in Naples "
+                "suggests that the animals may dream during deep sleep."),
+               ("The quiet comeback of otters", "Otters have returned to every county in England after decades of "
+                "decline, according to a national survey of rivers.")]
+    footer = ["About us", "Contact", "Careers", "Advertise", "Terms of use", "Privacy policy", "Cookie settings"]
+    lines = menu + [title] + byline + article + band
+    for headline, summary in teasers:
+        lines += [headline, summary, "2 hours ago"]
+    judged = {j.block.text: j.verdict for j in clean_blocks(text_reader.read("\n".join(lines + footer)))}
+    assert all(judged[s].keep for s in [title, *byline, *article])
+    for headline, summary in teasers:
+        assert not judged[summary].keep and judged[summary].by == "article", judged[summary]
+        assert not judged[headline].keep
+
+
+def test_the_article_is_the_stretch_of_most_words_believed_in():
+    """keep_the_article on given verdicts: what is kept after the article goes, and before it only what
+    ends with a stop; a page where no block is believed in keeps its verdicts."""
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged, keep_the_article
+
+    def page(*items):
+        return [Judged(Block(Kind.PARAGRAPH, text), Verdict(keep, "context", "", score)) for text, keep, score in items]
+
+    judged = keep_the_article(page(
+        ("A title of the page", True, 0.7), ("Kept before it, said with a stop.", True, 0.6),
+        ("Home menu entries here", False, 0.1), ("Home menu entries here again", False, 0.1),
+        (" ".join(["word"] * 30) + ".", True, 0.9), (" ".join(["more"] * 30) + ".", True, 0.9),
+        ("Share this on every network", False, 0.1), ("Share this on every network", False, 0.1),
+        ("A teaser of another story, said in a sentence.", True, 0.6)))
+    assert [j.verdict.keep for j in judged] == [True, False, False, False, True, True, False, False, False]
+    assert judged[-1].verdict.by == "article" and judged[1].verdict.by == "article"
+    doubted = page(("Home", False, 0.1), ("A line kept alone here.", True, 0.45), ("News", False, 0.2))
+    assert keep_the_article(doubted) == doubted
+
+
 def test_a_page_the_gate_is_unsure_of_is_judged_in_context():
     """A labelled FAQ page the gate scores 0.09 (noisy, but above the 0.07 under which it is
     sure): the unsure scorer judges its blocks and every content item stays."""
