@@ -13,6 +13,7 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
       4. words the corpus uses no more than general English does count less (english.py),
          and so do words spread evenly over the corpus (residual idf)
       5. the corpus's topic counts less
+      6. words naming what the answer is not ("besides X", "other than X") count less
       2.-4. fade on long questions: past fade_words words, rare names, thesaurus and
          keyness act fade_words / n of their effect
     rm3(query, feedback, settings)   pseudo-relevance feedback on the first ranking
@@ -117,6 +118,17 @@ class QuerySettings:
                      held out nDCG@10 blind4 0.8147 -> 0.8250, first 0.7761 -> 0.7788,
                      define and names unchanged (no typed question); SciFact unchanged
                      (its claims ask nothing)
+    excluded_weight  a question that names what its answer is not ("besides weakness, what
+                     other symptoms", "shell shapes other than conical", "apart from X",
+                     "except X") counts X's words (up to the next punctuation, wh-word or
+                     auxiliary verb, six at most) this much, and the marker nothing: X is
+                     known, the answer is something else. 1.0: off. bench/bench_retrieval.py
+                     --variants "+ besides": x0 / x0.25 / x0.5 nDCG@10 Cranfield 0.3924 ->
+                     0.3927 / 0.3927 / 0.3925 (2 of its 3 such queries better, none worse),
+                     SciFact and CACM unchanged (none asks so); decided on seeds, first, blind,
+                     blind2, blind3 (x0.5 moves no answer; x0.25 and x0 each lift "besides
+                     weakness, what other symptoms are there" 2nd -> 1st); held out, blind4
+                     RR@10 0.832 -> 0.844, lay 0.721 -> 0.732 (their "besides" questions 2nd -> 1st)
     rm3              pseudo-relevance feedback as Pyserini's bm25+rm3: the fb_terms
                      best terms of the top fb_docs passages, the original query keeping
                      original_weight of the L1 mass
@@ -148,6 +160,7 @@ class QuerySettings:
     existence: bool = True
     fade_words: int = 8
     answer_type_weight: float = 0.5
+    excluded_weight: float = 0.25
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -218,9 +231,12 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     """The weighted query for a question, as this corpus weighs its words (see the module doc)."""
     s = settings
     df, n_docs = stats.df, stats.n_docs
-    words = TOKEN_RE.findall(normalize(question))
+    text = normalize(question)
+    found = list(TOKEN_RE.finditer(text))
+    words = [m.group() for m in found]
     analyzed = [analyzer.analyze_word(w) for w in words]
     tokens = [t for group in analyzed for t in group]
+    excluded, markers = _excluded_words(text, found) if s.excluded_weight != 1 else (set(), set())
     # The stem of a word that also has a prefix token: "treated" -> treat, ~treat.
     stems = {group[0] for w, group in zip(words, analyzed)
              if group and len(PART_RE.findall(w)) == 1 and any(map(is_prefix, group))}
@@ -248,7 +264,9 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
         draft.add(t, weight, why)
 
     if s.thesaurus:  # 3.
-        for term, weight, why in _expansions(words, set(tokens), analyzer, df, s):
+        # an excluded word's lay phrase adds nothing (a blank keeps phrases from joining across it)
+        lay = [("" if i in excluded or i in markers else w) for i, w in enumerate(words)]
+        for term, weight, why in _expansions(lay, set(tokens), analyzer, df, s):
             if faded < 1:
                 weight *= faded
                 why = why + [f"a long question: x{faded:.2f}"]
@@ -260,6 +278,15 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
                 if term not in draft.terms and (not df or df(term) > 0):
                     draft.add(term, s.alias_weight * (s.prefix_weight if is_prefix(term) else 1.0),
                               [f"asks for other names: a word pages give names with x{s.alias_weight:g}"])
+    if excluded or markers:  # words typed elsewhere in the question keep their weight
+        kept = {t for i, group in enumerate(analyzed) if i not in excluded and i not in markers for t in group}
+        for group, factor, why in ((markers, 0.0, 'says what the answer is not ("besides", "other than"): x0'),
+                                   (excluded, s.excluded_weight, f'what the answer is not ("besides X") x{s.excluded_weight:g}')):
+            for t in {t for i in group for t in analyzed[i]} - kept:
+                if t in draft.terms and draft.terms[t][0] > 0:
+                    draft.terms[t][0] *= factor
+                    draft.terms[t][1].append(why)
+            kept |= {t for i in group for t in analyzed[i]}
     if s.burstiness and stats.cf and df and n_docs:
         _damp_unbursty(draft, stats, s)
     if s.keyness and stats.general and stats.cf and n_docs and stats.avgdl:  # 4.
@@ -285,6 +312,36 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
         notes += (f"asks for {ANSWER_TYPES[kind]}: the passages among the top {s.definition_depth} that hold one "
                   f"score x{1 + s.answer_type_weight:g}",)
     return replace(draft.query(question), notes=notes)
+
+
+# "besides X, what other ...", "other than X", "apart from X": the question names X as what
+# its answer is not (or not only), so X's words count less; the marker itself is a function
+# word and counts nothing. X runs to the next punctuation, wh-word or auxiliary verb (a noun
+# phrase ends where the clause's verb begins): "what other symptoms besides weakness can occur".
+_EXCLUSION_RE = re.compile(r"\b(?:besides|beside|other\s+than|apart\s+from|aside\s+from|except(?:\s+for)?|excluding)\b")
+_EXCLUSION_END_RE = re.compile(
+    r"[,.;:?!()]|\b(?:what|which|who|whom|whose|how|when|where|why|is|are|was|were|be|been|being|having|can|could|will|would|"
+    r"shall|should|may|might|must|do|does|did|has|have|had)\b")
+_EXCLUSION_MAX_WORDS = 6
+
+
+def _excluded_words(text: str, found: list[re.Match]) -> tuple[set[int], set[int]]:
+    """(the numbers of the question's words, TOKEN_RE matches of `text`, that name what the
+    answer is not; those of the markers that say so)."""
+    import bisect
+
+    named: set[int] = set()
+    markers: set[int] = set()
+    starts = [m.start() for m in found]
+    ends = [m.start() for m in _EXCLUSION_END_RE.finditer(text)]  # once: a search per marker is quadratic
+    for marker in _EXCLUSION_RE.finditer(text):
+        e = bisect.bisect_left(ends, marker.end())
+        stop = ends[e] if e < len(ends) else len(text)
+        first, last = bisect.bisect_left(starts, marker.start()), bisect.bisect_left(starts, stop)
+        n = len(marker.group().split())
+        markers.update(range(first, min(first + n, last)))
+        named.update(range(first + n, min(first + n + _EXCLUSION_MAX_WORDS, last)))
+    return named - markers, markers
 
 
 def _damp_unbursty(draft: "_Draft", stats: CorpusStats, s: QuerySettings) -> None:

@@ -571,3 +571,53 @@ def test_is_there_x_puts_the_passage_saying_there_is_no_x_first():
     assert plain[0] != 2
     ranked, scores = Memory(DEFAULTS).rank("is there a cure", 3)
     assert ranked[0] == 2 and list(scores) == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("question, named, markers", [
+    ("besides weakness what other symptoms can you get", ["weakness"], ["besides"]),
+    ("What other symptoms besides weakness can occur?", ["weakness"], ["besides"]),
+    ("Besides weak muscles, what other symptoms can happen?", ["weak", "muscles"], ["besides"]),
+    ("shell shapes other than conical .", ["conical"], ["other", "than"]),
+    ("methods other than biot's principle", ["biot", "s", "principle"], ["other", "than"]),
+    ("a function, apart from being homogeneous, of any form", [], ["apart", "from"]),  # a clause, not a thing named
+    ("what symptoms are there", [], []),
+])
+def test_a_question_can_name_what_its_answer_is_not(question, named, markers):
+    from pipeline.analyze import TOKEN_RE, normalize
+    from pipeline.query import _excluded_words
+
+    text = normalize(question)
+    found = list(TOKEN_RE.finditer(text))
+    words, marker_words = _excluded_words(text, found)
+    assert [found[i].group() for i in sorted(words)] == named
+    assert [found[i].group() for i in sorted(marker_words)] == markers
+
+
+def test_words_naming_what_the_answer_is_not_count_less():
+    """Before: "besides weakness what other symptoms" counted "besides" and "weakness" as much as
+    "symptoms", and ranked a passage about weakness above the one listing the other symptoms."""
+    off = dict(question_tokens("besides weakness what other symptoms", settings=DEFAULTS.but(excluded_weight=1.0)))
+    on = dict(question_tokens("besides weakness what other symptoms"))
+    assert off["besid"] > 0 and "besid" not in on  # the marker is a function word
+    assert on["weak"] == pytest.approx(DEFAULTS.excluded_weight * off["weak"])
+    assert on["symptom"] == off["symptom"]
+    # a word typed outside X as well keeps its weight
+    both = dict(question_tokens("muscle problems besides muscle weakness"))
+    assert both["muscl"] == dict(question_tokens("muscle problems muscle weakness"))["muscl"]
+
+
+def test_besides_x_ranks_the_passage_of_other_things_first():
+    docs = ["Weakness of the arms and legs.",
+            "Other symptoms include fatigue, weight loss and trouble swallowing."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+
+    plain, _ = Memory(DEFAULTS.but(excluded_weight=1.0)).rank("besides weakness, what other symptoms are there", 2)
+    assert plain[0] == 0
+    ranked, _ = Memory(DEFAULTS).rank("besides weakness, what other symptoms are there", 2)
+    assert ranked[0] == 1
+
+
+def test_what_the_answer_is_not_takes_linear_time_on_long_questions():
+    assert_linear(lambda text: build_query(text), lambda n: "besides " * n)
+    assert_linear(lambda text: build_query(text), lambda n: "besides " + "weakness " * n + ", what")
