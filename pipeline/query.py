@@ -332,9 +332,12 @@ def _excluded_words(text: str, found: list[re.Match]) -> tuple[set[int], set[int
 
     named: set[int] = set()
     markers: set[int] = set()
+    said = list(_EXCLUSION_RE.finditer(text))
+    if not said:
+        return named, markers
     starts = [m.start() for m in found]
     ends = [m.start() for m in _EXCLUSION_END_RE.finditer(text)]  # once: a search per marker is quadratic
-    for marker in _EXCLUSION_RE.finditer(text):
+    for marker in said:
         e = bisect.bisect_left(ends, marker.end())
         stop = ends[e] if e < len(ends) else len(text)
         first, last = bisect.bisect_left(starts, marker.start()), bisect.bisect_left(starts, stop)
