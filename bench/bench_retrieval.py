@@ -99,6 +99,7 @@ def variants() -> list[Variant]:
         Variant("- besides X (what the answer is not)", query=q.but(excluded_weight=1.0)),
         Variant("besides X x0", query=q.but(excluded_weight=0.0)),
         Variant("besides X x0.5", query=q.but(excluded_weight=0.5)),
+        Variant("- durations (how long asks any time)", query=q.but(durations=False)),
         Variant("- compound as one word (1.0)", query=q.but(compound_weight=1.0)),
         Variant("- prefix tokens", analyzer=replace(a, prefix_tokens=False)),
         Variant("- stem/prefix 0.7 (1.0)", query=q.but(stem_weight=1.0, prefix_weight=1.0)),

@@ -466,9 +466,9 @@ def test_the_thesaurus_takes_linear_time_on_long_questions():
 
 
 @pytest.mark.parametrize("question, kind", [
-    ("how long does treatment last", "time"), ("How long before the steroids start working?", "time"),
+    ("how long does treatment last", "duration"), ("How long before the steroids start working?", "duration"),
     ("at what age does it start", "time"), ("When do the symptoms begin?", "time"),
-    ("how quickly does the weakness come on", "time"),
+    ("how quickly does the weakness come on", "duration"), ("how old are patients", "time"),
     ("How many patients have no antibodies?", "amount"), ("what percentage of patients are negative", "amount"),
     ("necrotizing myopathy how common", "amount"), ("how often do statins cause it", "amount"),
     ("is it inherited", None), ("how is it treated", None), ("what is IVIG", None),
@@ -499,6 +499,36 @@ def test_a_passage_holds_a_time_or_an_amount_by_its_shape(text, time, amount):
     assert has_answer_type(text, "amount") is amount
 
 
+@pytest.mark.parametrize("text, duration", [
+    ("Maintenance treatment is given for at least 2 years.", True),
+    ("Weakness develops over several weeks to months.", True),
+    ("A 3-month course of steroids comes first.", True),
+    ("Age of onset ranges from 30 to 70 years of age.", False),  # an age, not how long
+    ("A 40-year-old man and a patient 55 years old.", False),
+    ("It starts in adults aged 40 or older, often in their 50s.", False),
+    ("First described in 2004 in a series of patients.", False),  # a date
+])
+def test_a_question_asking_how_long_wants_a_duration_not_an_age(text, duration):
+    from pipeline.query import answer_type, has_answer_type
+
+    assert answer_type("how fast does the weakness come on") == "duration"
+    assert answer_type("how fast does the weakness come on", durations=False) == "time"
+    assert has_answer_type(text, "duration") is duration
+
+
+def test_how_fast_ranks_a_duration_above_an_age_of_onset():
+    """Before: "how fast does the weakness come on" ranked "Age of onset ... 30 to 70 years of
+    age" first (an age passed for a time), above "weakness can develop over several weeks"."""
+    docs = ["Age of onset of weakness ranges from 30 to 70 years of age; onset of weakness in children.",
+            "Muscle weakness, which is often severe, can develop over several weeks."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+    question = "how fast does the weakness come on"
+    assert Memory(DEFAULTS.but(durations=False)).rank(question, 2)[0][0] == 0
+    assert Memory(DEFAULTS).rank(question, 2)[0][0] == 1
+    assert any("asks for a duration" in line for line in Memory(DEFAULTS).query(question).explain())
+
+
 def test_a_question_asking_how_long_lifts_the_passage_that_gives_a_time():
     """Before: "how long does treatment last" ranked the passage that says how long below
     shorter ones that only name treatment (seeds-first: 7th)."""
@@ -515,7 +545,7 @@ def test_a_question_asking_how_long_lifts_the_passage_that_gives_a_time():
     assert sorted(ranked.tolist()) == sorted(plain.tolist())  # re-ordered, nothing added or dropped
     every = Memory(DEFAULTS).scores("how long does treatment last")  # BEIR's documents read these
     assert int(every.argmax()) == 2 and every[ranked[0]] == pytest.approx(scores[0])
-    assert any("asks for a time" in line for line in Memory(DEFAULTS).query("how long does it last").explain())
+    assert any("asks for a duration" in line for line in Memory(DEFAULTS).query("how long does it last").explain())
     for question in ("is treatment lasting", "how is treatment given"):  # no type: exactly as before
         assert Memory(DEFAULTS).rank(question, 4)[0].tolist() == \
             Memory(DEFAULTS.but(answer_type_weight=0.0)).rank(question, 4)[0].tolist()
@@ -527,7 +557,8 @@ def test_answer_types_take_linear_time_on_long_texts():
 
     for text in (lambda n: "how " * n, lambda n: "when " * n, lambda n: "1 - " * n + "x",
                  lambda n: "1" * (n * 5 // 2) + "x", lambda n: "- 1 " * n):
-        assert_linear(lambda t: (answer_type(t), has_answer_type(t, "time"), has_answer_type(t, "amount")), text)
+        assert_linear(lambda t: (answer_type(t), has_answer_type(t, "time"), has_answer_type(t, "amount"),
+                                 has_answer_type(t, "duration")), text)
 
 
 @pytest.mark.parametrize("question, subject", [
