@@ -327,7 +327,7 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
 # its answer is not (or not only), so X's words count less; the marker itself is a function
 # word and counts nothing. X runs to the next punctuation, wh-word or auxiliary verb (a noun
 # phrase ends where the clause's verb begins): "what other symptoms besides weakness can occur".
-_EXCLUSION_RE = re.compile(r"\b(?:besides|beside|other\s+than|apart\s+from|aside\s+from|except(?:\s+for)?|excluding)\b")
+_EXCLUSION_RE = re.compile(r"\b(?:besides|other\s+than|apart\s+from|aside\s+from|except(?:\s+for)?|excluding)\b")
 _EXCLUSION_END_RE = re.compile(
     r"[,.;:?!()]|\b(?:what|which|who|whom|whose|how|when|where|why|is|are|was|were|be|been|being|having|can|could|will|would|"
     r"shall|should|may|might|must|do|does|did|has|have|had)\b")
@@ -689,7 +689,7 @@ def states_existence(text: str, alternatives: list[tuple[frozenset[str], ...]], 
 # subordinate clause).
 # "how long / soon / quickly / fast" asks how much time passes: a duration ("over a period of
 # weeks", "for at least 2 years"), not an age ("30 to 70 years of age") or a date.
-_DURATION_QUESTION_RE = re.compile(r"\bhow\s+(?:long|soon|quickly|fast)\b")
+_DURATION_QUESTION_RE = re.compile(r"\bhow\s+(?:long(?!\s+ago)|soon|quickly|fast)\b")  # "how long ago": a date
 _TIME_QUESTION_RE = re.compile(
     r"\bhow\s+(?:long|soon|quickly|fast|old|early|late)\b"
     r"|\b(?:what|which)\s+(?:age|year|ages)\b"

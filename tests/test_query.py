@@ -469,6 +469,7 @@ def test_the_thesaurus_takes_linear_time_on_long_questions():
     ("how long does treatment last", "duration"), ("How long before the steroids start working?", "duration"),
     ("at what age does it start", "time"), ("When do the symptoms begin?", "time"),
     ("how quickly does the weakness come on", "duration"), ("how old are patients", "time"),
+    ("how long ago was it first described", "time"),  # a date, not a duration
     ("How many patients have no antibodies?", "amount"), ("what percentage of patients are negative", "amount"),
     ("necrotizing myopathy how common", "amount"), ("how often do statins cause it", "amount"),
     ("is it inherited", None), ("how is it treated", None), ("what is IVIG", None),
@@ -612,6 +613,7 @@ def test_is_there_x_puts_the_passage_saying_there_is_no_x_first():
     ("methods other than biot's principle", ["biot", "s", "principle"], ["other", "than"]),
     ("a function, apart from being homogeneous, of any form", [], ["apart", "from"]),  # a clause, not a thing named
     ("what symptoms are there", [], []),
+    ("what is the muscle beside the knee", [], []),  # "beside": next to, not "besides"
 ])
 def test_a_question_can_name_what_its_answer_is_not(question, named, markers):
     from pipeline.analyze import TOKEN_RE, normalize
