@@ -121,7 +121,7 @@ def test_a_corpus_larger_than_the_page_limit_is_indexed_whole(tmp_path, monkeypa
     assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "late"
 
 
-def test_a_line_longer_than_the_limit_skips_the_corpus(tmp_path, monkeypatch):
+def test_a_corpus_without_line_ends_is_skipped_with_the_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 10_000)
     sources = tmp_path / "sources"
     sources.mkdir()
@@ -131,6 +131,52 @@ def test_a_line_longer_than_the_limit_skips_the_corpus(tmp_path, monkeypatch):
     report = build_index(sources, tmp_path / "index", warn=warnings.append, jobs=1)
     assert [s["source"] for s in report.skipped] == ["dump.jsonl"]
     assert any("a line longer than" in w for w in warnings)
+
+
+def test_a_line_longer_than_the_limit_costs_that_line_only(tmp_path, monkeypatch):
+    """A record over the size limit is passed over with a warning naming it; every other record is
+    indexed (the whole corpus was skipped), and a refresh still sees an edit after it."""
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 10_000)
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 4096)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    records = [json.dumps({"_id": f"d{i}", "text": f"Record {i} about statin myopathy in cohort {i}."}) for i in range(300)]
+    huge = json.dumps({"_id": "huge", "text": "serum kinase " * 3000})  # 39 KB
+    lines = records[:100] + [huge] + records[100:200] + [huge] + records[200:] + ["y" * 30_000]  # the last: no line end
+    (sources / "corpus.jsonl").write_text("\n".join(lines))
+    warnings = []
+    report = build_index(sources, tmp_path / "index", warn=warnings.append, jobs=1)
+    assert report.skipped == []
+    assert {p.source for p in Searcher(current_generation(tmp_path / "index")).passages()} == {f"d{i}" for i in range(300)}
+    (warning,) = [w for w in warnings if "longer than" in w]
+    assert "3 lines longer than 10,000 bytes (lines 101, 202, 303" in warning and warning.startswith("corpus.jsonl")
+
+    lines[250] = json.dumps({"_id": "late", "text": "A late record about cataract lens surgery."})
+    (sources / "corpus.jsonl").write_text("\n".join(lines))
+    report = build_index(sources, tmp_path / "index", jobs=1)
+    assert report.changed == 1
+    assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "late"
+
+
+@pytest.mark.parametrize("piece_bytes", [256, 4096, 1 << 20])
+def test_read_pieces_pass_over_long_lines_and_hash_the_whole_file(tmp_path, monkeypatch, piece_bytes):
+    import hashlib
+
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 5000)
+    short = [b'{"_id": "%d", "text": "%s"}' % (i, b"w" * (i % 50)) for i in range(400)]
+    lines = short[:3] + [b"L" * 5001] + short[3:250] + [b"M" * 5000, b"N" * 20_000] + short[250:] + [b"Z" * 9000]
+    data = b"\n".join(lines)  # the last line, over the limit, has no line end
+    (tmp_path / "c.jsonl").write_bytes(data)
+    (source,) = sources_module.discover(tmp_path)
+    digest = hashlib.sha256()
+    out = list(sources_module.read_pieces(source, piece_bytes, digest))
+    assert digest.hexdigest() == hashlib.sha256(data).hexdigest() == sources_module.file_fingerprint(source)
+    long = [(p.number, p.size) for p in out if isinstance(p, sources_module.LongLine)]
+    assert long == [(4, 5001), (253, 20_000), (len(lines), 9000)]
+    pieces = [p for p in out if isinstance(p, bytes)]
+    kept = b"".join(pieces).split(b"\n")
+    assert kept[:-1] == [line for line in lines if len(line) <= 5000] and kept[-1] == b""
+    assert all(piece.endswith(b"\n") for piece in pieces)
 
 
 def test_read_pieces_end_at_line_ends_and_join_to_the_file(tmp_path):
