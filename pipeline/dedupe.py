@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import operator
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -432,6 +433,7 @@ def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[i
     out: dict[int, tuple[bool, int | None]] = {}
     queue: list[tuple[tuple, int]] = []
     queued: set[int] = set()
+    kept_now: set[int] = set()  # the units kept by a verdict given here
 
     def push(unit: int) -> None:
         if unit not in queued:
@@ -445,20 +447,35 @@ def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[i
     while queue:
         position, unit = heapq.heappop(queue)
         leader = table.leader(unit)
-        earlier, later = [], []
-        for other in table.band_units(leader) - {unit}:
+        neighbours = table.band_units(leader) - {unit}
+        # The credit: the earliest kept unit before this one that matches it. Only kept units are
+        # compared, found by set operations: among a thousand near copies of a templated record one
+        # is kept, and comparing every pair made a corpus of 20,000 of them take hours. Units decided
+        # here are queued; those queued but not decided yet come later (the queue runs in order);
+        # a unit never queued keeps its verdict from before.
+        earlier = []
+        for other in (neighbours & kept_now) | {o for o in neighbours - queued if kept_before(o)}:
             other_leader = table.leader(other)
-            if other_leader is not None and table.matches(leader, other_leader):
-                (earlier if table.order(other_leader) < position else later).append((table.order(other_leader), other))
+            if other_leader is not None and (order := table.order(other_leader)) < position:
+                earlier.append((order, other, other_leader))
         credit = None
-        for _, other in sorted(earlier):
-            if out[other][0] if other in out else kept_before(other):
-                credit = other  # the earliest kept unit that matches
+        for _, other, other_leader in sorted(earlier, key=_FIRST_TWO):
+            if table.matches(leader, other_leader):
+                credit = other
                 break
         verdict = (credit is None, credit)
         before = kept_before(unit)
         out[unit] = verdict
+        if credit is None:
+            kept_now.add(unit)
         if before is None or before != verdict[0]:
-            for _, other in later:
-                push(other)
+            # The later units it matches are decided again (those queued already will be).
+            for other in neighbours - queued:
+                other_leader = table.leader(other)
+                if (other_leader is not None and table.order(other_leader) > position
+                        and table.matches(leader, other_leader)):
+                    push(other)
     return out
+
+
+_FIRST_TWO = operator.itemgetter(0, 1)

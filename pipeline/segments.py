@@ -56,7 +56,8 @@ from typing import BinaryIO, Sequence
 
 import numpy as np
 
-from .dedupe import BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, concat_signatures, resolve
+from .dedupe import (BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, _sorted_unique,
+                     concat_signatures, resolve)
 from .index import BM25Index, BM25Params, IndexFormatError, QueryToken, _idf
 
 # Merge policy (see the module docstring).
@@ -181,6 +182,12 @@ def _near_min() -> int:
     return NEAR_DUP_MIN_TOKENS
 
 
+# A unit's band neighbours are remembered when there are at most this many: a corpus of n near
+# copies of one templated record gives each of them n neighbours, and remembering them all held
+# n * n numbers (20,000 records: tens of GB). A larger set is looked up again when asked for.
+BAND_CACHE_MAX_UNITS = 1000
+
+
 class LiveSentences(SentenceTable):
     """The live sentences of several parts (segments, then the batch): what `dedupe.resolve` reads.
 
@@ -220,8 +227,11 @@ class LiveSentences(SentenceTable):
             out = set()
             for other in self.parts:
                 found = other.band_neighbours(part.sig.bands[i])
-                out.update(other.sig.exact[found].tolist())
-            self._bands[exact] = out
+                # Each neighbour once (a near copy shares most of the BANDS keys): a set of
+                # the distinct hashes, not of one per band.
+                out.update(_sorted_unique(other.sig.exact[found]).tolist())
+            if len(out) <= BAND_CACHE_MAX_UNITS:
+                self._bands[exact] = out
         return out
 
     def order(self, h) -> tuple[str, int]:
