@@ -198,7 +198,7 @@ class LiveSentences(SentenceTable):
     def __init__(self, parts: list[SentenceArrays]) -> None:
         self.parts = parts
         self._leaders: dict[int, tuple[int, int] | None] = {}
-        self._word_sets: dict[int, frozenset] = {}
+        self._shapes: dict[int, tuple[frozenset, frozenset] | None] = {}
         self._bands: dict[int, set[int]] = {}
 
     def all_copies(self, exact: int) -> list[tuple[int, int]]:
@@ -238,25 +238,30 @@ class LiveSentences(SentenceTable):
         return self.parts[h[0]].order(h[1])
 
     def matches(self, a, b) -> bool:
-        """Near match of two sentences (dedupe.near_match), on cached word sets."""
-        part_a, part_b = self.parts[a[0]].sig, self.parts[b[0]].sig
-        if not (part_a.near(a[1]) and part_b.near(b[1])) or not np.any(part_a.bands[a[1]] == part_b.bands[b[1]]):
+        """Near match of two sentences (dedupe.near_match), on cached word and band-key sets."""
+        shape_a, shape_b = self._shape(a), self._shape(b)
+        if shape_a is None or shape_b is None or shape_a[1].isdisjoint(shape_b[1]):
             return False
-        words_a, words_b = self._words(a), self._words(b)
-        small, large = sorted((len(words_a), len(words_b)))
-        if small < NEAR_DUP_JACCARD * large:
+        words_a, words_b = shape_a[0], shape_b[0]
+        if min(len(words_a), len(words_b)) < NEAR_DUP_JACCARD * max(len(words_a), len(words_b)):
             return False
         inter = len(words_a & words_b)
         return inter >= NEAR_DUP_JACCARD * (len(words_a) + len(words_b) - inter)
 
-    def _words(self, h) -> frozenset:
-        """The word set of h (the same for every copy: cached by exact hash)."""
+    def _shape(self, h) -> tuple[frozenset, frozenset] | None:
+        """(word set, band keys as band << 32 | key) of h, None when too short for a near match: the
+        same for every copy, cached by exact hash. Sets, not arrays: a corpus of templated records
+        compares millions of pairs, and a numpy call on 20 keys cost ten times a set's test."""
         sig = self.parts[h[0]].sig
         exact = int(sig.exact[h[1]])
-        words = self._word_sets.get(exact)
-        if words is None:
-            words = self._word_sets[exact] = frozenset(sig.word_set(h[1]).tolist())
-        return words
+        if exact in self._shapes:
+            return self._shapes[exact]
+        shape = None
+        if sig.near(h[1]):
+            shape = (frozenset(sig.word_set(h[1]).tolist()),
+                     frozenset((_BAND_NUMBERS | sig.bands[h[1]].astype(np.uint64)).tolist()))
+        self._shapes[exact] = shape
+        return shape
 
     def exact(self, h) -> int:
         return int(self.parts[h[0]].sig.exact[h[1]])
@@ -287,7 +292,7 @@ class Verdicts:
         it goes along; leaders are handles into the parts, so they are looked up again.
         """
         table = LiveSentences(parts)
-        table._word_sets, table._bands = self.table._word_sets, self.table._bands
+        table._shapes, table._bands = self.table._shapes, self.table._bands
         return Verdicts(table, self.resolved)
 
     def unit(self, exact: int) -> tuple[bool, int | None]:
