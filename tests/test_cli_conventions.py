@@ -281,3 +281,11 @@ def test_a_split_for_a_question_file_is_a_usage_error(tmp_path):
                  "--split", "dev")
     assert result.exit_code == 2 and "'--split'" in result.stderr and "BEIR folder" in result.stderr, result.output
     assert not index.exists()  # it was ignored without a word, and the evaluation ran on the whole file
+
+
+def test_wait_nan_is_a_usage_error(tmp_path):
+    """NaN passed the range check (it compares false with everything) and silently meant no wait."""
+    for command in (["ask", "statins"], ["status"]):
+        result = run(*command, "--sources", str(SEEDS), "--index", str(tmp_path / "ix"), "--wait", "nan")
+        assert result.exit_code == 2 and "'--wait'" in result.stderr and "not a number" in result.stderr, result.output
+    assert not (tmp_path / "ix").exists()
