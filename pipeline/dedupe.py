@@ -417,6 +417,13 @@ class SentenceTable:
     def matches(self, a, b) -> bool:  # near match of two leaders
         raise NotImplementedError
 
+    def band_keys(self, h) -> frozenset | None:  # h's band keys (band << 32 | key); None: not told
+        return None
+
+    def outside_band_units(self, h) -> set[int]:
+        """band_units(h) less those the caller of resolve has queued whatever they hold (with band_keys)."""
+        return self.band_units(h)
+
 
 def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[int], bool | None]
             ) -> dict[int, tuple[bool, int | None]]:
@@ -434,6 +441,7 @@ def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[i
     queue: list[tuple[tuple, int]] = []
     queued: set[int] = set()
     kept_now: set[int] = set()  # the units kept by a verdict given here
+    kept_keys: dict[int, list[int]] = {}  # ... by band key (tables that tell band_keys)
 
     def push(unit: int) -> None:
         if unit not in queued:
@@ -447,14 +455,21 @@ def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[i
     while queue:
         position, unit = heapq.heappop(queue)
         leader = table.leader(unit)
-        neighbours = table.band_units(leader) - {unit}
         # The credit: the earliest kept unit before this one that matches it. Only kept units are
-        # compared, found by set operations: among a thousand near copies of a templated record one
-        # is kept, and comparing every pair made a corpus of 20,000 of them take hours. Units decided
-        # here are queued; those queued but not decided yet come later (the queue runs in order);
-        # a unit never queued keeps its verdict from before.
+        # compared: among a thousand near copies of a templated record one is kept, and comparing
+        # every pair made a corpus of 20,000 of them take hours. Units decided here are queued; those
+        # queued but not decided yet come later (the queue runs in order); a unit never queued keeps
+        # its verdict from before. The units kept here are found by their band keys (kept_keys), so
+        # a unit with thousands of neighbours, all queued, is not a set of thousands.
+        keys = table.band_keys(leader)
+        if keys is None:
+            neighbours = table.band_units(leader) - {unit}
+            kept_near = neighbours & kept_now
+        else:
+            neighbours = table.outside_band_units(leader) - {unit}
+            kept_near = {other for key in keys for other in kept_keys.get(key, ())}
         earlier = []
-        for other in (neighbours & kept_now) | {o for o in neighbours - queued if kept_before(o)}:
+        for other in kept_near | {o for o in neighbours - queued if kept_before(o)}:
             other_leader = table.leader(other)
             if other_leader is not None and (order := table.order(other_leader)) < position:
                 earlier.append((order, other, other_leader))
@@ -468,6 +483,8 @@ def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[i
         out[unit] = verdict
         if credit is None:
             kept_now.add(unit)
+            for key in keys or ():
+                kept_keys.setdefault(key, []).append(unit)
         if before is None or before != verdict[0]:
             # The later units it matches are decided again (those queued already will be).
             for other in neighbours - queued:

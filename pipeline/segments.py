@@ -200,6 +200,9 @@ class LiveSentences(SentenceTable):
         self._leaders: dict[int, tuple[int, int] | None] = {}
         self._shapes: dict[int, tuple[frozenset, frozenset] | None] = {}
         self._bands: dict[int, set[int]] = {}
+        # A part every live sentence of which that shares a band key with another unit is in the
+        # units resolve was given (resolve_batch: the batch): its neighbours need no look-up.
+        self.given_part: int | None = None
 
     def all_copies(self, exact: int) -> list[tuple[int, int]]:
         """Every live copy of a sentence, in corpus order."""
@@ -224,15 +227,33 @@ class LiveSentences(SentenceTable):
         exact = int(part.sig.exact[i])
         out = self._bands.get(exact)
         if out is None:
-            out = set()
-            for other in self.parts:
-                found = other.band_neighbours(part.sig.bands[i])
-                # Each neighbour once (a near copy shares most of the BANDS keys): a set of
-                # the distinct hashes, not of one per band.
-                out.update(_sorted_unique(other.sig.exact[found]).tolist())
+            out = self._band_units(part.sig.bands[i], self.parts)
             if len(out) <= BAND_CACHE_MAX_UNITS:
                 self._bands[exact] = out
         return out
+
+    def outside_band_units(self, h) -> set[int]:
+        """band_units(h) from the parts other than given_part (all of them when it is None)."""
+        if self.given_part is None:
+            return self.band_units(h)
+        part, i = self.parts[h[0]], h[1]
+        if not part.sig.near(i):
+            return set()
+        return self._band_units(part.sig.bands[i], [p for n, p in enumerate(self.parts) if n != self.given_part])
+
+    @staticmethod
+    def _band_units(bands: np.ndarray, parts: list[SentenceArrays]) -> set[int]:
+        out: set[int] = set()
+        for other in parts:
+            found = other.band_neighbours(bands)
+            # Each neighbour once (a near copy shares most of the BANDS keys): a set of the
+            # distinct hashes, not of one per band.
+            out.update(_sorted_unique(other.sig.exact[found]).tolist())
+        return out
+
+    def band_keys(self, h) -> frozenset:
+        shape = self._shape(h)
+        return shape[1] if shape is not None else frozenset()
 
     def order(self, h) -> tuple[str, int]:
         return self.parts[h[0]].order(h[1])
@@ -403,10 +424,12 @@ def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
     representatives = {}  # one sentence per unit: copies have the same band keys and words
     for h in removed_handles + [(batch_no, i) for i in batch_linked]:
         representatives.setdefault(table.exact(h), h)
+    table.given_part = batch_no  # every batch sentence with a live band neighbour is in batch_linked
     for h in representatives.values():
         # Units linked by a band key but not matching cannot be affected (most band
-        # neighbours of a sentence of common words are not near duplicates).
-        for other in table.band_units(h):
+        # neighbours of a sentence of common words are not near duplicates). A removed
+        # sentence is not live: batch sentences sharing a key with it only are not linked.
+        for other in table.outside_band_units(h) if h[0] == batch_no else table.band_units(h):
             if other in initial:  # the batch's linked units are all there already
                 continue
             leader = table.leader(other)
