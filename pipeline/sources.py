@@ -72,8 +72,7 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
     # Names are built by joining, never with os.path.relpath/abspath per file, and links
     # are told by the directory entry (no lstat): at 20,000 sources these made discover
     # cost ~1 s, the largest part of a one-edit refresh.
-    for dirpath, rel_dir, dirs, files in _walk(top, on_error):
-        real = os.path.realpath(dirpath)
+    for dirpath, real, rel_dir, dirs, files in _walk(top, on_error):
         if real in seen_dirs:
             dirs[:] = []
             warn(f"skipped {_shown(rel_dir.rstrip('/') or '.')}: folder already visited (symlink loop)")
@@ -144,14 +143,17 @@ def _is_link(entry: os.DirEntry) -> bool:
 def _walk(top: str, on_error):
     """os.walk(top, followlinks=True) over directory entries, top down, without recursion.
 
-    Yields (folder path, its name relative to top with a trailing "/" or "", its
-    sub-folder entries, its other entries). os.walk recurses once per level before
+    Yields (folder path, its real path, its name relative to top with a trailing "/" or
+    "", its sub-folder entries, its other entries). os.walk recurses once per level before
     Python 3.12, so a folder nested a thousand deep raised RecursionError; here the
-    folders to visit are a list. The caller prunes the sub-folders in place.
+    folders to visit are a list. The caller prunes the sub-folders in place. A folder's
+    real path is its parent's joined with its name unless it is a link: os.path.realpath
+    of each folder reads every level above it, and a folder nested 1,200 deep took 8.6 s
+    (600 deep: 1.2 s).
     """
-    stack = [(top, "")]
+    stack = [(top, os.path.realpath(top), "")]
     while stack:
-        dirpath, rel_dir = stack.pop()
+        dirpath, real, rel_dir = stack.pop()
         try:
             with os.scandir(dirpath) as scan:
                 entries = list(scan)
@@ -165,8 +167,9 @@ def _walk(top: str, on_error):
             except OSError:
                 is_dir = False
             (dirs if is_dir else files).append(entry)
-        yield dirpath, rel_dir, dirs, files
-        stack.extend((entry.path, rel_dir + entry.name + "/") for entry in reversed(dirs))
+        yield dirpath, real, rel_dir, dirs, files
+        stack.extend((entry.path, os.path.realpath(entry.path) if _is_link(entry) else os.path.join(real, entry.name),
+                      rel_dir + entry.name + "/") for entry in reversed(dirs))
 
 
 def _inside(path: str, folder: str) -> bool:
