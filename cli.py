@@ -83,6 +83,8 @@ def _tolerant_streams() -> None:
 
 def _remember(name: str):
     def callback(ctx: click.Context, param, value):
+        if isinstance(value, float) and value != value:  # NaN passes FloatRange(min=0): it compares false
+            raise click.BadParameter("not a number; give seconds, e.g. --wait 30", ctx=ctx, param=param)
         ctx.meta[f"winnow.{name}"] = value
     return callback
 

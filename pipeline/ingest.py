@@ -54,7 +54,7 @@ from .records import Document, Passage, Section, Source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        topic_totals)
-from .sources import KINDS, decode, discover, file_fingerprint, read_bytes, read_pieces
+from .sources import KINDS, LongLine, decode, discover, file_fingerprint, limit_shown, read_bytes, read_pieces
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
@@ -429,16 +429,21 @@ def _tasks(item: _Item, cache: SourceCache | None):
         if source.kind == "jsonl":
             _check_corpus_name(source.rel)
             digest = hashlib.sha256()
-            for number, piece in enumerate(read_pieces(source, JSONL_PIECE_BYTES)):
-                digest.update(piece)
+            number = 0
+            for piece in read_pieces(source, JSONL_PIECE_BYTES, digest):
+                if isinstance(piece, LongLine):  # passed over: the rest of the corpus is read
+                    yield {"long": [piece.number, piece.size]}
+                    continue
                 sha = hashlib.sha256(piece).hexdigest()
                 item.piece_hashes.append(sha)
                 entry = cache.get(JSONL_PIECE_KIND, sha) if cache is not None else None
                 if entry is not None:
                     yield {"documents": entry["documents"]}
+                    number += 1
                     continue
                 item.pieces[number] = sha
                 yield Task(source.rel, source.kind, item.trusted, piece, number)
+                number += 1
             yield {"sha256": digest.hexdigest()}
             return
         data = read_bytes(source)
@@ -504,17 +509,26 @@ def _merged(item: _Item, results: list[dict]) -> dict:
         return results[0]["entry"]
     sha = next((r["sha256"] for r in results if "sha256" in r), None)
     skip = next((r["skip"] for r in results if "skip" in r), None)
+    long = [r["long"] for r in results if "long" in r]  # a corpus's lines too long to read: [number, bytes]
     if skip is not None:
-        return {"skip": skip, "sha256": sha}
+        return {"skip": skip, "sha256": sha, "long": long}
     if item.source.kind != "jsonl":
         (entry,) = [r for r in results if "documents" in r]
         return {**entry, "sha256": sha}
     # Moved out of the results, so that each piece is freed once it is copied into the whole.
     documents = concat_packed([r.pop("documents") for r in results if "documents" in r])
     if not documents.n_docs:
-        return {"skip": NOT_A_CORPUS, "sha256": sha}
+        return {"skip": NOT_A_CORPUS, "sha256": sha, "long": long}
     return {"documents": documents, "kept": [0, 0], "sha256": sha, "pieces": list(item.piece_hashes),
-            "bad": sum(r.get("bad", 0) for r in results)}
+            "bad": sum(r.get("bad", 0) for r in results), "long": long}
+
+
+def long_lines_warning(rel: str, long: list) -> str:
+    """The warning for a corpus's lines passed over as too long ([line number, bytes] each)."""
+    numbers = ", ".join(str(number) for number, _ in long[:5]) + (f" and {len(long) - 5} more" if len(long) > 5 else "")
+    return (f"{rel}: skipped {'a line' if len(long) == 1 else f'{len(long)} lines'} longer than {limit_shown()} "
+            f"(line{'s' * (len(long) > 1)} {numbers}, {sum(size for _, size in long) / 1e6:.1f} MB): "
+            "not a corpus record; its other lines are indexed")
 
 
 def _cache_pieces(item: _Item, results: list[dict], cache: SourceCache) -> None:
@@ -1110,6 +1124,9 @@ def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, 
             else:
                 fresh = bool(item.pieces)
                 report.reused += not fresh
+        long = entry.pop("long", None)
+        if long:
+            warn(long_lines_warning(source.rel, long))
         if "skip" in entry:
             warn(f"skipped {source.rel}: {entry['skip']}")
             report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})

@@ -56,7 +56,8 @@ from typing import BinaryIO, Sequence
 
 import numpy as np
 
-from .dedupe import BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, concat_signatures, resolve
+from .dedupe import (BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, _sorted_unique,
+                     concat_signatures, resolve)
 from .index import BM25Index, BM25Params, IndexFormatError, QueryToken, _idf
 
 # Merge policy (see the module docstring).
@@ -181,6 +182,12 @@ def _near_min() -> int:
     return NEAR_DUP_MIN_TOKENS
 
 
+# A unit's band neighbours are remembered when there are at most this many: a corpus of n near
+# copies of one templated record gives each of them n neighbours, and remembering them all held
+# n * n numbers (20,000 records: tens of GB). A larger set is looked up again when asked for.
+BAND_CACHE_MAX_UNITS = 1000
+
+
 class LiveSentences(SentenceTable):
     """The live sentences of several parts (segments, then the batch): what `dedupe.resolve` reads.
 
@@ -191,8 +198,11 @@ class LiveSentences(SentenceTable):
     def __init__(self, parts: list[SentenceArrays]) -> None:
         self.parts = parts
         self._leaders: dict[int, tuple[int, int] | None] = {}
-        self._word_sets: dict[int, frozenset] = {}
+        self._shapes: dict[int, tuple[frozenset, frozenset] | None] = {}
         self._bands: dict[int, set[int]] = {}
+        # A part every live sentence of which that shares a band key with another unit is in the
+        # units resolve was given (resolve_batch: the batch): its neighbours need no look-up.
+        self.given_part: int | None = None
 
     def all_copies(self, exact: int) -> list[tuple[int, int]]:
         """Every live copy of a sentence, in corpus order."""
@@ -217,36 +227,62 @@ class LiveSentences(SentenceTable):
         exact = int(part.sig.exact[i])
         out = self._bands.get(exact)
         if out is None:
-            out = set()
-            for other in self.parts:
-                found = other.band_neighbours(part.sig.bands[i])
-                out.update(other.sig.exact[found].tolist())
-            self._bands[exact] = out
+            out = self._band_units(part.sig.bands[i], self.parts)
+            if len(out) <= BAND_CACHE_MAX_UNITS:
+                self._bands[exact] = out
         return out
+
+    def outside_band_units(self, h) -> set[int]:
+        """band_units(h) from the parts other than given_part (all of them when it is None)."""
+        if self.given_part is None:
+            return self.band_units(h)
+        part, i = self.parts[h[0]], h[1]
+        if not part.sig.near(i):
+            return set()
+        return self._band_units(part.sig.bands[i], [p for n, p in enumerate(self.parts) if n != self.given_part])
+
+    @staticmethod
+    def _band_units(bands: np.ndarray, parts: list[SentenceArrays]) -> set[int]:
+        out: set[int] = set()
+        for other in parts:
+            found = other.band_neighbours(bands)
+            # Each neighbour once (a near copy shares most of the BANDS keys): a set of the
+            # distinct hashes, not of one per band.
+            out.update(_sorted_unique(other.sig.exact[found]).tolist())
+        return out
+
+    def band_keys(self, h) -> frozenset:
+        shape = self._shape(h)
+        return shape[1] if shape is not None else frozenset()
 
     def order(self, h) -> tuple[str, int]:
         return self.parts[h[0]].order(h[1])
 
     def matches(self, a, b) -> bool:
-        """Near match of two sentences (dedupe.near_match), on cached word sets."""
-        part_a, part_b = self.parts[a[0]].sig, self.parts[b[0]].sig
-        if not (part_a.near(a[1]) and part_b.near(b[1])) or not np.any(part_a.bands[a[1]] == part_b.bands[b[1]]):
+        """Near match of two sentences (dedupe.near_match), on cached word and band-key sets."""
+        shape_a, shape_b = self._shape(a), self._shape(b)
+        if shape_a is None or shape_b is None or shape_a[1].isdisjoint(shape_b[1]):
             return False
-        words_a, words_b = self._words(a), self._words(b)
-        small, large = sorted((len(words_a), len(words_b)))
-        if small < NEAR_DUP_JACCARD * large:
+        words_a, words_b = shape_a[0], shape_b[0]
+        if min(len(words_a), len(words_b)) < NEAR_DUP_JACCARD * max(len(words_a), len(words_b)):
             return False
         inter = len(words_a & words_b)
         return inter >= NEAR_DUP_JACCARD * (len(words_a) + len(words_b) - inter)
 
-    def _words(self, h) -> frozenset:
-        """The word set of h (the same for every copy: cached by exact hash)."""
+    def _shape(self, h) -> tuple[frozenset, frozenset] | None:
+        """(word set, band keys as band << 32 | key) of h, None when too short for a near match: the
+        same for every copy, cached by exact hash. Sets, not arrays: a corpus of templated records
+        compares millions of pairs, and a numpy call on 20 keys cost ten times a set's test."""
         sig = self.parts[h[0]].sig
         exact = int(sig.exact[h[1]])
-        words = self._word_sets.get(exact)
-        if words is None:
-            words = self._word_sets[exact] = frozenset(sig.word_set(h[1]).tolist())
-        return words
+        if exact in self._shapes:
+            return self._shapes[exact]
+        shape = None
+        if sig.near(h[1]):
+            shape = (frozenset(sig.word_set(h[1]).tolist()),
+                     frozenset((_BAND_NUMBERS | sig.bands[h[1]].astype(np.uint64)).tolist()))
+        self._shapes[exact] = shape
+        return shape
 
     def exact(self, h) -> int:
         return int(self.parts[h[0]].sig.exact[h[1]])
@@ -277,7 +313,7 @@ class Verdicts:
         it goes along; leaders are handles into the parts, so they are looked up again.
         """
         table = LiveSentences(parts)
-        table._word_sets, table._bands = self.table._word_sets, self.table._bands
+        table._shapes, table._bands = self.table._shapes, self.table._bands
         return Verdicts(table, self.resolved)
 
     def unit(self, exact: int) -> tuple[bool, int | None]:
@@ -388,10 +424,12 @@ def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
     representatives = {}  # one sentence per unit: copies have the same band keys and words
     for h in removed_handles + [(batch_no, i) for i in batch_linked]:
         representatives.setdefault(table.exact(h), h)
+    table.given_part = batch_no  # every batch sentence with a live band neighbour is in batch_linked
     for h in representatives.values():
         # Units linked by a band key but not matching cannot be affected (most band
-        # neighbours of a sentence of common words are not near duplicates).
-        for other in table.band_units(h):
+        # neighbours of a sentence of common words are not near duplicates). A removed
+        # sentence is not live: batch sentences sharing a key with it only are not linked.
+        for other in table.outside_band_units(h) if h[0] == batch_no else table.band_units(h):
             if other in initial:  # the batch's linked units are all there already
                 continue
             leader = table.leader(other)

@@ -218,10 +218,17 @@ def test_ask_imports_neither_the_server_nor_the_templates(seeds_args):
 
 def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
     """`winnow passages | head -1`: the closed pipe ends the command quietly (it printed 'Error: Broken pipe')."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "passages", *seeds_args], stdout=subprocess.PIPE,
+    import fcntl
+
+    # A pipe of one page: the seeds' passages (23 KB) fit a default pipe (64 KB), so the command
+    # could write them all and exit 0 before the reader closed it (the test failed now and then).
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "passages", *seeds_args], stdout=write_end,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ENV)
-    proc.stdout.readline()
-    proc.stdout.close()  # as `head -1` does after its line
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        reader.readline()  # as `head -1` does, then it closes the pipe
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Error" not in err and "Traceback" not in err, err
@@ -281,3 +288,11 @@ def test_a_split_for_a_question_file_is_a_usage_error(tmp_path):
                  "--split", "dev")
     assert result.exit_code == 2 and "'--split'" in result.stderr and "BEIR folder" in result.stderr, result.output
     assert not index.exists()  # it was ignored without a word, and the evaluation ran on the whole file
+
+
+def test_wait_nan_is_a_usage_error(tmp_path):
+    """NaN passed the range check (it compares false with everything) and silently meant no wait."""
+    for command in (["ask", "statins"], ["status"]):
+        result = run(*command, "--sources", str(SEEDS), "--index", str(tmp_path / "ix"), "--wait", "nan")
+        assert result.exit_code == 2 and "'--wait'" in result.stderr and "not a number" in result.stderr, result.output
+    assert not (tmp_path / "ix").exists()
