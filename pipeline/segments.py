@@ -43,11 +43,13 @@ passages deleted, are merged into one.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import heapq
 import itertools
 import json
 import math
+import operator
 import os
 import shutil
 from dataclasses import dataclass
@@ -549,6 +551,10 @@ class StoredSegment:
         if not (len(self.unit_names) == len(self._topic_offsets) - 1 == len(self.totals["kept"])
                 and len(sig.exact) == len(a["sent_unit"])):
             raise IndexFormatError(f"segment {prefix or '0'} of {generation} is inconsistent")
+        # Units are in name order (a build sorts its batch, a merge its units): a refresh finds a
+        # source's unit by a binary search. Checked by a C loop, as a crafted segment may not be.
+        if not all(map(operator.lt, self.unit_names, itertools.islice(self.unit_names, 1, None))):
+            raise IndexFormatError(f"segment {prefix or '0'} of {generation} does not list its units in name order")
 
     @property
     def topics(self) -> list[dict]:
@@ -585,6 +591,17 @@ class StoredSegment:
 
     def live_units(self) -> list[int]:
         return [u for u in range(len(self.unit_names)) if u not in self.deleted]
+
+    def live_names(self) -> list[str]:
+        """The names of the live units, in order (C loops)."""
+        if not self.deleted:
+            return self.unit_names
+        return list(itertools.compress(self.unit_names, self.sentences.live_unit.tolist()))
+
+    def unit(self, name: str) -> int | None:
+        """The unit named `name` (deleted or not), or None."""
+        u = bisect.bisect_left(self.unit_names, name)
+        return u if u < len(self.unit_names) and self.unit_names[u] == name else None
 
     def delete(self, unit: int) -> None:
         """Mark a unit deleted (in memory: the next generation's manifest records it)."""
