@@ -761,9 +761,11 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
             indices, also = custom.pop(draft)
         source = ids[draft].rpartition("#")[0]
         sources = [source]
-        for more in also:
-            if more:
-                sources.extend(s for s in more if s not in sources)
+        if any(also):  # names in first-seen order; a set to test them (a boilerplate line can cite thousands)
+            seen = {source}
+            for more in also:
+                if more:
+                    sources.extend(s for s in more if not (s in seen or seen.add(s)))
         sentences = documents.sentences.span(first + indices[0], first + indices[-1] + 1)
         text = " ".join(sentences if len(sentences) == len(indices) else [sentences[i - indices[0]] for i in indices])
         line = _passage_line(ids[draft], documents.headings[section], source, sources, text)
