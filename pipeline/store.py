@@ -674,10 +674,6 @@ class SourceStats:
         self.names, self.sizes, self.mtimes, self.shas = names, sizes, mtimes, shas
         self.written_ns = written_ns  # when the table was written: mtimes at or after it prove nothing
 
-    def same(self, other: "SourceStats") -> bool:
-        return (self.names == other.names and self.sizes == other.sizes and self.mtimes == other.mtimes
-                and self.shas == other.shas)
-
     def known_shas(self, names: list, sizes: list, mtimes: list) -> list:
         """Per source (names, sizes and mtimes in columns, sorted by name), its recorded hash if its
         size and mtime prove it unchanged, else None.

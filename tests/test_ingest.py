@@ -355,6 +355,38 @@ def test_a_manifest_whose_sources_are_not_the_live_units_is_damage(tmp_path):
         _same_answers(index, tmp_path / "fresh")
 
 
+def test_stats_are_rewritten_only_once_they_lag_behind(tmp_path, monkeypatch):
+    """stats.json proves sources unchanged by size and mtime: after one edit among many it is left as
+    it was (the edited source is hashed again next time, far cheaper than rewriting the table), and
+    rewritten once the sources hashed for want of a record pass STATS_LAG_SHARE, or names change."""
+    import pipeline.ingest as ingest
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 40)
+    _old_enough(sources)
+    build_index(sources, index)
+    written = (index / "stats.json").read_bytes()
+    monkeypatch.setattr(ingest, "STATS_LAG_SHARE", 1 / 32)
+    hashed = []
+    original = ingest.file_fingerprint
+    monkeypatch.setattr(ingest, "file_fingerprint", lambda s: hashed.append(s.rel) or original(s))
+    (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")
+    assert build_index(sources, index).changed == 1 and hashed == ["p1.txt"]
+    assert (index / "stats.json").read_bytes() == written
+    hashed.clear()
+    report = build_index(sources, index)  # p1 hashed again, found as indexed: nothing to do
+    assert hashed == ["p1.txt"] and not report.written
+    (sources / "p2.txt").write_text("Page two now talks about serum kinase levels.\n")
+    hashed.clear()
+    assert build_index(sources, index).changed == 1 and sorted(hashed) == ["p1.txt", "p2.txt"]
+    assert (index / "stats.json").read_bytes() != written  # 2 of 40 hashed: more than 1/32
+    hashed.clear()
+    assert not build_index(sources, index).written and set(hashed) <= {"p2.txt"}  # p2 only if racily clean
+    fresh = tmp_path / "fresh"
+    build_index(sources, fresh, full=True)
+    _same_answers(index, fresh)
+
+
 def test_stats_of_the_previous_format_are_still_read(tmp_path, monkeypatch):
     """stats.json was a dict per source (format 1): its records still spare the hashing."""
     import json
