@@ -1070,11 +1070,23 @@ def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
     counts = dict(totals["title_terms"])  # copied in C; only the removed units' terms are visited
     for term, n in less["title_terms"].items():
         counts[term] -= n
+    kept = list(totals["kept"])  # copied in C; only the removed units' rows are visited
+    for u in gone:
+        kept[u] = None
     return {"titled": totals["titled"] - less["titled"], "title_terms": counts,
-            "acronyms": [row for row in totals["acronyms"] if row[0] not in gone],
-            "urls": [row for row in totals["urls"] if row[0] not in gone],
-            "dropped": totals["dropped"] - less["dropped"],
-            "kept": [None if u in gone else k for u, k in enumerate(totals["kept"])]}
+            "acronyms": _without_units(totals["acronyms"], gone),
+            "urls": _without_units(totals["urls"], gone),
+            "dropped": totals["dropped"] - less["dropped"], "kept": kept}
+
+
+def _without_units(rows: list, gone: set[int]) -> list:
+    """Rows ([unit, ...], in unit order) but those of the units gone: slices between binary searches."""
+    out, start = [], 0
+    for u in sorted(gone):
+        lo = bisect.bisect_left(rows, u, lo=start, key=operator.itemgetter(0))
+        out += rows[start:lo]
+        start = bisect.bisect_right(rows, u, lo=lo, key=operator.itemgetter(0))
+    return out + rows[start:]
 
 
 def combine_totals(parts: list[dict], share: float) -> list[str]:

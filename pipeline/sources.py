@@ -178,6 +178,13 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
 _NAME = operator.attrgetter("name")
 
 
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _is_link(entry: os.DirEntry) -> bool:
     try:
         return entry.is_symlink()
@@ -215,13 +222,12 @@ def _walk(top: str, on_error):
             on_error(error)
             continue
         try:
-            dirs, files = [], []
-            for entry in entries:
-                try:
-                    is_dir = entry.is_dir()  # follows links, as followlinks=True does
-                except OSError:
-                    is_dir = False
-                (dirs if is_dir else files).append(entry)
+            try:  # C loops over the entries; is_dir follows links, as followlinks=True does
+                is_dir = list(map(os.DirEntry.is_dir, entries))
+            except OSError:  # rare (a link that cannot be followed): entry by entry, such a one is a file
+                is_dir = [_is_dir(entry) for entry in entries]
+            dirs = list(itertools.compress(entries, is_dir))
+            files = list(itertools.compress(entries, map(operator.not_, is_dir)))
             yield dirpath, rel_dir, dirs, files
         finally:
             if fd is not None:
