@@ -721,7 +721,7 @@ def read_stats(index_dir: Path) -> SourceStats:
         if (columns and all(isinstance(c, list) and len(c) == len(columns[0]) for c in columns)
                 and set(map(type, columns[0])) <= {str} and set(map(type, columns[1])) <= {int}
                 and set(map(type, columns[2])) <= {int} and set(map(type, columns[3])) <= {str, type(None)}
-                and columns[0] == sorted(columns[0])):
+                and all(map(operator.lt, columns[0], itertools.islice(columns[0], 1, None)))):  # sorted, unique
             return SourceStats(*columns, written_ns=written_ns)
     except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         pass
