@@ -203,8 +203,8 @@ def _say_build(report, index_dir: Path) -> None:
 
     how = ("Built the index from scratch" if report.full else "Updated the index" if report.written
            else "The index is up to date")
-    words = sum(k["words"] for k in report.kept)
-    kept = f"; the cleaner kept {sum(k['kept_words'] for k in report.kept)} of {_plural(words, 'word')}" if words else ""
+    kept_words, words = report.kept_totals()
+    kept = f"; the cleaner kept {kept_words} of {_plural(words, 'word')}" if words else ""
     click.echo(
         f"{how} in {shown(index_dir)}: {_plural(report.added, 'source')} added, {report.changed} changed, "
         f"{report.removed} removed, {report.reused} reused; {report.sources_read} indexed, "

@@ -43,11 +43,13 @@ passages deleted, are merged into one.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import heapq
 import itertools
 import json
 import math
+import operator
 import os
 import shutil
 from dataclasses import dataclass
@@ -341,9 +343,11 @@ class Verdicts:
             if self.unit(other) == (False, exact):
                 dropped.extend(table.all_copies(other))
         names = [table.name(h)]
+        seen = set(names)  # a set to test them: a boilerplate line can have thousands of copies
         for d in sorted(dropped, key=table.order):
             name = table.name(d)
-            if name not in names:
+            if name not in seen:
+                seen.add(name)
                 names.append(name)
         return names
 
@@ -450,19 +454,59 @@ def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
             if leader is not None and leader[0] != batch_no:
                 touched.add((leader[0], int(table.parts[leader[0]].sent_unit[leader[1]])))
 
+    removed_by_exact: dict[int, list] = collections.defaultdict(list)
+    for h in removed_handles:
+        removed_by_exact[table.exact(h)].append(h)
+    crediting_now: dict[int, list] = collections.defaultdict(list)  # leader's exact -> batch copies crediting it
     for exact in set(verdicts.resolved) | changed_units:
-        for h in table.all_copies(exact):
+        for h in _copies_that_may_change(verdicts, exact, batch_no, removed_by_exact.get(exact, ())):
             new = verdicts.credit(h)
             old = table.stored_credit(h)
             if h[0] == batch_no:
-                touch_leader(new)
+                if new:
+                    crediting_now[new].append(h)
             elif new != old:
                 touched.add((h[0], int(table.parts[h[0]].sent_unit[h[1]])))
                 touch_leader(new)
                 touch_leader(old)
+    crediting_before: dict[int, list] = collections.defaultdict(list)  # the same, of the removed sentences
     for h in removed_handles:
-        touch_leader(table.stored_credit(h))
+        credit = table.stored_credit(h)
+        if credit:
+            crediting_before[credit].append(h)
+    # A kept sentence's passage lists the names of the sentences crediting it. A changed source
+    # leaves with all its sentences and comes back whole in the batch: when its sentences credit
+    # the same leaders under the same names, in the same order, those lists do not change (a
+    # boilerplate line's leader, cited by thousands, is not rebuilt for every edit of a page).
+    for credit in crediting_now.keys() | crediting_before.keys():
+        if _citing(table, crediting_now.get(credit, ())) != _citing(table, crediting_before.get(credit, ())):
+            touch_leader(credit)
     return verdicts, touched
+
+
+def _citing(table: LiveSentences, handles) -> list[tuple[str, str]]:
+    """(unit name, name cited) of these sentences, in corpus order."""
+    return [(table.order(h)[0], table.name(h)) for h in sorted(handles, key=table.order)]
+
+
+def _copies_that_may_change(verdicts: Verdicts, exact: int, batch_no: int, removed: Sequence) -> list:
+    """The live copies of a sentence whose credit may differ from the one stored: all of them if its
+    verdict changed; else the batch's, the leader now and the leader before (the removed copies
+    taken into account), as every other copy stores what the verdict says of a copy that leads not.
+    A boilerplate line has thousands of copies: a refresh visits the few that can move."""
+    table = verdicts.table
+    stored = [(p, int(found[0])) for p, part in enumerate(table.parts)
+              if p != batch_no and len(found := part.copies(exact))]
+    before = min(stored + list(removed), key=table.order, default=None)
+    if before is None or table.stored_credit(before) is None:
+        return table.all_copies(exact)
+    credit = table.stored_credit(before)
+    if verdicts.unit(exact) != ((True, None) if credit == 0 else (False, credit)):
+        return table.all_copies(exact)
+    batch = table.parts[batch_no]
+    out = {(batch_no, int(i)) for i in batch.copies(exact)}
+    out.update(h for h in (table.leader(exact), before) if h is not None and h not in removed)
+    return sorted(out, key=table.order)
 
 
 def batch_verdicts(verdicts: Verdicts, batch_no: int, n: int) -> tuple[np.ndarray, dict[int, list[str] | None]]:
@@ -587,6 +631,10 @@ class StoredSegment:
         if not (len(self.unit_names) == len(self._topic_offsets) - 1 == len(self.totals["kept"])
                 and len(sig.exact) == len(a["sent_unit"])):
             raise IndexFormatError(f"segment {prefix or '0'} of {generation} is inconsistent")
+        # Units are in name order (a build sorts its batch, a merge its units): a refresh finds a
+        # source's unit by a binary search. Checked by a C loop, as a crafted segment may not be.
+        if not all(map(operator.lt, self.unit_names, itertools.islice(self.unit_names, 1, None))):
+            raise IndexFormatError(f"segment {prefix or '0'} of {generation} does not list its units in name order")
 
     @property
     def topics(self) -> list[dict]:
@@ -623,6 +671,17 @@ class StoredSegment:
 
     def live_units(self) -> list[int]:
         return [u for u in range(len(self.unit_names)) if u not in self.deleted]
+
+    def live_names(self) -> list[str]:
+        """The names of the live units, in order (C loops)."""
+        if not self.deleted:
+            return self.unit_names
+        return list(itertools.compress(self.unit_names, self.sentences.live_unit.tolist()))
+
+    def unit(self, name: str) -> int | None:
+        """The unit named `name` (deleted or not), or None."""
+        u = bisect.bisect_left(self.unit_names, name)
+        return u if u < len(self.unit_names) and self.unit_names[u] == name else None
 
     def delete(self, unit: int) -> None:
         """Mark a unit deleted (in memory: the next generation's manifest records it)."""
@@ -1049,11 +1108,23 @@ def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
     counts = dict(totals["title_terms"])  # copied in C; only the removed units' terms are visited
     for term, n in less["title_terms"].items():
         counts[term] -= n
+    kept = list(totals["kept"])  # copied in C; only the removed units' rows are visited
+    for u in gone:
+        kept[u] = None
     return {"titled": totals["titled"] - less["titled"], "title_terms": counts,
-            "acronyms": [row for row in totals["acronyms"] if row[0] not in gone],
-            "urls": [row for row in totals["urls"] if row[0] not in gone],
-            "dropped": totals["dropped"] - less["dropped"],
-            "kept": [None if u in gone else k for u, k in enumerate(totals["kept"])]}
+            "acronyms": _without_units(totals["acronyms"], gone),
+            "urls": _without_units(totals["urls"], gone),
+            "dropped": totals["dropped"] - less["dropped"], "kept": kept}
+
+
+def _without_units(rows: list, gone: set[int]) -> list:
+    """Rows ([unit, ...], in unit order) but those of the units gone: slices between binary searches."""
+    out, start = [], 0
+    for u in sorted(gone):
+        lo = bisect.bisect_left(rows, u, lo=start, key=operator.itemgetter(0))
+        out += rows[start:lo]
+        start = bisect.bisect_right(rows, u, lo=lo, key=operator.itemgetter(0))
+    return out + rows[start:]
 
 
 def combine_totals(parts: list[dict], share: float) -> list[str]:
