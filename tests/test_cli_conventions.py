@@ -281,3 +281,64 @@ def test_a_split_for_a_question_file_is_a_usage_error(tmp_path):
                  "--split", "dev")
     assert result.exit_code == 2 and "'--split'" in result.stderr and "BEIR folder" in result.stderr, result.output
     assert not index.exists()  # it was ignored without a word, and the evaluation ran on the whole file
+
+
+def test_quiet_silences_progress_and_summaries_but_not_warnings(tmp_path, monkeypatch):
+    """`--quiet` was no option at all (exit 2); a script that wants only the answer had no way to get it."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    for n in range(3):
+        (sources / f"p{n}.txt").write_text(f"Page {n}: creatine kinase was raised in the patient with myopathy.\n")
+    (sources / "empty.txt").write_text("")
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)  # progress lines on every source, were it not quiet
+    args = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    for command in (["build", "-q"], ["build", "--full", "--quiet"]):
+        result = run(*command, *args)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == "warning: skipped empty.txt: empty file\n", result.stderr  # the warning stays
+    (sources / "p3.txt").write_text("Statins were stopped and the weakness improved over months.\n")
+    asked = run("ask", "-q", "--json", "statins", *args)
+    assert asked.exit_code == 0 and json.loads(asked.stdout)[0]["source"] == "p3.txt"
+    assert "Updated" not in asked.stderr and "Sources changed" not in asked.stderr, asked.stderr
+    loud = run("build", "--full", *args)
+    assert "Ingesting sources" in loud.stderr and "Built the index" in loud.stderr  # without it, as before
+
+
+def test_ask_exits_1_when_nothing_is_found(seeds_args):
+    """As grep: a script can test for an answer (`ask ... && ...`); it exited 0 with no passage."""
+    found = run("ask", *seeds_args, "statins")
+    assert found.exit_code == 0 and found.stdout
+    for extra in ([], ["--json"], ["--json", "--explain"], ["--explain"]):
+        result = run("ask", *seeds_args, *extra, "zzyzx quuxly")
+        assert result.exit_code == 1, (extra, result.output)
+        assert result.stderr == ""  # not an error: nothing to say on stderr
+        if "--json" in extra:
+            answer = json.loads(result.stdout)
+            assert (answer["hits"] if "--explain" in extra else answer) == []
+        else:
+            assert "No passage matches this question." in result.stdout
+
+
+def test_every_command_help_teaches_with_an_example():
+    """`build`, `passages`, `status`, `clean` and `serve` --help had no example of their use."""
+    assert "Example" in run("--help").stdout or "Typical use" in run("--help").stdout
+    for name in main.commands:
+        text = run(name, "--help").stdout
+        examples = text[text.index("Example"):text.index("Options:")] if "Example" in text else ""
+        assert re.search(rf"^\s+(winnow |ask|.*\| winnow ){name if name != 'ask' else ''}", examples, flags=re.M), \
+            (name, text)
+
+
+def test_clean_explain_of_a_corpus_says_its_records_are_not_cleaned(tmp_path):
+    """`clean --explain corpus.jsonl` printed the records as `clean` does, the --explain silently ignored."""
+    corpus = tmp_path / "recipes.jsonl"
+    corpus.write_text(json.dumps({"_id": "r1", "title": "Bread", "text": "Bake the loaf at 240 degrees."}) + "\n")
+    result = run("clean", "--explain", "--all", str(corpus))
+    assert result.exit_code == 0, result.output
+    assert "1 record" in result.stdout and "never cleaned" in result.stdout
+    assert "keep paragraph Bake the loaf at 240 degrees." in result.stdout
+    assert "0 dropped" in result.stdout.splitlines()[0]
+    records = [json.loads(line) for line in run("clean", "--explain", "--json", str(corpus)).stdout.splitlines()]
+    assert "never cleaned" in records[0]["page"]
+    assert [(r["kind"], r["text"], r["keep"], r["by"]) for r in records[1:]] == [
+        ("heading", "Bread", True, "corpus"), ("paragraph", "Bake the loaf at 240 degrees.", True, "corpus")]
