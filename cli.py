@@ -133,7 +133,15 @@ def _check_sources(sources_dir: Path) -> None:
     try:
         Collection(sources_dir, Path(".")).check_sources()
     except SourcesError as error:
-        raise click.BadParameter(str(error), param_hint="'--sources'") from None
+        raise _sources_error(error) from None
+
+
+def _sources_error(error) -> click.BadParameter:
+    """A sources folder that is not one, as a usage error that says what to do (the default, seeds,
+    exists only in a checkout: elsewhere a new user's first `ask` meets this)."""
+    hint = ("; give the folder of your pages with --sources DIR (or WINNOW_SOURCES=DIR)"
+            if str(error).endswith("does not exist.") else "")
+    return click.BadParameter(_safe(str(error).rstrip(".") + hint if hint else str(error)), param_hint="'--sources'")
 
 
 # When stderr is not a terminal (a log file, CI), a build says how far it is this often,
@@ -310,7 +318,7 @@ def _invoke(invoke, ctx: click.Context):
     try:
         return invoke(ctx)
     except SourcesError as error:
-        raise click.BadParameter(_safe(str(error)), param_hint="'--sources'") from None
+        raise _sources_error(error) from None
     except WinnowError as error:
         raise click.ClickException(_safe(str(error))) from None
     except BrokenPipeError:
@@ -599,7 +607,11 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
         click.echo(_json(info))
         return
     if not info["exists"]:
-        click.echo(f"No index in {shown(index_dir)} yet. Run `winnow build` (or just `winnow ask`).")
+        if sources_dir.is_dir():
+            click.echo(f"No index in {shown(index_dir)} yet. Run `winnow build` (or just `winnow ask`).")
+        else:  # `winnow build` would fail too: say what it needs
+            click.echo(_safe(f"No index in {shown(index_dir)} yet, and no sources folder {shown(sources_dir)} to build "
+                             "it from. Run `winnow build --sources DIR` with the folder of your pages."))
         return
     if "damaged" in info:
         click.echo(_safe(f"The index in {shown(index_dir)} cannot be used: {info['damaged']}. "

@@ -342,3 +342,20 @@ def test_clean_explain_of_a_corpus_says_its_records_are_not_cleaned(tmp_path):
     assert "never cleaned" in records[0]["page"]
     assert [(r["kind"], r["text"], r["keep"], r["by"]) for r in records[1:]] == [
         ("heading", "Bread", True, "corpus"), ("paragraph", "Bake the loaf at 240 degrees.", True, "corpus")]
+
+
+def test_without_a_sources_folder_the_messages_say_what_to_do(tmp_path, monkeypatch):
+    """Outside a checkout there is no ./seeds: `ask` said only "'seeds' does not exist.", and `status`
+    advised `winnow build`, which fails the same way."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WINNOW_SOURCES", raising=False)
+    monkeypatch.delenv("WINNOW_INDEX", raising=False)
+    asked = run("ask", "hello")
+    assert asked.exit_code == 2 and "--sources DIR" in asked.stderr and "'seeds' does not exist" in asked.stderr
+    assert len([line for line in asked.stderr.splitlines() if line.startswith("Error")]) == 1
+    status = run("status")
+    assert status.exit_code == 0 and "no sources folder ./seeds" in status.stdout, status.output
+    assert "winnow build --sources DIR" in status.stdout
+    assert not (tmp_path / "index").exists()
+    (tmp_path / "seeds").mkdir()  # with the folder there, the advice is the plain one
+    assert "Run `winnow build` (or just `winnow ask`)" in run("status", "--check").stdout
