@@ -359,3 +359,22 @@ def test_without_a_sources_folder_the_messages_say_what_to_do(tmp_path, monkeypa
     assert not (tmp_path / "index").exists()
     (tmp_path / "seeds").mkdir()  # with the folder there, the advice is the plain one
     assert "Run `winnow build` (or just `winnow ask`)" in run("status", "--check").stdout
+
+
+def test_a_note_of_one_line_is_indexed(tmp_path):
+    """A text file of one line without a full stop was read as a title with nothing under it, and
+    left out of the index: counted as indexed, found by no question (`status` said 3 sources, 1 passage)."""
+    sources = tmp_path / "notes"
+    sources.mkdir()
+    (sources / "kestrel.txt").write_text("kestrels hover over the long field\n")
+    (sources / "todo.txt").write_text("renew the ferry season ticket\n")
+    (sources / "long.txt").write_text("Tides\n\nThe spring tides come two days after the full moon.\n")
+    args = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    passages = [json.loads(line) for line in run("passages", "-q", "--json", *args).stdout.splitlines()]
+    assert sorted((p["source"], p["text"]) for p in passages) == [
+        ("kestrel.txt", "kestrels hover over the long field"),
+        ("long.txt", "The spring tides come two days after the full moon."),  # its title line stays a heading
+        ("todo.txt", "renew the ferry season ticket")]
+    assert [p["section"] for p in passages if p["source"] == "long.txt"] == ["Tides"]
+    hit = json.loads(run("ask", "-q", "--json", "ferry ticket", *args).stdout)[0]
+    assert hit["source"] == "todo.txt" and hit["section"] == ""
