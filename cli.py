@@ -151,20 +151,25 @@ PROGRESS_SECONDS = 5.0
 
 def _progress(plan):
     """The build plan, reported on stderr as it is worked through."""
+    return _report_progress(plan, "Ingesting sources", lambda item: item[0].rel if item else None)
+
+
+def _report_progress(items, label: str, show=None):
+    """Yield the items, saying on stderr how far the work is: a bar on a terminal, else a line every
+    PROGRESS_SECONDS (nothing for work shorter than that)."""
     if sys.stderr.isatty():
-        with click.progressbar(plan, label="Ingesting sources", file=sys.stderr, show_pos=True,
-                               item_show_func=lambda item: item[0].rel if item else None) as bar:
+        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True, item_show_func=show) as bar:
             yield from bar
         return
     import time
 
-    total, started = len(plan), time.monotonic()
+    total, started = len(items), time.monotonic()
     last = started
-    for done, item in enumerate(plan):
+    for done, item in enumerate(items):
         now = time.monotonic()
         if now - last >= PROGRESS_SECONDS:
             last = now
-            click.echo(f"Ingesting sources: {done} of {total} ({100 * done // max(total, 1)}%), "
+            click.echo(f"{label}: {done} of {total} ({100 * done // max(total, 1)}%), "
                        f"{now - started:.0f} s so far", err=True)
         yield item
 
@@ -949,6 +954,9 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
     """
     from pipeline.evaluate import evaluate, load_question_set, write_trec_run
 
+    def asked(questions):
+        return questions if _setting("quiet", False) else _report_progress(questions, "Asking questions")
+
     if run_file is not None:  # before the evaluation, which can take minutes, not after it
         folder = run_file.parent
         if not folder.is_dir():
@@ -964,10 +972,11 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
         # The one link in that sources folder is winnow's own: follow it.
         eval_dir = _eval_index_dir(index_dir, questions)
         report = _with_index(_beir_sources(question_set.corpus, index_dir, eval_dir), eval_dir / "index",
-                             lambda searcher: evaluate(searcher, question_set, depth=depth), follow_links=True,
-                             given=True)
+                             lambda searcher: evaluate(searcher, question_set, depth=depth, progress=asked),
+                             follow_links=True, given=True)
     else:
-        report = _with_index(sources_dir, index_dir, lambda searcher: evaluate(searcher, question_set, depth=depth))
+        report = _with_index(sources_dir, index_dir,
+                             lambda searcher: evaluate(searcher, question_set, depth=depth, progress=asked))
     if run_file:
         write_trec_run(report, run_file)
         if not _setting("quiet", False):

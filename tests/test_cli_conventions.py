@@ -378,3 +378,16 @@ def test_a_note_of_one_line_is_indexed(tmp_path):
     assert [p["section"] for p in passages if p["source"] == "long.txt"] == ["Tides"]
     hit = json.loads(run("ask", "-q", "--json", "ferry ticket", *args).stdout)[0]
     assert hit["source"] == "todo.txt" and hit["section"] == ""
+
+
+def test_eval_says_how_far_it_is_unless_quiet(seeds_args, monkeypatch):
+    """A question set of thousands ran without a word on stderr until its metrics came."""
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)  # a long evaluation, compressed
+    questions = str(ROOT / "questions" / "seeds-names.jsonl")
+    result = run("eval", *seeds_args, "--json", questions)
+    assert result.exit_code == 0, result.output
+    assert re.findall(r"^Asking questions: (\d) of 6 \(\d+%\), \d+ s so far$", result.stderr, flags=re.M) \
+        == [str(n) for n in range(6)], result.stderr
+    quiet = run("eval", *seeds_args, "--json", "-q", questions)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert json.loads(quiet.stdout)["metrics"] == json.loads(result.stdout)["metrics"]
