@@ -391,3 +391,15 @@ def test_eval_says_how_far_it_is_unless_quiet(seeds_args, monkeypatch):
     quiet = run("eval", *seeds_args, "--json", "-q", questions)
     assert quiet.exit_code == 0 and quiet.stderr == ""
     assert json.loads(quiet.stdout)["metrics"] == json.loads(result.stdout)["metrics"]
+
+
+def test_tab_completion_as_the_readme_sets_it_up():
+    for script, words, cword, wanted in (("winnow", "winnow st", "1", "plain,status"),
+                                         ("winnow", "winnow ask --co", "2", "plain,--color"),
+                                         ("ask", "ask --expl", "1", "plain,--explain")):
+        env = {**ENV, f"_{script.upper()}_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": cword}
+        proc = subprocess.run([sys.executable, "-c", f"import sys; sys.argv[0] = {script!r}; import cli; "
+                               f"cli.{script}_main()"], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert proc.returncode == 0 and wanted in proc.stdout.splitlines(), (words, proc.stdout, proc.stderr)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert '`eval "$(_WINNOW_COMPLETE=bash_source winnow)"`' in readme
