@@ -376,8 +376,8 @@ def main():
       winnow clean page.html              see what the cleaner keeps
       winnow status                       is the index up to date?
 
-    The index follows its sources: `ask`, `passages` and `status` notice added,
-    edited or removed files and update the index before answering.
+    The index follows its sources: `ask`, `passages`, `status`, `show` and `eval`
+    notice added, edited or removed files and update the index before answering.
     """
 
 
