@@ -52,3 +52,11 @@ def test_the_module_map_names_every_module():
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pipeline").glob("*.py") if p.name != "__init__.py"}
     missing = [m for m in sorted(modules) if not re.search(rf"^\s+{re.escape(m.split('/', 1)[1])}\s", block, re.M)]
     assert missing == []
+
+
+def test_every_command_but_clean_takes_the_shared_options():
+    """As the README says: --sources, --index and -q/--quiet on every command but `clean`."""
+    assert "Every command but `clean` takes `--sources DIR`" in " ".join(README.split())
+    for name, command in main.commands.items():
+        shared = {"--sources", "--index", "-q", "--quiet"} <= _options(command)
+        assert shared == (name != "clean"), name
