@@ -217,11 +217,21 @@ def test_ask_imports_neither_the_server_nor_the_templates(seeds_args):
 
 
 def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
-    """`winnow passages | head -1`: the closed pipe ends the command quietly (it printed 'Error: Broken pipe')."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "passages", *seeds_args], stdout=subprocess.PIPE,
+    """`winnow passages | head -1`: the closed pipe ends the command quietly (it printed 'Error: Broken pipe').
+
+    The pipe holds 4 KB (Linux's F_SETPIPE_SZ), so the command is still writing its 24 KB when
+    the reader goes: in a 64 KB pipe it could write them all first on a loaded machine, and end 0.
+    """
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "passages", *seeds_args], stdout=write_end,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ENV)
-    proc.stdout.readline()
-    proc.stdout.close()  # as `head -1` does after its line
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        reader.readline()
+    # closed, as `head -1` does after its line
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Error" not in err and "Traceback" not in err, err
