@@ -154,6 +154,29 @@ def test_a_list_on_clean_text_keeps_the_entries_the_model_doubted_when_most_stay
     assert [j.verdict.keep for j in keep_lists_whole(menu)] == [False, False, True]
 
 
+def test_unstopped_lines_on_clean_text_keep_the_lines_the_model_doubted_when_most_stay():
+    """A list or a changelog written one entry a line, without bullets, is one structure like a
+    list (a release changelog's "[hash] - area: change (author)" lines scored under 0.1 one by one)."""
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged, keep_lists_whole
+
+    def lines(texts_and_keeps):
+        return [Judged(Block(Kind.PARAGRAPH, text), Verdict(keep, "model", "test", 0.9 if keep else 0.05))
+                for text, keep in texts_and_keeps]
+
+    changelog = lines([("Version 3.1.0 reads the harbour office's new files.", True),
+                       ("[4f2a9c1e0b] - parser: read tide tables with a missing header row (Ana Silva)", True),
+                       ("[9b3e71d2a4] - cli: add a week option to the forecast command (Tom Reed)", False),
+                       ("[0c5d8e6f17] - tz: keep the summer time offset for southern ports (Lee Park)", True)])
+    assert [j.verdict.keep for j in keep_lists_whole(changelog)] == [True] * 4
+    assert "unstopped lines" in keep_lists_whole(changelog)[2].verdict.reason
+    two = lines([("Maria Lopez", True), ("Tom Reed", False)])  # too short a stretch to be a structure
+    assert [j.verdict.keep for j in keep_lists_whole(two)] == [True, False]
+    menu_line = lines([("Wiki.png", True), ("Search the site", True), ("Navigation: Home - News - Drugs - Recipes", False),
+                       ("Ask a doctor", True)])  # a menu's labels run into one line are not an entry
+    assert [j.verdict.keep for j in keep_lists_whole(menu_line)] == [True, True, False, True]
+
+
 def test_a_table_on_clean_text_keeps_the_rows_the_model_doubted_when_most_stay():
     from pipeline.blocks import Verdict
     from pipeline.clean import Judged, keep_lists_whole
