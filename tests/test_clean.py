@@ -177,6 +177,37 @@ def test_unstopped_lines_on_clean_text_keep_the_lines_the_model_doubted_when_mos
     assert [j.verdict.keep for j in keep_lists_whole(menu_line)] == [True, True, False, True]
 
 
+def _settings_page(see_also=("ports", "config", "tables", "help", "install")) -> str:
+    """A command's settings page as plain text, one paragraph a line: six settings, each a name, its
+    default, its type and two sentences, then a "See Also" list of other commands."""
+    lines = ["Config", "Description",
+             "Tide reads its settings from the command line, from the environment and from tide.toml files, in that order.",
+             "Each setting below says its default, its type and what it changes; a setting given twice takes the value "
+             "given last."]
+    for i, name in enumerate(("days", "zone", "format", "units", "offline", "cache")):
+        lines += [name, f"Default: {i + 1}", f"Type: {('Number', 'String', 'Boolean')[i % 3]}",
+                  f"The {name} setting changes how the forecast is worked out or shown, and it is read once when the "
+                  "command starts.",
+                  "Set it in tide.toml to keep it for every run, or give it on the command line to change it for one run only."]
+    return "\n".join(lines + ["See Also"] + [f"tide {w}" for w in see_also]) + "\n"
+
+
+def test_a_page_the_block_scorer_keeps_nearly_whole_is_clean_text_whatever_the_gate_says(monkeypatch):
+    """The gate reads a settings page's short lines as a noisy page's (0.29); the block scorer keeps 98% of
+    its words. Judged as noisy, it lost "tide help" and "tide install" of its See Also list."""
+    import pipeline.clean as clean
+
+    page = _settings_page()
+    verdict, judged = explain(page, "text")
+    assert "page score 0.2" in verdict and "the block scorer keeps 98% of its words: clean text" in verdict
+    assert all(j.verdict.keep for j in judged), [j.block.text for j in judged if not j.verdict.keep]
+    assert "the block scorer keeps 98%" in judged[0].verdict.reason
+    monkeypatch.setattr(clean, "SCORER_CLEAN_WORD_SHARE", 1.01)  # the gate alone: as before
+    verdict, judged = explain(page, "text")
+    assert "a noisy page" in verdict
+    assert [j.block.text for j in judged if not j.verdict.keep] == ["tide help", "tide install"]
+
+
 def test_a_table_on_clean_text_keeps_the_rows_the_model_doubted_when_most_stay():
     from pipeline.blocks import Verdict
     from pipeline.clean import Judged, keep_lists_whole
