@@ -13,7 +13,8 @@
                                            unstopped lines) most of whose entries (rows, lines)
                                            stay keeps them all, and a Markdown
                                            list of written entries, not links, keeps them; a
-                                           Markdown page with lists and few links is clean text;
+                                           Markdown page with lists and few links is clean text,
+                                           and so is a page the block scorer keeps 95% of;
                                            3b. a page is never emptied: if nothing else stays,
                                            its prose-shaped blocks do;
                                            3c. a run of "Label: value" lines is judged as one
