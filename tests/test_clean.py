@@ -243,6 +243,23 @@ def test_a_markdown_list_of_code_spans_is_kept_as_written_on_a_noisy_page():
     assert "sibling ~ sibling" in clean_markdown(page).text
 
 
+def test_an_api_page_keeps_its_method_names_written_in_code_on_a_noisy_page():
+    """A reference page heads each method with its name in code spans (### `Table.close([callback])`).
+    Judged as headings, the names went with the one-line notes under them ("See Reader.close().")."""
+    links = ("Home", "News", "Shop", "Blog", "Log in", "Sign up", "Contact")
+    menu = "\n".join(f"- [{w}](/{w.lower().replace(' ', '-')})" for w in links)
+    page = (f"{menu}\n\n# Class: Table\n\nA table of tides read from one harbour office's file, with times in the "
+            "port's own time zone.\n\n### `Table.closed`\n\nImplements [Reader.closed](Reader.md).\n\n"
+            "### `Table.close([callback])`\n\nSee [Reader.close()](Reader.md).\n\n"
+            f"Share on Facebook | Share on X | Email\n\n{menu}\n")
+    verdict, judged = explain(page, "markdown")
+    assert "noisy" in verdict
+    names = [j for j in judged if j.block.kind is Kind.HEADING and j.block.code]
+    assert [j.block.text for j in names] == ["Table.closed", "Table.close([callback])"]
+    assert all(j.verdict.keep and j.verdict.by == "reader" for j in names)
+    assert "Table.close([callback])" in clean_markdown(page).text
+
+
 def test_the_project_readme_comes_through_whole():
     """Every word of the README's text, counted word by word (it compared counts and allowed
     3% to go). Markup is not text: a code fence's language tag, an ordered list's numbers,

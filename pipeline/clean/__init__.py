@@ -616,7 +616,8 @@ def _why(trees: scorer.Trees, row: list[float]) -> str:
 
 
 def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
-    """4. A kept heading whose blocks (up to the next heading) were all dropped goes with them."""
+    """4. A kept heading whose blocks (up to the next heading) were all dropped goes with them, unless its
+    writer marked it as code (an API reference's method name: kept as written, like a code block)."""
     out = list(judged)
     # One pass from the end (a slice of the rest per heading cost time quadratic in a
     # page of headings): whether anything lies under the blocks after i, and whether any stays.
@@ -628,7 +629,7 @@ def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
             continue
         empty = under and not kept_under
         under = kept_under = False
-        if empty and item.verdict.keep:
+        if empty and item.verdict.keep and item.verdict.by != "reader":
             out[i] = Judged(item.block, Verdict(False, "tidy", "a heading with nothing kept under it",
                                                 item.verdict.score))
     return out
