@@ -41,6 +41,7 @@ from ..records import Document, Section
 from . import model as scorer
 from .features import (FEATURES, PAGE_FEATURES, PROSE_MIN_WORDS, _has_url_or_email, _terminal, context_matrix,
                        page_features, page_matrix, page_summary)
+from .furniture import drop_furniture_lines
 from .glue import fragments
 from .vocabulary import UI_WORDS
 
@@ -340,6 +341,7 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
         judged.append(Judged(block, verdict))
     if page_is_clean:
         judged = keep_written_lists(keep_lists_whole(judged))  # 3a.
+    judged = drop_furniture_lines(judged, noisy=not short and not gate_says_clean)  # 3e.
     return keep_prose_of_an_emptied_page(judged, by_block)
 
 

@@ -1,0 +1,214 @@
+"""3e. Furniture lines: shapes of page furniture that hold on any site, each a named rule with its reason.
+
+The learned scorers read a block's statistics (length, stops, function words, position,
+repetition); a few kinds of furniture have a shape they do not see, because it lies in
+how the line is built, not in its statistics:
+
+    media_file   a line that is an image's file name, or a caption led by one
+                 ("IMG_3342.jpg", "Photo: bridge-at-dusk-1920x1080.jpg © Studio X"),
+                 or a bracketed media placeholder ("[Image: ... Photograph: ...]")
+    breadcrumb   a trail of three or more short unstopped steps joined by one separator
+                 ("Home > Topics > Some page", "Blog / Reviews / A title")
+    contents     a table of contents: numbered entries whose titles recur later on the
+                 page as its headings ("1 History", "Contents: 1 History · 2 Use · 3 ...")
+    offer        a short unstopped line that gives a price or a rating
+                 ("Soap, 30 bars — £7.99 [Add to basket]", "Rating: 4.9/5 ⭐⭐⭐⭐⭐")
+    member       a line of two or more "Label: value" pairs whose values are counts or
+                 dates (a forum's "Joined: ... Posts: ..."), or a user's handle alone
+                 on a line ("some_user", "DrJones_RPh")
+
+Only a block another pass kept is looked at, and only a paragraph, heading or list entry
+(a table row is one structure with its table; code and run sentences have their own
+passes). media_file holds on any page: an image's file name alone is never a writer's text.
+The other rules run only on a page the gate calls noisy: on clean text a price or a
+trail of steps in a line of its own is the writer's (a menu card, "Settings > Privacy >
+Clear data").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..blocks import Block, Kind, Verdict
+
+# Extensions of images, audio and video a page shows (not documents: a "(PDF, 240 KB)" link
+# names what it offers, and a README names its files on purpose).
+MEDIA_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp", "svg", "bmp", "tif", "tiff", "avif", "heic",
+                    "mp4", "webm", "mov", "mp3", "ogg", "wav")
+_EXTENSION = r"\.(?:" + "|".join(MEDIA_EXTENSIONS) + r")"
+# A file name alone: no slash, colon or bracket; spaces allowed ("Doctor showing form.jpg" is how
+# a wiki shows one).
+_MEDIA_NAME_RE = re.compile(r"[^\s/\\:\[\]()][^/\\:\[\]()]{0,120}?" + _EXTENSION, re.IGNORECASE)
+# A caption led by a file name without spaces, after an optional short label ("Image:", "Photo:"):
+# the name ends the line or a dash, bracket, © or bar follows it.
+_MEDIA_CAPTION_RE = re.compile(r"(?:[^\W\d_]{1,15}:\s{1,3})?[^\s/\\:]{1,120}?" + _EXTENSION
+                               + r"(?:\s{1,3}[-–—(©|·].*)?", re.IGNORECASE | re.DOTALL)
+MEDIA_NAME_MAX_WORDS = 6  # a file name with spaces, alone on a line
+# A placeholder a text dump leaves for a picture: "[Image: ...]", "[Photo]", "[Video: ...]".
+_MEDIA_PLACEHOLDER_RE = re.compile(r"\[(?:image|photo|photograph|picture|figure|video|graphic|illustration)\b[^\]]{0,300}\]",
+                                   re.IGNORECASE)
+
+# A breadcrumb trail: one separator, used two times or more, between short steps.
+BREADCRUMB_SEPARATORS = (" > ", " › ", " » ", " / ", " → ", " >> ")
+BREADCRUMB_MIN_STEPS = 3
+BREADCRUMB_STEP_MAX_WORDS = 6  # "Inborn errors of amino acid metabolism"
+BREADCRUMB_MAX_WORDS = 24
+
+# A table of contents: entries opened by a section number ("2", "2.1", "3."), titles said again
+# later as headings. Three entries at least: one numbered line equal to a later heading is chance.
+_SECTION_NUMBER_RE = re.compile(r"(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?)\s{1,4}(?=\S)")
+CONTENTS_MIN_ENTRIES = 3
+CONTENTS_ENTRY_MAX_WORDS = 8
+CONTENTS_SEPARATORS = (" · ", " | ", " • ", " - ", " – ")
+
+# Prices and ratings: a currency sign next to a figure, a score out of 5 or 10, a row of stars.
+_PRICE_RE = re.compile(r"[$£€¥₹]\s?\d|\d(?:[.,]\d{1,2})?\s?(?:€|£|USD|EUR|GBP)\b")
+_RATING_RE = re.compile(r"\b\d(?:[.,]\d)?\s?/\s?(?:5|10)\b(?!\s?[-/.]?\d)|[★☆⭐]{3}")
+OFFER_MAX_WORDS = 25  # a product line, a rating; a paragraph that names a price is prose
+# A sentence of this many words or more, stopped, inside a line makes it prose with a figure in it
+# (a sentence and a rating widget glued in one line of a dump: the line stays for the runs to judge).
+OFFER_SENTENCE_MIN_WORDS = 8
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z])")
+
+# "Label: value" pairs with a figure in the value: "Joined: Jun 2016", "Posts: 4,871".
+_COUNT_FIELD_RE = re.compile(r"(?:^|\s)[^\W\d_][\w'’]{0,20}(?:\s[\w'’]{1,20})?:\s{1,8}[^\s:]{0,12}\d")
+MEMBER_MIN_FIELDS = 2
+MEMBER_MAX_WORDS = 16
+# A handle: one token of letters and digits with an underscore or a capital inside a word
+# ("maple_jo", "DrKwame_RPh"); a plain word or a name in capitals is not one.
+_HANDLE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,30}(?:_[A-Za-z0-9]{1,30}){1,4}")
+
+_JUDGED_KINDS = (Kind.PARAGRAPH, Kind.HEADING, Kind.ITEM)
+_TERMINAL = ".!?。！？"
+
+
+def _stopped(text: str) -> bool:
+    """Whether a line ends a sentence (closing quotes and brackets aside)."""
+    text = text.rstrip("\"'”’)]» ")
+    return bool(text) and text[-1] in _TERMINAL
+
+
+def media_file(text: str) -> bool:
+    """An image's file name alone, a caption led by one, or a bracketed media placeholder."""
+    if len(text) > 600:
+        return False
+    if _MEDIA_PLACEHOLDER_RE.fullmatch(text):
+        return True
+    # A sentence about a file ("See the chart in plot.png.") ends in a stop, which neither allows.
+    return bool((_MEDIA_NAME_RE.fullmatch(text) and len(text.split()) <= MEDIA_NAME_MAX_WORDS)
+                or _MEDIA_CAPTION_RE.fullmatch(text))
+
+
+def breadcrumb(text: str) -> bool:
+    """A trail of BREADCRUMB_MIN_STEPS or more short unstopped steps joined by one separator."""
+    if _stopped(text) or len(text.split()) > BREADCRUMB_MAX_WORDS:
+        return False
+    for separator in BREADCRUMB_SEPARATORS:
+        if text.count(separator) >= BREADCRUMB_MIN_STEPS - 1:
+            steps = [s.strip() for s in text.split(separator)]
+            if all(steps) and all(len(s.split()) <= BREADCRUMB_STEP_MAX_WORDS for s in steps) \
+                    and not any(_stopped(s) for s in steps[:-1]):
+                return True
+    return False
+
+
+def offer(text: str) -> bool:
+    """A short unstopped line that gives a price or a rating."""
+    if _stopped(text) or len(text.split()) > OFFER_MAX_WORDS:
+        return False
+    if not (_PRICE_RE.search(text) or _RATING_RE.search(text)):
+        return False
+    return not any(len(s.split()) >= OFFER_SENTENCE_MIN_WORDS and _stopped(s) for s in _SENTENCE_END_RE.split(text))
+
+
+def member(text: str) -> bool:
+    """A line of MEMBER_MIN_FIELDS or more "Label: count or date" pairs, or a handle alone."""
+    if _HANDLE_RE.fullmatch(text):
+        return True
+    if _stopped(text) or len(text.split()) > MEMBER_MAX_WORDS:
+        return False
+    return len(_COUNT_FIELD_RE.findall(text)) >= MEMBER_MIN_FIELDS
+
+
+def _title_key(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip(":")
+
+
+def _entry_title(text: str) -> str | None:
+    """A contents entry's title ("2.1 Cause" -> "cause"), or None when the text is not one."""
+    m = _SECTION_NUMBER_RE.match(text)
+    if not m:
+        return None
+    title = text[m.end():]
+    if not title or len(title.split()) > CONTENTS_ENTRY_MAX_WORDS or _stopped(title):
+        return None
+    return _title_key(title)
+
+
+def contents_entries(blocks: list[Block]) -> set[int]:
+    """Indices of the blocks that are entries of a table of contents: numbered titles that
+    recur after them as headings (a heading block, or a short unstopped line of its own)."""
+    titles: dict[str, int] = {}  # a title -> the last block that says it
+    for i, block in enumerate(blocks):
+        if block.kind in _JUDGED_KINDS and len(block.text.split()) <= CONTENTS_ENTRY_MAX_WORDS \
+                and not _stopped(block.text):
+            titles[_title_key(_SECTION_NUMBER_RE.sub("", block.text, count=1))] = i
+    entries: list[int] = []
+    whole_lines: set[int] = set()
+    for i, block in enumerate(blocks):
+        if block.kind not in _JUDGED_KINDS:
+            continue
+        title = _entry_title(block.text)
+        if title is not None:
+            if titles.get(title, -1) > i:
+                entries.append(i)
+            continue
+        # The entries written in one line: "Contents: 1 Taxonomy · 2 Description · 3 Habitat".
+        for separator in CONTENTS_SEPARATORS:
+            parts = block.text.split(separator)
+            if len(parts) < CONTENTS_MIN_ENTRIES:
+                continue
+            first = parts[0].split(": ", 1)[-1]  # a label before the first entry
+            found = [_entry_title(p.strip()) for p in [first] + parts[1:]]
+            if all(t is not None for t in found) and \
+                    2 * sum(titles.get(t, -1) > i for t in found) >= len(found):
+                whole_lines.add(i)
+                break
+    return whole_lines | (set(entries) if len(entries) >= CONTENTS_MIN_ENTRIES else set())
+
+
+LINE_RULES = (
+    ("breadcrumb", breadcrumb, "a breadcrumb trail: short unstopped steps joined by one separator"),
+    ("offer", offer, "a short unstopped line with a price or a rating"),
+    ("member", member, "a member's metadata: counts and dates as label: value pairs, or a handle alone"),
+)
+
+
+def _drop(verdict: Verdict, rule: str, why: str) -> Verdict:
+    return Verdict(False, "furniture", f"{rule}: {why}", verdict.score)
+
+
+def drop_furniture_lines(judged: list, noisy: bool) -> list:
+    """3e. Kept blocks of a furniture shape are dropped, each with its rule as the reason.
+
+    judged: Judged items (block, verdict) in page order; noisy: the gate called the page noisy.
+    """
+    from . import Judged  # the package's record (this module is one of its passes)
+
+    blocks = [j.block for j in judged]
+    toc = contents_entries(blocks) if noisy else set()
+    out = []
+    for i, j in enumerate(judged):
+        block, verdict = j.block, j.verdict
+        if not verdict.keep or block.kind not in _JUDGED_KINDS or block.code:
+            out.append(j)
+            continue
+        text = block.text
+        if media_file(text):
+            out.append(Judged(block, _drop(verdict, "media_file", "an image's file name, or a caption led by one")))
+        elif i in toc:
+            out.append(Judged(block, _drop(verdict, "contents", "a table of contents entry: its title is a later heading")))
+        else:
+            hit = next(((rule, why) for rule, test, why in LINE_RULES if noisy and test(text)), None)
+            out.append(Judged(block, _drop(verdict, *hit)) if hit else j)
+    return out
