@@ -30,6 +30,9 @@ from __future__ import annotations
 import re
 
 from ..blocks import Block, Kind, Verdict
+from .vocabulary import UI_WORDS
+
+_WORD_RE = re.compile(r"\w+")
 
 # Extensions of images, audio and video a page shows (not documents: a "(PDF, 240 KB)" link
 # names what it offers, and a README names its files on purpose).
@@ -64,14 +67,20 @@ CONTENTS_SEPARATORS = (" · ", " | ", " • ", " - ", " – ")
 # Prices and ratings: a currency sign next to a figure, a score out of 5 or 10, a row of stars.
 _PRICE_RE = re.compile(r"[$£€¥₹]\s?\d|\d(?:[.,]\d{1,2})?\s?(?:€|£|USD|EUR|GBP)\b")
 _RATING_RE = re.compile(r"\b\d(?:[.,]\d)?\s?/\s?(?:5|10)\b(?!\s?[-/.]?\d)|[★☆⭐]{3}")
-OFFER_MAX_WORDS = 25  # a product line, a rating; a paragraph that names a price is prose
+# A price is an offer when the line also asks for an action: a word of the one noise vocabulary
+# (basket, cart, checkout, shop...), a button in brackets, or an arrow. A bare price ("$199
+# billion", "Estimate: $8,000 to $12,000") is a figure of the text: shops' and deals' gold texts keep them.
+_ACTION_MARK_RE = re.compile(r"\[[^\]]{1,40}\]|[→›»▶►]")
+OFFER_MAX_WORDS = 16  # a product line, a rating; a longer line that names a price is a deal's description
 # A sentence of this many words or more, stopped, inside a line makes it prose with a figure in it
 # (a sentence and a rating widget glued in one line of a dump: the line stays for the runs to judge).
 OFFER_SENTENCE_MIN_WORDS = 8
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z])")
 
 # "Label: value" pairs with a figure in the value: "Joined: Jun 2016", "Posts: 4,871".
-_COUNT_FIELD_RE = re.compile(r"(?:^|\s)[^\W\d_][\w'’]{0,20}(?:\s[\w'’]{1,20})?:\s{1,8}[^\s:]{0,12}\d")
+_COUNT_FIELD_RE = re.compile(r"(?:^|\s)[^\W\d_][\w'’]{0,20}(?:\s[\w'’]{1,20})?:\s{1,8}(?:[^\W\d_]{1,10}\.?\s)?[^\s:]{0,12}\d")
+# A count as a whole value ("Posts: 4,871"): a record of a member, not of a post's times ("Posted: 08/09/2012").
+_COUNT_VALUE_RE = re.compile(r"(?:^|\s)[^\W\d_][\w'’]{0,20}(?:\s[\w'’]{1,20})?:\s{1,8}\d[\d,.]{0,12}(?=\s|$)")
 MEMBER_MIN_FIELDS = 2
 MEMBER_MAX_WORDS = 16
 # A handle: one token of letters and digits with an underscore or a capital inside a word
@@ -99,6 +108,14 @@ def media_file(text: str) -> bool:
                 or _MEDIA_CAPTION_RE.fullmatch(text))
 
 
+def _named(step: str) -> bool:
+    """Whether a step opens with a capital letter or a figure, after any symbol (an icon)."""
+    for ch in step:
+        if ch.isalnum():
+            return ch.isupper() or ch.isdigit()
+    return False
+
+
 def breadcrumb(text: str) -> bool:
     """A trail of BREADCRUMB_MIN_STEPS or more short unstopped steps joined by one separator."""
     if _stopped(text) or len(text.split()) > BREADCRUMB_MAX_WORDS:
@@ -106,17 +123,23 @@ def breadcrumb(text: str) -> bool:
     for separator in BREADCRUMB_SEPARATORS:
         if text.count(separator) >= BREADCRUMB_MIN_STEPS - 1:
             steps = [s.strip() for s in text.split(separator)]
+            # A trail's steps are names ("Home", "Diseases A-Z"); the last may be the page's own
+            # title as its writer typed it. Lower-case steps are a pattern or a path ("dd / mm / yyyy").
             if all(steps) and all(len(s.split()) <= BREADCRUMB_STEP_MAX_WORDS for s in steps) \
-                    and not any(_stopped(s) for s in steps[:-1]):
+                    and not any(_stopped(s) for s in steps[:-1]) and all(_named(s) for s in steps[:-1]):
                 return True
     return False
+
+
+def _asks_action(text: str) -> bool:
+    return bool(_ACTION_MARK_RE.search(text)) or any(w in UI_WORDS for w in _WORD_RE.findall(text.lower()))
 
 
 def offer(text: str) -> bool:
     """A short unstopped line that gives a price or a rating."""
     if _stopped(text) or len(text.split()) > OFFER_MAX_WORDS:
         return False
-    if not (_PRICE_RE.search(text) or _RATING_RE.search(text)):
+    if not (_RATING_RE.search(text) or (_PRICE_RE.search(text) and _asks_action(text))):
         return False
     return not any(len(s.split()) >= OFFER_SENTENCE_MIN_WORDS and _stopped(s) for s in _SENTENCE_END_RE.split(text))
 
@@ -127,54 +150,68 @@ def member(text: str) -> bool:
         return True
     if _stopped(text) or len(text.split()) > MEMBER_MAX_WORDS:
         return False
-    return len(_COUNT_FIELD_RE.findall(text)) >= MEMBER_MIN_FIELDS
+    return len(_COUNT_FIELD_RE.findall(text)) >= MEMBER_MIN_FIELDS and _COUNT_VALUE_RE.search(text) is not None
 
 
 def _title_key(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip(":")
 
 
-def _entry_title(text: str) -> str | None:
-    """A contents entry's title ("2.1 Cause" -> "cause"), or None when the text is not one."""
+def _entry(text: str) -> tuple[int, str] | None:
+    """A contents entry's first section number and title ("2.1 Cause" -> (2, "cause")), or None."""
     m = _SECTION_NUMBER_RE.match(text)
     if not m:
         return None
     title = text[m.end():]
-    if not title or len(title.split()) > CONTENTS_ENTRY_MAX_WORDS or _stopped(title):
+    if not title or len(title.split()) > CONTENTS_ENTRY_MAX_WORDS or _stopped(title) or not _named(title):
         return None
-    return _title_key(title)
+    return int(text[:m.end()].split(".")[0]), _title_key(title)
+
+
+def _is_contents(entries: list[tuple[int, str] | None], later: set[str]) -> bool:
+    """Whether entries (in order) are a table of contents: CONTENTS_MIN_ENTRIES or more, their
+    numbers never going down, most of their titles said later as headings."""
+    if len(entries) < CONTENTS_MIN_ENTRIES or any(e is None for e in entries):
+        return False
+    numbers = [e[0] for e in entries]
+    if any(b < a for a, b in zip(numbers, numbers[1:])) or numbers[-1] == numbers[0]:
+        return False
+    return 2 * sum(e[1] in later for e in entries) > len(entries)
 
 
 def contents_entries(blocks: list[Block]) -> set[int]:
-    """Indices of the blocks that are entries of a table of contents: numbered titles that
-    recur after them as headings (a heading block, or a short unstopped line of its own)."""
-    titles: dict[str, int] = {}  # a title -> the last block that says it
-    for i, block in enumerate(blocks):
-        if block.kind in _JUDGED_KINDS and len(block.text.split()) <= CONTENTS_ENTRY_MAX_WORDS \
-                and not _stopped(block.text):
-            titles[_title_key(_SECTION_NUMBER_RE.sub("", block.text, count=1))] = i
-    entries: list[int] = []
-    whole_lines: set[int] = set()
-    for i, block in enumerate(blocks):
+    """Indices of the blocks that are a table of contents: a stretch of numbered titles (or one
+    line of them) whose titles the page says again after it as headings, without the numbers."""
+    heads = [(i, _title_key(b.text)) for i, b in enumerate(blocks)
+             if b.kind in _JUDGED_KINDS and len(b.text.split()) <= CONTENTS_ENTRY_MAX_WORDS
+             and not _stopped(b.text) and not _SECTION_NUMBER_RE.match(b.text)]
+    out: set[int] = set()
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
         if block.kind not in _JUDGED_KINDS:
+            i += 1
             continue
-        title = _entry_title(block.text)
-        if title is not None:
-            if titles.get(title, -1) > i:
-                entries.append(i)
+        start = i
+        entries = []
+        while i < len(blocks) and blocks[i].kind in _JUDGED_KINDS and (entry := _entry(blocks[i].text)) is not None:
+            entries.append(entry)
+            i += 1
+        if entries:
+            later = {t for at, t in heads if at >= i}
+            if _is_contents(entries, later):
+                out.update(range(start, i))
             continue
         # The entries written in one line: "Contents: 1 Taxonomy · 2 Description · 3 Habitat".
         for separator in CONTENTS_SEPARATORS:
             parts = block.text.split(separator)
-            if len(parts) < CONTENTS_MIN_ENTRIES:
-                continue
-            first = parts[0].split(": ", 1)[-1]  # a label before the first entry
-            found = [_entry_title(p.strip()) for p in [first] + parts[1:]]
-            if all(t is not None for t in found) and \
-                    2 * sum(titles.get(t, -1) > i for t in found) >= len(found):
-                whole_lines.add(i)
-                break
-    return whole_lines | (set(entries) if len(entries) >= CONTENTS_MIN_ENTRIES else set())
+            if len(parts) >= CONTENTS_MIN_ENTRIES:
+                parts[0] = parts[0].split(": ", 1)[-1]  # a label before the first entry
+                if _is_contents([_entry(p.strip()) for p in parts], {t for at, t in heads if at > i}):
+                    out.add(i)
+                    break
+        i += 1
+    return out
 
 
 LINE_RULES = (
