@@ -192,7 +192,9 @@ def clean_blocks(blocks: list[Block], options: CleanOptions = DEFAULT_OPTIONS,
         return drop_empty_sections([Judged(b, _EXTRACTED if _HAS_WORD_RE.search(b.text) or b.kind is Kind.CODE
                                            else _WORDLESS) for b in blocks])
     # An extractor's blocks keep their verdict (only runs are judged): no second pass for them.
-    judged = keep_field_runs(judge(blocks, options, explain, in_context=not extracted))  # 3., 3b., 3c., 3d.
+    judged = keep_field_runs(judge(blocks, options, explain, in_context=not extracted))  # 3., 3b., 3c., 3d., 3e.
+    if not extracted and not options.trusted:
+        judged = keep_lists_whole(judged, passes=("model", "context"))  # 3f.
     if extracted:
         judged = [j if j.block.kind is Kind.SENTENCE or not _HAS_WORD_RE.search(j.block.text)
                   else Judged(j.block, _EXTRACTED) for j in judged]
@@ -370,7 +372,7 @@ def judge_in_context(model: scorer.Model, blocks: list[Block], rows,
     return {id(blocks[i]): (row, q) for i, row, q in zip(at, both, context.probabilities(both).tolist())}
 
 
-def keep_lists_whole(judged: list[Judged]) -> list[Judged]:
+def keep_lists_whole(judged: list[Judged], passes: tuple[str, ...] = ("model",)) -> list[Judged]:
     """3a. On a page of clean text a list, or a table, is one structure: when most of its entries
     (rows) stay, all do.
 
@@ -387,7 +389,7 @@ def keep_lists_whole(judged: list[Judged]) -> list[Judged]:
             kept = sum(j.verdict.keep for j in judged[start:end])
             if end - start >= 2 and kept < end - start and 2 * kept >= end - start:
                 for i in range(start, end):
-                    if not out[i].verdict.keep and out[i].verdict.by == "model":
+                    if not out[i].verdict.keep and out[i].verdict.by in passes:
                         out[i] = Judged(out[i].block, Verdict(True, "list", f"{kept} of the {end - start} {noun} "
                                                               f"stay on a page of clean text ({out[i].verdict.reason})",
                                                               out[i].verdict.score))

@@ -28,6 +28,7 @@ Clear data").
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ..blocks import Block, Kind, Verdict
 from .vocabulary import UI_WORDS
@@ -86,6 +87,11 @@ MEMBER_MAX_WORDS = 16
 # A handle: one token of letters and digits with an underscore or a capital inside a word
 # ("maple_jo", "DrKwame_RPh"); a plain word or a name in capitals is not one.
 _HANDLE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,30}(?:_[A-Za-z0-9]{1,30}){1,4}")
+
+# A file's size in brackets: a download link's label ("Checklist (PDF, 240 KB)").
+_FILE_SIZE_RE = re.compile(r"\((?:[A-Za-z]{2,5},?\s{1,3})?\d{1,4}(?:[.,]\d{1,2})?\s?[KMG]B\)")
+PICTOGRAPH_MAX_WORDS = 30
+UI_LABEL_MAX_WORDS = 12
 
 _JUDGED_KINDS = (Kind.PARAGRAPH, Kind.HEADING, Kind.ITEM)
 _TERMINAL = ".!?。！？"
@@ -214,10 +220,35 @@ def contents_entries(blocks: list[Block]) -> set[int]:
     return out
 
 
+def pictograph(text: str) -> bool:
+    """A line opened by a pictograph (an emoji, an icon, a row of stars, ©): a widget's or a
+    promotion's label. Writers open sentences with words (a list's entries are left alone: an
+    emoji there is its writer's bullet, "✅ Zero dependencies")."""
+    return len(text.split()) <= PICTOGRAPH_MAX_WORDS and unicodedata.category(text[0]) == "So"
+
+
+def download(text: str) -> bool:
+    """A line that offers a file by its size ("Our checklist (PDF, 240 KB)")."""
+    return _FILE_SIZE_RE.search(text) is not None and len(text.split()) <= OFFER_MAX_WORDS
+
+
+def ui_label(text: str) -> bool:
+    """A short unstopped "Label: values" line whose label is words of the one noise vocabulary
+    ("Tags: ...", "Share: ...", "Categories: ...")."""
+    label, colon, _ = text.partition(": ")
+    if not colon or _stopped(text) or len(text.split()) > UI_LABEL_MAX_WORDS or len(label.split()) > 2:
+        return False
+    words = _WORD_RE.findall(label.lower())
+    return bool(words) and all(w in UI_WORDS for w in words)
+
+
 LINE_RULES = (
     ("breadcrumb", breadcrumb, "a breadcrumb trail: short unstopped steps joined by one separator"),
     ("offer", offer, "a short unstopped line with a price or a rating"),
     ("member", member, "a member's metadata: counts and dates as label: value pairs, or a handle alone"),
+    ("pictograph", pictograph, "a line opened by a pictograph (an emoji, an icon, stars, ©)"),
+    ("download", download, "a link to a file, named by its size"),
+    ("ui_label", ui_label, "a short unstopped line labelled by a word of the noise vocabulary"),
 )
 
 
@@ -246,6 +277,7 @@ def drop_furniture_lines(judged: list, noisy: bool) -> list:
         elif i in toc:
             out.append(Judged(block, _drop(verdict, "contents", "a table of contents entry: its title is a later heading")))
         else:
-            hit = next(((rule, why) for rule, test, why in LINE_RULES if noisy and test(text)), None)
+            hit = next(((rule, why) for rule, test, why in LINE_RULES
+                        if noisy and test(text) and (rule != "pictograph" or block.kind is not Kind.ITEM)), None)
             out.append(Judged(block, _drop(verdict, *hit)) if hit else j)
     return out
