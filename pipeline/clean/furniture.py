@@ -16,6 +16,9 @@ how the line is built, not in its statistics:
     member       a line of two or more "Label: value" pairs whose values are counts or
                  dates (a forum's "Joined: ... Posts: ..."), or a user's handle alone
                  on a line ("some_user", "DrJones_RPh")
+    pictograph   a line (not a list entry) opened by an emoji, an icon, stars or ©
+    download     a line that offers a file by its size ("Checklist (PDF, 240 KB)")
+    hours        a short unstopped line of opening hours ("Saturday: 8:00 am – 12:00 pm")
 
 Only a block another pass kept is looked at, and only a paragraph, heading or list entry
 (a table row is one structure with its table; code and run sentences have their own
@@ -48,8 +51,9 @@ _MEDIA_NAME_RE = re.compile(r"[^\s/\\:\[\]()][^/\\:\[\]()]{0,120}?" + _EXTENSION
 _MEDIA_CAPTION_RE = re.compile(r"(?:[^\W\d_]{1,15}:\s{1,3})?[^\s/\\:]{1,120}?" + _EXTENSION
                                + r"(?:\s{1,3}[-–—(©|·].*)?", re.IGNORECASE | re.DOTALL)
 MEDIA_NAME_MAX_WORDS = 6  # a file name with spaces, alone on a line
-# A placeholder a text dump leaves for a picture: "[Image: ...]", "[Photo]", "[Video: ...]".
-_MEDIA_PLACEHOLDER_RE = re.compile(r"\[(?:image|photo|photograph|picture|figure|video|graphic|illustration)\b[^\]]{0,300}\]",
+# A placeholder a text dump leaves for a picture: "[Image: ...]", "[Photo]", "[Video: ...]". Not
+# "[figure ...]": a document's figures are described in its text (a manual's "[figure SG04: ...]").
+_MEDIA_PLACEHOLDER_RE = re.compile(r"\[(?:image|photo|photograph|picture|video)\b[^\]]{0,300}\]",
                                    re.IGNORECASE)
 
 # A breadcrumb trail: one separator, used two times or more, between short steps.
@@ -67,7 +71,9 @@ CONTENTS_SEPARATORS = (" · ", " | ", " • ", " - ", " – ")
 
 # Prices and ratings: a currency sign next to a figure, a score out of 5 or 10, a row of stars.
 _PRICE_RE = re.compile(r"[$£€¥₹]\s?\d|\d(?:[.,]\d{1,2})?\s?(?:€|£|USD|EUR|GBP)\b")
-_RATING_RE = re.compile(r"\b\d(?:[.,]\d)?\s?/\s?(?:5|10)\b(?!\s?[-/.]?\d)|[★☆⭐]{3}")
+# A score out of 5 or 10 that ends the line or stands before stars, a count in brackets or a bar
+# ("4.9/5 ⭐⭐⭐⭐⭐", "(4.2 / 5, 318 votes)"); "2.5/5 mL" and "3/5 to 5/5 in the pilot" are the text's.
+_RATING_RE = re.compile(r"\b\d(?:[.,]\d)?\s?/\s?(?:5|10)(?=\s{0,3}(?:$|[★☆⭐(|·,)]))|[★☆⭐]{3}")
 # A price is an offer when the line also asks for an action: a word of the one noise vocabulary
 # (basket, cart, checkout, shop...), a button in brackets, or an arrow. A bare price ("$199
 # billion", "Estimate: $8,000 to $12,000") is a figure of the text: shops' and deals' gold texts keep them.
@@ -90,8 +96,13 @@ _HANDLE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,30}(?:_[A-Za-z0-9]{1,30}){1,4}")
 
 # A file's size in brackets: a download link's label ("Checklist (PDF, 240 KB)").
 _FILE_SIZE_RE = re.compile(r"\((?:[A-Za-z]{2,5},?\s{1,3})?\d{1,4}(?:[.,]\d{1,2})?\s?[KMG]B\)")
+# Opening hours: a span between two clock times, one of them with minutes or am/pm ("9:00 – 19:00",
+# "8am-7pm", "7:30 am – 5:00 pm").
+_CLOCK = r"\d{1,2}(?:[:.]\d{2})?\s?(?:[ap]\.?m\.?)?"
+_HOURS_RE = re.compile(r"(?<![\d.,/])(?=\d{1,2}(?:[:.]\d{2}|\s?[ap]\.?m))" + _CLOCK + r"\s?[–—-]\s?" + _CLOCK + r"(?![\d/])",
+                       re.IGNORECASE)
+HOURS_MAX_WORDS = 16
 PICTOGRAPH_MAX_WORDS = 30
-UI_LABEL_MAX_WORDS = 12
 
 _JUDGED_KINDS = (Kind.PARAGRAPH, Kind.HEADING, Kind.ITEM)
 _TERMINAL = ".!?。！？"
@@ -115,10 +126,10 @@ def media_file(text: str) -> bool:
 
 
 def _named(step: str) -> bool:
-    """Whether a step opens with a capital letter or a figure, after any symbol (an icon)."""
+    """Whether a step (a title) opens with a capital letter, after any symbol (an icon)."""
     for ch in step:
         if ch.isalnum():
-            return ch.isupper() or ch.isdigit()
+            return ch.isupper()
     return False
 
 
@@ -227,19 +238,14 @@ def pictograph(text: str) -> bool:
     return len(text.split()) <= PICTOGRAPH_MAX_WORDS and unicodedata.category(text[0]) == "So"
 
 
+def hours(text: str) -> bool:
+    """A short unstopped line that gives opening hours (a span between two clock times)."""
+    return not _stopped(text) and len(text.split()) <= HOURS_MAX_WORDS and _HOURS_RE.search(text) is not None
+
+
 def download(text: str) -> bool:
     """A line that offers a file by its size ("Our checklist (PDF, 240 KB)")."""
     return _FILE_SIZE_RE.search(text) is not None and len(text.split()) <= OFFER_MAX_WORDS
-
-
-def ui_label(text: str) -> bool:
-    """A short unstopped "Label: values" line whose label is words of the one noise vocabulary
-    ("Tags: ...", "Share: ...", "Categories: ...")."""
-    label, colon, _ = text.partition(": ")
-    if not colon or _stopped(text) or len(text.split()) > UI_LABEL_MAX_WORDS or len(label.split()) > 2:
-        return False
-    words = _WORD_RE.findall(label.lower())
-    return bool(words) and all(w in UI_WORDS for w in words)
 
 
 LINE_RULES = (
@@ -248,7 +254,7 @@ LINE_RULES = (
     ("member", member, "a member's metadata: counts and dates as label: value pairs, or a handle alone"),
     ("pictograph", pictograph, "a line opened by a pictograph (an emoji, an icon, stars, ©)"),
     ("download", download, "a link to a file, named by its size"),
-    ("ui_label", ui_label, "a short unstopped line labelled by a word of the noise vocabulary"),
+    ("hours", hours, "a short unstopped line of opening hours"),
 )
 
 
