@@ -90,8 +90,8 @@ _COUNT_FIELD_RE = re.compile(r"(?:^|\s)[^\W\d_][\w'’]{0,20}(?:\s[\w'’]{1,20}
 _COUNT_VALUE_RE = re.compile(r"(?:^|\s)[^\W\d_][\w'’]{0,20}(?:\s[\w'’]{1,20})?:\s{1,8}\d[\d,.]{0,12}(?=\s|$)")
 MEMBER_MIN_FIELDS = 2
 MEMBER_MAX_WORDS = 16
-# A handle: one token of letters and digits with an underscore or a capital inside a word
-# ("maple_jo", "DrKwame_RPh"); a plain word or a name in capitals is not one.
+# A handle: one token of letters and digits joined by underscores ("maple_jo", "DrKwame_RPh"); a
+# plain word or a name is not one (a code identifier is, but code is kept before this pass sees it).
 _HANDLE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,30}(?:_[A-Za-z0-9]{1,30}){1,4}")
 
 # A file's size in brackets: a download link's label ("Checklist (PDF, 240 KB)").
