@@ -91,7 +91,8 @@ _COUNT_VALUE_RE = re.compile(r"(?:^|\s)[^\W\d_][\w'’]{0,20}(?:\s[\w'’]{1,20}
 MEMBER_MIN_FIELDS = 2
 MEMBER_MAX_WORDS = 16
 # A handle: one token of letters and digits joined by underscores ("maple_jo", "DrKwame_RPh"); a
-# plain word or a name is not one (a code identifier is, but code is kept before this pass sees it).
+# plain word or a name is not one. An identifier alone on a line looks the same; code blocks and
+# code spans are kept before this pass, and the rule runs only on pages the gate calls noisy.
 _HANDLE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,30}(?:_[A-Za-z0-9]{1,30}){1,4}")
 
 # A file's size in brackets: a download link's label ("Checklist (PDF, 240 KB)").
