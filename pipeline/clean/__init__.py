@@ -348,7 +348,9 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
         judged.append(Judged(block, verdict))
     if page_is_clean:
         judged = keep_written_lists(keep_lists_whole(judged))  # 3a.
-    judged = drop_furniture_lines(judged, noisy=not short and not gate_says_clean)  # 3e.
+    # 3e. Shapes of furniture everywhere a page's own text would not take them: where the gate is
+    # sure the page is noisy (where the context scorer judges); image file names on any page.
+    judged = drop_furniture_lines(judged, noisy=not short and clean_page < model.context_max_page_score)
     return keep_prose_of_an_emptied_page(judged, by_block)
 
 
