@@ -40,6 +40,7 @@ from ..blocks import Block, Kind, Verdict
 from .vocabulary import UI_WORDS
 
 _WORD_RE = re.compile(r"\w+")
+_DIGIT_OR_STAR_RE = re.compile(r"[\d★☆⭐]")  # a cheap first test: offers, hours and counts need one
 
 # Extensions of images, audio and video a page shows (not documents: a "(PDF, 240 KB)" link
 # names what it offers, and a README names its files on purpose).
@@ -120,7 +121,7 @@ def _stopped(text: str) -> bool:
 
 def media_file(text: str) -> bool:
     """An image's file name alone, a caption led by one, or a bracketed media placeholder."""
-    if len(text) > 600:
+    if len(text) > 600 or ("." not in text and text[:1] != "["):
         return False
     if _MEDIA_PLACEHOLDER_RE.fullmatch(text):
         return True
@@ -158,7 +159,7 @@ def _asks_action(text: str) -> bool:
 
 def offer(text: str) -> bool:
     """A short unstopped line that gives a price or a rating."""
-    if _stopped(text) or len(text.split()) > OFFER_MAX_WORDS:
+    if _stopped(text) or len(text.split()) > OFFER_MAX_WORDS or not _DIGIT_OR_STAR_RE.search(text):
         return False
     if not (_RATING_RE.search(text) or (_PRICE_RE.search(text) and _asks_action(text))):
         return False
@@ -169,7 +170,7 @@ def member(text: str) -> bool:
     """A line of MEMBER_MIN_FIELDS or more "Label: count or date" pairs, or a handle alone."""
     if _HANDLE_RE.fullmatch(text):
         return True
-    if _stopped(text) or len(text.split()) > MEMBER_MAX_WORDS:
+    if ": " not in text or _stopped(text) or len(text.split()) > MEMBER_MAX_WORDS:
         return False
     return len(_COUNT_FIELD_RE.findall(text)) >= MEMBER_MIN_FIELDS and _COUNT_VALUE_RE.search(text) is not None
 
@@ -189,46 +190,50 @@ def _entry(text: str) -> tuple[int, str] | None:
     return int(text[:m.end()].split(".")[0]), _title_key(title)
 
 
-def _is_contents(entries: list[tuple[int, str] | None], later: set[str]) -> bool:
+def _is_contents(entries: list[tuple[int, str] | None], last_said: dict[str, int], after: int) -> bool:
     """Whether entries (in order) are a table of contents: CONTENTS_MIN_ENTRIES or more, their
-    numbers never going down, most of their titles said later as headings."""
+    numbers never going down, most of their titles said as headings at block `after` or later."""
     if len(entries) < CONTENTS_MIN_ENTRIES or any(e is None for e in entries):
         return False
     numbers = [e[0] for e in entries]
     if any(b < a for a, b in zip(numbers, numbers[1:])) or numbers[-1] == numbers[0]:
         return False
-    return 2 * sum(e[1] in later for e in entries) > len(entries)
+    return 2 * sum(last_said.get(e[1], -1) >= after for e in entries) > len(entries)
 
 
 def contents_entries(blocks: list[Block]) -> set[int]:
     """Indices of the blocks that are a table of contents: a stretch of numbered titles (or one
     line of them) whose titles the page says again after it as headings, without the numbers."""
-    heads = [(i, _title_key(b.text)) for i, b in enumerate(blocks)
-             if b.kind in _JUDGED_KINDS and len(b.text.split()) <= CONTENTS_ENTRY_MAX_WORDS
-             and not _stopped(b.text) and not _SECTION_NUMBER_RE.match(b.text)]
+    judged = [b.kind in _JUDGED_KINDS for b in blocks]
+    numbered = [ok and _SECTION_NUMBER_RE.match(b.text.split(": ", 1)[-1]) is not None for ok, b in zip(judged, blocks)]
+    if sum(numbered) == 0:
+        return set()  # no numbered title, no contents (most pages: the rest is not needed)
+    last_said: dict[str, int] = {}  # a short unnumbered line's title -> the last block that says it
+    for i, b in enumerate(blocks):
+        if judged[i] and not _SECTION_NUMBER_RE.match(b.text) and len(b.text.split()) <= CONTENTS_ENTRY_MAX_WORDS \
+                and not _stopped(b.text):
+            last_said[_title_key(b.text)] = i
     out: set[int] = set()
     i = 0
     while i < len(blocks):
-        block = blocks[i]
-        if block.kind not in _JUDGED_KINDS:
+        if not numbered[i]:
             i += 1
             continue
         start = i
         entries = []
-        while i < len(blocks) and blocks[i].kind in _JUDGED_KINDS and (entry := _entry(blocks[i].text)) is not None:
+        while i < len(blocks) and judged[i] and (entry := _entry(blocks[i].text)) is not None:
             entries.append(entry)
             i += 1
         if entries:
-            later = {t for at, t in heads if at >= i}
-            if _is_contents(entries, later):
+            if _is_contents(entries, last_said, i):
                 out.update(range(start, i))
             continue
         # The entries written in one line: "Contents: 1 Taxonomy · 2 Description · 3 Habitat".
         for separator in CONTENTS_SEPARATORS:
-            parts = block.text.split(separator)
+            parts = blocks[i].text.split(separator)
             if len(parts) >= CONTENTS_MIN_ENTRIES:
                 parts[0] = parts[0].split(": ", 1)[-1]  # a label before the first entry
-                if _is_contents([_entry(p.strip()) for p in parts], {t for at, t in heads if at > i}):
+                if _is_contents([_entry(p.strip()) for p in parts], last_said, i + 1):
                     out.add(i)
                     break
         i += 1
@@ -244,12 +249,13 @@ def pictograph(text: str) -> bool:
 
 def hours(text: str) -> bool:
     """A short unstopped line that gives opening hours (a span between two clock times)."""
-    return not _stopped(text) and len(text.split()) <= HOURS_MAX_WORDS and _HOURS_RE.search(text) is not None
+    return (_DIGIT_OR_STAR_RE.search(text) is not None and not _stopped(text) and len(text.split()) <= HOURS_MAX_WORDS
+            and _HOURS_RE.search(text) is not None)
 
 
 def download(text: str) -> bool:
     """A line that offers a file by its size ("Our checklist (PDF, 240 KB)")."""
-    return _FILE_SIZE_RE.search(text) is not None and len(text.split()) <= OFFER_MAX_WORDS
+    return "B)" in text and _FILE_SIZE_RE.search(text) is not None and len(text.split()) <= OFFER_MAX_WORDS
 
 
 LINE_RULES = (
@@ -260,6 +266,11 @@ LINE_RULES = (
     ("download", download, "a link to a file, named by its size"),
     ("hours", hours, "a short unstopped line of opening hours"),
 )
+
+
+# No line rule takes a block this long (each has its own limit, all under it); blocks are
+# normalised, one space between words.
+LINE_RULES_MAX_WORDS = max(BREADCRUMB_MAX_WORDS, OFFER_MAX_WORDS, MEMBER_MAX_WORDS, PICTOGRAPH_MAX_WORDS, HOURS_MAX_WORDS)
 
 
 def _drop(verdict: Verdict, rule: str, why: str) -> Verdict:
@@ -286,8 +297,10 @@ def drop_furniture_lines(judged: list, noisy: bool) -> list:
             out.append(Judged(block, _drop(verdict, "media_file", "an image's file name, or a caption led by one")))
         elif i in toc:
             out.append(Judged(block, _drop(verdict, "contents", "a table of contents entry: its title is a later heading")))
+        elif not noisy or text.count(" ") >= LINE_RULES_MAX_WORDS:  # a paragraph of prose: no line rule takes it
+            out.append(j)
         else:
             hit = next(((rule, why) for rule, test, why in LINE_RULES
-                        if noisy and test(text) and (rule != "pictograph" or block.kind is not Kind.ITEM)), None)
+                        if test(text) and (rule != "pictograph" or block.kind is not Kind.ITEM)), None)
             out.append(Judged(block, _drop(verdict, *hit)) if hit else j)
     return out
