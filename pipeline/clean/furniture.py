@@ -205,8 +205,9 @@ def contents_entries(blocks: list[Block]) -> set[int]:
     """Indices of the blocks that are a table of contents: a stretch of numbered titles (or one
     line of them) whose titles the page says again after it as headings, without the numbers."""
     judged = [b.kind in _JUDGED_KINDS for b in blocks]
-    numbered = [ok and _SECTION_NUMBER_RE.match(b.text.split(": ", 1)[-1]) is not None for ok, b in zip(judged, blocks)]
-    if sum(numbered) == 0:
+    numbered = [ok and (b.text[:1].isdigit() or ": " in b.text)
+                and _SECTION_NUMBER_RE.match(b.text.split(": ", 1)[-1]) is not None for ok, b in zip(judged, blocks)]
+    if not any(numbered):
         return set()  # no numbered title, no contents (most pages: the rest is not needed)
     last_said: dict[str, int] = {}  # a short unnumbered line's title -> the last block that says it
     for i, b in enumerate(blocks):
@@ -268,6 +269,8 @@ LINE_RULES = (
 )
 
 
+# The rules a stopped line can meet (the others want an unstopped line: a handle has no stop).
+_STOPPED_LINE_RULES = tuple(r for r in LINE_RULES if r[0] in ("pictograph", "download"))
 # No line rule takes a block this long (each has its own limit, all under it); blocks are
 # normalised, one space between words.
 LINE_RULES_MAX_WORDS = max(BREADCRUMB_MAX_WORDS, OFFER_MAX_WORDS, MEMBER_MAX_WORDS, PICTOGRAPH_MAX_WORDS, HOURS_MAX_WORDS)
@@ -300,7 +303,8 @@ def drop_furniture_lines(judged: list, noisy: bool) -> list:
         elif not noisy or text.count(" ") >= LINE_RULES_MAX_WORDS:  # a paragraph of prose: no line rule takes it
             out.append(j)
         else:
-            hit = next(((rule, why) for rule, test, why in LINE_RULES
+            rules = _STOPPED_LINE_RULES if _stopped(text) else LINE_RULES
+            hit = next(((rule, why) for rule, test, why in rules
                         if test(text) and (rule != "pictograph" or block.kind is not Kind.ITEM)), None)
             out.append(Judged(block, _drop(verdict, *hit)) if hit else j)
     return out
