@@ -25,6 +25,10 @@ SOURCES_HELP = (f"Folder of source pages ({SOURCE_TYPES}), searched recursively.
 INDEX_HELP = "Folder holding the on-disk index. [env: WINNOW_INDEX; default: index]"
 
 
+# The exit status of a command that ran well but found nothing (`ask` with no passage matching),
+# as grep's: scripts tell "no answer" from an answer without parsing the output; errors also exit 1.
+NO_RESULT = 1
+
 # Far above any question (the longest test question is ~20k characters), far below memory.
 MAX_QUESTION_CHARS = 1 << 20
 
@@ -83,16 +87,20 @@ def _tolerant_streams() -> None:
 
 def _remember(name: str):
     def callback(ctx: click.Context, param, value):
+        if isinstance(value, float) and value != value:  # NaN passes FloatRange(min=0): it compares false
+            raise click.BadParameter("not a number; give seconds, e.g. --wait 30", ctx=ctx, param=param)
         ctx.meta[f"winnow.{name}"] = value
     return callback
 
 
 def common_options(func):
-    """--sources, --index, --follow-links, --wait and --rebuild, shared by every index command.
+    """--sources, --index, --follow-links, --wait, --rebuild and --quiet, shared by every index command.
 
-    --follow-links and --wait are read from the context (_setting) where a build
-    runs, rather than passed through every command's signature.
+    --follow-links, --wait and --quiet are read from the context (_setting) where a
+    build runs, rather than passed through every command's signature.
     """
+    func = click.option("-q", "--quiet", is_flag=True, default=False, expose_value=False, callback=_remember("quiet"),
+                        help="Print no progress and no summaries on stderr (warnings and errors still go there).")(func)
     func = click.option("--rebuild", is_flag=True, default=False, expose_value=False, callback=_remember("rebuild"),
                         help="Rebuild the index from --sources from scratch, even if it was built from another "
                              "folder (without it, asking an index about another folder is an error).")(func)
@@ -127,7 +135,15 @@ def _check_sources(sources_dir: Path) -> None:
     try:
         Collection(sources_dir, Path(".")).check_sources()
     except SourcesError as error:
-        raise click.BadParameter(str(error), param_hint="'--sources'") from None
+        raise _sources_error(error) from None
+
+
+def _sources_error(error) -> click.BadParameter:
+    """A sources folder that is not one, as a usage error that says what to do (the default, seeds,
+    exists only in a checkout: elsewhere a new user's first `ask` meets this)."""
+    hint = ("; give the folder of your pages with --sources DIR (or WINNOW_SOURCES=DIR)"
+            if str(error).endswith("does not exist.") else "")
+    return click.BadParameter(_safe(str(error).rstrip(".") + hint if hint else str(error)), param_hint="'--sources'")
 
 
 # When stderr is not a terminal (a log file, CI), a build says how far it is this often,
@@ -137,20 +153,25 @@ PROGRESS_SECONDS = 5.0
 
 def _progress(plan):
     """The build plan, reported on stderr as it is worked through."""
+    return _report_progress(plan, "Ingesting sources", lambda item: item[0].rel if item else None)
+
+
+def _report_progress(items, label: str, show=None):
+    """Yield the items, saying on stderr how far the work is: a bar on a terminal, else a line every
+    PROGRESS_SECONDS (nothing for work shorter than that)."""
     if sys.stderr.isatty():
-        with click.progressbar(plan, label="Ingesting sources", file=sys.stderr, show_pos=True,
-                               item_show_func=lambda item: item[0].rel if item else None) as bar:
+        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True, item_show_func=show) as bar:
             yield from bar
         return
     import time
 
-    total, started = len(plan), time.monotonic()
+    total, started = len(items), time.monotonic()
     last = started
-    for done, item in enumerate(plan):
+    for done, item in enumerate(items):
         now = time.monotonic()
         if now - last >= PROGRESS_SECONDS:
             last = now
-            click.echo(f"Ingesting sources: {done} of {total} ({100 * done // max(total, 1)}%), "
+            click.echo(f"{label}: {done} of {total} ({100 * done // max(total, 1)}%), "
                        f"{now - started:.0f} s so far", err=True)
         yield item
 
@@ -186,9 +207,11 @@ def _collection(sources_dir: Path, index_dir: Path, follow_links: bool | None = 
     if index_dir.resolve() == sources_dir.resolve():  # its own files would become sources
         raise click.BadParameter(f"'{index_dir}' is the sources folder; the index needs a folder of its own "
                                  f"(e.g. --index {sources_dir.resolve().name}-index)", param_hint="'--index'")
+    quiet = bool(_setting("quiet", False))
     return Collection(sources_dir, index_dir, follow_links=_setting("follow_links", False) if follow_links is None
-                      else follow_links, wait=_setting("wait"), rebuild=rebuild, warn=_warn, notify=_notify,
-                      progress=_progress, on_build=lambda report: _say_build(report, index_dir))
+                      else follow_links, wait=_setting("wait"), rebuild=rebuild, warn=_warn,
+                      notify=None if quiet else _notify, progress=None if quiet else _progress,
+                      on_build=None if quiet else lambda report: _say_build(report, index_dir))
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -201,8 +224,8 @@ def _say_build(report, index_dir: Path) -> None:
 
     how = ("Built the index from scratch" if report.full else "Updated the index" if report.written
            else "The index is up to date")
-    words = sum(k["words"] for k in report.kept)
-    kept = f"; the cleaner kept {sum(k['kept_words'] for k in report.kept)} of {_plural(words, 'word')}" if words else ""
+    kept_words, words = report.kept_totals()
+    kept = f"; the cleaner kept {kept_words} of {_plural(words, 'word')}" if words else ""
     click.echo(
         f"{how} in {shown(index_dir)}: {_plural(report.added, 'source')} added, {report.changed} changed, "
         f"{report.removed} removed, {report.reused} reused; {report.sources_read} indexed, "
@@ -302,7 +325,7 @@ def _invoke(invoke, ctx: click.Context):
     try:
         return invoke(ctx)
     except SourcesError as error:
-        raise click.BadParameter(_safe(str(error)), param_hint="'--sources'") from None
+        raise _sources_error(error) from None
     except WinnowError as error:
         raise click.ClickException(_safe(str(error))) from None
     except BrokenPipeError:
@@ -355,8 +378,8 @@ def main():
       winnow clean page.html              see what the cleaner keeps
       winnow status                       is the index up to date?
 
-    The index follows its sources: `ask`, `passages` and `status` notice added,
-    edited or removed files and update the index before answering.
+    The index follows its sources: `ask`, `passages`, `status`, `show` and `eval`
+    notice added, edited or removed files and update the index before answering.
     """
 
 
@@ -399,6 +422,13 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     how many sources were added, changed, removed and reused goes to stderr, with
     how many words the cleaner kept (a warning names any page that kept under half;
     `winnow clean --explain PAGE` says why, and `--trust PAGE` indexes it as written).
+
+    \b
+    Examples:
+      winnow build                          ./seeds into ./index
+      winnow build --sources notes --index notes-index
+      winnow build --full --json | jq .passages
+      winnow build --sources notes --trust notes/mine.md
     """
     if trust and no_trust:
         raise click.UsageError("give either --trust or --no-trust, not both")
@@ -505,27 +535,38 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
 
     question = _read_question(question, question_file)
     hits, query, bests = _with_index(sources_dir, index_dir, lambda searcher: answer(searcher, question, top_k))
-    if explain:
-        if as_json:
-            terms = [{"term": t.term, "weight": round(t.weight, 6), "why": list(t.why)} for t in query.terms]
-            click.echo(_json({"query": terms, "notes": list(query.notes),
-                              "hits": [hit_record(h, b) for h, b in zip(hits, bests)]}, indent=1))
-            return
-        click.echo("query (weight, term, why):")
-        for line in query.explain():
-            click.echo("  " + _safe(line))
-        click.echo("")
     if as_json:
-        click.echo(_json([hit_record(h, b) for h, b in zip(hits, bests)], indent=1))
+        records = [hit_record(h, b) for h, b in zip(hits, bests)]
+        if explain:
+            terms = [{"term": t.term, "weight": round(t.weight, 6), "why": list(t.why)} for t in query.terms]
+            click.echo(_json({"query": terms, "notes": list(query.notes), "hits": records}, indent=1))
+        else:
+            click.echo(_json(records, indent=1))
     else:
+        if explain:
+            click.echo("query (weight, term, why):")
+            for line in query.explain():
+                click.echo("  " + _safe(line))
+            click.echo("")
         _render_hits(hits, question, bests, _use_color(color))
+    if not hits:  # as grep: 1 when nothing was found, so `ask ... && ...` tests for an answer
+        sys.exit(NO_RESULT)
 
 
 @main.command()
 @common_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (passage_id, source, sources, section, text).")
 def passages(sources_dir: Path, index_dir: Path, as_json: bool):
-    """List every indexed passage, in passage-id order."""
+    """List every indexed passage, in passage-id order (the index is built or updated first if needed).
+
+    Each passage is its id (`SOURCE#N`, as `ask` cites it), its section and its text;
+    with --json, one JSON object per line.
+
+    \b
+    Examples:
+      winnow passages | less
+      winnow passages --json | jq -r .passage_id
+    """
     from pipeline.collection import checked_passages
 
     for p in _with_index(sources_dir, index_dir, lambda s: checked_passages(s.passages(), s.generation)):
@@ -545,7 +586,14 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     """Say where the index is, what it holds, and bring it up to date (unless --check).
 
     What was out of date (added, changed, removed sources, settings) is reported,
-    then the index is updated like `ask` does before answering.
+    then the index is updated like `ask` does before answering. Every byte of the
+    index is checked against its checksums.
+
+    \b
+    Examples:
+      winnow status
+      winnow status --check || winnow build
+      winnow status --json | jq .up_to_date
     """
     collection = _collection(sources_dir, index_dir)
     collection.check_origin()
@@ -566,7 +614,11 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
         click.echo(_json(info))
         return
     if not info["exists"]:
-        click.echo(f"No index in {shown(index_dir)} yet. Run `winnow build` (or just `winnow ask`).")
+        if sources_dir.is_dir():
+            click.echo(f"No index in {shown(index_dir)} yet. Run `winnow build` (or just `winnow ask`).")
+        else:  # `winnow build` would fail too: say what it needs
+            click.echo(_safe(f"No index in {shown(index_dir)} yet, and no sources folder {shown(sources_dir)} to build "
+                             "it from. Run `winnow build --sources DIR` with the folder of your pages."))
         return
     if "damaged" in info:
         click.echo(_safe(f"The index in {shown(index_dir)} cannot be used: {info['damaged']}. "
@@ -660,6 +712,11 @@ def serve(sources_dir: Path, index_dir: Path, host: str, port: int):
     change, the index is refreshed in the background while the page keeps answering.
     `/api/ask?q=...&k=N` gives what `ask --json -k N` prints, `/api/status` what
     `status --json` prints. Ctrl-C stops it.
+
+    \b
+    Examples:
+      winnow serve                          http://127.0.0.1:8080/
+      winnow serve --port 0                 any free port (printed on stderr)
     """
     from pipeline.web import serve as run_server
 
@@ -707,6 +764,13 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     why. Sources you trust can be indexed as written: `winnow build --trust PATH` (a
     file or folder under the sources folder). A file that cannot be read is named
     on stderr, the others are still printed, and the exit status is 1.
+
+    \b
+    Examples:
+      winnow clean page.html
+      winnow clean --explain page.txt       what is dropped, and why
+      winnow clean --explain --all page.md  every block with its verdict
+      curl -s https://example.org/ | winnow clean -
     """
     if show_all and not explain:
         raise click.UsageError("--all lists kept blocks with --explain; add --explain")
@@ -738,6 +802,9 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 _render_explain(path, explain_blocks(text, how, options), as_json, show_all)
                 continue
             documents = clean_source(source, text, options)
+            if explain:  # a corpus's records are never cleaned: say so, rather than print them as if unasked
+                _render_explain(path, _corpus_explained(documents), as_json, show_all)
+                continue
         except (OSError, WinnowError) as error:
             _warn(f"skipped {path}: {getattr(error, 'strerror', None) or error}")
             failed += 1
@@ -754,6 +821,24 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 click.echo(_safe(doc.text) + os.linesep)
     if failed:
         sys.exit(1)
+
+
+def _corpus_explained(documents):
+    """What `clean --explain` says of a JSON Lines corpus: every record kept as written, block by block."""
+    from pipeline.blocks import Block, Kind, Verdict
+    from pipeline.clean import Judged
+
+    verdict = Verdict(keep=True, by="corpus", reason="a JSON Lines record: indexed as written (spaces and "
+                                                     "paragraphs normalised), never cleaned")
+    judged = []
+    for doc in documents:
+        for section in doc.sections:
+            if section.heading:
+                judged.append(Judged(Block(Kind.HEADING, section.heading, level=1), verdict))
+            judged.extend(Judged(Block(Kind.PARAGRAPH, text), verdict) for text in section.paragraphs)
+    page = (f"a JSON Lines corpus of {_plural(len(documents), 'record')}: each indexed as written, "
+            "never cleaned (a record's `_id` is the source its passages cite)")
+    return page, judged
 
 
 def _render_explain(path: Path, explained, as_json: bool, show_all: bool) -> None:
@@ -871,6 +956,9 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
     """
     from pipeline.evaluate import evaluate, load_question_set, write_trec_run
 
+    def asked(questions):
+        return questions if _setting("quiet", False) else _report_progress(questions, "Asking questions")
+
     if run_file is not None:  # before the evaluation, which can take minutes, not after it
         folder = run_file.parent
         if not folder.is_dir():
@@ -886,13 +974,15 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
         # The one link in that sources folder is winnow's own: follow it.
         eval_dir = _eval_index_dir(index_dir, questions)
         report = _with_index(_beir_sources(question_set.corpus, index_dir, eval_dir), eval_dir / "index",
-                             lambda searcher: evaluate(searcher, question_set, depth=depth), follow_links=True,
-                             given=True)
+                             lambda searcher: evaluate(searcher, question_set, depth=depth, progress=asked),
+                             follow_links=True, given=True)
     else:
-        report = _with_index(sources_dir, index_dir, lambda searcher: evaluate(searcher, question_set, depth=depth))
+        report = _with_index(sources_dir, index_dir,
+                             lambda searcher: evaluate(searcher, question_set, depth=depth, progress=asked))
     if run_file:
         write_trec_run(report, run_file)
-        click.echo(f"Wrote the run to {run_file}", err=True)
+        if not _setting("quiet", False):
+            click.echo(f"Wrote the run to {run_file}", err=True)
     if as_json:
         click.echo(_json(report.as_dict(per_question=per_question), indent=1))
     else:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import operator
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -416,6 +417,13 @@ class SentenceTable:
     def matches(self, a, b) -> bool:  # near match of two leaders
         raise NotImplementedError
 
+    def band_keys(self, h) -> frozenset | None:  # h's band keys (band << 32 | key); None: not told
+        return None
+
+    def outside_band_units(self, h) -> set[int]:
+        """band_units(h) less those the caller of resolve has queued whatever they hold (with band_keys)."""
+        return self.band_units(h)
+
 
 def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[int], bool | None]
             ) -> dict[int, tuple[bool, int | None]]:
@@ -432,6 +440,8 @@ def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[i
     out: dict[int, tuple[bool, int | None]] = {}
     queue: list[tuple[tuple, int]] = []
     queued: set[int] = set()
+    kept_now: set[int] = set()  # the units kept by a verdict given here
+    kept_keys: dict[int, list[int]] = {}  # ... by band key (tables that tell band_keys)
 
     def push(unit: int) -> None:
         if unit not in queued:
@@ -445,20 +455,44 @@ def resolve(table: SentenceTable, units: Iterable[int], kept_before: Callable[[i
     while queue:
         position, unit = heapq.heappop(queue)
         leader = table.leader(unit)
-        earlier, later = [], []
-        for other in table.band_units(leader) - {unit}:
+        # The credit: the earliest kept unit before this one that matches it. Only kept units are
+        # compared: among a thousand near copies of a templated record one is kept, and comparing
+        # every pair made a corpus of 20,000 of them take hours. Units decided here are queued; those
+        # queued but not decided yet come later (the queue runs in order); a unit never queued keeps
+        # its verdict from before. The units kept here are found by their band keys (kept_keys), so
+        # a unit with thousands of neighbours, all queued, is not a set of thousands.
+        keys = table.band_keys(leader)
+        if keys is None:
+            neighbours = table.band_units(leader) - {unit}
+            kept_near = neighbours & kept_now
+        else:
+            neighbours = table.outside_band_units(leader) - {unit}
+            kept_near = {other for key in keys for other in kept_keys.get(key, ())}
+        earlier = []
+        for other in kept_near | {o for o in neighbours - queued if kept_before(o)}:
             other_leader = table.leader(other)
-            if other_leader is not None and table.matches(leader, other_leader):
-                (earlier if table.order(other_leader) < position else later).append((table.order(other_leader), other))
+            if other_leader is not None and (order := table.order(other_leader)) < position:
+                earlier.append((order, other, other_leader))
         credit = None
-        for _, other in sorted(earlier):
-            if out[other][0] if other in out else kept_before(other):
-                credit = other  # the earliest kept unit that matches
+        for _, other, other_leader in sorted(earlier, key=_FIRST_TWO):
+            if table.matches(leader, other_leader):
+                credit = other
                 break
         verdict = (credit is None, credit)
         before = kept_before(unit)
         out[unit] = verdict
+        if credit is None:
+            kept_now.add(unit)
+            for key in keys or ():
+                kept_keys.setdefault(key, []).append(unit)
         if before is None or before != verdict[0]:
-            for _, other in later:
-                push(other)
+            # The later units it matches are decided again (those queued already will be).
+            for other in neighbours - queued:
+                other_leader = table.leader(other)
+                if (other_leader is not None and table.order(other_leader) > position
+                        and table.matches(leader, other_leader)):
+                    push(other)
     return out
+
+
+_FIRST_TWO = operator.itemgetter(0, 1)

@@ -394,17 +394,22 @@ def rank_documents(searcher, table: PassageTable, question: str, depth: int,
     return [(table.doc_ids[int(d)], float(best[d])) for d in hit[order]]
 
 
-def evaluate(searcher, question_set: QuestionSet, depth: int = DEFAULT_DEPTH) -> EvalReport:
-    """Run every question of the set and measure the rankings."""
+def evaluate(searcher, question_set: QuestionSet, depth: int = DEFAULT_DEPTH, progress=None) -> EvalReport:
+    """Run every question of the set and measure the rankings.
+
+    progress, if given, wraps the questions as they are asked (the CLI's progress report);
+    it must yield them all, in order.
+    """
     table = PassageTable(searcher)
+    questions = progress(question_set.questions) if progress else question_set.questions
     if question_set.kind == "beir":
-        return _evaluate_beir(searcher, table, question_set, depth)
-    return _evaluate_answers(searcher, table, question_set, depth)
+        return _evaluate_beir(searcher, table, question_set, depth, questions)
+    return _evaluate_answers(searcher, table, question_set, depth, questions)
 
 
-def _evaluate_beir(searcher, table: PassageTable, qs: QuestionSet, depth: int) -> EvalReport:
+def _evaluate_beir(searcher, table: PassageTable, qs: QuestionSet, depth: int, questions) -> EvalReport:
     results, run, per_query = [], {}, []
-    for q in qs.questions:  # 1. + 2.
+    for q in questions:  # 1. + 2.
         ranked = rank_documents(searcher, table, q.text, depth)
         run[q.qid] = ranked
         scored = dict(ranked)
@@ -416,10 +421,10 @@ def _evaluate_beir(searcher, table: PassageTable, qs: QuestionSet, depth: int) -
                       metrics=mean_measures(per_query), per_question=tuple(results), run=run)
 
 
-def _evaluate_answers(searcher, table: PassageTable, qs: QuestionSet, depth: int) -> EvalReport:
+def _evaluate_answers(searcher, table: PassageTable, qs: QuestionSet, depth: int, questions) -> EvalReport:
     results, run, per_query, unanswerable = [], {}, [], []
     probes = clean_probes = 0
-    for q in qs.questions:
+    for q in questions:
         ranked = [(table.index_of[d], s) for d, s in rank_passages(searcher, q.text, depth)]  # 1. + 2.
         scored = {table.ids[d]: s for d, s in ranked}
         run[q.qid] = [(table.ids[d], s) for d, s in ranked]

@@ -54,7 +54,7 @@ from .records import Document, Passage, Section, Source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        topic_totals)
-from .sources import KINDS, decode, discover, file_fingerprint, read_bytes, read_pieces
+from .sources import KINDS, Listing, LongLine, decode, file_fingerprint, limit_shown, read_bytes, read_pieces, scan
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
@@ -107,13 +107,30 @@ class BuildReport:
     duplicates_dropped: int = 0
     seconds: float = 0.0
     skipped: list[dict] = field(default_factory=list)
-    kept: list[dict] = field(default_factory=list)  # per source: words the cleaner was given and kept
+    # Per segment of the index written: its unit names, each unit's words given and kept (None: not
+    # counted) and its deleted units. `kept` lists them per source only when asked: a refresh at
+    # 20,000 sources does not make 20,000 entries no one reads.
+    kept_parts: list[tuple[list, list, frozenset]] = field(default_factory=list, repr=False)
     added: int = 0
     changed: int = 0
     removed: int = 0
     reused: int = 0  # sources taken from the cache instead of being cleaned again
     full: bool = True  # built from scratch (no previous build, --full, settings changed, damage)
     written: bool = True  # False when the index was already up to date
+
+    @property
+    def kept(self) -> list[dict]:
+        """Per source indexed, sorted by name: words the cleaner was given and kept (sources it did not count left out)."""
+        rows = sorted((name, kept) for names, kepts, deleted in self.kept_parts
+                      for u, (name, kept) in enumerate(zip(names, kepts)) if kept and kept[1] and u not in deleted)
+        return [{"source": name, "kept_words": kept[0], "words": kept[1]} for name, kept in rows]
+
+    def kept_totals(self) -> tuple[int, int]:
+        """Words the cleaner kept and was given, over the sources indexed (C loops, no entry per source)."""
+        live = [kepts if not deleted else [k for u, k in enumerate(kepts) if u not in deleted]
+                for _, kepts, deleted in self.kept_parts]
+        counted = list(filter(None, itertools.chain.from_iterable(live)))
+        return sum(map(operator.itemgetter(0), counted)), sum(map(operator.itemgetter(1), counted))
 
 
 def settings(params: BM25Params = DEFAULT_PARAMS) -> dict:
@@ -429,16 +446,21 @@ def _tasks(item: _Item, cache: SourceCache | None):
         if source.kind == "jsonl":
             _check_corpus_name(source.rel)
             digest = hashlib.sha256()
-            for number, piece in enumerate(read_pieces(source, JSONL_PIECE_BYTES)):
-                digest.update(piece)
+            number = 0
+            for piece in read_pieces(source, JSONL_PIECE_BYTES, digest):
+                if isinstance(piece, LongLine):  # passed over: the rest of the corpus is read
+                    yield {"long": [piece.number, piece.size]}
+                    continue
                 sha = hashlib.sha256(piece).hexdigest()
                 item.piece_hashes.append(sha)
                 entry = cache.get(JSONL_PIECE_KIND, sha) if cache is not None else None
                 if entry is not None:
                     yield {"documents": entry["documents"]}
+                    number += 1
                     continue
                 item.pieces[number] = sha
                 yield Task(source.rel, source.kind, item.trusted, piece, number)
+                number += 1
             yield {"sha256": digest.hexdigest()}
             return
         data = read_bytes(source)
@@ -504,17 +526,26 @@ def _merged(item: _Item, results: list[dict]) -> dict:
         return results[0]["entry"]
     sha = next((r["sha256"] for r in results if "sha256" in r), None)
     skip = next((r["skip"] for r in results if "skip" in r), None)
+    long = [r["long"] for r in results if "long" in r]  # a corpus's lines too long to read: [number, bytes]
     if skip is not None:
-        return {"skip": skip, "sha256": sha}
+        return {"skip": skip, "sha256": sha, "long": long}
     if item.source.kind != "jsonl":
         (entry,) = [r for r in results if "documents" in r]
         return {**entry, "sha256": sha}
     # Moved out of the results, so that each piece is freed once it is copied into the whole.
     documents = concat_packed([r.pop("documents") for r in results if "documents" in r])
     if not documents.n_docs:
-        return {"skip": NOT_A_CORPUS, "sha256": sha}
+        return {"skip": NOT_A_CORPUS, "sha256": sha, "long": long}
     return {"documents": documents, "kept": [0, 0], "sha256": sha, "pieces": list(item.piece_hashes),
-            "bad": sum(r.get("bad", 0) for r in results)}
+            "bad": sum(r.get("bad", 0) for r in results), "long": long}
+
+
+def long_lines_warning(rel: str, long: list) -> str:
+    """The warning for a corpus's lines passed over as too long ([line number, bytes] each)."""
+    numbers = ", ".join(str(number) for number, _ in long[:5]) + (f" and {len(long) - 5} more" if len(long) > 5 else "")
+    return (f"{rel}: skipped {'a line' if len(long) == 1 else f'{len(long)} lines'} longer than {limit_shown()} "
+            f"(line{'s' * (len(long) > 1)} {numbers}, {sum(size for _, size in long) / 1e6:.1f} MB): "
+            "not a corpus record; its other lines are indexed")
 
 
 def _cache_pieces(item: _Item, results: list[dict], cache: SourceCache) -> None:
@@ -744,9 +775,11 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
             indices, also = custom.pop(draft)
         source = ids[draft].rpartition("#")[0]
         sources = [source]
-        for more in also:
-            if more:
-                sources.extend(s for s in more if s not in sources)
+        if any(also):  # names in first-seen order; a set to test them (a boilerplate line can cite thousands)
+            seen = {source}
+            for more in also:
+                if more:
+                    sources.extend(s for s in more if not (s in seen or seen.add(s)))
         sentences = documents.sentences.span(first + indices[0], first + indices[-1] + 1)
         text = " ".join(sentences if len(sentences) == len(indices) else [sentences[i - indices[0]] for i in indices])
         line = _passage_line(ids[draft], documents.headings[section], source, sources, text)
@@ -828,7 +861,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     skipped source, `notify` the lines that say why the build does what it does.
     `trusted` names files and folders (relative to sources_dir) indexed as written,
     without cleaning; it is kept with the index, and None means "as last time".
-    follow_links: also read links that lead outside sources_dir (sources.discover);
+    follow_links: also read links that lead outside sources_dir (sources.scan);
     lock_wait: seconds to wait for another build (store.IndexLock; None: its default).
     jobs: processes for the per-source work (None: every core; see Runner); dask: the
     address of a Dask scheduler to run it on instead. The index is the same either way.
@@ -867,46 +900,34 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
         report.full = full or previous is None
         cache = SourceCache(index_dir, _settings_key(params))
-        known = previous.known if previous else {}
+        known = previous.known if previous else _Known([], [], {})
         old_trust = tuple(previous.manifest.get("trusted") or ()) if previous else ()
         trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
-        sources = discover(sources_dir, warn, follow_links=follow_links)  # 2.
+        # 2. The sources in columns; only the rows that moved become Source objects and are read.
+        listing = scan(sources_dir, warn, follow_links=follow_links)
         stats = read_stats(index_dir)
-        plan = list(zip(sources, _hashes(sources, stats)))
-        new_stats = SourceStats.of(sources, [sha for _, sha in plan])
-        order = new_stats.names  # what a fresh build would list, in its order
-        report.removed = len(known.keys() - set(order))
-        same_trust = trust == old_trust
-        for source, sha in plan:
-            old = known.get(source.rel)
-            if old is None:
-                report.added += 1
-            elif sha is None or sha != old["sha256"] or not same_trust and (
-                    is_trusted(source.rel, trust) != is_trusted(source.rel, old_trust)):
-                report.changed += 1
+        shas, hashed = _hashes(listing, stats)
+        new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
+        stats_lag = listing.rels != stats.names or _stats_lag(listing, hashed)
+        changes = _compare(listing.rels, shas, known, trust, old_trust)
+        report.added, report.changed, report.removed = changes.added, changes.changed, len(changes.removed)
         if not report.full and not (report.added or report.changed or report.removed):
-            if not new_stats.same(stats):
+            if stats_lag:
                 write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
             return _unchanged(report, previous, started, warn)
 
         segments = previous.stored if previous and not report.full else []
-        live = {}  # source name -> (segment, unit) of every live unit
-        for p, seg in enumerate(segments):
-            live.update(zip(seg.unit_names, zip(itertools.repeat(p), range(len(seg.unit_names))))
-                        if not seg.deleted else ((seg.unit_names[u], (p, u)) for u in seg.live_units()))
+        moved = range(len(listing)) if report.full else changes.moved
         # A full build, or the first after a killed one (whose entries may serve no source
         # now), prunes the cache to what it used; a refresh drops the entries of the source
         # versions it replaced, without listing the cache or hashing every source's key.
         prune_all = report.full or lock.taken_over or trust != old_trust
-        got = _read_sources(plan, known, live, segments, report, new_stats, cache, trust, old_trust,  # 3.
+        got = _read_sources(listing, new_stats.shas, moved, known, report, cache, trust,  # 3.
                             warn, progress, Runner(jobs, dask), keep_all=prune_all)
-        units, stays, found, kept_words, fresh_rels = got.units, got.stays, got.found, got.kept_words, got.fresh_rels
-        fingerprints = [f for f in map(_either(stays, found), order) if f is not None]
-        for rel in order:
-            kept = kept_words.get(rel)
-            if kept:
-                _note_kept(report, rel, kept, warn if rel in fresh_rels else None)
+        units, kept_words, fresh_rels = got.units, got.kept_words, got.fresh_rels
+        for rel in sorted(fresh_rels):
+            _note_kept(rel, kept_words.get(rel), warn)
 
         _return_free_memory()  # what processing left (each piece's transients): dedupe allocates in it
 
@@ -914,8 +935,9 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         # segments, the new ones arrive as a batch; sources whose passages change with
         # them (a duplicate found or lost) are reassembled too.
         removed = []
-        # Set operations in C, not a step per live unit; in (segment, unit) order as before.
-        for p, u in sorted(live[name] for name in (live.keys() - kept_words.keys()) | (live.keys() & units.keys())):
+        # The live units of the sources removed, changed or skipped now, in (segment, unit) order.
+        gone = {name for name in itertools.chain(changes.removed, map(listing.rels.__getitem__, moved))}
+        for p, u in sorted(filter(None, map(functools.partial(_locate, segments), gone))):
             segments[p].delete(u)
             removed.append((p, segments[p].unit_sentences(u)))
         batch = batch_sentences(sorted(units.items()))
@@ -923,8 +945,9 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         carried: dict[str, np.ndarray] = {}
         for p, u in sorted(touched):
             name = segments[p].unit_names[u]
-            if name in units or name not in kept_words:
+            if name in units or name in gone:
                 continue
+            got.kept_words[name] = segments[p].kept(u)
             source, sha, trusted_source = got.source(name)
             entry = cache.get(_cache_kind(source, trusted_source), sha) if source.kind != "jsonl" else None
             entry = entry or _process_one(_Item(source, sha, trusted_source, None), cache)
@@ -967,11 +990,20 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         # two corpora keeps the address of the later one, as in a fresh build).
         every_names = [unit_names] + [seg.unit_names for seg in segments]
         with_urls = sorted((names[u], urls) for names, total in zip(every_names, every_total) for u, urls in total["urls"])
+        # The sources indexed: every one found but those skipped now (a source that stays was indexed).
+        skipped_now = {entry["source"] for entry in report.skipped}
+        indexed = [name not in skipped_now for name in listing.rels] if skipped_now else None
+        sources_indexed = {"source": list(itertools.compress(listing.rels, indexed) if indexed else listing.rels),
+                           "sha256": list(itertools.compress(new_stats.shas, indexed) if indexed else new_stats.shas)}
+        # Words kept per source, for the report: read from the segments only if it is asked for.
+        report.kept_parts = [(seg.unit_names, seg.totals["kept"], frozenset(seg.deleted)) for seg in segments]
+        report.kept_parts.append((unit_names, [topic["kept"] for topic in topics], frozenset()))
         manifest = {
             "settings": settings(params),
-            "sources": source_columns(fingerprints),
+            "sources": sources_indexed,
             "skipped": report.skipped,
-            "counts": {"sources": len(fingerprints), "passages": 0, "duplicates_dropped": report.duplicates_dropped},
+            "counts": {"sources": len(sources_indexed["source"]), "passages": 0,
+                       "duplicates_dropped": report.duplicates_dropped},
             "topic_terms": combine_totals(every_total, TOPIC_TITLE_SHARE),
             "trusted": list(trust),
             "sources_folder": str(Path(sources_dir).resolve()),  # an index answers for this folder only
@@ -979,16 +1011,19 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         }
         final, n_passages = write_generation(index_dir, manifest, segments, new, params,  # 6.
                                              previous.generation if previous else None)
-        write_stats(index_dir, new_stats)
+        if report.full or stats_lag:
+            write_stats(index_dir, new_stats)
         # The previous generation stays one build longer: an `ask` may be reading it.
         tidy(index_dir, keep={final.name} | ({previous.generation.name} if previous else set()))
         if prune_all:
             cache.prune()
         else:
-            cache.drop(_replaced(known, stays, old_trust, set(new_stats.shas), cache))
+            replaced = sorted(changes.removed + [listing.rels[row] for row in changes.moved
+                                                 if known.get(listing.rels[row]) is not None])
+            cache.drop(_replaced(known, replaced, old_trust, new_stats.shas, cache))
 
     report.passages = n_passages
-    report.sources_read = len(fingerprints)
+    report.sources_read = len(sources_indexed["source"])
     report.sources_skipped = len(report.skipped)
     report.seconds = time.perf_counter() - started
     return report
@@ -996,52 +1031,137 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
 
 @dataclass
 class _Read:
-    """What reading the sources gave: their documents and fingerprints, by name."""
+    """What reading the moved sources gave: their documents and fingerprints, by name."""
 
-    plan: list  # (source, sha) of every source, sorted by name
+    listing: Listing  # every source found
+    shas: list  # their hashes, by row
     units: dict = field(default_factory=dict)  # sources (re)assembled: their documents
-    stays: dict = field(default_factory=dict)  # unchanged sources: their passages stay in their segment
-    found: dict = field(default_factory=dict)  # the fingerprints of the sources read now
-    kept_words: dict = field(default_factory=dict)  # per source: words given and kept (None: not counted)
+    kept_words: dict = field(default_factory=dict)  # per source read: words given and kept (None: not counted)
     fresh_rels: set = field(default_factory=set)  # the sources processed now, not taken from a cache
-    by_rel: dict = field(default_factory=dict)  # name -> (source, sha, trusted), of the sources not staying
+    by_rel: dict = field(default_factory=dict)  # name -> (source, sha, trusted), of the sources read
     trust: tuple = ()
 
     def source(self, name: str) -> tuple:
-        """(source, sha, trusted) of the source `name` (one of the plan)."""
+        """(source, sha, trusted) of the source `name` (one of the listing)."""
         if name in self.by_rel:
             return self.by_rel[name]
-        row = bisect.bisect_left(self.plan, name, key=_plan_name)
-        source, sha = self.plan[row]
-        return source, sha, is_trusted(name, self.trust)
+        row = self.listing.row(name)
+        return self.listing.source(row), self.shas[row], is_trusted(name, self.trust)
 
 
-def _plan_name(pair: tuple) -> str:
-    return pair[0].rel
+_NEW = object()  # the hash of a source the last build did not know
 
 
-def _either(first: dict, second: dict):
-    """name -> first[name], else second.get(name)."""
-    return lambda name: first.get(name) or second.get(name)
+@dataclass
+class _Known:
+    """The sources the last build indexed (columns sorted by name, as its manifest holds them) and
+    skipped (their entries, by name)."""
+
+    names: list
+    shas: list
+    skipped: dict
+
+    def __len__(self) -> int:
+        return len(self.names) + len(self.skipped)
+
+    def get(self, name: str) -> dict | None:
+        """The entry of the source `name`: {"source", "sha256"}, with "reason" if it was skipped."""
+        if name in self.skipped:
+            return self.skipped[name]
+        row = bisect.bisect_left(self.names, name)
+        if row < len(self.names) and self.names[row] == name:
+            return {"source": name, "sha256": self.shas[row]}
+        return None
+
+    def shas_of(self, names: list) -> list:
+        """Per name, the hash it had last time (_NEW if it was not known); do not modify it."""
+        if names == self.names and not self.skipped:  # the same sources as last time: a C comparison
+            return self.shas
+        at = dict(zip(self.names, self.shas))
+        at.update((name, entry.get("sha256")) for name, entry in self.skipped.items())
+        return list(map(at.get, names, itertools.repeat(_NEW, len(names))))
+
+    def all_names(self) -> set:
+        return set(self.names) | self.skipped.keys()
 
 
-def _hashes(sources: list[Source], stats: SourceStats) -> list[str | None]:
+@dataclass
+class _Changes:
+    """How the sources found differ from the last build's."""
+
+    moved: list  # rows of the listing to read again: added, changed, unreadable, skipped last time, trust turned
+    olds: list  # per row, the hash the last build knew (_NEW: none)
+    added: int
+    changed: int
+    removed: list  # names the last build knew that are gone
+
+
+def _compare(names: list, shas: list, known: _Known, trust: tuple, old_trust: tuple) -> _Changes:
+    """Compare the sources found (names and hashes by row) with the last build's.
+
+    Every step over all the rows is a C loop (map, compress, set): at a refresh nearly all of
+    them are unchanged, and only the rows that differ are visited in Python.
+    """
+    n = len(names)
+    olds = known.shas_of(names)
+    rows = set(itertools.compress(range(n), map(operator.ne, shas, olds)))
+    rows.update(itertools.compress(range(n), map(operator.is_, shas, itertools.repeat(None, n))))  # unreadable
+    added = sum(1 for row in rows if olds[row] is _NEW)
+    if trust != old_trust:
+        rows.update(row for row in range(n) if olds[row] is not _NEW
+                    and is_trusted(names[row], trust) != is_trusted(names[row], old_trust))
+    changed = len(rows) - added
+    for name in known.skipped:  # same bytes as last time: the same verdict, given again
+        row = bisect.bisect_left(names, name)
+        if row < n and names[row] == name:
+            rows.add(row)
+    # Names are unique: every source known and found again is one of the n - added rows.
+    removed = sorted(known.all_names() - set(names)) if len(known) != n - added else []
+    return _Changes(sorted(rows), olds, added, changed, removed)
+
+
+def _locate(segments: list[StoredSegment], name: str) -> tuple[int, int] | None:
+    """(segment, unit) of the live unit of the source `name`, or None."""
+    for p, seg in enumerate(segments):
+        u = seg.unit(name)
+        if u is not None and u not in seg.deleted:
+            return p, u
+    return None
+
+
+def _hashes(listing: Listing, stats: SourceStats) -> tuple[list[str | None], list[int]]:
     """Each source's content hash: the recorded one if size and mtime prove it unchanged, else
-    read (None: unreadable, skipped later with the reason)."""
-    shas = stats.known_shas(sources)
-    for i in [i for i, sha in enumerate(shas) if sha is None]:
-        shas[i] = _fingerprint(sources[i])
-    return shas
+    read (None: unreadable, skipped later with the reason); and the rows read."""
+    shas = stats.known_shas(listing.rels, listing.sizes, listing.mtimes)
+    hashed = list(itertools.compress(range(len(shas)), map(operator.is_, shas, itertools.repeat(None))))
+    for row in hashed:
+        shas[row] = _fingerprint(listing.source(row))
+    return shas, hashed
 
 
-def _replaced(known: dict, stays: dict, old_trust: tuple, shas_now: set, cache: SourceCache) -> list[str]:
+# stats.json is a cache of proofs (size and mtime -> hash): a source whose size or mtime moved
+# since it was written is hashed again, which costs far less than rewriting the whole table for
+# each edit (at 20,000 sources ~10 ms to dump and write it, ~0.05 ms to hash a page). A build
+# rewrites it when the names changed, or when what it hashed for want of a record exceeds these.
+STATS_LAG_SHARE = 1 / 128  # of the sources
+STATS_LAG_BYTES = 1 << 20  # bytes read and hashed (a corpus edited in place is rehashed whole)
+
+
+def _stats_lag(listing: Listing, hashed: list[int]) -> bool:
+    """Has stats.json lagged enough behind the sources to be rewritten?"""
+    return (len(hashed) > STATS_LAG_SHARE * len(listing)
+            or sum(map(listing.sizes.__getitem__, hashed)) > STATS_LAG_BYTES)
+
+
+def _replaced(known: _Known, names: list[str], old_trust: tuple, shas_now: list, cache: SourceCache) -> list[str]:
     """Cache keys of the source versions the last build indexed and this one does not (edited or
-    removed), unless this build uses them or a source of it has the same bytes."""
+    removed: `names`), unless this build uses them or a source of it has the same bytes."""
     keys = []
-    for rel in sorted(known.keys() - stays.keys()):
-        old = known[rel]
+    now = set(shas_now) if names else set()
+    for rel in names:
+        old = known.get(rel)
         sha, kind = old.get("sha256"), KINDS.get(os.path.splitext(rel)[1].lower())
-        if "reason" in old or not isinstance(sha, str) or sha in shas_now or kind is None:
+        if "reason" in old or not isinstance(sha, str) or sha in now or kind is None:
             continue
         if kind == "jsonl":  # a corpus: its pieces, as listed when it was last read, and the list
             listed = cache.peek(JSONL_PIECES_KIND, sha)
@@ -1052,44 +1172,44 @@ def _replaced(known: dict, stays: dict, old_trust: tuple, shas_now: set, cache: 
     return [key for key in keys if key not in cache.used]
 
 
-def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, old_trust, warn, progress,
+def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progress,
                   runner, keep_all: bool = True) -> _Read:
-    """Phase 3 of a build: every source's documents, from the previous build, the cache or processing.
+    """Phase 3 of a build: the documents of the sources that moved (rows of the listing), from the
+    cache or processing; the others stay in their segments.
 
     keep_all: mark the cache entries of unchanged sources used (for a pruning of the whole cache).
     Its transients (each source's entry, the items, the cached entries) go when it returns.
     """
-    got = _Read(plan, trust=trust)
+    got = _Read(listing, shas, trust=trust)
     items: list[_Item] = []
-    same_trust = trust == old_trust
-    for source, sha in plan:
+    moved_set = set(moved)
+    if keep_all:
+        stays = (row for row in range(len(listing)) if row not in moved_set)
+    else:  # an unchanged corpus keeps its cached pieces, as listed when it was last read
+        corpora = itertools.compress(range(len(listing)), map(operator.eq, listing.kinds, itertools.repeat("jsonl")))
+        stays = (row for row in corpora if row not in moved_set)
+    for row in stays:
+        source_kind = listing.kinds[row]
+        if source_kind == "jsonl":
+            listed = cache.get(JSONL_PIECES_KIND, shas[row])
+            for piece in (listed or {}).get("pieces", ()):
+                cache.keep(JSONL_PIECE_KIND, piece)
+        else:
+            cache.keep(_cache_kind_of(source_kind, is_trusted(listing.rels[row], trust)), shas[row])
+    for row in moved:
+        source, sha = listing.source(row), shas[row]
         rel = source.rel
         old = known.get(rel)
-        same = not report.full and old is not None and sha is not None and sha == old["sha256"]
-        # An unchanged source stays in its segment: this branch runs for nearly every source
-        # of a refresh, so it asks what it must and nothing more.
-        if same and rel in live and "reason" not in old and (
-                same_trust or is_trusted(rel, trust) == is_trusted(rel, old_trust)):
-            got.stays[rel] = old  # the previous manifest's entry: the same {"source", "sha256"}
-            if source.kind == "jsonl":  # a corpus: its cached pieces, as listed when it was last read
-                listed = cache.get(JSONL_PIECES_KIND, sha)
-                for piece in (listed or {}).get("pieces", ()):
-                    cache.keep(JSONL_PIECE_KIND, piece)
-            elif keep_all:
-                cache.keep(_cache_kind(source, is_trusted(rel, trust)), sha)
-            p, u = live[rel]
-            got.kept_words[rel] = segments[p].kept(u)
-            continue
         entry = None
         trusted_source = is_trusted(rel, trust)
         got.by_rel[rel] = (source, sha, trusted_source)
-        if same and "reason" in old:
+        if not report.full and old is not None and sha is not None and sha == old["sha256"] and "reason" in old:
             entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
         elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
             entry = cache.get(_cache_kind(source, trusted_source), sha)
             report.reused += entry is not None
         items.append(_Item(source, sha, trusted_source, entry))
-    report.reused += len(got.stays)
+    report.reused += len(listing) - len(moved)
     todo = [item for item in items if item.entry is None]
     n_tasks = sum(-(-i.source.size // JSONL_PIECE_BYTES) if i.source.kind == "jsonl" else 1 for i in todo)
     shown = (pair[1] for pair in progress([(i.source, i) for i in items])) if progress else items
@@ -1101,7 +1221,7 @@ def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, 
         source, sha, entry = item.source, item.sha, _merged(item, results)
         if fresh:
             sha = entry.pop("sha256", None) or sha
-            new_stats.set_sha(source.rel, sha)
+            shas[listing.row(source.rel)] = sha
             got.by_rel[source.rel] = (source, sha, item.trusted)
             if "skip" in entry:
                 pass
@@ -1110,6 +1230,9 @@ def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, 
             else:
                 fresh = bool(item.pieces)
                 report.reused += not fresh
+        long = entry.pop("long", None)
+        if long:
+            warn(long_lines_warning(source.rel, long))
         if "skip" in entry:
             warn(f"skipped {source.rel}: {entry['skip']}")
             report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
@@ -1118,7 +1241,6 @@ def _read_sources(plan, known, live, segments, report, new_stats, cache, trust, 
         if bad:  # counted only where pieces were read now (cached pieces keep only their records)
             warn(f"{source.rel}: skipped {bad} line{'s' * (bad != 1)} that {'are' if bad != 1 else 'is'} not a corpus "
                  "record (a JSON object with `_id` and `text`)")
-        got.found[source.rel] = {"source": source.rel, "sha256": sha}
         got.units[source.rel] = entry["documents"]
         got.kept_words[source.rel] = entry.get("kept")
         if "pieces" in entry and sha is not None:
@@ -1180,6 +1302,10 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
             BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
         previous = _Previous(generation, manifest, known)
         previous.stored = previous.segments()
+        # A refresh takes the sources the manifest lists as the segments' live units (it visits only
+        # the sources that moved): the two must agree. Sorted runs, merged and compared in C.
+        if sorted(itertools.chain.from_iterable(seg.live_names() for seg in previous.stored)) != known.names:
+            raise IndexFormatError("the manifest's sources are not the segments' live units")
     except GenerationFormatChanged:
         notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
         return None
@@ -1190,22 +1316,12 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
     return previous
 
 
-def source_columns(fingerprints: list[dict]) -> dict:
-    """The manifest's sources as columns ({"source": [names], "sha256": [hashes]}): at 20,000 sources,
-    two lists of strings parse and dump several times faster than 20,000 objects."""
-    return {"source": list(map(operator.itemgetter("source"), fingerprints)),
-            "sha256": list(map(operator.itemgetter("sha256"), fingerprints))}
-
-
-def source_entries(manifest: dict) -> list[dict]:
-    """The manifest's indexed sources, one {"source", "sha256"} each."""
+def _known_sources(manifest: dict) -> _Known:
+    """The sources a manifest lists: indexed ones as its columns ({"source": [names], "sha256": [hashes]},
+    sorted by name: at 20,000 sources two lists of strings parse and dump several times faster than
+    20,000 objects), skipped ones by name."""
     columns = manifest["sources"]
-    return [{"source": name, "sha256": sha} for name, sha in zip(columns["source"], columns["sha256"])]
-
-
-def _known_sources(manifest: dict) -> dict:
-    entries = source_entries(manifest) + list(manifest["skipped"])
-    return dict(zip(map(operator.itemgetter("source"), entries), entries))  # a C loop: 20,000 at every refresh
+    return _Known(columns["source"], columns["sha256"], {entry["source"]: entry for entry in manifest["skipped"]})
 
 
 def normalize_trusted(paths) -> tuple[str, ...]:
@@ -1235,12 +1351,9 @@ def _cache_kind_of(kind: str, trusted: bool) -> str:
     return kind + (":trusted" if trusted else "")
 
 
-def _note_kept(report: BuildReport, rel: str, kept: list | None, warn: Warn | None) -> None:
-    """Record how much of a source the cleaner kept; warn when a page lost most of its words."""
-    if not kept or not kept[1]:
-        return
-    report.kept.append({"source": rel, "kept_words": kept[0], "words": kept[1]})
-    if warn and kept[1] >= LOW_KEPT_MIN_WORDS and kept[0] < LOW_KEPT_SHARE * kept[1]:
+def _note_kept(rel: str, kept: list | None, warn: Warn) -> None:
+    """Warn when a page the cleaner read now lost most of its words."""
+    if kept and kept[1] >= LOW_KEPT_MIN_WORDS and kept[0] < LOW_KEPT_SHARE * kept[1]:
         warn(f"{rel}: kept {kept[0]} of {kept[1]} words; `winnow clean --explain {rel}` shows what was "
              f"dropped and why (`winnow build --trust {rel}` indexes it as written)")
 
@@ -1276,7 +1389,7 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
     try:
         parts = []  # (folder, prefix, info) of every segment with live units
         for seg in segments:
-            if seg.live_units():
+            if len(seg.deleted) < len(seg.unit_names):
                 parts.append((seg.generation, seg.prefix, seg.current_info()))
         if new is not None:
             new.write(tmp, "n.")
@@ -1349,17 +1462,15 @@ def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path
     known = _known_sources({"sources": manifest.get("sources") or {"source": [], "sha256": []},
                             "skipped": manifest.get("skipped", [])})
     stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
-    current = discover(sources_dir, follow_links=follow_links)
-    added = [source.rel for source in current if source.rel not in known]
+    listing = scan(sources_dir, follow_links=follow_links)
     # Size and mtime prove most sources unchanged; only the others are hashed.
-    changed = [source.rel for source, sha in zip(current, stats.known_shas(current))
-               if source.rel in known and _differs(sha or _fingerprint(source), known[source.rel])]
-    removed = sorted(known.keys() - {s.rel for s in current})
-    return {"added": added, "changed": changed, "removed": removed}
-
-
-def _differs(sha: str | None, old: dict) -> bool:
-    return sha is None or sha != old.get("sha256")
+    shas, _ = _hashes(listing, stats)
+    changes = _compare(listing.rels, shas, known, (), ())
+    olds, rels = changes.olds, listing.rels
+    return {"added": [rels[row] for row in changes.moved if olds[row] is _NEW],
+            "changed": [rels[row] for row in changes.moved
+                        if olds[row] is not _NEW and (shas[row] is None or shas[row] != olds[row])],
+            "removed": changes.removed}
 
 
 def _fingerprint(source: Source) -> str | None:

@@ -74,7 +74,7 @@ class Retriever:
         """Passage numbers and scores of the top k, ties broken by passage number."""
         query, s = self.query(question), self.query_settings
         subject = definition_subject(question) if s.definitions else None
-        kind = answer_type(question) if s.answer_type_weight else None
+        kind = answer_type(question, s.durations) if s.answer_type_weight else None
         wanted = None
         if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
             names = question_names(question, self.analyzer)
@@ -121,7 +121,7 @@ class Retriever:
         has its top definition_depth passages weighed as rank() weighs them."""
         query, s = self.query(question), self.query_settings
         scores = self.index.scores(query.tokens())
-        kind = answer_type(question) if s.answer_type_weight else None
+        kind = answer_type(question, s.durations) if s.answer_type_weight else None
         if kind is None:
             return scores
         scores = np.array(scores, dtype=np.float64)

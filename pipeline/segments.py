@@ -43,11 +43,13 @@ passages deleted, are merged into one.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import heapq
 import itertools
 import json
 import math
+import operator
 import os
 import shutil
 from dataclasses import dataclass
@@ -56,7 +58,8 @@ from typing import BinaryIO, Sequence
 
 import numpy as np
 
-from .dedupe import BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, concat_signatures, resolve
+from .dedupe import (BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, _sorted_unique,
+                     concat_signatures, resolve)
 from .index import BM25Index, BM25Params, IndexFormatError, QueryToken, _idf
 
 # Merge policy (see the module docstring).
@@ -181,6 +184,12 @@ def _near_min() -> int:
     return NEAR_DUP_MIN_TOKENS
 
 
+# A unit's band neighbours are remembered when there are at most this many: a corpus of n near
+# copies of one templated record gives each of them n neighbours, and remembering them all held
+# n * n numbers (20,000 records: tens of GB). A larger set is looked up again when asked for.
+BAND_CACHE_MAX_UNITS = 1000
+
+
 class LiveSentences(SentenceTable):
     """The live sentences of several parts (segments, then the batch): what `dedupe.resolve` reads.
 
@@ -191,8 +200,11 @@ class LiveSentences(SentenceTable):
     def __init__(self, parts: list[SentenceArrays]) -> None:
         self.parts = parts
         self._leaders: dict[int, tuple[int, int] | None] = {}
-        self._word_sets: dict[int, frozenset] = {}
+        self._shapes: dict[int, tuple[frozenset, frozenset] | None] = {}
         self._bands: dict[int, set[int]] = {}
+        # A part every live sentence of which that shares a band key with another unit is in the
+        # units resolve was given (resolve_batch: the batch): its neighbours need no look-up.
+        self.given_part: int | None = None
 
     def all_copies(self, exact: int) -> list[tuple[int, int]]:
         """Every live copy of a sentence, in corpus order."""
@@ -217,36 +229,62 @@ class LiveSentences(SentenceTable):
         exact = int(part.sig.exact[i])
         out = self._bands.get(exact)
         if out is None:
-            out = set()
-            for other in self.parts:
-                found = other.band_neighbours(part.sig.bands[i])
-                out.update(other.sig.exact[found].tolist())
-            self._bands[exact] = out
+            out = self._band_units(part.sig.bands[i], self.parts)
+            if len(out) <= BAND_CACHE_MAX_UNITS:
+                self._bands[exact] = out
         return out
+
+    def outside_band_units(self, h) -> set[int]:
+        """band_units(h) from the parts other than given_part (all of them when it is None)."""
+        if self.given_part is None:
+            return self.band_units(h)
+        part, i = self.parts[h[0]], h[1]
+        if not part.sig.near(i):
+            return set()
+        return self._band_units(part.sig.bands[i], [p for n, p in enumerate(self.parts) if n != self.given_part])
+
+    @staticmethod
+    def _band_units(bands: np.ndarray, parts: list[SentenceArrays]) -> set[int]:
+        out: set[int] = set()
+        for other in parts:
+            found = other.band_neighbours(bands)
+            # Each neighbour once (a near copy shares most of the BANDS keys): a set of the
+            # distinct hashes, not of one per band.
+            out.update(_sorted_unique(other.sig.exact[found]).tolist())
+        return out
+
+    def band_keys(self, h) -> frozenset:
+        shape = self._shape(h)
+        return shape[1] if shape is not None else frozenset()
 
     def order(self, h) -> tuple[str, int]:
         return self.parts[h[0]].order(h[1])
 
     def matches(self, a, b) -> bool:
-        """Near match of two sentences (dedupe.near_match), on cached word sets."""
-        part_a, part_b = self.parts[a[0]].sig, self.parts[b[0]].sig
-        if not (part_a.near(a[1]) and part_b.near(b[1])) or not np.any(part_a.bands[a[1]] == part_b.bands[b[1]]):
+        """Near match of two sentences (dedupe.near_match), on cached word and band-key sets."""
+        shape_a, shape_b = self._shape(a), self._shape(b)
+        if shape_a is None or shape_b is None or shape_a[1].isdisjoint(shape_b[1]):
             return False
-        words_a, words_b = self._words(a), self._words(b)
-        small, large = sorted((len(words_a), len(words_b)))
-        if small < NEAR_DUP_JACCARD * large:
+        words_a, words_b = shape_a[0], shape_b[0]
+        if min(len(words_a), len(words_b)) < NEAR_DUP_JACCARD * max(len(words_a), len(words_b)):
             return False
         inter = len(words_a & words_b)
         return inter >= NEAR_DUP_JACCARD * (len(words_a) + len(words_b) - inter)
 
-    def _words(self, h) -> frozenset:
-        """The word set of h (the same for every copy: cached by exact hash)."""
+    def _shape(self, h) -> tuple[frozenset, frozenset] | None:
+        """(word set, band keys as band << 32 | key) of h, None when too short for a near match: the
+        same for every copy, cached by exact hash. Sets, not arrays: a corpus of templated records
+        compares millions of pairs, and a numpy call on 20 keys cost ten times a set's test."""
         sig = self.parts[h[0]].sig
         exact = int(sig.exact[h[1]])
-        words = self._word_sets.get(exact)
-        if words is None:
-            words = self._word_sets[exact] = frozenset(sig.word_set(h[1]).tolist())
-        return words
+        if exact in self._shapes:
+            return self._shapes[exact]
+        shape = None
+        if sig.near(h[1]):
+            shape = (frozenset(sig.word_set(h[1]).tolist()),
+                     frozenset((_BAND_NUMBERS | sig.bands[h[1]].astype(np.uint64)).tolist()))
+        self._shapes[exact] = shape
+        return shape
 
     def exact(self, h) -> int:
         return int(self.parts[h[0]].sig.exact[h[1]])
@@ -277,7 +315,7 @@ class Verdicts:
         it goes along; leaders are handles into the parts, so they are looked up again.
         """
         table = LiveSentences(parts)
-        table._word_sets, table._bands = self.table._word_sets, self.table._bands
+        table._shapes, table._bands = self.table._shapes, self.table._bands
         return Verdicts(table, self.resolved)
 
     def unit(self, exact: int) -> tuple[bool, int | None]:
@@ -305,9 +343,11 @@ class Verdicts:
             if self.unit(other) == (False, exact):
                 dropped.extend(table.all_copies(other))
         names = [table.name(h)]
+        seen = set(names)  # a set to test them: a boilerplate line can have thousands of copies
         for d in sorted(dropped, key=table.order):
             name = table.name(d)
-            if name not in names:
+            if name not in seen:
+                seen.add(name)
                 names.append(name)
         return names
 
@@ -388,10 +428,12 @@ def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
     representatives = {}  # one sentence per unit: copies have the same band keys and words
     for h in removed_handles + [(batch_no, i) for i in batch_linked]:
         representatives.setdefault(table.exact(h), h)
+    table.given_part = batch_no  # every batch sentence with a live band neighbour is in batch_linked
     for h in representatives.values():
         # Units linked by a band key but not matching cannot be affected (most band
-        # neighbours of a sentence of common words are not near duplicates).
-        for other in table.band_units(h):
+        # neighbours of a sentence of common words are not near duplicates). A removed
+        # sentence is not live: batch sentences sharing a key with it only are not linked.
+        for other in table.outside_band_units(h) if h[0] == batch_no else table.band_units(h):
             if other in initial:  # the batch's linked units are all there already
                 continue
             leader = table.leader(other)
@@ -412,19 +454,59 @@ def resolve_batch(segments: list[SentenceArrays], batch: SentenceArrays,
             if leader is not None and leader[0] != batch_no:
                 touched.add((leader[0], int(table.parts[leader[0]].sent_unit[leader[1]])))
 
+    removed_by_exact: dict[int, list] = collections.defaultdict(list)
+    for h in removed_handles:
+        removed_by_exact[table.exact(h)].append(h)
+    crediting_now: dict[int, list] = collections.defaultdict(list)  # leader's exact -> batch copies crediting it
     for exact in set(verdicts.resolved) | changed_units:
-        for h in table.all_copies(exact):
+        for h in _copies_that_may_change(verdicts, exact, batch_no, removed_by_exact.get(exact, ())):
             new = verdicts.credit(h)
             old = table.stored_credit(h)
             if h[0] == batch_no:
-                touch_leader(new)
+                if new:
+                    crediting_now[new].append(h)
             elif new != old:
                 touched.add((h[0], int(table.parts[h[0]].sent_unit[h[1]])))
                 touch_leader(new)
                 touch_leader(old)
+    crediting_before: dict[int, list] = collections.defaultdict(list)  # the same, of the removed sentences
     for h in removed_handles:
-        touch_leader(table.stored_credit(h))
+        credit = table.stored_credit(h)
+        if credit:
+            crediting_before[credit].append(h)
+    # A kept sentence's passage lists the names of the sentences crediting it. A changed source
+    # leaves with all its sentences and comes back whole in the batch: when its sentences credit
+    # the same leaders under the same names, in the same order, those lists do not change (a
+    # boilerplate line's leader, cited by thousands, is not rebuilt for every edit of a page).
+    for credit in crediting_now.keys() | crediting_before.keys():
+        if _citing(table, crediting_now.get(credit, ())) != _citing(table, crediting_before.get(credit, ())):
+            touch_leader(credit)
     return verdicts, touched
+
+
+def _citing(table: LiveSentences, handles) -> list[tuple[str, str]]:
+    """(unit name, name cited) of these sentences, in corpus order."""
+    return [(table.order(h)[0], table.name(h)) for h in sorted(handles, key=table.order)]
+
+
+def _copies_that_may_change(verdicts: Verdicts, exact: int, batch_no: int, removed: Sequence) -> list:
+    """The live copies of a sentence whose credit may differ from the one stored: all of them if its
+    verdict changed; else the batch's, the leader now and the leader before (the removed copies
+    taken into account), as every other copy stores what the verdict says of a copy that leads not.
+    A boilerplate line has thousands of copies: a refresh visits the few that can move."""
+    table = verdicts.table
+    stored = [(p, int(found[0])) for p, part in enumerate(table.parts)
+              if p != batch_no and len(found := part.copies(exact))]
+    before = min(stored + list(removed), key=table.order, default=None)
+    if before is None or table.stored_credit(before) is None:
+        return table.all_copies(exact)
+    credit = table.stored_credit(before)
+    if verdicts.unit(exact) != ((True, None) if credit == 0 else (False, credit)):
+        return table.all_copies(exact)
+    batch = table.parts[batch_no]
+    out = {(batch_no, int(i)) for i in batch.copies(exact)}
+    out.update(h for h in (table.leader(exact), before) if h is not None and h not in removed)
+    return sorted(out, key=table.order)
 
 
 def batch_verdicts(verdicts: Verdicts, batch_no: int, n: int) -> tuple[np.ndarray, dict[int, list[str] | None]]:
@@ -549,6 +631,10 @@ class StoredSegment:
         if not (len(self.unit_names) == len(self._topic_offsets) - 1 == len(self.totals["kept"])
                 and len(sig.exact) == len(a["sent_unit"])):
             raise IndexFormatError(f"segment {prefix or '0'} of {generation} is inconsistent")
+        # Units are in name order (a build sorts its batch, a merge its units): a refresh finds a
+        # source's unit by a binary search. Checked by a C loop, as a crafted segment may not be.
+        if not all(map(operator.lt, self.unit_names, itertools.islice(self.unit_names, 1, None))):
+            raise IndexFormatError(f"segment {prefix or '0'} of {generation} does not list its units in name order")
 
     @property
     def topics(self) -> list[dict]:
@@ -585,6 +671,17 @@ class StoredSegment:
 
     def live_units(self) -> list[int]:
         return [u for u in range(len(self.unit_names)) if u not in self.deleted]
+
+    def live_names(self) -> list[str]:
+        """The names of the live units, in order (C loops)."""
+        if not self.deleted:
+            return self.unit_names
+        return list(itertools.compress(self.unit_names, self.sentences.live_unit.tolist()))
+
+    def unit(self, name: str) -> int | None:
+        """The unit named `name` (deleted or not), or None."""
+        u = bisect.bisect_left(self.unit_names, name)
+        return u if u < len(self.unit_names) and self.unit_names[u] == name else None
 
     def delete(self, unit: int) -> None:
         """Mark a unit deleted (in memory: the next generation's manifest records it)."""
@@ -1011,11 +1108,23 @@ def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
     counts = dict(totals["title_terms"])  # copied in C; only the removed units' terms are visited
     for term, n in less["title_terms"].items():
         counts[term] -= n
+    kept = list(totals["kept"])  # copied in C; only the removed units' rows are visited
+    for u in gone:
+        kept[u] = None
     return {"titled": totals["titled"] - less["titled"], "title_terms": counts,
-            "acronyms": [row for row in totals["acronyms"] if row[0] not in gone],
-            "urls": [row for row in totals["urls"] if row[0] not in gone],
-            "dropped": totals["dropped"] - less["dropped"],
-            "kept": [None if u in gone else k for u, k in enumerate(totals["kept"])]}
+            "acronyms": _without_units(totals["acronyms"], gone),
+            "urls": _without_units(totals["urls"], gone),
+            "dropped": totals["dropped"] - less["dropped"], "kept": kept}
+
+
+def _without_units(rows: list, gone: set[int]) -> list:
+    """Rows ([unit, ...], in unit order) but those of the units gone: slices between binary searches."""
+    out, start = [], 0
+    for u in sorted(gone):
+        lo = bisect.bisect_left(rows, u, lo=start, key=operator.itemgetter(0))
+        out += rows[start:lo]
+        start = bisect.bisect_right(rows, u, lo=lo, key=operator.itemgetter(0))
+    return out + rows[start:]
 
 
 def combine_totals(parts: list[dict], share: float) -> list[str]:

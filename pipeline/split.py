@@ -290,8 +290,12 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
     """
     out = []
     for section in document.sections:
+        if (not section.heading and section.paragraphs == (document.title,) and document.title
+                and any(other.paragraphs for other in document.sections if other is not section)):
+            continue  # a text file's first line read as its title: every other passage is under it already
         if not section.heading and section.paragraphs == (document.title,) and document.title:
-            continue  # a text file's first line read as its title: every passage is under it already
+            out.append(("", split_sentences(document.title)))  # a note of one line: the title is all it says
+            continue
         known = section.sentences
         sentences = []
         for i, paragraph in enumerate(section.paragraphs):

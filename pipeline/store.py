@@ -25,10 +25,10 @@ outside the index folder and no crafted file makes a reader hang or crash.
 
 from __future__ import annotations
 
-import bisect
 import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import operator
 import os
@@ -674,23 +674,9 @@ class SourceStats:
         self.names, self.sizes, self.mtimes, self.shas = names, sizes, mtimes, shas
         self.written_ns = written_ns  # when the table was written: mtimes at or after it prove nothing
 
-    @classmethod
-    def of(cls, sources: list, shas: list) -> "SourceStats":
-        """The table of these sources (sorted by name, as discover lists them) and their hashes."""
-        return cls([s.rel for s in sources], [s.size for s in sources], [s.mtime_ns for s in sources], list(shas))
-
-    def same(self, other: "SourceStats") -> bool:
-        return (self.names == other.names and self.sizes == other.sizes and self.mtimes == other.mtimes
-                and self.shas == other.shas)
-
-    def set_sha(self, name: str, sha: str | None) -> None:
-        """Record the hash of the source `name` (a row of the table)."""
-        row = bisect.bisect_left(self.names, name)
-        if row < len(self.names) and self.names[row] == name:
-            self.shas[row] = sha
-
-    def known_shas(self, sources: list) -> list:
-        """Per source, its recorded hash if its size and mtime prove it unchanged, else None.
+    def known_shas(self, names: list, sizes: list, mtimes: list) -> list:
+        """Per source (names, sizes and mtimes in columns, sorted by name), its recorded hash if its
+        size and mtime prove it unchanged, else None.
 
         Size and mtime prove nothing for a file whose mtime is not strictly older than
         the record: file systems stamp times in coarse ticks, so an edit in the same
@@ -698,15 +684,21 @@ class SourceStats:
         """
         written = self.written_ns
         if written is None:
-            return [None] * len(sources)
-        if len(sources) == len(self.names) and [s.rel for s in sources] == self.names:
-            rows = zip(sources, self.sizes, self.mtimes, self.shas)  # the same files as last time, in order
-        else:
-            at = dict(zip(self.names, range(len(self.names))))
-            rows = ((s, self.sizes[i], self.mtimes[i], self.shas[i]) if (i := at.get(s.rel)) is not None
-                    else (s, None, None, None) for s in sources)
-        return [sha if size == s.size and mtime == s.mtime_ns and mtime < written else None
-                for s, size, mtime, sha in rows]
+            return [None] * len(names)
+        if names == self.names:  # the same files as last time: rows compared by C loops, the others visited
+            n, shas = len(names), list(self.shas)
+            rows = range(n)
+            stale = set(itertools.compress(rows, map(operator.ne, sizes, self.sizes)))
+            stale.update(itertools.compress(rows, map(operator.ne, mtimes, self.mtimes)))
+            stale.update(itertools.compress(rows, map(operator.ge, mtimes, itertools.repeat(written, n))))
+            for row in stale:
+                shas[row] = None
+            return shas
+        at = dict(zip(self.names, range(len(self.names))))
+        rows = ((size, mtime, self.sizes[i], self.mtimes[i], self.shas[i]) if (i := at.get(name)) is not None
+                else (size, mtime, None, None, None) for name, size, mtime in zip(names, sizes, mtimes))
+        return [sha if size == old_size and mtime == old_mtime and mtime < written else None
+                for size, mtime, old_size, old_mtime, sha in rows]
 
 
 def read_stats(index_dir: Path) -> SourceStats:
@@ -729,7 +721,7 @@ def read_stats(index_dir: Path) -> SourceStats:
         if (columns and all(isinstance(c, list) and len(c) == len(columns[0]) for c in columns)
                 and set(map(type, columns[0])) <= {str} and set(map(type, columns[1])) <= {int}
                 and set(map(type, columns[2])) <= {int} and set(map(type, columns[3])) <= {str, type(None)}
-                and columns[0] == sorted(columns[0])):
+                and all(map(operator.lt, columns[0], itertools.islice(columns[0], 1, None)))):  # sorted, unique
             return SourceStats(*columns, written_ns=written_ns)
     except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         pass

@@ -217,11 +217,21 @@ def test_ask_imports_neither_the_server_nor_the_templates(seeds_args):
 
 
 def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
-    """`winnow passages | head -1`: the closed pipe ends the command quietly (it printed 'Error: Broken pipe')."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "passages", *seeds_args], stdout=subprocess.PIPE,
+    """`winnow passages | head -1`: the closed pipe ends the command quietly (it printed 'Error: Broken pipe').
+
+    The pipe holds 4 KB (Linux's F_SETPIPE_SZ), so the command is still writing its 24 KB when
+    the reader goes: in a 64 KB pipe it could write them all first on a loaded machine, and end 0.
+    """
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "passages", *seeds_args], stdout=write_end,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ENV)
-    proc.stdout.readline()
-    proc.stdout.close()  # as `head -1` does after its line
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        reader.readline()
+    # closed, as `head -1` does after its line
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Error" not in err and "Traceback" not in err, err
@@ -281,3 +291,133 @@ def test_a_split_for_a_question_file_is_a_usage_error(tmp_path):
                  "--split", "dev")
     assert result.exit_code == 2 and "'--split'" in result.stderr and "BEIR folder" in result.stderr, result.output
     assert not index.exists()  # it was ignored without a word, and the evaluation ran on the whole file
+
+
+def test_wait_nan_is_a_usage_error(tmp_path):
+    """NaN passed the range check (it compares false with everything) and silently meant no wait."""
+    for command in (["ask", "statins"], ["status"]):
+        result = run(*command, "--sources", str(SEEDS), "--index", str(tmp_path / "ix"), "--wait", "nan")
+        assert result.exit_code == 2 and "'--wait'" in result.stderr and "not a number" in result.stderr, result.output
+    assert not (tmp_path / "ix").exists()
+
+
+def test_quiet_silences_progress_and_summaries_but_not_warnings(tmp_path, monkeypatch):
+    """`--quiet` was no option at all (exit 2); a script that wants only the answer had no way to get it."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    for n in range(3):
+        (sources / f"p{n}.txt").write_text(f"Page {n}: creatine kinase was raised in the patient with myopathy.\n")
+    (sources / "empty.txt").write_text("")
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)  # progress lines on every source, were it not quiet
+    args = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    for command in (["build", "-q"], ["build", "--full", "--quiet"]):
+        result = run(*command, *args)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == "warning: skipped empty.txt: empty file\n", result.stderr  # the warning stays
+    (sources / "p3.txt").write_text("Statins were stopped and the weakness improved over months.\n")
+    asked = run("ask", "-q", "--json", "statins", *args)
+    assert asked.exit_code == 0 and json.loads(asked.stdout)[0]["source"] == "p3.txt"
+    assert "Updated" not in asked.stderr and "Sources changed" not in asked.stderr, asked.stderr
+    loud = run("build", "--full", *args)
+    assert "Ingesting sources" in loud.stderr and "Built the index" in loud.stderr  # without it, as before
+
+
+def test_ask_exits_1_when_nothing_is_found(seeds_args):
+    """As grep: a script can test for an answer (`ask ... && ...`); it exited 0 with no passage."""
+    found = run("ask", *seeds_args, "statins")
+    assert found.exit_code == 0 and found.stdout
+    for extra in ([], ["--json"], ["--json", "--explain"], ["--explain"]):
+        result = run("ask", *seeds_args, *extra, "zzyzx quuxly")
+        assert result.exit_code == 1, (extra, result.output)
+        assert result.stderr == ""  # not an error: nothing to say on stderr
+        if "--json" in extra:
+            answer = json.loads(result.stdout)
+            assert (answer["hits"] if "--explain" in extra else answer) == []
+        else:
+            assert "No passage matches this question." in result.stdout
+
+
+def test_every_command_help_teaches_with_an_example():
+    """`build`, `passages`, `status`, `clean` and `serve` --help had no example of their use."""
+    assert "Example" in run("--help").stdout or "Typical use" in run("--help").stdout
+    for name in main.commands:
+        text = run(name, "--help").stdout
+        examples = text[text.index("Example"):text.index("Options:")] if "Example" in text else ""
+        assert re.search(rf"^\s+(winnow |ask|.*\| winnow ){name if name != 'ask' else ''}", examples, flags=re.M), \
+            (name, text)
+
+
+def test_clean_explain_of_a_corpus_says_its_records_are_not_cleaned(tmp_path):
+    """`clean --explain corpus.jsonl` printed the records as `clean` does, the --explain silently ignored."""
+    corpus = tmp_path / "recipes.jsonl"
+    corpus.write_text(json.dumps({"_id": "r1", "title": "Bread", "text": "Bake the loaf at 240 degrees."}) + "\n")
+    result = run("clean", "--explain", "--all", str(corpus))
+    assert result.exit_code == 0, result.output
+    assert "1 record" in result.stdout and "never cleaned" in result.stdout
+    assert "keep paragraph Bake the loaf at 240 degrees." in result.stdout
+    assert "0 dropped" in result.stdout.splitlines()[0]
+    records = [json.loads(line) for line in run("clean", "--explain", "--json", str(corpus)).stdout.splitlines()]
+    assert "never cleaned" in records[0]["page"]
+    assert [(r["kind"], r["text"], r["keep"], r["by"]) for r in records[1:]] == [
+        ("heading", "Bread", True, "corpus"), ("paragraph", "Bake the loaf at 240 degrees.", True, "corpus")]
+
+
+def test_without_a_sources_folder_the_messages_say_what_to_do(tmp_path, monkeypatch):
+    """Outside a checkout there is no ./seeds: `ask` said only "'seeds' does not exist.", and `status`
+    advised `winnow build`, which fails the same way."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WINNOW_SOURCES", raising=False)
+    monkeypatch.delenv("WINNOW_INDEX", raising=False)
+    asked = run("ask", "hello")
+    assert asked.exit_code == 2 and "--sources DIR" in asked.stderr and "'seeds' does not exist" in asked.stderr
+    assert len([line for line in asked.stderr.splitlines() if line.startswith("Error")]) == 1
+    status = run("status")
+    assert status.exit_code == 0 and "no sources folder ./seeds" in status.stdout, status.output
+    assert "winnow build --sources DIR" in status.stdout
+    assert not (tmp_path / "index").exists()
+    (tmp_path / "seeds").mkdir()  # with the folder there, the advice is the plain one
+    assert "Run `winnow build` (or just `winnow ask`)" in run("status", "--check").stdout
+
+
+def test_a_note_of_one_line_is_indexed(tmp_path):
+    """A text file of one line without a full stop was read as a title with nothing under it, and
+    left out of the index: counted as indexed, found by no question (`status` said 3 sources, 1 passage)."""
+    sources = tmp_path / "notes"
+    sources.mkdir()
+    (sources / "kestrel.txt").write_text("kestrels hover over the long field\n")
+    (sources / "todo.txt").write_text("renew the ferry season ticket\n")
+    (sources / "long.txt").write_text("Tides\n\nThe spring tides come two days after the full moon.\n")
+    args = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    passages = [json.loads(line) for line in run("passages", "-q", "--json", *args).stdout.splitlines()]
+    assert sorted((p["source"], p["text"]) for p in passages) == [
+        ("kestrel.txt", "kestrels hover over the long field"),
+        ("long.txt", "The spring tides come two days after the full moon."),  # its title line stays a heading
+        ("todo.txt", "renew the ferry season ticket")]
+    assert [p["section"] for p in passages if p["source"] == "long.txt"] == ["Tides"]
+    hit = json.loads(run("ask", "-q", "--json", "ferry ticket", *args).stdout)[0]
+    assert hit["source"] == "todo.txt" and hit["section"] == ""
+
+
+def test_eval_says_how_far_it_is_unless_quiet(seeds_args, monkeypatch):
+    """A question set of thousands ran without a word on stderr until its metrics came."""
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)  # a long evaluation, compressed
+    questions = str(ROOT / "questions" / "seeds-names.jsonl")
+    result = run("eval", *seeds_args, "--json", questions)
+    assert result.exit_code == 0, result.output
+    assert re.findall(r"^Asking questions: (\d) of 6 \(\d+%\), \d+ s so far$", result.stderr, flags=re.M) \
+        == [str(n) for n in range(6)], result.stderr
+    quiet = run("eval", *seeds_args, "--json", "-q", questions)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert json.loads(quiet.stdout)["metrics"] == json.loads(result.stdout)["metrics"]
+
+
+def test_tab_completion_as_the_readme_sets_it_up():
+    for script, words, cword, wanted in (("winnow", "winnow st", "1", "plain,status"),
+                                         ("winnow", "winnow ask --co", "2", "plain,--color"),
+                                         ("ask", "ask --expl", "1", "plain,--explain")):
+        env = {**ENV, f"_{script.upper()}_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": cword}
+        proc = subprocess.run([sys.executable, "-c", f"import sys; sys.argv[0] = {script!r}; import cli; "
+                               f"cli.{script}_main()"], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert proc.returncode == 0 and wanted in proc.stdout.splitlines(), (words, proc.stdout, proc.stderr)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert '`eval "$(_WINNOW_COMPLETE=bash_source winnow)"`' in readme

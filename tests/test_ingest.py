@@ -296,6 +296,97 @@ def test_a_refresh_hashes_only_sources_whose_size_or_mtime_moved(tmp_path, monke
     assert not any(stale_sources(sources, manifest, index).values())
 
 
+def test_a_refresh_visits_only_the_sources_that_moved(tmp_path, monkeypatch):
+    """The sources are listed in columns: a Source is made (and a unit looked up) only for the rows
+    that moved, and the report's words kept per source are the fresh build's, made when asked."""
+    from pipeline.sources import Listing
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 30)
+    _old_enough(sources)
+    build_index(sources, index)
+    made = []
+    original = Listing.source
+    monkeypatch.setattr(Listing, "source", lambda self, row: made.append(self.rels[row]) or original(self, row))
+    (sources / "p7.txt").write_text("Page seven now talks about muscle biopsy findings.\n")
+    (sources / "p9.txt").unlink()
+    (sources / "p30.txt").write_text("A new page about antibody testing in serum.\n")
+    report = build_index(sources, index)
+    assert sorted(set(made)) == ["p30.txt", "p7.txt"]  # hashed, then read
+    assert (report.added, report.changed, report.removed, report.reused) == (1, 1, 1, 28)
+    monkeypatch.setattr(Listing, "source", original)
+    fresh = build_index(sources, tmp_path / "fresh", full=True)
+    assert report.kept == fresh.kept and len(report.kept) == 30
+    assert report.kept_totals() == fresh.kept_totals() == (sum(k["kept_words"] for k in fresh.kept),
+                                                           sum(k["words"] for k in fresh.kept))
+    _same_answers(index, tmp_path / "fresh")
+
+
+def test_a_manifest_whose_sources_are_not_the_live_units_is_damage(tmp_path):
+    """A refresh trusts the manifest's source list to be the segments' live units (it visits only what
+    moved): a generation where they disagree, or whose units are out of name order, is rebuilt."""
+    import json
+    import shutil
+
+    from pipeline import segments
+
+    from .test_cli_safety import reseal
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 4)
+    build_index(sources, index)
+    for craft in ("sources", "units"):
+        generation = current_generation(index)
+        if craft == "sources":
+            manifest = json.loads((generation / "manifest.json").read_text())
+            manifest["sources"]["source"][1] = "p1b.txt"
+            (generation / "manifest.json").write_text(json.dumps(manifest))
+        else:
+            meta = json.loads((generation / segments.SEGMENT_JSON).read_text())
+            meta["units"][0], meta["units"][1] = meta["units"][1], meta["units"][0]
+            (generation / segments.SEGMENT_JSON).write_text(json.dumps(meta))
+        reseal(generation)
+        notes = []
+        (sources / "p2.txt").write_text(f"Page two now talks about muscle biopsy findings ({craft}).\n")
+        report = build_index(sources, index, notify=notes.append)
+        assert report.full and any("damaged" in note for note in notes), (craft, notes)
+        shutil.rmtree(tmp_path / "fresh", ignore_errors=True)
+        build_index(sources, tmp_path / "fresh", full=True)
+        _same_answers(index, tmp_path / "fresh")
+
+
+def test_stats_are_rewritten_only_once_they_lag_behind(tmp_path, monkeypatch):
+    """stats.json proves sources unchanged by size and mtime: after one edit among many it is left as
+    it was (the edited source is hashed again next time, far cheaper than rewriting the table), and
+    rewritten once the sources hashed for want of a record pass STATS_LAG_SHARE, or names change."""
+    import pipeline.ingest as ingest
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 40)
+    _old_enough(sources)
+    build_index(sources, index)
+    written = (index / "stats.json").read_bytes()
+    monkeypatch.setattr(ingest, "STATS_LAG_SHARE", 1 / 32)
+    hashed = []
+    original = ingest.file_fingerprint
+    monkeypatch.setattr(ingest, "file_fingerprint", lambda s: hashed.append(s.rel) or original(s))
+    (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")
+    assert build_index(sources, index).changed == 1 and hashed == ["p1.txt"]
+    assert (index / "stats.json").read_bytes() == written
+    hashed.clear()
+    report = build_index(sources, index)  # p1 hashed again, found as indexed: nothing to do
+    assert hashed == ["p1.txt"] and not report.written
+    (sources / "p2.txt").write_text("Page two now talks about serum kinase levels.\n")
+    hashed.clear()
+    assert build_index(sources, index).changed == 1 and sorted(hashed) == ["p1.txt", "p2.txt"]
+    assert (index / "stats.json").read_bytes() != written  # 2 of 40 hashed: more than 1/32
+    hashed.clear()
+    assert not build_index(sources, index).written and set(hashed) <= {"p2.txt"}  # p2 only if racily clean
+    fresh = tmp_path / "fresh"
+    build_index(sources, fresh, full=True)
+    _same_answers(index, fresh)
+
+
 def test_stats_of_the_previous_format_are_still_read(tmp_path, monkeypatch):
     """stats.json was a dict per source (format 1): its records still spare the hashing."""
     import json

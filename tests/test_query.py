@@ -466,9 +466,10 @@ def test_the_thesaurus_takes_linear_time_on_long_questions():
 
 
 @pytest.mark.parametrize("question, kind", [
-    ("how long does treatment last", "time"), ("How long before the steroids start working?", "time"),
+    ("how long does treatment last", "duration"), ("How long before the steroids start working?", "duration"),
     ("at what age does it start", "time"), ("When do the symptoms begin?", "time"),
-    ("how quickly does the weakness come on", "time"),
+    ("how quickly does the weakness come on", "duration"), ("how old are patients", "time"),
+    ("how long ago was it first described", "time"),  # a date, not a duration
     ("How many patients have no antibodies?", "amount"), ("what percentage of patients are negative", "amount"),
     ("necrotizing myopathy how common", "amount"), ("how often do statins cause it", "amount"),
     ("is it inherited", None), ("how is it treated", None), ("what is IVIG", None),
@@ -499,6 +500,36 @@ def test_a_passage_holds_a_time_or_an_amount_by_its_shape(text, time, amount):
     assert has_answer_type(text, "amount") is amount
 
 
+@pytest.mark.parametrize("text, duration", [
+    ("Maintenance treatment is given for at least 2 years.", True),
+    ("Weakness develops over several weeks to months.", True),
+    ("A 3-month course of steroids comes first.", True),
+    ("Age of onset ranges from 30 to 70 years of age.", False),  # an age, not how long
+    ("A 40-year-old man and a patient 55 years old.", False),
+    ("It starts in adults aged 40 or older, often in their 50s.", False),
+    ("First described in 2004 in a series of patients.", False),  # a date
+])
+def test_a_question_asking_how_long_wants_a_duration_not_an_age(text, duration):
+    from pipeline.query import answer_type, has_answer_type
+
+    assert answer_type("how fast does the weakness come on") == "duration"
+    assert answer_type("how fast does the weakness come on", durations=False) == "time"
+    assert has_answer_type(text, "duration") is duration
+
+
+def test_how_fast_ranks_a_duration_above_an_age_of_onset():
+    """Before: "how fast does the weakness come on" ranked "Age of onset ... 30 to 70 years of
+    age" first (an age passed for a time), above "weakness can develop over several weeks"."""
+    docs = ["Age of onset of weakness ranges from 30 to 70 years of age; onset of weakness in children.",
+            "Muscle weakness, which is often severe, can develop over several weeks."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+    question = "how fast does the weakness come on"
+    assert Memory(DEFAULTS.but(durations=False)).rank(question, 2)[0][0] == 0
+    assert Memory(DEFAULTS).rank(question, 2)[0][0] == 1
+    assert any("asks for a duration" in line for line in Memory(DEFAULTS).query(question).explain())
+
+
 def test_a_question_asking_how_long_lifts_the_passage_that_gives_a_time():
     """Before: "how long does treatment last" ranked the passage that says how long below
     shorter ones that only name treatment (seeds-first: 7th)."""
@@ -515,7 +546,7 @@ def test_a_question_asking_how_long_lifts_the_passage_that_gives_a_time():
     assert sorted(ranked.tolist()) == sorted(plain.tolist())  # re-ordered, nothing added or dropped
     every = Memory(DEFAULTS).scores("how long does treatment last")  # BEIR's documents read these
     assert int(every.argmax()) == 2 and every[ranked[0]] == pytest.approx(scores[0])
-    assert any("asks for a time" in line for line in Memory(DEFAULTS).query("how long does it last").explain())
+    assert any("asks for a duration" in line for line in Memory(DEFAULTS).query("how long does it last").explain())
     for question in ("is treatment lasting", "how is treatment given"):  # no type: exactly as before
         assert Memory(DEFAULTS).rank(question, 4)[0].tolist() == \
             Memory(DEFAULTS.but(answer_type_weight=0.0)).rank(question, 4)[0].tolist()
@@ -527,7 +558,8 @@ def test_answer_types_take_linear_time_on_long_texts():
 
     for text in (lambda n: "how " * n, lambda n: "when " * n, lambda n: "1 - " * n + "x",
                  lambda n: "1" * (n * 5 // 2) + "x", lambda n: "- 1 " * n):
-        assert_linear(lambda t: (answer_type(t), has_answer_type(t, "time"), has_answer_type(t, "amount")), text)
+        assert_linear(lambda t: (answer_type(t), has_answer_type(t, "time"), has_answer_type(t, "amount"),
+                                 has_answer_type(t, "duration")), text)
 
 
 @pytest.mark.parametrize("question, subject", [
@@ -571,3 +603,54 @@ def test_is_there_x_puts_the_passage_saying_there_is_no_x_first():
     assert plain[0] != 2
     ranked, scores = Memory(DEFAULTS).rank("is there a cure", 3)
     assert ranked[0] == 2 and list(scores) == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("question, named, markers", [
+    ("besides weakness what other symptoms can you get", ["weakness"], ["besides"]),
+    ("What other symptoms besides weakness can occur?", ["weakness"], ["besides"]),
+    ("Besides weak muscles, what other symptoms can happen?", ["weak", "muscles"], ["besides"]),
+    ("shell shapes other than conical .", ["conical"], ["other", "than"]),
+    ("methods other than biot's principle", ["biot", "s", "principle"], ["other", "than"]),
+    ("a function, apart from being homogeneous, of any form", [], ["apart", "from"]),  # a clause, not a thing named
+    ("what symptoms are there", [], []),
+    ("what is the muscle beside the knee", [], []),  # "beside": next to, not "besides"
+])
+def test_a_question_can_name_what_its_answer_is_not(question, named, markers):
+    from pipeline.analyze import TOKEN_RE, normalize
+    from pipeline.query import _excluded_words
+
+    text = normalize(question)
+    found = list(TOKEN_RE.finditer(text))
+    words, marker_words = _excluded_words(text, found)
+    assert [found[i].group() for i in sorted(words)] == named
+    assert [found[i].group() for i in sorted(marker_words)] == markers
+
+
+def test_words_naming_what_the_answer_is_not_count_less():
+    """Before: "besides weakness what other symptoms" counted "besides" and "weakness" as much as
+    "symptoms", and ranked a passage about weakness above the one listing the other symptoms."""
+    off = dict(question_tokens("besides weakness what other symptoms", settings=DEFAULTS.but(excluded_weight=1.0)))
+    on = dict(question_tokens("besides weakness what other symptoms"))
+    assert off["besid"] > 0 and "besid" not in on  # the marker is a function word
+    assert on["weak"] == pytest.approx(DEFAULTS.excluded_weight * off["weak"])
+    assert on["symptom"] == off["symptom"]
+    # a word typed outside X as well keeps its weight
+    both = dict(question_tokens("muscle problems besides muscle weakness"))
+    assert both["muscl"] == dict(question_tokens("muscle problems muscle weakness"))["muscl"]
+
+
+def test_besides_x_ranks_the_passage_of_other_things_first():
+    docs = ["Weakness of the arms and legs.",
+            "Other symptoms include fatigue, weight loss and trouble swallowing."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+
+    plain, _ = Memory(DEFAULTS.but(excluded_weight=1.0)).rank("besides weakness, what other symptoms are there", 2)
+    assert plain[0] == 0
+    ranked, _ = Memory(DEFAULTS).rank("besides weakness, what other symptoms are there", 2)
+    assert ranked[0] == 1
+
+
+def test_what_the_answer_is_not_takes_linear_time_on_long_questions():
+    assert_linear(lambda text: build_query(text), lambda n: "besides " * n)
+    assert_linear(lambda text: build_query(text), lambda n: "besides " + "weakness " * n + ", what")

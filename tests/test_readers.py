@@ -93,6 +93,17 @@ def test_a_markdown_line_written_all_in_code_spans_is_marked_as_code():
         ("the :has() form", False), ("pip install x", True)]
 
 
+def test_a_markdown_heading_written_all_in_code_spans_is_marked_as_code():
+    """An API reference heads each entry with its name in code (### `Table.close([callback])`): what
+    its writer marked as code, kept as written like a code paragraph (it was judged as a heading,
+    and an installed API page on a page the gate calls noisy lost its method names)."""
+    _, blocks = markdown.read("# Class: Table\n\n### `Table.close([callback])`\n\nCloses it.\n\n"
+                              "### Event: `'load'`\n")
+    assert [(b.kind, b.text, b.code) for b in blocks] == [
+        (Kind.HEADING, "Class: Table", False), (Kind.HEADING, "Table.close([callback])", True),
+        (Kind.PARAGRAPH, "Closes it.", False), (Kind.HEADING, "Event: 'load'", False)]
+
+
 def test_markdown_entries_know_their_list_and_every_block_its_share_of_links():
     _, blocks = markdown.read("- [Home](/)\n- [Blog](/blog)\n\nSee [the guide](g.md) first.\n\n"
                               "1. Fixed the parser (#12)\n2. Added a week option\n   - nested entry\n")

@@ -99,19 +99,19 @@ def test_pieces_of_a_corpus_index_as_the_whole_corpus(tmp_path, monkeypatch):
 
 
 def test_a_corpus_larger_than_the_page_limit_is_indexed_whole(tmp_path, monkeypatch):
-    """The page size limit, lowered to 64 KB, does not apply to a 2 MB corpus: every document is indexed."""
-    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 64 * 1024)
-    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 256 * 1024)
+    """The page size limit, lowered to 16 KB, does not apply to a corpus 30 times that: every document is indexed."""
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 16 * 1024)
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 64 * 1024)
     sources = tmp_path / "sources"
     sources.mkdir()
-    ids = _corpus(sources / "corpus.jsonl", 8000)
-    assert (sources / "corpus.jsonl").stat().st_size > 1_500_000
-    (sources / "big.txt").write_text("Statins cause weakness. " * 4000)  # a page over the limit is still skipped
+    ids = _corpus(sources / "corpus.jsonl", 2000)
+    assert (sources / "corpus.jsonl").stat().st_size > 30 * 16 * 1024
+    (sources / "big.txt").write_text("Statins cause weakness. " * 1000)  # a page over the limit is still skipped
     report = build_index(sources, tmp_path / "index", jobs=1)
     assert [s["source"] for s in report.skipped] == ["big.txt"]
     searcher = Searcher(current_generation(tmp_path / "index"))
     assert {p.source for p in searcher.passages()} == ids
-    assert searcher.search("cohort 7777")[0].passage.source == "d7777"
+    assert searcher.search("cohort 1777")[0].passage.source == "d1777"
 
     # An edit past the first pieces is seen (the whole corpus is hashed) and indexed.
     with open(sources / "corpus.jsonl", "a", encoding="utf-8") as handle:
@@ -121,7 +121,7 @@ def test_a_corpus_larger_than_the_page_limit_is_indexed_whole(tmp_path, monkeypa
     assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "late"
 
 
-def test_a_line_longer_than_the_limit_skips_the_corpus(tmp_path, monkeypatch):
+def test_a_corpus_without_line_ends_is_skipped_with_the_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 10_000)
     sources = tmp_path / "sources"
     sources.mkdir()
@@ -131,6 +131,52 @@ def test_a_line_longer_than_the_limit_skips_the_corpus(tmp_path, monkeypatch):
     report = build_index(sources, tmp_path / "index", warn=warnings.append, jobs=1)
     assert [s["source"] for s in report.skipped] == ["dump.jsonl"]
     assert any("a line longer than" in w for w in warnings)
+
+
+def test_a_line_longer_than_the_limit_costs_that_line_only(tmp_path, monkeypatch):
+    """A record over the size limit is passed over with a warning naming it; every other record is
+    indexed (the whole corpus was skipped), and a refresh still sees an edit after it."""
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 10_000)
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 4096)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    records = [json.dumps({"_id": f"d{i}", "text": f"Record {i} about statin myopathy in cohort {i}."}) for i in range(300)]
+    huge = json.dumps({"_id": "huge", "text": "serum kinase " * 3000})  # 39 KB
+    lines = records[:100] + [huge] + records[100:200] + [huge] + records[200:] + ["y" * 30_000]  # the last: no line end
+    (sources / "corpus.jsonl").write_text("\n".join(lines))
+    warnings = []
+    report = build_index(sources, tmp_path / "index", warn=warnings.append, jobs=1)
+    assert report.skipped == []
+    assert {p.source for p in Searcher(current_generation(tmp_path / "index")).passages()} == {f"d{i}" for i in range(300)}
+    (warning,) = [w for w in warnings if "longer than" in w]
+    assert "3 lines longer than 10,000 bytes (lines 101, 202, 303" in warning and warning.startswith("corpus.jsonl")
+
+    lines[250] = json.dumps({"_id": "late", "text": "A late record about cataract lens surgery."})
+    (sources / "corpus.jsonl").write_text("\n".join(lines))
+    report = build_index(sources, tmp_path / "index", jobs=1)
+    assert report.changed == 1
+    assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "late"
+
+
+@pytest.mark.parametrize("piece_bytes", [256, 4096, 1 << 20])
+def test_read_pieces_pass_over_long_lines_and_hash_the_whole_file(tmp_path, monkeypatch, piece_bytes):
+    import hashlib
+
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 5000)
+    short = [b'{"_id": "%d", "text": "%s"}' % (i, b"w" * (i % 50)) for i in range(400)]
+    lines = short[:3] + [b"L" * 5001] + short[3:250] + [b"M" * 5000, b"N" * 20_000] + short[250:] + [b"Z" * 9000]
+    data = b"\n".join(lines)  # the last line, over the limit, has no line end
+    (tmp_path / "c.jsonl").write_bytes(data)
+    (source,) = sources_module.discover(tmp_path)
+    digest = hashlib.sha256()
+    out = list(sources_module.read_pieces(source, piece_bytes, digest))
+    assert digest.hexdigest() == hashlib.sha256(data).hexdigest() == sources_module.file_fingerprint(source)
+    long = [(p.number, p.size) for p in out if isinstance(p, sources_module.LongLine)]
+    assert long == [(4, 5001), (253, 20_000), (len(lines), 9000)]
+    pieces = [p for p in out if isinstance(p, bytes)]
+    kept = b"".join(pieces).split(b"\n")
+    assert kept[:-1] == [line for line in lines if len(line) <= 5000] and kept[-1] == b""
+    assert all(piece.endswith(b"\n") for piece in pieces)
 
 
 def test_read_pieces_end_at_line_ends_and_join_to_the_file(tmp_path):
@@ -221,14 +267,17 @@ def dask_cluster(tmp_path):
                 time.sleep(0.5)
         yield address
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in reversed(processes):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        # The workers first, while the scheduler still answers: stopped together, each worker
+        # waited seconds for the scheduler it was leaving (8 s of every teardown).
+        for group in (processes[1:], processes[:1]):
+            for process in group:
+                process.terminate()
+            for process in group:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
         log.close()
 
 

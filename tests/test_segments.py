@@ -109,3 +109,17 @@ def test_sorted_keys_and_links_do_not_depend_on_how_they_are_computed(monkeypatc
     for ours, theirs in zip(packed, _lookups(sig)):
         assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
     assert np.array_equal(links, linked(LiveSentences([batch()]), 0)) and 0 < links.sum() < n
+
+
+def test_rows_of_removed_units_go_by_binary_search():
+    """subtract_totals drops the rows of removed units by slices between binary searches: the same
+    rows as a filter of every row."""
+    import random
+
+    from pipeline.segments import _without_units
+
+    rng = random.Random(3)
+    for _ in range(500):
+        rows = sorted([[rng.randrange(20), i] for i in range(rng.randrange(30))])
+        gone = set(rng.sample(range(22), rng.randrange(5)))
+        assert _without_units(rows, gone) == [row for row in rows if row[0] not in gone]

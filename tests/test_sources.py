@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 import pytest
 
@@ -111,22 +112,57 @@ def test_hidden_files_and_folders_are_reported(tmp_path):
                         "skipped .draft.md: hidden file (its name starts with a dot)"]
 
 
-def test_a_folder_nested_deeper_than_the_recursion_limit_is_walked(tmp_path):
-    import sys
+def _nest(base: Path, depth: int) -> None:
+    """base/d/d/.../d/deep.txt, depth folders, made by relative names (os.makedirs recurses, and a
+    full path per level makes the kernel walk every level above it)."""
+    import os
 
-    chain = [tmp_path / "d"]
-    for _ in range(sys.getrecursionlimit() + 200):
-        chain.append(chain[-1] / "d")
-    for folder in chain:
-        folder.mkdir()  # one level at a time: os.makedirs recurses too
-    (chain[-1] / "deep.txt").write_text("x")
+    here = os.getcwd()
+    base.mkdir()
+    os.chdir(base)
     try:
-        (found,) = discover(tmp_path)
-        assert found.rel.endswith("/d/deep.txt")
-    finally:  # pytest's own clean-up of old temporary folders recurses as well
-        (chain[-1] / "deep.txt").unlink()
-        for folder in reversed(chain):
-            folder.rmdir()
+        for _ in range(depth):
+            os.mkdir("d")
+            os.chdir("d")
+        Path("deep.txt").write_text("x")
+    finally:
+        os.chdir(here)
+
+
+def _unnest(base: Path, depth: int) -> None:
+    """Remove what _nest made (pytest's own clean-up of old temporary folders recurses)."""
+    import os
+
+    here = os.getcwd()
+    os.chdir(base / "/".join(["d"] * depth))
+    try:
+        os.unlink("deep.txt")
+        for _ in range(depth):
+            os.chdir("..")
+            os.rmdir("d")
+    finally:
+        os.chdir(here)
+
+
+def test_a_folder_nested_deeper_than_the_recursion_limit_is_walked_in_linear_time(tmp_path):
+    """Walked without recursion, and each folder's real path (the symlink-loop check) from its
+    parent's: os.path.realpath of every folder read every level above it (1,200 deep: 8.6 s CPU)."""
+    import sys
+    import time
+
+    deep = sys.getrecursionlimit() + 200
+    times = {}
+    for depth in (deep // 4, deep):
+        _nest(tmp_path / str(depth), depth)
+        try:
+            start = time.process_time()
+            (found,) = discover(tmp_path / str(depth))
+            times[depth] = time.process_time() - start
+            assert found.rel == "d/" * depth + "deep.txt"
+        finally:
+            _unnest(tmp_path / str(depth), depth)
+    # 4x the depth: linear is 4x, the quadratic walk was ~30x; under 0.5 s is noise whatever the ratio.
+    assert times[deep] < max(16 * times[deep // 4], 0.5), times
 
 
 def test_utf16_without_a_bom_is_read_not_called_binary():

@@ -2,7 +2,7 @@
 
 Headings, paragraphs, list items, table rows and code blocks come from the parse
 tree, so wrapped lines, emphasis, links and images read as the text a person sees;
-a paragraph or list entry written all in code spans is marked as code (Block.code).
+a heading, paragraph or list entry written all in code spans is marked as code (Block.code).
 List entries carry the list they belong to (Block.list_id) and every block the share of
 its visible text inside links (Block.link_share): structure a writer gave the text, which
 plain text can only guess.
@@ -97,7 +97,8 @@ def read(text: str) -> tuple[dict[str, str], list[Block]]:
                 row.append(text_)
             elif heading_level:
                 if text_:
-                    blocks.append(Block(Kind.HEADING, text_, level=heading_level, link_share=linked))
+                    blocks.append(Block(Kind.HEADING, text_, level=heading_level, link_share=linked,
+                                        code=_all_code(token)))
             elif text_:
                 blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_, link_share=linked,
                                     code=_all_code(token), list_id=lists[-1] if in_item and lists else -1))
