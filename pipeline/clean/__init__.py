@@ -388,6 +388,7 @@ def keep_the_article(judged: list[Judged]) -> list[Judged]:
     """3g. On a page the gate is sure is noisy, a block kept outside the article goes, unless it is a
     line above it that does not end in a full stop (a title, a headline, a thread's question: with
     any end of sentence counted as a stop, labelled set c lost a forum thread's title, 0.987 -> 0.982).
+    What the reader keeps as written (code, names written in code spans) is not a scorer's guess and stays.
 
     The article is the stretch of consecutive blocks with the largest sum of (score - MAIN_PIVOT)
     x words, a block's score its final one (the context scorer's, or the runs scorer's for a run's
@@ -405,7 +406,8 @@ def keep_the_article(judged: list[Judged]) -> list[Judged]:
         return judged  # no block believed in: no article to cut around
     return [Judged(j.block, Verdict(False, "article", f"outside the article (blocks {start + 1}-{end}), "
                                                       f"though {j.verdict.reason}", j.verdict.score))
-            if j.verdict.keep and not start <= i < end and (i > start or j.block.text.rstrip().endswith(".")) else j
+            if j.verdict.keep and j.verdict.by != "reader" and not start <= i < end
+            and (i > start or j.block.text.rstrip().endswith(".")) else j
             for i, j in enumerate(judged)]
 
 
