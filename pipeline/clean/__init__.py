@@ -233,8 +233,14 @@ def _normalize(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
     text = _CONTROL_RE.sub("", text)
     if "[" in text:
-        text = _INLINE_MARKER_RE.sub("", text)
+        text = _INLINE_MARKER_RE.sub(_between_words, text)
     return _SPACE_RE.sub(" ", text).strip()
+
+
+def _between_words(marker: re.Match) -> str:
+    """A marker goes; one between two words leaves a space ("The[edit]0" read "The0", a word of neither)."""
+    text, start, end = marker.string, marker.start(), marker.end()
+    return " " if 0 < start and end < len(text) and text[start - 1].isalnum() and text[end].isalnum() else ""
 
 
 def normalize(blocks: list[Block]) -> list[Block]:
