@@ -75,6 +75,8 @@ NOISE_TAGS = (
 # `header` and `form` are noise only outside the main content: an <article> has its own
 # <header> with the title; ASP.NET pages wrap the whole body in one <form>.
 CONDITIONAL_NOISE_TAGS = ("header", "form")
+# Elements inside a line of text: one cut as noise leaves its neighbours as they were.
+_INLINE_TAGS = frozenset(("a", "abbr", "b", "code", "em", "i", "small", "span", "strong", "sub", "sup"))
 # The markup vocabulary (class/id words of furniture, content wrappers) and the short
 # policy phrases live with the text vocabulary: one noise vocabulary for HTML and text.
 NOISE_WORDS = vocabulary.CLASS_WORDS
@@ -512,6 +514,8 @@ def _walk(root, page_chars: int) -> list[_RawBlock]:
             continue
         name = (node.name or "").lower()
         if _is_noise(node, name, in_main, page_chars):
+            if current.text and name not in _INLINE_TAGS:
+                current.text.append(" ")  # "Seals<nav>Home</nav>breed" reads "Seals breed", not "Sealsbreed"
             continue
         in_main = in_main or name in ("article", "main")
         if name in CELL_TAGS:

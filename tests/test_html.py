@@ -334,3 +334,15 @@ def test_a_table_row_too_wide_to_read_is_cut_into_rows_and_keeps_every_cell():
     _, blocks = html_to_blocks(f"<html><body>{intro}<table><tr>" + "".join(f"<td>c{i}</td>" for i in range(40))
                                + "</tr></table></body></html>")
     assert [b.text for b in blocks][1:] == [" ".join(f"c{i}" for i in range(40))]
+
+
+def test_a_noise_element_inside_a_line_leaves_its_neighbours_apart():
+    """Found by the fuzz tests: "Seals<nav>Home</nav>breed" came out as "Sealsbreed", a word the page
+    never had; an inline element cut as noise (a hidden span) still joins nothing."""
+    from pipeline.clean import clean_html
+
+    page = ("<html><body><p>Seals<nav>Home</nav>breed on sandbanks in the north of the island every "
+            "summer, and the pups swim within hours of birth.</p></body></html>")
+    assert "Seals breed on sandbanks" in clean_html(page).text
+    page = page.replace("<nav>Home</nav>", "<span hidden>x</span>")
+    assert "Sealsbreed on sandbanks" in clean_html(page).text
