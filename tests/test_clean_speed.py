@@ -247,7 +247,7 @@ def test_normalize_shortcut_for_tidy_ascii_is_the_full_normalization(text):
 
     full = text if text.isascii() else unicodedata.normalize("NFC", text)
     full = clean._CONTROL_RE.sub("", full)
-    full = clean._INLINE_MARKER_RE.sub("", full)
+    full = clean._INLINE_MARKER_RE.sub(clean._between_words, full)
     assert clean._normalize(text) == re.sub(clean._SPACE_RE.pattern, " ", full).strip()
 
 
