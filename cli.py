@@ -388,7 +388,7 @@ main.command_class = _Command
 # keep the docstring's indentation (the \b example block shifted, a paragraph rewrapped with gaps).
 main.help = inspect.cleandoc(main.help) + (
     f"\n\nSources are the files under the sources folder ending in {SOURCE_TYPES} (JSON Lines: "
-    "one document per line with `_id` and `text`); other files are skipped with a warning.")
+    "one document per line with `_id` and `text`, cited as FILE#_id); other files are skipped with a warning.")
 
 
 # A Dask scheduler address as `dask scheduler` prints it: [PROTOCOL://]HOST:PORT, HOST a name, an

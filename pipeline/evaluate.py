@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import WinnowError
+from .records import record_id
 from .search import IndexDamaged
 
 # The table, in the order it is printed, with TREC names (ir_measures spelling).
@@ -334,9 +335,11 @@ class PassageTable:
         self.ids = [p.passage_id for p in passages]
         self.texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
         self.sources = [p.sources or (p.source,) for p in passages]
-        self.doc_ids = sorted({s for sources in self.sources for s in sources})
+        # Documents by `_id`, as qrels judge them (a record's source also names its file).
+        self.doc_ids = sorted({record_id(s) for sources in self.sources for s in sources})
         number = {doc: i for i, doc in enumerate(self.doc_ids)}
-        pairs = [(int(self.docs[i]), number[s]) for i, sources in enumerate(self.sources) for s in sources]
+        pairs = list(dict.fromkeys((int(self.docs[i]), number[record_id(s)])
+                                   for i, sources in enumerate(self.sources) for s in sources))
         self.pair_passage = np.array([p for p, _ in pairs], dtype=np.int64)
         self.pair_doc = np.array([d for _, d in pairs], dtype=np.int64)
 
@@ -461,7 +464,7 @@ def _answer_judgments(table: PassageTable, q: Question) -> dict[str, int]:
 
 
 def _source_matches(source: str, wanted: str) -> bool:
-    return source == wanted or source.startswith(wanted) or Path(source).name == wanted
+    return source == wanted or source.startswith(wanted) or Path(source).name == wanted or record_id(source) == wanted
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
 from .origin import page_url, record_url
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
-from .records import Document, Passage, Section, Source
+from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        topic_totals)
@@ -66,7 +66,9 @@ from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, Index
 # 4: segments (segments.py) with deletions and dedupe signatures; sizes and edges checked on open
 # 5: each segment's unit topics one line each, with their totals (a refresh reads what it changes);
 #    the manifest's sources in columns
-INDEX_FORMAT_VERSION = 5
+# 6: a JSON Lines record's source names its file ("corpus.jsonl#<_id>"), so the same _id in two
+#    files makes two sources
+INDEX_FORMAT_VERSION = 6
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
 # SciFact, Cranfield, CACM and the seed questions had picked k1 1.5; chosen that way on three
 # and measured on the fourth, it was +0.001 above bm25s on the BEIR mean, while this
@@ -187,14 +189,16 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
 
     The text is already clean, so it gets light normalisation only (NFC, spaces,
     paragraphs on blank lines), never the web-page cleaner. The document id becomes
-    the source that passages cite and qrels judge; the title is the heading of the
+    the source that passages cite, qualified by the file it is in (record_source): the
+    same `_id` in two corpora makes two sources, and qrels judge the `_id` (record_id).
+    The title is the heading of the
     one section, so it is indexed with every passage of the document. A file whose
     lines are not corpus records is skipped, and so is a BEIR `queries.jsonl`: its
     lines also have `_id` and `text`, so only its name tells it apart. A build reads
     a corpus in pieces of whole lines (corpus_records on each), never whole.
     """
     _check_corpus_name(rel)
-    documents, _ = corpus_records(text)
+    documents, _ = corpus_records(text, rel)
     if not documents:
         raise SkipSource(NOT_A_CORPUS)
     return documents
@@ -208,8 +212,8 @@ def _check_corpus_name(rel: str) -> None:
         raise SkipSource("a BEIR queries file, not a corpus (winnow eval reads it as a question set)")
 
 
-def corpus_records(text: str) -> tuple[list[Document], int]:
-    """(documents, lines that are not corpus records) of some whole lines of a JSON Lines corpus."""
+def corpus_records(text: str, rel: str) -> tuple[list[Document], int]:
+    """(documents, lines that are not corpus records) of some whole lines of the JSON Lines corpus rel."""
     documents: list[Document] = []
     bad = 0
     for line in text.splitlines():
@@ -226,7 +230,7 @@ def corpus_records(text: str) -> tuple[list[Document], int]:
         title = _light_normalize(str(record.get("title") or ""))
         paragraphs = tuple(p for p in (_light_normalize(p) for p in _JSONL_PARAGRAPH_RE.split(record["text"])) if p)
         if paragraphs or title:
-            documents.append(Document(source=str(record["_id"]), title=title,
+            documents.append(Document(source=record_source(rel, str(record["_id"])), title=title,
                                       sections=(Section(heading=title, paragraphs=paragraphs or (title,)),),
                                       url=record_url(record.get("url"))))
     return documents, bad
@@ -410,7 +414,7 @@ def _run_task(task: Task) -> dict:
         if task.piece is not None:
             if not task.data.strip():
                 return {"documents": [], "bad": 0}
-            documents, bad = corpus_records(decode(task.data))
+            documents, bad = corpus_records(decode(task.data), task.rel)
             return {"documents": split_documents(documents, task.rel), "bad": bad, "piece": task.piece}
         source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
         documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS)
@@ -451,7 +455,8 @@ def _tasks(item: _Item, cache: SourceCache | None):
                 if isinstance(piece, LongLine):  # passed over: the rest of the corpus is read
                     yield {"long": [piece.number, piece.size]}
                     continue
-                sha = hashlib.sha256(piece).hexdigest()
+                # The file's name is hashed with the piece: its records' sources name it.
+                sha = hashlib.sha256(source.rel.encode("utf-8") + b"\0" + piece).hexdigest()
                 item.piece_hashes.append(sha)
                 entry = cache.get(JSONL_PIECE_KIND, sha) if cache is not None else None
                 if entry is not None:

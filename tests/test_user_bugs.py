@@ -1,0 +1,37 @@
+"""Bugs a new user met: each test runs the CLI and reads what it prints."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from cli import main
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+def _jsonl(path, **records):
+    path.write_text("".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, (t, x) in records.items()),
+                    encoding="utf-8")
+
+
+def test_the_same_id_in_two_corpora_makes_two_sources_that_name_their_files(tmp_path):
+    """The same `_id` in a.jsonl and b.jsonl merged into one source `1`, and `show` looked for
+    b.jsonl's record in a.jsonl ("no longer in the cleaned text of a.jsonl")."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    _jsonl(sources / "a.jsonl", r1=("Apples", "Apples grow on trees in orchards."))
+    _jsonl(sources / "b.jsonl", r1=("Bananas", "Bananas grow in tropical plantations."))
+    where = ["--sources", str(sources), "--index", str(index)]
+    result = run("ask", "--json", "bananas apples", *where)
+    assert result.exit_code == 0, result.output
+    hits = {h["source"]: h for h in json.loads(result.stdout)}
+    assert set(hits) == {"a.jsonl#r1", "b.jsonl#r1"}
+    assert "Bananas" in hits["b.jsonl#r1"]["text"] and "Apples" in hits["a.jsonl#r1"]["text"]
+    shown = run("show", hits["b.jsonl#r1"]["passage_id"], *where)
+    assert shown.exit_code == 0, shown.output
+    assert "cleaned text of b.jsonl" in shown.stdout and "no longer" not in shown.output
+    assert ">>>Bananas grow in tropical plantations.<<<" in shown.stdout
