@@ -238,7 +238,8 @@ def _say_build(report, index_dir: Path) -> None:
 def _build_record(report, index_dir: Path) -> dict:
     """A build's summary for --json."""
     return {"index": str(index_dir), "sources_read": report.sources_read,
-            "sources_skipped": report.sources_skipped, "skipped": report.skipped,
+            "sources_skipped": report.sources_skipped,
+            "skipped": report.skipped + [{**entry, "sha256": None} for entry in report.left_out],
             "added": report.added, "changed": report.changed, "removed": report.removed,
             "reused": report.reused, "full": report.full, "written": report.written,
             "passages": report.passages, "duplicates_dropped": report.duplicates_dropped,

@@ -109,6 +109,7 @@ class BuildReport:
     duplicates_dropped: int = 0
     seconds: float = 0.0
     skipped: list[dict] = field(default_factory=list)
+    left_out: list[dict] = field(default_factory=list)  # skipped by the scan (unknown type, hidden...): source, reason
     # Per segment of the index written: its unit names, each unit's words given and kept (None: not
     # counted) and its deleted units. `kept` lists them per source only when asked: a refresh at
     # 20,000 sources does not make 20,000 entries no one reads.
@@ -911,6 +912,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
 
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
         listing = scan(sources_dir, warn, follow_links=follow_links)
+        report.left_out = listing.left_out
         stats = read_stats(index_dir)
         shas, hashed = _hashes(listing, stats)
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
@@ -1029,7 +1031,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
 
     report.passages = n_passages
     report.sources_read = len(sources_indexed["source"])
-    report.sources_skipped = len(report.skipped)
+    report.sources_skipped = len(report.skipped) + len(report.left_out)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -1371,7 +1373,7 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
     for skipped in report.skipped:
         warn(f"skipped {skipped['source']}: {skipped['reason']}")
     report.sources_read = counts.get("sources", 0)
-    report.sources_skipped = len(report.skipped)
+    report.sources_skipped = len(report.skipped) + len(report.left_out)
     report.reused = report.sources_read
     report.passages = counts.get("passages", 0)
     report.duplicates_dropped = counts.get("duplicates_dropped", 0)

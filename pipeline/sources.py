@@ -50,8 +50,10 @@ class Listing:
     (source(row)). A class because the name -> row look-up is real state.
     """
 
-    def __init__(self, top: str, rels: list[str], kinds: list[str], sizes: list[int], mtimes: list[int]) -> None:
+    def __init__(self, top: str, rels: list[str], kinds: list[str], sizes: list[int], mtimes: list[int],
+                 left_out: list[dict] | None = None) -> None:
         self.top, self.rels, self.kinds, self.sizes, self.mtimes = top, rels, kinds, sizes, mtimes
+        self.left_out = left_out or []  # what the scan skipped (unknown type, hidden, not a file...): source, reason
 
     def __len__(self) -> int:
         return len(self.rels)
@@ -92,6 +94,12 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     if not root_path.is_dir():
         raise SourcesError(f"sources path '{root}' is a file, not a folder; pass --sources DIR")
     warn = warn or (lambda message: None)
+    left_out: list[dict] = []  # what is skipped here, one entry each ({"source", "reason"}), for the build's count
+
+    def skip(name: str, reason: str) -> None:
+        left_out.append({"source": name, "reason": reason})
+        warn(f"skipped {name}: {reason}")
+
     rels: list[str] = []
     kinds: list[str] = []
     sizes: list[int] = []
@@ -102,7 +110,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     top = os.path.abspath(root_path)
 
     def on_error(error: OSError) -> None:
-        warn(f"skipped {error.filename}: {error.strerror or error}")
+        skip(str(error.filename), str(error.strerror or error))
 
     def leads_outside(path: str) -> bool:
         """A link (at any level) whose target is not under the sources folder."""
@@ -114,20 +122,20 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     for dirpath, real, rel_dir, dirs, files in _walk(top, on_error):
         if real in seen_dirs:
             dirs[:] = []
-            warn(f"skipped {_shown(rel_dir.rstrip('/') or '.')}: folder already visited (symlink loop)")
+            skip(_shown(rel_dir.rstrip('/') or '.'), "folder already visited (symlink loop)")
             continue
         seen_dirs.add(real)
         if rel_dir and holds_index([entry.name for entry in dirs + files]):
             dirs[:] = []
-            warn(f"skipped {_shown(rel_dir)}: a winnow index folder, not sources")
+            skip(_shown(rel_dir), "a winnow index folder, not sources")
             continue
         kept_dirs = []
         for entry in sorted(dirs, key=_NAME):
             rel = _shown(rel_dir + entry.name)
             if entry.name.startswith("."):
-                warn(f"skipped {rel}/: hidden folder (its name starts with a dot)")
+                skip(rel + "/", "hidden folder (its name starts with a dot)")
             elif _is_link(entry) and leads_outside(os.path.join(dirpath, entry.name)):
-                warn(f"skipped {rel}/: link leads outside the sources folder (pass --follow-links to follow it)")
+                skip(rel + "/", "link leads outside the sources folder (pass --follow-links to follow it)")
             else:
                 kept_dirs.append(entry)
         dirs[:] = kept_dirs
@@ -142,26 +150,26 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
                     rel.encode("utf-8")
                 except UnicodeEncodeError:
                     # Names are stored and shown as UTF-8 text; bytes that are not cannot be cited.
-                    warn(f"skipped {_shown(rel)}: file name is not valid UTF-8; rename the file")
+                    skip(_shown(rel), "file name is not valid UTF-8; rename the file")
                     continue
             if name[0] == ".":
-                warn(f"skipped {rel}: hidden file (its name starts with a dot)")
+                skip(rel, "hidden file (its name starts with a dot)")
                 continue
             dot = name.rfind(".")  # the extension as os.path.splitext finds it (the name has no leading dot)
             kind = KINDS.get(name[dot:].lower()) if dot > 0 else None
             if kind is None:
-                warn(f"skipped {rel}: unknown file type (winnow reads {', '.join(sorted(KINDS))})")
+                skip(rel, f"unknown file type (winnow reads {', '.join(sorted(KINDS))})")
                 continue
             if not follow_links and _is_link(entry) and leads_outside(os.path.join(dirpath, name)):
-                warn(f"skipped {rel}: link leads outside the sources folder (pass --follow-links to follow it)")
+                skip(rel, "link leads outside the sources folder (pass --follow-links to follow it)")
                 continue
             try:
                 stat = entry.stat()  # follows a link, as os.stat does (relative to the open folder)
             except OSError as error:
-                warn(f"skipped {rel}: {error.strerror or error}")
+                skip(rel, str(error.strerror or error))
                 continue
             if not S_ISREG(stat.st_mode):
-                warn(f"skipped {rel}: not a regular file ({_file_type(stat.st_mode)})")
+                skip(rel, f"not a regular file ({_file_type(stat.st_mode)})")
                 continue
             add_rel(rel)
             add_kind(kind)
@@ -172,7 +180,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     if not all(map(operator.lt, rels, itertools.islice(rels, 1, None))):
         order = sorted(range(len(rels)), key=rels.__getitem__)
         rels, kinds, sizes, mtimes = ([column[i] for i in order] for column in (rels, kinds, sizes, mtimes))
-    return Listing(top, rels, kinds, sizes, mtimes)
+    return Listing(top, rels, kinds, sizes, mtimes, left_out)
 
 
 _NAME = operator.attrgetter("name")

@@ -35,3 +35,19 @@ def test_the_same_id_in_two_corpora_makes_two_sources_that_name_their_files(tmp_
     assert shown.exit_code == 0, shown.output
     assert "cleaned text of b.jsonl" in shown.stdout and "no longer" not in shown.output
     assert ">>>Bananas grow in tropical plantations.<<<" in shown.stdout
+
+
+def test_a_file_of_unknown_type_is_counted_among_the_skipped(tmp_path):
+    """An unknown file type was warned about as skipped while the summary said "0 skipped"."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
+    (sources / "notes.xyz").write_text("not a source\n")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    for _ in range(2):  # the build, then the build that finds the index up to date
+        result = run("build", *where)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.count("skipped notes.xyz: unknown file type") == 1
+        assert "1 indexed, 1 skipped" in result.stderr
+    record = json.loads(run("build", "--json", *where).stdout)
+    assert record["sources_skipped"] == 1 and [s["source"] for s in record["skipped"]] == ["notes.xyz"]
