@@ -53,7 +53,7 @@ class Listing:
     def __init__(self, top: str, rels: list[str], kinds: list[str], sizes: list[int], mtimes: list[int],
                  left_out: list[dict] | None = None) -> None:
         self.top, self.rels, self.kinds, self.sizes, self.mtimes = top, rels, kinds, sizes, mtimes
-        self.left_out = left_out or []  # what the scan skipped (unknown type, hidden, not a file...): source, reason
+        self.left_out = left_out or []  # the files the scan skipped (unknown type, hidden, not a file...): source, reason
 
     def __len__(self) -> int:
         return len(self.rels)
@@ -94,7 +94,9 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     if not root_path.is_dir():
         raise SourcesError(f"sources path '{root}' is a file, not a folder; pass --sources DIR")
     warn = warn or (lambda message: None)
-    left_out: list[dict] = []  # what is skipped here, one entry each ({"source", "reason"}), for the build's count
+    # The files skipped here, one entry each ({"source", "reason"}): the build counts them. A folder
+    # left out (hidden, an index, a loop, unreadable) is said but not counted: it is no source.
+    left_out: list[dict] = []
 
     def skip(name: str, reason: str) -> None:
         left_out.append({"source": name, "reason": reason})
@@ -110,7 +112,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     top = os.path.abspath(root_path)
 
     def on_error(error: OSError) -> None:
-        skip(str(error.filename), str(error.strerror or error))
+        warn(f"skipped {error.filename}: {error.strerror or error}")
 
     def leads_outside(path: str) -> bool:
         """A link (at any level) whose target is not under the sources folder."""
@@ -122,20 +124,20 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     for dirpath, real, rel_dir, dirs, files in _walk(top, on_error):
         if real in seen_dirs:
             dirs[:] = []
-            skip(_shown(rel_dir.rstrip('/') or '.'), "folder already visited (symlink loop)")
+            warn(f"skipped {_shown(rel_dir.rstrip('/') or '.')}: folder already visited (symlink loop)")
             continue
         seen_dirs.add(real)
         if rel_dir and holds_index([entry.name for entry in dirs + files]):
             dirs[:] = []
-            skip(_shown(rel_dir), "a winnow index folder, not sources")
+            warn(f"skipped {_shown(rel_dir)}: a winnow index folder, not sources")
             continue
         kept_dirs = []
         for entry in sorted(dirs, key=_NAME):
             rel = _shown(rel_dir + entry.name)
             if entry.name.startswith("."):
-                skip(rel + "/", "hidden folder (its name starts with a dot)")
+                warn(f"skipped {rel}/: hidden folder (its name starts with a dot)")
             elif _is_link(entry) and leads_outside(os.path.join(dirpath, entry.name)):
-                skip(rel + "/", "link leads outside the sources folder (pass --follow-links to follow it)")
+                warn(f"skipped {rel}/: link leads outside the sources folder (pass --follow-links to follow it)")
             else:
                 kept_dirs.append(entry)
         dirs[:] = kept_dirs
