@@ -205,6 +205,7 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
     return documents
 
 
+NO_TEXT_LEFT = "no text left after cleaning"
 NOT_A_CORPUS = "not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)"
 
 
@@ -419,7 +420,11 @@ def _run_task(task: Task) -> dict:
             return {"documents": split_documents(documents, task.rel), "bad": bad, "piece": task.piece}
         source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
         documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS)
-        return {"documents": split_documents(documents, task.rel),
+        split = split_documents(documents, task.rel)
+        if not any(section["sentences"] for document in split for section in document["sections"]):
+            # A blank page, Markdown that is only front matter: no passage, so not indexed (said, and counted).
+            return {"skip": f"{NO_TEXT_LEFT}; `winnow clean --explain {task.rel}` shows what was dropped"}
+        return {"documents": split,
                 "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)]}
     except SkipSource as reason:
         return {"skip": str(reason)}

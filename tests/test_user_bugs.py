@@ -51,3 +51,23 @@ def test_a_file_of_unknown_type_is_counted_among_the_skipped(tmp_path):
         assert "1 indexed, 1 skipped" in result.stderr
     record = json.loads(run("build", "--json", *where).stdout)
     assert record["sources_skipped"] == 1 and [s["source"] for s in record["skipped"]] == ["notes.xyz"]
+
+
+def test_a_source_with_no_text_left_is_said_and_counted_not_indexed_silently(tmp_path):
+    """A blank HTML page and Markdown that is only front matter gave no passage, yet counted
+    as indexed without a word."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
+    (sources / "blank.html").write_text("<html><head></head><body></body></html>\n")
+    (sources / "front.md").write_text("---\ntitle: Draft\ntags: [a, b]\n---\n")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    for _ in range(2):  # the build, then the build that finds the index up to date
+        result = run("build", *where)
+        assert result.exit_code == 0, result.output
+        for name in ("blank.html", "front.md"):
+            assert f"skipped {name}: no text left after cleaning" in result.stderr
+        assert "1 indexed, 2 skipped, 1 passage," in result.stderr
+    (sources / "front.md").write_text("---\ntitle: Draft\n---\nThe creatine kinase is checked again in spring.\n")
+    result = run("build", *where)
+    assert "1 changed" in result.stderr and "2 indexed, 1 skipped, 2 passages," in result.stderr
