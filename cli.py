@@ -924,7 +924,7 @@ def _render_eval(report, per_question: bool) -> None:
 
 @main.command("eval")
 @common_options
-@click.argument("questions", type=click.Path(exists=True, path_type=Path))
+@click.argument("questions", type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("-k", "--depth", "depth", type=click.IntRange(min=1), default=100, show_default=True,
               help="Hits retrieved per question (metrics cut off at 10 and 100; the run file keeps all).")
 @click.option("--split", default="test", show_default=True, help="BEIR qrels split: qrels/SPLIT.tsv.")
@@ -943,6 +943,8 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
       Every passage that contains an answer (from one of `sources`, if given) is
       relevant; passages are ranked exactly as `ask` ranks them. A line with
       "absent": [...] instead is a noise probe: no hit may contain those strings.
+      `-` reads it from standard input, and a pipe (`<(zcat q.jsonl.gz)`) is read
+      to its end.
     \b
       or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv with tab- or
       space-separated columns, or TREC's four). Its corpus is

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args, **kwargs):
@@ -71,3 +79,43 @@ def test_a_source_with_no_text_left_is_said_and_counted_not_indexed_silently(tmp
     (sources / "front.md").write_text("---\ntitle: Draft\n---\nThe creatine kinase is checked again in spring.\n")
     result = run("build", *where)
     assert "1 changed" in result.stderr and "2 indexed, 1 skipped, 2 passages," in result.stderr
+
+
+QUESTIONS = "".join(json.dumps(q) + "\n" for q in (
+    {"id": "q1", "question": "what happened to the creatine kinase", "answers": ["creatine kinase fell"]},
+    {"id": "q2", "question": "when were statins stopped", "answers": ["Statins were stopped"]},
+))
+
+
+def _one_page(tmp_path):
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
+    return ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+
+
+def test_eval_reads_a_question_set_from_stdin(tmp_path):
+    """`eval -` said "'-' does not exist"; `-` is standard input, as tools that take files read it."""
+    where = _one_page(tmp_path)
+    from_file = tmp_path / "q.jsonl"
+    from_file.write_text(QUESTIONS)
+    expected = json.loads(run("eval", "--json", str(from_file), *where).stdout)
+    result = run("eval", "--json", "-", *where, input=QUESTIONS)
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert got["metrics"] == expected["metrics"] and got["metrics"]["Success@1"] == 1.0
+    bad = run("eval", "-", *where, input='{"question": "no answers"}\n')
+    assert bad.exit_code == 1 and "stdin:1:" in bad.stderr, bad.output
+
+
+def test_eval_reads_a_question_set_from_a_pipe(tmp_path):
+    """`eval <(zcat q.jsonl.gz)` was refused: "not a regular file"."""
+    if shutil.which("bash") is None:
+        pytest.skip("needs bash for <(...)")
+    where = " ".join(f"'{a}'" for a in _one_page(tmp_path))
+    (tmp_path / "q.jsonl").write_text(QUESTIONS)
+    command = f"'{sys.executable}' '{ROOT / 'cli.py'}' eval --json <(sleep 0.2; cat '{tmp_path / 'q.jsonl'}') {where}"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["metrics"]["Success@1"] == 1.0
