@@ -582,7 +582,9 @@ def passages(sources_dir: Path, index_dir: Path, as_json: bool):
 @click.option("--check", is_flag=True,
               help="Only report whether the index is up to date; do not update it. Exits 1 when it is out of "
                    "date or missing (for scripts: `winnow status --check || winnow build`).")
-@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the status as one JSON object; its folders (index, sources_folder, built_from) are "
+                   "absolute paths.")
 def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     """Say where the index is, what it holds, and bring it up to date (unless --check).
 

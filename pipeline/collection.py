@@ -283,7 +283,8 @@ class Collection:
         from .ingest import current_generation, settings, stale_sources
         from .search import IndexDamaged, Searcher
 
-        info: dict = {"index": str(self.index), "sources_folder": str(self.sources), "exists": False}
+        # Every folder absolute, resolved as built_from is (an index remembers its folder so): comparable.
+        info: dict = {"index": str(self.index.resolve()), "sources_folder": str(self.sources.resolve()), "exists": False}
         origin = remembered_sources(self.index)
         if origin is not None:
             info["built_from"] = str(origin)

@@ -119,3 +119,18 @@ def test_eval_reads_a_question_set_from_a_pipe(tmp_path):
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["metrics"]["Success@1"] == 1.0
+
+
+def test_status_json_gives_every_folder_absolute(tmp_path, monkeypatch):
+    """`status --json` gave sources_folder as written ("src") beside an absolute built_from."""
+    _one_page(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WINNOW_SOURCES", raising=False)
+    monkeypatch.delenv("WINNOW_INDEX", raising=False)
+    assert run("build", "--sources", "src", "--index", "ix").exit_code == 0
+    result = run("status", "--json", "--sources", "src", "--index", "ix")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["sources_folder"] == info["built_from"] == str((tmp_path / "src").resolve())
+    assert info["index"] == str((tmp_path / "ix").resolve())
+    assert "absolute" in run("status", "--help").stdout
