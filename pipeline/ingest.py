@@ -1465,16 +1465,19 @@ def read_manifest(generation: Path) -> dict:
 
 
 def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None,
-                  follow_links: bool = False) -> dict:
+                  follow_links: bool = False, left_out: list | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
     Size and modification time first (from the index's stats.json); a content hash
     confirms a change, so a file touched or edited back to what it was is unchanged.
+    left_out, if given, gets the files the scan skipped (as a build counts them).
     """
     known = _known_sources({"sources": manifest.get("sources") or {"source": [], "sha256": []},
                             "skipped": manifest.get("skipped", [])})
     stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
     listing = scan(sources_dir, follow_links=follow_links)
+    if left_out is not None:
+        left_out.extend(listing.left_out)
     # Size and mtime prove most sources unchanged; only the others are hashed.
     shas, _ = _hashes(listing, stats)
     changes = _compare(listing.rels, shas, known, (), ())

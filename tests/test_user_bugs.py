@@ -59,6 +59,7 @@ def test_a_file_of_unknown_type_is_counted_among_the_skipped(tmp_path):
         assert "1 indexed, 1 skipped" in result.stderr
     record = json.loads(run("build", "--json", *where).stdout)
     assert record["sources_skipped"] == 1 and [s["source"] for s in record["skipped"]] == ["notes.xyz"]
+    assert "Sources: 1 indexed, 1 skipped;" in run("status", *where).stdout  # status counts as the build does
 
 
 def test_a_source_with_no_text_left_is_said_and_counted_not_indexed_silently(tmp_path):
