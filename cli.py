@@ -238,7 +238,8 @@ def _say_build(report, index_dir: Path) -> None:
 def _build_record(report, index_dir: Path) -> dict:
     """A build's summary for --json."""
     return {"index": str(index_dir), "sources_read": report.sources_read,
-            "sources_skipped": report.sources_skipped, "skipped": report.skipped,
+            "sources_skipped": report.sources_skipped,
+            "skipped": report.skipped + [{**entry, "sha256": None} for entry in report.left_out],
             "added": report.added, "changed": report.changed, "removed": report.removed,
             "reused": report.reused, "full": report.full, "written": report.written,
             "passages": report.passages, "duplicates_dropped": report.duplicates_dropped,
@@ -388,7 +389,7 @@ main.command_class = _Command
 # keep the docstring's indentation (the \b example block shifted, a paragraph rewrapped with gaps).
 main.help = inspect.cleandoc(main.help) + (
     f"\n\nSources are the files under the sources folder ending in {SOURCE_TYPES} (JSON Lines: "
-    "one document per line with `_id` and `text`); other files are skipped with a warning.")
+    "one document per line with `_id` and `text`, cited as FILE#_id); other files are skipped with a warning.")
 
 
 # A Dask scheduler address as `dask scheduler` prints it: [PROTOCOL://]HOST:PORT, HOST a name, an
@@ -581,7 +582,9 @@ def passages(sources_dir: Path, index_dir: Path, as_json: bool):
 @click.option("--check", is_flag=True,
               help="Only report whether the index is up to date; do not update it. Exits 1 when it is out of "
                    "date or missing (for scripts: `winnow status --check || winnow build`).")
-@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the status as one JSON object; its folders (index, sources_folder, built_from) are "
+                   "absolute paths.")
 def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     """Say where the index is, what it holds, and bring it up to date (unless --check).
 
@@ -923,7 +926,7 @@ def _render_eval(report, per_question: bool) -> None:
 
 @main.command("eval")
 @common_options
-@click.argument("questions", type=click.Path(exists=True, path_type=Path))
+@click.argument("questions", type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("-k", "--depth", "depth", type=click.IntRange(min=1), default=100, show_default=True,
               help="Hits retrieved per question (metrics cut off at 10 and 100; the run file keeps all).")
 @click.option("--split", default="test", show_default=True, help="BEIR qrels split: qrels/SPLIT.tsv.")
@@ -942,6 +945,8 @@ def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int
       Every passage that contains an answer (from one of `sources`, if given) is
       relevant; passages are ranked exactly as `ask` ranks them. A line with
       "absent": [...] instead is a noise probe: no hit may contain those strings.
+      `-` reads it from standard input, and a pipe (`<(zcat q.jsonl.gz)`) is read
+      to its end.
     \b
       or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv with tab- or
       space-separated columns, or TREC's four). Its corpus is

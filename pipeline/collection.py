@@ -283,7 +283,8 @@ class Collection:
         from .ingest import current_generation, settings, stale_sources
         from .search import IndexDamaged, Searcher
 
-        info: dict = {"index": str(self.index), "sources_folder": str(self.sources), "exists": False}
+        # Every folder absolute, resolved as built_from is (an index remembers its folder so): comparable.
+        info: dict = {"index": str(self.index.resolve()), "sources_folder": str(self.sources.resolve()), "exists": False}
         origin = remembered_sources(self.index)
         if origin is not None:
             info["built_from"] = str(origin)
@@ -297,8 +298,11 @@ class Collection:
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
             if self.sources.is_dir():
-                changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links)
+                left_out: list = []  # files of unknown type, hidden...: skipped, as the build summary counts them
+                changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links,
+                                        left_out=left_out)
                 info.update(changes)
+                info["skipped"] += len(left_out)
                 info["settings_changed"] = searcher.manifest.get("settings") != settings()
                 # --rebuild asks for a rebuild from this folder, whatever the index holds
                 info["up_to_date"] = not any(changes.values()) and not info["settings_changed"] and not self.rebuild

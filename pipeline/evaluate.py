@@ -29,12 +29,14 @@ import math
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import WinnowError
+from .records import record_id
 from .search import IndexDamaged
 
 # The table, in the order it is printed, with TREC names (ir_measures spelling).
@@ -114,14 +116,16 @@ def load_question_set(path: str | Path, split: str = "test") -> QuestionSet:
 
     Every error names the file, the line and what is wrong with it.
     """
+    stdin = str(path) == "-"
     path = Path(path)
-    if path.is_dir():
+    if not stdin and path.is_dir():
         return _load_beir(path, split)
     questions = []
-    for number, line in _lines(path):
+    name = "stdin" if stdin else str(path)
+    for number, line in _decoded_lines(_stdin_bytes() if stdin else _read_file(path), name):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{name}:{number}"
         record = _json_object(line, where)
         if not isinstance(record.get("question"), str) or not record["question"].strip():
             raise QuestionSetError(f'{where}: each line needs "question" (text) and "answers" '
@@ -137,34 +141,64 @@ def load_question_set(path: str | Path, split: str = "test") -> QuestionSet:
         questions.append(Question(qid=str(qid), text=record["question"], answers=answers,
                                   sources=_strings(record, "sources", where), absent=absent))
     if not questions:
-        raise QuestionSetError(f"{path} holds no questions")
+        raise QuestionSetError(f"{name} holds no questions")
     return QuestionSet(kind="answers", questions=tuple(questions))
 
 
 def _lines(path: Path):
-    """(line number, text) of a regular UTF-8 file; a line that is not UTF-8 is an error naming it.
+    """(line number, text) of a UTF-8 file; a line that is not UTF-8 is an error naming it."""
+    return _decoded_lines(_read_file(path), str(path))
 
-    O_NONBLOCK and the regular-file check: a FIFO or a device given as the question
-    set must not block or stream forever.
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of a regular file or a pipe (`eval <(zcat q.jsonl.gz)`, a named FIFO), read to its end.
+
+    O_NONBLOCK and the type check: a device or a socket given as the question set must
+    not block or stream forever, nor a named FIFO that no one writes to. A pipe with a
+    writer (its first read would block, or gives bytes) is then read to its end, waiting
+    for the writer as `cat` does.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         raise QuestionSetError(f"cannot read {path}: {error.strerror or error}") from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise QuestionSetError(f"cannot read {path}: not a regular file")
+    with os.fdopen(fd, "rb", buffering=0) as handle:
         try:
-            data = handle.read()
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISREG(mode):
+                return handle.readall()
+            if not stat.S_ISFIFO(mode):
+                raise QuestionSetError(f"cannot read {path}: not a regular file or a pipe")
+            try:
+                first = os.read(handle.fileno(), 1 << 16)
+            except BlockingIOError:  # a writer that has not written yet
+                first = None
+            if first == b"":
+                raise QuestionSetError(f"cannot read {path}: not a regular file, and a pipe no one writes to")
+            os.set_blocking(handle.fileno(), True)
+            return (first or b"") + handle.readall()
         except OSError as error:
             raise QuestionSetError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _stdin_bytes() -> bytes:
+    """The question set piped in on standard input (`eval -`)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None or sys.stdin.isatty():
+        raise QuestionSetError("`eval -` reads the questions from standard input: pipe them in "
+                               "(winnow eval - < questions.jsonl)")
+    return stream.read()
+
+
+def _decoded_lines(data: bytes, name: str):
+    """(line number, text) of UTF-8 bytes; a line that is not UTF-8 is an error naming it."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for number, raw in enumerate(data.split(b"\n"), 1):
         try:
             yield number, raw.decode("utf-8").rstrip("\r")
         except UnicodeDecodeError as error:
-            raise QuestionSetError(f"{path}:{number}: not UTF-8 text (byte {error.start + 1} of the line); "
+            raise QuestionSetError(f"{name}:{number}: not UTF-8 text (byte {error.start + 1} of the line); "
                                    "is this a binary file?") from None
 
 
@@ -334,9 +368,11 @@ class PassageTable:
         self.ids = [p.passage_id for p in passages]
         self.texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
         self.sources = [p.sources or (p.source,) for p in passages]
-        self.doc_ids = sorted({s for sources in self.sources for s in sources})
+        # Documents by `_id`, as qrels judge them (a record's source also names its file).
+        self.doc_ids = sorted({record_id(s) for sources in self.sources for s in sources})
         number = {doc: i for i, doc in enumerate(self.doc_ids)}
-        pairs = [(int(self.docs[i]), number[s]) for i, sources in enumerate(self.sources) for s in sources]
+        pairs = list(dict.fromkeys((int(self.docs[i]), number[record_id(s)])
+                                   for i, sources in enumerate(self.sources) for s in sources))
         self.pair_passage = np.array([p for p, _ in pairs], dtype=np.int64)
         self.pair_doc = np.array([d for _, d in pairs], dtype=np.int64)
 
@@ -461,7 +497,7 @@ def _answer_judgments(table: PassageTable, q: Question) -> dict[str, int]:
 
 
 def _source_matches(source: str, wanted: str) -> bool:
-    return source == wanted or source.startswith(wanted) or Path(source).name == wanted
+    return source == wanted or source.startswith(wanted) or Path(source).name == wanted or record_id(source) == wanted
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from .executors import Runner
 from .clean import DEFAULT_OPTIONS, CleanOptions
 from .origin import page_url, record_url
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
-from .records import Document, Passage, Section, Source
+from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        topic_totals)
@@ -66,7 +66,9 @@ from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, Index
 # 4: segments (segments.py) with deletions and dedupe signatures; sizes and edges checked on open
 # 5: each segment's unit topics one line each, with their totals (a refresh reads what it changes);
 #    the manifest's sources in columns
-INDEX_FORMAT_VERSION = 5
+# 6: a JSON Lines record's source names its file ("corpus.jsonl#<_id>"), so the same _id in two
+#    files makes two sources
+INDEX_FORMAT_VERSION = 6
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
 # SciFact, Cranfield, CACM and the seed questions had picked k1 1.5; chosen that way on three
 # and measured on the fourth, it was +0.001 above bm25s on the BEIR mean, while this
@@ -107,6 +109,7 @@ class BuildReport:
     duplicates_dropped: int = 0
     seconds: float = 0.0
     skipped: list[dict] = field(default_factory=list)
+    left_out: list[dict] = field(default_factory=list)  # skipped by the scan (unknown type, hidden...): source, reason
     # Per segment of the index written: its unit names, each unit's words given and kept (None: not
     # counted) and its deleted units. `kept` lists them per source only when asked: a refresh at
     # 20,000 sources does not make 20,000 entries no one reads.
@@ -187,19 +190,22 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
 
     The text is already clean, so it gets light normalisation only (NFC, spaces,
     paragraphs on blank lines), never the web-page cleaner. The document id becomes
-    the source that passages cite and qrels judge; the title is the heading of the
+    the source that passages cite, qualified by the file it is in (record_source): the
+    same `_id` in two corpora makes two sources, and qrels judge the `_id` (record_id).
+    The title is the heading of the
     one section, so it is indexed with every passage of the document. A file whose
     lines are not corpus records is skipped, and so is a BEIR `queries.jsonl`: its
     lines also have `_id` and `text`, so only its name tells it apart. A build reads
     a corpus in pieces of whole lines (corpus_records on each), never whole.
     """
     _check_corpus_name(rel)
-    documents, _ = corpus_records(text)
+    documents, _ = corpus_records(text, rel)
     if not documents:
         raise SkipSource(NOT_A_CORPUS)
     return documents
 
 
+NO_TEXT_LEFT = "no text left after cleaning"
 NOT_A_CORPUS = "not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)"
 
 
@@ -208,8 +214,8 @@ def _check_corpus_name(rel: str) -> None:
         raise SkipSource("a BEIR queries file, not a corpus (winnow eval reads it as a question set)")
 
 
-def corpus_records(text: str) -> tuple[list[Document], int]:
-    """(documents, lines that are not corpus records) of some whole lines of a JSON Lines corpus."""
+def corpus_records(text: str, rel: str) -> tuple[list[Document], int]:
+    """(documents, lines that are not corpus records) of some whole lines of the JSON Lines corpus rel."""
     documents: list[Document] = []
     bad = 0
     for line in text.splitlines():
@@ -226,7 +232,7 @@ def corpus_records(text: str) -> tuple[list[Document], int]:
         title = _light_normalize(str(record.get("title") or ""))
         paragraphs = tuple(p for p in (_light_normalize(p) for p in _JSONL_PARAGRAPH_RE.split(record["text"])) if p)
         if paragraphs or title:
-            documents.append(Document(source=str(record["_id"]), title=title,
+            documents.append(Document(source=record_source(rel, str(record["_id"])), title=title,
                                       sections=(Section(heading=title, paragraphs=paragraphs or (title,)),),
                                       url=record_url(record.get("url"))))
     return documents, bad
@@ -410,11 +416,15 @@ def _run_task(task: Task) -> dict:
         if task.piece is not None:
             if not task.data.strip():
                 return {"documents": [], "bad": 0}
-            documents, bad = corpus_records(decode(task.data))
+            documents, bad = corpus_records(decode(task.data), task.rel)
             return {"documents": split_documents(documents, task.rel), "bad": bad, "piece": task.piece}
         source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
         documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS)
-        return {"documents": split_documents(documents, task.rel),
+        split = split_documents(documents, task.rel)
+        if not any(section["sentences"] for document in split for section in document["sections"]):
+            # A blank page, Markdown that is only front matter: no passage, so not indexed (said, and counted).
+            return {"skip": f"{NO_TEXT_LEFT}; `winnow clean --explain {task.rel}` shows what was dropped"}
+        return {"documents": split,
                 "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)]}
     except SkipSource as reason:
         return {"skip": str(reason)}
@@ -451,7 +461,8 @@ def _tasks(item: _Item, cache: SourceCache | None):
                 if isinstance(piece, LongLine):  # passed over: the rest of the corpus is read
                     yield {"long": [piece.number, piece.size]}
                     continue
-                sha = hashlib.sha256(piece).hexdigest()
+                # The file's name is hashed with the piece: its records' sources name it.
+                sha = hashlib.sha256(source.rel.encode("utf-8") + b"\0" + piece).hexdigest()
                 item.piece_hashes.append(sha)
                 entry = cache.get(JSONL_PIECE_KIND, sha) if cache is not None else None
                 if entry is not None:
@@ -906,6 +917,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
 
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
         listing = scan(sources_dir, warn, follow_links=follow_links)
+        report.left_out = listing.left_out
         stats = read_stats(index_dir)
         shas, hashed = _hashes(listing, stats)
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
@@ -1024,7 +1036,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
 
     report.passages = n_passages
     report.sources_read = len(sources_indexed["source"])
-    report.sources_skipped = len(report.skipped)
+    report.sources_skipped = len(report.skipped) + len(report.left_out)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -1366,7 +1378,7 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
     for skipped in report.skipped:
         warn(f"skipped {skipped['source']}: {skipped['reason']}")
     report.sources_read = counts.get("sources", 0)
-    report.sources_skipped = len(report.skipped)
+    report.sources_skipped = len(report.skipped) + len(report.left_out)
     report.reused = report.sources_read
     report.passages = counts.get("passages", 0)
     report.duplicates_dropped = counts.get("duplicates_dropped", 0)
@@ -1453,16 +1465,19 @@ def read_manifest(generation: Path) -> dict:
 
 
 def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None,
-                  follow_links: bool = False) -> dict:
+                  follow_links: bool = False, left_out: list | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
     Size and modification time first (from the index's stats.json); a content hash
     confirms a change, so a file touched or edited back to what it was is unchanged.
+    left_out, if given, gets the files the scan skipped (as a build counts them).
     """
     known = _known_sources({"sources": manifest.get("sources") or {"source": [], "sha256": []},
                             "skipped": manifest.get("skipped", [])})
     stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
     listing = scan(sources_dir, follow_links=follow_links)
+    if left_out is not None:
+        left_out.extend(listing.left_out)
     # Size and mtime prove most sources unchanged; only the others are hashed.
     shas, _ = _hashes(listing, stats)
     changes = _compare(listing.rels, shas, known, (), ())

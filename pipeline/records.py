@@ -32,7 +32,7 @@ class Section:
 class Document:
     """The cleaned content of one source (or one record of a JSON Lines source)."""
 
-    source: str  # Source.rel, or the record's _id for JSON Lines corpora
+    source: str  # Source.rel, or record_source(rel, _id) for a JSON Lines corpus's record
     title: str
     sections: tuple[Section, ...]
     words: int = 0  # words the cleaner was given (0: not counted, e.g. JSON Lines records)
@@ -74,3 +74,15 @@ class Hit:
     score: float
     passage: Passage
     url: str | None = None  # the original address of the passage's source, where the saved page names one
+
+
+def record_source(rel: str, record_id: str) -> str:
+    """The source a JSON Lines record is cited by: its file and its `_id` ("corpus.jsonl#d1"),
+    so the same `_id` in two files makes two sources, and a hit names its file."""
+    return f"{rel}#{record_id}"
+
+
+def record_id(source: str) -> str:
+    """The `_id` of a record's source (what BEIR qrels judge); any other source as it is."""
+    at = source.lower().find(".jsonl#")
+    return source[at + len(".jsonl#"):] if at >= 0 else source

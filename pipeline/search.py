@@ -273,11 +273,11 @@ class Searcher(Retriever):
 
     def source_files(self, source: str) -> list[str]:
         """The files under the sources folder that may hold a cited source: itself if it is a file,
-        else the JSON Lines corpora (their records are cited by `_id`)."""
+        else the JSON Lines corpus it names (a record is cited as "corpus.jsonl#<_id>")."""
         files = self.manifest["sources"]["source"]  # columns, checked when the generation was opened
         if source in files:
             return [source]
-        return [f for f in files if isinstance(f, str) and f.lower().endswith(".jsonl")]
+        return [f for f in files if isinstance(f, str) and source.startswith(f) and source[len(f):len(f) + 1] == "#"]
 
     def passage_text(self, doc: int) -> str:
         return self.passage(doc).text

@@ -50,8 +50,10 @@ class Listing:
     (source(row)). A class because the name -> row look-up is real state.
     """
 
-    def __init__(self, top: str, rels: list[str], kinds: list[str], sizes: list[int], mtimes: list[int]) -> None:
+    def __init__(self, top: str, rels: list[str], kinds: list[str], sizes: list[int], mtimes: list[int],
+                 left_out: list[dict] | None = None) -> None:
         self.top, self.rels, self.kinds, self.sizes, self.mtimes = top, rels, kinds, sizes, mtimes
+        self.left_out = left_out or []  # the files the scan skipped (unknown type, hidden, not a file...): source, reason
 
     def __len__(self) -> int:
         return len(self.rels)
@@ -92,6 +94,14 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     if not root_path.is_dir():
         raise SourcesError(f"sources path '{root}' is a file, not a folder; pass --sources DIR")
     warn = warn or (lambda message: None)
+    # The files skipped here, one entry each ({"source", "reason"}): the build counts them. A folder
+    # left out (hidden, an index, a loop, unreadable) is said but not counted: it is no source.
+    left_out: list[dict] = []
+
+    def skip(name: str, reason: str) -> None:
+        left_out.append({"source": name, "reason": reason})
+        warn(f"skipped {name}: {reason}")
+
     rels: list[str] = []
     kinds: list[str] = []
     sizes: list[int] = []
@@ -142,26 +152,26 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
                     rel.encode("utf-8")
                 except UnicodeEncodeError:
                     # Names are stored and shown as UTF-8 text; bytes that are not cannot be cited.
-                    warn(f"skipped {_shown(rel)}: file name is not valid UTF-8; rename the file")
+                    skip(_shown(rel), "file name is not valid UTF-8; rename the file")
                     continue
             if name[0] == ".":
-                warn(f"skipped {rel}: hidden file (its name starts with a dot)")
+                skip(rel, "hidden file (its name starts with a dot)")
                 continue
             dot = name.rfind(".")  # the extension as os.path.splitext finds it (the name has no leading dot)
             kind = KINDS.get(name[dot:].lower()) if dot > 0 else None
             if kind is None:
-                warn(f"skipped {rel}: unknown file type (winnow reads {', '.join(sorted(KINDS))})")
+                skip(rel, f"unknown file type (winnow reads {', '.join(sorted(KINDS))})")
                 continue
             if not follow_links and _is_link(entry) and leads_outside(os.path.join(dirpath, name)):
-                warn(f"skipped {rel}: link leads outside the sources folder (pass --follow-links to follow it)")
+                skip(rel, "link leads outside the sources folder (pass --follow-links to follow it)")
                 continue
             try:
                 stat = entry.stat()  # follows a link, as os.stat does (relative to the open folder)
             except OSError as error:
-                warn(f"skipped {rel}: {error.strerror or error}")
+                skip(rel, str(error.strerror or error))
                 continue
             if not S_ISREG(stat.st_mode):
-                warn(f"skipped {rel}: not a regular file ({_file_type(stat.st_mode)})")
+                skip(rel, f"not a regular file ({_file_type(stat.st_mode)})")
                 continue
             add_rel(rel)
             add_kind(kind)
@@ -172,7 +182,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     if not all(map(operator.lt, rels, itertools.islice(rels, 1, None))):
         order = sorted(range(len(rels)), key=rels.__getitem__)
         rels, kinds, sizes, mtimes = ([column[i] for i in order] for column in (rels, kinds, sizes, mtimes))
-    return Listing(top, rels, kinds, sizes, mtimes)
+    return Listing(top, rels, kinds, sizes, mtimes, left_out)
 
 
 _NAME = operator.attrgetter("name")

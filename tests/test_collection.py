@@ -106,7 +106,8 @@ def test_an_empty_or_unreadable_sources_folder_is_a_warning(tmp_path):
 def test_status_of_collection_says_where_it_was_built_from(tmp_path):
     sources = _folder(tmp_path, "src")
     collection = Collection(sources, tmp_path / "ix")
-    assert collection.status() == {"index": str(tmp_path / "ix"), "sources_folder": str(sources), "exists": False,
+    assert collection.status() == {"index": str((tmp_path / "ix").resolve()), "sources_folder": str(sources.resolve()),
+                                   "exists": False,
                                    "up_to_date": False}
     collection.searcher()
     info = collection.status()

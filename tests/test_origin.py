@@ -49,11 +49,11 @@ def test_url_is_kept_per_source_and_shown_with_hits(tmp_path):
     hits = {h["source"]: h for h in json.loads(CliRunner().invoke(main, ["ask", *args, "--json", "-k", "10",
                                                                         "creatine kinase rituximab"]).stdout)}
     assert hits["page.html"]["url"] == "https://example.org/imnm"
-    assert hits["doc1"]["url"] == "https://example.org/doc1"
+    assert hits["corpus.jsonl#doc1"]["url"] == "https://example.org/doc1"
     assert hits["notes.txt"]["url"] is None
     human = CliRunner().invoke(main, ["ask", *args, "-k", "10", "creatine kinase rituximab"]).stdout
     assert "from https://example.org/imnm" in human
-    shown = json.loads(CliRunner().invoke(main, ["show", "--json", *args, "doc1#0000"]).stdout)
+    shown = json.loads(CliRunner().invoke(main, ["show", "--json", *args, "corpus.jsonl#doc1#0000"]).stdout)
     assert shown["url"] == "https://example.org/doc1" and shown["file"] == "corpus.jsonl"
     assert shown["cleaned"][shown["start"]:shown["end"]].startswith("Rituximab")
     clean = json.loads(CliRunner().invoke(main, ["clean", "--json", str(sources / "page.html")]).stdout)

@@ -48,7 +48,7 @@ def _corpus(path: Path, n: int) -> set[str]:
             if i % 9 == 0:
                 text += f"\n\nA second paragraph about {' '.join(rng.choice(vocabulary) for _ in range(6))}."
             handle.write(json.dumps({"_id": f"d{i}", "title": f"Study {i} of {words[0]}", "text": text}) + "\n")
-            ids.add(f"d{i}")
+            ids.add(f"{path.name}#d{i}")  # a record is cited by its file and _id
     return ids
 
 
@@ -111,14 +111,14 @@ def test_a_corpus_larger_than_the_page_limit_is_indexed_whole(tmp_path, monkeypa
     assert [s["source"] for s in report.skipped] == ["big.txt"]
     searcher = Searcher(current_generation(tmp_path / "index"))
     assert {p.source for p in searcher.passages()} == ids
-    assert searcher.search("cohort 1777")[0].passage.source == "d1777"
+    assert searcher.search("cohort 1777")[0].passage.source == "corpus.jsonl#d1777"
 
     # An edit past the first pieces is seen (the whole corpus is hashed) and indexed.
     with open(sources / "corpus.jsonl", "a", encoding="utf-8") as handle:
         handle.write(json.dumps({"_id": "late", "text": "A late record about cataract lens surgery."}) + "\n")
     report = build_index(sources, tmp_path / "index", jobs=1)
     assert report.changed == 1
-    assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "late"
+    assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "corpus.jsonl#late"
 
 
 def test_a_corpus_without_line_ends_is_skipped_with_the_reason(tmp_path, monkeypatch):
@@ -147,7 +147,7 @@ def test_a_line_longer_than_the_limit_costs_that_line_only(tmp_path, monkeypatch
     warnings = []
     report = build_index(sources, tmp_path / "index", warn=warnings.append, jobs=1)
     assert report.skipped == []
-    assert {p.source for p in Searcher(current_generation(tmp_path / "index")).passages()} == {f"d{i}" for i in range(300)}
+    assert {p.source for p in Searcher(current_generation(tmp_path / "index")).passages()} == {f"corpus.jsonl#d{i}" for i in range(300)}
     (warning,) = [w for w in warnings if "longer than" in w]
     assert "3 lines longer than 10,000 bytes (lines 101, 202, 303" in warning and warning.startswith("corpus.jsonl")
 
@@ -155,7 +155,7 @@ def test_a_line_longer_than_the_limit_costs_that_line_only(tmp_path, monkeypatch
     (sources / "corpus.jsonl").write_text("\n".join(lines))
     report = build_index(sources, tmp_path / "index", jobs=1)
     assert report.changed == 1
-    assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "late"
+    assert Searcher(current_generation(tmp_path / "index")).search("cataract lens surgery")[0].passage.source == "corpus.jsonl#late"
 
 
 @pytest.mark.parametrize("piece_bytes", [256, 4096, 1 << 20])

@@ -15,7 +15,7 @@ def _documents(first: int, last: int):
     lines = [json.dumps({"_id": f"d{i}", "title": f"Trial {i} (NAM)",
                          "text": f"Necrotizing autoimmune myopathy {i} is rare. Statins \udcff help.\n\nMore {i}."})
              for i in range(first, last)]
-    return split_documents(corpus_records("\n".join(lines))[0], "corpus.jsonl")
+    return split_documents(corpus_records("\n".join(lines), "corpus.jsonl")[0], "corpus.jsonl")
 
 
 def _same(a: PackedDocuments, b: PackedDocuments) -> bool:
@@ -68,7 +68,7 @@ def test_terms_of_dropped_duplicates_are_not_indexed():
     first = "Statin exposure is associated with necrotizing autoimmune myopathy in adults today."
     later = "Statin exposure is associated with necrotizing autoimmune myopathy in adults zymurgy."
     units = [(name, pack_documents(split_documents(corpus_records(json.dumps(
-        {"_id": name, "title": "", "text": text}))[0], "corpus.jsonl")))
+        {"_id": name, "title": "", "text": text}), "corpus.jsonl")[0], "corpus.jsonl")))
         for name, text in (("a", first), ("b", later))]
     assert "zymurgi" in list(units[1][1].vocab)
     batch = batch_sentences(units)

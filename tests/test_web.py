@@ -182,7 +182,7 @@ def test_serve_on_an_ipv6_address(tmp_path):
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
         thread.start()
         status, _, body = get(url + "api/status")
-        assert status == 200 and json.loads(body)["sources_folder"] == str(sources)
+        assert status == 200 and json.loads(body)["sources_folder"] == str(sources.resolve())
     finally:
         server.shutdown()
         server.server_close()

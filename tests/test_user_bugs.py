@@ -1,0 +1,137 @@
+"""Bugs a new user met: each test runs the CLI and reads what it prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+def _jsonl(path, **records):
+    path.write_text("".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, (t, x) in records.items()),
+                    encoding="utf-8")
+
+
+def test_the_same_id_in_two_corpora_makes_two_sources_that_name_their_files(tmp_path):
+    """The same `_id` in a.jsonl and b.jsonl merged into one source `1`, and `show` looked for
+    b.jsonl's record in a.jsonl ("no longer in the cleaned text of a.jsonl")."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    _jsonl(sources / "a.jsonl", r1=("Apples", "Apples grow on trees in orchards."))
+    _jsonl(sources / "b.jsonl", r1=("Bananas", "Bananas grow in tropical plantations."))
+    where = ["--sources", str(sources), "--index", str(index)]
+    result = run("ask", "--json", "bananas apples", *where)
+    assert result.exit_code == 0, result.output
+    hits = {h["source"]: h for h in json.loads(result.stdout)}
+    assert set(hits) == {"a.jsonl#r1", "b.jsonl#r1"}
+    assert "Bananas" in hits["b.jsonl#r1"]["text"] and "Apples" in hits["a.jsonl#r1"]["text"]
+    shown = run("show", hits["b.jsonl#r1"]["passage_id"], *where)
+    assert shown.exit_code == 0, shown.output
+    assert "cleaned text of b.jsonl" in shown.stdout and "no longer" not in shown.output
+    assert ">>>Bananas grow in tropical plantations.<<<" in shown.stdout
+
+
+def test_a_file_of_unknown_type_is_counted_among_the_skipped(tmp_path):
+    """An unknown file type was warned about as skipped while the summary said "0 skipped"."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
+    (sources / "notes.xyz").write_text("not a source\n")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    for _ in range(2):  # the build, then the build that finds the index up to date
+        result = run("build", *where)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.count("skipped notes.xyz: unknown file type") == 1
+        assert "1 indexed, 1 skipped" in result.stderr
+    record = json.loads(run("build", "--json", *where).stdout)
+    assert record["sources_skipped"] == 1 and [s["source"] for s in record["skipped"]] == ["notes.xyz"]
+    assert "Sources: 1 indexed, 1 skipped;" in run("status", *where).stdout  # status counts as the build does
+
+
+def test_a_source_with_no_text_left_is_said_and_counted_not_indexed_silently(tmp_path):
+    """A blank HTML page and Markdown that is only front matter gave no passage, yet counted
+    as indexed without a word."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
+    (sources / "blank.html").write_text("<html><head></head><body></body></html>\n")
+    (sources / "front.md").write_text("---\ntitle: Draft\ntags: [a, b]\n---\n")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    for _ in range(2):  # the build, then the build that finds the index up to date
+        result = run("build", *where)
+        assert result.exit_code == 0, result.output
+        for name in ("blank.html", "front.md"):
+            assert f"skipped {name}: no text left after cleaning" in result.stderr
+        assert "1 indexed, 2 skipped, 1 passage," in result.stderr
+    (sources / "front.md").write_text("---\ntitle: Draft\n---\nThe creatine kinase is checked again in spring.\n")
+    result = run("build", *where)
+    assert "1 changed" in result.stderr and "2 indexed, 1 skipped, 2 passages," in result.stderr
+
+
+QUESTIONS = "".join(json.dumps(q) + "\n" for q in (
+    {"id": "q1", "question": "what happened to the creatine kinase", "answers": ["creatine kinase fell"]},
+    {"id": "q2", "question": "when were statins stopped", "answers": ["Statins were stopped"]},
+))
+
+
+def _one_page(tmp_path):
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
+    return ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+
+
+def test_eval_reads_a_question_set_from_stdin(tmp_path):
+    """`eval -` said "'-' does not exist"; `-` is standard input, as tools that take files read it."""
+    where = _one_page(tmp_path)
+    from_file = tmp_path / "q.jsonl"
+    from_file.write_text(QUESTIONS)
+    expected = json.loads(run("eval", "--json", str(from_file), *where).stdout)
+    result = run("eval", "--json", "-", *where, input=QUESTIONS)
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert got["metrics"] == expected["metrics"] and got["metrics"]["Success@1"] == 1.0
+    bad = run("eval", "-", *where, input='{"question": "no answers"}\n')
+    assert bad.exit_code == 1 and "stdin:1:" in bad.stderr, bad.output
+
+
+def test_eval_reads_a_question_set_from_a_pipe(tmp_path):
+    """`eval <(zcat q.jsonl.gz)` was refused: "not a regular file"."""
+    if shutil.which("bash") is None:
+        pytest.skip("needs bash for <(...)")
+    where = " ".join(f"'{a}'" for a in _one_page(tmp_path))
+    (tmp_path / "q.jsonl").write_text(QUESTIONS)
+    command = f"'{sys.executable}' '{ROOT / 'cli.py'}' eval --json <(sleep 0.2; cat '{tmp_path / 'q.jsonl'}') {where}"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["metrics"]["Success@1"] == 1.0
+
+
+def test_status_json_gives_every_folder_absolute(tmp_path, monkeypatch):
+    """`status --json` gave sources_folder as written ("src") beside an absolute built_from."""
+    _one_page(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WINNOW_SOURCES", raising=False)
+    monkeypatch.delenv("WINNOW_INDEX", raising=False)
+    assert run("build", "--sources", "src", "--index", "ix").exit_code == 0
+    result = run("status", "--json", "--sources", "src", "--index", "ix")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["sources_folder"] == info["built_from"] == str((tmp_path / "src").resolve())
+    assert info["index"] == str((tmp_path / "ix").resolve())
+    assert "absolute" in run("status", "--help").stdout
