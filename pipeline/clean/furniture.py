@@ -37,6 +37,7 @@ import re
 import unicodedata
 
 from ..blocks import Block, Kind, Verdict
+from .features import _CLOSERS, _TERMINAL
 from .vocabulary import UI_WORDS
 
 _WORD_RE = re.compile(r"\w+")
@@ -110,12 +111,12 @@ HOURS_MAX_WORDS = 16
 PICTOGRAPH_MAX_WORDS = 30
 
 _JUDGED_KINDS = (Kind.PARAGRAPH, Kind.HEADING, Kind.ITEM)
-_TERMINAL = ".!?。！？"
 
 
 def _stopped(text: str) -> bool:
-    """Whether a line ends a sentence (closing quotes and brackets aside)."""
-    text = text.rstrip("\"'”’)]» ")
+    """Whether a line ends a sentence (closing quotes and brackets aside): features._terminal's
+    marks, except that a line ending in "..." counts as stopped here."""
+    text = text.rstrip(_CLOSERS + " ")
     return bool(text) and text[-1] in _TERMINAL
 
 
