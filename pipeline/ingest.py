@@ -21,7 +21,6 @@ and rankings, and the same bytes once merged into one segment (small indexes alw
 
 from __future__ import annotations
 
-import bisect
 import collections
 import contextlib
 import functools
@@ -54,7 +53,8 @@ from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        topic_totals)
-from .sources import KINDS, Listing, LongLine, decode, file_fingerprint, limit_shown, read_bytes, read_pieces, scan
+from .sources import (KINDS, Listing, LongLine, decode, file_fingerprint, limit_shown, read_bytes, read_pieces, scan,
+                      sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
@@ -1080,10 +1080,8 @@ class _Known:
         """The entry of the source `name`: {"source", "sha256"}, with "reason" if it was skipped."""
         if name in self.skipped:
             return self.skipped[name]
-        row = bisect.bisect_left(self.names, name)
-        if row < len(self.names) and self.names[row] == name:
-            return {"source": name, "sha256": self.shas[row]}
-        return None
+        row = sorted_row(self.names, name)
+        return {"source": name, "sha256": self.shas[row]} if row is not None else None
 
     def shas_of(self, names: list) -> list:
         """Per name, the hash it had last time (_NEW if it was not known); do not modify it."""
@@ -1124,8 +1122,8 @@ def _compare(names: list, shas: list, known: _Known, trust: tuple, old_trust: tu
                     and is_trusted(names[row], trust) != is_trusted(names[row], old_trust))
     changed = len(rows) - added
     for name in known.skipped:  # same bytes as last time: the same verdict, given again
-        row = bisect.bisect_left(names, name)
-        if row < n and names[row] == name:
+        row = sorted_row(names, name)
+        if row is not None:
             rows.add(row)
     # Names are unique: every source known and found again is one of the n - added rows.
     removed = sorted(known.all_names() - set(names)) if len(known) != n - added else []

@@ -67,8 +67,13 @@ class Listing:
 
     def row(self, name: str) -> int | None:
         """The row of the source `name`, or None (a binary search: the names are sorted)."""
-        row = bisect.bisect_left(self.rels, name)
-        return row if row < len(self.rels) and self.rels[row] == name else None
+        return sorted_row(self.rels, name)
+
+
+def sorted_row(names: list[str], name: str) -> int | None:
+    """The position of `name` in the sorted list `names`, or None (a binary search)."""
+    row = bisect.bisect_left(names, name)
+    return row if row < len(names) and names[row] == name else None
 
 
 def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[Source]:
