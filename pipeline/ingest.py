@@ -961,7 +961,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
                 continue
             got.kept_words[name] = segments[p].kept(u)
             source, sha, trusted_source = got.source(name)
-            entry = cache.get(_cache_kind(source, trusted_source), sha) if source.kind != "jsonl" else None
+            entry = cache.get(_cache_kind(source.kind, trusted_source), sha) if source.kind != "jsonl" else None
             entry = entry or _process_one(_Item(source, sha, trusted_source, None), cache)
             if "skip" in entry:  # the same bytes were indexed last time: the cache is not to be trusted
                 raise _Rebuild(f"{name} was indexed last time and is skipped now")
@@ -1178,7 +1178,7 @@ def _replaced(known: _Known, names: list[str], old_trust: tuple, shas_now: list,
             keys += [cache.key(JSONL_PIECE_KIND, piece) for piece in (listed or {}).get("pieces", ())]
             keys.append(cache.key(JSONL_PIECES_KIND, sha))
         else:
-            keys.append(cache.key(_cache_kind_of(kind, is_trusted(rel, old_trust)), sha))
+            keys.append(cache.key(_cache_kind(kind, is_trusted(rel, old_trust)), sha))
     return [key for key in keys if key not in cache.used]
 
 
@@ -1205,7 +1205,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
             for piece in (listed or {}).get("pieces", ()):
                 cache.keep(JSONL_PIECE_KIND, piece)
         else:
-            cache.keep(_cache_kind_of(source_kind, is_trusted(listing.rels[row], trust)), shas[row])
+            cache.keep(_cache_kind(source_kind, is_trusted(listing.rels[row], trust)), shas[row])
     for row in moved:
         source, sha = listing.source(row), shas[row]
         rel = source.rel
@@ -1216,7 +1216,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
         if not report.full and old is not None and sha is not None and sha == old["sha256"] and "reason" in old:
             entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
         elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
-            entry = cache.get(_cache_kind(source, trusted_source), sha)
+            entry = cache.get(_cache_kind(source.kind, trusted_source), sha)
             report.reused += entry is not None
         items.append(_Item(source, sha, trusted_source, entry))
     report.reused += len(listing) - len(moved)
@@ -1236,7 +1236,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
             if "skip" in entry:
                 pass
             elif source.kind != "jsonl":
-                cache.put(_cache_kind(source, item.trusted), sha, entry)
+                cache.put(_cache_kind(source.kind, item.trusted), sha, entry)
             else:
                 fresh = bool(item.pieces)
                 report.reused += not fresh
@@ -1353,11 +1353,7 @@ def is_trusted(rel: str, trusted: tuple[str, ...]) -> bool:
     return any(t == "." or rel == t or rel.startswith(t + "/") for t in trusted)
 
 
-def _cache_kind(source: Source, trusted: bool) -> str:
-    return _cache_kind_of(source.kind, trusted)
-
-
-def _cache_kind_of(kind: str, trusted: bool) -> str:
+def _cache_kind(kind: str, trusted: bool) -> str:
     return kind + (":trusted" if trusted else "")
 
 
