@@ -319,16 +319,17 @@ class Collection:
         (trusted sources as written, by the trusted list of `searcher`'s index, else the live one's).
 
         Raises WinnowError if no such source is in the folder: a name from a URL or a crafted
-        index must not reach outside it, so only names that discover() lists are read.
+        index must not reach outside it, so only names that the scan lists are read.
         """
         from .clean import DEFAULT_OPTIONS
         from .ingest import TRUSTED_OPTIONS, clean_source, is_trusted
-        from .sources import decode, discover, read_bytes
+        from .sources import decode, read_bytes, scan
 
-        found = {s.rel: s for s in discover(self.sources, follow_links=self.follow_links)}
-        source = found.get(name)
-        if source is None:
+        listing = scan(self.sources, follow_links=self.follow_links)
+        row = listing.row(name)
+        if row is None:
             raise WinnowError(f"no source named {name!r} in {shown(self.sources)}")
+        source = listing.source(row)
         searcher = searcher or self.live()
         trusted = tuple(searcher.manifest.get("trusted") or ()) if searcher is not None else ()
         options = TRUSTED_OPTIONS if is_trusted(source.rel, trusted) else DEFAULT_OPTIONS

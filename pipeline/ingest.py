@@ -21,7 +21,6 @@ and rankings, and the same bytes once merged into one segment (small indexes alw
 
 from __future__ import annotations
 
-import bisect
 import collections
 import contextlib
 import functools
@@ -54,7 +53,8 @@ from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        topic_totals)
-from .sources import KINDS, Listing, LongLine, decode, file_fingerprint, limit_shown, read_bytes, read_pieces, scan
+from .sources import (KINDS, Listing, LongLine, decode, file_fingerprint, limit_shown, read_bytes, read_pieces, scan,
+                      sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
@@ -961,7 +961,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
                 continue
             got.kept_words[name] = segments[p].kept(u)
             source, sha, trusted_source = got.source(name)
-            entry = cache.get(_cache_kind(source, trusted_source), sha) if source.kind != "jsonl" else None
+            entry = cache.get(_cache_kind(source.kind, trusted_source), sha) if source.kind != "jsonl" else None
             entry = entry or _process_one(_Item(source, sha, trusted_source, None), cache)
             if "skip" in entry:  # the same bytes were indexed last time: the cache is not to be trusted
                 raise _Rebuild(f"{name} was indexed last time and is skipped now")
@@ -1080,10 +1080,8 @@ class _Known:
         """The entry of the source `name`: {"source", "sha256"}, with "reason" if it was skipped."""
         if name in self.skipped:
             return self.skipped[name]
-        row = bisect.bisect_left(self.names, name)
-        if row < len(self.names) and self.names[row] == name:
-            return {"source": name, "sha256": self.shas[row]}
-        return None
+        row = sorted_row(self.names, name)
+        return {"source": name, "sha256": self.shas[row]} if row is not None else None
 
     def shas_of(self, names: list) -> list:
         """Per name, the hash it had last time (_NEW if it was not known); do not modify it."""
@@ -1124,8 +1122,8 @@ def _compare(names: list, shas: list, known: _Known, trust: tuple, old_trust: tu
                     and is_trusted(names[row], trust) != is_trusted(names[row], old_trust))
     changed = len(rows) - added
     for name in known.skipped:  # same bytes as last time: the same verdict, given again
-        row = bisect.bisect_left(names, name)
-        if row < n and names[row] == name:
+        row = sorted_row(names, name)
+        if row is not None:
             rows.add(row)
     # Names are unique: every source known and found again is one of the n - added rows.
     removed = sorted(known.all_names() - set(names)) if len(known) != n - added else []
@@ -1180,7 +1178,7 @@ def _replaced(known: _Known, names: list[str], old_trust: tuple, shas_now: list,
             keys += [cache.key(JSONL_PIECE_KIND, piece) for piece in (listed or {}).get("pieces", ())]
             keys.append(cache.key(JSONL_PIECES_KIND, sha))
         else:
-            keys.append(cache.key(_cache_kind_of(kind, is_trusted(rel, old_trust)), sha))
+            keys.append(cache.key(_cache_kind(kind, is_trusted(rel, old_trust)), sha))
     return [key for key in keys if key not in cache.used]
 
 
@@ -1207,7 +1205,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
             for piece in (listed or {}).get("pieces", ()):
                 cache.keep(JSONL_PIECE_KIND, piece)
         else:
-            cache.keep(_cache_kind_of(source_kind, is_trusted(listing.rels[row], trust)), shas[row])
+            cache.keep(_cache_kind(source_kind, is_trusted(listing.rels[row], trust)), shas[row])
     for row in moved:
         source, sha = listing.source(row), shas[row]
         rel = source.rel
@@ -1218,7 +1216,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
         if not report.full and old is not None and sha is not None and sha == old["sha256"] and "reason" in old:
             entry = {"skip": old["reason"]}  # same bytes as last time: same verdict
         elif not report.full and sha is not None and source.kind != "jsonl":  # a corpus: by piece
-            entry = cache.get(_cache_kind(source, trusted_source), sha)
+            entry = cache.get(_cache_kind(source.kind, trusted_source), sha)
             report.reused += entry is not None
         items.append(_Item(source, sha, trusted_source, entry))
     report.reused += len(listing) - len(moved)
@@ -1238,7 +1236,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
             if "skip" in entry:
                 pass
             elif source.kind != "jsonl":
-                cache.put(_cache_kind(source, item.trusted), sha, entry)
+                cache.put(_cache_kind(source.kind, item.trusted), sha, entry)
             else:
                 fresh = bool(item.pieces)
                 report.reused += not fresh
@@ -1355,11 +1353,7 @@ def is_trusted(rel: str, trusted: tuple[str, ...]) -> bool:
     return any(t == "." or rel == t or rel.startswith(t + "/") for t in trusted)
 
 
-def _cache_kind(source: Source, trusted: bool) -> str:
-    return _cache_kind_of(source.kind, trusted)
-
-
-def _cache_kind_of(kind: str, trusted: bool) -> str:
+def _cache_kind(kind: str, trusted: bool) -> str:
     return kind + (":trusted" if trusted else "")
 
 

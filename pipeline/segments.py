@@ -61,6 +61,7 @@ import numpy as np
 from .dedupe import (BANDS, NEAR_DUP_JACCARD, NEAR_DUP_MIN_TOKENS, Signatures, SentenceTable, _sorted_unique,
                      concat_signatures, resolve)
 from .index import BM25Index, BM25Params, IndexFormatError, QueryToken, _idf
+from .store import strictly_sorted
 
 # Merge policy (see the module docstring).
 MERGE_ALL_BELOW = 2_000
@@ -633,7 +634,7 @@ class StoredSegment:
             raise IndexFormatError(f"segment {prefix or '0'} of {generation} is inconsistent")
         # Units are in name order (a build sorts its batch, a merge its units): a refresh finds a
         # source's unit by a binary search. Checked by a C loop, as a crafted segment may not be.
-        if not all(map(operator.lt, self.unit_names, itertools.islice(self.unit_names, 1, None))):
+        if not strictly_sorted(self.unit_names):
             raise IndexFormatError(f"segment {prefix or '0'} of {generation} does not list its units in name order")
 
     @property

@@ -16,7 +16,7 @@ from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 
 from .errors import SkipSource, SourcesError
 from .records import Source
-from .store import holds_index
+from .store import holds_index, strictly_sorted
 
 # File endings we read, and the cleaner each goes to.
 KINDS = {
@@ -67,8 +67,13 @@ class Listing:
 
     def row(self, name: str) -> int | None:
         """The row of the source `name`, or None (a binary search: the names are sorted)."""
-        row = bisect.bisect_left(self.rels, name)
-        return row if row < len(self.rels) and self.rels[row] == name else None
+        return sorted_row(self.rels, name)
+
+
+def sorted_row(names: list[str], name: str) -> int | None:
+    """The position of `name` in the sorted list `names`, or None (a binary search)."""
+    row = bisect.bisect_left(names, name)
+    return row if row < len(names) and names[row] == name else None
 
 
 def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[Source]:
@@ -179,7 +184,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
             add_mtime(stat.st_mtime_ns)
     # Folders are walked in name order, so the names are nearly sorted ("a.txt" sorts before
     # "a/b.txt" but is met after it): checked in C, reordered only when they are not.
-    if not all(map(operator.lt, rels, itertools.islice(rels, 1, None))):
+    if not strictly_sorted(rels):
         order = sorted(range(len(rels)), key=rels.__getitem__)
         rels, kinds, sizes, mtimes = ([column[i] for i in order] for column in (rels, kinds, sizes, mtimes))
     return Listing(top, rels, kinds, sizes, mtimes, left_out)

@@ -701,6 +701,11 @@ class SourceStats:
                 for size, mtime, old_size, old_mtime, sha in rows]
 
 
+def strictly_sorted(names: list) -> bool:
+    """Are the names sorted and unique? (A C loop: tables of 20,000 names are checked on every refresh.)"""
+    return all(map(operator.lt, names, itertools.islice(names, 1, None)))
+
+
 def read_stats(index_dir: Path) -> SourceStats:
     """The table in stats.json; empty (every source hashed again) if missing or unusable.
 
@@ -721,7 +726,7 @@ def read_stats(index_dir: Path) -> SourceStats:
         if (columns and all(isinstance(c, list) and len(c) == len(columns[0]) for c in columns)
                 and set(map(type, columns[0])) <= {str} and set(map(type, columns[1])) <= {int}
                 and set(map(type, columns[2])) <= {int} and set(map(type, columns[3])) <= {str, type(None)}
-                and all(map(operator.lt, columns[0], itertools.islice(columns[0], 1, None)))):  # sorted, unique
+                and strictly_sorted(columns[0])):
             return SourceStats(*columns, written_ns=written_ns)
     except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         pass
