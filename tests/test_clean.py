@@ -1033,6 +1033,20 @@ def test_the_model_has_a_context_scorer_for_its_features():
     assert scorer.from_dict(dict(data, context=None)).context is None  # a model without one: no second pass
 
 
+# A news story of six sentences, for the tests of an article among a page's furniture.
+SEAL_STORY = [
+    "Harbour seals on the northern coast had their best breeding season in a decade, a survey published on "
+    "Tuesday found.",
+    "Volunteers counted 1,240 pups between May and July, up from about 900 in each of the three previous summers.",
+    "The researchers credit a quieter shoreline: since the coastal path was rerouted, fewer walkers and dogs "
+    "reach the haul-out sites.",
+    "Pups are born on sandbanks and can swim within hours of birth, but they need weeks of undisturbed nursing "
+    "to build up fat.",
+    "A disturbed mother may abandon her pup, and the survey recorded far fewer lone pups than in earlier years.",
+    "The team will repeat the count next summer and hopes to extend it to two colonies farther south.",
+]
+
+
 def test_the_context_scorer_drops_a_teaser_beyond_the_menus_and_keeps_the_article():
     """A sentence-shaped teaser of another story, among link lists below the article, reads
     like content alone (the first pass keeps it); among its neighbours it does not."""
@@ -1042,17 +1056,7 @@ def test_the_context_scorer_drops_a_teaser_beyond_the_menus_and_keeps_the_articl
     menu = ["Home", "World", "Business", "Science", "Health", "Sport", "Travel", "Culture", "Video", "Podcasts",
             "Newsletters", "Sign in", "Europe", "Americas", "Asia", "Africa", "Markets", "Technology", "Climate",
             "Books", "Music", "Film", "Food", "Style", "Opinion", "Search"]
-    article = [
-        "Harbour seals on the northern coast had their best breeding season in a decade, a survey published on "
-        "Tuesday found.",
-        "Volunteers counted 1,240 pups between May and July, up from about 900 in each of the three previous summers.",
-        "The researchers credit a quieter shoreline: since the coastal path was rerouted, fewer walkers and dogs "
-        "reach the haul-out sites.",
-        "Pups are born on sandbanks and can swim within hours of birth, but they need weeks of undisturbed nursing "
-        "to build up fat.",
-        "A disturbed mother may abandon her pup, and the survey recorded far fewer lone pups than in earlier years.",
-        "The team will repeat the count next summer and hopes to extend it to two colonies farther south.",
-    ]
+    article = SEAL_STORY
     related = ["More from Science", "Why octopuses change colour", "The return of the beaver",
                "Ten birds to spot this winter", "How tides shape the coast", "Inside the seed vault",
                "The quiet comeback of otters", "Most read", "Weather", "Share", "Tweet", "Email", "Print",
@@ -1084,17 +1088,7 @@ def test_what_is_kept_outside_the_article_goes_but_the_title_above_it():
     menu = ["Home", "World", "Business", "Science", "Health", "Sport", "Travel", "Culture", "Video", "Podcasts",
             "Newsletters", "Sign in", "Search"]
     title, byline = "Seal pups thrive on a quieter coast", ["By Jane Morris, science reporter", "12 March 2024"]
-    article = [
-        "Harbour seals on the northern coast had their best breeding season in a decade, a survey published on "
-        "Tuesday found.",
-        "Volunteers counted 1,240 pups between May and July, up from about 900 in each of the three previous summers.",
-        "The researchers credit a quieter shoreline: since the coastal path was rerouted, fewer walkers and dogs "
-        "reach the haul-out sites.",
-        "Pups are born on sandbanks and can swim within hours of birth, but they need weeks of undisturbed nursing "
-        "to build up fat.",
-        "A disturbed mother may abandon her pup, and the survey recorded far fewer lone pups than in earlier years.",
-        "The team will repeat the count next summer and hopes to extend it to two colonies farther south.",
-    ]
+    article = SEAL_STORY
     band = ["Share this article", "Share on Facebook", "Share on Twitter", "Send by email", "Print this page",
             "Sign up for our weekly newsletter", "Related stories"]
     teasers = [("Octopuses may dream, study suggests", "A new study of thirty octopuses kept in tanks in Naples "
