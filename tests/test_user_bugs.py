@@ -45,13 +45,17 @@ def test_the_same_id_in_two_corpora_makes_two_sources_that_name_their_files(tmp_
     assert ">>>Bananas grow in tropical plantations.<<<" in shown.stdout
 
 
-def test_a_file_of_unknown_type_is_counted_among_the_skipped(tmp_path):
-    """An unknown file type was warned about as skipped while the summary said "0 skipped"."""
+def _one_page(tmp_path):
     sources = tmp_path / "src"
     sources.mkdir()
     (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
-    (sources / "notes.xyz").write_text("not a source\n")
-    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    return ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+
+
+def test_a_file_of_unknown_type_is_counted_among_the_skipped(tmp_path):
+    """An unknown file type was warned about as skipped while the summary said "0 skipped"."""
+    where = _one_page(tmp_path)
+    (tmp_path / "src" / "notes.xyz").write_text("not a source\n")
     for _ in range(2):  # the build, then the build that finds the index up to date
         result = run("build", *where)
         assert result.exit_code == 0, result.output
@@ -65,12 +69,10 @@ def test_a_file_of_unknown_type_is_counted_among_the_skipped(tmp_path):
 def test_a_source_with_no_text_left_is_said_and_counted_not_indexed_silently(tmp_path):
     """A blank HTML page and Markdown that is only front matter gave no passage, yet counted
     as indexed without a word."""
+    where = _one_page(tmp_path)
     sources = tmp_path / "src"
-    sources.mkdir()
-    (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
     (sources / "blank.html").write_text("<html><head></head><body></body></html>\n")
     (sources / "front.md").write_text("---\ntitle: Draft\ntags: [a, b]\n---\n")
-    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
     for _ in range(2):  # the build, then the build that finds the index up to date
         result = run("build", *where)
         assert result.exit_code == 0, result.output
@@ -86,13 +88,6 @@ QUESTIONS = "".join(json.dumps(q) + "\n" for q in (
     {"id": "q1", "question": "what happened to the creatine kinase", "answers": ["creatine kinase fell"]},
     {"id": "q2", "question": "when were statins stopped", "answers": ["Statins were stopped"]},
 ))
-
-
-def _one_page(tmp_path):
-    sources = tmp_path / "src"
-    sources.mkdir()
-    (sources / "page.txt").write_text("Statins were stopped and the creatine kinase fell over three months.\n")
-    return ["--sources", str(sources), "--index", str(tmp_path / "ix")]
 
 
 def test_eval_reads_a_question_set_from_stdin(tmp_path):
