@@ -1232,3 +1232,28 @@ def test_on_a_page_the_gate_is_unsure_of_the_context_pass_only_rescues():
     kept = " ".join([doc.title] + [s.heading for s in doc.sections] + [p for s in doc.sections for p in s.paragraphs])
     assert "Immune-mediated necrotizing myopathy" in kept
     assert "A rare form of idiopathic inflammatory myopathy characterized by acute or subacute" in kept
+
+
+def test_a_table_written_one_cell_a_line_is_counted_by_its_column_rhythm():
+    """column_block_share (features.column_cells): a statistics table laid out one cell a line (name,
+    count, share) and a release history (version, month) keep a column period; a menu's labels, with
+    a figure here and there, a thread's names, dates and comments, and prose do not."""
+    from pipeline.clean.features import column_cells
+
+    def blocks(lines):
+        return [Block(Kind.PARAGRAPH, line) for line in lines]
+
+    table = ["Who wrote the changes", "Ana Lima", "63", "16.6%", "Bo Chen", "56", "14.7%", "Cy Dorn", "46",
+             "12.1%", "Di Ebert", "33", "8.7%"]
+    history = ["4.2.3", "April 2014", "4.2.4", "May 2014", "4.3", "July 2014", "4.3.1", "August 2014"]
+    menu = ["Home", "News", "Election 2020", "Sports", "Weather", "Traffic", "Video", "Top 10", "Contact us",
+            "Jobs", "About"]
+    thread = ["anna_k", "09/06/2012", "thank you so much for this", "Serge", "09/06/2012",
+              "This is the clearest explanation I have read anywhere on the web today, thanks.", "shiva", "09/05/2012"]
+    prose = ["The committee met on Tuesday.", "It agreed to publish the figures in May.", "Nobody objected."]
+    assert column_cells(blocks(table)) == len(table)  # the caption line is one cell of the stretch
+    assert column_cells(blocks(history)) == len(history)
+    assert column_cells(blocks(menu)) == 0
+    assert column_cells(blocks(thread)) == 0
+    assert column_cells(blocks(prose)) == 0
+    assert column_cells(blocks(prose + history + prose)) == len(history)
