@@ -362,10 +362,12 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
             verdict = Verdict(True, "reader", "written in code spans: kept as written, like a code block")
         elif not _HAS_WORD_RE.search(block.text):
             verdict = _WORDLESS
-        elif id(block) in second and context is model.context_unsure and p >= threshold:
-            # On a page the gate is unsure of, the second pass only rescues: what the first keeps stays.
-            verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f} on a page the gate is "
-                                             f"unsure of ({page_note}); the context pass does not overrule it",
+        elif id(block) in second and (context is model.context_unsure or page_is_clean) and p >= threshold:
+            # On a page the gate is unsure of, and on a Markdown document (few_links) the gate calls
+            # noisy, the second pass only rescues: what the first keeps stays.
+            verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f} on a page "
+                                             f"{'of clean text' if page_is_clean else 'the gate is unsure of'} "
+                                             f"({page_note}); the context pass does not overrule it",
                               float(p))
         elif id(block) in second:
             context_row, q = second[id(block)]
