@@ -1257,3 +1257,82 @@ def test_a_table_written_one_cell_a_line_is_counted_by_its_column_rhythm():
     assert column_cells(blocks(thread)) == 0
     assert column_cells(blocks(prose)) == 0
     assert column_cells(blocks(prose + history + prose)) == len(history)
+
+
+TIDE_README = """\
+# Tide Parse
+
+## Overview
+
+Tide Parse is a small library that reads tide tables published by harbour offices and turns them
+into records. It understands the three table layouts the offices use and converts their local
+times to UTC.
+
+Tide Parse was written to replace the hand-made spreadsheets of a sailing club, and it now reads
+the tables of forty harbours.
+
+Some of the supported formats are:
+
+- `csv`
+- `tsv`
+- `xlsx`
+- `pdf text`
+- `html table`
+
+## Installation
+
+You need Python 3.10 or later:
+
+```
+pip install tide-parse
+```
+
+## Usage
+
+Give it a file and a harbour name:
+
+```
+tide-parse table.csv --harbour Brest
+```
+
+## Documentation
+
+Documentation is found here: https://example.org/tide-parse/.
+
+## License
+
+MIT
+"""
+
+
+def test_a_markdown_document_the_gate_doubts_keeps_what_the_first_pass_keeps(monkeypatch):
+    """A Markdown document with few links (few_links) is clean text whatever the gate says; where the
+    gate is sure it is noisy (a README's short headings and link lists), the context pass only rescues.
+    It dropped "Documentation is found here: ...", "License" and "Installation", which the block scorer
+    kept (a package README lost its title, documentation line and licence the same way)."""
+    import dataclasses
+
+    import numpy as np
+
+    import pipeline.clean as clean
+    from pipeline.clean import judge, normalize, read_blocks
+
+    real = scorer.load()
+
+    @dataclasses.dataclass(frozen=True)
+    class Doubting:  # the gate, sure the page is noisy (a README's short headings and link lists)
+        threshold_keep: float
+
+        def probabilities(self, rows):
+            return np.full(len(rows), 0.03)
+
+    monkeypatch.setattr(clean.scorer, "load", lambda: dataclasses.replace(real, page=Doubting(real.page.threshold_keep)))
+    blocks = [b for b in split_runs(normalize(read_blocks(TIDE_README, "markdown"))) if b.kind is not Kind.CODE]
+    first_only = judge(blocks, CleanOptions(), in_context=False)
+    with_context = judge(blocks, CleanOptions())
+    assert "page score 0.03, a Markdown document with few links" in with_context[0].verdict.reason
+    assert all(a.verdict.keep for a, b in zip(with_context, first_only) if b.verdict.keep), \
+        [a.block.text for a, b in zip(with_context, first_only) if b.verdict.keep and not a.verdict.keep]
+    kept = clean.clean_markdown(TIDE_README).text
+    for line in ("Documentation is found here", "License", "MIT", "Tide Parse"):
+        assert line in kept
