@@ -92,7 +92,7 @@ WRITTEN_MAX_LINK_SHARE = 0.5
 # as Markdown: it is judged as clean text whatever the gate reads in its lines (a changelog's
 # one-line entries read as menu lines: CHANGELOG_V21.md, one list of links among 8 lists and 21
 # other blocks, scores 0.14). The context pass still judges it where the gate's score asks for
-# one. Chosen on the node_modules docs, half of /usr/share/doc's folders and web pages of the
+# one, and only rescues there (judge): what the block scorer keeps stays. Chosen on the node_modules docs, half of /usr/share/doc's folders and web pages of the
 # train sites written as Markdown (under it: 53 / 22 of 63 / 31 documents, 34 of 320 pages).
 FEW_LINKS_MAX_SHARE = 0.05
 # A page the gate calls noisy is clean text all the same when the block scorer, judging block by
