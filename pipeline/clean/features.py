@@ -523,23 +523,9 @@ PAGE_FEATURES: tuple[str, ...] = (
     "ui_block_share", "ui_word_share", "short_block_share", "repeated_block_share", "prose_share",
     "url_block_share", "separator_block_share", "anomaly_block_share",
     "mean_seen_before", "sentence_block_share", "heading_block_share", "terminal_block_share",
-    "head_share", "tail_share", "column_block_share",
+    "head_share", "tail_share",
 )
 SHORT_MAX_WORDS = 3
-# A table written one cell a line (a release history's "4.3.1" / "August 2014", a statistics
-# table's name / count / share) is a stretch of short lines whose shapes repeat with the table's
-# column count: a cell of figures, one of words, one of both, again and again. A menu's labels
-# are words with a figure here and there, and a thread's names, dates and comments of any length
-# keep no such rhythm for long. A cell: a line of at most COLUMN_CELL_MAX_WORDS words without a
-# final stop. A stretch of cells has a period p (2 to COLUMN_MAX_PERIOD) when each of its p
-# columns (the cells p apart) holds one shape in COLUMN_MATCH_SHARE of its cells or more, over
-# COLUMN_MIN_ROWS rows or more, and the columns' shapes differ, one of them figures.
-COLUMN_CELL_MAX_WORDS = 5
-COLUMN_MAX_PERIOD = 6
-COLUMN_MIN_ROWS = 3
-COLUMN_MATCH_SHARE = 0.8
-_DIGIT_RE = re.compile(r"\d")
-_ALPHA_RE = re.compile(r"[^\W\d_]")
 
 
 def page_summary(blocks: list[Block], rows) -> list[float]:
@@ -584,50 +570,7 @@ def page_summary(blocks: list[Block], rows) -> list[float]:
         kinds.count(Kind.HEADING) / n, share(x[:, _COLUMN["terminal"]] > 0),
         # Page furniture sits above the first and below the last stretch of prose.
         (int(prose_at[0]) if len(prose_at) else n) / n, (n - 1 - int(prose_at[-1]) if len(prose_at) else n) / n,
-        column_cells(blocks) / n,
     ]
-
-
-def _cell_shape(text: str) -> int:
-    """A table cell's shape: 1 figures only ("63", "16.6%"), 2 words and figures ("April 2014"),
-    3 words only ("Herbert Durr"); 0 not a cell (a longer line, a sentence, a line without either)."""
-    if len(text.split()) > COLUMN_CELL_MAX_WORDS or _terminal(text):
-        return 0
-    digits, letters = _DIGIT_RE.search(text) is not None, _ALPHA_RE.search(text) is not None
-    return 2 if digits and letters else 1 if digits else 3 if letters else 0
-
-
-def column_cells(blocks: list[Block]) -> int:
-    """How many of a page's blocks are cells of a table written one cell a line: stretches of
-    cells (_cell_shape; a heading is none) that keep a column period (_rhythmic)."""
-    shapes = [_cell_shape(b.text) if b.kind is not Kind.HEADING else 0 for b in blocks]
-    found = 0
-    i, n = 0, len(shapes)
-    while i < n:
-        if not shapes[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and shapes[j]:
-            j += 1
-        found += _rhythmic(shapes[i:j])
-        i = j
-    return found
-
-
-def _rhythmic(cells: list[int]) -> int:
-    """The cells of a stretch that keep a column period (all of them, or 0): at some period, every
-    column (the cells p apart) holds one shape in COLUMN_MATCH_SHARE of its cells, and the columns'
-    shapes differ, one of them figures (a menu's labels are words, with a figure here and there)."""
-    for period in range(2, COLUMN_MAX_PERIOD + 1):
-        if len(cells) < COLUMN_MIN_ROWS * period:
-            break
-        columns = [Counter(cells[c::period]).most_common(1)[0] for c in range(period)]
-        shapes = {shape for shape, _ in columns}
-        if (len(shapes) > 1 and shapes & {1, 2}
-                and all(seen >= COLUMN_MATCH_SHARE * len(cells[c::period]) for c, (_, seen) in enumerate(columns))):
-            return len(cells)
-    return 0
 
 
 def _distances(prose: list[bool]) -> list[int]:
