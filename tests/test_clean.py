@@ -1232,3 +1232,58 @@ def test_on_a_page_the_gate_is_unsure_of_the_context_pass_only_rescues():
     kept = " ".join([doc.title] + [s.heading for s in doc.sections] + [p for s in doc.sections for p in s.paragraphs])
     assert "Immune-mediated necrotizing myopathy" in kept
     assert "A rare form of idiopathic inflammatory myopathy characterized by acute or subacute" in kept
+
+
+TIDE_CHANGELOG = """\
+# Changelog
+
+All notable changes to tide-parse are recorded here. The format follows the usual
+conventions of a changelog, and versions are numbered the semantic way.
+
+## 3.2.0 (2026-05-02)
+
+### Added
+
+- Harbour names are matched without regard to accents (PR #412)
+- The CLI prints the table's time zone with --verbose (PR #409)
+
+### Fixed
+
+- Wrong offset applied when a table crosses the change to summer time (PR #405)
+
+## 3.1.1 (2026-03-18)
+
+### Fixed
+
+- Tables with an empty last row no longer stop the reader early (PR #398)
+
+## 3.1.0 (2026-02-27)
+
+### Added
+
+- Read the layout used by the northern harbour offices (PR #390)
+
+### Removed
+
+- Drop the deprecated option to guess the year from the file name (PR #377)
+
+## 3.0.0 (2026-01-10)
+
+### Changed
+
+- Times are returned in UTC, with the local time kept beside them (PR #350)
+- The records are plain dataclasses instead of dictionaries (PR #344)
+
+### Fixed
+
+- A harbour listed twice in one table is reported once (PR #341)
+"""
+
+
+def test_a_changelogs_one_entry_sections_keep_their_entry():
+    """keep_written_lists: a list of one written entry is its writer's too (a changelog's "Fixed" with
+    one fix: scored alone, 0.07-0.10 on a clean page, it went, and its heading with it)."""
+    kept = clean_markdown(TIDE_CHANGELOG).text
+    for line in TIDE_CHANGELOG.splitlines():
+        if line.startswith("- "):
+            assert line[2:] in kept, line
