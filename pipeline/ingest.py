@@ -865,7 +865,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
                 notify: Warn | None = None, follow_links: bool = False,
                 lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None,
-                jobs: int | None = None, dask: str | None = None) -> BuildReport:
+                jobs: int | None = None, dask: str | None = None, look: "Look | None" = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
@@ -876,6 +876,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     lock_wait: seconds to wait for another build (store.IndexLock; None: its default).
     jobs: processes for the per-source work (None: every core; see Runner); dask: the
     address of a Dask scheduler to run it on instead. The index is the same either way.
+    look: what look_at_sources just found in sources_dir for this index (a caller that checked
+    for changes first): taken instead of listing the folder and hashing what moved again.
     """
     # The cyclic collector is paused around _build, not inside it: when it resumes, the
     # build's objects (tables of every source) are freed already, so its first collection
@@ -883,14 +885,14 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     with _without_cyclic_gc():
         try:
             return _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
-                          trusted, jobs, dask)
+                          trusted, jobs, dask, look)
         except _Rebuild as reason:
             if full:
                 raise RuntimeError(f"a build from scratch met stale data ({reason})") from None
             (notify or (lambda message: None))(
                 f"The index does not match its cache ({reason}); rebuilding it from scratch.")
             return _build(sources_dir, index_dir, warn, progress, params, True, notify, follow_links, lock_wait,
-                          trusted, jobs, dask)
+                          trusted, jobs, dask, look)
 
 
 class _Rebuild(Exception):
@@ -898,7 +900,7 @@ class _Rebuild(Exception):
 
 
 def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
-           trusted, jobs=None, dask=None) -> BuildReport:
+           trusted, jobs=None, dask=None, look=None) -> BuildReport:
     """build_index, once."""
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
@@ -916,10 +918,12 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
-        listing = scan(sources_dir, warn, follow_links=follow_links)
+        if look is None or look.follow_links != follow_links:
+            look = look_at_sources(sources_dir, index_dir, follow_links)
+        for message in look.said:
+            warn(message)
+        listing, stats, shas, hashed = look.listing, look.stats, look.shas, look.hashed  # shas: read, never changed
         report.left_out = listing.left_out
-        stats = read_stats(index_dir)
-        shas, hashed = _hashes(listing, stats)
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
         stats_lag = listing.rels != stats.names or _stats_lag(listing, hashed)
         changes = _compare(listing.rels, shas, known, trust, old_trust)
@@ -1458,22 +1462,49 @@ def read_manifest(generation: Path) -> dict:
     return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
 
 
+@dataclass(frozen=True)
+class Look:
+    """One look at a sources folder for an index: the sources listed, what the scan said of the
+    files it left out, the index's stats.json, and each source's content hash.
+
+    `ask` looks to see whether the sources changed, then hands the look to the build it starts,
+    which would otherwise list the folder, read the stats and hash the moved files again (at
+    20,000 sources the listing alone is most of a one-edit refresh).
+    """
+
+    listing: Listing
+    said: tuple  # the scan's lines about what it left out, for the build's `warn`
+    stats: SourceStats
+    shas: list  # by row: the recorded hash where size and mtime prove it, else read (None: unreadable)
+    hashed: list  # the rows read
+    follow_links: bool
+
+
+def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None, follow_links: bool = False) -> Look:
+    """List the sources and hash those whose size or mtime moved since the index's stats.json."""
+    said: list[str] = []
+    listing = scan(sources_dir, said.append, follow_links=follow_links)
+    stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
+    # Size and mtime prove most sources unchanged; only the others are hashed.
+    shas, hashed = _hashes(listing, stats)
+    return Look(listing, tuple(said), stats, shas, hashed, follow_links)
+
+
 def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None,
-                  follow_links: bool = False, left_out: list | None = None) -> dict:
+                  follow_links: bool = False, left_out: list | None = None, look: Look | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
     Size and modification time first (from the index's stats.json); a content hash
     confirms a change, so a file touched or edited back to what it was is unchanged.
     left_out, if given, gets the files the scan skipped (as a build counts them).
+    look: look_at_sources's, if already taken (else it is taken here).
     """
     known = _known_sources({"sources": manifest.get("sources") or {"source": [], "sha256": []},
                             "skipped": manifest.get("skipped", [])})
-    stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
-    listing = scan(sources_dir, follow_links=follow_links)
+    look = look or look_at_sources(sources_dir, index_dir, follow_links)
+    listing, shas = look.listing, look.shas
     if left_out is not None:
         left_out.extend(listing.left_out)
-    # Size and mtime prove most sources unchanged; only the others are hashed.
-    shas, _ = _hashes(listing, stats)
     changes = _compare(listing.rels, shas, known, (), ())
     olds, rels = changes.olds, listing.rels
     return {"added": [rels[row] for row in changes.moved if olds[row] is _NEW],
