@@ -221,8 +221,10 @@ class Collection:
         if generation is not None:
             try:
                 searcher = Searcher(generation)
+                if refresh:
+                    searcher.indexed_sources()  # read here, where damage to it means a rebuild
             except IndexDamaged as error:
-                reason = f"The {error}; rebuilding it from {shown(self.sources)}."
+                searcher, reason = None, f"The {error}; rebuilding it from {shown(self.sources)}."
         # The manifest is parsed once, by the Searcher (2 MB at 20,000 sources; it was read
         # three times by every `ask`).
         manifest = searcher.manifest if searcher is not None and searcher.generation == generation else None
@@ -235,7 +237,7 @@ class Collection:
         if searcher.manifest.get("settings") != settings() or self._moved(manifest):
             return refreshed(None)  # build_index says why and rebuilds from scratch
         look = look_at_sources(self.sources, self.index, self.follow_links)  # taken once: the build reuses it
-        changes = stale_sources(self.sources, searcher.manifest, self.index, look=look)
+        changes = stale_sources(self.sources, searcher, self.index, look=look)
         if any(changes.values()):
             summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
             return refreshed(f"Sources changed since the last build ({summary}); updating the index.", look)
@@ -311,7 +313,7 @@ class Collection:
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
             if self.sources.is_dir():
                 left_out: list = []  # files of unknown type, hidden...: skipped, as the build summary counts them
-                changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links,
+                changes = stale_sources(self.sources, searcher, self.index, follow_links=self.follow_links,
                                         left_out=left_out)
                 info.update(changes)
                 info["skipped"] += len(left_out)

@@ -57,18 +57,11 @@ from .sources import (KINDS, Listing, LongLine, decode, file_fingerprint, limit_
                       sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
-from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
-                    current_generation, new_generation_dir, read_own, read_stats, tidy, verify_generation,
-                    write_stats, SourceStats)
+from .store import (CHECKSUMS, INDEX_FORMAT_VERSION, SOURCES_BASE, GenerationDamaged, GenerationFormatChanged,
+                    IndexLock, SourceCache, commit_generation, current_generation, new_generation_dir, read_own,
+                    read_sources, read_stats, sources_changes, tidy, verify_generation, write_stats, SourceStats)
 
-# 2: checksummed content-named generations, content hashes of skipped sources;
-# 3: CRC-32s checked on open (store.CHECKSUMS_FORMAT 2), sha256s only name the generation
-# 4: segments (segments.py) with deletions and dedupe signatures; sizes and edges checked on open
-# 5: each segment's unit topics one line each, with their totals (a refresh reads what it changes);
-#    the manifest's sources in columns
-# 6: a JSON Lines record's source names its file ("corpus.jsonl#<_id>"), so the same _id in two
-#    files makes two sources
-INDEX_FORMAT_VERSION = 6
+# The index format (its history with the number): store.INDEX_FORMAT_VERSION, checked on open.
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
 # SciFact, Cranfield, CACM and the seed questions had picked k1 1.5; chosen that way on three
 # and measured on the fourth, it was +0.001 above bm25s on the BEIR mean, while this
@@ -852,7 +845,8 @@ class _Previous:
 
     generation: Path
     manifest: dict
-    known: dict  # source name -> {"sha256", and "reason" if it was skipped}
+    known: "_Known"  # the sources it indexed and skipped
+    base: tuple = ([], [])  # the columns of its sources.json (names, hashes): what its manifest's changes apply to
 
     stored: list = field(default_factory=list)  # its segments (segments.StoredSegment), opened
 
@@ -1011,12 +1005,12 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         indexed = [name not in skipped_now for name in listing.rels] if skipped_now else None
         sources_indexed = {"source": list(itertools.compress(listing.rels, indexed) if indexed else listing.rels),
                            "sha256": list(itertools.compress(new_stats.shas, indexed) if indexed else new_stats.shas)}
+        base = previous.base if previous and not report.full else None
         # Words kept per source, for the report: read from the segments only if it is asked for.
         report.kept_parts = [(seg.unit_names, seg.totals["kept"], frozenset(seg.deleted)) for seg in segments]
         report.kept_parts.append((unit_names, [topic["kept"] for topic in topics], frozenset()))
         manifest = {
             "settings": settings(params),
-            "sources": sources_indexed,
             "skipped": report.skipped,
             "counts": {"sources": len(sources_indexed["source"]), "passages": 0,
                        "duplicates_dropped": report.duplicates_dropped},
@@ -1026,7 +1020,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             "urls": {key: url for _, urls in with_urls for key, url in urls.items()},
         }
         final, n_passages = write_generation(index_dir, manifest, segments, new, params,  # 6.
-                                             previous.generation if previous else None)
+                                             previous.generation if previous else None, sources_indexed, base)
         if report.full or stats_lag:
             write_stats(index_dir, new_stats)
         # The previous generation stays one build longer: an `ask` may be reading it.
@@ -1308,13 +1302,14 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
         manifest = verify_generation(generation, full=False)  # parsed once (2 MB at 20,000 sources)
         if manifest is None:
             raise IndexFormatError("no manifest.json")
-        known = _known_sources(manifest)
         if manifest.get("settings") != settings(params):
             notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
             return None
         for position, info in enumerate(manifest["segments"]):
             BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
-        previous = _Previous(generation, manifest, known)
+        names, shas, *base = read_sources(generation, manifest)
+        known = _known_sources(names, shas, manifest)
+        previous = _Previous(generation, manifest, known, tuple(base))
         previous.stored = previous.segments()
         # A refresh takes the sources the manifest lists as the segments' live units (it visits only
         # the sources that moved): the two must agree. Sorted runs, merged and compared in C.
@@ -1330,12 +1325,11 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
     return previous
 
 
-def _known_sources(manifest: dict) -> _Known:
-    """The sources a manifest lists: indexed ones as its columns ({"source": [names], "sha256": [hashes]},
-    sorted by name: at 20,000 sources two lists of strings parse and dump several times faster than
-    20,000 objects), skipped ones by name."""
-    columns = manifest["sources"]
-    return _Known(columns["source"], columns["sha256"], {entry["source"]: entry for entry in manifest["skipped"]})
+def _known_sources(names: list, shas: list, manifest: dict) -> _Known:
+    """The sources a generation lists: indexed ones as columns (store.read_sources: names sorted, and
+    their hashes; at 20,000 sources two lists of strings parse several times faster than 20,000
+    objects), skipped ones (its manifest's) by name."""
+    return _Known(names, shas, {entry["source"]: entry for entry in manifest["skipped"]})
 
 
 def normalize_trusted(paths) -> tuple[str, ...]:
@@ -1388,13 +1382,19 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
 
 
 def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegment], new: SegmentData | None,
-                     params: BM25Params, previous: Path | None) -> tuple[Path, int]:
+                     params: BM25Params, previous: Path | None, sources: dict | None = None,
+                     base: tuple | None = None) -> tuple[Path, int]:
     """Write a complete generation (merging segments as segments.merge_plan says), then
     atomically make it the live one; returns it and its number of live passages.
 
     Segments kept as they are become hard links to the previous generation's files,
     with the checksums it recorded: a refresh writes and reads what changed.
+    sources: the sources indexed ({"source": [names], "sha256": [hashes]}, sorted by name);
+    base: the columns of the previous generation's sources.json, which is linked and the
+    manifest given the changes since it, unless the index becomes one segment without
+    deletions (a fresh build's bytes) or the changes are many: then they are folded into a new one.
     """
+    sources = sources if sources is not None else {"source": [], "sha256": []}
     tmp = new_generation_dir(Path(index_dir))
     try:
         parts = []  # (folder, prefix, info) of every segment with live units
@@ -1432,10 +1432,21 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
             if (tmp / name).exists():
                 (tmp / name).unlink()
         manifest = {**manifest, "segments": infos}
+        one_segment = len(infos) <= 1 and not any(info["deleted"] for info in infos)
+        changes = None if one_segment or base is None or previous is None else sources_changes(
+            *base, sources["source"], sources["sha256"])
+        if changes is None:  # a new base: every source, no change since it
+            (tmp / SOURCES_BASE).write_text(json.dumps(sources), encoding="utf-8")
+            changes = {"source": [], "sha256": [], "removed": []}
+        else:
+            _link(previous / SOURCES_BASE, tmp / SOURCES_BASE)
+            if SOURCES_BASE in known:
+                checksums[SOURCES_BASE] = known[SOURCES_BASE]
+        manifest["sources"] = changes
         n_passages = sum(info["live_docs"] for info in infos)
         manifest["counts"] = {**manifest["counts"], "passages": n_passages}
-        # One line: json's C encoder (indent=1 takes the pure-Python path, 4x slower on the
-        # 2 MB manifest of 20,000 sources, rewritten by every refresh).
+        # One line: json's C encoder (indent=1 takes the pure-Python path, 4x slower; the
+        # manifest holds every source's address for a collection of web pages).
         (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
         return commit_generation(Path(index_dir), tmp, checksums), n_passages
     except BaseException:
@@ -1490,17 +1501,17 @@ def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None
     return Look(listing, tuple(said), stats, shas, hashed, follow_links)
 
 
-def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None,
+def stale_sources(sources_dir: str | Path, searcher, index_dir: str | Path | None = None,
                   follow_links: bool = False, left_out: list | None = None, look: Look | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
     Size and modification time first (from the index's stats.json); a content hash
     confirms a change, so a file touched or edited back to what it was is unchanged.
     left_out, if given, gets the files the scan skipped (as a build counts them).
+    searcher: the open index (search.Searcher): its manifest and the sources it indexed.
     look: look_at_sources's, if already taken (else it is taken here).
     """
-    known = _known_sources({"sources": manifest.get("sources") or {"source": [], "sha256": []},
-                            "skipped": manifest.get("skipped", [])})
+    known = _known_sources(*searcher.indexed_sources(), searcher.manifest)
     look = look or look_at_sources(sources_dir, index_dir, follow_links)
     listing, shas = look.listing, look.shas
     if left_out is not None:
