@@ -151,17 +151,20 @@ class Collection:
     # --- building ---------------------------------------------------------------------------------
 
     def build(self, full: bool = False, trusted: tuple[str, ...] | None = None, reason: str | None = None,
-              wait: float | None = None, jobs: int | None = None, dask: str | None = None):
+              wait: float | None = None, jobs: int | None = None, dask: str | None = None,
+              manifest: dict | None = None, look=None):
         """Bring the index up to date with the sources (from scratch with full=True); a BuildReport.
 
         jobs: processes for the per-source work (None: every core); dask: a Dask scheduler's
-        address to run it on instead. The index is the same either way."""
+        address to run it on instead. The index is the same either way. manifest: the live
+        generation's, if already parsed; look: ingest.look_at_sources's, if just taken (the
+        build lists the folder and hashes what moved once, not again)."""
         from .ingest import build_index
         from .store import unwritable
 
         self.check_sources()
-        self.check_origin()
-        if self._moved() and not self.rebuild:
+        self.check_origin(manifest)
+        if self._moved(manifest) and not self.rebuild:
             # Rebuilt from scratch, so the index remembers the folder it now follows.
             full, reason = True, (f"The index in {shown(self.index)} was built from {remembered_sources(self.index)}, "
                                   f"which is gone; rebuilding it from {shown(self.sources)}.")
@@ -171,7 +174,7 @@ class Collection:
             report = build_index(self.sources, self.index, warn=self.warn, progress=self.progress,
                                  full=full or self.rebuild, notify=self.notify, follow_links=self.follow_links,
                                  lock_wait=self.wait if wait is None else wait, trusted=trusted, jobs=jobs,
-                                 dask=dask)
+                                 dask=dask, look=look)
         except OSError as error:  # read-only folder, full disk: one sentence, never a traceback
             raise unwritable(error, self.index) from None
         self.rebuild = False  # done: the index now remembers this folder
@@ -189,7 +192,7 @@ class Collection:
         A refresh that cannot run (another process is building, the folder is read-only
         or full) leaves the live generation answering, and says so through notify.
         """
-        from .ingest import current_generation, settings, stale_sources
+        from .ingest import current_generation, look_at_sources, settings, stale_sources
         from .search import IndexDamaged, Searcher
         from .store import IndexUnwritable, LockTimeout
 
@@ -197,10 +200,10 @@ class Collection:
             self.build(full=True, reason=f"Rebuilding the index in {shown(self.index)} from {shown(self.sources)}.")
             return Searcher(current_generation(self.index))
 
-        def refreshed(reason: str | None):
+        def refreshed(reason: str | None, look=None):
             try:
                 # With a live index to answer from, do not wait for another build unless asked to.
-                self.build(reason=reason, wait=0.0 if self.wait is None else self.wait)
+                self.build(reason=reason, wait=0.0 if self.wait is None else self.wait, manifest=manifest, look=look)
             except LockTimeout as error:
                 self.notify(f"The index is being updated by pid {error.holder}; answering from the current index, "
                             "which may miss the latest changes.")
@@ -218,8 +221,10 @@ class Collection:
         if generation is not None:
             try:
                 searcher = Searcher(generation)
+                if refresh:
+                    searcher.indexed_sources()  # read here, where damage to it means a rebuild
             except IndexDamaged as error:
-                reason = f"The {error}; rebuilding it from {shown(self.sources)}."
+                searcher, reason = None, f"The {error}; rebuilding it from {shown(self.sources)}."
         # The manifest is parsed once, by the Searcher (2 MB at 20,000 sources; it was read
         # three times by every `ask`).
         manifest = searcher.manifest if searcher is not None and searcher.generation == generation else None
@@ -231,10 +236,11 @@ class Collection:
             return searcher
         if searcher.manifest.get("settings") != settings() or self._moved(manifest):
             return refreshed(None)  # build_index says why and rebuilds from scratch
-        changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links)
+        look = look_at_sources(self.sources, self.index, self.follow_links)  # taken once: the build reuses it
+        changes = stale_sources(self.sources, searcher, self.index, look=look)
         if any(changes.values()):
             summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
-            return refreshed(f"Sources changed since the last build ({summary}); updating the index.")
+            return refreshed(f"Sources changed since the last build ({summary}); updating the index.", look)
         return searcher
 
     def use(self, fn):
@@ -285,21 +291,29 @@ class Collection:
 
         # Every folder absolute, resolved as built_from is (an index remembers its folder so): comparable.
         info: dict = {"index": str(self.index.resolve()), "sources_folder": str(self.sources.resolve()), "exists": False}
-        origin = remembered_sources(self.index)
+        generation = current_generation(self.index)
+        searcher = damage = None
+        if generation is not None:
+            try:
+                searcher = Searcher(generation, full_check=full_check)
+            except IndexDamaged as error:
+                damage = error
+        # The manifest is parsed once, by the Searcher (2 MB at 20,000 sources; read apart, it was parsed twice).
+        origin = remembered_sources(self.index, searcher.manifest if searcher is not None else None)
         if origin is not None:
             info["built_from"] = str(origin)
-        generation = current_generation(self.index)
         if generation is None:
             info["up_to_date"] = False
             return info
         try:
-            searcher = Searcher(generation, full_check=full_check)
+            if damage is not None:
+                raise damage
             counts = searcher.manifest.get("counts", {})
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
             if self.sources.is_dir():
                 left_out: list = []  # files of unknown type, hidden...: skipped, as the build summary counts them
-                changes = stale_sources(self.sources, searcher.manifest, self.index, follow_links=self.follow_links,
+                changes = stale_sources(self.sources, searcher, self.index, follow_links=self.follow_links,
                                         left_out=left_out)
                 info.update(changes)
                 info["skipped"] += len(left_out)

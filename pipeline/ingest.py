@@ -57,18 +57,11 @@ from .sources import (KINDS, Listing, LongLine, decode, file_fingerprint, limit_
                       sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
-from .store import (CHECKSUMS, GenerationDamaged, GenerationFormatChanged, IndexLock, SourceCache, commit_generation,
-                    current_generation, new_generation_dir, read_own, read_stats, tidy, verify_generation,
-                    write_stats, SourceStats)
+from .store import (CHECKSUMS, INDEX_FORMAT_VERSION, SOURCES_BASE, GenerationDamaged, GenerationFormatChanged,
+                    IndexLock, SourceCache, commit_generation, current_generation, new_generation_dir, read_own,
+                    read_sources, read_stats, sources_changes, tidy, verify_generation, write_stats, SourceStats)
 
-# 2: checksummed content-named generations, content hashes of skipped sources;
-# 3: CRC-32s checked on open (store.CHECKSUMS_FORMAT 2), sha256s only name the generation
-# 4: segments (segments.py) with deletions and dedupe signatures; sizes and edges checked on open
-# 5: each segment's unit topics one line each, with their totals (a refresh reads what it changes);
-#    the manifest's sources in columns
-# 6: a JSON Lines record's source names its file ("corpus.jsonl#<_id>"), so the same _id in two
-#    files makes two sources
-INDEX_FORMAT_VERSION = 6
+# The index format (its history with the number): store.INDEX_FORMAT_VERSION, checked on open.
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
 # SciFact, Cranfield, CACM and the seed questions had picked k1 1.5; chosen that way on three
 # and measured on the fourth, it was +0.001 above bm25s on the BEIR mean, while this
@@ -852,7 +845,8 @@ class _Previous:
 
     generation: Path
     manifest: dict
-    known: dict  # source name -> {"sha256", and "reason" if it was skipped}
+    known: "_Known"  # the sources it indexed and skipped
+    base: tuple = ([], [])  # the columns of its sources.json (names, hashes): what its manifest's changes apply to
 
     stored: list = field(default_factory=list)  # its segments (segments.StoredSegment), opened
 
@@ -865,7 +859,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
                 notify: Warn | None = None, follow_links: bool = False,
                 lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None,
-                jobs: int | None = None, dask: str | None = None) -> BuildReport:
+                jobs: int | None = None, dask: str | None = None, look: "Look | None" = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
@@ -876,6 +870,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     lock_wait: seconds to wait for another build (store.IndexLock; None: its default).
     jobs: processes for the per-source work (None: every core; see Runner); dask: the
     address of a Dask scheduler to run it on instead. The index is the same either way.
+    look: what look_at_sources just found in sources_dir for this index (a caller that checked
+    for changes first): taken instead of listing the folder and hashing what moved again.
     """
     # The cyclic collector is paused around _build, not inside it: when it resumes, the
     # build's objects (tables of every source) are freed already, so its first collection
@@ -883,14 +879,14 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     with _without_cyclic_gc():
         try:
             return _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
-                          trusted, jobs, dask)
+                          trusted, jobs, dask, look)
         except _Rebuild as reason:
             if full:
                 raise RuntimeError(f"a build from scratch met stale data ({reason})") from None
             (notify or (lambda message: None))(
                 f"The index does not match its cache ({reason}); rebuilding it from scratch.")
             return _build(sources_dir, index_dir, warn, progress, params, True, notify, follow_links, lock_wait,
-                          trusted, jobs, dask)
+                          trusted, jobs, dask, look)
 
 
 class _Rebuild(Exception):
@@ -898,7 +894,7 @@ class _Rebuild(Exception):
 
 
 def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
-           trusted, jobs=None, dask=None) -> BuildReport:
+           trusted, jobs=None, dask=None, look=None) -> BuildReport:
     """build_index, once."""
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
@@ -916,10 +912,12 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
-        listing = scan(sources_dir, warn, follow_links=follow_links)
+        if look is None or look.follow_links != follow_links:
+            look = look_at_sources(sources_dir, index_dir, follow_links)
+        for message in look.said:
+            warn(message)
+        listing, stats, shas, hashed = look.listing, look.stats, look.shas, look.hashed  # shas: read, never changed
         report.left_out = listing.left_out
-        stats = read_stats(index_dir)
-        shas, hashed = _hashes(listing, stats)
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
         stats_lag = listing.rels != stats.names or _stats_lag(listing, hashed)
         changes = _compare(listing.rels, shas, known, trust, old_trust)
@@ -1007,12 +1005,12 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         indexed = [name not in skipped_now for name in listing.rels] if skipped_now else None
         sources_indexed = {"source": list(itertools.compress(listing.rels, indexed) if indexed else listing.rels),
                            "sha256": list(itertools.compress(new_stats.shas, indexed) if indexed else new_stats.shas)}
+        base = previous.base if previous and not report.full else None
         # Words kept per source, for the report: read from the segments only if it is asked for.
         report.kept_parts = [(seg.unit_names, seg.totals["kept"], frozenset(seg.deleted)) for seg in segments]
         report.kept_parts.append((unit_names, [topic["kept"] for topic in topics], frozenset()))
         manifest = {
             "settings": settings(params),
-            "sources": sources_indexed,
             "skipped": report.skipped,
             "counts": {"sources": len(sources_indexed["source"]), "passages": 0,
                        "duplicates_dropped": report.duplicates_dropped},
@@ -1022,7 +1020,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             "urls": {key: url for _, urls in with_urls for key, url in urls.items()},
         }
         final, n_passages = write_generation(index_dir, manifest, segments, new, params,  # 6.
-                                             previous.generation if previous else None)
+                                             previous.generation if previous else None, sources_indexed, base)
         if report.full or stats_lag:
             write_stats(index_dir, new_stats)
         # The previous generation stays one build longer: an `ask` may be reading it.
@@ -1304,13 +1302,14 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
         manifest = verify_generation(generation, full=False)  # parsed once (2 MB at 20,000 sources)
         if manifest is None:
             raise IndexFormatError("no manifest.json")
-        known = _known_sources(manifest)
         if manifest.get("settings") != settings(params):
             notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
             return None
         for position, info in enumerate(manifest["segments"]):
             BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
-        previous = _Previous(generation, manifest, known)
+        names, shas, *base = read_sources(generation, manifest)
+        known = _known_sources(names, shas, manifest)
+        previous = _Previous(generation, manifest, known, tuple(base))
         previous.stored = previous.segments()
         # A refresh takes the sources the manifest lists as the segments' live units (it visits only
         # the sources that moved): the two must agree. Sorted runs, merged and compared in C.
@@ -1326,12 +1325,11 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
     return previous
 
 
-def _known_sources(manifest: dict) -> _Known:
-    """The sources a manifest lists: indexed ones as its columns ({"source": [names], "sha256": [hashes]},
-    sorted by name: at 20,000 sources two lists of strings parse and dump several times faster than
-    20,000 objects), skipped ones by name."""
-    columns = manifest["sources"]
-    return _Known(columns["source"], columns["sha256"], {entry["source"]: entry for entry in manifest["skipped"]})
+def _known_sources(names: list, shas: list, manifest: dict) -> _Known:
+    """The sources a generation lists: indexed ones as columns (store.read_sources: names sorted, and
+    their hashes; at 20,000 sources two lists of strings parse several times faster than 20,000
+    objects), skipped ones (its manifest's) by name."""
+    return _Known(names, shas, {entry["source"]: entry for entry in manifest["skipped"]})
 
 
 def normalize_trusted(paths) -> tuple[str, ...]:
@@ -1384,13 +1382,19 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
 
 
 def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegment], new: SegmentData | None,
-                     params: BM25Params, previous: Path | None) -> tuple[Path, int]:
+                     params: BM25Params, previous: Path | None, sources: dict | None = None,
+                     base: tuple | None = None) -> tuple[Path, int]:
     """Write a complete generation (merging segments as segments.merge_plan says), then
     atomically make it the live one; returns it and its number of live passages.
 
     Segments kept as they are become hard links to the previous generation's files,
     with the checksums it recorded: a refresh writes and reads what changed.
+    sources: the sources indexed ({"source": [names], "sha256": [hashes]}, sorted by name);
+    base: the columns of the previous generation's sources.json, which is linked and the
+    manifest given the changes since it, unless the index becomes one segment without
+    deletions (a fresh build's bytes) or the changes are many: then they are folded into a new one.
     """
+    sources = sources if sources is not None else {"source": [], "sha256": []}
     tmp = new_generation_dir(Path(index_dir))
     try:
         parts = []  # (folder, prefix, info) of every segment with live units
@@ -1428,10 +1432,21 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
             if (tmp / name).exists():
                 (tmp / name).unlink()
         manifest = {**manifest, "segments": infos}
+        one_segment = len(infos) <= 1 and not any(info["deleted"] for info in infos)
+        changes = None if one_segment or base is None or previous is None else sources_changes(
+            *base, sources["source"], sources["sha256"])
+        if changes is None:  # a new base: every source, no change since it
+            (tmp / SOURCES_BASE).write_text(json.dumps(sources), encoding="utf-8")
+            changes = {"source": [], "sha256": [], "removed": []}
+        else:
+            _link(previous / SOURCES_BASE, tmp / SOURCES_BASE)
+            if SOURCES_BASE in known:
+                checksums[SOURCES_BASE] = known[SOURCES_BASE]
+        manifest["sources"] = changes
         n_passages = sum(info["live_docs"] for info in infos)
         manifest["counts"] = {**manifest["counts"], "passages": n_passages}
-        # One line: json's C encoder (indent=1 takes the pure-Python path, 4x slower on the
-        # 2 MB manifest of 20,000 sources, rewritten by every refresh).
+        # One line: json's C encoder (indent=1 takes the pure-Python path, 4x slower; the
+        # manifest holds every source's address for a collection of web pages).
         (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
         return commit_generation(Path(index_dir), tmp, checksums), n_passages
     except BaseException:
@@ -1458,22 +1473,49 @@ def read_manifest(generation: Path) -> dict:
     return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
 
 
-def stale_sources(sources_dir: str | Path, manifest: dict, index_dir: str | Path | None = None,
-                  follow_links: bool = False, left_out: list | None = None) -> dict:
+@dataclass(frozen=True)
+class Look:
+    """One look at a sources folder for an index: the sources listed, what the scan said of the
+    files it left out, the index's stats.json, and each source's content hash.
+
+    `ask` looks to see whether the sources changed, then hands the look to the build it starts,
+    which would otherwise list the folder, read the stats and hash the moved files again (at
+    20,000 sources the listing alone is most of a one-edit refresh).
+    """
+
+    listing: Listing
+    said: tuple  # the scan's lines about what it left out, for the build's `warn`
+    stats: SourceStats
+    shas: list  # by row: the recorded hash where size and mtime prove it, else read (None: unreadable)
+    hashed: list  # the rows read
+    follow_links: bool
+
+
+def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None, follow_links: bool = False) -> Look:
+    """List the sources and hash those whose size or mtime moved since the index's stats.json."""
+    said: list[str] = []
+    listing = scan(sources_dir, said.append, follow_links=follow_links)
+    stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
+    # Size and mtime prove most sources unchanged; only the others are hashed.
+    shas, hashed = _hashes(listing, stats)
+    return Look(listing, tuple(said), stats, shas, hashed, follow_links)
+
+
+def stale_sources(sources_dir: str | Path, searcher, index_dir: str | Path | None = None,
+                  follow_links: bool = False, left_out: list | None = None, look: Look | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
     Size and modification time first (from the index's stats.json); a content hash
     confirms a change, so a file touched or edited back to what it was is unchanged.
     left_out, if given, gets the files the scan skipped (as a build counts them).
+    searcher: the open index (search.Searcher): its manifest and the sources it indexed.
+    look: look_at_sources's, if already taken (else it is taken here).
     """
-    known = _known_sources({"sources": manifest.get("sources") or {"source": [], "sha256": []},
-                            "skipped": manifest.get("skipped", [])})
-    stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
-    listing = scan(sources_dir, follow_links=follow_links)
+    known = _known_sources(*searcher.indexed_sources(), searcher.manifest)
+    look = look or look_at_sources(sources_dir, index_dir, follow_links)
+    listing, shas = look.listing, look.shas
     if left_out is not None:
         left_out.extend(listing.left_out)
-    # Size and mtime prove most sources unchanged; only the others are hashed.
-    shas, _ = _hashes(listing, stats)
     changes = _compare(listing.rels, shas, known, (), ())
     olds, rels = changes.olds, listing.rels
     return {"added": [rels[row] for row in changes.moved if olds[row] is _NEW],

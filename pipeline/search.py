@@ -26,7 +26,7 @@ from .query import (CorpusStats, Query, QuerySettings, answer_type, asks_other_n
                     gives_other_name, has_answer_type, question_names, rm3, states_existence)
 from .records import Hit, Passage
 from .segments import SegmentedIndex, prefix
-from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own,
+from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own, read_sources,
                     verify_generation)
 
 
@@ -180,6 +180,7 @@ class Searcher(Retriever):
         self.urls = {k: v for k, v in urls.items() if isinstance(k, str) and isinstance(v, str)} \
             if isinstance(urls, dict) else {}
         self._read_lock = threading.Lock()
+        self._sources = None  # indexed_sources(), once read
 
     def close(self) -> None:
         for handle in getattr(self, "_files", ()):
@@ -274,10 +275,20 @@ class Searcher(Retriever):
     def source_files(self, source: str) -> list[str]:
         """The files under the sources folder that may hold a cited source: itself if it is a file,
         else the JSON Lines corpus it names (a record is cited as "corpus.jsonl#<_id>")."""
-        files = self.manifest["sources"]["source"]  # columns, checked when the generation was opened
+        files = self.indexed_sources()[0]
         if source in files:
             return [source]
         return [f for f in files if isinstance(f, str) and source.startswith(f) and source[len(f):len(f) + 1] == "#"]
+
+    def indexed_sources(self) -> tuple[list, list]:
+        """The sources the generation indexed: names (sorted) and their content hashes (store.read_sources),
+        read when first asked (`ask` asks, to check for changes; a question alone does not)."""
+        if self._sources is None:
+            try:
+                self._sources = tuple(read_sources(self.generation, self.manifest)[:2])
+            except GenerationDamaged as error:
+                raise IndexDamaged(f"index at {self.generation} is damaged ({error})") from None
+        return self._sources
 
     def passage_text(self, doc: int) -> str:
         return self.passage(doc).text

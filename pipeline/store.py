@@ -25,6 +25,7 @@ outside the index folder and no crafted file makes a reader hang or crash.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import fcntl
 import hashlib
@@ -43,6 +44,18 @@ import numpy as np
 
 from .errors import WinnowError
 from .units import PackedDocuments, pack_documents
+
+# The format of a generation's files (the manifest's settings "index_format"):
+# 2: checksummed content-named generations, content hashes of skipped sources;
+# 3: CRC-32s checked on open (store.CHECKSUMS_FORMAT 2), sha256s only name the generation
+# 4: segments (segments.py) with deletions and dedupe signatures; sizes and edges checked on open
+# 5: each segment's unit topics one line each, with their totals (a refresh reads what it changes);
+#    the manifest's sources in columns
+# 6: a JSON Lines record's source names its file ("corpus.jsonl#<_id>"), so the same _id in two
+#    files makes two sources
+# 7: the sources indexed in a base file (store.SOURCES_BASE), hard-linked while it stays, and the
+#    manifest's changes since it
+INDEX_FORMAT_VERSION = 7
 
 CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc32", "edges", "sha256"}}}
 # 3: "edges", the CRC-32 of a big file's first and last EDGE_BYTES: what an open checks of it
@@ -522,6 +535,10 @@ def _check_contents(generation: Path, files: dict) -> dict | None:
     manifest = None
     if "manifest.json" in files:
         manifest = json.loads(read_own(generation / "manifest.json"))
+        written = manifest.get("settings") if isinstance(manifest, dict) else None
+        found = written.get("index_format") if isinstance(written, dict) else None
+        if isinstance(found, int) and found != INDEX_FORMAT_VERSION:  # its files are laid out otherwise
+            raise GenerationFormatChanged(f"index format {found}, this winnow reads {INDEX_FORMAT_VERSION}")
         problem = manifest_problem(manifest)
         if problem:
             raise GenerationDamaged(f"manifest.json is not one winnow wrote: {problem}")
@@ -538,6 +555,84 @@ def _check_contents(generation: Path, files: dict) -> dict | None:
 
 _SOURCE, _SHA256, _REASON = (operator.methodcaller("get", name) for name in ("source", "sha256", "reason"))
 
+# The sources a generation indexed: a base file, {"source": [names], "sha256": [hashes]} sorted by
+# name, hard-linked from generation to generation while it stays the same, and the manifest's
+# "sources": what changed since that base ({"source": [names], "sha256": [hashes]} of the sources
+# added or edited, "removed": [names]). A refresh at 20,000 sources wrote and synced the whole
+# table (1.7 MB) every time; it now writes its few changes, and a build folds them into a new base
+# when the index becomes one segment (so a small index has the bytes of a fresh build) or when
+# they outgrow SOURCES_CHANGES_MAX.
+SOURCES_BASE = "sources.json"
+SOURCES_CHANGES_MAX = 256  # names in a change list; applying one costs a list insertion each
+
+
+def _columns_problem(columns, removed: bool = False) -> str | None:
+    """What is wrong with a table of sources ({"source", "sha256"} of one length, names strictly
+    sorted; with removed=True also "removed", sorted names): None if nothing."""
+    if not (isinstance(columns, dict) and isinstance(columns.get("source"), list)
+            and isinstance(columns.get("sha256"), list) and len(columns["source"]) == len(columns["sha256"])):
+        return "not two columns of one length (\"source\", \"sha256\")"
+    # The types met, gathered by C loops (a base lists every source).
+    if not (set(map(type, columns["source"])) <= {str} and set(map(type, columns["sha256"])) <= {str}):
+        return "a name or hash is not a string"
+    if not strictly_sorted(columns["source"]):
+        return "the names are not sorted"
+    if removed:
+        gone = columns.get("removed")
+        if not (isinstance(gone, list) and set(map(type, gone)) <= {str} and strictly_sorted(gone)):
+            return "\"removed\" is not a sorted list of names"
+        if not set(gone).isdisjoint(columns["source"]):
+            return "a name is both changed and removed"
+    return None
+
+
+def read_sources(generation: Path, manifest: dict) -> tuple[list, list, list, list]:
+    """The sources a generation indexed, names sorted, and their hashes; then its base's columns.
+
+    Raises GenerationDamaged if the base is missing or malformed, or the manifest's changes do
+    not apply to it (a removed name it does not hold).
+    """
+    try:
+        base = json.loads(read_own(generation / SOURCES_BASE))
+    except (OSError, ValueError, RecursionError) as error:
+        raise GenerationDamaged(f"cannot read {SOURCES_BASE}: {error}") from None
+    problem = _columns_problem(base)
+    if problem:
+        raise GenerationDamaged(f"{SOURCES_BASE} is not one winnow wrote: {problem}")
+    changes = manifest["sources"]  # checked by manifest_problem
+    names, shas = base["source"], base["sha256"]
+    if not changes["source"] and not changes["removed"]:
+        return names, shas, names, shas
+    names, shas = list(names), list(shas)
+    for name in changes["removed"]:
+        row = bisect.bisect_left(names, name)
+        if row == len(names) or names[row] != name:
+            raise GenerationDamaged(f"manifest.json removes {name[:80]!r}, which {SOURCES_BASE} does not list")
+        del names[row], shas[row]
+    for name, sha in zip(changes["source"], changes["sha256"]):
+        row = bisect.bisect_left(names, name)
+        if row < len(names) and names[row] == name:
+            shas[row] = sha
+        else:
+            names.insert(row, name)
+            shas.insert(row, sha)
+    return names, shas, base["source"], base["sha256"]
+
+
+def sources_changes(base_names: list, base_shas: list, names: list, shas: list) -> dict | None:
+    """The manifest's "sources" that turns the base into these sources (sorted columns), or None
+    if they number more than SOURCES_CHANGES_MAX (then a new base is written). C loops over the rows."""
+    if names == base_names:
+        olds, removed = base_shas, []
+    else:
+        at = dict(zip(base_names, base_shas))
+        olds = list(map(at.get, names))
+        removed = sorted(at.keys() - set(names)) if len(at) != len(names) - olds.count(None) else []
+    rows = list(itertools.compress(range(len(names)), map(operator.ne, shas, olds)))
+    if len(rows) + len(removed) > SOURCES_CHANGES_MAX:
+        return None
+    return {"source": [names[row] for row in rows], "sha256": [shas[row] for row in rows], "removed": removed}
+
 
 def _is_count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
@@ -549,13 +644,9 @@ def manifest_problem(manifest) -> str | None:
         return "not a JSON object"
     if not isinstance(manifest.get("settings"), dict):
         return '"settings" is not an object'
-    columns = manifest.get("sources")  # {"source": [names], "sha256": [hashes]}
-    if not (isinstance(columns, dict) and isinstance(columns.get("source"), list)
-            and isinstance(columns.get("sha256"), list) and len(columns["source"]) == len(columns["sha256"])):
-        return '"sources" is not two columns of one length ("source", "sha256")'
-    # The types met, gathered by C loops (every open and refresh reads 20,000 names at 20,000 sources).
-    if not (set(map(type, columns["source"])) <= {str} and set(map(type, columns["sha256"])) <= {str}):
-        return 'a name or hash of "sources" is not a string'
+    problem = _columns_problem(manifest.get("sources"), removed=True)  # the changes since sources.json
+    if problem:
+        return f'"sources" (the changes since {SOURCES_BASE}): {problem}'
     skipped = manifest.get("skipped")
     if not isinstance(skipped, list):
         return '"skipped" is not a list'

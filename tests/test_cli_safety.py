@@ -44,7 +44,7 @@ def ask(folders, *args: str, input: str | None = None):
 
 
 def indexed_sources(index: Path) -> set[str]:
-    return set(Searcher(current_generation(index)).manifest["sources"]["source"])
+    return set(Searcher(current_generation(index)).indexed_sources()[0])
 
 
 # --- bad sources are skipped with one warning each; the rest is indexed -----------------------------
@@ -318,6 +318,29 @@ def test_an_index_in_the_old_checksums_format_is_rebuilt(folders, command):
     said = "from another version of winnow" if command != "build" else "index format changed"
     assert said in result.stderr and "rebuilding" in result.stderr
     assert json.loads((current_generation(index) / "checksums.json").read_bytes())["format"] == 3
+
+
+def _to_index_format_6(generation: Path) -> None:
+    """Make the generation what winnow wrote before index format 7: every source in the manifest."""
+    base = json.loads((generation / "sources.json").read_text())
+    (generation / "sources.json").unlink()
+    _edit_manifest(generation, lambda m: (m["settings"].update(index_format=6), m.update(sources=base)))
+    reseal(generation)
+
+
+@pytest.mark.parametrize("command", ["ask", "build", "status"])
+def test_an_index_in_format_6_is_rebuilt_not_called_damaged(folders, command):
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    _to_index_format_6(current_generation(index))
+    args = ["HMGCR"] if command == "ask" else []
+    result = run(command, "--sources", str(sources), "--index", str(index), *args)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "damaged" not in result.stderr, result.stderr
+    said = "from another version of winnow" if command != "build" else "index format changed"
+    assert said in result.stderr and "rebuilding" in result.stderr
+    assert (current_generation(index) / "sources.json").is_file()
+    assert indexed_sources(index) == {"good.txt"}
 
 
 def test_damage_is_said_on_stderr(folders):
@@ -801,6 +824,12 @@ def _edit_manifest(generation: Path, edit) -> None:
     (generation / "manifest.json").write_text(json.dumps(manifest))
 
 
+def _edit_sources(generation: Path, edit) -> None:
+    base = json.loads((generation / "sources.json").read_text())
+    edit(base)
+    (generation / "sources.json").write_text(json.dumps(base))
+
+
 def _passage_text_a_list(generation: Path) -> None:
     import numpy as np
 
@@ -826,8 +855,15 @@ CRAFTED = {
     "topic_terms-null": lambda g: _edit_manifest(g, lambda m: m.update(topic_terms=None)),
     "sources-5": lambda g: _edit_manifest(g, lambda m: m.update(sources=5)),
     "skipped-empty-entry": lambda g: _edit_manifest(g, lambda m: m.update(skipped=[{}])),
-    "source-without-sha256": lambda g: _edit_manifest(g, lambda m: m["sources"]["sha256"].pop(0)),
-    "source-sha256-null": lambda g: _edit_manifest(g, lambda m: m["sources"]["sha256"].__setitem__(0, None)),
+    "source-without-sha256": lambda g: _edit_sources(g, lambda m: m["sha256"].pop(0)),
+    "source-sha256-null": lambda g: _edit_sources(g, lambda m: m["sha256"].__setitem__(0, None)),
+    "sources-base-5": lambda g: _edit_sources(g, lambda m: m.update(source=5)),
+    "sources-base-unsorted": lambda g: _edit_sources(g, lambda m: m.update(source=["z.txt", "good.txt"],
+                                                                           sha256=m["sha256"] * 2)),
+    "sources-base-missing": lambda g: (g / "sources.json").unlink(),
+    "sources-change-removes-unknown": lambda g: _edit_manifest(g, lambda m: m["sources"]["removed"].append("gone.txt")),
+    "sources-change-unsorted": lambda g: _edit_manifest(g, lambda m: m["sources"].update(
+        source=["z.txt", "a.txt"], sha256=["0" * 64, "1" * 64])),
     "term_table-out-of-range": _term_table_out_of_range,
     "passage-text-a-list": _passage_text_a_list,
 }

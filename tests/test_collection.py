@@ -256,3 +256,61 @@ def test_an_index_with_a_killed_builds_leftovers_is_still_not_read_as_sources(tm
     from pipeline.sources import discover
 
     assert [s.rel for s in discover(sources)] == ["page.txt"]  # the index's own files are no sources
+
+
+def _counting(monkeypatch, module, name):
+    """Count the calls of module.name (and still make them)."""
+    calls = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_a_refresh_by_ask_lists_the_folder_and_hashes_an_edit_once(tmp_path, monkeypatch):
+    import pipeline.ingest as ingest
+
+    sources = _folder(tmp_path, "a")
+    (sources / "other.txt").write_text("Statins lower cholesterol and rarely cause muscle pain.\n", encoding="utf-8")
+    (sources / ".hidden.txt").write_text(GOOD, encoding="utf-8")
+    index = tmp_path / "ix"
+    build_index(sources, index)
+    (sources / "page.txt").write_text(GOOD.replace("weeks", "months"), encoding="utf-8")
+    scans, hashes = _counting(monkeypatch, ingest, "scan"), _counting(monkeypatch, ingest, "_fingerprint")
+    warned, told = [], []
+    searcher = Collection(sources, index, warn=warned.append, notify=told.append).searcher()
+    assert len(scans) == 1  # the check for changes and the build it starts share one listing
+    assert [source.rel for (source,) in hashes] == ["page.txt"]  # the edited page, hashed once
+    assert any("1 changed" in line for line in told)
+    assert warned == ["skipped .hidden.txt: hidden file (its name starts with a dot)"]  # said by the build, once
+    assert any("months" in hit.passage.text for hit in searcher.search("weakness", 5))
+    fresh = tmp_path / "fresh"
+    build_index(sources, fresh, full=True)
+    assert [h.passage for h in Searcher(current_generation(fresh)).search("weakness", 5)] == \
+        [h.passage for h in searcher.search("weakness", 5)]
+
+
+def test_status_parses_the_manifest_once(tmp_path, monkeypatch):
+    import pipeline.search as search
+    import pipeline.store as store
+
+    sources = _folder(tmp_path, "a")
+    index = tmp_path / "ix"
+    build_index(sources, index)
+    reads = []
+    original = store.read_own
+
+    def read_own(path, *args, **kwargs):
+        if path.name == "manifest.json":
+            reads.append(path)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(store, "read_own", read_own)
+    monkeypatch.setattr(search, "read_own", read_own)
+    info = Collection(sources, index).status()
+    assert info["up_to_date"] and info["built_from"] == str(sources.resolve())
+    assert len(reads) == 1

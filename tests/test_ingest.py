@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pipeline import analyze
@@ -290,10 +292,9 @@ def test_a_refresh_hashes_only_sources_whose_size_or_mtime_moved(tmp_path, monke
     report = build_index(sources, index)
     assert sorted(hashed) == ["p1.txt", "p3-renamed.txt", "p9.txt"]
     assert (report.added, report.changed, report.removed) == (2, 1, 2)
-    manifest = Searcher(current_generation(index)).manifest
-    assert manifest["sources"]["source"] == ["p0.txt", "p1.txt", "p2.txt", "p3-renamed.txt", "p5.txt",
-                                                          "p9.txt"]
-    assert not any(stale_sources(sources, manifest, index).values())
+    searcher = Searcher(current_generation(index))
+    assert searcher.indexed_sources()[0] == ["p0.txt", "p1.txt", "p2.txt", "p3-renamed.txt", "p5.txt", "p9.txt"]
+    assert not any(stale_sources(sources, searcher, index).values())
 
 
 def test_a_refresh_visits_only_the_sources_that_moved(tmp_path, monkeypatch):
@@ -338,9 +339,9 @@ def test_a_manifest_whose_sources_are_not_the_live_units_is_damage(tmp_path):
     for craft in ("sources", "units"):
         generation = current_generation(index)
         if craft == "sources":
-            manifest = json.loads((generation / "manifest.json").read_text())
-            manifest["sources"]["source"][1] = "p1b.txt"
-            (generation / "manifest.json").write_text(json.dumps(manifest))
+            base = json.loads((generation / "sources.json").read_text())
+            base["source"][1] = "p1b.txt"
+            (generation / "sources.json").write_text(json.dumps(base))
         else:
             meta = json.loads((generation / segments.SEGMENT_JSON).read_text())
             meta["units"][0], meta["units"][1] = meta["units"][1], meta["units"][0]
@@ -456,7 +457,7 @@ def test_edit_back_to_the_same_bytes_costs_nothing(tmp_path):
     page.write_text("Statins can cause a necrotizing myopathy in rare cases.\n")
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 5_000_000_000))
     searcher = Searcher(before)
-    assert not any(stale_sources(sources, searcher.manifest, tmp_path / "index").values())
+    assert not any(stale_sources(sources, searcher, tmp_path / "index").values())
     report = build_index(sources, tmp_path / "index")
     assert (report.changed, report.reused, report.written) == (0, 1, False)
     assert current_generation(tmp_path / "index") == before
@@ -585,3 +586,139 @@ def test_topic_totals_split_and_subtracted_give_the_whole_topic():
     less = subtract_totals(topic_totals(units), [(0, units[0]), (2, units[2])])
     assert combine_totals([less], 0.5) == combine_topic([units[1], units[3]], 0.5) == ["necrot", "st", "statin"]
     assert less["dropped"] == 0 and less["kept"] == [None, None, None, None] and less["urls"] == [[1, {"a": "http://a"}]]
+
+
+def _segmented(monkeypatch) -> None:
+    """Refreshes keep their segments (no merge into one below MERGE_ALL_BELOW passages), as at scale."""
+    from pipeline import segments
+
+    monkeypatch.setattr(segments, "MERGE_ALL_BELOW", 0)
+
+
+def _base(index: Path) -> Path:
+    from pipeline.store import SOURCES_BASE
+
+    return current_generation(index) / SOURCES_BASE
+
+
+def test_a_refresh_links_the_sources_base_and_writes_its_changes(tmp_path, monkeypatch):
+    """The sources indexed are a base file linked from generation to generation and the manifest's
+    changes since it: an edit, a removal and an addition are three names, not a rewritten table;
+    a refresh that makes the index one segment folds them into a new base (a fresh build's bytes)."""
+    import json
+
+    from pipeline import store
+
+    _segmented(monkeypatch)
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 30)
+    build_index(sources, index)
+    first = _base(index).stat().st_ino
+    (sources / "p7.txt").write_text("Page seven now talks about muscle biopsy findings.\n")
+    build_index(sources, index)
+    assert _base(index).stat().st_ino == first  # the same file: linked, not written
+    changes = Searcher(current_generation(index)).manifest["sources"]
+    assert changes["source"] == ["p7.txt"] and changes["removed"] == [] and len(changes["sha256"]) == 1
+    (sources / "p9.txt").unlink()
+    (sources / "p30.txt").write_text("A new page about antibody testing in serum.\n")
+    build_index(sources, index)
+    assert _base(index).stat().st_ino == first
+    changes = Searcher(current_generation(index)).manifest["sources"]
+    assert (changes["source"], changes["removed"]) == (["p30.txt", "p7.txt"], ["p9.txt"])
+    names, shas = Searcher(current_generation(index)).indexed_sources()
+    assert names == sorted(f"p{i}.txt" for i in range(31) if i != 9) and len(shas) == len(names)
+    fresh = tmp_path / "fresh"
+    build_index(sources, fresh, full=True)
+    assert (names, shas) == Searcher(current_generation(fresh)).indexed_sources()
+    _same_answers(index, fresh)
+    # More changes than a change list holds: a new base, and no change since it.
+    monkeypatch.setattr(store, "SOURCES_CHANGES_MAX", 2)
+    (sources / "p3.txt").write_text("Page three now talks about creatine kinase.\n")
+    build_index(sources, index)
+    assert _base(index).stat().st_ino != first
+    assert Searcher(current_generation(index)).manifest["sources"] == {"source": [], "sha256": [], "removed": []}
+    assert Searcher(current_generation(index)).indexed_sources()[0] == names
+    # Merged into one segment: the base holds every source, and the generation is a fresh build's.
+    monkeypatch.undo()
+    (sources / "p4.txt").write_text("Page four now talks about statin dosing.\n")
+    build_index(sources, index)
+    shutil.rmtree(fresh)
+    build_index(sources, fresh, full=True)
+    assert current_generation(index).name == current_generation(fresh).name
+    assert json.loads(_base(index).read_text())["source"] == names
+
+
+def _rewrite_json(path: Path, edit) -> None:
+    import json
+
+    value = json.loads(path.read_text())
+    edit(value)
+    path.write_text(json.dumps(value))
+
+
+def test_a_damaged_sources_base_or_change_list_rebuilds(tmp_path, monkeypatch):
+    """A base whose bytes changed fails its checksum; one resealed but not what winnow writes, or a
+    change list that does not apply to its base, is refused on open: the refresh rebuilds."""
+    from .test_cli_safety import reseal
+
+    _segmented(monkeypatch)
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 6)
+    build_index(sources, index)
+    crafts = {
+        "bytes": lambda g: (g / "sources.json").write_bytes((g / "sources.json").read_bytes().replace(b"p1", b"q1")),
+        "base-unsorted": lambda g: _rewrite_json(g / "sources.json", lambda b: b["source"].reverse()),
+        "removes-unknown": lambda g: _rewrite_json(g / "manifest.json",
+                                                   lambda m: m["sources"]["removed"].append("p99.txt")),
+        "changed-and-removed": lambda g: _rewrite_json(g / "manifest.json", lambda m: m["sources"].update(
+            source=["p2.txt"], sha256=["0" * 64], removed=["p2.txt"])),
+    }
+    fresh = tmp_path / "fresh"
+    for n, (craft, damage) in enumerate(crafts.items()):
+        (sources / "p2.txt").write_text(f"Page two now talks about muscle biopsy findings ({n}).\n")
+        build_index(sources, index)
+        generation = current_generation(index)
+        assert Searcher(generation).manifest["sources"]["source"] == ["p2.txt"]  # a change list on a linked base
+        damage(generation)
+        if craft != "bytes":
+            reseal(generation)
+        notes = []
+        (sources / "p2.txt").write_text(f"Page two now talks about creatine kinase ({n}).\n")
+        report = build_index(sources, index, notify=notes.append)
+        assert report.full and any("damaged" in note for note in notes), (craft, notes)
+        shutil.rmtree(fresh, ignore_errors=True)
+        build_index(sources, fresh, full=True)
+        _same_answers(index, fresh)
+
+
+def test_a_build_killed_while_folding_the_sources_leaves_the_previous_index(tmp_path, monkeypatch):
+    """A fold writes a new base inside the new generation: killed before the switch, the live
+    generation is the previous one, whole, and the next build finishes the job."""
+    from pipeline import ingest, store
+
+    _segmented(monkeypatch)
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 8)
+    build_index(sources, index)
+    (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")
+    build_index(sources, index)
+    before = current_generation(index)
+    monkeypatch.setattr(store, "SOURCES_CHANGES_MAX", 0)  # the next refresh folds
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest, "commit_generation", killed)
+    (sources / "p2.txt").write_text("Page two now talks about creatine kinase.\n")
+    with pytest.raises(KeyboardInterrupt):
+        build_index(sources, index)
+    assert current_generation(index) == before
+    assert store.verify_generation(before) is not None  # whole: its base and change list as they were
+    assert Searcher(before).indexed_sources()[0] == [f"p{i}.txt" for i in range(8)]
+    monkeypatch.setattr(ingest, "commit_generation", store.commit_generation)
+    report = build_index(sources, index)
+    assert not report.full and report.changed == 1
+    assert Searcher(current_generation(index)).manifest["sources"]["source"] == []  # folded
+    fresh = tmp_path / "fresh"
+    build_index(sources, fresh, full=True)
+    _same_answers(index, fresh)

@@ -244,23 +244,49 @@ def test_a_lock_wait_is_bounded(tmp_path):
 def test_manifest_problems_are_named():
     from pipeline.store import manifest_problem
 
-    good = {"settings": {}, "sources": {"source": ["a.txt"], "sha256": ["00"]},
+    good = {"settings": {}, "sources": {"source": ["a.txt"], "sha256": ["00"], "removed": ["c.txt"]},
             "skipped": [{"source": "b.png", "sha256": None, "reason": "unknown"}],
             "counts": {"sources": 1, "passages": 2, "duplicates_dropped": 0}, "topic_terms": ["myopathi"],
             "segments": [{"units": 2, "docs": 3, "deleted": [1], "live_docs": 2, "live_tokens": 40}]}
     assert manifest_problem(good) is None
+    changes = good["sources"]
     for change, words in [({"topic_terms": 5}, "topic_terms"), ({"topic_terms": None}, "topic_terms"),
-                          ({"sources": 5}, '"sources" is not two columns'), ({"skipped": [{}]}, '"skipped"'),
-                          ({"sources": [{"source": "a.txt", "sha256": "00"}]}, '"sources" is not two columns'),
-                          ({"sources": {"source": ["a.txt"], "sha256": []}}, '"sources" is not two columns'),
-                          ({"sources": {"source": ["a.txt"], "sha256": [None]}}, '"sources" is not a string'),
+                          ({"sources": 5}, '"sources" (the changes since sources.json): not two columns'),
+                          ({"skipped": [{}]}, '"skipped"'),
+                          ({"sources": [{"source": "a.txt", "sha256": "00"}]}, "not two columns"),
+                          ({"sources": {**changes, "sha256": []}}, "not two columns"),
+                          ({"sources": {**changes, "sha256": [None]}}, "is not a string"),
+                          ({"sources": {**changes, "source": ["b.txt", "a.txt"], "sha256": ["0", "1"]}},
+                           "not sorted"),
+                          ({"sources": {"source": [], "sha256": []}}, '"removed" is not a sorted list'),
+                          ({"sources": {**changes, "removed": ["d.txt", "c.txt"]}}, '"removed" is not a sorted list'),
+                          ({"sources": {**changes, "removed": ["a.txt"]}}, "both changed and removed"),
                           ({"counts": {"sources": -1}}, "counts"), ({"settings": []}, "settings"),
                           ({"segments": []}, "segments"),
                           ({"segments": [{"units": 2, "docs": 3, "deleted": [2], "live_docs": 2,
                                           "live_tokens": 4}]}, "segments")]:
         assert words in manifest_problem({**good, **change}), change
-    empty = {**good, "sources": {"source": [], "sha256": []}, "counts": {"sources": 0, "passages": 0, "duplicates_dropped": 0}, "segments": []}
+    empty = {**good, "sources": {"source": [], "sha256": [], "removed": []},
+             "counts": {"sources": 0, "passages": 0, "duplicates_dropped": 0}, "segments": []}
     assert manifest_problem(empty) is None  # an index of an empty sources folder
+
+
+def test_sources_changes_and_read_sources_agree(tmp_path):
+    """The change list from a base to the sources now, applied to the base, gives the sources now."""
+    import json
+
+    from pipeline import store
+
+    base = (["a.txt", "b.txt", "c.txt", "e.txt"], ["1", "2", "3", "5"])
+    now = (["a.txt", "c.txt", "d.txt", "e.txt"], ["1", "3x", "4", "5"])
+    changes = store.sources_changes(*base, *now)
+    assert changes == {"source": ["c.txt", "d.txt"], "sha256": ["3x", "4"], "removed": ["b.txt"]}
+    assert store.sources_changes(*base, *base) == {"source": [], "sha256": [], "removed": []}
+    (tmp_path / "sources.json").write_text(json.dumps({"source": base[0], "sha256": base[1]}))
+    assert store.read_sources(tmp_path, {"sources": changes})[:2] == (list(now[0]), list(now[1]))
+    assert store.read_sources(tmp_path, {"sources": changes})[2:] == base
+    many = ([f"p{i:03d}" for i in range(300)], ["0"] * 300)
+    assert store.sources_changes(*many, many[0], ["1"] * 300) is None  # past SOURCES_CHANGES_MAX: a new base
 
 
 def test_recommitting_the_live_content_keeps_the_live_folder(tmp_path):
