@@ -1148,16 +1148,26 @@ def test_a_band_of_one_word_lines_parts_the_article_from_what_follows():
     assert not judged[-1].verdict.keep and judged[-1].verdict.by == "article", judged[-1].verdict
 
 
+def test_a_band_of_one_word_lines_does_not_part_an_introduction_from_its_body():
+    """3g. The cost of doubted blocks only places the article's end: a README's introduction above its
+    table of contents (one-word lines the scorers drop) stays with the body below it."""
+    from pipeline.clean import keep_the_article
+
+    contents = [(w, False, 0.1) for w in ("Contents", "Survey", "Method", "Results", "Thanks", "Licence")]
+    judged = keep_the_article(_given((SEAL_STORY[0], True, 0.9), *contents, *[(s, True, 0.95) for s in SEAL_STORY[1:]]))
+    assert [j.verdict.keep for j in judged] == [True] + [False] * len(contents) + [True] * (len(SEAL_STORY) - 1)
+
+
 def test_a_line_above_the_article_stays_when_it_names_its_subject():
     """3g. Kept unstopped lines above the article: its headline names what the article is about and
     stays; a section's name and another story's headline name none of it and go."""
     from pipeline.clean import keep_the_article
 
     above = [("Science and Environment", True, 0.6), ("Octopuses may dream, study suggests", True, 0.7),
-             ("Home", False, 0.1), ("Seal pups thrive on a quieter coast", True, 0.8),
-             ("By Jane Morris, 12 March 2024", False, 0.3)]
+             ("Home", False, 0.1), ("World news", False, 0.1), ("Sport", False, 0.1),
+             ("Seal pups thrive on a quieter coast", True, 0.8), ("By Jane Morris, 12 March 2024", False, 0.3)]
     judged = keep_the_article(_given(*above, *[(s, True, 0.95) for s in SEAL_STORY]))
-    assert [j.verdict.keep for j in judged[:len(above)]] == [False, False, False, True, False]
+    assert [j.verdict.keep for j in judged[:len(above)]] == [False, False, False, False, False, True, False]
     assert [j.verdict.by for j in judged[:2]] == ["article", "article"]
     assert all(j.verdict.keep for j in judged[len(above):])
 
