@@ -1106,27 +1106,70 @@ def test_what_is_kept_outside_the_article_goes_but_the_title_above_it():
         assert not judged[headline].keep
 
 
+def _given(*items):
+    """Judged paragraphs with given context verdicts: (text, keep, score) each."""
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged
+
+    return [Judged(Block(Kind.PARAGRAPH, text), Verdict(keep, "context", "", score)) for text, keep, score in items]
+
+
 def test_the_article_is_the_stretch_of_most_words_believed_in():
     """keep_the_article on given verdicts: what is kept after the article goes, and before it only what
-    ends with a full stop (a headline may ask a question: a forum thread's title lost before);
-    a page where no block is believed in keeps its verdicts."""
-    from pipeline.blocks import Verdict
-    from pipeline.clean import Judged, keep_the_article
+    does not end with a full stop and names the article's subject (a headline may ask a question: a
+    forum thread's title lost before); a page where no block is believed in keeps its verdicts."""
+    from pipeline.clean import keep_the_article
 
-    def page(*items):
-        return [Judged(Block(Kind.PARAGRAPH, text), Verdict(keep, "context", "", score)) for text, keep, score in items]
-
-    judged = keep_the_article(page(
-        ("A title of the page", True, 0.7), ("Kept before it, said with a stop.", True, 0.6),
-        ("Does a thread title ask a question?", True, 0.6),
+    judged = keep_the_article(_given(
+        ("Seal pups thrive on a quieter coast", True, 0.7), ("Kept before it, said with a stop.", True, 0.6),
+        ("Do seal pups need a quiet shoreline?", True, 0.6),
         ("Home menu entries here", False, 0.1), ("Home menu entries here again", False, 0.1),
-        (" ".join(["word"] * 30) + ".", True, 0.9), (" ".join(["more"] * 30) + ".", True, 0.9),
+        *[(s, True, 0.9) for s in SEAL_STORY],
         ("Share this on every network", False, 0.1), ("Share this on every network", False, 0.1),
         ("A teaser of another story, said in a sentence.", True, 0.6)))
-    assert [j.verdict.keep for j in judged] == [True, False, True, False, False, True, True, False, False, False]
+    assert [j.verdict.keep for j in judged] == [True, False, True, False, False] + [True] * len(SEAL_STORY) + [
+        False, False, False]
     assert judged[-1].verdict.by == "article" and judged[1].verdict.by == "article"
-    doubted = page(("Home", False, 0.1), ("A line kept alone here.", True, 0.45), ("News", False, 0.2))
+    doubted = _given(("Home", False, 0.1), ("A line kept alone here.", True, 0.45), ("News", False, 0.2))
     assert keep_the_article(doubted) == doubted
+
+
+def test_a_band_of_one_word_lines_parts_the_article_from_what_follows():
+    """3g. Each block the scorers drop costs DOUBTED_BLOCK_COST in the article's stretch: a band of
+    one-word menu lines between an article and a teaser list weighed its four words only, and the
+    stretch ran on over it to keep the teaser."""
+    from pipeline.clean import keep_the_article
+
+    teaser = "Octopuses kept in tanks in Naples may dream during deep sleep, a new study suggests."
+    judged = keep_the_article(_given(*[(s, True, 0.95) for s in SEAL_STORY],
+                                     *[(w, False, 0.1) for w in ("Home", "World", "Sport", "Weather")],
+                                     (teaser, True, 0.8)))
+    assert all(j.verdict.keep for j in judged[:len(SEAL_STORY)])
+    assert not judged[-1].verdict.keep and judged[-1].verdict.by == "article", judged[-1].verdict
+
+
+def test_a_band_of_one_word_lines_does_not_part_an_introduction_from_its_body():
+    """3g. The cost of doubted blocks only places the article's end: a README's introduction above its
+    table of contents (one-word lines the scorers drop) stays with the body below it."""
+    from pipeline.clean import keep_the_article
+
+    contents = [(w, False, 0.1) for w in ("Contents", "Survey", "Method", "Results", "Thanks", "Licence")]
+    judged = keep_the_article(_given((SEAL_STORY[0], True, 0.9), *contents, *[(s, True, 0.95) for s in SEAL_STORY[1:]]))
+    assert [j.verdict.keep for j in judged] == [True] + [False] * len(contents) + [True] * (len(SEAL_STORY) - 1)
+
+
+def test_a_line_above_the_article_stays_when_it_names_its_subject():
+    """3g. Kept unstopped lines above the article: its headline names what the article is about and
+    stays; a section's name and another story's headline name none of it and go."""
+    from pipeline.clean import keep_the_article
+
+    above = [("Science and Environment", True, 0.6), ("Octopuses may dream, study suggests", True, 0.7),
+             ("Home", False, 0.1), ("World news", False, 0.1), ("Sport", False, 0.1),
+             ("Seal pups thrive on a quieter coast", True, 0.8), ("By Jane Morris, 12 March 2024", False, 0.3)]
+    judged = keep_the_article(_given(*above, *[(s, True, 0.95) for s in SEAL_STORY]))
+    assert [j.verdict.keep for j in judged[:len(above)]] == [False, False, False, False, False, True, False]
+    assert [j.verdict.by for j in judged[:2]] == ["article", "article"]
+    assert all(j.verdict.keep for j in judged[len(above):])
 
 
 def test_a_page_the_gate_is_unsure_of_is_judged_in_context():

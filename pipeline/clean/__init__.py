@@ -39,6 +39,7 @@ the same passes; `explain` returns the page's verdict and every block with its o
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -48,8 +49,9 @@ import numpy as np
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
-from .features import (_SEPARATORS, FEATURES, MAIN_PIVOT, PAGE_FEATURES, PROSE_MIN_WORDS, _has_url_or_email,
-                       _terminal, context_matrix, main_stretch, page_features, page_matrix, page_summary)
+from .features import (_SEPARATORS, FEATURES, MAIN_PIVOT, PAGE_FEATURES, PROSE_MIN_WORDS, STEM_LETTERS, _block_words,
+                       _content_words, _has_url_or_email, _terminal, context_matrix, main_stretch, page_features,
+                       page_matrix, page_summary)
 from .furniture import drop_furniture_lines
 from .glue import fragments
 from .vocabulary import UI_WORDS
@@ -113,6 +115,13 @@ SCORER_CLEAN_WORD_SHARE = 0.95
 # (a seed's "Navigation: Wellness - Encyclopedia - ..." line in a stretch of four).
 LINES_MIN_STRETCH = 3
 MENU_LINE_SEPARATORS = 2
+# 3g. Where the article ends: each block the scorers drop costs this much beside its (score - MAIN_PIVOT)
+# x words, so that a band of one-word menu lines parts the article from the teasers past it (it
+# weighed its few words only). A kept line above the stretch stays (a title) when at least this share
+# of its content words are the article's. Chosen on an inner split of the train sites (a third of
+# them by sha256("dev:" + site)): 0.5 / 1 / 1.5 / 2 and 0.2 / 0.3 / 0.4 / 0.5 / 0.7, train.py's docstring.
+DOUBTED_BLOCK_COST = 1.0
+TITLE_MIN_TOPIC_SHARE = 0.3
 # A reason names the features that pulled the score down most.
 REASON_FEATURES = 3
 
@@ -394,9 +403,10 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
 
 def keep_the_article(judged: list[Judged]) -> list[Judged]:
     """3g. On a page the gate is sure is noisy, a block kept outside the article goes, unless it is a
-    line above it that does not end in a full stop (a title, a headline, a thread's question: with
-    any end of sentence counted as a stop, labelled set c lost a forum thread's title, 0.987 -> 0.982).
-    What the reader keeps as written (code, names written in code spans) is not a scorer's guess and stays.
+    line above it that does not end in a full stop and names the article's subject (a title, a
+    headline, a thread's question: with any end of sentence counted as a stop, labelled set c lost a
+    forum thread's title, 0.987 -> 0.982). What the reader keeps as written (code, names written in
+    code spans) is not a scorer's guess and stays.
 
     The article is the stretch of consecutive blocks with the largest sum of (score - MAIN_PIVOT)
     x words, a block's score its final one (the context scorer's, or the runs scorer's for a run's
@@ -404,19 +414,49 @@ def keep_the_article(judged: list[Judged]) -> list[Judged]:
     so that an article's paragraphs outweigh the short lines around them. A dump keeps the teasers
     of other stories, author blurbs and comment threads around an article as prose that reads like
     content alone (the HTML path drops their containers whole); between them and the article lie
-    bands of menus, share lines, dates and names that no score believes in, and the stretch ends
-    there. Figures in train.py's docstring (session 14).
+    bands of menus, share lines, dates and names that no score believes in, and the article ends
+    there (_article_end: a band of one-word menu lines weighs by its lines, not only by its few
+    words). A kept line above the stretch stays when at least TITLE_MIN_TOPIC_SHARE of its content
+    words (by their first STEM_LETTERS letters) are words of the article's kept blocks: a headline
+    names what its article is about; a menu line, another story's headline or a section's name
+    does not. Figures in train.py's docstring (sessions 14 and 15).
     """
     gains = [(j.verdict.score - MAIN_PIVOT) * len(j.block.text.split())
              if j.verdict.by in ("model", "context") and j.verdict.score is not None else 0.0 for j in judged]
     start, end = main_stretch(gains)
     if sum(gains[start:end]) <= 0:
         return judged  # no block believed in: no article to cut around
+    end = _article_end(judged, gains, start, end)
+    subject = {w[:STEM_LETTERS] for j in judged[start:end] if j.verdict.keep for w in _topic_words(j.block.text)}
+
+    def a_title(text: str) -> bool:
+        words = {w[:STEM_LETTERS] for w in _topic_words(text)}
+        return not text.rstrip().endswith(".") and len(words & subject) >= TITLE_MIN_TOPIC_SHARE * len(words) > 0
+
     return [Judged(j.block, Verdict(False, "article", f"outside the article (blocks {start + 1}-{end}), "
                                                       f"though {j.verdict.reason}", j.verdict.score))
             if j.verdict.keep and j.verdict.by != "reader" and not start <= i < end
-            and (i > start or j.block.text.rstrip().endswith(".")) else j
+            and (i > start or not a_title(j.block.text)) else j
             for i, j in enumerate(judged)]
+
+
+def _article_end(judged: list[Judged], gains: list[float], start: int, end: int) -> int:
+    """Where the article of blocks start..end ends: after the block at which the sum of gains from its
+    start is largest, each block the scorers drop costing DOUBTED_BLOCK_COST more (a band of one-word
+    menu lines weighs by its lines, not only by its few words). Only the end: at the start, the cost
+    parted a README's introduction from its body at its table of contents (narwhals, which the gate
+    calls noisy, 33 -> 35 sentences lost, and 40 with the title rule)."""
+    best, total, at = -math.inf, 0.0, end
+    for i in range(start, end):
+        total += gains[i] - (0.0 if judged[i].verdict.keep else DOUBTED_BLOCK_COST)
+        if total > best:
+            best, at = total, i + 1
+    return at
+
+
+def _topic_words(text: str) -> set[str]:
+    """A block's distinct content words, lower-cased (features._content_words)."""
+    return _content_words(_block_words(text)[1])
 
 
 def _kept_word_share(blocks: list[Block], first: np.ndarray, threshold: float) -> float:
