@@ -226,10 +226,14 @@ def _say_build(report, index_dir: Path) -> None:
            else "The index is up to date")
     kept_words, words = report.kept_totals()
     kept = f"; the cleaner kept {kept_words} of {_plural(words, 'word')}" if words else ""
+    # A build from scratch reads every source: what it indexed is the news, not what changed
+    # since an index it did not use ("0 sources added, ... 0 reused" after --full).
+    indexed = (f"{_plural(report.sources_read, 'source')} indexed" if report.full else
+               f"{_plural(report.added, 'source')} added, {report.changed} changed, {report.removed} removed, "
+               f"{report.reused} reused; {report.sources_read} indexed")
     click.echo(
-        f"{how} in {shown(index_dir)}: {_plural(report.added, 'source')} added, {report.changed} changed, "
-        f"{report.removed} removed, {report.reused} reused; {report.sources_read} indexed, "
-        f"{report.sources_skipped} skipped, {_plural(report.passages, 'passage')}, "
+        f"{how} in {shown(index_dir)}: {indexed}, {report.sources_skipped} skipped, "
+        f"{_plural(report.passages, 'passage')}, "
         f"{_plural(report.duplicates_dropped, 'duplicate')} dropped{kept}, {report.seconds:.2f} s",
         err=True,
     )

@@ -37,8 +37,22 @@ def test_build_summary_on_stderr(tmp_path):
     result = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "ix"))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert re.search(r"3 sources added, 0 changed, 0 removed, 0 reused; 3 indexed, 0 skipped, \d+ passages, "
+    assert re.search(r"from scratch in \S+: 3 sources indexed, 0 skipped, \d+ passages, "
                      r"\d+ duplicates dropped", result.stderr), result.stderr
+
+
+def test_full_build_summary_says_what_it_indexed_not_what_changed(tmp_path):
+    """`build --full` over an index of the same sources added, changed and reused nothing: the
+    summary says what it indexed ("0 sources added ... 0 reused" read as if nothing was done);
+    an incremental build still says what changed."""
+    args = ["--sources", str(SEEDS), "--index", str(tmp_path / "ix")]
+    assert run("build", *args).exit_code == 0
+    full = run("build", "--full", *args)
+    assert full.exit_code == 0, full.output
+    assert re.search(r"from scratch in \S+: 3 sources indexed, 0 skipped, \d+ passages", full.stderr), full.stderr
+    assert "added" not in full.stderr and "reused" not in full.stderr
+    again = run("build", *args)
+    assert "0 sources added, 0 changed, 0 removed, 3 reused; 3 indexed, 0 skipped" in again.stderr, again.stderr
 
 
 def test_ask_json_contract(index_args):

@@ -99,7 +99,7 @@ def test_summaries_in_good_english(tmp_path, monkeypatch):
     (sources / "a.txt").write_text("Creatine kinase was raised in every patient with the myopathy.\n")
     monkeypatch.chdir(tmp_path)
     result = run("build", "--sources", "src", "--index", "index")
-    assert "1 source added," in result.stderr and "1 sources" not in result.stderr
+    assert "1 source indexed," in result.stderr and "1 sources" not in result.stderr
     assert "1 passage," in result.stderr and "the index from scratch in ./index:" in result.stderr
     assert run("status", "--check", "--sources", "src", "--index", "none").stdout.startswith("No index in ./none yet.")
 
