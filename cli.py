@@ -291,11 +291,14 @@ def _highlight(text: str, question: str, color: bool) -> str:
     return TOKEN_RE.sub(mark, text)
 
 
-def _render_hits(hits, question: str, bests: list[str], color: bool) -> None:
+def _render_hits(hits, question: str, bests: list[str], color: bool, empty: bool = False) -> None:
     if not hits:
         from pipeline.analyze import analyze
 
-        if not analyze(question):  # "what is it", "is there": nothing left to look for
+        if empty:  # no question could match: say why, rather than let the question take the blame
+            click.echo("No passage matches this question: the index holds no passages, as its sources folder "
+                       "has no readable source (`winnow status` says which folder it reads).")
+        elif not analyze(question):  # "what is it", "is there": nothing left to look for
             click.echo("No passage matches this question: every word of it is a common word (such as 'what', "
                        "'is', 'the') that is not indexed; name what you are asking about.")
         else:
@@ -539,7 +542,8 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
     from pipeline.search import hit_record
 
     question = _read_question(question, question_file)
-    hits, query, bests = _with_index(sources_dir, index_dir, lambda searcher: answer(searcher, question, top_k))
+    hits, query, bests, n_passages = _with_index(
+        sources_dir, index_dir, lambda searcher: (*answer(searcher, question, top_k), searcher.n_passages))
     if as_json:
         records = [hit_record(h, b) for h, b in zip(hits, bests)]
         if explain:
@@ -553,7 +557,7 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
             for line in query.explain():
                 click.echo("  " + _safe(line))
             click.echo("")
-        _render_hits(hits, question, bests, _use_color(color))
+        _render_hits(hits, question, bests, _use_color(color), empty=n_passages == 0)
     if not hits:  # as grep: 1 when nothing was found, so `ask ... && ...` tests for an answer
         sys.exit(NO_RESULT)
 
