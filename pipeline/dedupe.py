@@ -5,8 +5,12 @@ sentence wins and every later source that repeats it is recorded with it, so tha
 attribution survives deduplication.
 
 Two sentences *match* when they are the same words (exact), or when both have at
-least NEAR_DUP_MIN_TOKENS words, share a MinHash-LSH band key and their word sets
-overlap by NEAR_DUP_JACCARD (near). Band keys are fixed hashes of each sentence's
+least NEAR_DUP_MIN_TOKENS words, state the same numbers (their words holding a digit:
+"cohort 7" and "cohort 8", "Mach number of 2.02" and "of 1.39", two trial registration
+numbers are different facts, however alike the rest), share a MinHash-LSH band key and
+their word sets overlap by NEAR_DUP_JACCARD (near). The numbers are hashed into every
+band key, so sentences that differ in one never meet: a corpus of templated records
+keeps them all at the cost of records that differ, not of every pair. Band keys are fixed hashes of each sentence's
 own words, so which sentences can match never depends on the rest of the corpus:
 an edit re-checks the changed sentences against stored keys only (ingest, segments),
 and no chain of loosely related sentences links a large part of the corpus into one
@@ -164,6 +168,25 @@ class _CrcCache(dict):
 _WORD_CRCS = _CrcCache()
 
 
+class _NumberCache(dict):
+    """A word's UTF-8 -> whether it holds a digit (a number, a code such as NCT01771458 or G72.4's
+    parts): the words that make two near copies different facts. Remembered as _CrcCache is."""
+
+    def __missing__(self, word: bytes) -> bool:
+        if len(self) >= WORD_CRC_CACHE_SIZE:
+            self.clear()
+        number = self[word] = any(c.isdigit() for c in word.decode("utf-8", "surrogatepass"))
+        return number
+
+
+_IS_NUMBER = _NumberCache()
+# A sentence's numbers add to each of its band keys the sum, over its distinct words holding a
+# digit, of (crc32 * _NUMBER_MULT + _NUMBER_ADD) xor-shifted right by 31 (mod 2**64): order and
+# repeats do not count, and a sentence without numbers keeps the keys it had.
+_NUMBER_MULT = np.uint64(0x9E3779B97F4A7C15)
+_NUMBER_ADD = np.uint64(0x632BE59BD9B4E019)
+
+
 def _signatures(sentences: list[str]) -> Signatures:
     """Signatures of a few sentences in one vectorised pass."""
     n = len(sentences)
@@ -180,6 +203,15 @@ def _signatures(sentences: list[str]) -> Signatures:
                        count=total).astype(np.uint64)
     owner = np.repeat(np.arange(n, dtype=np.uint64), ntok)
     pairs = _sorted_unique(owner << np.uint64(32) | crcs)
+    # The numbers each sentence states (number_key), one per sentence, added to its band keys.
+    numeric = np.fromiter(map(_IS_NUMBER.__getitem__, itertools.chain.from_iterable(token_lists)), dtype=bool,
+                          count=total)
+    numbers = np.zeros(n, dtype=np.uint64)
+    if numeric.any():
+        distinct = _sorted_unique(owner[numeric] << np.uint64(32) | crcs[numeric])
+        mixed_numbers = (distinct & np.uint64(0xFFFFFFFF)) * _NUMBER_MULT + _NUMBER_ADD
+        mixed_numbers ^= mixed_numbers >> np.uint64(31)
+        np.add.at(numbers, (distinct >> np.uint64(32)).astype(np.int64), mixed_numbers)
     words = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     word_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=n), out=word_offsets[1:])
@@ -216,7 +248,7 @@ def _signatures(sentences: list[str]) -> Signatures:
         mins = np.zeros((n, BANDS * ROWS), dtype=np.uint64)
         mins[has] = found.T
         rows = mins.reshape(n, BANDS, ROWS)
-        mixed = (rows * _BAND_MIX[None, :, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :]
+        mixed = (rows * _BAND_MIX[None, :, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :] + numbers[:, None]
         mixed ^= mixed >> np.uint64(29)
         mixed *= np.uint64(0xBF58476D1CE4E5B9)
         mixed ^= mixed >> np.uint64(32)
