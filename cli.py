@@ -816,6 +816,8 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
             if explain:  # a corpus's records are never cleaned: say so, rather than print them as if unasked
                 _render_explain(path, _corpus_explained(documents), as_json, show_all)
                 continue
+        except BrokenPipeError:
+            raise  # the reader of stdout went away (`| head`): the file was read; _invoke ends quietly
         except (OSError, WinnowError) as error:
             _warn(f"skipped {path}: {getattr(error, 'strerror', None) or error}")
             failed += 1
@@ -865,7 +867,10 @@ def _render_explain(path: Path, explained, as_json: bool, show_all: bool) -> Non
     words = sum(len(j.block.text.split()) for j in judged)
     kept = sum(len(j.block.text.split()) for j in judged if j.verdict.keep)
     dropped = [j for j in judged if not j.verdict.keep]
-    click.echo(_safe(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped; {kept} of {words} words kept <=="))
+    left_out = sum(j.verdict.by == "extraction" for j in dropped)  # HTML: never reached the cleaner
+    by_extraction = f" ({left_out} left out by the HTML extraction)" if left_out else ""
+    click.echo(_safe(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped{by_extraction}; "
+                     f"{kept} of {words} words kept <=="))
     click.echo(f"page: {page}")
     for item in judged:
         if item.verdict.keep and not show_all:
