@@ -168,31 +168,45 @@ class _CrcCache(dict):
 _WORD_CRCS = _CrcCache()
 
 
-class _NumberCache(dict):
-    """A word's UTF-8 -> whether it holds a digit (a number, a code such as NCT01771458 or G72.4's
-    parts): the words that make two near copies different facts. Remembered as _CrcCache is."""
-
-    def __missing__(self, word: bytes) -> bool:
-        if len(self) >= WORD_CRC_CACHE_SIZE:
-            self.clear()
-        number = self[word] = any(c.isdigit() for c in word.decode("utf-8", "surrogatepass"))
-        return number
-
-
-_IS_NUMBER = _NumberCache()
-# A sentence's numbers add to each of its band keys the sum, over its distinct words holding a
-# digit, of (crc32 * _NUMBER_MULT + _NUMBER_ADD) xor-shifted right by 31 (mod 2**64): order and
-# repeats do not count, and a sentence without numbers keeps the keys it had.
+# A sentence's numbers (its words holding a digit: a number, a code such as NCT01771458, G72.4's
+# parts) add to each of its band keys the sum, over its distinct such words, of (crc32 *
+# _NUMBER_MULT + _NUMBER_ADD) xor-shifted right by 31 (mod 2**64): order and repeats do not count,
+# and a sentence without numbers keeps the keys it had.
 _NUMBER_MULT = np.uint64(0x9E3779B97F4A7C15)
 _NUMBER_ADD = np.uint64(0x632BE59BD9B4E019)
+
+
+def _holds_digit(word: bytes) -> bool:
+    return any(c.isdigit() for c in word.decode("utf-8", "surrogatepass"))
+
+
+def _numbers(token_lists: list[list[bytes]], joined: list[bytes], owner: np.ndarray, crcs: np.ndarray,
+             starts: np.ndarray) -> np.ndarray:
+    """Per sentence, what its numbers add to its band keys (0 for none). An ASCII word is a run of
+    [a-z0-9] (_token_bytes), so it holds a digit unless it is all letters (bytes.isalpha, in C);
+    the words of other sentences are decoded (any script's digits count)."""
+    numeric = ~np.fromiter(map(bytes.isalpha, itertools.chain.from_iterable(token_lists)), dtype=bool,
+                           count=len(crcs))
+    for i in itertools.compress(range(len(joined)), map(operator.not_, map(bytes.isascii, joined))):
+        numeric[starts[i]:starts[i] + len(token_lists[i])] = np.fromiter(map(_holds_digit, token_lists[i]),
+                                                                          dtype=bool, count=len(token_lists[i]))
+    numbers = np.zeros(len(joined), dtype=np.uint64)
+    if numeric.any():
+        distinct = _sorted_unique(owner[numeric] << np.uint64(32) | crcs[numeric])  # by sentence
+        mixed = (distinct & np.uint64(0xFFFFFFFF)) * _NUMBER_MULT + _NUMBER_ADD
+        mixed ^= mixed >> np.uint64(31)
+        sentence = (distinct >> np.uint64(32)).astype(np.int64)
+        first = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
+        numbers[sentence[first]] = np.add.reduceat(mixed, first)
+    return numbers
 
 
 def _signatures(sentences: list[str]) -> Signatures:
     """Signatures of a few sentences in one vectorised pass."""
     n = len(sentences)
     token_lists = [_token_bytes(s) for s in sentences]
-    exact = np.fromiter((int.from_bytes(hashlib.blake2b(b" ".join(t), digest_size=8).digest(), "little")
-                         for t in token_lists),
+    joined = [b" ".join(t) for t in token_lists]
+    exact = np.fromiter((int.from_bytes(hashlib.blake2b(j, digest_size=8).digest(), "little") for j in joined),
                         dtype=np.uint64, count=n)
     ntok = np.fromiter(map(len, token_lists), dtype=np.int32, count=n)
     # Sorted unique word hashes per sentence, all sentences at once: sort (sentence, hash) pairs.
@@ -203,15 +217,7 @@ def _signatures(sentences: list[str]) -> Signatures:
                        count=total).astype(np.uint64)
     owner = np.repeat(np.arange(n, dtype=np.uint64), ntok)
     pairs = _sorted_unique(owner << np.uint64(32) | crcs)
-    # The numbers each sentence states (number_key), one per sentence, added to its band keys.
-    numeric = np.fromiter(map(_IS_NUMBER.__getitem__, itertools.chain.from_iterable(token_lists)), dtype=bool,
-                          count=total)
-    numbers = np.zeros(n, dtype=np.uint64)
-    if numeric.any():
-        distinct = _sorted_unique(owner[numeric] << np.uint64(32) | crcs[numeric])
-        mixed_numbers = (distinct & np.uint64(0xFFFFFFFF)) * _NUMBER_MULT + _NUMBER_ADD
-        mixed_numbers ^= mixed_numbers >> np.uint64(31)
-        np.add.at(numbers, (distinct >> np.uint64(32)).astype(np.int64), mixed_numbers)
+    numbers = _numbers(token_lists, joined, owner, crcs, np.cumsum(ntok) - ntok)
     words = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     word_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=n), out=word_offsets[1:])
