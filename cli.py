@@ -226,10 +226,14 @@ def _say_build(report, index_dir: Path) -> None:
            else "The index is up to date")
     kept_words, words = report.kept_totals()
     kept = f"; the cleaner kept {kept_words} of {_plural(words, 'word')}" if words else ""
+    # A build from scratch reads every source: what it indexed is the news, not what changed
+    # since an index it did not use ("0 sources added, ... 0 reused" after --full).
+    indexed = (f"{_plural(report.sources_read, 'source')} indexed" if report.full else
+               f"{_plural(report.added, 'source')} added, {report.changed} changed, {report.removed} removed, "
+               f"{report.reused} reused; {report.sources_read} indexed")
     click.echo(
-        f"{how} in {shown(index_dir)}: {_plural(report.added, 'source')} added, {report.changed} changed, "
-        f"{report.removed} removed, {report.reused} reused; {report.sources_read} indexed, "
-        f"{report.sources_skipped} skipped, {_plural(report.passages, 'passage')}, "
+        f"{how} in {shown(index_dir)}: {indexed}, {report.sources_skipped} skipped, "
+        f"{_plural(report.passages, 'passage')}, "
         f"{_plural(report.duplicates_dropped, 'duplicate')} dropped{kept}, {report.seconds:.2f} s",
         err=True,
     )
@@ -287,11 +291,14 @@ def _highlight(text: str, question: str, color: bool) -> str:
     return TOKEN_RE.sub(mark, text)
 
 
-def _render_hits(hits, question: str, bests: list[str], color: bool) -> None:
+def _render_hits(hits, question: str, bests: list[str], color: bool, empty: bool = False) -> None:
     if not hits:
         from pipeline.analyze import analyze
 
-        if not analyze(question):  # "what is it", "is there": nothing left to look for
+        if empty:  # no question could match: say why, rather than let the question take the blame
+            click.echo("No passage matches this question: the index holds no passages, as its sources folder "
+                       "has no readable source (`winnow status` says which folder it reads).")
+        elif not analyze(question):  # "what is it", "is there": nothing left to look for
             click.echo("No passage matches this question: every word of it is a common word (such as 'what', "
                        "'is', 'the') that is not indexed; name what you are asking about.")
         else:
@@ -535,7 +542,8 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
     from pipeline.search import hit_record
 
     question = _read_question(question, question_file)
-    hits, query, bests = _with_index(sources_dir, index_dir, lambda searcher: answer(searcher, question, top_k))
+    hits, query, bests, n_passages = _with_index(
+        sources_dir, index_dir, lambda searcher: (*answer(searcher, question, top_k), searcher.n_passages))
     if as_json:
         records = [hit_record(h, b) for h, b in zip(hits, bests)]
         if explain:
@@ -549,7 +557,7 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
             for line in query.explain():
                 click.echo("  " + _safe(line))
             click.echo("")
-        _render_hits(hits, question, bests, _use_color(color))
+        _render_hits(hits, question, bests, _use_color(color), empty=n_passages == 0)
     if not hits:  # as grep: 1 when nothing was found, so `ask ... && ...` tests for an answer
         sys.exit(NO_RESULT)
 
@@ -808,6 +816,8 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
             if explain:  # a corpus's records are never cleaned: say so, rather than print them as if unasked
                 _render_explain(path, _corpus_explained(documents), as_json, show_all)
                 continue
+        except BrokenPipeError:
+            raise  # the reader of stdout went away (`| head`): the file was read; _invoke ends quietly
         except (OSError, WinnowError) as error:
             _warn(f"skipped {path}: {getattr(error, 'strerror', None) or error}")
             failed += 1
@@ -857,7 +867,10 @@ def _render_explain(path: Path, explained, as_json: bool, show_all: bool) -> Non
     words = sum(len(j.block.text.split()) for j in judged)
     kept = sum(len(j.block.text.split()) for j in judged if j.verdict.keep)
     dropped = [j for j in judged if not j.verdict.keep]
-    click.echo(_safe(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped; {kept} of {words} words kept <=="))
+    left_out = sum(j.verdict.by == "extraction" for j in dropped)  # HTML: never reached the cleaner
+    by_extraction = f" ({left_out} left out by the HTML extraction)" if left_out else ""
+    click.echo(_safe(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped{by_extraction}; "
+                     f"{kept} of {words} words kept <=="))
     click.echo(f"page: {page}")
     for item in judged:
         if item.verdict.keep and not show_all:

@@ -5,8 +5,12 @@ sentence wins and every later source that repeats it is recorded with it, so tha
 attribution survives deduplication.
 
 Two sentences *match* when they are the same words (exact), or when both have at
-least NEAR_DUP_MIN_TOKENS words, share a MinHash-LSH band key and their word sets
-overlap by NEAR_DUP_JACCARD (near). Band keys are fixed hashes of each sentence's
+least NEAR_DUP_MIN_TOKENS words, state the same numbers (their words holding a digit:
+"cohort 7" and "cohort 8", "Mach number of 2.02" and "of 1.39", two trial registration
+numbers are different facts, however alike the rest), share a MinHash-LSH band key and
+their word sets overlap by NEAR_DUP_JACCARD (near). The numbers are hashed into every
+band key, so sentences that differ in one never meet: a corpus of templated records
+keeps them all at the cost of records that differ, not of every pair. Band keys are fixed hashes of each sentence's
 own words, so which sentences can match never depends on the rest of the corpus:
 an edit re-checks the changed sentences against stored keys only (ingest, segments),
 and no chain of loosely related sentences links a large part of the corpus into one
@@ -164,12 +168,45 @@ class _CrcCache(dict):
 _WORD_CRCS = _CrcCache()
 
 
+# A sentence's numbers (its words holding a digit: a number, a code such as NCT01771458, G72.4's
+# parts) add to each of its band keys the sum, over its distinct such words, of (crc32 *
+# _NUMBER_MULT + _NUMBER_ADD) xor-shifted right by 31 (mod 2**64): order and repeats do not count,
+# and a sentence without numbers keeps the keys it had.
+_NUMBER_MULT = np.uint64(0x9E3779B97F4A7C15)
+_NUMBER_ADD = np.uint64(0x632BE59BD9B4E019)
+
+
+def _holds_digit(word: bytes) -> bool:
+    return any(c.isdigit() for c in word.decode("utf-8", "surrogatepass"))
+
+
+def _numbers(token_lists: list[list[bytes]], joined: list[bytes], owner: np.ndarray, crcs: np.ndarray,
+             starts: np.ndarray) -> np.ndarray:
+    """Per sentence, what its numbers add to its band keys (0 for none). An ASCII word is a run of
+    [a-z0-9] (_token_bytes), so it holds a digit unless it is all letters (bytes.isalpha, in C);
+    the words of other sentences are decoded (any script's digits count)."""
+    numeric = ~np.fromiter(map(bytes.isalpha, itertools.chain.from_iterable(token_lists)), dtype=bool,
+                           count=len(crcs))
+    for i in itertools.compress(range(len(joined)), map(operator.not_, map(bytes.isascii, joined))):
+        numeric[starts[i]:starts[i] + len(token_lists[i])] = np.fromiter(map(_holds_digit, token_lists[i]),
+                                                                          dtype=bool, count=len(token_lists[i]))
+    numbers = np.zeros(len(joined), dtype=np.uint64)
+    if numeric.any():
+        distinct = _sorted_unique(owner[numeric] << np.uint64(32) | crcs[numeric])  # by sentence
+        mixed = (distinct & np.uint64(0xFFFFFFFF)) * _NUMBER_MULT + _NUMBER_ADD
+        mixed ^= mixed >> np.uint64(31)
+        sentence = (distinct >> np.uint64(32)).astype(np.int64)
+        first = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
+        numbers[sentence[first]] = np.add.reduceat(mixed, first)
+    return numbers
+
+
 def _signatures(sentences: list[str]) -> Signatures:
     """Signatures of a few sentences in one vectorised pass."""
     n = len(sentences)
     token_lists = [_token_bytes(s) for s in sentences]
-    exact = np.fromiter((int.from_bytes(hashlib.blake2b(b" ".join(t), digest_size=8).digest(), "little")
-                         for t in token_lists),
+    joined = [b" ".join(t) for t in token_lists]
+    exact = np.fromiter((int.from_bytes(hashlib.blake2b(j, digest_size=8).digest(), "little") for j in joined),
                         dtype=np.uint64, count=n)
     ntok = np.fromiter(map(len, token_lists), dtype=np.int32, count=n)
     # Sorted unique word hashes per sentence, all sentences at once: sort (sentence, hash) pairs.
@@ -180,6 +217,7 @@ def _signatures(sentences: list[str]) -> Signatures:
                        count=total).astype(np.uint64)
     owner = np.repeat(np.arange(n, dtype=np.uint64), ntok)
     pairs = _sorted_unique(owner << np.uint64(32) | crcs)
+    numbers = _numbers(token_lists, joined, owner, crcs, np.cumsum(ntok) - ntok)
     words = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     word_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=n), out=word_offsets[1:])
@@ -216,7 +254,7 @@ def _signatures(sentences: list[str]) -> Signatures:
         mins = np.zeros((n, BANDS * ROWS), dtype=np.uint64)
         mins[has] = found.T
         rows = mins.reshape(n, BANDS, ROWS)
-        mixed = (rows * _BAND_MIX[None, :, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :]
+        mixed = (rows * _BAND_MIX[None, :, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :] + numbers[:, None]
         mixed ^= mixed >> np.uint64(29)
         mixed *= np.uint64(0xBF58476D1CE4E5B9)
         mixed ^= mixed >> np.uint64(32)

@@ -468,6 +468,36 @@ def dom_blocks_and_title(html: str) -> tuple[list[Block], str]:
     return _filter(raw), title
 
 
+# What a reader never sees of a page: these hold no visible text (the title is the tab's).
+_INVISIBLE_TAGS = frozenset(("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
+                             "embed", "head", "title", "meta", "link"))
+
+
+def visible_blocks(html: str) -> list[Block]:
+    """Every block of visible text on the page, furniture included (what a reader of it sees):
+    what `winnow clean --explain` compares with the main content the extraction kept."""
+    from bs4 import BeautifulSoup
+
+    if not html or not html.strip():
+        return []
+    try:
+        soup = BeautifulSoup(html[:MAX_HTML_CHARS], "lxml")
+    except Exception:
+        return []
+    root = soup.body or soup
+    out = []
+    for rb in _walk(root, 0, is_noise=_is_invisible):
+        text = _norm("".join(rb.text))
+        if text:
+            out.append(Block(rb.kind, text, rb.level))
+    return out
+
+
+def _is_invisible(node, name: str, in_main: bool, page_chars: int) -> bool:
+    return (name in _INVISIBLE_TAGS or node.get("hidden") is not None
+            or "display:none" in (node.get("style") or "").replace(" ", "").lower())
+
+
 @dataclass
 class _RawBlock:
     kind: str
@@ -476,7 +506,7 @@ class _RawBlock:
     link_chars: int = 0
 
 
-def _walk(root, page_chars: int) -> list[_RawBlock]:
+def _walk(root, page_chars: int, is_noise=None) -> list[_RawBlock]:
     """Depth-first over the soup with an explicit stack, cutting at block boundaries."""
     from bs4 import Comment, NavigableString, Tag
     from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
@@ -513,7 +543,7 @@ def _walk(root, page_chars: int) -> list[_RawBlock]:
         if not isinstance(node, Tag):
             continue
         name = (node.name or "").lower()
-        if _is_noise(node, name, in_main, page_chars):
+        if (is_noise or _is_noise)(node, name, in_main, page_chars):
             if current.text and name not in _INLINE_TAGS:
                 current.text.append(" ")  # "Seals<nav>Home</nav>breed" reads "Seals breed", not "Sealsbreed"
             continue

@@ -37,8 +37,22 @@ def test_build_summary_on_stderr(tmp_path):
     result = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "ix"))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert re.search(r"3 sources added, 0 changed, 0 removed, 0 reused; 3 indexed, 0 skipped, \d+ passages, "
+    assert re.search(r"from scratch in \S+: 3 sources indexed, 0 skipped, \d+ passages, "
                      r"\d+ duplicates dropped", result.stderr), result.stderr
+
+
+def test_full_build_summary_says_what_it_indexed_not_what_changed(tmp_path):
+    """`build --full` over an index of the same sources added, changed and reused nothing: the
+    summary says what it indexed ("0 sources added ... 0 reused" read as if nothing was done);
+    an incremental build still says what changed."""
+    args = ["--sources", str(SEEDS), "--index", str(tmp_path / "ix")]
+    assert run("build", *args).exit_code == 0
+    full = run("build", "--full", *args)
+    assert full.exit_code == 0, full.output
+    assert re.search(r"from scratch in \S+: 3 sources indexed, 0 skipped, \d+ passages", full.stderr), full.stderr
+    assert "added" not in full.stderr and "reused" not in full.stderr
+    again = run("build", *args)
+    assert "0 sources added, 0 changed, 0 removed, 3 reused; 3 indexed, 0 skipped" in again.stderr, again.stderr
 
 
 def test_ask_json_contract(index_args):
@@ -292,3 +306,44 @@ def test_clean_explain_names_every_dropped_block_and_its_reason(tmp_path):
     assert records[0]["page"] and all({"kind", "text", "keep", "by", "reason"} <= r.keys() for r in records[1:])
     assert [r["text"] for r in records[1:] if not r["keep"]] == [lines[n].split(None, 2)[2] for n in drops]
     assert all(r["by"] and r["reason"] for r in records[1:] if not r["keep"])
+
+
+_SEAL_PAGE = """<html><head><title>Harbour seals</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/about">About us</a></li><li><a href="/shop">Shop</a></li></ul></nav>
+<article><h1>Harbour seals</h1>
+<p>Harbour seals breed on sandbanks along the coast in early summer, and their pups can swim within hours of birth.</p>
+<p>Adults weigh up to 130 kilograms and dive for up to thirty minutes while they hunt for fish, squid and crabs.</p>
+<p>They rest on rocks and beaches at low tide, and a colony may return to the same haul-out site for many years.</p>
+<p>Counts along the North Sea coast fell sharply after two outbreaks of a distemper virus, but have recovered.</p>
+</article>
+<footer><p>Copyright 2026 Seal Trust. All rights reserved.</p></footer>
+</body></html>
+"""
+
+
+def test_clean_explain_of_html_lists_what_the_extraction_left_out(tmp_path):
+    """The HTML extraction cuts a page's menus and footer before any block is judged: --explain
+    said "5 blocks, 0 dropped; 84 of 84 words kept" of a page with a menu. Each line the extraction
+    left out is listed, in page order, dropped by "extraction"; what is kept is what `clean` prints."""
+    page = tmp_path / "page.html"
+    page.write_text(_SEAL_PAGE, encoding="utf-8")
+    result = run("clean", "--explain", "--all", str(page))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert re.match(r"==> .*page\.html: \d+ blocks, 4 dropped \(4 left out by the HTML extraction\);", lines[0]), lines[0]
+    shown = [line.split(None, 2) for line in lines[2::2]]
+    assert [(mark, text) for mark, _, text in shown if mark == "DROP"] == [
+        ("DROP", "Home"), ("DROP", "About us"), ("DROP", "Shop"), ("DROP", "Copyright 2026 Seal Trust. All rights reserved.")]
+    assert [text for _, _, text in shown].index("Home") < [text for _, _, text in shown].index("Harbour seals")
+    assert all(lines[n + 1].strip().startswith("extraction: ") for n in range(2, len(lines), 2) if lines[n].startswith("DROP"))
+    kept = [text for mark, _, text in shown if mark == "keep"]
+    cleaned = run("clean", str(page)).stdout
+    assert kept and all(text in cleaned for text in kept) and "Home" not in cleaned
+    records = [json.loads(line) for line in run("clean", "--explain", "--json", str(page)).stdout.splitlines()[1:]]
+    assert [r["text"] for r in records if r["by"] == "extraction" and not r["keep"]] == [
+        "Home", "About us", "Shop", "Copyright 2026 Seal Trust. All rights reserved."]
+    bare = tmp_path / "bare.html"  # nothing outside the main content: nothing listed as left out
+    bare.write_text("<html><body><article>" + _SEAL_PAGE.split("<article>")[1].split("</article>")[0]
+                    + "</article></body></html>", encoding="utf-8")
+    result = run("clean", "--explain", str(bare))
+    assert ", 0 dropped;" in result.stdout.splitlines()[0] and "extraction" not in result.stdout, result.stdout

@@ -99,7 +99,7 @@ def test_summaries_in_good_english(tmp_path, monkeypatch):
     (sources / "a.txt").write_text("Creatine kinase was raised in every patient with the myopathy.\n")
     monkeypatch.chdir(tmp_path)
     result = run("build", "--sources", "src", "--index", "index")
-    assert "1 source added," in result.stderr and "1 sources" not in result.stderr
+    assert "1 source indexed," in result.stderr and "1 sources" not in result.stderr
     assert "1 passage," in result.stderr and "the index from scratch in ./index:" in result.stderr
     assert run("status", "--check", "--sources", "src", "--index", "none").stdout.startswith("No index in ./none yet.")
 
@@ -216,17 +216,22 @@ def test_ask_imports_neither_the_server_nor_the_templates(seeds_args):
     assert json.loads(proc.stdout)
 
 
-def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
-    """`winnow passages | head -1`: the closed pipe ends the command quietly (it printed 'Error: Broken pipe').
+@pytest.mark.parametrize("command", ["passages", "clean"])
+def test_a_reader_that_stops_early_gets_no_error_line(seeds_args, command):
+    """`winnow passages | head -1`: the closed pipe ends the command quietly (it printed 'Error: Broken pipe');
+    `winnow clean --explain --all PAGES | head -1` too (it warned "skipped PAGE: Broken pipe" for each
+    page, as if the pages could not be read, and exited 1).
 
     The pipe holds 4 KB (Linux's F_SETPIPE_SZ), so the command is still writing its 24 KB when
     the reader goes: in a 64 KB pipe it could write them all first on a loaded machine, and end 0.
     """
     import fcntl
 
+    args = (["passages", *seeds_args] if command == "passages"
+            else ["clean", "--explain", "--all", *map(str, sorted((ROOT / "seeds").glob("*.txt")))])
     read_end, write_end = os.pipe()
     fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "passages", *seeds_args], stdout=write_end,
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args], stdout=write_end,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ENV)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as reader:
@@ -234,7 +239,7 @@ def test_a_reader_that_stops_early_gets_no_error_line(seeds_args):
     # closed, as `head -1` does after its line
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
-    assert "Error" not in err and "Traceback" not in err, err
+    assert "Error" not in err and "Traceback" not in err and "skipped" not in err, err
     assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports `seq 1e9 | head -1`'s seq, not 1
 
 

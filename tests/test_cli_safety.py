@@ -198,6 +198,22 @@ def test_question_of_only_stopwords_matches_nothing(folders):
     assert "No passage matches this question." in other.stdout and "common word" not in other.stdout
 
 
+def test_ask_on_an_empty_index_says_the_index_is_empty_not_that_the_question_failed(tmp_path):
+    """A sources folder with no readable source makes an empty index (with a warning, once, at
+    the build); every later question said only "No passage matches this question.", as if
+    the question were at fault."""
+    (tmp_path / "empty").mkdir()
+    args = ["--sources", str(tmp_path / "empty"), "--index", str(tmp_path / "ix")]
+    first = run("ask", *args, "harbour seals")
+    assert first.exit_code == 1 and "no readable source" in first.stderr, first.output
+    again = run("ask", *args, "harbour seals")
+    assert again.exit_code == 1, again.output
+    assert "the index holds no passages" in again.stdout and "winnow status" in again.stdout, again.stdout
+    (tmp_path / "empty" / "seal.txt").write_text("Harbour seals breed on sandbanks in early summer.\n")
+    other = run("ask", *args, "zzyzx quuxly")
+    assert "No passage matches this question." in other.stdout and "holds no passages" not in other.stdout
+
+
 def test_every_command_has_help():
     for command in ("build", "ask", "passages", "status", "clean"):
         result = run(command, "--help")

@@ -191,7 +191,7 @@ def test_a_folder_that_only_looks_like_an_index_is_still_read(tmp_path):
     (lookalike / "kept.txt").write_text(GOOD, encoding="utf-8")  # a name no index holds: sources
     result = run("build", "--sources", str(sources), "--index", str(tmp_path / "ix"))
     assert result.exit_code == 0, result.output
-    assert "2 indexed" in result.stderr, result.stderr
+    assert "2 sources indexed" in result.stderr, result.stderr
 
 
 def test_the_sources_folder_cannot_be_the_index_folder(tmp_path):

@@ -205,3 +205,21 @@ def test_serve_says_what_to_do_when_the_port_is_taken_or_the_host_is_wrong(tmp_p
     wrong = CliRunner().invoke(main, ["serve", "--sources", str(sources), "--index", str(tmp_path / "ix"),
                                       "--host", "no-such-host.invalid", "--port", "0"])
     assert wrong.exit_code == 2 and "'--host'" in wrong.stderr, wrong.output
+
+
+def test_search_box_invites_questions_about_the_index_own_pages(tmp_path):
+    """The search box's example was a question about the seeds ("what antibodies are involved")
+    on every index: a page of gardening notes suggested asking about antibodies. It names the
+    folder the answers come from instead."""
+    sources = tmp_path / "garden-notes"
+    sources.mkdir()
+    (sources / "tomatoes.txt").write_text("Tomatoes need six to eight hours of sun a day.\n", encoding="utf-8")
+    one = Served(sources, tmp_path / "index")
+    try:
+        one.wait_for_index()
+        status, _, body = get(one.url)
+    finally:
+        one.close()
+    assert status == 200
+    box = next(line for line in body.splitlines() if '<input id="q"' in line)
+    assert "antibodies" not in box and "garden-notes" in box, box

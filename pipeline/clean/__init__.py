@@ -39,6 +39,8 @@ the same passes; `explain` returns the page's verdict and every block with its o
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 import unicodedata
@@ -201,13 +203,59 @@ def read_blocks(text: str, kind: str) -> list[Block]:
 
 
 def explain(text: str, kind: str, options: CleanOptions = DEFAULT_OPTIONS) -> tuple[str, list[Judged]]:
-    """(the page's verdict, every block with its verdict) for a decoded source."""
+    """(the page's verdict, every block with its verdict) for a decoded source.
+
+    For HTML, the page's visible text that the main-content extraction left out (menus,
+    sidebars, footers: never judged, as no pass saw them) is listed too, in page order,
+    dropped "by extraction": a page whose navigation the extraction cut said "0 dropped".
+    """
     blocks = read_blocks(text, kind)
     extracted = kind == "html"
     page = ("a trusted source: indexed as written" if options.trusted
             else "an HTML page: its main content as extracted, runs judged sentence by sentence" if extracted
             else page_reason(blocks))
-    return page, clean_blocks(blocks, options, explain=True, extracted=extracted)
+    judged = clean_blocks(blocks, options, explain=True, extracted=extracted)
+    if extracted:
+        from ..html import visible_blocks
+
+        judged = _with_left_out(judged, visible_blocks(text))
+    return page, judged
+
+
+_LEFT_OUT = Verdict(False, "extraction", "outside the page's main content (a menu, sidebar, footer...): "
+                                         "left out by the HTML extraction, before any block was judged")
+_KEY_RE = re.compile(r"[\W_]+")
+
+
+def _with_left_out(judged: list[Judged], visible: list) -> list[Judged]:
+    """judged with each visible block of the page that no judged block holds, after the last one
+    found before it. Compared by letters and digits only: the extraction joins, splits and spaces
+    a page's lines its own way."""
+    keys = [_KEY_RE.sub("", j.block.text.lower()) for j in judged]
+    ends = list(itertools.accumulate(map(len, keys)))
+    kept = "".join(keys)
+    after: dict[int, list[Judged]] = {}  # judged index (-1: before the first) -> the left-out blocks after it
+    last, at = -1, 0
+    for block in visible:
+        key = _KEY_RE.sub("", block.text.lower())
+        if not key:
+            continue
+        found = kept.find(key, at)
+        if found < 0:
+            found = kept.find(key)
+        if found >= 0:
+            at = found + len(key)
+            last = bisect.bisect_right(ends, at - 1)  # the judged block where the match ends
+            continue
+        kind = Kind.HEADING if block.kind == "heading" else Kind.PARAGRAPH
+        after.setdefault(last, []).append(Judged(Block(kind, block.text, level=block.level), _LEFT_OUT))
+    if not after:
+        return judged
+    out = list(after.get(-1, ()))
+    for i, j in enumerate(judged):
+        out.append(j)
+        out.extend(after.get(i, ()))
+    return out
 
 
 # --- the passes -------------------------------------------------------------------------
