@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from pipeline.analyze import analyze
@@ -603,6 +604,30 @@ def test_is_there_x_puts_the_passage_saying_there_is_no_x_first():
     assert plain[0] != 2
     ranked, scores = Memory(DEFAULTS).rank("is there a cure", 3)
     assert ranked[0] == 2 and list(scores) == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("question, settings_off", [
+    ("is there a cure", DEFAULTS.but(existence=False)),
+    ("what is IVIG", DEFAULTS.but(definitions=False)),
+    ("what else is it called", DEFAULTS.but(other_names=False)),
+])
+def test_every_passages_score_puts_the_intents_passages_first_as_rank_does(question, settings_off):
+    """Before: Retriever.scores, which `winnow eval` ranks BEIR documents by, skipped the
+    intent rules (definitions, other names, existence): a collection's documents never met
+    them, so the rules could not be measured there."""
+    docs = ["Treatment relies on therapy and IVIG: IVIG treatment, then more IVIG, what it is called.",
+            "IVIG is called a treatment; treatment of the cause with IVIG is called essential.",
+            "As with other types of myositis, there is no known cause or cure for necrotizing myopathy.",
+            "IVIG is a blood product, also known as intravenous immunoglobulin."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+
+    ranked, scores = Memory(DEFAULTS).rank(question, 3)
+    every = Memory(DEFAULTS).scores(question)
+    order = np.lexsort((np.arange(len(every)), -every))[:3]
+    assert order.tolist() == ranked.tolist() and every[ranked].tolist() == pytest.approx(scores.tolist())
+    plain = Memory(settings_off).scores(question)
+    assert int(plain.argmax()) != ranked[0]  # the intent moved a passage up
 
 
 @pytest.mark.parametrize("question, named, markers", [
