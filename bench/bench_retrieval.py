@@ -69,6 +69,13 @@ SEED_SETS = sorted((ROOT / "questions").glob("*.jsonl"))
 ANSWER_MEASURES = ("nDCG@10", "Recall@100", "RR@10", "Success@1", "Success@5")
 
 
+# Derivational prefixes of English (three letters or more), and the combining form immuno-.
+ENGLISH_PREFIXES = ("anti", "auto", "contra", "counter", "dis", "extra", "hyper", "hypo", "immuno", "inter", "intra",
+                    "macro", "micro", "mis", "multi", "neo", "non", "over", "poly", "post", "pre", "pseudo", "semi",
+                    "sub", "super", "trans", "ultra", "under")
+SHORT_PREFIXES = ("co", "de", "re", "un")
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -120,6 +127,14 @@ def variants() -> list[Variant]:
         Variant("burstiness ref 0.5", query=q.but(burst_ref=0.5)),
         Variant("burstiness floor 0", query=q.but(burst_floor=0.0)),
         Variant("burstiness min df 50", query=q.but(burst_min_df=50)),
+        Variant("winnow, English from wordfreq", analyzer=replace(a, decompound_prefixes=(*a.decompound_prefixes, "\0"))),
+        Variant("- auto- split (analyzer)", analyzer=replace(a, decompound_prefixes=())),
+        Variant("+ prefixes split (analyzer)", analyzer=replace(a, decompound_prefixes=ENGLISH_PREFIXES)),
+        Variant("+ prefixed forms x0.35", query=q.but(prefixed_forms=ENGLISH_PREFIXES)),
+        Variant("+ prefixed forms x0.2", query=q.but(prefixed_forms=ENGLISH_PREFIXES, prefixed_weight=0.2)),
+        Variant("+ prefixed forms x0.5", query=q.but(prefixed_forms=ENGLISH_PREFIXES, prefixed_weight=0.5)),
+        Variant("+ prefixed forms short x0.35", query=q.but(prefixed_forms=ENGLISH_PREFIXES + SHORT_PREFIXES)),
+        Variant("+ prefixed forms few x0.35", query=q.but(prefixed_forms=("anti", "auto", "non", "immuno"))),
         Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False, burstiness=False,
                                                  prefix_once=False,
                                                  compound_weight=1.0, stem_weight=1.0, prefix_weight=1.0)),
