@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from . import thesaurus
-from .analyze import DEFAULT, PART_RE, PREFIX_MARK, STOPWORDS, TOKEN_RE, Analyzer, is_prefix, normalize, unify
+from .analyze import DEFAULT, PART_RE, PREFIX_MARK, TOKEN_RE, Analyzer, is_prefix, normalize, unify
 
 @dataclass(frozen=True)
 class QuerySettings:
@@ -170,8 +170,6 @@ class QuerySettings:
     answer_type_weight: float = 0.5
     excluded_weight: float = 0.25
     durations: bool = True
-    prefixed_forms: tuple[str, ...] = ()
-    prefixed_weight: float = 0.35
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -282,11 +280,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
                 weight *= faded
                 why = why + [f"a long question: x{faded:.2f}"]
             draft.add(term, weight, why)
-
-    if s.prefixed_forms and df:  # 3b.
-        for term, weight, why in _prefixed(words, excluded | markers, analyzer, df, s):
-            if term not in draft.terms:
-                draft.add(term, weight, why)
 
     if s.other_names and asks_other_names(question):
         for word in ALIAS_WORDS:
@@ -410,26 +403,6 @@ def _damp_unkey(draft: "_Draft", stats: CorpusStats, s: QuerySettings, faded: fl
         if factor < 1:
             entry[0] *= factor
             entry[1].append(f"{ratio:.2g} times as common as in general English x{factor:.2f}")
-
-
-def _prefixed(words: list[str], skip: set[int], analyzer: Analyzer, df, s: QuerySettings):
-    """(stem, weight, reasons) of the prefixed compounds of the question's words that the
-    corpus holds: "antibodies" -> autoantibodi, "necrotic" -> nonnecrot."""
-    out = []
-    for i, word in enumerate(words):
-        if i in skip or not word.isalpha() or len(word) < MIN_PREFIXED_BASE or word in STOPWORDS:
-            continue
-        for prefix in s.prefixed_forms:
-            if word.startswith(prefix):
-                continue
-            term = analyzer.stem(prefix + word)
-            if df(term) > 0:
-                out.append((term, s.prefixed_weight, [f'"{prefix}{word}": a prefixed form of a word typed '
-                                                      f'x{s.prefixed_weight:g}']))
-    return out
-
-
-MIN_PREFIXED_BASE = 4
 
 
 def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):
