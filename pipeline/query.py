@@ -369,6 +369,8 @@ _WH_PHRASE_RE = re.compile(
 def _wh_phrase_words(text: str, found: list[re.Match]) -> set[int]:
     """The numbers of the question's words (TOKEN_RE matches of `text`) that follow "how" in a
     wh-phrase asking for a time or an amount."""
+    if "how" not in text:  # most questions: no regular expression run
+        return set()
     starts = {m.start(): i for i, m in enumerate(found)}
     return {starts[m.start(1)] for m in _WH_PHRASE_RE.finditer(text) if m.start(1) in starts}
 
