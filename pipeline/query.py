@@ -8,14 +8,14 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
     build_query(question, analyzer, stats, settings)
       1. the question's own tokens (a stem beside its prefix token counts less; a prefix
          token once, however many words of its family the question types)
-      2. rules that read the question: compounds count as one word, rare names
+      2. rules that read the question: compounds count as one word, rare names, the
+         word of a wh-phrase ("how long", "how many"), whose kind of answer the answer
+         type (below) asks for
       3. lay words -> clinical words (thesaurus.tsv), weighted by the corpus
       4. words the corpus uses no more than general English does count less (english.py),
          and so do words spread evenly over the corpus (residual idf)
       5. the corpus's topic counts less
       6. words naming what the answer is not ("besides X", "other than X") count less
-      1b. the word of a wh-phrase ("how long", "how many") counts less: the answer type
-         (below) asks for the kind of answer it names
       2.-4. fade on long questions: past fade_words words, rare names, thesaurus and
          keyness act fade_words / n of their effect
     rm3(query, feedback, settings)   pseudo-relevance feedback on the first ranking
