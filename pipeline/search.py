@@ -73,23 +73,8 @@ class Retriever:
     def rank(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers and scores of the top k, ties broken by passage number."""
         query, s = self.query(question), self.query_settings
-        subject = definition_subject(question) if s.definitions else None
         kind = answer_type(question, s.durations) if s.answer_type_weight else None
-        wanted = None
-        if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
-            names = question_names(question, self.analyzer)
-
-            def wanted(doc: int) -> bool:
-                return gives_other_name(self.passage_text(doc), names, self.analyzer)
-        elif subject is not None:
-            def wanted(doc: int) -> bool:
-                heading, text = self.passage_parts(doc)
-                return defines(text, subject, heading)
-        elif s.existence and (exists := existence_subject(question)) is not None:
-            alternatives = existence_words(exists, self.analyzer, self.topic)
-
-            def wanted(doc: int) -> bool:
-                return states_existence(self.passage_text(doc), alternatives, self.analyzer)
+        wanted = self._intent(question)
         if wanted is None and kind is None:
             return self.index.search(query.tokens(), k)
         docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
@@ -98,6 +83,30 @@ class Retriever:
         if wanted is None:
             return docs[:k], scores[:k]
         return _wanted_first(docs, scores, [wanted(int(d)) for d in docs[:s.definition_depth]], k)
+
+    def _intent(self, question: str) -> Callable[[int], bool] | None:
+        """Which passages the question's intent puts first (definitions, other names,
+        existence), as a test of a passage number; None when it has no such intent."""
+        s = self.query_settings
+        if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
+            names = question_names(question, self.analyzer)
+
+            def wanted(doc: int) -> bool:
+                return gives_other_name(self.passage_text(doc), names, self.analyzer)
+            return wanted
+        subject = definition_subject(question) if s.definitions else None
+        if subject is not None:
+            def wanted(doc: int) -> bool:
+                heading, text = self.passage_parts(doc)
+                return defines(text, subject, heading)
+            return wanted
+        if s.existence and (exists := existence_subject(question)) is not None:
+            alternatives = existence_words(exists, self.analyzer, self.topic)
+
+            def wanted(doc: int) -> bool:
+                return states_existence(self.passage_text(doc), alternatives, self.analyzer)
+            return wanted
+        return None
 
     def _typed_first(self, kind: str, docs: np.ndarray, scores: np.ndarray,
                      k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -117,17 +126,25 @@ class Retriever:
         return np.concatenate([docs[:depth][order], docs[depth:]]), np.concatenate([top[order], scores[depth:]])
 
     def scores(self, question: str) -> np.ndarray:
-        """Every passage's score (0 where nothing matches); a question with an answer type
-        has its top definition_depth passages weighed as rank() weighs them."""
+        """Every passage's score (0 where nothing matches), its top definition_depth passages
+        weighed as rank() weighs them (an answer type's lift, an intent's passages first),
+        so that documents ranked by their passages (`winnow eval` on a BEIR folder) meet
+        the same rules as `ask`."""
         query, s = self.query(question), self.query_settings
         scores = self.index.scores(query.tokens())
         kind = answer_type(question, s.durations) if s.answer_type_weight else None
-        if kind is None:
+        wanted = self._intent(question)
+        if kind is None and wanted is None:
             return scores
         scores = np.array(scores, dtype=np.float64)
         matched = np.flatnonzero(scores > 0)
-        top = matched[np.lexsort((matched, -scores[matched]))][:s.definition_depth]
-        docs, new = self._typed_first(kind, top, scores[top])
+        docs = matched[np.lexsort((matched, -scores[matched]))][:s.definition_depth]
+        new = scores[docs]
+        if kind is not None:
+            docs, new = self._typed_first(kind, docs, new)
+        if wanted is not None and len(docs):
+            flags = np.array([wanted(int(d)) for d in docs], dtype=bool)
+            new = np.where(flags, new + new[0], new)  # as _wanted_first: above every other passage
         scores[docs] = new
         return scores
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from pipeline.analyze import analyze
@@ -553,6 +554,47 @@ def test_a_question_asking_how_long_lifts_the_passage_that_gives_a_time():
         assert (Memory(DEFAULTS).scores(question) == Memory(DEFAULTS.but(answer_type_weight=0.0)).scores(question)).all()
 
 
+def test_the_word_a_wh_phrase_asks_with_counts_less_than_the_subject():
+    """Before: "how long does treatment last" ranked a passage saying "long" (long-term, as long
+    as) above the one that says how long (seeds-first: a kept "last Saturday" line and a
+    "Long-term steroid use" passage above the answer): "long" in "how long" asks for a
+    duration, which the answer type looks for; it is not what the answer is about."""
+    docs = ["Long-term treatment: a long treatment for the long haul, as long as it takes, the last word.",
+            "Maintenance treatment is given for at least 2 years, then tapered."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+    question = "how long does treatment last"
+
+    assert Memory(DEFAULTS.but(wh_word_weight=1.0)).rank(question, 2)[0].tolist() == [0, 1]
+    assert Memory(DEFAULTS).rank(question, 2)[0].tolist() == [1, 0]
+    weights = {t.term: t.weight for t in Memory(DEFAULTS).query(question).terms}
+    plain = {t.term: t.weight for t in Memory(DEFAULTS.but(wh_word_weight=1.0)).query(question).terms}
+    assert weights["long"] == pytest.approx(plain["long"] * DEFAULTS.wh_word_weight)
+    assert weights["treatment"] == plain["treatment"] and weights["last"] == plain["last"]
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("how long does treatment last", ["long"]), ("How many patients recover?", ["many"]),
+    ("how common is it", ["common"]), ("how long ago was it described", []),  # a date: "long" is no wh-word
+    ("a long course, how is it treated", []), ("is it common", []),
+])
+def test_the_wh_phrase_word_is_the_word_after_how(question, asked):
+    from pipeline.analyze import TOKEN_RE, normalize
+    from pipeline.query import _wh_phrase_words
+
+    text = normalize(question)
+    found = list(TOKEN_RE.finditer(text))
+    assert [found[i].group() for i in sorted(_wh_phrase_words(text, found))] == asked
+
+
+def test_a_wh_phrase_word_typed_again_keeps_its_weight():
+    stats = CorpusStats(df=lambda t: 5, n_docs=100)
+    weights = {t.term: t.weight for t in build_query("how long is the long nerve", stats=stats).terms}
+    plain = {t.term: t.weight for t in build_query("how long is the long nerve", stats=stats,
+                                                   settings=DEFAULTS.but(wh_word_weight=1.0)).terms}
+    assert weights["long"] == plain["long"] == 2.0
+
+
 def test_answer_types_take_linear_time_on_long_texts():
     from pipeline.query import answer_type, has_answer_type
 
@@ -603,6 +645,30 @@ def test_is_there_x_puts_the_passage_saying_there_is_no_x_first():
     assert plain[0] != 2
     ranked, scores = Memory(DEFAULTS).rank("is there a cure", 3)
     assert ranked[0] == 2 and list(scores) == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("question, settings_off", [
+    ("is there a cure", DEFAULTS.but(existence=False)),
+    ("what is IVIG", DEFAULTS.but(definitions=False)),
+    ("what else is it called", DEFAULTS.but(other_names=False)),
+])
+def test_every_passages_score_puts_the_intents_passages_first_as_rank_does(question, settings_off):
+    """Before: Retriever.scores, which `winnow eval` ranks BEIR documents by, skipped the
+    intent rules (definitions, other names, existence): a collection's documents never met
+    them, so the rules could not be measured there."""
+    docs = ["Treatment relies on therapy and IVIG: IVIG treatment, then more IVIG, what it is called.",
+            "IVIG is called a treatment; treatment of the cause with IVIG is called essential.",
+            "As with other types of myositis, there is no known cause or cure for necrotizing myopathy.",
+            "IVIG is a blood product, also known as intravenous immunoglobulin."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+
+    ranked, scores = Memory(DEFAULTS).rank(question, 3)
+    every = Memory(DEFAULTS).scores(question)
+    order = np.lexsort((np.arange(len(every)), -every))[:3]
+    assert order.tolist() == ranked.tolist() and every[ranked].tolist() == pytest.approx(scores.tolist())
+    plain = Memory(settings_off).scores(question)
+    assert int(plain.argmax()) != ranked[0]  # the intent moved a passage up
 
 
 @pytest.mark.parametrize("question, named, markers", [
