@@ -339,13 +339,17 @@ def _cut_wide_rows(tree) -> None:
 
     Cells outside any row (trafilatura joins them to the row before) count as a row of their
     table (or tbody, thead, tfoot) and are wrapped into rows when there are too many of them.
-    A page without such a row is left as it is.
+    A page without such a row is left as it is. In such a row a cell's colspan goes too:
+    trafilatura pads a spanning cell with empty cells, which add no text (8,000 cells of
+    colspan 100 would be 800,000 cells to walk).
     """
     for row in list(tree.iter("tr")):
         cells = _wide_cells(row)
         if cells:
+            chunks = _column_chunks(cells)
+            _drop_spans(cells)
             at = row
-            for chunk in _column_chunks(cells)[1:]:
+            for chunk in chunks[1:]:
                 new = row.makeelement("tr", {})
                 new.extend(chunk)  # moves the cells (with their tails) out of the row
                 at.addnext(new)
@@ -353,7 +357,9 @@ def _cut_wide_rows(tree) -> None:
     for parent in list(tree.iter("table", "tbody", "thead", "tfoot")):
         cells = _wide_cells(parent)
         if cells:
-            for chunk in _column_chunks(cells):
+            chunks = _column_chunks(cells)
+            _drop_spans(cells)
+            for chunk in chunks:
                 new = parent.makeelement("tr", {})
                 chunk[0].addprevious(new)
                 new.extend(chunk)
@@ -365,6 +371,11 @@ def _wide_cells(parent) -> list:
     if len(cells) > MAX_ROW_COLUMNS // _MAX_SPAN and sum(map(_columns, cells)) > MAX_ROW_COLUMNS:
         return cells
     return []
+
+
+def _drop_spans(cells: list) -> None:
+    for cell in cells:
+        cell.attrib.pop("colspan", None)
 
 
 def _column_chunks(cells: list) -> list[list]:
