@@ -419,8 +419,9 @@ DASK_ADDRESS_RE = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:\[[0-9A-Fa-f:.]+\]|[^
               help="Run the per-source work on the Dask cluster whose scheduler is at ADDRESS "
                    "(tcp://host:8786; env WINNOW_DASK). Needs `pip install 'winnow[dask]'` here and on "
                    "every worker; sources travel with the tasks, so workers need no shared disk.")
+@click.argument("folder", required=False, type=click.Path(path_type=Path))
 def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: tuple[str, ...], no_trust: bool,
-          jobs: int | None, dask_address: str | None):
+          jobs: int | None, dask_address: str | None, folder: Path | None):
     """Ingest the sources and write the index, re-processing only what changed.
 
     Cleans every page (navigation, ads, UI text, disclaimers, spam), splits it into
@@ -434,6 +435,7 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     \b
     Examples:
       winnow build                          ./seeds into ./index
+      winnow build notes                    ./notes into ./index (as --sources notes)
       winnow build --sources notes --index notes-index
       winnow build --full --json | jq .passages
       winnow build --sources notes --trust notes/mine.md
@@ -443,7 +445,16 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     if dask_address and not DASK_ADDRESS_RE.fullmatch(dask_address):
         raise click.BadParameter(f"'{dask_address}' is not a scheduler address; give one as tcp://HOST:PORT "
                                  "(e.g. tcp://scheduler:8786)", param_hint="'--dask'")
-    collection = _collection(sources_dir, index_dir)
+    given = None
+    if folder is not None:
+        from click.core import ParameterSource
+
+        # On the command line twice is ambiguous; WINNOW_SOURCES gives way to the command line.
+        if click.get_current_context().get_parameter_source("sources_dir") is ParameterSource.COMMANDLINE \
+                and sources_dir != folder:
+            raise click.UsageError(f"two sources folders given: '{folder}' and --sources '{sources_dir}'; give one")
+        sources_dir, given = folder, True
+    collection = _collection(sources_dir, index_dir, given=given)
     collection.check_sources()
     trusted = _trusted_paths(collection.sources, trust) if trust else () if no_trust else None
     report = collection.build(full=full, trusted=trusted, jobs=jobs, dask=dask_address or None)

@@ -426,3 +426,22 @@ def test_tab_completion_as_the_readme_sets_it_up():
         assert proc.returncode == 0 and wanted in proc.stdout.splitlines(), (words, proc.stdout, proc.stderr)
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert '`eval "$(_WINNOW_COMPLETE=bash_source winnow)"`' in readme
+
+
+def test_build_takes_the_sources_folder_as_its_argument(tmp_path, monkeypatch):
+    """`winnow build notes`, as `rg PATH` or `make -C DIR`: an argument was an error ("Got unexpected
+    extra argument"). The folder is remembered as --sources is; given twice on the command line it is a
+    usage error, and it outranks WINNOW_SOURCES."""
+    sources = tmp_path / "notes"
+    sources.mkdir()
+    (sources / "tides.txt").write_text("The spring tides come two days after the full moon.\n")
+    index = tmp_path / "ix"
+    built = run("build", "-q", "--index", str(index), str(sources))
+    assert built.exit_code == 0, built.output
+    hit = json.loads(run("ask", "-q", "--json", "--index", str(index), "spring tides").stdout)[0]
+    assert hit["source"] == "tides.txt"  # the index answers for the folder it was built from
+    twice = run("build", "--sources", str(SEEDS), "--index", str(tmp_path / "other"), str(sources))
+    assert twice.exit_code == 2 and "two sources folders" in twice.stderr and not (tmp_path / "other").exists()
+    monkeypatch.setenv("WINNOW_SOURCES", str(SEEDS))
+    again = run("build", "-q", "--json", "--index", str(index), str(sources))
+    assert again.exit_code == 0 and json.loads(again.stdout)["passages"] == 1, again.output
