@@ -182,6 +182,7 @@ class QuerySettings:
     existence: bool = True
     fade_words: int = 8
     answer_type_weight: float = 0.5
+    corroboration_weight: float = 0.0
     excluded_weight: float = 0.25
     durations: bool = True
     wh_word_weight: float = 0.5
