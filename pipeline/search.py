@@ -82,8 +82,9 @@ class Retriever:
         if wanted is None and kind is None and not s.corroboration_weight:
             return self.index.search(query.tokens(), k)
         docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
-        if kind is not None:
-            docs, scores = self._typed_first(kind, docs, scores, k if wanted is None else None)
+        if kind is not None:  # exact when another lift follows (the two together may pass the k-th score)
+            docs, scores = self._typed_first(kind, docs, scores, k if wanted is None and not s.corroboration_weight
+                                             else None)
         if s.corroboration_weight:
             docs, scores = self._corroborated_first(docs, scores, k if wanted is None else None)
         if wanted is None:
@@ -117,30 +118,26 @@ class Retriever:
     def _typed_first(self, kind: str, docs: np.ndarray, scores: np.ndarray,
                      k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ranking with the passages among the top definition_depth that hold text of
-        the kind the question asks for (query.answer_type) scored x(1 + weight), re-sorted
-        there (ties by passage number); the rest as they were. With k, only the top k are
-        exact: a passage whose raised score stays below the k-th score is not read (reading
-        and scanning every one of the 30 cost 0.5 ms a typed question)."""
-        s = self.query_settings
-        depth = min(len(docs), s.definition_depth)
-        lift = 1 + s.answer_type_weight
-        floor = scores[k - 1] if k is not None and k <= depth else -np.inf
-        boost = np.array([lift if score * lift >= floor and has_answer_type(self.passage_text(int(d)), kind) else 1.0
-                          for d, score in zip(docs[:depth], scores[:depth])])
-        top = scores[:depth] * boost
-        order = np.lexsort((docs[:depth], -top))
-        return np.concatenate([docs[:depth][order], docs[depth:]]), np.concatenate([top[order], scores[depth:]])
+        the kind the question asks for (query.answer_type) scored x(1 + answer_type_weight)."""
+        return self._lifted(docs, scores, 1 + self.query_settings.answer_type_weight,
+                            lambda doc: has_answer_type(self.passage_text(doc), kind), k)
 
     def _corroborated_first(self, docs: np.ndarray, scores: np.ndarray,
                             k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The ranking with the passages among the top definition_depth whose text more than one
-        source holds scored x(1 + corroboration_weight), re-sorted there; with k, only the top k
-        exact (a passage whose raised score stays below the k-th is not read)."""
-        s = self.query_settings
-        depth = min(len(docs), s.definition_depth)
-        lift = 1 + s.corroboration_weight
+        """The ranking with the passages among the top definition_depth whose text another file
+        also holds (corroborated) scored x(1 + corroboration_weight)."""
+        return self._lifted(docs, scores, 1 + self.query_settings.corroboration_weight,
+                            lambda doc: corroborated(self.passage_sources(doc)), k)
+
+    def _lifted(self, docs: np.ndarray, scores: np.ndarray, lift: float, holds: Callable[[int], bool],
+                k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ranking with the passages among the top definition_depth that pass `holds` scored
+        x lift, re-sorted there (ties by passage number); the rest as they were. With k, only the
+        top k are exact: a passage whose raised score stays below the k-th score is not read
+        (reading and scanning every one of the 30 cost 0.5 ms a typed question)."""
+        depth = min(len(docs), self.query_settings.definition_depth)
         floor = scores[k - 1] if k is not None and k <= depth else -np.inf
-        boost = np.array([lift if score * lift >= floor and corroborated(self.passage_sources(int(d))) else 1.0
+        boost = np.array([lift if score * lift >= floor and holds(int(d)) else 1.0
                           for d, score in zip(docs[:depth], scores[:depth])])
         top = scores[:depth] * boost
         order = np.lexsort((docs[:depth], -top))
@@ -148,7 +145,7 @@ class Retriever:
 
     def scores(self, question: str) -> np.ndarray:
         """Every passage's score (0 where nothing matches), its top definition_depth passages
-        weighed as rank() weighs them (an answer type's lift, an intent's passages first),
+        weighed as rank() weighs them (an answer type's lift, corroboration's, an intent's passages first),
         so that documents ranked by their passages (`winnow eval` on a BEIR folder) meet
         the same rules as `ask`."""
         query, s = self.query(question), self.query_settings
