@@ -493,6 +493,12 @@ def test_a_question_s_wh_phrase_says_what_kind_of_answer_it_wants(question, kind
     ("ICD-10: G72.4 Inheritance: Not applicable", False, False),  # codes hold digits, not numbers
     ("Deposits of C5b-9 on capillaries.", False, False),
     ("Steroids are the first treatment for most patients.", False, False),
+    # a reference or list mark alone in brackets, a code's part: no amount (before, "(1)" passed for
+    # one and lifted "(1) NAM typically manifests with ... CK" above the CK level for "how high is CK")
+    ("(1) NAM typically manifests with elevated serum CK, see [12].", False, False),
+    ("MSU is a charitable organization with 501(c)(3) status.", False, False),
+    ("It was first described (2004) in a series.", True, False),  # a year in brackets: a date, no amount
+    ("About 300 cases (12%) were reported.", False, True),
 ])
 def test_a_passage_holds_a_time_or_an_amount_by_its_shape(text, time, amount):
     from pipeline.query import has_answer_type
