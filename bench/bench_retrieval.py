@@ -107,6 +107,8 @@ def variants() -> list[Variant]:
         Variant("- definitions first", query=q.but(definitions=False)),
         Variant("- other names first", query=q.but(other_names=False)),
         Variant("- answer types", query=q.but(answer_type_weight=0.0)),
+        Variant("+ corroboration x1.1", query=q.but(corroboration_weight=0.1)),
+        Variant("+ corroboration x1.2", query=q.but(corroboration_weight=0.2)),
         Variant("- existence first", query=q.but(existence=False)),
         Variant("- besides X (what the answer is not)", query=q.but(excluded_weight=1.0)),
         Variant("besides X x0", query=q.but(excluded_weight=0.0)),
@@ -176,6 +178,9 @@ class MemoryRetriever(Retriever):
 
     def passage_parts(self, doc: int) -> tuple[str, str]:
         return self._passages[doc].section, self._passages[doc].text
+
+    def passage_sources(self, doc: int) -> tuple[str, ...]:
+        return self._passages[doc].sources
 
 
 JOINED = {"scifact2": 2, "scifact3": 3, "scifactabs": 0}  # SciFact's judged claims made long (0: claim + cited sentence)

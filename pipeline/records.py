@@ -82,6 +82,13 @@ def record_source(rel: str, record_id: str) -> str:
     return f"{rel}#{record_id}"
 
 
+def source_file(source: str) -> str:
+    """The file a source is read from: a JSON Lines record's file ("corpus.jsonl#d1" -> "corpus.jsonl"),
+    any other source itself."""
+    at = source.lower().find(".jsonl#")
+    return source[:at + len(".jsonl")] if at >= 0 else source
+
+
 def record_id(source: str) -> str:
     """The `_id` of a record's source (what BEIR qrels judge); any other source as it is."""
     at = source.lower().find(".jsonl#")

@@ -24,7 +24,7 @@ from .index import BM25Index, BM25Params, IndexFormatError
 from .query import (CorpusStats, Query, QuerySettings, answer_type, asks_other_names,
                     build_query, definition_subject, defines, existence_subject, existence_words,
                     gives_other_name, has_answer_type, question_names, rm3, states_existence)
-from .records import Hit, Passage
+from .records import Hit, Passage, source_file
 from .segments import SegmentedIndex, prefix
 from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own, read_sources,
                     verify_generation)
@@ -59,6 +59,10 @@ class Retriever:
         """(the heading a passage stands under, its text); the heading "" where not known."""
         return "", self.passage_text(doc)
 
+    def passage_sources(self, doc: int) -> tuple[str, ...]:
+        """Every source a passage's text came from (records.Passage.sources); () where not known."""
+        return ()
+
     def query(self, question: str) -> Query:
         """The query that is run for a question, feedback included."""
         stats = CorpusStats(self.index.df, self.index.n_docs, self.topic, self.index.cf, self.general,
@@ -75,11 +79,14 @@ class Retriever:
         query, s = self.query(question), self.query_settings
         kind = answer_type(question, s.durations) if s.answer_type_weight else None
         wanted = self._intent(question)
-        if wanted is None and kind is None:
+        if wanted is None and kind is None and not s.corroboration_weight:
             return self.index.search(query.tokens(), k)
         docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
-        if kind is not None:
-            docs, scores = self._typed_first(kind, docs, scores, k if wanted is None else None)
+        if kind is not None:  # exact when another lift follows (the two together may pass the k-th score)
+            docs, scores = self._typed_first(kind, docs, scores, k if wanted is None and not s.corroboration_weight
+                                             else None)
+        if s.corroboration_weight:
+            docs, scores = self._corroborated_first(docs, scores, k if wanted is None else None)
         if wanted is None:
             return docs[:k], scores[:k]
         return _wanted_first(docs, scores, [wanted(int(d)) for d in docs[:s.definition_depth]], k)
@@ -111,15 +118,26 @@ class Retriever:
     def _typed_first(self, kind: str, docs: np.ndarray, scores: np.ndarray,
                      k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ranking with the passages among the top definition_depth that hold text of
-        the kind the question asks for (query.answer_type) scored x(1 + weight), re-sorted
-        there (ties by passage number); the rest as they were. With k, only the top k are
-        exact: a passage whose raised score stays below the k-th score is not read (reading
-        and scanning every one of the 30 cost 0.5 ms a typed question)."""
-        s = self.query_settings
-        depth = min(len(docs), s.definition_depth)
-        lift = 1 + s.answer_type_weight
+        the kind the question asks for (query.answer_type) scored x(1 + answer_type_weight)."""
+        return self._lifted(docs, scores, 1 + self.query_settings.answer_type_weight,
+                            lambda doc: has_answer_type(self.passage_text(doc), kind), k)
+
+    def _corroborated_first(self, docs: np.ndarray, scores: np.ndarray,
+                            k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ranking with the passages among the top definition_depth whose text another file
+        also holds (corroborated) scored x(1 + corroboration_weight)."""
+        return self._lifted(docs, scores, 1 + self.query_settings.corroboration_weight,
+                            lambda doc: corroborated(self.passage_sources(doc)), k)
+
+    def _lifted(self, docs: np.ndarray, scores: np.ndarray, lift: float, holds: Callable[[int], bool],
+                k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ranking with the passages among the top definition_depth that pass `holds` scored
+        x lift, re-sorted there (ties by passage number); the rest as they were. With k, only the
+        top k are exact: a passage whose raised score stays below the k-th score is not read
+        (reading and scanning every one of the 30 cost 0.5 ms a typed question)."""
+        depth = min(len(docs), self.query_settings.definition_depth)
         floor = scores[k - 1] if k is not None and k <= depth else -np.inf
-        boost = np.array([lift if score * lift >= floor and has_answer_type(self.passage_text(int(d)), kind) else 1.0
+        boost = np.array([lift if score * lift >= floor and holds(int(d)) else 1.0
                           for d, score in zip(docs[:depth], scores[:depth])])
         top = scores[:depth] * boost
         order = np.lexsort((docs[:depth], -top))
@@ -127,14 +145,14 @@ class Retriever:
 
     def scores(self, question: str) -> np.ndarray:
         """Every passage's score (0 where nothing matches), its top definition_depth passages
-        weighed as rank() weighs them (an answer type's lift, an intent's passages first),
+        weighed as rank() weighs them (an answer type's lift, corroboration's, an intent's passages first),
         so that documents ranked by their passages (`winnow eval` on a BEIR folder) meet
         the same rules as `ask`."""
         query, s = self.query(question), self.query_settings
         scores = self.index.scores(query.tokens())
         kind = answer_type(question, s.durations) if s.answer_type_weight else None
         wanted = self._intent(question)
-        if kind is None and wanted is None:
+        if kind is None and wanted is None and not s.corroboration_weight:
             return scores
         scores = np.array(scores, dtype=np.float64)
         matched = np.flatnonzero(scores > 0)
@@ -142,11 +160,19 @@ class Retriever:
         new = scores[docs]
         if kind is not None:
             docs, new = self._typed_first(kind, docs, new)
+        if s.corroboration_weight:
+            docs, new = self._corroborated_first(docs, new)
         if wanted is not None and len(docs):
             flags = np.array([wanted(int(d)) for d in docs], dtype=bool)
             new = np.where(flags, new + new[0], new)  # as _wanted_first: above every other passage
         scores[docs] = new
         return scores
+
+
+def corroborated(sources: tuple[str, ...]) -> bool:
+    """Whether a passage's text also came from another file than its own (records.source_file):
+    another page holds some of it. The records of one JSON Lines corpus are one publisher's."""
+    return len(sources) > 1 and any(source_file(s) != source_file(sources[0]) for s in sources[1:])
 
 
 def _wanted_first(docs: np.ndarray, scores: np.ndarray, defining: list[bool],
@@ -313,6 +339,9 @@ class Searcher(Retriever):
     def passage_parts(self, doc: int) -> tuple[str, str]:
         passage = self.passage(doc)  # one read
         return passage.section, passage.text
+
+    def passage_sources(self, doc: int) -> tuple[str, ...]:
+        return self.passage(doc).sources
 
     def passage_tokens(self, doc: int) -> list[str]:
         passage = self.passage(doc)

@@ -493,6 +493,12 @@ def test_a_question_s_wh_phrase_says_what_kind_of_answer_it_wants(question, kind
     ("ICD-10: G72.4 Inheritance: Not applicable", False, False),  # codes hold digits, not numbers
     ("Deposits of C5b-9 on capillaries.", False, False),
     ("Steroids are the first treatment for most patients.", False, False),
+    # a reference or list mark alone in brackets, a code's part: no amount (before, "(1)" passed for
+    # one and lifted "(1) NAM typically manifests with ... CK" above the CK level for "how high is CK")
+    ("(1) NAM typically manifests with elevated serum CK, see [12].", False, False),
+    ("MSU is a charitable organization with 501(c)(3) status.", False, False),
+    ("It was first described (2004) in a series.", True, False),  # a year in brackets: a date, no amount
+    ("About 300 cases (12%) were reported.", False, True),
 ])
 def test_a_passage_holds_a_time_or_an_amount_by_its_shape(text, time, amount):
     from pipeline.query import has_answer_type
@@ -593,6 +599,40 @@ def test_a_wh_phrase_word_typed_again_keeps_its_weight():
     plain = {t.term: t.weight for t in build_query("how long is the long nerve", stats=stats,
                                                    settings=DEFAULTS.but(wh_word_weight=1.0)).terms}
     assert weights["long"] == plain["long"] == 2.0
+
+
+@pytest.mark.parametrize("sources, corroborated", [
+    (("a.html",), False), (("a.html", "b.html"), True),
+    (("a.html", "a.html"), False),  # the same page twice is no second page
+    (("corpus.jsonl#1", "corpus.jsonl#2"), False),  # one corpus's records: one publisher's
+    (("corpus.jsonl#1", "other.jsonl#9"), True), (("notes/x.txt", "corpus.jsonl#2"), True),
+])
+def test_a_passage_is_corroborated_when_another_file_holds_its_text(sources, corroborated):
+    from pipeline.search import corroborated as is_corroborated
+
+    assert is_corroborated(sources) is corroborated
+
+
+def test_corroboration_lifts_the_passage_another_page_also_holds_and_is_off_by_default():
+    """QuerySettings.corroboration_weight (off): a passage whose text two files hold scored
+    x(1 + weight) among the top definition_depth; off, the ranking is BM25's and the query's."""
+    docs = ["Steroids are the first treatment.", "Steroids are the first treatment of the disease in most clinics."] + [
+        f"filler text number {i}" for i in range(20)]
+    held = {0: ("a.html",), 1: ("b.html", "c.html")}
+
+    class Memory(_memory_retriever(docs)):
+        def passage_sources(self, doc):
+            return held.get(doc, ("a.html",))
+
+    question = "what is the first treatment"
+    plain_docs, plain_scores = Memory(DEFAULTS).rank(question, 2)
+    assert DEFAULTS.corroboration_weight == 0 and plain_docs.tolist() == [0, 1]
+    lifted = DEFAULTS.but(corroboration_weight=0.5)
+    docs_on, scores_on = Memory(lifted).rank(question, 2)
+    assert docs_on.tolist() == [1, 0] and scores_on[0] == pytest.approx(plain_scores[1] * 1.5)
+    every = Memory(lifted).scores(question)  # BEIR's documents read these: the same lift
+    assert int(every.argmax()) == 1 and every[1] == pytest.approx(scores_on[0])
+    assert (Memory(DEFAULTS).scores(question) == Memory(DEFAULTS.but(corroboration_weight=0.0)).scores(question)).all()
 
 
 def test_answer_types_take_linear_time_on_long_texts():
