@@ -55,8 +55,6 @@ from .features import (_SEPARATORS, FEATURES, MAIN_PIVOT, PAGE_FEATURES, PROSE_M
                        _content_words, _has_url_or_email, _terminal, context_matrix, main_stretch, page_features,
                        page_matrix, page_summary)
 from .furniture import drop_furniture_lines
-from .garble import judged as garble_judges
-from .garble import load as load_garble
 from .glue import fragments
 from .vocabulary import UI_WORDS
 
@@ -446,37 +444,9 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     # 3e. Shapes of furniture everywhere a page's own text would not take them: where the gate is
     # sure the page is noisy (where the context scorer judges); image file names on any page.
     judged = drop_furniture_lines(judged, noisy=not short and clean_page < model.context_max_page_score)
-    if not page_is_clean and not short:
-        judged = drop_garbled(judged)  # 3e'.
     if not page_is_clean and context is not None and context is model.context:
         judged = keep_the_article(judged)  # 3g.
     return keep_prose_of_an_emptied_page(judged, by_block)
-
-
-_GARBLE_KINDS = (Kind.PARAGRAPH, Kind.SENTENCE)
-
-
-def drop_garbled(judged: list[Judged]) -> list[Judged]:
-    """3e'. On a page the gate calls noisy, a kept paragraph or run sentence of garble.min_words words
-    or more that ends as a sentence does and whose word order edited English does not write
-    (garble.py: its skeleton of function words, word shapes and punctuation against a trigram model
-    of the train sites' gold texts, and a logistic model over those statistics) goes: spun and
-    keyword-stuffed text. Figures in train_garble.py."""
-    garble = load_garble()
-    if garble is None:
-        return judged
-    out = []
-    for j in judged:
-        block = j.block
-        if (j.verdict.keep and j.verdict.by in ("model", "context") and block.kind in _GARBLE_KINDS
-                and garble_judges(block.text, garble.min_words)):
-            p = garble.probability(block.text)
-            if p >= garble.threshold:
-                j = Judged(block, Verdict(False, "garbled", f"word order edited English does not write: spun "
-                                                            f"score {p:.2f} >= {garble.threshold:.2f}, though "
-                                                            f"{j.verdict.reason}", j.verdict.score))
-        out.append(j)
-    return out
 
 
 def keep_the_article(judged: list[Judged]) -> list[Judged]:
