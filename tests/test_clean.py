@@ -1193,36 +1193,6 @@ def test_a_page_the_gate_is_unsure_of_is_judged_in_context():
     assert result["lost"] == []  # every content item of the page kept
 
 
-def test_on_a_page_the_gate_is_unsure_of_what_both_context_scorers_are_sure_of_goes():
-    """The same FAQ page (gate 0.09, unsure): its disclaimer, its call-us line and its "Was this answer
-    helpful?" row, kept by the first pass, go when both context scorers (the unsure one and the noisy
-    pages' one) put them under half their bars; every content item stays."""
-    from bench.bench_labeled import LABELED, measure_page
-
-    page = LABELED / "b" / "tbe_vaccine_faq.txt"
-    _, judged = explain(page.read_text(encoding="utf-8"), "text")
-    both = {j.block.text: j for j in judged if "both context scorers are sure" in j.verdict.reason}
-    for line in ("The information on this page is for general guidance only and does not replace a consultation "
-                 "with a healthcare professional.", "Call us on 0330 088 4127 (Mon-Fri 8am-7pm, Sat 9am-4pm)",
-                 "Was this answer helpful? Yes (184) No (12)"):
-        assert line in both and not both[line].verdict.keep
-    assert measure_page(page)["lost"] == []
-
-
-def test_both_context_scorers_judge_only_a_page_that_reads_as_english():
-    """The scorers learnt English pages: on a page under a tenth of whose words are English function
-    words (a Spanish news page of the train sites lost its article to them), the unsure scorer only rescues."""
-    from pipeline.clean import ENGLISH_MIN_FUNCTION_SHARE, _function_word_share
-    from pipeline.clean.features import page_matrix
-
-    spanish = ["Las compañías tecnológicas creen que los videojuegos son el camino para llegar al metaverso.",
-               "Desde la inesperada postulación de Pekín hasta la pandemia, los Juegos Olímpicos han cambiado mucho.",
-               "Estaba obsesionado con el cuarteto de Liverpool y celebraba sus cumpleaños cada año."]
-    english = _function_word_share(page_matrix([Block(Kind.PARAGRAPH, s) for s in ARTICLE]))
-    assert english >= ENGLISH_MIN_FUNCTION_SHARE > _function_word_share(page_matrix([Block(Kind.PARAGRAPH, s)
-                                                                                       for s in spanish]))
-
-
 def test_page_log_odds_is_the_gates_log_odds_on_every_row():
     from pipeline.clean.features import CONTEXT_FEATURES, context_features
 

@@ -117,18 +117,6 @@ SCORER_CLEAN_WORD_SHARE = 0.95
 # (a seed's "Navigation: Wellness - Encyclopedia - ..." line in a stretch of four).
 LINES_MIN_STRETCH = 3
 MENU_LINE_SEPARATORS = 2
-# 3d. On a page the gate is unsure of, a block goes when both context scorers (the unsure one and
-# the noisy pages' one) score it under this share of their bars: both sure it is not content (at
-# the bars themselves they also took seed 002's title and definition, which score 0.46 / 0.38 and
-# 0.41 / 0.40 against bars of 0.50 / 0.42; decided on the train sites and labelled sets a-d:
-# judge's docstring).
-UNSURE_BOTH_SHARE_OF_BAR = 0.45
-# ... and only on a page that reads as English (the scorers learnt English pages): a tenth of its
-# words or more are function words (analyze.STOPWORDS; English prose has about 0.4, a menu-heavy
-# page 0.2, the train sites' Spanish news page 0.076, Chinese and Japanese pages 0.00-0.01).
-ENGLISH_MIN_FUNCTION_SHARE = 0.1
-_LOG_WORDS = FEATURES.index("log_words")
-_STOPWORD_SHARE = FEATURES.index("stopword_share")
 # 3g. Where the article ends: each block the scorers drop costs this much beside its (score - MAIN_PIVOT)
 # x words, so that a band of one-word menu lines parts the article from the teasers past it (it
 # weighed its few words only). A kept line above the stretch stays (a title) when at least this share
@@ -424,15 +412,6 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
                  else f"page score {clean_page:.2f}: a noisy page")
     context = model.context_for(clean_page) if in_context and not short and not scorer_says_clean else None
     second = judge_in_context(model, judged_blocks, matrix, first, clean_page) if context is not None else {}  # 3d.
-    # 3d. On a page the gate is unsure of, the noisy pages' context scorer reads it too (sure_no below).
-    both = (judge_in_context(model, judged_blocks, matrix, first, clean_page, model.context)
-            if context is model.context_unsure and context is not None and not page_is_clean
-            and _function_word_share(matrix) >= ENGLISH_MIN_FUNCTION_SHARE else {})
-
-    def sure_no(key: int) -> bool:
-        return (key in both and both[key][1] < UNSURE_BOTH_SHARE_OF_BAR * model.context.threshold_keep
-                and second[key][1] < UNSURE_BOTH_SHARE_OF_BAR * context.threshold_keep)
-
     judged = []
     for block in blocks:
         row, p = by_block.get(id(block), (None, 1.0))
@@ -442,12 +421,6 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
             verdict = Verdict(True, "reader", "written in code spans: kept as written, like a code block")
         elif not _HAS_WORD_RE.search(block.text):
             verdict = _WORDLESS
-        elif sure_no(id(block)):
-            q, r = second[id(block)][1], both[id(block)][1]
-            verdict = Verdict(False, "context", f"context scores {q:.2f} and {r:.2f} (the noisy pages' scorer), "
-                                                f"both under half their bars ({context.threshold_keep:.2f}, "
-                                                f"{model.context.threshold_keep:.2f}), first pass {p:.2f} ({page_note}): "
-                                                f"both context scorers are sure it is not content", float(q))
         elif id(block) in second and context is model.context_unsure and p >= threshold:
             # On a page the gate is unsure of, the second pass only rescues: what the first keeps stays.
             verdict = Verdict(True, "model", f"content score {p:.2f} >= {threshold:.2f} on a page the gate is "
@@ -474,13 +447,6 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     if not page_is_clean and context is not None and context is model.context:
         judged = keep_the_article(judged)  # 3g.
     return keep_prose_of_an_emptied_page(judged, by_block)
-
-
-def _function_word_share(matrix: np.ndarray) -> float:
-    """The share of a page's words that are function words (analyze.STOPWORDS), from its blocks' rows."""
-    words = np.expm1(matrix[:, _LOG_WORDS])
-    total = float(words.sum())
-    return float((words * matrix[:, _STOPWORD_SHARE]).sum()) / total if total else 0.0
 
 
 def keep_the_article(judged: list[Judged]) -> list[Judged]:
@@ -549,7 +515,7 @@ def _kept_word_share(blocks: list[Block], first: np.ndarray, threshold: float) -
 
 
 def judge_in_context(model: scorer.Model, blocks: list[Block], rows,
-                     first, page_score: float, context: scorer.Trees | None = None) -> dict[int, tuple[np.ndarray, float]]:
+                     first, page_score: float) -> dict[int, tuple[np.ndarray, float]]:
     """3d. On a page the gate calls noisy, a context scorer judges every block but the sentences
     of runs again, from its own features and what the first pass said of it and around it (the
     first-pass scores of its neighbours, the page's main stretch, nearby menu lines):
@@ -562,7 +528,7 @@ def judge_in_context(model: scorer.Model, blocks: list[Block], rows,
     Sentence-shaped furniture (a teaser, a sign-up form, a comment widget's prose) reads
     like content alone; among menus and far from the main stretch, it does not.
     """
-    context = model.context_for(page_score) if context is None else context
+    context = model.context_for(page_score)
     if context is None:
         return {}
     at = [i for i, b in enumerate(blocks) if b.kind is not Kind.SENTENCE]
