@@ -128,3 +128,57 @@ def test_markdown_nested_past_the_parsers_limit_loses_nothing():
     texts = " ".join(b.text for b in markdown.read("---\ntitle: Deep\n---\n" + quotes + after)[1])
     assert "quoted at level 119" in texts and texts.endswith("A paragraph after the list is real content.")
     assert markdown.read("---\ntitle: Deep\n---\n" + quotes)[0] == {"title": "Deep"}
+
+
+LICENCE_STYLE = """   1. Definitions.
+
+      "Licensor" shall mean the copyright owner or entity authorized by
+      the copyright owner that is granting the License.
+
+      "Contribution" shall mean any work of authorship, including
+      the original version of the Work and any modifications or additions
+      to that Work or Derivative Works thereof, that is intentionally
+      submitted to Licensor for inclusion in the Work by its copyright owner.
+
+      (b) You must cause any modified files to carry prominent notices
+          stating that You changed the files; and
+"""
+
+
+def test_text_wrapped_by_hand_at_no_one_width_reads_as_paragraphs():
+    # An Apache-style licence: indented, wrapped by hand short of the file's width. A line that
+    # stops mid-sentence runs on into a next line in lower case; before, each definition was two
+    # blocks or more, the width rule joining only where the next word would not have fitted.
+    blocks = text.read(LICENCE_STYLE)
+    assert _kinds(blocks) == [
+        (Kind.ITEM, "1. Definitions."),
+        (Kind.PARAGRAPH, '"Licensor" shall mean the copyright owner or entity authorized by the copyright owner '
+                         'that is granting the License.'),
+        (Kind.PARAGRAPH, '"Contribution" shall mean any work of authorship, including the original version of '
+                         'the Work and any modifications or additions to that Work or Derivative Works thereof, '
+                         'that is intentionally submitted to Licensor for inclusion in the Work by its copyright owner.'),
+        (Kind.PARAGRAPH, "(b) You must cause any modified files to carry prominent notices stating that You "
+                         "changed the files; and"),
+    ]
+
+
+def test_lines_in_lower_case_are_joined_only_in_a_hard_wrapped_file():
+    # One paragraph a line (no wrap width): unstopped lines in lower case are the writer's own lines.
+    notes = ["we are fundamentally starting with the wrong questions about how children learn",
+             "little opportunities to fail and iterate are also opportunities to play with identity",
+             "as adults, we have to deeply connect content and what students do, or it has no meaning"]
+    assert [b.text for b in text.read("\n".join(notes) + "\n")] == notes
+    # A list's short lines are not prose broken in two, whatever the file.
+    shopping = "Shopping list\n\nmilk\neggs\nrye bread\ntwo lemons\nwashing-up liquid\nbirthday candles\n"
+    assert [b.text for b in text.read(shopping)][1:] == ["milk", "eggs", "rye bread", "two lemons",
+                                                         "washing-up liquid", "birthday candles"]
+
+
+def test_two_spaces_after_a_full_stop_are_not_a_tables_column_gap():
+    # Typewriter spacing between sentences (the GPL's own lines); before, such a line was a table row.
+    page = ("You must cause any work that you distribute or publish to be licensed under\n"
+            "this License.  You must supply a copy of this License.  If the work during\n"
+            "execution displays copyright notices, you must show them as well, in\n"
+            "the same form and in every copy that you distribute or publish.\n")
+    assert [b.kind for b in text.read(page)] == [Kind.PARAGRAPH]
+    assert [b.kind for b in text.read("1.6             1.5.2       2000        CNRI        no\n")] == [Kind.ROW]

@@ -7,6 +7,10 @@ their own. A line is a wrap when the next line's first word would not have fitte
 it: len(line) + 1 + len(next word) > width, the width being the file's own (the 95th
 percentile of its line lengths). Files whose lines are paragraphs (one per line) have
 no such width and are never joined.
+
+In a hard-wrapped file, a line of prose that stops mid-sentence (no final stop) and a next line
+that starts in lower case are one sentence broken in two, whatever the width: text wrapped by
+hand, at no one column (a licence indented under its numbers, a letter), reads as paragraphs too.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ WRAP_FULL_SHARE = 0.5  # of non-final lines within WRAP_SLACK_SHARE of the width
 WRAP_SLACK_SHARE = 0.25  # textwrap leaves up to a long word's length free at the end of a line
 WIDTH_PERCENTILE = 0.95  # a few long lines (URLs, tables) do not set the width
 HEADING_MAX_WORDS = 12
+# A line broken mid-sentence is a line of prose: this many characters or more (MIN_WRAP_WIDTH's
+# reason). Shorter unstopped lines followed by a lower-case one are a list's own lines ("milk",
+# "rye bread"), a label and its value.
+BROKEN_LINE_MIN_CHARS = MIN_WRAP_WIDTH
 # A longer line with pipes in it is prose that quotes a menu (a run-together dump), not a row.
 ROW_MAX_CHARS = 400
 
@@ -36,7 +44,11 @@ _BULLET_SYMBOLS = "-*+•·▪◦‣●○■□►▸"
 _ATX_HEADING_RE = re.compile(r"(#{1,6})\s+(\S.*)")
 _SETEXT_RE = re.compile(r"(?:=+|-+)")
 _COLUMN_GAP = "  "  # two spaces between cells of a table laid out with spaces
+# Two spaces or more after a sentence's final stop: typewriter spacing between sentences (a licence's
+# "this License.  You must supply a copy of this License.  If the work"), not a gap between cells.
+_STOP_GAP_RE = re.compile(r"(?<=[.!?:;]) {2,}")
 _TERMINAL = ".!?:;。！？"
+_CLOSERS = "\"')]’”»"  # closing marks after a final stop: 'he said "Go."' ends a sentence
 
 
 def read(text: str) -> list[Block]:
@@ -83,7 +95,11 @@ def _is_row(line: str) -> bool:
         return False
     if line.count("|") >= 2 or (line.startswith("|") and line.endswith("|")):
         return True
-    return "\t" in line or line.count(_COLUMN_GAP) >= 2 and len(line.split()) >= 3 and _gapped_cells(line) >= 3
+    if "\t" in line:
+        return True
+    if _COLUMN_GAP in line:
+        line = _STOP_GAP_RE.sub(" ", line)  # two spaces after a full stop end a sentence, not a cell
+    return line.count(_COLUMN_GAP) >= 2 and len(line.split()) >= 3 and _gapped_cells(line) >= 3
 
 
 def _gapped_cells(line: str) -> int:
@@ -122,7 +138,7 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
         # An indented line under a list entry continues it, as in Markdown.
         continues_item = kind is Kind.ITEM and line[:1] in (" ", "\t") and line_kind is Kind.PARAGRAPH
         wrapped = bool(current) and kind is not Kind.ROW and line_kind is Kind.PARAGRAPH and (continues_item or (
-            width > 0 and previous + 1 + len(_first_word(stripped)) > width))
+            width > 0 and (previous + 1 + len(_first_word(stripped)) > width or _broken_sentence(current[-1], stripped))))
         if not wrapped:
             flush()
             kind = line_kind
@@ -130,6 +146,12 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
         previous = len(stripped)
     flush()
     return out
+
+
+def _broken_sentence(line: str, after: str) -> bool:
+    """Whether a sentence runs on from one line of a hard-wrapped file to the next (both stripped): a
+    line of prose without a sentence's final stop, and a next line that starts in lower case."""
+    return len(line) >= BROKEN_LINE_MIN_CHARS and line.rstrip(_CLOSERS)[-1:] not in _TERMINAL and after[:1].islower()
 
 
 def _unbullet(text: str) -> str:
