@@ -44,9 +44,10 @@ _BULLET_SYMBOLS = "-*+•·▪◦‣●○■□►▸"
 _ATX_HEADING_RE = re.compile(r"(#{1,6})\s+(\S.*)")
 _SETEXT_RE = re.compile(r"(?:=+|-+)")
 _COLUMN_GAP = "  "  # two spaces between cells of a table laid out with spaces
-# Two spaces or more after a sentence's final stop: typewriter spacing between sentences (a licence's
-# "this License.  You must supply a copy of this License.  If the work"), not a gap between cells.
-_STOP_GAP_RE = re.compile(r"(?<=[.!?:;]) {2,}")
+# Two spaces or more after a full stop: typewriter spacing between sentences (a licence's "this
+# License.  You must supply a copy of this License.  If the work"), not a gap between cells. Not
+# after "?": "Was this answer helpful?   Yes (184)   No (12)" is a row of buttons.
+_STOP_GAP_RE = re.compile(r"(?<=\.) {2,}")
 _TERMINAL = ".!?:;。！？"
 _CLOSERS = "\"')]’”»"  # closing marks after a final stop: 'he said "Go."' ends a sentence
 
