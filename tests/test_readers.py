@@ -183,3 +183,9 @@ def test_two_spaces_after_a_full_stop_are_not_a_tables_column_gap():
     assert [b.kind for b in text.read(page)] == [Kind.PARAGRAPH]
     for row in ("1.6             1.5.2       2000        CNRI        no", "Was this answer helpful?   Yes (184)   No (12)"):
         assert [b.kind for b in text.read(row + "\n")] == [Kind.ROW]
+
+
+def test_markdown_blocks_know_whether_they_link_to_the_sites_own_paths():
+    _, blocks = markdown.read("- [About](/about/)\n- [Docs](https://example.org/)\n- [Usage](#usage)\n"
+                              "- [Guide](CONTRIBUTING.md)\n- [CDN](//cdn.example.org/x.js)\n\nSee [our news](/news).\n")
+    assert [b.site_links for b in blocks] == [True, False, False, False, False, True]
