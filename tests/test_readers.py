@@ -189,3 +189,19 @@ def test_markdown_blocks_know_whether_they_link_to_the_sites_own_paths():
     _, blocks = markdown.read("- [About](/about/)\n- [Docs](https://example.org/)\n- [Usage](#usage)\n"
                               "- [Guide](CONTRIBUTING.md)\n- [CDN](//cdn.example.org/x.js)\n\nSee [our news](/news).\n")
     assert [b.site_links for b in blocks] == [True, False, False, False, False, True]
+
+
+def test_a_dash_the_wrap_put_at_a_lines_start_is_prose_not_a_list():
+    # Hard-wrapped at 72, a sentence's dash can open a line; alone in its paragraph, it is no bullet
+    # (before, the line became a list entry and the sentence two blocks). Two or more lines opening
+    # with the same mark are a list, as before.
+    paragraph = ("Football food is comfort food, the kind people crave on a Sunday afternoon:\n"
+                 "pizza, wings, chips, dips and subs, all piled high on the table by kick-off\n"
+                 "— and they can be very hard to resist, even for the most careful eaters\n"
+                 "among the fans who gather every week to watch the game on a big screen.\n")
+    assert _kinds(text.read(paragraph)) == [(Kind.PARAGRAPH, " ".join(paragraph.split()))]
+    listed = ("Things to bring to the match on Sunday, in the order of their importance:\n"
+              "— a scarf in the colours of the team, and a warm hat for the second half\n"
+              "— a flask of hot tea, a packet of biscuits and a sandwich for the break\n"
+              "— the tickets, which are printed on paper this time and cannot be replaced\n")
+    assert [b.kind for b in text.read(listed)] == [Kind.PARAGRAPH, Kind.ITEM, Kind.ITEM, Kind.ITEM]

@@ -16,6 +16,7 @@ hand, at no one column (a licence indented under its numbers, a letter), reads a
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..blocks import Block, Kind
 
@@ -126,6 +127,10 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
             out.append(Block(kind, _unbullet(text) if kind is Kind.ITEM else text))
             current.clear()
 
+    # Marks that open two lines of the run or more: a list's. A mark that opens one line alone in a
+    # hard-wrapped file ("— and they can be very hard to resist.", "J. R. R. Tolkien") is prose
+    # that the wrap put at a line's start: that line may continue the one before it.
+    marks = Counter(_mark(line.strip()) for line in group) if width > 0 else Counter()
     previous = 0  # the previous line's stripped length (0 after a heading)
     for line in group:
         stripped = line.strip()
@@ -138,7 +143,8 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
         line_kind = _kind_of(stripped)
         # An indented line under a list entry continues it, as in Markdown.
         continues_item = kind is Kind.ITEM and line[:1] in (" ", "\t") and line_kind is Kind.PARAGRAPH
-        wrapped = bool(current) and kind is not Kind.ROW and line_kind is Kind.PARAGRAPH and (continues_item or (
+        prose = line_kind is Kind.PARAGRAPH or line_kind is Kind.ITEM and marks[_mark(stripped)] == 1
+        wrapped = bool(current) and kind is not Kind.ROW and prose and (continues_item or (
             width > 0 and (previous + 1 + len(_first_word(stripped)) > width or _broken_sentence(current[-1], stripped))))
         if not wrapped:
             flush()
@@ -147,6 +153,16 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
         previous = len(stripped)
     flush()
     return out
+
+
+def _mark(line: str) -> str:
+    """The kind of list mark a line (stripped) opens with: its bullet ("-", "•", "—"), "1." or "1)"
+    for any number, "a." or "a)" for any letter; "" for none."""
+    found = _BULLET_RE.match(line)
+    if not found:
+        return ""
+    mark = found.group()
+    return ("1" if mark[0].isdigit() else "a") + mark[-1] if mark[0].isalnum() else mark
 
 
 def _broken_sentence(line: str, after: str) -> bool:
