@@ -36,10 +36,13 @@ class Block:
     # Markdown: the list a list entry belongs to, numbered in the file (-1: none, or unknown:
     # plain text's bullets are guessed from the shape of lines)
     list_id: int = -1
+    # Markdown: it links to a path of the page's own site ("/about", not "https://..." nor "#usage"),
+    # as a site's menus and footers do
+    site_links: bool = False
 
     def with_text(self, text: str) -> "Block":
         return Block(self.kind, text, self.level, self.link_share, self.run, self.comments, self.code,
-                     self.list_id)
+                     self.list_id, self.site_links)
 
 
 @dataclass(frozen=True)

@@ -508,12 +508,30 @@ def test_a_changelog_that_writes_out_its_commit_addresses_keeps_its_entries():
 def test_a_web_page_saved_as_markdown_is_not_taken_for_a_document():
     from pipeline.clean import few_links
 
-    menu = [Block(Kind.ITEM, name, link_share=1.0, list_id=0) for name in ("Home", "News", "Contact")]
+    menu = [Block(Kind.ITEM, name, link_share=1.0, list_id=0, site_links=True) for name in ("Home", "News", "Contact")]
     body = [Block(Kind.PARAGRAPH, f"Paragraph {i} of the article, written as a sentence.") for i in range(12)]
     related = [Block(Kind.PARAGRAPH, "Read more: the harbour at night", link_share=1.0)]
     assert few_links(body + [Block(Kind.ITEM, "a written entry of four words", list_id=1)])
     assert not few_links(menu + body + related)  # two of its 14 units (the menu list once) are links
     assert not few_links(body)  # no list the Markdown reader saw
+
+
+def test_a_readme_whose_lists_link_elsewhere_is_a_document():
+    """A README's lists of links (its documentation, its community, talks about it, a table of
+    contents) lead to addresses and anchors, not to the paths of a site: content its writer gave, not
+    a menu. Narwhals's README, five such lists among 43 units, was taken for a web page (33 of its
+    125 sentences lost; 16 now)."""
+    from pipeline.clean import few_links
+    from pipeline.readers import markdown
+
+    prose = "\n\n".join(f"Paragraph {i} of the package's own description, written as a sentence." for i in range(12))
+    links = ("- [Read the documentation](https://example.org/docs/)\n- [Chat with us](https://chat.example.com/x)\n"
+             "- [Installation](#installation)\n")
+    readme = "# Package\n\n" + links + "\n" + prose + "\n\n" + links.replace("Read", "Browse") + "\n- a written entry\n"
+    assert few_links(markdown.read(readme)[1])
+    site = readme.replace("https://example.org/docs/", "/docs/").replace("https://chat.example.com/x", "/chat")
+    site = site.replace("#installation", "/install")
+    assert not few_links(markdown.read(site)[1])  # the same lists linking to the site's own pages: menus
 
 
 def test_a_small_package_readme_comes_through_whole():

@@ -128,3 +128,80 @@ def test_markdown_nested_past_the_parsers_limit_loses_nothing():
     texts = " ".join(b.text for b in markdown.read("---\ntitle: Deep\n---\n" + quotes + after)[1])
     assert "quoted at level 119" in texts and texts.endswith("A paragraph after the list is real content.")
     assert markdown.read("---\ntitle: Deep\n---\n" + quotes)[0] == {"title": "Deep"}
+
+
+LICENCE_STYLE = """   1. Definitions.
+
+      "Licensor" shall mean the copyright owner or entity authorized by
+      the copyright owner that is granting the License.
+
+      "Contribution" shall mean any work of authorship, including
+      the original version of the Work and any modifications or additions
+      to that Work or Derivative Works thereof, that is intentionally
+      submitted to Licensor for inclusion in the Work by its copyright owner.
+
+      (b) You must cause any modified files to carry prominent notices
+          stating that You changed the files; and
+"""
+
+
+def test_text_wrapped_by_hand_at_no_one_width_reads_as_paragraphs():
+    # An Apache-style licence: indented, wrapped by hand short of the file's width. A line that
+    # stops mid-sentence runs on into a next line in lower case; before, each definition was two
+    # blocks or more, the width rule joining only where the next word would not have fitted.
+    blocks = text.read(LICENCE_STYLE)
+    assert _kinds(blocks) == [
+        (Kind.ITEM, "1. Definitions."),
+        (Kind.PARAGRAPH, '"Licensor" shall mean the copyright owner or entity authorized by the copyright owner '
+                         'that is granting the License.'),
+        (Kind.PARAGRAPH, '"Contribution" shall mean any work of authorship, including the original version of '
+                         'the Work and any modifications or additions to that Work or Derivative Works thereof, '
+                         'that is intentionally submitted to Licensor for inclusion in the Work by its copyright owner.'),
+        (Kind.PARAGRAPH, "(b) You must cause any modified files to carry prominent notices stating that You "
+                         "changed the files; and"),
+    ]
+
+
+def test_lines_in_lower_case_are_joined_only_in_a_hard_wrapped_file():
+    # One paragraph a line (no wrap width): unstopped lines in lower case are the writer's own lines.
+    notes = ["we are fundamentally starting with the wrong questions about how children learn",
+             "little opportunities to fail and iterate are also opportunities to play with identity",
+             "as adults, we have to deeply connect content and what students do, or it has no meaning"]
+    assert [b.text for b in text.read("\n".join(notes) + "\n")] == notes
+    # A list's short lines are not prose broken in two, whatever the file.
+    shopping = "Shopping list\n\nmilk\neggs\nrye bread\ntwo lemons\nwashing-up liquid\nbirthday candles\n"
+    assert [b.text for b in text.read(shopping)][1:] == ["milk", "eggs", "rye bread", "two lemons",
+                                                         "washing-up liquid", "birthday candles"]
+
+
+def test_two_spaces_after_a_full_stop_are_not_a_tables_column_gap():
+    # Typewriter spacing between sentences (the GPL's own lines); before, such a line was a table row.
+    page = ("You must cause any work that you distribute or publish to be licensed under\n"
+            "this License.  You must supply a copy of this License.  If the work during\n"
+            "execution displays copyright notices, you must show them as well, in\n"
+            "the same form and in every copy that you distribute or publish.\n")
+    assert [b.kind for b in text.read(page)] == [Kind.PARAGRAPH]
+    for row in ("1.6             1.5.2       2000        CNRI        no", "Was this answer helpful?   Yes (184)   No (12)"):
+        assert [b.kind for b in text.read(row + "\n")] == [Kind.ROW]
+
+
+def test_markdown_blocks_know_whether_they_link_to_the_sites_own_paths():
+    _, blocks = markdown.read("- [About](/about/)\n- [Docs](https://example.org/)\n- [Usage](#usage)\n"
+                              "- [Guide](CONTRIBUTING.md)\n- [CDN](//cdn.example.org/x.js)\n\nSee [our news](/news).\n")
+    assert [b.site_links for b in blocks] == [True, False, False, False, False, True]
+
+
+def test_a_dash_the_wrap_put_at_a_lines_start_is_prose_not_a_list():
+    # Hard-wrapped at 72, a sentence's dash can open a line; alone in its paragraph, it is no bullet
+    # (before, the line became a list entry and the sentence two blocks). Two or more lines opening
+    # with the same mark are a list, as before.
+    paragraph = ("Football food is comfort food, the kind people crave on a Sunday afternoon:\n"
+                 "pizza, wings, chips, dips and subs, all piled high on the table by kick-off\n"
+                 "— and they can be very hard to resist, even for the most careful eaters\n"
+                 "among the fans who gather every week to watch the game on a big screen.\n")
+    assert _kinds(text.read(paragraph)) == [(Kind.PARAGRAPH, " ".join(paragraph.split()))]
+    listed = ("Things to bring to the match on Sunday, in the order of their importance:\n"
+              "— a scarf in the colours of the team, and a warm hat for the second half\n"
+              "— a flask of hot tea, a packet of biscuits and a sandwich for the break\n"
+              "— the tickets, which are printed on paper this time and cannot be replaced\n")
+    assert [b.kind for b in text.read(listed)] == [Kind.PARAGRAPH, Kind.ITEM, Kind.ITEM, Kind.ITEM]

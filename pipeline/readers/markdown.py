@@ -4,8 +4,9 @@ Headings, paragraphs, list items, table rows and code blocks come from the parse
 tree, so wrapped lines, emphasis, links and images read as the text a person sees;
 a heading, paragraph or list entry written all in code spans is marked as code (Block.code).
 List entries carry the list they belong to (Block.list_id) and every block the share of
-its visible text inside links (Block.link_share): structure a writer gave the text, which
-plain text can only guess.
+its visible text inside links (Block.link_share) and whether a link leads to a path of the
+page's own site (Block.site_links): structure a writer gave the text, which plain text can
+only guess.
 YAML front matter (between `---` lines at the top) gives the title and metadata; its
 lines are never passages. Raw HTML blocks keep their text without the tags.
 """
@@ -92,16 +93,17 @@ def read(text: str) -> tuple[dict[str, str], list[Block]]:
             if any(row):
                 blocks.append(Block(Kind.ROW, " | ".join(row)))
         elif kind == "inline":
-            text_, linked = _inline_text(token)
+            text_, linked, site = _inline_text(token)
             if in_cell:
                 row.append(text_)
             elif heading_level:
                 if text_:
                     blocks.append(Block(Kind.HEADING, text_, level=heading_level, link_share=linked,
-                                        code=_all_code(token)))
+                                        code=_all_code(token), site_links=site))
             elif text_:
                 blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_, link_share=linked,
-                                    code=_all_code(token), list_id=lists[-1] if in_item and lists else -1))
+                                    code=_all_code(token), list_id=lists[-1] if in_item and lists else -1,
+                                    site_links=site))
         elif kind in ("fence", "code_block"):
             code = token.content.strip("\n")
             if code.strip():
@@ -121,11 +123,12 @@ def _all_code(token) -> bool:
     return bool(parts) and all(c.type == "code_inline" for c in parts)
 
 
-def _inline_text(token) -> tuple[str, float]:
-    """(the visible text of an inline token, the share of its characters inside links): emphasis
-    and link markup dropped, images too."""
+def _inline_text(token) -> tuple[str, float, bool]:
+    """(the visible text of an inline token, the share of its characters inside links, whether a link
+    leads to a path of the site the page is on): emphasis and link markup dropped, images too."""
     parts: list[str] = []
     in_link = linked = shown = 0
+    site = False
     for child in token.children or ():
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
@@ -136,6 +139,14 @@ def _inline_text(token) -> tuple[str, float]:
             parts.append(" ")
         elif child.type == "link_open":
             in_link += 1
+            site = site or _site_path(child.attrGet("href") or "")
         elif child.type == "link_close":
             in_link = max(0, in_link - 1)
-    return " ".join("".join(parts).split()), linked / shown if shown else 0.0
+    return " ".join("".join(parts).split()), linked / shown if shown else 0.0, site
+
+
+def _site_path(href: str) -> bool:
+    """Whether a link leads to a path of the site the page is on ("/about", "/news/2024"): a web
+    page's navigation. An address ("https://...", "//cdn..."), an anchor in the document ("#usage")
+    and a file beside it ("CONTRIBUTING.md") are references its writer gave."""
+    return href.startswith("/") and not href.startswith("//")

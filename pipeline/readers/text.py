@@ -7,11 +7,16 @@ their own. A line is a wrap when the next line's first word would not have fitte
 it: len(line) + 1 + len(next word) > width, the width being the file's own (the 95th
 percentile of its line lengths). Files whose lines are paragraphs (one per line) have
 no such width and are never joined.
+
+In a hard-wrapped file, a line of prose that stops mid-sentence (no final stop) and a next line
+that starts in lower case are one sentence broken in two, whatever the width: text wrapped by
+hand, at no one column (a licence indented under its numbers, a letter), reads as paragraphs too.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..blocks import Block, Kind
 
@@ -25,6 +30,10 @@ WRAP_FULL_SHARE = 0.5  # of non-final lines within WRAP_SLACK_SHARE of the width
 WRAP_SLACK_SHARE = 0.25  # textwrap leaves up to a long word's length free at the end of a line
 WIDTH_PERCENTILE = 0.95  # a few long lines (URLs, tables) do not set the width
 HEADING_MAX_WORDS = 12
+# A line broken mid-sentence is a line of prose: this many characters or more (MIN_WRAP_WIDTH's
+# reason). Shorter unstopped lines followed by a lower-case one are a list's own lines ("milk",
+# "rye bread"), a label and its value.
+BROKEN_LINE_MIN_CHARS = MIN_WRAP_WIDTH
 # A longer line with pipes in it is prose that quotes a menu (a run-together dump), not a row.
 ROW_MAX_CHARS = 400
 
@@ -36,7 +45,12 @@ _BULLET_SYMBOLS = "-*+•·▪◦‣●○■□►▸"
 _ATX_HEADING_RE = re.compile(r"(#{1,6})\s+(\S.*)")
 _SETEXT_RE = re.compile(r"(?:=+|-+)")
 _COLUMN_GAP = "  "  # two spaces between cells of a table laid out with spaces
+# Two spaces or more after a full stop: typewriter spacing between sentences (a licence's "this
+# License.  You must supply a copy of this License.  If the work"), not a gap between cells. Not
+# after "?": "Was this answer helpful?   Yes (184)   No (12)" is a row of buttons.
+_STOP_GAP_RE = re.compile(r"(?<=\.) {2,}")
 _TERMINAL = ".!?:;。！？"
+_CLOSERS = "\"')]’”»"  # closing marks after a final stop: 'he said "Go."' ends a sentence
 
 
 def read(text: str) -> list[Block]:
@@ -83,7 +97,11 @@ def _is_row(line: str) -> bool:
         return False
     if line.count("|") >= 2 or (line.startswith("|") and line.endswith("|")):
         return True
-    return "\t" in line or line.count(_COLUMN_GAP) >= 2 and len(line.split()) >= 3 and _gapped_cells(line) >= 3
+    if "\t" in line:
+        return True
+    if _COLUMN_GAP in line:
+        line = _STOP_GAP_RE.sub(" ", line)  # two spaces after a full stop end a sentence, not a cell
+    return line.count(_COLUMN_GAP) >= 2 and len(line.split()) >= 3 and _gapped_cells(line) >= 3
 
 
 def _gapped_cells(line: str) -> int:
@@ -109,6 +127,10 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
             out.append(Block(kind, _unbullet(text) if kind is Kind.ITEM else text))
             current.clear()
 
+    # Marks that open two lines of the run or more: a list's. A mark that opens one line alone in a
+    # hard-wrapped file ("— and they can be very hard to resist.", "J. R. R. Tolkien") is prose
+    # that the wrap put at a line's start: that line may continue the one before it.
+    marks = Counter(_mark(line.strip()) for line in group) if width > 0 else Counter()
     previous = 0  # the previous line's stripped length (0 after a heading)
     for line in group:
         stripped = line.strip()
@@ -121,8 +143,9 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
         line_kind = _kind_of(stripped)
         # An indented line under a list entry continues it, as in Markdown.
         continues_item = kind is Kind.ITEM and line[:1] in (" ", "\t") and line_kind is Kind.PARAGRAPH
-        wrapped = bool(current) and kind is not Kind.ROW and line_kind is Kind.PARAGRAPH and (continues_item or (
-            width > 0 and previous + 1 + len(_first_word(stripped)) > width))
+        prose = line_kind is Kind.PARAGRAPH or line_kind is Kind.ITEM and marks[_mark(stripped)] == 1
+        wrapped = bool(current) and kind is not Kind.ROW and prose and (continues_item or (
+            width > 0 and (previous + 1 + len(_first_word(stripped)) > width or _broken_sentence(current[-1], stripped))))
         if not wrapped:
             flush()
             kind = line_kind
@@ -130,6 +153,22 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
         previous = len(stripped)
     flush()
     return out
+
+
+def _mark(line: str) -> str:
+    """The kind of list mark a line (stripped) opens with: its bullet ("-", "•", "—"), "1." or "1)"
+    for any number, "a." or "a)" for any letter; "" for none."""
+    found = _BULLET_RE.match(line)
+    if not found:
+        return ""
+    mark = found.group()
+    return ("1" if mark[0].isdigit() else "a") + mark[-1] if mark[0].isalnum() else mark
+
+
+def _broken_sentence(line: str, after: str) -> bool:
+    """Whether a sentence runs on from one line of a hard-wrapped file to the next (both stripped): a
+    line of prose without a sentence's final stop, and a next line that starts in lower case."""
+    return len(line) >= BROKEN_LINE_MIN_CHARS and line.rstrip(_CLOSERS)[-1:] not in _TERMINAL and after[:1].islower()
 
 
 def _unbullet(text: str) -> str:
