@@ -622,8 +622,9 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     info = collection.status(full_check=True)  # every byte; the rebuild below checks what it writes
     if not check and not info["up_to_date"] and collection.sources.is_dir():
         found = {k: info.get(k, []) for k in ("added", "changed", "removed")}
-        collection.searcher()
-        info = {**collection.status(), **found, "updated": True}
+        collection.searcher()  # a refresh that cannot be written (read-only, locked) leaves the index as it was
+        after = collection.status()
+        info = {**after, **found, "updated": after["up_to_date"] or after.get("generation") != info.get("generation")}
     _render_status(info, collection.sources, index_dir, as_json)
     if check and not info["up_to_date"]:
         sys.exit(1)
