@@ -798,7 +798,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     if show_all and not explain:
         raise click.UsageError("--all lists kept blocks with --explain; add --explain")
     from pipeline.clean import CleanOptions, explain as explain_blocks
-    from pipeline.ingest import clean_source
+    from pipeline.ingest import clean_source, corpus_file_documents
     from pipeline.records import Source
     from pipeline.sources import MAX_SOURCE_BYTES, decode, read_bytes
 
@@ -820,11 +820,13 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 stat = path.stat()
                 source = Source(path=str(path.resolve()), rel=str(path), kind=how, size=stat.st_size,
                                 mtime_ns=stat.st_mtime_ns)
-                text = decode(read_bytes(source))
+                text = None if how == "jsonl" else decode(read_bytes(source))
             if explain and how != "jsonl":
                 _render_explain(path, explain_blocks(text, how, options), as_json, show_all)
                 continue
-            documents = clean_source(source, text, options)
+            # A corpus file is read in pieces, as a build reads it: no size limit, and its warnings about lines.
+            documents = (clean_source(source, text, options) if text is not None
+                         else corpus_file_documents(source, warn=_warn))
             if explain:  # a corpus's records are never cleaned: say so, rather than print them as if unasked
                 _render_explain(path, _corpus_explained(documents), as_json, show_all)
                 continue
@@ -928,7 +930,8 @@ def _beir_sources(corpus: Path, index_dir: Path, eval_dir: Path) -> Path:
 
 def _render_eval(report, per_question: bool) -> None:
     unit = "passages" if report.unit == "passage" else "documents (by best passage)"
-    click.echo(f"{report.judged} questions, {report.kind} question set, ranking {unit}, depth {report.depth}")
+    click.echo(f"{_plural(report.judged, 'question')}, {report.kind} question set, ranking {unit}, "
+               f"depth {report.depth}")
     width = max(len(name) for name in report.metrics)
     for name, value in report.metrics.items():
         click.echo(f"  {name:<{width}}  {value:.4f}")

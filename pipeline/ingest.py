@@ -198,6 +198,41 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
     return documents
 
 
+def corpus_file_documents(source: Source, record: str | None = None,
+                          warn: Callable[[str], None] | None = None) -> list[Document]:
+    """The documents of the JSON Lines corpus file source, read in pieces as a build reads it,
+    so with no size limit (read_bytes stops at 8 MB: `winnow show` of a record of a larger
+    corpus failed, telling the user to make it a JSON Lines corpus). record: only the
+    document citing that source (`corpus.jsonl#d1`). warn gets the warnings a build gives
+    about lines that are not records. Raises SkipSource as a build skips the file.
+    """
+    _check_corpus_name(source.rel)
+    documents: list[Document] = []
+    found = bad = 0
+    named: list[int] = []
+    long: list[list[int]] = []
+    line = 1  # the number of the piece's first line in the file
+    for piece in read_pieces(source, JSONL_PIECE_BYTES):
+        if isinstance(piece, LongLine):
+            long.append([piece.number, piece.size])
+            line = piece.number + 1
+            continue
+        first_line, line = line, line + piece.count(b"\n")
+        if not piece.strip():
+            continue
+        records, n_bad, numbers = corpus_records(decode(piece), source.rel, first_line)
+        found += len(records)
+        bad, named = bad + n_bad, (named + numbers)[:LINES_NAMED]
+        documents.extend(d for d in records if record is None or d.source == record)
+    if warn is not None and long:
+        warn(long_lines_warning(source.rel, long))
+    if not found:
+        raise SkipSource(NOT_A_CORPUS)
+    if warn is not None and bad:
+        warn(bad_lines_warning(source.rel, bad, named))
+    return documents
+
+
 NO_TEXT_LEFT = "no text left after cleaning"
 NOT_A_CORPUS = "not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)"
 LINES_NAMED = 5  # a corpus's warnings name its first 5 bad or long lines by number, then say how many more

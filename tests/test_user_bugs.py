@@ -131,3 +131,42 @@ def test_status_json_gives_every_folder_absolute(tmp_path, monkeypatch):
     assert info["sources_folder"] == info["built_from"] == str((tmp_path / "src").resolve())
     assert info["index"] == str((tmp_path / "ix").resolve())
     assert "absolute" in run("status", "--help").stdout
+
+
+def test_show_and_clean_read_a_corpus_over_the_page_limit(tmp_path, monkeypatch):
+    """A corpus has no size limit, yet `show` of its records (and the page's link to the cleaned text)
+    read it whole through the 8 MB page limit: "Error: larger than 8 MB (12.3 MB): split it ... or into
+    a JSON Lines corpus", said of a JSON Lines corpus. `clean` of it failed the same way, and `clean` of
+    any corpus kept quiet about its lines that are not records."""
+    import pipeline.ingest as ingest
+    import pipeline.sources as sources_module
+
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 10_000)
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 4096)
+    sources = tmp_path / "src"
+    sources.mkdir()
+    lines = [json.dumps({"_id": f"d{i}", "title": f"Batch {i}", "text": f"Widget {i} was assembled in hall {i % 7}."})
+             for i in range(400)]  # about 30 KB
+    lines[99] = "{not a record"
+    (sources / "corpus.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    built = run("build", *where)
+    assert built.exit_code == 0, built.output
+    assert "skipped 1 line that is not a corpus record (a JSON object with `_id` and `text`): line 100" in built.stderr
+    shown = run("show", "corpus.jsonl#d399#0000", *where)
+    assert shown.exit_code == 0, shown.output
+    assert ">>>Widget 399 was assembled in hall 0.<<<" in shown.stdout and "Batch 399" in shown.stdout
+    assert "Widget 398" not in shown.stdout  # the record's own text, not the corpus's
+    cleaned = run("clean", str(sources / "corpus.jsonl"))
+    assert cleaned.exit_code == 0, cleaned.output
+    assert cleaned.stdout.count("was assembled in hall") == 399
+    assert cleaned.stderr == (f"warning: {sources / 'corpus.jsonl'}: skipped 1 line that is not a corpus record "
+                              "(a JSON object with `_id` and `text`): line 100\n")
+
+
+def test_eval_says_one_question_not_one_questions(tmp_path):
+    where = _one_page(tmp_path)
+    result = run("eval", "-", *where, input=json.dumps({"question": "when were statins stopped",
+                                                        "answers": ["creatine kinase"]}) + "\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("1 question, answers question set,")
