@@ -782,7 +782,8 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     """Print the cleaned text of each FILE exactly as the index will see it ('-': standard input).
 
     Headings are marked as `# Heading` lines and paragraphs separated by a blank
-    line; with several files, each starts with a `==> FILE <==` line. Use it to check
+    line; with several files, each starts with a `==> FILE <==` line (each record of
+    a JSON Lines corpus with `==> FILE#_id <==`). Use it to check
     what winnow keeps of a new kind of page, and --explain to see what it drops and
     why. Sources you trust can be indexed as written: `winnow build --trust PATH` (a
     file or folder under the sources folder). A file that cannot be read is named
@@ -843,7 +844,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                           "text": doc.text}
                 click.echo(_json(record))
             else:
-                if len(files) > 1:
+                if len(files) > 1 or how == "jsonl":  # a corpus's records too: where one ends and the next begins
                     click.echo(_safe(f"==> {doc.source} <=="))  # with the text, as head and tail do
                 click.echo(_safe(doc.text) + os.linesep)
     if failed:

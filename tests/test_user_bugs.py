@@ -170,3 +170,15 @@ def test_eval_says_one_question_not_one_questions(tmp_path):
                                                         "answers": ["creatine kinase"]}) + "\n")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("1 question, answers question set,")
+
+
+def test_clean_of_a_corpus_says_where_each_record_begins(tmp_path):
+    """`clean corpus.jsonl` printed its records back to back: a record without a title read as
+    more text under the previous record's title."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"_id": "r1", "title": "Sourdough", "text": "Feed the starter daily."}) + "\n"
+                      + json.dumps({"_id": "r2", "text": "Proof the dough overnight."}) + "\n", encoding="utf-8")
+    result = run("clean", str(corpus))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [f"==> {corpus}#r1 <==", "# Sourdough", "", "Feed the starter daily.", "",
+                                          f"==> {corpus}#r2 <==", "Proof the dough overnight.", ""]
