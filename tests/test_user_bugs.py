@@ -182,3 +182,18 @@ def test_clean_of_a_corpus_says_where_each_record_begins(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [f"==> {corpus}#r1 <==", "# Sourdough", "", "Feed the starter daily.", "",
                                           f"==> {corpus}#r2 <==", "Proof the dough overnight.", ""]
+
+
+def test_a_link_to_a_folder_already_read_is_not_called_a_loop(tmp_path):
+    """A second name for a folder (notes/latest -> notes/2026) was skipped as "folder already
+    visited (symlink loop)": no loop, and no word of which folder it repeats."""
+    sources = tmp_path / "src"
+    (sources / "notes" / "2026").mkdir(parents=True)
+    (sources / "notes" / "2026" / "march.txt").write_text("The kiln was fired to cone six in March.\n")
+    os.symlink(sources / "notes" / "2026", sources / "notes" / "latest")
+    os.symlink(sources / "notes", sources / "notes" / "2026" / "up")
+    result = run("build", "--sources", str(sources), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert "warning: skipped notes/latest: folder already visited as notes/2026 (a link to the same folder)" \
+        in result.stderr.splitlines()
+    assert "warning: skipped notes/2026/up: folder already visited as notes (symlink loop)" in result.stderr.splitlines()
