@@ -568,7 +568,8 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
             for line in query.explain():
                 click.echo("  " + _safe(line))
             click.echo("")
-        _render_hits(hits, question, bests, _use_color(color), empty=n_passages == 0)
+        if hits or not _setting("quiet", False):  # `ask -q ... || echo "no answer"`: the exit status says it
+            _render_hits(hits, question, bests, _use_color(color), empty=n_passages == 0)
     if not hits:  # as grep: 1 when nothing was found, so `ask ... && ...` tests for an answer
         sys.exit(NO_RESULT)
 

@@ -197,3 +197,17 @@ def test_a_link_to_a_folder_already_read_is_not_called_a_loop(tmp_path):
     assert "warning: skipped notes/latest: folder already visited as notes/2026 (a link to the same folder)" \
         in result.stderr.splitlines()
     assert "warning: skipped notes/2026/up: folder already visited as notes (symlink loop)" in result.stderr.splitlines()
+
+
+def test_ask_quiet_finding_nothing_prints_nothing(tmp_path):
+    """README's `ask -q zzyzx || echo "no answer"` printed "No passage matches this question." and
+    then "no answer": -q left the message on stdout, where `answer=$(ask -q ...)` took it for
+    the answer. As `grep -q`, the exit status says it; hits are still printed."""
+    where = _one_page(tmp_path)
+    assert run("build", *where).exit_code == 0
+    nothing = run("ask", "-q", "zzyzx", *where)
+    assert (nothing.exit_code, nothing.stdout, nothing.stderr) == (1, "", "")
+    assert run("ask", "zzyzx", *where).stdout == "No passage matches this question.\n"  # without -q, said
+    assert json.loads(run("ask", "-q", "--json", "zzyzx", *where).stdout) == []
+    found = run("ask", "-q", "creatine kinase", *where)
+    assert found.exit_code == 0 and "page.txt#0000" in found.stdout and found.stderr == ""
