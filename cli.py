@@ -239,9 +239,10 @@ def _say_build(report, index_dir: Path) -> None:
     )
 
 
-def _build_record(report, index_dir: Path) -> dict:
-    """A build's summary for --json."""
-    return {"index": str(index_dir), "sources_read": report.sources_read,
+def _build_record(report, index_dir: Path, sources_dir: Path) -> dict:
+    """A build's summary for --json; its folders absolute, as in `status --json`."""
+    return {"index": str(index_dir.resolve()), "sources_folder": str(sources_dir.resolve()),
+            "sources_read": report.sources_read,
             "sources_skipped": report.sources_skipped,
             "skipped": report.skipped + [{**entry, "sha256": None} for entry in report.left_out],
             "added": report.added, "changed": report.changed, "removed": report.removed,
@@ -459,7 +460,7 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     trusted = _trusted_paths(collection.sources, trust) if trust else () if no_trust else None
     report = collection.build(full=full, trusted=trusted, jobs=jobs, dask=dask_address or None)
     if as_json:
-        click.echo(_json(_build_record(report, index_dir)))
+        click.echo(_json(_build_record(report, index_dir, collection.sources)))
 
 
 def _trusted_paths(sources_dir: Path, paths: tuple[str, ...]) -> tuple[str, ...]:

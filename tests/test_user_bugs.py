@@ -131,6 +131,8 @@ def test_status_json_gives_every_folder_absolute(tmp_path, monkeypatch):
     assert info["sources_folder"] == info["built_from"] == str((tmp_path / "src").resolve())
     assert info["index"] == str((tmp_path / "ix").resolve())
     assert "absolute" in run("status", "--help").stdout
+    built = json.loads(run("build", "--json", "--index", "ix").stdout)  # `build --json` gave "index": "ix"
+    assert (built["index"], built["sources_folder"]) == (info["index"], info["sources_folder"])
 
 
 def test_show_and_clean_read_a_corpus_over_the_page_limit(tmp_path, monkeypatch):
