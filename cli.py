@@ -9,6 +9,7 @@ import inspect
 import json
 import os
 import re
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -688,8 +689,11 @@ def show(sources_dir: Path, index_dir: Path, passage_id: str, context: int, as_j
     Example:
       winnow show 000_c69c18c8cd78b24d.txt#0003
     """
+    from pipeline.ingest import is_trusted
+
     collection = _collection(sources_dir, index_dir)
-    found = collection.use(lambda searcher: collection.locate(searcher, passage_id))
+    found, trusted = collection.use(lambda searcher: (collection.locate(searcher, passage_id),
+                                                      tuple(searcher.manifest.get("trusted") or ())))
     if as_json:
         click.echo(_json({"passage_id": found.passage_id, "source": found.source, "file": found.file,
                           "section": found.section, "url": found.url, "start": found.start, "end": found.end,
@@ -704,8 +708,11 @@ def show(sources_dir: Path, index_dir: Path, passage_id: str, context: int, as_j
         click.echo(_safe(f"The passage is no longer in the cleaned text of {found.file}; as indexed:"))
         click.echo(_safe(found.text))
         return
+    # The command as it runs from here: the file under the sources folder, trusted as the index has it.
+    command = ("winnow clean " + "--trust " * is_trusted(found.file, trusted)
+               + shlex.quote(str(collection.sources / found.file)))
     click.echo(_safe(f"characters {found.start}-{found.end} of {len(found.cleaned)} in the cleaned text of "
-                     f"{found.file} (`winnow clean {found.file}` prints it)"))
+                     f"{found.file} (`{command}` prints it)"))
     click.echo("")
     text = found.cleaned
     first, last = max(0, found.start - context), min(len(text), found.end + context)

@@ -213,3 +213,26 @@ def test_ask_quiet_finding_nothing_prints_nothing(tmp_path):
     assert json.loads(run("ask", "-q", "--json", "zzyzx", *where).stdout) == []
     found = run("ask", "-q", "creatine kinase", *where)
     assert found.exit_code == 0 and "page.txt#0000" in found.stdout and found.stderr == ""
+
+
+def test_show_names_a_clean_command_that_runs_from_here(tmp_path, monkeypatch):
+    """`show` said "(`winnow clean page.txt` prints it)": run as said, from where `show` was run,
+    it failed ("No such file"), as the file lies in the sources folder; and for a trusted source
+    it printed another text than the index holds (cleaned, not as written)."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "my notes.txt").write_text("Statins were stopped and the creatine kinase fell over months.\n")
+    (tmp_path / "src" / "kept.txt").write_text("Subscribe now\n\nThe kiln was fired to cone six for the glaze.\n")
+    where = ["--sources", "src", "--index", "ix"]
+    assert run("build", "--trust", "kept.txt", *where).exit_code == 0
+    for passage_id, trust in (("my notes.txt#0000", []), ("kept.txt#0000", ["--trust"])):
+        shown = run("show", passage_id, *where)
+        assert shown.exit_code == 0, shown.output
+        command = re.search(r"\(`(winnow clean [^`]+)` prints it\)", shown.stdout).group(1)
+        args = shlex.split(command)[2:]
+        assert args == [*trust, str(Path("src") / passage_id.split("#")[0])]
+        cleaned = run("clean", *args)
+        assert cleaned.exit_code == 0, cleaned.output
+        assert json.loads(run("show", "--json", passage_id, *where).stdout)["cleaned"] in cleaned.stdout
