@@ -142,6 +142,24 @@ def settings(params: BM25Params = DEFAULT_PARAMS) -> dict:
     }
 
 
+# What each entry of settings() is to a person told why the index is rebuilt.
+_SETTINGS_SAID = {"index_format": "the index format", "bm25_format": "the index format", "analyzer": "the analyzer",
+                  "bm25": "the BM25 settings", "passages": "the passage settings",
+                  "heading_weight": "the passage settings",
+                  "code": "the processing code (another version of winnow, or its files edited)"}
+
+
+def _settings_changed(old, new: dict) -> str:
+    """What differs between the settings an index was built with and these, capitalised:
+    "The processing code (...)", not "the analyzer, index settings or index format" for all."""
+    old = old if isinstance(old, dict) else {}
+    said = dict.fromkeys(_SETTINGS_SAID.get(key, "the index settings") for key in [*new, *old]
+                         if old.get(key) != new.get(key)) or {"the index settings": None}
+    names = list(said)
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return text[0].upper() + text[1:]
+
+
 def _processing_code_hash() -> str:
     digest = hashlib.sha256()
     for name in PROCESSING_MODULES:
@@ -1366,7 +1384,8 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
         if manifest is None:
             raise IndexFormatError("no manifest.json")
         if manifest.get("settings") != settings(params):
-            notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
+            notify(f"{_settings_changed(manifest.get('settings'), settings(params))} changed; "
+                   "rebuilding the index from scratch.")
             return None
         for position, info in enumerate(manifest["segments"]):
             BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it

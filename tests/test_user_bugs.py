@@ -236,3 +236,23 @@ def test_show_names_a_clean_command_that_runs_from_here(tmp_path, monkeypatch):
         cleaned = run("clean", *args)
         assert cleaned.exit_code == 0, cleaned.output
         assert json.loads(run("show", "--json", passage_id, *where).stdout)["cleaned"] in cleaned.stdout
+
+
+def test_a_rebuild_says_which_setting_changed(tmp_path, monkeypatch):
+    """After an upgrade of winnow every index was rebuilt saying "The analyzer, index settings or
+    index format changed": none of these had, the processing code had. It says what changed."""
+    import pipeline.ingest as ingest
+
+    where = _one_page(tmp_path)
+    assert run("build", *where).exit_code == 0
+    monkeypatch.setattr(ingest, "_processing_code_hash", lambda: "0" * 16)
+    result = run("build", *where)
+    assert result.exit_code == 0, result.output
+    assert ("The processing code (another version of winnow, or its files edited) changed; rebuilding the index "
+            "from scratch.") in result.stderr.splitlines()
+    monkeypatch.setattr(ingest, "HEADING_WEIGHT", ingest.HEADING_WEIGHT + 1)
+    monkeypatch.setattr(ingest, "_processing_code_hash", lambda: "1" * 16)
+    result = run("ask", "creatine", *where)
+    assert result.exit_code == 0, result.output
+    assert ("The passage settings and the processing code (another version of winnow, or its files edited) changed; "
+            "rebuilding the index from scratch.") in result.stderr.splitlines()
