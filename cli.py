@@ -660,7 +660,7 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
         click.echo(_safe(f"Up to date with {folder}."))
     elif not sources_dir.is_dir():
         click.echo(_safe(f"The sources folder {folder} is missing; ask answers from the index as it is "
-                         "(--sources names another folder, with --rebuild)."))
+                         "(--sources DIR rebuilds it from another folder)."))
     else:
         parts = [f"{len(info.get(k, []))} {k}" for k in ("added", "changed", "removed") if info.get(k)]
         if info.get("settings_changed"):

@@ -256,3 +256,17 @@ def test_a_rebuild_says_which_setting_changed(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert ("The passage settings and the processing code (another version of winnow, or its files edited) changed; "
             "rebuilding the index from scratch.") in result.stderr.splitlines()
+
+
+def test_status_of_an_index_whose_folder_is_gone_gives_advice_that_works(tmp_path):
+    """It said "(--sources names another folder, with --rebuild)", yet --sources alone rebuilds an
+    index whose folder is gone (README: not an error); the advice named a flag not needed."""
+    where = _one_page(tmp_path)
+    assert run("build", *where).exit_code == 0
+    (tmp_path / "src").rename(tmp_path / "moved")
+    said = run("status", "--index", str(tmp_path / "ix"))
+    assert said.exit_code == 0, said.output
+    assert "is missing; ask answers from the index as it is (--sources DIR rebuilds it from another folder)." \
+        in said.stdout
+    moved = run("ask", "creatine", "--sources", str(tmp_path / "moved"), "--index", str(tmp_path / "ix"))
+    assert moved.exit_code == 0 and "page.txt#0000" in moved.stdout, moved.output
