@@ -971,7 +971,8 @@ def _render_eval(report, per_question: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document with the metrics on stdout.")
 @click.option("--per-question", is_flag=True, help="Also give the rank of the first relevant hit of each question.")
 @click.option("--run", "run_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the ranking as a TREC run file (qid Q0 docid rank score winnow).")
+              help="Write the ranking as a TREC run file (qid Q0 docid rank score winnow; whitespace in an "
+                   "id written %20, as in a URL).")
 def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int, split: str, as_json: bool,
                  per_question: bool, run_file: Path | None):
     """Measure retrieval on the question set QUESTIONS: nDCG@10, RR@10, Success@k, Recall@k, MAP.

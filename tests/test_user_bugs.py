@@ -270,3 +270,20 @@ def test_status_of_an_index_whose_folder_is_gone_gives_advice_that_works(tmp_pat
         in said.stdout
     moved = run("ask", "creatine", "--sources", str(tmp_path / "moved"), "--index", str(tmp_path / "ix"))
     assert moved.exit_code == 0 and "page.txt#0000" in moved.stdout, moved.output
+
+
+def test_a_run_file_keeps_six_fields_when_an_id_holds_a_space(tmp_path):
+    """`eval --run` wrote "1 Q0 my notes.txt#0000 1 5.98 winnow": seven fields, which trec_eval
+    and ir_measures, splitting at whitespace, read as another document and rank."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "my notes.txt").write_text("Windmills grind grain into flour on the plains.\n")
+    (sources / "100%.txt").write_text("Windmills turn when the wind blows over the plains.\n")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "q 1", "question": "windmills grind grain", "answers": ["grind"]}) + "\n")
+    run_file = tmp_path / "run.txt"
+    result = run("eval", str(questions), "--run", str(run_file), "--sources", str(sources), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in run_file.read_text().splitlines()]
+    assert all(len(fields) == 6 for fields in lines), lines
+    assert [(f[0], f[2], f[3]) for f in lines] == [("q%201", "my%20notes.txt#0000", "1"), ("q%201", "100%25.txt#0000", "2")]
