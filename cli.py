@@ -9,6 +9,7 @@ import inspect
 import json
 import os
 import re
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -239,9 +240,10 @@ def _say_build(report, index_dir: Path) -> None:
     )
 
 
-def _build_record(report, index_dir: Path) -> dict:
-    """A build's summary for --json."""
-    return {"index": str(index_dir), "sources_read": report.sources_read,
+def _build_record(report, index_dir: Path, sources_dir: Path) -> dict:
+    """A build's summary for --json; its folders absolute, as in `status --json`."""
+    return {"index": str(index_dir.resolve()), "sources_folder": str(sources_dir.resolve()),
+            "sources_read": report.sources_read,
             "sources_skipped": report.sources_skipped,
             "skipped": report.skipped + [{**entry, "sha256": None} for entry in report.left_out],
             "added": report.added, "changed": report.changed, "removed": report.removed,
@@ -459,7 +461,7 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
     trusted = _trusted_paths(collection.sources, trust) if trust else () if no_trust else None
     report = collection.build(full=full, trusted=trusted, jobs=jobs, dask=dask_address or None)
     if as_json:
-        click.echo(_json(_build_record(report, index_dir)))
+        click.echo(_json(_build_record(report, index_dir, collection.sources)))
 
 
 def _trusted_paths(sources_dir: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -568,7 +570,8 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
             for line in query.explain():
                 click.echo("  " + _safe(line))
             click.echo("")
-        _render_hits(hits, question, bests, _use_color(color), empty=n_passages == 0)
+        if hits or not _setting("quiet", False):  # `ask -q ... || echo "no answer"`: the exit status says it
+            _render_hits(hits, question, bests, _use_color(color), empty=n_passages == 0)
     if not hits:  # as grep: 1 when nothing was found, so `ask ... && ...` tests for an answer
         sys.exit(NO_RESULT)
 
@@ -622,8 +625,9 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     info = collection.status(full_check=True)  # every byte; the rebuild below checks what it writes
     if not check and not info["up_to_date"] and collection.sources.is_dir():
         found = {k: info.get(k, []) for k in ("added", "changed", "removed")}
-        collection.searcher()
-        info = {**collection.status(), **found, "updated": True}
+        collection.searcher()  # a refresh that cannot be written (read-only, locked) leaves the index as it was
+        after = collection.status()
+        info = {**after, **found, "updated": after["up_to_date"] or after.get("generation") != info.get("generation")}
     _render_status(info, collection.sources, index_dir, as_json)
     if check and not info["up_to_date"]:
         sys.exit(1)
@@ -656,7 +660,7 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
         click.echo(_safe(f"Up to date with {folder}."))
     elif not sources_dir.is_dir():
         click.echo(_safe(f"The sources folder {folder} is missing; ask answers from the index as it is "
-                         "(--sources names another folder, with --rebuild)."))
+                         "(--sources DIR rebuilds it from another folder)."))
     else:
         parts = [f"{len(info.get(k, []))} {k}" for k in ("added", "changed", "removed") if info.get(k)]
         if info.get("settings_changed"):
@@ -685,8 +689,11 @@ def show(sources_dir: Path, index_dir: Path, passage_id: str, context: int, as_j
     Example:
       winnow show 000_c69c18c8cd78b24d.txt#0003
     """
+    from pipeline.ingest import is_trusted
+
     collection = _collection(sources_dir, index_dir)
-    found = collection.use(lambda searcher: collection.locate(searcher, passage_id))
+    found, trusted = collection.use(lambda searcher: (collection.locate(searcher, passage_id),
+                                                      tuple(searcher.manifest.get("trusted") or ())))
     if as_json:
         click.echo(_json({"passage_id": found.passage_id, "source": found.source, "file": found.file,
                           "section": found.section, "url": found.url, "start": found.start, "end": found.end,
@@ -701,8 +708,11 @@ def show(sources_dir: Path, index_dir: Path, passage_id: str, context: int, as_j
         click.echo(_safe(f"The passage is no longer in the cleaned text of {found.file}; as indexed:"))
         click.echo(_safe(found.text))
         return
+    # The command as it runs from here: the file under the sources folder, trusted as the index has it.
+    command = ("winnow clean " + "--trust " * is_trusted(found.file, trusted)
+               + shlex.quote(str(collection.sources / found.file)))
     click.echo(_safe(f"characters {found.start}-{found.end} of {len(found.cleaned)} in the cleaned text of "
-                     f"{found.file} (`winnow clean {found.file}` prints it)"))
+                     f"{found.file} (`{command}` prints it)"))
     click.echo("")
     text = found.cleaned
     first, last = max(0, found.start - context), min(len(text), found.end + context)
@@ -781,7 +791,8 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     """Print the cleaned text of each FILE exactly as the index will see it ('-': standard input).
 
     Headings are marked as `# Heading` lines and paragraphs separated by a blank
-    line; with several files, each starts with a `==> FILE <==` line. Use it to check
+    line; with several files, each starts with a `==> FILE <==` line (each record of
+    a JSON Lines corpus with `==> FILE#_id <==`). Use it to check
     what winnow keeps of a new kind of page, and --explain to see what it drops and
     why. Sources you trust can be indexed as written: `winnow build --trust PATH` (a
     file or folder under the sources folder). A file that cannot be read is named
@@ -797,7 +808,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     if show_all and not explain:
         raise click.UsageError("--all lists kept blocks with --explain; add --explain")
     from pipeline.clean import CleanOptions, explain as explain_blocks
-    from pipeline.ingest import clean_source
+    from pipeline.ingest import clean_source, corpus_file_documents
     from pipeline.records import Source
     from pipeline.sources import MAX_SOURCE_BYTES, decode, read_bytes
 
@@ -819,11 +830,13 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 stat = path.stat()
                 source = Source(path=str(path.resolve()), rel=str(path), kind=how, size=stat.st_size,
                                 mtime_ns=stat.st_mtime_ns)
-                text = decode(read_bytes(source))
+                text = None if how == "jsonl" else decode(read_bytes(source))
             if explain and how != "jsonl":
                 _render_explain(path, explain_blocks(text, how, options), as_json, show_all)
                 continue
-            documents = clean_source(source, text, options)
+            # A corpus file is read in pieces, as a build reads it: no size limit, and its warnings about lines.
+            documents = (clean_source(source, text, options) if text is not None
+                         else corpus_file_documents(source, warn=_warn))
             if explain:  # a corpus's records are never cleaned: say so, rather than print them as if unasked
                 _render_explain(path, _corpus_explained(documents), as_json, show_all)
                 continue
@@ -840,7 +853,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                           "text": doc.text}
                 click.echo(_json(record))
             else:
-                if len(files) > 1:
+                if len(files) > 1 or how == "jsonl":  # a corpus's records too: where one ends and the next begins
                     click.echo(_safe(f"==> {doc.source} <=="))  # with the text, as head and tail do
                 click.echo(_safe(doc.text) + os.linesep)
     if failed:
@@ -927,7 +940,8 @@ def _beir_sources(corpus: Path, index_dir: Path, eval_dir: Path) -> Path:
 
 def _render_eval(report, per_question: bool) -> None:
     unit = "passages" if report.unit == "passage" else "documents (by best passage)"
-    click.echo(f"{report.judged} questions, {report.kind} question set, ranking {unit}, depth {report.depth}")
+    click.echo(f"{_plural(report.judged, 'question')}, {report.kind} question set, ranking {unit}, "
+               f"depth {report.depth}")
     width = max(len(name) for name in report.metrics)
     for name, value in report.metrics.items():
         click.echo(f"  {name:<{width}}  {value:.4f}")
@@ -957,7 +971,8 @@ def _render_eval(report, per_question: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document with the metrics on stdout.")
 @click.option("--per-question", is_flag=True, help="Also give the rank of the first relevant hit of each question.")
 @click.option("--run", "run_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the ranking as a TREC run file (qid Q0 docid rank score winnow).")
+              help="Write the ranking as a TREC run file (qid Q0 docid rank score winnow; whitespace in an "
+                   "id written %20, as in a URL).")
 def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int, split: str, as_json: bool,
                  per_question: bool, run_file: Path | None):
     """Measure retrieval on the question set QUESTIONS: nDCG@10, RR@10, Success@k, Recall@k, MAP.

@@ -328,15 +328,16 @@ class Collection:
 
     # --- a source's cleaned text --------------------------------------------------------------------
 
-    def clean(self, name: str, searcher=None):
+    def clean(self, name: str, searcher=None, record: str | None = None):
         """The cleaned Documents of the source file `name` (relative to the sources folder), as indexed
-        (trusted sources as written, by the trusted list of `searcher`'s index, else the live one's).
+        (trusted sources as written, by the trusted list of `searcher`'s index, else the live one's);
+        of a JSON Lines corpus, every record, or only the one cited as `record`.
 
         Raises WinnowError if no such source is in the folder: a name from a URL or a crafted
         index must not reach outside it, so only names that the scan lists are read.
         """
         from .clean import DEFAULT_OPTIONS
-        from .ingest import TRUSTED_OPTIONS, clean_source, is_trusted
+        from .ingest import TRUSTED_OPTIONS, clean_source, corpus_file_documents, is_trusted
         from .sources import decode, read_bytes, scan
 
         listing = scan(self.sources, follow_links=self.follow_links)
@@ -344,6 +345,8 @@ class Collection:
         if row is None:
             raise WinnowError(f"no source named {name!r} in {shown(self.sources)}")
         source = listing.source(row)
+        if source.kind == "jsonl":  # no size limit, as a build reads it; records are never cleaned
+            return corpus_file_documents(source, record)
         searcher = searcher or self.live()
         trusted = tuple(searcher.manifest.get("trusted") or ()) if searcher is not None else ()
         options = TRUSTED_OPTIONS if is_trusted(source.rel, trusted) else DEFAULT_OPTIONS
@@ -358,7 +361,7 @@ class Collection:
             raise WinnowError(f"no passage {passage_id!r} in the index in {shown(self.index)}; "
                               "`winnow passages` lists them")
         for file in searcher.source_files(passage.source):
-            for document in self.clean(file, searcher):
+            for document in self.clean(file, searcher, record=passage.source):
                 if document.source != passage.source:
                     continue
                 text = document.text

@@ -504,8 +504,21 @@ def _source_matches(source: str, wanted: str) -> bool:
 
 
 def write_trec_run(report: EvalReport, path: str | Path, tag: str = RUN_TAG) -> None:
-    """The run in TREC format: `qid Q0 docid rank score tag`, ranks 1..n per question."""
+    """The run in TREC format: `qid Q0 docid rank score tag`, ranks 1..n per question.
+
+    Its fields are split at whitespace (trec_eval, ir_measures), so an id holding some (a
+    source "my notes.txt", a question id "q 1") has it written as in a URL, %20, and "%" as %25.
+    """
     with open(path, "w", encoding="utf-8") as handle:
         for qid, ranked in report.run.items():
+            qid = _run_field(str(qid))
             for rank, (doc, score) in enumerate(ranked, 1):
-                handle.write(f"{qid} Q0 {doc} {rank} {score:.9g} {tag}\n")
+                handle.write(f"{qid} Q0 {_run_field(doc)} {rank} {score:.9g} {tag}\n")
+
+
+def _run_field(text: str) -> str:
+    """An id as one field of a run line: "%" and every whitespace character %-escaped."""
+    if text.isprintable() and " " not in text and "%" not in text:  # nearly every id: as it is
+        return text
+    return "".join("".join(f"%{byte:02X}" for byte in c.encode("utf-8")) if c == "%" or c.isspace() else c
+                   for c in text)

@@ -142,6 +142,24 @@ def settings(params: BM25Params = DEFAULT_PARAMS) -> dict:
     }
 
 
+# What each entry of settings() is to a person told why the index is rebuilt.
+_SETTINGS_SAID = {"index_format": "the index format", "bm25_format": "the index format", "analyzer": "the analyzer",
+                  "bm25": "the BM25 settings", "passages": "the passage settings",
+                  "heading_weight": "the passage settings",
+                  "code": "the processing code (another version of winnow, or its files edited)"}
+
+
+def _settings_changed(old, new: dict) -> str:
+    """What differs between the settings an index was built with and these, capitalised:
+    "The processing code (...)", not "the analyzer, index settings or index format" for all."""
+    old = old if isinstance(old, dict) else {}
+    said = dict.fromkeys(_SETTINGS_SAID.get(key, "the index settings") for key in [*new, *old]
+                         if old.get(key) != new.get(key)) or {"the index settings": None}
+    names = list(said)
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return text[0].upper() + text[1:]
+
+
 def _processing_code_hash() -> str:
     digest = hashlib.sha256()
     for name in PROCESSING_MODULES:
@@ -192,14 +210,50 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
     a corpus in pieces of whole lines (corpus_records on each), never whole.
     """
     _check_corpus_name(rel)
-    documents, _ = corpus_records(text, rel)
+    documents = corpus_records(text, rel)[0]
     if not documents:
         raise SkipSource(NOT_A_CORPUS)
     return documents
 
 
+def corpus_file_documents(source: Source, record: str | None = None,
+                          warn: Callable[[str], None] | None = None) -> list[Document]:
+    """The documents of the JSON Lines corpus file source, read in pieces as a build reads it,
+    so with no size limit (read_bytes stops at 8 MB: `winnow show` of a record of a larger
+    corpus failed, telling the user to make it a JSON Lines corpus). record: only the
+    document citing that source (`corpus.jsonl#d1`). warn gets the warnings a build gives
+    about lines that are not records. Raises SkipSource as a build skips the file.
+    """
+    _check_corpus_name(source.rel)
+    documents: list[Document] = []
+    found = bad = 0
+    named: list[int] = []
+    long: list[list[int]] = []
+    line = 1  # the number of the piece's first line in the file
+    for piece in read_pieces(source, JSONL_PIECE_BYTES):
+        if isinstance(piece, LongLine):
+            long.append([piece.number, piece.size])
+            line = piece.number + 1
+            continue
+        first_line, line = line, line + piece.count(b"\n")
+        if not piece.strip():
+            continue
+        records, n_bad, numbers = corpus_records(decode(piece), source.rel, first_line)
+        found += len(records)
+        bad, named = bad + n_bad, (named + numbers)[:LINES_NAMED]
+        documents.extend(d for d in records if record is None or d.source == record)
+    if warn is not None and long:
+        warn(long_lines_warning(source.rel, long))
+    if not found:
+        raise SkipSource(NOT_A_CORPUS)
+    if warn is not None and bad:
+        warn(bad_lines_warning(source.rel, bad, named))
+    return documents
+
+
 NO_TEXT_LEFT = "no text left after cleaning"
 NOT_A_CORPUS = "not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)"
+LINES_NAMED = 5  # a corpus's warnings name its first 5 bad or long lines by number, then say how many more
 
 
 def _check_corpus_name(rel: str) -> None:
@@ -207,28 +261,38 @@ def _check_corpus_name(rel: str) -> None:
         raise SkipSource("a BEIR queries file, not a corpus (winnow eval reads it as a question set)")
 
 
-def corpus_records(text: str, rel: str) -> tuple[list[Document], int]:
-    """(documents, lines that are not corpus records) of some whole lines of the JSON Lines corpus rel."""
+def corpus_records(text: str, rel: str, first_line: int = 1) -> tuple[list[Document], int, list[int]]:
+    """(documents, how many lines are not corpus records, the numbers of the first
+    LINES_NAMED of those) of some whole lines of the JSON Lines corpus rel, the first of
+    them line first_line of the file.
+
+    Lines end at "\n" (and a lone "\r"), never at the other ends str.splitlines() knows:
+    U+2028, U+2029 and U+0085 may stand unescaped inside a JSON string, and cutting a
+    record there lost it as two bad lines. Numbers count "\n" as an editor does.
+    """
     documents: list[Document] = []
     bad = 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):  # RecursionError: a line of JSON nested thousands deep
-            bad += 1
-            continue
-        if not isinstance(record, dict) or "_id" not in record or not isinstance(record.get("text"), str):
-            bad += 1
-            continue
-        title = _light_normalize(str(record.get("title") or ""))
-        paragraphs = tuple(p for p in (_light_normalize(p) for p in _JSONL_PARAGRAPH_RE.split(record["text"])) if p)
-        if paragraphs or title:
-            documents.append(Document(source=record_source(rel, str(record["_id"])), title=title,
-                                      sections=(Section(heading=title, paragraphs=paragraphs or (title,)),),
-                                      url=record_url(record.get("url"))))
-    return documents, bad
+    named: list[int] = []
+    for number, text_line in enumerate(text.split("\n"), first_line):
+        for line in text_line.split("\r"):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):  # RecursionError: a line of JSON nested thousands deep
+                record = None
+            if not isinstance(record, dict) or "_id" not in record or not isinstance(record.get("text"), str):
+                bad += 1
+                if len(named) < LINES_NAMED:
+                    named.append(number)
+                continue
+            title = _light_normalize(str(record.get("title") or ""))
+            paragraphs = tuple(p for p in (_light_normalize(p) for p in _JSONL_PARAGRAPH_RE.split(record["text"])) if p)
+            if paragraphs or title:
+                documents.append(Document(source=record_source(rel, str(record["_id"])), title=title,
+                                          sections=(Section(heading=title, paragraphs=paragraphs or (title,)),),
+                                          url=record_url(record.get("url"))))
+    return documents, bad, named
 
 
 def _light_normalize(text: str) -> str:
@@ -370,7 +434,8 @@ class Task:
 
     A worker needs no access to the sources folder, so a Dask worker on another
     machine runs it as a local process does. `piece` numbers the pieces of a JSON
-    Lines corpus (None: the whole source).
+    Lines corpus (None: the whole source), and `first_line` is the number of the piece's
+    first line in the file, so that a warning names a bad line where an editor shows it.
     """
 
     rel: str
@@ -378,13 +443,14 @@ class Task:
     trusted: bool
     data: bytes
     piece: int | None = None
+    first_line: int = 1
 
 
 def run_task(task: Task) -> dict:
     """The per-source function: read, clean, split and analyse one source (or corpus piece).
 
     Returns its cache entry ({"documents", "kept"}; a corpus piece: {"documents",
-    "bad"}) or {"skip": reason}, and "code", the hash of the code that made it: the
+    "bad", "bad_lines"}) or {"skip": reason}, and "code", the hash of the code that made it: the
     build refuses results from workers that run other code (their index would differ).
     """
     # Without the cyclic collector, as in the build's own process (_without_cyclic_gc): a
@@ -408,9 +474,10 @@ def _run_task(task: Task) -> dict:
     try:
         if task.piece is not None:
             if not task.data.strip():
-                return {"documents": [], "bad": 0}
-            documents, bad = corpus_records(decode(task.data), task.rel)
-            return {"documents": split_documents(documents, task.rel), "bad": bad, "piece": task.piece}
+                return {"documents": [], "bad": 0, "bad_lines": []}
+            documents, bad, bad_lines = corpus_records(decode(task.data), task.rel, task.first_line)
+            return {"documents": split_documents(documents, task.rel), "bad": bad, "bad_lines": bad_lines,
+                    "piece": task.piece}
         source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
         documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS)
         split = split_documents(documents, task.rel)
@@ -450,10 +517,13 @@ def _tasks(item: _Item, cache: SourceCache | None):
             _check_corpus_name(source.rel)
             digest = hashlib.sha256()
             number = 0
+            line = 1  # the number of the piece's first line in the file
             for piece in read_pieces(source, JSONL_PIECE_BYTES, digest):
                 if isinstance(piece, LongLine):  # passed over: the rest of the corpus is read
                     yield {"long": [piece.number, piece.size]}
+                    line = piece.number + 1
                     continue
+                first_line, line = line, line + piece.count(b"\n")
                 # The file's name is hashed with the piece: its records' sources name it.
                 sha = hashlib.sha256(source.rel.encode("utf-8") + b"\0" + piece).hexdigest()
                 item.piece_hashes.append(sha)
@@ -463,7 +533,7 @@ def _tasks(item: _Item, cache: SourceCache | None):
                     number += 1
                     continue
                 item.pieces[number] = sha
-                yield Task(source.rel, source.kind, item.trusted, piece, number)
+                yield Task(source.rel, source.kind, item.trusted, piece, number, first_line)
                 number += 1
             yield {"sha256": digest.hexdigest()}
             return
@@ -541,15 +611,27 @@ def _merged(item: _Item, results: list[dict]) -> dict:
     if not documents.n_docs:
         return {"skip": NOT_A_CORPUS, "sha256": sha, "long": long}
     return {"documents": documents, "kept": [0, 0], "sha256": sha, "pieces": list(item.piece_hashes),
-            "bad": sum(r.get("bad", 0) for r in results), "long": long}
+            "bad": sum(r.get("bad", 0) for r in results),
+            "bad_lines": [n for r in results for n in r.get("bad_lines", ())][:LINES_NAMED], "long": long}
+
+
+def _line_numbers(numbers: list[int], count: int) -> str:
+    """"line 7", "lines 3, 9, 12, 20, 31 and 4 more": the first LINES_NAMED of count lines."""
+    shown = ", ".join(str(number) for number in numbers[:LINES_NAMED])
+    return f"line{'s' * (count > 1)} {shown}" + (f" and {count - LINES_NAMED} more" if count > LINES_NAMED else "")
 
 
 def long_lines_warning(rel: str, long: list) -> str:
     """The warning for a corpus's lines passed over as too long ([line number, bytes] each)."""
-    numbers = ", ".join(str(number) for number, _ in long[:5]) + (f" and {len(long) - 5} more" if len(long) > 5 else "")
     return (f"{rel}: skipped {'a line' if len(long) == 1 else f'{len(long)} lines'} longer than {limit_shown()} "
-            f"(line{'s' * (len(long) > 1)} {numbers}, {sum(size for _, size in long) / 1e6:.1f} MB): "
-            "not a corpus record; its other lines are indexed")
+            f"({_line_numbers([number for number, _ in long], len(long))}, "
+            f"{sum(size for _, size in long) / 1e6:.1f} MB): not a corpus record; its other lines are indexed")
+
+
+def bad_lines_warning(rel: str, count: int, numbers: list[int]) -> str:
+    """The warning for a corpus's lines that are not records (numbers: the first LINES_NAMED of them)."""
+    return (f"{rel}: skipped {count} line{'s' * (count != 1)} that {'are' if count != 1 else 'is'} not a corpus "
+            f"record (a JSON object with `_id` and `text`): {_line_numbers(numbers, count)}")
 
 
 def _cache_pieces(item: _Item, results: list[dict], cache: SourceCache) -> None:
@@ -1245,10 +1327,9 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
             warn(f"skipped {source.rel}: {entry['skip']}")
             report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
             continue
-        bad = entry.pop("bad", 0)
+        bad, bad_lines = entry.pop("bad", 0), entry.pop("bad_lines", [])
         if bad:  # counted only where pieces were read now (cached pieces keep only their records)
-            warn(f"{source.rel}: skipped {bad} line{'s' * (bad != 1)} that {'are' if bad != 1 else 'is'} not a corpus "
-                 "record (a JSON object with `_id` and `text`)")
+            warn(bad_lines_warning(source.rel, bad, bad_lines))
         got.units[source.rel] = entry["documents"]
         got.kept_words[source.rel] = entry.get("kept")
         if "pieces" in entry and sha is not None:
@@ -1303,7 +1384,8 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previo
         if manifest is None:
             raise IndexFormatError("no manifest.json")
         if manifest.get("settings") != settings(params):
-            notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
+            notify(f"{_settings_changed(manifest.get('settings'), settings(params))} changed; "
+                   "rebuilding the index from scratch.")
             return None
         for position, info in enumerate(manifest["segments"]):
             BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it

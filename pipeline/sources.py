@@ -112,7 +112,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     sizes: list[int] = []
     mtimes: list[int] = []
     add_rel, add_kind, add_size, add_mtime = rels.append, kinds.append, sizes.append, mtimes.append
-    seen_dirs: set[str] = set()
+    seen_dirs: dict[str, str] = {}  # a folder's real path -> its name where it was read ("" the top)
     real_root = os.path.realpath(root_path)
     top = os.path.abspath(root_path)
 
@@ -127,11 +127,14 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     # are told by the directory entry (no lstat): at 20,000 sources these made discover
     # cost ~1 s, the largest part of a one-edit refresh.
     for dirpath, real, rel_dir, dirs, files in _walk(top, on_error):
-        if real in seen_dirs:
+        first = seen_dirs.get(real)
+        if first is not None:  # a link to a folder read already: say which, and whether it loops back
             dirs[:] = []
-            warn(f"skipped {_shown(rel_dir.rstrip('/') or '.')}: folder already visited (symlink loop)")
+            how = "symlink loop" if rel_dir.startswith(first) else "a link to the same folder"
+            warn(f"skipped {_shown(rel_dir.rstrip('/') or '.')}: folder already visited as "
+                 f"{_shown(first.rstrip('/') or '.')} ({how})")
             continue
-        seen_dirs.add(real)
+        seen_dirs[real] = rel_dir
         if rel_dir and holds_index([entry.name for entry in dirs + files]):
             dirs[:] = []
             warn(f"skipped {_shown(rel_dir)}: a winnow index folder, not sources")

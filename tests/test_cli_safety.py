@@ -741,6 +741,25 @@ def test_a_read_only_index_still_answers_and_a_stale_one_says_why(folders, monke
             f"Error: cannot write the index in {index}: the file system is read-only")
 
 
+def test_status_json_says_updated_only_when_the_update_was_written(folders, monkeypatch):
+    """On a read-only index `winnow status --json` said "updated": true beside "up_to_date": false:
+    the update it reported had failed (a script reading it would believe the index current)."""
+    import errno
+
+    sources, index = folders
+    assert ask(folders, "statins").exit_code == 0
+    (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
+    with monkeypatch.context() as patch:
+        _refuse_writes(patch, errno.EROFS)
+        result = run("status", "--sources", str(sources), "--index", str(index), "--json")
+    assert result.exit_code == 0, result.output
+    assert "the file system is read-only" in result.stderr
+    info = json.loads(result.stdout)
+    assert info["added"] == ["two.txt"] and not info["up_to_date"] and not info["updated"]
+    info = json.loads(run("status", "--sources", str(sources), "--index", str(index), "--json").stdout)
+    assert info["added"] == ["two.txt"] and info["up_to_date"] and info["updated"]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions; the EROFS test covers the path")
 def test_a_read_only_index_folder_through_the_cli(folders):
     sources, index = folders

@@ -384,8 +384,53 @@ def test_lines_of_a_corpus_that_are_not_records_are_skipped_with_a_warning(tmp_p
     warnings: list[str] = []
     build_index(sources, tmp_path / "ix", jobs=1, warn=warnings.append)
     assert [w for w in warnings if "corpus.jsonl" in w] == [
-        "corpus.jsonl: skipped 2 lines that are not a corpus record (a JSON object with `_id` and `text`)"]
+        "corpus.jsonl: skipped 2 lines that are not a corpus record (a JSON object with `_id` and `text`): lines 21, 22"]
     assert {p.source for p in Searcher(current_generation(tmp_path / "ix")).passages()} == ids
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_corpus_warning_names_its_bad_lines_by_number_across_pieces(tmp_path, monkeypatch, jobs):
+    """The warning said "skipped 7 lines that are not a corpus record" and not which: a user
+    had to hunt for them. It names the first five as an editor numbers them, whichever
+    piece of the corpus holds them and past a line too long to read, then how many more."""
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 10_000)
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 4096)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    lines = [json.dumps({"_id": f"d{i}", "text": f"Record {i} about statin myopathy in cohort {i}."}) for i in range(300)]
+    for number in (3, 150, 151, 260, 280, 290, 299):  # counted from 1
+        lines[number - 1] = '{"_id": "cut off", "text": '
+    lines[199] = json.dumps({"_id": "huge", "text": "serum kinase " * 3000})  # line 200: 39 KB, passed over
+    (sources / "corpus.jsonl").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    warnings: list[str] = []
+    build_index(sources, tmp_path / "ix", jobs=jobs, warn=warnings.append)
+    assert [w for w in warnings if "not a corpus record (" in w] == [
+        "corpus.jsonl: skipped 7 lines that are not a corpus record (a JSON object with `_id` and `text`): "
+        "lines 3, 150, 151, 260, 280 and 2 more"]
+    (sources / "corpus.jsonl").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    warnings.clear()
+    build_index(sources, tmp_path / "ix", jobs=jobs, warn=warnings.append)
+    assert [w for w in warnings if "corpus.jsonl" in w] == [
+        "corpus.jsonl: skipped 1 line that is not a corpus record (a JSON object with `_id` and `text`): line 3"]
+
+
+def test_a_corpus_record_holding_a_unicode_line_separator_is_one_record(tmp_path):
+    """U+2028, U+2029 and U+0085 may stand unescaped in a JSON string (json.dumps with
+    ensure_ascii=False writes them so), and str.splitlines() cut a record there: it was lost
+    as two "lines that are not a corpus record". Lines end at "\\n" only (and a lone "\\r")."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    texts = {"a": "Rye flour\u2028holds more water.", "b": "Spelt flour\u2029has weak gluten.",
+             "c": "Emmer wheat\x85is an old grain.", "d": "Einkorn is the oldest wheat."}
+    (sources / "corpus.jsonl").write_text("".join(json.dumps({"_id": i, "text": t}, ensure_ascii=False) + "\n"
+                                                  for i, t in texts.items()), encoding="utf-8")
+    (sources / "old-mac.jsonl").write_text(json.dumps({"_id": "m1", "text": "Barley makes malt."}) + "\r"
+                                           + json.dumps({"_id": "m2", "text": "Oats make porridge."}) + "\r")
+    warnings: list[str] = []
+    build_index(sources, tmp_path / "ix", jobs=1, warn=warnings.append)
+    assert warnings == []
+    assert {p.source for p in Searcher(current_generation(tmp_path / "ix")).passages()} == {
+        *(f"corpus.jsonl#{i}" for i in texts), "old-mac.jsonl#m1", "old-mac.jsonl#m2"}
 
 
 def test_a_corpus_line_nested_too_deep_to_parse_is_one_bad_line(tmp_path):
@@ -400,5 +445,5 @@ def test_a_corpus_line_nested_too_deep_to_parse_is_one_bad_line(tmp_path):
     warnings: list[str] = []
     build_index(sources, tmp_path / "ix", jobs=1, warn=warnings.append)
     assert [w for w in warnings if "corpus.jsonl" in w] == [
-        "corpus.jsonl: skipped 2 lines that are not a corpus record (a JSON object with `_id` and `text`)"]
+        "corpus.jsonl: skipped 2 lines that are not a corpus record (a JSON object with `_id` and `text`): lines 21, 22"]
     assert {p.source for p in Searcher(current_generation(tmp_path / "ix")).passages()} == ids

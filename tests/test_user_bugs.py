@@ -131,3 +131,159 @@ def test_status_json_gives_every_folder_absolute(tmp_path, monkeypatch):
     assert info["sources_folder"] == info["built_from"] == str((tmp_path / "src").resolve())
     assert info["index"] == str((tmp_path / "ix").resolve())
     assert "absolute" in run("status", "--help").stdout
+    built = json.loads(run("build", "--json", "--index", "ix").stdout)  # `build --json` gave "index": "ix"
+    assert (built["index"], built["sources_folder"]) == (info["index"], info["sources_folder"])
+
+
+def test_show_and_clean_read_a_corpus_over_the_page_limit(tmp_path, monkeypatch):
+    """A corpus has no size limit, yet `show` of its records (and the page's link to the cleaned text)
+    read it whole through the 8 MB page limit: "Error: larger than 8 MB (12.3 MB): split it ... or into
+    a JSON Lines corpus", said of a JSON Lines corpus. `clean` of it failed the same way, and `clean` of
+    any corpus kept quiet about its lines that are not records."""
+    import pipeline.ingest as ingest
+    import pipeline.sources as sources_module
+
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 10_000)
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 4096)
+    sources = tmp_path / "src"
+    sources.mkdir()
+    lines = [json.dumps({"_id": f"d{i}", "title": f"Batch {i}", "text": f"Widget {i} was assembled in hall {i % 7}."})
+             for i in range(400)]  # about 30 KB
+    lines[99] = "{not a record"
+    (sources / "corpus.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    built = run("build", *where)
+    assert built.exit_code == 0, built.output
+    assert "skipped 1 line that is not a corpus record (a JSON object with `_id` and `text`): line 100" in built.stderr
+    shown = run("show", "corpus.jsonl#d399#0000", *where)
+    assert shown.exit_code == 0, shown.output
+    assert ">>>Widget 399 was assembled in hall 0.<<<" in shown.stdout and "Batch 399" in shown.stdout
+    assert "Widget 398" not in shown.stdout  # the record's own text, not the corpus's
+    cleaned = run("clean", str(sources / "corpus.jsonl"))
+    assert cleaned.exit_code == 0, cleaned.output
+    assert cleaned.stdout.count("was assembled in hall") == 399
+    assert cleaned.stderr == (f"warning: {sources / 'corpus.jsonl'}: skipped 1 line that is not a corpus record "
+                              "(a JSON object with `_id` and `text`): line 100\n")
+
+
+def test_eval_says_one_question_not_one_questions(tmp_path):
+    where = _one_page(tmp_path)
+    result = run("eval", "-", *where, input=json.dumps({"question": "when were statins stopped",
+                                                        "answers": ["creatine kinase"]}) + "\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("1 question, answers question set,")
+
+
+def test_clean_of_a_corpus_says_where_each_record_begins(tmp_path):
+    """`clean corpus.jsonl` printed its records back to back: a record without a title read as
+    more text under the previous record's title."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"_id": "r1", "title": "Sourdough", "text": "Feed the starter daily."}) + "\n"
+                      + json.dumps({"_id": "r2", "text": "Proof the dough overnight."}) + "\n", encoding="utf-8")
+    result = run("clean", str(corpus))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [f"==> {corpus}#r1 <==", "# Sourdough", "", "Feed the starter daily.", "",
+                                          f"==> {corpus}#r2 <==", "Proof the dough overnight.", ""]
+
+
+def test_a_link_to_a_folder_already_read_is_not_called_a_loop(tmp_path):
+    """A second name for a folder (notes/latest -> notes/2026) was skipped as "folder already
+    visited (symlink loop)": no loop, and no word of which folder it repeats."""
+    sources = tmp_path / "src"
+    (sources / "notes" / "2026").mkdir(parents=True)
+    (sources / "notes" / "2026" / "march.txt").write_text("The kiln was fired to cone six in March.\n")
+    os.symlink(sources / "notes" / "2026", sources / "notes" / "latest")
+    os.symlink(sources / "notes", sources / "notes" / "2026" / "up")
+    result = run("build", "--sources", str(sources), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert "warning: skipped notes/latest: folder already visited as notes/2026 (a link to the same folder)" \
+        in result.stderr.splitlines()
+    assert "warning: skipped notes/2026/up: folder already visited as notes (symlink loop)" in result.stderr.splitlines()
+
+
+def test_ask_quiet_finding_nothing_prints_nothing(tmp_path):
+    """README's `ask -q zzyzx || echo "no answer"` printed "No passage matches this question." and
+    then "no answer": -q left the message on stdout, where `answer=$(ask -q ...)` took it for
+    the answer. As `grep -q`, the exit status says it; hits are still printed."""
+    where = _one_page(tmp_path)
+    assert run("build", *where).exit_code == 0
+    nothing = run("ask", "-q", "zzyzx", *where)
+    assert (nothing.exit_code, nothing.stdout, nothing.stderr) == (1, "", "")
+    assert run("ask", "zzyzx", *where).stdout == "No passage matches this question.\n"  # without -q, said
+    assert json.loads(run("ask", "-q", "--json", "zzyzx", *where).stdout) == []
+    found = run("ask", "-q", "creatine kinase", *where)
+    assert found.exit_code == 0 and "page.txt#0000" in found.stdout and found.stderr == ""
+
+
+def test_show_names_a_clean_command_that_runs_from_here(tmp_path, monkeypatch):
+    """`show` said "(`winnow clean page.txt` prints it)": run as said, from where `show` was run,
+    it failed ("No such file"), as the file lies in the sources folder; and for a trusted source
+    it printed another text than the index holds (cleaned, not as written)."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "my notes.txt").write_text("Statins were stopped and the creatine kinase fell over months.\n")
+    (tmp_path / "src" / "kept.txt").write_text("Subscribe now\n\nThe kiln was fired to cone six for the glaze.\n")
+    where = ["--sources", "src", "--index", "ix"]
+    assert run("build", "--trust", "kept.txt", *where).exit_code == 0
+    for passage_id, trust in (("my notes.txt#0000", []), ("kept.txt#0000", ["--trust"])):
+        shown = run("show", passage_id, *where)
+        assert shown.exit_code == 0, shown.output
+        command = re.search(r"\(`(winnow clean [^`]+)` prints it\)", shown.stdout).group(1)
+        args = shlex.split(command)[2:]
+        assert args == [*trust, str(Path("src") / passage_id.split("#")[0])]
+        cleaned = run("clean", *args)
+        assert cleaned.exit_code == 0, cleaned.output
+        assert json.loads(run("show", "--json", passage_id, *where).stdout)["cleaned"] in cleaned.stdout
+
+
+def test_a_rebuild_says_which_setting_changed(tmp_path, monkeypatch):
+    """After an upgrade of winnow every index was rebuilt saying "The analyzer, index settings or
+    index format changed": none of these had, the processing code had. It says what changed."""
+    import pipeline.ingest as ingest
+
+    where = _one_page(tmp_path)
+    assert run("build", *where).exit_code == 0
+    monkeypatch.setattr(ingest, "_processing_code_hash", lambda: "0" * 16)
+    result = run("build", *where)
+    assert result.exit_code == 0, result.output
+    assert ("The processing code (another version of winnow, or its files edited) changed; rebuilding the index "
+            "from scratch.") in result.stderr.splitlines()
+    monkeypatch.setattr(ingest, "HEADING_WEIGHT", ingest.HEADING_WEIGHT + 1)
+    monkeypatch.setattr(ingest, "_processing_code_hash", lambda: "1" * 16)
+    result = run("ask", "creatine", *where)
+    assert result.exit_code == 0, result.output
+    assert ("The passage settings and the processing code (another version of winnow, or its files edited) changed; "
+            "rebuilding the index from scratch.") in result.stderr.splitlines()
+
+
+def test_status_of_an_index_whose_folder_is_gone_gives_advice_that_works(tmp_path):
+    """It said "(--sources names another folder, with --rebuild)", yet --sources alone rebuilds an
+    index whose folder is gone (README: not an error); the advice named a flag not needed."""
+    where = _one_page(tmp_path)
+    assert run("build", *where).exit_code == 0
+    (tmp_path / "src").rename(tmp_path / "moved")
+    said = run("status", "--index", str(tmp_path / "ix"))
+    assert said.exit_code == 0, said.output
+    assert "is missing; ask answers from the index as it is (--sources DIR rebuilds it from another folder)." \
+        in said.stdout
+    moved = run("ask", "creatine", "--sources", str(tmp_path / "moved"), "--index", str(tmp_path / "ix"))
+    assert moved.exit_code == 0 and "page.txt#0000" in moved.stdout, moved.output
+
+
+def test_a_run_file_keeps_six_fields_when_an_id_holds_a_space(tmp_path):
+    """`eval --run` wrote "1 Q0 my notes.txt#0000 1 5.98 winnow": seven fields, which trec_eval
+    and ir_measures, splitting at whitespace, read as another document and rank."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "my notes.txt").write_text("Windmills grind grain into flour on the plains.\n")
+    (sources / "100%.txt").write_text("Windmills turn when the wind blows over the plains.\n")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "q 1", "question": "windmills grind grain", "answers": ["grind"]}) + "\n")
+    run_file = tmp_path / "run.txt"
+    result = run("eval", str(questions), "--run", str(run_file), "--sources", str(sources), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in run_file.read_text().splitlines()]
+    assert all(len(fields) == 6 for fields in lines), lines
+    assert [(f[0], f[2], f[3]) for f in lines] == [("q%201", "my%20notes.txt#0000", "1"), ("q%201", "100%25.txt#0000", "2")]
