@@ -54,7 +54,7 @@ from . import model as scorer
 from .features import (_SEPARATORS, FEATURES, MAIN_PIVOT, PAGE_FEATURES, PROSE_MIN_WORDS, STEM_LETTERS, _block_words,
                        _content_words, _has_url_or_email, _terminal, context_matrix, main_stretch, page_features,
                        page_matrix, page_summary)
-from .furniture import drop_furniture_lines
+from .furniture import _title_key, drop_furniture_lines
 from .glue import fragments
 from .vocabulary import UI_WORDS
 
@@ -617,10 +617,11 @@ def few_links(blocks: list[Block]) -> bool:
         # A link shown as its own address (an autolink, <https://...>) is a reference written out,
         # not a menu's label.
         linked = block.link_share >= WRITTEN_MAX_LINK_SHARE and not _BARE_URL_RE.fullmatch(block.text)
+        navigation = linked and (block.site_links or _separators(block.text) >= MENU_LINE_SEPARATORS)
         if block.kind is Kind.ITEM and block.list_id >= 0:
-            lists.setdefault(block.list_id, []).append(linked and block.site_links)
+            lists.setdefault(block.list_id, []).append(navigation)
         else:
-            units.append(linked)
+            units.append(navigation)
     if not lists:
         return False  # plain text and HTML: no list the reader saw, no links to count
     units += [2 * sum(entries) > len(entries) for entries in lists.values()]
@@ -651,7 +652,18 @@ def keep_written_lists(judged: list[Judged]) -> list[Judged]:
     for i, j in enumerate(judged):
         if j.block.kind is Kind.ITEM and j.block.list_id >= 0:
             members.setdefault(j.block.list_id, []).append(i)
+    later_headings: dict[str, int] = {}  # a heading's words, folded -> the last block that says it
+    for i, j in enumerate(judged):
+        if j.block.kind is Kind.HEADING:
+            later_headings[_title_key(j.block.text)] = i
     for at in members.values():
+        if 2 * sum(later_headings.get(_title_key(judged[i].block.text), -1) > at[-1] for i in at) > len(at):
+            for i in at:  # the page's table of contents: its entries name its later headings
+                if not out[i].verdict.keep and out[i].verdict.by in ("model", "context"):
+                    out[i] = Judged(out[i].block, Verdict(True, "list", f"an entry of the page's contents: its list "
+                                                          f"names headings that follow ({out[i].verdict.reason})",
+                                                          out[i].verdict.score))
+            continue
         written = [i for i in at if _written_entry(judged[i].block)]
         long_ = [i for i in written if len(judged[i].block.text.split()) >= WRITTEN_ENTRY_MIN_WORDS]
         if 2 * len(long_) < len(at):
