@@ -520,7 +520,7 @@ def test_a_readme_whose_lists_link_elsewhere_is_a_document():
     """A README's lists of links (its documentation, its community, talks about it, a table of
     contents) lead to addresses and anchors, not to the paths of a site: content its writer gave, not
     a menu. Narwhals's README, five such lists among 43 units, was taken for a web page (33 of its
-    125 sentences lost; 16 now)."""
+    125 sentences lost; 8 now, its table of contents kept by keep_written_lists)."""
     from pipeline.clean import few_links
     from pipeline.readers import markdown
 
@@ -532,6 +532,45 @@ def test_a_readme_whose_lists_link_elsewhere_is_a_document():
     site = readme.replace("https://example.org/docs/", "/docs/").replace("https://chat.example.com/x", "/chat")
     site = site.replace("#installation", "/install")
     assert not few_links(markdown.read(site)[1])  # the same lists linking to the site's own pages: menus
+
+
+def test_a_readme_paragraph_that_cites_another_project_is_not_navigation():
+    """A paragraph whose link leads to another project's address ("7Zip [plugin](https://...)") is a
+    reference its writer gave, as a list of such links is; a web page's navigation links to the site's
+    own paths, or runs several links into one menu line. Brotli's README, two such paragraphs among 35
+    units (0.057 of them), was taken for a web page: 12 of its 44 sentences lost (1 now)."""
+    from pipeline.clean import few_links
+    from pipeline.readers import markdown
+
+    prose = "\n\n".join(f"Paragraph {i} of the package's own description, written as a sentence." for i in range(12))
+    related = "\n\n".join(f"Port number {i} in [another language](https://example.org/port{i})" for i in range(2))
+    readme = "# Package\n\n" + prose + "\n\n- a written entry\n- another entry\n\n" + related + "\n"
+    assert few_links(markdown.read(readme)[1])
+    site = readme.replace("https://example.org/", "/")
+    assert not few_links(markdown.read(site)[1])  # the same paragraphs linking to the site's own pages
+    share = ("Share: [Facebook](https://facebook.example/sharer) · [Twitter](https://x.example/intent) · "
+             "[Email](mailto:)\n")
+    assert not few_links(markdown.read(readme.replace(related, share))[1])  # a menu line of links: navigation
+
+
+def test_a_documents_table_of_contents_stays():
+    """On a clean page, a Markdown list whose entries name the headings that follow is the page's table of
+    contents, kept whole whatever the scorers said of its one-word entries (a README's "Installation",
+    "Usage", "Roadmap"...: narwhals lost 10 of them); a list of links naming no heading is left to them."""
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged, keep_written_lists
+
+    def page(entries: list[str]) -> list:
+        contents = [Judged(Block(Kind.ITEM, e, link_share=1.0, list_id=0), Verdict(False, "context", "test", 0.1))
+                    for e in entries]
+        body = [Judged(Block(kind, text), Verdict(True, "model", "test", 0.9))
+                for h in ("Installation", "Usage", "Roadmap")
+                for kind, text in ((Kind.HEADING, h), (Kind.PARAGRAPH, f"What {h.lower()} means, in a sentence."))]
+        return contents + body
+
+    kept = keep_written_lists(page(["Installation", "Usage", "Roadmap"]))
+    assert all(j.verdict.keep for j in kept) and kept[0].verdict.by == "list"
+    assert not any(j.verdict.keep for j in keep_written_lists(page(["Home", "Shop", "Usage"]))[:3])
 
 
 def test_a_small_package_readme_comes_through_whole():
