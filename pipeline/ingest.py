@@ -919,7 +919,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         listing, stats, shas, hashed = look.listing, look.stats, look.shas, look.hashed  # shas: read, never changed
         report.left_out = listing.left_out
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
-        stats_lag = listing.rels != stats.names or _stats_lag(listing, hashed)
+        stats_lag = listing.rels != stats.names or stats.old_file or _stats_lag(listing, hashed)
         changes = _compare(listing.rels, shas, known, trust, old_trust)
         report.added, report.changed, report.removed = changes.added, changes.changed, len(changes.removed)
         if not report.full and not (report.added or report.changed or report.removed):
@@ -1147,7 +1147,7 @@ def _hashes(listing: Listing, stats: SourceStats) -> tuple[list[str | None], lis
     return shas, hashed
 
 
-# stats.json is a cache of proofs (size and mtime -> hash): a source whose size or mtime moved
+# stats.bin is a cache of proofs (size and mtime -> hash): a source whose size or mtime moved
 # since it was written is hashed again, which costs far less than rewriting the whole table for
 # each edit (at 20,000 sources ~10 ms to dump and write it, ~0.05 ms to hash a page). A build
 # rewrites it when the names changed, or when what it hashed for want of a record exceeds these.
@@ -1156,7 +1156,7 @@ STATS_LAG_BYTES = 1 << 20  # bytes read and hashed (a corpus edited in place is 
 
 
 def _stats_lag(listing: Listing, hashed: list[int]) -> bool:
-    """Has stats.json lagged enough behind the sources to be rewritten?"""
+    """Has stats.bin lagged enough behind the sources to be rewritten?"""
     return (len(hashed) > STATS_LAG_SHARE * len(listing)
             or sum(map(listing.sizes.__getitem__, hashed)) > STATS_LAG_BYTES)
 
@@ -1476,7 +1476,7 @@ def read_manifest(generation: Path) -> dict:
 @dataclass(frozen=True)
 class Look:
     """One look at a sources folder for an index: the sources listed, what the scan said of the
-    files it left out, the index's stats.json, and each source's content hash.
+    files it left out, the index's stats.bin, and each source's content hash.
 
     `ask` looks to see whether the sources changed, then hands the look to the build it starts,
     which would otherwise list the folder, read the stats and hash the moved files again (at
@@ -1492,7 +1492,7 @@ class Look:
 
 
 def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None, follow_links: bool = False) -> Look:
-    """List the sources and hash those whose size or mtime moved since the index's stats.json."""
+    """List the sources and hash those whose size or mtime moved since the index's stats.bin."""
     said: list[str] = []
     listing = scan(sources_dir, said.append, follow_links=follow_links)
     stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
@@ -1505,7 +1505,7 @@ def stale_sources(sources_dir: str | Path, searcher, index_dir: str | Path | Non
                   follow_links: bool = False, left_out: list | None = None, look: Look | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
-    Size and modification time first (from the index's stats.json); a content hash
+    Size and modification time first (from the index's stats.bin); a content hash
     confirms a change, so a file touched or edited back to what it was is unchanged.
     left_out, if given, gets the files the scan skipped (as a build counts them).
     searcher: the open index (search.Searcher): its manifest and the sources it indexed.

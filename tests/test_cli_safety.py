@@ -984,18 +984,18 @@ def test_a_cache_that_links_outside_is_never_pruned_through(folders, tmp_path):
 
 
 def test_links_in_the_index_folder_are_never_followed(folders, tmp_path):
-    """stats.json, CURRENT and a generation that are links: replaced, targets untouched."""
+    """stats.bin, CURRENT and a generation that are links: replaced, targets untouched."""
     sources, index = folders
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
     outside = tmp_path / "outside.txt"
     outside.write_text("precious\n")
-    for name in ("stats.json",):
+    for name in ("stats.bin",):
         (index / name).unlink()
         os.symlink(outside, index / name)
     (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
     assert outside.read_text() == "precious\n"
-    assert not (index / "stats.json").is_symlink()
+    assert not (index / "stats.bin").is_symlink()
     # A generation that is a link to a copy elsewhere is not one of ours: rebuilt, the copy left alone.
     copy = tmp_path / "copy"
     live = current_generation(index)
@@ -1204,6 +1204,7 @@ def test_a_cache_entry_nested_too_deep_is_rebuilt(folders, tmp_path):
     header = json.loads(entry.read_bytes().partition(b"\n")[0])
     body = _nested(100_000).encode()
     entry.write_bytes(json.dumps({**header, "sha256": hashlib.sha256(body).hexdigest()}).encode() + b"\n" + body)
+    (index / "stats.bin").unlink()  # the stats of a winnow before stats.bin are read instead
     (index / "stats.json").write_text('{"good.txt": ' + _nested(100_000) + "}")
     (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
     result = cli_run("build", "--sources", str(sources), "--index", str(index))
@@ -1212,7 +1213,7 @@ def test_a_cache_entry_nested_too_deep_is_rebuilt(folders, tmp_path):
     assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
 
 
-@pytest.mark.parametrize("name", ["CURRENT", "stats.json"])
+@pytest.mark.parametrize("name", ["CURRENT", "stats.bin"])
 def test_a_folder_where_an_index_file_belongs_is_replaced(folders, tmp_path, name):
     sources, index = folders
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
