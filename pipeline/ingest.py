@@ -113,6 +113,10 @@ class BuildReport:
     reused: int = 0  # sources taken from the cache instead of being cleaned again
     full: bool = True  # built from scratch (no previous build, --full, settings changed, damage)
     written: bool = True  # False when the index was already up to date
+    # The generation written and its manifest as a reader parses it: the writer opens it without
+    # checking again what it has just checked (store.commit_generation read every byte it wrote).
+    generation: Path | None = field(default=None, repr=False)
+    manifest: dict | None = field(default=None, repr=False)
 
     @property
     def kept(self) -> list[dict]:
@@ -854,12 +858,24 @@ class _Previous:
         return [StoredSegment(self.generation, prefix(p), info) for p, info in enumerate(self.manifest["segments"])]
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A generation as a reader opened and checked it (search.Searcher does, as `ask` opens the
+    index): what a refresh would otherwise check and read again. Its checks are the refresh's own
+    (verify_generation(full=False), each segment's schema, store.read_sources)."""
+
+    generation: Path
+    manifest: dict
+    sources: tuple  # store.read_sources's columns: names, hashes, then its base's names and hashes
+
+
 def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | None = None,
                 progress: Callable[[list[Source]], object] | None = None,
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
                 notify: Warn | None = None, follow_links: bool = False,
                 lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None,
-                jobs: int | None = None, dask: str | None = None, look: "Look | None" = None) -> BuildReport:
+                jobs: int | None = None, dask: str | None = None, look: "Look | None" = None,
+                opened: "Opened | None" = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
@@ -872,6 +888,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     address of a Dask scheduler to run it on instead. The index is the same either way.
     look: what look_at_sources just found in sources_dir for this index (a caller that checked
     for changes first): taken instead of listing the folder and hashing what moved again.
+    opened: the live generation as the caller opened and checked it (a Searcher's): if it is still
+    the live one, a refresh takes it as it is instead of checking and reading it again.
     """
     # The cyclic collector is paused around _build, not inside it: when it resumes, the
     # build's objects (tables of every source) are freed already, so its first collection
@@ -879,7 +897,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     with _without_cyclic_gc():
         try:
             return _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
-                          trusted, jobs, dask, look)
+                          trusted, jobs, dask, look, opened)
         except _Rebuild as reason:
             if full:
                 raise RuntimeError(f"a build from scratch met stale data ({reason})") from None
@@ -894,7 +912,7 @@ class _Rebuild(Exception):
 
 
 def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
-           trusted, jobs=None, dask=None, look=None) -> BuildReport:
+           trusted, jobs=None, dask=None, look=None, opened=None) -> BuildReport:
     """build_index, once."""
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
@@ -904,7 +922,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
     with IndexLock(index_dir, notify, wait=lock_wait) as lock, contextlib.ExitStack() as stack:  # 1.
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
-        previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
+        previous = _open_previous(index_dir, params, notify if not full else (lambda message: None), opened)
         report.full = full or previous is None
         cache = SourceCache(index_dir, _settings_key(params))
         known = previous.known if previous else _Known([], [], {})
@@ -1019,8 +1037,10 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             "sources_folder": str(Path(sources_dir).resolve()),  # an index answers for this folder only
             "urls": {key: url for _, urls in with_urls for key, url in urls.items()},
         }
-        final, n_passages = write_generation(index_dir, manifest, segments, new, params,  # 6.
-                                             previous.generation if previous else None, sources_indexed, base)
+        final, n_passages, report.manifest = write_generation(index_dir, manifest, segments, new, params,  # 6.
+                                                              previous.generation if previous else None,
+                                                              sources_indexed, base)
+        report.generation = final
         if report.full or stats_lag:
             write_stats(index_dir, new_stats)
         # The previous generation stays one build longer: an `ask` may be reading it.
@@ -1291,23 +1311,31 @@ def _return_free_memory() -> None:
         pass
 
 
-def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previous | None:
-    """The last build if it is intact and was made with the same settings; say why not otherwise."""
+def _open_previous(index_dir: Path, params: BM25Params, notify: Warn, opened: Opened | None = None) -> _Previous | None:
+    """The last build if it is intact and was made with the same settings; say why not otherwise.
+
+    opened: the live generation as a caller opened it, if it is this one: checked already."""
     generation = current_generation(index_dir)
     if generation is None:
         return None
     try:
-        # Sizes, small files whole, big files' edges: every byte was checked when the
-        # generation was written, and a refresh must not read what it does not change.
-        manifest = verify_generation(generation, full=False)  # parsed once (2 MB at 20,000 sources)
+        if opened is not None and opened.generation == generation:  # named by a hash of its checksums
+            manifest, columns = opened.manifest, opened.sources
+        else:
+            # Sizes, small files whole, big files' edges: every byte was checked when the
+            # generation was written, and a refresh must not read what it does not change.
+            manifest = verify_generation(generation, full=False)  # parsed once (2 MB at 20,000 sources)
+            columns = None
         if manifest is None:
             raise IndexFormatError("no manifest.json")
         if manifest.get("settings") != settings(params):
             notify("The analyzer, index settings or index format changed; rebuilding the index from scratch.")
             return None
-        for position, info in enumerate(manifest["segments"]):
-            BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
-        names, shas, *base = read_sources(generation, manifest)
+        if columns is None:
+            for position, info in enumerate(manifest["segments"]):
+                BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
+            columns = read_sources(generation, manifest)
+        names, shas, *base = columns
         known = _known_sources(names, shas, manifest)
         previous = _Previous(generation, manifest, known, tuple(base))
         previous.stored = previous.segments()
@@ -1383,9 +1411,10 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
 
 def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegment], new: SegmentData | None,
                      params: BM25Params, previous: Path | None, sources: dict | None = None,
-                     base: tuple | None = None) -> tuple[Path, int]:
+                     base: tuple | None = None) -> tuple[Path, int, dict]:
     """Write a complete generation (merging segments as segments.merge_plan says), then
-    atomically make it the live one; returns it and its number of live passages.
+    atomically make it the live one; returns it, its number of live passages and its manifest
+    (parsed from the bytes written, as a reader has it).
 
     Segments kept as they are become hard links to the previous generation's files,
     with the checksums it recorded: a refresh writes and reads what changed.
@@ -1447,8 +1476,9 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
         manifest["counts"] = {**manifest["counts"], "passages": n_passages}
         # One line: json's C encoder (indent=1 takes the pure-Python path, 4x slower; the
         # manifest holds every source's address for a collection of web pages).
-        (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        return commit_generation(Path(index_dir), tmp, checksums), n_passages
+        body = json.dumps(manifest, sort_keys=True)
+        (tmp / "manifest.json").write_text(body, encoding="utf-8")
+        return commit_generation(Path(index_dir), tmp, checksums), n_passages, json.loads(body)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
