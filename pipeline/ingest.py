@@ -59,7 +59,8 @@ from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, sectio
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, INDEX_FORMAT_VERSION, SOURCES_BASE, GenerationDamaged, GenerationFormatChanged,
                     IndexLock, SourceCache, commit_generation, current_generation, new_generation_dir, read_own,
-                    read_sources, read_stats, sources_changes, tidy, verify_generation, write_stats, SourceStats)
+                    read_sources, read_stats, sources_changes, tidy, verify_generation, write_sources_base,
+                    write_stats, SourceStats)
 
 # The index format (its history with the number): store.INDEX_FORMAT_VERSION, checked on open.
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
@@ -850,7 +851,7 @@ class _Previous:
     generation: Path
     manifest: dict
     known: "_Known"  # the sources it indexed and skipped
-    base: tuple = ([], [])  # the columns of its sources.json (names, hashes): what its manifest's changes apply to
+    base: tuple = ([], [])  # the columns of its sources.bin (names, hashes): what its manifest's changes apply to
 
     stored: list = field(default_factory=list)  # its segments (segments.StoredSegment), opened
 
@@ -1419,7 +1420,7 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
     Segments kept as they are become hard links to the previous generation's files,
     with the checksums it recorded: a refresh writes and reads what changed.
     sources: the sources indexed ({"source": [names], "sha256": [hashes]}, sorted by name);
-    base: the columns of the previous generation's sources.json, which is linked and the
+    base: the columns of the previous generation's sources.bin, which is linked and the
     manifest given the changes since it, unless the index becomes one segment without
     deletions (a fresh build's bytes) or the changes are many: then they are folded into a new one.
     """
@@ -1465,7 +1466,7 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
         changes = None if one_segment or base is None or previous is None else sources_changes(
             *base, sources["source"], sources["sha256"])
         if changes is None:  # a new base: every source, no change since it
-            (tmp / SOURCES_BASE).write_text(json.dumps(sources), encoding="utf-8")
+            write_sources_base(tmp / SOURCES_BASE, sources["source"], sources["sha256"])
             changes = {"source": [], "sha256": [], "removed": []}
         else:
             _link(previous / SOURCES_BASE, tmp / SOURCES_BASE)

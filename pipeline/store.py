@@ -55,7 +55,8 @@ from .units import PackedDocuments, pack_documents
 #    files makes two sources
 # 7: the sources indexed in a base file (store.SOURCES_BASE), hard-linked while it stays, and the
 #    manifest's changes since it
-INDEX_FORMAT_VERSION = 7
+# 8: that base is a binary table (sources.bin, store.pack_table), not JSON (sources.json)
+INDEX_FORMAT_VERSION = 8
 
 CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc32", "edges", "sha256"}}}
 # 3: "edges", the CRC-32 of a big file's first and last EDGE_BYTES: what an open checks of it
@@ -354,6 +355,41 @@ def lock_holder(index_dir: Path) -> str | None:
         os.close(fd)
 
 
+# --- tables of names in columns ---------------------------------------------------------------
+
+
+def pack_table(magic: bytes, ints: list, texts: list[list[str]]) -> list:
+    """A table of n rows as buffers to write (write_own): `magic`, then int64 n and each text
+    column's bytes, then the int64 columns (n values each), then the text columns (UTF-8, NUL
+    between values: no file or record name holds one). read_table reads it back by a few C calls
+    a column (a split, a tolist): at 20,000 sources a JSON table of names and hashes took
+    several times longer to parse, and the names and hashes are read at every refresh and `ask`."""
+    blobs = ["\0".join(column).encode("utf-8", "surrogateescape") for column in texts]
+    n = len(texts[0]) if texts else len(ints[0])
+    head = np.array([n] + [len(blob) for blob in blobs], dtype="<i8")
+    return [magic, head] + [np.asarray(column, dtype="<i8") for column in ints] + blobs
+
+
+def read_table(data: bytes, magic: bytes, n_ints: int, n_texts: int) -> tuple[list, list] | None:
+    """(int columns, text columns) of a pack_table's bytes, or None if they are not one (every
+    column n rows long, the bytes exactly what the header says)."""
+    head = len(magic) + 8 * (1 + n_texts)
+    if not data.startswith(magic) or len(data) < head:
+        return None
+    n, *sizes = np.frombuffer(data, dtype="<i8", count=1 + n_texts, offset=len(magic)).tolist()
+    at = head + 8 * n * n_ints
+    if min(n, *sizes) < 0 or len(data) != at + sum(sizes):
+        return None
+    ints = [np.frombuffer(data, dtype="<i8", count=n, offset=head + 8 * n * c).tolist() for c in range(n_ints)]
+    texts = []
+    for size in sizes:
+        texts.append(data[at:at + size].decode("utf-8", "surrogateescape").split("\0") if n else [])
+        at += size
+    if any(len(column) != n for column in texts):
+        return None
+    return ints, texts
+
+
 # --- generations ------------------------------------------------------------------------
 
 
@@ -555,14 +591,15 @@ def _check_contents(generation: Path, files: dict) -> dict | None:
 
 _SOURCE, _SHA256, _REASON = (operator.methodcaller("get", name) for name in ("source", "sha256", "reason"))
 
-# The sources a generation indexed: a base file, {"source": [names], "sha256": [hashes]} sorted by
-# name, hard-linked from generation to generation while it stays the same, and the manifest's
+# The sources a generation indexed: a base file, names sorted and their hashes (a pack_table of two
+# text columns), hard-linked from generation to generation while it stays the same, and the manifest's
 # "sources": what changed since that base ({"source": [names], "sha256": [hashes]} of the sources
 # added or edited, "removed": [names]). A refresh at 20,000 sources wrote and synced the whole
 # table (1.7 MB) every time; it now writes its few changes, and a build folds them into a new base
 # when the index becomes one segment (so a small index has the bytes of a fresh build) or when
 # they outgrow SOURCES_CHANGES_MAX.
-SOURCES_BASE = "sources.json"
+SOURCES_BASE = "sources.bin"
+SOURCES_MAGIC = b"winnow sources 8\n"
 SOURCES_CHANGES_MAX = 256  # names in a change list; applying one costs a list insertion each
 
 
@@ -592,15 +629,9 @@ def read_sources(generation: Path, manifest: dict) -> tuple[list, list, list, li
     Raises GenerationDamaged if the base is missing or malformed, or the manifest's changes do
     not apply to it (a removed name it does not hold).
     """
-    try:
-        base = json.loads(read_own(generation / SOURCES_BASE))
-    except (OSError, ValueError, RecursionError) as error:
-        raise GenerationDamaged(f"cannot read {SOURCES_BASE}: {error}") from None
-    problem = _columns_problem(base)
-    if problem:
-        raise GenerationDamaged(f"{SOURCES_BASE} is not one winnow wrote: {problem}")
+    base_names, base_shas = read_sources_base(generation / SOURCES_BASE)
     changes = manifest["sources"]  # checked by manifest_problem
-    names, shas = base["source"], base["sha256"]
+    names, shas = base_names, base_shas
     if not changes["source"] and not changes["removed"]:
         return names, shas, names, shas
     names, shas = list(names), list(shas)
@@ -616,7 +647,30 @@ def read_sources(generation: Path, manifest: dict) -> tuple[list, list, list, li
         else:
             names.insert(row, name)
             shas.insert(row, sha)
-    return names, shas, base["source"], base["sha256"]
+    return names, shas, base_names, base_shas
+
+
+def write_sources_base(path: Path, names: list, shas: list) -> None:
+    """Write a sources base (names sorted, their hashes) into a generation being written."""
+    with open(path, "xb") as handle:
+        for buffer in pack_table(SOURCES_MAGIC, [], [names, shas]):
+            handle.write(buffer)
+
+
+def read_sources_base(path: Path) -> tuple[list, list]:
+    """The names and hashes of a sources base; raises GenerationDamaged if it is not one winnow wrote."""
+    try:
+        table = read_table(read_own(path), SOURCES_MAGIC, 0, 2)
+    except (OSError, ValueError) as error:
+        raise GenerationDamaged(f"cannot read {path.name}: {error}") from None
+    if table is None:
+        raise GenerationDamaged(f"{path.name} is not one winnow wrote: not a table of names and hashes")
+    names, shas = table[1]
+    if not strictly_sorted(names):
+        raise GenerationDamaged(f"{path.name} is not one winnow wrote: the names are not sorted")
+    if "" in shas:  # every source indexed was read, so it has a content hash
+        raise GenerationDamaged(f"{path.name} is not one winnow wrote: a source without its hash")
+    return names, shas
 
 
 def sources_changes(base_names: list, base_shas: list, names: list, shas: list) -> dict | None:
@@ -644,7 +698,7 @@ def manifest_problem(manifest) -> str | None:
         return "not a JSON object"
     if not isinstance(manifest.get("settings"), dict):
         return '"settings" is not an object'
-    problem = _columns_problem(manifest.get("sources"), removed=True)  # the changes since sources.json
+    problem = _columns_problem(manifest.get("sources"), removed=True)  # the changes since sources.bin
     if problem:
         return f'"sources" (the changes since {SOURCES_BASE}): {problem}'
     skipped = manifest.get("skipped")
@@ -714,10 +768,9 @@ def current_generation(index_dir: str | Path) -> Path | None:
 
 
 
-# stats.bin: the magic line, the number of sources n and the bytes of their names and hashes (int64 each), then
-# columns: sizes and mtimes (int64 [n]), whether each has a hash (uint8 [n]), the names (UTF-8, NUL
-# between them) and the hashes (ASCII, NUL between them; "" where none). Read by a few C calls: at
-# 20,000 sources parsing stats.json's lists (its format 2) took ~10 ms of every refresh and `ask`.
+# stats.bin: a pack_table of sizes, mtimes, whether each has a hash (1 or 0), names and hashes
+# ("" where none). At 20,000 sources parsing stats.json's lists (its format 2) took ~10 ms of every
+# refresh and `ask`; read_table ~3 ms.
 STATS_NAME = "stats.bin"
 _STATS_MAGIC = b"winnow stats 3\n"
 
@@ -819,23 +872,14 @@ def read_stats(index_dir: Path) -> SourceStats:
 
 
 def _stats_columns(data: bytes) -> tuple[list, list, list, list] | None:
-    """The columns of a stats.bin (write_stats's layout), or None if it is not one: each column is
-    made by one C call (a split, a tolist), with no step per row in Python."""
-    head = len(_STATS_MAGIC) + 24
-    if not data.startswith(_STATS_MAGIC) or len(data) < head:
+    """The columns of a stats.bin (write_stats's table), or None if it is not one."""
+    table = read_table(data, _STATS_MAGIC, 3, 2)
+    if table is None:
         return None
-    n, names_bytes, shas_bytes = np.frombuffer(data, dtype="<i8", count=3, offset=len(_STATS_MAGIC)).tolist()
-    shas_at = head + 17 * n  # after the sizes, the mtimes and the hash flags
-    if min(n, names_bytes, shas_bytes) < 0 or len(data) != shas_at + names_bytes + shas_bytes:
+    (sizes, mtimes, has_sha), (names, shas) = table
+    if not strictly_sorted(names) or not set(has_sha) <= {0, 1}:
         return None
-    sizes = np.frombuffer(data, dtype="<i8", count=n, offset=head).tolist()
-    mtimes = np.frombuffer(data, dtype="<i8", count=n, offset=head + 8 * n).tolist()
-    has_sha = np.frombuffer(data, dtype=np.uint8, count=n, offset=head + 16 * n)
-    names = data[shas_at:shas_at + names_bytes].decode("utf-8", "surrogateescape").split("\0") if n else []
-    shas = data[shas_at + names_bytes:].decode("ascii").split("\0") if n else []
-    if len(names) != n or len(shas) != n or not strictly_sorted(names) or np.any(has_sha > 1):
-        return None
-    for row in np.flatnonzero(has_sha == 0).tolist():  # unreadable when last hashed: rare
+    for row in itertools.compress(range(len(has_sha)), map(operator.not_, has_sha)):  # unreadable when hashed
         shas[row] = None
     return names, sizes, mtimes, shas
 
@@ -867,13 +911,10 @@ def _read_json_stats(index_dir: Path) -> SourceStats:
 
 def write_stats(index_dir: Path, stats: SourceStats) -> None:
     """Write the table as stats.bin (and remove a stats.json of a winnow before it)."""
-    n = len(stats.names)
-    has_sha = np.fromiter(map(operator.is_not, stats.shas, itertools.repeat(None, n)), dtype=np.uint8, count=n)
-    names = "\0".join(stats.names).encode("utf-8", "surrogateescape")
-    shas = ("\0".join(sha or "" for sha in stats.shas) if not has_sha.all() else "\0".join(stats.shas)).encode("ascii")
-    write_own(Path(index_dir) / STATS_NAME, [_STATS_MAGIC, np.array([n, len(names), len(shas)], dtype="<i8"),
-                                             np.asarray(stats.sizes, dtype="<i8"), np.asarray(stats.mtimes, dtype="<i8"),
-                                             has_sha, names, shas])
+    has_sha = list(map(operator.is_not, stats.shas, itertools.repeat(None)))
+    shas = stats.shas if all(has_sha) else [sha or "" for sha in stats.shas]
+    write_own(Path(index_dir) / STATS_NAME, pack_table(_STATS_MAGIC, [stats.sizes, stats.mtimes, has_sha],
+                                                       [stats.names, shas]))
     try:
         os.lstat(Path(index_dir) / "stats.json")
     except FileNotFoundError:

@@ -339,9 +339,9 @@ def test_a_manifest_whose_sources_are_not_the_live_units_is_damage(tmp_path):
     for craft in ("sources", "units"):
         generation = current_generation(index)
         if craft == "sources":
-            base = json.loads((generation / "sources.json").read_text())
-            base["source"][1] = "p1b.txt"
-            (generation / "sources.json").write_text(json.dumps(base))
+            from .test_cli_safety import _edit_sources
+
+            _edit_sources(generation, lambda base: base["source"].__setitem__(1, "p1b.txt"))
         else:
             meta = json.loads((generation / segments.SEGMENT_JSON).read_text())
             meta["units"][0], meta["units"][1] = meta["units"][1], meta["units"][0]
@@ -671,7 +671,7 @@ def test_a_refresh_links_the_sources_base_and_writes_its_changes(tmp_path, monke
     shutil.rmtree(fresh)
     build_index(sources, fresh, full=True)
     assert current_generation(index).name == current_generation(fresh).name
-    assert json.loads(_base(index).read_text())["source"] == names
+    assert store.read_sources_base(_base(index))[0] == names
 
 
 def _rewrite_json(path: Path, edit) -> None:
@@ -685,15 +685,17 @@ def _rewrite_json(path: Path, edit) -> None:
 def test_a_damaged_sources_base_or_change_list_rebuilds(tmp_path, monkeypatch):
     """A base whose bytes changed fails its checksum; one resealed but not what winnow writes, or a
     change list that does not apply to its base, is refused on open: the refresh rebuilds."""
-    from .test_cli_safety import reseal
+    from pipeline.store import SOURCES_BASE
+
+    from .test_cli_safety import _edit_sources, reseal
 
     _segmented(monkeypatch)
     sources, index = tmp_path / "sources", tmp_path / "index"
     _pages(sources, 6)
     build_index(sources, index)
     crafts = {
-        "bytes": lambda g: (g / "sources.json").write_bytes((g / "sources.json").read_bytes().replace(b"p1", b"q1")),
-        "base-unsorted": lambda g: _rewrite_json(g / "sources.json", lambda b: b["source"].reverse()),
+        "bytes": lambda g: (g / SOURCES_BASE).write_bytes((g / SOURCES_BASE).read_bytes().replace(b"p1", b"q1")),
+        "base-unsorted": lambda g: _edit_sources(g, lambda b: b["source"].reverse()),
         "removes-unknown": lambda g: _rewrite_json(g / "manifest.json",
                                                    lambda m: m["sources"]["removed"].append("p99.txt")),
         "changed-and-removed": lambda g: _rewrite_json(g / "manifest.json", lambda m: m["sources"].update(
