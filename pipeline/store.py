@@ -361,9 +361,9 @@ def lock_holder(index_dir: Path) -> str | None:
 def pack_table(magic: bytes, ints: list, texts: list[list[str]]) -> list:
     """A table of n rows as buffers to write (write_own): `magic`, then int64 n and each text
     column's bytes, then the int64 columns (n values each), then the text columns (UTF-8, NUL
-    between values: no file or record name holds one). read_table reads it back by a few C calls
-    a column (a split, a tolist): at 20,000 sources a JSON table of names and hashes took
-    several times longer to parse, and the names and hashes are read at every refresh and `ask`."""
+    between values: no file name holds one). read_table reads it back by a few C calls a column
+    (a split, a tolist), with no type to check per value: the sources' names and hashes are read
+    at every refresh and `ask` (20,000 sources: stats 16.4 -> 8.7 ms against JSON lists)."""
     blobs = ["\0".join(column).encode("utf-8", "surrogateescape") for column in texts]
     n = len(texts[0]) if texts else len(ints[0])
     head = np.array([n] + [len(blob) for blob in blobs], dtype="<i8")
@@ -378,7 +378,7 @@ def read_table(data: bytes, magic: bytes, n_ints: int, n_texts: int) -> tuple[li
         return None
     n, *sizes = np.frombuffer(data, dtype="<i8", count=1 + n_texts, offset=len(magic)).tolist()
     at = head + 8 * n * n_ints
-    if min(n, *sizes) < 0 or len(data) != at + sum(sizes):
+    if min([n, *sizes]) < 0 or len(data) != at + sum(sizes):
         return None
     ints = [np.frombuffer(data, dtype="<i8", count=n, offset=head + 8 * n * c).tolist() for c in range(n_ints)]
     texts = []
@@ -769,8 +769,8 @@ def current_generation(index_dir: str | Path) -> Path | None:
 
 
 # stats.bin: a pack_table of sizes, mtimes, whether each has a hash (1 or 0), names and hashes
-# ("" where none). At 20,000 sources parsing stats.json's lists (its format 2) took ~10 ms of every
-# refresh and `ask`; read_table ~3 ms.
+# ("" where none). At 20,000 sources read_stats took 16.4 ms from stats.json's lists (its format 2),
+# 8.7 ms from stats.bin (medians of 40, alternating, garbage collector off as in a build).
 STATS_NAME = "stats.bin"
 _STATS_MAGIC = b"winnow stats 3\n"
 
