@@ -927,7 +927,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         report.full = full or previous is None
         cache = SourceCache(index_dir, _settings_key(params))
         known = previous.known if previous else _Known([], [], {})
-        old_trust = tuple(previous.manifest.get("trusted") or ()) if previous else ()
+        old_trust = tuple(previous.manifest.get("trusted") or ()) if previous else _live_trust(index_dir)
         trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
@@ -1359,6 +1359,17 @@ def _known_sources(names: list, shas: list, manifest: dict) -> _Known:
     their hashes; at 20,000 sources two lists of strings parse several times faster than 20,000
     objects), skipped ones (its manifest's) by name."""
     return _Known(names, shas, {entry["source"]: entry for entry in manifest["skipped"]})
+
+
+def _live_trust(index_dir: Path) -> tuple[str, ...]:
+    """The trusted list of the live generation when it cannot be refreshed (another index format
+    or settings, damage): the rebuild keeps what the user asked to trust, as a refresh does."""
+    generation = current_generation(index_dir)
+    try:
+        trusted = json.loads(read_own(generation / "manifest.json")).get("trusted") if generation else None
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return ()
+    return normalize_trusted(trusted) if isinstance(trusted, list) and set(map(type, trusted)) <= {str} else ()
 
 
 def normalize_trusted(paths) -> tuple[str, ...]:

@@ -750,3 +750,20 @@ def test_a_build_killed_while_folding_the_sources_leaves_the_previous_index(tmp_
     fresh = tmp_path / "fresh"
     build_index(sources, fresh, full=True)
     _same_answers(index, fresh)
+
+
+def test_a_rebuild_for_another_index_format_keeps_the_trusted_sources(tmp_path):
+    """The trusted list is kept with the index for later builds: an index of another format (or
+    settings) is rebuilt from scratch, and the rebuild still indexes those sources as written."""
+    from .test_cli_safety import _to_index_format_7
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 3)
+    build_index(sources, index, trusted=["./"])
+    _to_index_format_7(current_generation(index))
+    notes = []
+    report = build_index(sources, index, notify=notes.append)
+    assert report.full and any("format changed" in note for note in notes), notes
+    assert Searcher(current_generation(index)).manifest["trusted"] == ["."]
+    build_index(sources, tmp_path / "fresh", full=True, trusted=["."])
+    assert current_generation(index).name == current_generation(tmp_path / "fresh").name
