@@ -363,7 +363,8 @@ def pack_table(magic: bytes, ints: list, texts: list[list[str]]) -> list:
     column's bytes, then the int64 columns (n values each), then the text columns (UTF-8, NUL
     between values: no file name holds one). read_table reads it back by a few C calls a column
     (a split, a tolist), with no type to check per value: the sources' names and hashes are read
-    at every refresh and `ask` (20,000 sources: stats 16.4 -> 8.7 ms against JSON lists)."""
+    at every refresh and `ask` (bench/bench_tables.py, 20,000 sources, medians under load: stats
+    16.0 -> 12.1 ms, sources base 8.9 -> 6.2 ms against JSON lists)."""
     blobs = ["\0".join(column).encode("utf-8", "surrogateescape") for column in texts]
     n = len(texts[0]) if texts else len(ints[0])
     head = np.array([n] + [len(blob) for blob in blobs], dtype="<i8")
@@ -769,8 +770,8 @@ def current_generation(index_dir: str | Path) -> Path | None:
 
 
 # stats.bin: a pack_table of sizes, mtimes, whether each has a hash (1 or 0), names and hashes
-# ("" where none). At 20,000 sources read_stats took 16.4 ms from stats.json's lists (its format 2),
-# 8.7 ms from stats.bin (medians of 40, alternating, garbage collector off as in a build).
+# ("" where none): read in 12.1 ms at 20,000 sources against 16.0 ms from stats.json's lists (its
+# format 2; bench/bench_tables.py, medians under load).
 STATS_NAME = "stats.bin"
 _STATS_MAGIC = b"winnow stats 3\n"
 
