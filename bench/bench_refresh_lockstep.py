@@ -52,9 +52,10 @@ def worker(code: str, work: str) -> None:
     build_index = _load(code)
     sources, index = Path(work) / "sources", Path(work) / "index"
     paths = sorted(sources.rglob("*.txt"))
-    # Warm up: the first refresh may rewrite stats.json in this checkout's format, or rebuild an
-    # index of another format; done in a child process, so that this one's heap is not a full
-    # build's (it made every refresh after it slower), and with jobs=1 (workers hash their own code).
+    # Warm up: the first refresh may rewrite the stats (stats.bin; stats.json before it) in this
+    # checkout's format, or rebuild an index of another format; done in a child process, so that
+    # this one's heap is not a full build's (it made every refresh after it slower), and with
+    # jobs=1 (workers hash their own code).
     subprocess.run([sys.executable, __file__, "--warm", code, work], check=True)
     edits = 2
     _edit(paths[0], edits)

@@ -152,13 +152,14 @@ class Collection:
 
     def build(self, full: bool = False, trusted: tuple[str, ...] | None = None, reason: str | None = None,
               wait: float | None = None, jobs: int | None = None, dask: str | None = None,
-              manifest: dict | None = None, look=None):
+              manifest: dict | None = None, look=None, opened=None):
         """Bring the index up to date with the sources (from scratch with full=True); a BuildReport.
 
         jobs: processes for the per-source work (None: every core); dask: a Dask scheduler's
         address to run it on instead. The index is the same either way. manifest: the live
         generation's, if already parsed; look: ingest.look_at_sources's, if just taken (the
-        build lists the folder and hashes what moved once, not again)."""
+        build lists the folder and hashes what moved once, not again); opened: the live
+        generation as a Searcher opened and checked it (ingest.Opened: not checked again)."""
         from .ingest import build_index
         from .store import unwritable
 
@@ -174,7 +175,7 @@ class Collection:
             report = build_index(self.sources, self.index, warn=self.warn, progress=self.progress,
                                  full=full or self.rebuild, notify=self.notify, follow_links=self.follow_links,
                                  lock_wait=self.wait if wait is None else wait, trusted=trusted, jobs=jobs,
-                                 dask=dask, look=look)
+                                 dask=dask, look=look, opened=opened)
         except OSError as error:  # read-only folder, full disk: one sentence, never a traceback
             raise unwritable(error, self.index) from None
         self.rebuild = False  # done: the index now remembers this folder
@@ -201,9 +202,16 @@ class Collection:
             return Searcher(current_generation(self.index))
 
         def refreshed(reason: str | None, look=None):
+            from .ingest import Opened
+
             try:
                 # With a live index to answer from, do not wait for another build unless asked to.
-                self.build(reason=reason, wait=0.0 if self.wait is None else self.wait, manifest=manifest, look=look)
+                # The generation is checked once: the Searcher did, so the build does not, and the
+                # Searcher of the generation built is not checked after the build wrote it.
+                opened = (Opened(searcher.generation, manifest, searcher.sources_read())
+                          if look is not None and manifest is not None else None)
+                report = self.build(reason=reason, wait=0.0 if self.wait is None else self.wait, manifest=manifest,
+                                    look=look, opened=opened)
             except LockTimeout as error:
                 self.notify(f"The index is being updated by pid {error.holder}; answering from the current index, "
                             "which may miss the latest changes.")
@@ -211,7 +219,8 @@ class Collection:
             except IndexUnwritable as error:
                 self.notify(f"{error}; answering from the current index, which misses the latest changes.")
                 return searcher
-            return Searcher(current_generation(self.index))
+            generation = current_generation(self.index)
+            return Searcher(generation, written=report.manifest if report.generation == generation else None)
 
         generation = current_generation(self.index)
         searcher, reason = None, f"No index in {shown(self.index)} yet; building it from {shown(self.sources)}."

@@ -59,7 +59,8 @@ from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, sectio
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, INDEX_FORMAT_VERSION, SOURCES_BASE, GenerationDamaged, GenerationFormatChanged,
                     IndexLock, SourceCache, commit_generation, current_generation, new_generation_dir, read_own,
-                    read_sources, read_stats, sources_changes, tidy, verify_generation, write_stats, SourceStats)
+                    read_sources, read_stats, sources_changes, tidy, verify_generation, write_sources_base,
+                    write_stats, SourceStats)
 
 # The index format (its history with the number): store.INDEX_FORMAT_VERSION, checked on open.
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
@@ -113,6 +114,10 @@ class BuildReport:
     reused: int = 0  # sources taken from the cache instead of being cleaned again
     full: bool = True  # built from scratch (no previous build, --full, settings changed, damage)
     written: bool = True  # False when the index was already up to date
+    # The generation written and its manifest as a reader parses it: the writer opens it without
+    # checking again what it has just checked (store.commit_generation read every byte it wrote).
+    generation: Path | None = field(default=None, repr=False)
+    manifest: dict | None = field(default=None, repr=False)
 
     @property
     def kept(self) -> list[dict]:
@@ -928,7 +933,7 @@ class _Previous:
     generation: Path
     manifest: dict
     known: "_Known"  # the sources it indexed and skipped
-    base: tuple = ([], [])  # the columns of its sources.json (names, hashes): what its manifest's changes apply to
+    base: tuple = ([], [])  # the columns of its sources.bin (names, hashes): what its manifest's changes apply to
 
     stored: list = field(default_factory=list)  # its segments (segments.StoredSegment), opened
 
@@ -936,12 +941,24 @@ class _Previous:
         return [StoredSegment(self.generation, prefix(p), info) for p, info in enumerate(self.manifest["segments"])]
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A generation as a reader opened and checked it (search.Searcher does, as `ask` opens the
+    index): what a refresh would otherwise check and read again. Its checks are the refresh's own
+    (verify_generation(full=False), each segment's schema, store.read_sources)."""
+
+    generation: Path
+    manifest: dict
+    sources: tuple  # store.read_sources's columns: names, hashes, then its base's names and hashes
+
+
 def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | None = None,
                 progress: Callable[[list[Source]], object] | None = None,
                 params: BM25Params = DEFAULT_PARAMS, full: bool = False,
                 notify: Warn | None = None, follow_links: bool = False,
                 lock_wait: float | None = None, trusted: list[str] | tuple[str, ...] | None = None,
-                jobs: int | None = None, dask: str | None = None, look: "Look | None" = None) -> BuildReport:
+                jobs: int | None = None, dask: str | None = None, look: "Look | None" = None,
+                opened: "Opened | None" = None) -> BuildReport:
     """Bring the index under index_dir up to date with sources_dir, re-processing only what changed.
 
     full=True ignores the previous build and the cache. `warn` gets one line per
@@ -954,6 +971,8 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     address of a Dask scheduler to run it on instead. The index is the same either way.
     look: what look_at_sources just found in sources_dir for this index (a caller that checked
     for changes first): taken instead of listing the folder and hashing what moved again.
+    opened: the live generation as the caller opened and checked it (a Searcher's): if it is still
+    the live one, a refresh takes it as it is instead of checking and reading it again.
     """
     # The cyclic collector is paused around _build, not inside it: when it resumes, the
     # build's objects (tables of every source) are freed already, so its first collection
@@ -961,7 +980,7 @@ def build_index(sources_dir: str | Path, index_dir: str | Path, warn: Warn | Non
     with _without_cyclic_gc():
         try:
             return _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
-                          trusted, jobs, dask, look)
+                          trusted, jobs, dask, look, opened)
         except _Rebuild as reason:
             if full:
                 raise RuntimeError(f"a build from scratch met stale data ({reason})") from None
@@ -976,7 +995,7 @@ class _Rebuild(Exception):
 
 
 def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_links, lock_wait,
-           trusted, jobs=None, dask=None, look=None) -> BuildReport:
+           trusted, jobs=None, dask=None, look=None, opened=None) -> BuildReport:
     """build_index, once."""
     warn = warn or (lambda message: None)
     notify = notify or (lambda message: None)
@@ -986,11 +1005,11 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
     with IndexLock(index_dir, notify, wait=lock_wait) as lock, contextlib.ExitStack() as stack:  # 1.
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
-        previous = _open_previous(index_dir, params, notify if not full else (lambda message: None))
+        previous = _open_previous(index_dir, params, notify if not full else (lambda message: None), opened)
         report.full = full or previous is None
         cache = SourceCache(index_dir, _settings_key(params))
         known = previous.known if previous else _Known([], [], {})
-        old_trust = tuple(previous.manifest.get("trusted") or ()) if previous else ()
+        old_trust = tuple(previous.manifest.get("trusted") or ()) if previous else _live_trust(index_dir)
         trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
@@ -1001,7 +1020,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         listing, stats, shas, hashed = look.listing, look.stats, look.shas, look.hashed  # shas: read, never changed
         report.left_out = listing.left_out
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
-        stats_lag = listing.rels != stats.names or _stats_lag(listing, hashed)
+        stats_lag = listing.rels != stats.names or stats.old_file or _stats_lag(listing, hashed)
         changes = _compare(listing.rels, shas, known, trust, old_trust)
         report.added, report.changed, report.removed = changes.added, changes.changed, len(changes.removed)
         if not report.full and not (report.added or report.changed or report.removed):
@@ -1101,8 +1120,10 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             "sources_folder": str(Path(sources_dir).resolve()),  # an index answers for this folder only
             "urls": {key: url for _, urls in with_urls for key, url in urls.items()},
         }
-        final, n_passages = write_generation(index_dir, manifest, segments, new, params,  # 6.
-                                             previous.generation if previous else None, sources_indexed, base)
+        final, n_passages, report.manifest = write_generation(index_dir, manifest, segments, new, params,  # 6.
+                                                              previous.generation if previous else None,
+                                                              sources_indexed, base)
+        report.generation = final
         if report.full or stats_lag:
             write_stats(index_dir, new_stats)
         # The previous generation stays one build longer: an `ask` may be reading it.
@@ -1229,7 +1250,7 @@ def _hashes(listing: Listing, stats: SourceStats) -> tuple[list[str | None], lis
     return shas, hashed
 
 
-# stats.json is a cache of proofs (size and mtime -> hash): a source whose size or mtime moved
+# stats.bin is a cache of proofs (size and mtime -> hash): a source whose size or mtime moved
 # since it was written is hashed again, which costs far less than rewriting the whole table for
 # each edit (at 20,000 sources ~10 ms to dump and write it, ~0.05 ms to hash a page). A build
 # rewrites it when the names changed, or when what it hashed for want of a record exceeds these.
@@ -1238,7 +1259,7 @@ STATS_LAG_BYTES = 1 << 20  # bytes read and hashed (a corpus edited in place is 
 
 
 def _stats_lag(listing: Listing, hashed: list[int]) -> bool:
-    """Has stats.json lagged enough behind the sources to be rewritten?"""
+    """Has stats.bin lagged enough behind the sources to be rewritten?"""
     return (len(hashed) > STATS_LAG_SHARE * len(listing)
             or sum(map(listing.sizes.__getitem__, hashed)) > STATS_LAG_BYTES)
 
@@ -1372,24 +1393,32 @@ def _return_free_memory() -> None:
         pass
 
 
-def _open_previous(index_dir: Path, params: BM25Params, notify: Warn) -> _Previous | None:
-    """The last build if it is intact and was made with the same settings; say why not otherwise."""
+def _open_previous(index_dir: Path, params: BM25Params, notify: Warn, opened: Opened | None = None) -> _Previous | None:
+    """The last build if it is intact and was made with the same settings; say why not otherwise.
+
+    opened: the live generation as a caller opened it, if it is this one: checked already."""
     generation = current_generation(index_dir)
     if generation is None:
         return None
     try:
-        # Sizes, small files whole, big files' edges: every byte was checked when the
-        # generation was written, and a refresh must not read what it does not change.
-        manifest = verify_generation(generation, full=False)  # parsed once (2 MB at 20,000 sources)
+        if opened is not None and opened.generation == generation:  # named by a hash of its checksums
+            manifest, columns = opened.manifest, opened.sources
+        else:
+            # Sizes, small files whole, big files' edges: every byte was checked when the
+            # generation was written, and a refresh must not read what it does not change.
+            manifest = verify_generation(generation, full=False)  # parsed once (2 MB at 20,000 sources)
+            columns = None
         if manifest is None:
             raise IndexFormatError("no manifest.json")
         if manifest.get("settings") != settings(params):
             notify(f"{_settings_changed(manifest.get('settings'), settings(params))} changed; "
                    "rebuilding the index from scratch.")
             return None
-        for position, info in enumerate(manifest["segments"]):
-            BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
-        names, shas, *base = read_sources(generation, manifest)
+        if columns is None:
+            for position, info in enumerate(manifest["segments"]):
+                BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
+            columns = read_sources(generation, manifest)
+        names, shas, *base = columns
         known = _known_sources(names, shas, manifest)
         previous = _Previous(generation, manifest, known, tuple(base))
         previous.stored = previous.segments()
@@ -1412,6 +1441,17 @@ def _known_sources(names: list, shas: list, manifest: dict) -> _Known:
     their hashes; at 20,000 sources two lists of strings parse several times faster than 20,000
     objects), skipped ones (its manifest's) by name."""
     return _Known(names, shas, {entry["source"]: entry for entry in manifest["skipped"]})
+
+
+def _live_trust(index_dir: Path) -> tuple[str, ...]:
+    """The trusted list of the live generation when it cannot be refreshed (another index format
+    or settings, damage): the rebuild keeps what the user asked to trust, as a refresh does."""
+    generation = current_generation(index_dir)
+    try:
+        trusted = json.loads(read_own(generation / "manifest.json")).get("trusted") if generation else None
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return ()
+    return normalize_trusted(trusted) if isinstance(trusted, list) and set(map(type, trusted)) <= {str} else ()
 
 
 def normalize_trusted(paths) -> tuple[str, ...]:
@@ -1465,14 +1505,15 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
 
 def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegment], new: SegmentData | None,
                      params: BM25Params, previous: Path | None, sources: dict | None = None,
-                     base: tuple | None = None) -> tuple[Path, int]:
+                     base: tuple | None = None) -> tuple[Path, int, dict]:
     """Write a complete generation (merging segments as segments.merge_plan says), then
-    atomically make it the live one; returns it and its number of live passages.
+    atomically make it the live one; returns it, its number of live passages and its manifest
+    (parsed from the bytes written, as a reader has it).
 
     Segments kept as they are become hard links to the previous generation's files,
     with the checksums it recorded: a refresh writes and reads what changed.
     sources: the sources indexed ({"source": [names], "sha256": [hashes]}, sorted by name);
-    base: the columns of the previous generation's sources.json, which is linked and the
+    base: the columns of the previous generation's sources.bin, which is linked and the
     manifest given the changes since it, unless the index becomes one segment without
     deletions (a fresh build's bytes) or the changes are many: then they are folded into a new one.
     """
@@ -1518,7 +1559,7 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
         changes = None if one_segment or base is None or previous is None else sources_changes(
             *base, sources["source"], sources["sha256"])
         if changes is None:  # a new base: every source, no change since it
-            (tmp / SOURCES_BASE).write_text(json.dumps(sources), encoding="utf-8")
+            write_sources_base(tmp / SOURCES_BASE, sources["source"], sources["sha256"])
             changes = {"source": [], "sha256": [], "removed": []}
         else:
             _link(previous / SOURCES_BASE, tmp / SOURCES_BASE)
@@ -1529,8 +1570,9 @@ def write_generation(index_dir: Path, manifest: dict, segments: list[StoredSegme
         manifest["counts"] = {**manifest["counts"], "passages": n_passages}
         # One line: json's C encoder (indent=1 takes the pure-Python path, 4x slower; the
         # manifest holds every source's address for a collection of web pages).
-        (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        return commit_generation(Path(index_dir), tmp, checksums), n_passages
+        body = json.dumps(manifest, sort_keys=True)
+        (tmp / "manifest.json").write_text(body, encoding="utf-8")
+        return commit_generation(Path(index_dir), tmp, checksums), n_passages, json.loads(body)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -1558,7 +1600,7 @@ def read_manifest(generation: Path) -> dict:
 @dataclass(frozen=True)
 class Look:
     """One look at a sources folder for an index: the sources listed, what the scan said of the
-    files it left out, the index's stats.json, and each source's content hash.
+    files it left out, the index's stats.bin, and each source's content hash.
 
     `ask` looks to see whether the sources changed, then hands the look to the build it starts,
     which would otherwise list the folder, read the stats and hash the moved files again (at
@@ -1574,7 +1616,7 @@ class Look:
 
 
 def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None, follow_links: bool = False) -> Look:
-    """List the sources and hash those whose size or mtime moved since the index's stats.json."""
+    """List the sources and hash those whose size or mtime moved since the index's stats.bin."""
     said: list[str] = []
     listing = scan(sources_dir, said.append, follow_links=follow_links)
     stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
@@ -1587,7 +1629,7 @@ def stale_sources(sources_dir: str | Path, searcher, index_dir: str | Path | Non
                   follow_links: bool = False, left_out: list | None = None, look: Look | None = None) -> dict:
     """What changed since the build: added, changed and removed source names.
 
-    Size and modification time first (from the index's stats.json); a content hash
+    Size and modification time first (from the index's stats.bin); a content hash
     confirms a change, so a file touched or edited back to what it was is unchanged.
     left_out, if given, gets the files the scan skipped (as a build counts them).
     searcher: the open index (search.Searcher): its manifest and the sources it indexed.

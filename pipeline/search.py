@@ -200,7 +200,9 @@ class Searcher(Retriever):
     """
 
     def __init__(self, generation: Path, query_settings: QuerySettings = QuerySettings(),
-                 full_check: bool = False) -> None:
+                 full_check: bool = False, written: dict | None = None) -> None:
+        """written: the generation's manifest, given by the process that has just written it
+        (ingest.BuildReport.manifest): its files are not checked again."""
         self.generation = generation
         self.query_settings = query_settings
         try:
@@ -208,7 +210,8 @@ class Searcher(Retriever):
             # verify_generation(full=False)): a bounded read whatever the index size,
             # where CRC-32s of every byte took 42 ms at 200k passages. full_check
             # reads every byte (`winnow status --check`).
-            self.manifest = verify_generation(generation, full=full_check)  # parsed once
+            self.manifest = written if written is not None and not full_check else verify_generation(
+                generation, full=full_check)  # parsed once
             if self.manifest is None:
                 raise IndexFormatError("no manifest.json")
             self._open_segments(self.manifest["segments"], full_check)
@@ -326,9 +329,13 @@ class Searcher(Retriever):
     def indexed_sources(self) -> tuple[list, list]:
         """The sources the generation indexed: names (sorted) and their content hashes (store.read_sources),
         read when first asked (`ask` asks, to check for changes; a question alone does not)."""
+        return self.sources_read()[:2]
+
+    def sources_read(self) -> tuple:
+        """store.read_sources's columns (the sources indexed, then the base's), read once."""
         if self._sources is None:
             try:
-                self._sources = tuple(read_sources(self.generation, self.manifest)[:2])
+                self._sources = tuple(read_sources(self.generation, self.manifest))
             except GenerationDamaged as error:
                 raise IndexDamaged(f"index at {self.generation} is damaged ({error})") from None
         return self._sources

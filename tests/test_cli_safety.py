@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from cli import main
 from pipeline.ingest import current_generation
 from pipeline.search import Searcher
+from pipeline.store import SOURCES_BASE, SOURCES_MAGIC, pack_table, read_sources_base
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "Statins can trigger a necrotizing autoimmune myopathy with antibodies against HMGCR.\n"
@@ -338,24 +339,36 @@ def test_an_index_in_the_old_checksums_format_is_rebuilt(folders, command):
 
 def _to_index_format_6(generation: Path) -> None:
     """Make the generation what winnow wrote before index format 7: every source in the manifest."""
-    base = json.loads((generation / "sources.json").read_text())
-    (generation / "sources.json").unlink()
-    _edit_manifest(generation, lambda m: (m["settings"].update(index_format=6), m.update(sources=base)))
+    names, shas = read_sources_base(generation / SOURCES_BASE)
+    (generation / SOURCES_BASE).unlink()
+    _edit_manifest(generation, lambda m: (m["settings"].update(index_format=6),
+                                          m.update(sources={"source": names, "sha256": shas})))
     reseal(generation)
 
 
+def _to_index_format_7(generation: Path) -> None:
+    """Make the generation what winnow wrote before index format 8: its sources base in JSON."""
+    names, shas = read_sources_base(generation / SOURCES_BASE)
+    (generation / SOURCES_BASE).unlink()
+    (generation / "sources.json").write_text(json.dumps({"source": names, "sha256": shas}))
+    _edit_manifest(generation, lambda m: m["settings"].update(index_format=7))
+    reseal(generation)
+
+
+@pytest.mark.parametrize("older", [_to_index_format_6, _to_index_format_7], ids=["format-6", "format-7"])
 @pytest.mark.parametrize("command", ["ask", "build", "status"])
-def test_an_index_in_format_6_is_rebuilt_not_called_damaged(folders, command):
+def test_an_index_in_an_older_format_is_rebuilt_not_called_damaged(folders, command, older):
     sources, index = folders
     assert ask(folders, "statins").exit_code == 0
-    _to_index_format_6(current_generation(index))
+    older(current_generation(index))
     args = ["HMGCR"] if command == "ask" else []
     result = run(command, "--sources", str(sources), "--index", str(index), *args)
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and "damaged" not in result.stderr, result.stderr
     said = "from another version of winnow" if command != "build" else "index format changed"
     assert said in result.stderr and "rebuilding" in result.stderr
-    assert (current_generation(index) / "sources.json").is_file()
+    assert (current_generation(index) / SOURCES_BASE).is_file()
+    assert not (current_generation(index) / "sources.json").exists()
     assert indexed_sources(index) == {"good.txt"}
 
 
@@ -860,9 +873,17 @@ def _edit_manifest(generation: Path, edit) -> None:
 
 
 def _edit_sources(generation: Path, edit) -> None:
-    base = json.loads((generation / "sources.json").read_text())
+    """The sources base edited as {"source": names, "sha256": hashes} and written back in its
+    table (a hash None as none, ""), or, if the edit left no two lists, as JSON."""
+    names, shas = read_sources_base(generation / SOURCES_BASE)
+    base = {"source": names, "sha256": shas}
     edit(base)
-    (generation / "sources.json").write_text(json.dumps(base))
+    path = generation / SOURCES_BASE
+    if isinstance(base["source"], list) and isinstance(base["sha256"], list):
+        path.write_bytes(b"".join(bytes(buffer) for buffer in pack_table(
+            SOURCES_MAGIC, [], [base["source"], [sha or "" for sha in base["sha256"]]])))
+    else:
+        path.write_text(json.dumps(base))
 
 
 def _passage_text_a_list(generation: Path) -> None:
@@ -895,7 +916,7 @@ CRAFTED = {
     "sources-base-5": lambda g: _edit_sources(g, lambda m: m.update(source=5)),
     "sources-base-unsorted": lambda g: _edit_sources(g, lambda m: m.update(source=["z.txt", "good.txt"],
                                                                            sha256=m["sha256"] * 2)),
-    "sources-base-missing": lambda g: (g / "sources.json").unlink(),
+    "sources-base-missing": lambda g: (g / SOURCES_BASE).unlink(),
     "sources-change-removes-unknown": lambda g: _edit_manifest(g, lambda m: m["sources"]["removed"].append("gone.txt")),
     "sources-change-unsorted": lambda g: _edit_manifest(g, lambda m: m["sources"].update(
         source=["z.txt", "a.txt"], sha256=["0" * 64, "1" * 64])),
@@ -1003,18 +1024,18 @@ def test_a_cache_that_links_outside_is_never_pruned_through(folders, tmp_path):
 
 
 def test_links_in_the_index_folder_are_never_followed(folders, tmp_path):
-    """stats.json, CURRENT and a generation that are links: replaced, targets untouched."""
+    """stats.bin, CURRENT and a generation that are links: replaced, targets untouched."""
     sources, index = folders
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
     outside = tmp_path / "outside.txt"
     outside.write_text("precious\n")
-    for name in ("stats.json",):
+    for name in ("stats.bin",):
         (index / name).unlink()
         os.symlink(outside, index / name)
     (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0
     assert outside.read_text() == "precious\n"
-    assert not (index / "stats.json").is_symlink()
+    assert not (index / "stats.bin").is_symlink()
     # A generation that is a link to a copy elsewhere is not one of ours: rebuilt, the copy left alone.
     copy = tmp_path / "copy"
     live = current_generation(index)
@@ -1223,6 +1244,7 @@ def test_a_cache_entry_nested_too_deep_is_rebuilt(folders, tmp_path):
     header = json.loads(entry.read_bytes().partition(b"\n")[0])
     body = _nested(100_000).encode()
     entry.write_bytes(json.dumps({**header, "sha256": hashlib.sha256(body).hexdigest()}).encode() + b"\n" + body)
+    (index / "stats.bin").unlink()  # the stats of a winnow before stats.bin are read instead
     (index / "stats.json").write_text('{"good.txt": ' + _nested(100_000) + "}")
     (sources / "two.txt").write_text("Serum creatine kinase was elevated in every adult patient.\n")
     result = cli_run("build", "--sources", str(sources), "--index", str(index))
@@ -1231,7 +1253,7 @@ def test_a_cache_entry_nested_too_deep_is_rebuilt(folders, tmp_path):
     assert current_generation(index).name == fresh_generation_name(sources, tmp_path)
 
 
-@pytest.mark.parametrize("name", ["CURRENT", "stats.json"])
+@pytest.mark.parametrize("name", ["CURRENT", "stats.bin"])
 def test_a_folder_where_an_index_file_belongs_is_replaced(folders, tmp_path, name):
     sources, index = folders
     assert run("build", "--sources", str(sources), "--index", str(index)).exit_code == 0

@@ -314,3 +314,38 @@ def test_status_parses_the_manifest_once(tmp_path, monkeypatch):
     info = Collection(sources, index).status()
     assert info["up_to_date"] and info["built_from"] == str(sources.resolve())
     assert len(reads) == 1
+
+
+def test_an_ask_that_refreshes_checks_the_live_generation_once_and_not_the_one_it_wrote(tmp_path, monkeypatch):
+    """Issue 13 part 6: the Searcher that finds the sources changed has checked the live
+    generation; the build takes it as it is (no second check, no second read of its sources),
+    and the Searcher of the generation just written does not check what the build wrote."""
+    import pipeline.ingest as ingest
+    import pipeline.search as search
+    import pipeline.store as store
+
+    sources, index = _folder(tmp_path, "src"), tmp_path / "ix"
+    build_index(sources, index)
+    checked, read = [], []
+    monkeypatch.setattr(search, "verify_generation", lambda g, full=True: checked.append(g.name) or store.verify_generation(g, full))
+    monkeypatch.setattr(ingest, "verify_generation", lambda g, full=True: checked.append(g.name) or store.verify_generation(g, full))
+    monkeypatch.setattr(search, "read_sources", lambda g, m: read.append(g.name) or store.read_sources(g, m))
+    monkeypatch.setattr(ingest, "read_sources", lambda g, m: read.append(g.name) or store.read_sources(g, m))
+    live = current_generation(index)
+    (sources / "more.txt").write_text("Muscle biopsy shows necrotic fibres with little inflammation.\n")
+    collection = Collection(sources, index)
+    searcher = collection.searcher()
+    assert searcher.generation != live and checked == [live.name] and read == [live.name]
+    assert searcher.manifest == json.loads((searcher.generation / "manifest.json").read_text())
+    fresh = tmp_path / "fresh"
+    build_index(sources, fresh, full=True)
+    assert searcher.generation.name == current_generation(fresh).name
+    question = "necrotic fibres biopsy"
+    assert [(h.passage.passage_id, h.score) for h in searcher.search(question, k=5)] == \
+        [(h.passage.passage_id, h.score) for h in Searcher(current_generation(fresh)).search(question, k=5)]
+    # Damage to the live generation is still found by the one check, and rebuilds.
+    generation = searcher.generation
+    (generation / "passages.jsonl").write_bytes(b"x" + (generation / "passages.jsonl").read_bytes()[1:])
+    (sources / "more.txt").write_text("Muscle biopsy shows necrotic fibres and no inflammation.\n")
+    searcher = Collection(sources, index).searcher()
+    assert searcher.generation != generation

@@ -339,9 +339,9 @@ def test_a_manifest_whose_sources_are_not_the_live_units_is_damage(tmp_path):
     for craft in ("sources", "units"):
         generation = current_generation(index)
         if craft == "sources":
-            base = json.loads((generation / "sources.json").read_text())
-            base["source"][1] = "p1b.txt"
-            (generation / "sources.json").write_text(json.dumps(base))
+            from .test_cli_safety import _edit_sources
+
+            _edit_sources(generation, lambda base: base["source"].__setitem__(1, "p1b.txt"))
         else:
             meta = json.loads((generation / segments.SEGMENT_JSON).read_text())
             meta["units"][0], meta["units"][1] = meta["units"][1], meta["units"][0]
@@ -357,7 +357,7 @@ def test_a_manifest_whose_sources_are_not_the_live_units_is_damage(tmp_path):
 
 
 def test_stats_are_rewritten_only_once_they_lag_behind(tmp_path, monkeypatch):
-    """stats.json proves sources unchanged by size and mtime: after one edit among many it is left as
+    """stats.bin proves sources unchanged by size and mtime: after one edit among many it is left as
     it was (the edited source is hashed again next time, far cheaper than rewriting the table), and
     rewritten once the sources hashed for want of a record pass STATS_LAG_SHARE, or names change."""
     import pipeline.ingest as ingest
@@ -366,21 +366,21 @@ def test_stats_are_rewritten_only_once_they_lag_behind(tmp_path, monkeypatch):
     _pages(sources, 40)
     _old_enough(sources)
     build_index(sources, index)
-    written = (index / "stats.json").read_bytes()
+    written = (index / "stats.bin").read_bytes()
     monkeypatch.setattr(ingest, "STATS_LAG_SHARE", 1 / 32)
     hashed = []
     original = ingest.file_fingerprint
     monkeypatch.setattr(ingest, "file_fingerprint", lambda s: hashed.append(s.rel) or original(s))
     (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")
     assert build_index(sources, index).changed == 1 and hashed == ["p1.txt"]
-    assert (index / "stats.json").read_bytes() == written
+    assert (index / "stats.bin").read_bytes() == written
     hashed.clear()
     report = build_index(sources, index)  # p1 hashed again, found as indexed: nothing to do
     assert hashed == ["p1.txt"] and not report.written
     (sources / "p2.txt").write_text("Page two now talks about serum kinase levels.\n")
     hashed.clear()
     assert build_index(sources, index).changed == 1 and sorted(hashed) == ["p1.txt", "p2.txt"]
-    assert (index / "stats.json").read_bytes() != written  # 2 of 40 hashed: more than 1/32
+    assert (index / "stats.bin").read_bytes() != written  # 2 of 40 hashed: more than 1/32
     hashed.clear()
     assert not build_index(sources, index).written and set(hashed) <= {"p2.txt"}  # p2 only if racily clean
     fresh = tmp_path / "fresh"
@@ -388,27 +388,53 @@ def test_stats_are_rewritten_only_once_they_lag_behind(tmp_path, monkeypatch):
     _same_answers(index, fresh)
 
 
-def test_stats_of_the_previous_format_are_still_read(tmp_path, monkeypatch):
-    """stats.json was a dict per source (format 1): its records still spare the hashing."""
+def test_stats_of_the_previous_formats_are_still_read(tmp_path, monkeypatch):
+    """stats.json (format 2: columns; 1: a dict per source), from before stats.bin: its records
+    still spare the hashing, and the next build writes stats.bin in its place."""
     import json
 
     import pipeline.ingest as ingest
+    from pipeline.store import read_stats
     sources, index = tmp_path / "sources", tmp_path / "index"
     _pages(sources, 3)
     _old_enough(sources)
     build_index(sources, index)
-    table = json.loads((index / "stats.json").read_text())
-    assert table["format"] == 2 and table["names"] == ["p0.txt", "p1.txt", "p2.txt"]
-    old = {name: {"size": size, "mtime_ns": mtime, "sha256": sha}
-           for name, size, mtime, sha in zip(table["names"], table["size"], table["mtime_ns"], table["sha256"])}
-    (index / "stats.json").write_text(json.dumps(old))
+    stats = read_stats(index)
+    assert stats.names == ["p0.txt", "p1.txt", "p2.txt"] and not (index / "stats.json").exists()
+    columns = {"format": 2, "names": stats.names, "size": stats.sizes, "mtime_ns": stats.mtimes, "sha256": stats.shas}
+    per_source = {name: {"size": size, "mtime_ns": mtime, "sha256": sha}
+                  for name, size, mtime, sha in zip(stats.names, stats.sizes, stats.mtimes, stats.shas)}
     hashed = []
     original = ingest.file_fingerprint
     monkeypatch.setattr(ingest, "file_fingerprint", lambda s: hashed.append(s.rel) or original(s))
-    (sources / "p1.txt").write_text("Page one now talks about muscle biopsy findings.\n")
-    report = build_index(sources, index)
-    assert hashed == ["p1.txt"] and report.changed == 1
-    assert json.loads((index / "stats.json").read_text())["format"] == 2
+    for n, table in enumerate((columns, per_source)):
+        (index / "stats.bin").unlink()
+        (index / "stats.json").write_text(json.dumps(table))
+        (sources / "p1.txt").write_text(f"Page one now talks about muscle biopsy findings ({n}).\n")
+        hashed.clear()
+        report = build_index(sources, index)
+        assert hashed == ["p1.txt"] and report.changed == 1
+        assert (index / "stats.bin").is_file() and not (index / "stats.json").exists()
+
+
+def test_stats_bin_round_trips_and_refuses_what_it_did_not_write(tmp_path):
+    """Names with any character but NUL, hashes or none, mtimes before 1970; a truncated or foreign
+    file reads as no record (every source hashed again), never an error."""
+    from pipeline.store import SourceStats, read_stats, write_stats
+
+    table = SourceStats(["a b.txt", "dir/\u00e9t\u00e9.md", "line\nbreak.txt"], [0, 5, 1 << 40],
+                        [-1, 0, 1_700_000_000_123_456_789], ["0" * 64, None, "f" * 64])
+    write_stats(tmp_path, table)
+    got = read_stats(tmp_path)
+    assert (got.names, got.sizes, got.mtimes, got.shas) == (table.names, table.sizes, table.mtimes, table.shas)
+    assert got.written_ns is not None
+    write_stats(tmp_path, SourceStats([], [], [], []))
+    assert read_stats(tmp_path).names == [] and read_stats(tmp_path).written_ns is not None
+    write_stats(tmp_path, table)
+    data = (tmp_path / "stats.bin").read_bytes()
+    for bad in (data[:-3], data[:20], b"", b"{}", data.replace(b"a b.txt", b"z b.txt")):  # last: names unsorted
+        (tmp_path / "stats.bin").write_bytes(bad)
+        assert read_stats(tmp_path).written_ns is None
 
 
 def test_a_refresh_drops_the_cache_entries_of_what_it_replaced(tmp_path):
@@ -645,7 +671,7 @@ def test_a_refresh_links_the_sources_base_and_writes_its_changes(tmp_path, monke
     shutil.rmtree(fresh)
     build_index(sources, fresh, full=True)
     assert current_generation(index).name == current_generation(fresh).name
-    assert json.loads(_base(index).read_text())["source"] == names
+    assert store.read_sources_base(_base(index))[0] == names
 
 
 def _rewrite_json(path: Path, edit) -> None:
@@ -659,15 +685,17 @@ def _rewrite_json(path: Path, edit) -> None:
 def test_a_damaged_sources_base_or_change_list_rebuilds(tmp_path, monkeypatch):
     """A base whose bytes changed fails its checksum; one resealed but not what winnow writes, or a
     change list that does not apply to its base, is refused on open: the refresh rebuilds."""
-    from .test_cli_safety import reseal
+    from pipeline.store import SOURCES_BASE
+
+    from .test_cli_safety import _edit_sources, reseal
 
     _segmented(monkeypatch)
     sources, index = tmp_path / "sources", tmp_path / "index"
     _pages(sources, 6)
     build_index(sources, index)
     crafts = {
-        "bytes": lambda g: (g / "sources.json").write_bytes((g / "sources.json").read_bytes().replace(b"p1", b"q1")),
-        "base-unsorted": lambda g: _rewrite_json(g / "sources.json", lambda b: b["source"].reverse()),
+        "bytes": lambda g: (g / SOURCES_BASE).write_bytes((g / SOURCES_BASE).read_bytes().replace(b"p1", b"q1")),
+        "base-unsorted": lambda g: _edit_sources(g, lambda b: b["source"].reverse()),
         "removes-unknown": lambda g: _rewrite_json(g / "manifest.json",
                                                    lambda m: m["sources"]["removed"].append("p99.txt")),
         "changed-and-removed": lambda g: _rewrite_json(g / "manifest.json", lambda m: m["sources"].update(
@@ -722,3 +750,20 @@ def test_a_build_killed_while_folding_the_sources_leaves_the_previous_index(tmp_
     fresh = tmp_path / "fresh"
     build_index(sources, fresh, full=True)
     _same_answers(index, fresh)
+
+
+def test_a_rebuild_for_another_index_format_keeps_the_trusted_sources(tmp_path):
+    """The trusted list is kept with the index for later builds: an index of another format (or
+    settings) is rebuilt from scratch, and the rebuild still indexes those sources as written."""
+    from .test_cli_safety import _to_index_format_7
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 3)
+    build_index(sources, index, trusted=["./"])
+    _to_index_format_7(current_generation(index))
+    notes = []
+    report = build_index(sources, index, notify=notes.append)
+    assert report.full and any("format changed" in note for note in notes), notes
+    assert Searcher(current_generation(index)).manifest["trusted"] == ["."]
+    build_index(sources, tmp_path / "fresh", full=True, trusted=["."])
+    assert current_generation(index).name == current_generation(tmp_path / "fresh").name

@@ -251,7 +251,7 @@ def test_manifest_problems_are_named():
     assert manifest_problem(good) is None
     changes = good["sources"]
     for change, words in [({"topic_terms": 5}, "topic_terms"), ({"topic_terms": None}, "topic_terms"),
-                          ({"sources": 5}, '"sources" (the changes since sources.json): not two columns'),
+                          ({"sources": 5}, '"sources" (the changes since sources.bin): not two columns'),
                           ({"skipped": [{}]}, '"skipped"'),
                           ({"sources": [{"source": "a.txt", "sha256": "00"}]}, "not two columns"),
                           ({"sources": {**changes, "sha256": []}}, "not two columns"),
@@ -282,7 +282,7 @@ def test_sources_changes_and_read_sources_agree(tmp_path):
     changes = store.sources_changes(*base, *now)
     assert changes == {"source": ["c.txt", "d.txt"], "sha256": ["3x", "4"], "removed": ["b.txt"]}
     assert store.sources_changes(*base, *base) == {"source": [], "sha256": [], "removed": []}
-    (tmp_path / "sources.json").write_text(json.dumps({"source": base[0], "sha256": base[1]}))
+    store.write_sources_base(tmp_path / store.SOURCES_BASE, *base)
     assert store.read_sources(tmp_path, {"sources": changes})[:2] == (list(now[0]), list(now[1]))
     assert store.read_sources(tmp_path, {"sources": changes})[2:] == base
     many = ([f"p{i:03d}" for i in range(300)], ["0"] * 300)
