@@ -52,6 +52,28 @@ def _safe(text: str) -> str:
     return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+# A file name is one word on a line: tab and newline in it are shown escaped too, and the name quoted
+# the way `ls` (its shell-escape style) and bash quote it, $'a\nb.txt', so it can be pasted back.
+_NAME_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAME_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _name(name: str) -> str:
+    """A file name or passage id for a terminal: as it is, or $'...' with \\n, \\t, \\xNN, \\uNNNN escapes
+    when it holds a control character (a newline in a name would otherwise break line-based output)."""
+    if not _NAME_CONTROL_RE.search(name):
+        return name
+
+    def escape(ch: str) -> str:
+        if ch in _NAME_ESCAPES:
+            return _NAME_ESCAPES[ch]
+        if not _NAME_CONTROL_RE.match(ch):
+            return ch
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}"  # bash reads \\x as a byte
+
+    return "$'" + "".join(map(escape, name)) + "'"
+
+
 def _json(value, **options) -> str:
     """json.dumps for the terminal: UTF-8 text as is, but DEL and C1 controls escaped (still the same JSON)."""
     return _JSON_CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False, **options))
@@ -308,8 +330,8 @@ def _render_hits(hits, question: str, bests: list[str], color: bool, empty: bool
         return
     for hit, best in zip(hits, bests):
         p = hit.passage
-        where = f"{p.source} › {p.section}" if p.section else p.source
-        click.echo(click.style(f"{hit.rank}. ", bold=True) + _safe(f"[{hit.score:.3f}] {where}  ({p.passage_id})"),
+        where = f"{_name(p.source)} › {p.section}" if p.section else _name(p.source)
+        click.echo(click.style(f"{hit.rank}. ", bold=True) + _safe(f"[{hit.score:.3f}] {where}  ({_name(p.passage_id)})"),
                    color=color)
         if hit.url:
             click.echo(_safe(f"   from {hit.url}"))
@@ -318,7 +340,7 @@ def _render_hits(hits, question: str, bests: list[str], color: bool, empty: bool
             click.echo(_highlight(line, question, color), color=color)
         body = textwrap.fill(_safe(p.text), width=96, initial_indent="   ", subsequent_indent="   ")
         click.echo(_highlight(body, question, color), color=color)
-        others = [s for s in p.sources if s != p.source]
+        others = [_name(s) for s in p.sources if s != p.source]
         if others:
             click.echo(_safe(f"   also in {_plural(len(others), 'other source')}: {', '.join(others)}"))
         click.echo("")
@@ -596,7 +618,7 @@ def passages(sources_dir: Path, index_dir: Path, as_json: bool):
         if as_json:
             click.echo(_json(p.as_dict()))
         else:
-            click.echo(_safe(f"{p.passage_id}  [{p.section}]\n   {p.text}\n"))
+            click.echo(_safe(f"{_name(p.passage_id)}  [{p.section}]\n   {p.text}\n"))
 
 
 @main.command()
@@ -700,19 +722,20 @@ def show(sources_dir: Path, index_dir: Path, passage_id: str, context: int, as_j
                           "text": found.text, "cleaned": found.cleaned}, indent=1))
         return
     use_color = _use_color(color)
-    where = f"{found.source} › {found.section}" if found.section else found.source
-    click.echo(_safe(f"{where}  ({found.passage_id})"))
+    where = f"{_name(found.source)} › {found.section}" if found.section else _name(found.source)
+    click.echo(_safe(f"{where}  ({_name(found.passage_id)})"))
     if found.url:
         click.echo(_safe(f"from {found.url}"))
     if found.start < 0:
-        click.echo(_safe(f"The passage is no longer in the cleaned text of {found.file}; as indexed:"))
+        click.echo(_safe(f"The passage is no longer in the cleaned text of {_name(found.file)}; as indexed:"))
         click.echo(_safe(found.text))
         return
     # The command as it runs from here: the file under the sources folder, trusted as the index has it.
+    path = str(collection.sources / found.file)
     command = ("winnow clean " + "--trust " * is_trusted(found.file, trusted)
-               + shlex.quote(str(collection.sources / found.file)))
+               + (_name(path) if _NAME_CONTROL_RE.search(path) else shlex.quote(path)))
     click.echo(_safe(f"characters {found.start}-{found.end} of {len(found.cleaned)} in the cleaned text of "
-                     f"{found.file} (`{command}` prints it)"))
+                     f"{_name(found.file)} (`{command}` prints it)"))
     click.echo("")
     text = found.cleaned
     first, last = max(0, found.start - context), min(len(text), found.end + context)
@@ -843,7 +866,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
         except BrokenPipeError:
             raise  # the reader of stdout went away (`| head`): the file was read; _invoke ends quietly
         except (OSError, WinnowError) as error:
-            _warn(f"skipped {path}: {getattr(error, 'strerror', None) or error}")
+            _warn(f"skipped {_name(str(path))}: {getattr(error, 'strerror', None) or error}")
             failed += 1
             continue
         for doc in documents:
@@ -854,7 +877,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 click.echo(_json(record))
             else:
                 if len(files) > 1 or how == "jsonl":  # a corpus's records too: where one ends and the next begins
-                    click.echo(_safe(f"==> {doc.source} <=="))  # with the text, as head and tail do
+                    click.echo(_safe(f"==> {_name(doc.source)} <=="))  # with the text, as head and tail do
                 click.echo(_safe(doc.text) + os.linesep)
     if failed:
         sys.exit(1)
@@ -893,7 +916,7 @@ def _render_explain(path: Path, explained, as_json: bool, show_all: bool) -> Non
     dropped = [j for j in judged if not j.verdict.keep]
     left_out = sum(j.verdict.by == "extraction" for j in dropped)  # HTML: never reached the cleaner
     by_extraction = f" ({left_out} left out by the HTML extraction)" if left_out else ""
-    click.echo(_safe(f"==> {path}: {len(judged)} blocks, {len(dropped)} dropped{by_extraction}; "
+    click.echo(_safe(f"==> {_name(str(path))}: {len(judged)} blocks, {len(dropped)} dropped{by_extraction}; "
                      f"{kept} of {words} words kept <=="))
     click.echo(f"page: {page}")
     for item in judged:
@@ -955,7 +978,7 @@ def _render_eval(report, per_question: bool) -> None:
         click.echo("first relevant rank per question (- = none in the ranking; noise probes list offending hits)")
         for r in report.per_question:
             if r.noise_hits or not r.measures:
-                where = ", ".join(r.noise_hits) if r.noise_hits else "clean"
+                where = ", ".join(map(_name, r.noise_hits)) if r.noise_hits else "clean"
                 click.echo(_safe(f"  {r.qid:>8}  noise  {where}  {r.question}"))
             else:
                 rank = "-" if r.first_relevant is None else str(r.first_relevant)
