@@ -287,3 +287,43 @@ def test_a_run_file_keeps_six_fields_when_an_id_holds_a_space(tmp_path):
     lines = [line.split() for line in run_file.read_text().splitlines()]
     assert all(len(fields) == 6 for fields in lines), lines
     assert [(f[0], f[2], f[3]) for f in lines] == [("q%201", "my%20notes.txt#0000", "1"), ("q%201", "100%25.txt#0000", "2")]
+
+
+def test_a_name_holding_a_newline_or_tab_keeps_the_output_one_line_per_item_and_can_be_pasted_back(tmp_path):
+    """A file named "a<newline>b<tab>c.txt" was printed raw by ask, passages and show: one hit's
+    heading took two lines. It is printed $'a\\nb\\tc.txt', as `ls` quotes it; JSON keeps the name."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    name = "a\nb\tc.txt"
+    (sources / name).write_text("Statins cause muscle weakness in some adults who take them daily.\n")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    quoted = "$'a\\nb\\tc.txt'"
+    hit = json.loads(run("ask", "--json", "statins weakness", *where).stdout)[0]
+    assert hit["source"] == name and hit["passage_id"] == name + "#0000"  # JSON: the real name
+    asked = run("ask", "statins weakness", *where)
+    assert asked.exit_code == 0, asked.output
+    assert asked.stdout.splitlines()[0] == f"1. [{hit['score']:.3f}] {quoted}  ($'a\\nb\\tc.txt#0000')"
+    listed = run("passages", *where)
+    assert listed.stdout.splitlines()[0] == "$'a\\nb\\tc.txt#0000'  []"
+    assert json.loads(run("passages", "--json", *where).stdout)["source"] == name
+    shown = run("show", name + "#0000", *where)
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "$'a\\nb\\tc.txt'  ($'a\\nb\\tc.txt#0000')"
+    assert f"cleaned text of {quoted} (`winnow clean $'{sources}/a\\nb\\tc.txt'` prints it)" in lines[1]
+    assert json.loads(run("show", "--json", name + "#0000", *where).stdout)["file"] == name
+    if shutil.which("bash"):  # what is printed is the name, to bash
+        pasted = subprocess.run(["bash", "-c", f"printf %s {quoted}"], capture_output=True, text=True)
+        assert pasted.stdout == name
+
+
+def test_a_name_with_a_quote_backslash_or_escape_character_is_quoted_unambiguously():
+    from cli import _name
+
+    assert _name("plain name.txt") == "plain name.txt"  # no control character: as it is, as before
+    assert _name("it's\\\x1b.txt") == "$'it\\'s\\\\\\x1b.txt'"
+    assert _name("c1\u009bx.txt") == "$'c1\\u009bx.txt'"
+    if shutil.which("bash"):
+        for name in ("it's\\\x1b.txt", "a\r\x01\x7fb", "x\x1bab"):
+            pasted = subprocess.run(["bash", "-c", f"printf %s {_name(name)}"], capture_output=True)
+            assert pasted.stdout.decode() == name  # bytes: text mode would read \r as a newline
