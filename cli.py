@@ -600,7 +600,9 @@ def ask(sources_dir: Path, index_dir: Path, question: tuple[str, ...], question_
 
 @main.command()
 @common_options
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line (passage_id, source, sources, section, text).")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per line (passage_id, source, sources, section, text, url), the fields of an "
+                   "`ask --json` hit.")
 def passages(sources_dir: Path, index_dir: Path, as_json: bool):
     """List every indexed passage, in passage-id order (the index is built or updated first if needed).
 
@@ -613,10 +615,16 @@ def passages(sources_dir: Path, index_dir: Path, as_json: bool):
       winnow passages --json | jq -r .passage_id
     """
     from pipeline.collection import checked_passages
+    from pipeline.search import passage_record
 
-    for p in _with_index(sources_dir, index_dir, lambda s: checked_passages(s.passages(), s.generation)):
+    def listed(searcher):
+        urls: dict = {}  # one address per source, checked once
+        return [(p, urls[p.source] if p.source in urls else urls.setdefault(p.source, searcher.url(p.source)))
+                for p in checked_passages(searcher.passages(), searcher.generation)]
+
+    for p, url in _with_index(sources_dir, index_dir, listed):
         if as_json:
-            click.echo(_json(p.as_dict()))
+            click.echo(_json(passage_record(p, url)))
         else:
             click.echo(_safe(f"{_name(p.passage_id)}  [{p.section}]\n   {p.text}\n"))
 

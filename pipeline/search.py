@@ -470,9 +470,15 @@ def _passage(record: dict) -> Passage:
                    text=record["text"], sources=tuple(record["sources"]))
 
 
+def passage_record(passage: Passage, url: str | None) -> dict:
+    """The JSON form of a passage with its source's original address (the `passages --json` contract):
+    the fields of a hit but its rank, score and best sentence."""
+    return {**passage.as_dict(), "url": url}
+
+
 def hit_record(hit: Hit, best: str | None = None) -> dict:
     """The JSON form of a hit (the `ask --json` contract), with its best sentence if given."""
-    record = {"rank": hit.rank, "score": round(hit.score, 6), **hit.passage.as_dict(), "url": hit.url}
+    record = {"rank": hit.rank, "score": round(hit.score, 6), **passage_record(hit.passage, hit.url)}
     if best is not None:
         record["best_sentence"] = best
     return record

@@ -58,3 +58,11 @@ def test_url_is_kept_per_source_and_shown_with_hits(tmp_path):
     assert shown["cleaned"][shown["start"]:shown["end"]].startswith("Rituximab")
     clean = json.loads(CliRunner().invoke(main, ["clean", "--json", str(sources / "page.html")]).stdout)
     assert clean["url"] == "https://example.org/imnm"
+    # `passages --json` gives each passage's address too, under the names of an `ask --json` hit
+    listed = [json.loads(line) for line in CliRunner().invoke(main, ["passages", "--json", *args]).stdout.splitlines()]
+    urls = {p["source"]: p["url"] for p in listed}
+    assert urls == {"page.html": "https://example.org/imnm", "corpus.jsonl#doc1": "https://example.org/doc1",
+                    "notes.txt": None}
+    for hit in hits.values():
+        record = next(p for p in listed if p["passage_id"] == hit["passage_id"])
+        assert record == {k: v for k, v in hit.items() if k not in ("rank", "score", "best_sentence")}
