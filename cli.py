@@ -652,18 +652,24 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
     """
     collection = _collection(sources_dir, index_dir)
     collection.check_origin()
-    info = collection.status(full_check=True)  # every byte; the rebuild below checks what it writes
+    skipped: list = []
+    info = collection.status(full_check=True, skipped=skipped)  # every byte; the rebuild below checks what it writes
     if not check and not info["up_to_date"] and collection.sources.is_dir():
         found = {k: info.get(k, []) for k in ("added", "changed", "removed")}
         collection.searcher()  # a refresh that cannot be written (read-only, locked) leaves the index as it was
-        after = collection.status()
+        skipped.clear()
+        after = collection.status(skipped=skipped)
         info = {**after, **found, "updated": after["up_to_date"] or after.get("generation") != info.get("generation")}
-    _render_status(info, collection.sources, index_dir, as_json)
+    _render_status(info, collection.sources, index_dir, as_json, skipped)
     if check and not info["up_to_date"]:
         sys.exit(1)
 
 
-def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool) -> None:
+# `status` names this many skipped sources, then says how many more (a build names every one).
+STATUS_SKIPPED_NAMED = 10
+
+
+def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool, skipped: list) -> None:
     from pipeline.collection import shown
 
     if as_json:
@@ -683,6 +689,10 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
     click.echo(f"Index: {shown(index_dir)} ({info['generation']})")
     click.echo(f"Sources: {info['sources']} indexed, {info['skipped']} skipped; "
                f"{_plural(info['passages'], 'passage')}")
+    for entry in skipped[:STATUS_SKIPPED_NAMED]:  # as the build's warnings name them
+        click.echo(_safe(f"  skipped {_name(entry['source'])}: {entry['reason']}"))
+    if len(skipped) > STATUS_SKIPPED_NAMED:
+        click.echo(f"  and {len(skipped) - STATUS_SKIPPED_NAMED} more skipped (`winnow build` names every one)")
     folder = shown(sources_dir)
     if folder.strip("./") == "":  # "." or "..": the folder's own path reads better in a sentence
         folder = str(sources_dir.resolve())

@@ -290,11 +290,12 @@ class Collection:
 
     # --- what the index holds -----------------------------------------------------------------
 
-    def status(self, full_check: bool = False) -> dict:
+    def status(self, full_check: bool = False, skipped: list | None = None) -> dict:
         """Where the index is, what it holds, and whether it is up to date with the sources (never builds).
 
         full_check reads every byte of the index (`winnow status`); without it, as `ask` and the
-        page's background check do, sizes, small files and big files' edges are checked."""
+        page's background check do, sizes, small files and big files' edges are checked. skipped, if
+        given, gets the skipped sources the count "skipped" counts (source, reason), as a build names them."""
         from .ingest import current_generation, settings, stale_sources
         from .search import IndexDamaged, Searcher
 
@@ -320,12 +321,16 @@ class Collection:
             counts = searcher.manifest.get("counts", {})
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
+            if skipped is not None:
+                skipped.extend({"source": e["source"], "reason": e["reason"]} for e in searcher.manifest.get("skipped", []))
             if self.sources.is_dir():
                 left_out: list = []  # files of unknown type, hidden...: skipped, as the build summary counts them
                 changes = stale_sources(self.sources, searcher, self.index, follow_links=self.follow_links,
                                         left_out=left_out)
                 info.update(changes)
                 info["skipped"] += len(left_out)
+                if skipped is not None:
+                    skipped.extend(left_out)
                 info["settings_changed"] = searcher.manifest.get("settings") != settings()
                 # --rebuild asks for a rebuild from this folder, whatever the index holds
                 info["up_to_date"] = not any(changes.values()) and not info["settings_changed"] and not self.rebuild

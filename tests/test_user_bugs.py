@@ -327,3 +327,35 @@ def test_a_name_with_a_quote_backslash_or_escape_character_is_quoted_unambiguous
         for name in ("it's\\\x1b.txt", "a\r\x01\x7fb", "x\x1bab"):
             pasted = subprocess.run(["bash", "-c", f"printf %s {_name(name)}"], capture_output=True)
             assert pasted.stdout.decode() == name  # bytes: text mode would read \r as a newline
+
+
+def test_status_names_a_link_outside_the_sources_added_after_the_build(tmp_path):
+    """A link leading outside the sources folder, added after a build, was said nowhere: `status`
+    said "Up to date" with one more skipped and no name. It names the skipped sources as a build does."""
+    where = _one_page(tmp_path)
+    assert run("build", *where).exit_code == 0
+    (tmp_path / "outside.txt").write_text("Rituximab was given when methotrexate failed.\n")
+    (tmp_path / "src" / "link.txt").symlink_to(tmp_path / "outside.txt")
+    warned = "skipped link.txt: link leads outside the sources folder"
+    for args in ([], ["--check"]):
+        result = run("status", *args, *where)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert lines[1] == "Sources: 1 indexed, 1 skipped; 1 passage"
+        assert lines[2].startswith("  " + warned) and lines[3].startswith("Up to date")
+    assert warned in run("build", *where).stderr  # the same words as the build's
+
+
+def test_status_names_a_few_skipped_sources_and_counts_the_rest(tmp_path):
+    from cli import STATUS_SKIPPED_NAMED
+
+    where = _one_page(tmp_path)
+    for i in range(STATUS_SKIPPED_NAMED + 2):
+        (tmp_path / "src" / f"n{i:02d}.xyz").write_text("not a source\n")
+    (tmp_path / "src" / "empty.txt").write_text("")  # skipped by the build, kept in the index's list
+    result = run("status", *where)
+    assert result.exit_code == 0, result.output
+    named = [line for line in result.stdout.splitlines() if line.startswith("  skipped ")]
+    assert len(named) == STATUS_SKIPPED_NAMED and named[0].startswith("  skipped empty.txt: ")
+    assert f"  and 3 more skipped (`winnow build` names every one)" in result.stdout.splitlines()
+    assert json.loads(run("status", "--json", *where).stdout)["skipped"] == STATUS_SKIPPED_NAMED + 3  # a count, as before
