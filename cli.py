@@ -331,8 +331,8 @@ def _render_hits(hits, question: str, bests: list[str], color: bool, empty: bool
     for hit, best in zip(hits, bests):
         p = hit.passage
         where = f"{_name(p.source)} › {p.section}" if p.section else _name(p.source)
-        click.echo(click.style(f"{hit.rank}. ", bold=True) + _safe(f"[{hit.score:.3f}] {where}  ({_name(p.passage_id)})"),
-                   color=color)
+        heading = _safe(f"[{hit.score:.3f}] {where}  ({_name(p.passage_id)})")
+        click.echo(click.style(f"{hit.rank}. ", bold=True) + heading, color=color)
         if hit.url:
             click.echo(_safe(f"   from {hit.url}"))
         if best != p.text:

@@ -322,7 +322,8 @@ class Collection:
             info.update(exists=True, generation=generation.name, sources=counts.get("sources", 0),
                         passages=searcher.n_passages, skipped=len(searcher.manifest.get("skipped", [])))
             if skipped is not None:
-                skipped.extend({"source": e["source"], "reason": e["reason"]} for e in searcher.manifest.get("skipped", []))
+                skipped.extend({"source": entry["source"], "reason": entry["reason"]}
+                               for entry in searcher.manifest.get("skipped", []))
             if self.sources.is_dir():
                 left_out: list = []  # files of unknown type, hidden...: skipped, as the build summary counts them
                 changes = stale_sources(self.sources, searcher, self.index, follow_links=self.follow_links,
