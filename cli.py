@@ -475,7 +475,7 @@ def build(sources_dir: Path, index_dir: Path, full: bool, as_json: bool, trust: 
 
         # On the command line twice is ambiguous; WINNOW_SOURCES gives way to the command line.
         if click.get_current_context().get_parameter_source("sources_dir") is ParameterSource.COMMANDLINE \
-                and sources_dir != folder:
+                and sources_dir.resolve() != folder.resolve():
             raise click.UsageError(f"two sources folders given: '{folder}' and --sources '{sources_dir}'; give one")
         sources_dir, given = folder, True
     collection = _collection(sources_dir, index_dir, given=given)
@@ -1013,7 +1013,7 @@ def _render_eval(report, per_question: bool) -> None:
 @click.option("--per-question", is_flag=True, help="Also give the rank of the first relevant hit of each question.")
 @click.option("--run", "run_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the ranking as a TREC run file (qid Q0 docid rank score winnow; whitespace in an "
-                   "id written %20, as in a URL).")
+                   "id written %20, as in a URL, with its % as %25; other ids as they are).")
 def eval_command(sources_dir: Path, index_dir: Path, questions: Path, depth: int, split: str, as_json: bool,
                  per_question: bool, run_file: Path | None):
     """Measure retrieval on the question set QUESTIONS: nDCG@10, RR@10, Success@k, Recall@k, MAP.

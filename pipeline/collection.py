@@ -343,13 +343,15 @@ class Collection:
 
     # --- a source's cleaned text --------------------------------------------------------------------
 
-    def clean(self, name: str, searcher=None, record: str | None = None):
+    def clean(self, name: str, searcher=None, record: str | None = None, max_corpus_bytes: int | None = None):
         """The cleaned Documents of the source file `name` (relative to the sources folder), as indexed
         (trusted sources as written, by the trusted list of `searcher`'s index, else the live one's);
         of a JSON Lines corpus, every record, or only the one cited as `record`.
 
         Raises WinnowError if no such source is in the folder: a name from a URL or a crafted
-        index must not reach outside it, so only names that the scan lists are read.
+        index must not reach outside it, so only names that the scan lists are read; and, with
+        max_corpus_bytes, for every record of a corpus larger than that (a page that any client
+        can ask for holds them all in memory).
         """
         from .clean import DEFAULT_OPTIONS
         from .ingest import TRUSTED_OPTIONS, clean_source, corpus_file_documents, is_trusted
@@ -361,6 +363,9 @@ class Collection:
             raise WinnowError(f"no source named {name!r} in {shown(self.sources)}")
         source = listing.source(row)
         if source.kind == "jsonl":  # no size limit, as a build reads it; records are never cleaned
+            if record is None and max_corpus_bytes is not None and source.size > max_corpus_bytes:
+                raise WinnowError(f"{name} is a corpus of {source.size / 1e6:.1f} MB: its records are shown "
+                                  "one at a time (open one from a hit)")
             return corpus_file_documents(source, record)
         searcher = searcher or self.live()
         trusted = tuple(searcher.manifest.get("trusted") or ()) if searcher is not None else ()

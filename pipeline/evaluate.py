@@ -517,8 +517,9 @@ def write_trec_run(report: EvalReport, path: str | Path, tag: str = RUN_TAG) -> 
 
 
 def _run_field(text: str) -> str:
-    """An id as one field of a run line: "%" and every whitespace character %-escaped."""
-    if text.isprintable() and " " not in text and "%" not in text:  # nearly every id: as it is
+    """An id as one field of a run line: as it is unless it holds whitespace, which is %-escaped
+    (with "%" itself, so that the field reads back); an id with no whitespace matches the qrels as written."""
+    if not any(c.isspace() for c in text):  # nearly every id: as it is, "%" too
         return text
     return "".join("".join(f"%{byte:02X}" for byte in c.encode("utf-8")) if c == "%" or c.isspace() else c
                    for c in text)

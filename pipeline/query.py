@@ -819,7 +819,8 @@ def has_answer_type(text: str, kind: str) -> bool:
                 _YEAR_RE.fullmatch(token) and not text[match.end():match.end() + 1].isalnum())):
             return True
         end = match.end()
-        if text[end:end + 1] == "(" or (start > 0 and text[start - 1] in "([" and text[end:end + 1] in ")]"):
+        after = text[end:end + 1]
+        if after == "(" or (start > 0 and text[start - 1] in "([" and after and after in ")]"):
             continue  # a code's part, "501(c)(3)", or a reference or list mark alone in brackets, "(1)", "[12]"
         if holds(match, not token.endswith("s")):
             return True

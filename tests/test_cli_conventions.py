@@ -445,3 +445,13 @@ def test_build_takes_the_sources_folder_as_its_argument(tmp_path, monkeypatch):
     monkeypatch.setenv("WINNOW_SOURCES", str(SEEDS))
     again = run("build", "-q", "--json", "--index", str(index), str(sources))
     assert again.exit_code == 0 and json.loads(again.stdout)["passages"] == 1, again.output
+
+
+def test_build_takes_one_folder_named_twice_the_same_way(tmp_path, monkeypatch):
+    """`winnow build --sources notes "$PWD/notes"` was refused as two folders: the paths were compared as typed."""
+    sources = tmp_path / "notes"
+    sources.mkdir()
+    (sources / "tides.txt").write_text("The spring tides come two days after the full moon.\n")
+    monkeypatch.chdir(tmp_path)
+    built = run("build", "-q", "--sources", "notes", "--index", str(tmp_path / "ix"), str(sources))
+    assert built.exit_code == 0, built.output

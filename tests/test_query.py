@@ -499,6 +499,7 @@ def test_a_question_s_wh_phrase_says_what_kind_of_answer_it_wants(question, kind
     ("MSU is a charitable organization with 501(c)(3) status.", False, False),
     ("It was first described (2004) in a series.", True, False),  # a year in brackets: a date, no amount
     ("About 300 cases (12%) were reported.", False, True),
+    ("A text cut off after a bracket: it costs (12", False, True),  # no closing bracket: an amount
 ])
 def test_a_passage_holds_a_time_or_an_amount_by_its_shape(text, time, amount):
     from pipeline.query import has_answer_type
@@ -632,7 +633,6 @@ def test_corroboration_lifts_the_passage_another_page_also_holds_and_is_off_by_d
     assert docs_on.tolist() == [1, 0] and scores_on[0] == pytest.approx(plain_scores[1] * 1.5)
     every = Memory(lifted).scores(question)  # BEIR's documents read these: the same lift
     assert int(every.argmax()) == 1 and every[1] == pytest.approx(scores_on[0])
-    assert (Memory(DEFAULTS).scores(question) == Memory(DEFAULTS.but(corroboration_weight=0.0)).scores(question)).all()
 
 
 def test_answer_types_take_linear_time_on_long_texts():

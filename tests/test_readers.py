@@ -205,3 +205,21 @@ def test_a_dash_the_wrap_put_at_a_lines_start_is_prose_not_a_list():
               "— a flask of hot tea, a packet of biscuits and a sandwich for the break\n"
               "— the tickets, which are printed on paper this time and cannot be replaced\n")
     assert [b.kind for b in text.read(listed)] == [Kind.PARAGRAPH, Kind.ITEM, Kind.ITEM, Kind.ITEM]
+
+
+def test_one_list_entry_after_a_colon_or_a_bullet_stays_a_list_entry():
+    # The lone-dash rule above glued a list of one entry into the paragraph that announced it
+    # ("...by the reader: - install the package..."); a colon announces a list, and a bullet such
+    # as "*" or "•" opens no sentence, so either keeps the entry apart.
+    words = ("The program reads every page of the folder it is given and writes its index beside it, "
+             "so that a question asked later finds its passages at once; before the first run of the "
+             "program, one step has to be taken by the reader, which the next line of this text names in "
+             "full for you here")
+    entry = " install the package with pip in a fresh virtual environment first\n"
+    wrapped = textwrap.fill(words, 72)
+    assert len(wrapped.splitlines()[-1]) == 71  # with its colon, the line before the entry fills the width
+    for mark in ("-", "—", "1."):
+        page = wrapped + ":\n" + mark + entry
+        assert [b.kind for b in text.read(page)] == [Kind.PARAGRAPH, Kind.ITEM], mark
+    page = wrapped + ".\n*" + entry
+    assert [b.kind for b in text.read(page)] == [Kind.PARAGRAPH, Kind.ITEM]

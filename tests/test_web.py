@@ -223,3 +223,26 @@ def test_search_box_invites_questions_about_the_index_own_pages(tmp_path):
     assert status == 200
     box = next(line for line in body.splitlines() if '<input id="q"' in line)
     assert "antibodies" not in box and "garden-notes" in box, box
+
+
+def test_a_corpus_larger_than_a_page_is_shown_record_by_record(tmp_path, monkeypatch):
+    """The source page of a JSON Lines corpus joined every record into one page, whatever the corpus's
+    size (a 12.5 MB corpus: 137 MB held for one request any client can make); past the page limit
+    it says to open one record from a hit, and a cited record still opens."""
+    import pipeline.web as web
+
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "corpus.jsonl").write_text("".join(
+        json.dumps({"_id": f"d{i}", "text": f"Record {i} tells of harbour seals resting on sandbank {i}."}) + "\n"
+        for i in range(200)), encoding="utf-8")
+    monkeypatch.setattr(web, "MAX_SOURCE_BYTES", 2000)
+    one = Served(sources, tmp_path / "index")
+    try:
+        one.wait_for_index()
+        status, _, body = get(one.url + "source?name=corpus.jsonl")
+        assert status == 404 and "one at a time" in body and "sandbank 7." not in body
+        status, _, body = get(one.url + "source?passage=corpus.jsonl%23d7%230000")
+        assert status == 200 and "sandbank 7." in body
+    finally:
+        one.close()

@@ -606,7 +606,7 @@ def few_links(blocks: list[Block]) -> bool:
     43 units, the gate 0.03) is a document: package READMEs 0.965 -> 0.977 held out; the train split's
     documents and gold texts and the labelled pages (their menus link to site paths) unchanged. Any
     other block counts as a link the same way: when it links to the site's own paths, or when it runs
-    MENU_LINE_SEPARATORS links or more into one line (a share bar's "Facebook · X · Email" leads to
+    links into one line with MENU_LINE_SEPARATORS separators or more (three links; a share bar's "Facebook · X · Email" leads to
     addresses, and is navigation all the same); a paragraph citing another project's address is a
     reference. Brotli's README (two such paragraphs among 35 units: 0.057 of them) becomes a document,
     12 -> 1 of its 44 sentences lost (package READMEs 34 -> 23 lost); the node_modules docs as Markdown

@@ -42,6 +42,9 @@ _BULLET_RE = re.compile(r"[-*+•·▪◦‣●○■□►▸–—](?=\s)|\d{1
 # Bullets dropped from an entry's text. A line opened by an en or em dash is a line of its
 # own too, but its dash stays: it is dialogue or an attribution ("— Jane Doe, 2019"), not a bullet.
 _BULLET_SYMBOLS = "-*+•·▪◦‣●○■□►▸"
+# Marks no writer puts in a sentence: a line they open is a list entry, even the only one (a dash,
+# a number or an initial at a wrapped line's start may be prose: "— and so", "J. R. R. Tolkien").
+_LIST_ONLY_MARKS = "*+•·▪◦‣●○■□►▸"
 _ATX_HEADING_RE = re.compile(r"(#{1,6})\s+(\S.*)")
 _SETEXT_RE = re.compile(r"(?:=+|-+)")
 _COLUMN_GAP = "  "  # two spaces between cells of a table laid out with spaces
@@ -129,7 +132,8 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
 
     # Marks that open two lines of the run or more: a list's. A mark that opens one line alone in a
     # hard-wrapped file ("— and they can be very hard to resist.", "J. R. R. Tolkien") is prose
-    # that the wrap put at a line's start: that line may continue the one before it.
+    # that the wrap put at a line's start: that line may continue the one before it, unless the
+    # mark is a list's only (_LIST_ONLY_MARKS) or the line before announces it with a colon.
     marks = Counter(_mark(line.strip()) for line in group) if width > 0 else Counter()
     previous = 0  # the previous line's stripped length (0 after a heading)
     for line in group:
@@ -143,7 +147,8 @@ def _group_blocks(group: list[str], width: int) -> list[Block]:
         line_kind = _kind_of(stripped)
         # An indented line under a list entry continues it, as in Markdown.
         continues_item = kind is Kind.ITEM and line[:1] in (" ", "\t") and line_kind is Kind.PARAGRAPH
-        prose = line_kind is Kind.PARAGRAPH or line_kind is Kind.ITEM and marks[_mark(stripped)] == 1
+        prose = line_kind is Kind.PARAGRAPH or line_kind is Kind.ITEM and marks[_mark(stripped)] == 1 and (
+            stripped[0] not in _LIST_ONLY_MARKS and not (current and current[-1].endswith(":")))
         wrapped = bool(current) and kind is not Kind.ROW and prose and (continues_item or (
             width > 0 and (previous + 1 + len(_first_word(stripped)) > width or _broken_sentence(current[-1], stripped))))
         if not wrapped:

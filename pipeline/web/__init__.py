@@ -31,6 +31,7 @@ from ..analyze import TOKEN_RE
 from ..collection import Collection, answer, shown
 from ..errors import WinnowError
 from ..search import hit_record
+from ..sources import MAX_SOURCE_BYTES
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_K = 10  # results on the page: a screenful, as a search engine shows
@@ -194,7 +195,8 @@ class App:
                 title, url, file = found.source, found.url, found.file
             else:
                 file = title = query.get("name", "")
-                text = "\n\n".join(d.text for d in self.collection.clean(file))
+                documents = self.collection.clean(file, max_corpus_bytes=MAX_SOURCE_BYTES)
+                text = "\n\n".join(d.text for d in documents)
                 start = end = -1
                 url = searcher.url(file)
         except (WinnowError, OSError) as error:
