@@ -38,7 +38,7 @@ import unicodedata
 from array import array
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
 
@@ -221,6 +221,19 @@ def corpus_documents(text: str, rel: str) -> list[Document]:
     return documents
 
 
+def numbered_pieces(source: Source, digest=None) -> Iterator[tuple[bytes | LongLine, int]]:
+    """The pieces of the JSON Lines corpus source (read_pieces), each with the number of its first
+    line in the file (a LongLine: its own)."""
+    line = 1
+    for piece in read_pieces(source, JSONL_PIECE_BYTES, digest):
+        if isinstance(piece, LongLine):
+            yield piece, piece.number
+            line = piece.number + 1
+        else:
+            yield piece, line
+            line += piece.count(b"\n")
+
+
 def corpus_file_documents(source: Source, record: str | None = None,
                           warn: Callable[[str], None] | None = None) -> list[Document]:
     """The documents of the JSON Lines corpus file source, read in pieces as a build reads it,
@@ -234,13 +247,10 @@ def corpus_file_documents(source: Source, record: str | None = None,
     found = bad = 0
     named: list[int] = []
     long: list[list[int]] = []
-    line = 1  # the number of the piece's first line in the file
-    for piece in read_pieces(source, JSONL_PIECE_BYTES):
+    for piece, first_line in numbered_pieces(source):
         if isinstance(piece, LongLine):
             long.append([piece.number, piece.size])
-            line = piece.number + 1
             continue
-        first_line, line = line, line + piece.count(b"\n")
         if not piece.strip():
             continue
         records, n_bad, numbers = corpus_records(decode(piece), source.rel, first_line)
@@ -522,13 +532,10 @@ def _tasks(item: _Item, cache: SourceCache | None):
             _check_corpus_name(source.rel)
             digest = hashlib.sha256()
             number = 0
-            line = 1  # the number of the piece's first line in the file
-            for piece in read_pieces(source, JSONL_PIECE_BYTES, digest):
+            for piece, first_line in numbered_pieces(source, digest):
                 if isinstance(piece, LongLine):  # passed over: the rest of the corpus is read
                     yield {"long": [piece.number, piece.size]}
-                    line = piece.number + 1
                     continue
-                first_line, line = line, line + piece.count(b"\n")
                 # The file's name is hashed with the piece: its records' sources name it.
                 sha = hashlib.sha256(source.rel.encode("utf-8") + b"\0" + piece).hexdigest()
                 item.piece_hashes.append(sha)
