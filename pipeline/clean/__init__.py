@@ -606,10 +606,10 @@ def few_links(blocks: list[Block]) -> bool:
     43 units, the gate 0.03) is a document: package READMEs 0.965 -> 0.977 held out; the train split's
     documents and gold texts and the labelled pages (their menus link to site paths) unchanged. Any
     other block counts as a link the same way: when it links to the site's own paths, or when it runs
-    links into one line with MENU_LINE_SEPARATORS separators or more (three links; a share bar's "Facebook · X · Email" leads to
-    addresses, and is navigation all the same); a paragraph citing another project's address is a
-    reference. Brotli's README (two such paragraphs among 35 units: 0.057 of them) becomes a document,
-    12 -> 1 of its 44 sentences lost (package READMEs 34 -> 23 lost); the node_modules docs as Markdown
+    links into one line with MENU_LINE_SEPARATORS separators or more (three links: a share bar's
+    "Facebook · X · Email" leads to addresses, and is navigation all the same); a paragraph citing
+    another project's address is a reference. Brotli's README (two such paragraphs among 35 units:
+    0.057 of them) becomes a document, 12 -> 1 of its 44 sentences lost (package READMEs 34 -> 23 lost); the node_modules docs as Markdown
     43 -> 20 lost (58 -> 60 whole; as text, unchanged); gold texts, the held-out installed docs, page
     dumps, spam and the labelled pages unchanged (counted as links wherever they lead, the share bar
     made a labelled page a document: set d's noise removed 0.829 -> 0.824).
