@@ -311,6 +311,7 @@ E2E_SHAPES: dict[str, object] = {
     "issue-pagination": _run("1 ", tail="x"),
     "issue-long-word": _word,
     "issue-md-brackets": _run("["),
+    "run-md-bang-brackets": _run("!["),
     "issue-md-emphasis": _run("*a "),
     "words-then-bang": _run("a ", tail="!"),
     "nested-([": _nested("(["),
