@@ -51,7 +51,6 @@ import numpy as np
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
 from . import model as scorer
-from . import sentences as sentence_scorer
 from .features import (_SEPARATORS, FEATURES, MAIN_PIVOT, PAGE_FEATURES, PROSE_MIN_WORDS, STEM_LETTERS, _block_words,
                        _content_words, _has_url_or_email, _terminal, context_matrix, main_stretch, page_features,
                        page_matrix, page_summary)
@@ -447,25 +446,7 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
     judged = drop_furniture_lines(judged, noisy=not short and clean_page < model.context_max_page_score)
     if not page_is_clean and context is not None and context is model.context:
         judged = keep_the_article(judged)  # 3g.
-    if not page_is_clean:
-        judged = drop_boilerplate_sentences(judged)  # 3h.
     return keep_prose_of_an_emptied_page(judged, by_block)
-
-
-def drop_boilerplate_sentences(judged: list[Judged]) -> list[Judged]:
-    """3h. On a page that is not clean text, a kept sentence of a run that the sentence scorer
-    (sentences.json, train_sentences.py) is sure is boilerplate on any site goes."""
-    model = sentence_scorer.load()
-    out = []
-    for j in judged:
-        if j.verdict.keep and j.block.kind is Kind.SENTENCE and not j.block.code and sentence_scorer.judged(j.block.text):
-            p = model.boilerplate(j.block.text)
-            if p >= model.threshold:
-                j = Judged(j.block, Verdict(False, "sentence", f"boilerplate score {p:.2f} >= {model.threshold:.2f}: "
-                                                               f"a sentence of site furniture ({j.verdict.reason})",
-                                            1.0 - p))
-        out.append(j)
-    return out
 
 
 def keep_the_article(judged: list[Judged]) -> list[Judged]:
