@@ -432,7 +432,9 @@ with pairs 0.0112 / 0.322. Why it fails: the dumps' boilerplate prose is news fu
 forms, newsletter and author blurbs), and the words of a saved page's interface or disclaimer
 ("unavailable", "disclaimer", "substitute", "licensed") are held by too few train sites' stopped
 sentences to get a weight; the seeds' UI sentences score 0.02 to 0.46 there, under content sentences
-of the same page (up to 0.50).
+of the same page (up to 0.50). With the sentences of the labelled sets a-d added (each page a site of its
+own): held out 0.0125 / 0.281, train spam 0.9555 / 0.9118 -> 0.9545 / 0.9129 at its bar (0.907), and a
+topic word of those pages ("doctors") among the heaviest.
 """
 
 from __future__ import annotations
