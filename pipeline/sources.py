@@ -508,14 +508,15 @@ def decoded(data: bytes, kind: str | None = None) -> tuple[str, str | None]:
             return _checked(data.decode(declared)), None
         except UnicodeDecodeError:
             pass  # a wrong declaration (cp1252 bytes under charset=utf-8 is common): guessed as undeclared
-    wrong = f"declared {declared}, which its bytes are not; " if declared else ""
+    wrong = f"the declared {declared} does not fit its bytes" if declared else ""
     if _mostly_utf8(data):
-        return _replaced(data, "utf-8", f"{wrong}UTF-8 but for a byte at {utf8_error.start}")
+        return _replaced(data, "utf-8", f"{wrong}; " * (declared not in (None, "utf-8"))
+                         + f"the first undecodable byte at {utf8_error.start}")
     if _high_byte_run_share(data) >= HIGH_BYTE_RUN_SHARE:
         guess = _non_latin_guess(data)
         if guess is not None:
-            return _replaced(data, guess, f"{wrong}a guess: not UTF-8, and no charset declared")
-    return _replaced(data, "cp1252", f"{wrong}cp1252" if wrong else "")
+            return _replaced(data, guess, f"a guess: not UTF-8, and {wrong or 'no charset declared'}")
+    return _replaced(data, "cp1252", wrong)
 
 
 # A text read with more than this share of its characters undecodable is skipped (bytes of no text encoding),
