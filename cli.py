@@ -860,7 +860,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
             documents = (clean_source(source, text, options) if text is not None
                          else corpus_documents(source, warn=_warn))
             if explain:  # a corpus's records are never cleaned: say so, rather than print them as if unasked
-                _render_explain(path, _corpus_explained(documents), as_json, show_all)
+                _render_explain(path, _corpus_explained(list(documents)), as_json, show_all)  # counted first
                 continue
             for doc in documents:
                 _print_cleaned(doc, as_json, len(files) > 1 or how == "jsonl")
