@@ -9,7 +9,6 @@ import inspect
 import json
 import os
 import re
-import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -18,7 +17,8 @@ import click
 
 from pipeline.errors import WinnowError
 
-from pipeline.sources import KINDS  # a table of file endings: cheap to import
+from pipeline.sources import KINDS, shell_word  # cheap to import
+from pipeline.sources import quoted_name as _name  # a file name for a terminal, as `ls` quotes it
 
 SOURCE_TYPES = " ".join(sorted(KINDS, key=lambda e: (KINDS[e], e)))
 SOURCES_HELP = (f"Folder of source pages ({SOURCE_TYPES}), searched recursively. Without it, an index answers "
@@ -50,28 +50,6 @@ _JSON_CONTROL_RE = re.compile(r"[\x7f-\x9f]")
 def _safe(text: str) -> str:
     """Text for a terminal: every control character shown as a visible \\xNN escape."""
     return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-# A file name is one word on a line: tab and newline in it are shown escaped too, and the name quoted
-# the way `ls` (its shell-escape style) and bash quote it, $'a\nb.txt', so it can be pasted back.
-_NAME_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_NAME_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def _name(name: str) -> str:
-    """A file name or passage id for a terminal: as it is, or $'...' with \\n, \\t, \\xNN, \\uNNNN escapes
-    when it holds a control character (a newline in a name would otherwise break line-based output)."""
-    if not _NAME_CONTROL_RE.search(name):
-        return name
-
-    def escape(ch: str) -> str:
-        if ch in _NAME_ESCAPES:
-            return _NAME_ESCAPES[ch]
-        if not _NAME_CONTROL_RE.match(ch):
-            return ch
-        return f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}"  # bash reads \\x as a byte
-
-    return "$'" + "".join(map(escape, name)) + "'"
 
 
 def _json(value, **options) -> str:
@@ -751,7 +729,7 @@ def show(sources_dir: Path, index_dir: Path, passage_id: str, context: int, as_j
     # The command as it runs from here: the file under the sources folder, trusted as the index has it.
     path = str(collection.sources / found.file)
     command = ("winnow clean " + "--trust " * is_trusted(found.file, trusted)
-               + (_name(path) if _NAME_CONTROL_RE.search(path) else shlex.quote(path)))
+               + shell_word(path))
     click.echo(_safe(f"characters {found.start}-{found.end} of {len(found.cleaned)} in the cleaned text of "
                      f"{_name(found.file)} (`{command}` prints it)"))
     click.echo("")
@@ -849,9 +827,9 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     if show_all and not explain:
         raise click.UsageError("--all lists kept blocks with --explain; add --explain")
     from pipeline.clean import CleanOptions, explain as explain_blocks
-    from pipeline.ingest import clean_source, corpus_file_documents
+    from pipeline.ingest import clean_source, corpus_documents
     from pipeline.records import Source
-    from pipeline.sources import MAX_SOURCE_BYTES, decode, read_bytes
+    from pipeline.sources import MAX_SOURCE_BYTES, decoded, read_bytes
 
     options = CleanOptions(trusted=trust)
     failed = 0
@@ -865,40 +843,48 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                     raise WinnowError(f"more than {MAX_SOURCE_BYTES} bytes")
                 how = kind or ("html" if data.lstrip()[:1] == b"<" else "text")
                 source = Source(path="-", rel="-", kind=how, size=len(data), mtime_ns=0)
-                text = decode(data)
+                text, note = decoded(data, how)
             else:
                 how = kind or KINDS.get(path.suffix.lower(), "text")
                 stat = path.stat()
                 source = Source(path=str(path.resolve()), rel=str(path), kind=how, size=stat.st_size,
                                 mtime_ns=stat.st_mtime_ns)
-                text = None if how == "jsonl" else decode(read_bytes(source))
+                text, note = (None, None) if how == "jsonl" else decoded(read_bytes(source), how)
+            if note:  # bytes replaced, or an encoding guessed: as a build says it
+                _warn(f"{_name(str(path))}: {note}")
             if explain and how != "jsonl":
                 _render_explain(path, explain_blocks(text, how, options), as_json, show_all)
                 continue
-            # A corpus file is read in pieces, as a build reads it: no size limit, and its warnings about lines.
+            # A corpus file is read in pieces, as a build reads it: no size limit, and its warnings about lines;
+            # its records are printed as they are read, so that memory holds one piece, not the corpus.
             documents = (clean_source(source, text, options) if text is not None
-                         else corpus_file_documents(source, warn=_warn))
+                         else corpus_documents(source, warn=_warn))
             if explain:  # a corpus's records are never cleaned: say so, rather than print them as if unasked
-                _render_explain(path, _corpus_explained(documents), as_json, show_all)
+                _render_explain(path, _corpus_explained(list(documents)), as_json, show_all)  # counted first
                 continue
+            for doc in documents:
+                _print_cleaned(doc, as_json, len(files) > 1 or how == "jsonl")
         except BrokenPipeError:
             raise  # the reader of stdout went away (`| head`): the file was read; _invoke ends quietly
         except (OSError, WinnowError) as error:
             _warn(f"skipped {_name(str(path))}: {getattr(error, 'strerror', None) or error}")
             failed += 1
             continue
-        for doc in documents:
-            if as_json:
-                record = {"source": doc.source, "title": doc.title, "url": doc.url,
-                          "sections": [{"heading": s.heading, "text": "\n\n".join(s.paragraphs)} for s in doc.sections],
-                          "text": doc.text}
-                click.echo(_json(record))
-            else:
-                if len(files) > 1 or how == "jsonl":  # a corpus's records too: where one ends and the next begins
-                    click.echo(_safe(f"==> {_name(doc.source)} <=="))  # with the text, as head and tail do
-                click.echo(_safe(doc.text) + os.linesep)
     if failed:
         sys.exit(1)
+
+
+def _print_cleaned(doc, as_json: bool, named: bool) -> None:
+    """One cleaned document on stdout: a JSON line, or its text (after a `==> source <==` line when named)."""
+    if as_json:
+        record = {"source": doc.source, "title": doc.title, "url": doc.url,
+                  "sections": [{"heading": s.heading, "text": "\n\n".join(s.paragraphs)} for s in doc.sections],
+                  "text": doc.text}
+        click.echo(_json(record))
+        return
+    if named:  # several files, or a corpus's records: where one ends and the next begins
+        click.echo(_safe(f"==> {_name(doc.source)} <=="))  # with the text, as head and tail do
+    click.echo(_safe(doc.text) + os.linesep)
 
 
 def _corpus_explained(documents):

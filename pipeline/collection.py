@@ -355,7 +355,7 @@ class Collection:
         """
         from .clean import DEFAULT_OPTIONS
         from .ingest import TRUSTED_OPTIONS, clean_source, corpus_file_documents, is_trusted
-        from .sources import decode, read_bytes, scan
+        from .sources import decode, quoted_name, read_bytes, scan
 
         listing = scan(self.sources, follow_links=self.follow_links)
         row = listing.row(name)
@@ -364,13 +364,13 @@ class Collection:
         source = listing.source(row)
         if source.kind == "jsonl":  # no size limit, as a build reads it; records are never cleaned
             if record is None and max_corpus_bytes is not None and source.size > max_corpus_bytes:
-                raise WinnowError(f"{name} is a corpus of {source.size / 1e6:.1f} MB: its records are shown "
-                                  "one at a time (open one from a hit)")
+                raise WinnowError(f"{quoted_name(name)} is a corpus of {source.size / 1e6:.1f} MB: its records are "
+                                  "shown one at a time (open one from a hit)")
             return corpus_file_documents(source, record)
         searcher = searcher or self.live()
         trusted = tuple(searcher.manifest.get("trusted") or ()) if searcher is not None else ()
         options = TRUSTED_OPTIONS if is_trusted(source.rel, trusted) else DEFAULT_OPTIONS
-        return clean_source(source, decode(read_bytes(source)), options)
+        return clean_source(source, decode(read_bytes(source), source.kind), options)
 
     def locate(self, searcher, passage_id: str) -> InContext:
         """The passage `passage_id` in the cleaned text of its source, with its character offsets."""

@@ -53,8 +53,8 @@ from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        topic_totals)
-from .sources import (KINDS, Listing, LongLine, decode, file_fingerprint, limit_shown, read_bytes, read_pieces, scan,
-                      sorted_row)
+from .sources import (KINDS, Listing, LongLine, decode, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
+                      read_pieces, scan, shell_word, sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, INDEX_FORMAT_VERSION, SOURCES_BASE, GenerationDamaged, GenerationFormatChanged,
@@ -242,8 +242,15 @@ def corpus_file_documents(source: Source, record: str | None = None,
     document citing that source (`corpus.jsonl#d1`). warn gets the warnings a build gives
     about lines that are not records. Raises SkipSource as a build skips the file.
     """
+    return list(corpus_documents(source, record, warn))
+
+
+def corpus_documents(source: Source, record: str | None = None,
+                     warn: Callable[[str], None] | None = None) -> Iterator[Document]:
+    """corpus_file_documents one piece at a time: memory bounded by a piece, whatever the corpus's
+    size (`winnow clean big.jsonl` prints as it reads). Raises SkipSource, once the file is read,
+    when no line was a record."""
     _check_corpus_name(source.rel)
-    documents: list[Document] = []
     found = bad = 0
     named: list[int] = []
     long: list[list[int]] = []
@@ -256,14 +263,13 @@ def corpus_file_documents(source: Source, record: str | None = None,
         records, n_bad, numbers = corpus_records(decode(piece), source.rel, first_line)
         found += len(records)
         bad, named = bad + n_bad, (named + numbers)[:LINES_NAMED]
-        documents.extend(d for d in records if record is None or d.source == record)
+        yield from (d for d in records if record is None or d.source == record)
     if warn is not None and long:
         warn(long_lines_warning(source.rel, long))
     if not found:
         raise SkipSource(NOT_A_CORPUS)
     if warn is not None and bad:
         warn(bad_lines_warning(source.rel, bad, named))
-    return documents
 
 
 NO_TEXT_LEFT = "no text left after cleaning"
@@ -322,10 +328,15 @@ def process_source(source: Source, options: CleanOptions = DEFAULT_OPTIONS) -> t
     return hashlib.sha256(data).hexdigest(), _clean_bytes(source, data, options)
 
 
-def _clean_bytes(source: Source, data: bytes, options: CleanOptions) -> list[Document]:
-    """The documents of a source's bytes; raises SkipSource with the reason."""
+def _clean_bytes(source: Source, data: bytes, options: CleanOptions,
+                 notes: list[str] | None = None) -> list[Document]:
+    """The documents of a source's bytes; raises SkipSource with the reason. notes gets the
+    decoding's warning, if any (bytes replaced, or an encoding guessed)."""
+    text, note = decoded(data, source.kind)
+    if note and notes is not None:
+        notes.append(note)
     try:
-        return clean_source(source, decode(data), options)
+        return clean_source(source, text, options)
     except SkipSource:
         raise
     except Exception as error:  # noqa: BLE001
@@ -494,13 +505,14 @@ def _run_task(task: Task) -> dict:
             return {"documents": split_documents(documents, task.rel), "bad": bad, "bad_lines": bad_lines,
                     "piece": task.piece}
         source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
-        documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS)
+        notes: list[str] = []
+        documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS, notes)
         split = split_documents(documents, task.rel)
         if not any(section["sentences"] for document in split for section in document["sections"]):
             # A blank page, Markdown that is only front matter: no passage, so not indexed (said, and counted).
-            return {"skip": f"{NO_TEXT_LEFT}; `winnow clean --explain {task.rel}` shows what was dropped"}
-        return {"documents": split,
-                "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)]}
+            return {"skip": f"{NO_TEXT_LEFT}; `winnow clean --explain {shell_word(task.rel)}` shows what was dropped"}
+        return {"documents": split, "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)],
+                **({"note": notes[0]} if notes else {})}
     except SkipSource as reason:
         return {"skip": str(reason)}
     except Exception as error:  # noqa: BLE001  (same reason as in process_source)
@@ -635,15 +647,16 @@ def _line_numbers(numbers: list[int], count: int) -> str:
 
 def long_lines_warning(rel: str, long: list) -> str:
     """The warning for a corpus's lines passed over as too long ([line number, bytes] each)."""
-    return (f"{rel}: skipped {'a line' if len(long) == 1 else f'{len(long)} lines'} longer than {limit_shown()} "
+    lines = "a line" if len(long) == 1 else f"{len(long)} lines"
+    return (f"{quoted_name(rel)}: skipped {lines} longer than {limit_shown()} "
             f"({_line_numbers([number for number, _ in long], len(long))}, "
             f"{sum(size for _, size in long) / 1e6:.1f} MB): not a corpus record; its other lines are indexed")
 
 
 def bad_lines_warning(rel: str, count: int, numbers: list[int]) -> str:
     """The warning for a corpus's lines that are not records (numbers: the first LINES_NAMED of them)."""
-    return (f"{rel}: skipped {count} line{'s' * (count != 1)} that {'are' if count != 1 else 'is'} not a corpus "
-            f"record (a JSON object with `_id` and `text`): {_line_numbers(numbers, count)}")
+    return (f"{quoted_name(rel)}: skipped {count} line{'s' * (count != 1)} that {'are' if count != 1 else 'is'} "
+            f"not a corpus record (a JSON object with `_id` and `text`): {_line_numbers(numbers, count)}")
 
 
 def _cache_pieces(item: _Item, results: list[dict], cache: SourceCache) -> None:
@@ -1070,7 +1083,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             entry = cache.get(_cache_kind(source.kind, trusted_source), sha) if source.kind != "jsonl" else None
             entry = entry or _process_one(_Item(source, sha, trusted_source, None), cache)
             if "skip" in entry:  # the same bytes were indexed last time: the cache is not to be trusted
-                raise _Rebuild(f"{name} was indexed last time and is skipped now")
+                raise _Rebuild(f"{quoted_name(name)} was indexed last time and is skipped now")
             units[name] = entry["documents"]
             carried[name] = np.asarray(segments[p].sentences.credit[segments[p].unit_sentences(u)])
             segments[p].delete(u)
@@ -1337,6 +1350,9 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
         if fresh and item.source.kind == "jsonl":
             _cache_pieces(item, results, cache)  # before _merged moves the pieces' documents out
         source, sha, entry = item.source, item.sha, _merged(item, results)
+        note = entry.pop("note", None)  # said when the source is read, as _note_kept does; not cached
+        if note:
+            warn(f"{quoted_name(source.rel)}: {note}")
         if fresh:
             sha = entry.pop("sha256", None) or sha
             shas[listing.row(source.rel)] = sha
@@ -1352,7 +1368,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
         if long:
             warn(long_lines_warning(source.rel, long))
         if "skip" in entry:
-            warn(f"skipped {source.rel}: {entry['skip']}")
+            warn(f"skipped {quoted_name(source.rel)}: {entry['skip']}")
             report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
             continue
         bad, bad_lines = entry.pop("bad", 0), entry.pop("bad_lines", [])
@@ -1487,8 +1503,8 @@ def _cache_kind(kind: str, trusted: bool) -> str:
 def _note_kept(rel: str, kept: list | None, warn: Warn) -> None:
     """Warn when a page the cleaner read now lost most of its words."""
     if kept and kept[1] >= LOW_KEPT_MIN_WORDS and kept[0] < LOW_KEPT_SHARE * kept[1]:
-        warn(f"{rel}: kept {kept[0]} of {kept[1]} words; `winnow clean --explain {rel}` shows what was "
-             f"dropped and why (`winnow build --trust {rel}` indexes it as written)")
+        warn(f"{quoted_name(rel)}: kept {kept[0]} of {kept[1]} words; `winnow clean --explain {shell_word(rel)}` "
+             f"shows what was dropped and why (`winnow build --trust {shell_word(rel)}` indexes it as written)")
 
 
 def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: Warn) -> BuildReport:
@@ -1497,7 +1513,7 @@ def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: W
     report.written = False
     report.skipped = list(previous.manifest.get("skipped", []))
     for skipped in report.skipped:
-        warn(f"skipped {skipped['source']}: {skipped['reason']}")
+        warn(f"skipped {quoted_name(skipped['source'])}: {skipped['reason']}")
     report.sources_read = counts.get("sources", 0)
     report.sources_skipped = len(report.skipped) + len(report.left_out)
     report.reused = report.sources_read

@@ -9,6 +9,7 @@ import itertools
 import operator
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -105,7 +106,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
 
     def skip(name: str, reason: str) -> None:
         left_out.append({"source": name, "reason": reason})
-        warn(f"skipped {name}: {reason}")
+        warn(f"skipped {quoted_name(name)}: {reason}")
 
     rels: list[str] = []
     kinds: list[str] = []
@@ -117,7 +118,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     top = os.path.abspath(root_path)
 
     def on_error(error: OSError) -> None:
-        warn(f"skipped {error.filename}: {error.strerror or error}")
+        warn(f"skipped {quoted_name(str(error.filename))}: {error.strerror or error}")
 
     def leads_outside(path: str) -> bool:
         """A link (at any level) whose target is not under the sources folder."""
@@ -131,21 +132,22 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
         if first is not None:  # a link to a folder read already: say which, and whether it loops back
             dirs[:] = []
             how = "symlink loop" if rel_dir.startswith(first) else "a link to the same folder"
-            warn(f"skipped {_shown(rel_dir.rstrip('/') or '.')}: folder already visited as "
-                 f"{_shown(first.rstrip('/') or '.')} ({how})")
+            warn(f"skipped {quoted_name(_shown(rel_dir.rstrip('/') or '.'))}: folder already visited as "
+                 f"{quoted_name(_shown(first.rstrip('/') or '.'))} ({how})")
             continue
         seen_dirs[real] = rel_dir
         if rel_dir and holds_index([entry.name for entry in dirs + files]):
             dirs[:] = []
-            warn(f"skipped {_shown(rel_dir)}: a winnow index folder, not sources")
+            warn(f"skipped {quoted_name(_shown(rel_dir))}: a winnow index folder, not sources")
             continue
         kept_dirs = []
         for entry in sorted(dirs, key=_NAME):
             rel = _shown(rel_dir + entry.name)
             if entry.name.startswith("."):
-                warn(f"skipped {rel}/: hidden folder (its name starts with a dot)")
+                warn(f"skipped {quoted_name(rel + '/')}: hidden folder (its name starts with a dot)")
             elif _is_link(entry) and leads_outside(os.path.join(dirpath, entry.name)):
-                warn(f"skipped {rel}/: link leads outside the sources folder (pass --follow-links to follow it)")
+                warn(f"skipped {quoted_name(rel + '/')}: link leads outside the sources folder "
+                     "(pass --follow-links to follow it)")
             else:
                 kept_dirs.append(entry)
         dirs[:] = kept_dirs
@@ -269,6 +271,33 @@ def _inside(path: str, folder: str) -> bool:
 def _shown(name: str) -> str:
     """A file name as text: bytes that are not UTF-8 become U+FFFD."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# A file name is one word on a line: tab and newline in it are shown escaped too, and the name quoted
+# the way `ls` (its shell-escape style) and bash quote it, $'a\nb.txt', so it can be pasted back.
+NAME_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAME_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def quoted_name(name: str) -> str:
+    """A file name or passage id for a terminal: as it is, or $'...' with \\n, \\t, \\xNN, \\uNNNN escapes
+    when it holds a control character (a newline in a name would otherwise break line-based output)."""
+    if not NAME_CONTROL_RE.search(name):
+        return name
+
+    def escape(ch: str) -> str:
+        if ch in _NAME_ESCAPES:
+            return _NAME_ESCAPES[ch]
+        if not NAME_CONTROL_RE.match(ch):
+            return ch
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}"  # bash reads \\x as a byte
+
+    return "$'" + "".join(map(escape, name)) + "'"
+
+
+def shell_word(name: str) -> str:
+    """A file name in a command to paste into a shell: quoted_name's $'...' form, or shlex's quoting."""
+    return quoted_name(name) if NAME_CONTROL_RE.search(name) else shlex.quote(name)
 
 
 def _file_type(mode: int) -> str:
@@ -440,28 +469,137 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode(data: bytes) -> str:
-    """Decode UTF-8, UTF-8/UTF-16 with a BOM, UTF-16 without one, or cp1252; raise SkipSource for binary."""
+def decode(data: bytes, kind: str | None = None) -> str:
+    """The text of a source's bytes (see decoded); raise SkipSource for binary or empty ones."""
+    return decoded(data, kind)[0]
+
+
+def decoded(data: bytes, kind: str | None = None) -> tuple[str, str | None]:
+    """(text, note) of a source's bytes; raise SkipSource for binary or empty ones.
+
+    In this order: a byte-order mark (UTF-8, UTF-16), UTF-16 without one, UTF-8, the charset a
+    page (kind "html") declares, then a guess. Valid UTF-8 wins over a declaration: bytes of
+    another encoding are valid UTF-8 by chance almost never, while a page saved as UTF-8 under
+    its old `charset=iso-8859-1` is common. The guess: text whose bytes above 127 stand mostly
+    alone among ASCII (accents in a Latin script) is cp1252, as browsers read undeclared pages;
+    runs of them are another script's letters or a multi-byte encoding, which charset_normalizer
+    picks among the web's non-Latin encodings. note: None, or what to warn about (bytes replaced,
+    or a guess).
+    """
     if not data.strip():
         raise SkipSource("empty file")
     if data.startswith(codecs.BOM_UTF8):
-        return _checked(data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"))
+        return _replaced(data[len(codecs.BOM_UTF8):], "utf-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _checked(data.decode("utf-16", errors="replace"))
+        return _replaced(data, "utf-16")
     order = utf16_without_bom(data)
     if order:
         try:
-            return _checked(data.decode(order))
+            return _checked(data.decode(order)), None
         except UnicodeDecodeError:
             pass  # not UTF-16 after all: judged as any other bytes below
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+        return _checked(data.decode("utf-8")), None
+    except UnicodeDecodeError as error:
+        utf8_error = error
+    declared = declared_encoding(data) if kind == "html" else None
+    if declared:
         try:
-            text = data.decode("cp1252")
+            return _checked(data.decode(declared)), None
         except UnicodeDecodeError:
-            raise SkipSource("undecodable bytes (neither UTF-8 nor cp1252)") from None
-    return _checked(text)
+            pass  # a wrong declaration (cp1252 bytes under charset=utf-8 is common): guessed as undeclared
+    wrong = f"the declared {declared} does not fit its bytes" if declared else ""
+    if _mostly_utf8(data):
+        return _replaced(data, "utf-8", f"{wrong}; " * (declared not in (None, "utf-8"))
+                         + f"the first undecodable byte at {utf8_error.start}")
+    if _high_byte_run_share(data) >= HIGH_BYTE_RUN_SHARE:
+        guess = _non_latin_guess(data)
+        if guess is not None:
+            return _replaced(data, guess, f"a guess: not UTF-8, and {wrong or 'no charset declared'}")
+    return _replaced(data, "cp1252", wrong)
+
+
+# A text read with more than this share of its characters undecodable is skipped (bytes of no text encoding),
+# not indexed as U+FFFD; fewer are shown as U+FFFD, and said.
+MAX_REPLACED_SHARE = 0.25
+
+
+def _replaced(data: bytes, encoding: str, how: str = "") -> tuple[str, str | None]:
+    """(text, note) of data in encoding, bytes it cannot decode shown as U+FFFD; note: None, or the
+    warning (how: why this encoding, if it was not certain). Raises SkipSource when most are undecodable."""
+    text = data.decode(encoding, errors="replace")
+    bad = len(text) - len(data.decode(encoding, errors="ignore"))
+    if bad > MAX_REPLACED_SHARE * len(text):
+        raise SkipSource(f"undecodable bytes (not {encoding}: {bad} of {len(text)} characters)")
+    text = _checked(text)
+    notes = [how] if how else []
+    if bad:
+        notes.append(f"{bad} undecodable byte sequence{'s' if bad > 1 else ''} shown as U+FFFD")
+    return text, f"read as {encoding}: {'; '.join(notes)}" if notes else None
+
+
+# WHATWG's labels that name another encoding than Python's codec of the same name: browsers read
+# a page labelled latin-1 or ascii as windows-1252, Shift_JIS as its Windows form, GB2312 and GBK
+# as GB18030, EUC-KR as its Windows superset; a meta tag's UTF-16 as UTF-8 (the bytes reached it as ASCII).
+_WEB_LABELS = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
+               "l1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252", "iso-8859-9": "cp1254",
+               "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
+               "windows-31j": "cp932", "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
+               "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "utf-16": "utf-8", "utf-16le": "utf-8",
+               "utf-16be": "utf-8", "x-user-defined": "cp1252"}
+DECLARATION_BYTES = 1024  # where a page must declare its charset (HTML's prescan looks this far)
+_XML_DECLARATION_RE = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_META_CHARSET_RE = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def declared_encoding(data: bytes) -> str | None:
+    """The Python codec of the charset the bytes declare up front (an XML declaration, or a
+    `<meta charset>` or `<meta http-equiv content="...; charset=...">` in the first 1 KB), or None."""
+    head = data[:DECLARATION_BYTES]
+    found = _XML_DECLARATION_RE.match(head) or _META_CHARSET_RE.search(head)
+    if not found:
+        return None
+    label = found.group(1).decode("ascii").lower()
+    try:
+        return codecs.lookup(_WEB_LABELS.get(label, label)).name
+    except LookupError:
+        return None  # a label no codec knows: guessed as undeclared bytes are
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether bytes that are not valid UTF-8 hold more valid multi-byte UTF-8 characters than bad
+    sequences: UTF-8 with a stray byte of another encoding (cp1252 text is valid UTF-8 by chance
+    almost never)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = len(text) - len(data.decode("utf-8", errors="ignore"))
+    return sum(not ch.isascii() for ch in text) - bad > bad
+
+
+# The share of a text's characters beyond ASCII, read as cp1252, that sit in runs of such characters
+# holding a letter, from which the text is read as another script: Latin accents stand alone among
+# ASCII letters (café, Größe), and cp1252's punctuation comes in runs without one (“…”); the letters of
+# another script, or a multi-byte encoding, read as runs of accented letters and symbols (Ýòî, ‚Ì).
+HIGH_BYTE_RUN_SHARE = 0.5
+# The web's legacy encodings of other scripts than Latin (the WHATWG Encoding Standard's),
+# each by its Windows superset as browsers read them.
+NON_LATIN_ENCODINGS = ["cp932", "euc_jp", "gb18030", "big5", "cp949", "cp1251", "koi8_r", "cp866",
+                       "cp1253", "cp1255", "cp1256", "cp874"]
+_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
+
+
+def _high_byte_run_share(data: bytes) -> float:
+    runs = _NON_ASCII_RUN_RE.findall(data.decode("cp1252", errors="replace"))
+    high = sum(map(len, runs))
+    in_words = sum(len(run) for run in runs if len(run) > 1 and any(map(str.isalpha, run)))
+    return in_words / high if high else 0.0
+
+
+def _non_latin_guess(data: bytes) -> str | None:
+    """The Python codec charset_normalizer finds likeliest for data among NON_LATIN_ENCODINGS, or None."""
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data, cp_isolation=NON_LATIN_ENCODINGS).best()
+    return codecs.lookup(best.encoding).name if best is not None else None
 
 
 # UTF-16 written without a byte-order mark (Windows tools do): text in a Latin script has a

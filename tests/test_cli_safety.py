@@ -1102,7 +1102,7 @@ def test_control_characters_from_sources_never_reach_the_terminal(folders, tmp_p
     assert not raw & set(plain.stdout) and not raw & set(plain.stderr)
     # The cleaner drops control characters from text (they are never words); what is left shows
     assert "PWNED" in plain.stdout and "2J" in plain.stdout
-    assert "skipped name\\x1b[2J.png" in plain.stderr
+    assert "skipped $'name\\x1b[2J.png'" in plain.stderr  # a name with a control character: quoted as `ls` does
     as_json = ask(folders, "--json", "statins weakness")
     assert not raw & set(as_json.stdout)
     assert "PWNED" in json.loads(as_json.stdout)[0]["text"]
@@ -1285,3 +1285,39 @@ def test_odd_questions_and_any_k_give_valid_json(folders, question):
         answer = json.loads(result.stdout)
         hits = answer["hits"] if extra else answer
         assert [h["source"] for h in hits] == ["good.txt"]
+
+
+def test_build_warnings_quote_a_name_holding_a_newline_or_tab(folders):
+    sources, index = folders
+    (sources / "new\nline.txt").write_bytes(b"")  # skipped: empty
+    (sources / "tab\there.txt").write_bytes("会議のメモです。明日は東京で打ち合わせがあります。".encode("shift_jis"))
+    result = run("build", "--sources", str(sources), "--index", str(index), "--json")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert "warning: skipped $'new\\nline.txt': empty file" in warnings  # was two lines: "skipped new", "line.txt: ..."
+    assert any(w.startswith("warning: $'tab\\there.txt': read as cp932") for w in warnings), warnings
+    report = json.loads(result.stdout)
+    assert {"source": "new\nline.txt", "reason": "empty file"}.items() <= report["skipped"][0].items()  # JSON: as it is
+
+
+def test_clean_prints_a_corpus_record_by_record(tmp_path, monkeypatch):
+    import pipeline.ingest as ingest
+
+    corpus = tmp_path / "big.jsonl"
+    corpus.write_text("".join(json.dumps({"_id": f"d{i}", "text": f"Record number {i} about statins."}) + "\n"
+                              for i in range(3)))
+    read = []
+    real = ingest.corpus_records
+
+    def counted(text, rel, first_line=1):
+        read.append(first_line)
+        return real(text, rel, first_line)
+
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 64)  # one record a piece
+    monkeypatch.setattr(ingest, "corpus_records", counted)
+    printed = []
+    monkeypatch.setattr("cli._print_cleaned", lambda doc, as_json, named: printed.append((doc.source, len(read))))
+    result = run("clean", str(corpus))
+    assert result.exit_code == 0, result.output
+    # each record printed once its own piece is read, not after the whole corpus (which held every record)
+    assert printed == [(f"{corpus}#d{i}", i + 1) for i in range(3)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import SkipSource, SourcesError
-from pipeline.sources import decode, discover
+from pipeline.sources import decode, decoded, discover
 
 
 def test_decodes_utf8_boms_and_cp1252():
@@ -186,3 +186,52 @@ def test_a_utf16_corpus_without_a_bom_is_read_whole(tmp_path):
     (source,) = discover(tmp_path)
     pieces = list(read_pieces(source, 256))
     assert len(pieces) == 1 and decode(pieces[0]) == lines
+
+
+# --- encodings other than UTF-8 and cp1252 --------------------------------------------------------
+
+NOTE_JA = "会議のメモです。明日は東京で打ち合わせがあります。参加者は田中さんと鈴木さんです。"
+NOTE_ZH = "这是一个关于数据处理的简短说明。我们明天在北京开会，请准时参加。"
+NOTE_RU = "Это короткая заметка о встрече. Завтра мы встречаемся в Москве с коллегами."
+
+
+@pytest.mark.parametrize("text, encoding", [(NOTE_JA, "shift_jis"), (NOTE_JA, "euc_jp"), (NOTE_ZH, "gbk"),
+                                            (NOTE_RU, "windows-1251")])
+def test_undeclared_legacy_encodings_are_detected_and_said(text, encoding):
+    got, note = decoded(text.encode(encoding))
+    assert got == text  # was mojibake: every one of these decodes as cp1252
+    assert note and "a guess" in note
+
+
+@pytest.mark.parametrize("text", ["Le café est très agréable, où l'on déjeune à midi. Déjà vu.",
+                                  "Größere Änderungen für die Übersicht – „Zitat“ bitte prüfen.",
+                                  "He said “…” and left — «ok» ‘é’", "Price: 5€ ± 10% × 2 © ® ° µ ¶ §",
+                                  "Øresund Ålborg æble smørrebrød", "café"])
+def test_latin_text_in_cp1252_stays_cp1252_without_a_warning(text):
+    assert decoded(text.encode("cp1252")) == (text, None)
+
+
+def test_a_page_s_declared_charset_is_honoured_unless_its_bytes_are_utf8():
+    body = "<p>" + NOTE_JA + "</p>"
+    for head in ('<meta charset="Shift_JIS">', '<meta http-equiv="Content-Type" content="text/html; charset=shift_jis">',
+                 '<?xml version="1.0" encoding="Shift_JIS"?>'):
+        assert decoded((head + body).encode("cp932"), "html") == (head + body, None)
+    # latin-1 is read as cp1252, as browsers read it; a text file's "declaration" is only text
+    assert decode(b'<meta charset="iso-8859-1"><p>\x93q\x94', "html").endswith("“q”")
+    assert decode(b'<meta charset="koi8-r">\ncaf\xe9', "text") == '<meta charset="koi8-r">\ncafé'
+    assert decode(b'<meta charset="koi8-r">\ncaf\xe9', "html") == '<meta charset="koi8-r">\ncafИ'
+    # a page saved as UTF-8 under its old declaration: the bytes win
+    assert decode('<meta charset="iso-8859-1"><p>naïve café'.encode("utf-8"), "html").endswith("naïve café")
+    # a wrong declaration the bytes cannot be: read as undeclared, and said
+    text, note = decoded(b'<meta charset="utf-8"><p>caf\xe9 cr\xe8me', "html")
+    assert text.endswith("café crème") and "declared utf-8" in note
+
+
+def test_bytes_that_cannot_be_decoded_cleanly_are_said():
+    text, note = decoded("Ünïcödé text with one stray ".encode("utf-8") + b"\x93" + " byte".encode())
+    assert text == "Ünïcödé text with one stray \ufffd byte"  # UTF-8 with a stray byte: not cp1252 mojibake
+    assert "1 undecodable byte sequence" in note
+    text, note = decoded(codecs.BOM_UTF8 + b"caf\xc3\xa9 \xff ok")
+    assert text == "café \ufffd ok" and "1 undecodable" in note
+    with pytest.raises(SkipSource, match="undecodable"):
+        decode(b"\x81\x8d\x8f\x90\x9d" * 200)
