@@ -1387,3 +1387,65 @@ def test_a_changelogs_one_entry_sections_keep_their_entry():
     for line in TIDE_CHANGELOG.splitlines():
         if line.startswith("- "):
             assert line[2:] in kept, line
+
+
+_HARBOUR_NOTES = ["Harbour notes", "The tide tables for the north quay were checked on Monday and agree with the charts.",
+                  "Boats longer than twelve metres must book a berth two days ahead, by phone or at the office.",
+                  "Fuel is sold from eight in the morning until six in the evening, cash or card.",
+                  "Attendees: Maria Lopez, Tom Reed.", "Next meeting: 21 March, room 3B.",
+                  "The slipway will be closed for repairs during the first week of April.",
+                  "Winter mooring fees rise by four percent from January; summer fees stay as they are.",
+                  "Questions go to the harbour master, whose office is beside the fish market.",
+                  "Lights on the outer wall were replaced in February and now flash every five seconds.",
+                  "Kayaks may launch from the beach but not from the slipway.", "Contact", "Harbour office, Quay Street 4",
+                  "Open weekdays"]
+
+
+def _gate_calls_every_page_noisy(monkeypatch):
+    import dataclasses
+
+    import pipeline.clean as clean
+
+    shipped = scorer.load()
+    strict = dataclasses.replace(shipped, page=dataclasses.replace(shipped.page, threshold_keep=1.01))
+    monkeypatch.setattr(scorer, "load", lambda *args: strict)
+    monkeypatch.setattr(clean, "SCORER_CLEAN_WORD_SHARE", 1.01)  # the shape rule alone
+    return clean
+
+
+def test_a_text_the_gate_calls_noisy_without_a_menu_or_a_repeated_line_is_clean_text(monkeypatch):
+    """A note (one paragraph a line) that the gate misjudges: no run of short unstopped lines, no line said
+    twice, so it is clean text and its "Contact" heading stays; judged as noisy, the block scorer dropped it."""
+    clean = _gate_calls_every_page_noisy(monkeypatch)
+    page = "\n\n".join(_HARBOUR_NOTES) + "\n"
+    verdict, judged = explain(page, "text")
+    assert "no line said twice" in verdict and "clean text" in verdict
+    assert all(j.verdict.keep for j in judged), [j.block.text for j in judged if not j.verdict.keep]
+    monkeypatch.setattr(clean, "SHAPE_CLEAN_WORD_SHARE", 1.01)  # without the rule: as before
+    verdict, judged = explain(page, "text")
+    assert "a noisy page" in verdict
+    assert [j.block.text for j in judged if not j.verdict.keep] == ["Contact"]
+
+
+def test_a_menu_or_a_repeated_line_keeps_a_page_the_gate_calls_noisy_noisy(monkeypatch):
+    _gate_calls_every_page_noisy(monkeypatch)
+    menu = ["Home", "News", "Sport", "Weather"] + _HARBOUR_NOTES
+    repeated = _HARBOUR_NOTES + ["Harbour notes"]
+    for lines in (menu, repeated):
+        verdict, _ = explain("\n\n".join(lines) + "\n", "text")
+        assert "a noisy page" in verdict, verdict
+
+
+def test_dump_shaped():
+    from pipeline.clean import dump_shaped
+
+    def blocks(*texts):
+        return [Block(Kind.PARAGRAPH, t) for t in texts]
+
+    prose = "A sentence that ends as a writer ends one."
+    assert not dump_shaped(blocks("Title", "Subtitle here", "Three short words", prose, "By a writer"))  # a run of 3
+    assert dump_shaped(blocks(prose, "Home", "News", "Sport", "Contact us"))  # a run of 4: a menu
+    assert not dump_shaped(blocks("Home.", "News.", "Sport.", "Weather.", prose))  # stopped: sentences
+    assert dump_shaped(blocks("Share this", prose, "share  THIS"))  # said twice, case and spaces aside
+    assert not dump_shaped(blocks("Note", prose, "Note"))  # a one-word line said twice is a label's
+    assert not dump_shaped([Block(Kind.CODE, "a\nb")] * 5 + blocks(prose, prose[:-1]))
