@@ -8,7 +8,10 @@ pooled: every question counts once); with --only, also scifact2 and scifact3: Sc
 test claims joined two or three at a time in id order, judged by the union of their qrels (long,
 multi-sentence questions), and scifactabs: each judged claim followed by the first sentence of
 the abstract of its first cited document (a claim and the passage it came from, as someone pastes
-them: a long question of two sentences). BEIR documents are ranked by their best passage
+them: a long question of two sentences); and cranfielddoc, cacmdoc, scifactdoc: a judged document
+(title and text, 30 words or more) asked as the query, judged by the other documents judged for the
+same query, itself not ranked (ArguAna-like: a whole paragraph asks; SciFact's train claims too).
+BEIR documents are ranked by their best passage
 (as `winnow eval` does); seed questions rank passages (as `ask` does).
 
 bm25s is the reference: method lucene, k1 1.2, b 0.75, English stopwords, Snowball
@@ -104,6 +107,7 @@ def variants() -> list[Variant]:
         Variant("+ rare-name boost 1.5", query=q.but(entity_weight=1.5)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
         Variant("- fade on long questions", query=q.but(fade_words=0)),
+        Variant("- fade stem/prefix weights", query=q.but(fade_stems=False)),
         Variant("- definitions first", query=q.but(definitions=False)),
         Variant("- other names first", query=q.but(other_names=False)),
         Variant("- answer types", query=q.but(answer_type_weight=0.0)),
@@ -157,6 +161,7 @@ class Collection:
     topic_words: list[str]  # raw words whose default tokens are all topic terms (re-analysed per variant)
     question_sets: list  # QuestionSet objects (one for BEIR, seven for the seeds)
     bm25s_docs: list[tuple[str, str]] = field(default_factory=list)  # (id, text)
+    exclude: dict[str, str] = field(default_factory=dict)  # qid -> the document that is the query (not ranked)
 
 
 class MemoryRetriever(Retriever):
@@ -184,10 +189,21 @@ class MemoryRetriever(Retriever):
 
 
 JOINED = {"scifact2": 2, "scifact3": 3, "scifactabs": 0}  # SciFact's judged claims made long (0: claim + cited sentence)
+# A judged document as the query (ArguAna-like: a whole paragraph asks), judged by the other documents judged
+# relevant to the same query; the query's own document is not ranked (as BEIR's ignore_identical_ids).
+AS_QUERY = {"cranfielddoc": "cranfield", "cacmdoc": "cacm", "scifactdoc": "scifact"}
+DOC_QUERY_MIN_WORDS = 30  # a document shorter than this (a CACM title alone) is no paragraph
 _LOADED: dict = {}
 
 
 def load_collection(name: str) -> Collection:
+    if name in AS_QUERY:
+        base_name = AS_QUERY[name]
+        if base_name not in _LOADED:
+            _LOADED[base_name] = load_collection(base_name)
+        base = _LOADED[base_name]
+        long_set, exclude = documents_as_queries(base.question_sets[0], base.bm25s_docs)
+        return Collection(name, base.passages, base.topic_words, [long_set], base.bm25s_docs, exclude)
     if name in JOINED:
         if "scifact" not in _LOADED:
             _LOADED["scifact"] = load_collection("scifact")
@@ -240,6 +256,31 @@ def joined_claims(qs, n: int):
                 merged[doc] = max(merged.get(doc, 0), grade)
         qrels[qid] = merged
     return QuestionSet(kind="beir", questions=tuple(questions), qrels=qrels, corpus=qs.corpus)
+
+
+def documents_as_queries(qs, docs: list[tuple[str, str]]):
+    """A set of paragraph-long questions from a BEIR one: for each query with at least two relevant
+    documents, the first of them (in id order) of at least DOC_QUERY_MIN_WORDS words is the question
+    (title and text), judged by the others; (the set, qid -> the document asked with)."""
+    from pipeline.evaluate import Question, QuestionSet
+
+    text = dict(docs)
+    qrels = dict(qs.qrels)
+    if qs.corpus is not None and (qs.corpus.parent / "qrels" / "train.tsv").exists():  # SciFact: its train claims too
+        from pipeline.evaluate import _qrels
+        train, _ = _qrels(qs.corpus.parent / "qrels" / "train.tsv")
+        qrels.update({f"train-{qid}": judged for qid, judged in train.items()})
+    questions, judged, exclude = [], {}, {}
+    for qid in sorted(qrels, key=lambda q: (len(q), q)):
+        relevant = sorted((d for d, g in qrels[qid].items() if g > 0 and d in text), key=lambda d: (len(d), d))
+        asked = next((d for d in relevant if len(text[d].split()) >= DOC_QUERY_MIN_WORDS), None)
+        if asked is None or len(relevant) < 2:
+            continue
+        key = f"{qid}:{asked}"
+        questions.append(Question(qid=key, text=text[asked]))
+        judged[key] = {d: g for d, g in qrels[qid].items() if d != asked}
+        exclude[key] = asked
+    return QuestionSet(kind="beir", questions=tuple(questions), qrels=judged, corpus=qs.corpus), exclude
 
 
 def claims_with_sentence(qs):
@@ -302,6 +343,8 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
     retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic, general_english(analyzer))
+    if collection.exclude:
+        return _run_excluding(collection, retriever)
     reports = [evaluate(retriever, qs, depth=100) for qs in collection.question_sets]
     measures = dict(pooled(reports))
     if reports[0].kind == "beir":  # (words in the query, nDCG@10) of each judged query, for --lengths
@@ -312,6 +355,23 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
     for question in questions:  # what `ask` runs: the query (feedback included) and the top 10
         retriever.rank(question, 10)
     measures["ms/query"] = 1000 * (time.process_time() - started) / max(1, len(questions))
+    return measures
+
+
+def _run_excluding(collection: Collection, retriever) -> dict:
+    """run_winnow for documents asked as queries: each ranking without the document asked with."""
+    from pipeline.evaluate import mean_measures, rank_documents
+
+    qs = collection.question_sets[0]
+    table = PassageTable(retriever)
+    rows, lengths, started = [], [], time.process_time()
+    for q in qs.questions:
+        scored = {d: s for d, s in rank_documents(retriever, table, q.text, 101) if d != collection.exclude[q.qid]}
+        rows.append(measure_query(qs.qrels[q.qid], scored))
+        lengths.append((len(q.text.split()), rows[-1]["nDCG@10"]))
+    measures = dict(mean_measures(rows))
+    measures["by length"] = lengths
+    measures["ms/query"] = 1000 * (time.process_time() - started) / max(1, len(qs.questions))
     return measures
 
 
@@ -341,7 +401,7 @@ def run_bm25s(collection: Collection) -> dict[str, float]:
     model = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
     model.index(corpus_tokens, show_progress=False)
     vocab = corpus_tokens.vocab
-    k = min(100, len(ids))
+    k = min(101, len(ids))
     per_set, lengths = [], []
     for qs in collection.question_sets:
         rows = []
@@ -356,6 +416,7 @@ def run_bm25s(collection: Collection) -> dict[str, float]:
             if known:
                 docs, scores = model.retrieve([known], k=k, show_progress=False, n_threads=1)
                 scored = {ids[int(d)]: float(s) for d, s in zip(docs[0], scores[0]) if s > 0}
+                scored.pop(collection.exclude.get(q.qid, None), None)
             if qs.kind == "beir":
                 judgments = qs.qrels[q.qid]
                 if not any(g > 0 for g in judgments.values()):
@@ -405,7 +466,8 @@ def table(title: str, names: list[str], rows: dict[str, dict[str, dict]], measur
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="comma-separated collections (scifact,cranfield,cacm,seeds; scifact2,scifact3: "
-                                       "SciFact's claims joined)")
+                                       "SciFact's claims joined; cranfielddoc,cacmdoc,scifactdoc: documents as "
+                                       "queries)")
     parser.add_argument("--variants", help="comma-separated variant names (prefix match); winnow always runs")
     parser.add_argument("--grid", action="store_true", help="instead of the rules: a k1 x b grid (heading weight 1 and 2)")
     parser.add_argument("--k1", type=lambda v: [float(x) for x in v.split(",")], default=[0.9, 1.2, 1.5])
@@ -461,8 +523,8 @@ def main() -> None:
     for name in names:
         started = time.perf_counter()
         collection = load_collection(name)
-        if name == "scifact":
-            _LOADED["scifact"] = collection
+        if name in BEIR:
+            _LOADED[name] = collection
         rows["bm25s"][name] = run_bm25s(collection)
         cache = caches.setdefault(id(collection.passages), {})
         for variant in chosen:
@@ -506,7 +568,7 @@ def leave_one_out(names: list[str], rows: dict[str, dict[str, dict]], ref: dict[
     SciFact's joined claims are held out with SciFact (same documents, same claims)."""
     print("\nLeave one collection out: each setting chosen on the other collections, its nDCG@10 on the one left out")
     print(f"{'held out':<12}{'chosen on the others':<36}{'held-out':>10}{'winnow':>10}{'bm25s':>10}")
-    group = lambda n: "scifact" if n in JOINED else n  # noqa: E731 (joined claims are SciFact's)
+    group = lambda n: "scifact" if n in JOINED else AS_QUERY.get(n, n)  # noqa: E731 (joined claims are SciFact's)
     for held in names:
         others = [n for n in names if group(n) != group(held)]
         best = max(rows, key=lambda label: (float(np.mean([rows[label][n]["nDCG@10"] for n in others])),

@@ -16,8 +16,8 @@ benchmark (bench/bench_retrieval.py) can switch each one off and measure it, and
          and so do words spread evenly over the corpus (residual idf)
       5. the corpus's topic counts less
       6. words naming what the answer is not ("besides X", "other than X") count less
-      2.-4. fade on long questions: past fade_words words, rare names, thesaurus and
-         keyness act fade_words / n of their effect
+      1.-4. fade on long questions: past fade_words words, the stem and prefix weights,
+         rare names, thesaurus and keyness act fade_words / n of their effect
     rm3(query, feedback, settings)   pseudo-relevance feedback on the first ranking
     definition_subject(question), defines(text, subject)
                                      "what is X": the passages that define X first
@@ -50,6 +50,22 @@ class QuerySettings:
                      stem, and the token that joins the family counts the family once.
                      bench/bench_retrieval.py, nDCG@10 SciFact +0.0006 (5 queries better,
                      6 worse), Cranfield +0.0041 (16 / 9), CACM +0.0113 (14 / 7), seeds 0
+    fade_stems       the stem and prefix weights fade on long questions as the rules of
+                     fade_words do (stem_weight 0.7 acts 1 - 0.3 fade_words / n): they were
+                     fitted to short questions, and in a paragraph every word of five letters
+                     or more loses a share of its typed count to the prefix token, which counts
+                     once (prefix_once), while shorter words and numerals keep theirs.
+                     bench/bench_retrieval.py --variants "- fade stem", nDCG@10 against off:
+                     documents asked as queries (paragraphs, ArguAna-like) SciFact 0.5819 ->
+                     0.5998, Cranfield 0.3266 -> 0.3283, CACM 0.1718 -> 0.1722; SciFact's
+                     claims joined in twos / threes 0.6380 -> 0.6465 / 0.5660 -> 0.5765; SciFact
+                     0.7079 -> 0.7106, Cranfield 0.3926 -> 0.3923, CACM 0.5261 -> 0.5176 (5
+                     queries better, 8 worse: noise), seeds 0.8011 -> 0.8018. Tried and not
+                     taken: the prefix token counted as often as its most-typed stem (on long
+                     questions, or always: CACM -0.010), the prefix token fading to 0 and the
+                     stem to 1 (SciFact -0.004, Cranfield -0.004), BM25's query-term saturation
+                     k3 1.2 / 8 (paragraphs SciFact -0.034 / -0.012: a term a paragraph repeats
+                     is what it is about)
     topic_weight     terms of the corpus's titles (ingest.topic_terms) found in at least
                      topic_min_share of the passages
     compound_weight  a compound's whole and joined forms (anti-hmgcr, antihmgcr) beside its
@@ -173,6 +189,7 @@ class QuerySettings:
     stem_weight: float = 0.7
     prefix_weight: float = 0.7
     prefix_once: bool = True
+    fade_stems: bool = True
     topic_weight: float = 0.3
     topic_min_share: float = 0.1
     compound_weight: float = 0.5
@@ -283,6 +300,9 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     names = _name_tokens(question, analyzer) if df and n_docs and s.entity_weight != 1 else set()
     faded = fade(tokens, s)
 
+    def stem_fade(weight: float) -> float:  # the stem and prefix weights fade on long questions too
+        return 1 - (1 - weight) * faded if s.fade_stems else weight
+
     draft = _Draft()
     for t in tokens:  # 1. + 2.
         weight, why = 1.0, ["in the question"]
@@ -290,9 +310,11 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             draft.terms[t][1].append("its family typed again: counted once")
             continue
         if is_prefix(t):
-            weight, why = s.prefix_weight, [f"prefix token x{s.prefix_weight:g}"]
+            weight = stem_fade(s.prefix_weight)
+            why = [f"prefix token x{weight:.3g}" + (" (a long question)" if weight != s.prefix_weight else "")]
         elif t in stems:
-            weight, why = s.stem_weight, [f"stem beside its prefix x{s.stem_weight:g}"]
+            weight = stem_fade(s.stem_weight)
+            why = [f"stem beside its prefix x{weight:.3g}" + (" (a long question)" if weight != s.stem_weight else "")]
         if t in compounds and s.compound_weight != 1:
             weight *= s.compound_weight
             why.append(f"compound whole beside its parts x{s.compound_weight:g}")

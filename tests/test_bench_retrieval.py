@@ -53,3 +53,21 @@ def test_joined_claims_are_judged_by_the_union_of_their_judgments():
     assert joined.questions[0].text == "claim 2. claim 3."
     assert joined.qrels["2+3"] == {"d2": 1, "d1": 2, "d3": 1}
     assert joined.qrels["9+10"] == {"d5": 1, "d1": 1}
+
+
+def test_documents_asked_as_queries_are_judged_by_the_others_and_not_ranked(tmp_path):
+    """A paragraph-long question set: the first judged document of a query long enough to be a
+    paragraph is the question, the query's other judged documents its judgments; a query with one
+    judged document gives none; the document asked with is left out of the ranking."""
+    from bench.bench_retrieval import DOC_QUERY_MIN_WORDS, documents_as_queries
+    from pipeline.evaluate import Question, QuestionSet
+
+    long, short = " ".join(["word"] * DOC_QUERY_MIN_WORDS), "a title alone"
+    docs = [("d1", short), ("d2", long), ("d3", long), ("d4", long)]
+    qs = QuestionSet("beir", (Question("1", "q1"), Question("2", "q2"), Question("3", "q3")),
+                     {"1": {"d1": 1, "d2": 2, "d3": 1}, "2": {"d4": 1}, "3": {"d1": 1, "d4": 0}},
+                     corpus=tmp_path / "corpus.jsonl")
+    asked, exclude = documents_as_queries(qs, docs)
+    assert [q.qid for q in asked.questions] == ["1:d2"]  # d1 is a title alone; 2 and 3 have one judged document
+    assert asked.questions[0].text == long
+    assert asked.qrels["1:d2"] == {"d1": 1, "d3": 1} and exclude == {"1:d2": "d2"}

@@ -424,8 +424,27 @@ def test_rules_for_short_questions_fade_on_long_ones():
     stats = CorpusStats(lambda t: 2, 1000, cf=lambda t: 10, general=lambda t: english.get(t, 0.0), avgdl=100.0)
     damped = dict(build_query(long, stats=stats).tokens())["predict"]
     floor = DEFAULTS.keyness_floor
-    assert damped == pytest.approx(STEM_WEIGHT * (1 - (1 - floor) * faded))  # ratio 1: the floor, faded
+    stem = 1 - (1 - STEM_WEIGHT) * faded  # the stem weight fades too (fade_stems)
+    assert damped == pytest.approx(stem * (1 - (1 - floor) * faded))  # ratio 1: the floor, faded
     assert dict(build_query("predict relapse", stats=stats).tokens())["predict"] == pytest.approx(STEM_WEIGHT * floor)
+
+
+def test_stem_and_prefix_weights_fade_on_long_questions():
+    """In a paragraph the stem and prefix weights fade toward 1 as the other short-question
+    rules do: a word of five letters or more typed five times loses less of its count
+    against a numeral typed five times (the prefix token counts once, the stem 0.7 a time)."""
+    long = ("Serum markers predict relapse: in 120 patients, markers measured at onset and markers "
+            "measured at relapse were compared; markers 120 days later, markers of weakness, 120 120 120")
+    words = {t for t in analyze(long) if not t.startswith("~")}
+    faded = DEFAULTS.fade_words / len(words)
+    weights = dict(question_tokens(long, lambda t: 2, 100))
+    stem, prefix = 1 - (1 - STEM_WEIGHT) * faded, 1 - (1 - PREFIX_WEIGHT) * faded
+    assert weights["marker"] == pytest.approx(5 * stem) and weights["~marke"] == pytest.approx(prefix)
+    off = dict(question_tokens(long, lambda t: 2, 100, settings=DEFAULTS.but(fade_stems=False)))
+    assert off["marker"] + off["~marke"] == pytest.approx(6 * STEM_WEIGHT)  # 4.2 against the numeral's 5
+    assert off["120"] == weights["120"] == 5 and weights["marker"] + weights["~marke"] > off["marker"] + off["~marke"]
+    short = dict(question_tokens("markers predict relapse", lambda t: 2, 100))
+    assert short["marker"] == STEM_WEIGHT and short["~marke"] == PREFIX_WEIGHT  # a short question: as set
 
 
 def test_fade_counts_distinct_words_not_prefix_tokens():
