@@ -1041,7 +1041,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         listing, stats, shas, hashed = look.listing, look.stats, look.shas, look.hashed  # shas: read, never changed
         report.left_out = listing.left_out
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
-        stats_lag = listing.rels != stats.names or stats.old_file or _stats_lag(listing, hashed)
+        stats_lag = not stats.same_names(listing.rels) or stats.old_file or _stats_lag(listing, hashed)
         changes = _compare(listing.rels, shas, known, trust, old_trust)
         report.added, report.changed, report.removed = changes.added, changes.changed, len(changes.removed)
         if not report.full and not (report.added or report.changed or report.removed):
