@@ -87,6 +87,10 @@ SEGMENT_JSON = "segment.json"
 TOPICS_JSONL = "topics.jsonl"
 TOPICS_OFFSETS = "topics.offsets.npy"
 TOPIC_TOTALS = "topic_totals.json"
+# Each unit's words kept and given (the build report's), -1 for none counted: int64 [units, 2].
+# Out of topic_totals.json, whose lists of pairs cost a one-edit refresh at 20,000 sources ~3 ms
+# to parse and more to free; a refresh reads the rows of the units it touches.
+TOPIC_KEPT = "topic_kept.npy"
 _SENTENCE_ARRAYS = {
     "doc_unit": np.int32, "sent_unit": np.int32, "sent_pos": np.int32, "sent_doc": np.int32,
     "sent_credit": np.uint64, "sig_exact": np.uint64, "sig_ntok": np.int32, "sig_word_offsets": np.int64,
@@ -575,9 +579,10 @@ class SegmentData:
         np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)), out=offsets[1:])
         (directory / f"{prefix}{TOPICS_JSONL}").write_bytes(b"".join(lines))
         np.save(directory / f"{prefix}{TOPICS_OFFSETS}", offsets, allow_pickle=False)
+        totals = topic_totals(self.unit_topics)
+        np.save(directory / f"{prefix}{TOPIC_KEPT}", kept_to_array(totals.pop("kept")), allow_pickle=False)
         (directory / f"{prefix}{TOPIC_TOTALS}").write_text(
-            json.dumps(topic_totals(self.unit_topics), ensure_ascii=False, sort_keys=True), encoding="utf-8",
-            errors="surrogateescape")
+            json.dumps(totals, ensure_ascii=False, sort_keys=True), encoding="utf-8", errors="surrogateescape")
         lookups = self.lookups or _lookups(self.sig)
         arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
                   "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
@@ -597,7 +602,7 @@ def segment_files(prefix: str) -> list[str]:
     from .index import _ARRAYS, META_NAME
 
     names = [META_NAME, "passages.jsonl", "passages.offsets.npy", SEGMENT_JSON, TOPICS_JSONL, TOPICS_OFFSETS,
-             TOPIC_TOTALS]
+             TOPIC_TOTALS, TOPIC_KEPT]
     names += [f"{n}.npy" for n in _ARRAYS] + [f"{n}.npy" for n in _SENTENCE_ARRAYS]
     return [prefix + n for n in names]
 
@@ -616,6 +621,8 @@ class StoredSegment:
         self.totals: dict = json.loads((generation / f"{prefix}{TOPIC_TOTALS}").read_text(
             encoding="utf-8", errors="surrogateescape"))
         self._topic_offsets = np.load(generation / f"{prefix}{TOPICS_OFFSETS}", allow_pickle=False)
+        self.kept_rows = np.load(generation / f"{prefix}{TOPIC_KEPT}", mmap_mode="r",
+                                 allow_pickle=False).view(np.ndarray)
         self._topics: list[dict] | None = None
         # Plain ndarray views of the maps: element reads on np.memmap objects are several times slower.
         a = {name: np.load(generation / f"{prefix}{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
@@ -629,7 +636,8 @@ class StoredSegment:
         self.deleted: set[int] = set(info.get("deleted", []))
         for u in self.deleted:
             self.sentences.live_unit[u] = False
-        if not (len(self.unit_names) == len(self._topic_offsets) - 1 == len(self.totals["kept"])
+        if not (len(self.unit_names) == len(self._topic_offsets) - 1 == len(self.kept_rows)
+                and self.kept_rows.shape[1:] == (2,) and self.kept_rows.dtype == np.int64
                 and len(sig.exact) == len(a["sent_unit"])):
             raise IndexFormatError(f"segment {prefix or '0'} of {generation} is inconsistent")
         # Units are in name order (a build sorts its batch, a merge its units): a refresh finds a
@@ -655,8 +663,9 @@ class StoredSegment:
             return json.loads(handle.read(hi - lo))
 
     def kept(self, unit: int) -> list | None:
-        """Words given and kept of a unit's source (None: not counted)."""
-        return self.totals["kept"][unit]
+        """Words kept and given of a unit's source (None: not counted)."""
+        row = self.kept_rows[unit].tolist()
+        return None if row[0] < 0 else row
 
     def live_totals(self) -> dict:
         """topic_totals of the live units: the segment's, less its deleted units' lines."""
@@ -1102,6 +1111,20 @@ def topic_totals(unit_topics: list[dict]) -> dict:
             "kept": [unit.get("kept") for unit in unit_topics]}
 
 
+def kept_to_array(kept: list) -> np.ndarray:
+    """topic_totals' "kept" as stored: int64 [units, 2], -1 for None."""
+    array = np.full((len(kept), 2), -1, dtype=np.int64)
+    rows = [u for u, pair in enumerate(kept) if pair is not None]
+    if rows:
+        array[rows] = [kept[u] for u in rows]
+    return array
+
+
+def kept_list(array: np.ndarray) -> list:
+    """kept_to_array's list again."""
+    return [None if pair[0] < 0 else pair for pair in array.tolist()]
+
+
 def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
     """totals less the units (unit number, topic) removed (their rows go, their counts are taken off)."""
     gone = {u for u, _ in removed}
@@ -1109,13 +1132,16 @@ def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
     counts = dict(totals["title_terms"])  # copied in C; only the removed units' terms are visited
     for term, n in less["title_terms"].items():
         counts[term] -= n
-    kept = list(totals["kept"])  # copied in C; only the removed units' rows are visited
-    for u in gone:
-        kept[u] = None
-    return {"titled": totals["titled"] - less["titled"], "title_terms": counts,
-            "acronyms": _without_units(totals["acronyms"], gone),
-            "urls": _without_units(totals["urls"], gone),
-            "dropped": totals["dropped"] - less["dropped"], "kept": kept}
+    out = {"titled": totals["titled"] - less["titled"], "title_terms": counts,
+           "acronyms": _without_units(totals["acronyms"], gone),
+           "urls": _without_units(totals["urls"], gone),
+           "dropped": totals["dropped"] - less["dropped"]}
+    if "kept" in totals:  # a stored segment's are in TOPIC_KEPT
+        kept = list(totals["kept"])  # copied in C; only the removed units' rows are visited
+        for u in gone:
+            kept[u] = None
+        out["kept"] = kept
+    return out
 
 
 def _without_units(rows: list, gone: set[int]) -> list:

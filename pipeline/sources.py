@@ -151,9 +151,11 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
             else:
                 kept_dirs.append(entry)
         dirs[:] = kept_dirs
-        # Every step below runs once per source at every refresh and `ask`: a few C calls
-        # each (no splitext, no Path, no object or function of ours per file), as the stat is ~1 us.
         files.sort(key=_NAME)
+        if _plain_files(files, rel_dir, (rels, kinds, sizes, mtimes)):
+            continue
+        # A folder with a file to skip or warn of: entry by entry, a few C calls each (no splitext,
+        # no Path, no object or function of ours per file).
         for entry in files:
             name = entry.name
             rel = rel_dir + name
@@ -196,6 +198,42 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
 
 
 _NAME = operator.attrgetter("name")
+_SUFFIX = operator.methodcaller("rpartition", ".")
+_DOT_AND_AFTER = operator.itemgetter(1, 2)  # ("", "") or (".", what follows the last dot)
+_MODE, _SIZE, _MTIME = (operator.attrgetter(field) for field in ("st_mode", "st_size", "st_mtime_ns"))
+
+
+def _plain_files(files: list, rel_dir: str, columns: tuple) -> bool:
+    """Add a folder's files (entries sorted by name) to the listing's columns (names, kinds,
+    sizes, mtimes) if every one is a
+    regular file of a known type, not hidden, not a link, its name UTF-8 text; else add none
+    and say False (the caller visits them one by one, saying what it skips and why).
+
+    Each step is one C loop over the folder (map over the entries): the stat (~2 us a file on
+    this machine) is the only cost per file left, and the listing runs at every refresh and `ask`.
+    """
+    names = list(map(_NAME, files))
+    if not ("".join(names).isascii() and rel_dir.isascii()):
+        return False
+    if any(map(operator.methodcaller("startswith", "."), names)):
+        return False
+    kinds = list(map(KINDS.get, map(str.lower, map("".join, map(_DOT_AND_AFTER, map(_SUFFIX, names))))))
+    if None in kinds:
+        return False
+    try:
+        if any(map(os.DirEntry.is_symlink, files)):
+            return False
+        stats = list(map(os.DirEntry.stat, files))
+    except OSError:
+        return False
+    if not all(map(S_ISREG, map(_MODE, stats))):
+        return False
+    rels, kinds_column, sizes, mtimes = columns
+    rels.extend(map(rel_dir.__add__, names) if rel_dir else names)
+    kinds_column.extend(kinds)
+    sizes.extend(map(_SIZE, stats))
+    mtimes.extend(map(_MTIME, stats))
+    return True
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

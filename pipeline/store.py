@@ -56,7 +56,8 @@ from .units import PackedDocuments, pack_documents
 # 7: the sources indexed in a base file (store.SOURCES_BASE), hard-linked while it stays, and the
 #    manifest's changes since it
 # 8: that base is a binary table (sources.bin, store.pack_table), not JSON (sources.json)
-INDEX_FORMAT_VERSION = 8
+# 9: each segment's words kept per unit in an array (segments.TOPIC_KEPT), out of its topic totals
+INDEX_FORMAT_VERSION = 9
 
 CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc32", "edges", "sha256"}}}
 # 3: "edges", the CRC-32 of a big file's first and last EDGE_BYTES: what an open checks of it
@@ -65,11 +66,13 @@ CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc
 # 2: a crc32 per file, checked on every open; the sha256s only name the generation.
 # 1 (no "format" key): {file name: [size, sha256]}, every sha256 checked on every open.
 CHECKSUMS_FORMAT = 3
-# On open, files up to this size are checked whole (manifest, offsets, small indexes);
-# bigger ones by size and their edges. 200k passages: 213 MB, 42 ms to CRC whole at
-# every `ask`; the edges of its ~20 files are ~2.5 MB.
-FULL_CHECK_BYTES = 1 << 20
+# On open, files no bigger than their two edges are checked whole; bigger ones by size
+# and their edges. 200k passages: 213 MB, 42 ms to CRC whole at every `ask`; the edges of
+# its ~20 files are ~2.5 MB. (Up to 1 MB whole, the files that grow with the sources
+# (segment.json, the offsets, the unit tables) cost a one-edit refresh at 20,000 sources
+# ~3 MB read and checked, 10 times what they cost at 2,000.)
 EDGE_BYTES = 1 << 16
+FULL_CHECK_BYTES = 2 * EDGE_BYTES
 LOCK_POLL_SECONDS = 0.1  # how often a waiting process retries the lock
 # How long a build waits for another process's build before giving up. A seed build
 # takes ~2 s and a 2,000-source one ~12 s (README): a lock held for a minute belongs
@@ -365,15 +368,16 @@ def pack_table(magic: bytes, ints: list, texts: list[list[str]]) -> list:
     (a split, a tolist), with no type to check per value: the sources' names and hashes are read
     at every refresh and `ask` (bench/bench_tables.py, 20,000 sources, medians under load: stats
     16.0 -> 12.1 ms, sources base 8.9 -> 6.2 ms against JSON lists)."""
-    blobs = ["\0".join(column).encode("utf-8", "surrogateescape") for column in texts]
+    blobs = list(map(join_column, texts))
     n = len(texts[0]) if texts else len(ints[0])
     head = np.array([n] + [len(blob) for blob in blobs], dtype="<i8")
     return [magic, head] + [np.asarray(column, dtype="<i8") for column in ints] + blobs
 
 
-def read_table(data: bytes, magic: bytes, n_ints: int, n_texts: int) -> tuple[list, list] | None:
+def read_table(data: bytes, magic: bytes, n_ints: int, n_texts: int, raw: tuple = ()) -> tuple[list, list] | None:
     """(int columns, text columns) of a pack_table's bytes, or None if they are not one (every
-    column n rows long, the bytes exactly what the header says)."""
+    column n rows long, the bytes exactly what the header says). The text columns numbered in
+    `raw` are given as their bytes, not split (split_column splits one)."""
     head = len(magic) + 8 * (1 + n_texts)
     if not data.startswith(magic) or len(data) < head:
         return None
@@ -383,12 +387,28 @@ def read_table(data: bytes, magic: bytes, n_ints: int, n_texts: int) -> tuple[li
         return None
     ints = [np.frombuffer(data, dtype="<i8", count=n, offset=head + 8 * n * c).tolist() for c in range(n_ints)]
     texts = []
-    for size in sizes:
-        texts.append(data[at:at + size].decode("utf-8", "surrogateescape").split("\0") if n else [])
+    for c, size in enumerate(sizes):
+        blob = data[at:at + size]
         at += size
-    if any(len(column) != n for column in texts):
-        return None
+        if c in raw:  # n values: n - 1 separators (none for no value, and then no bytes)
+            if blob.count(b"\0") != max(n - 1, 0) or (n == 0 and blob):
+                return None
+            texts.append(blob)
+            continue
+        texts.append(split_column(blob, n))
+        if len(texts[-1]) != n:
+            return None
     return ints, texts
+
+
+def split_column(blob: bytes, n: int) -> list[str]:
+    """The n values of a text column of pack_table's."""
+    return blob.decode("utf-8", "surrogateescape").split("\0") if n else []
+
+
+def join_column(values: list[str]) -> bytes:
+    """A text column's bytes (pack_table's), to compare with a stored one without splitting it."""
+    return "\0".join(values).encode("utf-8", "surrogateescape")
 
 
 # --- generations ------------------------------------------------------------------------
@@ -821,11 +841,37 @@ class SourceStats:
     state (the name -> row map, made only when the names are not those of the last build).
     """
 
-    def __init__(self, names: list, sizes: list, mtimes: list, shas: list, written_ns: int | None = None,
+    def __init__(self, names: list | bytes, sizes: list, mtimes: list, shas: list, written_ns: int | None = None,
                  old_file: bool = False) -> None:
-        self.names, self.sizes, self.mtimes, self.shas = names, sizes, mtimes, shas
-        self.written_ns = written_ns  # when the table was written: mtimes at or after it prove nothing
+        # names: a list, or stats.bin's column as stored (bytes), split only if the sources listed
+        # are not the same (a refresh at 20,000 sources compares the bytes: ~0.5 against ~3 ms).
+        self._names, self.sizes, self.mtimes, self.shas = names, sizes, mtimes, shas
+        self._same: tuple = (None, False)  # the last list same_names was given, and its answer
+        self._written_ns = written_ns  # when the table was written: mtimes at or after it prove nothing
         self.old_file = old_file  # read from the stats.json of a winnow before stats.bin: to be rewritten
+
+    @property
+    def names(self) -> list:
+        if isinstance(self._names, bytes):
+            names = split_column(self._names, len(self.sizes))
+            if not strictly_sorted(names):  # not one winnow wrote: it proves nothing
+                self._written_ns = None
+            self._names = names
+        return self._names
+
+    @property
+    def written_ns(self) -> int | None:
+        """When the table was written (None: it proves nothing: missing, or not one winnow wrote)."""
+        self.names  # checked when split
+        return self._written_ns
+
+    def same_names(self, names: list) -> bool:
+        """Are these (sorted, unique) names the table's?"""
+        if self._same[0] is not names:
+            same = (join_column(names) == self._names if isinstance(self._names, bytes)
+                    else names == self._names)
+            self._same = (names, same)
+        return self._same[1]
 
     def known_shas(self, names: list, sizes: list, mtimes: list) -> list:
         """Per source (names, sizes and mtimes in columns, sorted by name), its recorded hash if its
@@ -835,18 +881,20 @@ class SourceStats:
         the record: file systems stamp times in coarse ticks, so an edit in the same
         tick can keep the mtime. Such "racily clean" files are hashed (as git does).
         """
-        written = self.written_ns
-        if written is None:
-            return [None] * len(names)
-        if names == self.names:  # the same files as last time: rows compared by C loops, the others visited
+        # The same files as last time: rows compared by C loops, the others visited. (The table's
+        # names are checked when split: the same bytes as these sorted names are sorted.)
+        if self._written_ns is not None and self.same_names(names):
             n, shas = len(names), list(self.shas)
             rows = range(n)
             stale = set(itertools.compress(rows, map(operator.ne, sizes, self.sizes)))
             stale.update(itertools.compress(rows, map(operator.ne, mtimes, self.mtimes)))
-            stale.update(itertools.compress(rows, map(operator.ge, mtimes, itertools.repeat(written, n))))
+            stale.update(itertools.compress(rows, map(operator.ge, mtimes, itertools.repeat(self._written_ns, n))))
             for row in stale:
                 shas[row] = None
             return shas
+        written = self.written_ns
+        if written is None:
+            return [None] * len(names)
         at = dict(zip(self.names, range(len(self.names))))
         rows = ((size, mtime, self.sizes[i], self.mtimes[i], self.shas[i]) if (i := at.get(name)) is not None
                 else (size, mtime, None, None, None) for name, size, mtime in zip(names, sizes, mtimes))
@@ -872,13 +920,13 @@ def read_stats(index_dir: Path) -> SourceStats:
     return SourceStats(*columns, written_ns=written_ns) if columns else SourceStats([], [], [], [])
 
 
-def _stats_columns(data: bytes) -> tuple[list, list, list, list] | None:
+def _stats_columns(data: bytes) -> tuple[bytes, list, list, list] | None:
     """The columns of a stats.bin (write_stats's table), or None if it is not one."""
-    table = read_table(data, _STATS_MAGIC, 3, 2)
+    table = read_table(data, _STATS_MAGIC, 3, 2, raw=(0,))  # names: SourceStats splits them if it must
     if table is None:
         return None
     (sizes, mtimes, has_sha), (names, shas) = table
-    if not strictly_sorted(names) or not set(has_sha) <= {0, 1}:
+    if not set(has_sha) <= {0, 1}:
         return None
     for row in itertools.compress(range(len(has_sha)), map(operator.not_, has_sha)):  # unreadable when hashed
         shas[row] = None

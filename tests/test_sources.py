@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,30 @@ def test_discover_recursive_sorted_and_typed(tmp_path):
     found = discover(tmp_path, warnings.append)
     assert [(s.rel, s.kind) for s in found] == [("a.txt", "text"), ("b/page.HTML", "html"), ("notes.md", "markdown")]
     assert len(warnings) == 1 and "image.png" in warnings[0]
+
+
+def test_a_folder_of_plain_files_is_listed_as_one_with_a_file_to_skip(tmp_path):
+    # A folder whose files are all plain is listed by whole-folder C loops, one with a file to
+    # skip entry by entry: both must find the same names, kinds, sizes and mtimes.
+    from pipeline.sources import scan
+
+    names = ["B.TXT", "a.b.md", "c.Markdown", "d.xhtml", "e.text", "f.htm", "g.jsonl", "z.txt"]
+    for folder in ("plain", "mixed"):
+        (tmp_path / folder).mkdir()
+        for n, name in enumerate(names):
+            (tmp_path / folder / name).write_text("x" * n)
+            os.utime(tmp_path / folder / name, ns=(10**18 + n, 10**18 + n))
+    (tmp_path / "mixed" / "txt").write_text("no extension")  # an ending alone is no extension
+    (tmp_path / "mixed" / ".hidden.txt").write_text("hidden")
+    listing = scan(tmp_path, [].append)
+    plain, mixed = ([row for row in range(len(listing)) if listing.rels[row].startswith(folder)]
+                    for folder in ("plain/", "mixed/"))
+    assert [listing.rels[row] for row in plain] == ["plain/" + name for name in names]
+    for column in (listing.kinds, listing.sizes, listing.mtimes):
+        assert [column[row] for row in plain] == [column[row] for row in mixed]
+    assert [listing.kinds[row] for row in plain] == ["text", "markdown", "markdown", "html", "text", "html",
+                                                     "jsonl", "text"]
+    assert {entry["source"] for entry in listing.left_out} == {"mixed/txt", "mixed/.hidden.txt"}
 
 
 def test_missing_sources_folder_is_a_clear_error(tmp_path):
