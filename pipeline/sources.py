@@ -599,9 +599,20 @@ def declared_encoding(data: bytes) -> str | None:
         return None
     label = found.group(1).decode("ascii").lower()
     try:
-        return codecs.lookup(_WEB_LABELS.get(label, label)).name
-    except LookupError:
-        return None  # a label no codec knows: guessed as undeclared bytes are
+        name = codecs.lookup(_WEB_LABELS.get(label, label)).name
+        # The declaration was read as ASCII, so only an encoding that reads ASCII text as ASCII can
+        # be the page's (HTML's prescan ignores the others): not base64 or rot13 (no text encodings,
+        # LookupError on decode), "undefined", EBCDIC, UTF-32, UTF-7 or an escape codec (the
+        # escapes are tried first: an escape codec warns of the bytes' "\]").
+        readable = all(probe.decode(name) == probe.decode("ascii") for probe in _ASCII_PROBES)
+    except (LookupError, UnicodeError):
+        return None  # a label no text codec knows: guessed as undeclared bytes are
+    return name if readable else None
+
+
+# ASCII text that any ASCII-compatible encoding reads as itself: escapes (of Python's escape codecs,
+# UTF-7's "+...-"), then every ASCII byte.
+_ASCII_PROBES = (b"\\n \\x41 \\u0041 \\101 +AEE-", bytes(range(128)))
 
 
 def _mostly_utf8(data: bytes) -> bool:
