@@ -868,8 +868,9 @@ class SourceStats:
     def same_names(self, names: list) -> bool:
         """Are these (sorted, unique) names the table's?"""
         if self._same[0] is not names:
-            same = (join_column(names) == self._names if isinstance(self._names, bytes)
-                    else names == self._names)
+            # Joined bytes alone: [""] and [] are both b"" (a table winnow never writes): rows counted too.
+            same = (len(names) == len(self.sizes) and join_column(names) == self._names
+                    if isinstance(self._names, bytes) else names == self._names)
             self._same = (names, same)
         return self._same[1]
 

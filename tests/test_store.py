@@ -313,3 +313,17 @@ def test_remove_tree_handles_a_tree_deeper_than_the_recursion_limit_and_keeps_li
     os.symlink(outside, folder / "link")
     remove_tree(top)
     assert not top.exists() and (outside / "keep.txt").exists()
+
+
+def test_stats_names_compared_as_bytes_count_the_rows_too(tmp_path):
+    # stats.bin's names are compared with the listing's as their joined bytes; one empty name
+    # (a table winnow never writes) joins to the bytes of no name at all, so an empty folder
+    # took that table's row as its own: a hash for a source that is not there.
+    from pipeline import store
+
+    store.write_own(tmp_path / store.STATS_NAME, store.pack_table(store._STATS_MAGIC, [[5], [7], [1]], [[""], ["ab"]]))
+    stats = store.read_stats(tmp_path)
+    assert not stats.same_names([])
+    assert stats.known_shas([], [], []) == []
+    store.write_stats(tmp_path, store.SourceStats(["a.txt"], [5], [7], ["ab"]))
+    assert store.read_stats(tmp_path).same_names(["a.txt"])
