@@ -53,7 +53,7 @@ from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        kept_list, topic_totals)
-from .sources import (KINDS, Listing, LongLine, decode, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
+from .sources import (KINDS, Listing, LongLine, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
                       read_pieces, scan, shell_word, sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
@@ -205,7 +205,7 @@ def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTI
     if source.kind == "html":
         return [replace(clean_html(text, source.rel, options), url=page_url(text))]
     if source.kind == "jsonl":
-        return corpus_documents(text, source.rel)
+        return corpus_text_documents(text, source.rel)
     if source.kind == "markdown":
         return [clean_markdown(text, source.rel, options)]
     return [clean_text(text, source.rel, options=options)]
@@ -215,7 +215,7 @@ _JSONL_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _JSONL_PARAGRAPH_RE = re.compile(r"\n\s*\n")
 
 
-def corpus_documents(text: str, rel: str) -> list[Document]:
+def corpus_text_documents(text: str, rel: str) -> list[Document]:
     """The documents of a JSON Lines corpus (BEIR's corpus.jsonl): one per line with `_id` and `text`.
 
     The text is already clean, so it gets light normalisation only (NFC, spaces,
@@ -268,16 +268,22 @@ def corpus_documents(source: Source, record: str | None = None,
     found = bad = 0
     named: list[int] = []
     long: list[list[int]] = []
+    notes: list[str] = []
     for piece, first_line in numbered_pieces(source):
         if isinstance(piece, LongLine):
             long.append([piece.number, piece.size])
             continue
         if not piece.strip():
             continue
-        records, n_bad, numbers = corpus_records(decode(piece), source.rel, first_line)
+        text, note = decoded(piece, first_line=first_line)
+        if note:
+            notes.append(note)
+        records, n_bad, numbers = corpus_records(text, source.rel, first_line)
         found += len(records)
         bad, named = bad + n_bad, (named + numbers)[:LINES_NAMED]
         yield from (d for d in records if record is None or d.source == record)
+    if warn is not None and notes:  # as a build says it
+        warn(f"{quoted_name(source.rel)}: {corpus_note(notes)}")
     if warn is not None and long:
         warn(long_lines_warning(source.rel, long))
     if not found:
@@ -515,9 +521,10 @@ def _run_task(task: Task) -> dict:
         if task.piece is not None:
             if not task.data.strip():
                 return {"documents": [], "bad": 0, "bad_lines": []}
-            documents, bad, bad_lines = corpus_records(decode(task.data), task.rel, task.first_line)
+            text, note = decoded(task.data, first_line=task.first_line)
+            documents, bad, bad_lines = corpus_records(text, task.rel, task.first_line)
             return {"documents": split_documents(documents, task.rel), "bad": bad, "bad_lines": bad_lines,
-                    "piece": task.piece}
+                    "piece": task.piece, **({"note": note} if note else {})}
         source = Source(path="", rel=task.rel, kind=task.kind, size=len(task.data), mtime_ns=0)
         notes: list[str] = []
         documents = _clean_bytes(source, task.data, TRUSTED_OPTIONS if task.trusted else DEFAULT_OPTIONS, notes)
@@ -648,9 +655,17 @@ def _merged(item: _Item, results: list[dict]) -> dict:
     documents = concat_packed([r.pop("documents") for r in results if "documents" in r])
     if not documents.n_docs:
         return {"skip": NOT_A_CORPUS, "sha256": sha, "long": long}
+    notes = [r["note"] for r in results if r.get("note")]  # the pieces read now (a cached one is not said again)
     return {"documents": documents, "kept": [0, 0], "sha256": sha, "pieces": list(item.piece_hashes),
             "bad": sum(r.get("bad", 0) for r in results),
-            "bad_lines": [n for r in results for n in r.get("bad_lines", ())][:LINES_NAMED], "long": long}
+            "bad_lines": [n for r in results for n in r.get("bad_lines", ())][:LINES_NAMED], "long": long,
+            **({"note": corpus_note(notes)} if notes else {})}
+
+
+def corpus_note(notes: list[str]) -> str:
+    """What to warn of a corpus whose pieces' decoding left notes: the first, and how many more pieces."""
+    more = len(notes) - 1
+    return notes[0] + (f" (and in {more} more piece{'s' * (more > 1)} of the file)" if more else "")
 
 
 def _line_numbers(numbers: list[int], count: int) -> str:

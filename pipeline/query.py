@@ -301,7 +301,7 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     faded = fade(tokens, s)
 
     def stem_fade(weight: float) -> float:  # the stem and prefix weights fade on long questions too
-        return 1 - (1 - weight) * faded if s.fade_stems else weight
+        return 1 - (1 - weight) * faded if s.fade_stems and faded < 1 else weight  # short: exactly as set
 
     draft = _Draft()
     for t in tokens:  # 1. + 2.

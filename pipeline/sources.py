@@ -512,8 +512,10 @@ def decode(data: bytes, kind: str | None = None) -> str:
     return decoded(data, kind)[0]
 
 
-def decoded(data: bytes, kind: str | None = None) -> tuple[str, str | None]:
-    """(text, note) of a source's bytes; raise SkipSource for binary or empty ones.
+def decoded(data: bytes, kind: str | None = None, first_line: int | None = None) -> tuple[str, str | None]:
+    """(text, note) of a source's bytes; raise SkipSource for binary or empty ones. first_line:
+    the number of the bytes' first line in their file (a corpus's piece), for the note to say
+    where the first undecodable byte is by line, not by its offset in the piece.
 
     In this order: a byte-order mark (UTF-8, UTF-16), UTF-16 without one, UTF-8, the charset a
     page (kind "html") declares, then a guess. Valid UTF-8 wins over a declaration: bytes of
@@ -548,14 +550,18 @@ def decoded(data: bytes, kind: str | None = None) -> tuple[str, str | None]:
             pass  # a wrong declaration (cp1252 bytes under charset=utf-8 is common): guessed as undeclared
     wrong = f"the declared {declared} does not fit its bytes" if declared else ""
     if _mostly_utf8(data):
+        where = (f"at {utf8_error.start}" if first_line is None
+                 else f"on line {first_line + data.count(NEWLINE, 0, utf8_error.start)}")
         return _replaced(data, "utf-8", f"{wrong}; " * (declared not in (None, "utf-8"))
-                         + f"the first undecodable byte at {utf8_error.start}")
+                         + f"the first undecodable byte {where}")
     if _high_byte_run_share(data) >= HIGH_BYTE_RUN_SHARE:
         guess = _non_latin_guess(data)
         if guess is not None:
             return _replaced(data, guess, f"a guess: not UTF-8, and {wrong or 'no charset declared'}")
     return _replaced(data, "cp1252", wrong)
 
+
+NEWLINE = b"\n"
 
 # A text read with more than this share of its characters undecodable is skipped (bytes of no text encoding),
 # not indexed as U+FFFD; fewer are shown as U+FFFD, and said.
@@ -599,9 +605,20 @@ def declared_encoding(data: bytes) -> str | None:
         return None
     label = found.group(1).decode("ascii").lower()
     try:
-        return codecs.lookup(_WEB_LABELS.get(label, label)).name
-    except LookupError:
-        return None  # a label no codec knows: guessed as undeclared bytes are
+        name = codecs.lookup(_WEB_LABELS.get(label, label)).name
+        # The declaration was read as ASCII, so only an encoding that reads ASCII text as ASCII can
+        # be the page's (HTML's prescan ignores the others): not base64 or rot13 (no text encodings,
+        # LookupError on decode), "undefined", EBCDIC, UTF-32, UTF-7 or an escape codec (the
+        # escapes are tried first: an escape codec warns of the bytes' "\]").
+        readable = all(probe.decode(name) == probe.decode("ascii") for probe in _ASCII_PROBES)
+    except (LookupError, UnicodeError):
+        return None  # a label no text codec knows: guessed as undeclared bytes are
+    return name if readable else None
+
+
+# ASCII text that any ASCII-compatible encoding reads as itself: escapes (of Python's escape codecs,
+# UTF-7's "+...-"), then every ASCII byte.
+_ASCII_PROBES = (b"\\n \\x41 \\u0041 \\101 +AEE-", bytes(range(128)))
 
 
 def _mostly_utf8(data: bytes) -> bool:

@@ -124,6 +124,17 @@ def test_clean_reads_standard_input_and_puts_separators_with_the_text(tmp_path):
     assert text.exit_code == 0 and "Plain words about seals" in text.stdout
 
 
+
+def test_clean_reads_a_corpus_from_standard_input(tmp_path):
+    """`clean --type jsonl -` raised AttributeError: ingest defined corpus_documents twice, and the
+    streaming one (a Source, read in pieces) replaced the one clean_source calls with the text."""
+    corpus = "".join(json.dumps({"_id": f"d{i}", "text": f"Grey seals haul out on rocky shore {i}."}) + "\n"
+                     for i in range(2))
+    result = run("clean", "--type", "jsonl", "-", input=corpus)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.index("==> -#d0 <==") < result.stdout.index("rocky shore 0.") < result.stdout.index("==> -#d1 <==")
+    assert result.stderr == ""
+
 def test_help_and_version_everywhere():
     for args in (["ask", "-h"], ["ask", "--help"], ["-h"], ["show", "-h"], ["serve", "-h"]):
         result = run(*args)

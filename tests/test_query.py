@@ -447,6 +447,16 @@ def test_stem_and_prefix_weights_fade_on_long_questions():
     assert short["marker"] == STEM_WEIGHT and short["~marke"] == PREFIX_WEIGHT  # a short question: as set
 
 
+
+def test_a_short_question_keeps_any_stem_and_prefix_weight_exactly():
+    # The fade was applied to short questions too, as 1 - (1 - w) x 1: 0.1 became 0.09999999999999998
+    # (bench's variants set such weights), and the explanation called the question long.
+    settings = DEFAULTS.but(stem_weight=0.1, prefix_weight=0.15)
+    query = build_query("markers predict relapse", settings=settings)
+    weights = dict(query.tokens())
+    assert weights["marker"] == 0.1 and weights["~marke"] == 0.15
+    assert not any("a long question" in line for line in query.explain())
+
 def test_fade_counts_distinct_words_not_prefix_tokens():
     from pipeline.query import fade
 

@@ -269,3 +269,26 @@ def test_a_run_of_brackets_with_none_closing_is_not_scanned_for_links():
     assert "[" not in calls  # the only "]" comes before them
     parser.parse("[" * 500 + "a]")
     assert calls.count("[") >= 500  # a "]" after them: links are tried as markdown-it tries them
+
+
+def test_the_link_guard_keeps_no_state_shared_between_parses():
+    """The guard kept the last paragraph's "]" in a list shared by every parse, and the parser is
+    shared: the page's request threads, a build's in-process work and a Dask worker's threads parse
+    at once. A parse run between the guard's look-up and its use (here inside reading state.pos,
+    where a thread switch can fall) made it refuse a link whose "]" does follow."""
+    tried = []
+    guarded = markdown._closable(lambda state, silent: tried.append(state.src) or False)
+
+    class Other:  # another parse: a paragraph with no "]"
+        src, pos = "no bracket closes here [", 23
+
+    class Interrupted:
+        src = "[a link](u)"
+
+        @property
+        def pos(self):
+            guarded(Other(), False)  # the other thread's parse runs here
+            return 0
+
+    guarded(Interrupted(), False)
+    assert tried == [Interrupted.src]  # the link is tried: its "]" follows

@@ -447,3 +447,25 @@ def test_a_corpus_line_nested_too_deep_to_parse_is_one_bad_line(tmp_path):
     assert [w for w in warnings if "corpus.jsonl" in w] == [
         "corpus.jsonl: skipped 2 lines that are not a corpus record (a JSON object with `_id` and `text`): lines 21, 22"]
     assert {p.source for p in Searcher(current_generation(tmp_path / "ix")).passages()} == ids
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_corpus_with_bytes_it_cannot_decode_is_warned_of_as_a_page_is(tmp_path, monkeypatch, jobs):
+    """A page whose bytes are shown as U+FFFD (or whose encoding is a guess) is warned of; a corpus
+    kept quiet (its pieces were decoded with the note dropped), though the README says both are.
+    The warning names the line, as the warnings of a corpus's bad lines do, whichever piece holds it."""
+    monkeypatch.setattr(ingest, "JSONL_PIECE_BYTES", 4096)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    lines = [json.dumps({"_id": f"d{i}", "text": f"Caf\u00e9 record {i} about statin myopathy in cohort {i}."},
+                        ensure_ascii=False).encode("utf-8") for i in range(200)]
+    lines[150] = lines[150].replace(b"about", b"ab\x93out")  # line 151, past the first piece
+    (sources / "corpus.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    warnings: list[str] = []
+    build_index(sources, tmp_path / "ix", jobs=jobs, warn=warnings.append)
+    said = ("corpus.jsonl: read as utf-8: the first undecodable byte on line 151; "
+            "1 undecodable byte sequence shown as U+FFFD")
+    assert warnings == [said]
+    assert len(list(Searcher(current_generation(tmp_path / "ix")).passages())) == 200
+    cleaned = CliRunner().invoke(main, ["clean", str(sources / "corpus.jsonl")])
+    assert cleaned.exit_code == 0 and cleaned.stderr == f"warning: {sources / 'corpus.jsonl'}: {said[14:]}\n"

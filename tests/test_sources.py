@@ -260,3 +260,16 @@ def test_bytes_that_cannot_be_decoded_cleanly_are_said():
     assert text == "café \ufffd ok" and "1 undecodable" in note
     with pytest.raises(SkipSource, match="undecodable"):
         decode(b"\x81\x8d\x8f\x90\x9d" * 200)
+
+
+@pytest.mark.parametrize("label", ["base64", "hex", "rot13", "zlib", "undefined", "unicode_escape", "cp037",
+                                   "utf-32", "utf-7"])
+def test_a_declared_charset_that_is_no_ascii_text_encoding_is_ignored(label):
+    # Python's codec registry names more than text encodings: <meta charset="base64"> raised
+    # LookupError (a traceback from `winnow clean`, the page skipped by a build), "undefined"
+    # UnicodeError; an EBCDIC or escape codec turned the page into other text. A declaration is
+    # found by reading the bytes as ASCII, so only an encoding that reads ASCII as ASCII can be it
+    # (HTML's prescan ignores the others): the page is read as undeclared bytes are.
+    page = f'<meta charset="{label}"><p>Caf\xe9 au lait, a na\xefve drink \\n of coffee.</p>'
+    text, note = decoded(page.encode("cp1252"), "html")
+    assert text == page and note is None

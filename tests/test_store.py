@@ -313,3 +313,49 @@ def test_remove_tree_handles_a_tree_deeper_than_the_recursion_limit_and_keeps_li
     os.symlink(outside, folder / "link")
     remove_tree(top)
     assert not top.exists() and (outside / "keep.txt").exists()
+
+
+def test_stats_names_compared_as_bytes_count_the_rows_too(tmp_path):
+    # stats.bin's names are compared with the listing's as their joined bytes; one empty name
+    # (a table winnow never writes) joins to the bytes of no name at all, so an empty folder
+    # took that table's row as its own: a hash for a source that is not there.
+    from pipeline import store
+
+    store.write_own(tmp_path / store.STATS_NAME, store.pack_table(store._STATS_MAGIC, [[5], [7], [1]], [[""], ["ab"]]))
+    stats = store.read_stats(tmp_path)
+    assert not stats.same_names([])
+    assert stats.known_shas([], [], []) == []
+    store.write_stats(tmp_path, store.SourceStats(["a.txt"], [5], [7], ["ab"]))
+    assert store.read_stats(tmp_path).same_names(["a.txt"])
+
+
+def test_an_open_checks_the_manifest_whole_whatever_its_size(tmp_path):
+    """The open check reads the manifest whole to parse it, but CRC'd it whole only up to
+    FULL_CHECK_BYTES (128 KB, about 1,300 sources): past that, a changed digit in its middle (a
+    deleted unit's number, a source's address) passed every `ask` unseen."""
+    import shutil
+
+    from pipeline.ingest import build_index
+    from pipeline.store import FULL_CHECK_BYTES
+
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "a.txt").write_text("Harbour seals rest on sandbanks at low tide and feed in the channels.\n")
+    build_index(sources, tmp_path / "ix")
+    live = current_generation(tmp_path / "ix")
+    tmp = new_generation_dir(tmp_path / "ix")
+    for path in live.iterdir():
+        if path.name != CHECKSUMS:
+            shutil.copyfile(path, tmp / path.name)
+    manifest = json.loads((live / "manifest.json").read_text())
+    manifest["urls"] = {f"page{i:05d}.html": f"https://example.org/{i:05d}/" + "x" * 40 for i in range(3000)}
+    (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True))
+    generation = commit_generation(tmp_path / "ix", tmp)
+    size = (generation / "manifest.json").stat().st_size
+    assert size > 2 * FULL_CHECK_BYTES
+    verify_generation(generation, full=False)
+    body = (generation / "manifest.json").read_bytes()
+    middle = body.index(b"/01500/")
+    (generation / "manifest.json").write_bytes(body[:middle] + b"/01501/" + body[middle + 7:])
+    with pytest.raises(GenerationDamaged, match="manifest.json"):
+        verify_generation(generation, full=False)

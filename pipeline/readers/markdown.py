@@ -43,12 +43,15 @@ def _parser():
 def _closable(rule):
     """`rule` (link or image) tried only where a "]" follows: a bracket with none after it in
     the paragraph opens no link, and markdown-it spends about 20 scanning steps on each such
-    bracket before it gives up (100 KB of "![" took 1.8 s). The output is the same."""
-    last = ["", -1]  # the paragraph last seen and the position of its last "]"
+    bracket before it gives up (100 KB of "![" took 1.8 s). The output is the same.
+
+    The position of the paragraph's last "]" is kept on the parse's own state, never beside the
+    parser: the parser is shared by threads (the page's requests, a Dask worker's tasks)."""
 
     def guarded(state, silent: bool) -> bool:
-        if state.src is not last[0]:
-            last[0], last[1] = state.src, state.src.rfind("]")
+        last = getattr(state, "winnow_last_close", None)  # (the paragraph, the position of its last "]")
+        if last is None or last[0] is not state.src:
+            last = state.winnow_last_close = (state.src, state.src.rfind("]"))
         if state.pos > last[1]:
             return False
         return rule(state, silent)
