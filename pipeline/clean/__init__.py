@@ -14,7 +14,8 @@
                                            stay keeps them all, and a Markdown
                                            list of written entries, not links, keeps them; a
                                            Markdown page with lists and few links is clean text,
-                                           and so is a page the block scorer keeps 95% of;
+                                           and so is a page the block scorer keeps 95% of; a
+                                           heading over kept text stays;
                                            3b. a page is never emptied: if nothing else stays,
                                            its prose-shaped blocks do;
                                            3c. a run of "Label: value" lines is judged as one
@@ -458,7 +459,7 @@ def judge(blocks: list[Block], options: CleanOptions, explain: bool = False, in_
                               float(p))
         judged.append(Judged(block, verdict))
     if page_is_clean:
-        judged = keep_written_lists(keep_lists_whole(judged))  # 3a.
+        judged = keep_headings_of_kept_text(keep_written_lists(keep_lists_whole(judged)))  # 3a.
     # 3e. Shapes of furniture everywhere a page's own text would not take them: where the gate is
     # sure the page is noisy (where the context scorer judges); image file names on any page.
     judged = drop_furniture_lines(judged, noisy=not short and clean_page < model.context_max_page_score)
@@ -852,6 +853,22 @@ def _heading_says_something(text: str) -> bool:
     it says something of its own, not only what the blocks under it are about."""
     label, colon, value = text.partition(": ")
     return bool(colon and _HAS_WORD_RE.search(label) and _HAS_WORD_RE.search(value))
+
+
+def keep_headings_of_kept_text(judged: list[Judged]) -> list[Judged]:
+    """3a. On clean text, a heading the block scorer drops stays when the text it introduces (the next
+    block that is not a heading) stays: the heading is its writer's, read with what follows it."""
+    out = list(judged)
+    next_kept = False  # whether the first non-heading block after i stays
+    for i in range(len(judged) - 1, -1, -1):
+        item = judged[i]
+        if item.block.kind is not Kind.HEADING:
+            next_kept = item.verdict.keep
+            continue
+        if next_kept and not item.verdict.keep and item.verdict.by == "model":
+            out[i] = Judged(item.block, Verdict(True, "heading", f"introduces the kept text after it "
+                                                                 f"({item.verdict.reason})", item.verdict.score))
+    return out
 
 
 def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
