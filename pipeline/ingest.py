@@ -205,7 +205,7 @@ def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTI
     if source.kind == "html":
         return [replace(clean_html(text, source.rel, options), url=page_url(text))]
     if source.kind == "jsonl":
-        return corpus_documents(text, source.rel)
+        return corpus_text_documents(text, source.rel)
     if source.kind == "markdown":
         return [clean_markdown(text, source.rel, options)]
     return [clean_text(text, source.rel, options=options)]
@@ -215,7 +215,7 @@ _JSONL_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _JSONL_PARAGRAPH_RE = re.compile(r"\n\s*\n")
 
 
-def corpus_documents(text: str, rel: str) -> list[Document]:
+def corpus_text_documents(text: str, rel: str) -> list[Document]:
     """The documents of a JSON Lines corpus (BEIR's corpus.jsonl): one per line with `_id` and `text`.
 
     The text is already clean, so it gets light normalisation only (NFC, spaces,
