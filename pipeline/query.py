@@ -217,8 +217,6 @@ class QuerySettings:
     excluded_weight: float = 0.25
     durations: bool = True
     wh_word_weight: float = 0.5
-    passive_weight: float = 1.0
-    frame_weight: float = 1.0
     rm3: bool = False
     fb_docs: int = 10
     fb_terms: int = 10
@@ -335,21 +333,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             draft.terms[t][1].append(f'the wh-phrase\'s word ("how long"): the answer type asks for it x{s.wh_word_weight:g}')
             own.discard(t)  # a thesaurus row may still add it ("how rare" -> rare)
 
-    subject = definition_subject(question) if s.definitions else None
-    if subject and s.frame_weight != 1:  # "what does X mean", "define X": the frame asks for a definition
-        named = set(analyzer.analyze(subject))
-        for t in [t for t in own if t not in named]:
-            draft.terms[t][0] *= s.frame_weight
-            draft.terms[t][1].append(f'the definition question\'s frame ("what does X mean"): the definitions rule asks for it x{s.frame_weight:g}')
-            own.discard(t)
-
-    passive = _passive_words(text, found) if s.passive_weight != 1 else set()
-    if passive:  # words typed elsewhere in the question keep their weight
-        kept = {t for i, group in enumerate(analyzed) if i not in passive for t in group}
-        for t in {t for i in passive for t in analyzed[i]} - kept:
-            draft.terms[t][0] *= s.passive_weight
-            draft.terms[t][1].append(f'the passive\'s participle ("are involved"): it relates, the subject names x{s.passive_weight:g}')
-
     if s.thesaurus:  # 3.
         # an excluded word's lay phrase adds nothing (a blank keeps phrases from joining across it)
         lay = [("" if i in excluded or i in markers else w) for i, w in enumerate(words)]
@@ -383,6 +366,7 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             if term in stats.topic and df(term) >= s.topic_min_share * n_docs:
                 entry[0] *= s.topic_weight
                 entry[1].append(f"the corpus's topic, in {df(term)} of {n_docs} passages x{s.topic_weight:g}")
+    subject = definition_subject(question) if s.definitions else None
     if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
         notes = (f"asks for other names: the passages among the top {s.definition_depth} that give one "
                  f"come first",)
@@ -426,21 +410,6 @@ def _wh_phrase_words(text: str, found: list[re.Match]) -> set[int]:
         return set()
     starts = {m.start(): i for i, m in enumerate(found)}
     return {starts[m.start(1)] for m in _WH_PHRASE_RE.finditer(text) if m.start(1) in starts}
-
-
-# "what antibodies are involved", "should the statin be stopped", "what laws must be obeyed": in a
-# passive question the subject names what is asked about and the participle only relates it to
-# the rest; a passage answers with any verb ("associated with", "discontinued").
-_PASSIVE_RE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:[a-z]+ly\s+)?([a-z]{2,}(?<!e)ed)\b")
-
-
-def _passive_words(text: str, found: list[re.Match]) -> set[int]:
-    """The numbers of the question's words (TOKEN_RE matches of `text`) that are a passive's
-    participle: a word in -ed right after a form of "be" (an adverb in -ly between them)."""
-    if "ed" not in text:
-        return set()
-    starts = {m.start(): i for i, m in enumerate(found)}
-    return {starts[m.start(1)] for m in _PASSIVE_RE.finditer(text) if m.start(1) in starts}
 
 
 def _excluded_words(text: str, found: list[re.Match]) -> tuple[set[int], set[int]]:
