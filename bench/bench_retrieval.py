@@ -1,6 +1,6 @@
 """Retrieval quality on every dev collection at once: bm25s, winnow, and winnow with each rule off.
 
-    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--fade] [--answertype] [--expansion] [--loco]
+    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--fade] [--answertype] [--loco]
 
 Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
 ../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
@@ -34,8 +34,6 @@ helps short questions may not help verbose ones.
 collection on the others as below.
 --answertype runs the answer-type weight (query.py answer_type_weight 0.05-1.0, and off); with --loco,
 chosen per collection on the others.
---expansion caps what one question word's thesaurus expansions add up to at a share of its typed weight
-(query.py expansion_share 0.5-3, and off); with --loco, chosen per collection on the others.
 --fade runs the fading of the per-word rules on long questions (query.py fade_words 6-16, and off);
 with --loco, chosen per collection on the others (SciFact's joined claims held out with SciFact).
 --loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9; with
@@ -147,9 +145,6 @@ def variants() -> list[Variant]:
         # from wordfreq, as every analyzer variant's is (the control for the two rows below)
         Variant("winnow, English from wordfreq", analyzer=replace(a, decompound_prefixes=(*a.decompound_prefixes, "\0"))),
         Variant("- auto- split (analyzer)", analyzer=replace(a, decompound_prefixes=())),
-        Variant("+ compound parts marked x0.5", analyzer=replace(a, marked_parts=True)),
-        Variant("+ compound parts marked x0.25", analyzer=replace(a, marked_parts=True), query=q.but(part_weight=0.25)),
-        Variant("+ compound parts marked x0.75", analyzer=replace(a, marked_parts=True), query=q.but(part_weight=0.75)),
         Variant("+ prefixes split (analyzer)", analyzer=replace(a, decompound_prefixes=ENGLISH_PREFIXES)),
         Variant("- all query rules", query=q.but(topic_weight=1.0, entity_weight=1.0, thesaurus=False, burstiness=False,
                                                  prefix_once=False,
@@ -490,10 +485,6 @@ def main() -> None:
     parser.add_argument("--answertype", action="store_true",
                         help="instead of the rules: the answer-type weight 0.05-1.0, and off (with --loco: each "
                              "collection's figure for the weight chosen on the others)")
-    parser.add_argument("--expansion", action="store_true",
-                        help="instead of the rules: the expansion mass per question word capped at 0.5-3 times its "
-                             "typed weight, and not (with --loco: each collection's figure for the share chosen on "
-                             "the others)")
     parser.add_argument("--fade", action="store_true",
                         help="instead of the rules: the per-word rules faded from 6-16 content words on, and not "
                              "(with --loco: each collection's figure for the setting chosen on the others)")
@@ -503,8 +494,7 @@ def main() -> None:
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco and not args.grid and not args.keyness and not args.fade and not args.answertype \
-            and not args.expansion:
+    if args.loco and not args.grid and not args.keyness and not args.fade and not args.answertype:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
@@ -513,10 +503,6 @@ def main() -> None:
         q = chosen[0].query
         chosen = [chosen[0], Variant("no fade", query=q.but(fade_words=0))] + [
             Variant(f"fade {n}", query=q.but(fade_words=n)) for n in (6, 8, 10, 12, 16)]
-    if args.expansion:
-        q = chosen[0].query
-        chosen = [chosen[0]] + [Variant(f"expansion share {w:g}", query=q.but(expansion_share=w))
-                                for w in (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)]
     if args.answertype:
         q = chosen[0].query
         chosen = [chosen[0], Variant("answer types off", query=q.but(answer_type_weight=0.0))] + [

@@ -58,7 +58,6 @@ DECOMPOUND_PREFIXES = ("auto",)
 DECOMPOUND_MIN_REST = 5  # the remainder must be a word of its own, not "auto|mobile"-short
 
 PREFIX_MARK = "~"  # no word token contains it
-PART_MARK = "^"  # a compound's part, with AnalyzerSettings.marked_parts; no word token contains it
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,6 @@ class AnalyzerSettings:
     prefix_length: int = 5
     compound_wholes: bool = True  # a compound is also indexed whole and joined (anti-hmgcr, antihmgcr)
     decompound_prefixes: tuple[str, ...] = DECOMPOUND_PREFIXES
-    marked_parts: bool = False  # a compound's parts as part tokens ("^cut" of cutting-edge), not as words
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -125,8 +123,7 @@ class Analyzer:
                 joined = "".join(parts)
                 if joined != word:
                     out.append(joined)  # antihmgcr matches "anti-HMGCR" and "antiHMGCR"
-            mark = PART_MARK if self.settings.marked_parts else ""
-            out.extend(mark + self.stem(p) for p in parts if p not in STOPWORDS)
+            out.extend(self.stem(p) for p in parts if p not in STOPWORDS)
         if self.settings.prefix_tokens:
             length = self.settings.prefix_length
             for part in parts:

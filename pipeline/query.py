@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from . import thesaurus
-from .analyze import DEFAULT, PART_MARK, PART_RE, PREFIX_MARK, TOKEN_RE, Analyzer, is_prefix, normalize, unify
+from .analyze import DEFAULT, PART_RE, PREFIX_MARK, TOKEN_RE, Analyzer, is_prefix, normalize, unify
 
 @dataclass(frozen=True)
 class QuerySettings:
@@ -199,9 +199,6 @@ class QuerySettings:
     thesaurus_match: str = "stems"  # "words": a lay phrase matches the words typed; "stems": their stems
     expansion_floor: float = 0.3
     expansion_power: float = 0.5
-    expansion_share: float = 0.0  # 0: off
-    expansion_normalise: bool = False  # the expansions of a word sum to exactly expansion_share of it
-    part_weight: float = 0.5  # with AnalyzerSettings.marked_parts: a word found as a compound's part
     burstiness: bool = True
     burst_min_df: int = 20
     burst_floor: float = 0.5
@@ -294,10 +291,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     found = list(TOKEN_RE.finditer(text))
     words = [m.group() for m in found]
     analyzed = [analyzer.analyze_word(w) for w in words]
-    # A compound's parts in the question are words typed (marked_parts: the passages' parts are found at the end).
-    typed_parts = {t[1:] for group in analyzed for t in group if t.startswith(PART_MARK)}
-    if typed_parts:
-        analyzed = [tuple(t[1:] if t.startswith(PART_MARK) else t for t in group) for group in analyzed]
     tokens = [t for group in analyzed for t in group]
     excluded, markers = _excluded_words(text, found) if s.excluded_weight != 1 else (set(), set())
     # The stem of a word that also has a prefix token: "treated" -> treat, ~treat.
@@ -310,8 +303,12 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     def stem_fade(weight: float) -> float:  # the stem and prefix weights fade on long questions too
         return 1 - (1 - weight) * faded if s.fade_stems else weight
 
-    def as_typed(t: str) -> tuple[float, list[str]]:  # a token's weight as typed, and why
+    draft = _Draft()
+    for t in tokens:  # 1. + 2.
         weight, why = 1.0, ["in the question"]
+        if is_prefix(t) and s.prefix_once and t in draft.terms:
+            draft.terms[t][1].append("its family typed again: counted once")
+            continue
         if is_prefix(t):
             weight = stem_fade(s.prefix_weight)
             why = [f"prefix token x{weight:.3g}" + (" (a long question)" if weight != s.prefix_weight else "")]
@@ -321,14 +318,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
         if t in compounds and s.compound_weight != 1:
             weight *= s.compound_weight
             why.append(f"compound whole beside its parts x{s.compound_weight:g}")
-        return weight, why
-
-    draft = _Draft()
-    for t in tokens:  # 1. + 2.
-        if is_prefix(t) and s.prefix_once and t in draft.terms:
-            draft.terms[t][1].append("its family typed again: counted once")
-            continue
-        weight, why = as_typed(t)
         if t in names and df(t) < s.entity_max_share * n_docs:
             boost = 1 + (s.entity_weight - 1) * faded
             weight *= boost
@@ -347,8 +336,7 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     if s.thesaurus:  # 3.
         # an excluded word's lay phrase adds nothing (a blank keeps phrases from joining across it)
         lay = [("" if i in excluded or i in markers else w) for i, w in enumerate(words)]
-        typed = [sum(as_typed(t)[0] for t in group) for group in analyzed] if s.expansion_share else None
-        for term, weight, why in _expansions(lay, own, analyzer, df, s, typed):
+        for term, weight, why in _expansions(lay, own, analyzer, df, s):
             if faded < 1:
                 weight *= faded
                 why = why + [f"a long question: x{faded:.2f}"]
@@ -378,11 +366,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
             if term in stats.topic and df(term) >= s.topic_min_share * n_docs:
                 entry[0] *= s.topic_weight
                 entry[1].append(f"the corpus's topic, in {df(term)} of {n_docs} passages x{s.topic_weight:g}")
-    if analyzer.settings.marked_parts:  # a word is also found as a compound's part, counting part_weight of it
-        for term, (weight, why) in list(draft.terms.items()):
-            if weight > 0 and not is_prefix(term) and term not in compounds and PART_RE.fullmatch(term):
-                factor = 1.0 if term in typed_parts else s.part_weight
-                draft.add(PART_MARK + term, weight * factor, [f"{term} as a compound's part x{factor:g}"])
     subject = definition_subject(question) if s.definitions else None
     if s.other_names and asks_other_names(question):  # "what is X also called" asks for names
         notes = (f"asks for other names: the passages among the top {s.definition_depth} that give one "
@@ -500,24 +483,16 @@ def _damp_unkey(draft: "_Draft", stats: CorpusStats, s: QuerySettings, faded: fl
             entry[1].append(f"{ratio:.2g} times as common as in general English x{factor:.2f}")
 
 
-def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings,
-                typed: list[float] | None = None):
-    """(clinical term, weight, reasons) for every thesaurus row whose lay phrase the question has, on stems.
-    With `typed` (each word's weight as typed) and s.expansion_share, what the expansions of one
-    word add up to is at most expansion_share of its typed weight (_cap_expansions)."""
+def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):
+    """(clinical term, weight, reasons) for every thesaurus row whose lay phrase the question has, on stems."""
     stemmed = [analyzer.stem(w) for w in words] if s.thesaurus_match == "stems" else words
     rows, by_first = _rows(analyzer, s.thesaurus_match)
     # Only the rows whose phrase starts with a word of the question are compared (a 60-word
     # question once compared every row at every position), then taken in file order as before.
-    matched: dict[int, set[int]] = {}  # row number -> the positions of the question's words its phrase covers
-    for i, word in enumerate(stemmed):
-        for number in by_first.get(word, ()):
-            n = len(rows[number][0])
-            if tuple(stemmed[i:i + n]) == rows[number][0]:
-                matched.setdefault(number, set()).update(range(i, i + n))
-    best: dict[str, tuple[float, list[str], set[int]]] = {}
-    for number in sorted(matched):
-        lay_stems, lay_tokens, clinical, entry = rows[number]
+    matched = sorted({number for i, word in enumerate(stemmed) for number in by_first.get(word, ())
+                      if tuple(stemmed[i:i + len(rows[number][0])]) == rows[number][0]})
+    best: dict[str, tuple[float, list[str]]] = {}
+    for lay_stems, lay_tokens, clinical, entry in map(rows.__getitem__, matched):
         # A phrase occurs in at most as many documents as its rarest word.
         lay_df = min((df(t) for t in lay_tokens if not is_prefix(t)), default=0) if df else 0
         for term in clinical:
@@ -532,38 +507,8 @@ def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: Quer
                 weight *= s.prefix_weight
             if weight > best.get(term, (0.0,))[0]:
                 best[term] = (weight, [f'"{entry.lay}" -> {entry.clinical} (thesaurus: {entry.source}); '
-                                       f"clinical share {share:.2f}"], matched[number])
-    if typed is not None and s.expansion_share > 0:
-        return _cap_expansions(best, typed, s.expansion_share, s.expansion_normalise)
-    return [(term, weight, why) for term, (weight, why, _) in best.items()]
-
-
-def _cap_expansions(best: dict[str, tuple[float, list[str], set[int]]], typed: list[float], share: float,
-                    normalise: bool = False):
-    """The person typed one word: what its expansions (every thesaurus row of it, prefix tokens
-    included) add is at most `share` of the word's own typed weight. An expansion's weight is
-    split over the words of its lay phrase by their typed weights (a phrase of stopwords alone,
-    "on its own", counts as one word typed); a word over its budget scales its expansions down,
-    and an expansion of several words takes the smallest of their scales."""
-    def budget(span: set[int]) -> dict[int, float]:
-        weights = {i: typed[i] for i in span if typed[i] > 0}
-        return weights or {min(span): 1.0}
-
-    mass: dict[int, float] = {}
-    spans = {term: budget(span) for term, (_, _, span) in best.items()}
-    for term, (weight, _, _) in best.items():
-        total = sum(spans[term].values())
-        for i, w in spans[term].items():
-            mass[i] = mass.get(i, 0.0) + weight * w / total
-    own = {i: w for span in spans.values() for i, w in span.items()}
-    scale = {i: (share * own[i] / m if normalise else min(1.0, share * own[i] / m)) for i, m in mass.items()}
-    out = []
-    for term, (weight, why, _) in best.items():
-        factor = min(scale[i] for i in spans[term])
-        if factor != 1:
-            why = why + [f"the word's expansions sum to {share:g} of its typed weight x{factor:.2f}"]
-        out.append((term, weight * factor, why))
-    return out
+                                       f"clinical share {share:.2f}"])
+    return [(term, weight, why) for term, (weight, why) in best.items()]
 
 
 @lru_cache(maxsize=8)
