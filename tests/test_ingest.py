@@ -767,3 +767,20 @@ def test_a_rebuild_for_another_index_format_keeps_the_trusted_sources(tmp_path):
     assert Searcher(current_generation(index)).manifest["trusted"] == ["."]
     build_index(sources, tmp_path / "fresh", full=True, trusted=["."])
     assert current_generation(index).name == current_generation(tmp_path / "fresh").name
+
+
+def test_process_source_reads_a_json_lines_corpus(tmp_path):
+    """process_source (the benchmark's path) on a corpus.jsonl gives one document per record.
+    Two functions were named corpus_documents and the later one, reading a Source in pieces,
+    shadowed the text reader clean_source calls: AttributeError 'str' object has no attribute 'rel'."""
+    from pipeline.ingest import process_source
+    from pipeline.sources import discover
+
+    (tmp_path / "corpus.jsonl").write_text(
+        '{"_id": "d1", "title": "Wings", "text": "Lift on a swept wing."}\n'
+        '{"_id": "d2", "title": "", "text": "Heat transfer in a boundary layer."}\n', encoding="utf-8")
+    [source] = discover(tmp_path)
+    _, documents = process_source(source)
+    assert [d.title for d in documents] == ["Wings", ""]
+    assert documents[0].sections[0].paragraphs == ("Lift on a swept wing.",)
+    assert documents[1].source.endswith("d2")
