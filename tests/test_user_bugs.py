@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -360,3 +361,57 @@ def test_status_names_a_few_skipped_sources_and_counts_the_rest(tmp_path):
     assert len(named) == STATUS_SKIPPED_NAMED and named[0].startswith("  skipped empty.txt: ")
     assert f"  and 3 more skipped (`winnow build` names every one)" in result.stdout.splitlines()
     assert json.loads(run("status", "--json", *where).stdout)["skipped"] == STATUS_SKIPPED_NAMED + 3  # a count, as before
+
+
+def test_a_line_of_megabytes_without_spaces_makes_bounded_passages_and_hits(tmp_path):
+    """A 3 MB line without spaces was one 3 MB heading (one "word": a short line), every passage
+    under it printed it as its section; as a paragraph, one 3 MB passage that `ask` printed whole.
+    Passages are bounded (split.PASSAGE_MAX_CHARS), so are tokens (Lucene's 255) and headings."""
+    from pipeline.analyze import MAX_TOKEN_CHARS, analyze
+    from pipeline.split import HEADING_MAX_CHARS, PASSAGE_MAX_CHARS
+
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    run_ = "".join(random.Random(7).choices("abcdefghij", k=300_000))  # no two pieces alike (dedupe)
+    (sources / "long.txt").write_text(f"Kestrels hover over fields.\n\n{run_}\n\nKestrels eat voles and mice.\n")
+    (sources / "para.txt").write_text(f"Owls hunt at night and {run_} rest by day.\n")
+    (sources / "head.md").write_text(f"# {run_}\n\nHerons wade in shallow water.\n")
+    where = ["--sources", str(sources), "--index", str(index)]
+    passages = [json.loads(line) for line in run("passages", "-q", "--json", *where).stdout.splitlines()]
+    assert max(len(p["text"]) for p in passages) <= PASSAGE_MAX_CHARS
+    assert max(len(p["section"]) for p in passages) <= HEADING_MAX_CHARS
+    for name in ("long.txt", "para.txt"):  # the run comes through whole, in order (head.md's: the model drops it)
+        text = "".join(p["text"] for p in passages if p["source"] == name)
+        assert run_ in text.replace(" ", "") and len(text.replace(" ", "")) < len(run_) + 100
+    for question in ("kestrels voles", "owls night", "herons"):
+        result = run("ask", "-k", "3", question, *where)
+        assert result.exit_code == 0 and len(result.stdout) < 3 * (PASSAGE_MAX_CHARS + 400), question
+    from pipeline.records import Document, Section
+    from pipeline.split import section_sentences
+
+    document = Document(source="h.md", title=run_, sections=(Section(run_, ("Herons wade.",)),))
+    [(label, sentences)] = section_sentences(document)  # a heading too long to label passages: text
+    assert label == "" and "".join(sentences[:-1]) == run_ and sentences[-1] == "Herons wade."
+    assert max(map(len, analyze("x " + run_))) <= MAX_TOKEN_CHARS + 1  # the prefix mark
+    assert analyze(run_[:MAX_TOKEN_CHARS]) == analyze(run_)[:len(analyze(run_[:MAX_TOKEN_CHARS]))]
+
+
+def test_a_first_line_read_as_the_title_stays_a_line_of_the_text(tmp_path):
+    """A note's first line without a final stop ("Call the clinic tomorrow" over "They open at 9.")
+    became its title and heading, and was in no passage: `--json` hits said only "They open at 9."."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    (sources / "note.txt").write_text("Call the clinic tomorrow\nThey open at 9.\n")
+    (sources / "tides.txt").write_text("Tides\n\nThe spring tides come two days after the full moon.\n")
+    (sources / "list.txt").write_text("Packing for the ferry\n\nTents\n\n- two poles\n- pegs\n")
+    where = ["--sources", str(sources), "--index", str(index)]
+    passages = {p["passage_id"]: p for p in
+                map(json.loads, run("passages", "-q", "--json", *where).stdout.splitlines())}
+    assert passages["note.txt#0000"]["text"] == "Call the clinic tomorrow They open at 9."
+    assert passages["note.txt#0000"]["section"] == "Call the clinic tomorrow"  # still its title
+    assert passages["tides.txt#0000"]["text"] == "Tides The spring tides come two days after the full moon."
+    assert "Packing for the ferry" in [p["text"] for p in passages.values() if p["source"] == "list.txt"]
+    cleaned = run("clean", str(sources / "note.txt"))
+    assert cleaned.stdout == "Call the clinic tomorrow\n\nThey open at 9.\n\n"  # the text as written, no `# `
+    hit = json.loads(run("ask", "-q", "--json", "when do they open", *where).stdout)[0]
+    assert hit["text"].startswith("Call the clinic tomorrow")

@@ -30,6 +30,9 @@ WRAP_FULL_SHARE = 0.5  # of non-final lines within WRAP_SLACK_SHARE of the width
 WRAP_SLACK_SHARE = 0.25  # textwrap leaves up to a long word's length free at the end of a line
 WIDTH_PERCENTILE = 0.95  # a few long lines (URLs, tables) do not set the width
 HEADING_MAX_WORDS = 12
+# A heading is a line one reads at a glance: longer ones are text, whatever their word count (a
+# 3 MB run of characters without spaces is one "word").
+HEADING_MAX_CHARS = 200
 # A line broken mid-sentence is a line of prose: this many characters or more (MIN_WRAP_WIDTH's
 # reason). Shorter unstopped lines followed by a lower-case one are a list's own lines ("milk",
 # "rye bread"), a label and its value.
@@ -189,10 +192,11 @@ def _mark_headings(blocks: list[Block]) -> list[Block]:
         if block.kind is Kind.PARAGRAPH and _is_heading_like(block.text) and (
                 after.kind in (Kind.ITEM, Kind.ROW) or after.kind is Kind.PARAGRAPH
                 and after.text.rstrip()[-1:] in _TERMINAL and len(after.text.split()) >= len(block.text.split())):
-            out[i] = Block(Kind.HEADING, block.text, level=2)
+            out[i] = Block(Kind.HEADING, block.text, level=2, inferred=True)
     return out
 
 
 def _is_heading_like(text: str) -> bool:
     """A short line alone between blank lines, without a sentence's final stop."""
-    return 0 < len(text.split()) <= HEADING_MAX_WORDS and text[-1] not in _TERMINAL and not text.endswith(",")
+    return (0 < len(text.split()) <= HEADING_MAX_WORDS and len(text) <= HEADING_MAX_CHARS
+            and text[-1] not in _TERMINAL and not text.endswith(","))
