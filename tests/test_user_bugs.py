@@ -415,3 +415,17 @@ def test_a_first_line_read_as_the_title_stays_a_line_of_the_text(tmp_path):
     assert cleaned.stdout == "Call the clinic tomorrow\n\nThey open at 9.\n\n"  # the text as written, no `# `
     hit = json.loads(run("ask", "-q", "--json", "when do they open", *where).stdout)[0]
     assert hit["text"].startswith("Call the clinic tomorrow")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_clean_that_cannot_write_says_so_and_fails(tmp_path):
+    """Writing to a full device was reported as "skipped FILE: No space left on device", as if
+    the file could not be read, and the next file was tried; it is a write error, as cat says."""
+    page = tmp_path / "a.txt"
+    page.write_text("Kestrels hover over the long field.\n")
+    for args in ([str(page)], [str(page), str(page)], ["--explain", str(page)], ["--json", str(page)]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "clean", *args], stdout=full,
+                                  stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
+        assert done.returncode == 1, args
+        assert done.stderr == "Error: write error: No space left on device\n", args
