@@ -466,3 +466,15 @@ def test_a_justified_man_page_is_read_as_paragraphs_not_table_rows():
     assert doc.kept_words == doc.words
     kept = " ".join(" ".join(s.paragraphs) for s in doc.sections)
     assert " ".join(prose) in kept  # one paragraph, single spaces
+
+
+def test_a_caption_repeated_down_a_page_is_no_justified_margin():
+    """Distinct lines make a margin: 13 copies of one 52-character caption (a gallery's, dragnet
+    page 439's dump) made the page "justified" and its lines one paragraph (F1 0.69 -> 0.00)."""
+    from pipeline.readers.text import _justified_margin
+
+    caption = "3D Painting at the 2012 Magic Art Special Exhibition"
+    lines = ["Home > International", *[caption] * 13, *(f"Story {i} of the day, told in a longer headline" + "!" * i
+                                                          for i in range(16))]
+    assert _justified_margin(lines) == 0
+    assert _justified_margin(_justified([f"word{i % 97}" for i in range(600)], 78)) == 78

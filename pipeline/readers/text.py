@@ -103,8 +103,9 @@ def _wrap_width(sizes: list[int]) -> int:
 
 def _justified_margin(lines: list[str]) -> int:
     """The column a justified file's lines end at (man pages as `man -P cat` renders them,
-    text filled by an editor's justify), or 0: the one length that many of its lines have."""
-    lengths = Counter(len(line) for line in lines if len(line) >= MIN_WRAP_WIDTH)
+    text filled by an editor's justify), or 0: the one length that many of its distinct lines have."""
+    # Distinct lines: a caption repeated under every picture of a gallery is no margin.
+    lengths = Counter(len(line) for line in set(lines) if len(line) >= MIN_WRAP_WIDTH)
     long = sum(lengths.values())
     if long < JUSTIFIED_MIN_LINES:
         return 0
