@@ -478,3 +478,21 @@ def test_a_caption_repeated_down_a_page_is_no_justified_margin():
                                                           for i in range(16))]
     assert _justified_margin(lines) == 0
     assert _justified_margin(_justified([f"word{i % 97}" for i in range(600)], 78)) == 78
+
+
+def test_a_json_lines_records_wrapped_lines_are_one_paragraph(tmp_path):
+    """A record's text hard-wrapped at 72 columns (a README put in a corpus) kept its line breaks
+    inside passages ("the\\nStandard Template Library"), though the README says spaces are
+    normalised and a text file's passages have none; paragraphs still split at blank lines."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    text = ("libkestrel is an implementation of the field guide, including the\n"
+            "   hovering birds of open country.\n\nOn most systems you find more in the\ndocs package.")
+    _jsonl(sources / "c.jsonl", r1=("Kestrels", text))
+    where = ["--sources", str(sources), "--index", str(index)]
+    passages = [json.loads(line) for line in run("passages", "-q", "--json", *where).stdout.splitlines()]
+    assert [p["text"] for p in passages] == [
+        "libkestrel is an implementation of the field guide, including the hovering birds of open country. "
+        "On most systems you find more in the docs package."]
+    cleaned = run("clean", str(sources / "c.jsonl")).stdout
+    assert "including the hovering birds of open country.\n\nOn most systems you find more in the docs package." in cleaned
