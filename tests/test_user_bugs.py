@@ -496,3 +496,22 @@ def test_a_json_lines_records_wrapped_lines_are_one_paragraph(tmp_path):
         "On most systems you find more in the docs package."]
     cleaned = run("clean", str(sources / "c.jsonl")).stdout
     assert "including the hovering birds of open country.\n\nOn most systems you find more in the docs package." in cleaned
+
+
+def test_a_word_groff_broke_at_a_lines_end_is_one_word_again():
+    """`man -P cat` breaks words at a line's end with U+2010 ("speci‐" / "fied"): joined as two
+    words, "specified" was found by no question; a word's own hyphen ("-") and a break between
+    cases stay."""
+    import textwrap
+
+    from pipeline.readers.text import read
+
+    words = [f"word{i % 89}" for i in range(400)]
+    lines = textwrap.wrap(" ".join(words), 72)
+    for at, (end, start) in zip((2, 5, 8, 11), (("speci‐", "fied"), ("EXE‐", "CUTION"), ("self-", "contained"),
+                                                ("FOR‐", "mat"))):
+        lines[at] += " " + end
+        lines[at + 1] = start + " " + lines[at + 1]
+    [block] = read("\n".join(lines) + "\n")
+    for joined in ("specified", "EXECUTION", "self- contained", "FOR‐ mat"):
+        assert f" {joined} " in block.text

@@ -161,7 +161,7 @@ def _group_blocks(group: list[str], width: int, margin: int = 0) -> list[Block]:
 
     def flush() -> None:
         if current:
-            text = " ".join(current) if len(current) > 1 else current[0]
+            text = _joined(current) if len(current) > 1 else current[0]
             out.append(Block(kind, _unbullet(text) if kind is Kind.ITEM else text))
             current.clear()
 
@@ -196,6 +196,18 @@ def _group_blocks(group: list[str], width: int, margin: int = 0) -> list[Block]:
         filled = margin > 0 and len(line) == margin
     flush()
     return out
+
+
+# groff (`man -P cat`) breaks a word at a line's end with U+2010 HYPHEN, and writes a word's own
+# hyphens as "-": a line ending in U+2010 between letters of one case is one word broken in two
+# ("speci‐" "fied", "EXE‐" "CUTION").
+_SOFT_BREAK_RE = re.compile("(?<=[a-z])\u2010 (?=[a-z])|(?<=[A-Z])\u2010 (?=[A-Z])")
+
+
+def _joined(lines: list[str]) -> str:
+    """A block's wrapped lines (stripped) as one text: a space between lines, none where a word was broken."""
+    text = " ".join(lines)
+    return _SOFT_BREAK_RE.sub("", text) if "\u2010" in text else text
 
 
 def _mark(line: str) -> str:
