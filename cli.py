@@ -853,25 +853,42 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
             if note:  # bytes replaced, or an encoding guessed: as a build says it
                 _warn(f"{_name(str(path))}: {note}")
             if explain and how != "jsonl":
-                _render_explain(path, explain_blocks(text, how, options), as_json, show_all)
+                _written(_render_explain, path, explain_blocks(text, how, options), as_json, show_all)
                 continue
             # A corpus file is read in pieces, as a build reads it: no size limit, and its warnings about lines;
             # its records are printed as they are read, so that memory holds one piece, not the corpus.
             documents = (clean_source(source, text, options) if text is not None
                          else corpus_documents(source, warn=_warn))
             if explain:  # a corpus's records are never cleaned: say so, rather than print them as if unasked
-                _render_explain(path, _corpus_explained(list(documents)), as_json, show_all)  # counted first
+                _written(_render_explain, path, _corpus_explained(list(documents)), as_json, show_all)  # counted first
                 continue
             for doc in documents:
-                _print_cleaned(doc, as_json, len(files) > 1 or how == "jsonl")
+                _written(_print_cleaned, doc, as_json, len(files) > 1 or how == "jsonl")
         except BrokenPipeError:
             raise  # the reader of stdout went away (`| head`): the file was read; _invoke ends quietly
+        except _WriteFailed as error:  # the output, not this file: no other file can be printed either
+            raise click.ClickException(f"write error: {error.args[0].strerror or error.args[0]}") from None
         except (OSError, WinnowError) as error:
             _warn(f"skipped {_name(str(path))}: {getattr(error, 'strerror', None) or error}")
             failed += 1
             continue
     if failed:
         sys.exit(1)
+
+
+class _WriteFailed(Exception):
+    """Standard output could not be written (a full disk, /dev/full, an I/O error): the OSError."""
+
+
+def _written(render, *args) -> None:
+    """render(*args), its failure to write told from a file's failure to be read: `clean` skips a
+    file it cannot read and goes on, but stops with an error when it cannot write, as `cat` does."""
+    try:
+        render(*args)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise _WriteFailed(error) from error
 
 
 def _print_cleaned(doc, as_json: bool, named: bool) -> None:

@@ -26,7 +26,6 @@ Run `python bench/cleaning_data.py` for the counts (pages, sites, split, control
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import hashlib
 import json
@@ -61,34 +60,17 @@ class Page:
         return split_of(self)
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_META_CHARSET = re.compile(rb"""<meta\b[^>]{0,500}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{1,40})""", re.I)
-
-
 def decode_html(raw: bytes) -> str:
-    """Bytes -> str: a BOM, else <meta charset>/http-equiv in the first 8 KB, else UTF-8,
-    else cp1252 (undefined bytes replaced)."""
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            return raw.decode(encoding, errors="replace")
-    match = _META_CHARSET.search(raw[:8192])
-    if match:
-        name = match.group(1).decode("ascii", "replace").lower()
-        try:
-            encoding = codecs.lookup(name).name
-        except LookupError:
-            encoding = None
-        if encoding in ("latin-1", "iso8859-1", "ascii"):  # what browsers do: latin-1 means cp1252
-            encoding = "cp1252"
-        if encoding and not encoding.startswith("utf-16"):  # a meta saying utf-16 in 8-bit bytes is wrong
-            try:
-                return raw.decode(encoding)
-            except (UnicodeDecodeError, LookupError):
-                pass
+    """Bytes -> str as winnow reads a source (pipeline.sources.decoded: a BOM, UTF-16, valid
+    UTF-8, the page's declared charset, then a guess), so the benchmark measures what users
+    get; "" for bytes winnow would skip (empty, binary)."""
+    from pipeline.errors import SkipSource
+    from pipeline.sources import decoded
+
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        return decoded(raw, "html")[0]
+    except SkipSource:
+        return ""
 
 
 # -- site of a page ----------------------------------------------------------------------

@@ -21,7 +21,12 @@ from dataclasses import asdict, dataclass
 
 import Stemmer
 
-ANALYZER_VERSION = 5  # 2: "%" is also "percent"; 3: prefix tokens; 4: no -sis rule; 5: accents folded, CJK bigrams
+ANALYZER_VERSION = 6  # 2: "%" is also "percent"; 3: prefix tokens; 4: no -sis rule; 5: accents folded, CJK bigrams; 6: MAX_TOKEN_CHARS
+
+# A longer word is analysed in pieces of this many characters, as Lucene's StandardTokenizer
+# splits a token at maxTokenLength (255) intervals: a 3 MB run without spaces is not one term
+# of 3 MB in the index (nor stemmed whole), and the same run in a question gives the same pieces.
+MAX_TOKEN_CHARS = 255
 
 # A word: letters and digits, possibly joined into a compound by - * : . / +
 # (C5b-9, HLA-DRB1*11:01, G72.4, U/L). Underscore is not a word character here.
@@ -103,6 +108,9 @@ class Analyzer:
 
     def _analyze_word(self, word: str) -> tuple[str, ...]:
         """Tokens for one lower-cased word or compound."""
+        if len(word) > MAX_TOKEN_CHARS:
+            pieces = (word[i:i + MAX_TOKEN_CHARS] for i in range(0, len(word), MAX_TOKEN_CHARS))
+            return tuple(_chain(self.analyze_word(w) for piece in pieces for w in TOKEN_RE.findall(piece)))
         if CJK_RE.search(word):
             return self._cjk_word(word)
         parts = PART_RE.findall(word)
@@ -184,6 +192,7 @@ SETTINGS = {
     "lowercase": True,
     "compounds": "whole+parts+joined",
     "stopwords": len(STOPWORDS),
+    "max_token_chars": MAX_TOKEN_CHARS,
 }
 
 

@@ -39,10 +39,13 @@ class Block:
     # Markdown: it links to a path of the page's own site ("/about", not "https://..." nor "#usage"),
     # as a site's menus and footers do
     site_links: bool = False
+    # Plain text: a heading guessed from the shape of a line (short, no final stop), not marked by its
+    # writer (`#`, an underline): the line may be what the text says (a note's first line), so it stays text
+    inferred: bool = False
 
     def with_text(self, text: str) -> "Block":
         return Block(self.kind, text, self.level, self.link_share, self.run, self.comments, self.code,
-                     self.list_id, self.site_links)
+                     self.list_id, self.site_links, self.inferred)
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,9 @@ def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTI
     return [clean_text(text, source.rel, options=options)]
 
 
-_JSONL_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Spaces, and the line breaks inside a paragraph (a record's text wrapped at 72 columns): one space,
+# as a text file's wrapped lines are joined; paragraphs are split at blank lines first.
+_JSONL_SPACE_RE = re.compile(r"[ \t\n\r\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _JSONL_PARAGRAPH_RE = re.compile(r"\n\s*\n")
 
 
@@ -337,7 +339,7 @@ def corpus_records(text: str, rel: str, first_line: int = 1) -> tuple[list[Docum
 
 
 def _light_normalize(text: str) -> str:
-    if text.isascii() and "  " not in text and "\t" not in text:
+    if text.isascii() and "  " not in text and "\t" not in text and "\n" not in text and "\r" not in text:
         return text.strip()  # already NFC, and no run of spaces to collapse (most abstracts)
     return _JSONL_SPACE_RE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 

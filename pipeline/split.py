@@ -11,6 +11,13 @@ from .records import Document
 
 PASSAGE_MAX_WORDS = 60  # about three sentences: long enough for context, short enough to cite
 PASSAGE_MAX_SENTENCES = 4
+# A passage is at most this long, whatever its words: a line of 3 MB without spaces was one
+# passage printed whole by `ask`. 60 words of prose are about 400 characters; packing counts
+# every PASSAGE_MAX_CHARS / PASSAGE_MAX_WORDS characters as a word at least (word_count), and a
+# longer sentence is cut (_bounded). Lucene bounds tokens likewise (analyze.MAX_TOKEN_CHARS).
+PASSAGE_MAX_CHARS = 1500
+# A heading labels every passage under it: a longer one is the first text of its section.
+HEADING_MAX_CHARS = 200
 
 # Abbreviations that end in a period without ending a sentence. Punkt learns these
 # from training text; we ship no trained model (nothing may download), so we give
@@ -254,8 +261,10 @@ _SENTENCE_END_RE = re.compile(r"[.?!]")  # Punkt's sentence-ending characters (P
 
 
 def word_count(text: str) -> int:
-    """Runs of non-whitespace: str.split() splits on what the regex \\s matches, with no list of matches."""
-    return len(text.split())
+    """Runs of non-whitespace (str.split() splits on what the regex \\s matches, with no list of
+    matches), or the text's share of a passage's characters when that is more: a passage of
+    PASSAGE_MAX_WORDS holds PASSAGE_MAX_CHARS characters at most."""
+    return max(len(text.split()), len(text) * PASSAGE_MAX_WORDS // PASSAGE_MAX_CHARS)
 
 
 def pack(sentences: list[str]) -> list[list[int]]:
@@ -290,11 +299,10 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
     """
     out = []
     for section in document.sections:
-        if (not section.heading and section.paragraphs == (document.title,) and document.title
-                and any(other.paragraphs for other in document.sections if other is not section)):
-            continue  # a text file's first line read as its title: every other passage is under it already
         if not section.heading and section.paragraphs == (document.title,) and document.title:
-            out.append(("", split_sentences(document.title)))  # a note of one line: the title is all it says
+            # A title line alone (a note of one line, or a heading at once under it): its own passage,
+            # as a title never costs the text its line; not labelled with itself.
+            out.append(("", _bounded(split_sentences(document.title))))
             continue
         known = section.sentences
         sentences = []
@@ -303,6 +311,36 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
                 sentences.extend(known[i])
             else:
                 sentences.extend(split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph))
+        heading = section.heading
+        if len(heading) > HEADING_MAX_CHARS:
+            sentences.insert(0, heading)  # too long to label passages with: text of the section
+            heading = ""
         if sentences:
-            out.append((section.heading or document.title, sentences))
+            out.append((heading or _label(document.title), _bounded(sentences)))
+    return out
+
+
+def _label(title: str) -> str:
+    """A title as the label of passages: a 3 MB first line must not be repeated with every hit."""
+    return title if len(title) <= HEADING_MAX_CHARS else ""
+
+
+def _bounded(sentences: list[str]) -> list[str]:
+    """The sentences, each longer than PASSAGE_MAX_CHARS cut into pieces that are not (a 3 MB
+    line without a stop or a space is thousands of passages, each of which can be shown)."""
+    if all(len(s) <= PASSAGE_MAX_CHARS for s in sentences):
+        return sentences
+    out = []
+    for sentence in sentences:
+        while len(sentence) > PASSAGE_MAX_CHARS:
+            # At the last space of the piece's second half; else (a run without spaces) at the
+            # bound itself: such a piece is a passage of its own (word_count), so no space is
+            # ever put inside a word when pieces are joined.
+            cut = sentence.rfind(" ", PASSAGE_MAX_CHARS // 2, PASSAGE_MAX_CHARS + 1)
+            if cut < 0:
+                cut = PASSAGE_MAX_CHARS
+            out.append(sentence[:cut].rstrip())
+            sentence = sentence[cut:].lstrip()
+        if sentence:
+            out.append(sentence)
     return out

@@ -92,7 +92,10 @@ def test_hit_text_occurs_in_cited_source(index_args):
             raw = words((SEEDS / hit["source"]).read_text(encoding="utf-8"))
             # sentence ends, including one after a footnote number ("statins.1 We")
             for sentence in re.split(r"(?<=[.!?])\s+|(?<=[a-z]\.\d)\s+(?=[A-Z])", hit["text"]):
-                assert words(sentence) in raw, (hit["passage_id"], sentence)
+                # List entries have no stops: a run of them whose neighbours went to another source as
+                # duplicates ("Anti-SRP myopathy", -"IMNM"-, "Immune myopathy ...") is checked entry by entry.
+                entries = re.split(r"(?<=[a-z])\s+(?=[A-Z])", sentence)
+                assert words(sentence) in raw or all(words(e) in raw for e in entries), (hit["passage_id"], sentence)
 
 
 # The seeds' furniture that the learned cleaner still keeps (issue 10's closing note): strict,

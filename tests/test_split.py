@@ -140,16 +140,17 @@ def test_a_paragraph_without_sentence_ends_is_one_sentence_without_punkt(monkeyp
     assert len(expected[2]) == 2
 
 
-def test_a_text_files_title_line_is_in_its_text_but_not_a_passage_of_its_own():
-    # The title line stays in the cleaned text (a reader would miss it) but every passage
-    # already sits under it: a passage of the title alone would rank for its words by length.
+def test_a_text_files_title_line_is_in_its_text_and_a_passage_of_its_own():
+    # The title line stays in the cleaned text and in the passages: a title never costs the text
+    # its line (passages under "Diet" are not shown under the title, so it was in no hit).
     from pipeline.clean import CleanOptions, clean_text
     from pipeline.split import section_sentences
 
     doc = clean_text("Harbour seals of the north\n\nDiet\n\nHarbour seals eat fish. They dive for it.\n",
                      options=CleanOptions(trusted=True))
-    assert "Harbour seals of the north" in doc.text
-    assert section_sentences(doc) == [("Diet", ["Harbour seals eat fish.", "They dive for it."])]
+    assert doc.title == "Harbour seals of the north" and doc.text.startswith("Harbour seals of the north\n\n# Diet")
+    assert section_sentences(doc) == [("", ["Harbour seals of the north"]),
+                                      ("Diet", ["Harbour seals eat fish.", "They dive for it."])]
 
 
 def test_punkt_loads_without_all_of_nltk_and_nltk_imports_as_usual_afterwards():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -360,3 +361,157 @@ def test_status_names_a_few_skipped_sources_and_counts_the_rest(tmp_path):
     assert len(named) == STATUS_SKIPPED_NAMED and named[0].startswith("  skipped empty.txt: ")
     assert f"  and 3 more skipped (`winnow build` names every one)" in result.stdout.splitlines()
     assert json.loads(run("status", "--json", *where).stdout)["skipped"] == STATUS_SKIPPED_NAMED + 3  # a count, as before
+
+
+def test_a_line_of_megabytes_without_spaces_makes_bounded_passages_and_hits(tmp_path):
+    """A 3 MB line without spaces was one 3 MB heading (one "word": a short line), every passage
+    under it printed it as its section; as a paragraph, one 3 MB passage that `ask` printed whole.
+    Passages are bounded (split.PASSAGE_MAX_CHARS), so are tokens (Lucene's 255) and headings."""
+    from pipeline.analyze import MAX_TOKEN_CHARS, analyze
+    from pipeline.split import HEADING_MAX_CHARS, PASSAGE_MAX_CHARS
+
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    run_ = "".join(random.Random(7).choices("abcdefghij", k=300_000))  # no two pieces alike (dedupe)
+    (sources / "long.txt").write_text(f"Kestrels hover over fields.\n\n{run_}\n\nKestrels eat voles and mice.\n")
+    (sources / "para.txt").write_text(f"Owls hunt at night and {run_} rest by day.\n")
+    (sources / "head.md").write_text(f"# {run_}\n\nHerons wade in shallow water.\n")
+    where = ["--sources", str(sources), "--index", str(index)]
+    passages = [json.loads(line) for line in run("passages", "-q", "--json", *where).stdout.splitlines()]
+    assert max(len(p["text"]) for p in passages) <= PASSAGE_MAX_CHARS
+    assert max(len(p["section"]) for p in passages) <= HEADING_MAX_CHARS
+    for name in ("long.txt", "para.txt"):  # the run comes through whole, in order (head.md's: the model drops it)
+        text = "".join(p["text"] for p in passages if p["source"] == name)
+        assert run_ in text.replace(" ", "") and len(text.replace(" ", "")) < len(run_) + 100
+    for question in ("kestrels voles", "owls night", "herons"):
+        result = run("ask", "-k", "3", question, *where)
+        assert result.exit_code == 0 and len(result.stdout) < 3 * (PASSAGE_MAX_CHARS + 400), question
+    from pipeline.records import Document, Section
+    from pipeline.split import section_sentences
+
+    document = Document(source="h.md", title=run_, sections=(Section(run_, ("Herons wade.",)),))
+    [(label, sentences)] = section_sentences(document)  # a heading too long to label passages: text
+    assert label == "" and "".join(sentences[:-1]) == run_ and sentences[-1] == "Herons wade."
+    assert max(map(len, analyze("x " + run_))) <= MAX_TOKEN_CHARS + 1  # the prefix mark
+    assert analyze(run_[:MAX_TOKEN_CHARS]) == analyze(run_)[:len(analyze(run_[:MAX_TOKEN_CHARS]))]
+
+
+def test_a_first_line_read_as_the_title_stays_a_line_of_the_text(tmp_path):
+    """A note's first line without a final stop ("Call the clinic tomorrow" over "They open at 9.")
+    became its title and heading, and was in no passage: `--json` hits said only "They open at 9."."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    (sources / "note.txt").write_text("Call the clinic tomorrow\nThey open at 9.\n")
+    (sources / "tides.txt").write_text("Tides\n\nThe spring tides come two days after the full moon.\n")
+    (sources / "list.txt").write_text("Packing for the ferry\n\nTents\n\n- two poles\n- pegs\n")
+    where = ["--sources", str(sources), "--index", str(index)]
+    passages = {p["passage_id"]: p for p in
+                map(json.loads, run("passages", "-q", "--json", *where).stdout.splitlines())}
+    assert passages["note.txt#0000"]["text"] == "Call the clinic tomorrow They open at 9."
+    assert passages["note.txt#0000"]["section"] == "Call the clinic tomorrow"  # still its title
+    assert passages["tides.txt#0000"]["text"] == "Tides The spring tides come two days after the full moon."
+    assert "Packing for the ferry" in [p["text"] for p in passages.values() if p["source"] == "list.txt"]
+    cleaned = run("clean", str(sources / "note.txt"))
+    assert cleaned.stdout == "Call the clinic tomorrow\n\nThey open at 9.\n\n"  # the text as written, no `# `
+    hit = json.loads(run("ask", "-q", "--json", "when do they open", *where).stdout)[0]
+    assert hit["text"].startswith("Call the clinic tomorrow")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_clean_that_cannot_write_says_so_and_fails(tmp_path):
+    """Writing to a full device was reported as "skipped FILE: No space left on device", as if
+    the file could not be read, and the next file was tried; it is a write error, as cat says."""
+    page = tmp_path / "a.txt"
+    page.write_text("Kestrels hover over the long field.\n")
+    for args in ([str(page)], [str(page), str(page)], ["--explain", str(page)], ["--json", str(page)]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "clean", *args], stdout=full,
+                                  stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
+        assert done.returncode == 1, args
+        assert done.stderr == "Error: write error: No space left on device\n", args
+
+
+def _justified(words: list[str], width: int, indent: str = "       ") -> list[str]:
+    """Lines filled and justified to `width` columns, as `man -P cat` renders a man page's text."""
+    lines, current = [], []
+    for word in words:
+        if current and len(indent) + len(" ".join(current + [word])) > width:
+            gaps, extra = len(current) - 1, width - len(indent) - len(" ".join(current))
+            line = current[0]
+            for i, w in enumerate(current[1:]):
+                line += " " * (1 + extra // gaps + (i < extra % gaps)) + w
+            lines.append(indent + line)
+            current = []
+        current.append(word)
+    return lines + [indent + " ".join(current)]
+
+
+def test_a_justified_man_page_is_read_as_paragraphs_not_table_rows():
+    """A man page as `man -P cat` prints it: its lines widened to column 78 with two or three
+    spaces between words were read as table rows (two gaps or more), judged as menus and dropped
+    (`man ls`: 673 of 963 words kept); they are prose, joined into paragraphs."""
+    from pipeline.clean import clean_text
+
+    prose = ("The WIDTH argument is a whole number of columns, and the output is laid out to fit it; "
+             "a width of zero means no limit at all, and the COLUMNS variable of the environment is "
+             "used when no width is given on the command line, as most terminals set it for you. "
+             "The STYLE argument can be long, short or plain, and a style that is not known to the "
+             "program is an error that stops it before anything is listed.").split()
+    page = ["KESTREL(1)                     User Commands                    KESTREL(1)", "", "NAME",
+            "       kestrel - list the birds seen in a field", "", "DESCRIPTION"]
+    for n in range(4):
+        page += _justified(prose[n * 7:] + prose[:n * 7], 78) + [""]
+    text = "\n".join(page) + "\n"
+    doc = clean_text(text)
+    assert doc.kept_words == doc.words
+    kept = " ".join(" ".join(s.paragraphs) for s in doc.sections)
+    assert " ".join(prose) in kept  # one paragraph, single spaces
+
+
+def test_a_caption_repeated_down_a_page_is_no_justified_margin():
+    """Distinct lines make a margin: 13 copies of one 52-character caption (a gallery's, dragnet
+    page 439's dump) made the page "justified" and its lines one paragraph (F1 0.69 -> 0.00)."""
+    from pipeline.readers.text import _justified_margin
+
+    caption = "3D Painting at the 2012 Magic Art Special Exhibition"
+    lines = ["Home > International", *[caption] * 13, *(f"Story {i} of the day, told in a longer headline" + "!" * i
+                                                          for i in range(16))]
+    assert _justified_margin(lines) == 0
+    assert _justified_margin(_justified([f"word{i % 97}" for i in range(600)], 78)) == 78
+
+
+def test_a_json_lines_records_wrapped_lines_are_one_paragraph(tmp_path):
+    """A record's text hard-wrapped at 72 columns (a README put in a corpus) kept its line breaks
+    inside passages ("the\\nStandard Template Library"), though the README says spaces are
+    normalised and a text file's passages have none; paragraphs still split at blank lines."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    text = ("libkestrel is an implementation of the field guide, including the\n"
+            "   hovering birds of open country.\n\nOn most systems you find more in the\ndocs package.")
+    _jsonl(sources / "c.jsonl", r1=("Kestrels", text))
+    where = ["--sources", str(sources), "--index", str(index)]
+    passages = [json.loads(line) for line in run("passages", "-q", "--json", *where).stdout.splitlines()]
+    assert [p["text"] for p in passages] == [
+        "libkestrel is an implementation of the field guide, including the hovering birds of open country. "
+        "On most systems you find more in the docs package."]
+    cleaned = run("clean", str(sources / "c.jsonl")).stdout
+    assert "including the hovering birds of open country.\n\nOn most systems you find more in the docs package." in cleaned
+
+
+def test_a_word_groff_broke_at_a_lines_end_is_one_word_again():
+    """`man -P cat` breaks words at a line's end with U+2010 ("speci‐" / "fied"): joined as two
+    words, "specified" was found by no question; a word's own hyphen ("-") and a break between
+    cases stay."""
+    import textwrap
+
+    from pipeline.readers.text import read
+
+    words = [f"word{i % 89}" for i in range(400)]
+    lines = textwrap.wrap(" ".join(words), 72)
+    for at, (end, start) in zip((2, 5, 8, 11), (("speci‐", "fied"), ("EXE‐", "CUTION"), ("self-", "contained"),
+                                                ("FOR‐", "mat"))):
+        lines[at] += " " + end
+        lines[at + 1] = start + " " + lines[at + 1]
+    [block] = read("\n".join(lines) + "\n")
+    for joined in ("specified", "EXECUTION", "self- contained", "FOR‐ mat"):
+        assert f" {joined} " in block.text

@@ -895,10 +895,11 @@ def drop_empty_sections(judged: list[Judged]) -> list[Judged]:
 # --- assembly ---------------------------------------------------------------------------
 
 TITLE_MAX_WORDS = 12  # a first line this short without a final stop names the page
+TITLE_MAX_CHARS = 200  # and is read at a glance (text_reader.HEADING_MAX_CHARS's reason)
 
 
 def _is_title_line(text: str) -> bool:
-    return 0 < len(text.split()) <= TITLE_MAX_WORDS and text[-1] not in ".!?:;,"
+    return 0 < len(text.split()) <= TITLE_MAX_WORDS and len(text) <= TITLE_MAX_CHARS and text[-1] not in ".!?:;,"
 
 
 def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
@@ -906,12 +907,19 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
 
     List entries are written "- entry"; the kept sentences of one run join into one
     paragraph. The title is the given one (HTML <title>, front matter), else the first
-    kept block when it is a heading.
+    kept block when it is a heading, or a line that reads as one (short, no final stop).
+    A first line that only reads as a title (no `#`, no underline: "Call the clinic
+    tomorrow" over "They open at 9.") names the document and stays its first line of text:
+    a title never costs the text its line.
     """
     kept = [j.block for j in judged if j.verdict.keep]
     given_title = title  # a source's own title (HTML <title>, front matter) is not part of its text
-    if kept and kept[0].kind is Kind.PARAGRAPH and _is_title_line(kept[0].text):
-        kept[0] = Block(Kind.HEADING, kept[0].text, level=1)  # a text file's first line, short and unstopped
+    if not title and kept and (kept[0].kind is Kind.HEADING and kept[0].inferred
+                               or kept[0].kind is Kind.PARAGRAPH and _is_title_line(kept[0].text)):
+        title = kept[0].text
+        kept[0] = Block(Kind.PARAGRAPH, kept[0].text)  # the title, and the text's first line still
+    elif kept and kept[0].kind is Kind.PARAGRAPH and _is_title_line(kept[0].text):
+        kept[0] = Block(Kind.HEADING, kept[0].text, level=1)  # a page's first line, short and unstopped
     if not title and kept and kept[0].kind is Kind.HEADING:
         title = kept[0].text
     sections: list[Section] = []
