@@ -334,7 +334,10 @@ def quoted_name(name: str) -> str:
 
 
 def shell_word(name: str) -> str:
-    """A file name in a command to paste into a shell: quoted_name's $'...' form, or shlex's quoting."""
+    """A file name in a command to paste into a shell: quoted_name's $'...' form, or shlex's quoting;
+    a name starting with "-" as "./-x" (as ls and rm advise), so the command does not read it as an option."""
+    if name.startswith("-"):
+        name = "./" + name
     return quoted_name(name) if NAME_CONTROL_RE.search(name) else shlex.quote(name)
 
 

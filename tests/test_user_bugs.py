@@ -360,3 +360,55 @@ def test_status_names_a_few_skipped_sources_and_counts_the_rest(tmp_path):
     assert len(named) == STATUS_SKIPPED_NAMED and named[0].startswith("  skipped empty.txt: ")
     assert f"  and 3 more skipped (`winnow build` names every one)" in result.stdout.splitlines()
     assert json.loads(run("status", "--json", *where).stdout)["skipped"] == STATUS_SKIPPED_NAMED + 3  # a count, as before
+
+
+def _suggested(text):
+    """The `winnow ...` commands a message suggests, as argument lists."""
+    import shlex
+    return [shlex.split(command)[1:] for command in re.findall(r"`(winnow [^`]*)`", text)]
+
+
+@pytest.mark.parametrize("folder", ["src", "-src"])
+def test_the_commands_build_suggests_run_from_where_the_build_ran(tmp_path, monkeypatch, folder):
+    """Build warnings suggested `winnow clean --explain page.txt`, a name relative to the sources
+    folder: from anywhere else it failed "No such file"; and a name starting with "-" read as an option."""
+    from pipeline import clean
+
+    from .test_cli import NAV, PROSE
+
+    sources = tmp_path / folder
+    sources.mkdir()
+    (sources / "page.txt").write_text(NAV + PROSE + NAV, encoding="utf-8")
+    (sources / "blank.html").write_text("<html><head></head><body></body></html>\n")
+    (sources / "-x.txt").write_text(NAV + PROSE + NAV, encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    where = [f"--sources=../{folder}", "--index=../ix"]
+    # A threshold no block reaches: the cleaner drops every block it judges, so every page warns.
+    monkeypatch.setattr(clean, "DEFAULT_OPTIONS", clean.CleanOptions(threshold=1.1))
+    monkeypatch.setattr("pipeline.ingest.DEFAULT_OPTIONS", clean.CleanOptions(threshold=1.1))
+    result = run("build", *where)
+    assert result.exit_code == 0, result.output
+    commands = _suggested(result.stderr)
+    assert [c[:2] for c in commands if c[0] == "clean"] == [["clean", "--explain"]] * 3, result.stderr
+    assert ["clean", "--explain", f"../{folder}/blank.html"] in commands
+    assert ["build", "--trust", f"../{folder}/-x.txt"] in commands
+    monkeypatch.chdir(tmp_path)  # status from another folder names the files from there
+    status = run("status", f"--sources={folder}", "--index=ix")
+    named = f"./{folder}" if folder.startswith("-") else folder
+    assert [["clean", "--explain", f"{named}/blank.html"]] == _suggested(status.stdout), status.stdout
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    for command in commands:
+        if command[0] == "clean":
+            ran = run(*command)
+            assert ran.exit_code == 0 and "No such file" not in ran.output, (command, ran.output)
+
+
+def test_a_name_starting_with_a_dash_is_pasted_as_a_file_not_an_option():
+    from pipeline.sources import shell_word
+
+    assert shell_word("-x.txt") == "./-x.txt"
+    assert shell_word("--help") == "./--help"
+    assert shell_word("-a b.txt") == "'./-a b.txt'"
+    assert shell_word("-\x1b.txt") == "$'./-\\x1b.txt'"
+    assert shell_word("a-b.txt") == "a-b.txt" and shell_word("/tmp/-x") == "/tmp/-x"
