@@ -259,6 +259,31 @@ def corpus_file_documents(source: Source, record: str | None = None,
     return list(corpus_documents(source, record, warn))
 
 
+def corpus_record_documents(source: Source, record: str) -> list[Document]:
+    """corpus_file_documents(source, record) without parsing every line: the documents of the first
+    line that is the record cited as `record` ("corpus.jsonl#d1"; `show`, the page's source?passage=).
+
+    Only pieces whose bytes hold the id's text, as written or as JSON writes it (escaped quotes,
+    \\uXXXX for non-ASCII), are decoded, and only their lines that hold it are parsed; the read
+    stops at the record. A record no line holds in those forms (an id with other escapes, a
+    UTF-16 file) or none at all is left to the full parse, which also says why a file is skipped.
+    """
+    _check_corpus_name(source.rel)
+    rid = record[len(source.rel) + 1:] if record.startswith(source.rel + "#") else ""
+    forms = tuple({rid, json.dumps(rid)[1:-1], json.dumps(rid, ensure_ascii=False)[1:-1]}) if rid else ()
+    needles = tuple({form.encode("utf-8") for form in forms})
+    for piece, first_line in numbered_pieces(source):
+        if isinstance(piece, LongLine) or not any(map(piece.__contains__, needles)):
+            continue  # a line over the limit is skipped by the build as by the full parse
+        text, _ = decoded(piece, first_line=first_line)  # as the full parse decodes it: the same text
+        for line in text.split("\n"):
+            if any(map(line.__contains__, forms)):
+                documents = [d for d in corpus_records(line, source.rel)[0] if d.source == record]
+                if documents:
+                    return documents
+    return corpus_file_documents(source, record)
+
+
 def corpus_documents(source: Source, record: str | None = None,
                      warn: Callable[[str], None] | None = None) -> Iterator[Document]:
     """corpus_file_documents one piece at a time: memory bounded by a piece, whatever the corpus's
