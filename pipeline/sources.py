@@ -131,7 +131,12 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
         first = seen_dirs.get(real)
         if first is not None:  # a link to a folder read already: say which, and whether it loops back
             dirs[:] = []
-            how = "symlink loop" if rel_dir.startswith(first) else "a link to the same folder"
+            if rel_dir.startswith(first):
+                how = "symlink loop"
+            elif os.path.islink(dirpath.rstrip(os.sep)):
+                how = "a link to the same folder"
+            else:  # the folder itself, met after a link to it that is named before it
+                how = "read first through a link: its files are named there"
             warn(f"skipped {quoted_name(_shown(rel_dir.rstrip('/') or '.'))}: folder already visited as "
                  f"{quoted_name(_shown(first.rstrip('/') or '.'))} ({how})")
             continue

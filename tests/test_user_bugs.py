@@ -201,6 +201,19 @@ def test_a_link_to_a_folder_already_read_is_not_called_a_loop(tmp_path):
     assert "warning: skipped notes/2026/up: folder already visited as notes (symlink loop)" in result.stderr.splitlines()
 
 
+def test_a_folder_read_first_through_a_link_is_not_called_a_link(tmp_path):
+    """A link named before its folder (notes/0-latest -> notes/2026) is read first, and the real
+    folder was then skipped as "a link to the same folder": notes/2026 is no link."""
+    sources = tmp_path / "src"
+    (sources / "notes" / "2026").mkdir(parents=True)
+    (sources / "notes" / "2026" / "march.txt").write_text("The kiln was fired to cone six in March.\n")
+    os.symlink(sources / "notes" / "2026", sources / "notes" / "0-latest")
+    result = run("build", "--sources", str(sources), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert ("warning: skipped notes/2026: folder already visited as notes/0-latest (read first through a link: "
+            "its files are named there)") in result.stderr.splitlines(), result.stderr
+
+
 def test_ask_quiet_finding_nothing_prints_nothing(tmp_path):
     """README's `ask -q zzyzx || echo "no answer"` printed "No passage matches this question." and
     then "no answer": -q left the message on stdout, where `answer=$(ask -q ...)` took it for
