@@ -649,6 +649,7 @@ STATUS_SKIPPED_NAMED = 10
 
 def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool, skipped: list) -> None:
     from pipeline.collection import shown
+    from pipeline.ingest import skip_said
 
     if as_json:
         click.echo(_json(info))
@@ -668,7 +669,8 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
     click.echo(f"Sources: {info['sources']} indexed, {info['skipped']} skipped; "
                f"{_plural(info['passages'], 'passage')}")
     for entry in skipped[:STATUS_SKIPPED_NAMED]:  # as the build's warnings name them
-        click.echo(_safe(f"  skipped {_name(entry['source'])}: {entry['reason']}"))
+        click.echo(_safe(f"  skipped {_name(entry['source'])}: "
+                         f"{skip_said(entry['reason'], sources_dir / entry['source'])}"))
     if len(skipped) > STATUS_SKIPPED_NAMED:
         click.echo(f"  and {len(skipped) - STATUS_SKIPPED_NAMED} more skipped (`winnow build` names every one)")
     folder = shown(sources_dir)

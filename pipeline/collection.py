@@ -354,7 +354,7 @@ class Collection:
         can ask for holds them all in memory).
         """
         from .clean import DEFAULT_OPTIONS
-        from .ingest import TRUSTED_OPTIONS, clean_source, corpus_file_documents, is_trusted
+        from .ingest import TRUSTED_OPTIONS, clean_source, corpus_file_documents, corpus_record_documents, is_trusted
         from .sources import decode, quoted_name, read_bytes, scan
 
         listing = scan(self.sources, follow_links=self.follow_links)
@@ -366,7 +366,7 @@ class Collection:
             if record is None and max_corpus_bytes is not None and source.size > max_corpus_bytes:
                 raise WinnowError(f"{quoted_name(name)} is a corpus of {source.size / 1e6:.1f} MB: its records are "
                                   "shown one at a time (open one from a hit)")
-            return corpus_file_documents(source, record)
+            return corpus_file_documents(source) if record is None else corpus_record_documents(source, record)
         searcher = searcher or self.live()
         trusted = tuple(searcher.manifest.get("trusted") or ()) if searcher is not None else ()
         options = TRUSTED_OPTIONS if is_trusted(source.rel, trusted) else DEFAULT_OPTIONS

@@ -261,6 +261,31 @@ def corpus_file_documents(source: Source, record: str | None = None,
     return list(corpus_documents(source, record, warn))
 
 
+def corpus_record_documents(source: Source, record: str) -> list[Document]:
+    """corpus_file_documents(source, record) without parsing every line: the documents of the first
+    line that is the record cited as `record` ("corpus.jsonl#d1"; `show`, the page's source?passage=).
+
+    Only pieces whose bytes hold the id's text, as written or as JSON writes it (escaped quotes,
+    \\uXXXX for non-ASCII), are decoded, and only their lines that hold it are parsed; the read
+    stops at the record. A record no line holds in those forms (an id with other escapes, a
+    UTF-16 file) or none at all is left to the full parse, which also says why a file is skipped.
+    """
+    _check_corpus_name(source.rel)
+    rid = record[len(source.rel) + 1:] if record.startswith(source.rel + "#") else ""
+    forms = tuple({rid, json.dumps(rid)[1:-1], json.dumps(rid, ensure_ascii=False)[1:-1]}) if rid else ()
+    needles = tuple({form.encode("utf-8") for form in forms})
+    for piece, first_line in numbered_pieces(source):
+        if isinstance(piece, LongLine) or not any(map(piece.__contains__, needles)):
+            continue  # a line over the limit is skipped by the build as by the full parse
+        text, _ = decoded(piece, first_line=first_line)  # as the full parse decodes it: the same text
+        for line in text.split("\n"):
+            if any(map(line.__contains__, forms)):
+                documents = [d for d in corpus_records(line, source.rel)[0] if d.source == record]
+                if documents:
+                    return documents
+    return corpus_file_documents(source, record)
+
+
 def corpus_documents(source: Source, record: str | None = None,
                      warn: Callable[[str], None] | None = None) -> Iterator[Document]:
     """corpus_file_documents one piece at a time: memory bounded by a piece, whatever the corpus's
@@ -295,6 +320,16 @@ def corpus_documents(source: Source, record: str | None = None,
 
 
 NO_TEXT_LEFT = "no text left after cleaning"
+
+
+def skip_said(reason: str, path: str | Path) -> str:
+    """A skipped source's reason as a warning or `status` says it: "no text left" with the command
+    that shows what was dropped. path: the source under the sources folder as the user named it
+    (relative to where they ran the command), so the command runs from there; the reason itself,
+    as the manifest keeps it, names no path (a reason from an older manifest has the bare name)."""
+    if reason.startswith(NO_TEXT_LEFT):
+        return f"{NO_TEXT_LEFT}; `winnow clean --explain {shell_word(str(path))}` shows what was dropped"
+    return reason
 NOT_A_CORPUS = "not a JSON Lines corpus: no line has `_id` and `text` (queries.jsonl is not a corpus)"
 LINES_NAMED = 5  # a corpus's warnings name its first 5 bad or long lines by number, then say how many more
 
@@ -533,7 +568,7 @@ def _run_task(task: Task) -> dict:
         split = split_documents(documents, task.rel)
         if not any(section["sentences"] for document in split for section in document["sections"]):
             # A blank page, Markdown that is only front matter: no passage, so not indexed (said, and counted).
-            return {"skip": f"{NO_TEXT_LEFT}; `winnow clean --explain {shell_word(task.rel)}` shows what was dropped"}
+            return {"skip": NO_TEXT_LEFT}  # skip_said adds the command, with the file as the user names it
         return {"documents": split, "kept": [sum(d.kept_words for d in documents), sum(d.words for d in documents)],
                 **({"note": notes[0]} if notes else {})}
     except SkipSource as reason:
@@ -1077,7 +1112,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         if not report.full and not (report.added or report.changed or report.removed):
             if stats_lag:
                 write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
-            return _unchanged(report, previous, started, warn)
+            return _unchanged(report, previous, started, warn, sources_dir)
 
         segments = previous.stored if previous and not report.full else []
         moved = range(len(listing)) if report.full else changes.moved
@@ -1086,10 +1121,10 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         # versions it replaced, without listing the cache or hashing every source's key.
         prune_all = report.full or lock.taken_over or trust != old_trust
         got = _read_sources(listing, new_stats.shas, moved, known, report, cache, trust,  # 3.
-                            warn, progress, Runner(jobs, dask), keep_all=prune_all)
+                            warn, progress, Runner(jobs, dask), keep_all=prune_all, folder=sources_dir)
         units, kept_words, fresh_rels = got.units, got.kept_words, got.fresh_rels
         for rel in sorted(fresh_rels):
-            _note_kept(rel, kept_words.get(rel), warn)
+            _note_kept(rel, kept_words.get(rel), warn, sources_dir)
 
         _return_free_memory()  # what processing left (each piece's transients): dedupe allocates in it
 
@@ -1337,11 +1372,12 @@ def _replaced(known: _Known, names: list[str], old_trust: tuple, shas_now: list,
 
 
 def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progress,
-                  runner, keep_all: bool = True) -> _Read:
+                  runner, keep_all: bool = True, folder: str | Path = "") -> _Read:
     """Phase 3 of a build: the documents of the sources that moved (rows of the listing), from the
     cache or processing; the others stay in their segments.
 
     keep_all: mark the cache entries of unchanged sources used (for a pruning of the whole cache).
+    folder: the sources folder as the user named it, for the commands warnings suggest (skip_said).
     Its transients (each source's entry, the items, the cached entries) go when it returns.
     """
     got = _Read(listing, shas, trust=trust)
@@ -1401,7 +1437,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
         if long:
             warn(long_lines_warning(source.rel, long))
         if "skip" in entry:
-            warn(f"skipped {quoted_name(source.rel)}: {entry['skip']}")
+            warn(f"skipped {quoted_name(source.rel)}: {skip_said(entry['skip'], os.path.join(folder, source.rel))}")
             report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
             continue
         bad, bad_lines = entry.pop("bad", 0), entry.pop("bad_lines", [])
@@ -1533,20 +1569,24 @@ def _cache_kind(kind: str, trusted: bool) -> str:
     return kind + (":trusted" if trusted else "")
 
 
-def _note_kept(rel: str, kept: list | None, warn: Warn) -> None:
-    """Warn when a page the cleaner read now lost most of its words."""
+def _note_kept(rel: str, kept: list | None, warn: Warn, folder: str | Path) -> None:
+    """Warn when a page the cleaner read now lost most of its words; the commands name the file
+    under the sources folder as the user named it, so they run from where the build ran."""
     if kept and kept[1] >= LOW_KEPT_MIN_WORDS and kept[0] < LOW_KEPT_SHARE * kept[1]:
-        warn(f"{quoted_name(rel)}: kept {kept[0]} of {kept[1]} words; `winnow clean --explain {shell_word(rel)}` "
-             f"shows what was dropped and why (`winnow build --trust {shell_word(rel)}` indexes it as written)")
+        path = shell_word(os.path.join(folder, rel))
+        warn(f"{quoted_name(rel)}: kept {kept[0]} of {kept[1]} words; `winnow clean --explain {path}` "
+             f"shows what was dropped and why (`winnow build --trust {path}` indexes it as written)")
 
 
-def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: Warn) -> BuildReport:
+def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: Warn,
+               folder: str | Path) -> BuildReport:
     """The report of a build that found nothing to do: the live index is already this build's."""
     counts = previous.manifest.get("counts", {})
     report.written = False
     report.skipped = list(previous.manifest.get("skipped", []))
     for skipped in report.skipped:
-        warn(f"skipped {quoted_name(skipped['source'])}: {skipped['reason']}")
+        warn(f"skipped {quoted_name(skipped['source'])}: "
+             f"{skip_said(skipped['reason'], os.path.join(folder, skipped['source']))}")
     report.sources_read = counts.get("sources", 0)
     report.sources_skipped = len(report.skipped) + len(report.left_out)
     report.reused = report.sources_read

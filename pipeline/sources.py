@@ -131,7 +131,12 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
         first = seen_dirs.get(real)
         if first is not None:  # a link to a folder read already: say which, and whether it loops back
             dirs[:] = []
-            how = "symlink loop" if rel_dir.startswith(first) else "a link to the same folder"
+            if rel_dir.startswith(first):
+                how = "symlink loop"
+            elif os.path.islink(dirpath.rstrip(os.sep)):
+                how = "a link to the same folder"
+            else:  # the folder itself, met after a link to it that is named before it
+                how = "read first through a link: its files are named there"
             warn(f"skipped {quoted_name(_shown(rel_dir.rstrip('/') or '.'))}: folder already visited as "
                  f"{quoted_name(_shown(first.rstrip('/') or '.'))} ({how})")
             continue
@@ -334,7 +339,10 @@ def quoted_name(name: str) -> str:
 
 
 def shell_word(name: str) -> str:
-    """A file name in a command to paste into a shell: quoted_name's $'...' form, or shlex's quoting."""
+    """A file name in a command to paste into a shell: quoted_name's $'...' form, or shlex's quoting;
+    a name starting with "-" as "./-x" (as ls and rm advise), so the command does not read it as an option."""
+    if name.startswith("-"):
+        name = "./" + name
     return quoted_name(name) if NAME_CONTROL_RE.search(name) else shlex.quote(name)
 
 

@@ -202,6 +202,19 @@ def test_a_link_to_a_folder_already_read_is_not_called_a_loop(tmp_path):
     assert "warning: skipped notes/2026/up: folder already visited as notes (symlink loop)" in result.stderr.splitlines()
 
 
+def test_a_folder_read_first_through_a_link_is_not_called_a_link(tmp_path):
+    """A link named before its folder (notes/0-latest -> notes/2026) is read first, and the real
+    folder was then skipped as "a link to the same folder": notes/2026 is no link."""
+    sources = tmp_path / "src"
+    (sources / "notes" / "2026").mkdir(parents=True)
+    (sources / "notes" / "2026" / "march.txt").write_text("The kiln was fired to cone six in March.\n")
+    os.symlink(sources / "notes" / "2026", sources / "notes" / "0-latest")
+    result = run("build", "--sources", str(sources), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert ("warning: skipped notes/2026: folder already visited as notes/0-latest (read first through a link: "
+            "its files are named there)") in result.stderr.splitlines(), result.stderr
+
+
 def test_ask_quiet_finding_nothing_prints_nothing(tmp_path):
     """README's `ask -q zzyzx || echo "no answer"` printed "No passage matches this question." and
     then "no answer": -q left the message on stdout, where `answer=$(ask -q ...)` took it for
@@ -515,3 +528,55 @@ def test_a_word_groff_broke_at_a_lines_end_is_one_word_again():
     [block] = read("\n".join(lines) + "\n")
     for joined in ("specified", "EXECUTION", "self- contained", "FOR‐ mat"):
         assert f" {joined} " in block.text
+
+
+def _suggested(text):
+    """The `winnow ...` commands a message suggests, as argument lists."""
+    import shlex
+    return [shlex.split(command)[1:] for command in re.findall(r"`(winnow [^`]*)`", text)]
+
+
+@pytest.mark.parametrize("folder", ["src", "-src"])
+def test_the_commands_build_suggests_run_from_where_the_build_ran(tmp_path, monkeypatch, folder):
+    """Build warnings suggested `winnow clean --explain page.txt`, a name relative to the sources
+    folder: from anywhere else it failed "No such file"; and a name starting with "-" read as an option."""
+    from pipeline import clean
+
+    from .test_cli import NAV, PROSE
+
+    sources = tmp_path / folder
+    sources.mkdir()
+    (sources / "page.txt").write_text(NAV + PROSE + NAV, encoding="utf-8")
+    (sources / "blank.html").write_text("<html><head></head><body></body></html>\n")
+    (sources / "-x.txt").write_text(NAV + PROSE + NAV, encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    where = [f"--sources=../{folder}", "--index=../ix"]
+    # A threshold no block reaches: the cleaner drops every block it judges, so every page warns.
+    monkeypatch.setattr(clean, "DEFAULT_OPTIONS", clean.CleanOptions(threshold=1.1))
+    monkeypatch.setattr("pipeline.ingest.DEFAULT_OPTIONS", clean.CleanOptions(threshold=1.1))
+    result = run("build", *where)
+    assert result.exit_code == 0, result.output
+    commands = _suggested(result.stderr)
+    assert [c[:2] for c in commands if c[0] == "clean"] == [["clean", "--explain"]] * 3, result.stderr
+    assert ["clean", "--explain", f"../{folder}/blank.html"] in commands
+    assert ["build", "--trust", f"../{folder}/-x.txt"] in commands
+    monkeypatch.chdir(tmp_path)  # status from another folder names the files from there
+    status = run("status", f"--sources={folder}", "--index=ix")
+    named = f"./{folder}" if folder.startswith("-") else folder
+    assert [["clean", "--explain", f"{named}/blank.html"]] == _suggested(status.stdout), status.stdout
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    for command in commands:
+        if command[0] == "clean":
+            ran = run(*command)
+            assert ran.exit_code == 0 and "No such file" not in ran.output, (command, ran.output)
+
+
+def test_a_name_starting_with_a_dash_is_pasted_as_a_file_not_an_option():
+    from pipeline.sources import shell_word
+
+    assert shell_word("-x.txt") == "./-x.txt"
+    assert shell_word("--help") == "./--help"
+    assert shell_word("-a b.txt") == "'./-a b.txt'"
+    assert shell_word("-\x1b.txt") == "$'./-\\x1b.txt'"
+    assert shell_word("a-b.txt") == "a-b.txt" and shell_word("/tmp/-x") == "/tmp/-x"
