@@ -117,3 +117,25 @@ def test_a_marker_between_two_words_leaves_them_apart():
     assert clean_markdown("The[edit]0").text == "The 0"
     assert clean_text("Harbour seals[1] breed on sandbanks[2].").text == "Harbour seals breed on sandbanks."
     assert "0 the" in clean_html("<p>0<span>[edit]</span>the</p>").text
+
+
+def test_a_subscript_is_not_a_citation_mark():
+    """A citation mark ends a word's run of text; "[77]" in "Out[77]:" or "x[1]" is part of the
+    expression it is glued to (it came out "Out: 65534.99" and "x is the first")."""
+    assert clean_text("Out[77]: 65534.99999999999").text == "Out[77]: 65534.99999999999"
+    assert clean_text("In [77]: 850*77.1").text == "In [77]: 850*77.1"
+    assert clean_text("Here x[1] is the first element and x[1][2] its third.").text == \
+        "Here x[1] is the first element and x[1][2] its third."
+    assert clean_text("Set self.items[0] = 5 and call f(a[0]) or np.r_[1].").text == \
+        "Set self.items[0] = 5 and call f(a[0]) or np.r_[1]."
+    assert "obama[1].jpg" in clean_text("The file 120805-romney-vs-obama[1].jpg was uploaded.").text
+    assert "[3]:p. 7" in clean_text("The decomposition of C.[3]:p. 7 holds.").text  # a page cited: [3] stays
+    # Citation marks still go: after a word, a number, a stop, a quote or a bracket; before a space,
+    # sentence punctuation, another mark or the end.
+    wiki = ('Open source[17] codec in 2014[27] and US$1,000[23] for alarms per shift[1], intervention[2]. '
+            'Mosaic and Godzilla"[5] used by Communicator.[6][7] national identity[114][115] and '
+            'boundaries (NZSAC92)[254] of the globe[citation needed].')
+    assert clean_text(wiki).text == (
+        'Open source codec in 2014 and US$1,000 for alarms per shift, intervention. '
+        'Mosaic and Godzilla" used by Communicator. national identity and '
+        'boundaries (NZSAC92) of the globe.')

@@ -148,6 +148,17 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 _INLINE_MARKER_RE = re.compile(
     r"\[\s{0,3}(?:edit(?:\s{0,3}\|\s{0,3}edit source)?|edit source|citation needed|\d{1,3}|"
     r"update|hide|show|clarification needed)\s{0,3}\]", re.IGNORECASE)
+# A number in brackets is a citation mark only where one stands: it ends a run of text (after it, a
+# space, the end, another mark, or closing punctuation before one of those) and it is not glued to a
+# code name. "Out[77]:", "[3]:p. 7", "x[1]", "self.items[0]", "a_list[2]" and "photo[1].jpg" are
+# subscripts, prompts and names, and stay; "source[17] codec", "shift[1], even", "2014[27]" and
+# "Communicator.[6][7]" go. A code name: one letter, names joined by "." or a name holding "_" (a
+# word of prose before a mark is none of these), with any subscripts already after it ("x[1][2]").
+_NUMBER_MARK_RE = re.compile(r"\[\s{0,3}\d{1,3}\s{0,3}\]")
+_MARK_ENDS_RE = re.compile(r"(?:[,.;!?)\]\"'\u2019\u201d\u00bb]{1,4})?(?:\s|\[|\Z)")
+_SUBSCRIPTED_RE = re.compile(r"(?<![\w.])(?:[A-Za-z]|[A-Za-z_]\w{0,40}(?:\.[A-Za-z_]\w{0,40}){1,5}|\w{0,40}_\w{0,40})"
+                             r"(?:\[[^\[\]\s]{1,20}\]){0,5}\Z")
+SUBSCRIPT_LOOKBACK = 120  # characters: the longest code name and subscripts looked for before a mark
 _HAS_WORD_RE = re.compile(r"[^\W_]")
 _BARE_URL_RE = re.compile(r"(?:https?|ftp)://\S{1,2000}|www\.\S{1,2000}")
 _LABEL_WORD_RE = re.compile(r"\w+")
@@ -310,8 +321,13 @@ def _normalize(text: str) -> str:
 
 
 def _between_words(marker: re.Match) -> str:
-    """A marker goes; one between two words leaves a space ("The[edit]0" read "The0", a word of neither)."""
+    """A marker goes; one between two words leaves a space ("The[edit]0" read "The0", a word of neither).
+    A number in brackets goes only where a citation mark stands (_NUMBER_MARK_RE's comment)."""
     text, start, end = marker.string, marker.start(), marker.end()
+    if _NUMBER_MARK_RE.fullmatch(marker.group()) and (
+            not _MARK_ENDS_RE.match(text, end)
+            or _SUBSCRIPTED_RE.search(text, max(0, start - SUBSCRIPT_LOOKBACK), start)):
+        return marker.group()
     return " " if 0 < start and end < len(text) and text[start - 1].isalnum() and text[end].isalnum() else ""
 
 
