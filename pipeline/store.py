@@ -57,7 +57,8 @@ from .units import PackedDocuments, pack_documents
 #    manifest's changes since it
 # 8: that base is a binary table (sources.bin, store.pack_table), not JSON (sources.json)
 # 9: each segment's words kept per unit in an array (segments.TOPIC_KEPT), out of its topic totals
-INDEX_FORMAT_VERSION = 9
+# 10: a segment's cited names left out of its segment.json when they are its unit names
+INDEX_FORMAT_VERSION = 10
 
 CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc32", "edges", "sha256"}}}
 # 3: "edges", the CRC-32 of a big file's first and last EDGE_BYTES: what an open checks of it
