@@ -245,7 +245,9 @@ class Collection:
             return searcher
         if searcher.manifest.get("settings") != settings() or self._moved(manifest):
             return refreshed(None)  # build_index says why and rebuilds from scratch
-        look = look_at_sources(self.sources, self.index, self.follow_links)  # taken once: the build reuses it
+        # Taken once (the build reuses it), with the sources the index holds (stale_sources reads them).
+        look = look_at_sources(self.sources, self.index, self.follow_links,
+                               lambda listed: searcher.sources_read(listed)[:2])
         changes = stale_sources(self.sources, searcher, self.index, look=look)
         if any(changes.values()):
             summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)

@@ -1089,9 +1089,17 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
     index_dir = Path(index_dir)
     report = BuildReport()
     with IndexLock(index_dir, notify, wait=lock_wait) as lock, contextlib.ExitStack() as stack:  # 1.
+        # The sources are listed first: the previous build's names are read as that list if they are
+        # the same (store.read_sources_base), its hashes then spare splitting stats.bin's (_hashes).
+        if look is None or look.follow_links != follow_links:
+            said: list[str] = []
+            listing = scan(sources_dir, said.append, follow_links=follow_links)
+        else:
+            listing, said = look.listing, None
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
-        previous = _open_previous(index_dir, params, notify if not full else (lambda message: None), opened)
+        previous = _open_previous(index_dir, params, notify if not full else (lambda message: None), opened,
+                                  listing.rels)
         report.full = full or previous is None
         cache = SourceCache(index_dir, _settings_key(params))
         known = previous.known if previous else _Known([], [], {})
@@ -1099,8 +1107,9 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         trust = normalize_trusted(trusted) if trusted is not None else old_trust
 
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
-        if look is None or look.follow_links != follow_links:
-            look = look_at_sources(sources_dir, index_dir, follow_links)
+        if said is not None:
+            look = _look(listing, tuple(said), index_dir, follow_links,
+                         (known.names, known.shas) if previous and not report.full else None)
         for message in look.said:
             warn(message)
         listing, stats, shas, hashed = look.listing, look.stats, look.shas, look.hashed  # shas: read, never changed
@@ -1326,10 +1335,14 @@ def _locate(segments: list[StoredSegment], name: str) -> tuple[int, int] | None:
     return None
 
 
-def _hashes(listing: Listing, stats: SourceStats) -> tuple[list[str | None], list[int]]:
+def _hashes(listing: Listing, stats: SourceStats, known: tuple | None = None) -> tuple[list[str | None], list[int]]:
     """Each source's content hash: the recorded one if size and mtime prove it unchanged, else
-    read (None: unreadable, skipped later with the reason); and the rows read."""
-    shas = stats.known_shas(listing.rels, listing.sizes, listing.mtimes)
+    read (None: unreadable, skipped later with the reason); and the rows read.
+
+    known: the index's sources (names, hashes): if they are the ones listed, the recorded hashes
+    are compared with theirs whole (SourceStats.known_shas's `like`)."""
+    like = known[1] if known is not None and known[0] == listing.rels else None
+    shas = stats.known_shas(listing.rels, listing.sizes, listing.mtimes, like)
     hashed = list(itertools.compress(range(len(shas)), map(operator.is_, shas, itertools.repeat(None))))
     for row in hashed:
         shas[row] = _fingerprint(listing.source(row))
@@ -1485,10 +1498,12 @@ def _return_free_memory() -> None:
         pass
 
 
-def _open_previous(index_dir: Path, params: BM25Params, notify: Warn, opened: Opened | None = None) -> _Previous | None:
+def _open_previous(index_dir: Path, params: BM25Params, notify: Warn, opened: Opened | None = None,
+                   listed: list | None = None) -> _Previous | None:
     """The last build if it is intact and was made with the same settings; say why not otherwise.
 
-    opened: the live generation as a caller opened it, if it is this one: checked already."""
+    opened: the live generation as a caller opened it, if it is this one: checked already.
+    listed: the names of the sources found now (sorted, unique), which its own likely are."""
     generation = current_generation(index_dir)
     if generation is None:
         return None
@@ -1509,7 +1524,7 @@ def _open_previous(index_dir: Path, params: BM25Params, notify: Warn, opened: Op
         if columns is None:
             for position, info in enumerate(manifest["segments"]):
                 BM25Index.load(generation, check_bounds=False, prefix=prefix(position))  # schema, as `ask` checks it
-            columns = read_sources(generation, manifest)
+            columns = read_sources(generation, manifest, listed)
         names, shas, *base = columns
         known = _known_sources(names, shas, manifest)
         previous = _Previous(generation, manifest, known, tuple(base))
@@ -1711,14 +1726,24 @@ class Look:
     follow_links: bool
 
 
-def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None, follow_links: bool = False) -> Look:
-    """List the sources and hash those whose size or mtime moved since the index's stats.bin."""
+def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None, follow_links: bool = False,
+                    known: tuple | None = None) -> Look:
+    """List the sources and hash those whose size or mtime moved since the index's stats.bin.
+
+    known: the sources the index holds (names, hashes; store.read_sources's first columns), or a
+    function of the names listed that reads them."""
     said: list[str] = []
     listing = scan(sources_dir, said.append, follow_links=follow_links)
+    return _look(listing, tuple(said), index_dir, follow_links, known(listing.rels) if callable(known) else known)
+
+
+def _look(listing: Listing, said: tuple, index_dir: str | Path | None, follow_links: bool,
+          known: tuple | None) -> Look:
+    """look_at_sources once the sources are listed."""
     stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
     # Size and mtime prove most sources unchanged; only the others are hashed.
-    shas, hashed = _hashes(listing, stats)
-    return Look(listing, tuple(said), stats, shas, hashed, follow_links)
+    shas, hashed = _hashes(listing, stats, known)
+    return Look(listing, said, stats, shas, hashed, follow_links)
 
 
 def stale_sources(sources_dir: str | Path, searcher, index_dir: str | Path | None = None,

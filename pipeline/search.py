@@ -331,11 +331,13 @@ class Searcher(Retriever):
         read when first asked (`ask` asks, to check for changes; a question alone does not)."""
         return self.sources_read()[:2]
 
-    def sources_read(self) -> tuple:
-        """store.read_sources's columns (the sources indexed, then the base's), read once."""
+    def sources_read(self, listed: list | None = None) -> tuple:
+        """store.read_sources's columns (the sources indexed, then the base's), read once.
+
+        listed: the names of the sources found now (sorted, unique), which the index's likely are."""
         if self._sources is None:
             try:
-                self._sources = tuple(read_sources(self.generation, self.manifest))
+                self._sources = tuple(read_sources(self.generation, self.manifest, listed))
             except GenerationDamaged as error:
                 raise IndexDamaged(f"index at {self.generation} is damaged ({error})") from None
         return self._sources

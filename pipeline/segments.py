@@ -9,6 +9,7 @@ the files of a plain index:
     [prefix]meta.json, [prefix]<array>.npy   the BM25 index (index.py), with term frequencies
     [prefix]passages.jsonl + .offsets.npy    passages in passage-id order
     [prefix]segment.json                     unit (source) names, the names passages cite
+                                             (left out when they are the units')
     [prefix]topics.jsonl + .offsets.npy      each unit's topic (title terms, acronyms) and
                                              report rows (words kept, duplicates, addresses),
                                              one line per unit, read one unit at a time
@@ -570,7 +571,10 @@ class SegmentData:
                 shutil.copyfileobj(self.passages, handle, 1 << 20)
         np.save(directory / f"{prefix}passages.offsets.npy", np.asarray(self.passage_offsets, dtype=np.int64),
                 allow_pickle=False)
-        meta = {"units": self.unit_names, "names": self.names}
+        # The names passages cite are the units' for pages (one source, one name): then only the
+        # units are written, and read as both (a refresh parses the big segment's at 20,000 sources).
+        meta = {"units": self.unit_names} if self.names == self.unit_names else {"units": self.unit_names,
+                                                                                 "names": self.names}
         (directory / f"{prefix}{SEGMENT_JSON}").write_text(
             json.dumps(meta, ensure_ascii=False, sort_keys=True), encoding="utf-8", errors="surrogateescape")
         lines = [json.dumps(topic, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape") + b"\n"
@@ -617,7 +621,7 @@ class StoredSegment:
         self.generation, self.prefix, self.info = generation, prefix, info
         meta = json.loads((generation / f"{prefix}{SEGMENT_JSON}").read_text(encoding="utf-8", errors="surrogateescape"))
         self.unit_names: list[str] = meta["units"]
-        self.names: list[str] = meta["names"]
+        self.names: list[str] = meta.get("names", self.unit_names)  # absent: the units' (SegmentData.write)
         self.totals: dict = json.loads((generation / f"{prefix}{TOPIC_TOTALS}").read_text(
             encoding="utf-8", errors="surrogateescape"))
         self._topic_offsets = np.load(generation / f"{prefix}{TOPICS_OFFSETS}", allow_pickle=False)
@@ -1157,15 +1161,23 @@ def _without_units(rows: list, gone: set[int]) -> list:
 def combine_totals(parts: list[dict], share: float) -> list[str]:
     """The topic of the units of several topic_totals, in order (combine_topic's, whatever the split)."""
     titled = sum(part["titled"] for part in parts)
-    # The biggest part's counts copied in C, the others' terms added one by one (a refresh: the
-    # big segment's thousands of terms, a few new units').
+    threshold = share * titled
+    # The biggest part's terms that reach the share alone, by C loops (no copy of its counts: a
+    # refresh combines the big segment's thousands of terms with a few new units'); then the
+    # other parts' terms, with their counts added to its. Counts are never negative, so a term
+    # the big part alone carries stays in whatever the others add.
     big = max(range(len(parts)), key=lambda p: len(parts[p]["title_terms"]), default=None)
-    counts = dict(parts[big]["title_terms"]) if big is not None else {}
-    for p, part in enumerate(parts):
-        if p != big:
-            for term, n in part["title_terms"].items():
-                counts[term] = counts.get(term, 0) + n
-    topic = {t for t, n in counts.items() if titled and n >= share * titled}
+    if big is None or not titled:
+        topic: set = set()
+    else:
+        counts = parts[big]["title_terms"]
+        topic = set(itertools.compress(counts, map(operator.ge, counts.values(), itertools.repeat(threshold))))
+        others: dict = {}
+        for p, part in enumerate(parts):
+            if p != big:
+                for term, n in part["title_terms"].items():
+                    others[term] = others.get(term, 0) + n
+        topic.update(term for term, n in others.items() if counts.get(term, 0) + n >= threshold)
     for part in parts:
         for _, long_terms, acronym_terms in part["acronyms"]:
             if long_terms and sum(t in topic for t in long_terms) >= share * len(long_terms):

@@ -205,7 +205,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
 _NAME = operator.attrgetter("name")
 _SUFFIX = operator.methodcaller("rpartition", ".")
 _DOT_AND_AFTER = operator.itemgetter(1, 2)  # ("", "") or (".", what follows the last dot)
-_MODE, _SIZE, _MTIME = (operator.attrgetter(field) for field in ("st_mode", "st_size", "st_mtime_ns"))
+_SIZE, _MTIME = (operator.attrgetter(field) for field in ("st_size", "st_mtime_ns"))
 
 
 def _plain_files(files: list, rel_dir: str, columns: tuple) -> bool:
@@ -218,20 +218,30 @@ def _plain_files(files: list, rel_dir: str, columns: tuple) -> bool:
     this machine) is the only cost per file left, and the listing runs at every refresh and `ask`.
     """
     names = list(map(_NAME, files))
-    if not ("".join(names).isascii() and rel_dir.isascii()):
+    # Checks of the whole folder on its names joined by "/" (which no name holds): C loops over
+    # one string, not a call per name. A hidden name starts the string or follows a "/".
+    joined = "/".join(names)
+    if not (joined.isascii() and rel_dir.isascii()) or joined.startswith(".") or "/." in joined:
         return False
-    if any(map(operator.methodcaller("startswith", "."), names)):
-        return False
-    kinds = list(map(KINDS.get, map(str.lower, map("".join, map(_DOT_AND_AFTER, map(_SUFFIX, names))))))
-    if None in kinds:
-        return False
+    # Files of one folder mostly share their extension: if every name ends with the first one's
+    # (a known kind), each of them ends the string or comes before a "/"; else each name's
+    # extension, five calls a file.
+    suffix = "".join(_DOT_AND_AFTER(_SUFFIX(names[0]))) if names else ""
+    kind = KINDS.get(suffix.lower()) if suffix else None
+    if kind is not None and joined.endswith(suffix) and joined.count(suffix + "/") == len(names) - 1:
+        kinds = [kind] * len(names)  # a name ending so has that last dot (the suffix holds one dot only)
+    else:
+        kinds = list(map(KINDS.get, map(str.lower, map("".join, map(_DOT_AND_AFTER, map(_SUFFIX, names))))))
+        if None in kinds:
+            return False
     try:
         if any(map(os.DirEntry.is_symlink, files)):
             return False
         stats = list(map(os.DirEntry.stat, files))
+        # Not links: the entry's type says a regular file (no other stat; DirEntry caches one).
+        if not all(map(os.DirEntry.is_file, files)):
+            return False
     except OSError:
-        return False
-    if not all(map(S_ISREG, map(_MODE, stats))):
         return False
     rels, kinds_column, sizes, mtimes = columns
     rels.extend(map(rel_dir.__add__, names) if rel_dir else names)

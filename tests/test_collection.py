@@ -329,8 +329,8 @@ def test_an_ask_that_refreshes_checks_the_live_generation_once_and_not_the_one_i
     checked, read = [], []
     monkeypatch.setattr(search, "verify_generation", lambda g, full=True: checked.append(g.name) or store.verify_generation(g, full))
     monkeypatch.setattr(ingest, "verify_generation", lambda g, full=True: checked.append(g.name) or store.verify_generation(g, full))
-    monkeypatch.setattr(search, "read_sources", lambda g, m: read.append(g.name) or store.read_sources(g, m))
-    monkeypatch.setattr(ingest, "read_sources", lambda g, m: read.append(g.name) or store.read_sources(g, m))
+    monkeypatch.setattr(search, "read_sources", lambda g, m, *like: read.append(g.name) or store.read_sources(g, m, *like))
+    monkeypatch.setattr(ingest, "read_sources", lambda g, m, *like: read.append(g.name) or store.read_sources(g, m, *like))
     live = current_generation(index)
     (sources / "more.txt").write_text("Muscle biopsy shows necrotic fibres with little inflammation.\n")
     collection = Collection(sources, index)

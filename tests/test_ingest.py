@@ -784,3 +784,28 @@ def test_process_source_reads_a_json_lines_corpus(tmp_path):
     assert [d.title for d in documents] == ["Wings", ""]
     assert documents[0].sections[0].paragraphs == ("Lift on a swept wing.",)
     assert documents[1].source.endswith("d2")
+
+
+def test_a_segment_of_pages_stores_its_unit_names_once_and_a_corpus_its_record_names(tmp_path):
+    """segment.json (index format 10) leaves out the names passages cite when they are the units'
+    (pages), and keeps them for a corpus, whose records cite their own; both read back as they were."""
+    import json
+
+    from pipeline.segments import SEGMENT_JSON, StoredSegment
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    _pages(sources, 3)
+    build_index(sources, index)
+    generation = current_generation(index)
+    meta = json.loads((generation / SEGMENT_JSON).read_text())
+    assert meta == {"units": ["p0.txt", "p1.txt", "p2.txt"]}
+    manifest = json.loads((generation / "manifest.json").read_text())
+    assert StoredSegment(generation, "", manifest["segments"][0]).names == meta["units"]
+    (sources / "corpus.jsonl").write_text('{"_id": "d1", "text": "Statins cause myopathy in some patients."}\n'
+                                          '{"_id": "d2", "text": "Muscle biopsy shows necrotic fibres."}\n')
+    build_index(sources, index, full=True)
+    generation = current_generation(index)
+    meta = json.loads((generation / SEGMENT_JSON).read_text())
+    assert meta["units"][0] == "corpus.jsonl" and meta["names"][:2] == ["corpus.jsonl#d1", "corpus.jsonl#d2"]
+    hits = Searcher(generation).search("necrotic fibres biopsy", k=1)
+    assert hits[0].passage.source == "corpus.jsonl#d2"

@@ -273,3 +273,25 @@ def test_a_declared_charset_that_is_no_ascii_text_encoding_is_ignored(label):
     page = f'<meta charset="{label}"><p>Caf\xe9 au lait, a na\xefve drink \\n of coffee.</p>'
     text, note = decoded(page.encode("cp1252"), "html")
     assert text == page and note is None
+
+
+def test_a_folder_s_kinds_and_skips_are_the_same_by_the_whole_folder_checks(tmp_path):
+    """scan checks a folder's names joined (one extension for all, no hidden name): folders of mixed
+    extensions, cases, dots and a hidden name in the middle give each file's own kind or skip."""
+    from pipeline.sources import scan
+
+    folders = {"same": ["a.txt", "b.txt", "c.txt"], "mixed": ["a.txt", "b.md", "c.txt"],
+               "case": ["a.TXT", "b.txt"], "dots": ["a.md.txt", "b..txt", "c.txt.md"],
+               "hidden": ["a.txt", ".b.txt", "c.txt"], "unknown": ["a.txt", "b.txtx", "c.txt"]}
+    for folder, names in folders.items():
+        (tmp_path / folder).mkdir()
+        for name in names:
+            (tmp_path / folder / name).write_text("Statins cause myopathy.\n")
+    said = []
+    listing = scan(tmp_path, said.append)
+    assert dict(zip(listing.rels, listing.kinds)) == {
+        "case/a.TXT": "text", "case/b.txt": "text", "dots/a.md.txt": "text", "dots/b..txt": "text",
+        "dots/c.txt.md": "markdown", "hidden/a.txt": "text", "hidden/c.txt": "text", "mixed/a.txt": "text",
+        "mixed/b.md": "markdown", "mixed/c.txt": "text", "same/a.txt": "text", "same/b.txt": "text",
+        "same/c.txt": "text", "unknown/a.txt": "text", "unknown/c.txt": "text"}
+    assert sorted(entry["source"] for entry in listing.left_out) == ["hidden/.b.txt", "unknown/b.txtx"]

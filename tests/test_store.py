@@ -289,6 +289,49 @@ def test_sources_changes_and_read_sources_agree(tmp_path):
     assert store.sources_changes(*many, many[0], ["1"] * 300) is None  # past SOURCES_CHANGES_MAX: a new base
 
 
+def test_read_sources_takes_the_names_listed_when_they_are_the_base_s(tmp_path):
+    """A refresh hands read_sources the names it listed: the same bytes give that very list (not a
+    split of the column), other names the base's own; a hash missing is damage either way."""
+    from pipeline import store
+
+    base = (["a.txt", "b.txt", "c.txt"], ["1" * 64, "2" * 64, "3" * 64])
+    store.write_sources_base(tmp_path / store.SOURCES_BASE, *base)
+    unchanged = {"sources": {"source": [], "sha256": [], "removed": []}}
+    listed = list(base[0])
+    names, shas, *_ = store.read_sources(tmp_path, unchanged, listed)
+    assert names is listed and shas == base[1]
+    other = ["a.txt", "b.txt", "d.txt"]
+    names, shas, *_ = store.read_sources(tmp_path, unchanged, other)
+    assert names == base[0] and names is not other and shas == base[1]
+    (tmp_path / store.SOURCES_BASE).unlink()
+    store.write_sources_base(tmp_path / store.SOURCES_BASE, base[0], ["1" * 64, "", "3" * 64])
+    for like in (listed, None):
+        with pytest.raises(GenerationDamaged, match="without its hash"):
+            store.read_sources(tmp_path, unchanged, like)
+
+
+def test_recorded_hashes_compared_whole_are_the_ones_split(tmp_path):
+    """SourceStats.known_shas with the index's hashes (`like`) gives what it gives without them: rows
+    whose recorded hash differs take the recorded one, stale rows None, and hashes of other widths
+    or a row without one fall back to the split column."""
+    from pipeline.store import SourceStats, read_stats, write_stats
+
+    names = [f"p{i}.txt" for i in range(6)]
+    sizes, mtimes = [10, 20, 30, 40, 50, 60], [100, 200, 300, 400, 500, 600]
+    recorded = [f"{i:x}" * 64 for i in range(6)]
+    write_stats(tmp_path, SourceStats(names, sizes, mtimes, recorded))
+    now_sizes = [10, 21, 30, 40, 50, 60]  # p1 grew
+    index_has = list(recorded)
+    index_has[3] = "f" * 64  # the index holds another version of p3 than the record
+    for like in (index_has, ["x"] * 6, [None] + index_has[1:], recorded):
+        got = read_stats(tmp_path).known_shas(names, now_sizes, mtimes, like)
+        assert got == [recorded[0], None] + recorded[2:]
+        assert read_stats(tmp_path).known_shas(names, now_sizes, mtimes) == got
+    write_stats(tmp_path, SourceStats(names, sizes, mtimes, recorded[:5] + [None]))  # p5 unreadable when hashed
+    got = read_stats(tmp_path).known_shas(names, sizes, mtimes, index_has)
+    assert got == recorded[:5] + [None]
+
+
 def test_recommitting_the_live_content_keeps_the_live_folder(tmp_path):
     live = _generation(tmp_path, "content")
     inode = os.stat(live).st_ino
