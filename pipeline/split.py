@@ -298,28 +298,64 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
     """(heading, sentences) per section; the page title stands in for a missing heading.
 
     A paragraph the cleaner already split (Section.sentences) is not split again.
+
+    A label line (_is_label_line: a heading's shape) with nothing under it before the next
+    heading says nothing of its own: alone, it was a passage of one word ("Summary") that ranked
+    for that word by its shortness. It stays in the cleaned text, and in the passages with text:
+      - ending a section that has text before it, it goes with that text (joined to the sentence
+        before it): it is a paragraph of that section, and its shape alone cannot tell a label
+        ("Summary") from a short line of content ("Open Monday to Friday 9 to 5");
+      - when it is all its section says (a title at once over a heading, a heading with nothing
+        under it), it opens the text that follows (joined to its first sentence), as a title
+        over its text does: it names what follows. Dropping it would cost the text its line
+        (a text file's title is only a guess from a line's shape; round 1's note).
+    A line with text under it, a section's only content under another heading, and the last
+    section's lines are read as before.
     """
     out = []
-    for section in document.sections:
+    carried: list[str] = []  # label lines that open the next section's text
+    last = len(document.sections) - 1
+    for k, section in enumerate(document.sections):
+        lone = len(section.paragraphs) == 1 and section.heading in ("", section.paragraphs[0])
+        if lone and k < last and (section.paragraphs[0] == document.title or _is_label_line(section.paragraphs[0])):
+            carried.append(section.paragraphs[0])
+            continue
         if not section.heading and section.paragraphs == (document.title,) and document.title:
-            # A title line alone (a note of one line, or a heading at once under it): its own passage,
-            # as a title never costs the text its line; not labelled with itself.
+            # A title line alone (a note of one line): its own passage, as a title never costs the
+            # text its line; not labelled with itself.
             out.append(("", _bounded(split_sentences(document.title))))
             continue
         known = section.sentences
         sentences = []
         for i, paragraph in enumerate(section.paragraphs):
+            before = len(sentences)
             if known and known[i] is not None:
                 sentences.extend(known[i])
             else:
                 sentences.extend(split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph))
+        if len(section.paragraphs) > 1 and k < last and before > 0 and _is_label_line(section.paragraphs[-1]):
+            sentences[before - 1:] = [" ".join(sentences[before - 1:])]  # with the text before it
         heading = section.heading
         if len(heading) > HEADING_MAX_CHARS:
             sentences.insert(0, heading)  # too long to label passages with: text of the section
             heading = ""
+        if carried and sentences:
+            sentences[0] = " ".join(carried + sentences[:1])
+            carried = []
         if sentences:
             out.append((heading or _label(document.title), _bounded(sentences)))
+    if carried:  # no text followed them (every later section was empty): they are the text
+        out.append(("", _bounded(carried)))
     return out
+
+
+LABEL_MAX_WORDS = 12  # the text reader's HEADING_MAX_WORDS and the cleaner's TITLE_MAX_WORDS
+
+
+def _is_label_line(paragraph: str) -> bool:
+    """A heading's shape: a short line without a final stop (not a list entry, which is content)."""
+    return (0 < len(paragraph.split()) <= LABEL_MAX_WORDS and len(paragraph) <= HEADING_MAX_CHARS
+            and paragraph[-1] not in ".!?:;," and not paragraph.startswith("- "))
 
 
 def _label(title: str) -> str:

@@ -140,17 +140,64 @@ def test_a_paragraph_without_sentence_ends_is_one_sentence_without_punkt(monkeyp
     assert len(expected[2]) == 2
 
 
-def test_a_text_files_title_line_is_in_its_text_and_a_passage_of_its_own():
+def _passages(document):
+    """(label, text) of each passage of a document, packed as the index packs them."""
+    from pipeline.split import pack, section_sentences
+
+    return [(label, " ".join(sentences[i] for i in group))
+            for label, sentences in section_sentences(document) for group in pack(sentences)]
+
+
+def test_a_text_files_title_line_is_in_its_text_and_opens_the_first_passage_when_a_heading_follows():
     # The title line stays in the cleaned text and in the passages: a title never costs the text
-    # its line (passages under "Diet" are not shown under the title, so it was in no hit).
+    # its line (passages under "Diet" are not shown under the title). With a heading at once under
+    # it, it has nothing under it of its own: it opens the first passage, as a title over its
+    # text does, and is no passage of its own (one that said only the title's words).
     from pipeline.clean import CleanOptions, clean_text
-    from pipeline.split import section_sentences
 
     doc = clean_text("Harbour seals of the north\n\nDiet\n\nHarbour seals eat fish. They dive for it.\n",
                      options=CleanOptions(trusted=True))
     assert doc.title == "Harbour seals of the north" and doc.text.startswith("Harbour seals of the north\n\n# Diet")
-    assert section_sentences(doc) == [("", ["Harbour seals of the north"]),
-                                      ("Diet", ["Harbour seals eat fish.", "They dive for it."])]
+    assert _passages(doc) == [("Diet", "Harbour seals of the north Harbour seals eat fish. They dive for it.")]
+    # Not alone either when the first sentence fills a passage by itself.
+    long = " ".join(["Harbour seals eat fish"] * 20) + "."
+    doc = clean_text(f"Harbour seals of the north\n\nDiet\n\n{long} They dive for it.\n",
+                     options=CleanOptions(trusted=True))
+    assert [text for _, text in _passages(doc)] == [f"Harbour seals of the north {long}", "They dive for it."]
+
+
+def test_a_heading_like_line_with_nothing_under_it_before_the_next_heading_is_no_passage_of_its_own():
+    # Shaped like a fact sheet's part (seed 002): an unstopped "Summary" between the fact list and
+    # the heading "Diet" was a passage whose whole text was "Summary" (ranked for the word by its
+    # length). It stays in the cleaned text, and goes with the text of its section before it.
+    from pipeline.clean import CleanOptions, clean_markdown, clean_text
+
+    facts = ["Range: North Atlantic", "Weight: 100 kg", "Length: 1.6 m", "Colour: grey", "Status: common",
+             "Lifespan: 30 years"]
+    text = ("Harbour seal\nA true seal of cold northern coasts, common on sandbanks.\n"
+            + "".join(f"- {fact}\n" for fact in facts)
+            + "Summary\nDiet\nHarbour seals eat fish and squid. They dive for it at high tide.\n"
+            + "Breeding\nPups are born in June. They can swim within hours of birth.\n")
+    doc = clean_text(text, options=CleanOptions(trusted=True))
+    assert "- Lifespan: 30 years\n\nSummary\n\n# Diet\n\n" in doc.text  # clean prints it as written
+    passages = _passages(doc)
+    assert [text for _, text in passages] == [
+        "Harbour seal A true seal of cold northern coasts, common on sandbanks. Range: North Atlantic Weight: 100 kg",
+        "Length: 1.6 m Colour: grey Status: common Lifespan: 30 years Summary",
+        "Harbour seals eat fish and squid. They dive for it at high tide.",
+        "Pups are born in June. They can swim within hours of birth."]
+    assert [label for label, _ in passages] == ["Harbour seal", "Harbour seal", "Diet", "Breeding"]
+    # A heading with nothing under it (a part's heading over its first subheading) opens the text
+    # that follows it, as the title over it does.
+    doc = clean_markdown("# Seals\n\n## Summary\n\n## Diet\n\nHarbour seals eat fish. They dive for it.\n")
+    assert _passages(doc) == [("Diet", "Seals Summary Harbour seals eat fish. They dive for it.")]
+    # A short unstopped line with text under it, or at the end of the text, is read as before.
+    doc = clean_text("Tides\nThe spring tides come two days after the full moon.\nSee also\n",
+                     options=CleanOptions(trusted=True))
+    assert [text for _, text in _passages(doc)] == [
+        "Tides The spring tides come two days after the full moon. See also"]
+    doc = clean_text("Call the clinic tomorrow\n", options=CleanOptions(trusted=True))
+    assert _passages(doc) == [("", "Call the clinic tomorrow")]
 
 
 def test_punkt_loads_without_all_of_nltk_and_nltk_imports_as_usual_afterwards():

@@ -425,7 +425,9 @@ def test_a_first_line_read_as_the_title_stays_a_line_of_the_text(tmp_path):
     assert passages["note.txt#0000"]["text"] == "Call the clinic tomorrow They open at 9."
     assert passages["note.txt#0000"]["section"] == "Call the clinic tomorrow"  # still its title
     assert passages["tides.txt#0000"]["text"] == "Tides The spring tides come two days after the full moon."
-    assert "Packing for the ferry" in [p["text"] for p in passages.values() if p["source"] == "list.txt"]
+    # A heading at once under the title: the title opens the first passage, and is none of its own.
+    assert [(p["section"], p["text"]) for p in passages.values() if p["source"] == "list.txt"] == [
+        ("Tents", "Packing for the ferry two poles pegs")]
     cleaned = run("clean", str(sources / "note.txt"))
     assert cleaned.stdout == "Call the clinic tomorrow\n\nThey open at 9.\n\n"  # the text as written, no `# `
     hit = json.loads(run("ask", "-q", "--json", "when do they open", *where).stdout)[0]
