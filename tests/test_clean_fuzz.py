@@ -139,3 +139,24 @@ def test_a_subscript_is_not_a_citation_mark():
         'Open source codec in 2014 and US$1,000 for alarms per shift, intervention. '
         'Mosaic and Godzilla" used by Communicator. national identity and '
         'boundaries (NZSAC92) of the globe.')
+
+
+def test_a_footnote_label_opening_a_line_stays():
+    """A number in brackets that opens a line and is followed by text is the footnote's own label,
+    not a citation mark: "[1] This memo is based on..." came out "This memo is based on...",
+    though the gold texts keep the label (scrapinghub 5ae11e58, dragnet T70, R683)."""
+    notes = ("The survey reached a thousand voters in every district of the state.[1]\n\n"
+             "[1] This memo is based on a survey of 1000 voters in the 54 most competitive districts.\n\n"
+             "[2] The districts in this survey reflect reapportionment.\n\n"
+             "  [3]For the first two nights, this question was asked differently.\n")
+    text = clean_text(notes).text
+    assert text.startswith("The survey reached a thousand voters in every district of the state.\n")  # the mark goes
+    for label in ("[1] This memo", "[2] The districts", "[3]For the first"):
+        assert label in text
+    assert "[1] This memo" in clean_markdown(notes).text
+    page = clean_html("<p>The survey reached a thousand voters.<sup>[1]</sup></p>"
+                      "<p>[1] This memo is based on a survey of 1000 voters.</p>")
+    assert page.text == "The survey reached a thousand voters.\n\n[1] This memo is based on a survey of 1000 voters."
+    # A label with no text after it, or marks run together before the text, are no footnote's label.
+    assert clean_text("A claim the page cites.\n\n[4]\n\n[5][6] cited twice.").text == \
+        "A claim the page cites.\n\ncited twice."

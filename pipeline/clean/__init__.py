@@ -159,6 +159,11 @@ _MARK_ENDS_RE = re.compile(r"(?:[,.;!?)\]\"'\u2019\u201d\u00bb]{1,4})?(?:\s|\[|\
 _SUBSCRIPTED_RE = re.compile(r"(?<![\w.])(?:[A-Za-z]|[A-Za-z_]\w{0,40}(?:\.[A-Za-z_]\w{0,40}){1,5}|\w{0,40}_\w{0,40})"
                              r"(?:\[[^\[\]\s]{1,20}\]){0,5}\Z")
 SUBSCRIPT_LOOKBACK = 120  # characters: the longest code name and subscripts looked for before a mark
+# A number in brackets that opens a line, text after it, is a footnote's own label ("[1] This memo is
+# based on...", "[3]For the first nights"), which the gold texts keep: a citation mark follows what it
+# cites. Marks run together ("[5][6] cited") or alone on a line are no label.
+_LINE_OPENS_RE = re.compile(r"(?:\A|\n)[ \t]{0,8}\Z")
+_LABEL_TEXT_RE = re.compile(r"[ \t]{0,3}[^\W_]")
 _HAS_WORD_RE = re.compile(r"[^\W_]")
 _BARE_URL_RE = re.compile(r"(?:https?|ftp)://\S{1,2000}|www\.\S{1,2000}")
 _LABEL_WORD_RE = re.compile(r"\w+")
@@ -322,10 +327,12 @@ def _normalize(text: str) -> str:
 
 def _between_words(marker: re.Match) -> str:
     """A marker goes; one between two words leaves a space ("The[edit]0" read "The0", a word of neither).
-    A number in brackets goes only where a citation mark stands (_NUMBER_MARK_RE's comment)."""
+    A number in brackets goes only where a citation mark stands (_NUMBER_MARK_RE's comment), and
+    stays as the label that opens a footnote (_LINE_OPENS_RE's)."""
     text, start, end = marker.string, marker.start(), marker.end()
     if _NUMBER_MARK_RE.fullmatch(marker.group()) and (
             not _MARK_ENDS_RE.match(text, end)
+            or (_LABEL_TEXT_RE.match(text, end) and _LINE_OPENS_RE.search(text, max(0, start - 9), start))
             or _SUBSCRIPTED_RE.search(text, max(0, start - SUBSCRIPT_LOOKBACK), start)):
         return marker.group()
     return " " if 0 < start and end < len(text) and text[start - 1].isalnum() and text[end].isalnum() else ""
