@@ -5,6 +5,7 @@ Results go to stdout; logs, warnings, progress and summaries go to stderr.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import os
@@ -643,7 +644,7 @@ def status(sources_dir: Path, index_dir: Path, check: bool, as_json: bool):
         sys.exit(1)
 
 
-# `status` names this many skipped sources, then says how many more (a build names every one).
+# `status` names this many skipped sources, then says how many more (`build --json` lists every one).
 STATUS_SKIPPED_NAMED = 10
 
 
@@ -672,7 +673,7 @@ def _render_status(info: dict, sources_dir: Path, index_dir: Path, as_json: bool
         click.echo(_safe(f"  skipped {_name(entry['source'])}: "
                          f"{skip_said(entry['reason'], sources_dir / entry['source'])}"))
     if len(skipped) > STATUS_SKIPPED_NAMED:
-        click.echo(f"  and {len(skipped) - STATUS_SKIPPED_NAMED} more skipped (`winnow build` names every one)")
+        click.echo(f"  and {len(skipped) - STATUS_SKIPPED_NAMED:,} more skipped (`winnow build --json` lists every one)")
     folder = shown(sources_dir)
     if folder.strip("./") == "":  # "." or "..": the folder's own path reads better in a sentence
         folder = str(sources_dir.resolve())
@@ -831,7 +832,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     from pipeline.clean import CleanOptions, explain as explain_blocks
     from pipeline.ingest import clean_source, corpus_documents
     from pipeline.records import Source
-    from pipeline.sources import MAX_SOURCE_BYTES, decoded, read_bytes
+    from pipeline.sources import MAX_SOURCE_BYTES, content_kind, decoded, name_kind, read_bytes
 
     options = CleanOptions(trusted=trust)
     failed = 0
@@ -847,11 +848,15 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 source = Source(path="-", rel="-", kind=how, size=len(data), mtime_ns=0)
                 text, note = decoded(data, how)
             else:
-                how = kind or KINDS.get(path.suffix.lower(), "text")
+                named = name_kind(path.name)[0]  # a .gz's by the name within; "" no extension: by its text
+                how = kind or named or "text"
                 stat = path.stat()
                 source = Source(path=str(path.resolve()), rel=str(path), kind=how, size=stat.st_size,
                                 mtime_ns=stat.st_mtime_ns)
                 text, note = (None, None) if how == "jsonl" else decoded(read_bytes(source), how)
+                if not kind and named == "":  # as a build reads it (sources.sniffed_kind)
+                    how = content_kind(text)
+                    source = dataclasses.replace(source, kind=how)
             if note:  # bytes replaced, or an encoding guessed: as a build says it
                 _warn(f"{_name(str(path))}: {note}")
             if explain and how != "jsonl":

@@ -53,14 +53,14 @@ from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
                        kept_list, topic_totals)
-from .sources import (KINDS, Listing, LongLine, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
+from .sources import (KINDS, SNIFFED_KINDS, name_kind, Listing, LongLine, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
                       read_pieces, scan, shell_word, sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, INDEX_FORMAT_VERSION, SOURCES_BASE, GenerationDamaged, GenerationFormatChanged,
                     IndexLock, SourceCache, commit_generation, current_generation, new_generation_dir, read_own,
-                    read_sources, read_stats, sources_changes, tidy, verify_generation, write_sources_base,
-                    write_stats, SourceStats)
+                    read_sniffs, read_sources, read_stats, sources_changes, tidy, verify_generation,
+                    write_sniffs, write_sources_base, write_stats, SourceStats)
 
 # The index format (its history with the number): store.INDEX_FORMAT_VERSION, checked on open.
 # Pyserini's BEIR setting (k1 0.9, b 0.4), fitted on none of our collections. A grid over
@@ -1088,14 +1088,16 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport()
+    skips = SkipsSaid(warn)
     with IndexLock(index_dir, notify, wait=lock_wait) as lock, contextlib.ExitStack() as stack:  # 1.
         # The sources are listed first: the previous build's names are read as that list if they are
         # the same (store.read_sources_base), its hashes then spare splitting stats.bin's (_hashes).
         if look is None or look.follow_links != follow_links:
             said: list[str] = []
-            listing = scan(sources_dir, said.append, follow_links=follow_links)
+            sniffs = read_sniffs(index_dir)  # files without an extension: the verdicts on their heads
+            listing = scan(sources_dir, said.append, follow_links=follow_links, sniffs=sniffs, say_skips=False)
         else:
-            listing, said = look.listing, None
+            listing, said, sniffs = look.listing, None, look.sniffs
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
         # the previous build only serves to count what was added, changed and removed.
         previous = _open_previous(index_dir, params, notify if not full else (lambda message: None), opened,
@@ -1109,11 +1111,15 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
         if said is not None:
             look = _look(listing, tuple(said), index_dir, follow_links,
-                         (known.names, known.shas) if previous and not report.full else None)
+                         (known.names, known.shas) if previous and not report.full else None, sniffs)
         for message in look.said:
             warn(message)
         listing, stats, shas, hashed = look.listing, look.stats, look.shas, look.hashed  # shas: read, never changed
         report.left_out = listing.left_out
+        for entry in listing.left_out:
+            skips(entry["source"], entry["reason"])
+        if listing.sniffs != look.sniffs:  # a head read now: the next look reads only new and changed ones
+            write_sniffs(index_dir, listing.sniffs)
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
         stats_lag = not stats.same_names(listing.rels) or stats.old_file or _stats_lag(listing, hashed)
         changes = _compare(listing.rels, shas, known, trust, old_trust)
@@ -1121,7 +1127,9 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         if not report.full and not (report.added or report.changed or report.removed):
             if stats_lag:
                 write_stats(index_dir, new_stats)  # touched files: next time size and mtime suffice
-            return _unchanged(report, previous, started, warn, sources_dir)
+            report = _unchanged(report, previous, started, skips, sources_dir)
+            skips.close()
+            return report
 
         segments = previous.stored if previous and not report.full else []
         moved = range(len(listing)) if report.full else changes.moved
@@ -1130,7 +1138,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         # versions it replaced, without listing the cache or hashing every source's key.
         prune_all = report.full or lock.taken_over or trust != old_trust
         got = _read_sources(listing, new_stats.shas, moved, known, report, cache, trust,  # 3.
-                            warn, progress, Runner(jobs, dask), keep_all=prune_all, folder=sources_dir)
+                            warn, progress, Runner(jobs, dask), keep_all=prune_all, folder=sources_dir, skips=skips)
         units, kept_words, fresh_rels = got.units, got.kept_words, got.fresh_rels
         for rel in sorted(fresh_rels):
             _note_kept(rel, kept_words.get(rel), warn, sources_dir)
@@ -1234,7 +1242,42 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
     report.sources_read = len(sources_indexed["source"])
     report.sources_skipped = len(report.skipped) + len(report.left_out)
     report.seconds = time.perf_counter() - started
+    skips.close()
     return report
+
+
+# A build names this many skipped files of one kind, then says in one line how many more were
+# skipped so (as `status` does, and as compilers stop naming errors after -fmax-errors); a pile
+# of 3,000 files of an unknown type made 3,000 lines that buried every other warning.
+# `winnow build --json` lists every one.
+SKIPS_NAMED = 10
+
+
+class SkipsSaid:
+    """Say skipped sources on `warn`: the first `named` of each kind of reason by name, then, at
+    close(), one line per kind with how many more. A class: the counts per kind are state."""
+
+    def __init__(self, warn: Warn, named: int | None = SKIPS_NAMED) -> None:
+        self.warn, self.named, self.counts = warn, named, {}
+
+    def __call__(self, name: str, reason: str, said: str | None = None) -> None:
+        """said: the reason as the warning words it (skip_said), if not as it is."""
+        kind = skip_kind(reason)
+        count = self.counts[kind] = self.counts.get(kind, 0) + 1
+        if self.named is None or count <= self.named:
+            self.warn(f"skipped {quoted_name(name)}: {said or reason}")
+
+    def close(self) -> None:
+        for kind, count in self.counts.items():
+            if self.named is not None and count > self.named:
+                self.warn(f"and {count - self.named:,} more skipped: {kind} (`winnow build --json` lists every one)")
+        self.counts = {}
+
+
+def skip_kind(reason: str) -> str:
+    """The kind of a skip reason: its words before any detail in brackets or after a semicolon
+    ("binary file (NUL bytes)" and "binary file (control characters)" are one kind)."""
+    return re.split(r" \(|; |: ", reason, maxsplit=1)[0] or reason
 
 
 @dataclass
@@ -1372,10 +1415,12 @@ def _replaced(known: _Known, names: list[str], old_trust: tuple, shas_now: list,
     now = shas_now if len(names) <= 16 else set(shas_now)
     for rel in names:
         old = known.get(rel)
-        sha, kind = old.get("sha256"), KINDS.get(os.path.splitext(rel)[1].lower())
+        sha, kind = old.get("sha256"), name_kind(rel.rpartition("/")[2])[0]
         if "reason" in old or not isinstance(sha, str) or sha in now or kind is None:
             continue
-        if kind == "jsonl":  # a corpus: its pieces, as listed when it was last read, and the list
+        if kind == "":  # no extension: it was read as one of these, by its head then
+            keys += [cache.key(_cache_kind(sniffed, is_trusted(rel, old_trust)), sha) for sniffed in SNIFFED_KINDS]
+        elif kind == "jsonl":  # a corpus: its pieces, as listed when it was last read, and the list
             listed = cache.peek(JSONL_PIECES_KIND, sha)
             keys += [cache.key(JSONL_PIECE_KIND, piece) for piece in (listed or {}).get("pieces", ())]
             keys.append(cache.key(JSONL_PIECES_KIND, sha))
@@ -1385,15 +1430,17 @@ def _replaced(known: _Known, names: list[str], old_trust: tuple, shas_now: list,
 
 
 def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progress,
-                  runner, keep_all: bool = True, folder: str | Path = "") -> _Read:
+                  runner, keep_all: bool = True, folder: str | Path = "", skips=None) -> _Read:
     """Phase 3 of a build: the documents of the sources that moved (rows of the listing), from the
     cache or processing; the others stay in their segments.
 
     keep_all: mark the cache entries of unchanged sources used (for a pruning of the whole cache).
     folder: the sources folder as the user named it, for the commands warnings suggest (skip_said).
+    skips: says a skipped source (SkipsSaid; by default, on warn).
     Its transients (each source's entry, the items, the cached entries) go when it returns.
     """
     got = _Read(listing, shas, trust=trust)
+    skips = skips or SkipsSaid(warn, named=None)
     items: list[_Item] = []
     moved_set = set(moved)
     if keep_all:
@@ -1450,7 +1497,7 @@ def _read_sources(listing, shas, moved, known, report, cache, trust, warn, progr
         if long:
             warn(long_lines_warning(source.rel, long))
         if "skip" in entry:
-            warn(f"skipped {quoted_name(source.rel)}: {skip_said(entry['skip'], os.path.join(folder, source.rel))}")
+            skips(source.rel, entry["skip"], skip_said(entry["skip"], os.path.join(folder, source.rel)))
             report.skipped.append({"source": source.rel, "sha256": sha, "reason": entry["skip"]})
             continue
         bad, bad_lines = entry.pop("bad", 0), entry.pop("bad_lines", [])
@@ -1593,15 +1640,15 @@ def _note_kept(rel: str, kept: list | None, warn: Warn, folder: str | Path) -> N
              f"shows what was dropped and why (`winnow build --trust {path}` indexes it as written)")
 
 
-def _unchanged(report: BuildReport, previous: _Previous, started: float, warn: Warn,
+def _unchanged(report: BuildReport, previous: _Previous, started: float, skips: SkipsSaid,
                folder: str | Path) -> BuildReport:
     """The report of a build that found nothing to do: the live index is already this build's."""
     counts = previous.manifest.get("counts", {})
     report.written = False
     report.skipped = list(previous.manifest.get("skipped", []))
     for skipped in report.skipped:
-        warn(f"skipped {quoted_name(skipped['source'])}: "
-             f"{skip_said(skipped['reason'], os.path.join(folder, skipped['source']))}")
+        skips(skipped["source"], skipped["reason"],
+              skip_said(skipped["reason"], os.path.join(folder, skipped["source"])))
     report.sources_read = counts.get("sources", 0)
     report.sources_skipped = len(report.skipped) + len(report.left_out)
     report.reused = report.sources_read
@@ -1719,11 +1766,12 @@ class Look:
     """
 
     listing: Listing
-    said: tuple  # the scan's lines about what it left out, for the build's `warn`
+    said: tuple  # the scan's lines about the folders it left out, for the build's `warn` (files: listing.left_out)
     stats: SourceStats
     shas: list  # by row: the recorded hash where size and mtime prove it, else read (None: unreadable)
     hashed: list  # the rows read
     follow_links: bool
+    sniffs: dict = field(default_factory=dict)  # the index's sniffs.json, as read: a build rewrites it if the scan's differ
 
 
 def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None, follow_links: bool = False,
@@ -1733,17 +1781,19 @@ def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None
     known: the sources the index holds (names, hashes; store.read_sources's first columns), or a
     function of the names listed that reads them."""
     said: list[str] = []
-    listing = scan(sources_dir, said.append, follow_links=follow_links)
-    return _look(listing, tuple(said), index_dir, follow_links, known(listing.rels) if callable(known) else known)
+    sniffs = read_sniffs(Path(index_dir)) if index_dir is not None else {}
+    listing = scan(sources_dir, said.append, follow_links=follow_links, sniffs=sniffs, say_skips=False)
+    return _look(listing, tuple(said), index_dir, follow_links, known(listing.rels) if callable(known) else known,
+                 sniffs)
 
 
 def _look(listing: Listing, said: tuple, index_dir: str | Path | None, follow_links: bool,
-          known: tuple | None) -> Look:
-    """look_at_sources once the sources are listed."""
+          known: tuple | None, sniffs: dict | None = None) -> Look:
+    """look_at_sources once the sources are listed (sniffs: the index's sniffs.json, as read)."""
     stats = read_stats(Path(index_dir)) if index_dir is not None else SourceStats([], [], [], [])
     # Size and mtime prove most sources unchanged; only the others are hashed.
     shas, hashed = _hashes(listing, stats, known)
-    return Look(listing, said, stats, shas, hashed, follow_links)
+    return Look(listing, said, stats, shas, hashed, follow_links, sniffs or {})
 
 
 def stale_sources(sources_dir: str | Path, searcher, index_dir: str | Path | None = None,

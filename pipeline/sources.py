@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import gzip
 import hashlib
 import itertools
 import operator
 import os
 import re
 import shlex
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -30,6 +32,12 @@ KINDS = {
     ".xhtml": "html",
     ".jsonl": "jsonl",
 }
+# A file whose name has no extension (README, COPYING, NEWS, changelog) is told by its first bytes,
+# as file(1) does: text is read as one of these kinds (sniffed_kind), anything else is skipped.
+SNIFFED_KINDS = ("text", "markdown", "html")
+# A gzip-compressed page (README.gz, notes.txt.gz, guide.md.gz) is read decompressed, as the kind of
+# its name without the suffix; a compressed JSON Lines corpus is not (it is read in pieces, unbounded).
+GZIP_SUFFIX = ".gz"
 
 # Bounds that keep one bad file from costing the whole run.
 # Larger pages are skipped with a warning: a web page's text is rarely above a few
@@ -41,6 +49,25 @@ MAX_SOURCE_BYTES = 8 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192  # how much of a file we look at to call it binary
 MAX_CONTROL_RATIO = 0.05  # more control characters than this in the sniffed part: binary
 HASH_CHUNK_BYTES = 1 << 20  # files are fingerprinted in chunks of this size
+UNKNOWN_TYPE = f"unknown file type (winnow reads {', '.join(sorted(KINDS))}, their .gz, and text without an extension)"
+
+
+def name_kind(name: str) -> tuple[str | None, bool]:
+    """(kind, compressed) that a file's name says, by its extension after a .gz is taken off;
+    kind is "" when the name has no extension (its content decides: sniffed_kind), None when
+    winnow does not read that type."""
+    compressed = name[-len(GZIP_SUFFIX):].lower() == GZIP_SUFFIX and len(name) > len(GZIP_SUFFIX)
+    inner = name[:-len(GZIP_SUFFIX)] if compressed else name
+    dot = inner.rfind(".")  # as os.path.splitext finds it: a leading dot (".profile") is no extension
+    if dot <= 0 or inner[:dot].strip(".") == "":
+        return "", compressed
+    kind = KINDS.get(inner[dot:].lower())
+    return (None if compressed and kind == "jsonl" else kind), compressed
+
+
+def is_compressed(name: str) -> bool:
+    """Is this source read decompressed (a gzip file of a type winnow reads)?"""
+    return name_kind(name)[1]
 
 
 class Listing:
@@ -52,9 +79,12 @@ class Listing:
     """
 
     def __init__(self, top: str, rels: list[str], kinds: list[str], sizes: list[int], mtimes: list[int],
-                 left_out: list[dict] | None = None) -> None:
+                 left_out: list[dict] | None = None, sniffs: dict | None = None) -> None:
         self.top, self.rels, self.kinds, self.sizes, self.mtimes = top, rels, kinds, sizes, mtimes
         self.left_out = left_out or []  # the files the scan skipped (unknown type, hidden, not a file...): source, reason
+        # The verdicts on files without an extension, by name: (size, mtime_ns, a kind or the reason it was
+        # skipped), for the next scan to reuse where size and mtime prove the file unchanged (Sniffs).
+        self.sniffs = sniffs if sniffs is not None else {}
 
     def __len__(self) -> int:
         return len(self.rels)
@@ -83,8 +113,14 @@ def discover(root: str | Path, warn=None, follow_links: bool = False) -> list[So
     return scan(root, warn, follow_links).sources()
 
 
-def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
+def scan(root: str | Path, warn=None, follow_links: bool = False, sniffs: dict | None = None,
+         say_skips: bool = True) -> Listing:
     """Every regular file of a known type under root, recursively, as columns sorted by name.
+
+    A file whose name has no extension is read if its first bytes are text (sniffed_kind); sniffs:
+    the verdicts of an earlier scan (Listing.sniffs) still true, by name, so that a refresh reads
+    the head of the new and changed ones only. say_skips=False: the skipped files are not warned
+    of one by one, only listed (Listing.left_out): the caller says them.
 
     What is left out is reported through `warn`, one line each: files of unknown
     type, anything that is not a regular file (FIFOs, devices, sockets: reading them
@@ -106,7 +142,11 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
 
     def skip(name: str, reason: str) -> None:
         left_out.append({"source": name, "reason": reason})
-        warn(f"skipped {quoted_name(name)}: {reason}")
+        if say_skips:
+            warn(f"skipped {quoted_name(name)}: {reason}")
+
+    sniffs = sniffs or {}
+    sniffed: dict[str, tuple] = {}
 
     rels: list[str] = []
     kinds: list[str] = []
@@ -174,10 +214,9 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
             if name[0] == ".":
                 skip(rel, "hidden file (its name starts with a dot)")
                 continue
-            dot = name.rfind(".")  # the extension as os.path.splitext finds it (the name has no leading dot)
-            kind = KINDS.get(name[dot:].lower()) if dot > 0 else None
+            kind = name_kind(name)[0]
             if kind is None:
-                skip(rel, f"unknown file type (winnow reads {', '.join(sorted(KINDS))})")
+                skip(rel, UNKNOWN_TYPE)
                 continue
             if not follow_links and _is_link(entry) and leads_outside(os.path.join(dirpath, name)):
                 skip(rel, "link leads outside the sources folder (pass --follow-links to follow it)")
@@ -190,6 +229,20 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
             if not S_ISREG(stat.st_mode):
                 skip(rel, f"not a regular file ({_file_type(stat.st_mode)})")
                 continue
+            if not kind:  # no extension: its first bytes tell, unless an earlier scan's verdict still holds
+                before = sniffs.get(rel)
+                if before is not None and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
+                    kind = before[2]
+                else:
+                    try:
+                        kind = sniffed_kind(Source(os.path.join(dirpath, name), rel, "", stat.st_size,
+                                                   stat.st_mtime_ns))
+                    except SkipSource as error:
+                        kind = str(error)
+                sniffed[rel] = (stat.st_size, stat.st_mtime_ns, kind)
+                if kind not in SNIFFED_KINDS:
+                    skip(rel, kind)
+                    continue
             add_rel(rel)
             add_kind(kind)
             add_size(stat.st_size)
@@ -199,7 +252,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False) -> Listing:
     if not strictly_sorted(rels):
         order = sorted(range(len(rels)), key=rels.__getitem__)
         rels, kinds, sizes, mtimes = ([column[i] for i in order] for column in (rels, kinds, sizes, mtimes))
-    return Listing(top, rels, kinds, sizes, mtimes, left_out)
+    return Listing(top, rels, kinds, sizes, mtimes, left_out, sniffed)
 
 
 _NAME = operator.attrgetter("name")
@@ -392,13 +445,15 @@ def _open_regular(source: Source) -> int:
 
 
 def read_bytes(source: Source) -> bytes:
-    """The file's bytes, bounded in size; raises SkipSource with the reason.
+    """The file's bytes, bounded in size (a .gz source's decompressed); raises SkipSource with the reason.
 
     JSON Lines corpora are not bounded: read them with read_pieces.
     """
     if source.size > MAX_SOURCE_BYTES:
         raise SkipSource(_too_large(source.size))
     fd = _open_regular(source)
+    if is_compressed(source.rel):
+        return _decompressed(fd, MAX_SOURCE_BYTES)
     try:
         with os.fdopen(fd, "rb") as handle:
             data = handle.read(MAX_SOURCE_BYTES + 1)
@@ -407,6 +462,61 @@ def read_bytes(source: Source) -> bytes:
     except OSError as error:
         raise SkipSource(error.strerror or str(error)) from None
     return data
+
+
+def _decompressed(fd: int, limit: int, head: bool = False) -> bytes:
+    """The decompressed bytes of the gzip file open as fd (closed here): at most `limit` of them
+    with head=True, else all of them, refused (SkipSource) past limit. Never more than limit + 1
+    bytes are held, however far the file would inflate (a decompression bomb costs its first 8 MB)."""
+    try:
+        with os.fdopen(fd, "rb") as handle, gzip.GzipFile(fileobj=handle, mode="rb") as inflating:
+            data = inflating.read(limit if head else limit + 1)
+    except (OSError, EOFError, zlib.error) as error:
+        raise SkipSource(f"not a readable gzip file ({getattr(error, 'strerror', None) or error})") from None
+    if len(data) > limit and not head:
+        raise SkipSource(f"decompresses to more than {limit_shown()}: split it into files under that size")
+    return data
+
+
+def sniffed_kind(source: Source) -> str:
+    """The kind of a file without an extension, by its first bytes (decompressed for a .gz), as file(1)
+    tells text: raises SkipSource (binary, empty, undecodable) for a file that is not text.
+
+    Text is what the project's decoder reads (decoded) without a NUL byte outside UTF-16, so a
+    file that `winnow build` would skip as binary is skipped here, with that reason. Text is HTML
+    when it starts as a page does (<!doctype html or <html), Markdown when its first line is an ATX
+    heading and another Markdown construct follows (a heading, a fence, a link); else plain text,
+    which reads any README correctly if not prettily.
+    """
+    fd = _open_regular(source)
+    if is_compressed(source.rel):
+        data = _decompressed(fd, BINARY_SNIFF_BYTES, head=True)
+    else:
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                data = handle.read(BINARY_SNIFF_BYTES)
+        except OSError as error:
+            raise SkipSource(error.strerror or str(error)) from None
+    if b"\0" in data and not (data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data)):
+        raise SkipSource("binary file (NUL bytes)")
+    text = decoded(data)[0]
+    return content_kind(text)
+
+
+_MARKUP_START_RE = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+_ATX_FIRST_RE = re.compile(r"\s*#{1,6}[ \t]+\S")
+# A link's target stops at a bracket too, and is bounded: "](](](..." costs a step a character, not a scan each.
+_MARKDOWN_MORE_RE = re.compile(r"^(?:#{1,6}[ \t]+\S|```|~~~)|\]\([^()\[\]\s]{1,512}\)", re.MULTILINE)
+
+
+def content_kind(text: str) -> str:
+    """"html", "markdown" or "text": what the start of a text says it is (see sniffed_kind)."""
+    if _MARKUP_START_RE.match(text):
+        return "html"
+    first = _ATX_FIRST_RE.match(text)
+    if first and _MARKDOWN_MORE_RE.search(text, first.end()):
+        return "markdown"
+    return "text"
 
 
 def _too_large(size: int) -> str:
@@ -504,6 +614,8 @@ def file_fingerprint(source: Source) -> str:
     A JSON Lines corpus has no size limit and is hashed whole (as read_pieces reads it).
     """
     digest = hashlib.sha256()
+    if is_compressed(source.rel):  # its text's hash, as process_source takes it
+        return fingerprint(_decompressed(_open_regular(source), MAX_SOURCE_BYTES + 1, head=True))
     if source.kind == "jsonl":
         for _ in read_pieces(source, HASH_CHUNK_BYTES, digest):
             pass

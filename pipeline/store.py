@@ -9,6 +9,9 @@
       stats.bin          size, mtime and content hash of each source when last hashed:
                          the cheap freshness check (kept outside the generations, so a
                          generation depends only on the sources' names and bytes)
+      sniffs.json        what the first bytes of each source without an extension said (a kind,
+                         or why it was skipped), with its size and mtime: a refresh reads the
+                         heads of new and changed ones only
       .lock              held (flock) by the one process writing; holds its pid
 
 Every write goes to a temporary name first and is moved into place with os.replace
@@ -826,7 +829,8 @@ _STATS_MAGIC = b"winnow stats 3\n"
 # (gen-*), eval indexes (`winnow eval`), and what tidy() clears after a killed build (hidden
 # .tmp-*, .old-*, .CURRENT-* ... and an old dedupe.json).
 LOCK_NAME = ".lock"
-_INDEX_ENTRIES = frozenset({"CURRENT", STATS_NAME, "stats.json", "cache", "eval", "dedupe.json"})
+SNIFFS_NAME = "sniffs.json"
+_INDEX_ENTRIES = frozenset({"CURRENT", STATS_NAME, "stats.json", SNIFFS_NAME, "cache", "eval", "dedupe.json"})
 
 
 def holds_index(names: list[str]) -> bool:
@@ -1069,6 +1073,43 @@ def write_stats(index_dir: Path, stats: SourceStats) -> None:
     except FileNotFoundError:
         return
     _remove_entry(Path(index_dir) / "stats.json")
+
+
+# --- what the heads of sources without an extension said -------------------------------------
+
+
+def read_sniffs(index_dir: Path) -> dict:
+    """sniffs.json's verdicts by name, (size, mtime_ns, kind or reason), those that still prove
+    something: a file changed after the table was written may keep its size and mtime. Empty when
+    missing or not one winnow wrote (every such source's head is read again)."""
+    path = Path(index_dir) / SNIFFS_NAME
+    try:
+        written_ns = os.lstat(path).st_mtime_ns
+        table = json.loads(read_own(path))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(table, dict):
+        return {}
+    verdicts = {}
+    for name, row in table.items():
+        if (isinstance(row, list) and len(row) == 3 and all(type(v) is int for v in row[:2])
+                and isinstance(row[2], str) and row[1] < written_ns):
+            verdicts[name] = tuple(row)
+    return verdicts
+
+
+def write_sniffs(index_dir: Path, sniffs: dict) -> None:
+    """Write the verdicts (Listing.sniffs) as sniffs.json, or remove it when there are none."""
+    path = Path(index_dir) / SNIFFS_NAME
+    if sniffs:
+        write_own(path, json.dumps({name: list(row) for name, row in sorted(sniffs.items())},
+                                   ensure_ascii=False).encode("utf-8"))
+        return
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return
+    _remove_entry(path)
 
 
 # --- the per-source cache ------------------------------------------------------------------

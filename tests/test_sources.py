@@ -48,7 +48,7 @@ def test_a_folder_of_plain_files_is_listed_as_one_with_a_file_to_skip(tmp_path):
         for n, name in enumerate(names):
             (tmp_path / folder / name).write_text("x" * n)
             os.utime(tmp_path / folder / name, ns=(10**18 + n, 10**18 + n))
-    (tmp_path / "mixed" / "txt").write_text("no extension")  # an ending alone is no extension
+    (tmp_path / "mixed" / "txt").write_bytes(b"\x7fELF\x00\x01")  # an ending alone is no extension: binary, skipped
     (tmp_path / "mixed" / ".hidden.txt").write_text("hidden")
     listing = scan(tmp_path, [].append)
     plain, mixed = ([row for row in range(len(listing)) if listing.rels[row].startswith(folder)]

@@ -372,7 +372,7 @@ def test_status_names_a_few_skipped_sources_and_counts_the_rest(tmp_path):
     assert result.exit_code == 0, result.output
     named = [line for line in result.stdout.splitlines() if line.startswith("  skipped ")]
     assert len(named) == STATUS_SKIPPED_NAMED and named[0].startswith("  skipped empty.txt: ")
-    assert f"  and 3 more skipped (`winnow build` names every one)" in result.stdout.splitlines()
+    assert f"  and 3 more skipped (`winnow build --json` lists every one)" in result.stdout.splitlines()
     assert json.loads(run("status", "--json", *where).stdout)["skipped"] == STATUS_SKIPPED_NAMED + 3  # a count, as before
 
 

@@ -1,0 +1,139 @@
+"""Files a user's pile holds that have no known extension (README, COPYING, NEWS) or are
+gzip-compressed (README.gz, notes.txt.gz), and a folder with thousands of files to skip."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+
+from click.testing import CliRunner
+
+from cli import main
+from pipeline import sources as sources_module
+from pipeline.ingest import build_index, look_at_sources
+from pipeline.sources import scan
+
+PROSE = "Statins were stopped and the creatine kinase fell over three months of treatment.\n"
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_a_file_without_an_extension_is_read_by_its_content(tmp_path):
+    """README, COPYING, NEWS were skipped as "unknown file type" whatever they held."""
+    (tmp_path / "README").write_text("Myopathy notes\n\n" + PROSE)
+    (tmp_path / "INDEX").write_text("<!DOCTYPE html>\n<html><body><p>" + PROSE + "</p></body></html>\n")
+    (tmp_path / "GUIDE").write_text("# Guide\n\nSee [the notes](notes.html).\n\n## Dosing\n\n" + PROSE)
+    (tmp_path / "NOTES").write_text("# a comment, then plain text\n" + PROSE)  # one heading alone is not clearly Markdown
+    (tmp_path / "tool").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(200))
+    (tmp_path / "blob").write_bytes(bytes(range(1, 32)) * 40)  # control characters, no NUL
+    (tmp_path / "UTF16").write_bytes(("Myopathy " * 40).encode("utf-16-le"))  # NULs, but text
+    (tmp_path / "EMPTY").write_bytes(b"")
+    listing = scan(tmp_path)
+    assert dict(zip(listing.rels, listing.kinds)) == {"GUIDE": "markdown", "INDEX": "html", "NOTES": "text",
+                                                      "README": "text", "UTF16": "text"}
+    reasons = {entry["source"]: entry["reason"] for entry in listing.left_out}
+    assert reasons == {"tool": "binary file (NUL bytes)", "blob": "binary file (control characters)",
+                       "EMPTY": "empty file"}
+    # Every rule for known extensions holds: an unknown one is still skipped, whatever it holds.
+    (tmp_path / "notes.xyz").write_text(PROSE)
+    assert "notes.xyz" not in scan(tmp_path).rels
+
+
+def test_a_refresh_reads_the_heads_of_new_and_changed_files_only(tmp_path, monkeypatch):
+    src, index = tmp_path / "src", tmp_path / "ix"
+    src.mkdir()
+    for n in range(5):
+        (src / f"README{n}").write_text(f"Note {n}.\n" + PROSE)
+    (src / "tool").write_bytes(b"\x00\x01\x02" * 100)
+    build_index(src, index, jobs=1)
+    assert (index / "sniffs.json").exists()
+    read = []
+    real = sources_module.sniffed_kind
+    monkeypatch.setattr(sources_module, "sniffed_kind", lambda source: read.append(source.rel) or real(source))
+    look = look_at_sources(src, index)
+    assert read == [] and look.listing.rels == [f"README{n}" for n in range(5)]
+    assert [entry["source"] for entry in look.listing.left_out] == ["tool"]  # its verdict kept too
+    (src / "README2").write_text("<html><body><p>" + PROSE + "</p></body></html>")
+    (src / "README9").write_text(PROSE)
+    look = look_at_sources(src, index)
+    assert read == ["README2", "README9"]
+    assert dict(zip(look.listing.rels, look.listing.kinds))["README2"] == "html"
+
+
+def test_a_gzip_source_is_read_decompressed(tmp_path):
+    src, index = tmp_path / "src", tmp_path / "ix"
+    src.mkdir()
+    (src / "README.gz").write_bytes(gzip.compress(("Rhabdomyolysis overview\n\n" + PROSE).encode()))
+    (src / "notes.txt.gz").write_bytes(gzip.compress(b"Sarcolemma necrosis is seen on biopsy.\n" + PROSE.encode()))
+    (src / "guide.md.gz").write_bytes(gzip.compress(b"# Guide\n\nPlasmapheresis helps some patients.\n"))
+    (src / "archive.tar.gz").write_bytes(gzip.compress(b"x" * 100))
+    (src / "data.jsonl.gz").write_bytes(gzip.compress(b'{"_id": "1", "text": "x"}\n'))
+    listing = scan(src)
+    assert dict(zip(listing.rels, listing.kinds)) == {"README.gz": "text", "guide.md.gz": "markdown",
+                                                      "notes.txt.gz": "text"}
+    assert {e["source"] for e in listing.left_out} == {"archive.tar.gz", "data.jsonl.gz"}
+    where = ["--sources", str(src), "--index", str(index)]
+    for question, source in (("rhabdomyolysis", "README.gz"), ("sarcolemma", "notes.txt.gz"),
+                             ("plasmapheresis", "guide.md.gz")):
+        result = run("ask", "--json", question, *where)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)[0]["source"] == source
+    again = run("build", *where)  # the fingerprint is the decompressed text's, as the build's: nothing changed
+    assert again.exit_code == 0 and "The index is up to date" in again.stderr, again.output
+
+
+def test_a_decompression_bomb_and_a_broken_gzip_are_skipped_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 64 * 1024)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "page.txt").write_text(PROSE)
+    (src / "bomb.txt.gz").write_bytes(gzip.compress(b"a" * (10 * 1024 * 1024)))  # 10 KB that inflate to 10 MB
+    (src / "broken.gz").write_bytes(b"\x1f\x8b\x08\x00 not deflate at all")
+    warnings = []
+    report = build_index(src, tmp_path / "ix", warn=warnings.append, jobs=1)
+    said = "\n".join(warnings)
+    assert "skipped bomb.txt.gz: decompresses to more than 65,536 bytes" in said, said
+    assert re.search(r"skipped broken\.gz: not a readable gzip file", said), said
+    assert report.sources_read == 1 and report.sources_skipped == 2
+
+
+def test_many_skipped_files_are_named_up_to_a_number_then_counted(tmp_path):
+    """A build over /usr/share/doc printed one line per skipped file, ~3,570 of them."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "page.txt").write_text(PROSE)
+    for n in range(25):
+        (src / f"f{n:02}.xyz").write_text("x")
+    for n in range(3):
+        (src / f"t{n}.bin").write_bytes(b"\x00")
+    (src / "tool").write_bytes(b"\x00\x01")
+    where = ["--sources", str(src), "--index", str(tmp_path / "ix")]
+    for _ in range(2):  # a build, then one that finds the index up to date
+        result = run("build", *where)
+        assert result.exit_code == 0, result.output
+        lines = result.stderr.splitlines()
+        assert sum("skipped f" in line and "unknown file type" in line for line in lines) == 10
+        assert sum("unknown file type" in line for line in lines) == 11  # t0..t2.bin are over the 10 too
+        assert ("warning: and 18 more skipped: unknown file type (`winnow build --json` lists every one)"
+                in lines), result.stderr
+        assert "warning: skipped tool: binary file (NUL bytes)" in lines
+        assert "29 skipped" in result.stderr
+    record = json.loads(run("build", "--json", *where).stdout)
+    assert len(record["skipped"]) == 29
+    status = run("status", *where).stdout
+    assert "and 19 more skipped (`winnow build --json` lists every one)" in status, status
+
+
+def test_winnow_clean_reads_a_file_as_a_build_does(tmp_path):
+    """`winnow clean README` read an HTML page without an extension as plain text, tags and all,
+    and `clean notes.md.gz` as compressed bytes."""
+    (tmp_path / "README").write_text("<!doctype html><html><body><p>" + PROSE + "</p></body></html>")
+    (tmp_path / "notes.md.gz").write_bytes(gzip.compress(b"# Notes\n\nPlasmapheresis helps some patients.\n"))
+    result = run("clean", str(tmp_path / "README"), str(tmp_path / "notes.md.gz"))
+    assert result.exit_code == 0, result.output
+    assert "<p>" not in result.stdout and PROSE.strip() in result.stdout
+    assert "Plasmapheresis helps some patients." in result.stdout
