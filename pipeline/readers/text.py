@@ -273,6 +273,10 @@ def _is_heading_like(text: str) -> bool:
 # terms do: this many introducers left of the body, this many terms at one column; one short line
 # over an indented block is a label over code or a quote, read as before.
 INDENT_MIN_INTRODUCERS = 2
+# Text that sits one column deeper than a line is folded onto it (a Debian copyright file's
+# "Copyright:" over " 2004 A. Author", a mail header's continuation): structure steps by two at least
+# (man pages step by 3 to 7, RFCs by 3, pydoc by 4).
+INDENT_MIN_STEP = 2
 INDENT_MIN_PROSE = 2  # paragraphs at a column that make it the body's: one stray line does not
 
 
@@ -282,16 +286,18 @@ def _indented_structure(blocks: list[Block], indents: list[int]) -> tuple[list[B
     With each block, whether this settled what it is (a term with its definition is no heading)."""
     if len(set(indents)) < 2:
         return blocks, [False] * len(blocks)
-    deeper = [b > a for a, b in zip(indents, indents[1:])] + [False]
-    labels = [deeper[i] and block.kind in (Kind.PARAGRAPH, Kind.ITEM) and _is_label(block.text)
-              for i, block in enumerate(blocks)]
+    deeper = [b >= a + INDENT_MIN_STEP for a, b in zip(indents, indents[1:])] + [False]
+    # A numbered line may be a section's heading ("1.  Introduction"); a bulleted one is a list's entry.
+    labels = [deeper[i] and (block.kind is Kind.PARAGRAPH or block.kind is Kind.ITEM and block.text[:1].isalnum())
+              and _is_label(block.text) for i, block in enumerate(blocks)]
     prose = Counter(indent for block, indent, label in zip(blocks, indents, labels)
                     if block.kind is Kind.PARAGRAPH and not label and not _is_heading_like(block.text))
     body = min((column for column, count in prose.items() if count >= INDENT_MIN_PROSE), default=None)
     if body is None:
         return blocks, [False] * len(blocks)
-    columns = sorted({indent for indent, label in zip(indents, labels) if label and indent < body})
-    headings = sum(1 for indent, label in zip(indents, labels) if label and indent < body)
+    left = body - INDENT_MIN_STEP  # headings stand this far left of the body at least
+    columns = sorted({indent for indent, label in zip(indents, labels) if label and indent <= left})
+    headings = sum(1 for indent, label in zip(indents, labels) if label and indent <= left)
     terms = Counter(indent for block, indent, label in zip(blocks, indents, labels)
                     if label and indent >= body and _is_term(block))
     out: list[Block] = []
@@ -301,7 +307,7 @@ def _indented_structure(blocks: list[Block], indents: list[int]) -> tuple[list[B
         if skip:
             skip = False
             continue
-        if labels[i] and indents[i] < body and headings >= INDENT_MIN_INTRODUCERS:
+        if labels[i] and indents[i] <= left and headings >= INDENT_MIN_INTRODUCERS:
             out.append(Block(Kind.HEADING, block.text, level=1 + columns.index(indents[i]), inferred=True))
             settled.append(True)
             continue
@@ -318,15 +324,25 @@ def _indented_structure(blocks: list[Block], indents: list[int]) -> tuple[list[B
         # And in a document whose prose is indented, a line over a shallower block introduces nothing:
         # it ends the deeper passage it sits in (an example under an option, over its last sentence).
         settled.append(headings >= INDENT_MIN_INTRODUCERS and indents[i] >= body
-                       or body > 0 and after is not None and indents[i + 1] < indents[i])
+                       or body >= INDENT_MIN_STEP and after is not None and indents[i + 1] < indents[i])
     return out, settled
 
 
 def _is_term(block: Block) -> bool:
     """A line that may be a definition list's term: a heading's shape, and its brackets closed (a line of code over the lines it opens, "END {", "while (a &&", is no term)."""
     text = block.text
-    return (block.kind is Kind.PARAGRAPH and _is_heading_like(text)
-            and all(text.count(a) <= text.count(b) for a, b in ("()", "[]", "{}")))
+    return block.kind is Kind.PARAGRAPH and _is_heading_like(text) and _brackets_closed(text)
+
+
+def _brackets_closed(text: str) -> bool:
+    """Every bracket of the line closed in order, within it ("--color[=WHEN]", not "}).listen(0, () => {")."""
+    opened: list[str] = []
+    for c in text:
+        if c in "([{":
+            opened.append(c)
+        elif c in ")]}" and (not opened or "([{"[")]}".index(c)] != opened.pop()):
+            return False
+    return not opened
 
 
 def _is_label(text: str) -> bool:
