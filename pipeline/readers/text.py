@@ -257,10 +257,9 @@ def _mark_headings(blocks: list[Block], settled: list[bool]) -> list[Block]:
 
 
 def _is_heading_like(text: str) -> bool:
-    """A short line alone between blank lines, without a sentence's final stop, with a word in it
-    (a "}" closing a block of code names nothing)."""
+    """A short line alone between blank lines, without a sentence's final stop."""
     return (0 < len(text.split()) <= HEADING_MAX_WORDS and len(text) <= HEADING_MAX_CHARS
-            and text[-1] not in _TERMINAL and not text.endswith(",") and any(c.isalnum() for c in text))
+            and text[-1] not in _TERMINAL and not text.endswith(","))
 
 
 
@@ -273,10 +272,11 @@ def _is_heading_like(text: str) -> bool:
 # terms do: this many introducers left of the body, this many terms at one column; one short line
 # over an indented block is a label over code or a quote, read as before.
 INDENT_MIN_INTRODUCERS = 2
-# Text that sits one column deeper than a line is folded onto it (a Debian copyright file's
-# "Copyright:" over " 2004 A. Author", a mail header's continuation): structure steps by two at least
-# (man pages step by 3 to 7, RFCs by 3, pydoc by 4).
-INDENT_MIN_STEP = 2
+# Text one column deeper than a line is folded onto it (a Debian copyright file's "Copyright:" over
+# " 2004 A. Author", a mail header's continuation); two columns is how a page dumped as text
+# (resiliparse) nests its menus' lists. Documents laid out by indentation step by 3 at least: man
+# pages by 3 to 7, RFCs by 3, pydoc by 4.
+INDENT_MIN_STEP = 3
 INDENT_MIN_PROSE = 2  # paragraphs at a column that make it the body's: one stray line does not
 
 
@@ -288,7 +288,7 @@ def _indented_structure(blocks: list[Block], indents: list[int]) -> tuple[list[B
         return blocks, [False] * len(blocks)
     deeper = [b >= a + INDENT_MIN_STEP for a, b in zip(indents, indents[1:])] + [False]
     # A numbered line may be a section's heading ("1.  Introduction"); a bulleted one is a list's entry.
-    labels = [deeper[i] and (block.kind is Kind.PARAGRAPH or block.kind is Kind.ITEM and block.text[:1].isalnum())
+    labels = [deeper[i] and (block.kind is Kind.PARAGRAPH or block.kind is Kind.ITEM and _mark(block.text)[:1] == "1")
               and _is_label(block.text) for i, block in enumerate(blocks)]
     prose = Counter(indent for block, indent, label in zip(blocks, indents, labels)
                     if block.kind is Kind.PARAGRAPH and not label and not _is_heading_like(block.text))
@@ -298,8 +298,10 @@ def _indented_structure(blocks: list[Block], indents: list[int]) -> tuple[list[B
     left = body - INDENT_MIN_STEP  # headings stand this far left of the body at least
     columns = sorted({indent for indent, label in zip(indents, labels) if label and indent <= left})
     headings = sum(1 for indent, label in zip(indents, labels) if label and indent <= left)
+    # Terms in a document whose body is indented: where prose starts at column 0, a short line over
+    # an indented block is a page's heading over its list (a page dumped as text), as before.
     terms = Counter(indent for block, indent, label in zip(blocks, indents, labels)
-                    if label and indent >= body and _is_term(block))
+                    if label and indent >= body >= INDENT_MIN_STEP and _is_term(block))
     out: list[Block] = []
     settled: list[bool] = []
     skip = False  # the block was joined to the term before it
@@ -329,9 +331,11 @@ def _indented_structure(blocks: list[Block], indents: list[int]) -> tuple[list[B
 
 
 def _is_term(block: Block) -> bool:
-    """A line that may be a definition list's term: a heading's shape, and its brackets closed (a line of code over the lines it opens, "END {", "while (a &&", is no term)."""
+    """A line that may be a definition list's term: a heading's shape, a word in it, its brackets
+    closed (a line of code over the lines it opens, "END {", "while (a &&", is no term)."""
     text = block.text
-    return block.kind is Kind.PARAGRAPH and _is_heading_like(text) and _brackets_closed(text)
+    return (block.kind is Kind.PARAGRAPH and _is_heading_like(text) and any(c.isalnum() for c in text)
+            and _brackets_closed(text))
 
 
 def _brackets_closed(text: str) -> bool:
