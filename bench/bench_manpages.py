@@ -6,8 +6,9 @@ Each command's manual page is rendered as `MANWIDTH=80 man -P cat COMMAND` print
 at column 0, subsections at 3, text and options at 7, an option's description deeper) and
 cleaned with clean_text, as `winnow clean` would clean the saved file. An option is a line at
 the body column (5 or 7) opening with "-"; its section is the last short line at column 0-3
-above it (a subsection when there is one). It counts as labelled when the paragraph that opens
-with it sits in a section of that heading. A command without a manual page here is skipped with
+above it (a subsection when there is one), and a blank line before it (a line of prose wrapped
+onto "-name" is none). It counts as labelled when the paragraph that opens with it, the first
+after the previous option's, sits in a section of that heading. A command without a manual page here is skipped with
 a warning. Run it in two checkouts to compare.
 """
 
@@ -44,16 +45,18 @@ def render(command: str) -> str:
 
 def options_by_section(page: str) -> list[tuple[str, str]]:
     """Each option line's first word with the heading of the (sub)section it is in."""
-    found, section = [], ""
+    found, section, blank = [], "", True
     for line in page.split("\n"):
         text = line.strip()
         indent = len(line) - len(line.lstrip())
         if not text:
+            blank = True
             continue
         if indent <= 3 and len(text.split()) <= _HEADING_MAX_WORDS and not _GAP_RE.search(text):
             section = text
-        elif indent in (5, 7) and text.startswith("-") and section:
+        elif indent in (5, 7) and text.startswith("-") and section and blank:  # not a wrapped line of prose
             found.append((text.split()[0], section))
+        blank = False
     return found
 
 
@@ -65,10 +68,14 @@ def measure(page: str) -> tuple[int, int, int, int]:
     kept += sum(len(s.heading.split()) for s in document.sections if s.heading and s.paragraphs != (s.heading,))
     options = options_by_section(page)
     labelled = 0
+    # each heading and paragraph, in document order, with the heading of its section
+    units = [(s.heading, text) for s in document.sections for text in (s.heading, *s.paragraphs) if text]
+    at = 0  # options come in the page's order: each is looked for after the one before
     for option, section in options:
-        for s in document.sections:
-            if any(p.startswith(option) for p in s.paragraphs) or s.heading.startswith(option):
-                labelled += s.heading == section
+        for i in range(at, len(units)):
+            if units[i][1].startswith(option):
+                labelled += units[i][0] == section
+                at = i + 1
                 break
     return words, kept, len(options), labelled
 
