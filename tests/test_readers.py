@@ -292,3 +292,148 @@ def test_the_link_guard_keeps_no_state_shared_between_parses():
 
     guarded(Interrupted(), False)
     assert tried == [Interrupted.src]  # the link is tried: its "]" follows
+
+
+# A manual page as `man -P cat` lays it out (written for this test): sections at column 0, text at 7,
+# options at 7 with their descriptions at 14, a subsection at 3, an example indented deeper. (Its
+# paragraphs are one line each: a file this short shows no wrap width.)
+MANUAL = """\
+PACK(1)                  User Commands                  PACK(1)
+
+NAME
+       pack - bundle files into one archive
+
+SYNOPSIS
+       pack [OPTION]... ARCHIVE FILE...
+
+DESCRIPTION
+       Bundle each FILE into ARCHIVE, which is made when it is missing.
+
+       Options that take a value take it after an equals sign.
+
+       -q, --quiet
+              print nothing but errors
+
+       -r, --recursive
+              descend into folders, keeping their paths as written.
+
+       --level=N
+              compress at level N (default 6)
+
+              The higher the level, the slower the run. For example:
+
+                     pack --level=9 big.pak data
+
+              bundles the folder at the highest level.
+
+   Exit status:
+       0      if all went well,
+
+       1      if a file could not be read.
+
+AUTHOR
+       Written by nobody in particular.
+
+PACK 1.0                    March 2026                   PACK(1)
+"""
+
+
+def _words(text_):
+    return sorted(text_.replace("\u2010", " ").split())
+
+
+def test_a_manual_pages_indentation_gives_its_sections_and_joins_each_option_to_its_description():
+    blocks = text.read(MANUAL)
+    headings = [(b.text, b.level) for b in blocks if b.kind is Kind.HEADING]
+    assert headings == [("NAME", 1), ("SYNOPSIS", 1), ("DESCRIPTION", 1), ("Exit status:", 2), ("AUTHOR", 1)]
+    texts = [b.text for b in blocks]
+    # the term opens its definition's passage: one block, no heading over it
+    assert "-q, --quiet print nothing but errors" in texts
+    assert "-r, --recursive descend into folders, keeping their paths as written." in texts
+    assert "--level=N compress at level N (default 6)" in texts
+    # the example under an option, over its last sentence, is a line of that option's text
+    assert "pack --level=9 big.pak data" in texts and "bundles the folder at the highest level." in texts
+    assert "pack - bundle files into one archive" in texts
+    assert _words(" ".join(texts)) == _words(MANUAL)  # every word kept
+
+
+def test_an_options_passage_is_labelled_by_its_section():
+    from pipeline.clean import clean_text
+
+    document = clean_text(MANUAL, "pack.1.txt")
+    section = {text_: s.heading for s in document.sections for text_ in s.paragraphs}
+    assert section["-q, --quiet print nothing but errors"] == "DESCRIPTION"
+    assert section["bundles the folder at the highest level."] == "DESCRIPTION"
+    assert section["1 if a file could not be read."] == "Exit status:"
+
+
+# An RFC-like memo (written for this test): numbered sections at column 0, text at 3, terms at 3 with
+# their definitions at 6.
+MEMO = """\
+1.  Introduction
+
+   This memo describes how two hosts agree on a time to meet. It is
+   short on purpose.
+
+2.  Terms
+
+   host
+      a machine that takes part in the exchange
+
+   meeting
+      the moment both hosts named in their last message
+
+2.1.  Notation
+
+   Numbers are written in decimal. Times are in seconds since the start
+   of the exchange.
+"""
+
+
+def test_an_rfcs_sections_are_headings_and_its_terms_open_their_definitions():
+    blocks = text.read(MEMO)
+    assert [(b.kind, b.text) for b in blocks if b.kind is Kind.HEADING] == [
+        (Kind.HEADING, "1.  Introduction"), (Kind.HEADING, "2.  Terms"), (Kind.HEADING, "2.1.  Notation")]
+    texts = [b.text for b in blocks]
+    assert "host a machine that takes part in the exchange" in texts
+    assert "meeting the moment both hosts named in their last message" in texts
+    assert _words(" ".join(texts)) == _words(MEMO)
+
+
+def test_code_indented_under_prose_is_no_definition_and_its_comments_no_headings():
+    """Markdown's indented code in a hard-wrapped README: a label over it, once, and lines of code
+    that open deeper ones ("if ready {") read as before; a "#" line indented 4 or more is a comment."""
+    readme = textwrap.dedent("""\
+        Quick start
+
+            make
+            ./pack demo.pak notes
+
+        The tool reads every file it is given and writes one archive with
+        them, in the order they were named. Nothing is compressed twice.
+
+            # a comment, not a heading
+            if ready {
+                pack --level=9 out.pak data
+            }
+            for name in files {
+                check name
+            }
+
+        It stops at the first file that cannot be read.
+        """)
+    blocks = text.read(readme)
+    # ("}" over the sentence after the code is still read as a heading, as before: a wordless line)
+    assert [b.text for b in blocks if b.kind is Kind.HEADING and b.text != "}"] == []
+    texts = [b.text for b in blocks]
+    assert "Quick start" in texts and "make" in texts
+    assert "# a comment, not a heading" in texts
+    assert "if ready {" in texts and "for name in files {" in texts
+    assert _words(" ".join(texts)) == _words(readme)
+
+
+def test_text_without_indentation_reads_as_before():
+    page = "Groceries\n\n- milk\n- rye bread\n\nNotes\n\nCall the shop before noon. They close early.\n"
+    assert [(b.kind, b.text) for b in text.read(page)] == [
+        (Kind.HEADING, "Groceries"), (Kind.ITEM, "milk"), (Kind.ITEM, "rye bread"),
+        (Kind.HEADING, "Notes"), (Kind.PARAGRAPH, "Call the shop before noon. They close early.")]

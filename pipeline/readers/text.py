@@ -60,6 +60,7 @@ _BULLET_SYMBOLS = "-*+•·▪◦‣●○■□►▸"
 # Marks no writer puts in a sentence: a line they open is a list entry, even the only one (a dash,
 # a number or an initial at a wrapped line's start may be prose: "— and so", "J. R. R. Tolkien").
 _LIST_ONLY_MARKS = "*+•·▪◦‣●○■□►▸"
+ATX_MAX_INDENT = 4  # CommonMark: an ATX heading is indented 0-3 spaces
 _ATX_HEADING_RE = re.compile(r"(#{1,6})\s+(\S.*)")
 _SETEXT_RE = re.compile(r"(?:=+|-+)")
 _COLUMN_GAP = "  "  # two spaces between cells of a table laid out with spaces
@@ -78,14 +79,17 @@ def read(text: str) -> list[Block]:
     width = _wrap_width(sizes)
     margin = _justified_margin(lines)
     blocks: list[Block] = []
+    indents: list[int] = []  # each block's indent: its first line's
     group: list[str] = []
     for line, size in zip(lines + [""], sizes + [0]):
         if size:
             group.append(line)
         elif group:
-            blocks.extend(_group_blocks(group, width, margin))
+            for block, indent in _group_blocks(group, width, margin):
+                blocks.append(block)
+                indents.append(indent)
             group = []
-    return _mark_headings(blocks)
+    return _mark_headings(*_indented_structure(blocks, indents))
 
 
 def _wrap_width(sizes: list[int]) -> int:
@@ -151,18 +155,24 @@ def _first_word(line: str) -> str:
     return parts[0] if parts else ""
 
 
-def _group_blocks(group: list[str], width: int, margin: int = 0) -> list[Block]:
-    """The blocks of one run of non-blank lines."""
+def _indent(line: str) -> int:
+    """The column a line's text starts at (a tab to the next multiple of 8, as terminals show it)."""
+    return len(line) - len(line.lstrip()) if "\t" not in line else len(line.expandtabs()) - len(line.expandtabs().lstrip())
+
+
+def _group_blocks(group: list[str], width: int, margin: int = 0) -> list[tuple[Block, int]]:
+    """The blocks of one run of non-blank lines, each with its indent."""
     if len(group) == 2 and _SETEXT_RE.fullmatch(group[1].strip()) and len(group[0].split()) <= HEADING_MAX_WORDS:
-        return [Block(Kind.HEADING, group[0].strip(), level=1 if group[1].strip()[0] == "=" else 2)]
-    out: list[Block] = []
+        return [(Block(Kind.HEADING, group[0].strip(), level=1 if group[1].strip()[0] == "=" else 2), _indent(group[0]))]
+    out: list[tuple[Block, int]] = []
     current: list[str] = []  # the block's lines so far, stripped
     kind = Kind.PARAGRAPH
+    indent = 0  # the block's first line's
 
     def flush() -> None:
         if current:
             text = _joined(current) if len(current) > 1 else current[0]
-            out.append(Block(kind, _unbullet(text) if kind is Kind.ITEM else text))
+            out.append((Block(kind, _unbullet(text) if kind is Kind.ITEM else text), indent))
             current.clear()
 
     # Marks that open two lines of the run or more: a list's. A mark that opens one line alone in a
@@ -174,10 +184,12 @@ def _group_blocks(group: list[str], width: int, margin: int = 0) -> list[Block]:
     filled = False  # the previous line ends at a justified file's margin
     for line in group:
         stripped = line.strip()
-        heading = _ATX_HEADING_RE.fullmatch(stripped) if stripped[:1] == "#" else None
+        # A "#" line indented 4 or more is no heading, as in Markdown: a comment in a block of code
+        # ("# this is a comment" in a man page's example file, "#!/bin/sh").
+        heading = _ATX_HEADING_RE.fullmatch(stripped) if stripped[:1] == "#" and _indent(line) < ATX_MAX_INDENT else None
         if heading:
             flush()
-            out.append(Block(Kind.HEADING, heading.group(2).rstrip("#").strip(), level=len(heading.group(1))))
+            out.append((Block(Kind.HEADING, heading.group(2).rstrip("#").strip(), level=len(heading.group(1))), _indent(line)))
             previous, filled = 0, False
             continue
         line_kind = _kind_of(stripped, justified=margin > 0 and len(line) == margin)
@@ -190,7 +202,7 @@ def _group_blocks(group: list[str], width: int, margin: int = 0) -> list[Block]:
             width > 0 and (previous + 1 + len(_first_word(stripped)) > width or _broken_sentence(current[-1], stripped))))
         if not wrapped:
             flush()
-            kind = line_kind
+            kind, indent = line_kind, _indent(line)
         current.append(stripped)
         previous = len(stripped)
         filled = margin > 0 and len(line) == margin
@@ -231,12 +243,13 @@ def _unbullet(text: str) -> str:
     return text[1:].lstrip() if text and text[0] in _BULLET_SYMBOLS else text
 
 
-def _mark_headings(blocks: list[Block]) -> list[Block]:
-    """A short line without a final stop is a heading when a list, a table or a sentence follows it."""
+def _mark_headings(blocks: list[Block], settled: list[bool]) -> list[Block]:
+    """A short line without a final stop is a heading when a list, a table or a sentence follows it
+    (unless the indentation said what it is: settled)."""
     out = list(blocks)
     for i, block in enumerate(blocks[:-1]):
         after = blocks[i + 1]
-        if block.kind is Kind.PARAGRAPH and _is_heading_like(block.text) and (
+        if not settled[i] and block.kind is Kind.PARAGRAPH and _is_heading_like(block.text) and (
                 after.kind in (Kind.ITEM, Kind.ROW) or after.kind is Kind.PARAGRAPH
                 and after.text.rstrip()[-1:] in _TERMINAL and len(after.text.split()) >= len(block.text.split())):
             out[i] = Block(Kind.HEADING, block.text, level=2, inferred=True)
@@ -247,3 +260,95 @@ def _is_heading_like(text: str) -> bool:
     """A short line alone between blank lines, without a sentence's final stop."""
     return (0 < len(text.split()) <= HEADING_MAX_WORDS and len(text) <= HEADING_MAX_CHARS
             and text[-1] not in _TERMINAL and not text.endswith(","))
+
+
+
+# Indentation as structure (man pages, RFCs, pydoc, text laid out by hand). A short line that the
+# next block sits deeper than introduces it. The file's body column is the least indent its prose
+# sits at (paragraphs that introduce nothing); an introducer left of it is a heading (a man page's
+# "NAME" at column 0 over text at 7, its "Exit status:" at 3, an RFC's "1.  Introduction" at 0 over
+# text at 3), one at the body column or right of it is a term whose definition follows ("-a, --all"
+# at 7 over "do not ignore ..." at 14). The shape must repeat, as a document's sections and a list's
+# terms do: this many introducers left of the body, this many terms at one column; one short line
+# over an indented block is a label over code or a quote, read as before.
+INDENT_MIN_INTRODUCERS = 2
+# Text one column deeper than a line is folded onto it (a Debian copyright file's "Copyright:" over
+# " 2004 A. Author", a mail header's continuation); two columns is how a page dumped as text
+# (resiliparse) nests its menus' lists. Documents laid out by indentation step by 3 at least: man
+# pages by 3 to 7, RFCs by 3, pydoc by 4.
+INDENT_MIN_STEP = 3
+INDENT_MIN_PROSE = 2  # paragraphs at a column that make it the body's: one stray line does not
+
+
+def _indented_structure(blocks: list[Block], indents: list[int]) -> tuple[list[Block], list[bool]]:
+    """Blocks with indentation read as structure: headings left of the body column, and each term of
+    a definition list joined to the definition it opens, as one block (the term opens its passage).
+    With each block, whether this settled what it is (a term with its definition is no heading)."""
+    if len(set(indents)) < 2:
+        return blocks, [False] * len(blocks)
+    deeper = [b >= a + INDENT_MIN_STEP for a, b in zip(indents, indents[1:])] + [False]
+    # A numbered line may be a section's heading ("1.  Introduction"); a bulleted one is a list's entry.
+    labels = [deeper[i] and (block.kind is Kind.PARAGRAPH or block.kind is Kind.ITEM and _mark(block.text)[:1] == "1")
+              and _is_label(block.text) for i, block in enumerate(blocks)]
+    prose = Counter(indent for block, indent, label in zip(blocks, indents, labels)
+                    if block.kind is Kind.PARAGRAPH and not label and not _is_heading_like(block.text))
+    body = min((column for column, count in prose.items() if count >= INDENT_MIN_PROSE), default=None)
+    if body is None:
+        return blocks, [False] * len(blocks)
+    left = body - INDENT_MIN_STEP  # headings stand this far left of the body at least
+    columns = sorted({indent for indent, label in zip(indents, labels) if label and indent <= left})
+    headings = sum(1 for indent, label in zip(indents, labels) if label and indent <= left)
+    # Terms in a document whose body is indented: where prose starts at column 0, a short line over
+    # an indented block is a page's heading over its list (a page dumped as text), as before.
+    terms = Counter(indent for block, indent, label in zip(blocks, indents, labels)
+                    if label and indent >= body >= INDENT_MIN_STEP and _is_term(block))
+    out: list[Block] = []
+    settled: list[bool] = []
+    skip = False  # the block was joined to the term before it
+    for i, block in enumerate(blocks):
+        if skip:
+            skip = False
+            continue
+        if labels[i] and indents[i] <= left and headings >= INDENT_MIN_INTRODUCERS:
+            out.append(Block(Kind.HEADING, block.text, level=1 + columns.index(indents[i]), inferred=True))
+            settled.append(True)
+            continue
+        after = blocks[i + 1] if i + 1 < len(blocks) else None
+        if (labels[i] and terms[indents[i]] >= INDENT_MIN_INTRODUCERS and _is_term(block)
+                and after.kind is Kind.PARAGRAPH and not labels[i + 1]):
+            out.append(block.with_text(block.text + " " + after.text))
+            settled.append(True)
+            skip = True
+            continue
+        out.append(block)
+        # A document that sets its headings left of its body sets none in it: a short line there is a
+        # label, a line of an example, a term alone ("# this is a comment" in a man page's example).
+        # And in a document whose prose is indented, a line over a shallower block introduces nothing:
+        # it ends the deeper passage it sits in (an example under an option, over its last sentence).
+        settled.append(headings >= INDENT_MIN_INTRODUCERS and indents[i] >= body
+                       or body >= INDENT_MIN_STEP and after is not None and indents[i + 1] < indents[i])
+    return out, settled
+
+
+def _is_term(block: Block) -> bool:
+    """A line that may be a definition list's term: a heading's shape, a word in it, its brackets
+    closed (a line of code over the lines it opens, "END {", "while (a &&", is no term)."""
+    text = block.text
+    return (block.kind is Kind.PARAGRAPH and _is_heading_like(text) and any(c.isalnum() for c in text)
+            and _brackets_closed(text))
+
+
+def _brackets_closed(text: str) -> bool:
+    """Every bracket of the line closed in order, within it ("--color[=WHEN]", not "}).listen(0, () => {")."""
+    opened: list[str] = []
+    for c in text:
+        if c in "([{":
+            opened.append(c)
+        elif c in ")]}" and (not opened or "([{"[")]}".index(c)] != opened.pop()):
+            return False
+    return not opened
+
+
+def _is_label(text: str) -> bool:
+    """A short line that may name what follows it: a heading's shape, or a label's ("Exit status:")."""
+    return _is_heading_like(text) or _is_heading_like(text[:-1]) and text.endswith(":")
