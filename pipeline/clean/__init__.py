@@ -955,7 +955,7 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
         elif heading == title and heading != given_title:
             sections.append(Section("", (heading,)))  # its passages are under the title already
         elif heading and heading != given_title:
-            sections.append(Section(heading, (heading,)))
+            sections.append(Section(heading, ()))  # printed once, as its heading; split reads it as a label
 
     for block in kept:
         if block.kind is Kind.HEADING:
@@ -969,7 +969,7 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
             split.append([block.text] if block.kind is Kind.SENTENCE else None)
         run = block.run if block.kind is Kind.SENTENCE else -1
     close_section()
-    sections = [s for s in sections if s.paragraphs]
+    sections = [s for s in sections if s.paragraphs or s.heading]
     words = sum(len(j.block.text.split()) for j in judged)
     kept_words = sum(len(j.block.text.split()) for j in judged if j.verdict.keep)
     return Document(source=source, title=title, sections=tuple(sections), words=words, kept_words=kept_words)
