@@ -456,11 +456,33 @@ def locate_passage(text: str, passage: str) -> tuple[int, int]:
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 
 
+# The word before a full stop that ends no sentence: an initial after a name ("John M. Ford",
+# "George R.R. Martin"; not "87 K." nor "vitamin D.") or one of the abbreviations the index's
+# splitter knows (split.ABBREVIATIONS: "Dr. Smith").
+_LAST_WORD_RE = re.compile(r"(?:^|[\s(])([^\s(]+)\.$")
+_INITIAL_RE = re.compile(r"(?:^|\s)[A-Z][\w'’-]*\s+(?:[A-Z]\.)*[A-Z]\.$")
+
+
+def _display_sentences(text: str) -> list[str]:
+    """A passage's sentences for display: cut where a stop is followed by a capital, except after an
+    initial or a known abbreviation (cut there, "John M." was a sentence, shown as the best one)."""
+    from .split import _ABBREVIATION_SET
+
+    out: list[str] = []
+    for piece in _SENTENCE_END_RE.split(text):
+        word = _LAST_WORD_RE.search(out[-1]) if out else None
+        if word and (_INITIAL_RE.search(out[-1][-100:]) or word.group(1).lower() in _ABBREVIATION_SET):
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
+
+
 def best_sentence(text: str, query: Query, analyzer: Analyzer = DEFAULT) -> str:
     """The sentence of a passage that matches the query best (sum of the weights of the
     query terms it holds, the earliest on ties); the whole text if it is one sentence."""
     weights = dict(query.tokens())
-    sentences = _SENTENCE_END_RE.split(text)
+    sentences = _display_sentences(text)
     if len(sentences) < 2:
         return text
     scored = [(sum(weights.get(t, 0.0) for t in set(analyzer.analyze(s))), -i, s) for i, s in enumerate(sentences)]
