@@ -392,3 +392,24 @@ def test_headings_after_the_last_text_of_a_page_go():
     # A page of headings only keeps them all: they are its text.
     only = [heading("Otters return to the bay", 3), heading("Seals rest on the sandbanks", 3)]
     assert [j.verdict.keep for j in clean_blocks(only, extracted=True)] == [True, True]
+
+
+def test_inline_code_stays_in_its_sentence():
+    """A paragraph's inline <code> was a block of its own, cut out of its sentence: "it introduces a
+    utility function that succinctly..." then "fetch()" alone (readability's Fetch API page). A code
+    block (<pre>) stays a block of its own."""
+    filler = " ".join(["The Fetch API replaces the older request object with a cleaner design."] * 4)
+    html = ("<html><head><title>Fetch</title></head><body><article><h1>This API is so Fetching!</h1>"
+            f"<p>{filler}</p>"
+            "<p>In addition, it introduces a utility function <code>fetch()</code> that succinctly captures "
+            "the intention of retrieving a resource from the network.</p>"
+            "<p>Support can be detected by checking for <code>Headers</code>, <code>Request</code> or "
+            "<code>fetch</code> on the <code>window</code> scope.</p>"
+            "<pre><code>fetch('/data.json').then(function(res) {\n  console.log(res.ok);\n});</code></pre>"
+            f"<p>{filler}</p></article></body></html>")
+    texts = [b.text for b in html_to_blocks(html)[1]]
+    assert ("In addition, it introduces a utility function fetch() that succinctly captures the intention "
+            "of retrieving a resource from the network.") in texts, texts
+    assert "Support can be detected by checking for Headers, Request or fetch on the window scope." in texts
+    assert "fetch()" not in texts and "window" not in texts
+    assert any(t.startswith("fetch('/data.json')") for t in texts)
