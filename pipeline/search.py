@@ -443,6 +443,15 @@ def locate_passage(text: str, passage: str) -> tuple[int, int]:
     found = flat_text.find(wanted)
     if found >= 0:
         return where[found], where[found + len(wanted) - 1] + 1
+    # Label lines that open a passage (a title over a heading, an empty heading: split.section_sentences)
+    # stand above the headings between them and its text: the span runs from the first of them.
+    words = wanted.split(" ")
+    for k in range(1, min(len(words) // 2, LABEL_WORDS_MAX) + 1):  # the text found at least as long as the labels
+        rest = " ".join(words[k:])
+        at = flat_text.find(rest)
+        if at >= 0:
+            first = flat_text.rfind(words[0], 0, at)
+            return where[first if first >= 0 else at], where[at + len(rest) - 1] + 1
     sentences = _SENTENCE_END_RE.split(wanted)
     first = flat_text.find(sentences[0])
     last = flat_text.find(sentences[-1], max(first, 0))
@@ -450,6 +459,8 @@ def locate_passage(text: str, passage: str) -> tuple[int, int]:
         return -1, -1
     return where[first], where[last + len(sentences[-1]) - 1] + 1
 
+
+LABEL_WORDS_MAX = 36  # words of label lines opening a passage looked past: three of split.LABEL_MAX_WORDS
 
 # Display only: where a passage's sentences end (the index never needs this, so the
 # Punkt splitter and its 0.4 s import stay out of `ask`).

@@ -624,3 +624,19 @@ def test_an_empty_heading_at_the_end_of_a_page_is_no_passage_of_its_own(tmp_path
     long = " ".join(["Harbour seals eat fish"] * 14) + "."
     doc = clean_text(f"Seals\n\n{long}\n\nSee also\n", options=CleanOptions(trusted=True))
     assert [text for _, text in passages(doc)] == [f"Seals {long} See also"]
+
+
+def test_show_finds_a_passage_opened_by_the_title_over_a_heading(tmp_path):
+    """Markdown "# Seals" then "## Diet" then text: the title opens the first passage ("Seals Harbour
+    seals eat fish..."), which is no one stretch of the cleaned text ("# Diet" lies between), and
+    `show` said "The passage is no longer in the cleaned text"."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    (sources / "s.md").write_text("# Seals\n\n## Summary\n\n## Diet\n\nHarbour seals eat fish. They dive for it.\n",
+                                  encoding="utf-8")
+    where = ["--sources", str(sources), "--index", str(index)]
+    assert run("build", *where).exit_code == 0
+    result = run("show", "s.md#0000", *where)
+    assert result.exit_code == 0, result.output
+    assert "no longer in the cleaned text" not in result.output
+    assert ">>>Seals" in result.output and "They dive for it.<<<" in result.output, result.output
