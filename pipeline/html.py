@@ -394,6 +394,7 @@ def _column_chunks(cells: list) -> list[list]:
 
 _XML_HEAD = "head"
 _XML_LINE_BREAK = "lb"
+_XML_CODE = "code"
 _XML_LEAVES = ("p", "item", "row", "code", "quote", "head")
 
 
@@ -408,9 +409,11 @@ def _xml_to_blocks(body) -> list[Block]:
     # itertext() is the string() of XPath without compiling an expression per element.
     for el in body.iter(*_XML_LEAVES):
         tag = el.tag
+        if tag == _XML_CODE and _inline_code(el):
+            continue  # a word of its paragraph's text (below)
         # A leaf holding another leaf (quote > p, item > list > item) yields its own
         # direct text only; the inner leaves yield theirs.
-        if _first(el.iterdescendants(*_XML_LEAVES)) is not None:
+        if _holds_leaf(el, descendants=True):
             text = _norm(_own_text(el))
         elif tag == "row":
             text = _norm(" ".join(_norm(_string(c)) for c in el))
@@ -445,8 +448,22 @@ def _own_text(el) -> str:
     return " ".join(parts)
 
 
-def _holds_leaf(el) -> bool:
-    return _first(el.iter(*_XML_LEAVES)) is not None
+def _holds_leaf(el, descendants: bool = False) -> bool:
+    """Whether el (or, with descendants=True, an element under it) is a leaf that yields a block of its own."""
+    found = el.iterdescendants(*_XML_LEAVES) if descendants else el.iter(*_XML_LEAVES)
+    return any(not (leaf.tag == _XML_CODE and _inline_code(leaf)) for leaf in found)
+
+
+# A paragraph, list entry, heading, table row or quote: code inside one of them without a line break
+# is inline code ("a utility function <code>fetch()</code> that..."), a word of its text; alone, it
+# was a block cut out of its sentence. On the train sites every such code had no line break, and
+# every code block (26) stood outside them.
+_INLINE_CODE_PARENTS = frozenset(("p", "item", "row", "head", "quote"))
+
+
+def _inline_code(el) -> bool:
+    return (el.find(".//" + _XML_LINE_BREAK) is None and "\n" not in _string(el)
+            and any(a.tag in _INLINE_CODE_PARENTS for a in el.iterancestors()))
 
 
 def _xml_heading_level(el) -> int:

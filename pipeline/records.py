@@ -18,7 +18,8 @@ class Source:
 
 @dataclass(frozen=True)
 class Section:
-    """A heading and the paragraphs under it; heading is "" before the first heading."""
+    """A heading and the paragraphs under it; heading is "" before the first heading. A heading
+    with nothing under it has no paragraphs (it is text all the same: split.section_sentences)."""
 
     heading: str
     paragraphs: tuple[str, ...]

@@ -443,6 +443,15 @@ def locate_passage(text: str, passage: str) -> tuple[int, int]:
     found = flat_text.find(wanted)
     if found >= 0:
         return where[found], where[found + len(wanted) - 1] + 1
+    # Label lines that open a passage (a title over a heading, an empty heading: split.section_sentences)
+    # stand above the headings between them and its text: the span runs from the first of them.
+    words = wanted.split(" ")
+    for k in range(1, min(len(words) // 2, LABEL_WORDS_MAX) + 1):  # the text found at least as long as the labels
+        rest = " ".join(words[k:])
+        at = flat_text.find(rest)
+        if at >= 0:
+            first = flat_text.rfind(words[0], 0, at)
+            return where[first if first >= 0 else at], where[at + len(rest) - 1] + 1
     sentences = _SENTENCE_END_RE.split(wanted)
     first = flat_text.find(sentences[0])
     last = flat_text.find(sentences[-1], max(first, 0))
@@ -451,16 +460,40 @@ def locate_passage(text: str, passage: str) -> tuple[int, int]:
     return where[first], where[last + len(sentences[-1]) - 1] + 1
 
 
+LABEL_WORDS_MAX = 36  # words of label lines opening a passage looked past: three of split.LABEL_MAX_WORDS
+
 # Display only: where a passage's sentences end (the index never needs this, so the
 # Punkt splitter and its 0.4 s import stay out of `ask`).
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+
+
+# The word before a full stop that ends no sentence: an initial after a name ("John M. Ford",
+# "George R.R. Martin"; not "87 K." nor "vitamin D.") or one of the abbreviations the index's
+# splitter knows (split.ABBREVIATIONS: "Dr. Smith").
+_LAST_WORD_RE = re.compile(r"(?:^|[\s(])([^\s(]+)\.$")
+_INITIAL_RE = re.compile(r"(?:^|\s)[A-Z][\w'’-]*\s+(?:[A-Z]\.)*[A-Z]\.$")
+
+
+def _display_sentences(text: str) -> list[str]:
+    """A passage's sentences for display: cut where a stop is followed by a capital, except after an
+    initial or a known abbreviation (cut there, "John M." was a sentence, shown as the best one)."""
+    from .split import _ABBREVIATION_SET
+
+    out: list[str] = []
+    for piece in _SENTENCE_END_RE.split(text):
+        word = _LAST_WORD_RE.search(out[-1]) if out else None
+        if word and (_INITIAL_RE.search(out[-1][-100:]) or word.group(1).lower() in _ABBREVIATION_SET):
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
 
 
 def best_sentence(text: str, query: Query, analyzer: Analyzer = DEFAULT) -> str:
     """The sentence of a passage that matches the query best (sum of the weights of the
     query terms it holds, the earliest on ties); the whole text if it is one sentence."""
     weights = dict(query.tokens())
-    sentences = _SENTENCE_END_RE.split(text)
+    sentences = _display_sentences(text)
     if len(sentences) < 2:
         return text
     scored = [(sum(weights.get(t, 0.0) for t in set(analyzer.analyze(s))), -i, s) for i, s in enumerate(sentences)]

@@ -154,6 +154,7 @@ def scan(root: str | Path, warn=None, follow_links: bool = False, sniffs: dict |
     mtimes: list[int] = []
     add_rel, add_kind, add_size, add_mtime = rels.append, kinds.append, sizes.append, mtimes.append
     seen_dirs: dict[str, str] = {}  # a folder's real path -> its name where it was read ("" the top)
+    saved_files: list[tuple[str, str]] = []  # (a saved page's folder of its own files, the page)
     real_root = os.path.realpath(root_path)
     top = os.path.abspath(root_path)
 
@@ -186,10 +187,16 @@ def scan(root: str | Path, warn=None, follow_links: bool = False, sniffs: dict |
             warn(f"skipped {quoted_name(_shown(rel_dir))}: a winnow index folder, not sources")
             continue
         kept_dirs = []
+        pages = _page_stems(files) if dirs else {}
         for entry in sorted(dirs, key=_NAME):
             rel = _shown(rel_dir + entry.name)
+            page = pages.get(_SAVED_FILES_RE.sub("", entry.name)) if pages else None
+            if page is not None and not _page_links_to(os.path.join(dirpath, page), entry.name):
+                page = None  # "notes.html" beside the writer's own "notes_old": a folder of sources
             if entry.name.startswith("."):
                 warn(f"skipped {quoted_name(rel + '/')}: hidden folder (its name starts with a dot)")
+            elif page is not None:
+                saved_files.append((rel + "/", _shown(rel_dir + page)))
             elif _is_link(entry) and leads_outside(os.path.join(dirpath, entry.name)):
                 warn(f"skipped {quoted_name(rel + '/')}: link leads outside the sources folder "
                      "(pass --follow-links to follow it)")
@@ -247,12 +254,51 @@ def scan(root: str | Path, warn=None, follow_links: bool = False, sniffs: dict |
             add_kind(kind)
             add_size(stat.st_size)
             add_mtime(stat.st_mtime_ns)
+    if saved_files:  # one line for them all: a folder of 150 saved pages holds 150 such folders
+        shown = ", ".join(f"{quoted_name(folder)} ({quoted_name(page)})" for folder, page in saved_files[:2])
+        warn(f"skipped {len(saved_files)} folder{'s' * (len(saved_files) > 1)} of saved pages' own files "
+             f"(images, scripts, styles), each named after the page beside it: {shown}"
+             + (", ..." if len(saved_files) > 2 else ""))
     # Folders are walked in name order, so the names are nearly sorted ("a.txt" sorts before
     # "a/b.txt" but is met after it): checked in C, reordered only when they are not.
     if not strictly_sorted(rels):
         order = sorted(range(len(rels)), key=rels.__getitem__)
         rels, kinds, sizes, mtimes = ([column[i] for i in order] for column in (rels, kinds, sizes, mtimes))
     return Listing(top, rels, kinds, sizes, mtimes, left_out, sniffed)
+
+
+# A browser saving a page whole ("Save Page As", complete) writes NAME.html and beside it a folder of
+# the page's own files (images, scripts, styles, its frames' pages): NAME_files, or NAME-Dateien,
+# NAME_archivos... in other languages: the page's name, "_" or "-", and one word. Such a folder is no
+# source: its files warned one by one (a hundred for one page) and its frames were indexed as pages.
+_SAVED_FILES_RE = re.compile(r"[_-][^\W\d_]+$")
+_PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
+
+
+SAVED_PAGE_READ_BYTES = 4_000_000  # a saved page names its folder in its first links (its styles, in <head>)
+
+
+def _page_links_to(page: str, folder: str) -> bool:
+    """Whether a page links to files in the folder ("seals_files/style.css", written as the browser
+    writes it: as is, or URL-encoded)."""
+    from urllib.parse import quote
+
+    try:
+        with open(page, "rb") as handle:
+            head = handle.read(SAVED_PAGE_READ_BYTES)
+    except OSError:
+        return False
+    return any(name.encode("utf-8") + b"/" in head for name in {folder, quote(folder)})
+
+
+def _page_stems(files: list) -> dict[str, str]:
+    """The HTML pages of a folder by their names without the extension: {"article": "article.html"}."""
+    stems = {}
+    for entry in files:
+        stem, dot, suffix = entry.name.rpartition(".")
+        if stem and "." + suffix.lower() in _PAGE_SUFFIXES:
+            stems.setdefault(stem, entry.name)
+    return stems
 
 
 _NAME = operator.attrgetter("name")

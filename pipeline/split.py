@@ -309,16 +309,21 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
         under it), it opens the text that follows (joined to its first sentence), as a title
         over its text does: it names what follows. Dropping it would cost the text its line
         (a text file's title is only a guess from a line's shape; round 1's note).
-    A line with text under it, a section's only content under another heading, and the last
-    section's lines are read as before.
+    At the end of the text, with text before it, such a line has nothing to open: a heading with
+    nothing under it ("## Comments" ending a page) is left out of the passages (it labels nothing;
+    the cleaned text keeps it), and any other line goes with the passage before it. A line with
+    text under it, a section's only content under another heading, and a line alone (the whole
+    text) are read as before.
     """
     out = []
-    carried: list[str] = []  # label lines that open the next section's text
+    carried: list[tuple[str, bool]] = []  # label lines that open the next section's text; an empty heading?
     last = len(document.sections) - 1
     for k, section in enumerate(document.sections):
-        lone = len(section.paragraphs) == 1 and section.heading in ("", section.paragraphs[0])
-        if lone and k < last and (section.paragraphs[0] == document.title or _is_label_line(section.paragraphs[0])):
-            carried.append(section.paragraphs[0])
+        empty = not section.paragraphs  # a heading with nothing under it (clean.assemble)
+        line = section.heading if empty else section.paragraphs[0]
+        lone = empty or len(section.paragraphs) == 1 and section.heading in ("", line)
+        if lone and (line == document.title or _is_label_line(line)) and (k < last or out):
+            carried.append((line, empty))
             continue
         if not section.heading and section.paragraphs == (document.title,) and document.title:
             # A title line alone (a note of one line): its own passage, as a title never costs the
@@ -327,25 +332,31 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
             continue
         known = section.sentences
         sentences = []
-        for i, paragraph in enumerate(section.paragraphs):
+        for i, paragraph in enumerate(section.paragraphs or (line,)):
             before = len(sentences)
             if known and known[i] is not None:
                 sentences.extend(known[i])
             else:
                 sentences.extend(split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph))
-        if len(section.paragraphs) > 1 and k < last and before > 0 and _is_label_line(section.paragraphs[-1]):
+        if len(section.paragraphs) > 1 and before > 0 and _is_label_line(section.paragraphs[-1]):
             sentences[before - 1:] = [" ".join(sentences[before - 1:])]  # with the text before it
         heading = section.heading
         if len(heading) > HEADING_MAX_CHARS:
             sentences.insert(0, heading)  # too long to label passages with: text of the section
             heading = ""
         if carried and sentences:
-            sentences[0] = " ".join(carried + sentences[:1])
+            sentences[0] = " ".join([text for text, _ in carried] + sentences[:1])
             carried = []
         if sentences:
             out.append((heading or _label(document.title), _bounded(sentences)))
-    if carried:  # no text followed them (every later section was empty): they are the text
-        out.append(("", _bounded(carried)))
+    if carried:  # no text followed them (every later section was empty)
+        if not out:
+            out.append(("", _bounded([text for text, _ in carried])))  # they are the text
+        else:
+            kept = [text for text, empty in carried if not empty]  # an empty heading labels nothing
+            if kept:
+                label, sentences = out[-1]
+                out[-1] = (label, sentences[:-1] + _bounded([" ".join(sentences[-1:] + kept)]))
     return out
 
 

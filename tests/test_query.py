@@ -789,3 +789,19 @@ def test_besides_x_ranks_the_passage_of_other_things_first():
 def test_what_the_answer_is_not_takes_linear_time_on_long_questions():
     assert_linear(lambda text: build_query(text), lambda n: "besides " * n)
     assert_linear(lambda text: build_query(text), lambda n: "besides " + "weakness " * n + ", what")
+
+
+def test_the_best_sentence_is_not_cut_at_a_names_initial_or_an_abbreviation():
+    # `ask` split a passage into sentences at every full stop before a capital, and showed
+    # "...fantasy author John M." and "Travers isolated three more noble gases..." as best sentences.
+    from pipeline.query import build_query
+    from pipeline.search import best_sentence
+
+    text = ("The book was called The Dragon Waiting. It was written by the late fantasy author John M. Ford. "
+            "Helen placed it in my hands.")
+    assert best_sentence(text, build_query("which fantasy author")) == "It was written by the late fantasy author John M. Ford."
+    text = "Argon boils at 87 K. Ramsay and Morris W. Travers isolated neon. Dr. Ramsay named it."
+    assert best_sentence(text, build_query("who isolated neon")) == "Ramsay and Morris W. Travers isolated neon."
+    assert best_sentence(text, build_query("who named it")) == "Dr. Ramsay named it."
+    assert best_sentence("He would have been George R.R. Martin. He was not.",
+                         build_query("George Martin")) == "He would have been George R.R. Martin."

@@ -295,3 +295,30 @@ def test_a_folder_s_kinds_and_skips_are_the_same_by_the_whole_folder_checks(tmp_
         "mixed/b.md": "markdown", "mixed/c.txt": "text", "same/a.txt": "text", "same/b.txt": "text",
         "same/c.txt": "text", "unknown/a.txt": "text", "unknown/c.txt": "text"}
     assert sorted(entry["source"] for entry in listing.left_out) == ["hidden/.b.txt", "unknown/b.txtx"]
+
+
+def test_a_saved_pages_own_files_are_left_out_in_one_line(tmp_path):
+    """A browser saves a page whole as NAME.html and a folder NAME_files of its images, scripts and
+    styles (and its frames' pages): a folder of 150 saved pages gave a warning per image and script,
+    and `status` listed them all. The folder goes, in one line for them all; a folder that no page
+    beside it names is read as usual."""
+    for page in ("seals", "otters"):
+        (tmp_path / f"{page}.html").write_text(f'<link href="{page}_files/style.css"><p>Seals.</p>',
+                                              encoding="utf-8")
+        assets = tmp_path / f"{page}_files"
+        assets.mkdir()
+        for name in ("style.css", "app.js", "logo.png", "ad.html"):
+            (assets / name).write_text("x", encoding="utf-8")
+    (tmp_path / "de.htm").write_text('<img src="./de-Dateien/bild.png"><p>Robben.</p>', encoding="utf-8")
+    (tmp_path / "de-Dateien").mkdir()
+    (tmp_path / "de-Dateien" / "bild.png").write_text("x", encoding="utf-8")
+    (tmp_path / "notes_files").mkdir()  # no notes.html beside it: read as usual
+    (tmp_path / "notes_files" / "a.txt").write_text("Seals rest on sandbanks.", encoding="utf-8")
+    (tmp_path / "log.html").write_text("<p>Dives.</p>", encoding="utf-8")
+    (tmp_path / "log_old").mkdir()  # log.html beside it links to none of its files: read as usual
+    (tmp_path / "log_old" / "b.txt").write_text("Seals dive at high tide.", encoding="utf-8")
+    warnings = []
+    found = [s.rel for s in discover(tmp_path, warn=warnings.append)]
+    assert found == ["de.htm", "log.html", "log_old/b.txt", "notes_files/a.txt", "otters.html", "seals.html"]
+    assert warnings == ["skipped 3 folders of saved pages' own files (images, scripts, styles), each named after "
+                        "the page beside it: de-Dateien/ (de.htm), otters_files/ (otters.html), ..."]

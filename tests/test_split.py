@@ -211,3 +211,4 @@ def test_punkt_loads_without_all_of_nltk_and_nltk_imports_as_usual_afterwards():
         "assert split_sentences('Mr. Lee left. He came back.') == ['Mr. Lee left.', 'He came back.']\n"
     )
     _in_a_fresh_python(code)
+

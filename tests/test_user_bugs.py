@@ -584,3 +584,59 @@ def test_a_name_starting_with_a_dash_is_pasted_as_a_file_not_an_option():
     assert shell_word("-a b.txt") == "'./-a b.txt'"
     assert shell_word("-\x1b.txt") == "$'./-\\x1b.txt'"
     assert shell_word("a-b.txt") == "a-b.txt" and shell_word("/tmp/-x") == "/tmp/-x"
+
+
+def test_an_empty_heading_at_the_end_is_printed_once(tmp_path):
+    """`winnow clean` of Markdown ending "# Summary" with nothing under it printed "# Summary" and
+    then "Summary": the cleaner kept the heading as its own section's only paragraph."""
+    page = tmp_path / "notes.md"
+    page.write_text("Harbour seals eat fish. They dive at high tide.\n\n# Summary\n", encoding="utf-8")
+    result = run("clean", str(page))
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == "Harbour seals eat fish. They dive at high tide. # Summary".split()
+    result = run("clean", "--json", str(page))
+    sections = json.loads(result.output)["sections"]
+    assert sections[-1] == {"heading": "Summary", "text": ""}
+    # Alone in its file, it is the title and the text, once.
+    page.write_text("# Summary\n", encoding="utf-8")
+    assert run("clean", str(page)).output.split() == ["Summary"]
+
+
+def test_an_empty_heading_at_the_end_of_a_page_is_no_passage_of_its_own(tmp_path):
+    """A trailing empty "## Comments" was a passage whose whole text was "Comments" (ranked first
+    for the word by its shortness); the cleaned text keeps it."""
+    from pipeline.clean import CleanOptions, clean_markdown, clean_text
+    from pipeline.split import pack, section_sentences
+
+    def passages(document):
+        return [(label, " ".join(sentences[i] for i in group))
+                for label, sentences in section_sentences(document) for group in pack(sentences)]
+
+    doc = clean_markdown("# Seals\n\nHarbour seals eat fish. They dive at high tide.\n\n## Comments\n")
+    assert doc.text.endswith("# Comments")
+    assert passages(doc) == [("Seals", "Harbour seals eat fish. They dive at high tide.")]
+    doc = clean_markdown("Harbour seals eat fish. They dive at high tide.\n\n## Comments\n\n## Share\n")
+    assert [text for _, text in passages(doc)] == ["Harbour seals eat fish. They dive at high tide."]
+    # A heading alone is the text: it stays a passage.
+    doc = clean_markdown("# Seals\n\n## Comments\n")
+    assert [text for _, text in passages(doc)] == ["Seals Comments"]
+    # A short line ending the last section, after a full passage, goes with that passage.
+    long = " ".join(["Harbour seals eat fish"] * 14) + "."
+    doc = clean_text(f"Seals\n\n{long}\n\nSee also\n", options=CleanOptions(trusted=True))
+    assert [text for _, text in passages(doc)] == [f"Seals {long} See also"]
+
+
+def test_show_finds_a_passage_opened_by_the_title_over_a_heading(tmp_path):
+    """Markdown "# Seals" then "## Diet" then text: the title opens the first passage ("Seals Harbour
+    seals eat fish..."), which is no one stretch of the cleaned text ("# Diet" lies between), and
+    `show` said "The passage is no longer in the cleaned text"."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    (sources / "s.md").write_text("# Seals\n\n## Summary\n\n## Diet\n\nHarbour seals eat fish. They dive for it.\n",
+                                  encoding="utf-8")
+    where = ["--sources", str(sources), "--index", str(index)]
+    assert run("build", *where).exit_code == 0
+    result = run("show", "s.md#0000", *where)
+    assert result.exit_code == 0, result.output
+    assert "no longer in the cleaned text" not in result.output
+    assert ">>>Seals" in result.output and "They dive for it.<<<" in result.output, result.output
