@@ -160,3 +160,14 @@ def test_a_footnote_label_opening_a_line_stays():
     # A label with no text after it, or marks run together before the text, are no footnote's label.
     assert clean_text("A claim the page cites.\n\n[4]\n\n[5][6] cited twice.").text == \
         "A claim the page cites.\n\ncited twice."
+
+
+def test_a_mark_in_quotes_is_named_not_used():
+    """A mark just after an opening quote is being named ('wiki marks such as "[1]"', '("[edit]", a
+    citation'), not cited: a citation follows the text it cites, never an opening quote.
+    `winnow clean README.md` dropped them; a mark after a closing quote still goes."""
+    named = 'Wiki marks such as "[1]" and "[edit]" go, as do \u201c[citation needed]\u201d and (\'[2]\').'
+    assert clean_text(named).text == named
+    label = 'A footnote opens with its label ("[1] This memo is based on...").'
+    assert clean_text(label).text == label
+    assert clean_text('He said "no"[5] and left.').text == 'He said "no" and left.'

@@ -332,12 +332,25 @@ def _between_words(marker: re.Match) -> str:
     A number in brackets goes only where a citation mark stands (_NUMBER_MARK_RE's comment), and
     stays as the label that opens a footnote (_LINE_OPENS_RE's)."""
     text, start, end = marker.string, marker.start(), marker.end()
+    if _named(text, start, end):
+        return marker.group()
     if _NUMBER_MARK_RE.fullmatch(marker.group()) and (
             not _MARK_ENDS_RE.match(text, end)
             or (_LABEL_TEXT_RE.match(text, end) and _LINE_OPENS_RE.search(text, max(0, start - 9), start))
             or _SUBSCRIPTED_RE.search(text, max(0, start - SUBSCRIPT_LOOKBACK), start)):
         return marker.group()
     return " " if 0 < start and end < len(text) and text[start - 1].isalnum() and text[end].isalnum() else ""
+
+
+_OPENING_QUOTES = "\"'`\u201c\u2018"
+
+
+def _named(text: str, start: int, end: int) -> bool:
+    """A marker just after an opening quote ('marks such as "[1]" go', '("[1] This memo...")') is
+    named, not used: a citation follows the text it cites, never an opening quote (one that starts
+    the text or follows a space or an opening bracket)."""
+    return (0 < start and text[start - 1] in _OPENING_QUOTES
+            and (start == 1 or text[start - 2] in " \t\n([{"))
 
 
 def normalize(blocks: list[Block]) -> list[Block]:
