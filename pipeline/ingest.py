@@ -1093,9 +1093,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         # The sources are listed first: the previous build's names are read as that list if they are
         # the same (store.read_sources_base), its hashes then spare splitting stats.bin's (_hashes).
         if look is None or look.follow_links != follow_links:
-            said: list[str] = []
-            sniffs = read_sniffs(index_dir)  # files without an extension: the verdicts on their heads
-            listing = scan(sources_dir, said.append, follow_links=follow_links, sniffs=sniffs, say_skips=False)
+            listing, said, sniffs = _listed(sources_dir, index_dir, follow_links)
         else:
             listing, said, sniffs = look.listing, None, look.sniffs
         # With full=True the caller asked for (and said why of) a rebuild from scratch;
@@ -1110,7 +1108,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
 
         # 2. The sources in columns; only the rows that moved become Source objects and are read.
         if said is not None:
-            look = _look(listing, tuple(said), index_dir, follow_links,
+            look = _look(listing, said, index_dir, follow_links,
                          (known.names, known.shas) if previous and not report.full else None, sniffs)
         for message in look.said:
             warn(message)
@@ -1780,11 +1778,18 @@ def look_at_sources(sources_dir: str | Path, index_dir: str | Path | None = None
 
     known: the sources the index holds (names, hashes; store.read_sources's first columns), or a
     function of the names listed that reads them."""
+    listing, said, sniffs = _listed(sources_dir, index_dir, follow_links)
+    return _look(listing, said, index_dir, follow_links, known(listing.rels) if callable(known) else known, sniffs)
+
+
+def _listed(sources_dir: str | Path, index_dir: str | Path | None, follow_links: bool) -> tuple[Listing, tuple, dict]:
+    """The sources as a build lists them: the listing, the scan's lines about the folders it left
+    out (its skipped files are in listing.left_out, said by the build), and the index's sniffs.json
+    as read (the verdicts on files without an extension whose heads need no second read)."""
     said: list[str] = []
     sniffs = read_sniffs(Path(index_dir)) if index_dir is not None else {}
     listing = scan(sources_dir, said.append, follow_links=follow_links, sniffs=sniffs, say_skips=False)
-    return _look(listing, tuple(said), index_dir, follow_links, known(listing.rels) if callable(known) else known,
-                 sniffs)
+    return listing, tuple(said), sniffs
 
 
 def _look(listing: Listing, said: tuple, index_dir: str | Path | None, follow_links: bool,

@@ -927,7 +927,7 @@ class SourceStats:
         """Are these (sorted, unique) names the table's?"""
         if self._same[0] is not names:
             # Joined bytes alone: [""] and [] are both b"" (a table winnow never writes): rows counted too.
-            same = (len(names) == len(self.sizes) and join_column(names) == self._names
+            same = (len(names) == len(self._sizes) and join_column(names) == self._names
                     if isinstance(self._names, bytes) else names == self._names)
             self._same = (names, same)
         return self._same[1]

@@ -437,6 +437,33 @@ def test_stats_bin_round_trips_and_refuses_what_it_did_not_write(tmp_path):
         assert read_stats(tmp_path).written_ns is None
 
 
+def test_stats_bin_columns_are_compared_as_stored(tmp_path):
+    """A refresh compares stats.bin's columns whole, as read (SourceStats's docstring): checking
+    the names converts no column to a list, and the answers are those of a table built from lists
+    (a size moved, an mtime moved, an mtime not older than the table)."""
+    import numpy as np
+
+    from pipeline.store import SourceStats, read_stats, write_stats
+
+    names = [f"d/p{i:03d}.txt" for i in range(50)]
+    sizes, mtimes = list(range(50)), [1_600_000_000_000_000_000 + i for i in range(50)]
+    shas = [f"{i:064x}" for i in range(50)]
+    write_stats(tmp_path, SourceStats(names, sizes, mtimes, shas))
+    got = read_stats(tmp_path)
+    assert got.same_names(list(names))
+    assert isinstance(got._sizes, np.ndarray) and isinstance(got._mtimes, np.ndarray)  # not made lists
+    now_sizes, now_mtimes = list(sizes), list(mtimes)
+    now_sizes[3] += 1
+    now_mtimes[7] += 1
+    now_mtimes[9] = 1 << 62  # after the table was written: proves nothing
+    answer = got.known_shas(names, now_sizes, now_mtimes, like=shas)
+    assert isinstance(got._sizes, np.ndarray)  # compared by the array path
+    as_lists = read_stats(tmp_path)
+    as_lists.sizes, as_lists.mtimes  # the columns as lists: the loop path
+    assert answer == as_lists.known_shas(names, now_sizes, now_mtimes, like=shas)
+    assert [row for row, sha in enumerate(answer) if sha is None] == [3, 7, 9]
+
+
 def test_a_refresh_drops_the_cache_entries_of_what_it_replaced(tmp_path):
     sources, index = tmp_path / "sources", tmp_path / "index"
     _pages(sources, 4)

@@ -322,3 +322,31 @@ def test_a_saved_pages_own_files_are_left_out_in_one_line(tmp_path):
     assert found == ["de.htm", "log.html", "log_old/b.txt", "notes_files/a.txt", "otters.html", "seals.html"]
     assert warnings == ["skipped 3 folders of saved pages' own files (images, scripts, styles), each named after "
                         "the page beside it: de-Dateien/ (de.htm), otters_files/ (otters.html), ..."]
+
+
+def test_a_saved_pages_link_to_its_folder_is_looked_for_in_its_bytes(tmp_path, monkeypatch):
+    """The link is looked for in the page's bytes up to SAVED_PAGE_READ_BYTES, read in chunks: a
+    link cut by a chunk's end is found, one past the bound is not. A folder whose name is not
+    UTF-8 (Latin-1 bytes) is matched by its bytes: it raised UnicodeEncodeError from the scan
+    (the page itself is skipped for its name, as any such file is)."""
+    from pipeline import sources
+
+    monkeypatch.setattr(sources, "SAVED_PAGE_CHUNK_BYTES", 16)
+    monkeypatch.setattr(sources, "SAVED_PAGE_READ_BYTES", 200)
+    page = tmp_path / "p.html"
+    for at, found in ((0, True), (10, True), (13, True), (150, True), (188, True), (189, False), (300, False)):
+        page.write_bytes(b"x" * at + b"seals_files/a.css" + b"y" * 20)
+        assert sources._page_links_to(str(page), "seals_files") is found, at
+    page.write_bytes(b"x" * 30 + b"caf%C3%A9_files/a.css")  # URL-encoded, as browsers write it
+    assert sources._page_links_to(str(page), "caf\u00e9_files")
+    root = os.fsencode(tmp_path / "latin")
+    os.mkdir(root)
+    os.mkdir(root + b"/caf\xe9_files")
+    with open(root + b"/caf\xe9_files/a.png", "wb") as handle:
+        handle.write(b"x")
+    with open(root + b"/caf\xe9.html", "wb") as handle:
+        handle.write(b'<link href="caf\xe9_files/s.css"><p>Seals rest on sandbanks.</p>')
+    warnings = []
+    assert discover(os.fsdecode(root), warn=warnings.append) == []  # the page's name: skipped, said
+    assert "file name is not valid UTF-8" in warnings[0]
+    assert warnings[1].startswith("skipped 1 folder of saved pages' own files") and len(warnings) == 2
