@@ -832,7 +832,7 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     from pipeline.clean import CleanOptions, explain as explain_blocks
     from pipeline.ingest import clean_source, corpus_documents
     from pipeline.records import Source
-    from pipeline.sources import MAX_SOURCE_BYTES, content_kind, decoded, name_kind, read_bytes
+    from pipeline.sources import MAX_SOURCE_BYTES, decoded, name_kind, read_bytes, sniffed_kind
 
     options = CleanOptions(trusted=trust)
     failed = 0
@@ -848,15 +848,14 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 source = Source(path="-", rel="-", kind=how, size=len(data), mtime_ns=0)
                 text, note = decoded(data, how)
             else:
-                named = name_kind(path.name)[0]  # a .gz's by the name within; "" no extension: by its text
-                how = kind or named or "text"
+                named = name_kind(path.name)[0]  # a .gz's by the name within; "" no extension: by its head
                 stat = path.stat()
-                source = Source(path=str(path.resolve()), rel=str(path), kind=how, size=stat.st_size,
-                                mtime_ns=stat.st_mtime_ns)
+                source = Source(path=str(path.resolve()), rel=str(path), kind=kind or named or "text",
+                                size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+                if not kind and named == "":  # as a build types it: its first bytes, a binary one skipped
+                    source = dataclasses.replace(source, kind=sniffed_kind(source))
+                how = source.kind
                 text, note = (None, None) if how == "jsonl" else decoded(read_bytes(source), how)
-                if not kind and named == "":  # as a build reads it (sources.sniffed_kind)
-                    how = content_kind(text)
-                    source = dataclasses.replace(source, kind=how)
             if note:  # bytes replaced, or an encoding guessed: as a build says it
                 _warn(f"{_name(str(path))}: {note}")
             if explain and how != "jsonl":

@@ -137,3 +137,22 @@ def test_winnow_clean_reads_a_file_as_a_build_does(tmp_path):
     assert result.exit_code == 0, result.output
     assert "<p>" not in result.stdout and PROSE.strip() in result.stdout
     assert "Plasmapheresis helps some patients." in result.stdout
+
+
+def test_winnow_clean_types_a_file_without_an_extension_by_its_head_as_a_build_does(tmp_path):
+    """`clean` typed such a file by its whole text and a build by its first bytes: a file whose
+    Markdown link first appears after the head was Markdown to `clean` and text to the build, and
+    a file with NUL bytes was printed by `clean` though a build skips it as binary."""
+    from pipeline.records import Source
+    from pipeline.sources import BINARY_SNIFF_BYTES, sniffed_kind
+
+    late = tmp_path / "NOTES"
+    late.write_text("# Notes\n\n" + PROSE * (BINARY_SNIFF_BYTES // len(PROSE) + 1) + "\n[a link](https://x.org)\n")
+    stat = late.stat()
+    built = sniffed_kind(Source(path=str(late), rel="NOTES", kind="", size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+    cleaned = run("clean", str(late))
+    assert cleaned.exit_code == 0, cleaned.output
+    assert built == "text" and "[a link](https://x.org)" in cleaned.stdout  # as text: the link as written
+    (tmp_path / "BLOB").write_bytes(b"Statins were stopped.\0\0\0\x01\x02 and more text after the NULs.\n")
+    result = run("clean", str(tmp_path / "BLOB"))
+    assert result.exit_code == 1 and "binary file (NUL bytes)" in result.stderr
