@@ -332,7 +332,7 @@ def _between_words(marker: re.Match) -> str:
     A number in brackets goes only where a citation mark stands (_NUMBER_MARK_RE's comment), and
     stays as the label that opens a footnote (_LINE_OPENS_RE's)."""
     text, start, end = marker.string, marker.start(), marker.end()
-    if _named(text, start, end):
+    if _named(text, start):
         return marker.group()
     if _NUMBER_MARK_RE.fullmatch(marker.group()) and (
             not _MARK_ENDS_RE.match(text, end)
@@ -345,7 +345,7 @@ def _between_words(marker: re.Match) -> str:
 _OPENING_QUOTES = "\"'`\u201c\u2018"
 
 
-def _named(text: str, start: int, end: int) -> bool:
+def _named(text: str, start: int) -> bool:
     """A marker just after an opening quote ('marks such as "[1]" go', '("[1] This memo...")') is
     named, not used: a citation follows the text it cites, never an opening quote (one that starts
     the text or follows a space or an opening bracket)."""
