@@ -103,7 +103,6 @@ def variants() -> list[Variant]:
         base,
         Variant("- burstiness (residual idf)", query=q.but(burstiness=False)),
         Variant("- keyness (general English)", query=q.but(keyness=False)),
-        Variant("+ asking words (term necessity)", query=q.but(asking=True)),
         Variant("- topic damping", query=q.but(topic_weight=1.0)),
         Variant("+ rare-name boost 1.5", query=q.but(entity_weight=1.5)),
         Variant("- thesaurus", query=q.but(thesaurus=False)),
@@ -343,10 +342,7 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         topic = frozenset(t for w in collection.topic_words for t in analyzer.analyze_word(w))
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
-    query = variant.query
-    if query.asking and query.asking_table in ("", "2"):  # "2": tokens asked in two collections or more
-        query = query.but(asking_table=asking_table(collection.name, int(query.asking_table or 1)))
-    retriever = MemoryRetriever(passages, tokens, index, analyzer, query, topic, general_english(analyzer))
+    retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic, general_english(analyzer))
     if collection.exclude:
         return _run_excluding(collection, retriever)
     reports = [evaluate(retriever, qs, depth=100) for qs in collection.question_sets]
@@ -377,34 +373,6 @@ def _run_excluding(collection: Collection, retriever) -> dict:
     measures["by length"] = lengths
     measures["ms/query"] = 1000 * (time.process_time() - started) / max(1, len(qs.questions))
     return measures
-
-
-_ASKING: dict = {}
-
-
-def asking_table(name: str, min_collections: int = 1) -> str:
-    """The term-necessity table (pipeline/asking.py) fitted on the BEIR collections other than
-    the one `name` is drawn from (all three for the seeds), written once per run to a temporary
-    folder: every figure of the asking rule is held out."""
-    import tempfile
-
-    from pipeline import asking
-
-    held = "scifact" if name in JOINED else AS_QUERY.get(name, name)
-    if not _ASKING:
-        import atexit
-        import shutil
-
-        folder = Path(tempfile.mkdtemp(prefix="winnow-asking-"))
-        atexit.register(shutil.rmtree, folder, True)
-        _ASKING[None] = folder
-        for beir in BEIR:
-            _ASKING[beir] = asking.necessity(DATA / beir, DEFAULT)
-    fit = [beir for beir in BEIR if beir != held]
-    path = _ASKING[None] / f"{'-'.join(fit)}-{min_collections}.tsv"
-    if not path.exists():
-        asking.write(asking.pooled([_ASKING[beir] for beir in fit], min_collections), path, fit)
-    return str(path)
 
 
 _GENERAL: dict = {}
@@ -517,9 +485,6 @@ def main() -> None:
     parser.add_argument("--answertype", action="store_true",
                         help="instead of the rules: the answer-type weight 0.05-1.0, and off (with --loco: each "
                              "collection's figure for the weight chosen on the others)")
-    parser.add_argument("--asking", action="store_true",
-                        help="instead of the rules: the asking-word rule's prior x ref x floor grid, and off (with "
-                             "--loco: each collection's figure for the setting chosen on the others)")
     parser.add_argument("--fade", action="store_true",
                         help="instead of the rules: the per-word rules faded from 6-16 content words on, and not "
                              "(with --loco: each collection's figure for the setting chosen on the others)")
@@ -529,7 +494,7 @@ def main() -> None:
     if args.grid:
         chosen = [chosen[0]] + [Variant(f"k1 {k1} b {b} head {h}", params=BM25Params(k1=k1, b=b), heading_weight=h)
                                 for h in (1, 2) for k1 in args.k1 for b in args.b]
-    if args.loco and not args.grid and not args.keyness and not args.fade and not args.answertype and not args.asking:
+    if args.loco and not args.grid and not args.keyness and not args.fade and not args.answertype:
         q = chosen[0].query
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
@@ -543,15 +508,6 @@ def main() -> None:
         chosen = [chosen[0], Variant("answer types off", query=q.but(answer_type_weight=0.0))] + [
             Variant(f"answer type weight {w:g}", query=q.but(answer_type_weight=w))
             for w in (0.05, 0.1, 0.2, 0.3, 0.7, 1.0)]
-    if args.asking:
-        q = chosen[0].query
-        chosen = [chosen[0], Variant("asking off", query=q.but(asking=False))] + [
-            Variant(f"asking prior {k:g} ref {r:g} floor {f:g}",
-                    query=q.but(asking=True, asking_prior=k, asking_ref=r, asking_floor=f))
-            for k in (2, 5, 10) for r in (0.5, 1.0) for f in (0.3, 0.6)] + [
-            Variant(f"asking in 2 collections prior {k:g} floor {f:g}",
-                    query=q.but(asking=True, asking_table="2", asking_prior=k, asking_floor=f))
-            for k in (0, 2, 5) for f in (0.3, 0.6)]
     if args.keyness:
         q = chosen[0].query
         chosen = [chosen[0], Variant("keyness off", query=q.but(keyness=False))] + [

@@ -96,19 +96,6 @@ class QuerySettings:
                      bench/bench_retrieval.py --keyness --loco: chosen on the other
                      collections, nDCG@10 SciFact -0.001, Cranfield +0.003, CACM +0.009,
                      seeds +0.007
-    asking           words that ask rather than name, learned from relevance judgments: a typed
-                     token of asking.tsv (its term necessity, the share of the judged-relevant
-                     documents holding it, over the mean of a query word: asking.py, from
-                     SciFact, Cranfield and CACM) counts clip(shrunk / asking_ref, asking_floor, 1),
-                     the necessity shrunk towards 1 by asking_prior queries, faded on long
-                     questions. False: off. bench/bench_retrieval.py --asking --loco, every figure
-                     with a table fitted without the collection (the seeds: on all three): at
-                     prior 5, ref 1, floor 0.3 nDCG@10 SciFact 0.7106 -> 0.7112, Cranfield 0.3923
-                     -> 0.3941, CACM 0.5176 -> 0.5114, seeds 0.8027 -> 0.7966 (13 questions better,
-                     20 worse: "work", "affect", "test", "negative" ask in BEIR's queries and name
-                     in the seeds'); chosen on the others (prior 2, ref 1, floor 0.6) 0.7099 /
-                     0.3939 / 0.5180 / 0.7969; only tokens asked in two collections or more: seeds
-                     0.8001-0.8003 at every setting. "what antibodies are involved" 19th -> 13th
     fade_words       rules fitted to short questions (rare-name boost, thesaurus, keyness)
                      fade on long ones: a question of n > fade_words distinct words
                      (prefix tokens aside) gets fade_words / n of each rule's effect
@@ -219,11 +206,6 @@ class QuerySettings:
     keyness: bool = True
     keyness_ref: float = 1.0
     keyness_floor: float = 0.7
-    asking: bool = False  # off: held out it helped no collection beyond noise and the seeds lost (README)
-    asking_table: str = ""  # "": asking.tsv beside asking.py (the benchmark names tables fitted without a collection)
-    asking_prior: float = 5.0
-    asking_ref: float = 1.0
-    asking_floor: float = 0.3
     definitions: bool = True
     definition_depth: int = 30
     other_names: bool = True
@@ -379,8 +361,6 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
         _damp_unbursty(draft, stats, s)
     if s.keyness and stats.general and stats.cf and n_docs and stats.avgdl:  # 4.
         _damp_unkey(draft, stats, s, faded)
-    if s.asking:  # 4.
-        _damp_asking(draft, set(tokens), s, faded)
     if df and n_docs and stats.topic and s.topic_weight != 1:  # 5.
         for term, entry in draft.terms.items():
             if term in stats.topic and df(term) >= s.topic_min_share * n_docs:
@@ -501,27 +481,6 @@ def _damp_unkey(draft: "_Draft", stats: CorpusStats, s: QuerySettings, faded: fl
         if factor < 1:
             entry[0] *= factor
             entry[1].append(f"{ratio:.2g} times as common as in general English x{factor:.2f}")
-
-
-def _damp_asking(draft: "_Draft", typed: set[str], s: QuerySettings, faded: float = 1.0) -> None:
-    """A question word seldom found in the documents judged relevant to the questions that
-    had it asks rather than names ("involved", "articles"): it counts its term necessity
-    (asking.py), shrunk towards the mean by asking_prior queries, over asking_ref."""
-    from . import asking
-
-    table = asking.load(s.asking_table or asking.PATH)
-    for term in sorted(typed):
-        if term not in table or term not in draft.terms:
-            continue
-        queries, ratio = table[term]
-        shrunk = (queries * ratio + s.asking_prior) / (queries + s.asking_prior)
-        factor = min(1.0, max(s.asking_floor, shrunk / s.asking_ref))
-        factor = 1 - (1 - factor) * faded  # a long question: the damping fades
-        if factor < 1:
-            entry = draft.terms[term]
-            entry[0] *= factor
-            entry[1].append(f"found in {ratio:.2f} of the mean share of relevant documents "
-                            f"({queries} judged queries) x{factor:.2f}")
 
 
 def _expansions(words: list[str], own: set[str], analyzer: Analyzer, df, s: QuerySettings):
