@@ -73,6 +73,9 @@ _SECTION_NUMBER_RE = re.compile(r"(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?)\s{1,4}(?=\S)"
 CONTENTS_MIN_ENTRIES = 3
 CONTENTS_ENTRY_MAX_WORDS = 8
 CONTENTS_SEPARATORS = (" · ", " | ", " • ", " - ", " – ")
+# A short bracketed link that ends a heading: "[modify | history]", "[edit on GitHub]" (no digit: a
+# citation's "[12]" is no link).
+_TRAILING_LINK_RE = re.compile(r"\s\[[^\[\]\d]{1,30}\]\s*$")
 
 # Prices and ratings: a currency sign next to a figure, a score out of 5 or 10, a row of stars.
 _PRICE_RE = re.compile(r"[$£€¥₹]\s?\d|\d(?:[.,]\d{1,2})?\s?(?:€|£|USD|EUR|GBP)\b")
@@ -177,7 +180,10 @@ def member(text: str) -> bool:
 
 
 def _title_key(text: str) -> str:
-    return " ".join(text.casefold().split()).rstrip(":")
+    """A title as a contents entry and its heading both say it: case, spacing, a final colon and a
+    trailing link in brackets aside (a wiki's "History [modify | history]": normalize removes only
+    the edit links it knows, and a heading that kept another never matched its entry)."""
+    return " ".join(_TRAILING_LINK_RE.sub("", text).casefold().split()).rstrip(":")
 
 
 def _entry(text: str) -> tuple[int, str] | None:
