@@ -806,7 +806,7 @@ def serve(sources_dir: Path, index_dir: Path, host: str, port: int):
                    "features that pulled it down) instead of the cleaned text.")
 @click.option("--all", "show_all", is_flag=True, help="With --explain: list kept blocks too.")
 @click.option("--trust", is_flag=True, help="Clean as a trusted source: keep every block as written.")
-@click.option("--type", "kind", type=click.Choice(["text", "markdown", "html", "jsonl"]), default=None,
+@click.option("--type", "kind", type=click.Choice(["text", "markdown", "rst", "html", "jsonl"]), default=None,
               help="Read every FILE as this type (default: by its ending; standard input is HTML if it "
                    "starts with '<', else text).")
 def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool, trust: bool, kind: str | None):

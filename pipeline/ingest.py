@@ -200,7 +200,7 @@ def _settings_key(params: BM25Params) -> str:
 
 def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTIONS) -> list[Document]:
     """The cleaned documents of one decoded source (one per source for pages)."""
-    from .clean import clean_html, clean_markdown, clean_text
+    from .clean import clean_html, clean_markdown, clean_rst, clean_text
 
     if source.kind == "html":
         return [replace(clean_html(text, source.rel, options), url=page_url(text))]
@@ -208,6 +208,8 @@ def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTI
         return corpus_text_documents(text, source.rel)
     if source.kind == "markdown":
         return [clean_markdown(text, source.rel, options)]
+    if source.kind == "rst":
+        return [clean_rst(text, source.rel, options)]
     return [clean_text(text, source.rel, options=options)]
 
 

@@ -61,7 +61,7 @@ def _bad_sources(sources: Path) -> dict[str, str]:
     (sources / "utf16-garbage.txt").write_bytes(b"\xff\xfe" + b"\x00\xd8" * 50)
     (sources / "undecodable.txt").write_bytes(b"\x81\x8d\x8f\x90\x9d" * 200)
     (sources / "huge.txt").write_bytes((b"Statins and muscles are discussed at length here. " * 20 + b"\n") * 24000)
-    return {"binary.txt": "binary", "empty.txt": "empty", "blank.md": "empty", "image.png": "unknown file type",
+    return {"binary.txt": "binary", "empty.txt": "empty", "blank.md": "empty", "image.png": "binary",
             "nul.html": "binary", "undecodable.txt": "", "huge.txt": "larger than"}
 
 

@@ -208,6 +208,13 @@ def clean_markdown(text: str, source: str = "", options: CleanOptions = DEFAULT_
     return assemble(clean_blocks(blocks, options), source, title=_normalize(meta.get("title", "")))
 
 
+def clean_rst(text: str, source: str = "", options: CleanOptions = DEFAULT_OPTIONS) -> Document:
+    """reStructuredText -> Document (its first section title is its title)."""
+    from ..readers import rst
+
+    return assemble(clean_blocks(rst.read(text), options), source)
+
+
 def clean_html(html: str, source: str = "", options: CleanOptions = DEFAULT_OPTIONS) -> Document:
     """An HTML page -> Document: its main content, then the same passes."""
     from ..readers import html as html_reader
@@ -217,7 +224,7 @@ def clean_html(html: str, source: str = "", options: CleanOptions = DEFAULT_OPTI
 
 
 def read_blocks(text: str, kind: str) -> list[Block]:
-    """The blocks of a decoded source ("text", "markdown" or "html"), as its reader finds them."""
+    """The blocks of a decoded source ("text", "markdown", "rst" or "html"), as its reader finds them."""
     if kind == "html":
         from ..readers import html as html_reader
 
@@ -226,6 +233,10 @@ def read_blocks(text: str, kind: str) -> list[Block]:
         from ..readers import markdown
 
         return markdown.read(text)[1]
+    if kind == "rst":
+        from ..readers import rst
+
+        return rst.read(text)
     from ..readers import text as text_reader
 
     return text_reader.read(text)
