@@ -505,3 +505,16 @@ def test_restructuredtext_titles_lists_literal_blocks_and_markup_read_as_written
         (Kind.PARAGRAPH, "Sarcolemma: The membrane of a muscle fibre."),
     ]
     assert [b.level for b in rst.read(RST) if b.kind is Kind.HEADING] == [1, 2, 3]
+
+
+def test_markdown_notes_written_one_a_line_stay_apart_with_their_labels():
+    """Notes with no blank line between ("[^1]: a" over "[^2]: b") were one paragraph, and the cleaner
+    then took every label after the first for a citation mark in a sentence and removed it."""
+    from pipeline.clean import clean_markdown
+
+    notes = "[1] Mammen, Arthritis Rheum 2011.\n[2] Christopher-Stine, *2010*,\nwrapped.\n[^3]: A third note."
+    assert _kinds(markdown.read("# Notes\n\nText.\n\n" + notes)[1])[2:] == [
+        (Kind.PARAGRAPH, "[1] Mammen, Arthritis Rheum 2011."), (Kind.PARAGRAPH, "[2] Christopher-Stine, 2010, wrapped."),
+        (Kind.PARAGRAPH, "[^3]: A third note.")]
+    assert "[2] Christopher-Stine" in clean_markdown("# Notes\n\nText.\n\n" + notes).text
+    assert _kinds(markdown.read("See [the guide] and\n[2] more.")[1]) == [(Kind.PARAGRAPH, "See [the guide] and [2] more.")]

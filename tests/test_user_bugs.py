@@ -55,13 +55,14 @@ def _one_page(tmp_path):
 
 
 def test_a_file_of_unknown_type_is_counted_among_the_skipped(tmp_path):
-    """An unknown file type was warned about as skipped while the summary said "0 skipped"."""
+    """An unknown file type was warned about as skipped while the summary said "0 skipped"
+    (a file of an unknown type is read if it is text: this one is binary)."""
     where = _one_page(tmp_path)
-    (tmp_path / "src" / "notes.xyz").write_text("not a source\n")
+    (tmp_path / "src" / "notes.xyz").write_bytes(b"not a source\0\n")
     for _ in range(2):  # the build, then the build that finds the index up to date
         result = run("build", *where)
         assert result.exit_code == 0, result.output
-        assert result.stderr.count("skipped notes.xyz: unknown file type") == 1
+        assert result.stderr.count("skipped notes.xyz: binary file (NUL bytes)") == 1
         assert re.search(r"\b1 (source )?indexed, 1 skipped", result.stderr), result.stderr  # from scratch: "1 source"
     record = json.loads(run("build", "--json", *where).stdout)
     assert record["sources_skipped"] == 1 and [s["source"] for s in record["skipped"]] == ["notes.xyz"]
@@ -366,7 +367,7 @@ def test_status_names_a_few_skipped_sources_and_counts_the_rest(tmp_path):
 
     where = _one_page(tmp_path)
     for i in range(STATUS_SKIPPED_NAMED + 2):
-        (tmp_path / "src" / f"n{i:02d}.xyz").write_text("not a source\n")
+        (tmp_path / "src" / f"n{i:02d}.xyz").write_bytes(b"not a source\0\n")
     (tmp_path / "src" / "empty.txt").write_text("")  # skipped by the build, kept in the index's list
     result = run("status", *where)
     assert result.exit_code == 0, result.output
@@ -640,3 +641,34 @@ def test_show_finds_a_passage_opened_by_the_title_over_a_heading(tmp_path):
     assert result.exit_code == 0, result.output
     assert "no longer in the cleaned text" not in result.output
     assert ">>>Seals" in result.output and "They dive for it.<<<" in result.output, result.output
+
+
+CODE_LINES = "python3 -m venv .venv\n. .venv/bin/activate\npip install -e ."
+
+
+def test_a_code_blocks_lines_stay_lines_in_passages_ask_and_show(tmp_path):
+    """A fenced code block and an HTML <pre> came out of `passages` and `ask` as one line
+    ("python3 -m venv .venv . .venv/bin/activate pip install -e ."), and `show` and `clean` printed
+    the <pre> as one line too."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "guide.md").write_text("# Install\n\nRun these commands to set up plasmapheresis records.\n\n"
+                                      f"```sh\n{CODE_LINES}\n```\n\nThen ask a question.\n")
+    (sources / "page.html").write_text(
+        "<html><head><title>Setup</title></head><body><article><h1>Setup</h1><p>Run these commands to install "
+        "the sarcolemma tool on a fresh machine, then ask a question about it.</p>"
+        f"<pre>{CODE_LINES.replace('venv', 'virtualenv')}</pre><p>Then read the answer with care, as the "
+        "guide explains at length.</p></article></body></html>")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    passages = [json.loads(line) for line in run("passages", "--json", *where).stdout.splitlines()]
+    texts = {p["source"]: p["text"] for p in passages}
+    assert texts["guide.md"] == "Run these commands to set up plasmapheresis records.\n" + CODE_LINES + \
+        "\nThen ask a question."
+    assert CODE_LINES.replace("venv", "virtualenv") in texts["page.html"]
+    asked = run("ask", "--color", "never", "plasmapheresis", *where)
+    assert asked.exit_code == 0, asked.output
+    assert "\n   . .venv/bin/activate\n   pip install -e .\n" in asked.stdout, asked.stdout
+    shown = run("show", "page.html#0000", *where)
+    assert shown.exit_code == 0 and CODE_LINES.replace("venv", "virtualenv") in shown.stdout, shown.output
+    found = run("ask", "--json", "activate", *where)  # the words of code are found as before
+    assert {h["source"] for h in json.loads(found.stdout)} == {"guide.md", "page.html"}
