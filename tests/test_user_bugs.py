@@ -672,3 +672,20 @@ def test_a_code_blocks_lines_stay_lines_in_passages_ask_and_show(tmp_path):
     assert shown.exit_code == 0 and CODE_LINES.replace("venv", "virtualenv") in shown.stdout, shown.output
     found = run("ask", "--json", "activate", *where)  # the words of code are found as before
     assert {h["source"] for h in json.loads(found.stdout)} == {"guide.md", "page.html"}
+
+
+def test_a_heading_longer_than_a_label_is_text_not_a_section(tmp_path):
+    """A megabyte "heading" line was kept whole as a section's name (and the page's title): `clean`
+    printed it as a `#` line and the document's sections were named by it."""
+    from pipeline.clean import clean_html, clean_markdown
+    from pipeline.split import HEADING_MAX_CHARS
+
+    words = " ".join(f"w{i % 97}x" for i in range(HEADING_MAX_CHARS))  # random-looking, far past the bound
+    for document in (clean_markdown(f"# {words}\n\n## Dosing\n\nStatins were stopped and the kinase fell.\n"),
+                     clean_html(f"<html><head><title>{words}</title></head><body><article><h1>{words}</h1>"
+                                "<h2>Dosing</h2><p>Statins were stopped and the creatine kinase fell over three "
+                                "months, as the notes say.</p></article></body></html>")):
+        assert document.title == "" and all(len(s.heading) <= HEADING_MAX_CHARS for s in document.sections)
+        assert words in document.text and "# " + words not in document.text and "# Dosing" in document.text
+    short = clean_markdown("# Myopathy notes\n\nStatins were stopped and the kinase fell.\n")
+    assert short.title == "Myopathy notes" and short.sections[0].heading == "Myopathy notes"
