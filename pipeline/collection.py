@@ -183,8 +183,8 @@ class Collection:
         if report.sources_read == 0:
             from .sources import KINDS
 
-            self.warn(f"no readable source in {shown(self.sources)}; winnow reads {' '.join(sorted(KINDS))} files "
-                      "and other text files, so the index is empty")
+            self.warn(f"no readable source in {shown(self.sources)}; winnow reads {' '.join(sorted(KINDS))} files, "
+                      "so the index is empty")
         return report
 
     def searcher(self, refresh: bool = True):

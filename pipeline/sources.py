@@ -33,9 +33,8 @@ KINDS = {
     ".xhtml": "html",
     ".jsonl": "jsonl",
 }
-# A file whose name has no extension (README, COPYING, NEWS, changelog), or one winnow does not know
-# (README.Debian, changelog.Debian.gz, NEWS.old), is told by its first bytes, as file(1) does: text is
-# read as one of these kinds (sniffed_kind), anything else is skipped with the reason.
+# A file whose name has no extension (README, COPYING, NEWS, changelog) is told by its first bytes,
+# as file(1) does: text is read as one of these kinds (sniffed_kind), anything else is skipped.
 SNIFFED_KINDS = ("text", "markdown", "html")
 # A gzip-compressed page (README.gz, notes.txt.gz, guide.md.gz) is read decompressed, as the kind of
 # its name without the suffix; a compressed JSON Lines corpus is not (it is read in pieces, unbounded).
@@ -51,19 +50,19 @@ MAX_SOURCE_BYTES = 8 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192  # how much of a file we look at to call it binary
 MAX_CONTROL_RATIO = 0.05  # more control characters than this in the sniffed part: binary
 HASH_CHUNK_BYTES = 1 << 20  # files are fingerprinted in chunks of this size
-UNKNOWN_TYPE = "a compressed JSON Lines corpus (winnow reads a .jsonl corpus in pieces, uncompressed: decompress it)"
+UNKNOWN_TYPE = f"unknown file type (winnow reads {', '.join(sorted(KINDS))}, their .gz, and text without an extension)"
 
 
 def name_kind(name: str) -> tuple[str | None, bool]:
     """(kind, compressed) that a file's name says, by its extension after a .gz is taken off;
-    kind is "" when the name has no extension or one winnow does not know (its content decides:
-    sniffed_kind), None when winnow does not read that type (a compressed JSON Lines corpus)."""
+    kind is "" when the name has no extension (its content decides: sniffed_kind), None when
+    winnow does not read that type."""
     compressed = name[-len(GZIP_SUFFIX):].lower() == GZIP_SUFFIX and len(name) > len(GZIP_SUFFIX)
     inner = name[:-len(GZIP_SUFFIX)] if compressed else name
     dot = inner.rfind(".")  # as os.path.splitext finds it: a leading dot (".profile") is no extension
     if dot <= 0 or inner[:dot].strip(".") == "":
         return "", compressed
-    kind = KINDS.get(inner[dot:].lower(), "")
+    kind = KINDS.get(inner[dot:].lower())
     return (None if compressed and kind == "jsonl" else kind), compressed
 
 

@@ -339,7 +339,7 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
                 sentences.extend(known[i])
             else:
                 sentences.extend(split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph))
-            code = "\n" in paragraph
+            code = "\n" in paragraph.strip()
             if code:
                 sentences[before:] = _on_their_lines(paragraph, sentences[before:])
             if (code or after_code) and 0 < before < len(sentences):

@@ -61,7 +61,7 @@ def _bad_sources(sources: Path) -> dict[str, str]:
     (sources / "utf16-garbage.txt").write_bytes(b"\xff\xfe" + b"\x00\xd8" * 50)
     (sources / "undecodable.txt").write_bytes(b"\x81\x8d\x8f\x90\x9d" * 200)
     (sources / "huge.txt").write_bytes((b"Statins and muscles are discussed at length here. " * 20 + b"\n") * 24000)
-    return {"binary.txt": "binary", "empty.txt": "empty", "blank.md": "empty", "image.png": "binary",
+    return {"binary.txt": "binary", "empty.txt": "empty", "blank.md": "empty", "image.png": "unknown file type",
             "nul.html": "binary", "undecodable.txt": "", "huge.txt": "larger than"}
 
 
@@ -1095,7 +1095,7 @@ def test_control_characters_from_sources_never_reach_the_terminal(folders, tmp_p
     sources, index = folders
     evil = "Evil page \x1b]0;PWNED\x07 says statins cause \x1b[31mred\x1b[0m muscle weakness \u009b2J in adults.\n"
     (sources / "evil.txt").write_text(evil)
-    (sources / "name\x1b[2J.png").write_bytes(b"\x89PNG\x00")  # binary: skipped, its name said
+    (sources / "name\x1b[2J.png").write_bytes(b"x")
     raw = set("\x1b\x07\u009b")
     plain = ask(folders, "statins weakness")
     assert plain.exit_code == 0
