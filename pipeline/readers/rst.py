@@ -47,7 +47,7 @@ _SIMPLE_BORDER_RE = re.compile(r"=+(?: +=+)+|=+")
 # Inline markup, outermost first: a role's text, a link's text, literals, emphasis, references.
 _ROLE_RE = re.compile(r":[\w:+.-]{1,40}:`([^`]*)`|`([^`]*)`:[\w:+.-]{1,40}:")
 _LINK_RE = re.compile(r"`([^`<]*)<[^`>]*>`__?")
-INLINE_MAX_CHARS = 1000  # an inline span (``code``, *emphasis*) is looked for this far: linear time on a line of "*a "
+INLINE_MAX_CHARS = 200  # an inline span (``code``, *emphasis*) is looked for this far: linear time on a line of "*a "
 _LITERAL_RE = re.compile(r"``(.{1,%d}?)``" % INLINE_MAX_CHARS)
 _INTERPRETED_RE = re.compile(r"`([^`]+)`_{0,2}")
 _STRONG_RE = re.compile(r"\*\*(\S(?:.{0,%d}?\S)?)\*\*" % INLINE_MAX_CHARS)
