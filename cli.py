@@ -294,6 +294,14 @@ def _highlight(text: str, question: str, color: bool) -> str:
     return TOKEN_RE.sub(mark, text)
 
 
+def _filled(text: str, initial_indent: str, subsequent_indent: str) -> str:
+    """Text wrapped at 96 columns for the terminal, line by line: the lines of a code block stay lines."""
+    lines = text.split("\n")
+    return "\n".join(textwrap.fill(_safe(line), width=96, initial_indent=initial_indent if not k else subsequent_indent,
+                                    subsequent_indent=subsequent_indent) or subsequent_indent.rstrip()
+                      for k, line in enumerate(lines))
+
+
 def _render_hits(hits, question: str, bests: list[str], color: bool, empty: bool = False) -> None:
     if not hits:
         from pipeline.analyze import analyze
@@ -315,9 +323,9 @@ def _render_hits(hits, question: str, bests: list[str], color: bool, empty: bool
         if hit.url:
             click.echo(_safe(f"   from {hit.url}"))
         if best != p.text:
-            line = textwrap.fill(_safe(best), width=96, initial_indent="   > ", subsequent_indent="     ")
+            line = _filled(best, initial_indent="   > ", subsequent_indent="     ")
             click.echo(_highlight(line, question, color), color=color)
-        body = textwrap.fill(_safe(p.text), width=96, initial_indent="   ", subsequent_indent="   ")
+        body = _filled(p.text, initial_indent="   ", subsequent_indent="   ")
         click.echo(_highlight(body, question, color), color=color)
         others = [_name(s) for s in p.sources if s != p.source]
         if others:
@@ -806,7 +814,7 @@ def serve(sources_dir: Path, index_dir: Path, host: str, port: int):
                    "features that pulled it down) instead of the cleaned text.")
 @click.option("--all", "show_all", is_flag=True, help="With --explain: list kept blocks too.")
 @click.option("--trust", is_flag=True, help="Clean as a trusted source: keep every block as written.")
-@click.option("--type", "kind", type=click.Choice(["text", "markdown", "html", "jsonl"]), default=None,
+@click.option("--type", "kind", type=click.Choice(["text", "markdown", "rst", "html", "jsonl"]), default=None,
               help="Read every FILE as this type (default: by its ending; standard input is HTML if it "
                    "starts with '<', else text).")
 def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool, trust: bool, kind: str | None):

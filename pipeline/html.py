@@ -105,8 +105,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 class Block:
     """One unit of main content: a heading or a paragraph (also list items, table rows)."""
 
-    kind: str  # "heading" or "paragraph"
-    text: str  # whitespace-normalised text
+    kind: str  # "heading", "paragraph" or "code" (a <pre>: its lines kept)
+    text: str  # whitespace-normalised text (code: its lines as written, trailing spaces and blank ends cut)
     level: int = 0  # 1..6 for headings, 0 otherwise
     comments: bool = False  # from the page's comment section
 
@@ -316,6 +316,7 @@ def _trafilatura_blocks(tree) -> list[Block]:
         return []
     try:
         _cut_wide_rows(tree)
+        _mark_preformatted(tree)
         body, comments = extract(tree)
     except Exception:  # trafilatura failing on a page must not fail the page
         return []
@@ -403,7 +404,7 @@ def _xml_to_blocks(body) -> list[Block]:
     # <lb/> is a <br>: the text on either side are separate lines, not one word
     # ("dates:<lb/>June 9" must not become "dates:June"). The body is our own copy.
     for lb in body.iter(_XML_LINE_BREAK):
-        lb.tail = " " + (lb.tail or "")
+        lb.tail = ("\n" if any(a.tag == _XML_CODE for a in lb.iterancestors()) else " ") + (lb.tail or "")
     blocks: list[Block] = []
     # lxml filters by tag in C (iter(*tags) walks in document order, as iter() does), and
     # itertext() is the string() of XPath without compiling an expression per element.
@@ -413,6 +414,11 @@ def _xml_to_blocks(body) -> list[Block]:
             continue  # a word of its paragraph's text (below)
         # A leaf holding another leaf (quote > p, item > list > item) yields its own
         # direct text only; the inner leaves yield theirs.
+        if _is_preformatted(el):
+            code = _code_text(_string(el))
+            if code:
+                blocks.append(Block("code", code))
+            continue
         if _holds_leaf(el, descendants=True):
             text = _norm(_own_text(el))
         elif tag == "row":
@@ -426,6 +432,30 @@ def _xml_to_blocks(body) -> list[Block]:
         else:
             blocks.append(Block("paragraph", text))
     return blocks
+
+
+def _is_preformatted(el) -> bool:
+    """A block of code (a <pre>: _mark_preformatted), its lines to keep."""
+    return el.tag == _XML_CODE and not _holds_leaf(el, descendants=True)
+
+
+def _mark_preformatted(tree) -> None:
+    """Every <pre> holds a <code>: trafilatura gives <pre><code> as code, with its line breaks, but
+    a bare <pre> as a quote, which a <blockquote> is too."""
+    for pre in list(tree.iter("pre")):
+        if pre.find("code") is None:
+            code = pre.makeelement("code", {})
+            code.text, pre.text = pre.text, None
+            code.extend(list(pre))
+            pre.append(code)
+
+
+def _code_text(text: str) -> str:
+    """A code block's text as written: its lines, without control characters, trailing spaces or blank
+    lines around it."""
+    if not text.isprintable():
+        text = _CONTROL.sub("", text)
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
 def _first(iterator):
@@ -681,7 +711,7 @@ def _dedupe(blocks: list[Block]) -> list[Block]:
     """Normalise text and drop empty blocks and immediate repeats (a title printed twice)."""
     out: list[Block] = []
     for b in blocks:
-        text = _norm(b.text)
+        text = b.text if b.kind == "code" and b.text.strip() else _norm(b.text)
         if not text:
             continue
         if out and out[-1].text == text:

@@ -55,7 +55,7 @@ from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdict
                        kept_list, topic_totals)
 from .sources import (KINDS, SNIFFED_KINDS, name_kind, Listing, LongLine, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
                       read_pieces, scan, shell_word, sorted_row)
-from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, pack_counts, section_sentences, word_count
+from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, join_sentences, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
 from .store import (CHECKSUMS, INDEX_FORMAT_VERSION, SOURCES_BASE, GenerationDamaged, GenerationFormatChanged,
                     IndexLock, SourceCache, commit_generation, current_generation, new_generation_dir, read_own,
@@ -200,7 +200,7 @@ def _settings_key(params: BM25Params) -> str:
 
 def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTIONS) -> list[Document]:
     """The cleaned documents of one decoded source (one per source for pages)."""
-    from .clean import clean_html, clean_markdown, clean_text
+    from .clean import clean_html, clean_markdown, clean_rst, clean_text
 
     if source.kind == "html":
         return [replace(clean_html(text, source.rel, options), url=page_url(text))]
@@ -208,6 +208,8 @@ def clean_source(source: Source, text: str, options: CleanOptions = DEFAULT_OPTI
         return corpus_text_documents(text, source.rel)
     if source.kind == "markdown":
         return [clean_markdown(text, source.rel, options)]
+    if source.kind == "rst":
+        return [clean_rst(text, source.rel, options)]
     return [clean_text(text, source.rel, options=options)]
 
 
@@ -958,7 +960,7 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
                 if more:
                     sources.extend(s for s in more if not (s in seen or seen.add(s)))
         sentences = documents.sentences.span(first + indices[0], first + indices[-1] + 1)
-        text = " ".join(sentences if len(sentences) == len(indices) else [sentences[i - indices[0]] for i in indices])
+        text = join_sentences(sentences if len(sentences) == len(indices) else [sentences[i - indices[0]] for i in indices])
         line = _passage_line(ids[draft], documents.headings[section], source, sources, text)
         write(line)
         size += len(line)

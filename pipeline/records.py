@@ -11,7 +11,7 @@ class Source:
 
     path: str  # absolute path on disk
     rel: str  # path relative to the sources folder, with "/" separators: the name users see
-    kind: str  # "html", "text", "markdown" or "jsonl"
+    kind: str  # "html", "text", "markdown", "rst" or "jsonl"
     size: int
     mtime_ns: int
 

@@ -27,6 +27,7 @@ KINDS = {
     ".text": "text",
     ".md": "markdown",
     ".markdown": "markdown",
+    ".rst": "rst",  # reStructuredText (readers.rst)
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",

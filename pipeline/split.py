@@ -332,12 +332,19 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
             continue
         known = section.sentences
         sentences = []
+        after_code = False
         for i, paragraph in enumerate(section.paragraphs or (line,)):
             before = len(sentences)
             if known and known[i] is not None:
                 sentences.extend(known[i])
             else:
                 sentences.extend(split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph))
+            code = "\n" in paragraph.strip()
+            if code:
+                sentences[before:] = _on_their_lines(paragraph, sentences[before:])
+            if (code or after_code) and 0 < before < len(sentences):
+                sentences[before] = LINE_BREAK + sentences[before].lstrip("\n")
+            after_code = code
         if len(section.paragraphs) > 1 and before > 0 and _is_label_line(section.paragraphs[-1]):
             sentences[before - 1:] = [" ".join(sentences[before - 1:])]  # with the text before it
         heading = section.heading
@@ -358,6 +365,30 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
                 label, sentences = out[-1]
                 out[-1] = (label, sentences[:-1] + _bounded([" ".join(sentences[-1:] + kept)]))
     return out
+
+
+# A sentence that starts a line of its own in a passage's text (join_sentences): a line of a code
+# block, the block itself, and the text after it. Only code blocks keep line breaks in a paragraph
+# (readers: Markdown's fenced and indented code, reStructuredText's literal blocks, HTML's <pre>); the
+# break is white space to the analyzer, so the tokens, and what is found, are the same.
+LINE_BREAK = "\n"
+
+
+def _on_their_lines(paragraph: str, sentences: list[str]) -> list[str]:
+    """A code block's sentences, each that a line break precedes in it starting with LINE_BREAK."""
+    out, at = [], 0
+    for k, sentence in enumerate(sentences):
+        found = paragraph.find(sentence, at)
+        if found < 0:  # not a slice of the paragraph (never, today): the sentences as they are
+            return sentences
+        out.append(LINE_BREAK + sentence if k and "\n" in paragraph[at:found] else sentence)
+        at = found + len(sentence)
+    return out
+
+
+def join_sentences(sentences) -> str:
+    """A passage's text: its sentences joined by a space, or by a line break where one starts a line."""
+    return "".join(s if not k or s[:1] == LINE_BREAK else " " + s for k, s in enumerate(sentences)).strip("\n")
 
 
 LABEL_MAX_WORDS = 12  # the text reader's HEADING_MAX_WORDS and the cleaner's TITLE_MAX_WORDS

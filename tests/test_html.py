@@ -413,3 +413,13 @@ def test_inline_code_stays_in_its_sentence():
     assert "Support can be detected by checking for Headers, Request or fetch on the window scope." in texts
     assert "fetch()" not in texts and "window" not in texts
     assert any(t.startswith("fetch('/data.json')") for t in texts)
+
+
+def test_a_pre_is_a_code_block_with_its_lines_and_a_blockquote_is_not():
+    """A <pre> was one paragraph, its lines run together."""
+    prose = "<p>" + "Run these commands to install the tool on a fresh machine, then ask about it. " * 3 + "</p>"
+    page = "<html><body><article><h1>Setup</h1>" + prose + "<pre>make\n  make install\n\n</pre>" + prose + \
+        "<blockquote>quoted\nwords</blockquote>" + prose + "</article></body></html>"
+    blocks = html_to_blocks(page)[1]
+    assert Block("code", "make\n  make install") in blocks
+    assert Block("paragraph", "quoted words") in blocks

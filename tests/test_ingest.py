@@ -13,6 +13,7 @@ from pipeline import analyze
 from pipeline.dedupe import SentenceDeduper
 from pipeline.ingest import assemble_passages, build_index, current_generation, passage_tokens, stale_sources
 from pipeline.records import Document, Passage, Section
+from pipeline.split import join_sentences
 from pipeline.search import Searcher
 from pipeline.split import pack, section_sentences
 
@@ -48,7 +49,7 @@ def _reference_assemble(documents: list[Document]) -> tuple[list[Passage], int]:
         sources = [source]
         for sid in sids:
             sources.extend(s for s in deduper.sources(sid) if s not in sources)
-        passages.append(Passage(f"{source}#{n:04d}", source, heading, " ".join(texts), tuple(sources)))
+        passages.append(Passage(f"{source}#{n:04d}", source, heading, join_sentences(texts), tuple(sources)))
     passages.sort(key=lambda p: p.passage_id)
     return passages, dropped
 

@@ -341,11 +341,17 @@ E2E_SHAPES: dict[str, object] = {
     "one-long-sentence": _run("word "),
     "many-short-lines": _lines("Line of text."),
     "many-sentences": _run("The cat sat on the mat today. "),
+    "run-rst-roles": _run(":a:`b "),  # reStructuredText's inline markup (readers.rst)
+    "run-rst-literals": _run("``a "),
+    "run-rst-strong": _run("**a "),
+    "run-rst-links": _run("`a <"),
+    "rst-indent-stairs": lambda n: "".join(" " * k + "a\n" for k in range(int((2 * n) ** 0.5))),
 }
 
 FORMATS = {
     "txt": lambda text: _clean().clean_text(text),
     "md": lambda text: _clean().clean_text(text, markdown=True),
+    "rst": lambda text: _clean().clean_rst(text),
     "html": lambda text: _clean().clean_html(_as_html(text)),
 }
 

@@ -437,3 +437,84 @@ def test_text_without_indentation_reads_as_before():
     assert [(b.kind, b.text) for b in text.read(page)] == [
         (Kind.HEADING, "Groceries"), (Kind.ITEM, "milk"), (Kind.ITEM, "rye bread"),
         (Kind.HEADING, "Notes"), (Kind.PARAGRAPH, "Call the shop before noon. They close early.")]
+
+
+RST = """\
+.. _top:
+
+=================
+Myopathy handbook
+=================
+
+Statins were stopped and the creatine kinase
+fell over three months, as the *notes* say (see `the guide <https://x.org/g>`_
+and :ref:`Dosing <dosing>`).
+
+.. This comment is for the writers only.
+
+Treatment
+=========
+
+- Steroids first, then a second drug
+  such as ``methotrexate``.
+- Immunoglobulin for some patients.
+
+Run the check like this::
+
+    $ winnow ask "is it inherited"
+    (no answer)
+
+.. note:: Plasmapheresis helps some patients.
+
+.. code-block:: python
+
+   print("kept as written")
+
+Doses
+-----
+
+=====  ========
+Drug   Dose
+=====  ========
+IVIG   2 g/kg
+=====  ========
+
+Sarcolemma
+   The membrane of a muscle fibre.
+"""
+
+
+def test_restructuredtext_titles_lists_literal_blocks_and_markup_read_as_written():
+    """.rst files (91 under /usr/share/doc) were skipped as an unknown type."""
+    from pipeline.readers import rst
+
+    assert _kinds(rst.read(RST)) == [
+        (Kind.HEADING, "Myopathy handbook"),
+        (Kind.PARAGRAPH, "Statins were stopped and the creatine kinase fell over three months, as the notes say "
+                         "(see the guide and Dosing)."),
+        (Kind.HEADING, "Treatment"),
+        (Kind.ITEM, "Steroids first, then a second drug such as methotrexate."),
+        (Kind.ITEM, "Immunoglobulin for some patients."),
+        (Kind.PARAGRAPH, "Run the check like this:"),
+        (Kind.CODE, '$ winnow ask "is it inherited"\n(no answer)'),
+        (Kind.PARAGRAPH, "Plasmapheresis helps some patients."),
+        (Kind.CODE, 'print("kept as written")'),
+        (Kind.HEADING, "Doses"),
+        (Kind.ROW, "Drug | Dose"),
+        (Kind.ROW, "IVIG | 2 g/kg"),
+        (Kind.PARAGRAPH, "Sarcolemma: The membrane of a muscle fibre."),
+    ]
+    assert [b.level for b in rst.read(RST) if b.kind is Kind.HEADING] == [1, 2, 3]
+
+
+def test_markdown_notes_written_one_a_line_stay_apart_with_their_labels():
+    """Notes with no blank line between ("[^1]: a" over "[^2]: b") were one paragraph, and the cleaner
+    then took every label after the first for a citation mark in a sentence and removed it."""
+    from pipeline.clean import clean_markdown
+
+    notes = "[1] Mammen, Arthritis Rheum 2011.\n[2] Christopher-Stine, *2010*,\nwrapped.\n[^3]: A third note."
+    assert _kinds(markdown.read("# Notes\n\nText.\n\n" + notes)[1])[2:] == [
+        (Kind.PARAGRAPH, "[1] Mammen, Arthritis Rheum 2011."), (Kind.PARAGRAPH, "[2] Christopher-Stine, 2010, wrapped."),
+        (Kind.PARAGRAPH, "[^3]: A third note.")]
+    assert "[2] Christopher-Stine" in clean_markdown("# Notes\n\nText.\n\n" + notes).text
+    assert _kinds(markdown.read("See [the guide] and\n[2] more.")[1]) == [(Kind.PARAGRAPH, "See [the guide] and [2] more.")]

@@ -156,3 +156,15 @@ def test_winnow_clean_types_a_file_without_an_extension_by_its_head_as_a_build_d
     (tmp_path / "BLOB").write_bytes(b"Statins were stopped.\0\0\0\x01\x02 and more text after the NULs.\n")
     result = run("clean", str(tmp_path / "BLOB"))
     assert result.exit_code == 1 and "binary file (NUL bytes)" in result.stderr
+
+
+def test_a_restructuredtext_file_is_indexed_with_its_sections(tmp_path):
+    """A build skipped .rst files as an unknown type."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "guide.rst").write_text("Myopathy guide\n==============\n\nTreatment\n---------\n\n" + PROSE)
+    where = ["--sources", str(src), "--index", str(tmp_path / "ix")]
+    result = run("ask", "--json", "creatine kinase", *where)
+    assert result.exit_code == 0, result.output
+    hit = json.loads(result.stdout)[0]
+    assert hit["source"] == "guide.rst" and hit["section"] == "Treatment" and "====" not in hit["text"]

@@ -640,3 +640,51 @@ def test_show_finds_a_passage_opened_by_the_title_over_a_heading(tmp_path):
     assert result.exit_code == 0, result.output
     assert "no longer in the cleaned text" not in result.output
     assert ">>>Seals" in result.output and "They dive for it.<<<" in result.output, result.output
+
+
+CODE_LINES = "python3 -m venv .venv\n. .venv/bin/activate\npip install -e ."
+
+
+def test_a_code_blocks_lines_stay_lines_in_passages_ask_and_show(tmp_path):
+    """A fenced code block and an HTML <pre> came out of `passages` and `ask` as one line
+    ("python3 -m venv .venv . .venv/bin/activate pip install -e ."), and `show` and `clean` printed
+    the <pre> as one line too."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "guide.md").write_text("# Install\n\nRun these commands to set up plasmapheresis records.\n\n"
+                                      f"```sh\n{CODE_LINES}\n```\n\nThen ask a question.\n")
+    (sources / "page.html").write_text(
+        "<html><head><title>Setup</title></head><body><article><h1>Setup</h1><p>Run these commands to install "
+        "the sarcolemma tool on a fresh machine, then ask a question about it.</p>"
+        f"<pre>{CODE_LINES.replace('venv', 'virtualenv')}</pre><p>Then read the answer with care, as the "
+        "guide explains at length.</p></article></body></html>")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "ix")]
+    passages = [json.loads(line) for line in run("passages", "--json", *where).stdout.splitlines()]
+    texts = {p["source"]: p["text"] for p in passages}
+    assert texts["guide.md"] == "Run these commands to set up plasmapheresis records.\n" + CODE_LINES + \
+        "\nThen ask a question."
+    assert CODE_LINES.replace("venv", "virtualenv") in texts["page.html"]
+    asked = run("ask", "--color", "never", "plasmapheresis", *where)
+    assert asked.exit_code == 0, asked.output
+    assert "\n   . .venv/bin/activate\n   pip install -e .\n" in asked.stdout, asked.stdout
+    shown = run("show", "page.html#0000", *where)
+    assert shown.exit_code == 0 and CODE_LINES.replace("venv", "virtualenv") in shown.stdout, shown.output
+    found = run("ask", "--json", "activate", *where)  # the words of code are found as before
+    assert {h["source"] for h in json.loads(found.stdout)} == {"guide.md", "page.html"}
+
+
+def test_a_heading_longer_than_a_label_is_text_not_a_section(tmp_path):
+    """A megabyte "heading" line was kept whole as a section's name (and the page's title): `clean`
+    printed it as a `#` line and the document's sections were named by it."""
+    from pipeline.clean import clean_html, clean_markdown
+    from pipeline.split import HEADING_MAX_CHARS
+
+    words = " ".join(f"w{i % 97}x" for i in range(HEADING_MAX_CHARS))  # random-looking, far past the bound
+    for document in (clean_markdown(f"# {words}\n\n## Dosing\n\nStatins were stopped and the kinase fell.\n"),
+                     clean_html(f"<html><head><title>{words}</title></head><body><article><h1>{words}</h1>"
+                                "<h2>Dosing</h2><p>Statins were stopped and the creatine kinase fell over three "
+                                "months, as the notes say.</p></article></body></html>")):
+        assert document.title == "" and all(len(s.heading) <= HEADING_MAX_CHARS for s in document.sections)
+        assert words in document.text and "# " + words not in document.text and "# Dosing" in document.text
+    short = clean_markdown("# Myopathy notes\n\nStatins were stopped and the kinase fell.\n")
+    assert short.title == "Myopathy notes" and short.sections[0].heading == "Myopathy notes"

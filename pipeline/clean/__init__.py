@@ -51,6 +51,7 @@ import numpy as np
 
 from ..blocks import Block, Kind, Verdict
 from ..records import Document, Section
+from ..split import HEADING_MAX_CHARS
 from . import model as scorer
 from .features import (_SEPARATORS, FEATURES, MAIN_PIVOT, PAGE_FEATURES, PROSE_MIN_WORDS, STEM_LETTERS, _block_words,
                        _content_words, _has_url_or_email, _terminal, context_matrix, main_stretch, page_features,
@@ -208,6 +209,13 @@ def clean_markdown(text: str, source: str = "", options: CleanOptions = DEFAULT_
     return assemble(clean_blocks(blocks, options), source, title=_normalize(meta.get("title", "")))
 
 
+def clean_rst(text: str, source: str = "", options: CleanOptions = DEFAULT_OPTIONS) -> Document:
+    """reStructuredText -> Document (its first section title is its title)."""
+    from ..readers import rst
+
+    return assemble(clean_blocks(rst.read(text), options), source)
+
+
 def clean_html(html: str, source: str = "", options: CleanOptions = DEFAULT_OPTIONS) -> Document:
     """An HTML page -> Document: its main content, then the same passes."""
     from ..readers import html as html_reader
@@ -217,7 +225,7 @@ def clean_html(html: str, source: str = "", options: CleanOptions = DEFAULT_OPTI
 
 
 def read_blocks(text: str, kind: str) -> list[Block]:
-    """The blocks of a decoded source ("text", "markdown" or "html"), as its reader finds them."""
+    """The blocks of a decoded source ("text", "markdown", "rst" or "html"), as its reader finds them."""
     if kind == "html":
         from ..readers import html as html_reader
 
@@ -226,6 +234,10 @@ def read_blocks(text: str, kind: str) -> list[Block]:
         from ..readers import markdown
 
         return markdown.read(text)[1]
+    if kind == "rst":
+        from ..readers import rst
+
+        return rst.read(text)
     from ..readers import text as text_reader
 
     return text_reader.read(text)
@@ -969,7 +981,11 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
     tomorrow" over "They open at 9.") names the document and stays its first line of text:
     a title never costs the text its line.
     """
-    kept = [j.block for j in judged if j.verdict.keep]
+    # A heading labels its section and every passage in it: one longer than a label can be (a megabyte
+    # "heading" line of a broken page) is text of the page, not a section's name.
+    kept = [Block(Kind.PARAGRAPH, j.block.text) if j.block.kind is Kind.HEADING and len(j.block.text) > HEADING_MAX_CHARS
+            else j.block for j in judged if j.verdict.keep]
+    title = title if len(title) <= HEADING_MAX_CHARS else ""  # a <title> or front matter's: not the page's text
     given_title = title  # a source's own title (HTML <title>, front matter) is not part of its text
     if not title and kept and (kept[0].kind is Kind.HEADING and kept[0].inferred
                                or kept[0].kind is Kind.PARAGRAPH and _is_title_line(kept[0].text)):

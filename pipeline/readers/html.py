@@ -10,6 +10,6 @@ def read(html: str) -> tuple[str, list[Block]]:
     from ..html import html_to_blocks  # lxml and trafilatura only when a page needs them
 
     title, found = html_to_blocks(html)
-    blocks = [Block(Kind.HEADING if b.kind == "heading" else Kind.PARAGRAPH, b.text, level=b.level,
-                    comments=b.comments) for b in found]
+    kinds = {"heading": Kind.HEADING, "code": Kind.CODE}
+    blocks = [Block(kinds.get(b.kind, Kind.PARAGRAPH), b.text, level=b.level, comments=b.comments) for b in found]
     return title, blocks

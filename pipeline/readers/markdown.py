@@ -124,9 +124,15 @@ def read(text: str) -> tuple[dict[str, str], list[Block]]:
                     blocks.append(Block(Kind.HEADING, text_, level=heading_level, link_share=linked,
                                         code=_all_code(token), site_links=site))
             elif text_:
-                blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_, link_share=linked,
-                                    code=_all_code(token), list_id=lists[-1] if in_item and lists else -1,
-                                    site_links=site))
+                code = _all_code(token)
+                for part in _notes(token.children or ()):
+                    if part is not None:  # each note of a list of notes, as written one a line
+                        text_, linked, site = _children_text(part)
+                        if not text_:
+                            continue
+                    blocks.append(Block(Kind.ITEM if in_item else Kind.PARAGRAPH, text_, link_share=linked,
+                                        code=code, list_id=lists[-1] if in_item and lists else -1,
+                                        site_links=site))
         elif kind in ("fence", "code_block"):
             code = token.content.strip("\n")
             if code.strip():
@@ -146,13 +152,38 @@ def _all_code(token) -> bool:
     return bool(parts) and all(c.type == "code_inline" for c in parts)
 
 
+# A note's label opening a line: "[^1]: text" (a footnote), "[2] text" (a reference).
+_NOTE_LABEL_RE = re.compile(r"\[\^?[^\[\]\s]{1,20}\]:?[ \t]")
+
+
+def _notes(children: list) -> list:
+    """[None] for a paragraph read whole; for notes written one a line with no blank line between
+    ("[^1]: a" over "[^2]: b", which CommonMark without footnotes reads as one paragraph), the inline
+    children of each note: joined, every label after the first was a citation mark in a sentence, and went."""
+    if not (children and children[0].type == "text" and _NOTE_LABEL_RE.match(children[0].content)):
+        return [None]
+    parts: list[list] = [[]]
+    for k, child in enumerate(children):
+        if (child.type in ("softbreak", "hardbreak") and k + 1 < len(children) and children[k + 1].type == "text"
+                and _NOTE_LABEL_RE.match(children[k + 1].content)):
+            parts.append([])
+        else:
+            parts[-1].append(child)
+    return parts if len(parts) > 1 else [None]
+
+
 def _inline_text(token) -> tuple[str, float, bool]:
     """(the visible text of an inline token, the share of its characters inside links, whether a link
     leads to a path of the site the page is on): emphasis and link markup dropped, images too."""
+    return _children_text(token.children or ())
+
+
+def _children_text(children) -> tuple[str, float, bool]:
+    """_inline_text of a run of an inline token's children."""
     parts: list[str] = []
     in_link = linked = shown = 0
     site = False
-    for child in token.children or ():
+    for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
             size = len(child.content.strip())
