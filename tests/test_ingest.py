@@ -591,12 +591,20 @@ def test_a_passage_line_is_the_passage_dumped_as_json(fields, sources):
     assert set(json.loads(line.decode("utf-8", "surrogateescape"))) == set(Passage.__dataclass_fields__)
 
 
-def test_a_refresh_combines_the_topic_from_totals_and_reads_only_changed_units(tmp_path, monkeypatch):
+@pytest.mark.parametrize("head_share", [1 / 8, 0.45], ids=["head", "undecided-head"])
+def test_a_refresh_combines_the_topic_from_totals_and_reads_only_changed_units(tmp_path, monkeypatch, head_share):
     """The topic after edits equals a fresh build's, and the refresh reads no unchanged unit's topic
-    (a segment's topic totals, less the lines of its deleted units)."""
+    (a segment's topic totals, less the lines of its deleted units). A segment's totals count the
+    title terms of head_share of its titles or more: with 0.45 of 12 (6), the topic's share (6 of
+    12) is left undecided and its every title count read (topic_terms.json)."""
     from pipeline import segments
 
     monkeypatch.setattr(segments, "MERGE_ALL_BELOW", 0)
+    monkeypatch.setattr(segments, "TOPIC_HEAD_SHARE", head_share)
+    whole_reads = []
+    live_totals = segments.StoredSegment.live_totals
+    monkeypatch.setattr(segments.StoredSegment, "live_totals",
+                        lambda self, whole=False: whole_reads.append(whole) or live_totals(self, whole))
     sources = tmp_path / "sources"
     sources.mkdir()
     for i in range(12):  # enough that two edits delete under MAX_DELETED_SHARE: no merge reads every topic
@@ -622,6 +630,7 @@ def test_a_refresh_combines_the_topic_from_totals_and_reads_only_changed_units(t
     topic = set(Searcher(current_generation(tmp_path / "index")).topic)
     assert not {"necrot", "myopathi", "imnm"} & topic and "unrel" in topic
     assert read_whole == []
+    assert (True in whole_reads) == (head_share == 0.45)
 
 
 def test_topic_totals_split_and_subtracted_give_the_whole_topic():
