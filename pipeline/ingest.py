@@ -1218,7 +1218,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             "skipped": report.skipped,
             "counts": {"sources": len(sources_indexed["source"]), "passages": 0,
                        "duplicates_dropped": report.duplicates_dropped},
-            "topic_terms": combine_totals(every_total, TOPIC_TITLE_SHARE),
+            "topic_terms": _topic(every_total, segments),
             "trusted": list(trust),
             "sources_folder": str(Path(sources_dir).resolve()),  # an index answers for this folder only
             "urls": {key: url for _, urls in with_urls for key, url in urls.items()},
@@ -1367,6 +1367,15 @@ def _compare(names: list, shas: list, known: _Known, trust: tuple, old_trust: tu
     # Names are unique: every source known and found again is one of the n - added rows.
     removed = sorted(known.all_names() - set(names)) if len(known) != n - added else []
     return _Changes(sorted(rows), olds, added, changed, removed)
+
+
+def _topic(every_total: list[dict], segments: list[StoredSegment]) -> list[str]:
+    """The topic from the new units' totals and the segments' live ones (every_total, in that
+    order); a segment's whole title counts are read only if its head leaves a term undecided."""
+    topic = combine_totals(every_total, TOPIC_TITLE_SHARE)
+    if topic is None:
+        topic = combine_totals(every_total[:1] + [seg.live_totals(whole=True) for seg in segments], TOPIC_TITLE_SHARE)
+    return topic
 
 
 def _locate(segments: list[StoredSegment], name: str) -> tuple[int, int] | None:

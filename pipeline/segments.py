@@ -14,9 +14,12 @@ the files of a plain index:
                                              report rows (words kept, duplicates, addresses),
                                              one line per unit, read one unit at a time
     [prefix]topic_totals.json                the same summed over the segment's units (title
-                                             term counts, acronym and address rows, kept
-                                             words per unit): a refresh combines the topic
-                                             from these and the deleted units' lines only
+                                             counts of the terms in TOPIC_HEAD_SHARE of its
+                                             titles or more, acronym and address rows): a
+                                             refresh combines the topic from these and the
+                                             deleted units' lines only
+    [prefix]topic_terms.json                 every title term's count, read when the head
+                                             above leaves a term's share undecided
     [prefix]doc_unit.npy                     each passage's unit
     [prefix]sent_*.npy, sig_*.npy            each sentence's unit, position, cited name and
                                              verdict (credit), and its dedupe signature
@@ -88,6 +91,13 @@ SEGMENT_JSON = "segment.json"
 TOPICS_JSONL = "topics.jsonl"
 TOPICS_OFFSETS = "topics.offsets.npy"
 TOPIC_TOTALS = "topic_totals.json"
+TOPIC_TERMS = "topic_terms.json"
+# topic_totals.json counts only the title terms of at least this share of the segment's titles (its
+# "floor" says from which count): a title term of every page ("p12345") made it hold a count per
+# source, ~6 ms of a one-edit refresh at 20,000 sources to parse, copy and combine. The topic
+# takes terms of TOPIC_TITLE_SHARE (a half) of the titles, so a term under the floor in the big
+# segment decides nothing unless the other segments lift it; combine_totals says when they might.
+TOPIC_HEAD_SHARE = 1 / 8
 # Each unit's words kept and given (the build report's), -1 for none counted: int64 [units, 2].
 # Out of topic_totals.json, whose lists of pairs cost a one-edit refresh at 20,000 sources ~3 ms
 # to parse and more to free; a refresh reads the rows of the units it touches.
@@ -585,8 +595,12 @@ class SegmentData:
         np.save(directory / f"{prefix}{TOPICS_OFFSETS}", offsets, allow_pickle=False)
         totals = topic_totals(self.unit_topics)
         np.save(directory / f"{prefix}{TOPIC_KEPT}", kept_to_array(totals.pop("kept")), allow_pickle=False)
+        (directory / f"{prefix}{TOPIC_TERMS}").write_text(
+            json.dumps(totals["title_terms"], ensure_ascii=False, sort_keys=True), encoding="utf-8",
+            errors="surrogateescape")
         (directory / f"{prefix}{TOPIC_TOTALS}").write_text(
-            json.dumps(totals, ensure_ascii=False, sort_keys=True), encoding="utf-8", errors="surrogateescape")
+            json.dumps(totals_head(totals), ensure_ascii=False, sort_keys=True), encoding="utf-8",
+            errors="surrogateescape")
         lookups = self.lookups or _lookups(self.sig)
         arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
                   "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
@@ -606,7 +620,7 @@ def segment_files(prefix: str) -> list[str]:
     from .index import _ARRAYS, META_NAME
 
     names = [META_NAME, "passages.jsonl", "passages.offsets.npy", SEGMENT_JSON, TOPICS_JSONL, TOPICS_OFFSETS,
-             TOPIC_TOTALS, TOPIC_KEPT]
+             TOPIC_TOTALS, TOPIC_TERMS, TOPIC_KEPT]
     names += [f"{n}.npy" for n in _ARRAYS] + [f"{n}.npy" for n in _SENTENCE_ARRAYS]
     return [prefix + n for n in names]
 
@@ -671,11 +685,17 @@ class StoredSegment:
         row = self.kept_rows[unit].tolist()
         return None if row[0] < 0 else row
 
-    def live_totals(self) -> dict:
-        """topic_totals of the live units: the segment's, less its deleted units' lines."""
+    def live_totals(self, whole: bool = False) -> dict:
+        """topic_totals of the live units: the segment's, less its deleted units' lines; their title
+        terms those of its head (totals_head), or with whole=True every one."""
+        totals = self.totals
+        if whole and totals.get("floor"):
+            terms = json.loads((self.generation / f"{self.prefix}{TOPIC_TERMS}").read_text(
+                encoding="utf-8", errors="surrogateescape"))
+            totals = {**totals, "title_terms": terms, "floor": 0}
         if not self.deleted:
-            return self.totals
-        return subtract_totals(self.totals, [(u, self.topic(u)) for u in sorted(self.deleted)])
+            return totals
+        return subtract_totals(totals, [(u, self.topic(u)) for u in sorted(self.deleted)])
 
     def unit_sentences(self, unit: int) -> np.ndarray:
         """A unit's sentences (contiguous: sentences are in corpus order)."""
@@ -1135,8 +1155,9 @@ def subtract_totals(totals: dict, removed: list[tuple[int, dict]]) -> dict:
     less = topic_totals([topic for _, topic in removed])
     counts = dict(totals["title_terms"])  # copied in C; only the removed units' terms are visited
     for term, n in less["title_terms"].items():
-        counts[term] -= n
-    out = {"titled": totals["titled"] - less["titled"], "title_terms": counts,
+        if term in counts:  # a head's (totals_head): a term left out stays under its floor
+            counts[term] -= n
+    out = {"titled": totals["titled"] - less["titled"], "title_terms": counts, "floor": totals.get("floor", 0),
            "acronyms": _without_units(totals["acronyms"], gone),
            "urls": _without_units(totals["urls"], gone),
            "dropped": totals["dropped"] - less["dropped"]}
@@ -1158,10 +1179,26 @@ def _without_units(rows: list, gone: set[int]) -> list:
     return out + rows[start:]
 
 
-def combine_totals(parts: list[dict], share: float) -> list[str]:
-    """The topic of the units of several topic_totals, in order (combine_topic's, whatever the split)."""
+def totals_head(totals: dict) -> dict:
+    """topic_totals as a segment stores them: the title terms of TOPIC_HEAD_SHARE of its titles or
+    more, "floor" the count from which every term is there (0: every term is)."""
+    floor = math.ceil(totals["titled"] * TOPIC_HEAD_SHARE)
+    if floor <= 1:
+        return {**totals, "floor": 0}
+    counts = totals["title_terms"]
+    head = dict(zip(itertools.compress(counts, keep := list(map(operator.ge, counts.values(),
+                                                                 itertools.repeat(floor)))),
+                    itertools.compress(counts.values(), keep)))
+    return {**totals, "title_terms": head, "floor": floor}
+
+
+def combine_totals(parts: list[dict], share: float) -> list[str] | None:
+    """The topic of the units of several topic_totals, in order (combine_topic's, whatever the split);
+    None if a part's head (totals_head: counts under its floor left out) leaves a term undecided."""
     titled = sum(part["titled"] for part in parts)
     threshold = share * titled
+    # What a term left out of a part's head may count there (its floor less one), at most.
+    slack = [max(part.get("floor", 0) - 1, 0) for part in parts]
     # The biggest part's terms that reach the share alone, by C loops (no copy of its counts: a
     # refresh combines the big segment's thousands of terms with a few new units'); then the
     # other parts' terms, with their counts added to its. Counts are never negative, so a term
@@ -1169,15 +1206,32 @@ def combine_totals(parts: list[dict], share: float) -> list[str]:
     big = max(range(len(parts)), key=lambda p: len(parts[p]["title_terms"]), default=None)
     if big is None or not titled:
         topic: set = set()
+    elif sum(slack) >= threshold:  # a term in no head could reach the share
+        return None
     else:
         counts = parts[big]["title_terms"]
         topic = set(itertools.compress(counts, map(operator.ge, counts.values(), itertools.repeat(threshold))))
         others: dict = {}
+        listed_slack: dict = {}  # per term, the slack of the other parts that list it
         for p, part in enumerate(parts):
             if p != big:
                 for term, n in part["title_terms"].items():
                     others[term] = others.get(term, 0) + n
-        topic.update(term for term, n in others.items() if counts.get(term, 0) + n >= threshold)
+                    if slack[p]:
+                        listed_slack[term] = listed_slack.get(term, 0) + slack[p]
+        other_slack = sum(slack) - slack[big]
+        for term, n in others.items():
+            count = counts.get(term)
+            total = (count or 0) + n
+            if total >= threshold:
+                topic.add(term)
+            elif total + other_slack - listed_slack.get(term, 0) + (slack[big] if count is None else 0) >= threshold:
+                return None
+        if other_slack:  # the big part's terms the others do not list, which their slack could lift
+            low = itertools.repeat(threshold - other_slack)
+            if any(term not in topic and term not in others
+                   for term in itertools.compress(counts, map(operator.ge, counts.values(), low))):
+                return None
     for part in parts:
         for _, long_terms, acronym_terms in part["acronyms"]:
             if long_terms and sum(t in topic for t in long_terms) >= share * len(long_terms):

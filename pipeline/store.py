@@ -61,7 +61,9 @@ from .units import PackedDocuments, pack_documents
 # 8: that base is a binary table (sources.bin, store.pack_table), not JSON (sources.json)
 # 9: each segment's words kept per unit in an array (segments.TOPIC_KEPT), out of its topic totals
 # 10: a segment's cited names left out of its segment.json when they are its unit names
-INDEX_FORMAT_VERSION = 10
+# 11: a segment's topic_totals.json counts the title terms of an eighth of its titles or more, every
+#     term's count in its topic_terms.json (segments.TOPIC_HEAD_SHARE)
+INDEX_FORMAT_VERSION = 11
 
 CHECKSUMS = "checksums.json"  # {"format": 3, "files": {file name: {"size", "crc32", "edges", "sha256"}}}
 # 3: "edges", the CRC-32 of a big file's first and last EDGE_BYTES: what an open checks of it

@@ -592,12 +592,20 @@ def test_a_passage_line_is_the_passage_dumped_as_json(fields, sources):
     assert set(json.loads(line.decode("utf-8", "surrogateescape"))) == set(Passage.__dataclass_fields__)
 
 
-def test_a_refresh_combines_the_topic_from_totals_and_reads_only_changed_units(tmp_path, monkeypatch):
+@pytest.mark.parametrize("head_share", [1 / 8, 0.45], ids=["head", "undecided-head"])
+def test_a_refresh_combines_the_topic_from_totals_and_reads_only_changed_units(tmp_path, monkeypatch, head_share):
     """The topic after edits equals a fresh build's, and the refresh reads no unchanged unit's topic
-    (a segment's topic totals, less the lines of its deleted units)."""
+    (a segment's topic totals, less the lines of its deleted units). A segment's totals count the
+    title terms of head_share of its titles or more: with 0.45 of 12 (6), the topic's share (6 of
+    12) is left undecided and its every title count read (topic_terms.json)."""
     from pipeline import segments
 
     monkeypatch.setattr(segments, "MERGE_ALL_BELOW", 0)
+    monkeypatch.setattr(segments, "TOPIC_HEAD_SHARE", head_share)
+    whole_reads = []
+    live_totals = segments.StoredSegment.live_totals
+    monkeypatch.setattr(segments.StoredSegment, "live_totals",
+                        lambda self, whole=False: whole_reads.append(whole) or live_totals(self, whole))
     sources = tmp_path / "sources"
     sources.mkdir()
     for i in range(12):  # enough that two edits delete under MAX_DELETED_SHARE: no merge reads every topic
@@ -623,6 +631,7 @@ def test_a_refresh_combines_the_topic_from_totals_and_reads_only_changed_units(t
     topic = set(Searcher(current_generation(tmp_path / "index")).topic)
     assert not {"necrot", "myopathi", "imnm"} & topic and "unrel" in topic
     assert read_whole == []
+    assert (True in whole_reads) == (head_share == 0.45)
 
 
 def test_topic_totals_split_and_subtracted_give_the_whole_topic():
@@ -640,6 +649,38 @@ def test_topic_totals_split_and_subtracted_give_the_whole_topic():
     less = subtract_totals(topic_totals(units), [(0, units[0]), (2, units[2])])
     assert combine_totals([less], 0.5) == combine_topic([units[1], units[3]], 0.5) == ["necrot", "st", "statin"]
     assert less["dropped"] == 0 and less["kept"] == [None, None, None, None] and less["urls"] == [[1, {"a": "http://a"}]]
+
+
+def test_topic_totals_heads_give_the_whole_topic_or_say_they_cannot():
+    import random
+
+    from pipeline.segments import TOPIC_HEAD_SHARE, combine_topic, combine_totals, totals_head, topic_totals
+
+    # Every title holds "page" and its own number; a few shares of the titles hold other words.
+    def units(n, shares, seed):
+        rng = random.Random(seed)
+        return [{"titles": [("page", f"p{seed}x{u}", *[w for w, share in shares if rng.random() < share])],
+                 "acronyms": []} for u in range(n)]
+
+    shares = [("most", 0.9), ("half", 0.5), ("third", 0.33), ("tenth", 0.1)]
+    big, small = units(400, shares, 1), units(40, [("tenth", 0.9), ("third", 0.5)], 2)
+    whole = combine_topic(big + small, 0.5)
+    head = totals_head(topic_totals(big))
+    assert head["floor"] == 400 * TOPIC_HEAD_SHARE and "p1x7" not in head["title_terms"]
+    assert head["title_terms"]["page"] == 400  # every term of the floor or more, counted whole
+    # The big segment's head with a small batch decides every term: its own numbers cannot reach a half.
+    assert combine_totals([topic_totals(small), head], 0.5) == whole
+    assert combine_totals([head, topic_totals(small)], 0.5) == whole
+    # A term under the head's floor (50 of 400) that the other part lifts to within the floor of
+    # the share (310 of 710 titles, and up to 49 more): undecided, not guessed.
+    lifted = [{"titles": [("tenth", "page")], "acronyms": []} for _ in range(310)]
+    assert combine_totals([head, topic_totals(lifted)], 0.5) is None
+    assert combine_totals([topic_totals(big), topic_totals(lifted)], 0.5) == combine_topic(big + lifted, 0.5)
+    # Heads of several parts of one corpus: the whole topic or None, never another.
+    corpus = units(600, shares, 3)
+    for cut in (100, 300, 500):
+        parts = [totals_head(topic_totals(corpus[:cut])), totals_head(topic_totals(corpus[cut:]))]
+        assert combine_totals(parts, 0.5) in (None, combine_topic(corpus, 0.5))
 
 
 def _segmented(monkeypatch) -> None:
