@@ -81,7 +81,7 @@ FETCH_FACTOR = 2
 # Relative slack on the bounds: float32 impacts round by 6e-8, float64 sums by ~1e-15.
 BOUND_MARGIN = 1e-6
 
-# linked() looks at a batch's sorted band keys this many at a time (bounds its temporaries).
+# linked() and fresh_verdicts look at a batch's sorted band keys this many at a time (bounds their temporaries).
 LINK_BLOCK_KEYS = 1 << 18
 
 SEGMENT_JSON = "segment.json"
