@@ -7,8 +7,8 @@
       3. read, decode, clean and split each new or changed source (or take it from
          the per-source cache, store.SourceCache); an unchanged source is not read at all
       4. deduplicate: the changed sentences are checked against the signatures stored
-         with the segments (segments.resolve_batch); sources whose passages change with
-         them join the batch; pack the batch's passages
+         with the segments (segments.resolve_batch; from scratch, segments.fresh_verdicts);
+         sources whose passages change with them join the batch; pack the batch's passages
       5. index the batch as a new segment (index.BM25Index); combine the topic
       6. write a new generation (unchanged segments hard-linked, deletions marked,
          merges as segments.merge_plan says), switch to it atomically, tidy up
@@ -51,8 +51,8 @@ from .origin import page_url, record_url
 from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params, IndexFormatError
 from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
-                       combine_totals, merge, merge_plan, prefix, resolve_batch, segment_files, segment_info,
-                       kept_list, topic_totals)
+                       combine_totals, fresh_verdicts, merge, merge_plan, prefix, resolve_batch, segment_files,
+                       segment_info, kept_list, topic_totals)
 from .sources import (KINDS, SNIFFED_KINDS, name_kind, Listing, LongLine, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
                       read_pieces, scan, shell_word, sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, join_sentences, pack_counts, section_sentences, word_count
@@ -764,9 +764,7 @@ def assemble(units: list[tuple[str, PackedDocuments | list[dict]]]) -> tuple[lis
     of the passage that keeps it (dedupe.py says what a duplicate is).
     """
     units = [(rel, _packed(documents)) for rel, documents in units]
-    batch = batch_sentences(units)
-    verdicts, _ = resolve_batch([], batch, [])
-    _, marks = batch_verdicts(verdicts, 0, len(batch.sig))
+    _, marks = fresh_verdicts(batch_sentences(units))
     packed = pack_passages(units, marks)
     return packed.passages(), packed.token_lists(), sum(packed.dropped), {}
 
@@ -802,6 +800,21 @@ def batch_sentences(units: list[tuple[str, PackedDocuments]], credit: np.ndarray
     if credit is not None and len(credit) != len(batch.sig):
         raise ValueError("carried verdicts do not match the sentences")
     return batch
+
+
+def with_batch_signatures(units: list[tuple[str, PackedDocuments]], batch: SentenceArrays
+                          ) -> list[tuple[str, PackedDocuments]]:
+    """The units (in batch order) with their signatures as views of the batch's, which were
+    concatenated from them: a build that holds these instead holds every signature once (the
+    band keys alone are 80 bytes a sentence; a quarter of /usr/share/doc held 78 MB twice)."""
+    if len(units) == 1 and units[0][1].sig is batch.sig:
+        return units
+    out, start = [], 0
+    for rel, documents in units:
+        stop = start + documents.n_sentences
+        out.append((rel, replace(documents, sig=batch.sig.span(start, stop))))
+        start = stop
+    return out
 
 
 def _carried_credits(units: list[tuple[str, PackedDocuments]], carried: dict[str, np.ndarray]
@@ -982,7 +995,8 @@ def pack_passages(units: list[tuple[str, PackedDocuments]], marks: dict[int, lis
     # The units' vocabularies also hold the terms of sentences dropped as duplicates: only
     # the terms of some passage are the batch's (renumbered in place, in the order met).
     term_ids = np.frombuffer(term_ids, dtype=np.int32)
-    used = np.bincount(term_ids, minlength=len(terms)) > 0
+    used = np.zeros(len(terms), dtype=bool)
+    used[term_ids] = True  # (np.bincount would take a copy of the tokens as int64 first)
     words = list(terms)
     if not used.all():
         renumber = np.cumsum(used, dtype=np.int32) - 1
@@ -1154,32 +1168,40 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         for p, u in sorted(filter(None, map(functools.partial(_locate, segments), gone))):
             segments[p].delete(u)
             removed.append((p, segments[p].unit_sentences(u)))
-        batch = batch_sentences(sorted(units.items()))
-        verdicts, touched = resolve_batch([seg.sentences for seg in segments], batch, removed)
-        carried: dict[str, np.ndarray] = {}
-        for p, u in sorted(touched):
-            name = segments[p].unit_names[u]
-            if name in units or name in gone:
-                continue
-            got.kept_words[name] = segments[p].kept(u)
-            source, sha, trusted_source = got.source(name)
-            entry = cache.get(_cache_kind(source.kind, trusted_source), sha) if source.kind != "jsonl" else None
-            entry = entry or _process_one(_Item(source, sha, trusted_source, None), cache)
-            if "skip" in entry:  # the same bytes were indexed last time: the cache is not to be trusted
-                raise _Rebuild(f"{quoted_name(name)} was indexed last time and is skipped now")
-            units[name] = entry["documents"]
-            carried[name] = np.asarray(segments[p].sentences.credit[segments[p].unit_sentences(u)])
-            segments[p].delete(u)
         batch_units = sorted(units.items())
-        if carried:  # sources joined the batch (a full build never has any: its batch holds already)
-            try:
-                credit, known_credit = _carried_credits(batch_units, carried)
-                batch = batch_sentences(batch_units, credit, known_credit)
-            except ValueError as error:  # a cache entry that does not fit what its segment holds
-                raise _Rebuild(str(error)) from None
-        credits, marks = batch_verdicts(verdicts.over([seg.sentences for seg in segments] + [batch]),
-                                        len(segments), len(batch.sig))
-        del verdicts
+        batch = batch_sentences(batch_units)
+        batch_units = with_batch_signatures(batch_units, batch)
+        units.update(batch_units)
+        if not segments:  # from scratch: the batch is the whole index, and its verdicts are worked out on arrays
+            credits, marks = fresh_verdicts(batch)
+        else:
+            verdicts, touched = resolve_batch([seg.sentences for seg in segments], batch, removed)
+            carried: dict[str, np.ndarray] = {}
+            for p, u in sorted(touched):
+                name = segments[p].unit_names[u]
+                if name in units or name in gone:
+                    continue
+                got.kept_words[name] = segments[p].kept(u)
+                source, sha, trusted_source = got.source(name)
+                entry = cache.get(_cache_kind(source.kind, trusted_source), sha) if source.kind != "jsonl" else None
+                entry = entry or _process_one(_Item(source, sha, trusted_source, None), cache)
+                if "skip" in entry:  # the same bytes were indexed last time: the cache is not to be trusted
+                    raise _Rebuild(f"{quoted_name(name)} was indexed last time and is skipped now")
+                units[name] = entry["documents"]
+                carried[name] = np.asarray(segments[p].sentences.credit[segments[p].unit_sentences(u)])
+                segments[p].delete(u)
+            batch_units = sorted(units.items())
+            if carried:  # sources joined the batch (a full build never has any: its batch holds already)
+                try:
+                    credit, known_credit = _carried_credits(batch_units, carried)
+                    batch = batch_sentences(batch_units, credit, known_credit)
+                    batch_units = with_batch_signatures(batch_units, batch)
+                    units.update(batch_units)
+                except ValueError as error:  # a cache entry that does not fit what its segment holds
+                    raise _Rebuild(str(error)) from None
+            credits, marks = batch_verdicts(verdicts.over([seg.sentences for seg in segments] + [batch]),
+                                            len(segments), len(batch.sig))
+            del verdicts
         _return_free_memory()  # what the dedupe left: the passages are made in it
         spill = stack.enter_context(tempfile.TemporaryFile(dir=index_dir))  # unnamed, gone when closed
         packed = pack_passages(batch_units, marks, spill)  # 5.

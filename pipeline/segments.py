@@ -58,7 +58,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import BinaryIO, Iterator, Sequence
 
 import numpy as np
 
@@ -84,7 +84,7 @@ FETCH_FACTOR = 2
 # Relative slack on the bounds: float32 impacts round by 6e-8, float64 sums by ~1e-15.
 BOUND_MARGIN = 1e-6
 
-# linked() looks at a batch's sorted band keys this many at a time (bounds its temporaries).
+# linked() and fresh_verdicts look at a batch's sorted band keys this many at a time (bounds their temporaries).
 LINK_BLOCK_KEYS = 1 << 18
 
 SEGMENT_JSON = "segment.json"
@@ -281,11 +281,7 @@ class LiveSentences(SentenceTable):
         shape_a, shape_b = self._shape(a), self._shape(b)
         if shape_a is None or shape_b is None or shape_a[1].isdisjoint(shape_b[1]):
             return False
-        words_a, words_b = shape_a[0], shape_b[0]
-        if min(len(words_a), len(words_b)) < NEAR_DUP_JACCARD * max(len(words_a), len(words_b)):
-            return False
-        inter = len(words_a & words_b)
-        return inter >= NEAR_DUP_JACCARD * (len(words_a) + len(words_b) - inter)
+        return sets_match(shape_a[0], shape_b[0])
 
     def _shape(self, h) -> tuple[frozenset, frozenset] | None:
         """(word set, band keys as band << 32 | key) of h, None when too short for a near match: the
@@ -390,20 +386,9 @@ def linked(table: LiveSentences, batch_no: int) -> np.ndarray:
     # Band keys shared by sentences of other words: in blocks of whole key groups, so that
     # the temporaries stay small whatever the batch's size.
     keys, sents = batch.band_sorted, batch.band_sent
-    start = 0
-    while start < len(keys):
-        stop = min(len(keys), start + LINK_BLOCK_KEYS)
-        if stop < len(keys):  # end the block where a key's group begins
-            stop = int(np.searchsorted(keys, keys[stop], "left"))
-            if stop <= start:  # one group longer than a block
-                stop = int(np.searchsorted(keys, keys[start], "right"))
-        block, block_sents = keys[start:stop], sents[start:stop]
-        starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
-        values = exact[block_sents]
-        lo, hi = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
-        mixed = np.repeat(lo != hi, np.diff(np.r_[starts, len(block)]))
-        out[block_sents[mixed]] = True
-        start = stop
+    for start, stop in _key_blocks(keys):
+        block_sents = sents[start:stop]
+        out[block_sents[_mixed(keys[start:stop], exact[block_sents])]] = True
     for p, part in enumerate(table.parts):
         if p == batch_no or not len(part.exact_sorted):
             continue
@@ -415,6 +400,28 @@ def linked(table: LiveSentences, batch_no: int) -> np.ndarray:
                     found = part.band_neighbours(batch.sig.bands[i])
                     out[i] = bool(np.any(part.sig.exact[found] != exact[i]))
     return out
+
+
+def _key_blocks(keys: np.ndarray) -> Iterator[tuple[int, int]]:
+    """(start, stop) of blocks of about LINK_BLOCK_KEYS sorted keys, each made of whole runs of
+    equal keys (so that what is worked out per block stays small whatever the batch's size)."""
+    start = 0
+    while start < len(keys):
+        stop = min(len(keys), start + LINK_BLOCK_KEYS)
+        if stop < len(keys):  # end the block where a key's group begins
+            stop = int(np.searchsorted(keys, keys[stop], "left"))
+            if stop <= start:  # one group longer than a block
+                stop = int(np.searchsorted(keys, keys[start], "right"))
+        yield start, stop
+        start = stop
+
+
+def _mixed(block: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which entries of a block of sorted keys are in a run of equal keys whose values (exact
+    hashes) differ: band keys shared by sentences of other words."""
+    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+    lo, hi = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+    return np.repeat(lo != hi, np.diff(np.r_[starts, len(block)]))
 
 
 def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
@@ -543,6 +550,148 @@ def batch_verdicts(verdicts: Verdicts, batch_no: int, n: int) -> tuple[np.ndarra
             if len(names) > 1:
                 out[i] = names
     return credits, out
+
+
+# Word sets of units remembered while fresh_verdicts compares them (a kept unit is compared with
+# every later unit sharing a band key with it); past it the memory starts over, and a set is made
+# again from the signatures. A frozenset of 15 words costs about 1.5 KB.
+WORD_SET_CACHE_UNITS = 20_000
+
+
+def fresh_verdicts(batch: SentenceArrays) -> tuple[np.ndarray, dict[int, list[str] | None]]:
+    """batch_verdicts(resolve_batch([], batch, [])[0], 0, n): the verdicts of a batch that is the
+    whole index (a full build), worked out on the batch's arrays.
+
+    With nothing stored and nothing removed, resolve's rule reads: the units (the copies of a
+    sentence), in the order of their leaders, are each kept unless the leader of an earlier kept
+    unit sharing a band key with it matches it (dedupe.near_match), and are then credited to the
+    earliest one. Only band keys that two units share can link them: they are found by sorting,
+    and each unit is compared with the kept units of its shared keys, as resolve does. Nothing is
+    held per sentence or per key but numbers in arrays: LiveSentences, which serves a refresh,
+    keeps a word set and a set of band keys per unit it looks at and the units sharing keys with
+    each, 1.1 GB for the 580k sentences of a quarter of /usr/share/doc (copyright files and
+    changelogs: 181k units with copies or near copies).
+    """
+    sig = batch.sig
+    n = len(sig.exact)
+    if not n:
+        return np.zeros(0, dtype=np.uint64), {}
+    # Units: the runs of equal exact hashes (their sentences in corpus order, a stable sort),
+    # numbered in the order of their leaders, as resolve takes them.
+    run_starts = np.flatnonzero(np.r_[True, batch.exact_sorted[1:] != batch.exact_sorted[:-1]])
+    run_leaders = batch.exact_sent[run_starts]
+    by_leader = np.argsort(run_leaders)
+    leaders = run_leaders[by_leader]  # unit -> its leader
+    number = np.empty(len(run_starts), dtype=np.int32)
+    number[by_leader] = np.arange(len(run_starts), dtype=np.int32)
+    unit_of = np.empty(n, dtype=np.int32)
+    unit_of[batch.exact_sent] = np.repeat(number, np.diff(np.r_[run_starts, n]))
+    del run_starts, run_leaders, by_leader, number
+    credit_of = _fresh_credits(batch, leaders, unit_of)
+    # Each sentence counts for its unit if kept, else for the unit credited; it stores 0 if it
+    # leads a kept unit, else the exact hash of the unit it counts for (Verdicts.credit).
+    target = np.arange(len(leaders), dtype=np.int32)
+    kept = np.ones(len(leaders), dtype=bool)
+    if credit_of:
+        dropped_units = np.fromiter(credit_of, dtype=np.int32, count=len(credit_of))
+        target[dropped_units] = np.fromiter(credit_of.values(), dtype=np.int32, count=len(credit_of))
+        kept[dropped_units] = False
+    del credit_of
+    sent_target = target[unit_of]
+    del target, unit_of
+    credits = sig.exact[leaders[sent_target]]
+    credits[leaders[kept]] = 0
+    dropped = np.flatnonzero(credits)
+    out: dict[int, list[str] | None] = dict.fromkeys(dropped.tolist())
+    # A kept leader's passage cites the names of the sentences counting for it, in corpus order
+    # (its own first): each (leader, name) pair by its first sentence.
+    owner = leaders[sent_target[dropped]]
+    del sent_target
+    doc, own_doc = batch.sent_doc[dropped], batch.sent_doc[owner]
+    other = doc != own_doc
+    owner, doc, first = owner[other], doc[other], dropped[other]
+    order = np.lexsort((first, doc, owner))
+    owner, doc, first = owner[order], doc[order], first[order]
+    new = np.ones(len(owner), dtype=bool)
+    new[1:] = (owner[1:] != owner[:-1]) | (doc[1:] != doc[:-1])
+    owner, doc, first = owner[new], doc[new], first[new]
+    order = np.lexsort((first, owner))
+    owner, doc = owner[order].tolist(), doc[order].tolist()
+    names = batch.names
+    for leader, group in itertools.groupby(range(len(owner)), key=owner.__getitem__):
+        out[leader] = [names[batch.sent_doc[leader]]] + [names[doc[j]] for j in group]
+    return credits, out
+
+
+def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarray) -> dict[int, int]:
+    """{unit dropped: unit credited} of fresh_verdicts (units numbered in their leaders' order)."""
+    sig = batch.sig
+    is_leader = np.zeros(len(unit_of), dtype=bool)
+    is_leader[leaders] = True
+    # The band keys two units share: per key, its units (their leaders, one entry per unit, in
+    # order); group numbers count the shared keys.
+    group_parts, member_parts, groups = [], [], 0
+    keys, sents = batch.band_sorted, batch.band_sent
+    for start, stop in _key_blocks(keys):
+        block, block_sents = keys[start:stop], sents[start:stop]
+        take = _mixed(block, sig.exact[block_sents])
+        take &= is_leader[block_sents]
+        if not take.any():
+            continue
+        taken = block[take]
+        new_group = np.r_[True, taken[1:] != taken[:-1]]
+        group_parts.append(np.cumsum(new_group, dtype=np.int64) - 1 + groups)
+        groups += int(np.count_nonzero(new_group))
+        member_parts.append(unit_of[block_sents[take]])
+    del is_leader
+    if not groups:
+        return {}
+    members = np.concatenate(member_parts)
+    by_unit = np.argsort(members, kind="stable")
+    entry_unit, entry_group = members[by_unit].tolist(), np.concatenate(group_parts)[by_unit].tolist()
+    del members, by_unit, group_parts, member_parts
+    word_offsets, words = sig.word_offsets, sig.words
+    cached: dict[int, frozenset] = {}
+
+    def word_set(unit: int) -> frozenset:
+        found = cached.get(unit)
+        if found is None:
+            if len(cached) >= WORD_SET_CACHE_UNITS:
+                cached.clear()
+            leader = int(leaders[unit])
+            found = cached[unit] = frozenset(words[word_offsets[leader]:word_offsets[leader + 1]].tolist())
+        return found
+
+    kept_in: dict[int, list[int]] = {}  # shared key -> the units kept so far that hold it, in order
+    credit_of: dict[int, int] = {}
+    at = 0
+    while at < len(entry_unit):
+        unit = entry_unit[at]
+        stop = at + 1
+        while stop < len(entry_unit) and entry_unit[stop] == unit:
+            stop += 1
+        unit_groups = entry_group[at:stop]
+        at = stop
+        candidates = set()
+        for group in unit_groups:
+            candidates.update(kept_in.get(group, ()))
+        own = word_set(unit) if candidates else None
+        for other in sorted(candidates):
+            if sets_match(own, word_set(other)):
+                credit_of[unit] = other
+                break
+        else:
+            for group in unit_groups:
+                kept_in.setdefault(group, []).append(unit)
+    return credit_of
+
+
+def sets_match(words_a: frozenset, words_b: frozenset) -> bool:
+    """Whether two sentences' word sets overlap by NEAR_DUP_JACCARD (of near-match length, sharing a band key)."""
+    if min(len(words_a), len(words_b)) < NEAR_DUP_JACCARD * max(len(words_a), len(words_b)):
+        return False
+    inter = len(words_a & words_b)
+    return inter >= NEAR_DUP_JACCARD * (len(words_a) + len(words_b) - inter)
 
 
 # --- a segment in memory, written, opened -------------------------------------------------------

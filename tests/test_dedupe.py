@@ -159,7 +159,9 @@ def test_near_copies_of_one_template_are_not_compared_pair_by_pair(tmp_path, mon
     stating other numbers are never candidates (every pair was compared, and remembered: 4,000
     such records took 84 s and 1.3 GB, 20,000 ran out of memory); no unit's neighbours are
     gathered one by one (quadratic still: 8,000 took 26 s). Copies of the record sharing its
-    numbers (one in ten, a word changed) are dropped, as the sequential deduplicator does."""
+    numbers (one in ten, a word changed) are dropped, as the sequential deduplicator does.
+    Both ways of resolving: a build from scratch (fresh_verdicts) and a refresh that adds the
+    records to an index (resolve_batch)."""
     import json
 
     from pipeline import segments
@@ -170,11 +172,10 @@ def test_near_copies_of_one_template_are_not_compared_pair_by_pair(tmp_path, mon
     sentences = [f"Record {i} about statin myopathy and serum kinase in cohort {i}." for i in range(n)]
     sentences += [f"Record {i} about statin myopathy and the serum kinase in cohort {i}." for i in range(0, n, 10)]
     (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "corpus.jsonl").write_text(
-        "".join(json.dumps({"_id": f"d{i:04d}", "text": s}) + "\n" for i, s in enumerate(sentences)))
+    (tmp_path / "src" / "a.txt").write_text("A page about lens surgery and the eye.\n")
     calls = []
-    original = segments.LiveSentences.matches
-    monkeypatch.setattr(segments.LiveSentences, "matches", lambda self, a, b: calls.append(1) or original(self, a, b))
+    original = segments.sets_match
+    monkeypatch.setattr(segments, "sets_match", lambda a, b: calls.append(1) or original(a, b))
     monkeypatch.setattr(segments, "BAND_CACHE_MAX_UNITS", 50)
     remembered, looked_at = [], []
     for name in ("band_units", "outside_band_units"):
@@ -184,11 +185,18 @@ def test_near_copies_of_one_template_are_not_compared_pair_by_pair(tmp_path, mon
             looked_at.append(len(out))
             return out
         monkeypatch.setattr(segments.LiveSentences, name, wrapped)
-    report = build_index(tmp_path / "src", tmp_path / "index", jobs=1)
+    build_index(tmp_path / "src", tmp_path / "index", jobs=1)
+    (tmp_path / "src" / "corpus.jsonl").write_text(
+        "".join(json.dumps({"_id": f"d{i:04d}", "text": s}) + "\n" for i, s in enumerate(sentences)))
     deduper = SentenceDeduper()
     expected = sum(deduper.find(s) is not None or deduper.add(s, "x") < 0 for s in sentences)
-    assert report.duplicates_dropped == expected == n // 10
-    assert len(calls) < 5 * n and max(remembered) <= 50
+    assert expected == n // 10
+    for full in (False, True):
+        calls.clear()
+        report = build_index(tmp_path / "src", tmp_path / "index", jobs=1, full=full)
+        assert report.full == full and report.duplicates_dropped == expected
+        assert 0 < len(calls) < 5 * n
+    assert looked_at and max(remembered) <= 50
     assert sum(looked_at) < 5 * n  # no unit's thousands of neighbours gathered in a set
 
 

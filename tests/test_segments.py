@@ -111,6 +111,46 @@ def test_sorted_keys_and_links_do_not_depend_on_how_they_are_computed(monkeypatc
     assert np.array_equal(links, linked(LiveSentences([batch()]), 0)) and 0 < links.sum() < n
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), block=st.sampled_from([7, 1 << 18]), cache=st.sampled_from([1, 3, 20_000]))
+def test_a_fresh_batch_is_resolved_as_the_general_path_resolves_it(seed, block, cache):
+    """fresh_verdicts (a build from scratch) gives batch_verdicts's credits and marks from
+    resolve_batch without segments: sentences of few words, copied, near-copied (a word changed,
+    added or dropped) across units and the documents they cite, so that band keys are shared by
+    units that match and by units that do not; keys read in blocks, word sets remembered or not."""
+    from pipeline.dedupe import signatures
+    from pipeline.segments import SentenceArrays, batch_verdicts, fresh_verdicts, resolve_batch
+
+    rng = np.random.default_rng(seed)
+    words = ["statin", "myopathy", "antibody", "muscle", "weakness", "biopsy", "necrosis", "kinase", "serum"]
+    base = [list(rng.choice(words, size=int(rng.integers(3, 10)))) for _ in range(int(rng.integers(1, 12)))]
+    sentences = []
+    for _ in range(int(rng.integers(1, 120))):
+        sentence = list(base[int(rng.integers(len(base)))])
+        change = int(rng.integers(4))
+        if change == 1:
+            sentence[int(rng.integers(len(sentence)))] = str(rng.choice(words))
+        elif change == 2:
+            sentence.insert(int(rng.integers(len(sentence) + 1)), str(rng.choice(words)))
+        elif change == 3 and len(sentence) > 1:
+            del sentence[int(rng.integers(len(sentence)))]
+        sentences.append(" ".join(sentence) + ".")
+    n = len(sentences)
+    sent_unit = np.sort(rng.integers(0, 4, size=n)).astype(np.int32)
+    sent_pos = np.concatenate([np.arange(c, dtype=np.int32) for c in np.bincount(sent_unit, minlength=4)])
+    sent_doc = (sent_unit * 2 + (sent_pos % 2)).astype(np.int32)  # two cited names per unit
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(segments_module, "LINK_BLOCK_KEYS", block)
+        patch.setattr(segments_module, "WORD_SET_CACHE_UNITS", cache)
+        batch = SentenceArrays([f"u{u}" for u in range(4)], [f"u{d // 2}#{d % 2}" for d in range(8)], sent_unit,
+                               sent_pos, sent_doc, signatures(sentences), None)
+        credits, marks = fresh_verdicts(batch)
+        verdicts, touched = resolve_batch([], batch, [])
+        want_credits, want_marks = batch_verdicts(verdicts, 0, n)
+    assert not touched
+    assert np.array_equal(credits, want_credits) and marks == want_marks
+
+
 def test_rows_of_removed_units_go_by_binary_search():
     """subtract_totals drops the rows of removed units by slices between binary searches: the same
     rows as a filter of every row."""
