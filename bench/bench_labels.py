@@ -23,6 +23,7 @@ another heading of the page the gold does not keep (a widget's: "Connect With Us
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import sys
 from collections import Counter, defaultdict
@@ -48,14 +49,23 @@ def _norm(text: str) -> str:
 
 
 def page_headings(html: str) -> set[str]:
-    """The normalised texts of the page's <h1>-<h6> elements."""
+    """The normalised texts of the page's <h1>-<h6> elements, each also without the text of its links
+    when it has other text (a wiki's "History[edit]": the extractor leaves the link out)."""
     import lxml.html
 
     try:
         tree = lxml.html.fromstring(html)
     except Exception:  # an empty or unparsable page has none
         return set()
-    return {_norm(h.text_content()) for h in tree.iter("h1", "h2", "h3", "h4", "h5", "h6")}
+    out = set()
+    for h in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        out.add(_norm(h.text_content()))
+        if h.find(".//a") is not None:
+            bare = copy.deepcopy(h)
+            for link in list(bare.iter("a")):
+                link.drop_tree()  # its tail stays
+            out.add(_norm(bare.text_content()))
+    return out - {""}
 
 
 def label_kind(label: str, title: str, gold: str, headings: set[str]) -> str | None:
