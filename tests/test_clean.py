@@ -1481,3 +1481,53 @@ def test_a_short_clean_page_keeps_a_line_read_as_a_heading():
     doc = next(d for d in data.clean_controls() if d.name == "dragnet/R599" and d.layout == "oneline")
     assert "DIY Voice Activated Home Automation" in doc.text
     assert "DIY Voice Activated Home Automation" in clean_text(doc.text).text
+
+
+def _labels(blocks: list[Block], title: str) -> dict[str, str]:
+    """Each sentence of the assembled page -> the label its passage is cited under."""
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged, assemble
+    from pipeline.split import section_sentences
+
+    judged = [Judged(b, Verdict(True, "extracted", "")) for b in blocks]
+    document = assemble(judged, "page.html", title=title)
+    return {s: label for label, sentences in section_sentences(document) for s in sentences}
+
+
+def test_an_article_heading_over_prose_does_not_label_the_comments():
+    # An author's box ends the article ("ABOUT DAWN CAMP" over her biography); every comment after it
+    # was cited under "ABOUT DAWN CAMP" (dragnet's train page R620: 106 passages).
+    blocks = [Block(Kind.PARAGRAPH, "I stare at the blank card, lost for words."),
+              Block(Kind.HEADING, "ABOUT DAWN CAMP", level=3),
+              Block(Kind.PARAGRAPH, "Dawn is a homeschooling mother of eight."),
+              Block(Kind.PARAGRAPH, "What a lovely idea, I will write one tonight.", comments=True),
+              Block(Kind.PARAGRAPH, "Thank you for this post.", comments=True)]
+    labels = _labels(blocks, "The World Needs More Love Letters")
+    assert labels["Dawn is a homeschooling mother of eight."] == "ABOUT DAWN CAMP"
+    assert labels["What a lovely idea, I will write one tonight."] == "The World Needs More Love Letters"
+    assert labels["Thank you for this post."] == "The World Needs More Love Letters"
+
+
+def test_a_heading_of_the_comments_still_labels_them():
+    # A heading right over the comments, with only lines of its kind between, is theirs; so is one
+    # inside the comment section.
+    blocks = [Block(Kind.PARAGRAPH, "I started wearing foam earplugs at night."),
+              Block(Kind.HEADING, "Comments", level=2),
+              Block(Kind.PARAGRAPH, "156 Responses to Shuteye"),
+              Block(Kind.PARAGRAPH, "White noise machine set to ocean on full blast.", comments=True)]
+    assert _labels(blocks, "Shuteye")["White noise machine set to ocean on full blast."] == "Comments"
+    blocks = [Block(Kind.PARAGRAPH, "The economy added no jobs in 2010."),
+              Block(Kind.HEADING, "45 comments", level=2, comments=True),
+              Block(Kind.PARAGRAPH, "Great analysis of the labour market.", comments=True)]
+    assert _labels(blocks, "No Jobs")["Great analysis of the labour market."] == "45 comments"
+
+
+def test_the_comments_section_break_changes_no_text():
+    blocks = [Block(Kind.HEADING, "About the author", level=3),
+              Block(Kind.PARAGRAPH, "Dawn writes about bread."),
+              Block(Kind.PARAGRAPH, "Lovely bread, thank you.", comments=True)]
+    from pipeline.blocks import Verdict
+    from pipeline.clean import Judged, assemble
+
+    document = assemble([Judged(b, Verdict(True, "extracted", "")) for b in blocks], "p.html", title="Bread")
+    assert document.text == "# About the author\n\nDawn writes about bread.\n\nLovely bread, thank you."

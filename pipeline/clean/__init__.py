@@ -1014,7 +1014,18 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
         elif heading and heading != given_title:
             sections.append(Section(heading, ()))  # printed once, as its heading; split reads it as a label
 
+    in_comments = False
     for block in kept:
+        if (block.comments and not in_comments and heading and block.kind is not Kind.HEADING
+                and not all(_is_title_line(p) for p in paragraphs)):
+            # A heading of the article over prose of the article does not head the comment section after
+            # it (trafilatura's comments): an author's box ("ABOUT DAWN CAMP" over a biography) labelled
+            # every comment, and so did an article's last section. The comments are under the page title,
+            # unless they open with a heading of their own ("45 comments"); a heading over them with only
+            # lines of its kind between ("Comments", "156 Responses", "Leave a Reply") heads them.
+            close_section()
+            heading, paragraphs, split, run = "", [], [], -1
+        in_comments = block.comments
         if block.kind is Kind.HEADING:
             close_section()
             heading, paragraphs, split, run = block.text, [], [], -1
