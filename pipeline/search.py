@@ -475,17 +475,20 @@ _INITIAL_RE = re.compile(r"(?:^|\s)[A-Z][\w'’-]*\s+(?:[A-Z]\.)*[A-Z]\.$")
 
 
 def _display_sentences(text: str) -> list[str]:
-    """A passage's sentences for display: cut where a stop is followed by a capital, except after an
-    initial or a known abbreviation (cut there, "John M." was a sentence, shown as the best one)."""
+    """A passage's sentences for display: its lines (a label line over its text, a line of code:
+    split.LINE_BREAK), each cut where a stop is followed by a capital, except after an initial or a
+    known abbreviation (cut there, "John M." was a sentence, shown as the best one)."""
     from .split import _ABBREVIATION_SET
 
     out: list[str] = []
-    for piece in _SENTENCE_END_RE.split(text):
-        word = _LAST_WORD_RE.search(out[-1]) if out else None
-        if word and (_INITIAL_RE.search(out[-1][-100:]) or word.group(1).lower() in _ABBREVIATION_SET):
-            out[-1] += " " + piece
-        else:
-            out.append(piece)
+    for line in text.split("\n"):
+        start = len(out)
+        for piece in _SENTENCE_END_RE.split(line.strip()):
+            word = _LAST_WORD_RE.search(out[-1]) if len(out) > start else None
+            if word and (_INITIAL_RE.search(out[-1][-100:]) or word.group(1).lower() in _ABBREVIATION_SET):
+                out[-1] += " " + piece
+            elif piece:
+                out.append(piece)
     return out
 
 

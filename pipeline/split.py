@@ -332,27 +332,30 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
             continue
         known = section.sentences
         sentences = []
-        after_code = False
+        ended_line = False  # did the paragraph before end a line of the passage's text?
         for i, paragraph in enumerate(section.paragraphs or (line,)):
             before = len(sentences)
+            entry = paragraph.startswith("- ")
             if known and known[i] is not None:
                 sentences.extend(known[i])
             else:
-                sentences.extend(split_sentences(paragraph[2:] if paragraph.startswith("- ") else paragraph))
+                sentences.extend(split_sentences(paragraph[2:] if entry else paragraph))
             code = "\n" in paragraph.strip()
             if code:
                 sentences[before:] = _on_their_lines(paragraph, sentences[before:])
-            if (code or after_code) and 0 < before < len(sentences):
+            if (code or entry or ended_line) and 0 < before < len(sentences):
                 sentences[before] = LINE_BREAK + sentences[before].lstrip("\n")
-            after_code = code
+            if len(sentences) > before:
+                ended_line = code or entry or _ends_unstopped(sentences[-1])
         if len(section.paragraphs) > 1 and before > 0 and _is_label_line(section.paragraphs[-1]):
-            sentences[before - 1:] = [" ".join(sentences[before - 1:])]  # with the text before it
+            last = sentences[before:]  # the label line's sentences, the first already starting a line
+            sentences[before - 1:] = [sentences[before - 1] + LINE_BREAK + " ".join(last).lstrip("\n")]  # with the text before it
         heading = section.heading
         if len(heading) > HEADING_MAX_CHARS:
             sentences.insert(0, heading)  # too long to label passages with: text of the section
             heading = ""
         if carried and sentences:
-            sentences[0] = " ".join([text for text, _ in carried] + sentences[:1])
+            sentences[0] = LINE_BREAK.join([text for text, _ in carried] + sentences[:1])
             carried = []
         if sentences:
             out.append((heading or _label(document.title), _bounded(sentences)))
@@ -363,14 +366,17 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
             kept = [text for text, empty in carried if not empty]  # an empty heading labels nothing
             if kept:
                 label, sentences = out[-1]
-                out[-1] = (label, sentences[:-1] + _bounded([" ".join(sentences[-1:] + kept)]))
+                out[-1] = (label, sentences[:-1] + _bounded([LINE_BREAK.join(sentences[-1:] + kept)]))
     return out
 
 
 # A sentence that starts a line of its own in a passage's text (join_sentences): a line of a code
-# block, the block itself, and the text after it. Only code blocks keep line breaks in a paragraph
-# (readers: Markdown's fenced and indented code, reStructuredText's literal blocks, HTML's <pre>); the
-# break is white space to the analyzer, so the tokens, and what is found, are the same.
+# block, the block itself, and the text after it; a list entry and the text after it; the paragraph
+# after one whose last sentence has no final stop (_ends_unstopped); a label line joined to the text
+# it opens or closes. Only code
+# blocks keep line breaks in a paragraph (readers: Markdown's fenced and indented code,
+# reStructuredText's literal blocks, HTML's <pre>); the break is white space to the analyzer, so the
+# tokens, and what is found, are the same.
 LINE_BREAK = "\n"
 
 
@@ -384,6 +390,13 @@ def _on_their_lines(paragraph: str, sentences: list[str]) -> list[str]:
         out.append(LINE_BREAK + sentence if k and "\n" in paragraph[at:found] else sentence)
         at = found + len(sentence)
     return out
+
+
+def _ends_unstopped(sentence: str) -> bool:
+    """A paragraph's last sentence without a final stop (a title, a list entry, a field: "Prevalence:
+    Unknown"): the paragraph after it starts a line, as the reader cannot tell where one ends and
+    the next begins once they are joined by a space (search's display sentences cut at stops)."""
+    return sentence.rstrip()[-1:] not in ("", ".", "!", "?")
 
 
 def join_sentences(sentences) -> str:

@@ -142,9 +142,9 @@ def test_a_paragraph_without_sentence_ends_is_one_sentence_without_punkt(monkeyp
 
 def _passages(document):
     """(label, text) of each passage of a document, packed as the index packs them."""
-    from pipeline.split import pack, section_sentences
+    from pipeline.split import join_sentences, pack, section_sentences
 
-    return [(label, " ".join(sentences[i] for i in group))
+    return [(label, join_sentences(sentences[i] for i in group))
             for label, sentences in section_sentences(document) for group in pack(sentences)]
 
 
@@ -158,12 +158,12 @@ def test_a_text_files_title_line_is_in_its_text_and_opens_the_first_passage_when
     doc = clean_text("Harbour seals of the north\n\nDiet\n\nHarbour seals eat fish. They dive for it.\n",
                      options=CleanOptions(trusted=True))
     assert doc.title == "Harbour seals of the north" and doc.text.startswith("Harbour seals of the north\n\n# Diet")
-    assert _passages(doc) == [("Diet", "Harbour seals of the north Harbour seals eat fish. They dive for it.")]
+    assert _passages(doc) == [("Diet", "Harbour seals of the north\nHarbour seals eat fish. They dive for it.")]
     # Not alone either when the first sentence fills a passage by itself.
     long = " ".join(["Harbour seals eat fish"] * 20) + "."
     doc = clean_text(f"Harbour seals of the north\n\nDiet\n\n{long} They dive for it.\n",
                      options=CleanOptions(trusted=True))
-    assert [text for _, text in _passages(doc)] == [f"Harbour seals of the north {long}", "They dive for it."]
+    assert [text for _, text in _passages(doc)] == [f"Harbour seals of the north\n{long}", "They dive for it."]
 
 
 def test_a_heading_like_line_with_nothing_under_it_before_the_next_heading_is_no_passage_of_its_own():
@@ -182,20 +182,20 @@ def test_a_heading_like_line_with_nothing_under_it_before_the_next_heading_is_no
     assert "- Lifespan: 30 years\n\nSummary\n\n# Diet\n\n" in doc.text  # clean prints it as written
     passages = _passages(doc)
     assert [text for _, text in passages] == [
-        "Harbour seal A true seal of cold northern coasts, common on sandbanks. Range: North Atlantic Weight: 100 kg",
-        "Length: 1.6 m Colour: grey Status: common Lifespan: 30 years Summary",
+        "Harbour seal\nA true seal of cold northern coasts, common on sandbanks.\nRange: North Atlantic\nWeight: 100 kg",
+        "Length: 1.6 m\nColour: grey\nStatus: common\nLifespan: 30 years\nSummary",
         "Harbour seals eat fish and squid. They dive for it at high tide.",
         "Pups are born in June. They can swim within hours of birth."]
     assert [label for label, _ in passages] == ["Harbour seal", "Harbour seal", "Diet", "Breeding"]
     # A heading with nothing under it (a part's heading over its first subheading) opens the text
     # that follows it, as the title over it does.
     doc = clean_markdown("# Seals\n\n## Summary\n\n## Diet\n\nHarbour seals eat fish. They dive for it.\n")
-    assert _passages(doc) == [("Diet", "Seals Summary Harbour seals eat fish. They dive for it.")]
+    assert _passages(doc) == [("Diet", "Seals\nSummary\nHarbour seals eat fish. They dive for it.")]
     # A short unstopped line with text under it, or at the end of the text, is read as before.
     doc = clean_text("Tides\nThe spring tides come two days after the full moon.\nSee also\n",
                      options=CleanOptions(trusted=True))
     assert [text for _, text in _passages(doc)] == [
-        "Tides The spring tides come two days after the full moon. See also"]
+        "Tides\nThe spring tides come two days after the full moon.\nSee also"]
     doc = clean_text("Call the clinic tomorrow\n", options=CleanOptions(trusted=True))
     assert _passages(doc) == [("", "Call the clinic tomorrow")]
 

@@ -422,12 +422,12 @@ def test_a_first_line_read_as_the_title_stays_a_line_of_the_text(tmp_path):
     where = ["--sources", str(sources), "--index", str(index)]
     passages = {p["passage_id"]: p for p in
                 map(json.loads, run("passages", "-q", "--json", *where).stdout.splitlines())}
-    assert passages["note.txt#0000"]["text"] == "Call the clinic tomorrow They open at 9."
+    assert passages["note.txt#0000"]["text"] == "Call the clinic tomorrow\nThey open at 9."
     assert passages["note.txt#0000"]["section"] == "Call the clinic tomorrow"  # still its title
-    assert passages["tides.txt#0000"]["text"] == "Tides The spring tides come two days after the full moon."
+    assert passages["tides.txt#0000"]["text"] == "Tides\nThe spring tides come two days after the full moon."
     # A heading at once under the title: the title opens the first passage, and is none of its own.
     assert [(p["section"], p["text"]) for p in passages.values() if p["source"] == "list.txt"] == [
-        ("Tents", "Packing for the ferry two poles pegs")]
+        ("Tents", "Packing for the ferry\ntwo poles\npegs")]
     cleaned = run("clean", str(sources / "note.txt"))
     assert cleaned.stdout == "Call the clinic tomorrow\n\nThey open at 9.\n\n"  # the text as written, no `# `
     hit = json.loads(run("ask", "-q", "--json", "when do they open", *where).stdout)[0]
@@ -606,10 +606,10 @@ def test_an_empty_heading_at_the_end_of_a_page_is_no_passage_of_its_own(tmp_path
     """A trailing empty "## Comments" was a passage whose whole text was "Comments" (ranked first
     for the word by its shortness); the cleaned text keeps it."""
     from pipeline.clean import CleanOptions, clean_markdown, clean_text
-    from pipeline.split import pack, section_sentences
+    from pipeline.split import join_sentences, pack, section_sentences
 
     def passages(document):
-        return [(label, " ".join(sentences[i] for i in group))
+        return [(label, join_sentences(sentences[i] for i in group))
                 for label, sentences in section_sentences(document) for group in pack(sentences)]
 
     doc = clean_markdown("# Seals\n\nHarbour seals eat fish. They dive at high tide.\n\n## Comments\n")
@@ -619,11 +619,11 @@ def test_an_empty_heading_at_the_end_of_a_page_is_no_passage_of_its_own(tmp_path
     assert [text for _, text in passages(doc)] == ["Harbour seals eat fish. They dive at high tide."]
     # A heading alone is the text: it stays a passage.
     doc = clean_markdown("# Seals\n\n## Comments\n")
-    assert [text for _, text in passages(doc)] == ["Seals Comments"]
+    assert [text for _, text in passages(doc)] == ["Seals\nComments"]
     # A short line ending the last section, after a full passage, goes with that passage.
     long = " ".join(["Harbour seals eat fish"] * 14) + "."
     doc = clean_text(f"Seals\n\n{long}\n\nSee also\n", options=CleanOptions(trusted=True))
-    assert [text for _, text in passages(doc)] == [f"Seals {long} See also"]
+    assert [text for _, text in passages(doc)] == [f"Seals\n{long}\nSee also"]
 
 
 def test_show_finds_a_passage_opened_by_the_title_over_a_heading(tmp_path):
