@@ -613,7 +613,8 @@ def passages(sources_dir: Path, index_dir: Path, as_json: bool):
         if as_json:
             click.echo(_json(passage_record(p, url)))
         else:
-            click.echo(_safe(f"{_name(p.passage_id)}  [{p.section}]\n   {p.text}\n"))
+            text = "\n".join(f"   {line}".rstrip() for line in p.text.split("\n"))  # its lines, each indented
+            click.echo(_safe(f"{_name(p.passage_id)}  [{p.section}]\n{text}\n"))
 
 
 @main.command()

@@ -1491,7 +1491,7 @@ def _labels(blocks: list[Block], title: str) -> dict[str, str]:
 
     judged = [Judged(b, Verdict(True, "extracted", "")) for b in blocks]
     document = assemble(judged, "page.html", title=title)
-    return {s: label for label, sentences in section_sentences(document) for s in sentences}
+    return {s.lstrip("\n"): label for label, sentences in section_sentences(document) for s in sentences}  # a sentence that starts a line: split.LINE_BREAK
 
 
 def test_an_article_heading_over_prose_does_not_label_the_comments():

@@ -688,3 +688,23 @@ def test_a_heading_longer_than_a_label_is_text_not_a_section(tmp_path):
         assert words in document.text and "# " + words not in document.text and "# Dosing" in document.text
     short = clean_markdown("# Myopathy notes\n\nStatins were stopped and the kinase fell.\n")
     assert short.title == "Myopathy notes" and short.sections[0].heading == "Myopathy notes"
+
+
+def test_a_passages_lines_are_its_paragraphs_and_ask_shows_the_sentence_of_one(tmp_path):
+    """A note's title over its text was joined to the first sentence by a space: `ask` showed
+    "Meeting notes Attendees: Maria Lopez, Tom Reed." as its best sentence, and list entries without
+    a stop read as one run ("Range: North Atlantic Weight: 100 kg"). Paragraphs whose boundary a
+    reader could not find again start lines; `passages` indents every line of a passage."""
+    sources, index = tmp_path / "src", tmp_path / "ix"
+    sources.mkdir()
+    (sources / "notes.md").write_text("Meeting notes\n\nAttendees: Maria Lopez, Tom Reed.\n"
+                                      "Next meeting: 21 March, room 3B.\n\n- Range: North Atlantic\n"
+                                      "- Weight: 100 kg\n")
+    where = ["--sources", str(sources), "--index", str(index)]
+    passages = [json.loads(line)["text"] for line in run("passages", "-q", "--json", *where).stdout.splitlines()]
+    assert "\n".join(passages) == ("Meeting notes\nAttendees: Maria Lopez, Tom Reed. Next meeting: 21 March, room 3B."
+                               "\nRange: North Atlantic\nWeight: 100 kg")
+    hit = json.loads(run("ask", "-q", "--json", "who attended", *where).stdout)[0]
+    assert hit["best_sentence"] == "Attendees: Maria Lopez, Tom Reed."
+    printed = run("passages", "-q", *where).stdout
+    assert "\n   Meeting notes\n   Attendees: Maria Lopez" in printed and "\n   Weight: 100 kg\n" in printed
