@@ -507,6 +507,17 @@ def test_restructuredtext_titles_lists_literal_blocks_and_markup_read_as_written
     assert [b.level for b in rst.read(RST) if b.kind is Kind.HEADING] == [1, 2, 3]
 
 
+def test_restructuredtext_literals_and_interpreted_text_are_shown_as_written():
+    """The markup rules ran over the text of literals and roles too: ``__init__`` was shown as
+    "__init_" (a reference's underscore), ``C:\\temp`` lost its backslash, ``|x|`` its bars."""
+    from pipeline.readers import rst
+
+    assert rst.inline("Call ``__init__`` or `__setitem__` with ``MAX_SIZE_`` in ``C:\\temp``; "
+                      "``|x|`` and :code:`[1]_` stay, *emphasis* and ref_ and |sub| do not.") == (
+        "Call __init__ or __setitem__ with MAX_SIZE_ in C:\\temp; |x| and [1]_ stay, emphasis and ref and sub do not.")
+    assert rst.inline("a\x00b ``c\x00d``") == "ab cd"  # the mark of a span kept is no text of the line
+
+
 def test_markdown_notes_written_one_a_line_stay_apart_with_their_labels():
     """Notes with no blank line between ("[^1]: a" over "[^2]: b") were one paragraph, and the cleaner
     then took every label after the first for a citation mark in a sentence and removed it."""

@@ -56,6 +56,9 @@ _FOOTNOTE_REF_RE = re.compile(r" ?\[(?:#?\w*|\*)\]_")
 _REFERENCE_RE = re.compile(r"\b(\w+)__?(?!\w)")
 _SUBSTITUTION_RE = re.compile(r"\|(\S(?:[^|]{0,%d}?\S)?)\|(?:__?)?" % INLINE_MAX_CHARS)
 _ROLE_TARGET_RE = re.compile(r"<[^<>]*>$")
+# Where inline() puts the text of a span it shows as written while it reads the markup around it.
+_KEPT_MARK = "\x00"
+_KEPT_RE = re.compile(r"\x00(\d+)\x00")
 
 
 def read(text: str) -> list[Block]:
@@ -67,21 +70,33 @@ def read(text: str) -> list[Block]:
 
 
 def inline(text: str) -> str:
-    """The visible text of a line of reStructuredText: markup dropped, spaces collapsed."""
+    """The visible text of a line of reStructuredText: markup dropped, spaces collapsed. The text of
+    a role, a link, a literal and interpreted text is shown as written: no markup is read inside it
+    (``__init__`` lost an underscore to the reference rule, ``C:\\dir`` its backslash)."""
+    kept: list[str] = []
+
+    def keep(shown: str) -> str:
+        kept.append(shown)
+        return f"{_KEPT_MARK}{len(kept) - 1}{_KEPT_MARK}"
+
     def role(match: re.Match) -> str:
         shown = match.group(1) if match.group(1) is not None else match.group(2)
-        return _ROLE_TARGET_RE.sub("", shown).rstrip() or shown  # :ref:`Title <label>` -> Title
+        return keep(_ROLE_TARGET_RE.sub("", shown).rstrip() or shown)  # :ref:`Title <label>` -> Title
 
+    text = text.replace(_KEPT_MARK, "")  # a control character: no text (the cleaner drops them)
     text = _ROLE_RE.sub(role, text)
-    text = _LINK_RE.sub(lambda m: m.group(1).rstrip() or m.group(0)[1:].split(">")[0].lstrip("<"), text)
-    text = _LITERAL_RE.sub(r"\1", text)
-    text = _INTERPRETED_RE.sub(r"\1", text)
+    text = _LINK_RE.sub(lambda m: keep(m.group(1).rstrip() or m.group(0)[1:].split(">")[0].lstrip("<")), text)
+    text = _LITERAL_RE.sub(lambda m: keep(m.group(1)), text)
+    text = _INTERPRETED_RE.sub(lambda m: keep(m.group(1)), text)
     text = _STRONG_RE.sub(r"\1", text)
     text = _EMPHASIS_RE.sub(r"\1", text)
     text = _FOOTNOTE_REF_RE.sub("", text)
     text = _REFERENCE_RE.sub(r"\1", text)
     text = _SUBSTITUTION_RE.sub(r"\1", text)
-    return " ".join(text.replace("\\ ", "").replace("\\", "").split())
+    text = text.replace("\\ ", "").replace("\\", "")
+    if kept:
+        text = _KEPT_RE.sub(lambda m: kept[int(m.group(1))], text)
+    return " ".join(text.split())
 
 
 def _indent(line: str) -> int:
