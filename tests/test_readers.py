@@ -518,6 +518,19 @@ def test_restructuredtext_literals_and_interpreted_text_are_shown_as_written():
     assert rst.inline("a\x00b ``c\x00d``") == "ab cd"  # the mark of a span kept is no text of the line
 
 
+def test_restructuredtext_a_paragraph_opening_with_an_initial_is_no_list_entry():
+    """A paragraph opening "A. Einstein" was read as an entry of an enumerated list: its initial was
+    dropped and its sentence cut at the line's end. docutils reads an enumerator as an entry only
+    when the line after it is blank, indented or another entry."""
+    from pipeline.readers import rst
+
+    assert _kinds(rst.read("A. Einstein was a really\nsmart dude.\n\nI. Smith and J. Doe reported\nthe case.\n")) == [
+        (Kind.PARAGRAPH, "A. Einstein was a really smart dude."),
+        (Kind.PARAGRAPH, "I. Smith and J. Doe reported the case.")]
+    assert _kinds(rst.read("1. one\n2. two\n   more\n#. three\n\nA. alone\n")) == [
+        (Kind.ITEM, "one"), (Kind.ITEM, "two more"), (Kind.ITEM, "three"), (Kind.ITEM, "alone")]
+
+
 def test_markdown_notes_written_one_a_line_stay_apart_with_their_labels():
     """Notes with no blank line between ("[^1]: a" over "[^2]: b") were one paragraph, and the cleaner
     then took every label after the first for a citation mark in a sentence and removed it."""

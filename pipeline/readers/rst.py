@@ -191,8 +191,12 @@ def _body(lines: list[str], out: list[Block], styles: list, depth: int) -> None:
             i = end
             continue
         # 5. List entries, fields and line blocks: the entry's own line and the lines indented under it.
-        marker = _BULLET_RE.match(line) or _ENUM_RE.match(line)
-        if marker and (marker.group(2) or not following.strip() or _indent(following) > 0):
+        #    An enumerator opens an entry only if the line after it is blank, indented or another
+        #    entry's, as docutils reads it: "A. Einstein was a really" over "smart dude." is a paragraph.
+        bullet = _BULLET_RE.match(line)
+        marker = bullet or _ENUM_RE.match(line)
+        ends = not following.strip() or _indent(following) > 0
+        if marker and (ends or marker.group(2) and (bullet or _ENUM_RE.match(following))):
             width = len(marker.group(0)) if marker.group(2) else _indent(following) or 2
             end = _indented_block(lines, i + 1, width - 1)
             _item([line[len(marker.group(0)):]] + _dedented(lines[i + 1:end]), out, styles, depth)
