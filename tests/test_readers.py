@@ -531,6 +531,16 @@ def test_restructuredtext_a_paragraph_opening_with_an_initial_is_no_list_entry()
         (Kind.ITEM, "one"), (Kind.ITEM, "two more"), (Kind.ITEM, "three"), (Kind.ITEM, "alone")]
 
 
+def test_restructuredtext_a_short_underline_under_a_longer_line_is_text():
+    """"yields" over "::" (cmake's foreach.rst) was a section title, and the literal block under it
+    prose: docutils reads an underline shorter than its title and than four characters as text."""
+    from pipeline.readers import rst
+
+    assert _kinds(rst.read("The loop yields\n::\n\n  -- X=a\n  -- X=b\n\nAb\n--\n\nText.\n")) == [
+        (Kind.PARAGRAPH, "The loop yields"), (Kind.CODE, "-- X=a\n-- X=b"), (Kind.HEADING, "Ab"),
+        (Kind.PARAGRAPH, "Text.")]
+
+
 def test_markdown_notes_written_one_a_line_stay_apart_with_their_labels():
     """Notes with no blank line between ("[^1]: a" over "[^2]: b") were one paragraph, and the cleaner
     then took every label after the first for a citation mark in a sentence and removed it."""

@@ -26,6 +26,7 @@ MAX_DEPTH = 20
 # non-alphanumeric ASCII character), at least this many times.
 _ADORNMENT_CHARS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 ADORNMENT_MIN = 2
+SHORT_UNDERLINE = 4
 _BULLET_RE = re.compile(r"([-*+•‣⁃])( +|$)")
 _ENUM_RE = re.compile(r"(\(?(?:\d{1,9}|#|[a-zA-Z]|[ivxlcdmIVXLCDM]{1,6})[.)])( +|$)")
 _FIELD_RE = re.compile(r":([^:`\s][^:`]{0,80}):(?: +(.*)|$)")
@@ -162,7 +163,10 @@ def _body(lines: list[str], out: list[Block], styles: list, depth: int) -> None:
         if _is_adornment(line) and len(line) >= 4 and not following.strip():
             i += 1
             continue
+        #    An underline shorter than its title and than SHORT_UNDERLINE is text, as docutils reads it
+        #    ("yields" over "::" opens a literal block).
         if _is_adornment(following.strip()) and following == following.strip() and not _is_adornment(line) \
+                and (len(following) >= SHORT_UNDERLINE or len(following) >= len(line)) \
                 and not _GRID_BORDER_RE.fullmatch(line) and not _SIMPLE_BORDER_RE.fullmatch(line):
             title = inline(line)
             if title:
