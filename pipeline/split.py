@@ -348,8 +348,8 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
             if len(sentences) > before:
                 ended_line = code or entry or _ends_unstopped(sentences[-1])
         if len(section.paragraphs) > 1 and before > 0 and _is_label_line(section.paragraphs[-1]):
-            last = sentences[before:]  # the label line's sentences, the first already starting a line
-            sentences[before - 1:] = [sentences[before - 1] + LINE_BREAK + " ".join(last).lstrip("\n")]  # with the text before it
+            closing = sentences[before:]  # the label line's sentences, the first already starting a line
+            sentences[before - 1:] = [sentences[before - 1] + LINE_BREAK + " ".join(closing).lstrip("\n")]  # with the text before it
         heading = section.heading
         if len(heading) > HEADING_MAX_CHARS:
             sentences.insert(0, heading)  # too long to label passages with: text of the section

@@ -407,7 +407,7 @@ def test_a_note_of_one_line_is_indexed(tmp_path):
     passages = [json.loads(line) for line in run("passages", "-q", "--json", *args).stdout.splitlines()]
     assert sorted((p["source"], p["text"]) for p in passages) == [
         ("kestrel.txt", "kestrels hover over the long field"),
-        ("long.txt", "Tides\nThe spring tides come two days after the full moon."),  # its title line stays text
+        ("long.txt", "Tides\nThe spring tides come two days after the full moon."),  # its title line stays text, a line
         ("todo.txt", "renew the ferry season ticket")]
     assert [p["section"] for p in passages if p["source"] == "long.txt"] == ["Tides"]
     hit = json.loads(run("ask", "-q", "--json", "ferry ticket", *args).stdout)[0]

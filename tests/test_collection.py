@@ -147,7 +147,7 @@ def test_show_prints_the_passage_in_context_with_offsets(tmp_path):
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
     assert shown["file"] == target["source"] and 0 <= shown["start"] < shown["end"] <= len(shown["cleaned"])
-    first_sentence = target["text"].split("\n")[0].split(". ")[0]  # its first line's
+    first_sentence = target["text"].split("\n")[0].split(". ")[0]  # (a list entry after it starts a line)
     assert shown["cleaned"][shown["start"]:].startswith(first_sentence)
     assert shown["cleaned"] == json.loads(run("clean", "--json", str(SEEDS / target["source"])).stdout)["text"]
     human = run("show", target["passage_id"], "--sources", str(SEEDS), "--index", str(index))

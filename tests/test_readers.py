@@ -507,6 +507,40 @@ def test_restructuredtext_titles_lists_literal_blocks_and_markup_read_as_written
     assert [b.level for b in rst.read(RST) if b.kind is Kind.HEADING] == [1, 2, 3]
 
 
+def test_restructuredtext_literals_and_interpreted_text_are_shown_as_written():
+    """The markup rules ran over the text of literals and roles too: ``__init__`` was shown as
+    "__init_" (a reference's underscore), ``C:\\temp`` lost its backslash, ``|x|`` its bars."""
+    from pipeline.readers import rst
+
+    assert rst.inline("Call ``__init__`` or `__setitem__` with ``MAX_SIZE_`` in ``C:\\temp``; "
+                      "``|x|`` and :code:`[1]_` stay, *emphasis* and ref_ and |sub| do not.") == (
+        "Call __init__ or __setitem__ with MAX_SIZE_ in C:\\temp; |x| and [1]_ stay, emphasis and ref and sub do not.")
+    assert rst.inline("a\x00b ``c\x00d``") == "ab cd"  # the mark of a span kept is no text of the line
+
+
+def test_restructuredtext_a_paragraph_opening_with_an_initial_is_no_list_entry():
+    """A paragraph opening "A. Einstein" was read as an entry of an enumerated list: its initial was
+    dropped and its sentence cut at the line's end. docutils reads an enumerator as an entry only
+    when the line after it is blank, indented or another entry."""
+    from pipeline.readers import rst
+
+    assert _kinds(rst.read("A. Einstein was a really\nsmart dude.\n\nI. Smith and J. Doe reported\nthe case.\n")) == [
+        (Kind.PARAGRAPH, "A. Einstein was a really smart dude."),
+        (Kind.PARAGRAPH, "I. Smith and J. Doe reported the case.")]
+    assert _kinds(rst.read("1. one\n2. two\n   more\n#. three\n\nA. alone\n")) == [
+        (Kind.ITEM, "one"), (Kind.ITEM, "two more"), (Kind.ITEM, "three"), (Kind.ITEM, "alone")]
+
+
+def test_restructuredtext_a_short_underline_under_a_longer_line_is_text():
+    """"yields" over "::" (cmake's foreach.rst) was a section title, and the literal block under it
+    prose: docutils reads an underline shorter than its title and than four characters as text."""
+    from pipeline.readers import rst
+
+    assert _kinds(rst.read("The loop yields\n::\n\n  -- X=a\n  -- X=b\n\nAb\n--\n\nText.\n")) == [
+        (Kind.PARAGRAPH, "The loop yields"), (Kind.CODE, "-- X=a\n-- X=b"), (Kind.HEADING, "Ab"),
+        (Kind.PARAGRAPH, "Text.")]
+
+
 def test_markdown_notes_written_one_a_line_stay_apart_with_their_labels():
     """Notes with no blank line between ("[^1]: a" over "[^2]: b") were one paragraph, and the cleaner
     then took every label after the first for a citation mark in a sentence and removed it."""

@@ -212,3 +212,16 @@ def test_punkt_loads_without_all_of_nltk_and_nltk_imports_as_usual_afterwards():
     )
     _in_a_fresh_python(code)
 
+
+
+def test_a_closing_label_line_before_a_heading_with_nothing_under_it_splits():
+    """A section ending in a label line ("See also"), then a heading with nothing under it: the
+    label line's sentences were kept in a name that the section loop also used for the index of
+    the last section, and the next section's test raised a TypeError (the source was skipped)."""
+    from pipeline.clean import clean_markdown
+
+    doc = clean_markdown("# Alpha\n\nThe lens was replaced in a short operation at the clinic.\n\nSee also\n\n"
+                         "# Beta\n\n# Gamma\n\nRecovery took two weeks for most of the patients.\n")
+    assert _passages(doc) == [
+        ("Alpha", "The lens was replaced in a short operation at the clinic.\nSee also"),
+        ("Gamma", "Beta\nRecovery took two weeks for most of the patients.")]

@@ -26,6 +26,7 @@ MAX_DEPTH = 20
 # non-alphanumeric ASCII character), at least this many times.
 _ADORNMENT_CHARS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 ADORNMENT_MIN = 2
+SHORT_UNDERLINE = 4
 _BULLET_RE = re.compile(r"([-*+•‣⁃])( +|$)")
 _ENUM_RE = re.compile(r"(\(?(?:\d{1,9}|#|[a-zA-Z]|[ivxlcdmIVXLCDM]{1,6})[.)])( +|$)")
 _FIELD_RE = re.compile(r":([^:`\s][^:`]{0,80}):(?: +(.*)|$)")
@@ -56,6 +57,9 @@ _FOOTNOTE_REF_RE = re.compile(r" ?\[(?:#?\w*|\*)\]_")
 _REFERENCE_RE = re.compile(r"\b(\w+)__?(?!\w)")
 _SUBSTITUTION_RE = re.compile(r"\|(\S(?:[^|]{0,%d}?\S)?)\|(?:__?)?" % INLINE_MAX_CHARS)
 _ROLE_TARGET_RE = re.compile(r"<[^<>]*>$")
+# Where inline() puts the text of a span it shows as written while it reads the markup around it.
+_KEPT_MARK = "\x00"
+_KEPT_RE = re.compile(r"\x00(\d+)\x00")
 
 
 def read(text: str) -> list[Block]:
@@ -67,21 +71,33 @@ def read(text: str) -> list[Block]:
 
 
 def inline(text: str) -> str:
-    """The visible text of a line of reStructuredText: markup dropped, spaces collapsed."""
+    """The visible text of a line of reStructuredText: markup dropped, spaces collapsed. The text of
+    a role, a link, a literal and interpreted text is shown as written: no markup is read inside it
+    (``__init__`` lost an underscore to the reference rule, ``C:\\dir`` its backslash)."""
+    kept: list[str] = []
+
+    def keep(shown: str) -> str:
+        kept.append(shown)
+        return f"{_KEPT_MARK}{len(kept) - 1}{_KEPT_MARK}"
+
     def role(match: re.Match) -> str:
         shown = match.group(1) if match.group(1) is not None else match.group(2)
-        return _ROLE_TARGET_RE.sub("", shown).rstrip() or shown  # :ref:`Title <label>` -> Title
+        return keep(_ROLE_TARGET_RE.sub("", shown).rstrip() or shown)  # :ref:`Title <label>` -> Title
 
+    text = text.replace(_KEPT_MARK, "")  # a control character: no text (the cleaner drops them)
     text = _ROLE_RE.sub(role, text)
-    text = _LINK_RE.sub(lambda m: m.group(1).rstrip() or m.group(0)[1:].split(">")[0].lstrip("<"), text)
-    text = _LITERAL_RE.sub(r"\1", text)
-    text = _INTERPRETED_RE.sub(r"\1", text)
+    text = _LINK_RE.sub(lambda m: keep(m.group(1).rstrip() or m.group(0)[1:].split(">")[0].lstrip("<")), text)
+    text = _LITERAL_RE.sub(lambda m: keep(m.group(1)), text)
+    text = _INTERPRETED_RE.sub(lambda m: keep(m.group(1)), text)
     text = _STRONG_RE.sub(r"\1", text)
     text = _EMPHASIS_RE.sub(r"\1", text)
     text = _FOOTNOTE_REF_RE.sub("", text)
     text = _REFERENCE_RE.sub(r"\1", text)
     text = _SUBSTITUTION_RE.sub(r"\1", text)
-    return " ".join(text.replace("\\ ", "").replace("\\", "").split())
+    text = text.replace("\\ ", "").replace("\\", "")
+    if kept:
+        text = _KEPT_RE.sub(lambda m: kept[int(m.group(1))], text)
+    return " ".join(text.split())
 
 
 def _indent(line: str) -> int:
@@ -147,7 +163,10 @@ def _body(lines: list[str], out: list[Block], styles: list, depth: int) -> None:
         if _is_adornment(line) and len(line) >= 4 and not following.strip():
             i += 1
             continue
+        #    An underline shorter than its title and than SHORT_UNDERLINE is text, as docutils reads it
+        #    ("yields" over "::" opens a literal block).
         if _is_adornment(following.strip()) and following == following.strip() and not _is_adornment(line) \
+                and (len(following) >= SHORT_UNDERLINE or len(following) >= len(line)) \
                 and not _GRID_BORDER_RE.fullmatch(line) and not _SIMPLE_BORDER_RE.fullmatch(line):
             title = inline(line)
             if title:
@@ -176,8 +195,12 @@ def _body(lines: list[str], out: list[Block], styles: list, depth: int) -> None:
             i = end
             continue
         # 5. List entries, fields and line blocks: the entry's own line and the lines indented under it.
-        marker = _BULLET_RE.match(line) or _ENUM_RE.match(line)
-        if marker and (marker.group(2) or not following.strip() or _indent(following) > 0):
+        #    An enumerator opens an entry only if the line after it is blank, indented or another
+        #    entry's, as docutils reads it: "A. Einstein was a really" over "smart dude." is a paragraph.
+        bullet = _BULLET_RE.match(line)
+        marker = bullet or _ENUM_RE.match(line)
+        ends = not following.strip() or _indent(following) > 0
+        if marker and (ends or marker.group(2) and (bullet or _ENUM_RE.match(following))):
             width = len(marker.group(0)) if marker.group(2) else _indent(following) or 2
             end = _indented_block(lines, i + 1, width - 1)
             _item([line[len(marker.group(0)):]] + _dedented(lines[i + 1:end]), out, styles, depth)
