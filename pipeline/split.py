@@ -396,7 +396,7 @@ def _ends_unstopped(sentence: str) -> bool:
     """A paragraph's last sentence without a final stop (a title, a list entry, a field: "Prevalence:
     Unknown"): the paragraph after it starts a line, as the reader cannot tell where one ends and
     the next begins once they are joined by a space (search's display sentences cut at stops)."""
-    return sentence.rstrip()[-1:] not in ("", ".", "!", "?")
+    return sentence.rstrip()[-1:] not in ("", ".", "!", "?")  # '."' too: the display cuts only after a stop
 
 
 def join_sentences(sentences) -> str:

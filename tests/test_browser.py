@@ -114,7 +114,7 @@ def test_search_in_a_real_browser(server, browser, tmp_path):
     first.find_element(By.CSS_SELECTOR, "a.source").click()  # the cited source, the passage marked
     WebDriverWait(browser, 30).until(lambda d: "/source" in d.current_url)
     marked = browser.find_element(By.ID, "passage").text
-    assert " ".join(marked.split()).startswith(" ".join(api[0]["text"].split(". ")[0].split()))
+    assert " ".join(marked.split()).startswith(" ".join(api[0]["text"].split("\n")[0].split(". ")[0].split()))
 
 
 def test_a_hostile_page_does_not_run_in_the_browser(server, browser, tmp_path):
