@@ -43,6 +43,8 @@ def server(tmp_path):
     sources = tmp_path / "sources"
     shutil.copytree(SEEDS, sources)
     (sources / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    (sources / "loop.md").write_text("# Counting loop\n\nA counting loop in Python:\n\n```\nfor x in range(3):\n"
+                                     "    print(x)\n```\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", "0", "--sources", str(sources),
                              "--index", str(tmp_path / "index")], env=env, stderr=subprocess.PIPE, text=True)
@@ -132,3 +134,12 @@ def test_a_hostile_page_does_not_run_in_the_browser(server, browser, tmp_path):
     WebDriverWait(browser, 30).until(lambda d: "/source" in d.current_url)
     assert "<script>" in browser.find_element(By.ID, "passage").text
     assert browser.execute_script("return window.pwned === undefined") and "pwned" not in browser.title
+
+
+def test_a_code_blocks_lines_and_indentation_stay_on_the_page(server, browser):
+    # pre-line kept the lines of a code block but collapsed its indentation ("print(x)" at the margin).
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "?q=counting+loop+range")
+    hit = browser.find_element(By.CSS_SELECTOR, "li.hit")
+    assert "for x in range(3):\n    print(x)" in hit.find_element(By.CSS_SELECTOR, ".text").text
