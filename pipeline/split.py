@@ -373,10 +373,9 @@ def section_sentences(document: Document) -> list[tuple[str, list[str]]]:
 # A sentence that starts a line of its own in a passage's text (join_sentences): a line of a code
 # block, the block itself, and the text after it; a list entry and the text after it; the paragraph
 # after one whose last sentence has no final stop (_ends_unstopped); a label line joined to the text
-# it opens or closes. Only code
-# blocks keep line breaks in a paragraph (readers: Markdown's fenced and indented code,
-# reStructuredText's literal blocks, HTML's <pre>); the break is white space to the analyzer, so the
-# tokens, and what is found, are the same.
+# it opens or closes. Only code blocks keep line breaks in a paragraph (readers: Markdown's fenced
+# and indented code, reStructuredText's literal blocks, HTML's <pre>); the break is white space to
+# the analyzer, so the tokens, and what is found, are the same.
 LINE_BREAK = "\n"
 
 
