@@ -518,6 +518,16 @@ def test_restructuredtext_literals_and_interpreted_text_are_shown_as_written():
     assert rst.inline("a\x00b ``c\x00d``") == "ab cd"  # the mark of a span kept is no text of the line
 
 
+def test_restructuredtext_a_roles_tilde_and_bang_show_what_sphinx_shows():
+    """:class:`~a.b.C` was shown as "~a.b.C"; Sphinx shows its last dotted part, and a target
+    marked "!" without the mark."""
+    from pipeline.readers import rst
+
+    assert rst.inline("Use :class:`~pkg.mod.Index` or :meth:`~pkg.Index.search()` or :func:`!open`, "
+                      "not :class:`pkg.Other` or :ref:`~ <x>`.") == (
+        "Use Index or search() or open, not pkg.Other or ~.")
+
+
 def test_restructuredtext_a_paragraph_opening_with_an_initial_is_no_list_entry():
     """A paragraph opening "A. Einstein" was read as an entry of an enumerated list: its initial was
     dropped and its sentence cut at the line's end. docutils reads an enumerator as an entry only

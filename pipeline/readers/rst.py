@@ -70,6 +70,15 @@ def read(text: str) -> list[Block]:
     return blocks
 
 
+def _role_title(shown: str) -> str:
+    """A role's text as Sphinx shows it: "~a.b.C" as "C" (its last dotted part), "!name" as "name"."""
+    if len(shown) > 1 and shown[0] == "~":
+        return shown[1:].rsplit(".", 1)[-1] or shown[1:]
+    if len(shown) > 1 and shown[0] == "!":
+        return shown[1:]
+    return shown
+
+
 def inline(text: str) -> str:
     """The visible text of a line of reStructuredText: markup dropped, spaces collapsed. The text of
     a role, a link, a literal and interpreted text is shown as written: no markup is read inside it
@@ -82,7 +91,7 @@ def inline(text: str) -> str:
 
     def role(match: re.Match) -> str:
         shown = match.group(1) if match.group(1) is not None else match.group(2)
-        return keep(_ROLE_TARGET_RE.sub("", shown).rstrip() or shown)  # :ref:`Title <label>` -> Title
+        return keep(_role_title(_ROLE_TARGET_RE.sub("", shown).rstrip() or shown))  # :ref:`Title <label>` -> Title
 
     text = text.replace(_KEPT_MARK, "")  # a control character: no text (the cleaner drops them)
     text = _ROLE_RE.sub(role, text)
