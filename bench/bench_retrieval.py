@@ -1,6 +1,6 @@
 """Retrieval quality on every dev collection at once: bm25s, winnow, and winnow with each rule off.
 
-    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--fade] [--answertype] [--proximity] [--loco]
+    PYTHONPATH=. python bench/bench_retrieval.py [--only NAME,...] [--variants NAME,...] [--per-set] [--lengths] [--grid] [--keyness] [--fade] [--answertype] [--loco]
 
 Collections: SciFact (test qrels), Cranfield and CACM (BEIR folders in
 ../shared/data/beir/), and the seed question sets (questions/*.jsonl over seeds/,
@@ -36,8 +36,6 @@ collection on the others as below.
 chosen per collection on the others.
 --fade runs the fading of the per-word rules on long questions (query.py fade_words 6-16, and off);
 with --loco, chosen per collection on the others (SciFact's joined claims held out with SciFact).
---proximity runs a term-proximity score added over the top 30 passages (Buttcher et al. 2006, weight 0.25-1;
-BM25TP, Rasolofo & Savoy 2003, weight 0.05-0.4), and winnow without; not taken (README).
 --loco runs RM3 over a small grid (fb_docs 5/10 x fb_terms 10/20 x original weight 0.5/0.7/0.9; with
 --grid: the k1 x b x heading grid instead) and, for each collection, reports the figure of the setting
 (or winnow as configured) that is best on the other collections: a setting chosen without the
@@ -94,7 +92,6 @@ class Variant:
     params: BM25Params = ingest.DEFAULT_PARAMS
     heading_weight: int = ingest.HEADING_WEIGHT
     whole_docs: bool = False  # BEIR: one passage per document (its passages joined), not MaxP
-    proximity: tuple[str, float] = ("", 0.0)  # --proximity: (buttcher | tp, weight) added over the top 30
 
 
 def variants() -> list[Variant]:
@@ -345,8 +342,6 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         topic = frozenset(t for w in collection.topic_words for t in analyzer.analyze_word(w))
         cache[key] = (analyzer, tokens, index, topic)
     analyzer, tokens, index, topic = cache[key]
-    if variant.proximity[1]:
-        index = ProximityIndex(index, passages, analyzer, *variant.proximity)
     retriever = MemoryRetriever(passages, tokens, index, analyzer, variant.query, topic, general_english(analyzer))
     if collection.exclude:
         return _run_excluding(collection, retriever)
@@ -361,87 +356,6 @@ def run_winnow(collection: Collection, variant: Variant, cache: dict) -> dict[st
         retriever.rank(question, 10)
     measures["ms/query"] = 1000 * (time.process_time() - started) / max(1, len(questions))
     return measures
-
-
-PROXIMITY_DEPTH = 30  # passages re-scored (the intent rules' depth)
-PROXIMITY_WINDOW = 5  # BM25TP: words apart
-
-
-class ProximityIndex:
-    """A BM25Index whose top PROXIMITY_DEPTH passages (search and scores) get a term-proximity score added:
-    "buttcher" (Buttcher, Clarke & Lushman 2006: each occurrence of a query concept and the previous occurrence
-    of another add the other's weight / distance^2 to both accumulators, saturated as BM25's tf and capped at
-    weight 1) or "tp" (Rasolofo & Savoy 2003, BM25TP: every pair of occurrences of two concepts within
-    PROXIMITY_WINDOW words adds 1 / distance^2, saturated per pair, times the lighter concept's weight). A
-    term's weight is its query weight x Lucene idf; positions are words (heading, then text), and two words
-    that share a query token (diagnosis / diagnosed: ~diagn) are one concept, never a pair."""
-
-    def __init__(self, inner, passages, analyzer, mode: str, weight: float) -> None:
-        from pipeline.analyze import TOKEN_RE, normalize
-        self.inner, self.passages, self.analyzer, self.mode, self.weight = inner, passages, analyzer, mode, weight
-        self._words_re, self._normalize = TOKEN_RE, normalize
-        self._cache: dict[int, list] = {}
-        self.avgwords = float(np.mean([len(TOKEN_RE.findall(normalize(p.section + " " + p.text))) for p in passages]))
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def _words(self, doc: int) -> list:
-        if doc not in self._cache:
-            p = self.passages[doc]
-            self._cache[doc] = [self.analyzer.analyze_word(w)
-                                for w in self._words_re.findall(self._normalize(p.section + " " + p.text))]
-        return self._cache[doc]
-
-    def _added(self, query_tokens, docs) -> np.ndarray:
-        import math
-        n, k1, b = self.inner.n_docs, self.inner.params.k1, self.inner.params.b
-        w = {}
-        for t, q in query_tokens:
-            df = self.inner.df(t)
-            if df and q > 0:
-                w[t] = w.get(t, 0.0) + q * math.log(1 + (n - df + 0.5) / (df + 0.5))
-        out = np.zeros(len(docs))
-        if len(w) < 2:
-            return out
-        for i, doc in enumerate(docs):
-            seq = self._words(int(doc))
-            occ = [(p, m, sum(w[t] for t in m)) for p, toks in enumerate(seq)
-                   if (m := frozenset(t for t in toks if t in w))]
-            norm = k1 * ((1 - b) + b * len(seq) / self.avgwords)
-            acc: dict = {}
-            if self.mode == "tp":
-                for j, (p, m, _) in enumerate(occ):
-                    for q, mq, _ in occ[j + 1:]:
-                        if q - p > PROXIMITY_WINDOW:
-                            break
-                        if not m & mq:
-                            key = (m, mq) if sorted(m) < sorted(mq) else (mq, m)
-                            acc[key] = acc.get(key, 0.0) + 1.0 / (q - p) ** 2
-                out[i] = sum(min(sum(w[t] for t in a), sum(w[t] for t in c)) * v * (k1 + 1) / (v + norm)
-                             for (a, c), v in acc.items())
-                continue
-            for (q, mq, wq), (p, m, wp) in zip(occ, occ[1:]):
-                if not m & mq:
-                    acc[m] = acc.get(m, 0.0) + wq / (p - q) ** 2
-                    acc[mq] = acc.get(mq, 0.0) + wp / (p - q) ** 2
-            out[i] = sum(min(1.0, max(w[t] for t in m)) * a * (k1 + 1) / (a + norm) for m, a in acc.items())
-        return self.weight * out
-
-    def search(self, query_tokens, k: int):
-        docs, scores = self.inner.search(query_tokens, max(k, PROXIMITY_DEPTH))
-        depth = min(len(docs), PROXIMITY_DEPTH)
-        top = scores[:depth] + self._added(query_tokens, docs[:depth])
-        order = np.lexsort((docs[:depth], -top))
-        return (np.concatenate([docs[:depth][order], docs[depth:]])[:k],
-                np.concatenate([top[order], scores[depth:]])[:k])
-
-    def scores(self, query_tokens):
-        scores = np.array(self.inner.scores(query_tokens), dtype=np.float64)
-        matched = np.flatnonzero(scores > 0)
-        docs = matched[np.lexsort((matched, -scores[matched]))][:PROXIMITY_DEPTH]
-        scores[docs] += self._added(query_tokens, docs)
-        return scores
 
 
 def _run_excluding(collection: Collection, retriever) -> dict:
@@ -571,9 +485,6 @@ def main() -> None:
     parser.add_argument("--answertype", action="store_true",
                         help="instead of the rules: the answer-type weight 0.05-1.0, and off (with --loco: each "
                              "collection's figure for the weight chosen on the others)")
-    parser.add_argument("--proximity", action="store_true",
-                        help="instead of the rules: term proximity over the top 30 passages, Buttcher's (weight "
-                             "0.25-1) and BM25TP (0.05-0.4)")
     parser.add_argument("--fade", action="store_true",
                         help="instead of the rules: the per-word rules faded from 6-16 content words on, and not "
                              "(with --loco: each collection's figure for the setting chosen on the others)")
@@ -588,10 +499,6 @@ def main() -> None:
         chosen = [chosen[0]] + [Variant(f"rm3 {d} docs {t} terms {w}", query=q.but(rm3=True, fb_docs=d, fb_terms=t,
                                                                                    original_weight=w))
                                 for d in (5, 10) for t in (10, 20) for w in (0.5, 0.7, 0.9)]
-    if args.proximity:
-        chosen = [chosen[0]] + [Variant(f"proximity {mode} {w:g}", proximity=(mode, w))
-                                for mode, weights in (("buttcher", (0.25, 0.5, 1.0)), ("tp", (0.05, 0.1, 0.2, 0.4)))
-                                for w in weights]
     if args.fade:
         q = chosen[0].query
         chosen = [chosen[0], Variant("no fade", query=q.but(fade_words=0))] + [
