@@ -841,7 +841,8 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
     from pipeline.clean import CleanOptions, explain as explain_blocks
     from pipeline.ingest import clean_source, corpus_documents
     from pipeline.records import Source
-    from pipeline.sources import MAX_SOURCE_BYTES, decoded, name_kind, read_bytes, sniffed_kind
+    from pipeline.errors import SkipSource
+    from pipeline.sources import MAX_SOURCE_BYTES, UNKNOWN_TYPE, decoded, name_kind, read_bytes, sniffed_kind
 
     options = CleanOptions(trusted=trust)
     failed = 0
@@ -862,7 +863,11 @@ def clean(files: tuple[Path, ...], as_json: bool, explain: bool, show_all: bool,
                 source = Source(path=str(path.resolve()), rel=str(path), kind=kind or named or "text",
                                 size=stat.st_size, mtime_ns=stat.st_mtime_ns)
                 if not kind and named == "":  # as a build types it: its first bytes, a binary one skipped
-                    source = dataclasses.replace(source, kind=sniffed_kind(source))
+                    try:
+                        source = dataclasses.replace(source, kind=sniffed_kind(source))
+                    except SkipSource as error:  # install.sh: read as text, as any name of an unknown type is
+                        if str(error) != UNKNOWN_TYPE:
+                            raise
                 how = source.kind
                 text, note = (None, None) if how == "jsonl" else decoded(read_bytes(source), how)
             if note:  # bytes replaced, or an encoding guessed: as a build says it

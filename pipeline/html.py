@@ -606,6 +606,11 @@ def _walk(root, page_chars: int, is_noise=None) -> list[_RawBlock]:
                 current.text.append(" ")  # "Seals<nav>Home</nav>breed" reads "Seals breed", not "Sealsbreed"
             continue
         in_main = in_main or name in ("article", "main")
+        if name == "pre":  # a code block: its lines as written, as trafilatura's path keeps them
+            flush("code")
+            current.text.append(_pre_text(node, skip_strings))
+            flush()
+            continue
         if name in CELL_TAGS:
             current.text.append(" ")
         elif name in HEADING_TAGS:
@@ -618,6 +623,20 @@ def _walk(root, page_chars: int, is_noise=None) -> list[_RawBlock]:
         stack.extend((child, in_link, in_main) for child in reversed(node.contents))
     flush()
     return blocks
+
+
+def _pre_text(pre, skip_strings: tuple) -> str:
+    """A <pre>'s text with its line breaks (a <br> in it is one too); no script or style text."""
+    from bs4 import NavigableString
+
+    parts = []
+    for node in pre.descendants:  # bs4 walks them by links, not recursion: any depth
+        if isinstance(node, NavigableString):
+            if not isinstance(node, skip_strings) and node.parent.name not in _INVISIBLE_TAGS:
+                parts.append(str(node))
+        elif node.name == "br":
+            parts.append("\n")
+    return "".join(parts)
 
 
 def _is_noise(node, name: str, in_main: bool, page_chars: int) -> bool:
@@ -667,6 +686,11 @@ def _filter(raw: list[_RawBlock]) -> list[Block]:
     """Drop link-dense and chrome blocks; keep headings only when content follows."""
     kept: list[Block] = []
     for rb in raw:
+        if rb.kind == "code":
+            code = _code_text("".join(rb.text))
+            if code.strip():
+                kept.append(Block("code", code))
+            continue
         text = _norm("".join(rb.text))
         if not text:
             continue

@@ -36,6 +36,16 @@ KINDS = {
 # A file whose name has no extension (README, COPYING, NEWS, changelog) is told by its first bytes,
 # as file(1) does: text is read as one of these kinds (sniffed_kind), anything else is skipped.
 SNIFFED_KINDS = ("text", "markdown", "html")
+# A file named as documentation is named (the GNU coding standards' README, NEWS, ChangeLog, AUTHORS,
+# THANKS, TODO, INSTALL, COPYING; CHANGES) with a qualifier after the name is read as a file without an
+# extension is: Debian's README.Debian, README.source, TODO.Debian, NEWS.Debian.gz. When the name is in
+# capitals, as the convention writes it; in another case (changelog.Debian.gz, changelog.Debian.amd64.gz),
+# only when its first line is a Debian changelog entry's (package (version) distribution; urgency=...),
+# since code is named in lower case (install.sh, changes.py, todo.js). Reading any unknown extension by
+# its content indexed C and Perl source, CSS, JSON and qrels: no share of words told them from prose.
+DOC_NAMES = frozenset(("AUTHORS", "CHANGELOG", "CHANGES", "COPYING", "INSTALL", "NEWS", "README", "THANKS", "TODO"))
+# Debian Policy 4.4: "package (version) distribution(s); urgency=urgency", the package name as policy spells it.
+DEBIAN_CHANGELOG_RE = re.compile(r"[a-z0-9][a-z0-9+.-]+ \([^\s()]+\)(?: [\w./+-]+)+; urgency=")
 # A gzip-compressed page (README.gz, notes.txt.gz, guide.md.gz) is read decompressed, as the kind of
 # its name without the suffix; a compressed JSON Lines corpus is not (it is read in pieces, unbounded).
 GZIP_SUFFIX = ".gz"
@@ -50,20 +60,37 @@ MAX_SOURCE_BYTES = 8 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192  # how much of a file we look at to call it binary
 MAX_CONTROL_RATIO = 0.05  # more control characters than this in the sniffed part: binary
 HASH_CHUNK_BYTES = 1 << 20  # files are fingerprinted in chunks of this size
-UNKNOWN_TYPE = f"unknown file type (winnow reads {', '.join(sorted(KINDS))}, their .gz, and text without an extension)"
+UNKNOWN_TYPE = f"unknown file type (winnow reads {', '.join(sorted(KINDS))}, their .gz, and text without an extension or named as documentation is: README.Debian)"
 
 
 def name_kind(name: str) -> tuple[str | None, bool]:
     """(kind, compressed) that a file's name says, by its extension after a .gz is taken off;
-    kind is "" when the name has no extension (its content decides: sniffed_kind), None when
-    winnow does not read that type."""
+    kind is "" when the name has no extension or is a documentation name with a qualifier (its content
+    decides: sniffed_kind), None when winnow does not read that type."""
+    inner, extension, compressed = _name_parts(name)
+    if not extension:
+        return "", compressed
+    kind = KINDS.get(extension.lower())
+    if kind is None and inner.partition(".")[0].upper() in DOC_NAMES:  # README.Debian: by its head
+        return "", compressed
+    return (None if compressed and kind == "jsonl" else kind), compressed
+
+
+def _name_parts(name: str) -> tuple[str, str, bool]:
+    """(the name without a .gz suffix, its extension or "", whether it had the .gz)."""
     compressed = name[-len(GZIP_SUFFIX):].lower() == GZIP_SUFFIX and len(name) > len(GZIP_SUFFIX)
     inner = name[:-len(GZIP_SUFFIX)] if compressed else name
     dot = inner.rfind(".")  # as os.path.splitext finds it: a leading dot (".profile") is no extension
     if dot <= 0 or inner[:dot].strip(".") == "":
-        return "", compressed
-    kind = KINDS.get(inner[dot:].lower())
-    return (None if compressed and kind == "jsonl" else kind), compressed
+        return inner, "", compressed
+    return inner, inner[dot:], compressed
+
+
+def _debian_changelog_only(name: str) -> bool:
+    """Is this a documentation name with a qualifier, not in capitals (changelog.Debian.gz), so that
+    it is read only when it holds a Debian changelog (DOC_NAMES)?"""
+    inner, extension, _ = _name_parts(name)
+    return bool(extension) and not inner.partition(".")[0].isupper() and KINDS.get(extension.lower()) is None
 
 
 def is_compressed(name: str) -> bool:
@@ -560,6 +587,8 @@ def sniffed_kind(source: Source) -> str:
     if b"\0" in data and not (data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data)):
         raise SkipSource("binary file (NUL bytes)")
     text = decoded(data)[0]
+    if _debian_changelog_only(source.rel.rpartition("/")[2]) and not DEBIAN_CHANGELOG_RE.match(text):
+        raise SkipSource(UNKNOWN_TYPE)  # changelog.Debian.gz is one; install.sh, named in lower case, is not
     return content_kind(text)
 
 

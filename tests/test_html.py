@@ -423,3 +423,15 @@ def test_a_pre_is_a_code_block_with_its_lines_and_a_blockquote_is_not():
     blocks = html_to_blocks(page)[1]
     assert Block("code", "make\n  make install") in blocks
     assert Block("paragraph", "quoted words") in blocks
+
+
+def test_the_dom_pass_keeps_a_pre_as_a_code_block_with_its_lines():
+    """The DOM pass (where trafilatura keeps too little) ran a <pre>'s lines together into one paragraph."""
+    from pipeline.html import dom_blocks_and_title
+
+    page = ("<html><body><h1>Setup</h1><p>Build it from source.</p>"
+            "<pre>./configure --prefix=/usr\nmake\n  make install<br>echo done\n\n</pre>"
+            "<p>Then run it.</p></body></html>")
+    code = Block("code", "./configure --prefix=/usr\nmake\n  make install\necho done")
+    assert code in dom_blocks_and_title(page)[0]
+    assert code in html_to_blocks(page)[1]  # trafilatura keeps under MIN_KEPT_CHARS here: the DOM pass's blocks

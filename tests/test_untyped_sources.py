@@ -86,6 +86,40 @@ def test_a_gzip_source_is_read_decompressed(tmp_path):
     assert again.exit_code == 0 and "The index is up to date" in again.stderr, again.output
 
 
+def test_a_documentation_name_with_a_qualifier_is_read_by_its_head(tmp_path):
+    """Debian's README.Debian, TODO.Debian, NEWS.Debian.gz and changelog.Debian.gz were skipped as an
+    unknown type; code named in lower case (install.sh) or data (README.pdf) still is, with the reason."""
+    src, index = tmp_path / "src", tmp_path / "ix"
+    src.mkdir()
+    entry = "myopathy-notes (1.2-3) unstable; urgency=medium\n\n  * Rhabdomyolysis section added.\n\n"
+    (src / "README.Debian").write_text("Myopathy notes for Debian\n\n" + PROSE)
+    (src / "TODO.Debian").write_text("* describe plasmapheresis\n")
+    (src / "NEWS.Debian.gz").write_bytes(gzip.compress(entry.encode() + PROSE.encode()))
+    (src / "changelog.Debian.amd64.gz").write_bytes(gzip.compress(entry.replace("Rhabdomyolysis section",
+                                                                                 "Sarcolemma figure").encode()))
+    (src / "install.sh").write_text("#!/bin/sh\nset -e\ncp README /usr/share/doc/\n")
+    (src / "changes.py").write_text("CHANGES = {'1.2': 'Rhabdomyolysis section added.'}\n")
+    (src / "README.pdf").write_bytes(b"%PDF-1.4\n\0\0\x93\x8c" + bytes(100))
+    (src / "notes.xyz").write_text(PROSE)
+    listing = scan(src)
+    assert dict(zip(listing.rels, listing.kinds)) == {"NEWS.Debian.gz": "text", "README.Debian": "text",
+                                                      "TODO.Debian": "text", "changelog.Debian.amd64.gz": "text"}
+    reasons = {entry["source"]: entry["reason"].partition(" (")[0] for entry in listing.left_out}
+    assert reasons == {"install.sh": "unknown file type", "changes.py": "unknown file type",
+                       "notes.xyz": "unknown file type", "README.pdf": "binary file"}
+    where = ["--sources", str(src), "--index", str(index)]
+    result = run("build", *where)
+    assert result.exit_code == 0, result.output
+    assert "4 skipped" in result.stderr and "skipped install.sh: unknown file type" in result.stderr, result.stderr
+    for question, source in (("rhabdomyolysis section", "NEWS.Debian.gz"),
+                             ("sarcolemma figure", "changelog.Debian.amd64.gz")):
+        assert json.loads(run("ask", "--json", question, *where).stdout)[0]["source"] == source
+    # `winnow clean` types them as a build does, and still reads a name of an unknown type as text.
+    cleaned = run("clean", str(src / "changelog.Debian.amd64.gz"), str(src / "install.sh"))
+    assert cleaned.exit_code == 0, cleaned.output
+    assert "Sarcolemma figure added." in cleaned.stdout and "set -e" in cleaned.stdout
+
+
 def test_a_decompression_bomb_and_a_broken_gzip_are_skipped_with_a_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(sources_module, "MAX_SOURCE_BYTES", 64 * 1024)
     src = tmp_path / "src"
