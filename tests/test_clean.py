@@ -1205,46 +1205,6 @@ def test_a_band_of_one_word_lines_parts_the_article_from_what_follows():
     assert not judged[-1].verdict.keep and judged[-1].verdict.by == "article", judged[-1].verdict
 
 
-def _given_entries(*items):
-    """Judged list entries with given context verdicts: (text, keep, score) each."""
-    from pipeline.blocks import Verdict
-    from pipeline.clean import Judged
-
-    return [Judged(Block(Kind.ITEM, text), Verdict(keep, "context", "", score)) for text, keep, score in items]
-
-
-TEASER_ENTRIES = [
-    "Carlos Ghosn and the dark side of Japanese justice Anthony Ghosn Wednesday November 20, 2019",
-    "What made Joker so popular? Madeline Fry Wednesday November 20, 2019 Joker killed at the box office.",
-    "Conservatives boycotting Chick-fil-A are silly Kimberly Ross Tuesday November 19, 2019",
-    "First UK election debate was a total shambles Tom Rogan Tuesday November 19, 2019",
-    "Kemp Foundation embraces free enterprise's creative disruption Quin Hillyer Tuesday",
-    "The kind of gay rights legislation conservatives should support Brad Polumbo Tuesday",
-]
-
-
-def test_a_list_of_other_stories_ending_the_article_goes():
-    """3g. A list ending the article whose entries name none of its subject (teasers of the site's
-    other stories, each a headline, a byline and a date, believed at 0.6-0.97 by the context scorer
-    and so inside the stretch) goes; a list of the article's own points, or one with the article's
-    prose after it, stays. Before, every teaser stayed (washingtonexaminer.com's train dumps)."""
-    from pipeline.clean import keep_the_article
-
-    story = _given(*[(s, True, 0.95) for s in SEAL_STORY])
-    judged = keep_the_article(story + _given_entries(*[(t, True, 0.8) for t in TEASER_ENTRIES]))
-    assert all(j.verdict.keep for j in judged[:len(SEAL_STORY)])
-    assert not any(j.verdict.keep for j in judged[len(SEAL_STORY):])
-    assert {j.verdict.by for j in judged[len(SEAL_STORY):]} == {"article"}
-    assert "teasers" in judged[-1].verdict.reason
-    points = ["Seal pups counted on the northern sandbanks", "Pups nursing for weeks undisturbed",
-              "Walkers and dogs kept off the haul-out sites", "Mother seals abandoning fewer pups",
-              "A count of two colonies farther south", "The survey repeated next summer"]
-    own = story + _given_entries(*[(t, True, 0.8) for t in points])
-    assert keep_the_article(own) == own
-    prose_after = story[:3] + _given_entries(*[(t, True, 0.8) for t in TEASER_ENTRIES]) + story[3:]
-    assert keep_the_article(prose_after) == prose_after
-
-
 def test_a_band_of_one_word_lines_does_not_part_an_introduction_from_its_body():
     """3g. The cost of doubted blocks only places the article's end: a README's introduction above its
     table of contents (one-word lines the scorers drop) stays with the body below it."""

@@ -138,14 +138,6 @@ MENU_LINE_SEPARATORS = 2
 # them by sha256("dev:" + site)): 0.5 / 1 / 1.5 / 2 and 0.2 / 0.3 / 0.4 / 0.5 / 0.7, train.py's docstring.
 DOUBTED_BLOCK_COST = 1.0
 TITLE_MIN_TOPIC_SHARE = 0.3
-# 3g. A list of at least TEASER_RUN_MIN kept entries with no paragraph of the article's prose after it
-# (PROSE_AFTER_MIN_WORDS, a final stop) is the article's tail; when more than half of its entries share
-# under TEASER_MAX_TOPIC_SHARE of their content words with the rest of the article, it lists other
-# stories (teasers of the site's other articles), not this one's points. Chosen on the train sites'
-# dumps (runs of 3 / 4 / 5, shares 0.2 / 0.3 / 0.5): train.py's docstring, session 20.
-TEASER_RUN_MIN = 5
-TEASER_MAX_TOPIC_SHARE = 0.2
-PROSE_AFTER_MIN_WORDS = 15
 # A reason names the features that pulled the score down most.
 REASON_FEATURES = 3
 
@@ -586,41 +578,11 @@ def keep_the_article(judged: list[Judged]) -> list[Judged]:
         words = {w[:STEM_LETTERS] for w in _topic_words(text)}
         return not text.rstrip().endswith(".") and len(words & subject) >= TITLE_MIN_TOPIC_SHARE * len(words) > 0
 
-    teasers = _teaser_lists(judged, start, end)
     return [Judged(j.block, Verdict(False, "article", f"outside the article (blocks {start + 1}-{end}), "
                                                       f"though {j.verdict.reason}", j.verdict.score))
             if j.verdict.keep and j.verdict.by != "reader" and not start <= i < end
-            and (i > start or not a_title(j.block.text))
-            else Judged(j.block, Verdict(False, "article", teasers[i] + f", though {j.verdict.reason}", j.verdict.score))
-            if i in teasers and j.verdict.by != "reader" else j
+            and (i > start or not a_title(j.block.text)) else j
             for i, j in enumerate(judged)]
-
-
-def _teaser_lists(judged: list[Judged], start: int, end: int) -> dict[int, str]:
-    """{index: reason} for the kept entries of the lists at the article's tail (blocks start..end) that
-    list other stories: a stretch of list entries holding TEASER_RUN_MIN kept ones or more, no kept
-    paragraph of PROSE_AFTER_MIN_WORDS words or more with a final stop after it in the article, and more
-    than half of its kept entries sharing under TEASER_MAX_TOPIC_SHARE of their content words (first
-    STEM_LETTERS letters) with the article's other kept blocks. A writer's list names the article's own
-    subject; the teasers a dump keeps at an article's end (headline, byline, date, summary) name the
-    site's other stories."""
-    found: dict[int, str] = {}
-    for first, last in _stretches([j.block.kind is Kind.ITEM for j in judged[start:end]]):
-        first, last = first + start, last + start
-        entries = [i for i in range(first, last) if judged[i].verdict.keep and judged[i].verdict.by != "reader"]
-        if len(entries) < TEASER_RUN_MIN or any(
-                j.verdict.keep and j.block.kind is not Kind.ITEM and _terminal(j.block.text)
-                and len(j.block.text.split()) >= PROSE_AFTER_MIN_WORDS for j in judged[last:end]):
-            continue  # a short list, or prose of the article follows it: one of the article's points
-        article = {w[:STEM_LETTERS] for i in range(start, end) if judged[i].verdict.keep and not first <= i < last
-                   for w in _topic_words(judged[i].block.text)}
-        stems = [{w[:STEM_LETTERS] for w in _topic_words(judged[i].block.text)} for i in entries]
-        off_topic = sum(1 for words in stems if words and len(words & article) < TEASER_MAX_TOPIC_SHARE * len(words))
-        if 2 * off_topic > len(entries):
-            why = (f"an entry of a list ending the article, {off_topic} of whose {len(entries)} kept entries share "
-                   f"under {TEASER_MAX_TOPIC_SHARE:.0%} of their content words with it: other stories' teasers")
-            found.update((i, why) for i in entries)
-    return found
 
 
 def _article_end(judged: list[Judged], gains: list[float], start: int, end: int) -> int:
