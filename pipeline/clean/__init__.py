@@ -140,6 +140,9 @@ MENU_LINE_SEPARATORS = 2
 # them by sha256("dev:" + site)): 0.5 / 1 / 1.5 / 2 and 0.2 / 0.3 / 0.4 / 0.5 / 0.7, train.py's docstring.
 DOUBTED_BLOCK_COST = 1.0
 TITLE_MIN_TOPIC_SHARE = 0.3
+# 3h. A run's wordless part this short or shorter is the tail of the sentence before it (":)", "!!", ". . .");
+# a longer run of marks (". " two thousand times) is no sentence's own.
+TAIL_MAX_CHARS = 8
 # A reason names the features that pulled the score down most.
 REASON_FEATURES = 3
 
@@ -819,11 +822,13 @@ def _stretches(flags: list[bool]) -> list[tuple[int, int]]:
 def follow_the_sentence(judged: list[Judged]) -> list[Judged]:
     """3h. A run's part without a word (the " :)" after "too!", the second "!" of "that!!", ". . .") is the
     tail of the sentence before it: it takes that sentence's verdict. Dropped alone as wordless, it cost a
-    clean page's text its marks (train-site gold texts: 9 sentences of 94,283 a layout)."""
+    clean page's text its marks (train-site gold texts: 9 sentences of 94,283 a layout). A longer run of
+    marks (TAIL_MAX_CHARS) is no sentence's tail: it goes as wordless."""
     out = list(judged)
     for i in range(1, len(judged)):
         j, before = judged[i], out[i - 1]
-        if (j.verdict is _WORDLESS and j.block.kind is Kind.SENTENCE and before.block.kind is Kind.SENTENCE
+        if (j.verdict is _WORDLESS and j.block.kind is Kind.SENTENCE and len(j.block.text) <= TAIL_MAX_CHARS
+                and before.block.kind is Kind.SENTENCE
                 and before.block.run == j.block.run and before.verdict.by != "empty"):
             out[i] = Judged(j.block, Verdict(before.verdict.keep, "tail", "no words of its own: the tail of the "
                                              f"sentence before it, whose verdict it takes ({before.verdict.by})"))
