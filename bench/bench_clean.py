@@ -3,6 +3,7 @@ spam, on sites held out of training (by default), in one run.
 
     python bench/bench_clean.py [--split test|train|all] [--limit N] [--all-extractors]
                                 [--only html,text,controls,spam,labeled] [--jobs N] [--json FILE]
+                                [--lost FILE]
 
 For each of scrapinghub, dragnet and readability (../shared/data/cleaning, split by site,
 see bench/cleaning_data.py):
@@ -16,7 +17,8 @@ see bench/cleaning_data.py):
 Negative controls (clean text a cleaner must keep): gold texts laid out one paragraph a
 line, hard-wrapped at 72 and as Markdown (pages on the chosen split's sites), licences,
 READMEs and notes, and the installed Markdown documentation of the chosen split (cleaning_data.tech_docs,
-in the same three layouts): share of expected sentences kept, and the worst documents.
+in the same three layouts): share of expected sentences kept, and the worst documents. --lost FILE
+writes every lost sentence with the verdicts of the blocks holding it and counts them by cause.
 Spam pages (seeds/001-style, other topics, on the chosen split's sites): real sentences
 kept, noise removed, pages emptied. Labelled dumps (tests/pages/labeled, bench_labeled).
 
@@ -47,8 +49,10 @@ from bench.cleaning_data import (  # noqa: E402
     SETS,
     ControlDoc,
     clean_controls,
+    expected_form,
     missing_sentences,
     noise_left,
+    normalize,
     page_precision_recall,
     plain_dump,
     shingle_f1,
@@ -332,6 +336,46 @@ def run_controls(args, report: dict) -> None:
     for share, d, miss in worst[:5]:
         print(f"  {share:5.2f}  {d.name} [{d.layout}]  {len(miss)}/{len(d.sentences)} lost, e.g. {miss[0][:90]!r}")
     report["controls"]["worst"] = [{"name": d.name, "layout": d.layout, "kept": share, "lost": miss[:5]} for share, d, miss in worst[:5]]
+    if args.lost:
+        write_lost(args.lost, [(d, miss) for _, d, miss in sorted(worst, key=lambda w: (w[1].name, w[1].layout))])
+
+
+def why_lost(doc, missing: list[str]) -> list[dict]:
+    """Each lost sentence of a control with the page's verdict and every block holding it (or, for a
+    sentence across blocks, every block it holds), each with its verdict: whether kept, the pass that
+    decided, its reason. A sentence found only in kept blocks was lost by the output's shape (a run's
+    sentences joined, marks the cleaner tidies), not by a verdict."""
+    from pipeline.clean import explain
+
+    page, judged = explain(doc.text, "markdown" if doc.markdown else "text")
+    keys = [normalize(j.block.text) for j in judged]
+    rows = []
+    for sentence in missing:
+        wanted = expected_form(sentence)
+        at = ([i for i, key in enumerate(keys) if wanted in key]
+              or [i for i, key in enumerate(keys) if len(key) >= 8 and key in wanted])
+        blocks = [{"keep": judged[i].verdict.keep, "by": judged[i].verdict.by, "kind": judged[i].block.kind.value,
+                   "reason": judged[i].verdict.reason, "text": judged[i].block.text[:200]} for i in at]
+        dropped = sorted({b["by"] for b in blocks if not b["keep"]})
+        rows.append({"name": doc.name, "layout": doc.layout, "page": page, "sentence": sentence, "blocks": blocks,
+                     "cause": ",".join(dropped) if dropped else "kept blocks" if blocks else "no block"})
+    return rows
+
+
+def write_lost(path: Path, lost) -> None:
+    """--lost: every lost sentence of the controls (why_lost), one JSON object a line, and a count by
+    cause (the pass that dropped it) and layout."""
+    from collections import Counter
+
+    counts: Counter = Counter()
+    with path.open("w", encoding="utf-8") as out:
+        for doc, missing in lost:
+            for row in why_lost(doc, missing):
+                counts[(row["cause"], doc.layout)] += 1
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"lost sentences by cause and layout (each with its blocks' verdicts in {path}):")
+    for (cause, layout), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        print(f"  {n:>5}  {cause:<24} {layout}")
 
 
 def run_spam(args, report: dict) -> None:
@@ -387,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-extractors", action="store_true", help="add readability-lxml, resiliparse, jusText, bs4 rows")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (default 2)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--lost", type=Path, help="controls: write every lost sentence with the verdicts that "
+                                                  "dropped it to this file (JSON lines) and count them by cause")
     args = parser.parse_args(argv)
     args.sets = [s for s in args.sets.split(",") if s]
     args.sections = {s for s in args.only.split(",") if s}

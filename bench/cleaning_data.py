@@ -368,16 +368,16 @@ def sentences_kept(doc_text: str, sentences: list[str]) -> float:
     if not sentences:
         return 1.0
     out = normalize_output(doc_text)
-    return sum(_expected(s) in out for s in sentences) / len(sentences)
+    return sum(expected_form(s) in out for s in sentences) / len(sentences)
 
 
 def missing_sentences(doc_text: str, sentences: list[str]) -> list[str]:
     """The expected sentences not found in the output."""
     out = normalize_output(doc_text)
-    return [s for s in sentences if _expected(s) not in out]
+    return [s for s in sentences if expected_form(s) not in out]
 
 
-def _expected(sentence: str) -> str:
+def expected_form(sentence: str) -> str:
     """An expected sentence as it is looked for: normalised, a leading marker dropped (as
     in the output, so a gold line "- item" matches a kept list item)."""
     return normalize(_MARKER.sub("", sentence))

@@ -42,10 +42,12 @@ class Block:
     # Plain text: a heading guessed from the shape of a line (short, no final stop), not marked by its
     # writer (`#`, an underline): the line may be what the text says (a note's first line), so it stays text
     inferred: bool = False
+    # A run's part: written right after the part before it, no space between (the second "!" of "that!!")
+    glued: bool = False
 
     def with_text(self, text: str) -> "Block":
         return Block(self.kind, text, self.level, self.link_share, self.run, self.comments, self.code,
-                     self.list_id, self.site_links, self.inferred)
+                     self.list_id, self.site_links, self.inferred, self.glued)
 
 
 @dataclass(frozen=True)

@@ -369,3 +369,15 @@ def test_training_says_when_the_technical_documents_are_missing(tmp_path, monkey
     monkeypatch.setattr("bench.cleaning_data.tech_docs", lambda: ())
     assert train.doc_pages("train") == []
     assert "no technical documents for the train split" in capsys.readouterr().err
+
+
+def test_why_lost_names_the_blocks_holding_a_sentence_and_their_verdicts():
+    from bench.bench_clean import why_lost
+    from bench.cleaning_data import ControlDoc
+
+    text = "A note to self\n\nCall the clinic tomorrow about the results.\n\n!!!\n"
+    doc = ControlDoc("note:x", "text", text, ("Call the clinic tomorrow about the results.",), "note")
+    rows = why_lost(doc, ["Call the clinic tomorrow about the results.", "Not in the page at all."])
+    assert [r["cause"] for r in rows] == ["kept blocks", "no block"]
+    assert rows[0]["blocks"][0]["keep"] is True and rows[0]["blocks"][0]["text"].startswith("Call the clinic")
+    assert rows[0]["page"] and rows[1]["blocks"] == []

@@ -988,6 +988,19 @@ def test_a_glued_menu_line_goes_and_its_sentence_stays():
     assert "recent posts" not in _norm(doc.text)
 
 
+def test_a_runs_wordless_tails_stay_with_their_sentences():
+    """A "sentence" of a run without a word (the ":)" after "too!", the second "!" of "that!!") is its
+    sentence's tail, written as it was: judged alone as wordless, a clean page lost the marks, and the
+    benchmark's gold sentence with them."""
+    tails = RUN[:3] + ["I needed that!!", RUN[3], "He laughed too! :) We all did.", RUN[4] + " :)"] + RUN[5:]
+    doc = clean_text(" ".join(tails))
+    text = _norm(doc.text)
+    assert "i needed that!!" in text
+    assert "he laughed too! :) we all did." in text
+    assert _norm(RUN[4] + " :)") in text
+    assert all(_norm(s) in text for s in RUN)
+
+
 def test_a_runs_scores_share_the_block_scorers_threshold():
     """The runs scorer's own threshold lands on the block scorer's, so one threshold judges both."""
     model = scorer.load()
