@@ -210,7 +210,8 @@ def scan(root: str | Path, warn=None, follow_links: bool = False, sniffs: dict |
                  f"{quoted_name(_shown(first.rstrip('/') or '.'))} ({how})")
             continue
         seen_dirs[real] = rel_dir
-        if rel_dir and holds_index([entry.name for entry in dirs + files]):
+        # The names by a C loop (a list made per file cost ~1 ms of a refresh at 20,000 sources).
+        if rel_dir and holds_index(list(map(_NAME, itertools.chain(dirs, files)))):
             dirs[:] = []
             warn(f"skipped {quoted_name(_shown(rel_dir))}: a winnow index folder, not sources")
             continue
