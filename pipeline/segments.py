@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import contextlib
 import heapq
 import itertools
 import json
@@ -134,7 +135,24 @@ class SentenceArrays:
         # known_credit: which of them have one (sentences moved out of a segment do).
         self.sig, self.credit, self.known_credit = sig, credit, known_credit
         self.live_unit = np.ones(len(unit_names), dtype=bool)
-        self.exact_sorted, self.exact_sent, self.band_sorted, self.band_sent = lookups or _lookups(sig)
+        if lookups is not None:
+            self.exact_sorted, self.exact_sent, self._band = lookups[0], lookups[1], lookups[2:]
+        else:  # the band keys sorted when first asked for: a full build never holds them all (band_runs)
+            self.exact_sorted, self.exact_sent = _exact_lookups(sig)
+            self._band = None
+
+    @property
+    def band_sorted(self) -> np.ndarray:
+        return self._band_lookups()[0]
+
+    @property
+    def band_sent(self) -> np.ndarray:
+        return self._band_lookups()[1]
+
+    def _band_lookups(self) -> tuple[np.ndarray, ...]:
+        if self._band is None:
+            self._band = _band_lookups(self.sig)
+        return self._band
 
     def live(self, idx: np.ndarray) -> np.ndarray:
         return idx[self.live_unit[self.sent_unit[idx]]]
@@ -160,40 +178,59 @@ class SentenceArrays:
         return self.unit_names[self.sent_unit[i]], int(self.sent_pos[i])
 
     def lookups(self) -> tuple[np.ndarray, ...]:
-        """The sorted keys (_lookups of the signatures), for a segment written from this batch."""
-        return self.exact_sorted, self.exact_sent, self.band_sorted, self.band_sent
+        """The sorted keys for a segment written from this batch: the exact hashes with their
+        sentences, and the band keys with theirs if they were sorted (SegmentData.write sorts
+        them a band at a time otherwise)."""
+        return (self.exact_sorted, self.exact_sent) + (self._band or ())
 
 
 _BAND_NUMBERS = np.arange(BANDS, dtype=np.uint64) << np.uint64(32)  # a band key's band, in its high bits
 
-# Band keys are sorted packed with their sentence in one uint64, band << 59 | key << 27 |
-# sentence (5 + 32 + 27 bits), sorted in place: no argsort, no gathered copies (at 200k
-# passages the argsort path's temporaries were the largest of the build). Batches of
-# more sentences than 27 bits count take that path.
-_BAND_SENT_BITS = 27
-
-
 def _lookups(sig: Signatures) -> tuple[np.ndarray, ...]:
     """Exact hashes and band keys (band number << 32 | key) sorted, each with its sentence
     (ties in sentence order)."""
+    return _exact_lookups(sig) + _band_lookups(sig)
+
+
+def _exact_lookups(sig: Signatures) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(sig.exact, kind="stable")
-    near = np.flatnonzero(sig.ntok >= _near_min())
-    if len(sig.exact) >= 1 << _BAND_SENT_BITS:
-        keys = ((np.arange(BANDS, dtype=np.uint64) << np.uint64(32))[None, :]
-                | sig.bands[near].astype(np.uint64)).ravel()
-        sents = np.repeat(near.astype(np.int32), BANDS)
-        band_order = np.argsort(keys, kind="stable")
-        return sig.exact[order], order.astype(np.int32), keys[band_order], sents[band_order]
-    packed = (sig.bands if len(near) == len(sig.exact) else sig.bands[near]).astype(np.uint64)
-    packed <<= np.uint64(_BAND_SENT_BITS)
-    packed |= (np.arange(BANDS, dtype=np.uint64) << np.uint64(32 + _BAND_SENT_BITS))[None, :]
-    packed |= near.astype(np.uint64)[:, None]
-    packed = packed.ravel()
-    packed.sort()
-    band_sent = packed.astype(np.uint32)  # the low 32 bits
-    band_sent &= np.uint32((1 << _BAND_SENT_BITS) - 1)
-    packed >>= np.uint64(_BAND_SENT_BITS)
-    return sig.exact[order], order.astype(np.int32), packed, band_sent.view(np.int32)
+    return sig.exact[order], order.astype(np.int32)
+
+
+def _near_sentences(sig: Signatures) -> np.ndarray:
+    """The sentences with band keys (long enough to be near copies)."""
+    return np.flatnonzero(sig.ntok >= _near_min())
+
+
+def band_runs(sig: Signatures) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The band keys (band number << 32 | key) sorted with their sentences (ties in sentence
+    order), a band at a time: the consecutive pieces of _lookups's band arrays.
+
+    Each band's keys are sorted packed with their sentence in one uint64 (key << 32 |
+    sentence), in place: no argsort, no gathered copies, and a band's worth of numbers (the
+    whole arrays, 12 bytes per band key, were 116 MB of a quarter of /usr/share/doc's build).
+    """
+    near = _near_sentences(sig)
+    sentences = near.astype(np.uint64)
+    for band in range(BANDS):
+        packed = sig.bands[near, band].astype(np.uint64)
+        packed <<= np.uint64(32)
+        packed |= sentences
+        packed.sort()
+        sents = packed.astype(np.uint32).view(np.int32)  # the low 32 bits
+        packed >>= np.uint64(32)
+        packed |= np.uint64(band) << np.uint64(32)
+        yield packed, sents
+
+
+def _band_lookups(sig: Signatures) -> tuple[np.ndarray, np.ndarray]:
+    n = len(_near_sentences(sig)) * BANDS
+    keys, sents = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.int32)
+    at = 0
+    for band_keys, band_sents in band_runs(sig):
+        keys[at:at + len(band_keys)], sents[at:at + len(band_keys)] = band_keys, band_sents
+        at += len(band_keys)
+    return keys, sents
 
 
 def _near_min() -> int:
@@ -631,8 +668,7 @@ def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarr
     # The band keys two units share: per key, its units (their leaders, one entry per unit, in
     # order); group numbers count the shared keys.
     group_parts, member_parts, groups = [], [], 0
-    keys, sents = batch.band_sorted, batch.band_sent
-    for start, stop in _key_blocks(keys):
+    for keys, sents, start, stop in ((k, s, a, b) for k, s in band_runs(sig) for a, b in _key_blocks(k)):
         block, block_sents = keys[start:stop], sents[start:stop]
         take = _mixed(block, sig.exact[block_sents])
         take &= is_leader[block_sents]
@@ -713,7 +749,7 @@ class SegmentData:
     sent_doc: np.ndarray
     sent_credit: np.ndarray
     sig: Signatures
-    lookups: tuple[np.ndarray, ...] | None = None  # _lookups(sig) when known (a batch sorted them)
+    lookups: tuple[np.ndarray, ...] | None = None  # SentenceArrays.lookups() when known (a batch sorted them)
 
     @property
     def n_docs(self) -> int:
@@ -750,18 +786,37 @@ class SegmentData:
         (directory / f"{prefix}{TOPIC_TOTALS}").write_text(
             json.dumps(totals_head(totals), ensure_ascii=False, sort_keys=True), encoding="utf-8",
             errors="surrogateescape")
-        lookups = self.lookups or _lookups(self.sig)
+        lookups = self.lookups or _exact_lookups(self.sig)
         arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
                   "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
                   "sig_ntok": self.sig.ntok, "sig_word_offsets": self.sig.word_offsets, "sig_words": self.sig.words,
-                  "sig_bands": self.sig.bands, "exact_sorted": lookups[0], "exact_sent": lookups[1],
-                  "band_sorted": lookups[2], "band_sent": lookups[3]}
+                  "sig_bands": self.sig.bands, "exact_sorted": lookups[0], "exact_sent": lookups[1]}
+        if len(lookups) == 4:
+            arrays["band_sorted"], arrays["band_sent"] = lookups[2:]
         for name, dtype in _SENTENCE_ARRAYS.items():
-            np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(arrays[name], dtype=dtype),
-                    allow_pickle=False)
+            if name in arrays:
+                np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(arrays[name], dtype=dtype),
+                        allow_pickle=False)
+        if len(lookups) == 2:
+            _save_band_lookups(directory, prefix, self.sig)
 
     def files(self, prefix: str) -> list[str]:
         return segment_files(prefix)
+
+
+def _save_band_lookups(directory: Path, prefix: str, sig: Signatures) -> None:
+    """Write band_sorted.npy and band_sent.npy (what np.save writes of _band_lookups), a band
+    at a time: the whole arrays are never in memory."""
+    n = len(_near_sentences(sig)) * BANDS
+    names = ("band_sorted", "band_sent")
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(open(directory / f"{prefix}{name}.npy", "wb")) for name in names]
+        for handle, name in zip(files, names):
+            np.lib.format.write_array_header_1_0(handle, {"descr": np.lib.format.dtype_to_descr(
+                np.dtype(_SENTENCE_ARRAYS[name])), "fortran_order": False, "shape": (n,)})
+        for run in band_runs(sig):
+            for handle, name, values in zip(files, names, run):
+                handle.write(values.astype(_SENTENCE_ARRAYS[name], copy=False).tobytes())
 
 
 def segment_files(prefix: str) -> list[str]:

@@ -88,9 +88,9 @@ def test_segmented_search_of_a_big_segment_fetches_a_few_candidates(monkeypatch)
 
 
 def test_sorted_keys_and_links_do_not_depend_on_how_they_are_computed(monkeypatch):
-    """Band keys are sorted packed with their sentence (in place) and linked() reads them
-    in blocks: the same arrays and verdicts as an argsort and one pass over every key."""
-    from pipeline.dedupe import signatures
+    """Band keys are sorted a band at a time packed with their sentence (in place), and linked()
+    reads them in blocks: the same arrays and verdicts as an argsort of every key and one pass."""
+    from pipeline.dedupe import BANDS, signatures
     from pipeline.segments import LiveSentences, SentenceArrays, _lookups, linked
 
     rng = np.random.default_rng(5)
@@ -103,11 +103,17 @@ def test_sorted_keys_and_links_do_not_depend_on_how_they_are_computed(monkeypatc
         return SentenceArrays(["u"], ["u"], np.zeros(n, dtype=np.int32), np.arange(n, dtype=np.int32),
                               np.zeros(n, dtype=np.int32), sig, None)
 
-    packed, links = _lookups(sig), linked(LiveSentences([batch()]), 0)
-    monkeypatch.setattr(segments_module, "_BAND_SENT_BITS", 1)  # too few bits: the argsort path
-    monkeypatch.setattr(segments_module, "LINK_BLOCK_KEYS", 7)
-    for ours, theirs in zip(packed, _lookups(sig)):
+    near = np.flatnonzero(sig.ntok >= 5)
+    keys = ((np.arange(BANDS, dtype=np.uint64) << np.uint64(32))[None, :] | sig.bands[near].astype(np.uint64)).ravel()
+    order = np.argsort(keys, kind="stable")
+    exact_order = np.argsort(sig.exact, kind="stable")
+    expected = (sig.exact[exact_order], exact_order.astype(np.int32), keys[order],
+                np.repeat(near.astype(np.int32), BANDS)[order])
+    links = linked(LiveSentences([batch()]), 0)
+    for ours, theirs in zip(_lookups(sig), expected, strict=True):
         assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+    assert 0 < len(near) < n
+    monkeypatch.setattr(segments_module, "LINK_BLOCK_KEYS", 7)
     assert np.array_equal(links, linked(LiveSentences([batch()]), 0)) and 0 < links.sum() < n
 
 
