@@ -51,6 +51,7 @@ import bisect
 import collections
 import contextlib
 import heapq
+import io
 import itertools
 import json
 import math
@@ -748,8 +749,9 @@ class SegmentData:
     sent_pos: np.ndarray
     sent_doc: np.ndarray
     sent_credit: np.ndarray
-    sig: Signatures
+    sig: Signatures | None  # None: its files are spilled
     lookups: tuple[np.ndarray, ...] | None = None  # SentenceArrays.lookups() when known (a batch sorted them)
+    spilled: tuple[BinaryIO, dict] | None = None  # spill_sentences's file and {name: (offset, size)}
 
     @property
     def n_docs(self) -> int:
@@ -786,6 +788,17 @@ class SegmentData:
         (directory / f"{prefix}{TOPIC_TOTALS}").write_text(
             json.dumps(totals_head(totals), ensure_ascii=False, sort_keys=True), encoding="utf-8",
             errors="surrogateescape")
+        spilled = self.spilled[1] if self.spilled else {}
+        for name, (offset, size) in spilled.items():
+            with open(directory / f"{prefix}{name}.npy", "wb") as handle:
+                _copy_range(self.spilled[0], offset, size, handle)
+        if self.sig is None:
+            arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
+                      "sent_doc": self.sent_doc, "sent_credit": self.sent_credit}
+            for name, values in arrays.items():
+                np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(values, dtype=_SENTENCE_ARRAYS[name]),
+                        allow_pickle=False)
+            return
         lookups = self.lookups or _exact_lookups(self.sig)
         arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
                   "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
@@ -802,6 +815,52 @@ class SegmentData:
 
     def files(self, prefix: str) -> list[str]:
         return segment_files(prefix)
+
+
+def _copy_range(source: BinaryIO, offset: int, size: int, target: BinaryIO) -> None:
+    source.seek(offset)
+    while size > 0:
+        chunk = source.read(min(size, 1 << 20))
+        if not chunk:
+            raise OSError("a spilled file ended early")
+        target.write(chunk)
+        size -= len(chunk)
+
+
+_SPILLED = ("sig_exact", "sig_ntok", "sig_word_offsets", "sig_words", "sig_bands", "exact_sorted", "exact_sent")
+
+
+def spill_sentences(sig: Signatures, exact_lookups: tuple[np.ndarray, np.ndarray], handle: BinaryIO) -> dict:
+    """Write into `handle` the bytes of a batch's signature and sorted-key files (as
+    SegmentData.write writes them; the band keys sorted a band at a time) and return {name:
+    (offset, size)}: a build makes the passages and their index without them in memory
+    (the signatures and their band keys were 190 MB of a quarter of /usr/share/doc's peak)."""
+    where = {}
+    values = dict(zip(_SPILLED, (sig.exact, sig.ntok, sig.word_offsets, sig.words, sig.bands) + tuple(exact_lookups)))
+    at = 0
+    for name in _SPILLED:
+        handle.seek(at)
+        np.save(handle, np.ascontiguousarray(values[name], dtype=_SENTENCE_ARRAYS[name]), allow_pickle=False)
+        where[name] = (at, handle.tell() - at)
+        at = handle.tell()
+    n = len(_near_sentences(sig)) * BANDS
+    names, ends = ("band_sorted", "band_sent"), {}
+    for name in names:
+        head = io.BytesIO()
+        np.lib.format.write_array_header_1_0(head, {"descr": np.lib.format.dtype_to_descr(
+            np.dtype(_SENTENCE_ARRAYS[name])), "fortran_order": False, "shape": (n,)})
+        where[name] = (at, len(head.getvalue()) + n * np.dtype(_SENTENCE_ARRAYS[name]).itemsize)
+        handle.seek(at)
+        handle.write(head.getvalue())
+        ends[name] = at + len(head.getvalue())
+        at += where[name][1]
+    for run in band_runs(sig):
+        for name, part in zip(names, run):
+            handle.seek(ends[name])
+            handle.write(part.astype(_SENTENCE_ARRAYS[name], copy=False).tobytes())
+            ends[name] += part.nbytes
+    handle.flush()
+    return where
 
 
 def _save_band_lookups(directory: Path, prefix: str, sig: Signatures) -> None:
