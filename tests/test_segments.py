@@ -117,6 +117,35 @@ def test_sorted_keys_and_links_do_not_depend_on_how_they_are_computed(monkeypatc
     assert np.array_equal(links, linked(LiveSentences([batch()]), 0)) and 0 < links.sum() < n
 
 
+def test_sentence_files_are_the_same_bytes_spilled_streamed_or_saved(tmp_path):
+    """A segment's signature and sorted-key files: spilled to a file before the index is built
+    (a build), sorted a band at a time as they are written (a merge), or saved from arrays held
+    whole (a refresh's batch) are the same bytes."""
+    from pipeline.dedupe import signatures
+    from pipeline.segments import SegmentData, _lookups, spill_sentences
+
+    rng = np.random.default_rng(11)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota"]
+    sentences = [" ".join(rng.choice(words, size=int(rng.integers(1, 9)))) for _ in range(700)]
+    sig, n = signatures(sentences), len(sentences)
+    index = BM25Index.build([["alpha"], ["beta"]], BM25Params())
+    zeros = np.zeros(n, dtype=np.int32)
+
+    def write(folder, sig, lookups=None, spilled=None):
+        (tmp_path / folder).mkdir()
+        SegmentData(index, b"{}\n{}\n", np.array([0, 3, 6]), np.zeros(2, dtype=np.int32), ["u"], [{"titles": [], "acronyms": [], "kept": None, "dropped": 0}], ["u"],
+                    zeros, np.arange(n, dtype=np.int32), zeros, np.zeros(n, dtype=np.uint64), sig, lookups,
+                    spilled).write(tmp_path / folder, "")
+        return {f.name: f.read_bytes() for f in (tmp_path / folder).iterdir()}
+
+    lookups = _lookups(sig)
+    whole, streamed = write("whole", sig, lookups), write("streamed", sig)
+    with open(tmp_path / "spill", "w+b") as handle:
+        spilled = write("spilled", None, spilled=(handle, spill_sentences(sig, lookups[:2], handle)))
+    assert whole == streamed == spilled
+    assert len(np.load(tmp_path / "spilled" / "band_sent.npy")) == 20 * int(np.count_nonzero(sig.ntok >= 5)) > 0
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), block=st.sampled_from([7, 1 << 18]), cache=st.sampled_from([1, 3, 20_000]))
 def test_a_fresh_batch_is_resolved_as_the_general_path_resolves_it(seed, block, cache):
