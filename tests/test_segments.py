@@ -131,9 +131,11 @@ def test_sentence_files_are_the_same_bytes_spilled_streamed_or_saved(tmp_path):
     index = BM25Index.build([["alpha"], ["beta"]], BM25Params())
     zeros = np.zeros(n, dtype=np.int32)
 
+    topic = {"titles": [], "acronyms": [], "kept": None, "dropped": 0}
+
     def write(folder, sig, lookups=None, spilled=None):
         (tmp_path / folder).mkdir()
-        SegmentData(index, b"{}\n{}\n", np.array([0, 3, 6]), np.zeros(2, dtype=np.int32), ["u"], [{"titles": [], "acronyms": [], "kept": None, "dropped": 0}], ["u"],
+        SegmentData(index, b"{}\n{}\n", np.array([0, 3, 6]), np.zeros(2, dtype=np.int32), ["u"], [topic], ["u"],
                     zeros, np.arange(n, dtype=np.int32), zeros, np.zeros(n, dtype=np.uint64), sig, lookups,
                     spilled).write(tmp_path / folder, "")
         return {f.name: f.read_bytes() for f in (tmp_path / folder).iterdir()}
