@@ -440,12 +440,12 @@ def linked(table: LiveSentences, batch_no: int) -> np.ndarray:
     return out
 
 
-def _key_blocks(keys: np.ndarray) -> Iterator[tuple[int, int]]:
-    """(start, stop) of blocks of about LINK_BLOCK_KEYS sorted keys, each made of whole runs of
-    equal keys (so that what is worked out per block stays small whatever the batch's size)."""
+def _key_blocks(keys: np.ndarray, size: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, stop) of blocks of about `size` (LINK_BLOCK_KEYS) sorted keys, each made of whole runs
+    of equal keys (so that what is worked out per block stays small whatever the batch's size)."""
     start = 0
     while start < len(keys):
-        stop = min(len(keys), start + LINK_BLOCK_KEYS)
+        stop = min(len(keys), start + (size or LINK_BLOCK_KEYS))
         if stop < len(keys):  # end the block where a key's group begins
             stop = int(np.searchsorted(keys, keys[stop], "left"))
             if stop <= start:  # one group longer than a block
@@ -685,7 +685,7 @@ def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarr
         return {}
     members = np.concatenate(member_parts)
     by_unit = np.argsort(members, kind="stable")
-    entry_unit, entry_group = members[by_unit].tolist(), np.concatenate(group_parts)[by_unit].tolist()
+    entry_unit, entry_group = members[by_unit], np.concatenate(group_parts)[by_unit]
     del members, by_unit, group_parts, member_parts
     word_offsets, words = sig.word_offsets, sig.words
     cached: dict[int, frozenset] = {}
@@ -701,14 +701,7 @@ def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarr
 
     kept_in: dict[int, list[int]] = {}  # shared key -> the units kept so far that hold it, in order
     credit_of: dict[int, int] = {}
-    at = 0
-    while at < len(entry_unit):
-        unit = entry_unit[at]
-        stop = at + 1
-        while stop < len(entry_unit) and entry_unit[stop] == unit:
-            stop += 1
-        unit_groups = entry_group[at:stop]
-        at = stop
+    for unit, unit_groups in _unit_entries(entry_unit, entry_group):
         candidates = set()
         for group in unit_groups:
             candidates.update(kept_in.get(group, ()))
@@ -721,6 +714,24 @@ def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarr
             for group in unit_groups:
                 kept_in.setdefault(group, []).append(unit)
     return credit_of
+
+
+# Shared-key entries turned into Python numbers at a time in _fresh_credits (whole units): every
+# entry of a quarter of /usr/share/doc at once was 49 MB of lists and ints at the dedupe's peak.
+ENTRY_BLOCK = 1 << 15
+
+
+def _unit_entries(entry_unit: np.ndarray, entry_group: np.ndarray) -> Iterator[tuple[int, list[int]]]:
+    """(unit, its groups) for each unit of entries sorted by unit, a block of entries at a time."""
+    for start, stop in _key_blocks(entry_unit, ENTRY_BLOCK):
+        units, groups = entry_unit[start:stop].tolist(), entry_group[start:stop].tolist()
+        at = 0
+        while at < len(units):
+            unit, end = units[at], at + 1
+            while end < len(units) and units[end] == unit:
+                end += 1
+            yield unit, groups[at:end]
+            at = end
 
 
 def sets_match(words_a: frozenset, words_b: frozenset) -> bool:

@@ -154,7 +154,7 @@ def test_a_fresh_batch_is_resolved_as_the_general_path_resolves_it(seed, block, 
     """fresh_verdicts (a build from scratch) gives batch_verdicts's credits and marks from
     resolve_batch without segments: sentences of few words, copied, near-copied (a word changed,
     added or dropped) across units and the documents they cite, so that band keys are shared by
-    units that match and by units that do not; keys read in blocks, word sets remembered or not."""
+    units that match and by units that do not; keys and entries read in blocks, word sets remembered or not."""
     from pipeline.dedupe import signatures
     from pipeline.segments import SentenceArrays, batch_verdicts, fresh_verdicts, resolve_batch
 
@@ -178,6 +178,7 @@ def test_a_fresh_batch_is_resolved_as_the_general_path_resolves_it(seed, block, 
     sent_doc = (sent_unit * 2 + (sent_pos % 2)).astype(np.int32)  # two cited names per unit
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(segments_module, "LINK_BLOCK_KEYS", block)
+        patch.setattr(segments_module, "ENTRY_BLOCK", block)
         patch.setattr(segments_module, "WORD_SET_CACHE_UNITS", cache)
         batch = SentenceArrays([f"u{u}" for u in range(4)], [f"u{d // 2}#{d % 2}" for d in range(8)], sent_unit,
                                sent_pos, sent_doc, signatures(sentences), None)
