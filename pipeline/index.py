@@ -230,6 +230,7 @@ class BM25Index:
         token_terms = np.asarray(ids, dtype=np.int32)
         if not token_terms.flags.writeable:
             token_terms = token_terms.copy()
+        del ids  # token_terms is freed once its keys are made (when the caller let go of it too)
         for start in range(0, n_tokens, IMPACT_BLOCK):
             token_terms[start:start + IMPACT_BLOCK] = rank[token_terms[start:start + IMPACT_BLOCK]]
         del rank

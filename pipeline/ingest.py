@@ -52,7 +52,7 @@ from .index import FORMAT_VERSION as BM25_FORMAT_VERSION, BM25Index, BM25Params,
 from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, fresh_verdicts, merge, merge_plan, prefix, resolve_batch, segment_files,
-                       segment_info, kept_list, topic_totals)
+                       segment_info, kept_list, spill_sentences, topic_totals)
 from .sources import (KINDS, SNIFFED_KINDS, name_kind, Listing, LongLine, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
                       read_pieces, scan, shell_word, sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, join_sentences, pack_counts, section_sentences, word_count
@@ -817,6 +817,11 @@ def with_batch_signatures(units: list[tuple[str, PackedDocuments]], batch: Sente
     return out
 
 
+# What a unit holds of its signatures once the batch's are spilled (spill_sentences): nothing;
+# only the dedupe reads them, and it is done.
+_SPILLED_SIGNATURES = signatures([])
+
+
 def _carried_credits(units: list[tuple[str, PackedDocuments]], carried: dict[str, np.ndarray]
                      ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The verdicts stored for the sentences of sources moved out of their segment, in batch order."""
@@ -846,13 +851,19 @@ class PackedPassages:
     lines: bytes | bytearray | BinaryIO  # in memory, or the file they were written to
     line_offsets: np.ndarray
     terms: list[str]
-    term_ids: np.ndarray
+    term_ids: np.ndarray | None  # None once index() has consumed them
     lengths: np.ndarray
     doc_unit: np.ndarray
     dropped: list[int]
 
     def index(self, params: BM25Params) -> BM25Index:
-        return BM25Index.from_term_ids(self.terms, self.term_ids, self.lengths, params)
+        """The passages' BM25 index. term_ids is consumed (None after): the build renumbers the
+        numbers in place and frees them once sorted, not after (26 MB of a quarter of /usr/share/doc)."""
+        return BM25Index.from_term_ids(self.terms, self._given_term_ids(), self.lengths, params)
+
+    def _given_term_ids(self) -> np.ndarray:
+        term_ids, self.term_ids = self.term_ids, None  # no name here holds them past the call
+        return term_ids
 
     def passages(self) -> list[Passage]:
         cuts = self.line_offsets.tolist()
@@ -1202,21 +1213,29 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
             credits, marks = batch_verdicts(verdicts.over([seg.sentences for seg in segments] + [batch]),
                                             len(segments), len(batch.sig))
             del verdicts
+        # The segment's signature and sorted-key files are written now, to a temporary file, and
+        # the passages and their index are made without them (SegmentData.write copies them).
+        sentence_spill = stack.enter_context(tempfile.TemporaryFile(dir=index_dir))
+        spilled = spill_sentences(batch.sig, (batch.exact_sorted, batch.exact_sent), sentence_spill)
+        names, sent_unit, sent_pos, sent_doc = batch.names, batch.sent_unit, batch.sent_pos, batch.sent_doc
+        del batch
+        batch_units = [(rel, replace(documents, sig=_SPILLED_SIGNATURES)) for rel, documents in batch_units]
+        units.update(batch_units)
         _return_free_memory()  # what the dedupe left: the passages are made in it
         spill = stack.enter_context(tempfile.TemporaryFile(dir=index_dir))  # unnamed, gone when closed
         packed = pack_passages(batch_units, marks, spill)  # 5.
         topics = [{**unit_topic(documents), "kept": kept_words.get(rel), "dropped": packed.dropped[n],
                    **_unit_urls(rel, documents)} for n, (rel, documents) in enumerate(batch_units)]
         unit_names = [rel for rel, _ in batch_units]
-        # Everything the new segment needs is in packed and batch now: the sources' cached
+        # Everything the new segment needs is in packed and the spill now: the sources' cached
         # sentences go before the index is built.
         units.clear()
         del batch_units, marks
         _return_free_memory()
         new = SegmentData(packed.index(params), packed.lines, packed.line_offsets, packed.doc_unit, unit_names,
-                          topics, batch.names, batch.sent_unit, batch.sent_pos, batch.sent_doc, credits, batch.sig,
-                          lookups=batch.lookups()) if unit_names else None
-        del packed, batch
+                          topics, names, sent_unit, sent_pos, sent_doc, credits, None,
+                          spilled=(sentence_spill, spilled)) if unit_names else None
+        del packed
 
         # The topic and report totals: the new units', and each segment's summed totals less its
         # deleted units' (a refresh at 20,000 sources reads no unchanged unit's topic).

@@ -49,7 +49,9 @@ from __future__ import annotations
 
 import bisect
 import collections
+import contextlib
 import heapq
+import io
 import itertools
 import json
 import math
@@ -134,7 +136,24 @@ class SentenceArrays:
         # known_credit: which of them have one (sentences moved out of a segment do).
         self.sig, self.credit, self.known_credit = sig, credit, known_credit
         self.live_unit = np.ones(len(unit_names), dtype=bool)
-        self.exact_sorted, self.exact_sent, self.band_sorted, self.band_sent = lookups or _lookups(sig)
+        if lookups is not None:
+            self.exact_sorted, self.exact_sent, self._band = lookups[0], lookups[1], lookups[2:]
+        else:  # the band keys sorted when first asked for: a full build never holds them all (band_runs)
+            self.exact_sorted, self.exact_sent = _exact_lookups(sig)
+            self._band = None
+
+    @property
+    def band_sorted(self) -> np.ndarray:
+        return self._band_lookups()[0]
+
+    @property
+    def band_sent(self) -> np.ndarray:
+        return self._band_lookups()[1]
+
+    def _band_lookups(self) -> tuple[np.ndarray, ...]:
+        if self._band is None:
+            self._band = _band_lookups(self.sig)
+        return self._band
 
     def live(self, idx: np.ndarray) -> np.ndarray:
         return idx[self.live_unit[self.sent_unit[idx]]]
@@ -160,40 +179,59 @@ class SentenceArrays:
         return self.unit_names[self.sent_unit[i]], int(self.sent_pos[i])
 
     def lookups(self) -> tuple[np.ndarray, ...]:
-        """The sorted keys (_lookups of the signatures), for a segment written from this batch."""
-        return self.exact_sorted, self.exact_sent, self.band_sorted, self.band_sent
+        """The sorted keys for a segment written from this batch: the exact hashes with their
+        sentences, and the band keys with theirs if they were sorted (SegmentData.write sorts
+        them a band at a time otherwise)."""
+        return (self.exact_sorted, self.exact_sent) + (self._band or ())
 
 
 _BAND_NUMBERS = np.arange(BANDS, dtype=np.uint64) << np.uint64(32)  # a band key's band, in its high bits
 
-# Band keys are sorted packed with their sentence in one uint64, band << 59 | key << 27 |
-# sentence (5 + 32 + 27 bits), sorted in place: no argsort, no gathered copies (at 200k
-# passages the argsort path's temporaries were the largest of the build). Batches of
-# more sentences than 27 bits count take that path.
-_BAND_SENT_BITS = 27
-
-
 def _lookups(sig: Signatures) -> tuple[np.ndarray, ...]:
     """Exact hashes and band keys (band number << 32 | key) sorted, each with its sentence
     (ties in sentence order)."""
+    return _exact_lookups(sig) + _band_lookups(sig)
+
+
+def _exact_lookups(sig: Signatures) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(sig.exact, kind="stable")
-    near = np.flatnonzero(sig.ntok >= _near_min())
-    if len(sig.exact) >= 1 << _BAND_SENT_BITS:
-        keys = ((np.arange(BANDS, dtype=np.uint64) << np.uint64(32))[None, :]
-                | sig.bands[near].astype(np.uint64)).ravel()
-        sents = np.repeat(near.astype(np.int32), BANDS)
-        band_order = np.argsort(keys, kind="stable")
-        return sig.exact[order], order.astype(np.int32), keys[band_order], sents[band_order]
-    packed = (sig.bands if len(near) == len(sig.exact) else sig.bands[near]).astype(np.uint64)
-    packed <<= np.uint64(_BAND_SENT_BITS)
-    packed |= (np.arange(BANDS, dtype=np.uint64) << np.uint64(32 + _BAND_SENT_BITS))[None, :]
-    packed |= near.astype(np.uint64)[:, None]
-    packed = packed.ravel()
-    packed.sort()
-    band_sent = packed.astype(np.uint32)  # the low 32 bits
-    band_sent &= np.uint32((1 << _BAND_SENT_BITS) - 1)
-    packed >>= np.uint64(_BAND_SENT_BITS)
-    return sig.exact[order], order.astype(np.int32), packed, band_sent.view(np.int32)
+    return sig.exact[order], order.astype(np.int32)
+
+
+def _near_sentences(sig: Signatures) -> np.ndarray:
+    """The sentences with band keys (long enough to be near copies)."""
+    return np.flatnonzero(sig.ntok >= _near_min())
+
+
+def band_runs(sig: Signatures) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The band keys (band number << 32 | key) sorted with their sentences (ties in sentence
+    order), a band at a time: the consecutive pieces of _lookups's band arrays.
+
+    Each band's keys are sorted packed with their sentence in one uint64 (key << 32 |
+    sentence), in place: no argsort, no gathered copies, and a band's worth of numbers (the
+    whole arrays, 12 bytes per band key, were 116 MB of a quarter of /usr/share/doc's build).
+    """
+    near = _near_sentences(sig)
+    sentences = near.astype(np.uint64)
+    for band in range(BANDS):
+        packed = sig.bands[near, band].astype(np.uint64)
+        packed <<= np.uint64(32)
+        packed |= sentences
+        packed.sort()
+        sents = packed.astype(np.uint32).view(np.int32)  # the low 32 bits
+        packed >>= np.uint64(32)
+        packed |= np.uint64(band) << np.uint64(32)
+        yield packed, sents
+
+
+def _band_lookups(sig: Signatures) -> tuple[np.ndarray, np.ndarray]:
+    n = len(_near_sentences(sig)) * BANDS
+    keys, sents = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.int32)
+    at = 0
+    for band_keys, band_sents in band_runs(sig):
+        keys[at:at + len(band_keys)], sents[at:at + len(band_keys)] = band_keys, band_sents
+        at += len(band_keys)
+    return keys, sents
 
 
 def _near_min() -> int:
@@ -402,12 +440,12 @@ def linked(table: LiveSentences, batch_no: int) -> np.ndarray:
     return out
 
 
-def _key_blocks(keys: np.ndarray) -> Iterator[tuple[int, int]]:
-    """(start, stop) of blocks of about LINK_BLOCK_KEYS sorted keys, each made of whole runs of
-    equal keys (so that what is worked out per block stays small whatever the batch's size)."""
+def _key_blocks(keys: np.ndarray, size: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, stop) of blocks of about `size` (LINK_BLOCK_KEYS) sorted keys, each made of whole runs
+    of equal keys (so that what is worked out per block stays small whatever the batch's size)."""
     start = 0
     while start < len(keys):
-        stop = min(len(keys), start + LINK_BLOCK_KEYS)
+        stop = min(len(keys), start + (size or LINK_BLOCK_KEYS))
         if stop < len(keys):  # end the block where a key's group begins
             stop = int(np.searchsorted(keys, keys[stop], "left"))
             if stop <= start:  # one group longer than a block
@@ -631,8 +669,7 @@ def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarr
     # The band keys two units share: per key, its units (their leaders, one entry per unit, in
     # order); group numbers count the shared keys.
     group_parts, member_parts, groups = [], [], 0
-    keys, sents = batch.band_sorted, batch.band_sent
-    for start, stop in _key_blocks(keys):
+    for keys, sents, start, stop in ((k, s, a, b) for k, s in band_runs(sig) for a, b in _key_blocks(k)):
         block, block_sents = keys[start:stop], sents[start:stop]
         take = _mixed(block, sig.exact[block_sents])
         take &= is_leader[block_sents]
@@ -648,7 +685,7 @@ def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarr
         return {}
     members = np.concatenate(member_parts)
     by_unit = np.argsort(members, kind="stable")
-    entry_unit, entry_group = members[by_unit].tolist(), np.concatenate(group_parts)[by_unit].tolist()
+    entry_unit, entry_group = members[by_unit], np.concatenate(group_parts)[by_unit]
     del members, by_unit, group_parts, member_parts
     word_offsets, words = sig.word_offsets, sig.words
     cached: dict[int, frozenset] = {}
@@ -664,14 +701,7 @@ def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarr
 
     kept_in: dict[int, list[int]] = {}  # shared key -> the units kept so far that hold it, in order
     credit_of: dict[int, int] = {}
-    at = 0
-    while at < len(entry_unit):
-        unit = entry_unit[at]
-        stop = at + 1
-        while stop < len(entry_unit) and entry_unit[stop] == unit:
-            stop += 1
-        unit_groups = entry_group[at:stop]
-        at = stop
+    for unit, unit_groups in _unit_entries(entry_unit, entry_group):
         candidates = set()
         for group in unit_groups:
             candidates.update(kept_in.get(group, ()))
@@ -684,6 +714,24 @@ def _fresh_credits(batch: SentenceArrays, leaders: np.ndarray, unit_of: np.ndarr
             for group in unit_groups:
                 kept_in.setdefault(group, []).append(unit)
     return credit_of
+
+
+# Shared-key entries turned into Python numbers at a time in _fresh_credits (whole units): every
+# entry of a quarter of /usr/share/doc at once was 49 MB of lists and ints at the dedupe's peak.
+ENTRY_BLOCK = 1 << 15
+
+
+def _unit_entries(entry_unit: np.ndarray, entry_group: np.ndarray) -> Iterator[tuple[int, list[int]]]:
+    """(unit, its groups) for each unit of entries sorted by unit, a block of entries at a time."""
+    for start, stop in _key_blocks(entry_unit, ENTRY_BLOCK):
+        units, groups = entry_unit[start:stop].tolist(), entry_group[start:stop].tolist()
+        at = 0
+        while at < len(units):
+            unit, end = units[at], at + 1
+            while end < len(units) and units[end] == unit:
+                end += 1
+            yield unit, groups[at:end]
+            at = end
 
 
 def sets_match(words_a: frozenset, words_b: frozenset) -> bool:
@@ -712,8 +760,9 @@ class SegmentData:
     sent_pos: np.ndarray
     sent_doc: np.ndarray
     sent_credit: np.ndarray
-    sig: Signatures
-    lookups: tuple[np.ndarray, ...] | None = None  # _lookups(sig) when known (a batch sorted them)
+    sig: Signatures | None  # None: its files are spilled
+    lookups: tuple[np.ndarray, ...] | None = None  # SentenceArrays.lookups() when known (a batch sorted them)
+    spilled: tuple[BinaryIO, dict] | None = None  # spill_sentences's file and {name: (offset, size)}
 
     @property
     def n_docs(self) -> int:
@@ -750,18 +799,94 @@ class SegmentData:
         (directory / f"{prefix}{TOPIC_TOTALS}").write_text(
             json.dumps(totals_head(totals), ensure_ascii=False, sort_keys=True), encoding="utf-8",
             errors="surrogateescape")
-        lookups = self.lookups or _lookups(self.sig)
+        spilled = self.spilled[1] if self.spilled else {}
+        for name, (offset, size) in spilled.items():
+            with open(directory / f"{prefix}{name}.npy", "wb") as handle:
+                _copy_range(self.spilled[0], offset, size, handle)
+        if self.sig is None:
+            arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
+                      "sent_doc": self.sent_doc, "sent_credit": self.sent_credit}
+            for name, values in arrays.items():
+                np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(values, dtype=_SENTENCE_ARRAYS[name]),
+                        allow_pickle=False)
+            return
+        lookups = self.lookups or _exact_lookups(self.sig)
         arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
                   "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
                   "sig_ntok": self.sig.ntok, "sig_word_offsets": self.sig.word_offsets, "sig_words": self.sig.words,
-                  "sig_bands": self.sig.bands, "exact_sorted": lookups[0], "exact_sent": lookups[1],
-                  "band_sorted": lookups[2], "band_sent": lookups[3]}
+                  "sig_bands": self.sig.bands, "exact_sorted": lookups[0], "exact_sent": lookups[1]}
+        if len(lookups) == 4:
+            arrays["band_sorted"], arrays["band_sent"] = lookups[2:]
         for name, dtype in _SENTENCE_ARRAYS.items():
-            np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(arrays[name], dtype=dtype),
-                    allow_pickle=False)
+            if name in arrays:
+                np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(arrays[name], dtype=dtype),
+                        allow_pickle=False)
+        if len(lookups) == 2:
+            _save_band_lookups(directory, prefix, self.sig)
 
     def files(self, prefix: str) -> list[str]:
         return segment_files(prefix)
+
+
+def _copy_range(source: BinaryIO, offset: int, size: int, target: BinaryIO) -> None:
+    source.seek(offset)
+    while size > 0:
+        chunk = source.read(min(size, 1 << 20))
+        if not chunk:
+            raise OSError("a spilled file ended early")
+        target.write(chunk)
+        size -= len(chunk)
+
+
+_SPILLED = ("sig_exact", "sig_ntok", "sig_word_offsets", "sig_words", "sig_bands", "exact_sorted", "exact_sent")
+
+
+def spill_sentences(sig: Signatures, exact_lookups: tuple[np.ndarray, np.ndarray], handle: BinaryIO) -> dict:
+    """Write into `handle` the bytes of a batch's signature and sorted-key files (as
+    SegmentData.write writes them; the band keys sorted a band at a time) and return {name:
+    (offset, size)}: a build makes the passages and their index without them in memory
+    (the signatures and their band keys were 190 MB of a quarter of /usr/share/doc's peak)."""
+    where = {}
+    values = dict(zip(_SPILLED, (sig.exact, sig.ntok, sig.word_offsets, sig.words, sig.bands) + tuple(exact_lookups)))
+    at = 0
+    for name in _SPILLED:
+        handle.seek(at)
+        np.save(handle, np.ascontiguousarray(values[name], dtype=_SENTENCE_ARRAYS[name]), allow_pickle=False)
+        where[name] = (at, handle.tell() - at)
+        at = handle.tell()
+    n = len(_near_sentences(sig)) * BANDS
+    names, ends = ("band_sorted", "band_sent"), {}
+    for name in names:
+        head = io.BytesIO()
+        np.lib.format.write_array_header_1_0(head, {"descr": np.lib.format.dtype_to_descr(
+            np.dtype(_SENTENCE_ARRAYS[name])), "fortran_order": False, "shape": (n,)})
+        where[name] = (at, len(head.getvalue()) + n * np.dtype(_SENTENCE_ARRAYS[name]).itemsize)
+        handle.seek(at)
+        handle.write(head.getvalue())
+        ends[name] = at + len(head.getvalue())
+        at += where[name][1]
+    for run in band_runs(sig):
+        for name, part in zip(names, run):
+            handle.seek(ends[name])
+            handle.write(part.astype(_SENTENCE_ARRAYS[name], copy=False).tobytes())
+            ends[name] += part.nbytes
+    handle.flush()
+    return where
+
+
+def _save_band_lookups(directory: Path, prefix: str, sig: Signatures) -> None:
+    """Write band_sorted.npy and band_sent.npy (what np.save writes of _band_lookups), a band
+    at a time: the whole arrays are never in memory."""
+    n = len(_near_sentences(sig)) * BANDS
+    names = ("band_sorted", "band_sent")
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(open(directory / f"{prefix}{name}.npy", "wb")) for name in names]
+        for handle, name in zip(files, names):
+            np.lib.format.write_array_header_1_0(handle, {"descr": np.lib.format.dtype_to_descr(
+                np.dtype(_SENTENCE_ARRAYS[name])), "fortran_order": False, "shape": (n,)})
+        for run in band_runs(sig):
+            for handle, name, values in zip(files, names, run):
+                handle.write(values.astype(_SENTENCE_ARRAYS[name], copy=False).tobytes())
 
 
 def segment_files(prefix: str) -> list[str]:

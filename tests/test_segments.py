@@ -88,9 +88,9 @@ def test_segmented_search_of_a_big_segment_fetches_a_few_candidates(monkeypatch)
 
 
 def test_sorted_keys_and_links_do_not_depend_on_how_they_are_computed(monkeypatch):
-    """Band keys are sorted packed with their sentence (in place) and linked() reads them
-    in blocks: the same arrays and verdicts as an argsort and one pass over every key."""
-    from pipeline.dedupe import signatures
+    """Band keys are sorted a band at a time packed with their sentence (in place), and linked()
+    reads them in blocks: the same arrays and verdicts as an argsort of every key and one pass."""
+    from pipeline.dedupe import BANDS, signatures
     from pipeline.segments import LiveSentences, SentenceArrays, _lookups, linked
 
     rng = np.random.default_rng(5)
@@ -103,12 +103,49 @@ def test_sorted_keys_and_links_do_not_depend_on_how_they_are_computed(monkeypatc
         return SentenceArrays(["u"], ["u"], np.zeros(n, dtype=np.int32), np.arange(n, dtype=np.int32),
                               np.zeros(n, dtype=np.int32), sig, None)
 
-    packed, links = _lookups(sig), linked(LiveSentences([batch()]), 0)
-    monkeypatch.setattr(segments_module, "_BAND_SENT_BITS", 1)  # too few bits: the argsort path
-    monkeypatch.setattr(segments_module, "LINK_BLOCK_KEYS", 7)
-    for ours, theirs in zip(packed, _lookups(sig)):
+    near = np.flatnonzero(sig.ntok >= 5)
+    keys = ((np.arange(BANDS, dtype=np.uint64) << np.uint64(32))[None, :] | sig.bands[near].astype(np.uint64)).ravel()
+    order = np.argsort(keys, kind="stable")
+    exact_order = np.argsort(sig.exact, kind="stable")
+    expected = (sig.exact[exact_order], exact_order.astype(np.int32), keys[order],
+                np.repeat(near.astype(np.int32), BANDS)[order])
+    links = linked(LiveSentences([batch()]), 0)
+    for ours, theirs in zip(_lookups(sig), expected, strict=True):
         assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+    assert 0 < len(near) < n
+    monkeypatch.setattr(segments_module, "LINK_BLOCK_KEYS", 7)
     assert np.array_equal(links, linked(LiveSentences([batch()]), 0)) and 0 < links.sum() < n
+
+
+def test_sentence_files_are_the_same_bytes_spilled_streamed_or_saved(tmp_path):
+    """A segment's signature and sorted-key files: spilled to a file before the index is built
+    (a build), sorted a band at a time as they are written (a merge), or saved from arrays held
+    whole (a refresh's batch) are the same bytes."""
+    from pipeline.dedupe import signatures
+    from pipeline.segments import SegmentData, _lookups, spill_sentences
+
+    rng = np.random.default_rng(11)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota"]
+    sentences = [" ".join(rng.choice(words, size=int(rng.integers(1, 9)))) for _ in range(700)]
+    sig, n = signatures(sentences), len(sentences)
+    index = BM25Index.build([["alpha"], ["beta"]], BM25Params())
+    zeros = np.zeros(n, dtype=np.int32)
+
+    topic = {"titles": [], "acronyms": [], "kept": None, "dropped": 0}
+
+    def write(folder, sig, lookups=None, spilled=None):
+        (tmp_path / folder).mkdir()
+        SegmentData(index, b"{}\n{}\n", np.array([0, 3, 6]), np.zeros(2, dtype=np.int32), ["u"], [topic], ["u"],
+                    zeros, np.arange(n, dtype=np.int32), zeros, np.zeros(n, dtype=np.uint64), sig, lookups,
+                    spilled).write(tmp_path / folder, "")
+        return {f.name: f.read_bytes() for f in (tmp_path / folder).iterdir()}
+
+    lookups = _lookups(sig)
+    whole, streamed = write("whole", sig, lookups), write("streamed", sig)
+    with open(tmp_path / "spill", "w+b") as handle:
+        spilled = write("spilled", None, spilled=(handle, spill_sentences(sig, lookups[:2], handle)))
+    assert whole == streamed == spilled
+    assert len(np.load(tmp_path / "spilled" / "band_sent.npy")) == 20 * int(np.count_nonzero(sig.ntok >= 5)) > 0
 
 
 @settings(max_examples=40, deadline=None)
@@ -117,7 +154,7 @@ def test_a_fresh_batch_is_resolved_as_the_general_path_resolves_it(seed, block, 
     """fresh_verdicts (a build from scratch) gives batch_verdicts's credits and marks from
     resolve_batch without segments: sentences of few words, copied, near-copied (a word changed,
     added or dropped) across units and the documents they cite, so that band keys are shared by
-    units that match and by units that do not; keys read in blocks, word sets remembered or not."""
+    units that match and by units that do not; keys and entries read in blocks, word sets remembered or not."""
     from pipeline.dedupe import signatures
     from pipeline.segments import SentenceArrays, batch_verdicts, fresh_verdicts, resolve_batch
 
@@ -141,6 +178,7 @@ def test_a_fresh_batch_is_resolved_as_the_general_path_resolves_it(seed, block, 
     sent_doc = (sent_unit * 2 + (sent_pos % 2)).astype(np.int32)  # two cited names per unit
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(segments_module, "LINK_BLOCK_KEYS", block)
+        patch.setattr(segments_module, "ENTRY_BLOCK", block)
         patch.setattr(segments_module, "WORD_SET_CACHE_UNITS", cache)
         batch = SentenceArrays([f"u{u}" for u in range(4)], [f"u{d // 2}#{d % 2}" for d in range(8)], sent_unit,
                                sent_pos, sent_doc, signatures(sentences), None)
