@@ -608,7 +608,7 @@ def _walk(root, page_chars: int, is_noise=None) -> list[_RawBlock]:
         in_main = in_main or name in ("article", "main")
         if name == "pre":  # a code block: its lines as written, as trafilatura's path keeps them
             flush("code")
-            current.text.append(_pre_text(node, skip_strings))
+            current.text.append(_pre_text(node, skip_strings, is_noise or _is_code_noise))
             flush()
             continue
         if name in CELL_TAGS:
@@ -625,18 +625,31 @@ def _walk(root, page_chars: int, is_noise=None) -> list[_RawBlock]:
     return blocks
 
 
-def _pre_text(pre, skip_strings: tuple) -> str:
-    """A <pre>'s text with its line breaks (a <br> in it is one too); no script or style text."""
+def _pre_text(pre, skip_strings: tuple, is_noise) -> str:
+    """A <pre>'s text with its line breaks (a <br> in it is one too), without what is_noise (a _walk's,
+    or _is_code_noise) drops: no script or style text, no hidden element, no control's label."""
     from bs4 import NavigableString
 
     parts = []
-    for node in pre.descendants:  # bs4 walks them by links, not recursion: any depth
+    stack = list(reversed(pre.contents))  # an explicit stack, as _walk's: any depth
+    while stack:
+        node = stack.pop()
         if isinstance(node, NavigableString):
-            if not isinstance(node, skip_strings) and node.parent.name not in _INVISIBLE_TAGS:
+            if not isinstance(node, skip_strings):
                 parts.append(str(node))
-        elif node.name == "br":
+            continue
+        name = (node.name or "").lower()
+        if name == "br":
             parts.append("\n")
+        elif not is_noise(node, name, True, 0):
+            stack.extend(reversed(node.contents))
     return "".join(parts)
+
+
+def _is_code_noise(node, name: str, in_main: bool, page_chars: int) -> bool:
+    """What _is_noise drops inside a code block: noise by tag (a "Copy" button, a script) or hidden;
+    not by class words, which a highlighter's spans hold ("token comment")."""
+    return name in NOISE_TAGS or _is_hidden(node)
 
 
 def _is_noise(node, name: str, in_main: bool, page_chars: int) -> bool:
@@ -649,10 +662,7 @@ def _is_noise(node, name: str, in_main: bool, page_chars: int) -> bool:
         return not _holds_most_of_page(node, page_chars)
     if name in ("html", "body", "main", "article"):
         return False
-    if node.get("hidden") is not None or node.get("aria-hidden") == "true":
-        return True
-    style = (node.get("style") or "").replace(" ", "").lower()
-    if "display:none" in style or "visibility:hidden" in style:
+    if _is_hidden(node):
         return True
     role = (node.get("role") or "").lower()
     if role in ("navigation", "banner", "contentinfo", "complementary", "search", "dialog"):
@@ -674,6 +684,14 @@ def _attr_words(node) -> list[str]:
         if value:
             values.append(_CAMEL.sub(" ", value))
     return [w for w in _WORD_SPLIT.split(" ".join(values).lower()) if w]
+
+
+def _is_hidden(node) -> bool:
+    """Hidden from every reader (hidden, display:none, visibility:hidden) or from a screen reader's."""
+    if node.get("hidden") is not None or node.get("aria-hidden") == "true":
+        return True
+    style = (node.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
 
 
 def _holds_most_of_page(node, page_chars: int) -> bool:

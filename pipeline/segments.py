@@ -178,14 +178,9 @@ class SentenceArrays:
     def order(self, i: int) -> tuple[str, int]:
         return self.unit_names[self.sent_unit[i]], int(self.sent_pos[i])
 
-    def lookups(self) -> tuple[np.ndarray, ...]:
-        """The sorted keys for a segment written from this batch: the exact hashes with their
-        sentences, and the band keys with theirs if they were sorted (SegmentData.write sorts
-        them a band at a time otherwise)."""
-        return (self.exact_sorted, self.exact_sent) + (self._band or ())
-
 
 _BAND_NUMBERS = np.arange(BANDS, dtype=np.uint64) << np.uint64(32)  # a band key's band, in its high bits
+
 
 def _lookups(sig: Signatures) -> tuple[np.ndarray, ...]:
     """Exact hashes and band keys (band number << 32 | key) sorted, each with its sentence
@@ -761,7 +756,6 @@ class SegmentData:
     sent_doc: np.ndarray
     sent_credit: np.ndarray
     sig: Signatures | None  # None: its files are spilled
-    lookups: tuple[np.ndarray, ...] | None = None  # SentenceArrays.lookups() when known (a batch sorted them)
     spilled: tuple[BinaryIO, dict] | None = None  # spill_sentences's file and {name: (offset, size)}
 
     @property
@@ -799,29 +793,19 @@ class SegmentData:
         (directory / f"{prefix}{TOPIC_TOTALS}").write_text(
             json.dumps(totals_head(totals), ensure_ascii=False, sort_keys=True), encoding="utf-8",
             errors="surrogateescape")
-        spilled = self.spilled[1] if self.spilled else {}
-        for name, (offset, size) in spilled.items():
-            with open(directory / f"{prefix}{name}.npy", "wb") as handle:
-                _copy_range(self.spilled[0], offset, size, handle)
-        if self.sig is None:
-            arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
-                      "sent_doc": self.sent_doc, "sent_credit": self.sent_credit}
-            for name, values in arrays.items():
-                np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(values, dtype=_SENTENCE_ARRAYS[name]),
-                        allow_pickle=False)
-            return
-        lookups = self.lookups or _exact_lookups(self.sig)
         arrays = {"doc_unit": self.doc_unit, "sent_unit": self.sent_unit, "sent_pos": self.sent_pos,
-                  "sent_doc": self.sent_doc, "sent_credit": self.sent_credit, "sig_exact": self.sig.exact,
-                  "sig_ntok": self.sig.ntok, "sig_word_offsets": self.sig.word_offsets, "sig_words": self.sig.words,
-                  "sig_bands": self.sig.bands, "exact_sorted": lookups[0], "exact_sent": lookups[1]}
-        if len(lookups) == 4:
-            arrays["band_sorted"], arrays["band_sent"] = lookups[2:]
-        for name, dtype in _SENTENCE_ARRAYS.items():
-            if name in arrays:
-                np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(arrays[name], dtype=dtype),
-                        allow_pickle=False)
-        if len(lookups) == 2:
+                  "sent_doc": self.sent_doc, "sent_credit": self.sent_credit}
+        if self.spilled:  # the signature and sorted-key files, written when the verdicts were known
+            spill, where = self.spilled
+            for name, (offset, size) in where.items():
+                with open(directory / f"{prefix}{name}.npy", "wb") as handle:
+                    _copy_range(spill, offset, size, handle)
+        else:
+            arrays.update(_key_arrays(self.sig, _exact_lookups(self.sig)))
+        for name, values in arrays.items():
+            np.save(directory / f"{prefix}{name}.npy", np.ascontiguousarray(values, dtype=_SENTENCE_ARRAYS[name]),
+                    allow_pickle=False)
+        if not self.spilled:
             _save_band_lookups(directory, prefix, self.sig)
 
     def files(self, prefix: str) -> list[str]:
@@ -839,6 +823,12 @@ def _copy_range(source: BinaryIO, offset: int, size: int, target: BinaryIO) -> N
 
 
 _SPILLED = ("sig_exact", "sig_ntok", "sig_word_offsets", "sig_words", "sig_bands", "exact_sorted", "exact_sent")
+_BAND_FILES = ("band_sorted", "band_sent")
+
+
+def _key_arrays(sig: Signatures, exact_lookups: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    """The signature and exact-key arrays of a segment's files (_SPILLED), by name."""
+    return dict(zip(_SPILLED, (sig.exact, sig.ntok, sig.word_offsets, sig.words, sig.bands) + tuple(exact_lookups)))
 
 
 def spill_sentences(sig: Signatures, exact_lookups: tuple[np.ndarray, np.ndarray], handle: BinaryIO) -> dict:
@@ -847,29 +837,16 @@ def spill_sentences(sig: Signatures, exact_lookups: tuple[np.ndarray, np.ndarray
     (offset, size)}: a build makes the passages and their index without them in memory
     (the signatures and their band keys were 190 MB of a quarter of /usr/share/doc's peak)."""
     where = {}
-    values = dict(zip(_SPILLED, (sig.exact, sig.ntok, sig.word_offsets, sig.words, sig.bands) + tuple(exact_lookups)))
     at = 0
-    for name in _SPILLED:
+    for name, values in _key_arrays(sig, exact_lookups).items():
         handle.seek(at)
-        np.save(handle, np.ascontiguousarray(values[name], dtype=_SENTENCE_ARRAYS[name]), allow_pickle=False)
+        np.save(handle, np.ascontiguousarray(values, dtype=_SENTENCE_ARRAYS[name]), allow_pickle=False)
         where[name] = (at, handle.tell() - at)
         at = handle.tell()
     n = len(_near_sentences(sig)) * BANDS
-    names, ends = ("band_sorted", "band_sent"), {}
-    for name in names:
-        head = io.BytesIO()
-        np.lib.format.write_array_header_1_0(head, {"descr": np.lib.format.dtype_to_descr(
-            np.dtype(_SENTENCE_ARRAYS[name])), "fortran_order": False, "shape": (n,)})
-        where[name] = (at, len(head.getvalue()) + n * np.dtype(_SENTENCE_ARRAYS[name]).itemsize)
-        handle.seek(at)
-        handle.write(head.getvalue())
-        ends[name] = at + len(head.getvalue())
-        at += where[name][1]
-    for run in band_runs(sig):
-        for name, part in zip(names, run):
-            handle.seek(ends[name])
-            handle.write(part.astype(_SENTENCE_ARRAYS[name], copy=False).tobytes())
-            ends[name] += part.nbytes
+    starts = [at, at + len(_npy_header(_BAND_FILES[0], n)) + n * np.dtype(_SENTENCE_ARRAYS[_BAND_FILES[0]]).itemsize]
+    ends = _write_band_lookups(sig, [(handle, start) for start in starts])
+    where.update((name, (start, end - start)) for name, start, end in zip(_BAND_FILES, starts, ends))
     handle.flush()
     return where
 
@@ -877,16 +854,36 @@ def spill_sentences(sig: Signatures, exact_lookups: tuple[np.ndarray, np.ndarray
 def _save_band_lookups(directory: Path, prefix: str, sig: Signatures) -> None:
     """Write band_sorted.npy and band_sent.npy (what np.save writes of _band_lookups), a band
     at a time: the whole arrays are never in memory."""
-    n = len(_near_sentences(sig)) * BANDS
-    names = ("band_sorted", "band_sent")
     with contextlib.ExitStack() as stack:
-        files = [stack.enter_context(open(directory / f"{prefix}{name}.npy", "wb")) for name in names]
-        for handle, name in zip(files, names):
-            np.lib.format.write_array_header_1_0(handle, {"descr": np.lib.format.dtype_to_descr(
-                np.dtype(_SENTENCE_ARRAYS[name])), "fortran_order": False, "shape": (n,)})
-        for run in band_runs(sig):
-            for handle, name, values in zip(files, names, run):
-                handle.write(values.astype(_SENTENCE_ARRAYS[name], copy=False).tobytes())
+        files = [stack.enter_context(open(directory / f"{prefix}{name}.npy", "wb")) for name in _BAND_FILES]
+        _write_band_lookups(sig, [(handle, 0) for handle in files])
+
+
+def _npy_header(name: str, n: int) -> bytes:
+    """The header np.save writes before n values of the segment file `name`."""
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, {"descr": np.lib.format.dtype_to_descr(
+        np.dtype(_SENTENCE_ARRAYS[name])), "fortran_order": False, "shape": (n,)})
+    return head.getvalue()
+
+
+def _write_band_lookups(sig: Signatures, targets: list[tuple[BinaryIO, int]]) -> list[int]:
+    """Write band_sorted and band_sent (each a .npy file's bytes: _band_lookups's arrays) into
+    their (file, offset) of `targets`, a band at a time (band_runs); returns where each ends."""
+    n = len(_near_sentences(sig)) * BANDS
+    ends = []
+    for (handle, start), name in zip(targets, _BAND_FILES):
+        header = _npy_header(name, n)
+        handle.seek(start)
+        handle.write(header)
+        ends.append(start + len(header))
+    for run in band_runs(sig):
+        for i, ((handle, _), name, values) in enumerate(zip(targets, _BAND_FILES, run)):
+            data = values.astype(_SENTENCE_ARRAYS[name], copy=False).tobytes()
+            handle.seek(ends[i])
+            handle.write(data)
+            ends[i] += len(data)
+    return ends
 
 
 def segment_files(prefix: str) -> list[str]:

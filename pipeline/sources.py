@@ -576,21 +576,27 @@ def sniffed_kind(source: Source) -> str:
     heading and another Markdown construct follows (a heading, a fence, a link); else plain text,
     which reads any README correctly if not prettily.
     """
-    fd = _open_regular(source)
-    if is_compressed(source.rel):
-        data = _decompressed(fd, BINARY_SNIFF_BYTES, head=True)
-    else:
-        try:
-            with os.fdopen(fd, "rb") as handle:
-                data = handle.read(BINARY_SNIFF_BYTES)
-        except OSError as error:
-            raise SkipSource(error.strerror or str(error)) from None
+    data = _head(source, BINARY_SNIFF_BYTES)
+    if len(data) == BINARY_SNIFF_BYTES and not data.strip():  # blank so far: the text after the blank tells
+        data = _head(source, MAX_SOURCE_BYTES).lstrip()[:BINARY_SNIFF_BYTES]
     if b"\0" in data and not (data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data)):
         raise SkipSource("binary file (NUL bytes)")
     text = decoded(data)[0]
     if _debian_changelog_only(source.rel.rpartition("/")[2]) and not DEBIAN_CHANGELOG_RE.match(text):
         raise SkipSource(UNKNOWN_TYPE)  # changelog.Debian.gz is one; install.sh, named in lower case, is not
     return content_kind(text)
+
+
+def _head(source: Source, limit: int) -> bytes:
+    """The source's first `limit` bytes (decompressed for a .gz); raises SkipSource with the reason."""
+    fd = _open_regular(source)
+    if is_compressed(source.rel):
+        return _decompressed(fd, limit, head=True)
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read(limit)
+    except OSError as error:
+        raise SkipSource(error.strerror or str(error)) from None
 
 
 _MARKUP_START_RE = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)

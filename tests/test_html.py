@@ -435,3 +435,16 @@ def test_the_dom_pass_keeps_a_pre_as_a_code_block_with_its_lines():
     code = Block("code", "./configure --prefix=/usr\nmake\n  make install\necho done")
     assert code in dom_blocks_and_title(page)[0]
     assert code in html_to_blocks(page)[1]  # trafilatura keeps under MIN_KEPT_CHARS here: the DOM pass's blocks
+
+
+def test_a_pre_in_the_dom_pass_leaves_out_what_is_hidden_or_a_control():
+    """The DOM pass read a <pre>'s every string: a hidden span and a "Copy" button's label joined the
+    code, which the walk over its children had left out."""
+    from pipeline.html import dom_blocks_and_title, visible_blocks
+
+    page = ("<html><body><h1>Setup</h1><p>Build it from source.</p><pre><button>Copy</button>"
+            "<span hidden>unseen</span>make\n<span style='display: none'>gone</span>make <b>install</b>"
+            "<span aria-hidden='true'><i>x</i></span></pre><p>Then run it.</p></body></html>")
+    assert Block("code", "make\nmake install") in dom_blocks_and_title(page)[0]
+    # What a reader sees: the button's label, not the hidden spans.
+    assert Block("code", "Copymake make installx") in visible_blocks(page)

@@ -202,3 +202,17 @@ def test_a_restructuredtext_file_is_indexed_with_its_sections(tmp_path):
     assert result.exit_code == 0, result.output
     hit = json.loads(result.stdout)[0]
     assert hit["source"] == "guide.rst" and hit["section"] == "Treatment" and "====" not in hit["text"]
+
+
+def test_a_file_told_by_its_head_whose_first_8_kb_are_blank_is_read_by_the_text_after(tmp_path):
+    """A README whose first 8 KB are blank lines was skipped as an empty file: its head was sniffed, not it."""
+    from pipeline.sources import BINARY_SNIFF_BYTES
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "README").write_text("\n" * BINARY_SNIFF_BYTES + PROSE)
+    (src / "NEWS.Debian.gz").write_bytes(gzip.compress(b" " * (2 * BINARY_SNIFF_BYTES) + PROSE.encode()))
+    (src / "BLANK").write_text("\n" * (3 * BINARY_SNIFF_BYTES))
+    listing = scan(src)
+    assert dict(zip(listing.rels, listing.kinds)) == {"NEWS.Debian.gz": "text", "README": "text"}
+    assert [(entry["source"], entry["reason"]) for entry in listing.left_out] == [("BLANK", "empty file")]
