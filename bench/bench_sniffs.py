@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.sources import scan  # noqa: E402
+from pipeline.sources import SNIFF_RULES, scan  # noqa: E402
 from pipeline.store import read_sniffs, write_sniffs  # noqa: E402
 
 
@@ -37,11 +37,11 @@ def main() -> None:
     first = scan(args.sources, say_skips=False)
     with tempfile.TemporaryDirectory() as folder:
         index = Path(folder)
-        write_sniffs(index, first.sniffs)
+        write_sniffs(index, first.sniffs, SNIFF_RULES)
         time.sleep(0.01)  # verdicts on files changed at or after the table's write prove nothing
 
         def kept():
-            return scan(args.sources, say_skips=False, sniffs=read_sniffs(index))
+            return scan(args.sources, say_skips=False, sniffs=read_sniffs(index, SNIFF_RULES))
 
         def every():
             return scan(args.sources, say_skips=False)

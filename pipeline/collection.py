@@ -357,12 +357,12 @@ class Collection:
         """
         from .clean import DEFAULT_OPTIONS
         from .ingest import TRUSTED_OPTIONS, clean_source, corpus_file_documents, corpus_record_documents, is_trusted
-        from .sources import decode, quoted_name, read_bytes, scan
+        from .sources import SNIFF_RULES, decode, quoted_name, read_bytes, scan
 
         from .store import read_sniffs
 
         # The index's verdicts on files without an extension: only the heads of new and changed ones are read.
-        listing = scan(self.sources, follow_links=self.follow_links, sniffs=read_sniffs(self.index))
+        listing = scan(self.sources, follow_links=self.follow_links, sniffs=read_sniffs(self.index, SNIFF_RULES))
         row = listing.row(name)
         if row is None:
             raise WinnowError(f"no source named {name!r} in {shown(self.sources)}")

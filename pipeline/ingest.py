@@ -53,7 +53,7 @@ from .records import Document, Passage, Section, Source, record_source
 from .segments import (SegmentData, SentenceArrays, StoredSegment, batch_verdicts, combine_topic,
                        combine_totals, fresh_verdicts, merge, merge_plan, prefix, resolve_batch, segment_files,
                        segment_info, kept_list, spill_sentences, topic_totals)
-from .sources import (KINDS, SNIFFED_KINDS, name_kind, Listing, LongLine, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
+from .sources import (KINDS, SNIFF_RULES, SNIFFED_KINDS, name_kind, Listing, LongLine, decoded, file_fingerprint, limit_shown, quoted_name, read_bytes,
                       read_pieces, scan, shell_word, sorted_row)
 from .split import PASSAGE_MAX_SENTENCES, PASSAGE_MAX_WORDS, join_sentences, pack_counts, section_sentences, word_count
 from .units import PackedDocuments, Strings, concat_packed, pack_documents
@@ -1144,7 +1144,7 @@ def _build(sources_dir, index_dir, warn, progress, params, full, notify, follow_
         for entry in listing.left_out:
             skips(entry["source"], entry["reason"])
         if listing.sniffs != look.sniffs:  # a head read now: the next look reads only new and changed ones
-            write_sniffs(index_dir, listing.sniffs)
+            write_sniffs(index_dir, listing.sniffs, SNIFF_RULES)
         new_stats = SourceStats(listing.rels, listing.sizes, listing.mtimes, list(shas))
         stats_lag = not stats.same_names(listing.rels) or stats.old_file or _stats_lag(listing, hashed)
         changes = _compare(listing.rels, shas, known, trust, old_trust)
@@ -1839,7 +1839,7 @@ def _listed(sources_dir: str | Path, index_dir: str | Path | None, follow_links:
     out (its skipped files are in listing.left_out, said by the build), and the index's sniffs.json
     as read (the verdicts on files without an extension whose heads need no second read)."""
     said: list[str] = []
-    sniffs = read_sniffs(Path(index_dir)) if index_dir is not None else {}
+    sniffs = read_sniffs(Path(index_dir), SNIFF_RULES) if index_dir is not None else {}
     listing = scan(sources_dir, said.append, follow_links=follow_links, sniffs=sniffs, say_skips=False)
     return listing, tuple(said), sniffs
 

@@ -58,6 +58,9 @@ GZIP_SUFFIX = ".gz"
 # this size is passed over with a warning.
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192  # how much of a file we look at to call it binary
+# The version of the rules that type a file by its head (sniffed_kind, the names read so): an index
+# keeps their verdicts (store.read_sniffs) only while it is the same. Raise it when they change.
+SNIFF_RULES = 2
 MAX_CONTROL_RATIO = 0.05  # more control characters than this in the sniffed part: binary
 HASH_CHUNK_BYTES = 1 << 20  # files are fingerprinted in chunks of this size
 UNKNOWN_TYPE = f"unknown file type (winnow reads {', '.join(sorted(KINDS))}, their .gz, and text without an extension or named as documentation is: README.Debian)"

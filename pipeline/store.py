@@ -1080,32 +1080,34 @@ def write_stats(index_dir: Path, stats: SourceStats) -> None:
 # --- what the heads of sources without an extension said -------------------------------------
 
 
-def read_sniffs(index_dir: Path) -> dict:
+def read_sniffs(index_dir: Path, rules: int) -> dict:
     """sniffs.json's verdicts by name, (size, mtime_ns, kind or reason), those that still prove
     something: a file changed after the table was written may keep its size and mtime. Empty when
-    missing or not one winnow wrote (every such source's head is read again)."""
+    missing, not one winnow wrote, or given by other rules than `rules` (sources.SNIFF_RULES): every
+    such source's head is read again."""
     path = Path(index_dir) / SNIFFS_NAME
     try:
         written_ns = os.lstat(path).st_mtime_ns
         table = json.loads(read_own(path))
     except (OSError, ValueError):
         return {}
-    if not isinstance(table, dict):
+    if not isinstance(table, dict) or table.get("rules") != rules or not isinstance(table.get("verdicts"), dict):
         return {}
     verdicts = {}
-    for name, row in table.items():
+    for name, row in table["verdicts"].items():
         if (isinstance(row, list) and len(row) == 3 and all(type(v) is int for v in row[:2])
                 and isinstance(row[2], str) and row[1] < written_ns):
             verdicts[name] = tuple(row)
     return verdicts
 
 
-def write_sniffs(index_dir: Path, sniffs: dict) -> None:
-    """Write the verdicts (Listing.sniffs) as sniffs.json, or remove it when there are none."""
+def write_sniffs(index_dir: Path, sniffs: dict, rules: int) -> None:
+    """Write the verdicts (Listing.sniffs), given by the sniffing rules `rules`, as sniffs.json, or
+    remove it when there are none."""
     path = Path(index_dir) / SNIFFS_NAME
     if sniffs:
-        write_own(path, json.dumps({name: list(row) for name, row in sorted(sniffs.items())},
-                                   ensure_ascii=False).encode("utf-8"))
+        verdicts = {name: list(row) for name, row in sorted(sniffs.items())}
+        write_own(path, json.dumps({"rules": rules, "verdicts": verdicts}, ensure_ascii=False).encode("utf-8"))
         return
     try:
         os.lstat(path)

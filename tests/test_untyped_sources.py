@@ -64,6 +64,27 @@ def test_a_refresh_reads_the_heads_of_new_and_changed_files_only(tmp_path, monke
     assert dict(zip(look.listing.rels, look.listing.kinds))["README2"] == "html"
 
 
+def test_verdicts_given_by_other_sniffing_rules_are_read_again(tmp_path, monkeypatch):
+    """sniffs.json kept its verdicts across versions of the rules: a README an older winnow skipped
+    (as empty, its first 8 KB blank) stayed skipped after an upgrade that reads it."""
+    src, index = tmp_path / "src", tmp_path / "ix"
+    src.mkdir()
+    (src / "README").write_text("\n" * 9000 + PROSE)
+    build_index(src, index, jobs=1)
+    table = json.loads((index / "sniffs.json").read_text())
+    assert table["rules"] == sources_module.SNIFF_RULES and table["verdicts"]["README"][2] == "text"
+    row = table["verdicts"]["README"]
+    real = sources_module.sniffed_kind
+    for older in ({"rules": sources_module.SNIFF_RULES - 1, "verdicts": {"README": row[:2] + ["empty file"]}},
+                  {"README": row[:2] + ["empty file"]}):  # the table of a winnow before the rules had a version
+        (index / "sniffs.json").write_text(json.dumps(older))
+        os.utime(index / "sniffs.json")
+        read = []
+        monkeypatch.setattr(sources_module, "sniffed_kind", lambda source: read.append(source.rel) or real(source))
+        look = look_at_sources(src, index)
+        assert read == ["README"] and look.listing.rels == ["README"] and not look.listing.left_out
+
+
 def test_a_gzip_source_is_read_decompressed(tmp_path):
     src, index = tmp_path / "src", tmp_path / "ix"
     src.mkdir()
