@@ -829,7 +829,7 @@ def follow_the_sentence(judged: list[Judged]) -> list[Judged]:
         j, before = judged[i], out[i - 1]
         if (j.verdict is _WORDLESS and j.block.kind is Kind.SENTENCE and len(j.block.text) <= TAIL_MAX_CHARS
                 and before.block.kind is Kind.SENTENCE
-                and before.block.run == j.block.run and before.verdict.by != "empty"):
+                and before.block.run == j.block.run and before.verdict is not _WORDLESS):
             out[i] = Judged(j.block, Verdict(before.verdict.keep, "tail", "no words of its own: the tail of the "
                                              f"sentence before it, whose verdict it takes ({before.verdict.by})"))
     return out
@@ -1063,10 +1063,11 @@ def assemble(judged: list[Judged], source: str, title: str = "") -> Document:
             close_section()
             heading, paragraphs, split, run = block.text, [], [], -1
             continue
-        if block.kind is Kind.SENTENCE and block.run == run and paragraphs and split[-1] and not _HAS_WORD_RE.search(block.text):
-            split[-1][-1] += ("" if block.glued else " ") + block.text  # a tail: part of the sentence before it
-        elif block.kind is Kind.SENTENCE and block.run == run and paragraphs:
-            split[-1].append(block.text)
+        if block.kind is Kind.SENTENCE and block.run == run and paragraphs:
+            if split[-1] and not _HAS_WORD_RE.search(block.text):  # a tail: part of the sentence before it
+                split[-1][-1] += ("" if block.glued else " ") + block.text
+            else:
+                split[-1].append(block.text)
         else:
             paragraphs.append("- " + block.text if block.kind is Kind.ITEM else block.text)
             split.append([block.text] if block.kind is Kind.SENTENCE else None)
