@@ -821,6 +821,10 @@ def test_a_time_lifts_only_a_passage_that_names_what_the_question_asks_about():
     assert ranked[0] == 1 and list(scores) == sorted(scores, reverse=True)
     every = Memory(DEFAULTS).scores(question)  # BEIR's documents read these
     assert int(every.argmax()) == 1
+    assert any("beside a word it names (last, treatment)" in line for line in Memory(DEFAULTS).query(question).explain())
+    # a question that names nothing of its own ("how rare is it") lifts every passage that holds an amount
+    plain = Memory(DEFAULTS).query("how rare is it").explain()
+    assert any(line.startswith("asks for an amount") and "beside" not in line for line in plain)
 
 
 @pytest.mark.parametrize("question, own", [
