@@ -145,7 +145,7 @@ class QuerySettings:
                      define and names unchanged (no typed question); SciFact unchanged
                      (its claims ask nothing)
     answer_type_own  the answer type's lift only for a passage that holds one of the question's
-                     own naming words (search.own_terms: its words but the thesaurus's
+                     own naming words (own_terms: its words but the thesaurus's
                      expansions, the wh-phrase's word, the noun a "how many" counts and a
                      phrase pointing at the subject, "this muscle condition"), when it has any:
                      a time or an amount beside none of what the question names answers
@@ -401,23 +401,29 @@ def build_query(question: str, analyzer: Analyzer = DEFAULT, stats: CorpusStats 
     return replace(query, notes=notes)
 
 
-# A phrase pointing at the subject ("this muscle condition") and the noun a "how many" counts
-# ("how many people"): their words name no more than the question's subject or its answer's unit.
-_POINTING = re.compile(r"\b(?:this|these|that|those|such|how\s+many|how\s+much)\s+(?=((?:[a-z-]+\s*){1,3}))", re.I)
+# A word pointing at the question's subject ("this muscle condition", "these drugs", "such
+# cases") and the pair whose noun is what "how many" counts ("how many people"): the words
+# after them (up to three, to the first function word) name the subject or the answer's unit,
+# not what the answer is about. "that" and "those" are left out: they open relative clauses.
+_POINTERS = frozenset({"this", "these", "such"})
 
 
 def own_terms(query: Query, analyzer: Analyzer = DEFAULT) -> frozenset[str]:
-    """The question's own naming terms: every term but thesaurus expansions, the wh-phrase's word
-    and the words of a phrase pointing at the subject ("this muscle condition", "this disease")."""
-    pointing = set()
-    for m in _POINTING.finditer(query.question):
-        for word in m.group(1).split():
-            if word.lower() in STOPWORDS:
-                break
-            pointing.update(analyzer.analyze_word(word.lower()))
-    return frozenset(t.term for t in query.terms if t.term not in pointing and t.why
-                     and "(thesaurus:" not in t.why[0]  # an expansion (a typed word it also adds to stays)
-                     and not any("the wh-phrase's word" in w for w in t.why))
+    """The question's own naming terms: the query's terms that a typed word yields, but for the
+    wh-phrase's word ("long" of "how long") and the words of a phrase pointing at the subject or
+    counted by "how many"; thesaurus expansions are not typed."""
+    text = normalize(query.question)
+    found = list(TOKEN_RE.finditer(text))
+    words = [m.group() for m in found]
+    skip = _wh_phrase_words(text, found)
+    for i, word in enumerate(words):
+        if word in _POINTERS or (word in ("many", "much") and i and words[i - 1] == "how"):
+            for j in range(i + 1, min(i + 4, len(words))):
+                if words[j] in STOPWORDS:
+                    break
+                skip.add(j)
+    typed = {t for i, w in enumerate(words) if i not in skip for t in analyzer.analyze_word(w)}
+    return frozenset(t.term for t in query.terms if t.term in typed)
 
 
 # "besides X, what other ...", "other than X", "apart from X": the question names X as what

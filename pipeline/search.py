@@ -118,7 +118,8 @@ class Retriever:
     def _typed_first(self, kind: str, docs: np.ndarray, scores: np.ndarray,
                      k: int | None = None, own: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ranking with the passages among the top definition_depth that hold text of
-        the kind the question asks for (query.answer_type) scored x(1 + answer_type_weight)."""
+        the kind the question asks for (query.answer_type) scored x(1 + answer_type_weight);
+        with answer_type_own, only those that also hold one of `own` (query.own_terms), if any."""
         if not self.query_settings.answer_type_own or not own:
             return self._lifted(docs, scores, 1 + self.query_settings.answer_type_weight,
                                 lambda doc: has_answer_type(self.passage_text(doc), kind), k)
