@@ -111,6 +111,7 @@ def variants() -> list[Variant]:
         Variant("- definitions first", query=q.but(definitions=False)),
         Variant("- other names first", query=q.but(other_names=False)),
         Variant("- answer types", query=q.but(answer_type_weight=0.0)),
+        Variant("- answer type beside a naming word", query=q.but(answer_type_own=False)),
         Variant("+ corroboration x1.1", query=q.but(corroboration_weight=0.1)),
         Variant("+ corroboration x1.2", query=q.but(corroboration_weight=0.2)),
         Variant("- existence first", query=q.but(existence=False)),

@@ -23,7 +23,7 @@ from .errors import WinnowError
 from .index import BM25Index, BM25Params, IndexFormatError
 from .query import (CorpusStats, Query, QuerySettings, answer_type, asks_other_names,
                     build_query, definition_subject, defines, existence_subject, existence_words,
-                    gives_other_name, has_answer_type, question_names, rm3, states_existence)
+                    gives_other_name, has_answer_type, own_terms, question_names, rm3, states_existence)
 from .records import Hit, Passage, source_file
 from .segments import SegmentedIndex, prefix
 from .store import (GenerationDamaged, GenerationFormatChanged, current_generation, read_own, read_sources,
@@ -84,7 +84,7 @@ class Retriever:
         docs, scores = self.index.search(query.tokens(), max(k, s.definition_depth))
         if kind is not None:  # exact when another lift follows (the two together may pass the k-th score)
             docs, scores = self._typed_first(kind, docs, scores, k if wanted is None and not s.corroboration_weight
-                                             else None)
+                                             else None, own_terms(query, self.analyzer))
         if s.corroboration_weight:
             docs, scores = self._corroborated_first(docs, scores, k if wanted is None else None)
         if wanted is None:
@@ -116,11 +116,16 @@ class Retriever:
         return None
 
     def _typed_first(self, kind: str, docs: np.ndarray, scores: np.ndarray,
-                     k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     k: int | None = None, own: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ranking with the passages among the top definition_depth that hold text of
-        the kind the question asks for (query.answer_type) scored x(1 + answer_type_weight)."""
+        the kind the question asks for (query.answer_type) scored x(1 + answer_type_weight);
+        with answer_type_own, only those that also hold one of `own` (query.own_terms), if any."""
+        if not self.query_settings.answer_type_own or not own:
+            return self._lifted(docs, scores, 1 + self.query_settings.answer_type_weight,
+                                lambda doc: has_answer_type(self.passage_text(doc), kind), k)
         return self._lifted(docs, scores, 1 + self.query_settings.answer_type_weight,
-                            lambda doc: has_answer_type(self.passage_text(doc), kind), k)
+                            lambda doc: has_answer_type(self.passage_text(doc), kind)
+                            and not own.isdisjoint(self.passage_tokens(doc)), k)
 
     def _corroborated_first(self, docs: np.ndarray, scores: np.ndarray,
                             k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -159,7 +164,7 @@ class Retriever:
         docs = matched[np.lexsort((matched, -scores[matched]))][:s.definition_depth]
         new = scores[docs]
         if kind is not None:
-            docs, new = self._typed_first(kind, docs, new)
+            docs, new = self._typed_first(kind, docs, new, own=own_terms(query, self.analyzer))
         if s.corroboration_weight:
             docs, new = self._corroborated_first(docs, new)
         if wanted is not None and len(docs):

@@ -805,3 +805,37 @@ def test_the_best_sentence_is_not_cut_at_a_names_initial_or_an_abbreviation():
     assert best_sentence(text, build_query("who named it")) == "Dr. Ramsay named it."
     assert best_sentence("He would have been George R.R. Martin. He was not.",
                          build_query("George Martin")) == "He would have been George R.R. Martin."
+
+
+def test_a_time_lifts_only_a_passage_that_names_what_the_question_asks_about():
+    """Before: "how long does treatment last" ranked first a passage that holds no word of the
+    question, only the thesaurus's units of time ("can develop over days, weeks, or months"),
+    lifted as a duration above the one saying how long treatment is given (seeds-first: 2nd)."""
+    docs = ["Patients may see improvement after several weeks. Weakness can develop over weeks or months.",
+            "Maintenance treatment is given for at least 2 years."] + [
+            f"filler text number {i}" for i in range(20)]
+    Memory = _memory_retriever(docs)
+    question = "how long does treatment last"
+    assert Memory(DEFAULTS.but(answer_type_own=False)).rank(question, 2)[0][0] == 0
+    ranked, scores = Memory(DEFAULTS).rank(question, 2)
+    assert ranked[0] == 1 and list(scores) == sorted(scores, reverse=True)
+    every = Memory(DEFAULTS).scores(question)  # BEIR's documents read these
+    assert int(every.argmax()) == 1
+    assert any("beside a word it names (last, treatment)" in line for line in Memory(DEFAULTS).query(question).explain())
+    # a question that names nothing of its own ("how rare is it") lifts every passage that holds an amount
+    plain = Memory(DEFAULTS).query("how rare is it").explain()
+    assert any(line.startswith("asks for an amount") and "beside" not in line for line in plain)
+
+
+@pytest.mark.parametrize("question, own", [
+    ("how long does treatment last", {"treatment", "~treat", "last"}),  # "long" asks; weeks, months expand it
+    ("how rare is this muscle condition", set()),  # points at the subject: every passage is about it
+    ("How many people get this disease?", set()),  # the noun "how many" counts names no topic
+    ("how many patients on statins get it", {"statin", "~stati"}),
+])
+def test_a_question_s_own_naming_words_leave_out_what_asks_and_what_points(question, own):
+    from pipeline.query import own_terms
+
+    Memory = _memory_retriever(["Treatment of muscle disease in patients on statins lasts weeks and months."] + [
+        f"filler text number {i}" for i in range(5)])
+    assert set(own_terms(Memory(DEFAULTS).query(question))) == own
